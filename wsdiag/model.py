@@ -1,0 +1,268 @@
+"""The vocabulary every layer speaks: plain frozen dataclasses and enums, no I/O.
+
+Everything that crosses a module boundary (catalog -> plan -> runner -> evidence ->
+classify -> report) is one of these types, so each layer can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a catalog target is for."""
+
+    ENDPOINT = "endpoint"  # the private streaming endpoint (PrivateLink)
+    AUTH = "auth"  # registration / authentication / service domains on the internet
+    HEALTH = "health"  # public health-check (DRP) hosts: egress beyond 443
+
+
+class Need(StrEnum):
+    """How much the verdict depends on a target."""
+
+    NEEDED = "needed"  # failure blocks streaming
+    EXPECTED = "expected"  # failure degrades (updates, metrics, captcha ...)
+    INFORMATIONAL = "informational"  # reported, never changes the verdict
+
+
+class Transport(StrEnum):
+    TCP = "tcp"  # TCP connect only
+    TLS = "tls"  # TCP connect + TLS handshake with SNI = host
+    QUIC = "quic"  # QUIC Initial; any valid QUIC reply proves the UDP path
+
+
+class Status(StrEnum):
+    """Outcome of one probe. Only OPEN is evidence that a path works."""
+
+    OPEN = "open"
+    REFUSED = "refused"  # TCP RST, ICMP port unreachable
+    FILTERED = "filtered"  # silence until the timeout
+    UNREACHABLE = "unreachable"  # no route, net or host unreachable
+    ERROR = "error"  # anything else, including the run deadline cutting a probe short
+    SKIPPED = "skipped"  # not run, with a reason
+
+
+class DnsOutcome(StrEnum):
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NO_ANSWER = "no-answer"  # the name exists, no record of this type (NODATA)
+    SERVFAIL = "servfail"
+    REFUSED = "refused"  # the resolver refused the query
+    TIMEOUT = "timeout"
+    NO_ROUTE = "no-route"  # the resolver could not even be sent to
+    NOT_CONFIGURED = "not-configured"  # no system resolver configuration at all
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Tri(StrEnum):
+    """A fact is yes, no, or unknown. 'Not checked' is never 'no'."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+    @staticmethod
+    def of(value: bool | None) -> Tri:
+        if value is None:
+            return Tri.UNKNOWN
+        return Tri.YES if value else Tri.NO
+
+
+class Environment(StrEnum):
+    CLOSED = "closed"
+    MINIMAL_EGRESS = "minimal-egress"
+    OPEN_EGRESS = "open-egress"
+    HOME = "home"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+
+
+class Verdict(StrEnum):
+    READY = "ready"
+    DEGRADED = "degraded"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"
+
+    @property
+    def exit_code(self) -> int:
+        # Monitoring-plugin convention: OK, WARNING, CRITICAL, UNKNOWN.
+        return {"ready": 0, "degraded": 1, "blocked": 2, "unknown": 3}[self.value]
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+# --- catalog ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One transport/port pair to try against a target."""
+
+    transport: Transport
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.transport}/{self.port}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A catalog entry. ``host`` may hold ``{region}``, ``{airport}``, ``{directory_id}``."""
+
+    id: str
+    host: str
+    role: Role
+    need: Need
+    checks: tuple[Check, ...]
+    purpose: str = ""
+    requires: str | None = None  # "directory_id": only planned when that input is given
+    all_addresses: bool = False  # probe every resolved IPv4 address (the endpoint), else the first
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    airport: str | None  # health-check host code, e.g. "dub"
+    airport_borrowed: bool = False  # no own health-check host; this is the nearest region's
+
+
+@dataclass(frozen=True)
+class Catalog:
+    regions: dict[str, Region]
+    targets: tuple[Target, ...]
+    quic_alpn: tuple[str, ...] = ("h3",)
+    sources: tuple[str, ...] = ()  # files it was loaded from, for error messages and reports
+
+
+# --- plan ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the user (or the environment, or the client's logs) told us."""
+
+    region: str
+    endpoint_hosts: tuple[str, ...] = ()  # overrides/additions for the private name
+    directory_id: str | None = None
+    vpc_cidrs: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()
+    timeout: float = 2.0
+    deadline: float | None = None  # whole run; None -> derived from timeout
+
+
+@dataclass(frozen=True)
+class PlannedTarget:
+    """A catalog target with its host name filled in, or a reason why it is not probed."""
+
+    target: Target
+    host: str
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    region: Region
+    targets: tuple[PlannedTarget, ...]
+    timeout: float
+    deadline: float
+    vpc_cidrs: tuple[str, ...]
+    nameservers: tuple[str, ...]
+    quic_alpn: tuple[str, ...]
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DnsResult:
+    id: str  # e.g. "endpoint/dns/A"
+    target_id: str
+    host: str
+    rdtype: str  # "A" | "AAAA"
+    outcome: DnsOutcome
+    addresses: tuple[str, ...] = ()
+    resolver: str | None = None  # the nameserver that answered (or was tried)
+    detail: str = ""
+    ms: float | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
+    target_id: str
+    host: str
+    address: str | None
+    transport: Transport
+    port: int
+    status: Status
+    phase: str = ""  # where it stopped: resolve | connect | tls | handshake | deadline
+    errno: int | None = None
+    quic_error: int | None = None  # peer's CONNECTION_CLOSE code, when that is what we saw
+    detail: str = ""
+    ms: float | None = None  # connect RTT / handshake time
+    tls_trusted: bool | None = None  # TLS only: did the chain verify against the system store
+    alpn: str | None = None
+    datagrams_rx: int | None = None  # QUIC only
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, SCREAMING_SNAKE; documented in the README
+    severity: Severity
+    message: str  # one plain sentence for a person
+    remediation: str = ""  # the admin step that fixes it
+    probes: tuple[str, ...] = ()  # ids of the probe/DNS results behind it
+    rule: str = ""  # classification rule that produced it
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Tri-state facts distilled from results; each with the result ids behind it."""
+
+    dns_configured: Tri
+    resolver_reachable: Tri
+    endpoint_resolves: Tri  # has at least one IPv4 address
+    endpoint_private: Tri  # every IPv4 address inside RFC 1918 / --vpc-cidr
+    endpoint_reachable: Tri  # any address answers on any port/transport
+    endpoint_all_addresses: Tri  # every address answers on something
+    endpoint_quic: Tri  # QUIC answered on some address/port
+    endpoint_tcp: Tri
+    endpoint_4195: Tri  # 4195 answers (TCP or QUIC)
+    endpoint_443: Tri
+    auth_reachable: Tri  # every needed auth domain answers on TCP/TLS 443
+    internet_reachable: Tri  # any auth domain (needed or expected) answers
+    optional_reachable: Tri  # every expected domain answers
+    beyond_443: Tri  # a health-check host answers on 4195
+    no_route: Tri  # every failure was "no route"
+    basis: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    environment: Environment
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    rule: str  # which environment rule fired
+
+
+@dataclass(frozen=True)
+class Report:
+    schema: str
+    tool_version: str
+    region: str
+    endpoint_hosts: tuple[str, ...]
+    diagnosis: Diagnosis
+    evidence: Evidence
+    dns: tuple[DnsResult, ...]
+    probes: tuple[ProbeResult, ...]
+    duration_ms: float
+    started_at: str  # ISO 8601 UTC
+    region_source: str = "option"  # option | env | logs
+    logs: dict[str, object] | None = None  # summary from the client's logs, when read
