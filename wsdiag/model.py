@@ -149,7 +149,8 @@ class Inputs:
     """Everything the user (or the environment, or the client's logs) told us."""
 
     region: str
-    endpoint_hosts: tuple[str, ...] = ()  # overrides/additions for the private name
+    endpoint_hosts: tuple[str, ...] = ()  # --endpoint-host: replaces the catalog's private name
+    log_endpoint_hosts: tuple[str, ...] = ()  # private names the client's logs were offered
     directory_id: str | None = None
     vpc_cidrs: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()

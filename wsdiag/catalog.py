@@ -1,0 +1,200 @@
+"""Load and validate the probe catalog (TOML) into model types.
+
+Validation is strict (unknown keys are errors) because a typo in an organisation's
+catalog file would otherwise silently drop a probe, and a missing probe can turn into a
+false "ready". Every error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from wsdiag.errors import WsdiagError
+from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
+
+SCHEMA = "wsdiag.catalog/1"
+_TOP_KEYS = {"schema", "quic", "targets", "regions"}
+_TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
+_REGION_KEYS = {"name", "airport", "airport_borrowed"}
+_PLACEHOLDERS = {"region", "airport", "directory_id"}
+_REQUIRES = {"directory_id"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+class CatalogError(WsdiagError):
+    pass
+
+
+def _builtin_text() -> tuple[str, str]:
+    """The shipped catalog: package data after install, the repo's probes/ in a checkout."""
+    try:
+        res = resources.files("wsdiag.probes").joinpath("catalog.toml")
+        return str(res), res.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        path = Path(__file__).resolve().parent.parent / "probes" / "catalog.toml"
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CatalogError(f"built-in catalog not found ({path}): {exc.strerror}") from None
+
+
+def load_catalog(extra: Sequence[Path] = ()) -> Catalog:
+    """The built-in catalog, with each file in ``extra`` merged over it in order."""
+    name, text = _builtin_text()
+    regions, targets, alpn = _parse(name, text)
+    sources = [name]
+    for path in extra:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise CatalogError(f"catalog {path}: cannot read: {reason}") from None
+        more_regions, more_targets, more_alpn = _parse(str(path), text, partial=True)
+        regions.update(more_regions)
+        for t in more_targets:
+            targets[t.id] = t  # same id replaces: an organisation's override wins
+        alpn = more_alpn or alpn
+        sources.append(str(path))
+    return Catalog(
+        regions=regions,
+        targets=tuple(targets.values()),
+        quic_alpn=tuple(alpn or ("h3",)),
+        sources=tuple(sources),
+    )
+
+
+def _parse(
+    name: str, text: str, partial: bool = False
+) -> tuple[dict[str, Region], dict[str, Target], list[str]]:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog {name}: not valid TOML: {exc}") from None
+
+    def fail(key: str, msg: str) -> CatalogError:
+        return CatalogError(f"catalog {name}: {key}: {msg}")
+
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    if doc.get("schema", SCHEMA) != SCHEMA:
+        raise fail("schema", f"expected {SCHEMA!r}, got {doc['schema']!r}")
+
+    alpn: list[str] = []
+    quic = doc.get("quic", {})
+    if not isinstance(quic, dict) or set(quic) - {"alpn"}:
+        raise fail("quic", "only the key 'alpn' (a list of strings) is allowed")
+    if "alpn" in quic:
+        alpn = quic["alpn"]
+        if not (isinstance(alpn, list) and alpn and all(isinstance(a, str) and a for a in alpn)):
+            raise fail("quic.alpn", "must be a non-empty list of strings")
+
+    regions: dict[str, Region] = {}
+    raw_regions = doc.get("regions", {})
+    if not isinstance(raw_regions, dict):
+        raise fail("regions", "must be a table of region tables")
+    for code, body in raw_regions.items():
+        regions[code] = _region(code, body, fail)
+    if not partial and not regions:
+        raise fail("regions", "no regions defined")
+
+    targets: dict[str, Target] = {}
+    raw_targets = doc.get("targets", [])
+    if not isinstance(raw_targets, list):
+        raise fail("targets", "must be an array of tables ([[targets]])")
+    for i, body in enumerate(raw_targets):
+        t = _target(f"targets[{i}]", body, fail)
+        if t.id in targets:
+            raise fail(f"targets[{i}].id", f"duplicate id {t.id!r}")
+        targets[t.id] = t
+    if not partial and not any(t.role is Role.ENDPOINT for t in targets.values()):
+        raise fail("targets", "no target with role = 'endpoint'")
+    return regions, targets, alpn
+
+
+def _region(code: str, body: Any, fail: Any) -> Region:
+    key = f"regions.{code}"
+    if not _REGION_RE.match(code):
+        raise fail(key, "not a region code like 'eu-west-1'")
+    if not isinstance(body, dict):
+        raise fail(key, "must be a table")
+    unknown = set(body) - _REGION_KEYS
+    if unknown:
+        raise fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(_REGION_KEYS))})")
+    airport = body.get("airport")
+    if airport is not None and not (isinstance(airport, str) and re.fullmatch(r"[a-z]{3}", airport)):
+        raise fail(f"{key}.airport", "must be a three-letter code like 'dub'")
+    borrowed = body.get("airport_borrowed", False)
+    if not isinstance(borrowed, bool):
+        raise fail(f"{key}.airport_borrowed", "must be true or false")
+    name = body.get("name", code)
+    if not isinstance(name, str):
+        raise fail(f"{key}.name", "must be a string")
+    return Region(code=code, name=name, airport=airport, airport_borrowed=borrowed)
+
+
+def _target(key: str, body: Any, fail: Any) -> Target:
+    if not isinstance(body, dict):
+        raise fail(key, "must be a table")
+    unknown = set(body) - _TARGET_KEYS
+    if unknown:
+        raise fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(_TARGET_KEYS))})")
+    for required in ("id", "host", "role", "checks"):
+        if required not in body:
+            raise fail(f"{key}.{required}", "missing")
+    tid = body["id"]
+    if not (isinstance(tid, str) and _ID_RE.match(tid)):
+        raise fail(f"{key}.id", "must be lower-case letters, digits and '-'")
+    key = f"{key} ({tid})"
+    host = body["host"]
+    if not isinstance(host, str) or not host:
+        raise fail(f"{key}.host", "must be a non-empty string")
+    fields = set(re.findall(r"{([^{}]*)}", host))
+    if fields - _PLACEHOLDERS:
+        raise fail(f"{key}.host", f"unknown placeholder {{{sorted(fields - _PLACEHOLDERS)[0]}}}")
+    try:
+        role = Role(body["role"])
+    except ValueError:
+        raise fail(f"{key}.role", f"must be one of {', '.join(r.value for r in Role)}") from None
+    try:
+        need = Need(body.get("need", "expected"))
+    except ValueError:
+        raise fail(f"{key}.need", f"must be one of {', '.join(n.value for n in Need)}") from None
+    checks = body["checks"]
+    if not isinstance(checks, list) or not checks:
+        raise fail(f"{key}.checks", "must be a non-empty list like ['tcp/443', 'quic/443']")
+    parsed = tuple(_check(f"{key}.checks", c, fail) for c in checks)
+    requires = body.get("requires")
+    if requires is not None and requires not in _REQUIRES:
+        raise fail(f"{key}.requires", f"must be one of {', '.join(sorted(_REQUIRES))}")
+    if "{directory_id}" in host and requires != "directory_id":
+        raise fail(f"{key}.requires", "a host with {directory_id} needs requires = 'directory_id'")
+    purpose = body.get("purpose", "")
+    all_addresses = body.get("all_addresses", False)
+    if not isinstance(purpose, str):
+        raise fail(f"{key}.purpose", "must be a string")
+    if not isinstance(all_addresses, bool):
+        raise fail(f"{key}.all_addresses", "must be true or false")
+    return Target(
+        id=tid,
+        host=host,
+        role=role,
+        need=need,
+        checks=parsed,
+        purpose=purpose,
+        requires=requires,
+        all_addresses=all_addresses,
+    )
+
+
+def _check(key: str, text: Any, fail: Any) -> Check:
+    m = re.fullmatch(r"(tcp|tls|quic)/(\d{1,5})", text) if isinstance(text, str) else None
+    if not m or not 0 < int(m.group(2)) < 65536:
+        raise fail(key, f"{text!r} is not 'transport/port' (transport tcp, tls or quic)")
+    return Check(Transport(m.group(1)), int(m.group(2)))

@@ -1,0 +1,106 @@
+"""From catalog + inputs to the list of targets to probe. Pure: no I/O, golden-tested."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+
+from wsdiag.errors import WsdiagError
+from wsdiag.model import Catalog, Inputs, Plan, PlannedTarget, Role, Target
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
+_DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_TIMEOUT = 60.0
+
+
+def default_deadline(timeout: float) -> float:
+    # DNS, then the connect phase, then slack for process scheduling on a busy laptop.
+    return 2 * timeout + 1.0
+
+
+def check_host(name: str, what: str) -> str:
+    host = name.strip().rstrip(".").lower()
+    if not _HOST_RE.match(host):
+        raise WsdiagError(f"{what}: {name!r} is not a DNS host name")
+    return host
+
+
+def check_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for c in cidrs:
+        try:
+            out.append(str(ipaddress.IPv4Network(c.strip(), strict=False)))
+        except ValueError:
+            raise WsdiagError(f"--vpc-cidr: {c!r} is not an IPv4 network like 10.0.0.0/16") from None
+    return tuple(out)
+
+
+def check_nameservers(servers: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for s in servers:
+        try:
+            out.append(str(ipaddress.ip_address(s.strip())))
+        except ValueError:
+            raise WsdiagError(f"--nameserver: {s!r} is not an IP address") from None
+    return tuple(out)
+
+
+def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
+    region_code = inputs.region.strip().lower()
+    region = catalog.regions.get(region_code)
+    if region is None:
+        known = ", ".join(sorted(catalog.regions))
+        raise WsdiagError(f"unknown region {inputs.region!r}; known regions: {known}")
+    if not 0 < inputs.timeout <= MAX_TIMEOUT:
+        raise WsdiagError(f"--timeout must be between 0 and {MAX_TIMEOUT:g} seconds")
+    deadline = inputs.deadline if inputs.deadline is not None else default_deadline(inputs.timeout)
+    if deadline < inputs.timeout:
+        raise WsdiagError("--deadline must not be shorter than --timeout")
+    directory = inputs.directory_id.strip().lower() if inputs.directory_id else None
+    if directory is not None and not _DIRECTORY_RE.match(directory):
+        raise WsdiagError(f"--directory-id: {inputs.directory_id!r} is not a directory id or alias")
+
+    values = {"region": region.code, "airport": region.airport or "", "directory_id": directory}
+    planned: list[PlannedTarget] = []
+    for target in catalog.targets:
+        if target.role is Role.ENDPOINT:
+            planned.extend(_endpoint_targets(target, inputs, values))
+            continue
+        if target.requires == "directory_id" and directory is None:
+            planned.append(PlannedTarget(target, target.host, "no --directory-id given"))
+            continue
+        if "{airport}" in target.host and not region.airport:
+            planned.append(PlannedTarget(target, target.host, "no health-check host known"))
+            continue
+        planned.append(PlannedTarget(target, target.host.format(**values)))
+    return Plan(
+        region=region,
+        targets=tuple(planned),
+        timeout=inputs.timeout,
+        deadline=deadline,
+        vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
+        nameservers=check_nameservers(inputs.nameservers),
+        quic_alpn=catalog.quic_alpn,
+    )
+
+
+def _endpoint_targets(
+    target: Target, inputs: Inputs, values: dict[str, str | None]
+) -> list[PlannedTarget]:
+    """The private name: the override if given, else the catalog's, plus any the logs named."""
+    if inputs.endpoint_hosts:
+        hosts = [check_host(h, "--endpoint-host") for h in inputs.endpoint_hosts]
+    else:
+        hosts = [target.host.format(**values)]
+    for h in inputs.log_endpoint_hosts:
+        try:
+            hosts.append(check_host(h, "host from the client's logs"))
+        except WsdiagError:
+            continue  # a garbled log line must not stop the check
+    unique = list(dict.fromkeys(hosts))
+    out = []
+    for i, host in enumerate(unique):
+        tid = target.id if i == 0 else f"{target.id}-{i + 1}"
+        out.append(PlannedTarget(dataclasses.replace(target, id=tid), host))
+    return out
