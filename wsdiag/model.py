@@ -50,6 +50,7 @@ class DnsOutcome(StrEnum):
     SERVFAIL = "servfail"
     REFUSED = "refused"  # the resolver refused the query
     TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"  # the resolver's host/port answered with ICMP unreachable
     NO_ROUTE = "no-route"  # the resolver could not even be sent to
     NOT_CONFIGURED = "not-configured"  # no system resolver configuration at all
     ERROR = "error"

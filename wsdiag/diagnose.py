@@ -1,0 +1,108 @@
+"""Composition root: inputs -> plan -> run -> classify -> Report. The only place that wires
+the pure layers to the network."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wsdiag import __version__
+from wsdiag.catalog import load_catalog
+from wsdiag.classify import diagnose
+from wsdiag.errors import WsdiagError
+from wsdiag.evidence import Results
+from wsdiag.model import DnsOutcome, DnsResult, Finding, Inputs, Plan, Report
+from wsdiag.plan import make_plan
+from wsdiag.report import SCHEMA
+from wsdiag.runner import ResolveFn, RunResult, real_probes, run_plan
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """What the client's own logs contributed to this check."""
+
+    region: str | None = None
+    private_hosts: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    summary: dict[str, object] | None = None
+
+
+def read_logs(paths: Sequence[Path] | None) -> LogContext:
+    try:
+        from wsdiag.clientlogs import client_log_evidence
+    except ImportError:  # the log reader is optional for check
+        return LogContext()
+    ev = client_log_evidence(paths)
+    if ev is None:
+        return LogContext()
+    summary = ev.to_json()
+    return LogContext(ev.region, ev.private_hosts, ev.findings, summary)
+
+
+def _quiet_libraries() -> None:
+    # aioquic logs handshake aborts as WARNINGs; with logging unconfigured Python would
+    # print them on stderr. The probe result already carries the same information.
+    for name in ("quic", "aioquic"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+
+
+def _not_configured(detail: str) -> ResolveFn:
+    async def resolve(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+        return DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
+                         outcome=DnsOutcome.NOT_CONFIGURED, detail=detail)
+
+    return resolve
+
+
+async def _run(plan: Plan) -> RunResult:
+    import dns.resolver
+
+    try:
+        resolve, probes = real_probes(plan)
+    except dns.resolver.NoResolverConfiguration:
+        _, probes = real_probes(replace(plan, nameservers=("127.0.0.1",)))
+        resolve = _not_configured("no DNS resolver configuration found on this machine")
+    # A last guard on top of the runner's own deadline handling: never hang.
+    return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + 5)
+
+
+def run_check(
+    inputs: Inputs,
+    catalogs: Sequence[Path] = (),
+    region_source: str = "option",
+    logs: LogContext | None = None,
+) -> Report:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    catalog = load_catalog(catalogs)
+    logs = logs or LogContext()
+    if logs.private_hosts and not inputs.log_endpoint_hosts:
+        inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
+    plan = make_plan(catalog, inputs)
+    _quiet_libraries()
+    try:
+        run = asyncio.run(_run(plan))
+    except TimeoutError:
+        raise WsdiagError("the run did not finish within its deadline (internal error)") from None
+    results = Results(plan, tuple(run.dns), tuple(run.probes))
+    evidence, diagnosis = diagnose(results, extra=logs.findings)
+    return Report(
+        schema=SCHEMA,
+        tool_version=__version__,
+        region=plan.region.code,
+        endpoint_hosts=tuple(pt.host for pt in plan.targets if pt.target.role.value == "endpoint"),
+        diagnosis=diagnosis,
+        evidence=evidence,
+        dns=results.dns,
+        probes=results.probes,
+        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        started_at=started,
+        region_source=region_source,
+        logs=logs.summary,
+    )

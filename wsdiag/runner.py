@@ -1,0 +1,179 @@
+"""Run a plan: every target concurrently (resolve, then probe), one whole-run deadline.
+
+Each probe catches its own errors, so a bug in one cannot cancel its siblings; whatever
+has not finished when the deadline falls is reported as an error with phase "deadline",
+never as success and never silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from wsdiag.model import (
+    DnsOutcome,
+    DnsResult,
+    Plan,
+    PlannedTarget,
+    ProbeResult,
+    Status,
+    Transport,
+)
+
+# Probe functions are parameters so tests can count calls without a network; the real
+# ones are imported lazily (aioquic and dnspython are slow to import).
+ProbeFn = Callable[[ProbeResult, float], Awaitable[ProbeResult]]
+ResolveFn = Callable[[str, str, str, str], Awaitable[DnsResult]]
+
+
+@dataclass
+class RunResult:
+    dns: list[DnsResult]
+    probes: list[ProbeResult]
+    duration_ms: float
+
+
+def probe_id(target_id: str, transport: Transport, port: int, address: str | None) -> str:
+    base = f"{target_id}/{transport}/{port}"
+    return f"{base}@{address}" if address else base
+
+
+def dns_id(target_id: str, rdtype: str) -> str:
+    return f"{target_id}/dns/{rdtype}"
+
+
+def _base(pt: PlannedTarget, transport: Transport, port: int, address: str | None) -> ProbeResult:
+    return ProbeResult(
+        id=probe_id(pt.target.id, transport, port, address if pt.target.all_addresses else None),
+        target_id=pt.target.id, host=pt.host, address=address, transport=transport,
+        port=port, status=Status.ERROR,
+    )
+
+
+def skipped(pt: PlannedTarget, reason: str) -> list[ProbeResult]:
+    return [
+        replace(_base(pt, c.transport, c.port, None), status=Status.SKIPPED, detail=reason)
+        for c in pt.target.checks
+    ]
+
+
+def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
+    """IPv4 only (the tested path); every address for the endpoint, the first otherwise."""
+    v4 = [x for x in a.addresses if ipaddress.ip_address(x).version == 4]
+    return v4 if pt.target.all_addresses else v4[:1]
+
+
+async def run_plan(
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: dict[Transport, ProbeFn],
+) -> RunResult:
+    loop = asyncio.get_running_loop()
+    t0 = time.perf_counter()
+    deadline = loop.time() + plan.deadline
+    dns_out: dict[str, DnsResult | None] = {}
+    probe_out: dict[str, ProbeResult] = {}
+    pending_probes: dict[str, ProbeResult] = {}
+
+    def remaining() -> float:
+        return max(deadline - loop.time(), 0.0)
+
+    async def one_probe(base: ProbeResult) -> None:
+        pending_probes[base.id] = base
+        fn = probes[base.transport]
+        budget = min(plan.timeout, remaining())
+        try:
+            result = await fn(base, budget)
+        except Exception as exc:  # a bug in one probe must not cancel its siblings
+            result = replace(base, status=Status.ERROR, phase="internal",
+                             detail=f"{exc.__class__.__name__}: {exc}"[:200])
+        if result.status is Status.FILTERED and budget < plan.timeout:
+            # Silent for less than the full timeout: that is not evidence of a filter.
+            result = replace(result, status=Status.ERROR, phase="deadline",
+                             detail=f"silent for {budget:.2f} s before the run deadline")
+        probe_out[base.id] = result
+        pending_probes.pop(base.id, None)
+
+    async def one_dns(pt: PlannedTarget, rdtype: str) -> DnsResult:
+        rid = dns_id(pt.target.id, rdtype)
+        dns_out[rid] = None
+        try:
+            result = await resolve(rid, pt.target.id, pt.host, rdtype)
+        except Exception as exc:
+            result = DnsResult(id=rid, target_id=pt.target.id, host=pt.host, rdtype=rdtype,
+                               outcome=DnsOutcome.ERROR,
+                               detail=f"{exc.__class__.__name__}: {exc}"[:200])
+        dns_out[rid] = result
+        return result
+
+    async def one_target(pt: PlannedTarget) -> None:
+        a, _aaaa = await asyncio.gather(one_dns(pt, "A"), one_dns(pt, "AAAA"))
+        addrs = addresses_to_probe(pt, a)
+        if not addrs:
+            reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
+            for r in skipped(pt, reason):
+                probe_out[r.id] = r
+            return
+        await asyncio.gather(*(
+            one_probe(_base(pt, c.transport, c.port, addr))
+            for addr in addrs for c in pt.target.checks
+        ))
+
+    tasks = []
+    for pt in plan.targets:
+        if pt.skip_reason:
+            for r in skipped(pt, pt.skip_reason):
+                probe_out[r.id] = r
+        else:
+            tasks.append(asyncio.create_task(one_target(pt)))
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=remaining())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    # Whatever the deadline cut short is an error, so it can never count as "open".
+    for pid, base in pending_probes.items():
+        probe_out.setdefault(pid, replace(base, status=Status.ERROR, phase="deadline",
+                                          detail="cut short by the run deadline"))
+    dns_final: list[DnsResult] = []
+    for rid, res in dns_out.items():
+        if res is None:
+            target_id, _, rdtype = rid.partition("/dns/")
+            host = next(p.host for p in plan.targets if p.target.id == target_id)
+            res = DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
+                            outcome=DnsOutcome.ERROR, detail="cut short by the run deadline")
+        dns_final.append(res)
+    return RunResult(
+        dns=dns_final,
+        probes=list(probe_out.values()),
+        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+    )
+
+
+def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
+    """The network implementations, imported here so --help never pays for them."""
+    from wsdiag.dns_probe import make_resolver, resolve
+    from wsdiag.quic_probe import probe_quic
+    from wsdiag.tcp_probe import probe_tcp, tls_context
+
+    resolver = make_resolver(plan.nameservers, plan.timeout)  # may raise NoResolverConfiguration
+    ctx: ssl.SSLContext = tls_context()
+
+    async def do_resolve(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+        return await resolve(resolver, rid, target_id, host, rdtype)
+
+    async def do_tcp(base: ProbeResult, timeout: float) -> ProbeResult:
+        return await probe_tcp(base, timeout)
+
+    async def do_tls(base: ProbeResult, timeout: float) -> ProbeResult:
+        return await probe_tcp(base, timeout, ctx)
+
+    async def do_quic(base: ProbeResult, timeout: float) -> ProbeResult:
+        return await probe_quic(base, timeout, plan.quic_alpn)
+
+    return do_resolve, {Transport.TCP: do_tcp, Transport.TLS: do_tls, Transport.QUIC: do_quic}
