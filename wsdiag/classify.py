@@ -362,7 +362,8 @@ def f_tls_untrusted(c: Ctx) -> Finding | None:
 
 
 def f_health_blocked(c: Ctx) -> Finding | None:
-    if c.e.beyond_443 is not N:
+    # Only worth saying where the internet otherwise works; offline it is just noise.
+    if c.e.beyond_443 is not N or c.e.internet_reachable is not Y:
         return None
     ids = c.r.target_ids(Role.HEALTH)
     hosts = [pt.host for pt in c.r.plan.targets if pt.target.id in ids]

@@ -9,10 +9,12 @@ import time
 
 import dns.asyncresolver
 import dns.exception
+import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
 from wsdiag.model import DnsOutcome, DnsResult
+from wsdiag.plan import split_nameserver
 
 _NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, 10050, 10051, 10065}
 
@@ -21,7 +23,9 @@ def make_resolver(nameservers: tuple[str, ...], timeout: float) -> dns.asyncreso
     """The system resolver, or the given servers. Raises NoResolverConfiguration."""
     if nameservers:
         resolver = dns.asyncresolver.Resolver(configure=False)
-        resolver.nameservers = list(nameservers)
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(*split_nameserver(ns)) for ns in nameservers
+        ]
     else:
         resolver = dns.asyncresolver.Resolver()
     resolver.lifetime = timeout

@@ -37,13 +37,33 @@ def check_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def check_nameservers(servers: tuple[str, ...]) -> tuple[str, ...]:
+    """IP, IPv4:port or [IPv6]:port; returned as written (normalised)."""
     out = []
     for s in servers:
         try:
-            out.append(str(ipaddress.ip_address(s.strip())))
+            ip, port = split_nameserver(s.strip())
         except ValueError:
-            raise WsdiagError(f"--nameserver: {s!r} is not an IP address") from None
+            raise WsdiagError(
+                f"--nameserver: {s!r} is not an IP address (optionally IP:port)"
+            ) from None
+        out.append(ip if port == 53 else (f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"))
     return tuple(out)
+
+
+def split_nameserver(text: str) -> tuple[str, int]:
+    port = 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            port = int(rest.removeprefix(":"))
+    elif text.count(":") == 1:
+        host, _, p = text.partition(":")
+        port = int(p)
+    else:
+        host = text
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return str(ipaddress.ip_address(host)), port
 
 
 def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:

@@ -1,0 +1,249 @@
+"""The real `wsdiag check` command against real servers on loopback.
+
+One server process (TLS, QUIC, TCP listeners from tests.support.servers) and one DNS
+server (tests.support.dnsserver) serve every scenario; a scenario only changes the DNS
+zone, which is how the shapes of closed, minimal-egress and home are made here. All
+addresses are in 127.0.0.0/8; --vpc-cidr makes one /24 of it "the VPC".
+
+Loopback answers a closed port with RST / ICMP port unreachable, so blocked paths show
+as "refused" here; silence ("filtered") comes from UDP sockets that never answer. The
+namespace lab (tests/test_lab.py) covers real firewalls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.certs import make_ca
+from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
+from wsdiag.catalog import load_catalog
+from wsdiag.model import Inputs, Role
+from wsdiag.plan import make_plan
+
+REGION = "eu-west-1"
+PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
+NET = random.randint(64, 250)  # one 127.NET.0.0/16 per run: parallel runs don't collide
+
+
+def ip(sub: int, host: int) -> str:
+    return f"127.{NET}.{sub}.{host}"
+
+
+EP_A, EP_B = ip(1, 10), ip(1, 11)  # full endpoint: TLS+QUIC on 443 and 4195
+EP_TCP_ONLY = ip(1, 20)  # TLS on both ports, UDP black holes (silence)
+EP_443_ONLY = ip(1, 30)  # TLS+QUIC on 443 only; 4195 refused
+EP_DEAD = ip(1, 40)  # nothing listens
+AUTH, AUTH_DEAD = ip(2, 10), ip(2, 11)
+HEALTH, HEALTH_DEAD = ip(3, 10), ip(3, 11)
+DNS_IP = ip(0, 53)
+PUBLIC = ip(9, 9)  # outside --vpc-cidr: "public" for this test
+
+
+def hosts(role: Role) -> list[str]:
+    plan = make_plan(load_catalog(), Inputs(region=REGION, directory_id="d-1234567890"))
+    return [pt.host for pt in plan.targets if pt.target.role is role]
+
+
+@dataclass
+class Lab:
+    dns: DnsServer
+    env: dict[str, str]
+
+    def zone(self, endpoint: object, auth: str = AUTH, health: str = HEALTH) -> None:
+        zone: dict[str, object] = {h: [auth] for h in hosts(Role.AUTH)}
+        zone.update({h: [health] for h in hosts(Role.HEALTH)})
+        zone[PRIVATE] = endpoint
+        self.dns.zone = zone  # type: ignore[assignment]
+
+    def check(self, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
+        cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json",
+               "--nameserver", self.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24",
+               "--directory-id", "d-1234567890", "--timeout", "1", "--no-logs", *extra]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                              env=env or self.env)
+        assert proc.stderr == "", proc.stderr
+        return proc.returncode, json.loads(proc.stdout)
+
+
+def _can_bind_low_ports() -> bool:
+    s = socket.socket()
+    try:
+        s.bind((ip(250, 1), 443))
+    except PermissionError:
+        return False
+    finally:
+        s.close()
+    return True
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    if not _can_bind_low_ports():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must be able to bind ports 443/4195 on loopback (run as root)")
+        pytest.skip("binding ports 443/4195 needs root (or a low ip_unprivileged_port_start)")
+    d = tmp_path_factory.mktemp("pki")
+    pki = make_ca(d)
+    leaf = pki.issue("server", hosts(Role.AUTH) + hosts(Role.HEALTH) + [PRIVATE])
+    args = []
+    for addr in (EP_A, EP_B):
+        args += ["--tls", f"{addr}:443", "--tls", f"{addr}:4195",
+                 "--quic", f"{addr}:443", "--quic", f"{addr}:4195"]
+    args += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
+    args += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
+    args += ["--tls", f"{AUTH}:443", "--quic", f"{AUTH}:443", "--tcp", f"{HEALTH}:4195",
+             "--quic", f"{HEALTH}:4195"]
+    root = Path(__file__).resolve().parent.parent
+    servers = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.servers", *args,
+         "--cert", str(leaf.cert_path), "--key", str(leaf.key_path)],
+        cwd=root, stdout=subprocess.PIPE, text=True,
+    )
+    holes = []
+    try:
+        assert servers.stdout is not None
+        assert servers.stdout.readline().strip() == "ready"
+        for port in (443, 4195):  # bound, never read: QUIC sees silence, not ICMP
+            hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            hole.bind((EP_TCP_ONLY, port))
+            holes.append(hole)
+        with DnsServer(DNS_IP) as dns:
+            yield Lab(dns, {**os.environ, **pki.env()})
+    finally:
+        for hole in holes:
+            hole.close()
+        servers.terminate()
+        servers.wait(timeout=10)
+        if servers.stdout is not None:
+            servers.stdout.close()
+
+
+def codes(report: dict) -> set[str]:
+    return {f["code"] for f in report["findings"]}
+
+
+def statuses(report: dict, target: str, **match: object) -> set[str]:
+    return {p["status"] for p in report["probes"] if p["target"] == target
+            and all(p[k] == v for k, v in match.items())}
+
+
+def test_open_egress_is_ready(lab: Lab) -> None:
+    lab.zone([EP_A, EP_B])
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (0, "open-egress", "ready"), codes(r)
+    assert statuses(r, "endpoint") == {"open"}
+    assert len([p for p in r["probes"] if p["target"] == "endpoint"]) == 8  # 2 addresses x 4
+    quic = [p for p in r["probes"] if p["target"] == "endpoint" and p["transport"] == "quic"]
+    assert all(p["alpn"] == "h3" for p in quic)
+    assert all(p["tls_trusted"] is True for p in r["probes"] if p["transport"] == "tls")
+    assert r["schema"] == "wsdiag.report/1"
+
+
+def test_minimal_egress_is_ready_and_explains_the_client_network_check(lab: Lab) -> None:
+    lab.zone([EP_A], health=HEALTH_DEAD)
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (0, "minimal-egress", "ready")
+    assert "HEALTH_CHECK_BLOCKED" in codes(r)
+    assert statuses(r, "health-check") == {"refused"}
+
+
+def test_closed_network_is_blocked(lab: Lab) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (2, "closed", "blocked")
+    assert "AUTH_UNREACHABLE" in codes(r)
+    assert statuses(r, "endpoint") == {"open"}
+
+
+def test_home_private_name_missing(lab: Lab) -> None:
+    lab.zone(NXDOMAIN)
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (2, "home", "blocked")
+    assert {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"} <= codes(r)
+    assert statuses(r, "endpoint") == {"skipped"}
+
+
+def test_home_public_answer(lab: Lab) -> None:
+    lab.zone([PUBLIC])
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (2, "home", "blocked")
+    assert "ENDPOINT_PUBLIC_ANSWER" in codes(r)
+
+
+def test_udp_silent_means_tcp_fallback(lab: Lab) -> None:
+    lab.zone([EP_TCP_ONLY])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (1, "degraded")
+    assert "ENDPOINT_QUIC_BLOCKED" in codes(r)
+    assert statuses(r, "endpoint", transport="quic") == {"filtered"}
+    assert statuses(r, "endpoint", transport="tcp") == {"open"}
+
+
+def test_4195_blocked_needs_443_fallback_clients(lab: Lab) -> None:
+    lab.zone([EP_443_ONLY])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (1, "degraded")
+    assert "ENDPOINT_4195_BLOCKED" in codes(r)
+    assert statuses(r, "endpoint", port=4195) == {"refused"}
+
+
+def test_one_endpoint_address_dead(lab: Lab) -> None:
+    lab.zone([EP_A, EP_DEAD])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (1, "degraded")
+    assert "ENDPOINT_ADDRESS_SILENT" in codes(r)
+    assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
+
+
+def test_resolver_silent(lab: Lab) -> None:
+    lab.dns.zone = {"*": DROP}
+    code, r = lab.check()
+    assert (code, r["environment"], r["verdict"]) == (2, "unknown", "blocked")
+    assert "DNS_RESOLVER_UNREACHABLE" in codes(r)
+    assert {d["outcome"] for d in r["dns"]} == {"timeout"}
+
+
+def test_servfail_for_the_private_name(lab: Lab) -> None:
+    lab.zone(SERVFAIL)
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (2, "blocked")
+    assert "ENDPOINT_DNS_FAILED" in codes(r)
+
+
+def test_ipv6_only_answer_is_not_judged(lab: Lab) -> None:
+    lab.zone(["::1"])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (3, "unknown")
+    assert "ENDPOINT_AAAA_ONLY" in codes(r)
+
+
+def test_untrusted_certificate_is_recorded_not_fatal(lab: Lab) -> None:
+    lab.zone([EP_A], health=HEALTH_DEAD)
+    env = {k: v for k, v in lab.env.items() if k != "SSL_CERT_FILE"}
+    code, r = lab.check(env=env)
+    assert (code, r["verdict"]) == (1, "degraded")
+    assert "TLS_UNTRUSTED" in codes(r)
+    assert statuses(r, "ws-broker", transport="tls") == {"open"}
+
+
+def test_text_report_leads_with_the_verdict(lab: Lab) -> None:
+    lab.zone(NXDOMAIN)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
+         lab.dns.address, "--timeout", "1", "--no-logs"],
+        capture_output=True, text=True, timeout=30, env={**lab.env, "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("BLOCKED:")
+    assert "\x1b[" not in proc.stdout
+    assert "ENDPOINT_NXDOMAIN" in proc.stdout
