@@ -1,0 +1,1 @@
+"""Shared test helpers: a throwaway CA (certs) and small real servers (servers)."""

@@ -1,0 +1,162 @@
+"""A throwaway certificate authority for tests: one CA, leaf certificates signed by it.
+
+wsdiag verifies TLS with ``ssl.create_default_context()``, which honours ``SSL_CERT_FILE``;
+pointing that at ``LabPki.ca_path`` makes a test's servers trusted exactly the way a real
+corporate CA would be, without touching the machine's trust store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+# P-256 keys: fast to generate and accepted by both ssl and aioquic.
+_CURVE = ec.SECP256R1()
+
+
+@dataclass(frozen=True)
+class LeafFiles:
+    cert_path: Path  # leaf certificate followed by the CA (a full chain)
+    key_path: Path
+
+
+@dataclass(frozen=True)
+class LabPki:
+    directory: Path
+    ca_path: Path
+    ca_cert: x509.Certificate
+    ca_key: ec.EllipticCurvePrivateKey
+
+    def env(self) -> dict[str, str]:
+        """Environment additions that make Python's default SSL context trust the lab CA."""
+        return {"SSL_CERT_FILE": str(self.ca_path)}
+
+    def issue(
+        self,
+        name: str,
+        dns_names: Iterable[str] = (),
+        ip_addresses: Iterable[str] = (),
+    ) -> LeafFiles:
+        """Issue a server certificate for the given SANs and write ``<name>.pem``/``-key.pem``."""
+        dns = list(dict.fromkeys(dns_names))
+        ips = list(dict.fromkeys(ip_addresses))
+        if not dns and not ips:
+            raise ValueError("a leaf certificate needs at least one SAN")
+        key = ec.generate_private_key(_CURVE)
+        common_name = dns[0] if dns else ips[0]
+        sans: list[x509.GeneralName] = [x509.DNSName(d) for d in dns]
+        sans += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+        now = _now()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
+                critical=False,
+            )
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        cert_path = self.directory / f"{name}.pem"
+        key_path = self.directory / f"{name}-key.pem"
+        cert_path.write_bytes(
+            cert.public_bytes(serialization.Encoding.PEM)
+            + self.ca_cert.public_bytes(serialization.Encoding.PEM)
+        )
+        _write_key(key_path, key)
+        return LeafFiles(cert_path=cert_path, key_path=key_path)
+
+
+def make_ca(directory: Path, common_name: str = "wsdiag lab CA") -> LabPki:
+    """Create a CA in ``directory`` (``ca.pem``, ``ca-key.pem``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(_CURVE)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = _now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    ca_path = directory / "ca.pem"
+    ca_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(directory / "ca-key.pem", key)
+    return LabPki(directory=directory, ca_path=ca_path, ca_cert=cert, ca_key=key)
+
+
+def make_pki(
+    directory: Path,
+    dns_names: Iterable[str] = ("localhost",),
+    ip_addresses: Iterable[str] = ("127.0.0.1",),
+) -> tuple[LabPki, LeafFiles]:
+    """Shortcut for the common case: a CA and one server leaf named ``server``."""
+    pki = make_ca(directory)
+    return pki, pki.issue("server", dns_names, ip_addresses)
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,201 @@
+"""Small real servers for tests: TLS over TCP, plain TCP accept, and QUIC (aioquic).
+
+They only prove that a path works: each accepts, completes its handshake, and is done. Use
+them in-process (``start_*`` coroutines, port 0 reports the bound port) or as a process in a
+network namespace::
+
+    python -m tests.support.servers --tls 10.20.1.10:443 --quic 10.20.1.10:443 \\
+        --tcp 198.51.100.10:4195 --cert server.pem --key server-key.pem
+
+The process prints ``ready`` once every socket is bound and exits 0 on SIGTERM or SIGINT.
+One socket per address, never a wildcard: a UDP server bound to 0.0.0.0 may answer from
+another local address than the one dialled, which a stateful firewall then drops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import ssl
+import sys
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aioquic.asyncio.server import QuicServer, serve
+from aioquic.quic.configuration import QuicConfiguration
+
+Closable = asyncio.Server | QuicServer
+
+
+async def _close_after_handshake(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    # For a TLS server asyncio has completed the handshake before this runs; nothing more
+    # is needed to prove the path, so end the connection at once.
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError):
+        await writer.wait_closed()
+
+
+def tls_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert), str(key))
+    return ctx
+
+
+def _bound_port(server: asyncio.Server) -> int:
+    return int(server.sockets[0].getsockname()[1])
+
+
+async def start_tcp_server(host: str, port: int) -> tuple[asyncio.Server, int]:
+    """Accept TCP connections and close them. Returns the server and its bound port."""
+    server = await asyncio.start_server(_close_after_handshake, host, port, reuse_address=True)
+    return server, _bound_port(server)
+
+
+async def start_tls_server(
+    host: str, port: int, cert: str | Path, key: str | Path
+) -> tuple[asyncio.Server, int]:
+    """Accept TCP, complete a TLS handshake, close. Returns the server and its bound port."""
+    server = await asyncio.start_server(
+        _close_after_handshake,
+        host,
+        port,
+        ssl=tls_context(cert, key),
+        # A client that only connects (a TCP probe) would otherwise hold the slot for 60 s.
+        ssl_handshake_timeout=5.0,
+        reuse_address=True,
+    )
+    return server, _bound_port(server)
+
+
+async def start_quic_server(
+    host: str,
+    port: int,
+    cert: str | Path,
+    key: str | Path,
+    alpn: Sequence[str] = ("h3",),
+) -> tuple[QuicServer, int]:
+    """A real QUIC server: handshakes with the given ALPN complete, nothing else is served."""
+    config = QuicConfiguration(is_client=False, alpn_protocols=list(alpn))
+    config.load_cert_chain(str(cert), str(key))
+    server = await serve(host, port, configuration=config)
+    transport: Any = server._transport  # aioquic keeps no public handle on its socket
+    return server, int(transport.get_extra_info("sockname")[1])
+
+
+@dataclass
+class ServerSet:
+    """Servers started together and closed together."""
+
+    servers: list[Closable] = field(default_factory=list)
+    bound: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, host, port)
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+        self.servers.clear()
+
+
+@dataclass(frozen=True)
+class Listen:
+    kind: str  # "tls" | "tcp" | "quic"
+    host: str
+    port: int
+
+
+async def start_all(
+    listens: Sequence[Listen], cert: str | Path | None, key: str | Path | None
+) -> ServerSet:
+    """Start every listener; on any failure close those already started and re-raise."""
+    result = ServerSet()
+    try:
+        for spec in listens:
+            server: Closable
+            if spec.kind == "tcp":
+                server, port = await start_tcp_server(spec.host, spec.port)
+            else:
+                if cert is None or key is None:
+                    raise ValueError(f"--{spec.kind} needs --cert and --key")
+                if spec.kind == "tls":
+                    server, port = await start_tls_server(spec.host, spec.port, cert, key)
+                elif spec.kind == "quic":
+                    server, port = await start_quic_server(spec.host, spec.port, cert, key)
+                else:
+                    raise ValueError(f"unknown listener kind {spec.kind!r}")
+            result.servers.append(server)
+            result.bound.append((spec.kind, spec.host, port))
+    except BaseException:
+        result.close()
+        raise
+    return result
+
+
+@contextlib.asynccontextmanager
+async def running(
+    listens: Sequence[Listen], cert: str | Path | None = None, key: str | Path | None = None
+) -> AsyncIterator[ServerSet]:
+    servers = await start_all(listens, cert, key)
+    try:
+        yield servers
+    finally:
+        servers.close()
+
+
+def parse_hostport(text: str) -> tuple[str, int]:
+    """``IP:PORT`` or ``[IPv6]:PORT``."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"expected IP:PORT, got {text!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return host, int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad port in {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tests.support.servers", description=__doc__)
+    for kind in ("tls", "tcp", "quic"):
+        p.add_argument(
+            f"--{kind}", action="append", default=[], type=parse_hostport, metavar="IP:PORT"
+        )
+    p.add_argument("--cert", help="PEM certificate chain (leaf first)")
+    p.add_argument("--key", help="PEM private key")
+    return p
+
+
+async def _serve_until_signalled(listens: list[Listen], cert: str | None, key: str | None) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(listens, cert, key):
+        # The parent waits for this line: every socket is bound when it appears.
+        print("ready", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    listens = [
+        Listen(kind, host, port)
+        for kind in ("tls", "tcp", "quic")
+        for host, port in getattr(args, kind)
+    ]
+    if not listens:
+        print("nothing to serve: give --tls, --tcp or --quic", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve_until_signalled(listens, args.cert, args.key))
+    except OSError as exc:
+        print(f"servers: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
