@@ -1,0 +1,1 @@
+"""End-to-end network lab: namespaces, resolvers and servers simulating users' networks."""

@@ -1,0 +1,124 @@
+"""What the simulated world contains: which names exist, at which addresses, serving what.
+
+The names come from wsdiag's own plan, so the lab follows the catalog instead of copying it:
+a target added to the catalog gets a DNS record and a real server here without a lab change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from wsdiag.catalog import load_catalog
+from wsdiag.model import Inputs, Role, Transport
+from wsdiag.plan import make_plan
+
+# --- addressing ------------------------------------------------------------------------
+# Only private space (the VPC, the office LAN, the transit links) and the documentation
+# ranges (the "internet"). Nothing here can be routed off the machine, and no namespace
+# has a route out of it anyway.
+
+CLIENT_ADDR = "10.30.0.2"  # the user's laptop on the office LAN
+CLIENT_GW = "10.30.0.1"  # the router's LAN side
+CLIENT_PREFIX = 24
+RTR_VPC = ("10.99.1.1", "10.99.1.2")  # transit router <-> VPC, /30
+RTR_NET = ("10.99.2.1", "10.99.2.2")  # transit router <-> internet, /30
+TRANSIT_PREFIX = 30
+
+VPC_CIDR = "10.20.0.0/16"
+VPC_RESOLVER = "10.20.0.2"  # where Route 53 Resolver sits in a real VPC: base + 2
+# One address per endpoint ENI (two subnets, two AZs), as a real interface endpoint has.
+ENDPOINT_ADDRS = ("10.20.1.10", "10.20.2.10")
+
+INTERNET_CIDRS = ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24")
+AUTH_NET = "203.0.113.0/24"  # one address per auth/service host, from .10 up
+HEALTH_NET = "198.51.100.0/24"  # one address per health-check host, from .10 up
+HOME_RESOLVER = "192.0.2.53"  # a home ISP's resolver: private name is NXDOMAIN
+HOME_PUBLIC_RESOLVER = "192.0.2.54"  # same, but answers the private name publicly
+PUBLIC_ANSWER = "203.0.113.250"  # what HOME_PUBLIC_RESOLVER returns; nothing listens there
+
+ENDPOINT_PORTS = (443, 4195)
+AUTH_PORT = 443
+HEALTH_PORT = 4195
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    role: Role
+    addresses: tuple[str, ...]
+    # (kind, port) with kind "tls" | "tcp" | "quic", as tests.support.servers understands it
+    listeners: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class World:
+    regions: tuple[str, ...]
+    hosts: tuple[LabHost, ...]
+
+    def by_role(self, role: Role) -> tuple[LabHost, ...]:
+        return tuple(h for h in self.hosts if h.role is role)
+
+    def endpoint_names(self) -> tuple[str, ...]:
+        return tuple(h.name for h in self.by_role(Role.ENDPOINT))
+
+    def internet_addresses(self) -> tuple[str, ...]:
+        return tuple(a for h in self.hosts if h.role is not Role.ENDPOINT for a in h.addresses)
+
+
+def _baseline(role: Role) -> set[tuple[str, int]]:
+    # What the real hosts serve, whatever the catalog probes: a lab that served only what
+    # wsdiag asks for could not catch wsdiag asking for the wrong thing.
+    if role is Role.ENDPOINT:
+        return {(k, p) for p in ENDPOINT_PORTS for k in ("tls", "quic")}
+    if role is Role.AUTH:
+        return {("tls", AUTH_PORT), ("quic", AUTH_PORT)}
+    return {("tcp", HEALTH_PORT), ("quic", HEALTH_PORT)}
+
+
+def _listener_kind(role: Role, transport: Transport) -> str:
+    if transport is Transport.QUIC:
+        return "quic"
+    # A TLS listener also accepts a bare TCP connect; the health-check hosts are not TLS.
+    return "tcp" if role is Role.HEALTH and transport is Transport.TCP else "tls"
+
+
+def build_world(regions: Iterable[str]) -> World:
+    regions = tuple(dict.fromkeys(regions))
+    catalog = load_catalog()
+    listeners: dict[str, set[tuple[str, int]]] = {}
+    roles: dict[str, Role] = {}
+    for region in regions:
+        plan = make_plan(catalog, Inputs(region=region))
+        for planned in plan.targets:
+            if planned.skip_reason is not None:
+                continue
+            role = planned.target.role
+            seen = roles.setdefault(planned.host, role)
+            if seen is not role:
+                raise ValueError(f"{planned.host} is both {seen} and {role} in the catalog")
+            wanted = listeners.setdefault(planned.host, _baseline(role))
+            wanted.update(
+                (_listener_kind(role, c.transport), c.port) for c in planned.target.checks
+            )
+    auth_pool = iter(ipaddress.IPv4Network(AUTH_NET).hosts())
+    health_pool = iter(ipaddress.IPv4Network(HEALTH_NET).hosts())
+    hosts = []
+    for name in sorted(roles, key=lambda n: (list(Role).index(roles[n]), n)):
+        role = roles[name]
+        addrs: tuple[str, ...]
+        if role is Role.ENDPOINT:
+            addrs = ENDPOINT_ADDRS
+        else:
+            pool = auth_pool if role is Role.AUTH else health_pool
+            addrs = (str(_next_from(pool, 10)),)
+        hosts.append(LabHost(name, role, addrs, tuple(sorted(listeners[name]))))
+    return World(regions=regions, hosts=tuple(hosts))
+
+
+def _next_from(pool: Iterator[ipaddress.IPv4Address], first_host: int) -> ipaddress.IPv4Address:
+    for addr in pool:
+        if int(addr) & 0xFF >= first_host and str(addr) != PUBLIC_ANSWER:
+            return addr
+    raise ValueError("lab address pool exhausted")

@@ -1,0 +1,290 @@
+"""The networks users really sit in, and what wsdiag must say about each.
+
+Each scenario is a :class:`~tests.lab.topology.Shape` (resolver, router rules, default route)
+plus the expected diagnosis and a probe-level check that proves the path was really what the
+scenario claims (a verdict can be right for the wrong reason).
+
+Router rules see only packets from the client and may use the lab's sets: ``@endpoints``
+(the endpoint ENIs), ``@vpc_resolver``, ``@vpc`` (10.20.0.0/16), ``@internet`` (the
+documentation ranges) and ``@public_answer`` (the public address a bad resolver hands out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.lab.hosts import ENDPOINT_ADDRS, PUBLIC_ANSWER
+from tests.lab.topology import Shape
+from wsdiag.catalog import load_catalog
+from wsdiag.model import Role
+
+# Rule sets, written as a firewall admin would.
+DROP_INTERNET = ("ip daddr @internet drop",)
+ONLY_443_OUT = (
+    "ip daddr @internet tcp dport != 443 drop",
+    "ip daddr @internet udp dport != 443 drop",
+)
+# nft's reject: TCP gets a RST, everything else ICMP port-unreachable (as a firewall "deny"
+# that answers, rather than one that drops).
+REJECT_INTERNET = (
+    "ip daddr @internet meta l4proto tcp reject with tcp reset",
+    "ip daddr @internet reject with icmpx type port-unreachable",
+)
+VPC_UNROUTABLE = ("ip daddr @vpc drop",)
+
+
+class Observed:
+    """Read access to one wsdiag JSON report, by role rather than by probe id."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        self.report = report
+        self.roles = {t.id: t.role for t in load_catalog().targets}
+
+    def probes(
+        self,
+        role: Role | None = None,
+        transports: Iterable[str] | None = None,
+        port: int | None = None,
+        include_skipped: bool = False,
+    ) -> list[dict[str, Any]]:
+        wanted = set(transports) if transports is not None else None
+        out = []
+        for p in self.report.get("probes", []):
+            if role is not None and self.roles.get(p.get("target", "")) is not role:
+                continue
+            if wanted is not None and p.get("transport") not in wanted:
+                continue
+            if port is not None and p.get("port") != port:
+                continue
+            if not include_skipped and p.get("status") == "skipped":
+                continue
+            out.append(p)
+        return out
+
+    def dns(self, host: str, rdtype: str = "A") -> list[dict[str, Any]]:
+        return [
+            d
+            for d in self.report.get("dns", [])
+            if d.get("host") == host and d.get("type") == rdtype
+        ]
+
+    def finding(self, code: str) -> dict[str, Any] | None:
+        return next((f for f in self.report.get("findings", []) if f.get("code") == code), None)
+
+
+TCPISH = ("tcp", "tls")
+
+
+def _all(probes: list[dict[str, Any]], status: str, what: str) -> None:
+    assert probes, f"no {what} probes were run"
+    bad = [(p.get("id"), p.get("status")) for p in probes if p.get("status") != status]
+    assert not bad, f"{what}: expected every probe {status}, got {bad}"
+
+
+def _none_open(probes: list[dict[str, Any]], what: str) -> None:
+    opened = [p.get("id") for p in probes if p.get("status") == "open"]
+    assert not opened, f"{what}: nothing should get through, but these are open: {opened}"
+
+
+def _endpoint_fully_open(o: Observed) -> None:
+    probes = o.probes(Role.ENDPOINT)
+    _all(probes, "open", "endpoint")
+    # Every ENI, every port, both transports: wsdiag must probe each address, not the first.
+    seen = {(p.get("address"), p.get("transport") in TCPISH, p.get("port")) for p in probes}
+    want = {(a, tcp, port) for a in ENDPOINT_ADDRS for tcp in (True, False) for port in (443, 4195)}
+    assert want <= seen, f"endpoint probes missing: {sorted(want - seen, key=str)}"
+
+
+def _auth_open(o: Observed) -> None:
+    probes = o.probes(Role.AUTH)
+    _all(probes, "open", "auth")
+    untrusted = [p.get("id") for p in probes if p.get("transport") == "tls"
+                 and p.get("tls_trusted") is not True]  # fmt: skip
+    assert not untrusted, f"TLS not verified against the lab CA (SSL_CERT_FILE): {untrusted}"
+
+
+def check_closed(o: Observed) -> None:
+    _endpoint_fully_open(o)
+    _all(o.probes(Role.AUTH), "filtered", "auth")
+    _all(o.probes(Role.HEALTH), "filtered", "health-check")
+
+
+def check_minimal_egress(o: Observed) -> None:
+    _endpoint_fully_open(o)
+    _auth_open(o)
+    _all(o.probes(Role.HEALTH), "filtered", "health-check")
+    info = o.finding("HEALTH_CHECK_BLOCKED")
+    assert info is not None and info.get("severity") == "info", info
+
+
+def check_open_egress(o: Observed) -> None:
+    _endpoint_fully_open(o)
+    _auth_open(o)
+    _all(o.probes(Role.HEALTH), "open", "health-check")
+
+
+def check_home(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    outcomes = {d.get("outcome") for d in o.dns(host)}
+    assert outcomes == {"nxdomain"}, f"{host} A via the home resolver: {outcomes}"
+    _none_open(o.probes(Role.ENDPOINT), "endpoint")
+    _auth_open(o)
+
+
+def check_home_public(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    answers = [tuple(d.get("addresses", ())) for d in o.dns(host)]
+    assert answers == [(PUBLIC_ANSWER,)], f"{host} A via the home resolver: {answers}"
+    endpoint = o.probes(Role.ENDPOINT)
+    _none_open(endpoint, "endpoint")
+    stray = {p.get("address") for p in endpoint} - {PUBLIC_ANSWER}
+    assert not stray, f"endpoint probed at addresses DNS never gave: {stray}"
+    _auth_open(o)
+
+
+def check_udp_blocked(o: Observed) -> None:
+    _all(o.probes(Role.ENDPOINT, ["quic"]), "filtered", "endpoint QUIC")
+    _all(o.probes(Role.ENDPOINT, TCPISH), "open", "endpoint TCP")
+    _auth_open(o)
+
+
+def check_sg_missing_4195(o: Observed) -> None:
+    _all(o.probes(Role.ENDPOINT, port=4195), "filtered", "endpoint 4195")
+    _all(o.probes(Role.ENDPOINT, port=443), "open", "endpoint 443")
+    _auth_open(o)
+
+
+def check_resolver_unreachable(o: Observed, region: str) -> None:
+    outcomes = {d.get("outcome") for d in o.dns(endpoint_host(region))}
+    assert outcomes == {"timeout"}, f"endpoint A with the resolver dropped: {outcomes}"
+    _none_open(o.probes(), "any")
+
+
+def check_no_route(o: Observed, region: str) -> None:
+    outcomes = {d.get("outcome") for d in o.dns(endpoint_host(region))}
+    assert outcomes == {"no-route"}, f"endpoint A without a default route: {outcomes}"
+    _none_open(o.probes(), "any")
+
+
+def check_reject(o: Observed) -> None:
+    _endpoint_fully_open(o)
+    _all(o.probes(Role.AUTH, TCPISH), "refused", "auth TCP (RST)")
+    _all(o.probes(Role.AUTH, ["quic"]), "refused", "auth QUIC (ICMP port unreachable)")
+    _all(o.probes(Role.HEALTH), "refused", "health-check")
+
+
+def endpoint_host(region: str) -> str:
+    # The same template wsdiag uses; a test that hard-coded it could drift from the catalog.
+    target = next(t for t in load_catalog().targets if t.role is Role.ENDPOINT)
+    return target.host.format(region=region)
+
+
+@dataclass(frozen=True)
+class Expect:
+    environment: str
+    verdict: str
+    exit_code: int
+    findings: tuple[str, ...] = ()  # codes that must be present
+    absent: tuple[str, ...] = ()  # codes that must not be
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    region: str
+    story: str
+    shape: Shape
+    expect: Expect
+    check: Callable[[Observed, str], None] = field(repr=False)
+
+
+def _plain(fn: Callable[[Observed], None]) -> Callable[[Observed, str], None]:
+    return lambda o, _region: fn(o)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "closed",
+        "eu-west-1",
+        "endpoint reachable through the VPC, nothing reaches the internet",
+        Shape(rules=DROP_INTERNET),
+        Expect("closed", "blocked", 2, ("AUTH_UNREACHABLE",)),
+        _plain(check_closed),
+    ),
+    Scenario(
+        "minimal-egress",
+        "ap-northeast-1",
+        "endpoint reachable; the internet only on TCP and UDP 443",
+        Shape(rules=ONLY_443_OUT),
+        Expect("minimal-egress", "ready", 0, ("HEALTH_CHECK_BLOCKED",)),
+        _plain(check_minimal_egress),
+    ),
+    Scenario(
+        "open-egress",
+        "eu-west-1",
+        "endpoint and the whole internet reachable",
+        Shape(),
+        Expect("open-egress", "ready", 0, absent=("HEALTH_CHECK_BLOCKED", "AUTH_UNREACHABLE")),
+        _plain(check_open_egress),
+    ),
+    Scenario(
+        "home",
+        "ap-northeast-1",
+        "home ISP resolver, private name NXDOMAIN, VPC unroutable, internet open",
+        Shape(resolver="home", rules=VPC_UNROUTABLE),
+        Expect("home", "blocked", 2, ("ENDPOINT_NXDOMAIN",)),
+        check_home,
+    ),
+    Scenario(
+        "home-public",
+        "eu-west-1",
+        "home resolver answers the private name with a public address where nothing listens",
+        Shape(resolver="home-public", rules=(*VPC_UNROUTABLE, "ip daddr @public_answer drop")),
+        Expect("home", "blocked", 2, ("ENDPOINT_PUBLIC_ANSWER",)),
+        check_home_public,
+    ),
+    Scenario(
+        "udp-blocked",
+        "ap-northeast-1",
+        "VPC path drops UDP to the endpoint (QUIC); internet open",
+        Shape(rules=("ip daddr @endpoints meta l4proto udp drop",)),
+        Expect("open-egress", "degraded", 1, ("ENDPOINT_QUIC_BLOCKED",)),
+        _plain(check_udp_blocked),
+    ),
+    Scenario(
+        "sg-missing-4195",
+        "eu-west-1",
+        "endpoint security group lacks 4195 (TCP and UDP); internet only on 443",
+        Shape(rules=("ip daddr @endpoints th dport 4195 drop", *ONLY_443_OUT)),
+        Expect("minimal-egress", "degraded", 1, ("ENDPOINT_4195_BLOCKED",)),
+        _plain(check_sg_missing_4195),
+    ),
+    Scenario(
+        "resolver-unreachable",
+        "ap-northeast-1",
+        "the configured resolver (VPC) is dropped; everything else open",
+        Shape(rules=("ip daddr @vpc_resolver drop",)),
+        Expect("unknown", "blocked", 2, ("DNS_RESOLVER_UNREACHABLE",)),
+        check_resolver_unreachable,
+    ),
+    Scenario(
+        "no-route",
+        "eu-west-1",
+        "the laptop has an address but no default route",
+        Shape(default_route=False),
+        Expect("offline", "blocked", 2, ("NO_ROUTE",)),
+        check_no_route,
+    ),
+    Scenario(
+        "reject",
+        "ap-northeast-1",
+        "like closed, but the firewall answers: TCP reset, ICMP port unreachable",
+        Shape(rules=REJECT_INTERNET),
+        Expect("closed", "blocked", 2, ("AUTH_UNREACHABLE",)),
+        _plain(check_reject),
+    ),
+)
+
+BY_NAME = {s.name: s for s in SCENARIOS}

@@ -1,0 +1,729 @@
+"""A simulated network in Linux network namespaces, built once and re-shaped per scenario.
+
+    client ──veth── router ──veth── vpc       (endpoint ENIs 10.20.1.10/10.20.2.10,
+    (laptop)        (nftables       │          VPC resolver 10.20.0.2 = dnsmasq)
+                     forward chain) └─veth── internet  (auth/service hosts 203.0.113.x,
+                                                        health-check hosts 198.51.100.x,
+                                                        home-ISP resolvers 192.0.2.x)
+
+wsdiag runs in the client namespace exactly as on a laptop: ``ip netns exec`` bind-mounts
+``/etc/netns/<client>/resolv.conf`` over ``/etc/resolv.conf``, so it uses the system resolver.
+A scenario only swaps that file, the client's default route and the router's rules; the
+namespaces, servers and resolvers stay up between scenarios.
+
+Workplace rules this module keeps: nothing is added to the root namespace (veths are created
+inside the lab namespaces, never in the root one), no namespace has a route off the machine,
+every resource carries the run's prefix (``wl<4 hex>``) and ``down()`` removes all of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from tests.lab.hosts import (
+    CLIENT_ADDR,
+    CLIENT_GW,
+    CLIENT_PREFIX,
+    HOME_PUBLIC_RESOLVER,
+    HOME_RESOLVER,
+    INTERNET_CIDRS,
+    PUBLIC_ANSWER,
+    RTR_NET,
+    RTR_VPC,
+    TRANSIT_PREFIX,
+    VPC_CIDR,
+    VPC_RESOLVER,
+    World,
+    build_world,
+)
+from tests.support.certs import make_ca
+from wsdiag.model import Role
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PREFIX_BASE = "wl"
+# Debian keeps these in /usr/sbin, which a non-login PATH (CI runners) often lacks.
+_SEARCH_PATH = os.pathsep.join(
+    [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+)
+REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
+
+Resolver = Literal["vpc", "home", "home-public"]
+RESOLVERS: dict[str, str] = {
+    "vpc": VPC_RESOLVER,
+    "home": HOME_RESOLVER,
+    "home-public": HOME_PUBLIC_RESOLVER,
+}
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def tool(name: str) -> str | None:
+    return shutil.which(name, path=_SEARCH_PATH)
+
+
+def _tool(name: str) -> str:
+    path = tool(name)
+    if path is None:
+        raise LabError(f"{name} not found; run scripts/lab-deps.sh")
+    return path
+
+
+def _run(
+    args: Sequence[str], *, input: str | None = None, check: bool = True, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        list(args), input=input, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and proc.returncode != 0:
+        raise LabError(f"{' '.join(args)}: exit {proc.returncode}: {proc.stderr.strip()}")
+    return proc
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while cleaning up: a second one would leave half a lab behind.
+
+    Every step of the clean-up is bounded by a timeout, so this cannot hang for long.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _run_absent_ok(args: Sequence[str], absent: str) -> None:
+    """Run a delete command; the thing already being gone is success."""
+    proc = _run(args, check=False)
+    if proc.returncode != 0 and absent not in proc.stderr:
+        raise LabError(f"{' '.join(args)}: exit {proc.returncode}: {proc.stderr.strip()}")
+
+
+def list_namespaces() -> list[str]:
+    out = _run([_tool("ip"), "netns", "list"]).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def new_prefix() -> str:
+    """``wl`` + 4 random hex digits, not used by any namespace or netns config dir now."""
+    taken = list_namespaces()
+    for _ in range(100):
+        prefix = PREFIX_BASE + secrets.token_hex(2)
+        clash = any(n.startswith(prefix + "-") for n in taken)
+        if not clash and not Names(prefix).etc_dir.exists() and not workdir_for(prefix).exists():
+            return prefix
+    raise LabError("could not find a free lab prefix")
+
+
+def workdir_for(prefix: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"{prefix}-lab"
+
+
+def unavailable_reason() -> str | None:
+    """Why this machine cannot run the lab, or None when it can (checked by doing it once)."""
+    if not sys.platform.startswith("linux"):
+        return "the network lab needs Linux network namespaces"
+    if os.geteuid() != 0:
+        return "the network lab needs root (ip netns, nftables)"
+    missing = [t for t in REQUIRED_TOOLS if tool(t) is None]
+    if missing:
+        return f"missing {', '.join(missing)}; run scripts/lab-deps.sh"
+    probe = f"{new_prefix()}-chk"
+    try:
+        made = _run([_tool("ip"), "netns", "add", probe], check=False)
+        if made.returncode != 0:
+            return f"cannot create a network namespace: {made.stderr.strip()}"
+        nft = _run(
+            [_tool("ip"), "netns", "exec", probe, _tool("nft"), "add", "table", "inet", "probe"],
+            check=False,
+        )
+        if nft.returncode != 0:
+            return f"nftables does not work in a namespace: {nft.stderr.strip()}"
+    finally:
+        _run([_tool("ip"), "netns", "del", probe], check=False)
+    return None
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name the lab creates, all derived from one run prefix."""
+
+    prefix: str
+
+    def ns(self, role: str) -> str:
+        return f"{self.prefix}-{role}"
+
+    @property
+    def cli(self) -> str:
+        return self.ns("cli")
+
+    @property
+    def rtr(self) -> str:
+        return self.ns("rtr")
+
+    @property
+    def vpc(self) -> str:
+        return self.ns("vpc")
+
+    @property
+    def net(self) -> str:
+        return self.ns("net")
+
+    def link(self, here: str, there: str) -> str:
+        # "<prefix>-<here><there>": 9 characters, well inside IFNAMSIZ (15).
+        return f"{self.prefix}-{here[0]}{there[0]}"
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}_lab"
+
+    @property
+    def etc_dir(self) -> Path:
+        return Path("/etc/netns") / self.cli
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a scenario changes in the running lab."""
+
+    resolver: Resolver = "vpc"
+    rules: tuple[str, ...] = ()  # nft rule bodies for the router's scenario chain
+    default_route: bool = True
+
+
+@dataclass(frozen=True)
+class WsdiagRun:
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    report: dict[str, Any] | None
+
+
+@dataclass
+class Lab:
+    """Build with ``up()`` (or ``with Lab(...) as lab``); ``down()`` removes everything."""
+
+    regions: tuple[str, ...]
+    prefix: str = ""
+    world: World = field(init=False)
+    names: Names = field(init=False)
+    workdir: Path | None = None
+    ca_path: Path | None = None
+    namespaces: list[str] = field(default_factory=list)
+    etc_dirs: list[Path] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
+    _procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    build_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.regions = tuple(self.regions)
+        self.world = build_world(self.regions)
+        self.prefix = self.prefix or new_prefix()
+        self.names = Names(self.prefix)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> Lab:
+        self.up()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        errors = self.down()
+        if errors and exc is None:
+            raise LabError("lab clean-up failed: " + "; ".join(errors))
+
+    def up(self) -> None:
+        started = time.monotonic()
+        try:
+            self._build()
+        except BaseException:
+            # Also on KeyboardInterrupt: half a lab must not outlive the run.
+            for err in self.down():
+                print(f"lab clean-up: {err}", file=sys.stderr)
+            raise
+        self.build_seconds = time.monotonic() - started
+
+    def down(self) -> list[str]:
+        """Remove everything this lab made; return what could not be undone.
+
+        Raises nothing but a KeyboardInterrupt that arrived while it ran (passed on after).
+        """
+        with _sigint_deferred():
+            return self._down()
+
+    def _down(self) -> list[str]:
+        errors: list[str] = []
+
+        def attempt(what: str, fn: Any, *args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                errors.append(f"{what}: {exc}")
+
+        # Processes first: a namespace that still holds a process outlives `ip netns del`.
+        for proc in self._procs.values():
+            attempt(f"stop pid {proc.pid}", _stop_popen, proc)
+        known = {p.pid for p in self._procs.values()}
+        for pid in self.pids:
+            if pid not in known and self.workdir is not None:
+                attempt(f"stop pid {pid}", _stop_pid, pid, str(self.workdir))
+        self._procs.clear()
+        self.pids.clear()
+        try:
+            alive = set(list_namespaces()) if self.namespaces else set()
+        except Exception as exc:
+            errors.append(f"list namespaces: {exc}")
+            alive = set(self.namespaces)
+        for ns in self.namespaces:
+            if ns in alive:
+                # Anything still running inside a namespace this run created was started by
+                # this run (a wsdiag that outlived its timeout, say).
+                attempt(f"processes in {ns}", _kill_namespace_pids, ns)
+        # The namespaces' deletion would take the table and the veths with it; removing them
+        # first anyway means a namespace kept alive by a stray process holds nothing.
+        if self.names.rtr in alive:
+            attempt(
+                "nft table",
+                _run_absent_ok,
+                [
+                    *self._in(self.names.rtr),
+                    _tool("nft"),
+                    "delete",
+                    "table",
+                    "inet",
+                    self.names.table,
+                ],
+                "No such file or directory",
+            )
+        for ns, here, there in self._links():
+            if ns in alive:
+                name = self.names.link(here, there)
+                attempt(
+                    f"veth {name}",
+                    _run_absent_ok,
+                    [_tool("ip"), "-n", ns, "link", "del", name],
+                    "Cannot find device",
+                )
+        for ns in reversed(self.namespaces):
+            if ns in alive:
+                attempt(f"netns {ns}", _run, [_tool("ip"), "netns", "del", ns])
+        self.namespaces.clear()
+        for d in self.etc_dirs:
+            if d.exists():
+                attempt(f"remove {d}", shutil.rmtree, d)
+        self.etc_dirs.clear()
+        if self.workdir is not None and self.workdir.exists():
+            attempt(f"remove {self.workdir}", shutil.rmtree, self.workdir)
+        return errors
+
+    # --- scenarios ---------------------------------------------------------------------
+
+    def apply(self, shape: Shape) -> None:
+        n = self.names
+        self._write_resolv_conf(RESOLVERS[shape.resolver])
+        ip = _tool("ip")
+        if shape.default_route:
+            _run([ip, "-n", n.cli, "route", "replace", "default", "via", CLIENT_GW])
+        else:
+            _run([ip, "-n", n.cli, "route", "del", "default"], check=False)
+        script = f"flush chain inet {n.table} scenario\n" + "".join(
+            f"add rule inet {n.table} scenario {rule}\n" for rule in shape.rules
+        )
+        # One nft transaction: the old rules and the new never mix.
+        _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=script)
+
+    def wsdiag_env(self) -> dict[str, str]:
+        assert self.ca_path is not None
+        # A proxy setting from the developer's shell would change what wsdiag tries.
+        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+        env["SSL_CERT_FILE"] = str(self.ca_path)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
+        return env
+
+    def wsdiag_argv(self, region: str, *extra: str, timeout: float = 1.0) -> list[str]:
+        return [
+            *self._in(self.names.cli),
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            region,
+            "--json",
+            "--timeout",
+            f"{timeout:g}",
+            *extra,
+        ]
+
+    def run_wsdiag(self, region: str, *extra: str, timeout: float = 1.0) -> WsdiagRun:
+        argv = self.wsdiag_argv(region, *extra, timeout=timeout)
+        started = time.monotonic()
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=self.wsdiag_env(),
+            timeout=120,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        report: dict[str, Any] | None
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            report = None
+        return WsdiagRun(tuple(argv), proc.returncode, proc.stdout, proc.stderr, seconds, report)
+
+    def user_command(self, region: str) -> str:
+        return (
+            f"ip netns exec {self.names.cli} env SSL_CERT_FILE={self.ca_path} "
+            f"PYTHONPATH={REPO_ROOT} {sys.executable} -m wsdiag check --region {region}"
+        )
+
+    # --- persistence (examples/lab.py keeps a lab up between commands) -----------------
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "prefix": self.prefix,
+            "regions": list(self.regions),
+            "workdir": str(self.workdir) if self.workdir else None,
+            "ca": str(self.ca_path) if self.ca_path else None,
+            "namespaces": list(self.namespaces),
+            "etc_dirs": [str(d) for d in self.etc_dirs],
+            "pids": list(self.pids),
+        }
+
+    @classmethod
+    def attach(cls, state: Mapping[str, Any]) -> Lab:
+        """A handle on a lab another process built, enough to ``apply`` or ``down`` it."""
+        lab = cls(regions=tuple(state["regions"]), prefix=str(state["prefix"]))
+        lab.workdir = Path(state["workdir"]) if state.get("workdir") else None
+        lab.namespaces = list(state["namespaces"])
+        lab.etc_dirs = [Path(d) for d in state["etc_dirs"]]
+        lab.pids = [int(p) for p in state["pids"]]
+        lab.ca_path = Path(state["ca"]) if state.get("ca") else None
+        return lab
+
+    # --- building ----------------------------------------------------------------------
+
+    def _in(self, ns: str) -> list[str]:
+        return [_tool("ip"), "netns", "exec", ns]
+
+    def _links(self) -> list[tuple[str, str, str]]:
+        # (namespace, here, there) for the end of each pair that owns it; deleting one end
+        # removes its peer.
+        n = self.names
+        return [(n.cli, "cli", "rtr"), (n.rtr, "rtr", "vpc"), (n.rtr, "rtr", "net")]
+
+    def _build(self) -> None:
+        n = self.names
+        ip = _tool("ip")
+        # Every resource is recorded before it is created: an interrupt between the two
+        # steps must leave something down() knows about, never something it does not.
+        self.workdir = workdir_for(n.prefix)
+        try:
+            self.workdir.mkdir(mode=0o700)
+        except FileExistsError:
+            self.workdir = None  # not ours: down() must leave it alone
+            raise
+        for ns in (n.cli, n.rtr, n.vpc, n.net):
+            self.namespaces.append(ns)
+            _run([ip, "netns", "add", ns])
+            _sysctl(
+                ns,
+                {
+                    # The endpoint is IPv4-only; IPv6 link-local addresses and router
+                    # solicitations would only add noise and DAD delays.
+                    "net/ipv6/conf/all/disable_ipv6": "1",
+                    "net/ipv6/conf/default/disable_ipv6": "1",
+                },
+            )
+
+        # Each pair is created inside the namespace of one end with its peer placed
+        # straight into the other: no veth ever appears in the root namespace.
+        for here, there in (("cli", "rtr"), ("rtr", "vpc"), ("rtr", "net")):
+            _run(
+                [
+                    ip, "-n", n.ns(here), "link", "add", n.link(here, there),
+                    "type", "veth", "peer", "name", n.link(there, here), "netns", n.ns(there),
+                ]
+            )  # fmt: skip
+
+        endpoint_addrs = sorted({a for h in self.world.by_role(Role.ENDPOINT) for a in h.addresses})
+        internet_addrs = [*self.world.internet_addresses(), HOME_RESOLVER, HOME_PUBLIC_RESOLVER]
+        cr, rc = n.link("cli", "rtr"), n.link("rtr", "cli")
+        rv, vr = n.link("rtr", "vpc"), n.link("vpc", "rtr")
+        rn, nr = n.link("rtr", "net"), n.link("net", "rtr")
+        _ip_batch(
+            n.cli,
+            [
+                "link set lo up",
+                f"link set {cr} up",
+                f"addr add {CLIENT_ADDR}/{CLIENT_PREFIX} dev {cr}",
+                f"route add default via {CLIENT_GW}",
+            ],
+        )
+        _ip_batch(
+            n.rtr,
+            [
+                "link set lo up",
+                *(f"link set {d} up" for d in (rc, rv, rn)),
+                f"addr add {CLIENT_GW}/{CLIENT_PREFIX} dev {rc}",
+                f"addr add {RTR_VPC[0]}/{TRANSIT_PREFIX} dev {rv}",
+                f"addr add {RTR_NET[0]}/{TRANSIT_PREFIX} dev {rn}",
+                f"route add {VPC_CIDR} via {RTR_VPC[1]}",
+                *(f"route add {c} via {RTR_NET[1]}" for c in INTERNET_CIDRS),
+            ],
+        )
+        _ip_batch(
+            n.vpc,
+            [
+                "link set lo up",
+                f"link set {vr} up",
+                f"addr add {RTR_VPC[1]}/{TRANSIT_PREFIX} dev {vr}",
+                *(f"addr add {a}/32 dev {vr}" for a in [VPC_RESOLVER, *endpoint_addrs]),
+                f"route add default via {RTR_VPC[0]}",
+            ],
+        )
+        _ip_batch(
+            n.net,
+            [
+                "link set lo up",
+                f"link set {nr} up",
+                f"addr add {RTR_NET[1]}/{TRANSIT_PREFIX} dev {nr}",
+                *(f"addr add {a}/32 dev {nr}" for a in internet_addrs),
+                f"route add default via {RTR_NET[0]}",
+            ],
+        )
+        _sysctl(
+            n.rtr,
+            {
+                "net/ipv4/ip_forward": "1",
+                # The reject scenario sends many ICMP errors to one client in a burst; the
+                # default per-destination limit (1/s) would turn later ones into silence.
+                "net/ipv4/icmp_ratelimit": "0",
+            },
+        )
+
+        self.etc_dirs.append(n.etc_dir)
+        n.etc_dir.mkdir(parents=True, exist_ok=False)
+        self._write_resolv_conf(VPC_RESOLVER)
+
+        pki = make_ca(self.workdir / "pki")
+        self.ca_path = pki.ca_path
+        all_names = [h.name for h in self.world.hosts]
+        all_addrs = sorted({a for h in self.world.hosts for a in h.addresses})
+        leaf = pki.issue("servers", all_names, all_addrs)
+
+        _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=self._nft_table(endpoint_addrs))
+
+        records = [(h.name, a) for h in self.world.hosts for a in h.addresses]
+        public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)]
+        public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
+        self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
+        self._dnsmasq(n.net, "dns-home", HOME_RESOLVER, public)
+        self._dnsmasq(n.net, "dns-home-public", HOME_PUBLIC_RESOLVER, public + public_answer)
+
+        for ns, hosts in (
+            (n.vpc, self.world.by_role(Role.ENDPOINT)),
+            (n.net, (*self.world.by_role(Role.AUTH), *self.world.by_role(Role.HEALTH))),
+        ):
+            flags: list[str] = []
+            for spec in sorted(
+                {
+                    (kind, addr, port)
+                    for h in hosts
+                    for addr in h.addresses
+                    for kind, port in h.listeners
+                }
+            ):
+                flags += [f"--{spec[0]}", f"{spec[1]}:{spec[2]}"]
+            self._servers(
+                ns, f"servers-{ns.rsplit('-', 1)[1]}", flags, leaf.cert_path, leaf.key_path
+            )
+        self._wait_ready()
+
+    def _nft_table(self, endpoint_addrs: Iterable[str]) -> str:
+        n = self.names
+        return f"""
+table inet {n.table} {{
+    set endpoints {{ type ipv4_addr; elements = {{ {", ".join(endpoint_addrs)} }} }}
+    set vpc_resolver {{ type ipv4_addr; elements = {{ {VPC_RESOLVER} }} }}
+    set vpc {{ type ipv4_addr; flags interval; elements = {{ {VPC_CIDR} }} }}
+    set internet {{ type ipv4_addr; flags interval; elements = {{ {", ".join(INTERNET_CIDRS)} }} }}
+    set public_answer {{ type ipv4_addr; elements = {{ {PUBLIC_ANSWER} }} }}
+    chain forward {{
+        type filter hook forward priority filter; policy accept;
+        # Only packets from the client are judged, replies pass untouched: the rules need
+        # no connection tracking, so no state carries over from one scenario to the next.
+        iifname "{n.link("rtr", "cli")}" jump scenario
+    }}
+    chain scenario {{
+    }}
+}}
+"""
+
+    def _write_resolv_conf(self, nameserver: str) -> None:
+        # What a DHCP client would write on a laptop: no tuning options.
+        (self.names.etc_dir / "resolv.conf").write_text(f"nameserver {nameserver}\n")
+
+    def _spawn(
+        self, ns: str, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        assert self.workdir is not None
+        with (
+            open(self.workdir / f"{name}.out", "wb") as out,
+            open(self.workdir / f"{name}.err", "wb") as err,
+        ):
+            proc = subprocess.Popen(
+                [*self._in(ns), *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=REPO_ROOT,
+                env=dict(env) if env is not None else None,
+                # Own session: a Ctrl-C at the terminal reaches only the parent, whose
+                # clean-up then stops these in order; and `examples/lab.py up` can exit
+                # leaving them running.
+                start_new_session=True,
+            )
+        self._procs[name] = proc
+        self.pids.append(proc.pid)
+        return proc
+
+    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]]) -> None:
+        assert self.workdir is not None
+        self._spawn(
+            ns,
+            name,
+            [
+                _tool("dnsmasq"),
+                "--keep-in-foreground",
+                "--no-resolv",
+                "--no-hosts",
+                "--conf-file=/dev/null",
+                "--bind-interfaces",
+                f"--listen-address={listen}",
+                f"--pid-file={self.workdir / name}.pid",
+                f"--log-facility={self.workdir / name}.log",
+                "--log-queries",
+                # Authoritative for everything it knows, NXDOMAIN for the rest, NODATA for
+                # AAAA of known names (a forwarder with no upstream would answer REFUSED).
+                "--local=/#/",
+                *(f"--host-record={host},{addr}" for host, addr in records),
+            ],
+        )
+
+    def _servers(self, ns: str, name: str, flags: Sequence[str], cert: Path, key: Path) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(REPO_ROOT)
+        self._spawn(
+            ns,
+            name,
+            [sys.executable, "-m", "tests.support.servers", "--cert", str(cert), "--key", str(key),
+             *flags],
+            env=env,
+        )  # fmt: skip
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        assert self.workdir is not None
+        deadline = time.monotonic() + timeout
+        pending = dict(self._procs)
+        while pending:
+            for name, proc in list(pending.items()):
+                if proc.poll() is not None:
+                    err = (self.workdir / f"{name}.err").read_text(errors="replace").strip()
+                    raise LabError(f"{name} exited with {proc.returncode}: {err[-2000:]}")
+                if name.startswith("dns-"):
+                    # dnsmasq writes its pid file only after binding its sockets.
+                    ready = (self.workdir / f"{name}.pid").exists()
+                else:
+                    ready = "ready" in (self.workdir / f"{name}.out").read_text()
+                if ready:
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                raise LabError(f"not ready after {timeout:g}s: {sorted(pending)}")
+            if pending:
+                time.sleep(0.02)
+
+
+def _pairs(world: World, exclude: Role) -> list[tuple[Any, str]]:
+    return [(h, a) for h in world.hosts if h.role is not exclude for a in h.addresses]
+
+
+def _ip_batch(ns: str, commands: Sequence[str]) -> None:
+    # One `ip` process per namespace instead of one per command.
+    _run([_tool("ip"), "-n", ns, "-batch", "-"], input="\n".join(commands) + "\n")
+
+
+def _sysctl(ns: str, values: Mapping[str, str]) -> None:
+    # Through /proc/sys rather than sysctl(8): procps is not in every minimal image.
+    script = "".join(f"echo {v} > /proc/sys/{k}\n" for k, v in values.items())
+    _run([_tool("ip"), "netns", "exec", ns, "sh", "-ec", script])
+
+
+def _stop_popen(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=3)
+
+
+def _stop_pid(pid: int, marker: str) -> None:
+    """Stop a lab process started by another invocation, if that pid is still ours."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return
+    if marker not in cmdline:
+        return  # the pid was reused by something that is not ours
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(60):
+            if not Path(f"/proc/{pid}").exists():
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+
+
+def _kill_namespace_pids(ns: str) -> None:
+    out = _run([_tool("ip"), "netns", "pids", ns], check=False).stdout
+    for pid in (int(p) for p in out.split()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
