@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.support.certs import make_ca
@@ -30,6 +31,8 @@ from wsdiag.catalog import load_catalog
 from wsdiag.model import Inputs, Role
 from wsdiag.plan import make_plan
 
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "wsdiag" / "schema" / "report.schema.json"
+SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 REGION = "eu-west-1"
 PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
 NET = random.randint(64, 250)  # one 127.NET.0.0/16 per run: parallel runs don't collide
@@ -72,7 +75,10 @@ class Lab:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
                               env=env or self.env)
         assert proc.stderr == "", proc.stderr
-        return proc.returncode, json.loads(proc.stdout)
+        report = json.loads(proc.stdout)
+        SCHEMA_VALIDATOR.validate(report)  # every real report holds to the published schema
+        assert report["exit_code"] == proc.returncode
+        return proc.returncode, report
 
 
 def _can_bind_low_ports() -> bool:
@@ -183,7 +189,8 @@ def test_home_public_answer(lab: Lab) -> None:
 def test_udp_silent_means_tcp_fallback(lab: Lab) -> None:
     lab.zone([EP_TCP_ONLY])
     code, r = lab.check()
-    assert (code, r["verdict"]) == (1, "degraded")
+    assert (code, r["verdict"]) == (1, "degraded"), [
+        (p["id"], p["status"], p["detail"]) for p in r["probes"] if p["target"] == "endpoint"]
     assert "ENDPOINT_QUIC_BLOCKED" in codes(r)
     assert statuses(r, "endpoint", transport="quic") == {"filtered"}
     assert statuses(r, "endpoint", transport="tcp") == {"open"}

@@ -408,15 +408,32 @@ def f_home(c: Ctx) -> Finding | None:
     )
 
 
+# Every one of these must be a measured YES or NO for a verdict of ready or degraded:
+# streaming paths we could not measure are never assumed to work.
+READY_FACTS: dict[str, str] = {
+    "DNS configuration": "dns_configured",
+    "private name resolves": "endpoint_resolves",
+    "private address": "endpoint_private",
+    "endpoint reachable": "endpoint_reachable",
+    "every endpoint address": "endpoint_all_addresses",
+    "QUIC to the endpoint": "endpoint_quic",
+    "port 4195 on the endpoint": "endpoint_4195",
+    "registration reachable": "auth_reachable",
+}
+
+
+# ... and these must be YES: a NO here without an error finding would be a gap in the rules,
+# and a gap must read "unknown", never "ready".
+MUST_BE_YES = ("dns_configured", "endpoint_resolves", "endpoint_private", "endpoint_reachable",
+               "auth_reachable")
+
+
+def unmeasured(e: Evidence) -> list[str]:
+    return [label for label, attr in READY_FACTS.items() if getattr(e, attr) is U]
+
+
 def f_not_measured(c: Ctx) -> Finding | None:
-    needed = {
-        "DNS configuration": c.e.dns_configured,
-        "private name resolves": c.e.endpoint_resolves,
-        "private address": c.e.endpoint_private,
-        "endpoint reachable": c.e.endpoint_reachable,
-        "registration reachable": c.e.auth_reachable,
-    }
-    unknown = [k for k, v in needed.items() if v is U]
+    unknown = unmeasured(c.e)
     if not unknown:
         return None
     return Finding(
@@ -424,7 +441,7 @@ def f_not_measured(c: Ctx) -> Finding | None:
         f"Could not measure: {', '.join(unknown)} (errors or the run deadline); wsdiag "
         "does not guess, so the verdict cannot be 'ready'.",
         "Run again, with a longer --timeout if the network is slow; the probe details "
-        "below say what went wrong.",
+        "say what went wrong.",
     )
 
 
@@ -452,16 +469,11 @@ FINDING_RULES: tuple[tuple[str, FindingFn], ...] = (
 )
 
 
-def _ready_facts(e: Evidence) -> list[Tri]:
-    return [e.dns_configured, e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable,
-            e.auth_reachable]
-
-
 def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     severities = {f.severity for f in findings}
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
-    if any(f is not Y for f in _ready_facts(e)):
+    if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
         return Verdict.UNKNOWN
     if Severity.WARNING in severities:
         return Verdict.DEGRADED

@@ -59,17 +59,22 @@ class _Probe(QuicConnectionProtocol):
 
     def datagram_received(self, data: bytes | str, addr: Any) -> None:
         self.rx += 1
+        closed_before = getattr(self._quic, "_close_event", None) is not None
         super().datagram_received(data, addr)
         spoke = _peer_spoke(self._quic)
         if isinstance(spoke, ConnectionTerminated):
-            self._finish("closed", spoke)
+            if not closed_before:  # this very datagram closed it: the peer spoke QUIC
+                self.answered = True
+                self._finish("closed", spoke)
         elif spoke:
             self.answered = True  # keep waiting for the handshake, briefly
 
     def quic_event_received(self, event: QuicEvent) -> None:
         if isinstance(event, HandshakeCompleted):
             self._finish("handshake", event.alpn_protocol)
-        elif isinstance(event, ConnectionTerminated):
+        elif isinstance(event, ConnectionTerminated) and self.answered:
+            # A termination with no answer from the peer is our own (idle timer): that is
+            # silence, and the probe's timeout reports it as such.
             self._finish("closed", event)
 
     def error_received(self, exc: Exception) -> None:
@@ -102,7 +107,8 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
         # name semantics we do not know; the TLS-over-TCP probe records trust instead.
         verify_mode=ssl.CERT_NONE,
         server_name=base.host,
-        idle_timeout=max(timeout, 1.0),
+        # Longer than our own timeout, so aioquic's idle timer never decides for us.
+        idle_timeout=timeout + 10.0,
     )
     done: asyncio.Future[tuple[str, Any]] = loop.create_future()
     addr = (base.address, base.port)
@@ -144,7 +150,9 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
         return _with(base, status, "handshake", t0, errno=code, detail=detail, rx=proto.rx)
     finally:
         if proto is not None:
-            proto.shutdown(polite=done.done() and done.result()[0] == "handshake")
+            # (done is cancelled, not resolved, when our timeout interrupted the wait)
+            shook_hands = done.done() and not done.cancelled() and done.result()[0] == "handshake"
+            proto.shutdown(polite=shook_hands)
         if transport is not None:
             transport.close()
 

@@ -137,9 +137,12 @@ async def run_plan(
         await asyncio.gather(*pending, return_exceptions=True)
 
     # Whatever the deadline cut short is an error, so it can never count as "open".
+    if loop.time() >= deadline:
+        phase, why = "deadline", "cut short by the run deadline"
+    else:
+        phase, why = "internal", "the probe ended without a result (internal error)"
     for pid, base in pending_probes.items():
-        probe_out.setdefault(pid, replace(base, status=Status.ERROR, phase="deadline",
-                                          detail="cut short by the run deadline"))
+        probe_out.setdefault(pid, replace(base, status=Status.ERROR, phase=phase, detail=why))
     dns_final: list[DnsResult] = []
     for rid, res in dns_out.items():
         if res is None:
