@@ -1,0 +1,646 @@
+"""Parse the WorkSpaces client's own log: what it was offered, what it reached, what failed.
+
+Pure and incremental: a :class:`LogParser` is fed lines (:meth:`LogParser.feed`) or whole
+blocks of bytes (:meth:`LogParser.feed_block`, the fast path) and asked for a
+:class:`LogSummary` at any time. It never sees a file.
+
+The line format is not documented by AWS; everything here follows real lines from client
+5.29.1.5595 (see the field report in the shared seeds)::
+
+    2025-08-28T04:29:38.769Z { Version: "5.29.1.5595" }: [INF] Reachable endpoint: "hostname: …"
+
+Speed comes from not looking at most lines: nearly all of a real log is unrelated, so the
+block path searches the bytes for a handful of literal markers (C speed) and only the lines
+that contain one are decoded and matched against regular expressions. Feeding the same text
+line by line gives exactly the same summary; a property test holds the two paths together.
+
+Memory is bounded whatever the input: only the last ``max_sessions`` sessions are kept, and
+each session keeps at most ``_MAX_ENDPOINTS`` endpoints and ``_MAX_ERRORS`` errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+# A line is only worth a regular expression if it contains one of these. Each marker covers
+# a family of messages; keep the list short, every marker costs a pass over the bytes.
+_MARKERS = (
+    "ndpoint",  # Supported/Reachable endpoint(s), No endpoints…, "… endpoints:" block header
+    "hostname:",  # endpoint lines inside a block
+    "ResourceAction",  # PerformResourceActionRequest, Error while calling PerformResourceAction…
+    "Code: ",  # broker errors: "… Error. Code: RESOURCE_NOT_FOUND; Message: …"
+    "rror while calling",  # "Error while calling X: CODE" for actions without the marker above
+    "WorkSpace using",  # "Connecting WorkSpace using QUIC"
+    "ws-broker-service.",  # the broker URL names the region (PCoIP sessions have no prod- id)
+)
+_BMARKERS = tuple(m.encode() for m in _MARKERS)
+_VERSION_MARK = '{ Version: "'
+_BVERSION_MARK = _VERSION_MARK.encode()
+
+_MAX_ENDPOINTS = 64
+_MAX_ERRORS = 32
+_MAX_ORPHAN_ERRORS = 64
+DEFAULT_MAX_SESSIONS = 64
+
+_HEAD = re.compile(
+    r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)\s+"
+    r"(?:\{\s*Version:\s*\"(?P<ver>[^\"]{0,40})\"\s*\}:?\s*)?"
+    r"\[(?P<lvl>[A-Za-z]{3,5})\]\s?"
+)
+_VERSION = re.compile(r"\{ Version: \"([^\"]{1,40})\"")
+# The port must be followed by more text: a line cut off right after "port: 41" would
+# otherwise yield a wrong port.
+_ENDPOINT = re.compile(
+    r"hostname: (?P<host>[^,\s\"]+),\s*transport: (?P<transport>[A-Za-z0-9_]+)"
+    r",\s*port: (?P<port>\d{1,5})(?=[,\s\"])"
+    r"(?:,\s*gatewayType: (?P<gw>[A-Za-z0-9_]*))?"
+    r"(?:,\s*ipVersion: (?P<ipv>[A-Za-z0-9_]*))?"
+)
+_SESSION_ID = re.compile(r"session ID: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})")
+_START = re.compile(
+    r"Starting (?P<proto>[A-Za-z]+) session using SessionId: "
+    r"(?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})"
+)
+_ATTEMPT = re.compile(
+    r"Attempting to establish connection to (?P<proto>[A-Za-z]+) WorkSpace endpoint"
+)
+_RECONNECT = re.compile(r"is reconnection: (?P<flag>true|false)", re.IGNORECASE)
+_CONNECTING = re.compile(r"Connecting WorkSpace using (?P<transport>[A-Za-z0-9_]+)")
+_REQUEST = re.compile(
+    r"PerformResourceActionRequest Type: (?P<type>[A-Za-z_]+), Protocol: (?P<proto>[A-Za-z_]+)"
+    r"(?:, Session-Id: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99}))?"
+)
+_BROKER_REGION = re.compile(r"ws-broker-service\.(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})\.")
+_REGION_IN_SID = re.compile(r"^prod-(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})-")
+_CODE = re.compile(
+    r"(?:^|[\s.])(?:(?P<source>[A-Za-z][\w.]*) Error\.\s*)?"
+    r"Code: (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
+    r"(?:;\s*Message: (?P<msg>[^;]{0,500}))?(?:;\s*Type: (?P<type>[^;\s]{1,200}))?"
+)
+_ERROR_WHILE = re.compile(
+    r"Error while calling (?P<action>[A-Za-z0-9_.]{1,100}): (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
+)
+_ERROR_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL", "CRT", "CRIT", "WRN", "WARN"})
+
+
+class Protocol(StrEnum):
+    """Streaming protocol of a session. The client still calls DCV "WSP" in places."""
+
+    DCV = "dcv"
+    PCOIP = "pcoip"
+    UNKNOWN = "unknown"
+
+    @staticmethod
+    def parse(word: str | None) -> Protocol:
+        key = (word or "").strip().upper()
+        if key in ("WSP", "DCV"):
+            return Protocol.DCV
+        if key == "PCOIP":
+            return Protocol.PCOIP
+        return Protocol.UNKNOWN
+
+
+class Outcome(StrEnum):
+    """How far a session got, as far as the log says. The log never confirms success."""
+
+    BROKER_ERROR = "broker-error"  # the broker refused (e.g. RESOURCE_NOT_FOUND)
+    NO_ENDPOINT_REACHABLE = "no-endpoint-reachable"
+    CONNECTING = "connecting"  # the client attempted an endpoint
+    PROBED = "probed"  # reachability known, no attempt seen
+    STARTED = "started"  # endpoints offered or request sent, nothing more seen
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    transport: str  # as logged, upper-cased: "QUIC", "TCP"
+    port: int
+    gateway_type: str | None = None
+    ip_version: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Transport and port, e.g. ``QUIC/4195``."""
+        return f"{self.transport}/{self.port}"
+
+    @property
+    def private(self) -> bool:
+        """Named like the PrivateLink endpoint (``privatelink.prod.<region>…``)."""
+        return "privatelink" in self.host.lower()
+
+    def key(self) -> tuple[str, str, int]:
+        return (self.host.lower(), self.transport, self.port)
+
+
+@dataclass(frozen=True)
+class LogError:
+    """An error the client logged, usually from the session broker."""
+
+    time: str | None
+    code: str
+    message: str | None = None
+    error_type: str | None = None  # e.g. com.amazonaws.wsbrokerservice#ResourceNotFoundException
+    source: str | None = None  # the component that logged it
+    action: str | None = None  # e.g. PerformResourceActionConnect
+    request_type: str | None = None  # from the preceding PerformResourceActionRequest
+    protocol: str | None = None  # as logged in that request, e.g. "PCOIP"
+
+
+@dataclass(frozen=True)
+class Session:
+    key: str  # the session id, or "request:<Session-Id>" for broker-only sessions
+    session_id: str | None  # prod-<region>-<uuid> when the log named one
+    region: str | None  # lower case
+    protocol: Protocol
+    start_time: str | None
+    client_version: str | None
+    offered: tuple[Endpoint, ...] = ()
+    reachable: tuple[Endpoint, ...] = ()
+    probed: bool = False  # the client reported the outcome of its reachability probe
+    no_endpoint_reachable_time: str | None = None
+    attempted: Endpoint | None = None
+    attempted_time: str | None = None
+    reconnection: bool | None = None
+    connect_transport: str | None = None  # "QUIC" from "Connecting WorkSpace using QUIC"
+    request_type: str | None = None
+    request_id: str | None = None  # the broker request's Session-Id
+    errors: tuple[LogError, ...] = ()
+    source: str | None = None  # the file the session started in, when the reader said
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.errors:
+            return Outcome.BROKER_ERROR
+        if self.no_endpoint_reachable_time is not None:
+            return Outcome.NO_ENDPOINT_REACHABLE
+        if self.attempted is not None or self.connect_transport is not None:
+            return Outcome.CONNECTING
+        if self.probed or self.reachable:
+            return Outcome.PROBED
+        return Outcome.STARTED
+
+    @property
+    def private_hosts(self) -> tuple[str, ...]:
+        return _unique(e.host for e in self.offered if e.private)
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    client_version: str | None
+    sessions: tuple[Session, ...]  # oldest first; at most max_sessions of them
+    sessions_total: int  # including sessions dropped to bound memory
+    errors: tuple[LogError, ...]  # errors not tied to a session
+    lines: int
+    matched_lines: int  # lines that went past the prefilter
+
+    @property
+    def last_session(self) -> Session | None:
+        return self.sessions[-1] if self.sessions else None
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+class _Block(StrEnum):
+    NONE = ""
+    OFFERED = "offered"  # untimestamped "hostname: …" lines after "…, endpoints:"
+    # timestamped "hostname: …" lines after "Reachable endpoints after probing:"
+    REACHABLE = "reachable"
+
+
+class _SessionBuilder:
+    """Mutable while the log is read; frozen into a :class:`Session` on demand."""
+
+    __slots__ = (
+        "attempted",
+        "attempted_time",
+        "client_version",
+        "connect_transport",
+        "errors",
+        "key",
+        "no_endpoint_reachable_time",
+        "offered",
+        "probed",
+        "protocol",
+        "reachable",
+        "reconnection",
+        "region",
+        "request_id",
+        "request_protocol",
+        "request_type",
+        "session_id",
+        "source",
+        "start_time",
+    )
+
+    def __init__(self, key: str, time: str | None, version: str | None, source: str | None) -> None:
+        self.key = key
+        self.source = source
+        self.session_id: str | None = None
+        self.region: str | None = None
+        self.protocol = Protocol.UNKNOWN
+        self.start_time = time
+        self.client_version = version
+        self.offered: dict[tuple[str, str, int], Endpoint] = {}
+        self.reachable: dict[tuple[str, str, int], Endpoint] = {}
+        self.probed = False
+        self.no_endpoint_reachable_time: str | None = None
+        self.attempted: Endpoint | None = None
+        self.attempted_time: str | None = None
+        self.reconnection: bool | None = None
+        self.connect_transport: str | None = None
+        self.request_type: str | None = None
+        self.request_protocol: str | None = None
+        self.request_id: str | None = None
+        self.errors: list[LogError] = []
+
+    def freeze(self) -> Session:
+        return Session(
+            key=self.key,
+            session_id=self.session_id,
+            region=self.region,
+            protocol=self.protocol,
+            start_time=self.start_time,
+            client_version=self.client_version,
+            offered=tuple(self.offered.values()),
+            reachable=tuple(self.reachable.values()),
+            probed=self.probed,
+            no_endpoint_reachable_time=self.no_endpoint_reachable_time,
+            attempted=self.attempted,
+            attempted_time=self.attempted_time,
+            reconnection=self.reconnection,
+            connect_transport=self.connect_transport,
+            request_type=self.request_type,
+            request_id=self.request_id,
+            errors=tuple(self.errors),
+            source=self.source,
+        )
+
+
+def _add(into: dict[tuple[str, str, int], Endpoint], endpoint: Endpoint | None) -> None:
+    if endpoint is not None and len(into) < _MAX_ENDPOINTS:
+        into.setdefault(endpoint.key(), endpoint)
+
+
+def parse_endpoint(text: str) -> Endpoint | None:
+    """The first ``hostname: …, transport: …, port: …`` description in ``text``."""
+    m = _ENDPOINT.search(text)
+    return None if m is None else _endpoint(m)
+
+
+def _endpoint(m: re.Match[str]) -> Endpoint:
+    return Endpoint(
+        host=m["host"],
+        transport=m["transport"].upper(),
+        port=int(m["port"]),
+        gateway_type=m["gw"] or None,
+        ip_version=m["ipv"] or None,
+    )
+
+
+def region_of_session_id(session_id: str) -> str | None:
+    """``prod-ap-northeast-1-<uuid>`` -> ``ap-northeast-1``."""
+    m = _REGION_IN_SID.match(session_id)
+    return m["region"].lower() if m else None
+
+
+def _to_datetime(ts: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(ts.replace(",", "."))
+    except ValueError:
+        return None
+    # Client timestamps carry "Z"; one without a zone is taken as UTC like its neighbours.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class LogParser:
+    """Incremental parser. Feed it lines in file order, oldest file first."""
+
+    def __init__(
+        self, *, since: datetime | None = None, max_sessions: int = DEFAULT_MAX_SESSIONS
+    ) -> None:
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        self._since = since
+        self._max_sessions = max(1, max_sessions)
+        self._sessions: OrderedDict[str, _SessionBuilder] = OrderedDict()
+        self._sessions_total = 0
+        self._orphans: deque[LogError] = deque(maxlen=_MAX_ORPHAN_ERRORS)
+        self._current: _SessionBuilder | None = None
+        self._version: str | None = None
+        self._time: str | None = None
+        self._block = _Block.NONE
+        self._skipping = False  # inside lines older than --since
+        self._lines = 0
+        self._matched = 0
+        self._ts_cache: tuple[str, bool] = ("", False)
+        # A label for what is being fed (a file name); recorded on sessions that start now.
+        self.source: str | None = None
+
+    # --- feeding -------------------------------------------------------------------
+
+    def feed(self, line: str) -> None:
+        """One line, with or without its line ending."""
+        self._lines += 1
+        if self._version is None and _VERSION_MARK in line:
+            self._take_version(line)
+        for marker in _MARKERS:
+            if marker in line:
+                self._matched += 1
+                self._handle(line)
+                return
+        self._block = _Block.NONE
+
+    def feed_lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.feed(line)
+
+    def feed_block(self, data: bytes) -> None:
+        """Whole lines of raw log bytes; the block should end just after a newline.
+
+        Equivalent to ``feed()`` on each line of ``data`` decoded as UTF-8 (invalid bytes
+        replaced), split on ``\\n``. A block without a final newline counts its tail as a
+        line, so callers should only pass a partial line at end of input.
+        """
+        if not data:
+            return
+        n = len(data)
+        self._lines += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        i = data.find(_BVERSION_MARK) if self._version is None else -1
+        while i >= 0 and self._version is None:
+            start = data.rfind(b"\n", 0, i) + 1
+            end = data.find(b"\n", i)
+            if end < 0:
+                end = n
+            self._take_version(data[start:end].decode("utf-8", "replace"))
+            i = data.find(_BVERSION_MARK, end)
+        spans: dict[int, int] = {}
+        for marker in _BMARKERS:
+            i = data.find(marker)
+            while i >= 0:
+                start = data.rfind(b"\n", 0, i) + 1
+                end = data.find(b"\n", i)
+                if end < 0:
+                    end = n
+                spans[start] = end
+                i = data.find(marker, end)
+        prev_end = -1
+        for start in sorted(spans):
+            end = spans[start]
+            # A skipped line between two matched ones ends any multi-line block, exactly
+            # as feed() does for a line without a marker. The first line of a block may
+            # continue the previous block's last line, so it counts as adjacent.
+            if start != prev_end + 1:
+                self._block = _Block.NONE
+            prev_end = end
+            self._matched += 1
+            self._handle(data[start:end].decode("utf-8", "replace"))
+        last_line_end = n - 1 if data.endswith(b"\n") else n
+        if prev_end != last_line_end:
+            self._block = _Block.NONE
+
+    @property
+    def lines_fed(self) -> int:
+        return self._lines
+
+    # --- result --------------------------------------------------------------------
+
+    def summary(self) -> LogSummary:
+        return LogSummary(
+            client_version=self._version,
+            sessions=tuple(b.freeze() for b in self._sessions.values()),
+            sessions_total=self._sessions_total,
+            errors=tuple(self._orphans),
+            lines=self._lines,
+            matched_lines=self._matched,
+        )
+
+    # --- internals -----------------------------------------------------------------
+
+    def _take_version(self, line: str) -> None:
+        m = _VERSION.search(line)
+        if m:
+            self._version = m[1]
+
+    def _before_since(self, ts: str) -> bool:
+        if self._since is None:
+            return False
+        if self._ts_cache[0] == ts:
+            return self._ts_cache[1]
+        value = _to_datetime(ts)
+        result = value is not None and value < self._since
+        self._ts_cache = (ts, result)
+        return result
+
+    def _session(self, key: str) -> _SessionBuilder:
+        found = self._sessions.get(key)
+        if found is not None:
+            return found
+        builder = _SessionBuilder(key, self._time, self._version, self.source)
+        self._sessions[key] = builder
+        self._sessions_total += 1
+        while len(self._sessions) > self._max_sessions:
+            self._sessions.popitem(last=False)
+        return builder
+
+    def _named_session(self, sid: str) -> _SessionBuilder:
+        """The session a prod-… id names, adopting a broker request that preceded it."""
+        found = self._sessions.get(sid)
+        if found is None:
+            cur = self._current
+            if (
+                cur is not None
+                and cur.session_id is None
+                and not cur.errors
+                and cur.protocol is not Protocol.PCOIP
+                and not cur.offered
+            ):
+                # The broker request (keyed by its own Session-Id) came first; the streaming
+                # session it led to is the same attempt, so keep one record under the new id.
+                del self._sessions[cur.key]
+                cur.key = sid
+                self._sessions[sid] = cur
+                found = cur
+            else:
+                found = self._session(sid)
+        if found.session_id is None:
+            found.session_id = sid
+            region = region_of_session_id(sid)
+            if region is not None:
+                found.region = region
+        self._current = found
+        return found
+
+    def _session_from(self, msg: str) -> _SessionBuilder | None:
+        m = _SESSION_ID.search(msg)
+        if m is not None:
+            return self._named_session(m["sid"])
+        return self._current
+
+    def _handle(self, raw: str) -> None:
+        line = raw.rstrip("\r\n")
+        head = _HEAD.match(line)
+        if head is None:
+            # Untimestamped: a continuation of the previous line, or noise.
+            if self._skipping or self._block is not _Block.OFFERED:
+                return
+            text = line.strip()
+            if text.startswith("hostname:") and self._current is not None:
+                _add(self._current.offered, parse_endpoint(text))
+            return
+        ts = head["ts"]
+        if self._before_since(ts):
+            self._skipping = True
+            self._block = _Block.NONE
+            return
+        self._skipping = False
+        if head["ver"]:
+            self._version = head["ver"]
+        self._time = ts
+        msg = line[head.end() :]
+        level = head["lvl"].upper()
+
+        if self._block is _Block.REACHABLE and msg.startswith("hostname:"):
+            if self._current is not None:
+                _add(self._current.reachable, parse_endpoint(msg))
+            return
+        self._block = _Block.NONE
+
+        if "ndpoint" in msg:
+            self._endpoint_message(msg, ts)
+        if "ResourceAction" in msg and (req := _REQUEST.search(msg)) is not None:
+            self._request(req)
+        cur = self._current
+        if (
+            "ws-broker-service." in msg
+            and cur is not None
+            and cur.region is None
+            and (bm := _BROKER_REGION.search(msg))
+        ):
+            cur.region = bm["region"].lower()
+        if level in _ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
+            self._error(msg, ts)
+        if "WorkSpace using" in msg and cur is not None and (cm := _CONNECTING.search(msg)):
+            cur.connect_transport = cm["transport"].upper()
+
+    def _endpoint_message(self, msg: str, ts: str) -> None:
+        if (start := _START.search(msg)) is not None:
+            s = self._named_session(start["sid"])
+            s.protocol = Protocol.parse(start["proto"])
+            rest = msg[start.end() :]
+            for m in _ENDPOINT.finditer(rest):
+                _add(s.offered, _endpoint(m))
+            if rest.rstrip().endswith("endpoints:"):
+                self._block = _Block.OFFERED
+            return
+        if msg.startswith("Reachable endpoints after probing"):
+            if self._current is not None:
+                self._current.probed = True
+                self._block = _Block.REACHABLE
+            return
+        if msg.startswith("No endpoints are reachable"):
+            if self._current is not None:
+                self._current.probed = True
+                self._current.no_endpoint_reachable_time = ts
+            return
+        supported = msg.startswith("Supported endpoint:")
+        reachable = not supported and msg.startswith("Reachable endpoint:")
+        attempt = None if supported or reachable else _ATTEMPT.search(msg)
+        if not (supported or reachable or attempt):
+            return
+        found = self._session_from(msg)
+        if found is None:
+            return
+        if supported:
+            _add(found.offered, parse_endpoint(msg))
+            if found.protocol is Protocol.UNKNOWN:
+                found.protocol = Protocol.DCV  # only DCV sessions list endpoints
+        elif reachable:
+            found.probed = True
+            _add(found.reachable, parse_endpoint(msg))
+        elif attempt is not None:
+            found.attempted = parse_endpoint(msg)
+            found.attempted_time = ts
+            if found.protocol is Protocol.UNKNOWN:
+                found.protocol = Protocol.parse(attempt["proto"])
+            rc = _RECONNECT.search(msg)
+            if rc is not None:
+                found.reconnection = rc["flag"].lower() == "true"
+
+    def _request(self, m: re.Match[str]) -> None:
+        sid = m["sid"]
+        s = self._session(f"request:{sid}" if sid else f"request@{self._time}")
+        s.request_type = m["type"].upper()
+        s.request_protocol = m["proto"]
+        s.request_id = sid
+        s.protocol = Protocol.parse(m["proto"])
+        self._current = s
+
+    def _error(self, msg: str, ts: str) -> None:
+        m = _CODE.search(msg)
+        while_m = None if m is not None else _ERROR_WHILE.search(msg)
+        if m is None and while_m is None:
+            return
+        cur = self._current
+        broker = "ResourceAction" in msg or "WsBroker" in msg or "wsbroker" in msg
+        target = cur.errors if (cur is not None and broker) else None
+        if while_m is not None:
+            code, action = while_m["code"], while_m["action"]
+            pool = target if target is not None else self._orphans
+            last = pool[-1] if pool else None
+            if last is not None and last.code == code and last.action is None:
+                # The same failure, logged again by the caller: name the action on it
+                # instead of counting it twice.
+                updated = LogError(
+                    time=last.time,
+                    code=last.code,
+                    message=last.message,
+                    error_type=last.error_type,
+                    source=last.source,
+                    action=action,
+                    request_type=last.request_type,
+                    protocol=last.protocol,
+                )
+                pool[-1] = updated
+                return
+            error = LogError(time=ts, code=code, action=action)
+        else:
+            assert m is not None
+            msg_text = (m["msg"] or "").strip() or None
+            error = LogError(
+                time=ts,
+                code=m["code"],
+                message=msg_text,
+                error_type=m["type"],
+                source=m["source"],
+            )
+        if cur is not None and target is not None:
+            error = LogError(
+                time=error.time,
+                code=error.code,
+                message=error.message,
+                error_type=error.error_type,
+                source=error.source,
+                action=error.action,
+                request_type=cur.request_type,
+                protocol=cur.request_protocol,
+            )
+            if len(target) < _MAX_ERRORS:
+                target.append(error)
+        else:
+            self._orphans.append(error)
+
+
+def parse_lines(
+    lines: Iterable[str], *, since: datetime | None = None, max_sessions: int = DEFAULT_MAX_SESSIONS
+) -> LogSummary:
+    """Convenience: a fresh parser over ``lines``."""
+    parser = LogParser(since=since, max_sessions=max_sessions)
+    parser.feed_lines(lines)
+    return parser.summary()
