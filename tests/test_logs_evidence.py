@@ -1,0 +1,165 @@
+"""client_log_evidence(): what `wsdiag check` learns from the logs, quickly."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from wsdiag.clientlogs import ClientLogEvidence, client_log_evidence
+
+FIX = Path(__file__).parent / "fixtures" / "logs"
+VPC = FIX / "field-report-vpc-session.log"
+HOME = FIX / "field-report-home-no-endpoint.log"
+PCOIP = FIX / "field-report-pcoip-resource-not-found.log"
+HL = "privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"
+WSP = "privatelink.prod.ap-northeast-1.WSP.aws.a2z.com"
+
+
+def _copy(src: Path, dst: Path, mtime: float) -> Path:
+    dst.write_bytes(src.read_bytes())
+    os.utime(dst, (mtime, mtime))
+    return dst
+
+
+def test_vpc_session() -> None:
+    ev = client_log_evidence([VPC])
+    assert ev is not None
+    assert ev.region == "ap-northeast-1"
+    # Names the client used come first; the block's differently printed name is kept.
+    assert ev.private_hosts == (HL, WSP)
+    assert ev.last_session_time == "2025-08-28T04:29:37.292Z"
+    assert ev.last_session_id == "prod-ap-northeast-1-7f73a8ab-a674-49a0-81e8-465b2e99c9f1"
+    assert ev.last_reachable == ("QUIC/4195", "QUIC/443", "TCP/4195", "TCP/443")
+    assert ev.last_no_endpoint_reachable is False
+    assert ev.client_version == "5.29.1.5595"
+    assert [f.code for f in ev.findings] == ["LOGS_VPC_ENDPOINT_IN_USE"]
+
+
+def test_newest_file_wins(tmp_path: Path) -> None:
+    now = time.time()
+    _copy(VPC, tmp_path / "a.log", now - 100)
+    _copy(HOME, tmp_path / "b.log", now)
+    ev = client_log_evidence([tmp_path])
+    assert ev is not None
+    assert ev.last_no_endpoint_reachable is True
+    assert ev.last_reachable == ()
+    assert ev.private_hosts == (HL,)
+    assert ev.files == (str(tmp_path / "b.log"),)
+    assert "LOGS_NO_ENDPOINT_REACHABLE" in [f.code for f in ev.findings]
+
+
+def test_falls_back_to_an_older_file_when_the_newest_has_no_session(tmp_path: Path) -> None:
+    now = time.time()
+    _copy(VPC, tmp_path / "old.log", now - 100)
+    newest = tmp_path / "new.log"
+    newest.write_text('2025-08-29T00:00:00.000Z { Version: "5.30.0.1" }: [DBG] idle\n')
+    os.utime(newest, (now, now))
+    ev = client_log_evidence([tmp_path])
+    assert ev is not None
+    assert ev.region == "ap-northeast-1"
+    assert ev.client_version == "5.30.0.1"  # the newest file knows the current version
+
+
+def test_pcoip_region_from_the_broker_url() -> None:
+    ev = client_log_evidence([PCOIP])
+    assert ev is not None
+    assert ev.region == "ap-northeast-1"
+    assert ev.private_hosts == ()
+    assert [f.code for f in ev.findings] == ["LOGS_PCOIP_RESOURCE_NOT_FOUND"]
+
+
+def test_reads_only_the_tail(tmp_path: Path) -> None:
+    path = tmp_path / "big.log"
+    with path.open("wb") as fh:
+        fh.write(HOME.read_bytes())  # an old session, beyond the budget
+        fh.write(
+            b'2025-08-28T05:06:00.000Z { Version: "5.29.1.5595" }: [DBG] filler line\n' * 50_000
+        )
+        fh.write(VPC.read_bytes())
+    ev = client_log_evidence([path], max_bytes=64 * 1024)
+    assert ev is not None
+    assert ev.last_no_endpoint_reachable is False
+    assert ev.last_session_id == "prod-ap-northeast-1-7f73a8ab-a674-49a0-81e8-465b2e99c9f1"
+
+
+def test_region_is_folded_to_lower_case(tmp_path: Path) -> None:
+    path = tmp_path / "x.log"
+    path.write_text(
+        '2025-08-28T04:29:38.638Z { Version: "5.29.1.5595" }: [INF] Supported endpoint: '
+        '"hostname: h.example, transport: TCP, port: 4195, gatewayType: NLB", '
+        "session ID: prod-EU-West-1-abc\n"
+    )
+    ev = client_log_evidence([path])
+    assert ev is not None and ev.region == "eu-west-1"
+
+
+def test_hostile_host_names_are_not_handed_to_check(tmp_path: Path) -> None:
+    path = tmp_path / "x.log"
+    path.write_text(
+        '2025-08-28T04:29:38.638Z { Version: "5.29.1.5595" }: [INF] Supported endpoint: '
+        '"hostname: privatelink.\x1b[2J.example, transport: TCP, port: 4195, gatewayType: NLB", '
+        "session ID: prod-eu-west-1-abc\n"
+    )
+    ev = client_log_evidence([path])
+    assert ev is not None and ev.private_hosts == ()
+
+
+def test_big_gzip_is_skipped_small_one_read(tmp_path: Path) -> None:
+    small = tmp_path / "small.log.gz"
+    small.write_bytes(gzip.compress(HOME.read_bytes()))
+    ev = client_log_evidence([small])
+    assert ev is not None and ev.last_no_endpoint_reachable
+    ev = client_log_evidence([small], max_bytes=100)
+    assert ev is None  # nothing it was allowed to read
+
+
+def test_no_logs_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client_log_evidence([tmp_path]) is None
+    monkeypatch.setattr("wsdiag.logfiles.default_log_dirs", lambda: [tmp_path / "nope"])
+    assert client_log_evidence() is None
+
+
+def test_unreadable_is_a_finding_not_an_exception(tmp_path: Path) -> None:
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    ev = client_log_evidence([a_file / "child"])
+    assert ev is not None
+    assert [f.code for f in ev.findings] == ["LOGS_UNREADABLE"]
+    assert ev.region is None
+
+
+def test_to_json_round_trips() -> None:
+    ev = client_log_evidence([VPC])
+    assert isinstance(ev, ClientLogEvidence)
+    doc = json.loads(json.dumps(ev.to_json()))
+    assert doc["region"] == "ap-northeast-1"
+    assert doc["private_hosts"] == [HL, WSP]
+    assert doc["findings"][0]["code"] == "LOGS_VPC_ENDPOINT_IN_USE"
+    assert set(doc) >= {
+        "region",
+        "private_hosts",
+        "last_session_time",
+        "last_reachable",
+        "last_no_endpoint_reachable",
+        "client_version",
+        "findings",
+    }
+
+
+def test_fast_on_a_large_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.log"
+    line = b'2025-08-28T05:06:00.000Z { Version: "5.29.1.5595" }: [DBG] filler line of text\n'
+    with path.open("wb") as fh:
+        for _ in range(50):
+            fh.write(line * 20_000)  # ~80 MB
+        fh.write(VPC.read_bytes())
+    start = time.perf_counter()
+    ev = client_log_evidence([path])
+    elapsed = time.perf_counter() - start
+    assert ev is not None and ev.region == "ap-northeast-1"
+    assert elapsed < 1.0, elapsed

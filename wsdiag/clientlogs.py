@@ -1,0 +1,152 @@
+"""What ``wsdiag check`` takes from the client's logs: region, private host names, findings.
+
+Built for speed rather than completeness (check has one or two seconds in all): only the
+newest files are opened, and only their last ``max_bytes``. ``wsdiag logs`` reads
+everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from wsdiag.logfiles import ReadProblem, discover, looks_like_text, read_into
+from wsdiag.logfindings import log_findings
+from wsdiag.logparse import LogParser, LogSummary, Session
+from wsdiag.model import Finding
+
+_MAX_FILES = 3
+# A name check is about to resolve and connect to must be a plain DNS name, whatever bytes
+# the log file holds.
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+@dataclass(frozen=True)
+class ClientLogEvidence:
+    region: str | None  # from the most recent session that names one; lower case
+    private_hosts: tuple[str, ...]  # PrivateLink names offered in the latest endpoint session
+    last_session_time: str | None
+    last_reachable: tuple[str, ...]  # e.g. ("QUIC/4195", "TCP/443")
+    last_no_endpoint_reachable: bool
+    client_version: str | None
+    findings: tuple[Finding, ...]
+    last_session_id: str | None = None
+    files: tuple[str, ...] = ()  # the files read, newest first
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "region": self.region,
+            "private_hosts": list(self.private_hosts),
+            "last_session_id": self.last_session_id,
+            "last_session_time": self.last_session_time,
+            "last_reachable": list(self.last_reachable),
+            "last_no_endpoint_reachable": self.last_no_endpoint_reachable,
+            "client_version": self.client_version,
+            "files": list(self.files),
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": str(f.severity),
+                    "message": f.message,
+                    "remediation": f.remediation,
+                    "probes": list(f.probes),
+                    "rule": f.rule,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+def _last(summary: LogSummary, pred: str) -> Session | None:
+    for s in reversed(summary.sessions):
+        if (pred == "region" and s.region) or (pred == "endpoints" and (s.offered or s.probed)):
+            return s
+    return None
+
+
+def evidence_from_summary(
+    summary: LogSummary | None,
+    problems: Sequence[ReadProblem] = (),
+    files: Sequence[str] = (),
+) -> ClientLogEvidence:
+    """Pure: the evidence a parsed summary gives (``None``: nothing could be parsed)."""
+    findings = log_findings(summary, problems)
+    if summary is None:
+        return ClientLogEvidence(None, (), None, (), False, None, findings, None, tuple(files))
+    last = summary.last_session
+    with_region = _last(summary, "region")
+    ep = _last(summary, "endpoints")
+    hosts: tuple[str, ...] = ()
+    reachable: tuple[str, ...] = ()
+    none_reachable = False
+    if ep is not None:
+        hosts = tuple(h for h in ep.private_hosts if _HOSTNAME.match(h))
+        # Hosts the client actually tried or reached come first: they are the names it
+        # resolves, where the offered list may print the same endpoint differently.
+        used = {e.host for e in ep.reachable} | ({ep.attempted.host} if ep.attempted else set())
+        hosts = tuple(sorted(hosts, key=lambda h: h not in used))
+        reachable = tuple(dict.fromkeys(e.label for e in ep.reachable))
+        none_reachable = ep.no_endpoint_reachable_time is not None and not ep.reachable
+    return ClientLogEvidence(
+        region=with_region.region if with_region else None,
+        private_hosts=hosts,
+        last_session_time=last.start_time if last else None,
+        last_reachable=reachable,
+        last_no_endpoint_reachable=none_reachable,
+        client_version=summary.client_version,
+        findings=findings,
+        last_session_id=(last.session_id or last.request_id or last.key) if last else None,
+        files=tuple(files),
+    )
+
+
+def client_log_evidence(
+    paths: Sequence[Path] | None = None, *, max_bytes: int = 8 * 1024 * 1024
+) -> ClientLogEvidence | None:
+    """Evidence from the newest client log(s); ``None`` when there are no logs at all.
+
+    Reads at most ``max_bytes`` in all, from the end of each file, newest file first, and
+    stops at the first file that records a session. A ``.gz`` file cannot be read from the
+    end, so it is only read when its compressed size is a small part of the budget. Never
+    raises for I/O problems: they come back as LOGS_UNREADABLE findings.
+    """
+    files, problems, _ = discover(paths)
+    if not files and not problems:
+        return None
+    budget = max(0, max_bytes)
+    version: str | None = None
+    read_paths: list[str] = []
+    chosen: LogSummary | None = None
+    for file in files:
+        if len(read_paths) >= _MAX_FILES or budget <= 0:
+            break
+        if file.compressed and file.size > budget // 8:
+            continue
+        if not looks_like_text(file):
+            continue
+        parser = LogParser()
+        done, problem = read_into(parser, file, tail_bytes=budget)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        assert done is not None
+        budget -= done.bytes_read
+        read_paths.append(str(file.path))
+        summary = parser.summary()
+        version = version or summary.client_version
+        if summary.sessions:
+            chosen = summary
+            break
+        if chosen is None:
+            chosen = summary
+    if chosen is not None and version is not None and chosen.client_version != version:
+        # The newest file knows the client's current version best.
+        chosen = replace(chosen, client_version=version)
+    if chosen is None and not problems:
+        return None
+    return evidence_from_summary(chosen, problems, read_paths)
