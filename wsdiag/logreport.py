@@ -1,0 +1,367 @@
+"""``wsdiag logs``: read the client's logs, print a timeline and findings, return the exit code.
+
+Two renderers of one result: JSON (``"schema": "wsdiag.logs/1"``, documented by
+``wsdiag/schema/logs.schema.json``) for machines, text for a person. Log text is untrusted:
+everything taken from a log passes :func:`safe_text` before it reaches a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wsdiag import __version__
+from wsdiag.logfiles import (
+    FileRead,
+    LogFile,
+    ReadProblem,
+    discover,
+    looks_like_text,
+    parse_since,
+    read_into,
+)
+from wsdiag.logfindings import log_findings, no_logs_finding
+from wsdiag.logparse import Endpoint, LogError, LogParser, LogSummary, Outcome, Protocol, Session
+from wsdiag.model import Finding, Severity
+
+SCHEMA = "wsdiag.logs/1"
+TEXT_SESSIONS = 10  # the text timeline shows this many; JSON has every session kept
+
+# --- untrusted text ------------------------------------------------------------------------
+
+
+def _escape_table() -> dict[int, str]:
+    table = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
+    table[0x09] = " "
+    # Bidirectional overrides can make a terminal show text in a different order than it
+    # is stored ("Trojan Source"); show them as escapes too.
+    for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+        table[c] = f"\\u{c:04x}"
+    return table
+
+
+_ESCAPES = _escape_table()
+
+
+def safe_text(text: str) -> str:
+    """``text`` with terminal control characters shown as escapes, never executed."""
+    return text.translate(_ESCAPES)
+
+
+# --- collecting ----------------------------------------------------------------------------
+
+
+@dataclass
+class LogsResult:
+    summary: LogSummary | None
+    since: datetime | None
+    searched: list[Path]
+    files: list[FileRead] = field(default_factory=list)  # newest first
+    skipped: list[LogFile] = field(default_factory=list)  # binary files in a log directory
+    problems: list[ReadProblem] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        if not self.files:
+            return 3
+        severities = {f.severity for f in self.findings}
+        if Severity.ERROR in severities:
+            return 2
+        return 1 if Severity.WARNING in severities else 0
+
+
+def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
+    files, problems, searched = discover(paths or None, since=since)
+    parser = LogParser(since=since)
+    result = LogsResult(summary=None, since=since, searched=searched, problems=problems)
+    # Oldest first, so that a session that straddles a rotation is read in order.
+    for file in reversed(files):
+        if not looks_like_text(file):
+            result.skipped.append(file)
+            continue
+        done, problem = read_into(parser, file)
+        if problem is not None:
+            result.problems.append(problem)
+        if done is not None:
+            result.files.append(done)
+    result.files.reverse()
+    result.summary = parser.summary() if result.files else None
+    findings = list(log_findings(result.summary, result.problems))
+    if not files and not any(f.code == "LOGS_NOT_FOUND" for f in findings):
+        where = [str(p) for p in searched]
+        finding = no_logs_finding(where)
+        if since is not None:
+            finding = Finding(
+                code=finding.code,
+                severity=finding.severity,
+                message=f"No WorkSpaces client log file was modified since {_iso(since)} "
+                f"(looked in: {'; '.join(where) or 'nowhere'}).",
+                remediation="Widen --since, or connect with the client and run this again.",
+                rule=finding.rule,
+            )
+        findings.insert(0, finding)
+    result.findings = tuple(findings)
+    return result
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def endpoint_json(e: Endpoint) -> dict[str, object]:
+    return {
+        "host": e.host,
+        "transport": e.transport,
+        "port": e.port,
+        "gateway_type": e.gateway_type,
+        "ip_version": e.ip_version,
+        "private": e.private,
+    }
+
+
+def error_json(e: LogError) -> dict[str, object]:
+    return {
+        "time": e.time,
+        "code": e.code,
+        "message": e.message,
+        "error_type": e.error_type,
+        "source": e.source,
+        "action": e.action,
+        "request_type": e.request_type,
+        "protocol": e.protocol,
+    }
+
+
+def session_json(s: Session) -> dict[str, object]:
+    return {
+        "key": s.key,
+        "session_id": s.session_id,
+        "region": s.region,
+        "protocol": str(s.protocol),
+        "start_time": s.start_time,
+        "client_version": s.client_version,
+        "outcome": str(s.outcome),
+        "offered": [endpoint_json(e) for e in s.offered],
+        "reachable": [endpoint_json(e) for e in s.reachable],
+        "probed": s.probed,
+        "no_endpoint_reachable_time": s.no_endpoint_reachable_time,
+        "attempted": endpoint_json(s.attempted) if s.attempted else None,
+        "attempted_time": s.attempted_time,
+        "reconnection": s.reconnection,
+        "connect_transport": s.connect_transport,
+        "request_type": s.request_type,
+        "request_id": s.request_id,
+        "errors": [error_json(e) for e in s.errors],
+        "source": s.source,
+    }
+
+
+def finding_json(f: Finding) -> dict[str, object]:
+    return {
+        "code": f.code,
+        "severity": str(f.severity),
+        "message": f.message,
+        "remediation": f.remediation,
+        "probes": list(f.probes),
+        "rule": f.rule,
+    }
+
+
+def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object]:
+    summary = result.summary
+    return {
+        "schema": SCHEMA,
+        "tool_version": __version__,
+        "generated_at": _iso(now or datetime.now(UTC)),
+        "since": _iso(result.since) if result.since else None,
+        "searched": [str(p) for p in result.searched],
+        "files": [
+            {
+                "path": str(r.file.path),
+                "size": r.file.size,
+                "mtime": _iso(datetime.fromtimestamp(r.file.mtime, UTC)),
+                "compressed": r.file.compressed,
+                "bytes_read": r.bytes_read,
+                "lines": r.lines,
+                "tail_only": r.tail_only,
+            }
+            for r in result.files
+        ],
+        "skipped": [{"path": str(f.path), "reason": "binary"} for f in result.skipped],
+        "problems": [
+            {"path": p.path, "kind": str(p.kind), "detail": p.detail} for p in result.problems
+        ],
+        "client_version": summary.client_version if summary else None,
+        "lines": summary.lines if summary else 0,
+        "sessions_total": summary.sessions_total if summary else 0,
+        "sessions": [session_json(s) for s in summary.sessions] if summary else [],
+        "errors": [error_json(e) for e in summary.errors] if summary else [],
+        "findings": [finding_json(f) for f in result.findings],
+        "exit_code": result.exit_code,
+    }
+
+
+# --- text ----------------------------------------------------------------------------------
+
+_COLOURS = {"error": "31;1", "warning": "33;1", "info": "36", "dim": "2", "bold": "1", "ok": "32"}
+
+
+def _use_colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class _Paint:
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if self.on else text
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def _by_host(endpoints: Sequence[Endpoint]) -> list[str]:
+    hosts: dict[str, list[str]] = {}
+    for e in endpoints:
+        hosts.setdefault(e.host, []).append(e.label)
+    return [f"{safe_text(h)}  {' '.join(labels)}" for h, labels in hosts.items()]
+
+
+_PROTOCOL_NAMES = {Protocol.DCV: "DCV", Protocol.PCOIP: "PCoIP", Protocol.UNKNOWN: "?"}
+
+
+def _outcome_text(s: Session, paint: _Paint) -> str:
+    outcome = s.outcome
+    if outcome is Outcome.BROKER_ERROR:
+        return paint("refused by the broker", "error")
+    if outcome is Outcome.NO_ENDPOINT_REACHABLE:
+        return paint(f"no endpoint reachable ({s.no_endpoint_reachable_time})", "error")
+    if outcome is Outcome.CONNECTING:
+        parts = ["connecting"]
+        if s.attempted is not None:
+            parts.append(f"to {safe_text(s.attempted.host)} {s.attempted.label}")
+        if s.connect_transport:
+            parts.append(f"using {safe_text(s.connect_transport)}")
+        if s.reconnection:
+            parts.append("(reconnection)")
+        return paint(" ".join(parts), "ok")
+    if outcome is Outcome.PROBED:
+        return "endpoints probed; no connection attempt in the log"
+    return paint("started; nothing more in the log", "dim")
+
+
+def _session_lines(s: Session, paint: _Paint) -> list[str]:
+    ident = s.session_id or (f"request {s.request_id}" if s.request_id else s.key)
+    head = "  ".join(
+        x
+        for x in (
+            paint(safe_text(s.start_time or "(no time)"), "bold"),
+            _PROTOCOL_NAMES[s.protocol],
+            safe_text(s.region or "?"),
+            safe_text(ident),
+        )
+        if x
+    )
+    out = [head]
+
+    def row(label: str, values: Sequence[str]) -> None:
+        for i, value in enumerate(values):
+            out.append(f"    {(label if i == 0 else ''):<10} {value}")
+
+    if s.request_type:
+        row("request", [safe_text(s.request_type)])
+    if s.offered:
+        row("offered", _by_host(s.offered))
+    if s.probed or s.reachable:
+        row("reachable", _by_host(s.reachable) or [paint("none", "error")])
+    for e in s.errors:
+        text = safe_text(e.code)
+        if e.message:
+            text += f": {safe_text(e.message)}"
+        if e.action:
+            text += f" ({safe_text(e.action)})"
+        row("error", [paint(text, "error")])
+    row("outcome", [_outcome_text(s, paint)])
+    return out
+
+
+def render_text(result: LogsResult, colour: bool = False) -> str:
+    paint = _Paint(colour)
+    lines: list[str] = []
+    summary = result.summary
+    if result.files:
+        total = sum(r.bytes_read for r in result.files)
+        version = summary.client_version if summary else None
+        head = f"WorkSpaces client logs: {len(result.files)} file(s), {_size(total)} read"
+        if version:
+            head += f", client {safe_text(version)}"
+        if result.since:
+            head += f", since {_iso(result.since)}"
+        lines.append(paint(head, "bold"))
+        lines.append(f"  newest: {safe_text(str(result.files[0].file.path))}")
+    else:
+        lines.append(paint("WorkSpaces client logs: nothing could be read", "bold"))
+    if summary is not None and summary.sessions:
+        shown = summary.sessions[-TEXT_SESSIONS:]
+        lines.append("")
+        lines.append(
+            f"Sessions: {summary.sessions_total} found, the last {len(shown)} shown, oldest first"
+        )
+        for s in shown:
+            lines.append("")
+            lines.extend(_session_lines(s, paint))
+    if summary is not None and summary.errors:
+        lines.append("")
+        lines.append("Other errors:")
+        for e in summary.errors[-TEXT_SESSIONS:]:
+            text = f"  {safe_text(e.time or '')}  {safe_text(e.code)}"
+            if e.message:
+                text += f": {safe_text(e.message)}"
+            lines.append(text)
+    lines.append("")
+    if result.findings:
+        lines.append("Findings:")
+        for f in result.findings:
+            label = paint(f"{f.severity.upper():<8}", str(f.severity))
+            lines.append(f"  {label} {f.code}")
+            lines.append(f"           {safe_text(f.message)}")
+            if f.remediation:
+                lines.append(f"           fix: {safe_text(f.remediation)}")
+    else:
+        lines.append("Findings: none")
+    return "\n".join(lines) + "\n"
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def logs_command(paths: list[Path], since: str | None, json_out: bool) -> int:
+    """``wsdiag logs [PATH…] [--since X] [--json]``: print, and return the exit code.
+
+    0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. A bad ``--since``
+    raises :class:`~wsdiag.errors.WsdiagError` (the CLI turns it into exit 3).
+    """
+    now = datetime.now(UTC)
+    cutoff = parse_since(since, now) if since is not None else None
+    result = collect(paths, cutoff)
+    if json_out:
+        sys.stdout.write(json.dumps(to_json(result, now), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(result, _use_colour()))
+    return result.exit_code
