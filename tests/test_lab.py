@@ -11,6 +11,7 @@ the next one. Building it takes about half a second, so this is for speed, not n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -67,11 +68,16 @@ def _summary(request: pytest.FixtureRequest, build: float, total: float) -> None
         f" exit={t.exit_code} {t.seconds:5.2f}s (wsdiag {t.wsdiag_seconds:.2f}s)"
         for t in _TIMINGS
     ]
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    # Straight to the terminal, past output capture: the closing note needs these figures
+    # from ordinary runs, not only from -rA or failures.
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capman = plugins.get_plugin("capturemanager")
     if reporter is not None:
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
+        with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+            reporter.write_line("")
+            for line in lines:
+                reporter.write_line(line)
     if path := os.environ.get("WSDIAG_LAB_TIMINGS"):
         with open(path, "w") as fh:
             json.dump({"build_s": build, "total_s": total,
