@@ -1,0 +1,163 @@
+"""Classification rules, table-driven, plus properties that must hold for any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.synth import E, F, O, R, U, plan_for, results
+from wsdiag.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
+from wsdiag.evidence import is_private
+from wsdiag.model import DnsOutcome, Environment, Severity, Status, Transport, Verdict
+
+
+def quic_silent(addr: str, transport: Transport, port: int) -> Status:
+    return F if transport is Transport.QUIC else O
+
+
+def only_443(addr: str, transport: Transport, port: int) -> Status:
+    return O if port == 443 else R
+
+
+def only_4195(addr: str, transport: Transport, port: int) -> Status:
+    return O if port == 4195 else F
+
+
+def second_address_dead(addr: str, transport: Transport, port: int) -> Status:
+    return O if addr == "10.0.1.10" else F
+
+
+def second_address_errors(addr: str, transport: Transport, port: int) -> Status:
+    return O if addr == "10.0.1.10" else E
+
+
+def deadline_on_quic(addr: str, transport: Transport, port: int) -> Status:
+    return E if transport is Transport.QUIC else O
+
+
+CASES = [
+    # id, results kwargs, environment, verdict, findings that must be present
+    ("open-egress", {"health": O}, "open-egress", "ready", set()),
+    ("minimal-egress", {}, "minimal-egress", "ready", {"HEALTH_CHECK_BLOCKED"}),
+    ("closed", {"needed": F, "expected": F}, "closed", "blocked", {"AUTH_UNREACHABLE"}),
+    ("closed-rejecting", {"needed": R, "expected": R}, "closed", "blocked", {"AUTH_UNREACHABLE"}),
+    ("closed-no-public-dns", {"needed": DnsOutcome.NXDOMAIN, "expected": DnsOutcome.NXDOMAIN},
+     "closed", "blocked", {"AUTH_UNREACHABLE"}),
+    ("home-nxdomain", {"endpoint_dns": DnsOutcome.NXDOMAIN}, "home", "blocked",
+     {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"}),
+    ("home-public-answer", {"endpoint_dns": ["203.0.113.7"], "endpoint": F}, "home", "blocked",
+     {"ENDPOINT_PUBLIC_ANSWER", "HOME_NETWORK"}),
+    ("home-private-but-silent", {"endpoint": F}, "home", "blocked", {"ENDPOINT_UNREACHABLE"}),
+    ("documentation-range-is-not-private", {"endpoint_dns": ["192.0.2.5"]}, "home", "blocked",
+     {"ENDPOINT_PUBLIC_ANSWER"}),
+    ("offline", {"endpoint": F, "needed": F, "expected": F}, "offline", "blocked",
+     {"ENDPOINT_UNREACHABLE", "AUTH_UNREACHABLE"}),
+    ("no-route", {"endpoint": U, "needed": U, "expected": U, "health": U}, "offline", "blocked",
+     {"NO_ROUTE"}),
+    ("no-route-dns", {"all_dns": DnsOutcome.NO_ROUTE}, "offline", "blocked", {"NO_ROUTE"}),
+    ("resolver-silent", {"all_dns": DnsOutcome.TIMEOUT}, "unknown", "blocked",
+     {"DNS_RESOLVER_UNREACHABLE"}),
+    ("resolver-port-unreachable", {"all_dns": DnsOutcome.UNREACHABLE}, "unknown", "blocked",
+     {"DNS_RESOLVER_UNREACHABLE"}),
+    ("no-resolver-config", {"all_dns": DnsOutcome.NOT_CONFIGURED}, "unknown", "unknown",
+     {"DNS_NOT_CONFIGURED"}),
+    ("servfail", {"endpoint_dns": DnsOutcome.SERVFAIL}, "home", "blocked",
+     {"ENDPOINT_DNS_FAILED"}),
+    ("quic-blocked", {"endpoint": quic_silent}, "minimal-egress", "degraded",
+     {"ENDPOINT_QUIC_BLOCKED"}),
+    ("4195-blocked", {"endpoint": only_443}, "minimal-egress", "degraded",
+     {"ENDPOINT_4195_BLOCKED"}),
+    ("443-blocked-is-info", {"endpoint": only_4195}, "minimal-egress", "ready",
+     {"ENDPOINT_443_BLOCKED"}),
+    ("one-address-silent", {"endpoint": second_address_dead}, "minimal-egress", "degraded",
+     {"ENDPOINT_ADDRESS_SILENT"}),
+    ("aaaa-only", {"endpoint_dns": DnsOutcome.NO_ANSWER, "aaaa": ["fd00::5"]}, "unknown",
+     "unknown", {"ENDPOINT_AAAA_ONLY"}),
+    ("dual-stack", {"aaaa": ["fd00::5"]}, "minimal-egress", "degraded", {"ENDPOINT_DUAL_STACK"}),
+    ("optional-blocked", {"expected": F}, "minimal-egress", "degraded",
+     {"OPTIONAL_DOMAINS_UNREACHABLE"}),
+    ("quic-cut-by-deadline", {"endpoint": deadline_on_quic}, "minimal-egress", "unknown",
+     {"NOT_MEASURED"}),
+    ("second-address-unmeasured", {"endpoint": second_address_errors}, "minimal-egress",
+     "unknown", {"NOT_MEASURED"}),
+    ("auth-errors-unknown", {"needed": E}, "minimal-egress", "unknown", {"NOT_MEASURED"}),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "environment", "verdict", "codes"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rules(kwargs: dict, environment: str, verdict: str, codes: set[str]) -> None:
+    _, d = diagnose(results(**kwargs))
+    got = {f.code for f in d.findings}
+    assert (str(d.environment), str(d.verdict)) == (environment, verdict), got
+    assert codes <= got
+    assert all(f.rule for f in d.findings)
+
+
+def test_every_finding_rule_fires_somewhere() -> None:
+    fired = {f.rule for c in CASES for f in diagnose(results(**c[1]))[1].findings}
+    never = {name for name, _ in FINDING_RULES} - fired - {"tls-untrusted", "endpoint-high-rtt",
+                                                           "auth-udp-unconfirmed"}
+    assert never == set()
+
+
+def test_every_environment_rule_is_reachable() -> None:
+    fired = {diagnose(results(**c[1]))[1].rule for c in CASES}
+    assert {r.name for r in ENVIRONMENT_RULES} - fired <= {"undecided"}
+
+
+def test_vpc_cidr_narrows_private() -> None:
+    plan = plan_for(vpc_cidrs=("10.0.1.0/24",))
+    _, d = diagnose(results(plan=plan))  # 10.0.2.10 is RFC 1918 but not in the VPC
+    assert "ENDPOINT_PUBLIC_ANSWER" in {f.code for f in d.findings}
+    assert d.verdict is Verdict.BLOCKED
+
+
+@pytest.mark.parametrize(("address", "private"), [
+    ("10.0.0.1", True), ("172.16.0.1", True), ("172.31.255.255", True), ("192.168.1.1", True),
+    ("172.32.0.1", False), ("100.64.0.1", False), ("192.0.2.1", False), ("198.51.100.1", False),
+    ("203.0.113.1", False), ("127.0.0.1", False), ("169.254.1.1", False), ("8.8.8.8", False),
+    ("fd00::1", False),
+])
+def test_rfc1918_explicitly(address: str, private: bool) -> None:
+    assert is_private(address, ()) is private
+
+
+statuses = st.sampled_from(list(Status))
+outcomes = st.sampled_from(list(DnsOutcome))
+
+
+@st.composite
+def any_results(draw: st.DrawFn) -> object:
+    table = draw(st.dictionaries(st.tuples(st.sampled_from(["10.0.1.10", "10.0.2.10"]),
+                                           st.sampled_from(list(Transport)),
+                                           st.sampled_from([443, 4195])), statuses))
+    default = draw(statuses)
+    return results(
+        endpoint_dns=draw(st.one_of(outcomes, st.lists(st.sampled_from(
+            ["10.0.1.10", "10.0.2.10", "203.0.113.9", "fd00::1"]), min_size=1, max_size=3))),
+        endpoint=lambda a, t, p: table.get((a, t, p), default),
+        needed=draw(st.one_of(statuses, outcomes)),
+        expected=draw(st.one_of(statuses, outcomes)),
+        health=draw(statuses),
+        all_dns=draw(st.one_of(st.none(), outcomes)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_results())
+def test_ready_only_on_measured_success(r: object) -> None:
+    e, d = diagnose(r)  # type: ignore[arg-type]
+    probes = r.probes  # type: ignore[attr-defined]
+    if d.verdict in (Verdict.READY, Verdict.DEGRADED):
+        ep = [p for p in probes if p.target_id == "endpoint"]
+        assert any(p.status is Status.OPEN for p in ep)
+        broker = [p for p in probes if p.target_id == "ws-broker" and p.transport is Transport.TLS]
+        assert broker and all(p.status is Status.OPEN for p in broker)
+        assert not any(f.severity is Severity.ERROR for f in d.findings)
+    if d.verdict is Verdict.READY:
+        assert not any(f.severity is Severity.WARNING for f in d.findings)
+    if d.environment in (Environment.CLOSED, Environment.HOME, Environment.OFFLINE):
+        assert d.verdict is Verdict.BLOCKED
+    assert d.verdict.exit_code in (0, 1, 2, 3)
