@@ -28,7 +28,8 @@ _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 class CatalogError(WsdiagError):
-    pass
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # always one line
 
 
 def _builtin_text() -> tuple[str, str]:
@@ -57,8 +58,7 @@ def load_catalog(extra: Sequence[Path] = ()) -> Catalog:
             raise CatalogError(f"catalog {path}: cannot read: {reason}") from None
         more_regions, more_targets, more_alpn = _parse(str(path), text, partial=True)
         regions.update(more_regions)
-        for t in more_targets:
-            targets[t.id] = t  # same id replaces: an organisation's override wins
+        targets.update(more_targets)  # same id replaces: an organisation's override wins
         alpn = more_alpn or alpn
         sources.append(str(path))
     return Catalog(

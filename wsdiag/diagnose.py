@@ -16,10 +16,10 @@ from wsdiag.catalog import load_catalog
 from wsdiag.classify import diagnose
 from wsdiag.errors import WsdiagError
 from wsdiag.evidence import Results
-from wsdiag.model import DnsOutcome, DnsResult, Finding, Inputs, Plan, Report
+from wsdiag.model import Finding, Inputs, Plan, Report
 from wsdiag.plan import make_plan
 from wsdiag.report import SCHEMA
-from wsdiag.runner import ResolveFn, RunResult, real_probes, run_plan
+from wsdiag.runner import RunResult, real_probes, run_plan
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,8 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).propagate = False
 
 
-def _not_configured(detail: str) -> ResolveFn:
-    async def resolve(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
-        return DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
-                         outcome=DnsOutcome.NOT_CONFIGURED, detail=detail)
-
-    return resolve
-
-
 async def _run(plan: Plan) -> RunResult:
-    import dns.resolver
-
-    try:
-        resolve, probes = real_probes(plan)
-    except dns.resolver.NoResolverConfiguration:
-        _, probes = real_probes(replace(plan, nameservers=("127.0.0.1",)))
-        resolve = _not_configured("no DNS resolver configuration found on this machine")
+    resolve, probes = real_probes(plan)
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + 5)
 

@@ -164,10 +164,19 @@ def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     from wsdiag.quic_probe import probe_quic
     from wsdiag.tcp_probe import probe_tcp, tls_context
 
-    resolver = make_resolver(plan.nameservers, plan.timeout)  # may raise NoResolverConfiguration
+    import dns.resolver
+
     ctx: ssl.SSLContext = tls_context()
+    try:
+        resolver = make_resolver(plan.nameservers, plan.timeout)
+    except dns.resolver.NoResolverConfiguration:
+        resolver = None  # reported per lookup, so the report says what could not be done
 
     async def do_resolve(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+        if resolver is None:
+            return DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
+                             outcome=DnsOutcome.NOT_CONFIGURED,
+                             detail="no DNS resolver configuration found on this machine")
         return await resolve(resolver, rid, target_id, host, rdtype)
 
     async def do_tcp(base: ProbeResult, timeout: float) -> ProbeResult:

@@ -1,0 +1,156 @@
+"""The catalog (validation, overrides) and the plan (golden), both pure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wsdiag.catalog import CatalogError, load_catalog
+from wsdiag.errors import WsdiagError
+from wsdiag.model import Inputs, Role, Transport
+from wsdiag.plan import check_nameservers, make_plan, split_nameserver
+
+
+def test_builtin_catalog_is_complete() -> None:
+    cat = load_catalog()
+    assert {"us-east-1", "eu-west-1", "ap-northeast-1", "us-gov-west-1"} <= set(cat.regions)
+    assert all(r.airport for r in cat.regions.values())
+    endpoint = next(t for t in cat.targets if t.role is Role.ENDPOINT)
+    assert endpoint.host == "privatelink.prod.{region}.highlander.aws.a2z.com"
+    assert {(c.transport, c.port) for c in endpoint.checks} == {
+        (Transport.TCP, 443), (Transport.TCP, 4195), (Transport.QUIC, 443), (Transport.QUIC, 4195)}
+    assert endpoint.all_addresses
+
+
+GOLDEN_EU_WEST_1 = [
+    ("endpoint", "privatelink.prod.eu-west-1.highlander.aws.a2z.com", None),
+    ("ws-broker", "ws-broker-service.eu-west-1.amazonaws.com", None),
+    ("login", "{directory_id}.awsapps.com", "no --directory-id given"),
+    ("workspaces-api", "workspaces.eu-west-1.amazonaws.com", None),
+    ("ws-client-service", "ws-client-service.eu-west-1.amazonaws.com", None),
+    ("client-metrics", "skylight-client-ds.eu-west-1.amazonaws.com", None),
+    ("connectivity", "connectivity.amazonworkspaces.com", None),
+    ("updates", "d2td7dqidlhjx7.cloudfront.net", None),
+    ("captcha", "opfcaptcha-prod.s3.amazonaws.com", None),
+    ("s3", "s3.amazonaws.com", None),
+    ("log-service", "fls-na.amazon.com", None),
+    ("device-metrics", "device-metrics-us-2.amazon.com", None),
+    ("smartcard", "smartcard.eu-west-1.signin.aws", None),
+    ("health-check", "drp-dub.amazonworkspaces.com", None),
+]
+
+
+def test_plan_golden() -> None:
+    plan = make_plan(load_catalog(), Inputs(region="eu-west-1"))
+    assert [(p.target.id, p.host, p.skip_reason) for p in plan.targets] == GOLDEN_EU_WEST_1
+    assert plan.deadline == 5.0  # 2 x 2 s + 1 s
+
+
+def test_plan_inputs() -> None:
+    plan = make_plan(load_catalog(), Inputs(
+        region=" AP-Northeast-1 ", directory_id="d-90670a1b2c",
+        endpoint_hosts=("vpce-0abc.prod.highlander.ap-northeast-1.vpce.amazonaws.com.",),
+        log_endpoint_hosts=("privatelink.prod.ap-northeast-1.highlander.aws.a2z.com", "bad host!"),
+    ))
+    hosts = {p.target.id: p.host for p in plan.targets}
+    assert hosts["login"] == "d-90670a1b2c.awsapps.com"
+    assert hosts["endpoint"] == "vpce-0abc.prod.highlander.ap-northeast-1.vpce.amazonaws.com"
+    assert hosts["endpoint-2"] == "privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"
+    assert "endpoint-3" not in hosts  # the garbled log host is dropped, not fatal
+    assert hosts["health-check"] == "drp-nrt.amazonworkspaces.com"
+
+
+def test_region_without_own_health_host_borrows_one() -> None:
+    region = load_catalog().regions["us-east-2"]
+    assert (region.airport, region.airport_borrowed) == ("iad", True)
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    (Inputs(region="mars-1"), "unknown region 'mars-1'; known regions: af-south-1"),
+    (Inputs(region="eu-west-1", timeout=0), "--timeout"),
+    (Inputs(region="eu-west-1", timeout=2, deadline=1), "--deadline"),
+    (Inputs(region="eu-west-1", directory_id="d_1!"), "--directory-id"),
+    (Inputs(region="eu-west-1", endpoint_hosts=("no spaces allowed",)), "--endpoint-host"),
+    (Inputs(region="eu-west-1", vpc_cidrs=("10.0.0.0/33",)), "--vpc-cidr"),
+    (Inputs(region="eu-west-1", nameservers=("resolver.example",)), "--nameserver"),
+])
+def test_bad_inputs_are_one_line_errors(inputs: Inputs, message: str) -> None:
+    with pytest.raises(WsdiagError) as err:
+        make_plan(load_catalog(), inputs)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("10.0.0.2", ("10.0.0.2", 53)), ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+    ("::1", ("::1", 53)), ("[::1]:5353", ("::1", 5353)), ("[fd00::2]", ("fd00::2", 53)),
+])
+def test_nameserver_forms(text: str, expected: tuple[str, int]) -> None:
+    assert split_nameserver(text) == expected
+    assert check_nameservers((text,))
+
+
+BROKEN = [
+    ("not toml", "schema = ", "not valid TOML"),
+    ("unknown top key", "colour = 1", "colour: unknown key"),
+    ("wrong schema", 'schema = "wsdiag.catalog/9"', "schema: expected"),
+    ("unknown target key", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\n'
+     'checks=["tls/443"]\nport=443', "targets[0].port: unknown key"),
+    ("bad check", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["udp/443"]',
+     "'udp/443' is not 'transport/port'"),
+    ("port out of range", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\n'
+     'checks=["tcp/70000"]', "is not 'transport/port'"),
+    ("bad role", '[[targets]]\nid="x"\nhost="a.example"\nrole="vpn"\nchecks=["tcp/1"]',
+     "targets[0] (x).role: must be one of"),
+    ("missing host", '[[targets]]\nid="x"\nrole="auth"\nchecks=["tcp/1"]', "targets[0].host: missing"),
+    ("bad placeholder", '[[targets]]\nid="x"\nhost="{zone}.example"\nrole="auth"\n'
+     'checks=["tcp/1"]', "unknown placeholder {zone}"),
+    ("directory without requires", '[[targets]]\nid="x"\nhost="{directory_id}.example"\n'
+     'role="auth"\nchecks=["tcp/1"]', "requires"),
+    ("duplicate id", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["tcp/1"]\n'
+     '[[targets]]\nid="x"\nhost="b.example"\nrole="auth"\nchecks=["tcp/1"]', "duplicate id"),
+    ("bad region code", '[regions.moon]\nname="Moon"', "regions.moon: not a region code"),
+    ("bad airport", '[regions.eu-west-9]\nairport="DUBLIN"', "airport: must be a three-letter"),
+    ("bad alpn", "[quic]\nalpn = []", "quic.alpn"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_broken_catalog_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "org.toml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as err:
+        load_catalog([path])
+    assert str(err.value).startswith(f"catalog {path}: ")
+    assert message in str(err.value)
+
+
+def test_override_replaces_by_id_and_adds(tmp_path: Path) -> None:
+    path = tmp_path / "org.toml"
+    path.write_text(
+        '[[targets]]\nid = "ws-broker"\nhost = "broker.corp.example"\nrole = "auth"\n'
+        'need = "needed"\nchecks = ["tls/8443"]\n'
+        '[[targets]]\nid = "idp"\nhost = "sso.corp.example"\nrole = "auth"\nneed = "needed"\n'
+        'checks = ["tls/443"]\n'
+        '[regions.eu-south-1]\nname = "Europe (Milan)"\nairport = "fra"\nairport_borrowed = true\n'
+    )
+    cat = load_catalog([path])
+    by_id = {t.id: t for t in cat.targets}
+    assert by_id["ws-broker"].host == "broker.corp.example"
+    assert by_id["idp"].need.value == "needed"
+    assert "eu-south-1" in cat.regions
+    assert cat.sources[-1] == str(path)
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_catalog_or_a_catalog_error(tmp_path_factory: pytest.TempPathFactory,
+                                                  text: str) -> None:
+    path = tmp_path_factory.mktemp("cat") / "x.toml"
+    path.write_bytes(text.encode("utf-8", "replace"))
+    try:
+        load_catalog([path])
+    except CatalogError as exc:
+        assert "\n" not in str(exc)

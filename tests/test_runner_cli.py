@@ -1,0 +1,120 @@
+"""The runner's guarantees (deadline, isolation) and the CLI's contract (exit codes, errors,
+start-up imports). The runner is driven with stand-in probe functions: what is tested here is
+orchestration, not the network (tests/test_probes.py does that on real sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from tests.synth import plan_for
+from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Status, Transport
+from wsdiag.runner import run_plan
+
+
+async def answer(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+    addrs = ("10.0.1.10", "10.0.2.10") if rdtype == "A" else ()
+    outcome = DnsOutcome.ANSWER if addrs else DnsOutcome.NO_ANSWER
+    return DnsResult(rid, target_id, host, rdtype, outcome, addrs)
+
+
+async def hang(base: ProbeResult, timeout: float) -> ProbeResult:
+    await asyncio.sleep(3600)  # a probe that ignores its own timeout
+    raise AssertionError("unreachable")
+
+
+async def crash(base: ProbeResult, timeout: float) -> ProbeResult:
+    raise RuntimeError("bug in a probe")
+
+
+async def ok(base: ProbeResult, timeout: float) -> ProbeResult:
+    return replace(base, status=Status.OPEN)
+
+
+def test_deadline_turns_hung_probes_into_errors_never_success() -> None:
+    plan = replace(plan_for(), deadline=0.3, timeout=0.2)
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: hang}
+    run = asyncio.run(run_plan(plan, answer, probes))
+    quic = [p for p in run.probes if p.transport is Transport.QUIC]
+    assert quic and {(p.status, p.phase) for p in quic} == {(Status.ERROR, "deadline")}
+    assert {p.status for p in run.probes if p.transport is Transport.TCP} == {Status.OPEN}
+
+
+def test_a_crashing_probe_does_not_cancel_its_siblings() -> None:
+    probes = {Transport.TCP: crash, Transport.TLS: ok, Transport.QUIC: ok}
+    run = asyncio.run(run_plan(plan_for(), answer, probes))
+    tcp = [p for p in run.probes if p.transport is Transport.TCP]
+    assert {(p.status, p.phase) for p in tcp} == {(Status.ERROR, "internal")}
+    assert "bug in a probe" in tcp[0].detail
+    assert {p.status for p in run.probes if p.transport is Transport.TLS} == {Status.OPEN, Status.SKIPPED}
+
+
+def test_hung_dns_is_an_error_at_the_deadline() -> None:
+    async def slow(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    plan = replace(plan_for(), deadline=0.2)
+    run = asyncio.run(run_plan(plan, slow, {t: ok for t in Transport}))
+    assert run.dns and {d.outcome for d in run.dns} == {DnsOutcome.ERROR}
+    assert not any(p.status is Status.OPEN for p in run.probes)
+
+
+def test_every_endpoint_address_gets_every_check() -> None:
+    run = asyncio.run(run_plan(plan_for(), answer, {t: ok for t in Transport}))
+    ids = {p.id for p in run.probes if p.target_id == "endpoint"}
+    assert ids == {f"endpoint/{t}/{port}@{a}" for t in ("tcp", "quic") for port in (443, 4195)
+                   for a in ("10.0.1.10", "10.0.2.10")}
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+
+def wsdiag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base_env = {k: v for k, v in os.environ.items() if k not in ("WSDIAG_REGION", "AWS_REGION")}
+    return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
+                          text=True, timeout=60, env={**base_env, **(env or {})})
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("check", "--region", "mars-1"), "unknown region 'mars-1'"),
+    (("check", "--bogus"), "No such option: --bogus"),
+    (("check", "--region", "eu-west-1", "--timeout", "soon"), "--timeout"),
+    (("check", "--region", "eu-west-1", "--vpc-cidr", "10.0.0.0/33"), "--vpc-cidr"),
+    (("check", "--region", "eu-west-1", "--probes", "/nonexistent.toml"), "cannot read"),
+    (("check", "--no-logs"), "no region"),
+    (("nonsense",), "No such command"),
+])
+def test_usage_errors_exit_3_with_one_line(args: tuple[str, ...], message: str) -> None:
+    proc = wsdiag(*args)
+    assert proc.returncode == 3
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wsdiag: error: ") and message in lines[0]
+
+
+def test_region_from_environment() -> None:
+    proc = wsdiag("check", "--no-logs", "--json", "--nameserver", "127.0.0.1:9",
+                  "--timeout", "0.3", env={"AWS_REGION": "ap-northeast-1"})
+    report = json.loads(proc.stdout)
+    assert (report["region"], report["region_source"]) == ("ap-northeast-1", "env")
+    assert proc.returncode == report["exit_code"]
+
+
+def test_version_and_help_do_not_import_the_network_stack() -> None:
+    code = ("import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
+            "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil') if m in sys.modules]\n"
+            "print(heavy, file=sys.stderr)")
+    for arg in ("--version", "--help"):
+        proc = subprocess.run([sys.executable, "-c", code.format(arg=arg)], capture_output=True,
+                              text=True, timeout=60)
+        assert proc.stderr.strip().splitlines()[-1] == "[]", (arg, proc.stderr)
+    assert wsdiag("--version").stdout.startswith("wsdiag ")
