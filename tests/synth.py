@@ -20,7 +20,9 @@ from wsdiag.model import (
 from wsdiag.plan import make_plan
 from wsdiag.runner import addresses_to_probe, dns_id, probe_id, skipped
 
-O, R, F, U, E = Status.OPEN, Status.REFUSED, Status.FILTERED, Status.UNREACHABLE, Status.ERROR
+# One letter a status, so the rule tables read like tables.
+O, R, F, U, E = (  # noqa: E741
+    Status.OPEN, Status.REFUSED, Status.FILTERED, Status.UNREACHABLE, Status.ERROR)
 EndpointFn = Callable[[str, Transport, int], Status]
 
 
@@ -50,17 +52,18 @@ def results(
             continue
         if t.role is Role.ENDPOINT:
             spec: object = endpoint_dns
-            status_of: EndpointFn = endpoint if callable(endpoint) else (lambda *_: endpoint)  # type: ignore[misc]
+            status_of = endpoint if callable(endpoint) else _constant(endpoint)
         elif t.role is Role.HEALTH:
-            spec, status_of = ["192.0.2.40"], (lambda *_: health)
+            spec, status_of = ["192.0.2.40"], _constant(health)
         else:
             group = needed if t.need is Need.NEEDED else expected
             spec = group if isinstance(group, DnsOutcome) else ["192.0.2.10"]
-            status_of = (lambda *_, g=group: g if isinstance(g, Status) else O)  # type: ignore[misc]
+            status_of = _constant(group if isinstance(group, Status) else O)
         if all_dns is not None:
             spec = all_dns
         a = _dns(pt.target.id, pt.host, "A", spec)
-        six = aaaa if (t.role is Role.ENDPOINT and aaaa and all_dns is None) else DnsOutcome.NO_ANSWER
+        use_aaaa = t.role is Role.ENDPOINT and aaaa and all_dns is None
+        six = aaaa if use_aaaa else DnsOutcome.NO_ANSWER
         dns += [a, _dns(pt.target.id, pt.host, "AAAA", six if all_dns is None else all_dns)]
         addrs = addresses_to_probe(pt, a)
         if not addrs:
@@ -76,6 +79,13 @@ def results(
                     tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
                 ))
     return Results(plan, tuple(dns), tuple(probes))
+
+
+def _constant(status: Status) -> EndpointFn:
+    def fn(addr: str, transport: Transport, port: int) -> Status:
+        return status
+
+    return fn
 
 
 def _dns(target_id: str, host: str, rdtype: str, spec: object) -> DnsResult:

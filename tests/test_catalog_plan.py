@@ -105,7 +105,8 @@ BROKEN = [
      'checks=["tcp/70000"]', "is not 'transport/port'"),
     ("bad role", '[[targets]]\nid="x"\nhost="a.example"\nrole="vpn"\nchecks=["tcp/1"]',
      "targets[0] (x).role: must be one of"),
-    ("missing host", '[[targets]]\nid="x"\nrole="auth"\nchecks=["tcp/1"]', "targets[0].host: missing"),
+    ("missing host", '[[targets]]\nid="x"\nrole="auth"\nchecks=["tcp/1"]',
+     "targets[0].host: missing"),
     ("bad placeholder", '[[targets]]\nid="x"\nhost="{zone}.example"\nrole="auth"\n'
      'checks=["tcp/1"]', "unknown placeholder {zone}"),
     ("directory without requires", '[[targets]]\nid="x"\nhost="{directory_id}.example"\n'

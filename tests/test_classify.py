@@ -148,7 +148,7 @@ def any_results(draw: st.DrawFn) -> object:
 @settings(max_examples=300, deadline=None)
 @given(any_results())
 def test_ready_only_on_measured_success(r: object) -> None:
-    e, d = diagnose(r)  # type: ignore[arg-type]
+    _, d = diagnose(r)  # type: ignore[arg-type]
     probes = r.probes  # type: ignore[attr-defined]
     if d.verdict in (Verdict.READY, Verdict.DEGRADED):
         ep = [p for p in probes if p.target_id == "endpoint"]

@@ -82,7 +82,7 @@ def _parse(
 
     unknown = set(doc) - _TOP_KEYS
     if unknown:
-        raise fail(sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+        raise fail(sorted(unknown)[0], _unknown_key(_TOP_KEYS))
     if doc.get("schema", SCHEMA) != SCHEMA:
         raise fail("schema", f"expected {SCHEMA!r}, got {doc['schema']!r}")
 
@@ -118,6 +118,10 @@ def _parse(
     return regions, targets, alpn
 
 
+def _unknown_key(known: set[str]) -> str:
+    return f"unknown key (known: {', '.join(sorted(known))})"
+
+
 def _region(code: str, body: Any, fail: Any) -> Region:
     key = f"regions.{code}"
     if not _REGION_RE.match(code):
@@ -126,9 +130,9 @@ def _region(code: str, body: Any, fail: Any) -> Region:
         raise fail(key, "must be a table")
     unknown = set(body) - _REGION_KEYS
     if unknown:
-        raise fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(_REGION_KEYS))})")
+        raise fail(f"{key}.{sorted(unknown)[0]}", _unknown_key(_REGION_KEYS))
     airport = body.get("airport")
-    if airport is not None and not (isinstance(airport, str) and re.fullmatch(r"[a-z]{3}", airport)):
+    if airport is not None and not (isinstance(airport, str) and re.fullmatch("[a-z]{3}", airport)):
         raise fail(f"{key}.airport", "must be a three-letter code like 'dub'")
     borrowed = body.get("airport_borrowed", False)
     if not isinstance(borrowed, bool):
@@ -144,7 +148,7 @@ def _target(key: str, body: Any, fail: Any) -> Target:
         raise fail(key, "must be a table")
     unknown = set(body) - _TARGET_KEYS
     if unknown:
-        raise fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(_TARGET_KEYS))})")
+        raise fail(f"{key}.{sorted(unknown)[0]}", _unknown_key(_TARGET_KEYS))
     for required in ("id", "host", "role", "checks"):
         if required not in body:
             raise fail(f"{key}.{required}", "missing")

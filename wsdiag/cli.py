@@ -6,21 +6,22 @@ so that `wsdiag --version` and `--help` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer import Abort
 
 from wsdiag import __version__
-
-from typer import Abort
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 EXIT_UNKNOWN = 3
 
@@ -50,7 +51,8 @@ def _root(
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    plain = os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"
+    return sys.stdout.isatty() and not plain
 
 
 @app.command()
@@ -60,8 +62,9 @@ def check(
                                  "(default: $WSDIAG_REGION, $AWS_REGION, or the client's logs).")
     ] = None,
     endpoint_host: Annotated[
-        list[str] | None, typer.Option("--endpoint-host", help="Private streaming name to test "
-                                       "instead of privatelink.prod.<region>.highlander.aws.a2z.com.")
+        list[str] | None,
+        typer.Option("--endpoint-host", help="Private streaming name to test instead of "
+                     "privatelink.prod.<region>.highlander.aws.a2z.com."),
     ] = None,
     vpc_cidr: Annotated[
         list[str] | None, typer.Option("--vpc-cidr", help="The VPC's CIDR; repeatable. Narrows "
@@ -153,23 +156,16 @@ class _Fail(Exception):
     pass
 
 
-class _spinner:
+@contextlib.contextmanager
+def _spinner(text: str) -> Iterator[None]:
     """A progress spinner on stderr, only when a person is watching it."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.status: object | None = None
-
-    def __enter__(self) -> None:
-        if sys.stderr.isatty():
-            from rich.console import Console
-
-            self.status = Console(stderr=True).status(self.text)
-            self.status.__enter__()  # type: ignore[attr-defined]
-
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.__exit__(*exc)  # type: ignore[attr-defined]
+    with Console(stderr=True).status(text):
+        yield
 
 
 def main() -> None:

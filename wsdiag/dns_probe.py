@@ -71,7 +71,7 @@ async def resolve(
             return done(DnsOutcome.NO_ROUTE, exc.strerror or "no route to the resolver")
         return done(DnsOutcome.ERROR, exc.strerror or str(exc))
     want = dns.rdatatype.from_text(rdtype)
-    addresses = []
+    addresses: list[str] = []
     for rrset in answer.response.answer:
         if rrset.rdtype == want:
             addresses.extend(str(r.address) for r in rrset)

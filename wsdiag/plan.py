@@ -32,7 +32,9 @@ def check_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
         try:
             out.append(str(ipaddress.IPv4Network(c.strip(), strict=False)))
         except ValueError:
-            raise WsdiagError(f"--vpc-cidr: {c!r} is not an IPv4 network like 10.0.0.0/16") from None
+            raise WsdiagError(
+                f"--vpc-cidr: {c!r} is not an IPv4 network like 10.0.0.0/16"
+            ) from None
     return tuple(out)
 
 

@@ -160,11 +160,11 @@ async def run_plan(
 
 def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them."""
+    import dns.resolver
+
     from wsdiag.dns_probe import make_resolver, resolve
     from wsdiag.quic_probe import probe_quic
     from wsdiag.tcp_probe import probe_tcp, tls_context
-
-    import dns.resolver
 
     ctx: ssl.SSLContext = tls_context()
     try:
