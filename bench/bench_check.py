@@ -462,7 +462,7 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
                 f"silent T={t:g}: wall {secs(statistics.median(walls))}, duration_ms "
                 f"{', '.join(secs(d) for d in durs)}, verdict {report['verdict']}, "
                 f"probes {summary([p['status'] for p in report['probes']])}")
-        NOTES.append(f"cold import of wsdiag's network modules (inside duration_ms): "
+        NOTES.append(f"cold import of wsdiag's network modules (outside duration_ms, inside wall): "
                      f"{secs(network_import_cost())} (median of 3)")
         # 3b. concurrent vs sequential, silent: measured truly, with the short timeout
         bench_concurrency(net, "silent", T_SILENT[0], sil_cidr, 1, target=True)
