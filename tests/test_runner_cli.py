@@ -7,15 +7,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tests.synth import plan_for
 from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Status, Transport
 from wsdiag.runner import run_plan
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
 
 async def answer(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
@@ -120,3 +125,21 @@ def test_version_and_help_do_not_import_the_network_stack() -> None:
                               text=True, timeout=60)
         assert proc.stderr.strip().splitlines()[-1] == "[]", (arg, proc.stderr)
     assert wsdiag("--version").stdout.startswith("wsdiag ")
+
+
+def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path) -> None:
+    logs = tmp_path / ".local/share/Amazon Web Services/Amazon WorkSpaces/logs"
+    logs.mkdir(parents=True)
+    shutil.copy(FIXTURES / "field-report-vpc-session.log", logs)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a resolver that never answers
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        proc = wsdiag("check", "--json", "--nameserver", f"127.0.0.1:{port}", "--timeout", "0.3",
+                      env={"HOME": str(tmp_path)})
+    report = json.loads(proc.stdout)
+    assert (report["region"], report["region_source"]) == ("ap-northeast-1", "logs")
+    assert report["endpoint_hosts"] == ["privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"]
+    assert "LOGS_VPC_ENDPOINT_IN_USE" in {f["code"] for f in report["findings"]}
+    assert "reached: QUIC/4195, QUIC/443, TCP/4195, TCP/443" in report["logs"]["comparison"]
+    # the logs inform; the verdict is what this machine can do now
+    assert report["verdict"] == "blocked" and proc.returncode == 2

@@ -489,6 +489,9 @@ def diagnose(r: Results, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Dia
         f = fn(ctx)
         if f is not None:
             findings.append(Finding(f.code, f.severity, f.message, f.remediation, f.probes, name))
+    if any(f.severity is Severity.ERROR for f in findings):
+        # A blocking finding already explains why; "could not measure" would only repeat it.
+        findings = [f for f in findings if f.code != "NOT_MEASURED"]
     own = tuple(findings)
     # Findings from other sources (the client's logs) describe the past: they are shown,
     # but the verdict is about what this machine can do now, so only our own rules set it.

@@ -16,7 +16,7 @@ from wsdiag.catalog import load_catalog
 from wsdiag.classify import diagnose
 from wsdiag.errors import WsdiagError
 from wsdiag.evidence import Results
-from wsdiag.model import Finding, Inputs, Plan, Report, Transport
+from wsdiag.model import Finding, Inputs, Plan, ProbeResult, Report, Status, Transport
 from wsdiag.plan import make_plan
 from wsdiag.report import SCHEMA
 from wsdiag.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
@@ -41,7 +41,23 @@ def read_logs(paths: Sequence[Path] | None) -> LogContext:
     if ev is None:
         return LogContext()
     summary = ev.to_json()
-    return LogContext(ev.region, ev.private_hosts, ev.findings, summary)
+    # Only the name the client itself tried or reached (listed first): the session header
+    # has been seen to print a variant (".WSP.") that the client never dials.
+    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, summary)
+
+
+def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:
+    """One line: what the client reached in its last session vs what we reach now."""
+    if not logs.summary or not logs.summary.get("last_session_time"):
+        return None
+    then = logs.summary.get("last_reachable") or []
+    now = sorted({f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
+                  for p in probes if p.target_id.startswith("endpoint")
+                  and p.status is Status.OPEN})
+    version = logs.summary.get("client_version") or "unknown version"
+    saw = ", ".join(map(str, then)) if then else "no endpoint reachable"  # type: ignore[call-overload]
+    return (f"last client session {logs.summary['last_session_time']} (client {version}) "
+            f"reached: {saw}; wsdiag now reaches: {', '.join(now) or 'nothing'}")
 
 
 def _quiet_libraries() -> None:
@@ -91,5 +107,6 @@ def run_check(
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
         started_at=started,
         region_source=region_source,
-        logs=logs.summary,
+        logs=({**logs.summary, "comparison": compare_with_logs(logs, results.probes)}
+              if logs.summary else None),
     )

@@ -41,7 +41,7 @@ async def resolve(
     first = resolver.nameservers[0] if resolver.nameservers else None
     base = DnsResult(
         id=rid, target_id=target_id, host=host, rdtype=rdtype,
-        outcome=DnsOutcome.ERROR, resolver=str(first) if first is not None else None,
+        outcome=DnsOutcome.ERROR, resolver=_server_text(first) if first is not None else None,
     )
     t0 = time.perf_counter()
 
@@ -80,6 +80,14 @@ async def resolve(
     if not valid:
         return done(DnsOutcome.NO_ANSWER, f"no usable {rdtype} address in the answer")
     return done(DnsOutcome.ANSWER, addresses=valid, resolver=str(answer.nameserver))
+
+
+def _server_text(ns: object) -> str:
+    """'10.0.0.2' or '127.0.0.1:5353', not dnspython's 'Do53:10.0.0.2@53'."""
+    address, port = getattr(ns, "address", None), getattr(ns, "port", 53)
+    if address is None:
+        return str(ns)
+    return str(address) if port == 53 else f"{address}:{port}"
 
 
 def _nameserver_failure(errors: list[tuple[object, ...]]) -> tuple[DnsOutcome, str]:

@@ -125,9 +125,9 @@ def render_text(report: Report, color: bool) -> str:
             if f.remediation:
                 lines.append(f"        fix: {clean(f.remediation)}")
     if report.logs:
-        summary = report.logs.get("summary")
-        if isinstance(summary, str) and summary:
-            lines += ["", c("CLIENT LOGS", "bold"), f"  {clean(summary)}"]
+        comparison = report.logs.get("comparison")
+        if isinstance(comparison, str) and comparison:
+            lines += ["", c("CLIENT LOGS", "bold"), f"  {clean(comparison)}"]
     lines += ["", c(f"exit code {d.verdict.exit_code} ({d.verdict}); --json for details", "dim")]
     return "\n".join(lines) + "\n"
 
