@@ -159,8 +159,14 @@ def test_pcoip_alone_is_hedged() -> None:
 
 
 def test_a_later_good_session_clears_an_earlier_failure() -> None:
-    found = log_findings(parse(HOME, VPC))
-    assert "LOGS_NO_ENDPOINT_REACHABLE" not in [f.code for f in found]
+    # The field report's good session (04:29) came before the failed one (05:05); move it a
+    # day later. Order is the logs' own time, not the order the files were read in.
+    later_good = VPC.read_text().replace("2025-08-28T", "2025-08-29T")
+    for order in ([HOME.read_text(), later_good], [later_good, HOME.read_text()]):
+        summary = parse_lines("".join(order).splitlines())
+        assert "LOGS_NO_ENDPOINT_REACHABLE" not in [f.code for f in log_findings(summary)]
+    assert "LOGS_NO_ENDPOINT_REACHABLE" in [f.code for f in log_findings(parse(VPC, HOME))]
+    assert "LOGS_NO_ENDPOINT_REACHABLE" in [f.code for f in log_findings(parse(HOME, VPC))]
 
 
 def test_other_broker_errors() -> None:

@@ -412,9 +412,14 @@ class LogParser:
     # --- result --------------------------------------------------------------------
 
     def summary(self) -> LogSummary:
+        # Files arrive newest first, and their mtimes say little (a fresh copy or checkout
+        # gives them all one time), so order sessions by the time the log itself gives.
+        sessions = sorted((b.freeze() for b in self._sessions.values()),
+                          key=lambda s: s.start_time or "")
+        versions = [s.client_version for s in sessions if s.client_version]
         return LogSummary(
-            client_version=self._version,
-            sessions=tuple(b.freeze() for b in self._sessions.values()),
+            client_version=versions[-1] if versions else self._version,
+            sessions=tuple(sessions),
             sessions_total=self._sessions_total,
             errors=tuple(self._orphans),
             lines=self._lines,
