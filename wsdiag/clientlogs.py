@@ -16,6 +16,7 @@ from wsdiag.logfiles import ReadProblem, discover, looks_like_text, read_into
 from wsdiag.logfindings import log_findings
 from wsdiag.logparse import LogParser, LogSummary, Session
 from wsdiag.model import Finding
+from wsdiag.report import finding_json
 
 _MAX_FILES = 3
 # A name check is about to resolve and connect to must be a plain DNS name, whatever bytes
@@ -48,17 +49,7 @@ class ClientLogEvidence:
             "last_no_endpoint_reachable": self.last_no_endpoint_reachable,
             "client_version": self.client_version,
             "files": list(self.files),
-            "findings": [
-                {
-                    "code": f.code,
-                    "severity": str(f.severity),
-                    "message": f.message,
-                    "remediation": f.remediation,
-                    "probes": list(f.probes),
-                    "rule": f.rule,
-                }
-                for f in self.findings
-            ],
+            "findings": [finding_json(f) for f in self.findings],
         }
 
 

@@ -28,6 +28,7 @@ from wsdiag.logfiles import (
 from wsdiag.logfindings import log_findings, no_logs_finding
 from wsdiag.logparse import Endpoint, LogError, LogParser, LogSummary, Outcome, Protocol, Session
 from wsdiag.model import Finding, Severity
+from wsdiag.report import finding_json
 
 SCHEMA = "wsdiag.logs/1"
 TEXT_SESSIONS = 10  # the text timeline shows this many; JSON has every session kept
@@ -162,17 +163,6 @@ def session_json(s: Session) -> dict[str, object]:
         "request_id": s.request_id,
         "errors": [error_json(e) for e in s.errors],
         "source": s.source,
-    }
-
-
-def finding_json(f: Finding) -> dict[str, object]:
-    return {
-        "code": f.code,
-        "severity": str(f.severity),
-        "message": f.message,
-        "remediation": f.remediation,
-        "probes": list(f.probes),
-        "rule": f.rule,
     }
 
 

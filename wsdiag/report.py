@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from wsdiag.model import Environment, ProbeResult, Report, Severity, Status, Verdict
+from wsdiag.model import Environment, Finding, ProbeResult, Report, Severity, Status, Verdict
 
 SCHEMA = "wsdiag.report/1"
 
@@ -46,11 +46,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "environment_rule": d.rule,
         "verdict": str(d.verdict),
         "exit_code": d.verdict.exit_code,
-        "findings": [
-            {"code": f.code, "severity": str(f.severity), "message": f.message,
-             "remediation": f.remediation, "probes": list(f.probes), "rule": f.rule}
-            for f in d.findings
-        ],
+        "findings": [finding_json(f) for f in d.findings],
         "evidence": {k: str(v) for k, v in asdict(report.evidence).items() if k != "basis"},
         "dns": [
             {"id": r.id, "target": r.target_id, "host": r.host, "type": r.rdtype,
@@ -61,6 +57,12 @@ def to_json(report: Report) -> dict[str, Any]:
         "probes": [_probe_json(p) for p in report.probes],
         "logs": report.logs,
     }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as JSON: the same shape in every wsdiag report (check and logs)."""
+    return {"code": f.code, "severity": str(f.severity), "message": f.message,
+            "remediation": f.remediation, "probes": list(f.probes), "rule": f.rule}
 
 
 def _probe_json(p: ProbeResult) -> dict[str, Any]:
