@@ -28,7 +28,7 @@ def test_builtin_catalog_is_complete() -> None:
 GOLDEN_EU_WEST_1 = [
     ("endpoint", "privatelink.prod.eu-west-1.highlander.aws.a2z.com", None),
     ("ws-broker", "ws-broker-service.eu-west-1.amazonaws.com", None),
-    ("login", "{directory_id}.awsapps.com", "no --directory-id given"),
+    ("login", "<directory_id>.awsapps.com", "no --directory-id given"),
     ("workspaces-api", "workspaces.eu-west-1.amazonaws.com", None),
     ("ws-client-service", "ws-client-service.eu-west-1.amazonaws.com", None),
     ("client-metrics", "skylight-client-ds.eu-west-1.amazonaws.com", None),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wsdiag.evidence import FAILED, Results, gather, is_private
+from wsdiag.evidence import FAILED, Results, gather, is_private, target_usable
 from wsdiag.model import (
     Diagnosis,
     DnsOutcome,
@@ -103,8 +103,7 @@ def _ids(*groups: object) -> tuple[str, ...]:
 
 def _ep(c: Ctx) -> tuple[str, str]:
     tid = c.r.endpoint_id()
-    host = next(pt.host for pt in c.r.plan.targets if pt.target.id == tid)
-    return tid, host
+    return tid, c.r.host(tid)
 
 
 def f_dns_not_configured(c: Ctx) -> Finding | None:
@@ -309,10 +308,19 @@ def f_high_rtt(c: Ctx) -> Finding | None:
 
 
 def _failed_targets(c: Ctx, need: Need) -> list[tuple[str, str]]:
-    from wsdiag.evidence import target_usable
-
-    return [(t, next(pt.host for pt in c.r.plan.targets if pt.target.id == t))
-            for t in c.r.target_ids(Role.AUTH, [need]) if target_usable(c.r, t) is N]
+    """(target id, "host (why)") for each internet target of this need that failed."""
+    out = []
+    for t in c.r.target_ids(Role.AUTH, [need]):
+        if target_usable(c.r, t) is not N:
+            continue
+        a = c.r.dns_for(t, "A")
+        if a is not None and a.outcome is not DnsOutcome.ANSWER:
+            why = f"DNS {a.outcome}"
+        else:
+            why = ", ".join(f"{p.transport}/{p.port} {p.status}" for p in c.r.probes_for([t])
+                            if p.transport is not Transport.QUIC)
+        out.append((t, f"{c.r.host(t)} ({why})"))
+    return out
 
 
 def f_auth_unreachable(c: Ctx) -> Finding | None:
@@ -322,8 +330,8 @@ def f_auth_unreachable(c: Ctx) -> Finding | None:
     closed = c.environment is Environment.CLOSED
     return Finding(
         "AUTH_UNREACHABLE", Severity.ERROR,
-        f"{', '.join(h for _, h in failed)} cannot be reached on TCP 443: registration and "
-        "sign-in need the internet even when streaming uses the VPC endpoint"
+        f"Registration and sign-in fail: {'; '.join(h for _, h in failed)}. They need the "
+        "internet on 443 even when streaming uses the VPC endpoint"
         + (" — this is a closed network." if closed else "."),
         "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication "
         "domains (NAT gateway, firewall or proxy allow-list); streaming can stay on the "
@@ -338,8 +346,8 @@ def f_optional_unreachable(c: Ctx) -> Finding | None:
     failed = _failed_targets(c, Need.EXPECTED)
     return Finding(
         "OPTIONAL_DOMAINS_UNREACHABLE", Severity.WARNING,
-        f"{len(failed)} supporting domain(s) cannot be reached on 443 "
-        f"({', '.join(h for _, h in failed)}): updates, metrics, CAPTCHA or the "
+        f"{len(failed)} supporting domain(s) cannot be reached on 443: "
+        f"{'; '.join(h for _, h in failed)}. Updates, metrics, CAPTCHA or the "
         "connectivity check may fail.",
         "Add these domains to the outbound 443 allow-list (firewall or proxy).",
         _ids(c.r.probes_for([t for t, _ in failed])),

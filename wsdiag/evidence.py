@@ -77,6 +77,9 @@ class Results:
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
 
+    def host(self, target_id: str) -> str:
+        return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)
+
     def dns_for(self, target_id: str, rdtype: str) -> DnsResult | None:
         return next((d for d in self.dns if d.target_id == target_id and d.rdtype == rdtype), None)
 

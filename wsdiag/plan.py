@@ -90,10 +90,10 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
             planned.extend(_endpoint_targets(target, inputs, values))
             continue
         if target.requires == "directory_id" and directory is None:
-            planned.append(PlannedTarget(target, target.host, "no --directory-id given"))
+            planned.append(PlannedTarget(target, _unfilled(target.host), "no --directory-id given"))
             continue
         if "{airport}" in target.host and not region.airport:
-            planned.append(PlannedTarget(target, target.host, "no health-check host known"))
+            planned.append(PlannedTarget(target, _unfilled(target.host), "no health-check host known"))
             continue
         planned.append(PlannedTarget(target, target.host.format(**values)))
     return Plan(
@@ -105,6 +105,11 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
         nameservers=check_nameservers(inputs.nameservers),
         quic_alpn=catalog.quic_alpn,
     )
+
+
+def _unfilled(template: str) -> str:
+    """A host we cannot fill in, shown as '<directory_id>.awsapps.com'."""
+    return template.replace("{", "<").replace("}", ">")
 
 
 def _endpoint_targets(
