@@ -89,13 +89,15 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
         if target.role is Role.ENDPOINT:
             planned.extend(_endpoint_targets(target, inputs, values))
             continue
+        skip = None
         if target.requires == "directory_id" and directory is None:
-            planned.append(PlannedTarget(target, _unfilled(target.host), "no --directory-id given"))
-            continue
-        if "{airport}" in target.host and not region.airport:
-            planned.append(PlannedTarget(target, _unfilled(target.host), "no health-check host known"))
-            continue
-        planned.append(PlannedTarget(target, target.host.format(**values)))
+            skip = "no --directory-id given"
+        elif "{airport}" in target.host and not region.airport:
+            skip = "no health-check host known"
+        if skip:
+            planned.append(PlannedTarget(target, _unfilled(target.host), skip))
+        else:
+            planned.append(PlannedTarget(target, target.host.format(**values)))
     return Plan(
         region=region,
         targets=tuple(planned),
