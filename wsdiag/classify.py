@@ -11,7 +11,7 @@ Two tables:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wsdiag.evidence import FAILED, Results, gather, is_private, target_usable
 from wsdiag.model import (
@@ -496,7 +496,7 @@ def diagnose(r: Results, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Dia
     for name, fn in FINDING_RULES:
         f = fn(ctx)
         if f is not None:
-            findings.append(Finding(f.code, f.severity, f.message, f.remediation, f.probes, name))
+            findings.append(replace(f, rule=name))
     if any(f.severity is Severity.ERROR for f in findings):
         # A blocking finding already explains why; "could not measure" would only repeat it.
         findings = [f for f in findings if f.code != "NOT_MEASURED"]
