@@ -100,6 +100,9 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
     assert base.address is not None
     t0 = time.perf_counter()
     loop = asyncio.get_running_loop()
+    # The timeout covers the probe's whole life, key generation included, so many probes
+    # started together all end by start + timeout.
+    deadline = loop.time() + timeout
     config = QuicConfiguration(
         is_client=True,
         alpn_protocols=list(alpn),
@@ -129,7 +132,7 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
             status, code, detail = status_of(exc)
             return _with(base, status, "connect", t0, errno=code, detail=detail, rx=0)
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout_at(deadline):
                 kind, value = await done
         except TimeoutError:
             if proto.answered:
