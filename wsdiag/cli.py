@@ -17,6 +17,7 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
+from wsdiag.errors import WsdiagError
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -115,7 +116,7 @@ def check(
         from wsdiag.catalog import load_catalog
 
         known = ", ".join(sorted(load_catalog(probes or []).regions))
-        raise _Fail(f"no region: give --region or set WSDIAG_REGION (known: {known})")
+        raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
     inputs = Inputs(
         region=region,
         endpoint_hosts=tuple(endpoint_host or ()),
@@ -152,10 +153,6 @@ def logs(
     raise typer.Exit(logs_command(list(paths or []), since, json_out))
 
 
-class _Fail(Exception):
-    pass
-
-
 @contextlib.contextmanager
 def _spinner(text: str) -> Iterator[None]:
     """A progress spinner on stderr, only when a person is watching it."""
@@ -169,11 +166,9 @@ def _spinner(text: str) -> Iterator[None]:
 
 
 def main() -> None:
-    from wsdiag.errors import WsdiagError
-
     try:
         code = app(standalone_mode=False)
-    except (WsdiagError, _Fail) as exc:
+    except WsdiagError as exc:
         sys.stderr.write(f"wsdiag: error: {exc}\n")
         code = EXIT_UNKNOWN
     except ClickException as exc:

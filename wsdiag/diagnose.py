@@ -33,10 +33,8 @@ class LogContext:
 
 
 def read_logs(paths: Sequence[Path] | None) -> LogContext:
-    try:
-        from wsdiag.clientlogs import client_log_evidence
-    except ImportError:  # the log reader is optional for check
-        return LogContext()
+    from wsdiag.clientlogs import client_log_evidence
+
     ev = client_log_evidence(paths)
     if ev is None:
         return LogContext()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from dataclasses import replace
 
 from wsdiag.model import ProbeResult, Status, Transport
 from wsdiag.netmap import status_of
@@ -71,8 +72,6 @@ def _with(
     ms: float | None = None,
     trusted: bool | None = None,
 ) -> ProbeResult:
-    from dataclasses import replace
-
     return replace(
         base, status=status, phase=phase, errno=code, detail=detail,
         ms=ms if ms is not None else _ms(t0), tls_trusted=trusted,
