@@ -175,10 +175,9 @@ def gather(r: Results) -> Evidence:
     no_route_dns = [d for d in all_dns if d.outcome is DnsOutcome.NO_ROUTE]
     unreachable = [p for p in tried if p.status is Status.UNREACHABLE]
     dns_no_route = bool(no_route_dns) and all(d.outcome in DNS_SILENT for d in all_dns)
-    no_route = Tri.of(
-        (dns_no_route and len(unreachable) == len(tried))
-        or (bool(tried) and len(unreachable) == len(tried))
-    )
+    # Every connection we tried failed for lack of a route (and, when DNS could not even
+    # reach its server for the same reason, possibly there were none to try).
+    no_route = Tri.of(len(unreachable) == len(tried) and (dns_no_route or bool(tried)))
     basis["no_route"] = tuple(d.id for d in no_route_dns) + tuple(p.id for p in unreachable)
 
     return Evidence(
