@@ -106,7 +106,7 @@ def describe(report: dict[str, Any] | None) -> str:
 def test_scenario(lab: Lab, scenario: Scenario) -> None:
     started = time.monotonic()
     lab.apply(scenario.shape)
-    run = lab.run_wsdiag(scenario.region)
+    run = lab.run_wsdiag(scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca)
     seconds = time.monotonic() - started
     report = run.report
     _TIMINGS.append(

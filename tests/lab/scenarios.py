@@ -175,6 +175,27 @@ def check_reject(o: Observed) -> None:
     _all(o.probes(Role.HEALTH), "refused", "health-check")
 
 
+def check_one_eni_silent(o: Observed) -> None:
+    live, dead = ENDPOINT_ADDRS[0], ENDPOINT_ADDRS[1]
+    endpoint = o.probes(Role.ENDPOINT)
+    _all([p for p in endpoint if p.get("address") == live], "open", f"endpoint {live}")
+    _all([p for p in endpoint if p.get("address") == dead], "filtered", f"endpoint {dead}")
+
+
+def check_no_resolver(o: Observed) -> None:
+    outcomes = {d.get("outcome") for d in o.report.get("dns", [])}
+    assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
+    assert not o.probes(), "nothing can be probed without names"
+
+
+def check_tls_untrusted(o: Observed) -> None:
+    _endpoint_fully_open(o)
+    tls = o.probes(Role.AUTH, ["tls"])
+    _all(tls, "open", "auth TLS (the path works)")
+    trusted = [p.get("id") for p in tls if p.get("tls_trusted") is not False]
+    assert not trusted, f"certificates should be untrusted here: {trusted}"
+
+
 def endpoint_host(region: str) -> str:
     # The same template wsdiag uses; a test that hard-coded it could drift from the catalog.
     target = next(t for t in load_catalog().targets if t.role is Role.ENDPOINT)
@@ -284,6 +305,30 @@ SCENARIOS: tuple[Scenario, ...] = (
         Shape(rules=REJECT_INTERNET),
         Expect("closed", "blocked", 2, ("AUTH_UNREACHABLE",)),
         _plain(check_reject),
+    ),
+    Scenario(
+        "one-eni-silent",
+        "eu-west-1",
+        "one of the endpoint's two ENIs (one AZ) is unreachable; internet open",
+        Shape(rules=(f"ip daddr {ENDPOINT_ADDRS[1]} drop",)),
+        Expect("open-egress", "degraded", 1, ("ENDPOINT_ADDRESS_SILENT",)),
+        _plain(check_one_eni_silent),
+    ),
+    Scenario(
+        "no-resolver",
+        "ap-northeast-1",
+        "DHCP gave the laptop no DNS servers: resolv.conf names none",
+        Shape(resolver="none"),
+        Expect("unknown", "unknown", 3, ("DNS_NOT_CONFIGURED",)),
+        _plain(check_no_resolver),
+    ),
+    Scenario(
+        "tls-inspected",
+        "eu-west-1",
+        "minimal egress through a TLS-inspecting firewall: certificates the laptop does not trust",
+        Shape(rules=ONLY_443_OUT, trusts_lab_ca=False),
+        Expect("minimal-egress", "degraded", 1, ("TLS_UNTRUSTED",)),
+        _plain(check_tls_untrusted),
     ),
 )
 

@@ -62,11 +62,12 @@ _SEARCH_PATH = os.pathsep.join(
 )
 REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
 
-Resolver = Literal["vpc", "home", "home-public"]
-RESOLVERS: dict[str, str] = {
+Resolver = Literal["vpc", "home", "home-public", "none"]
+RESOLVERS: dict[str, str | None] = {
     "vpc": VPC_RESOLVER,
     "home": HOME_RESOLVER,
     "home-public": HOME_PUBLIC_RESOLVER,
+    "none": None,  # a resolv.conf with no nameserver line: nothing configured
 }
 
 
@@ -212,6 +213,9 @@ class Shape:
     resolver: Resolver = "vpc"
     rules: tuple[str, ...] = ()  # nft rule bodies for the router's scenario chain
     default_route: bool = True
+    # False: the laptop does not trust the lab CA, as behind a TLS-inspecting proxy whose
+    # certificates the machine does not trust.
+    trusts_lab_ca: bool = True
 
 
 @dataclass(frozen=True)
@@ -362,11 +366,13 @@ class Lab:
         # One nft transaction: the old rules and the new never mix.
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=script)
 
-    def wsdiag_env(self) -> dict[str, str]:
+    def wsdiag_env(self, trusts_lab_ca: bool = True) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
-        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env["SSL_CERT_FILE"] = str(self.ca_path)
+        env = {k: v for k, v in os.environ.items()
+               if not k.lower().endswith("_proxy") and k != "SSL_CERT_FILE"}
+        if trusts_lab_ca:
+            env["SSL_CERT_FILE"] = str(self.ca_path)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
@@ -387,7 +393,9 @@ class Lab:
             *extra,
         ]
 
-    def run_wsdiag(self, region: str, *extra: str, timeout: float = 1.0) -> WsdiagRun:
+    def run_wsdiag(
+        self, region: str, *extra: str, timeout: float = 1.0, trusts_lab_ca: bool = True
+    ) -> WsdiagRun:
         argv = self.wsdiag_argv(region, *extra, timeout=timeout)
         started = time.monotonic()
         proc = subprocess.run(
@@ -395,7 +403,7 @@ class Lab:
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
-            env=self.wsdiag_env(),
+            env=self.wsdiag_env(trusts_lab_ca),
             timeout=120,
             check=False,
         )
@@ -596,9 +604,10 @@ table inet {n.table} {{
 }}
 """
 
-    def _write_resolv_conf(self, nameserver: str) -> None:
+    def _write_resolv_conf(self, nameserver: str | None) -> None:
         # What a DHCP client would write on a laptop: no tuning options.
-        (self.names.etc_dir / "resolv.conf").write_text(f"nameserver {nameserver}\n")
+        line = f"nameserver {nameserver}\n" if nameserver else "# no DNS servers from DHCP\n"
+        (self.names.etc_dir / "resolv.conf").write_text(line)
 
     def _spawn(
         self, ns: str, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
