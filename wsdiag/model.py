@@ -43,6 +43,22 @@ class Status(StrEnum):
     SKIPPED = "skipped"  # not run, with a reason
 
 
+class Via(StrEnum):
+    """Which way a probe went (or, skipped, would have gone)."""
+
+    DIRECT = "direct"
+    PROXY = "proxy"  # HTTP CONNECT through the machine's HTTPS proxy
+
+
+class ProxyMode(StrEnum):
+    """How wsdiag treated the machine's HTTPS proxy setting in this run."""
+
+    NONE = "none"  # no HTTPS proxy configured: everything direct
+    PROXY = "proxy"  # an http:// proxy: 443 to the sign-in domains goes through it
+    UNTESTED = "untested"  # a proxy wsdiag cannot speak (socks, https://): those paths not tested
+    DISABLED = "disabled"  # --no-proxy: everything direct, whatever is configured
+
+
 class DnsOutcome(StrEnum):
     ANSWER = "answer"
     NXDOMAIN = "nxdomain"
@@ -142,6 +158,29 @@ class Catalog:
     sources: tuple[str, ...] = ()  # files it was loaded from, for error messages and reports
 
 
+@dataclass(frozen=True)
+class ProxyRoute:
+    """The machine's HTTPS proxy as this run uses it. Never holds credentials: ``url`` is
+    redacted, and wsdiag does not send them (the WorkSpaces client cannot either)."""
+
+    mode: ProxyMode = ProxyMode.NONE
+    url: str | None = None  # as configured, credentials replaced by "***"
+    host: str | None = None  # the proxy's host name or IP (mode PROXY)
+    port: int | None = None
+    source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
+    bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
+    reason: str = ""  # mode UNTESTED: why
+
+    def routes(self, role: Role, host: str, transport: Transport) -> bool:
+        """Does a probe of this kind go through the proxy (or would, if it were tested)?
+
+        Only TCP/TLS to the internet (auth) targets: the client sends its 443 API and
+        sign-in traffic through the OS proxy, but never UDP, and streaming to the private
+        endpoint is direct (a proxied PrivateLink path needs private DNS disabled)."""
+        return (self.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED) and role is Role.AUTH
+                and transport is not Transport.QUIC and host not in self.bypassed)
+
+
 # --- plan ------------------------------------------------------------------------------
 
 
@@ -157,6 +196,7 @@ class Inputs:
     nameservers: tuple[str, ...] = ()
     timeout: float = 2.0
     deadline: float | None = None  # whole run; None -> derived from timeout
+    use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
 
 
 @dataclass(frozen=True)
@@ -177,6 +217,7 @@ class Plan:
     vpc_cidrs: tuple[str, ...]
     nameservers: tuple[str, ...]
     quic_alpn: tuple[str, ...]
+    proxy: ProxyRoute = ProxyRoute()  # set by the composition root after discovery
 
 
 # --- results ---------------------------------------------------------------------------
@@ -204,7 +245,9 @@ class ProbeResult:
     transport: Transport
     port: int
     status: Status
-    phase: str = ""  # where it stopped: resolve | connect | tls | handshake | deadline
+    # where it stopped: resolve | connect | tls | handshake | deadline, and through a proxy
+    # proxy-resolve | proxy-connect (the proxy itself) | proxy (its answer to CONNECT)
+    phase: str = ""
     errno: int | None = None
     quic_error: int | None = None  # peer's CONNECTION_CLOSE code, when that is what we saw
     detail: str = ""
@@ -212,6 +255,8 @@ class ProbeResult:
     tls_trusted: bool | None = None  # TLS only: did the chain verify against the system store
     alpn: str | None = None
     datagrams_rx: int | None = None  # QUIC only
+    via: Via = Via.DIRECT
+    proxy_status: int | None = None  # the proxy's HTTP status for CONNECT, when it answered
 
 
 @dataclass(frozen=True)
@@ -268,3 +313,4 @@ class Report:
     started_at: str  # ISO 8601 UTC
     region_source: str = "option"  # option | env | logs
     logs: dict[str, object] | None = None  # summary from the client's logs, when read
+    proxy: ProxyRoute = ProxyRoute()

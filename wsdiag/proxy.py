@@ -1,0 +1,94 @@
+"""The machine's HTTPS proxy: found by the standard library, applied to a plan. No network.
+
+``urllib.request.getproxies()`` reads the ``*_proxy`` environment variables or, where none
+are set, the Windows registry (Internet Settings) or macOS SystemConfiguration, and
+``proxy_bypass(host)`` reads ``no_proxy`` / ProxyOverride / the exceptions list the same
+way: wsdiag parses none of those itself. PAC files and WPAD are not evaluated (getproxies
+does not either), so a machine configured only by a PAC script looks proxy-less here.
+
+Only an ``http://`` proxy for the ``https`` scheme is tested (HTTP CONNECT). Credentials
+in the proxy URL are dropped as soon as it is parsed: they are never printed, and never
+sent, because the WorkSpaces client does not support proxies that require them either.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from wsdiag.model import ProxyMode, ProxyRoute
+
+Bypass = Callable[[str], bool]
+_DEFAULT_PORTS = {"http": 80, "https": 443, "socks": 1080, "socks4": 1080, "socks4a": 1080,
+                  "socks5": 1080, "socks5h": 1080}
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    """The HTTPS proxy setting as found, credentials already removed."""
+
+    url: str  # redacted: "http://***@proxy.corp:3128" when the setting had credentials
+    scheme: str
+    host: str | None
+    port: int | None
+    source: str  # "environment" | "system"
+    bypass: Bypass
+    problem: str = ""  # why wsdiag cannot test through it ("" when it can)
+
+
+def discover() -> ProxyConfig | None:
+    """The proxy the OS would use for https://, or None. Reads the environment/registry."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies()
+    source = "environment" if urllib.request.getproxies_environment() else "system"
+    return config_from(proxies, urllib.request.proxy_bypass, source)
+
+
+def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> ProxyConfig | None:
+    """Pure: getproxies()-shaped mapping -> the https proxy, parsed and redacted."""
+    raw = (proxies.get("https") or "").strip()
+    if not raw:
+        return None
+    # Without a scheme ("proxy:3128", as curl and Windows accept it) a proxy is HTTP.
+    text = raw if "://" in raw else f"http://{raw}"
+    parts = urllib.parse.urlsplit(text)
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number: say so, without echoing the setting
+        return ProxyConfig(f"{scheme}://<unreadable>", scheme, None, None, source, bypass,
+                           "the proxy setting has no valid port")
+    port = port or _DEFAULT_PORTS.get(scheme)
+    credentials = parts.username is not None or parts.password is not None
+    shown_host = f"[{host}]" if host and ":" in host else (host or "")
+    url = f"{scheme}://{'***@' if credentials else ''}{shown_host}" + (f":{port}" if port else "")
+    problem = ""
+    if not host:
+        problem = "the proxy setting names no host"
+    elif scheme != "http":
+        problem = (f"{scheme}:// proxies are not tested: wsdiag speaks HTTP CONNECT to "
+                   "http:// proxies only")
+    return ProxyConfig(url, scheme, host, port, source, bypass, problem)
+
+
+def route(config: ProxyConfig | None, hosts: Iterable[str], use_proxy: bool) -> ProxyRoute:
+    """How this run treats the proxy; ``hosts`` are the planned names to test the bypass on."""
+    if config is None:
+        return ProxyRoute(ProxyMode.NONE)
+    if not use_proxy:
+        return ProxyRoute(ProxyMode.DISABLED, url=config.url, source=config.source)
+    bypassed = tuple(h for h in dict.fromkeys(hosts) if _bypassed(config.bypass, h))
+    if config.problem:
+        return ProxyRoute(ProxyMode.UNTESTED, url=config.url, source=config.source,
+                          bypassed=bypassed, reason=config.problem)
+    return ProxyRoute(ProxyMode.PROXY, url=config.url, host=config.host, port=config.port,
+                      source=config.source, bypassed=bypassed)
+
+
+def _bypassed(bypass: Bypass, host: str) -> bool:
+    try:
+        return bool(bypass(host))
+    except Exception:  # an OS settings read that fails: the client would use the proxy
+        return False
