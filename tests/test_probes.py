@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from tests.support.certs import LabPki, LeafFiles, make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, REFUSED, SERVFAIL, DnsServer
+from tests.support.proxy import AUTH, CLOSE, FLOOD, FORBID, RELAY, SILENT, HttpProxy
 from tests.support.servers import start_quic_server, start_tcp_server, start_tls_server
 from wsdiag.dns_probe import make_resolver, resolve
-from wsdiag.model import DnsOutcome, ProbeResult, Status, Transport
+from wsdiag.model import DnsOutcome, ProbeResult, Status, Transport, Via
 from wsdiag.quic_probe import probe_quic
-from wsdiag.tcp_probe import probe_tcp, tls_context
+from wsdiag.tcp_probe import ProxyDialer, printable, probe_tcp, probe_via_proxy, tls_context
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
@@ -216,3 +219,144 @@ def test_no_resolver_configuration_is_reported_not_raised(
     assert "DNS_NOT_CONFIGURED" in {f.code for f in report.diagnosis.findings}
     assert {d.outcome for d in report.dns} == {DnsOutcome.NOT_CONFIGURED}
     assert {p.status for p in report.probes} == {Status.SKIPPED}
+
+
+# --- through an HTTP proxy (CONNECT) -------------------------------------------------------
+
+
+def proxied(transport: Transport, port: int) -> ProbeResult:
+    return replace(base(transport, port), address=None, via=Via.PROXY)
+
+
+async def _through(proxy: HttpProxy, probe: ProbeResult, timeout: float = 2.0,
+                   ctx: ssl.SSLContext | None = None, proxy_host: str = HOST) -> ProbeResult:
+    """Start the proxy, probe through it, stop it (also on failure)."""
+    port = await proxy.start(HOST, 0)
+    try:
+        return await probe_via_proxy(probe, timeout, ProxyDialer(proxy_host, port), ctx)
+    finally:
+        await proxy.aclose()
+
+
+@pytest.mark.parametrize("trust", [True, False])
+def test_tls_through_a_proxy(pki: tuple[LabPki, LeafFiles], trust: bool) -> None:
+    ca, leaf = pki
+    proxy = HttpProxy(RELAY, upstream=HOST)
+
+    async def go() -> ProbeResult:
+        server, port = await start_tls_server(HOST, 0, leaf.cert_path, leaf.key_path)
+        ctx = tls_context()
+        if trust:
+            ctx.load_verify_locations(str(ca.ca_path))
+        try:
+            return await _through(proxy, proxied(Transport.TLS, port), ctx=ctx)
+        finally:
+            server.close()
+
+    r = run(go())
+    assert (r.status, r.phase, r.tls_trusted, r.via) == (  # type: ignore[union-attr]
+        Status.OPEN, "tls", trust, Via.PROXY)
+    assert (r.proxy_status, r.address) == (200, None)  # type: ignore[union-attr]
+    # SNI and CONNECT name the host, exactly; no credentials are offered
+    assert proxy.requests == [f"CONNECT {NAME}:{r.port} HTTP/1.1"]  # type: ignore[union-attr]
+    assert proxy.headers == [[f"Host: {NAME}:{r.port}"]]  # type: ignore[union-attr]
+
+
+def test_tcp_through_a_proxy_is_open_once_the_tunnel_stands() -> None:
+    async def go() -> ProbeResult:
+        server, port = await start_tcp_server(HOST, 0)
+        try:
+            return await _through(HttpProxy(RELAY, upstream=HOST), proxied(Transport.TCP, port))
+        finally:
+            server.close()
+
+    r = run(go())
+    assert (r.status, r.phase, r.proxy_status) == (Status.OPEN, "proxy", 200)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("mode", "status", "proxy_status", "detail"), [
+    (AUTH, Status.REFUSED, 407, "requires authentication"),
+    (FORBID, Status.REFUSED, 403, "'HTTP/1.1 403 Forbidden'"),
+    (CLOSE, Status.REFUSED, None, "closed the connection without an answer"),
+    (SILENT, Status.FILTERED, None, "no answer to CONNECT"),
+    (FLOOD, Status.ERROR, None, "longer than 8192 bytes"),
+])
+def test_proxy_answers(mode: str, status: Status, proxy_status: int | None, detail: str) -> None:
+    r = run(_through(HttpProxy(mode), proxied(Transport.TLS, 443), timeout=0.5,
+                     ctx=tls_context()))
+    assert (r.status, r.phase, r.proxy_status) == (status, "proxy", proxy_status)  # type: ignore[union-attr]
+    assert detail in r.detail  # type: ignore[union-attr]
+
+
+def test_proxy_that_cannot_reach_the_target_is_a_refusal() -> None:
+    dead = free_port(socket.SOCK_STREAM)
+    r = run(_through(HttpProxy(RELAY, upstream=HOST), proxied(Transport.TLS, dead),
+                     ctx=tls_context()))
+    assert (r.status, r.phase, r.proxy_status) == (Status.REFUSED, "proxy", 502)  # type: ignore[union-attr]
+
+
+def test_proxy_port_closed() -> None:
+    dialer = ProxyDialer(HOST, free_port(socket.SOCK_STREAM))
+    r = run(probe_via_proxy(proxied(Transport.TLS, 443), 1.0, dialer, tls_context()))
+    assert (r.status, r.phase, r.via) == (Status.REFUSED, "proxy-connect", Via.PROXY)  # type: ignore[union-attr]
+    assert f"proxy {HOST}:" in r.detail  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def proxy_names(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The OS resolver, for names under .proxy.test only: loopback, a failure, or a hang.
+    Every other lookup goes to the real getaddrinfo (numeric addresses, no network)."""
+    real = socket.getaddrinfo
+    calls: dict[str, object] = {"count": 0}
+
+    def fake(host: object, *args: object, **kw: object) -> object:
+        if isinstance(host, str) and host.endswith(".proxy.test"):
+            calls["count"] = int(calls["count"]) + 1  # type: ignore[call-overload]
+            if host.startswith("gone."):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            if host.startswith("hung."):
+                time.sleep(3)
+                raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure")
+            return real(HOST, *args, **kw)  # type: ignore[arg-type]
+        return real(host, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return calls
+
+
+def test_proxy_name_is_resolved_once_by_the_os(proxy_names: dict[str, object]) -> None:
+    async def go() -> list[ProbeResult]:
+        server, port = await start_tcp_server(HOST, 0)
+        proxy = HttpProxy(RELAY, upstream=HOST)
+        proxy_port = await proxy.start(HOST, 0)
+        dialer = ProxyDialer("corp.proxy.test", proxy_port)
+        try:
+            return list(await asyncio.gather(*(
+                probe_via_proxy(proxied(Transport.TCP, port), 2.0, dialer) for _ in range(5))))
+        finally:
+            await proxy.aclose()
+            server.close()
+
+    rs = run(go())
+    assert {r.status for r in rs} == {Status.OPEN}  # type: ignore[attr-defined]
+    assert proxy_names["count"] == 1
+
+
+def test_proxy_name_that_does_not_resolve(proxy_names: dict[str, object]) -> None:
+    r = run(probe_via_proxy(proxied(Transport.TLS, 443), 1.0, ProxyDialer("gone.proxy.test", 8080),
+                            tls_context()))
+    assert (r.status, r.phase) == (Status.UNREACHABLE, "proxy-resolve")  # type: ignore[union-attr]
+
+
+def test_a_hung_os_resolver_cannot_hold_the_run(proxy_names: dict[str, object]) -> None:
+    """The lookup runs in a daemon thread: the probe ends at its timeout, and so does
+    asyncio.run (the loop's own executor would be joined on the way out)."""
+    t0 = time.perf_counter()
+    r = run(probe_via_proxy(proxied(Transport.TLS, 443), 0.3, ProxyDialer("hung.proxy.test", 8080),
+                            tls_context()))
+    assert time.perf_counter() - t0 < 1.5
+    assert (r.status, r.phase) == (Status.ERROR, "proxy-resolve")  # type: ignore[union-attr]
+
+
+def test_printable_keeps_network_text_harmless() -> None:
+    assert printable(b"HTTP/1.1 403 \x1b[2J\xff" + b"x" * 500) == "HTTP/1.1 403 ?[2J?" + "x" * 102
