@@ -94,6 +94,10 @@ def check(
     no_logs: Annotated[
         bool, typer.Option("--no-logs", help="Do not read the WorkSpaces client's logs.")
     ] = False,
+    no_proxy: Annotated[
+        bool, typer.Option("--no-proxy", help="Probe the sign-in domains directly even where "
+                           "the system has an HTTPS proxy (the client would use it).")
+    ] = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     import json
@@ -125,6 +129,7 @@ def check(
         nameservers=tuple(nameserver or ()),
         timeout=timeout,
         deadline=deadline,
+        use_proxy=not no_proxy,
     )
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, probes or [], region_source, logs)

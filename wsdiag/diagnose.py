@@ -16,7 +16,17 @@ from wsdiag.catalog import load_catalog
 from wsdiag.classify import diagnose
 from wsdiag.errors import WsdiagError
 from wsdiag.evidence import Results
-from wsdiag.model import Finding, Inputs, Plan, ProbeResult, Report, Status, Transport
+from wsdiag.model import (
+    Finding,
+    Inputs,
+    Plan,
+    ProbeResult,
+    ProxyRoute,
+    Report,
+    Role,
+    Status,
+    Transport,
+)
 from wsdiag.plan import make_plan
 from wsdiag.report import SCHEMA
 from wsdiag.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
@@ -66,6 +76,15 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).propagate = False
 
 
+def proxy_route(plan: Plan, use_proxy: bool) -> ProxyRoute:
+    """The OS's HTTPS proxy, applied to this plan's names (bypass list included)."""
+    from wsdiag.proxy import discover, route
+
+    hosts = [pt.host for pt in plan.targets
+             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+    return route(discover(), hosts, use_proxy)
+
+
 async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn]) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + 5)
@@ -83,6 +102,7 @@ def run_check(
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     plan = make_plan(catalog, inputs)
+    plan = replace(plan, proxy=proxy_route(plan, inputs.use_proxy))
     _quiet_libraries()
     resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
@@ -97,7 +117,7 @@ def run_check(
         schema=SCHEMA,
         tool_version=__version__,
         region=plan.region.code,
-        endpoint_hosts=tuple(pt.host for pt in plan.targets if pt.target.role.value == "endpoint"),
+        endpoint_hosts=tuple(pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT),
         diagnosis=diagnosis,
         evidence=evidence,
         dns=results.dns,
@@ -107,4 +127,5 @@ def run_check(
         region_source=region_source,
         logs=({**logs.summary, "comparison": compare_with_logs(logs, results.probes)}
               if logs.summary else None),
+        proxy=plan.proxy,
     )

@@ -22,6 +22,7 @@ from wsdiag.model import (
     Status,
     Transport,
     Tri,
+    Via,
 )
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -114,11 +115,17 @@ def _has_answer(d: DnsResult | None) -> bool:
 
 
 def target_usable(r: Results, target_id: str) -> Tri:
-    """An internet target: can this machine open TCP/TLS 443 to it?"""
+    """An internet target: can this machine open TCP/TLS 443 to it (as the client would:
+    through the OS proxy where one applies)?"""
+    tcp = [p for p in r.probes_for([target_id]) if p.transport is not Transport.QUIC]
+    if any(p.via is Via.PROXY for p in tcp):
+        # The proxy resolves the name: what the local resolver says does not matter, and
+        # probes skipped because the proxy is untested leave the answer unknown.
+        return any_open(tcp)
     a = r.dns_for(target_id, "A")
     if a is not None and a.outcome in DNS_DEFINITE_NO:
         return Tri.NO
-    return any_open(p for p in r.probes_for([target_id]) if p.transport is not Transport.QUIC)
+    return any_open(tcp)
 
 
 def gather(r: Results) -> Evidence:

@@ -6,7 +6,18 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from wsdiag.model import Environment, Finding, ProbeResult, Report, Severity, Status, Verdict
+from wsdiag.model import (
+    Environment,
+    Finding,
+    ProbeResult,
+    ProxyMode,
+    ProxyRoute,
+    Report,
+    Severity,
+    Status,
+    Verdict,
+    Via,
+)
 
 SCHEMA = "wsdiag.report/1"
 
@@ -56,7 +67,14 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "probes": [_probe_json(p) for p in report.probes],
         "logs": report.logs,
+        "proxy": proxy_json(report.proxy),
     }
+
+
+def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
+    """Which way 443 to the internet was tested; the URL never holds credentials."""
+    return {"mode": str(proxy.mode), "url": proxy.url, "source": proxy.source,
+            "bypassed": list(proxy.bypassed), "reason": proxy.reason}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
@@ -71,8 +89,18 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "transport": str(p.transport), "port": p.port, "status": str(p.status),
         "phase": p.phase, "errno": p.errno, "quic_error": p.quic_error, "detail": p.detail,
         "ms": p.ms, "tls_trusted": p.tls_trusted, "alpn": p.alpn,
-        "datagrams_rx": p.datagrams_rx,
+        "datagrams_rx": p.datagrams_rx, "via": str(p.via), "proxy_status": p.proxy_status,
     }
+
+
+def _proxy_text(proxy: ProxyRoute) -> str:
+    if proxy.mode is ProxyMode.PROXY:
+        return f" · 443 via proxy {clean(proxy.url or '')}"
+    if proxy.mode is ProxyMode.UNTESTED:
+        return f" · proxy {clean(proxy.url or '')} not tested"
+    if proxy.mode is ProxyMode.DISABLED:
+        return " · --no-proxy: all direct"
+    return ""
 
 
 # --- text ------------------------------------------------------------------------------
@@ -93,7 +121,8 @@ def render_text(report: Report, color: bool) -> str:
     lines = [
         c(HEADLINE[d.verdict], _VERDICT_COLOR[d.verdict]),
         c(f"{ENVIRONMENT_TEXT[d.environment]} · region {report.region} · "
-          f"{report.duration_ms / 1000:.2f} s · wsdiag {report.tool_version}", "dim"),
+          f"{report.duration_ms / 1000:.2f} s · wsdiag {report.tool_version}"
+          + _proxy_text(report.proxy), "dim"),
         "",
         c("PATHS", "bold"),
     ]
@@ -108,12 +137,15 @@ def render_text(report: Report, color: bool) -> str:
             why = probes[0].detail
             lines.append(f"  {tid:<18} {host}  " + c(f"skipped: {why}", "dim"))
             continue
-        if a is not None and not a.addresses:
+        proxied = any(p.via is Via.PROXY and p.status is not Status.SKIPPED for p in probes)
+        if a is not None and not a.addresses and not proxied:
             lines.append(f"  {tid:<18} {host}  " + c(f"DNS {a.outcome}: {clean(a.detail)}", "red"))
             continue
-        addresses = list(dict.fromkeys(p.address for p in probes))
-        if len(addresses) == 1 and not any("@" in p.id for p in probes):
-            lines.append(f"  {tid:<18} {host} ({addresses[0]})  " + _cells(probes, c))
+        # Proxied probes have no address of their own: the proxy resolved the name.
+        addresses = list(dict.fromkeys(p.address for p in probes if p.via is Via.DIRECT))
+        if len(addresses) <= 1 and not any("@" in p.id for p in probes):
+            where = f" ({addresses[0]})" if addresses and addresses[0] else ""
+            lines.append(f"  {tid:<18} {host}{where}  " + _cells(probes, c))
         else:
             lines.append(f"  {tid:<18} {host}")
             for addr in addresses:
@@ -140,6 +172,9 @@ def _cells(probes: list[ProbeResult], c: Any) -> str:
         text = f"{p.transport}/{p.port} {p.status}"
         if p.status is Status.OPEN and p.ms is not None:
             text += f" {p.ms:.0f}ms"
+        if p.via is Via.PROXY:
+            text += (f" (proxy: HTTP {p.proxy_status})"
+                     if p.proxy_status and p.status is not Status.OPEN else " via proxy")
         if p.tls_trusted is False:
             text += " (untrusted cert)"
         cells.append(c(text, _STATUS_COLOR.get(p.status, "red")))

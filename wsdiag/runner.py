@@ -15,13 +15,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from wsdiag.model import (
+    Check,
     DnsOutcome,
     DnsResult,
     Plan,
     PlannedTarget,
     ProbeResult,
+    ProxyMode,
     Status,
     Transport,
+    Via,
 )
 
 # Probe functions are parameters so tests can count calls without a network; the real
@@ -46,19 +49,26 @@ def dns_id(target_id: str, rdtype: str) -> str:
     return f"{target_id}/dns/{rdtype}"
 
 
-def _base(pt: PlannedTarget, transport: Transport, port: int, address: str | None) -> ProbeResult:
+def _base(pt: PlannedTarget, transport: Transport, port: int, address: str | None,
+          via: Via = Via.DIRECT) -> ProbeResult:
     return ProbeResult(
         id=probe_id(pt.target.id, transport, port, address if pt.target.all_addresses else None),
         target_id=pt.target.id, host=pt.host, address=address, transport=transport,
-        port=port, status=Status.ERROR,
+        port=port, status=Status.ERROR, via=via,
     )
 
 
-def skipped(pt: PlannedTarget, reason: str) -> list[ProbeResult]:
+def skipped(pt: PlannedTarget, reason: str, plan: Plan | None = None) -> list[ProbeResult]:
     return [
-        replace(_base(pt, c.transport, c.port, None), status=Status.SKIPPED, detail=reason)
+        replace(_base(pt, c.transport, c.port, None, _via(plan, pt, c.transport)),
+                status=Status.SKIPPED, detail=reason)
         for c in pt.target.checks
     ]
+
+
+def _via(plan: Plan | None, pt: PlannedTarget, transport: Transport) -> Via:
+    routed = plan is not None and plan.proxy.routes(pt.target.role, pt.host, transport)
+    return Via.PROXY if routed else Via.DIRECT
 
 
 def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
@@ -110,23 +120,41 @@ async def run_plan(
         dns_out[rid] = result
         return result
 
-    async def one_target(pt: PlannedTarget) -> None:
+    async def direct(pt: PlannedTarget, checks: list[Check]) -> None:
         a, _aaaa = await asyncio.gather(one_dns(pt, "A"), one_dns(pt, "AAAA"))
         addrs = addresses_to_probe(pt, a)
         if not addrs:
             reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
             for r in skipped(pt, reason):
-                probe_out[r.id] = r
+                if any(r.transport is c.transport and r.port == c.port for c in checks):
+                    probe_out[r.id] = r
             return
         await asyncio.gather(*(
             one_probe(_base(pt, c.transport, c.port, addr))
-            for addr in addrs for c in pt.target.checks
+            for addr in addrs for c in checks
         ))
+
+    async def one_target(pt: PlannedTarget) -> None:
+        proxied = [c for c in pt.target.checks if _via(plan, pt, c.transport) is Via.PROXY]
+        # The proxy resolves the name itself, so these start at once, beside the local DNS
+        # lookups (still made and reported: they are what a direct path would use).
+        if plan.proxy.mode is ProxyMode.UNTESTED:
+            for c in proxied:
+                r = replace(_base(pt, c.transport, c.port, None, Via.PROXY),
+                            status=Status.SKIPPED,
+                            detail=f"goes through the proxy {plan.proxy.url}: {plan.proxy.reason}")
+                probe_out[r.id] = r
+            proxied_probes = []
+        else:
+            proxied_probes = [one_probe(_base(pt, c.transport, c.port, None, Via.PROXY))
+                              for c in proxied]
+        rest = [c for c in pt.target.checks if c not in proxied]
+        await asyncio.gather(direct(pt, rest), *proxied_probes)
 
     tasks = []
     for pt in plan.targets:
         if pt.skip_reason:
-            for r in skipped(pt, pt.skip_reason):
+            for r in skipped(pt, pt.skip_reason, plan):
                 probe_out[r.id] = r
         else:
             tasks.append(asyncio.create_task(one_target(pt)))
@@ -164,7 +192,7 @@ def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
 
     from wsdiag.dns_probe import make_resolver, resolve
     from wsdiag.quic_probe import probe_quic
-    from wsdiag.tcp_probe import probe_tcp, tls_context
+    from wsdiag.tcp_probe import ProxyDialer, probe_tcp, probe_via_proxy, tls_context
 
     ctx: ssl.SSLContext = tls_context()
     try:
@@ -179,10 +207,18 @@ def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
                              detail="no DNS resolver configuration found on this machine")
         return await resolve(resolver, rid, target_id, host, rdtype)
 
+    proxy = (ProxyDialer(plan.proxy.host, plan.proxy.port)
+             if plan.proxy.mode is ProxyMode.PROXY and plan.proxy.host and plan.proxy.port
+             else None)
+
     async def do_tcp(base: ProbeResult, timeout: float) -> ProbeResult:
+        if base.via is Via.PROXY and proxy is not None:
+            return await probe_via_proxy(base, timeout, proxy)
         return await probe_tcp(base, timeout)
 
     async def do_tls(base: ProbeResult, timeout: float) -> ProbeResult:
+        if base.via is Via.PROXY and proxy is not None:
+            return await probe_via_proxy(base, timeout, proxy, ctx)
         return await probe_tcp(base, timeout, ctx)
 
     async def do_quic(base: ProbeResult, timeout: float) -> ProbeResult:
