@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from wsdiag.catalog import load_catalog
 from wsdiag.evidence import Results
@@ -13,9 +14,12 @@ from wsdiag.model import (
     Need,
     Plan,
     ProbeResult,
+    ProxyMode,
+    ProxyRoute,
     Role,
     Status,
     Transport,
+    Via,
 )
 from wsdiag.plan import make_plan
 from wsdiag.runner import addresses_to_probe, dns_id, probe_id, skipped
@@ -24,6 +28,29 @@ from wsdiag.runner import addresses_to_probe, dns_id, probe_id, skipped
 O, R, F, U, E = (  # noqa: E741
     Status.OPEN, Status.REFUSED, Status.FILTERED, Status.UNREACHABLE, Status.ERROR)
 EndpointFn = Callable[[str, Transport, int], Status]
+
+PROXY_URL = "http://***@10.0.0.5:3128"
+# What every probe through the proxy meets, by name: (status, phase, the proxy's HTTP status).
+# "relay" is the proxy opening the tunnel: the probe then meets the group's own status.
+PROXY_BEHAVIOUR: dict[str, tuple[Status, str, int | None]] = {
+    "auth-407": (R, "proxy", 407),
+    "forbid-403": (R, "proxy", 403),
+    "silent": (F, "proxy", None),
+    "down": (R, "proxy-connect", None),
+    "down-silent": (F, "proxy-connect", None),
+    "name-gone": (U, "proxy-resolve", None),
+}
+
+
+def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute:
+    if proxy is None:
+        return ProxyRoute()
+    if proxy == "disabled":
+        return ProxyRoute(ProxyMode.DISABLED, PROXY_URL, source="environment")
+    if proxy == "untested":
+        return ProxyRoute(ProxyMode.UNTESTED, "socks5://10.0.0.5:1080", source="environment",
+                          bypassed=bypassed, reason="socks5:// proxies are not tested")
+    return ProxyRoute(ProxyMode.PROXY, PROXY_URL, "10.0.0.5", 3128, "environment", bypassed)
 
 
 def plan_for(region: str = "eu-west-1", **kw: object) -> Plan:
@@ -39,16 +66,21 @@ def results(
     aaaa: list[str] | None = None,
     all_dns: DnsOutcome | None = None,
     plan: Plan | None = None,
+    proxy: str | None = None,
+    bypassed: tuple[str, ...] = (),
 ) -> Results:
     """One Results object. A Status stands for every probe of that group; a DnsOutcome for
-    the group's A lookup failing that way; ``all_dns`` makes every lookup fail."""
-    plan = plan or plan_for()
+    the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
+    (None, "relay", "untested", "disabled" or a PROXY_BEHAVIOUR key) sends the auth
+    targets' TCP/TLS probes through an HTTPS proxy, which resolves names itself: a group's
+    DnsOutcome then fails only its direct (QUIC) probes."""
+    plan = replace(plan or plan_for(), proxy=proxy_route(proxy, bypassed))
     dns: list[DnsResult] = []
     probes: list[ProbeResult] = []
     for pt in plan.targets:
         t = pt.target
         if pt.skip_reason:
-            probes += skipped(pt, pt.skip_reason)
+            probes += skipped(pt, pt.skip_reason, plan)
             continue
         if t.role is Role.ENDPOINT:
             spec: object = endpoint_dns
@@ -65,12 +97,18 @@ def results(
         use_aaaa = t.role is Role.ENDPOINT and aaaa and all_dns is None
         six = aaaa if use_aaaa else DnsOutcome.NO_ANSWER
         dns += [a, _dns(pt.target.id, pt.host, "AAAA", six if all_dns is None else all_dns)]
+        routed = [c for c in t.checks if plan.proxy.routes(t.role, pt.host, c.transport)]
+        for c in routed:
+            probes.append(_through_proxy(pt.target.id, pt.host, c.transport, c.port, proxy,
+                                         status_of("", c.transport, c.port)))
+        direct = [c for c in t.checks if c not in routed]
         addrs = addresses_to_probe(pt, a)
         if not addrs:
-            probes += skipped(pt, f"DNS {a.outcome}")
+            probes += [r for r in skipped(pt, f"DNS {a.outcome}")
+                       if any((r.transport, r.port) == (c.transport, c.port) for c in direct)]
             continue
         for addr in addrs:
-            for c in t.checks:
+            for c in direct:
                 status = status_of(addr, c.transport, c.port)
                 probes.append(ProbeResult(
                     id=probe_id(t.id, c.transport, c.port, addr if t.all_addresses else None),
@@ -79,6 +117,22 @@ def results(
                     tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
                 ))
     return Results(plan, tuple(dns), tuple(probes))
+
+
+def _through_proxy(target_id: str, host: str, transport: Transport, port: int,
+                   proxy: str | None, relayed: Status) -> ProbeResult:
+    base = ProbeResult(id=probe_id(target_id, transport, port, None), target_id=target_id,
+                       host=host, address=None, transport=transport, port=port,
+                       status=Status.SKIPPED, via=Via.PROXY)
+    if proxy == "untested":
+        return replace(base, detail="goes through the proxy: socks5:// proxies are not tested")
+    if proxy in PROXY_BEHAVIOUR:
+        status, phase, code = PROXY_BEHAVIOUR[proxy]
+        return replace(base, status=status, phase=phase, proxy_status=code)
+    opened = relayed is O
+    return replace(base, status=relayed, phase="tls", proxy_status=200 if opened else None,
+                   ms=5.0 if opened else None,
+                   tls_trusted=True if opened and transport is Transport.TLS else None)
 
 
 def _constant(status: Status) -> EndpointFn:

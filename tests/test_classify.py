@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import E, F, O, R, U, plan_for, results
+from tests.synth import PROXY_BEHAVIOUR, E, F, O, R, U, plan_for, results
 from wsdiag.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
 from wsdiag.evidence import is_private
-from wsdiag.model import DnsOutcome, Environment, Severity, Status, Transport, Verdict
+from wsdiag.model import DnsOutcome, Environment, Finding, Severity, Status, Transport, Verdict, Via
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:
@@ -95,15 +95,101 @@ def test_rules(kwargs: dict, environment: str, verdict: str, codes: set[str]) ->
     assert all(f.rule for f in d.findings)
 
 
+PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
+NX = DnsOutcome.NXDOMAIN
+PROXY_CASES = [
+    # id, results kwargs, environment, verdict, findings present, findings absent
+    ("proxy-only-egress", {"proxy": "relay", "needed": R, "expected": R},
+     "closed", "blocked", {"AUTH_UNREACHABLE"}, {"PROXY_AUTH_REQUIRED"}),
+    ("proxy-relays", {"proxy": "relay"}, "minimal-egress", "ready",
+     {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"}, {"AUTH_UNREACHABLE"}),
+    # corporate DNS without public names: the proxy resolves them, so they still work
+    ("proxy-relays-public-dns-absent", {"proxy": "relay", "needed": NX, "expected": NX},
+     "minimal-egress", "ready", {"PROXY_IN_USE"}, {"AUTH_UNREACHABLE"}),
+    ("proxy-relays-open-egress", {"proxy": "relay", "health": O}, "open-egress", "ready",
+     {"PROXY_IN_USE"}, {"HEALTH_CHECK_BLOCKED"}),
+    ("proxy-relays-at-home", {"proxy": "relay", "endpoint_dns": NX}, "home", "blocked",
+     {"PROXY_IN_USE", "HOME_NETWORK", "ENDPOINT_NXDOMAIN"}, set()),
+    ("proxy-407", {"proxy": "auth-407"}, "closed", "blocked", {"PROXY_AUTH_REQUIRED"},
+     {"AUTH_UNREACHABLE", "PROXY_IN_USE", "NOT_MEASURED"}),
+    ("proxy-403", {"proxy": "forbid-403"}, "closed", "blocked", {"AUTH_UNREACHABLE"},
+     {"PROXY_AUTH_REQUIRED", "PROXY_UNREACHABLE"}),
+    ("proxy-silent-after-connect", {"proxy": "silent"}, "closed", "blocked",
+     {"AUTH_UNREACHABLE"}, {"PROXY_UNREACHABLE"}),
+    ("proxy-port-closed", {"proxy": "down"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
+     {"AUTH_UNREACHABLE"}),
+    ("proxy-port-silent", {"proxy": "down-silent"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
+     {"AUTH_UNREACHABLE"}),
+    ("proxy-name-gone", {"proxy": "name-gone"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
+     {"AUTH_UNREACHABLE", "NO_ROUTE"}),
+    ("proxy-untested", {"proxy": "untested"}, "unknown", "unknown",
+     {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"}, {"AUTH_UNREACHABLE"}),
+    # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
+    ("proxy-untested-but-bypassed", {"proxy": "untested", "bypassed": (
+        "ws-broker-service.eu-west-1.amazonaws.com", "workspaces.eu-west-1.amazonaws.com",
+        "ws-client-service.eu-west-1.amazonaws.com", "skylight-client-ds.eu-west-1.amazonaws.com",
+        "connectivity.amazonworkspaces.com", "d2td7dqidlhjx7.cloudfront.net",
+        "opfcaptcha-prod.s3.amazonaws.com", "s3.amazonaws.com", "fls-na.amazon.com",
+        "device-metrics-us-2.amazon.com", "smartcard.eu-west-1.signin.aws")},
+     "minimal-egress", "ready", set(), {"PROXY_UNSUPPORTED_SCHEME"}),
+    ("no-proxy-option", {"proxy": "disabled", "needed": R, "expected": R}, "closed", "blocked",
+     {"AUTH_UNREACHABLE"}, {"PROXY_IN_USE", "PROXY_UNREACHABLE"}),
+    ("proxy-with-endpoint-bypassed", {"proxy": "relay", "bypassed": (PRIVATE,)},
+     "minimal-egress", "ready", {"PROXY_IN_USE"}, set()),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "environment", "verdict", "present", "absent"),
+                         [c[1:] for c in PROXY_CASES], ids=[c[0] for c in PROXY_CASES])
+def test_proxy_rules(kwargs: dict, environment: str, verdict: str, present: set[str],
+                     absent: set[str]) -> None:
+    _, d = diagnose(results(**kwargs))
+    got = {f.code for f in d.findings}
+    assert (str(d.environment), str(d.verdict)) == (environment, verdict), got
+    assert present <= got
+    assert not absent & got
+
+
+def test_proxy_findings_say_what_and_where() -> None:
+    def finding(code: str, **kwargs: object) -> Finding:
+        return next(f for f in diagnose(results(**kwargs))[1].findings  # type: ignore[arg-type]
+                    if f.code == code)
+
+    used = finding("PROXY_IN_USE", proxy="relay")
+    assert "http://***@10.0.0.5:3128" in used.message and "QUIC" in used.message
+    assert f"{PRIVATE} is not on the proxy bypass list" in used.message
+    assert PRIVATE in used.remediation and "caching" in used.remediation
+    bypassed = finding("PROXY_IN_USE", proxy="relay", bypassed=(PRIVATE,))
+    assert f"{PRIVATE} is on the proxy bypass list" in bypassed.message
+    auth = finding("PROXY_AUTH_REQUIRED", proxy="auth-407")
+    assert auth.severity is Severity.ERROR and "not supported" in auth.message
+    assert "ws-broker/tls/443" in auth.probes
+    forbidden = finding("AUTH_UNREACHABLE", proxy="forbid-403")
+    assert "tls/443 refused by the proxy (HTTP 403)" in forbidden.message
+    assert "allow-list" in forbidden.remediation
+    untested = finding("PROXY_UNSUPPORTED_SCHEME", proxy="untested")
+    assert untested.severity is Severity.WARNING and "socks5://" in untested.message
+    assert "proxy wsdiag does not test" in finding("NOT_MEASURED", proxy="untested").message
+
+
+def test_a_proxy_failing_only_supporting_domains_warns() -> None:
+    """The needed domains bypass the proxy and work; only supporting ones meet a 407."""
+    r = results(proxy="auth-407", bypassed=("ws-broker-service.eu-west-1.amazonaws.com",))
+    _, d = diagnose(r)
+    f = next(f for f in d.findings if f.code == "PROXY_AUTH_REQUIRED")
+    assert f.severity is Severity.WARNING
+    assert d.verdict is Verdict.DEGRADED
+
+
 def test_every_finding_rule_fires_somewhere() -> None:
-    fired = {f.rule for c in CASES for f in diagnose(results(**c[1]))[1].findings}
+    fired = {f.rule for c in CASES + PROXY_CASES for f in diagnose(results(**c[1]))[1].findings}
     never = {name for name, _ in FINDING_RULES} - fired - {"tls-untrusted", "endpoint-high-rtt",
                                                            "auth-udp-unconfirmed"}
     assert never == set()
 
 
 def test_every_environment_rule_is_reachable() -> None:
-    fired = {diagnose(results(**c[1]))[1].rule for c in CASES}
+    fired = {diagnose(results(**c[1]))[1].rule for c in CASES + PROXY_CASES}
     assert {r.name for r in ENVIRONMENT_RULES} - fired <= {"undecided"}
 
 
@@ -142,6 +228,8 @@ def any_results(draw: st.DrawFn) -> object:
         expected=draw(st.one_of(statuses, outcomes)),
         health=draw(statuses),
         all_dns=draw(st.one_of(st.none(), outcomes)),
+        proxy=draw(st.sampled_from([None, "relay", "untested", "disabled",
+                                    *PROXY_BEHAVIOUR])),
     )
 
 
@@ -155,6 +243,8 @@ def test_ready_only_on_measured_success(r: object) -> None:
         assert any(p.status is Status.OPEN for p in ep)
         broker = [p for p in probes if p.target_id == "ws-broker" and p.transport is Transport.TLS]
         assert broker and all(p.status is Status.OPEN for p in broker)
+        # never on a path that was not tested (an untested proxy's)
+        assert not any(p.via is Via.PROXY and p.status is Status.SKIPPED for p in broker)
         assert not any(f.severity is Severity.ERROR for f in d.findings)
     if d.verdict is Verdict.READY:
         assert not any(f.severity is Severity.WARNING for f in d.findings)

@@ -21,12 +21,15 @@ from wsdiag.model import (
     Evidence,
     Finding,
     Need,
+    ProbeResult,
+    ProxyMode,
     Role,
     Severity,
     Status,
     Transport,
     Tri,
     Verdict,
+    Via,
 )
 
 Y, N, U = Tri.YES, Tri.NO, Tri.UNKNOWN
@@ -307,27 +310,160 @@ def f_high_rtt(c: Ctx) -> Finding | None:
     )
 
 
+def _why(p: ProbeResult) -> str:
+    text = f"{p.transport}/{p.port} {p.status}"
+    if p.via is Via.PROXY:
+        text += f" by the proxy (HTTP {p.proxy_status})" if p.proxy_status else " via the proxy"
+    return text
+
+
 def _failed_targets(c: Ctx, need: Need) -> list[tuple[str, str]]:
     """(target id, "host (why)") for each internet target of this need that failed."""
     out = []
     for t in c.r.target_ids(Role.AUTH, [need]):
         if target_usable(c.r, t) is not N:
             continue
+        tcp = [p for p in c.r.probes_for([t]) if p.transport is not Transport.QUIC]
         a = c.r.dns_for(t, "A")
-        if a is not None and a.outcome is not DnsOutcome.ANSWER:
+        if a is not None and a.outcome is not DnsOutcome.ANSWER and not _proxied(tcp):
             why = f"DNS {a.outcome}"
         else:
-            why = ", ".join(f"{p.transport}/{p.port} {p.status}" for p in c.r.probes_for([t])
-                            if p.transport is not Transport.QUIC)
+            why = ", ".join(_why(p) for p in tcp)
         out.append((t, f"{c.r.host(t)} ({why})"))
     return out
+
+
+# --- the proxy ---------------------------------------------------------------------------
+# Where the OS has an HTTPS proxy, the client sends its 443 traffic (sign-in, registration,
+# API, updates) through it, never UDP and never streaming to the private endpoint.
+
+_PROXY_DOWN_PHASES = ("proxy-resolve", "proxy-connect")
+
+
+def _proxied(probes: list[ProbeResult]) -> bool:
+    return any(p.via is Via.PROXY for p in probes)
+
+
+def _proxy_down(p: ProbeResult) -> bool:
+    """The proxy itself could not be reached (its name, or its port)."""
+    return p.via is Via.PROXY and p.phase in _PROXY_DOWN_PHASES and p.status in FAILED
+
+
+def _proxy_auth(p: ProbeResult) -> bool:
+    return p.via is Via.PROXY and p.proxy_status == 407
+
+
+def _explained_by_proxy(c: Ctx, target_id: str) -> bool:
+    """Every TCP/TLS probe of the target failed at the proxy (down or asking for
+    credentials): a proxy finding names the cause, so AUTH_UNREACHABLE need not repeat it."""
+    tcp = [p for p in c.r.probes_for([target_id]) if p.transport is not Transport.QUIC]
+    return bool(tcp) and all(_proxy_down(p) or _proxy_auth(p) for p in tcp)
+
+
+def _proxy_failure(
+    c: Ctx, code: str, match: Callable[[ProbeResult], bool], message: str, remediation: str,
+) -> Finding | None:
+    """One finding for the targets whose proxied probes failed this way: an error when a
+    needed target is among them, else a warning (only supporting domains are affected)."""
+    hit = [p for p in c.r.probes if match(p)]
+    if not hit:
+        return None
+    needed = set(c.r.target_ids(Role.AUTH, [Need.NEEDED]))
+    blocks = any(p.target_id in needed and _explained_by_proxy(c, p.target_id) for p in hit)
+    hosts = ", ".join(dict.fromkeys(p.host for p in hit))
+    return Finding(code, Severity.ERROR if blocks else Severity.WARNING,
+                   message.format(url=c.r.plan.proxy.url, hosts=hosts,
+                                  detail=hit[0].detail), remediation, _ids(hit))
+
+
+def f_proxy_in_use(c: Ctx) -> Finding | None:
+    proxy = c.r.plan.proxy
+    # The proxy took part: it answered, or went silent after CONNECT. Where it could not be
+    # reached or asked for credentials, PROXY_UNREACHABLE / PROXY_AUTH_REQUIRED name it.
+    used = [p for p in c.r.probes if p.via is Via.PROXY and p.status is not Status.SKIPPED
+            and not _proxy_down(p) and not _proxy_auth(p)]
+    if proxy.mode is not ProxyMode.PROXY or not used:
+        return None
+    endpoints = [c.r.host(t) for t in c.r.target_ids(Role.ENDPOINT)]
+    on_list = [h for h in endpoints if h in proxy.bypassed]
+    off_list = [h for h in endpoints if h not in proxy.bypassed]
+    direct_auth = [c.r.host(t) for t in c.r.target_ids(Role.AUTH) if c.r.host(t) in proxy.bypassed]
+    message = (
+        f"443 to the sign-in and registration domains goes through the proxy {proxy.url} "
+        f"(from the {proxy.source} settings), as the WorkSpaces client's does, and was tested "
+        "that way; streaming to the VPC endpoint and QUIC (UDP) do not use the proxy and were "
+        "tested directly."
+    )
+    if direct_auth:
+        message += f" The bypass list exempts {', '.join(direct_auth)}: probed directly."
+    if on_list:
+        message += f" The private name {', '.join(on_list)} is on the proxy bypass list."
+    if off_list:
+        message += (f" The private name {', '.join(off_list)} is not on the proxy bypass "
+                    "list.")
+    return Finding(
+        "PROXY_IN_USE", Severity.INFO, message,
+        f"Make sure the private endpoint name ({', '.join(endpoints)}) bypasses the proxy "
+        "(no_proxy, or the exceptions in the OS proxy settings) and that proxy caching is "
+        "disabled for it, so streaming stays direct to the endpoint; the proxy must allow "
+        "CONNECT to the WorkSpaces domains on 443 without authentication.",
+        _ids(used),
+    )
+
+
+def f_proxy_auth_required(c: Ctx) -> Finding | None:
+    return _proxy_failure(
+        c, "PROXY_AUTH_REQUIRED", _proxy_auth,
+        "The proxy {url} asks for credentials (HTTP 407) for {hosts}. Proxy servers that "
+        "require authentication with sign-in credentials are not supported by the WorkSpaces "
+        "client, so registration and sign-in fail through it.",
+        "Let the WorkSpaces domains through the proxy without authentication (an allow-list "
+        "rule for CONNECT to them on 443), or let this network reach them directly on 443 "
+        "(check that path with wsdiag --no-proxy).",
+    )
+
+
+def f_proxy_unreachable(c: Ctx) -> Finding | None:
+    if c.e.no_route is Y:
+        return None  # NO_ROUTE already says why
+    return _proxy_failure(
+        c, "PROXY_UNREACHABLE", _proxy_down,
+        "The proxy {url} cannot be reached ({detail}), and the WorkSpaces client sends its "
+        "443 traffic there: {hosts} fail.",
+        "Check the proxy setting (the https_proxy environment variable or the OS proxy "
+        "settings) and that the proxy runs and is reachable from this network; if this "
+        "network reaches the internet directly, remove the setting.",
+    )
+
+
+def f_proxy_unsupported(c: Ctx) -> Finding | None:
+    proxy = c.r.plan.proxy
+    planned = c.r.target_ids(Role.AUTH)  # not those skipped for want of --directory-id
+    untested = [p for p in c.r.probes_for(planned)
+                if p.via is Via.PROXY and p.status is Status.SKIPPED]
+    if proxy.mode is not ProxyMode.UNTESTED or not untested:
+        return None
+    return Finding(
+        "PROXY_UNSUPPORTED_SCHEME", Severity.WARNING,
+        f"The HTTPS proxy {proxy.url} (from the {proxy.source} settings) was not tested: "
+        f"{proxy.reason}. The sign-in domains behind it were not probed, so wsdiag cannot "
+        "say whether registration and sign-in work.",
+        "Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 egress "
+        "(the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
+        _ids(untested),
+    )
 
 
 def f_auth_unreachable(c: Ctx) -> Finding | None:
     if c.e.auth_reachable is not N or c.e.no_route is Y or c.e.resolver_reachable is N:
         return None
-    failed = _failed_targets(c, Need.NEEDED)
+    failed = [(t, h) for t, h in _failed_targets(c, Need.NEEDED)
+              if not _explained_by_proxy(c, t)]
+    if not failed:
+        return None
     closed = c.environment is Environment.CLOSED
+    by_proxy = any(p.via is Via.PROXY and p.proxy_status
+                   for p in c.r.probes_for([t for t, _ in failed]))
     return Finding(
         "AUTH_UNREACHABLE", Severity.ERROR,
         f"Registration and sign-in fail: {'; '.join(h for _, h in failed)}. They need the "
@@ -335,7 +471,8 @@ def f_auth_unreachable(c: Ctx) -> Finding | None:
         + (" — this is a closed network." if closed else "."),
         "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication "
         "domains (NAT gateway, firewall or proxy allow-list); streaming can stay on the "
-        "endpoint.",
+        "endpoint."
+        + (" Here the proxy refused them: add them to its allow-list." if by_proxy else ""),
         _ids(c.r.probes_for([t for t, _ in failed]), [c.r.dns_for(t, "A") for t, _ in failed]),
     )
 
@@ -444,10 +581,12 @@ def f_not_measured(c: Ctx) -> Finding | None:
     unknown = unmeasured(c.e)
     if not unknown:
         return None
+    causes = ("errors, the run deadline or a proxy wsdiag does not test"
+              if c.r.plan.proxy.mode is ProxyMode.UNTESTED else "errors or the run deadline")
     return Finding(
         "NOT_MEASURED", Severity.INFO,
-        f"Could not measure: {', '.join(unknown)} (errors or the run deadline); wsdiag "
-        "does not guess, so the verdict cannot be 'ready'.",
+        f"Could not measure: {', '.join(unknown)} ({causes}); wsdiag does not guess, so the "
+        "verdict cannot be 'ready'.",
         "Run again, with a longer --timeout if the network is slow; the probe details "
         "say what went wrong.",
     )
@@ -467,12 +606,16 @@ FINDING_RULES: tuple[tuple[str, FindingFn], ...] = (
     ("endpoint-443-blocked", f_443_blocked),
     ("endpoint-dual-stack", f_endpoint_ipv6),
     ("endpoint-high-rtt", f_high_rtt),
+    ("proxy-unsupported-scheme", f_proxy_unsupported),
+    ("proxy-unreachable", f_proxy_unreachable),
+    ("proxy-auth-required", f_proxy_auth_required),
     ("auth-unreachable", f_auth_unreachable),
     ("optional-unreachable", f_optional_unreachable),
     ("tls-untrusted", f_tls_untrusted),
     ("health-blocked", f_health_blocked),
     ("auth-udp-unconfirmed", f_auth_udp_unconfirmed),
     ("home-network", f_home),
+    ("proxy-in-use", f_proxy_in_use),
     ("not-measured", f_not_measured),
 )
 
