@@ -49,7 +49,8 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
         return ProxyRoute(ProxyMode.DISABLED, PROXY_URL, source="environment")
     if proxy == "untested":
         return ProxyRoute(ProxyMode.UNTESTED, "socks5://10.0.0.5:1080", source="environment",
-                          bypassed=bypassed, reason="socks5:// proxies are not tested")
+                          bypassed=bypassed,
+                          reason="wsdiag tests http:// proxies only (HTTP CONNECT), not socks5://")
     return ProxyRoute(ProxyMode.PROXY, PROXY_URL, "10.0.0.5", 3128, "environment", bypassed)
 
 
@@ -125,7 +126,7 @@ def _through_proxy(target_id: str, host: str, transport: Transport, port: int,
                        host=host, address=None, transport=transport, port=port,
                        status=Status.SKIPPED, via=Via.PROXY)
     if proxy == "untested":
-        return replace(base, detail="goes through the proxy: socks5:// proxies are not tested")
+        return replace(base, detail="would go through the proxy socks5://10.0.0.5:1080, not tested")
     if proxy in PROXY_BEHAVIOUR:
         status, phase, code = PROXY_BEHAVIOUR[proxy]
         return replace(base, status=status, phase=phase, proxy_status=code)

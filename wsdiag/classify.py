@@ -370,10 +370,25 @@ def _proxy_failure(
         return None
     needed = set(c.r.target_ids(Role.AUTH, [Need.NEEDED]))
     blocks = any(p.target_id in needed and _explained_by_proxy(c, p.target_id) for p in hit)
-    hosts = ", ".join(dict.fromkeys(p.host for p in hit))
+    # The needed domains by name, the rest counted: a proxy fails them all alike.
+    first = [p.host for p in hit if p.target_id in needed] or [hit[0].host]
+    first = list(dict.fromkeys(first))
+    others = len({p.host for p in hit} - set(first))
+    hosts = ", ".join(first) + (f" and {others} other domain(s)" if others else "")
     return Finding(code, Severity.ERROR if blocks else Severity.WARNING,
                    message.format(url=c.r.plan.proxy.url, hosts=hosts,
-                                  detail=hit[0].detail), remediation, _ids(hit))
+                                  why=_proxy_down_why(hit[0])), remediation, _ids(hit))
+
+
+def _proxy_down_why(p: ProbeResult) -> str:
+    if p.phase == "proxy-resolve":
+        return "its name does not resolve"
+    return {Status.REFUSED: "connection refused", Status.FILTERED: "no answer",
+            Status.UNREACHABLE: "no route"}.get(p.status, str(p.status))
+
+
+def _source(source: str | None) -> str:
+    return "the system proxy settings" if source == "system" else "the environment (https_proxy)"
 
 
 def f_proxy_in_use(c: Ctx) -> Finding | None:
@@ -390,7 +405,7 @@ def f_proxy_in_use(c: Ctx) -> Finding | None:
     direct_auth = [c.r.host(t) for t in c.r.target_ids(Role.AUTH) if c.r.host(t) in proxy.bypassed]
     message = (
         f"443 to the sign-in and registration domains goes through the proxy {proxy.url} "
-        f"(from the {proxy.source} settings), as the WorkSpaces client's does, and was tested "
+        f"(from {_source(proxy.source)}), as the WorkSpaces client's does, and was tested "
         "that way; streaming to the VPC endpoint and QUIC (UDP) do not use the proxy and were "
         "tested directly."
     )
@@ -428,7 +443,7 @@ def f_proxy_unreachable(c: Ctx) -> Finding | None:
         return None  # NO_ROUTE already says why
     return _proxy_failure(
         c, "PROXY_UNREACHABLE", _proxy_down,
-        "The proxy {url} cannot be reached ({detail}), and the WorkSpaces client sends its "
+        "The proxy {url} cannot be reached ({why}), and the WorkSpaces client sends its "
         "443 traffic there: {hosts} fail.",
         "Check the proxy setting (the https_proxy environment variable or the OS proxy "
         "settings) and that the proxy runs and is reachable from this network; if this "
@@ -445,7 +460,7 @@ def f_proxy_unsupported(c: Ctx) -> Finding | None:
         return None
     return Finding(
         "PROXY_UNSUPPORTED_SCHEME", Severity.WARNING,
-        f"The HTTPS proxy {proxy.url} (from the {proxy.source} settings) was not tested: "
+        f"The HTTPS proxy {proxy.url} (from {_source(proxy.source)}) was not tested: "
         f"{proxy.reason}. The sign-in domains behind it were not probed, so wsdiag cannot "
         "say whether registration and sign-in work.",
         "Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 egress "

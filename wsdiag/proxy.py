@@ -68,8 +68,7 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
     if not host:
         problem = "the proxy setting names no host"
     elif scheme != "http":
-        problem = (f"{scheme}:// proxies are not tested: wsdiag speaks HTTP CONNECT to "
-                   "http:// proxies only")
+        problem = f"wsdiag tests http:// proxies only (HTTP CONNECT), not {scheme}://"
     return ProxyConfig(url, scheme, host, port, source, bypass, problem)
 
 

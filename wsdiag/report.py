@@ -172,9 +172,13 @@ def _cells(probes: list[ProbeResult], c: Any) -> str:
         text = f"{p.transport}/{p.port} {p.status}"
         if p.status is Status.OPEN and p.ms is not None:
             text += f" {p.ms:.0f}ms"
-        if p.via is Via.PROXY:
-            text += (f" (proxy: HTTP {p.proxy_status})"
-                     if p.proxy_status and p.status is not Status.OPEN else " via proxy")
+        if p.via is Via.PROXY and p.status is not Status.SKIPPED:
+            if p.phase in ("proxy-resolve", "proxy-connect"):
+                text += " (proxy unreachable)"
+            elif p.proxy_status and p.status is not Status.OPEN:
+                text += f" (proxy: HTTP {p.proxy_status})"
+            else:
+                text += " via proxy"
         if p.tls_trusted is False:
             text += " (untrusted cert)"
         cells.append(c(text, _STATUS_COLOR.get(p.status, "red")))

@@ -142,7 +142,7 @@ async def run_plan(
             for c in proxied:
                 r = replace(_base(pt, c.transport, c.port, None, Via.PROXY),
                             status=Status.SKIPPED,
-                            detail=f"goes through the proxy {plan.proxy.url}: {plan.proxy.reason}")
+                            detail=f"would go through the proxy {plan.proxy.url}, not tested")
                 probe_out[r.id] = r
             proxied_probes = []
         else:
@@ -179,9 +179,14 @@ async def run_plan(
             res = DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
                             outcome=DnsOutcome.ERROR, detail="cut short by the run deadline")
         dns_final.append(res)
+    # Plan order (target, then check), whatever order the probes finished in.
+    rank = {(pt.target.id, c.transport, c.port): (i, j)
+            for i, pt in enumerate(plan.targets) for j, c in enumerate(pt.target.checks)}
+    ordered = sorted(probe_out.values(),
+                     key=lambda p: rank.get((p.target_id, p.transport, p.port), (len(rank), 0)))
     return RunResult(
         dns=dns_final,
-        probes=list(probe_out.values()),
+        probes=ordered,
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
     )
 
