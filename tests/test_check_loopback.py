@@ -25,8 +25,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.support import proxy as fake_proxy
 from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
+from tests.support.proxy import ThreadedProxy
 from wsdiag.catalog import load_catalog
 from wsdiag.model import Inputs, Role
 from wsdiag.plan import make_plan
@@ -254,3 +256,92 @@ def test_text_report_leads_with_the_verdict(lab: Lab) -> None:
     assert proc.stdout.startswith("BLOCKED:")
     assert "\x1b[" not in proc.stdout
     assert "ENDPOINT_NXDOMAIN" in proc.stdout
+
+
+# --- an HTTPS proxy -----------------------------------------------------------------------
+# The shape of a corporate network: direct 443 to the internet is refused (the auth names
+# resolve to AUTH_DEAD), only the proxy gets out; it sends every CONNECT to AUTH, as its own
+# DNS would. The proxy is a real one (tests.support.proxy) on its own loopback address.
+
+PROXY_IP = ip(4, 10)
+BROKER = f"ws-broker-service.{REGION}.amazonaws.com"
+
+
+@pytest.fixture
+def proxy(lab: Lab) -> Iterator[ThreadedProxy]:
+    with ThreadedProxy(PROXY_IP, fake_proxy.RELAY, upstream=AUTH) as p:
+        yield p
+
+
+def with_proxy(lab: Lab, url: str) -> dict[str, str]:
+    return {**lab.env, "HTTPS_PROXY": url}
+
+
+def probe(report: dict, pid: str) -> dict:
+    return next(p for p in report["probes"] if p["id"] == pid)
+
+
+def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedProxy) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    env = with_proxy(lab, f"http://alice:s3cret@{PROXY_IP}:{proxy.port}")
+    code, r = lab.check(env=env)
+    assert (code, r["environment"], r["verdict"]) == (0, "minimal-egress", "ready"), codes(r)
+    assert {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"} <= codes(r)
+    assert r["proxy"] == {"mode": "proxy", "url": f"http://***@{PROXY_IP}:{proxy.port}",
+                          "source": "environment", "bypassed": [], "reason": ""}
+    broker = probe(r, "ws-broker/tls/443")
+    assert (broker["via"], broker["status"], broker["tls_trusted"], broker["proxy_status"]) == (
+        "proxy", "open", True, 200)
+    # UDP and the private endpoint never go through the proxy
+    assert probe(r, "ws-broker/quic/443")["via"] == "direct"
+    assert {p["via"] for p in r["probes"] if p["target"] == "endpoint"} == {"direct"}
+    assert f"{BROKER}:443" in proxy.targets()
+    assert not any(PRIVATE in t for t in proxy.targets())
+    # credentials in the setting are neither shown nor sent
+    assert "s3cret" not in json.dumps(r) and "alice" not in json.dumps(r)
+    assert not any(h.lower().startswith("proxy-authorization") for hs in proxy.headers for h in hs)
+    text = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
+         lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs"],
+        capture_output=True, text=True, timeout=30, env={**env, "NO_COLOR": "1"},
+    ).stdout
+    assert text.startswith("READY:") and "tls/443 open" in text and "via proxy" in text
+    assert f"443 via proxy http://***@{PROXY_IP}:{proxy.port}" in text
+    assert "s3cret" not in text and "alice" not in text
+
+
+def test_proxy_that_wants_credentials_blocks(lab: Lab, proxy: ThreadedProxy) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    proxy.mode = fake_proxy.AUTH
+    code, r = lab.check(env=with_proxy(lab, proxy.url))
+    assert (code, r["verdict"]) == (2, "blocked")
+    assert "PROXY_AUTH_REQUIRED" in codes(r)
+    assert "AUTH_UNREACHABLE" not in codes(r)  # the 407 is the whole story
+    broker = probe(r, "ws-broker/tls/443")
+    assert (broker["status"], broker["phase"], broker["proxy_status"]) == ("refused", "proxy", 407)
+
+
+def test_no_proxy_option_probes_directly(lab: Lab, proxy: ThreadedProxy) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check("--no-proxy", env=with_proxy(lab, proxy.url))
+    assert (code, r["environment"], r["verdict"]) == (2, "closed", "blocked")
+    assert "AUTH_UNREACHABLE" in codes(r)
+    assert (r["proxy"]["mode"], r["proxy"]["url"]) == ("disabled", proxy.url)
+    assert {p["via"] for p in r["probes"]} == {"direct"}
+    assert proxy.requests == []
+
+
+def test_proxy_port_closed_is_the_proxy_unreachable(lab: Lab) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check(env=with_proxy(lab, f"http://{PROXY_IP}:3128"))  # nothing listens
+    assert (code, r["verdict"]) == (2, "blocked")
+    assert "PROXY_UNREACHABLE" in codes(r)
+    assert probe(r, "ws-broker/tls/443")["phase"] == "proxy-connect"
+
+
+def test_socks_proxy_is_not_tested_so_unknown(lab: Lab) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check(env=with_proxy(lab, f"socks5://{PROXY_IP}:1080"))
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+    assert {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"} <= codes(r)
+    assert probe(r, "ws-broker/tls/443")["status"] == "skipped"
