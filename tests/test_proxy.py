@@ -164,3 +164,21 @@ def test_an_untested_proxy_skips_what_would_go_through_it() -> None:
 @pytest.mark.parametrize("mode", [ProxyMode.NONE, ProxyMode.DISABLED])
 def test_without_a_proxy_everything_is_direct(mode: ProxyMode) -> None:
     assert {p.via for p in run_with(ProxyRoute(mode, "http://10.0.0.5:3128"))} == {Via.DIRECT}
+
+
+@pytest.mark.parametrize(("use_proxy", "mode"), [(True, ProxyMode.UNTESTED),
+                                                 (False, ProxyMode.DISABLED)])
+def test_unreadable_settings_leave_the_proxied_paths_untested(
+    monkeypatch: pytest.MonkeyPatch, use_proxy: bool, mode: ProxyMode,
+) -> None:
+    import wsdiag.proxy
+    from wsdiag.diagnose import proxy_route
+
+    def unreadable() -> None:
+        raise PermissionError("registry")
+
+    monkeypatch.setattr(wsdiag.proxy, "discover", unreadable)
+    r = proxy_route(plan_for(), use_proxy)
+    assert r.mode is mode
+    if use_proxy:
+        assert "could not be read (PermissionError)" in r.reason

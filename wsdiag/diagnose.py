@@ -21,6 +21,7 @@ from wsdiag.model import (
     Inputs,
     Plan,
     ProbeResult,
+    ProxyMode,
     ProxyRoute,
     Report,
     Role,
@@ -82,7 +83,16 @@ def proxy_route(plan: Plan, use_proxy: bool) -> ProxyRoute:
 
     hosts = [pt.host for pt in plan.targets
              if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
-    return route(discover(), hosts, use_proxy)
+    try:
+        config = discover()
+    except Exception as exc:
+        if not use_proxy:
+            return ProxyRoute(ProxyMode.DISABLED)
+        # Settings we cannot read may name a proxy the client uses: testing direct instead
+        # could report a false "blocked", so those paths are left untested (unknown).
+        return ProxyRoute(ProxyMode.UNTESTED, url="<unreadable>", source="system",
+                          reason=f"the proxy settings could not be read ({exc.__class__.__name__})")
+    return route(config, hosts, use_proxy)
 
 
 async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn]) -> RunResult:
