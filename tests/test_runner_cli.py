@@ -79,6 +79,19 @@ def test_every_endpoint_address_gets_every_check() -> None:
                    for a in ("10.0.1.10", "10.0.2.10")}
 
 
+def test_results_come_in_plan_order_not_finishing_order() -> None:
+    async def slow_first(base: ProbeResult, timeout: float) -> ProbeResult:
+        # the earlier in the plan (and the lower the address), the later it finishes
+        await asyncio.sleep(0.05 if base.address == "10.0.1.10" else 0.0)
+        return replace(base, status=Status.OPEN)
+
+    run = asyncio.run(run_plan(plan_for(), answer, {t: slow_first for t in Transport}))
+    ids = [p.id for p in run.probes]
+    assert ids[:8] == [f"endpoint/{t}/{port}@{a}" for a in ("10.0.1.10", "10.0.2.10")
+                       for t, port in (("tcp", 4195), ("tcp", 443), ("quic", 4195), ("quic", 443))]
+    assert ids[8:11] == ["ws-broker/tls/443", "ws-broker/quic/443", "login/tls/443"]
+
+
 # --- CLI ---------------------------------------------------------------------------------
 
 

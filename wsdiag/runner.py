@@ -179,11 +179,16 @@ async def run_plan(
             res = DnsResult(id=rid, target_id=target_id, host=host, rdtype=rdtype,
                             outcome=DnsOutcome.ERROR, detail="cut short by the run deadline")
         dns_final.append(res)
-    # Plan order (target, then check), whatever order the probes finished in.
+    # Plan order (target, address, check), whatever order the probes finished in.
     rank = {(pt.target.id, c.transport, c.port): (i, j)
             for i, pt in enumerate(plan.targets) for j, c in enumerate(pt.target.checks)}
-    ordered = sorted(probe_out.values(),
-                     key=lambda p: rank.get((p.target_id, p.transport, p.port), (len(rank), 0)))
+
+    def order(p: ProbeResult) -> tuple[int, int, int, int]:
+        i, j = rank.get((p.target_id, p.transport, p.port), (len(rank), 0))
+        ip = ipaddress.ip_address(p.address) if p.address else None
+        return i, ip.version if ip else 0, int(ip) if ip else 0, j
+
+    ordered = sorted(probe_out.values(), key=order)
     return RunResult(
         dns=dns_final,
         probes=ordered,
