@@ -79,6 +79,8 @@ class Lab:
         assert proc.stderr == "", proc.stderr
         report = json.loads(proc.stdout)
         SCHEMA_VALIDATOR.validate(report)  # every real report holds to the published schema
+        # optional in the schema (older reports lack them), always written now
+        assert "proxy" in report and all("via" in p for p in report["probes"])
         assert report["exit_code"] == proc.returncode
         return proc.returncode, report
 

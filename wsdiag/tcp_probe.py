@@ -98,6 +98,8 @@ def _getaddrinfo_in_daemon_thread(
                 list(dict.fromkeys((str(i[4][0]), int(i[4][1])) for i in infos)), None)
         except OSError as exc:
             value = ([], exc)
+        except Exception as exc:  # e.g. UnicodeError for an odd name: still an answer
+            value = ([], OSError(f"{exc.__class__.__name__}: {exc}"))
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
             loop.call_soon_threadsafe(deliver, value)
 
