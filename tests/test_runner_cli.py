@@ -156,3 +156,10 @@ def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path
     assert "reached: QUIC/4195, QUIC/443, TCP/4195, TCP/443" in report["logs"]["comparison"]
     # the logs inform; the verdict is what this machine can do now
     assert report["verdict"] == "blocked" and proc.returncode == 2
+
+
+def test_bare_wsdiag_shows_plain_help_and_exits_3() -> None:
+    proc = wsdiag()
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("Usage: wsdiag ")
+    assert "error" not in proc.stderr and "\x1b[" not in proc.stderr

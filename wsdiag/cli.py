@@ -32,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 
@@ -58,46 +59,39 @@ def _use_color() -> bool:
 
 @app.command()
 def check(
-    region: Annotated[
-        str | None, typer.Option("--region", "-r", help="AWS region of the WorkSpaces directory "
-                                 "(default: $WSDIAG_REGION, $AWS_REGION, or the client's logs).")
-    ] = None,
-    endpoint_host: Annotated[
-        list[str] | None,
-        typer.Option("--endpoint-host", help="Private streaming name to test instead of "
-                     "privatelink.prod.<region>.highlander.aws.a2z.com."),
-    ] = None,
-    vpc_cidr: Annotated[
-        list[str] | None, typer.Option("--vpc-cidr", help="The VPC's CIDR; repeatable. Narrows "
-                                       "'private' from RFC 1918 to these ranges.")
-    ] = None,
-    nameserver: Annotated[
-        list[str] | None, typer.Option("--nameserver", help="Query this resolver instead of the "
-                                       "system's; repeatable.")
-    ] = None,
-    directory_id: Annotated[
-        str | None, typer.Option("--directory-id", help="Directory id or alias: also test "
-                                 "<id>.awsapps.com (the login page).")
-    ] = None,
-    probes: Annotated[
-        list[Path] | None, typer.Option("--probes", help="Extra catalog TOML: adds or overrides "
-                                        "targets; repeatable.")
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds each probe may take.")
-    ] = 2.0,
-    deadline: Annotated[
-        float | None, typer.Option("--deadline", help="Seconds the whole run may take "
-                                   "(default: 2 x timeout + 1).")
-    ] = None,
+    region: Annotated[str | None, typer.Option(
+        "--region", "-r", metavar="REGION",
+        help="AWS region of the WorkSpaces directory (default: $WSDIAG_REGION, $AWS_REGION, "
+             "or the client's logs).")] = None,
+    endpoint_host: Annotated[list[str] | None, typer.Option(
+        "--endpoint-host", metavar="NAME",
+        help="Private streaming name to test instead of "
+             "privatelink.prod.<region>.highlander.aws.a2z.com.")] = None,
+    vpc_cidr: Annotated[list[str] | None, typer.Option(
+        "--vpc-cidr", metavar="CIDR",
+        help="The VPC's CIDR; repeatable. Narrows 'private' from RFC 1918 to these "
+             "ranges.")] = None,
+    nameserver: Annotated[list[str] | None, typer.Option(
+        "--nameserver", metavar="IP[:PORT]",
+        help="Query this resolver instead of the system's; repeatable.")] = None,
+    directory_id: Annotated[str | None, typer.Option(
+        "--directory-id", metavar="ID",
+        help="Directory id or alias: also test <id>.awsapps.com (the login page).")] = None,
+    probes: Annotated[list[Path] | None, typer.Option(
+        "--probes", metavar="FILE",
+        help="Extra catalog TOML: adds or overrides targets; repeatable.")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", metavar="SECONDS", help="Seconds each probe may take.")] = 2.0,
+    deadline: Annotated[float | None, typer.Option(
+        "--deadline", metavar="SECONDS",
+        help="Seconds the whole run may take (default: 2 x timeout + 1).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    no_logs: Annotated[
-        bool, typer.Option("--no-logs", help="Do not read the WorkSpaces client's logs.")
-    ] = False,
-    no_proxy: Annotated[
-        bool, typer.Option("--no-proxy", help="Probe the sign-in domains directly even where "
-                           "the system has an HTTPS proxy (the client would use it).")
-    ] = False,
+    no_logs: Annotated[bool, typer.Option(
+        "--no-logs", help="Do not read the WorkSpaces client's logs.")] = False,
+    no_proxy: Annotated[bool, typer.Option(
+        "--no-proxy",
+        help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
+             "(the client would use it).")] = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     import json
@@ -142,14 +136,13 @@ def check(
 
 @app.command()
 def logs(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Log files or directories (default: the "
-                                          "client's log directory for this user).")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Only entries newer than this: 2h, 3d, 30m "
-                                 "or an ISO date/time.")
-    ] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="PATH",
+        help="Log files or directories (default: the client's log directory for this "
+             "user).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN",
+        help="Only entries newer than this: 2h, 3d, 30m or an ISO date/time.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors."""
@@ -172,13 +165,15 @@ def _spinner(text: str) -> Iterator[None]:
 
 def main() -> None:
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         sys.stderr.write(f"wsdiag: error: {exc}\n")
         code = EXIT_UNKNOWN
     except ClickException as exc:
         message = exc.format_message()
-        if message:  # empty when the help was just shown for a bare `wsdiag`
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `wsdiag`: the help is the answer
+            sys.stderr.write(message + "\n")
+        elif message:
             sys.stderr.write(f"wsdiag: error: {message} (see wsdiag --help)\n")
         code = EXIT_UNKNOWN
     except (Abort, KeyboardInterrupt):
