@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.support is not installed; run from anywhere
 
+from tests.support.processes import stop_process  # noqa: E402
+
 REGION = "eu-west-1"
 DIRECTORY = "d-1234567890"
 PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
@@ -291,14 +293,7 @@ def servers(net: Net, tmp: Path) -> Iterator[dict[str, str]]:
             raise RuntimeError(f"servers did not start (said {line!r}, exit {proc.poll()})")
         yield {**os.environ, **pki.env()}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(proc, grace=10)
 
 
 def wsdiag_check(net: Net, env: dict[str, str], timeout: float, cidr: str) -> tuple[float, dict]:
@@ -561,13 +556,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except subprocess.TimeoutExpired:
         print("benchmark did not finish within 300 s: stopped")
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=5)
+        if child is not None:
+            stop_process(child, grace=15)
         delete_namespace(name)
     return 0
 

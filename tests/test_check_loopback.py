@@ -28,6 +28,7 @@ import pytest
 from tests.support import proxy as fake_proxy
 from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
+from tests.support.processes import stop_process
 from tests.support.proxy import ThreadedProxy
 from wsdiag.catalog import load_catalog
 from wsdiag.model import Inputs, Role
@@ -132,10 +133,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     finally:
         for hole in holes:
             hole.close()
-        servers.terminate()
-        servers.wait(timeout=10)
-        if servers.stdout is not None:
-            servers.stdout.close()
+        stop_process(servers, grace=10)
 
 
 def codes(report: dict) -> set[str]:

@@ -52,6 +52,7 @@ from tests.lab.hosts import (
     build_world,
 )
 from tests.support.certs import make_ca
+from tests.support.processes import stop_process
 from wsdiag.model import Role
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -296,7 +297,7 @@ class Lab:
 
         # Processes first: a namespace that still holds a process outlives `ip netns del`.
         for proc in self._procs.values():
-            attempt(f"stop pid {proc.pid}", _stop_popen, proc)
+            attempt(f"stop pid {proc.pid}", stop_process, proc)
         known = {p.pid for p in self._procs.values()}
         for pid in self.pids:
             if pid not in known and self.workdir is not None:
@@ -704,14 +705,6 @@ def _sysctl(ns: str, values: Mapping[str, str]) -> None:
     _run([_tool("ip"), "netns", "exec", ns, "sh", "-ec", script])
 
 
-def _stop_popen(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=3)
 
 
 def _stop_pid(pid: int, marker: str) -> None:
