@@ -73,8 +73,10 @@ def _quiet_libraries() -> None:
     # aioquic logs handshake aborts as WARNINGs; with logging unconfigured Python would
     # print them on stderr. The probe result already carries the same information.
     for name in ("quic", "aioquic"):
-        logging.getLogger(name).addHandler(logging.NullHandler())
-        logging.getLogger(name).propagate = False
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        if not logger.handlers:  # once: run_check may run many times in one process
+            logger.addHandler(logging.NullHandler())
 
 
 def proxy_route(plan: Plan, use_proxy: bool) -> ProxyRoute:

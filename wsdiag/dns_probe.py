@@ -43,6 +43,7 @@ async def resolve(
         id=rid, target_id=target_id, host=host, rdtype=rdtype,
         outcome=DnsOutcome.ERROR, resolver=_server_text(first) if first is not None else None,
     )
+    names = {str(ns): _server_text(ns) for ns in resolver.nameservers}
     t0 = time.perf_counter()
 
     def done(outcome: DnsOutcome, detail: str = "", **kw: object) -> DnsResult:
@@ -56,9 +57,9 @@ async def resolve(
     except dns.resolver.NoAnswer:
         return done(DnsOutcome.NO_ANSWER, f"the name exists but has no {rdtype} record")
     except dns.resolver.NoNameservers as exc:
-        return done(*_nameserver_failure(exc.kwargs.get("errors") or []))
+        return done(*_nameserver_failure(exc.kwargs.get("errors") or [], names))
     except dns.resolver.LifetimeTimeout as exc:
-        outcome, detail = _nameserver_failure(exc.kwargs.get("errors") or [])
+        outcome, detail = _nameserver_failure(exc.kwargs.get("errors") or [], names)
         if outcome is DnsOutcome.ERROR:
             outcome, detail = DnsOutcome.TIMEOUT, "no answer from the resolver"
         return done(outcome, detail)
@@ -90,11 +91,14 @@ def _server_text(ns: object) -> str:
     return str(address) if port == 53 else f"{address}:{port}"
 
 
-def _nameserver_failure(errors: list[tuple[object, ...]]) -> tuple[DnsOutcome, str]:
+def _nameserver_failure(
+    errors: list[tuple[object, ...]], names: dict[str, str]
+) -> tuple[DnsOutcome, str]:
     """Read dnspython's per-server error trail: what did the servers actually say?"""
     outcomes = []
     for err in errors:
-        server, what = err[0], err[3] if len(err) > 3 else None
+        # The trail names servers as str(nameserver) ("Do53:10.0.0.2@53"); show ours.
+        server, what = names.get(str(err[0]), str(err[0])), err[3] if len(err) > 3 else None
         if what == "SERVFAIL":
             outcomes.append((DnsOutcome.SERVFAIL, f"{server} answered SERVFAIL"))
         elif what == "REFUSED":

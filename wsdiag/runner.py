@@ -11,7 +11,7 @@ import asyncio
 import ipaddress
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from wsdiag.model import (
@@ -58,11 +58,14 @@ def _base(pt: PlannedTarget, transport: Transport, port: int, address: str | Non
     )
 
 
-def skipped(pt: PlannedTarget, reason: str, plan: Plan | None = None) -> list[ProbeResult]:
+def skipped(
+    pt: PlannedTarget, reason: str, plan: Plan | None = None,
+    checks: Sequence[Check] | None = None,
+) -> list[ProbeResult]:
     return [
         replace(_base(pt, c.transport, c.port, None, _via(plan, pt, c.transport)),
                 status=Status.SKIPPED, detail=reason)
-        for c in pt.target.checks
+        for c in (pt.target.checks if checks is None else checks)
     ]
 
 
@@ -125,9 +128,8 @@ async def run_plan(
         addrs = addresses_to_probe(pt, a)
         if not addrs:
             reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
-            for r in skipped(pt, reason):
-                if any(r.transport is c.transport and r.port == c.port for c in checks):
-                    probe_out[r.id] = r
+            for r in skipped(pt, reason, checks=checks):
+                probe_out[r.id] = r
             return
         await asyncio.gather(*(
             one_probe(_base(pt, c.transport, c.port, addr))
