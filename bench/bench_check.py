@@ -244,9 +244,9 @@ def can_bind_low_port(net: Net) -> bool:
 
 
 def hosts_by_role() -> dict[str, list[str]]:
-    from wsdiag.catalog import load_catalog
+    from wsdiag.check.catalog import load_catalog
+    from wsdiag.check.plan import make_plan
     from wsdiag.model import Inputs
-    from wsdiag.plan import make_plan
 
     plan = make_plan(load_catalog(), Inputs(region=REGION, directory_id=DIRECTORY))
     out: dict[str, list[str]] = {}
@@ -313,8 +313,8 @@ DNS_PORT = 0  # set once the DNS server is bound
 
 def network_import_cost() -> float:
     """What `wsdiag check` imports lazily after its clock started (diagnose._run, real_probes)."""
-    code = ("import time, wsdiag.diagnose; t = time.perf_counter(); import dns.resolver, "
-            "wsdiag.dns_probe, wsdiag.quic_probe, wsdiag.tcp_probe; "
+    code = ("import time, wsdiag.check.diagnose; t = time.perf_counter(); import dns.resolver, "
+            "wsdiag.probes.dns, wsdiag.probes.quic, wsdiag.probes.tcp; "
             "print(time.perf_counter() - t)")
     return statistics.median(
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -330,9 +330,9 @@ def summary(statuses: Sequence[str]) -> str:
 
 
 def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
-    from wsdiag.catalog import load_catalog
+    from wsdiag.check.catalog import load_catalog
+    from wsdiag.check.plan import make_plan
     from wsdiag.model import Inputs
-    from wsdiag.plan import make_plan
 
     return make_plan(load_catalog(), Inputs(
         region=REGION, directory_id=DIRECTORY, vpc_cidrs=(cidr,),
@@ -340,7 +340,7 @@ def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
 
 
 async def _concurrent(plan: Any) -> tuple[float, list[str]]:
-    from wsdiag.runner import real_probes, run_plan
+    from wsdiag.check.runner import real_probes, run_plan
 
     resolve, probes = real_probes(plan)
     t0 = time.perf_counter()
@@ -350,8 +350,8 @@ async def _concurrent(plan: Any) -> tuple[float, list[str]]:
 
 async def _sequential(plan: Any) -> tuple[float, list[str]]:
     """The same DNS queries and probes, each awaited before the next starts."""
+    from wsdiag.check.runner import addresses_to_probe, dns_id, probe_id, real_probes
     from wsdiag.model import ProbeResult, Status
-    from wsdiag.runner import addresses_to_probe, dns_id, probe_id, real_probes
 
     resolve, probes = real_probes(plan)
     t0 = time.perf_counter()

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wsdiag.logfiles import LogFile, read_into
-from wsdiag.logparse import LogParser
+from wsdiag.logs.files import LogFile, read_into
+from wsdiag.logs.parse import LogParser
 
 PREFIX = '{ Version: "5.29.1.5595" }: '
 EP = (

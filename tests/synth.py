@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from wsdiag.catalog import load_catalog
-from wsdiag.evidence import Results
+from wsdiag.check.catalog import load_catalog
+from wsdiag.check.evidence import Results
+from wsdiag.check.plan import make_plan
+from wsdiag.check.runner import addresses_to_probe, dns_id, probe_id, skipped
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
@@ -21,8 +23,6 @@ from wsdiag.model import (
     Transport,
     Via,
 )
-from wsdiag.plan import make_plan
-from wsdiag.runner import addresses_to_probe, dns_id, probe_id, skipped
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741

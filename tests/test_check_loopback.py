@@ -30,9 +30,9 @@ from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
 from tests.support.processes import stop_process
 from tests.support.proxy import ThreadedProxy
-from wsdiag.catalog import load_catalog
+from wsdiag.check.catalog import load_catalog
+from wsdiag.check.plan import make_plan
 from wsdiag.model import Inputs, Role
-from wsdiag.plan import make_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "wsdiag" / "schema" / "report.schema.json"
 SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.synth import PROXY_BEHAVIOUR, E, F, O, R, U, plan_for, results
-from wsdiag.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
-from wsdiag.evidence import is_private
+from wsdiag.check.evidence import is_private
 from wsdiag.model import DnsOutcome, Environment, Finding, Severity, Status, Transport, Verdict, Via
+from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wsdiag.clientlogs import ClientLogEvidence, client_log_evidence
+from wsdiag.logs.evidence import ClientLogEvidence, client_log_evidence
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"
@@ -120,7 +120,7 @@ def test_big_gzip_is_skipped_small_one_read(tmp_path: Path) -> None:
 
 def test_no_logs_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert client_log_evidence([tmp_path]) is None
-    monkeypatch.setattr("wsdiag.logfiles.default_log_dirs", lambda: [tmp_path / "nope"])
+    monkeypatch.setattr("wsdiag.logs.files.default_log_dirs", lambda: [tmp_path / "nope"])
     assert client_log_evidence() is None
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wsdiag.errors import WsdiagError
-from wsdiag.logfiles import (
+from wsdiag.logs.files import (
     LogFile,
     ProblemKind,
     discover,
@@ -25,7 +25,7 @@ from wsdiag.logfiles import (
     parse_since,
     read_into,
 )
-from wsdiag.logparse import LogParser
+from wsdiag.logs.parse import LogParser
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 NOW = datetime(2025, 8, 28, 12, 0, tzinfo=UTC)
@@ -117,7 +117,7 @@ def test_missing_and_unreadable_paths_become_problems(tmp_path: Path) -> None:
 def test_default_dirs_that_do_not_exist_are_not_problems(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("wsdiag.logfiles.default_log_dirs", lambda: [tmp_path / "nope"])
+    monkeypatch.setattr("wsdiag.logs.files.default_log_dirs", lambda: [tmp_path / "nope"])
     assert discover(None) == ([], [], [tmp_path / "nope"])
 
 
@@ -196,7 +196,7 @@ def test_permission_denied_is_a_problem(tmp_path: Path, monkeypatch: pytest.Monk
     def denied(_: LogFile) -> io.BufferedReader:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("wsdiag.logfiles._open", denied)
+    monkeypatch.setattr("wsdiag.logs.files._open", denied)
     done, problem = read_into(LogParser(), info)
     assert done is None and problem is not None
     assert (problem.kind, problem.detail) == (ProblemKind.UNREADABLE, "Permission denied")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wsdiag.logfiles import ProblemKind, ReadProblem
-from wsdiag.logfindings import log_findings, version_tuple
-from wsdiag.logparse import LogParser, LogSummary, parse_lines
+from wsdiag.logs.files import ProblemKind, ReadProblem
+from wsdiag.logs.findings import log_findings, version_tuple
+from wsdiag.logs.parse import LogParser, LogSummary, parse_lines
 from wsdiag.model import Finding, Severity
 
 FIX = Path(__file__).parent / "fixtures" / "logs"

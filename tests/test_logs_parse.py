@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsdiag.logparse import (
+from wsdiag.logs.parse import (
     Endpoint,
     LogError,
     LogParser,

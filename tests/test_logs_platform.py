@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
 
-from wsdiag.platform import client_log_dirs, default_log_dirs
+from wsdiag.host.platform import client_log_dirs, default_log_dirs
 
 WIN_HOME = PureWindowsPath(r"C:\Users\alice")
 MAC_HOME = PurePosixPath("/Users/alice")

@@ -12,7 +12,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from wsdiag.errors import WsdiagError
-from wsdiag.logreport import collect, logs_command, render_text, safe_text, to_json
+from wsdiag.logs.report import collect, logs_command, render_text, safe_text, to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "logs"
@@ -158,7 +158,7 @@ def test_safe_text(text: str, expected: str) -> None:
 
 
 def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wsdiag import logreport
+    from wsdiag.logs import report as logreport
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)

@@ -7,7 +7,7 @@ import errno
 import pytest
 
 from wsdiag.model import Status
-from wsdiag.netmap import status_of
+from wsdiag.probes.errors import status_of
 
 
 def winerror(code: int) -> OSError:

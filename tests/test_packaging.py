@@ -18,6 +18,6 @@ def test_wheel_ships_catalog_and_schemas(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("wsdiag-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"wsdiag/probes/catalog.toml", "wsdiag/schema/report.schema.json",
+    assert {"wsdiag/catalogs/catalog.toml", "wsdiag/schema/report.schema.json",
             "wsdiag/schema/logs.schema.json", "wsdiag/py.typed"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -15,10 +15,10 @@ from tests.support.certs import LabPki, LeafFiles, make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, REFUSED, SERVFAIL, DnsServer
 from tests.support.proxy import AUTH, CLOSE, FLOOD, FORBID, RELAY, SILENT, HttpProxy
 from tests.support.servers import start_quic_server, start_tcp_server, start_tls_server
-from wsdiag.dns_probe import make_resolver, resolve
 from wsdiag.model import DnsOutcome, ProbeResult, Status, Transport, Via
-from wsdiag.quic_probe import probe_quic
-from wsdiag.tcp_probe import ProxyDialer, printable, probe_tcp, probe_via_proxy, tls_context
+from wsdiag.probes.dns import make_resolver, resolve
+from wsdiag.probes.quic import probe_quic
+from wsdiag.probes.tcp import ProxyDialer, printable, probe_tcp, probe_via_proxy, tls_context
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
@@ -216,14 +216,14 @@ def test_no_resolver_configuration_is_reported_not_raised(
     """Where dnspython finds no resolver configuration, check reports it: unknown, exit 3."""
     import dns.resolver
 
-    import wsdiag.dns_probe
-    from wsdiag.diagnose import run_check
+    import wsdiag.probes.dns
+    from wsdiag.check.diagnose import run_check
     from wsdiag.model import Inputs, Verdict
 
     def no_config(*_: object) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")
 
-    monkeypatch.setattr(wsdiag.dns_probe, "make_resolver", no_config)
+    monkeypatch.setattr(wsdiag.probes.dns, "make_resolver", no_config)
     report = run_check(Inputs(region="eu-west-1", timeout=0.5))
     assert report.diagnosis.verdict is Verdict.UNKNOWN
     assert "DNS_NOT_CONFIGURED" in {f.code for f in report.diagnosis.findings}

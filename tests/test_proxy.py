@@ -11,6 +11,8 @@ from dataclasses import replace
 import pytest
 
 from tests.synth import plan_for
+from wsdiag.check.runner import run_plan
+from wsdiag.host.proxy import config_from, discover, route
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
@@ -21,9 +23,7 @@ from wsdiag.model import (
     Transport,
     Via,
 )
-from wsdiag.proxy import config_from, discover, route
-from wsdiag.report import proxy_json
-from wsdiag.runner import run_plan
+from wsdiag.render.report import proxy_json
 
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 AUTH_HOSTS = ["ws-broker-service.eu-west-1.amazonaws.com", "s3.amazonaws.com"]
@@ -171,13 +171,13 @@ def test_without_a_proxy_everything_is_direct(mode: ProxyMode) -> None:
 def test_unreadable_settings_leave_the_proxied_paths_untested(
     monkeypatch: pytest.MonkeyPatch, use_proxy: bool, mode: ProxyMode,
 ) -> None:
-    import wsdiag.proxy
-    from wsdiag.diagnose import proxy_route
+    import wsdiag.host.proxy
+    from wsdiag.check.diagnose import proxy_route
 
     def unreadable() -> None:
         raise PermissionError("registry")
 
-    monkeypatch.setattr(wsdiag.proxy, "discover", unreadable)
+    monkeypatch.setattr(wsdiag.host.proxy, "discover", unreadable)
     r = proxy_route(plan_for(), use_proxy)
     assert r.mode is mode
     if use_proxy:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.synth import plan_for
+from wsdiag.check.runner import run_plan
 from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Status, Transport
-from wsdiag.runner import run_plan
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 

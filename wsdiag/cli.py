@@ -96,9 +96,9 @@ def check(
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     import json
 
-    from wsdiag.diagnose import LogContext, read_logs, run_check
+    from wsdiag.check.diagnose import LogContext, read_logs, run_check
     from wsdiag.model import Inputs
-    from wsdiag.report import render_text, to_json
+    from wsdiag.render.report import render_text, to_json
 
     logs = LogContext() if no_logs else read_logs(None)
     region_source = "option"
@@ -111,7 +111,7 @@ def check(
             if logs.region:
                 region, region_source = logs.region, "logs"
     if not region:
-        from wsdiag.catalog import load_catalog
+        from wsdiag.check.catalog import load_catalog
 
         known = ", ".join(sorted(load_catalog(probes or []).regions))
         raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
@@ -146,7 +146,7 @@ def logs(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors."""
-    from wsdiag.logreport import logs_command
+    from wsdiag.logs.report import logs_command
 
     raise typer.Exit(logs_command(list(paths or []), since, json_out))
 

@@ -10,9 +10,9 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from wsdiag.catalog import load_catalog
+from wsdiag.check.catalog import load_catalog
+from wsdiag.check.plan import make_plan
 from wsdiag.model import Inputs, Role, Transport
-from wsdiag.plan import make_plan
 
 # --- addressing ------------------------------------------------------------------------
 # Only private space (the VPC, the office LAN, the transit links) and the documentation

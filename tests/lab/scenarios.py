@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.lab.hosts import ENDPOINT_ADDRS, PUBLIC_ANSWER
 from tests.lab.topology import Shape
-from wsdiag.catalog import load_catalog
+from wsdiag.check.catalog import load_catalog
 from wsdiag.model import Role
 
 # Rule sets, written as a firewall admin would.

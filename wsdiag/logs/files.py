@@ -1,4 +1,4 @@
-"""Find the client's log files and stream them into a :class:`~wsdiag.logparse.LogParser`.
+"""Find the client's log files and stream them into a :class:`~wsdiag.logs.parse.LogParser`.
 
 Memory stays constant whatever the file size: files are read in fixed-size blocks, cut at
 the last newline, and a line longer than ``MAX_LINE`` is dropped rather than accumulated.
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 from wsdiag.errors import WsdiagError
-from wsdiag.logparse import LogParser
-from wsdiag.platform import default_log_dirs
+from wsdiag.host.platform import default_log_dirs
+from wsdiag.logs.parse import LogParser
 
 BLOCK_SIZE = 1 << 20
 MAX_LINE = 64 * 1024  # longer "lines" are binary junk or corruption, never a message we parse

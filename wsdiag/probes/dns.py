@@ -13,8 +13,8 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from wsdiag.check.plan import split_nameserver
 from wsdiag.model import DnsOutcome, DnsResult
-from wsdiag.plan import split_nameserver
 
 _NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, 10050, 10051, 10065}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from wsdiag.evidence import FAILED, Results, gather, is_private, target_usable
+from wsdiag.check.evidence import FAILED, Results, gather, is_private, target_usable
 from wsdiag.model import (
     Diagnosis,
     DnsOutcome,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from wsdiag.logfiles import ProblemKind, ReadProblem
-from wsdiag.logparse import LogSummary, Protocol, Session
+from wsdiag.logs.files import ProblemKind, ReadProblem
+from wsdiag.logs.parse import LogSummary, Protocol, Session
 from wsdiag.model import Finding, Severity
 
 # Minimum client versions with the TCP/UDP 443 fallback for DCV (What's New, Nov 2024).

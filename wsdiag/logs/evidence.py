@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from wsdiag.logfiles import ReadProblem, discover, looks_like_text, read_into
-from wsdiag.logfindings import log_findings
-from wsdiag.logparse import LogParser, LogSummary, Session
+from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
+from wsdiag.logs.findings import log_findings
+from wsdiag.logs.parse import LogParser, LogSummary, Session
 from wsdiag.model import Finding
-from wsdiag.report import finding_json
+from wsdiag.render.report import finding_json
 
 _MAX_FILES = 3
 # A name check is about to resolve and connect to must be a plain DNS name, whatever bytes

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 
 from wsdiag.model import ProbeResult, Status, Transport, Via
-from wsdiag.netmap import status_of
+from wsdiag.probes.errors import status_of
 
 MAX_PROXY_HEAD = 8192  # the proxy's answer to CONNECT (status line + headers), bytes
 _STATUS_LINE = re.compile(rb"^HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t].*)?$")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wsdiag import __version__
-from wsdiag.logfiles import (
+from wsdiag.logs.files import (
     FileRead,
     LogFile,
     ReadProblem,
@@ -25,10 +25,10 @@ from wsdiag.logfiles import (
     parse_since,
     read_into,
 )
-from wsdiag.logfindings import log_findings, no_logs_finding
-from wsdiag.logparse import Endpoint, LogError, LogParser, LogSummary, Outcome, Protocol, Session
+from wsdiag.logs.findings import log_findings, no_logs_finding
+from wsdiag.logs.parse import Endpoint, LogError, LogParser, LogSummary, Outcome, Protocol, Session
 from wsdiag.model import Finding, Severity
-from wsdiag.report import finding_json
+from wsdiag.render.report import finding_json
 
 SCHEMA = "wsdiag.logs/1"
 TEXT_SESSIONS = 10  # the text timeline shows this many; JSON has every session kept

@@ -17,7 +17,7 @@ from typing import Any
 from wsdiag.errors import WsdiagError
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
-SCHEMA = "wsdiag.catalog/1"
+SCHEMA = "wsdiag.check.catalog/1"
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}
@@ -35,10 +35,10 @@ class CatalogError(WsdiagError):
 def _builtin_text() -> tuple[str, str]:
     """The shipped catalog: package data after install, the repo's probes/ in a checkout."""
     try:
-        res = resources.files("wsdiag.probes").joinpath("catalog.toml")
+        res = resources.files("wsdiag.catalogs").joinpath("catalog.toml")
         return str(res), res.read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        path = Path(__file__).resolve().parent.parent / "probes" / "catalog.toml"
+        path = Path(__file__).resolve().parents[2] / "probes" / "catalog.toml"
         try:
             return str(path), path.read_text(encoding="utf-8")
         except OSError as exc:

@@ -27,7 +27,7 @@ from aioquic.quic.connection import QuicConnection
 from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, QuicEvent
 
 from wsdiag.model import ProbeResult, Status
-from wsdiag.netmap import status_of
+from wsdiag.probes.errors import status_of
 
 
 def _peer_spoke(quic: QuicConnection) -> ConnectionTerminated | bool:

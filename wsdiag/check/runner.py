@@ -202,9 +202,9 @@ def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them."""
     import dns.resolver
 
-    from wsdiag.dns_probe import make_resolver, resolve
-    from wsdiag.quic_probe import probe_quic
-    from wsdiag.tcp_probe import ProxyDialer, probe_tcp, probe_via_proxy, tls_context
+    from wsdiag.probes.dns import make_resolver, resolve
+    from wsdiag.probes.quic import probe_quic
+    from wsdiag.probes.tcp import ProxyDialer, probe_tcp, probe_via_proxy, tls_context
 
     ctx: ssl.SSLContext = tls_context()
     try:

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wsdiag import __version__
-from wsdiag.catalog import load_catalog
-from wsdiag.classify import diagnose
+from wsdiag.check.catalog import load_catalog
+from wsdiag.check.evidence import Results
+from wsdiag.check.plan import make_plan
+from wsdiag.check.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
-from wsdiag.evidence import Results
 from wsdiag.model import (
     Finding,
     Inputs,
@@ -28,9 +29,8 @@ from wsdiag.model import (
     Status,
     Transport,
 )
-from wsdiag.plan import make_plan
-from wsdiag.report import SCHEMA
-from wsdiag.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
+from wsdiag.render.report import SCHEMA
+from wsdiag.rules.classify import diagnose
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LogContext:
 
 
 def read_logs(paths: Sequence[Path] | None) -> LogContext:
-    from wsdiag.clientlogs import client_log_evidence
+    from wsdiag.logs.evidence import client_log_evidence
 
     ev = client_log_evidence(paths)
     if ev is None:
@@ -81,7 +81,7 @@ def _quiet_libraries() -> None:
 
 def proxy_route(plan: Plan, use_proxy: bool) -> ProxyRoute:
     """The OS's HTTPS proxy, applied to this plan's names (bypass list included)."""
-    from wsdiag.proxy import discover, route
+    from wsdiag.host.proxy import discover, route
 
     hosts = [pt.host for pt in plan.targets
              if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]

@@ -1,0 +1,1 @@
+"""The check pipeline: catalog -> plan -> run -> evidence; the composition root (diagnose)."""

@@ -1,0 +1,1 @@
+"""The WorkSpaces client's own logs: finding, streaming, parsing, findings and the logs report."""

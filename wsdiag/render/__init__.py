@@ -1,0 +1,1 @@
+"""Reports for people and tools: JSON (a versioned contract) and text."""

@@ -1,0 +1,1 @@
+"""Evidence -> environment, verdict and findings: the rule rows and nothing else. Pure."""
