@@ -114,6 +114,15 @@ class Severity(StrEnum):
     ERROR = "error"
 
 
+class Owner(StrEnum):
+    """Who must act on a finding: the report groups its advice by this."""
+
+    USER = "user"  # the person at the keyboard: connect the VPN, log in to the Wi-Fi portal
+    DESKTOP = "desktop"  # this machine's settings: proxy, hosts file, client version
+    NETWORK = "network"  # firewall, proxy, DNS forwarding, routes, MTU
+    AWS = "aws"  # endpoint security group, private DNS, directory association
+
+
 # --- catalog ---------------------------------------------------------------------------
 
 
@@ -267,6 +276,7 @@ class Finding:
     remediation: str = ""  # the admin step that fixes it
     probes: tuple[str, ...] = ()  # ids of the probe/DNS results behind it
     rule: str = ""  # classification rule that produced it
+    owner: Owner | None = None  # who acts; None only for findings not yet given one
 
 
 @dataclass(frozen=True)
