@@ -96,7 +96,7 @@ def test_nameserver_forms(text: str, expected: tuple[str, int]) -> None:
 BROKEN = [
     ("not toml", "schema = ", "not valid TOML"),
     ("unknown top key", "colour = 1", "colour: unknown key"),
-    ("wrong schema", 'schema = "wsdiag.check.catalog/9"', "schema: expected"),
+    ("wrong schema", 'schema = "wsdiag.catalog/9"', "schema: expected"),
     ("unknown target key", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\n'
      'checks=["tls/443"]\nport=443', "targets[0].port: unknown key"),
     ("bad check", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["udp/443"]',

@@ -8,6 +8,8 @@ false "ready". Every error names the file and the key.
 from __future__ import annotations
 
 import re
+import reprlib
+import string
 import tomllib
 from collections.abc import Sequence
 from importlib import resources
@@ -17,7 +19,7 @@ from typing import Any
 from wsdiag.errors import WsdiagError
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
-SCHEMA = "wsdiag.check.catalog/1"
+SCHEMA = "wsdiag.catalog/1"
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}
@@ -25,6 +27,26 @@ _PLACEHOLDERS = {"region", "airport", "directory_id"}
 _REQUIRES = {"directory_id"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
+# Values a template is test-filled with: the longest real ones, so a host that passes here
+# passes with every region and directory id the plan can be given.
+_SAMPLE = {"region": "ap-southeast-5", "airport": "dub", "directory_id": "d-" + "9" * 60}
+# Limits on a merged catalog. Each target is 2 DNS queries plus a probe per check and (for
+# the endpoint) per address: beyond these a resolver rate-limits the run into a false
+# "silent", and the run deadline cannot cover the work. The built-in catalog has 14
+# targets, 30 regions, at most 4 checks per target.
+MAX_TARGETS = 64
+MAX_REGIONS = 128
+MAX_CHECKS = 8
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60  # a value echoed in a one-line error
+
+
+def short(value: object) -> str:
+    """``repr`` of a value from a file, cut to about 60 characters for a one-line error."""
+    return _SHORT.repr(value)
 
 
 class CatalogError(WsdiagError):
@@ -46,45 +68,66 @@ def _builtin_text() -> tuple[str, str]:
 
 
 def load_catalog(extra: Sequence[Path] = ()) -> Catalog:
-    """The built-in catalog, with each file in ``extra`` merged over it in order."""
-    name, text = _builtin_text()
-    regions, targets, alpn = _parse(name, text)
-    sources = [name]
+    """The built-in catalog, with each file in ``extra`` merged over it in order.
+
+    Raises CatalogError (one line, naming the file and key) for anything it cannot use."""
+    docs = [_builtin_doc()]
     for path in extra:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise CatalogError(f"catalog {path}: cannot read: {reason}") from None
-        more_regions, more_targets, more_alpn = _parse(str(path), text, partial=True)
-        regions.update(more_regions)
-        targets.update(more_targets)  # same id replaces: an organisation's override wins
-        alpn = more_alpn or alpn
-        sources.append(str(path))
-    return Catalog(
-        regions=regions,
-        targets=tuple(targets.values()),
-        quic_alpn=tuple(alpn or ("h3",)),
-        sources=tuple(sources),
-    )
+        docs.append((str(path), _toml(str(path), text)))
+    return catalog_from_docs(docs)
 
 
-def _parse(
-    name: str, text: str, partial: bool = False
-) -> tuple[dict[str, Region], dict[str, Target], list[str]]:
+def _builtin_doc() -> tuple[str, dict[str, Any]]:
+    name, text = _builtin_text()
+    return name, _toml(name, text)
+
+
+def _toml(name: str, text: str) -> dict[str, Any]:
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"catalog {name}: not valid TOML: {exc}") from None
 
+
+def catalog_from_docs(docs: Sequence[tuple[str, Any]]) -> Catalog:
+    """Parsed TOML documents ``[(source name, document), ...]``, the first complete, the
+    rest merged over it in order (a target with the same id replaces it). Pure; raises
+    CatalogError."""
+    regions: dict[str, Region] = {}
+    targets: dict[str, Target] = {}
+    alpn: list[str] = []
+    for i, (name, doc) in enumerate(docs):
+        more_regions, more_targets, more_alpn = _parse(name, doc, partial=i > 0)
+        regions.update(more_regions)
+        targets.update(more_targets)  # same id replaces: an organisation's override wins
+        alpn = more_alpn or alpn
+    return check_merged(Catalog(
+        regions=regions,
+        targets=tuple(targets.values()),
+        quic_alpn=tuple(alpn or ("h3",)),
+        sources=tuple(name for name, _ in docs),
+    ))
+
+
+def _parse(
+    name: str, doc: Any, partial: bool = False
+) -> tuple[dict[str, Region], dict[str, Target], list[str]]:
     def fail(key: str, msg: str) -> CatalogError:
         return CatalogError(f"catalog {name}: {key}: {msg}")
+
+    if not isinstance(doc, dict):
+        raise fail("(top)", "must be a table")
 
     unknown = set(doc) - _TOP_KEYS
     if unknown:
         raise fail(sorted(unknown)[0], _unknown_key(_TOP_KEYS))
     if doc.get("schema", SCHEMA) != SCHEMA:
-        raise fail("schema", f"expected {SCHEMA!r}, got {doc['schema']!r}")
+        raise fail("schema", f"expected {SCHEMA!r}, got {short(doc['schema'])}")
 
     alpn: list[str] = []
     quic = doc.get("quic", {})
@@ -92,13 +135,16 @@ def _parse(
         raise fail("quic", "only the key 'alpn' (a list of strings) is allowed")
     if "alpn" in quic:
         alpn = quic["alpn"]
-        if not (isinstance(alpn, list) and alpn and all(isinstance(a, str) and a for a in alpn)):
-            raise fail("quic.alpn", "must be a non-empty list of strings")
+        if not (isinstance(alpn, list) and 0 < len(alpn) <= 8
+                and all(isinstance(a, str) and 0 < len(a) < 256 for a in alpn)):
+            raise fail("quic.alpn", "must be a list of 1 to 8 protocol names (strings)")
 
     regions: dict[str, Region] = {}
     raw_regions = doc.get("regions", {})
     if not isinstance(raw_regions, dict):
         raise fail("regions", "must be a table of region tables")
+    if len(raw_regions) > MAX_REGIONS:
+        raise fail("regions", f"{len(raw_regions)} regions; at most {MAX_REGIONS}")
     for code, body in raw_regions.items():
         regions[code] = _region(code, body, fail)
     if not partial and not regions:
@@ -108,6 +154,9 @@ def _parse(
     raw_targets = doc.get("targets", [])
     if not isinstance(raw_targets, list):
         raise fail("targets", "must be an array of tables ([[targets]])")
+    if len(raw_targets) > MAX_TARGETS:
+        raise fail("targets", f"{len(raw_targets)} targets; at most {MAX_TARGETS} can be "
+                   "probed within one run's deadline")
     for i, body in enumerate(raw_targets):
         t = _target(f"targets[{i}]", body, fail)
         if t.id in targets:
@@ -159,9 +208,7 @@ def _target(key: str, body: Any, fail: Any) -> Target:
     host = body["host"]
     if not isinstance(host, str) or not host:
         raise fail(f"{key}.host", "must be a non-empty string")
-    fields = set(re.findall(r"{([^{}]*)}", host))
-    if fields - _PLACEHOLDERS:
-        raise fail(f"{key}.host", f"unknown placeholder {{{sorted(fields - _PLACEHOLDERS)[0]}}}")
+    _template(f"{key}.host", host, fail)
     try:
         role = Role(body["role"])
     except ValueError:
@@ -171,11 +218,14 @@ def _target(key: str, body: Any, fail: Any) -> Target:
     except ValueError:
         raise fail(f"{key}.need", f"must be one of {', '.join(n.value for n in Need)}") from None
     checks = body["checks"]
-    if not isinstance(checks, list) or not checks:
-        raise fail(f"{key}.checks", "must be a non-empty list like ['tcp/443', 'quic/443']")
+    if not isinstance(checks, list) or not 0 < len(checks) <= MAX_CHECKS:
+        raise fail(f"{key}.checks", f"must be a list of 1 to {MAX_CHECKS} checks like "
+                   "['tcp/443', 'quic/443']")
     parsed = tuple(_check(f"{key}.checks", c, fail) for c in checks)
+    if len(set(parsed)) != len(parsed):
+        raise fail(f"{key}.checks", "lists the same check twice")
     requires = body.get("requires")
-    if requires is not None and requires not in _REQUIRES:
+    if requires is not None and not (isinstance(requires, str) and requires in _REQUIRES):
         raise fail(f"{key}.requires", f"must be one of {', '.join(sorted(_REQUIRES))}")
     if "{directory_id}" in host and requires != "directory_id":
         raise fail(f"{key}.requires", "a host with {directory_id} needs requires = 'directory_id'")
@@ -197,8 +247,46 @@ def _target(key: str, body: Any, fail: Any) -> Target:
     )
 
 
+def _template(key: str, host: str, fail: Any) -> None:
+    """A host template must format with the known placeholders, bare (no conversion or
+    format spec), and give a DNS host name when filled: a stray '{' or '}' is caught here,
+    not as a crash in the plan."""
+    try:
+        parts = list(string.Formatter().parse(host))
+    except ValueError as exc:
+        raise fail(key, f"not a valid template ({exc}); write placeholders as {{region}}") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in _PLACEHOLDERS:
+            raise fail(key, f"unknown placeholder {{{name}}} (known: "
+                       f"{', '.join('{' + p + '}' for p in sorted(_PLACEHOLDERS))})")
+        if spec or conversion:
+            raise fail(key, f"placeholder {{{name}}} must not have a format spec or conversion")
+    if not _HOST_RE.match(host.format(**_SAMPLE)):
+        raise fail(key, f"{short(host)} does not give a DNS host name when filled in")
+
+
+def check_merged(catalog: Catalog) -> Catalog:
+    """Invariants the plan and the rules rely on, checked on the whole merged catalog (an
+    organisation's file can change any target). Raises CatalogError naming the files."""
+    files = ", ".join(catalog.sources)
+    endpoints = [t for t in catalog.targets if t.role is Role.ENDPOINT]
+    if len(endpoints) != 1:
+        found = ", ".join(t.id for t in endpoints) or "none"
+        raise CatalogError(f"catalog {files}: needs exactly one target with role = 'endpoint' "
+                           f"(found: {found})")
+    if len(catalog.targets) > MAX_TARGETS:
+        raise CatalogError(f"catalog {files}: {len(catalog.targets)} targets; at most "
+                           f"{MAX_TARGETS} can be probed within one run's deadline")
+    if len(catalog.regions) > MAX_REGIONS:
+        raise CatalogError(f"catalog {files}: {len(catalog.regions)} regions; at most "
+                           f"{MAX_REGIONS}")
+    return catalog
+
+
 def _check(key: str, text: Any, fail: Any) -> Check:
     m = re.fullmatch(r"(tcp|tls|quic)/(\d{1,5})", text) if isinstance(text, str) else None
     if not m or not 0 < int(m.group(2)) < 65536:
-        raise fail(key, f"{text!r} is not 'transport/port' (transport tcp, tls or quic)")
+        raise fail(key, f"{short(text)} is not 'transport/port' (transport tcp, tls or quic)")
     return Check(Transport(m.group(1)), int(m.group(2)))

@@ -6,17 +6,12 @@ import dataclasses
 import ipaddress
 import re
 
+from wsdiag.check.options import check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.model import Catalog, Inputs, Plan, PlannedTarget, Role, Target
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-MAX_TIMEOUT = 60.0
-
-
-def default_deadline(timeout: float) -> float:
-    # DNS, then the connect phase, then slack for process scheduling on a busy laptop.
-    return 2 * timeout + 1.0
 
 
 def check_host(name: str, what: str) -> str:
@@ -74,11 +69,7 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
     if region is None:
         known = ", ".join(sorted(catalog.regions))
         raise WsdiagError(f"unknown region {inputs.region!r}; known regions: {known}")
-    if not 0 < inputs.timeout <= MAX_TIMEOUT:
-        raise WsdiagError(f"--timeout must be between 0 and {MAX_TIMEOUT:g} seconds")
-    deadline = inputs.deadline if inputs.deadline is not None else default_deadline(inputs.timeout)
-    if deadline < inputs.timeout:
-        raise WsdiagError("--deadline must not be shorter than --timeout")
+    timeout, deadline = check_timing(inputs.timeout, inputs.deadline)
     directory = inputs.directory_id.strip().lower() if inputs.directory_id else None
     if directory is not None and not _DIRECTORY_RE.match(directory):
         raise WsdiagError(f"--directory-id: {inputs.directory_id!r} is not a directory id or alias")
@@ -101,7 +92,7 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
     return Plan(
         region=region,
         targets=tuple(planned),
-        timeout=inputs.timeout,
+        timeout=timeout,
         deadline=deadline,
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
         nameservers=check_nameservers(inputs.nameservers),

@@ -1,0 +1,36 @@
+"""Bounds on the numbers a user gives (seconds): checked once, before anything runs. Pure."""
+
+from __future__ import annotations
+
+import math
+
+from wsdiag.errors import WsdiagError
+
+# A probe shorter than 50 ms cannot tell a slow resolver or a distant endpoint from a
+# silent one: it would blame the network for wsdiag's own impatience.
+MIN_TIMEOUT = 0.05
+MAX_TIMEOUT = 60.0
+# The whole run: long enough for the slowest timeout's DNS + connect phases, short enough
+# that an engine's job (SSM, Intune) never waits on wsdiag for long.
+MAX_DEADLINE = 300.0
+
+
+def default_deadline(timeout: float) -> float:
+    """Seconds for the whole run: DNS, then the connect phase, then slack for process
+    scheduling on a busy laptop."""
+    return 2 * timeout + 1.0
+
+
+def check_timing(timeout: float, deadline: float | None) -> tuple[float, float]:
+    """(timeout, deadline) in seconds, validated; ``deadline`` None means the default.
+
+    Raises WsdiagError (one line) for NaN, infinity or values out of bounds."""
+    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
+        raise WsdiagError(f"--timeout must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} "
+                          "seconds")
+    if deadline is None:
+        return timeout, default_deadline(timeout)
+    if not (math.isfinite(deadline) and timeout <= deadline <= MAX_DEADLINE):
+        raise WsdiagError(f"--deadline must be between the timeout ({timeout:g} s) and "
+                          f"{MAX_DEADLINE:g} seconds")
+    return timeout, deadline
