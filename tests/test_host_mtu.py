@@ -13,6 +13,7 @@ from wsdiag.host.mtu import (
     MtuStatus,
     PathMtu,
     classify,
+    fits_quic,
     platform_key,
     probe_path_mtu,
     set_dont_fragment,
@@ -38,6 +39,13 @@ def test_classify(df: bool, error: int | None, replied: bool, learned: int | Non
     result = classify(df_set=df, error=error, replied=replied, learned=learned)
     assert (result.status, result.mtu) == (status, mtu)
     assert result.detail
+
+
+@pytest.mark.parametrize(("mtu", "version", "fits"), [
+    (1500, 4, True), (1228, 4, True), (1227, 4, False), (1100, 4, False), (1380, 6, True),
+    (1247, 6, False), (1280, 6, True), (None, 4, None)])
+def test_fits_quic(mtu: int | None, version: int, fits: bool | None) -> None:
+    assert fits_quic(mtu, version) is fits
 
 
 def test_df_table_covers_each_os_and_family() -> None:
@@ -127,3 +135,27 @@ def test_full_mtu_path_is_ok() -> None:
         _lab(ns, 1500)
         result = _probe(ns)
     assert result.status is MtuStatus.OK, result
+
+
+_LOCAL = """
+import json, socket
+from dataclasses import asdict
+from wsdiag.host.mtu import probe_path_mtu
+plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+plain.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_PMTUDISC_DONT: the kernel may fragment
+sent = plain.sendto(bytes(1200), ("10.99.2.2", 4195))
+print(json.dumps({"plain_sent": sent, "probe": asdict(probe_path_mtu("10.99.2.2", 4195, 2.0))}))
+"""
+
+
+@needs_netns
+def test_local_interface_mtu_1100_fragments_without_df_and_probe_says_small() -> None:
+    """The laptop's own link (a VPN adapter) has MTU 1100: a socket without DF 'succeeds'
+    (the kernel fragments), the DF probe reports the path fact at once."""
+    with Netns() as ns:
+        _lab(ns, 1500)
+        ns.ip("c", "link", "set", "c0", "mtu", "1100")
+        got = ns.python("c", _LOCAL)
+    assert isinstance(got, dict)
+    assert got["plain_sent"] == 1200
+    assert (got["probe"]["status"], got["probe"]["mtu"]) == ("small", 1100)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 QUIC_MIN_PAYLOAD = 1200
+# The smallest IP MTU that carries QUIC's first datagrams: 1,200 + 8 (UDP) + 20 (IPv4) / 40.
+QUIC_MIN_IP_MTU = {4: QUIC_MIN_PAYLOAD + 28, 6: QUIC_MIN_PAYLOAD + 48}
 
 _IPPROTO_IP, _IPPROTO_IPV6 = 0, 41
 
@@ -104,6 +106,14 @@ def classify(*, df_set: bool, error: int | None, replied: bool,
         return PathMtu(MtuStatus.UNKNOWN, None, f"the send failed (errno {error})")
     return PathMtu(MtuStatus.UNKNOWN, None,
                    "no reply: the datagram or an ICMP 'fragmentation needed' may be dropped")
+
+
+def fits_quic(mtu: int | None, ip_version: int = 4) -> bool | None:
+    """Pure: whether an interface/path MTU (bytes) carries QUIC's 1,200-byte datagrams;
+    None when the MTU is unknown. A tunnel interface at 1,100 cannot; at 1,280 it can."""
+    if mtu is None:
+        return None
+    return mtu >= QUIC_MIN_IP_MTU[6 if ip_version == 6 else 4]
 
 
 def set_dont_fragment(sock: socket.socket) -> bool:
