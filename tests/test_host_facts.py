@@ -19,6 +19,7 @@ from wsdiag.host.interfaces import (
     Interface,
     active_tunnels,
     describe,
+    descriptions_from_adapters,
     interface_kind,
     on_link,
     owner_of,
@@ -208,3 +209,21 @@ def test_deadline_passed_leaves_routes_unknown() -> None:
     facts = gather_host_facts(["127.0.0.1"], time.monotonic() - 1)
     assert facts.routes["127.0.0.1"].reason == "the run deadline passed"
     assert any(i.kind is IfKind.LOOPBACK for i in facts.interfaces)
+
+
+def test_windows_descriptions_from_ifaddr_shapes() -> None:
+    """ifaddr on Windows: Adapter(name=GUID, nice_name=Description, ips=[IP(nice_name=
+    FriendlyName)]); an adapter without IPs carries no route and is left out."""
+    def adapter(desc: str, friendly: str, n_ips: int) -> object:
+        ips = [SimpleNamespace(ip=f"10.0.0.{i}", network_prefix=24, nice_name=friendly)
+               for i in range(n_ips)]
+        return SimpleNamespace(name="{4D36E972-E325-11CE-BFC1-08002BE10318}",
+                               nice_name=desc, ips=ips)
+
+    got = descriptions_from_adapters([
+        adapter("Intel(R) Wi-Fi 6 AX201 160MHz", "Wi-Fi", 2),
+        adapter("AWS VPN Client TAP-Windows Adapter V9", "Ethernet 2", 1),
+        adapter("Bluetooth Device (Personal Area Network)", "Bluetooth Network Connection", 0),
+    ])
+    assert got == {"Wi-Fi": "Intel(R) Wi-Fi 6 AX201 160MHz",
+                   "Ethernet 2": "AWS VPN Client TAP-Windows Adapter V9"}

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from wsdiag.model import Tri
 
@@ -130,6 +131,21 @@ def interface_kind(system: str, name: str, *, description: str | None = None,
         if any(d in desc for d in _WINDOWS_DESCRIPTIONS):
             return IfKind.TUNNEL
     return IfKind.PHYSICAL
+
+
+def descriptions_from_adapters(adapters: Iterable[Any]) -> dict[str, str]:
+    """Pure: ``ifaddr.get_adapters()`` on Windows -> {FriendlyName: Description}.
+
+    There ifaddr gives each adapter ``nice_name`` = Description and each of its IPs
+    ``nice_name`` = the adapter's FriendlyName, which is psutil's interface name.
+    """
+    out: dict[str, str] = {}
+    for adapter in adapters:
+        for ip in getattr(adapter, "ips", ()):
+            friendly, desc = getattr(ip, "nice_name", ""), getattr(adapter, "nice_name", "")
+            if friendly and desc:
+                out.setdefault(str(friendly), str(desc))
+    return out
 
 
 def carries_traffic(iface: Interface) -> bool:

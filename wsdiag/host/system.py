@@ -38,12 +38,9 @@ def windows_adapter_descriptions() -> tuple[dict[str, str], str]:
         adapters = ifaddr.get_adapters()
     except Exception as exc:  # missing package or API failure: descriptions unknown
         return {}, f"adapter descriptions could not be read ({type(exc).__name__})"
-    out: dict[str, str] = {}
-    for adapter in adapters:
-        for ip in adapter.ips:
-            if ip.nice_name and adapter.nice_name:
-                out.setdefault(str(ip.nice_name), str(adapter.nice_name))
-    return out, ""
+    from wsdiag.host.interfaces import descriptions_from_adapters
+
+    return descriptions_from_adapters(adapters), ""
 
 
 def windows_internet_settings() -> list[tuple[str, str, str, object]]:
