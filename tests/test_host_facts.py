@@ -159,6 +159,7 @@ def test_build_interfaces_from_psutil_shapes() -> None:
 
 def test_local_address_on_loopback_and_bad_input() -> None:
     assert local_address_for("127.0.0.1") == ("127.0.0.1", "")
+    assert local_address_for("::1") == ("::1", "")
     assert local_address_for("not-an-ip") == (None, "not an IP address")
 
 
