@@ -42,7 +42,7 @@ def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
     try:
         proc = subprocess.Popen([sys.executable, "-m", "wsdiag.host.pac_eval"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+                                stderr=subprocess.DEVNULL, text=True, env=_child_env())
     except OSError as exc:
         return PacResult(srcs, problem=f"the PAC evaluator could not start ({exc.strerror})")
     timed_out = False
@@ -53,6 +53,17 @@ def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
         proc.kill()
         out, _ = proc.communicate()
     return result_from_lines(srcs, names, out.splitlines(), timed_out)
+
+
+def _child_env() -> dict[str, str]:
+    """The environment with this wsdiag's directory first on PYTHONPATH, so the child runs
+    the same code however the parent was started (installed, from a checkout, a test)."""
+    import os
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, path) if p)}
 
 
 def result_from_lines(sources: tuple[PacSource, ...], hosts: Sequence[str],
