@@ -173,6 +173,48 @@ def test_stand_in_client_found_with_its_live_session(
     assert all(p.pid != proc.pid for p in after.processes)
 
 
+_UNPRIVILEGED_READER = """
+import json, os, platform, sys
+import psutil  # client_session imports it lazily: load it while its files are readable
+from wsdiag.host.client import client_session
+os.setgroups([]); os.setgid(65534); os.setuid(65534)  # imports done: now as 'nobody'
+session = client_session(["127.0.0.1"])
+pid = int(sys.argv[1])
+print(json.dumps({"running": session.running.value, "problem": session.problem,
+                  "pids": [p.pid for p in session.processes],
+                  "peers": [p.pid for p in session.peers]}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
+                    reason="needs root to start a reader that drops to another user")
+def test_another_users_client_sockets_are_unknown_not_absent(
+        tmp_path: Path, loopback_server: socket.socket) -> None:
+    """A reader running as another user sees the client process but not its sockets (as on
+    macOS without privileges): the session says so instead of 'no live session'."""
+    exe = tmp_path / "workspacesclient"
+    os.symlink(sys.executable, exe)
+    port = loopback_server.getsockname()[1]
+    proc = subprocess.Popen([str(exe), "-c", _HOLD, str(port)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "connected"
+        conn, _ = loopback_server.accept()
+        with conn:
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+            out = subprocess.run([sys.executable, "-c", _UNPRIVILEGED_READER, str(proc.pid)],
+                                 capture_output=True, text=True, timeout=30, env=env,
+                                 check=True).stdout
+    finally:
+        stop_process(proc)
+    import json
+
+    got = json.loads(out)
+    assert got["running"] == "yes" and proc.pid in got["pids"]
+    assert proc.pid not in got["peers"]
+    assert f"pid {proc.pid}: access denied" in got["problem"]
+
+
 def _wait_for(pid: int, endpoints: list[str], proxy: tuple[str, int] | None) -> ClientSession:
     """The session once the stand-in's socket shows (the kernel lists it at once; the loop
     only guards against a slow process start)."""

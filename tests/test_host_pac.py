@@ -286,3 +286,21 @@ def test_no_sources_and_passed_deadline() -> None:
     assert evaluate_pac([], HOSTS, time.monotonic() + 5).problem == "no PAC configured"
     res = evaluate_pac(PacSource(PacKind.FILE, "/x", "--pac"), HOSTS, time.monotonic() - 1)
     assert "deadline" in res.problem and res.chain_for(HOSTS[0]) is None
+
+
+def test_pac_is_fetched_directly_never_through_a_proxy(
+        pac_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PAC tells where the proxy is, so it is loaded direct: a proxy in the environment
+    (here a closed loopback port) must not be used for it."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, dead)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    result = evaluate_pac(PacSource(PacKind.URL, pac_server + "/proxy.pac", "--pac"), HOSTS,
+                          time.monotonic() + 20)
+    _check_answers(result)
