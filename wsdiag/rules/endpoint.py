@@ -12,6 +12,7 @@ client's endpoint), then the whole:
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from wsdiag.check.evidence import complete, usable
@@ -56,10 +57,14 @@ def _with(e: Evidence, defect: str) -> list[AddressEvidence]:
 
 
 def _at(e: Evidence, hit: list[AddressEvidence]) -> str:
-    """ "10.0.2.10 (fails quic/443, quic/4195) — 1 of 2 addresses" """
+    """ "10.0.2.10 (1 of 2 addresses; fails quic/443, quic/4195)" """
     total = len(e.endpoint_addresses)
     share = ("the only address" if total == 1 else "every address" if len(hit) == total
              else f"{len(hit)} of {total} addresses")
+    hit = sorted(hit, key=lambda a: ipaddress.ip_address(a.address))
+    if len({a.missing() for a in hit}) == 1:
+        return (f"{', '.join(a.address for a in hit)} ({share}; fails "
+                f"{', '.join(hit[0].missing())})")
     each = ", ".join(f"{a.address} (fails {', '.join(a.missing())})" for a in hit)
     return f"{each} — {share}"
 
