@@ -316,6 +316,8 @@ def target_unit(r: Results, target_id: str, need: Need) -> TargetEvidence:
 
 
 def internet_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """The internet side's Evidence fields (auth, optional, health, TLS trust, per-target
+    units); records each fact's result ids in ``basis``."""
     needed = r.target_ids(Role.AUTH, [Need.NEEDED])
     expected = r.target_ids(Role.AUTH, [Need.EXPECTED])
     units = tuple(target_unit(r, pt.target.id, pt.target.need) for pt in r.plan.targets
