@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import PROXY_BEHAVIOUR, E, F, O, R, U, plan_for, results
+from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from wsdiag.check.evidence import is_private
 from wsdiag.model import DnsOutcome, Environment, Finding, Severity, Status, Transport, Verdict, Via
 from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
@@ -35,6 +35,38 @@ def second_address_errors(addr: str, transport: Transport, port: int) -> Status:
 def deadline_on_quic(addr: str, transport: Transport, port: int) -> Status:
     return E if transport is Transport.QUIC else O
 
+
+A, B = "10.0.1.10", "10.0.2.10"
+PathTable = dict[tuple[str, str, int], Status]
+
+
+def paths(*tables: PathTable) -> EndpointFn:
+    """Per address and path (transport "tcp" or "quic", port); a path not listed is open."""
+    merged: PathTable = {k: v for t in tables for k, v in t.items()}
+
+    def fn(addr: str, transport: Transport, port: int) -> Status:
+        kind = "quic" if transport is Transport.QUIC else "tcp"
+        return merged.get((addr, kind, port), O)
+
+    return fn
+
+
+def at(addr: str, **statuses: Status) -> PathTable:
+    """at(B, quic443=R) -> {(B, "quic", 443): R}"""
+    return {(addr, k[:-3] if k[-4:] != "4195" else k[:-4],
+             int(k[-3:]) if k[-4:] != "4195" else 4195): v for k, v in statuses.items()}
+
+
+# The three networks of issue 7 (two endpoint addresses, one per AZ) and the QUIC-only one.
+A_ALL: PathTable = {}
+B_ALL: PathTable = {}
+TCP_ONLY_B = at(B, quic443=R, quic4195=F)
+QUIC4195_ONLY_A = at(A, tcp443=R, tcp4195=F, quic443=R)
+TCP443_ONLY_A = at(A, tcp4195=F, quic443=F, quic4195=F)
+NO_TCP4195_B = at(B, tcp4195=F)
+QUIC_ONLY_A = at(A, tcp443=R, tcp4195=F)
+QUIC_ONLY_B = at(B, tcp443=F, tcp4195=F)
+NO_443_B = at(B, tcp443=F, quic443=F)
 
 CASES = [
     # id, results kwargs, environment, verdict, findings that must be present
@@ -82,6 +114,25 @@ CASES = [
     ("second-address-unmeasured", {"endpoint": second_address_errors}, "minimal-egress",
      "unknown", {"NOT_MEASURED"}),
     ("auth-errors-unknown", {"needed": E}, "minimal-egress", "unknown", {"NOT_MEASURED"}),
+    # issue 7: a defect on one address of two must not hide behind the other
+    ("b-has-no-quic", {"endpoint": paths(A_ALL, TCP_ONLY_B)}, "minimal-egress", "degraded",
+     {"ENDPOINT_QUIC_BLOCKED"}),
+    ("a-quic-4195-only", {"endpoint": paths(QUIC4195_ONLY_A, B_ALL)}, "minimal-egress",
+     "degraded", {"ENDPOINT_ADDRESS_PARTIAL"}),
+    ("a-tcp-443-only-b-no-tcp-4195", {"endpoint": paths(TCP443_ONLY_A, NO_TCP4195_B)},
+     "minimal-egress", "degraded",
+     {"ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED", "ENDPOINT_ADDRESS_PARTIAL"}),
+    ("quic-only-endpoint-is-blocked", {"endpoint_dns": ["10.0.1.10"],
+                                       "endpoint": paths(QUIC_ONLY_A, {})},
+     "minimal-egress", "blocked", {"ENDPOINT_TCP_BLOCKED"}),
+    ("one-address-quic-only", {"endpoint": paths(A_ALL, QUIC_ONLY_B)}, "minimal-egress",
+     "degraded", {"ENDPOINT_ADDRESS_PARTIAL"}),
+    ("both-addresses-quic-only", {"endpoint": paths(QUIC_ONLY_A, QUIC_ONLY_B)},
+     "minimal-egress", "blocked", {"ENDPOINT_TCP_BLOCKED"}),
+    ("one-address-443-only-paths-missing", {"endpoint": paths(A_ALL, NO_443_B)},
+     "minimal-egress", "ready", {"ENDPOINT_443_BLOCKED"}),
+    ("one-path-unmeasured", {"endpoint": paths(A_ALL, {("10.0.2.10", "quic", 4195): E})},
+     "minimal-egress", "unknown", {"NOT_MEASURED"}),
 ]
 
 
@@ -183,8 +234,8 @@ def test_a_proxy_failing_only_supporting_domains_warns() -> None:
 
 def test_every_finding_rule_fires_somewhere() -> None:
     fired = {f.rule for c in CASES + PROXY_CASES for f in diagnose(results(**c[1]))[1].findings}
-    never = {name for name, _ in FINDING_RULES} - fired - {"tls-untrusted", "endpoint-high-rtt",
-                                                           "auth-udp-unconfirmed"}
+    never = {r.name for r in FINDING_RULES} - fired - {"tls-untrusted", "endpoint-high-rtt",
+                                                       "auth-udp-unconfirmed"}
     assert never == set()
 
 

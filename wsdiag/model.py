@@ -277,11 +277,64 @@ class Finding:
     probes: tuple[str, ...] = ()  # ids of the probe/DNS results behind it
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
+    # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+Paths = tuple[tuple[Transport, int], ...]
+ENDPOINT_PATHS: Paths = ((Transport.TCP, 443), (Transport.TCP, 4195),
+                         (Transport.QUIC, 443), (Transport.QUIC, 4195))
+
+
+@dataclass(frozen=True)
+class AddressEvidence:
+    """One IPv4 address of the endpoint and its four paths. DNS rotates answers, so every
+    address is some client's endpoint: each is judged on its own (issue 7)."""
+
+    address: str
+    tcp443: Tri
+    tcp4195: Tri
+    quic443: Tri
+    quic4195: Tri
+    answered: Tri = Tri.UNKNOWN  # any path answered (NO: every probe run definitely failed)
+    probes: tuple[str, ...] = ()  # ids of the probes behind these facts
+
+    def path(self, transport: Transport, port: int) -> Tri:
+        tcp = transport is not Transport.QUIC
+        return {(True, 443): self.tcp443, (True, 4195): self.tcp4195,
+                (False, 443): self.quic443, (False, 4195): self.quic4195}[(tcp, port)]
+
+    def missing(self) -> tuple[str, ...]:
+        """The paths measured as failing, e.g. ("quic/443", "quic/4195")."""
+        return tuple(f"{t}/{p}" for t, p in ENDPOINT_PATHS if self.path(t, p) is Tri.NO)
+
+
+@dataclass(frozen=True)
+class TargetEvidence:
+    """One internet (sign-in, registration, supporting) target as the client would use it."""
+
+    id: str
+    host: str
+    need: Need
+    usable: Tri  # TCP/TLS 443 answers (through the proxy where one applies)
+    why: str = ""  # how it failed, for a person: "tls/443 refused by the proxy (HTTP 403)"
+    quic: Tri = Tri.UNKNOWN  # UDP 443 (QUIC) answered; UNKNOWN also when not probed
+    proxied: bool = False  # its TCP/TLS probes went (or would go) through the proxy
+    proxy_refused: bool = False  # the proxy answered CONNECT with a refusal (403, 502 ...)
+    proxy_down: tuple[str, ...] = ()  # probes that failed at the proxy itself
+    proxy_down_why: str = ""  # "connection refused", "its name does not resolve" ...
+    proxy_auth: tuple[str, ...] = ()  # probes the proxy answered with 407
+    proxy_used: tuple[str, ...] = ()  # probes the proxy took part in (tunnel or silence)
+    proxy_untested: tuple[str, ...] = ()  # probes skipped: a proxy wsdiag cannot speak
+    # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
+    proxy_explains: bool = False
+    probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """Tri-state facts distilled from results; each with the result ids behind it."""
+    """Tri-state facts distilled from results; each with the result ids behind it
+    (``basis``: fact name -> ids). Rules read this and nothing else."""
 
     dns_configured: Tri
     resolver_reachable: Tri
@@ -299,6 +352,25 @@ class Evidence:
     beyond_443: Tri  # a health-check host answers on 4195
     no_route: Tri  # every failure was "no route"
     basis: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    endpoint_usable: Tri = Tri.UNKNOWN  # some address answers on TCP (DCV authenticates there)
+    endpoint_complete: Tri = Tri.UNKNOWN  # every address answers TCP 4195 and QUIC 4195
+    auth_quic: Tri = Tri.UNKNOWN  # the needed domains' UDP 443 (QUIC) answered
+    # The values behind the facts, for messages; never read as facts themselves.
+    endpoint_addresses: tuple[AddressEvidence, ...] = ()
+    endpoint_host: str = ""  # the private name the endpoint facts describe
+    endpoint_hosts: tuple[str, ...] = ()  # every private name planned
+    endpoint_a: DnsOutcome | None = None  # its A lookup's outcome
+    endpoint_a_detail: str = ""
+    endpoint_v6: tuple[str, ...] = ()  # its AAAA answer
+    endpoint_public: tuple[str, ...] = ()  # its IPv4 addresses outside the private ranges
+    vpc_cidrs: tuple[str, ...] = ()  # the private ranges: --vpc-cidr, or () for RFC 1918
+    endpoint_failures: tuple[str, ...] = ()  # distinct statuses of its failed probes
+    endpoint_rtt_ms: float | None = None  # lowest TCP connect RTT to it
+    resolvers: tuple[str, ...] = ()  # the nameservers asked
+    targets: tuple[TargetEvidence, ...] = ()  # internet targets, planned and not skipped
+    health_hosts: tuple[str, ...] = ()
+    tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
+    proxy: ProxyRoute = ProxyRoute()
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,25 @@ def check_one_eni_silent(o: Observed) -> None:
     _all([p for p in endpoint if p.get("address") == dead], "filtered", f"endpoint {dead}")
 
 
+def check_one_eni_no_udp(o: Observed) -> None:
+    full, partial = ENDPOINT_ADDRS[0], ENDPOINT_ADDRS[1]
+    endpoint = o.probes(Role.ENDPOINT)
+    _all([p for p in endpoint if p.get("address") == full], "open", f"endpoint {full}")
+    mine = [p for p in endpoint if p.get("address") == partial]
+    _all([p for p in mine if p.get("transport") in TCPISH], "open", f"endpoint {partial} TCP")
+    _all([p for p in mine if p.get("transport") == "quic"], "filtered",
+         f"endpoint {partial} QUIC")
+    # The finding names the broken address and its paths, and only that address.
+    f = o.finding("ENDPOINT_QUIC_BLOCKED") or {}
+    message = str(f.get("message", ""))
+    assert partial in message and "quic/443" in message and "quic/4195" in message, f
+    assert "1 of 2 addresses" in message, f
+    assert full not in message, f
+    assert f"endpoint_addresses[{partial}]" in f.get("basis", {}), f
+    units = {u["address"]: u for u in o.report["evidence"]["endpoint_addresses"]}
+    assert (units[partial]["quic4195"], units[partial]["tcp4195"]) == ("no", "yes"), units
+
+
 def check_no_resolver(o: Observed) -> None:
     outcomes = {d.get("outcome") for d in o.report.get("dns", [])}
     assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
@@ -313,6 +332,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         Shape(rules=(f"ip daddr {ENDPOINT_ADDRS[1]} drop",)),
         Expect("open-egress", "degraded", 1, ("ENDPOINT_ADDRESS_SILENT",)),
         _plain(check_one_eni_silent),
+    ),
+    Scenario(
+        "one-eni-no-udp",
+        "ap-northeast-1",
+        "one of the endpoint's two ENIs answers TCP 443/4195 but its UDP is dropped (that "
+        "AZ's network ACL); the other answers everything; internet open",
+        Shape(rules=(f"ip daddr {ENDPOINT_ADDRS[1]} meta l4proto udp drop",)),
+        Expect("open-egress", "degraded", 1, ("ENDPOINT_QUIC_BLOCKED",),
+               absent=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED")),
+        _plain(check_one_eni_no_udp),
     ),
     Scenario(
         "no-resolver",

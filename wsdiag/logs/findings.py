@@ -10,16 +10,54 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
 from wsdiag.logs.parse import LogSummary, Protocol, Session
-from wsdiag.model import Finding, Severity
+from wsdiag.model import Finding, Owner, Severity
 
 # Minimum client versions with the TCP/UDP 443 fallback for DCV (What's New, Nov 2024).
 _FALLBACK_WINMAC = (5, 23)
 _FALLBACK_LINUX = (2024, 7)
 
 _CHECK_HINT = "Run `wsdiag check` on this machine to see which step fails."
+
+
+@dataclass(frozen=True)
+class LogRule:
+    """What the docs say about one LOGS_* code, and who acts on it."""
+
+    code: str
+    severity: Severity  # the most it can be
+    owner: Owner
+    when: str
+
+
+LOG_RULES: tuple[LogRule, ...] = (
+    LogRule("LOGS_NO_ENDPOINT_REACHABLE", Severity.ERROR, Owner.NETWORK,
+            'the last session logged "No endpoints are reachable"'),
+    LogRule("LOGS_PCOIP_RESOURCE_NOT_FOUND", Severity.ERROR, Owner.AWS,
+            "the broker refused a PCoIP WorkSpace (RESOURCE_NOT_FOUND): PCoIP cannot use the "
+            "VPC endpoint and its internet fallback is off"),
+    LogRule("LOGS_QUIC_UNREACHABLE", Severity.WARNING, Owner.NETWORK,
+            "the last session reached the endpoint over TCP only; QUIC was offered"),
+    LogRule("LOGS_4195_UNREACHABLE", Severity.WARNING, Owner.AWS,
+            "the last session reached the endpoint on 443 only; 4195 was offered"),
+    LogRule("LOGS_BROKER_ERROR", Severity.WARNING, Owner.AWS,
+            "the broker returned an error code in the last session"),
+    LogRule("LOGS_CLIENT_TOO_OLD_FOR_443_FALLBACK", Severity.WARNING, Owner.DESKTOP,
+            "the client predates the 443 fallback (Windows/macOS < 5.23, Linux < 2024.7); "
+            "info unless its last session found no endpoint"),
+    LogRule("LOGS_NOT_FOUND", Severity.WARNING, Owner.USER, "no client log files found"),
+    LogRule("LOGS_UNREADABLE", Severity.WARNING, Owner.USER, "a log file could not be read"),
+    LogRule("LOGS_VPC_ENDPOINT_IN_USE", Severity.INFO, Owner.USER,
+            "the client was given a PrivateLink endpoint: streaming needs a route to the VPC"),
+    LogRule("LOGS_INTERNET_ENDPOINT_IN_USE", Severity.INFO, Owner.AWS,
+            "the client was given public streaming gateways, not a PrivateLink endpoint"),
+    LogRule("LOGS_NO_SESSIONS", Severity.INFO, Owner.USER,
+            "the logs record no streaming session in the period read"),
+)
+_OWNERS = {r.code: r.owner for r in LOG_RULES}
 
 
 def _ref(session: Session) -> tuple[str, ...]:
@@ -321,6 +359,7 @@ def no_logs_finding(searched: Sequence[str]) -> Finding:
             "as an argument."
         ),
         rule="files",
+        owner=Owner.USER,
     )
 
 
@@ -347,8 +386,9 @@ def summary_findings(summary: LogSummary) -> list[Finding]:
 def log_findings(
     summary: LogSummary | None, problems: Sequence[ReadProblem] = ()
 ) -> tuple[Finding, ...]:
-    """All findings, most severe first; ties keep rule order."""
+    """All findings, most severe first; ties keep rule order. Each names its owner."""
     found = problem_findings(problems)
     if summary is not None:
         found.extend(summary_findings(summary))
+    found = [replace(f, owner=_OWNERS.get(f.code)) for f in found]
     return tuple(sorted(found, key=lambda f: _SEVERITY_ORDER[f.severity]))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from wsdiag.model import (
     Environment,
+    Evidence,
     Finding,
     ProbeResult,
     ProxyMode,
@@ -15,6 +16,7 @@ from wsdiag.model import (
     Report,
     Severity,
     Status,
+    Tri,
     Verdict,
     Via,
 )
@@ -58,7 +60,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "verdict": str(d.verdict),
         "exit_code": d.verdict.exit_code,
         "findings": [finding_json(f) for f in d.findings],
-        "evidence": {k: str(v) for k, v in asdict(report.evidence).items() if k != "basis"},
+        "evidence": evidence_json(report.evidence),
         "dns": [
             {"id": r.id, "target": r.target_id, "host": r.host, "type": r.rdtype,
              "outcome": str(r.outcome), "addresses": list(r.addresses),
@@ -78,9 +80,27 @@ def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
-    """One finding as JSON: the same shape in every wsdiag report (check and logs)."""
+    """One finding as JSON: the same shape in every wsdiag report (check and logs).
+    ``owner``: who acts; ``basis``: fact -> ids of the results behind it."""
     return {"code": f.code, "severity": str(f.severity), "message": f.message,
-            "remediation": f.remediation, "probes": list(f.probes), "rule": f.rule}
+            "remediation": f.remediation, "probes": list(f.probes), "rule": f.rule,
+            "owner": str(f.owner) if f.owner else None,
+            "basis": {fact: list(ids) for fact, ids in f.basis}}
+
+
+def evidence_json(e: Evidence) -> dict[str, Any]:
+    """The tri-state facts (``yes``/``no``/``unknown``), plus each endpoint address as a
+    unit with its four paths. The values behind the facts (names, hosts) are in the
+    findings' messages, and the raw results in ``dns``/``probes``."""
+    out: dict[str, Any] = {f.name: str(getattr(e, f.name)) for f in fields(e)
+                           if isinstance(getattr(e, f.name), Tri)}
+    out["endpoint_addresses"] = [
+        {"address": a.address, "tcp443": str(a.tcp443), "tcp4195": str(a.tcp4195),
+         "quic443": str(a.quic443), "quic4195": str(a.quic4195), "answered": str(a.answered),
+         "probes": list(a.probes)}
+        for a in e.endpoint_addresses
+    ]
+    return out
 
 
 def _probe_json(p: ProbeResult) -> dict[str, Any]:

@@ -1,0 +1,49 @@
+"""Evidence -> the kind of network this machine is in. Pure; the rows are the docs' table."""
+
+from __future__ import annotations
+
+from wsdiag.model import Environment, Evidence, Tri
+from wsdiag.rules.rows import EnvRule
+
+Y, N = Tri.YES, Tri.NO
+
+
+def _endpoint_ok(e: Evidence) -> bool:
+    return (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable) == (Y, Y, Y)
+
+
+def _endpoint_bad(e: Evidence) -> bool:
+    return N in (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable)
+
+
+ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
+    EnvRule("no-resolver-config", lambda e: e.dns_configured is N, Environment.UNKNOWN,
+            "no resolver configuration"),
+    EnvRule("no-route", lambda e: e.no_route is Y, Environment.OFFLINE,
+            'every connection failed with "network unreachable"'),
+    EnvRule("resolver-silent", lambda e: e.resolver_reachable is N, Environment.UNKNOWN,
+            "no DNS query was answered"),
+    EnvRule("endpoint-only",
+            lambda e: _endpoint_ok(e) and e.internet_reachable is N, Environment.CLOSED,
+            "endpoint resolves privately and answers; internet does not"),
+    EnvRule("endpoint-and-443-only",
+            lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is N,
+            Environment.MINIMAL_EGRESS,
+            "endpoint ok, internet 443 ok (through the proxy, where there is one), "
+            "health-check host on 4195 not"),
+    EnvRule("endpoint-and-open-egress",
+            lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is Y,
+            Environment.OPEN_EGRESS, "endpoint ok, internet ok, 4195 to the internet ok"),
+    EnvRule("internet-without-endpoint",
+            lambda e: _endpoint_bad(e) and e.internet_reachable is Y, Environment.HOME,
+            "endpoint missing, public or silent; internet ok"),
+    EnvRule("nothing-reachable",
+            lambda e: _endpoint_bad(e) and e.internet_reachable is N, Environment.OFFLINE,
+            "endpoint bad and internet unreachable"),
+    EnvRule("undecided", lambda e: True, Environment.UNKNOWN, "anything else"),
+)
+
+
+def environment_of(e: Evidence) -> tuple[Environment, str]:
+    rule = next(r for r in ENVIRONMENT_RULES if r.when(e))
+    return rule.environment, rule.name

@@ -1,0 +1,214 @@
+"""Rows about the internet side: sign-in and registration, supporting domains, the
+health-check host and the HTTPS proxy. Pure.
+
+Where the OS has an HTTPS proxy, the client sends its 443 traffic (sign-in, registration,
+API, updates) through it, never UDP and never streaming to the private endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wsdiag.model import (
+    Environment,
+    Evidence,
+    Need,
+    Owner,
+    ProxyMode,
+    Severity,
+    TargetEvidence,
+)
+from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
+
+
+def _failed(e: Evidence, need: Need) -> list[TargetEvidence]:
+    return [t for t in e.targets if t.need is need and t.usable is N]
+
+
+def _source(source: str | None) -> str:
+    return "the system proxy settings" if source == "system" else "the environment (https_proxy)"
+
+
+def _proxy_failure(ids: Callable[[TargetEvidence], tuple[str, ...]]) -> Callable[
+        [Evidence, Environment], Fire | None]:
+    """One finding for the targets whose proxied probes failed this way: an error when a
+    needed target is among them and the proxy explains its failure, else a warning (only
+    supporting domains are affected)."""
+    def fire(e: Evidence, _env: Environment) -> Fire | None:
+        hit = [t for t in e.targets if ids(t)]
+        if not hit:
+            return None
+        blocks = any(t.need is Need.NEEDED and t.proxy_explains for t in hit)
+        # The needed domains by name, the rest counted: a proxy fails them all alike.
+        first = list(dict.fromkeys(t.host for t in hit if t.need is Need.NEEDED)) or [hit[0].host]
+        others = len({t.host for t in hit} - set(first))
+        hosts = ", ".join(first) + (f" and {others} other domain(s)" if others else "")
+        return Fire({"url": e.proxy.url, "hosts": hosts, "why": hit[0].proxy_down_why},
+                    basis=tuple(f"targets[{t.id}]" for t in hit),
+                    severity=Severity.ERROR if blocks else Severity.WARNING)
+    return fire
+
+
+def _proxy_unsupported(e: Evidence, _env: Environment) -> Fire | None:
+    untested = [t for t in e.targets if t.proxy_untested]
+    if e.proxy.mode is not ProxyMode.UNTESTED or not untested:
+        return None
+    return Fire({"url": e.proxy.url, "source": _source(e.proxy.source),
+                 "reason": e.proxy.reason},
+                basis=tuple(f"targets[{t.id}]" for t in untested))
+
+
+def _auth_unreachable(e: Evidence, env: Environment) -> Fire | None:
+    failed = [t for t in _failed(e, Need.NEEDED) if not t.proxy_explains]
+    if not failed:
+        return None
+    by_proxy = any(t.proxy_refused for t in failed)
+    return Fire({
+        "failed": "; ".join(f"{t.host} ({t.why})" for t in failed),
+        "closed": " — this is a closed network." if env is Environment.CLOSED else ".",
+        "by_proxy": " Here the proxy refused them: add them to its allow-list." if by_proxy
+        else "",
+    }, basis=tuple(f"targets[{t.id}]" for t in failed))
+
+
+def _optional_unreachable(e: Evidence, _env: Environment) -> Fire:
+    failed = _failed(e, Need.EXPECTED)
+    return Fire({"n": len(failed), "failed": "; ".join(f"{t.host} ({t.why})" for t in failed)},
+                basis=tuple(f"targets[{t.id}]" for t in failed))
+
+
+def _tls_untrusted(e: Evidence, _env: Environment) -> Fire | None:
+    if not e.tls_untrusted:
+        return None
+    return Fire({"n": len(e.tls_untrusted), "hosts": ", ".join(e.tls_untrusted)})
+
+
+def _health(e: Evidence, env: Environment) -> Fire:
+    works = env is Environment.MINIMAL_EGRESS
+    return Fire({"hosts": ", ".join(e.health_hosts),
+                 "expected": " even though streaming over the endpoint works here: this is "
+                 "expected." if works else "."})
+
+
+def _home(_e: Evidence, env: Environment) -> Fire | None:
+    return Fire() if env is Environment.HOME else None
+
+
+def _proxy_in_use(e: Evidence, _env: Environment) -> Fire | None:
+    used = [t for t in e.targets if t.proxy_used]
+    if e.proxy.mode is not ProxyMode.PROXY or not used:
+        return None
+    bypassed = e.proxy.bypassed
+    on_list = [h for h in e.endpoint_hosts if h in bypassed]
+    off_list = [h for h in e.endpoint_hosts if h not in bypassed]
+    direct_auth = [t.host for t in e.targets if t.host in bypassed]
+    more = ""
+    if direct_auth:
+        more += f" The bypass list exempts {', '.join(direct_auth)}: probed directly."
+    if on_list:
+        more += f" The private name {', '.join(on_list)} is on the proxy bypass list."
+    if off_list:
+        more += f" The private name {', '.join(off_list)} is not on the proxy bypass list."
+    return Fire({"url": e.proxy.url, "source": _source(e.proxy.source), "more": more,
+                 "endpoints": ", ".join(e.endpoint_hosts)},
+                basis=tuple(f"targets[{t.id}]" for t in used))
+
+
+INTERNET_RULES: tuple[FindingRule, ...] = (
+    FindingRule(
+        "proxy-unsupported-scheme", "PROXY_UNSUPPORTED_SCHEME", Severity.WARNING, Owner.DESKTOP,
+        "a `socks…://` or `https://` proxy: those paths are not tested (verdict unknown)",
+        "The HTTPS proxy {url} (from {source}) was not tested: {reason}. The sign-in domains "
+        "behind it were not probed, so wsdiag cannot say whether registration and sign-in "
+        "work.",
+        "Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 egress "
+        "(the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
+        fire=_proxy_unsupported, basis=()),
+    FindingRule(
+        "proxy-unreachable", "PROXY_UNREACHABLE", Severity.ERROR, Owner.DESKTOP,
+        "the proxy itself cannot be reached (name, port, silence) for needed domains "
+        "(warning if only supporting domains)",
+        "The proxy {url} cannot be reached ({why}), and the WorkSpaces client sends its "
+        "443 traffic there: {hosts} fail.",
+        "Check the proxy setting (the https_proxy environment variable or the OS proxy "
+        "settings) and that the proxy runs and is reachable from this network; if this "
+        "network reaches the internet directly, remove the setting.",
+        facts=(("no_route", NOT_YES),),  # NO_ROUTE already says why
+        fire=_proxy_failure(lambda t: t.proxy_down), basis=()),
+    FindingRule(
+        "proxy-auth-required", "PROXY_AUTH_REQUIRED", Severity.ERROR, Owner.NETWORK,
+        "the proxy answers 407: the client does not support proxies that need credentials "
+        "(warning if only supporting domains)",
+        "The proxy {url} asks for credentials (HTTP 407) for {hosts}. Proxy servers that "
+        "require authentication with sign-in credentials are not supported by the WorkSpaces "
+        "client, so registration and sign-in fail through it.",
+        "Let the WorkSpaces domains through the proxy without authentication (an allow-list "
+        "rule for CONNECT to them on 443), or let this network reach them directly on 443 "
+        "(check that path with wsdiag --no-proxy).",
+        fire=_proxy_failure(lambda t: t.proxy_auth), basis=()),
+    FindingRule(
+        "auth-unreachable", "AUTH_UNREACHABLE", Severity.ERROR, Owner.NETWORK,
+        "a needed sign-in/registration domain fails on 443 (directly, or refused by the "
+        "proxy: 403, 502 …)",
+        "Registration and sign-in fail: {failed}. They need the internet on 443 even when "
+        "streaming uses the VPC endpoint{closed}",
+        "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication "
+        "domains (NAT gateway, firewall or proxy allow-list); streaming can stay on the "
+        "endpoint.{by_proxy}",
+        facts=(("auth_reachable", (N,)), ("no_route", NOT_YES),
+               ("resolver_reachable", NOT_NO)),
+        fire=_auth_unreachable, basis=()),
+    FindingRule(
+        "optional-unreachable", "OPTIONAL_DOMAINS_UNREACHABLE", Severity.WARNING,
+        Owner.NETWORK, "updates, metrics, CAPTCHA, connectivity-check domains fail",
+        "{n} supporting domain(s) cannot be reached on 443: {failed}. Updates, metrics, "
+        "CAPTCHA or the connectivity check may fail.",
+        "Add these domains to the outbound 443 allow-list (firewall or proxy).",
+        facts=(("optional_reachable", (N,)), ("internet_reachable", NOT_NO)),
+        fire=_optional_unreachable, basis=()),
+    FindingRule(
+        "tls-untrusted", "TLS_UNTRUSTED", Severity.WARNING, Owner.NETWORK,
+        "a certificate the machine does not trust (TLS inspection)",
+        "{n} host(s) presented a certificate this machine does not trust ({hosts}); usually "
+        "a TLS-inspecting proxy, which the WorkSpaces client rejects.",
+        "Exempt the WorkSpaces domains from TLS inspection; the client requires Amazon "
+        "Trust Services certificates.",
+        fire=_tls_untrusted, basis=("tls_untrusted",)),
+    FindingRule(
+        "health-blocked", "HEALTH_CHECK_BLOCKED", Severity.INFO, Owner.NETWORK,
+        "health-check host unreachable on 4195: the client's network check will fail; "
+        "expected in minimal-egress",
+        "The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
+        "client's own network check uses it, so that check will show a failure{expected}",
+        "Nothing to change for PrivateLink streaming; to make the client's network check "
+        "pass, allow outbound TCP/UDP 4195 to the region's health-check servers.",
+        # Only worth saying where the internet otherwise works; offline it is just noise.
+        facts=(("beyond_443", (N,)), ("internet_reachable", (Y,))), fire=_health),
+    FindingRule(
+        "auth-udp-unconfirmed", "AUTH_UDP_443_UNCONFIRMED", Severity.INFO, Owner.NETWORK,
+        "no QUIC answer on UDP 443 from the broker (it may not speak QUIC)",
+        "No QUIC answer on UDP 443 from the registration service; it may not speak QUIC, "
+        "so this proves nothing by itself, but AWS asks for UDP 443 to be open too.",
+        "If outbound UDP 443 is blocked, allow it to the WorkSpaces domains.",
+        facts=(("auth_reachable", (Y,)), ("auth_quic", (N,))), basis=("auth_quic",)),
+    FindingRule(
+        "home-network", "HOME_NETWORK", Severity.INFO, Owner.USER,
+        "outside the VPC: connect the VPN",
+        "This machine is outside the VPC: the internet works, but a directory that streams "
+        "over a VPC endpoint does not fall back to the internet for streaming.",
+        "Connect the VPN (or another route to the VPC with its DNS), or, if users must "
+        "stream from anywhere, remove the streaming endpoint from the directory.",
+        fire=_home, basis=("internet_reachable", "endpoint_reachable")),
+    FindingRule(
+        "proxy-in-use", "PROXY_IN_USE", Severity.INFO, Owner.DESKTOP,
+        "443 went through the proxy (shown without credentials); streaming and QUIC do not: "
+        "bypass the private name, no caching",
+        "443 to the sign-in and registration domains goes through the proxy {url} (from "
+        "{source}), as the WorkSpaces client's does, and was tested that way; streaming to "
+        "the VPC endpoint and QUIC (UDP) do not use the proxy and were tested directly.{more}",
+        "Make sure the private endpoint name ({endpoints}) bypasses the proxy (no_proxy, or "
+        "the exceptions in the OS proxy settings) and that proxy caching is disabled for it, "
+        "so streaming stays direct to the endpoint; the proxy must allow CONNECT to the "
+        "WorkSpaces domains on 443 without authentication.",
+        fire=_proxy_in_use, basis=()),
+)
