@@ -16,6 +16,7 @@ from wsdiag.host.proxy import config_from, discover, route
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
+    DnsSpec,
     ProbeResult,
     ProxyMode,
     ProxyRoute,
@@ -121,11 +122,12 @@ def test_a_failing_bypass_lookup_means_the_proxy_is_used() -> None:
 # --- routing in the runner ------------------------------------------------------------------
 
 
-async def local_dns_fails(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+async def local_dns_fails(spec: DnsSpec, budget: float) -> DnsResult:
     """Corporate DNS that knows the private name only: public names go through the proxy."""
-    if target_id.startswith("endpoint") and rdtype == "A":
-        return DnsResult(rid, target_id, host, rdtype, DnsOutcome.ANSWER, ("10.0.1.10",))
-    return DnsResult(rid, target_id, host, rdtype, DnsOutcome.NXDOMAIN)
+    if spec.target_id.startswith("endpoint") and spec.rdtype == "A":
+        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.ANSWER,
+                         ("10.0.1.10",))
+    return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.NXDOMAIN)
 
 
 async def record(base: ProbeResult, timeout: float) -> ProbeResult:
@@ -133,7 +135,7 @@ async def record(base: ProbeResult, timeout: float) -> ProbeResult:
 
 
 def run_with(proxy: ProxyRoute) -> list[ProbeResult]:
-    plan = replace(plan_for(), proxy=proxy)
+    plan = plan_for(proxy=proxy)
     return asyncio.run(run_plan(plan, local_dns_fails, {t: record for t in Transport})).probes
 
 
@@ -172,13 +174,16 @@ def test_unreadable_settings_leave_the_proxied_paths_untested(
     monkeypatch: pytest.MonkeyPatch, use_proxy: bool, mode: ProxyMode,
 ) -> None:
     import wsdiag.host.proxy
-    from wsdiag.check.diagnose import proxy_route
+    from wsdiag.check.catalog import load_catalog
+    from wsdiag.check.plan import make_plan
+    from wsdiag.model import Inputs
 
     def unreadable() -> None:
         raise PermissionError("registry")
 
     monkeypatch.setattr(wsdiag.host.proxy, "discover", unreadable)
-    r = proxy_route(plan_for(), use_proxy)
+    config = wsdiag.host.proxy.discover_safely()
+    r = make_plan(load_catalog(), Inputs("eu-west-1", use_proxy=use_proxy), config).proxy
     assert r.mode is mode
     if use_proxy:
         assert "could not be read (PermissionError)" in r.reason
