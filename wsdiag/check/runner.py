@@ -69,16 +69,7 @@ async def run_plan(
             return
         pending[spec.id] = base
         budget = min(spec.timeout, remaining())
-        try:
-            result = await probes[spec.transport](base, budget)
-        except Exception as exc:  # a bug in one probe must not cancel its siblings
-            result = replace(base, status=Status.ERROR, phase=Phase.INTERNAL,
-                             detail=f"{exc.__class__.__name__}: {exc}"[:200])
-        if result.status is Status.FILTERED and budget < spec.timeout:
-            # Silent for less than the full timeout: that is not evidence of a filter.
-            result = replace(result, status=Status.ERROR, phase=Phase.DEADLINE,
-                             detail=f"silent for {budget:.2f} s before the run deadline")
-        probe_out[spec.id] = result
+        probe_out[spec.id] = await _run_one(probes[spec.transport], base, budget, spec.timeout)
         pending.pop(spec.id, None)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
@@ -101,10 +92,9 @@ async def run_plan(
 
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
 
-    for pt in plan.targets:  # recorded now: a deadline cannot cut short what never runs
-        for spec in pt.probes:
-            if spec.skip_reason is not None:
-                probe_out[spec.id] = spec.result()
+    # Skips are recorded now: a deadline cannot cut short what never runs.
+    probe_out.update((s.id, s.result()) for pt in plan.targets for s in pt.probes
+                     if s.skip_reason is not None)
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
     if tasks:
         _, unfinished = await asyncio.wait(tasks, timeout=remaining())
@@ -117,6 +107,20 @@ async def run_plan(
                       key=result_order(plan)),
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
     )
+
+
+async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float,
+                   timeout: float) -> ProbeResult:
+    try:
+        result = await fn(base, budget)
+    except Exception as exc:  # a bug in one probe must not cancel its siblings
+        return replace(base, status=Status.ERROR, phase=Phase.INTERNAL,
+                       detail=f"{exc.__class__.__name__}: {exc}"[:200])
+    if result.status is Status.FILTERED and budget < timeout:
+        # Silent for less than the full timeout: that is not evidence of a filter.
+        return replace(result, status=Status.ERROR, phase=Phase.DEADLINE,
+                       detail=f"silent for {budget:.2f} s before the run deadline")
+    return result
 
 
 def _finish_probes(out: dict[str, ProbeResult], pending: dict[str, ProbeResult],

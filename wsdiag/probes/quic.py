@@ -40,7 +40,7 @@ class _Driver(asyncio.DatagramProtocol):
         self.rx = 0
         self.changed = asyncio.Event()
         self.transport: asyncio.DatagramTransport | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._wakeup: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
@@ -67,8 +67,8 @@ class _Driver(asyncio.DatagramProtocol):
         self.transmit()
         self.changed.set()
 
-    def _on_timer(self) -> None:
-        self._timer = None
+    def _on_wakeup(self) -> None:
+        self._wakeup = None
         self.quic.handle_timer(now=self.loop.time())
         self._after()
 
@@ -77,18 +77,18 @@ class _Driver(asyncio.DatagramProtocol):
             return
         for data, _ in self.quic.datagrams_to_send(now=self.loop.time()):
             self.transport.sendto(data)  # connected: no address
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
         when = self.quic.get_timer()
-        self._timer = self.loop.call_at(when, self._on_timer) if when is not None else None
+        self._wakeup = self.loop.call_at(when, self._on_wakeup) if when is not None else None
 
     def stop(self, polite: bool) -> None:
         if polite:  # one CONNECTION_CLOSE so the server frees its state at once
             self.quic.close()
             self.transmit()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
 
 
 async def _await_decision(driver: _Driver, deadline: float) -> Decision:
