@@ -110,3 +110,19 @@ def test_a_lookup_never_outlives_its_timeout(zone: dict[str, str], outcome: DnsO
         r = lookup((server.address,), timeout=0.4)
     assert r.outcome is outcome
     assert r.ms is not None and r.ms < 1000  # generous: a watchdog, not a benchmark
+
+
+def test_an_unreadable_resolver_configuration_is_a_result_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import wsdiag.probes.dns
+    from tests.synth import plan_for
+
+    def broken(configured: object) -> None:
+        raise ValueError("'10.0.0.300' is not an IP address")
+
+    monkeypatch.setattr(wsdiag.probes.dns, "nameservers", broken)
+    spec = DnsSpec("t/dns/A", "t", NAME, "A", 0.5)
+    r = asyncio.run(wsdiag.probes.dns.for_plan(plan_for())(spec, 0.5))
+    assert r.outcome is DnsOutcome.ERROR
+    assert r.detail == "the resolver configuration could not be read (ValueError)"

@@ -137,16 +137,22 @@ def _is_ip(text: str) -> bool:
 def for_plan(plan: Plan) -> ResolveFn:
     """The run's DNS probe: the servers are read once (the system's configuration, unless
     the plan names servers); a machine without any gets NOT_CONFIGURED per lookup."""
+    # Reported per lookup, so the report says what could not be done.
+    servers: list[Server] | None = None
+    outcome = DnsOutcome.NOT_CONFIGURED
+    detail = "no DNS resolver configuration found on this machine"
     try:
-        servers: list[Server] | None = nameservers(plan.nameservers)
+        servers = nameservers(plan.nameservers)
     except dns.resolver.NoResolverConfiguration:
-        servers = None  # reported per lookup, so the report says what could not be done
+        pass
+    except Exception as exc:  # e.g. a resolv.conf with an invalid address or binary content
+        outcome = DnsOutcome.ERROR
+        detail = f"the resolver configuration could not be read ({exc.__class__.__name__})"
 
     async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
         if servers is None:
             return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host,
-                             rdtype=spec.rdtype, outcome=DnsOutcome.NOT_CONFIGURED,
-                             detail="no DNS resolver configuration found on this machine")
+                             rdtype=spec.rdtype, outcome=outcome, detail=detail)
         return await resolve(servers, spec, budget)
 
     return do_resolve

@@ -62,6 +62,13 @@ class Lookup:
 
 async def _listen(q: dns.message.Message, h: Heard, end: float) -> None:
     """Send ``q`` to one server, re-send on the same socket, keep the first parsed reply."""
+    try:
+        await _ask(q, h, end)
+    except ValueError as exc:  # an address the socket layer cannot use (a config's oddity)
+        h.error = OSError(f"{exc.__class__.__name__}: {exc}"[:200])
+
+
+async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
     loop = asyncio.get_running_loop()
     backend = dns.asyncbackend.get_default_backend()
     ip, port = h.server
