@@ -72,6 +72,23 @@ def test_hung_dns_is_an_error_at_the_deadline() -> None:
     assert not any(p.status is Status.OPEN for p in run.probes)
 
 
+def test_lookups_and_probes_get_their_timeout_within_the_deadline() -> None:
+    """A lookup's budget is its timeout, never more, and shrinks to what the deadline leaves:
+    a silent network costs one timeout for DNS, not one per server or per try."""
+    budgets: list[tuple[str, float]] = []
+
+    async def silent_dns(spec: DnsSpec, budget: float) -> DnsResult:
+        budgets.append((spec.id, budget))
+        await asyncio.sleep(budget)
+        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.TIMEOUT)
+
+    plan = replace(plan_for(timeout=0.3), deadline=0.4)
+    run = asyncio.run(run_plan(plan, silent_dns, {t: ok for t in Transport}))
+    assert budgets and all(0 < b <= 0.3 for _, b in budgets)
+    assert {d.outcome for d in run.dns} == {DnsOutcome.TIMEOUT}
+    assert {p.status for p in run.probes} == {Status.SKIPPED}
+
+
 def test_every_endpoint_address_gets_every_check() -> None:
     run = asyncio.run(run_plan(plan_for(), answer, {t: ok for t in Transport}))
     ids = {p.id for p in run.probes if p.target_id == "endpoint"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wsdiag.budgets import DEFAULT_TIMEOUT
+
 
 class Role(StrEnum):
     """What a catalog target is for."""
@@ -235,7 +237,7 @@ class Inputs:
     directory_id: str | None = None
     vpc_cidrs: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
-    timeout: float = 2.0
+    timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = None  # whole run; None -> derived from timeout
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
 
@@ -266,7 +268,7 @@ class ProbeSpec:
     port: int
     address: str | None = None
     via: Via = Via.DIRECT
-    timeout: float = 2.0  # seconds; the runner gives min(timeout, time left to the deadline)
+    timeout: float = DEFAULT_TIMEOUT  # seconds; the runner gives min(this, time left)
     skip_reason: str | None = None
 
     def result(self) -> ProbeResult:
