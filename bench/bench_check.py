@@ -350,31 +350,23 @@ async def _concurrent(plan: Any) -> tuple[float, list[str]]:
 
 async def _sequential(plan: Any) -> tuple[float, list[str]]:
     """The same DNS queries and probes, each awaited before the next starts."""
-    from wsdiag.check.runner import addresses_to_probe, dns_id, probe_id, real_probes
-    from wsdiag.model import ProbeResult, Status
+    from wsdiag.check.plan import expand
+    from wsdiag.check.runner import real_probes
 
     resolve, probes = real_probes(plan)
     t0 = time.perf_counter()
     out: list[str] = []
     for pt in plan.targets:
-        if pt.skip_reason:
-            continue
-        tid = pt.target.id
-        a = await resolve(dns_id(tid, "A"), tid, pt.host, "A")
-        await resolve(dns_id(tid, "AAAA"), tid, pt.host, "AAAA")
-        for addr in addresses_to_probe(pt, a):
-            for c in pt.target.checks:
-                base = ProbeResult(
-                    id=probe_id(tid, c.transport, c.port, addr if pt.target.all_addresses
-                                else None),
-                    target_id=tid, host=pt.host, address=addr, transport=c.transport,
-                    port=c.port, status=Status.ERROR)
-                try:
-                    result = await probes[c.transport](base, plan.timeout)
-                except (Exception, asyncio.CancelledError) as exc:  # a probe bug: record it
-                    out.append(f"raised-{exc.__class__.__name__}")
-                else:
-                    out.append(str(result.status))
+        answers = [await resolve(spec, spec.timeout) for spec in pt.dns]
+        for spec in (*pt.probes, *expand(pt, answers)):
+            if spec.skip_reason is not None:
+                continue
+            try:
+                result = await probes[spec.transport](spec.result(), spec.timeout)
+            except (Exception, asyncio.CancelledError) as exc:  # a probe bug: record it
+                out.append(f"raised-{exc.__class__.__name__}")
+            else:
+                out.append(str(result.status))
     return time.perf_counter() - t0, out
 
 

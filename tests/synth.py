@@ -7,8 +7,7 @@ from dataclasses import replace
 
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
-from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import addresses_to_probe, dns_id, probe_id, skipped
+from wsdiag.check.plan import addresses_to_probe, dns_id, make_plan, probe_id, skipped
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
@@ -54,8 +53,8 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
     return ProxyRoute(ProxyMode.PROXY, PROXY_URL, "10.0.0.5", 3128, "environment", bypassed)
 
 
-def plan_for(region: str = "eu-west-1", **kw: object) -> Plan:
-    return make_plan(load_catalog(), Inputs(region=region, **kw))  # type: ignore[arg-type]
+def plan_for(region: str = "eu-west-1", proxy: ProxyRoute | None = None, **kw: object) -> Plan:
+    return make_plan(load_catalog(), Inputs(region=region, **kw), proxy)  # type: ignore[arg-type]
 
 
 def results(

@@ -89,7 +89,6 @@ def test_garbage_instead_of_dns_is_not_an_answer(dns_server: HostileDns) -> None
     assert report["verdict"] != "ready"
 
 
-@pytest.mark.xfail(strict=True, reason="DNS and fan-out fixes land with the plan/runner rework")
 def test_records_owned_by_another_name_are_not_probed(dns_server: HostileDns) -> None:
     dns_server.zone = {PRIVATE: ("wrong-owner", ip(1, 10), ip(9, 9))}
     _, report, _ = check(dns_server)
@@ -97,7 +96,6 @@ def test_records_owned_by_another_name_are_not_probed(dns_server: HostileDns) ->
     assert ip(9, 9) not in {p["address"] for p in report["probes"]}
 
 
-@pytest.mark.xfail(strict=True, reason="DNS and fan-out fixes land with the plan/runner rework")
 def test_a_slow_resolver_is_heard_within_the_timeout(dns_server: HostileDns) -> None:
     # A VPN resolver with a cold cache: 0.8 s, under the 1 s timeout.
     dns_server.zone = {PRIVATE: ("slow", 0.8, [ip(1, 10)])}

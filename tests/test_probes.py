@@ -15,10 +15,13 @@ from tests.support.certs import LabPki, LeafFiles, make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, REFUSED, SERVFAIL, DnsServer
 from tests.support.proxy import AUTH, CLOSE, FLOOD, FORBID, RELAY, SILENT, HttpProxy
 from tests.support.servers import start_quic_server, start_tcp_server, start_tls_server
-from wsdiag.model import DnsOutcome, ProbeResult, Status, Transport, Via
-from wsdiag.probes.dns import make_resolver, resolve
+from wsdiag.model import DnsOutcome, DnsResult, DnsSpec, ProbeResult, Status, Transport, Via
+from wsdiag.probes.connect_answer import printable
+from wsdiag.probes.dns import nameservers, resolve
 from wsdiag.probes.quic import probe_quic
-from wsdiag.probes.tcp import ProxyDialer, printable, probe_tcp, probe_via_proxy, tls_context
+from wsdiag.probes.tcp import probe_tcp
+from wsdiag.probes.tls import tls_context
+from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
@@ -59,6 +62,13 @@ def udp_hole() -> Iterator[int]:
 
 def run(coro: object) -> object:
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def lookup(servers: tuple[str, ...], timeout: float, name: str = NAME,
+           rdtype: str = "A") -> DnsResult:
+    """One DNS lookup as a run makes it: the plan's spec, the servers as --nameserver."""
+    spec = DnsSpec(f"t/dns/{rdtype}", "t", name, rdtype, timeout)
+    return asyncio.run(resolve(nameservers(servers), spec, timeout))
 
 
 # --- TCP / TLS ---------------------------------------------------------------------------
@@ -193,21 +203,19 @@ def test_a_udp_echo_is_not_a_quic_answer() -> None:
 ])
 def test_dns_outcomes(behaviour: object, outcome: DnsOutcome, addresses: tuple[str, ...]) -> None:
     with DnsServer("127.0.0.1", {NAME: behaviour}) as server:  # type: ignore[dict-item]
-        resolver = make_resolver((server.address,), 0.6)
-        r = run(resolve(resolver, "t/dns/A", "t", NAME, "A"))
+        r = lookup((server.address,), 0.6)
     # an RRset has no order
-    assert (r.outcome, sorted(r.addresses)) == (outcome, sorted(addresses))  # type: ignore[union-attr]
+    assert (r.outcome, sorted(r.addresses)) == (outcome, sorted(addresses))
 
 
 def test_dns_server_down_is_a_timeout_named_by_address() -> None:
-    # dnspython queries over an unconnected UDP socket, so the kernel's ICMP port
+    # The query goes out on an unconnected UDP socket, so the kernel's ICMP port
     # unreachable never reaches it: a resolver that is down looks silent, not refused.
     port = free_port(socket.SOCK_DGRAM)
-    resolver = make_resolver((f"127.0.0.1:{port}",), 0.6)
-    r = run(resolve(resolver, "t/dns/A", "t", NAME, "A"))
-    assert r.outcome is DnsOutcome.TIMEOUT  # type: ignore[union-attr]
-    assert r.detail == f"127.0.0.1:{port}: no answer"  # type: ignore[union-attr]
-    assert r.resolver == f"127.0.0.1:{port}"  # type: ignore[union-attr]
+    r = lookup((f"127.0.0.1:{port}",), 0.6)
+    assert r.outcome is DnsOutcome.TIMEOUT
+    assert r.detail == f"127.0.0.1:{port}: no answer"
+    assert r.resolver == f"127.0.0.1:{port}"
 
 
 def test_no_resolver_configuration_is_reported_not_raised(
@@ -223,7 +231,7 @@ def test_no_resolver_configuration_is_reported_not_raised(
     def no_config(*_: object) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")
 
-    monkeypatch.setattr(wsdiag.probes.dns, "make_resolver", no_config)
+    monkeypatch.setattr(wsdiag.probes.dns, "nameservers", no_config)
     report = run_check(Inputs(region="eu-west-1", timeout=0.5))
     assert report.diagnosis.verdict is Verdict.UNKNOWN
     assert "DNS_NOT_CONFIGURED" in {f.code for f in report.diagnosis.findings}

@@ -4,18 +4,23 @@ routes probes by it. No network: the runner is driven with stand-in probe functi
 from __future__ import annotations
 
 import asyncio
+import ssl
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import replace
 
 import pytest
 
+from tests.support.certs import LabPki, LeafFiles, make_ca
+from tests.support.proxy import CONTINUE, TRAILING, HttpProxy
+from tests.support.servers import start_tls_server
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
 from wsdiag.host.proxy import config_from, discover, route
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
+    DnsSpec,
     ProbeResult,
     ProxyMode,
     ProxyRoute,
@@ -23,11 +28,15 @@ from wsdiag.model import (
     Transport,
     Via,
 )
+from wsdiag.probes.tls import tls_context
+from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.render.report import proxy_json
 
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 AUTH_HOSTS = ["ws-broker-service.eu-west-1.amazonaws.com", "s3.amazonaws.com"]
 PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
+HOST = "127.0.0.1"
+NAME = "svc.wsdiag.test"
 
 
 def from_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> object:
@@ -121,11 +130,12 @@ def test_a_failing_bypass_lookup_means_the_proxy_is_used() -> None:
 # --- routing in the runner ------------------------------------------------------------------
 
 
-async def local_dns_fails(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+async def local_dns_fails(spec: DnsSpec, budget: float) -> DnsResult:
     """Corporate DNS that knows the private name only: public names go through the proxy."""
-    if target_id.startswith("endpoint") and rdtype == "A":
-        return DnsResult(rid, target_id, host, rdtype, DnsOutcome.ANSWER, ("10.0.1.10",))
-    return DnsResult(rid, target_id, host, rdtype, DnsOutcome.NXDOMAIN)
+    if spec.target_id.startswith("endpoint") and spec.rdtype == "A":
+        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.ANSWER,
+                         ("10.0.1.10",))
+    return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.NXDOMAIN)
 
 
 async def record(base: ProbeResult, timeout: float) -> ProbeResult:
@@ -133,7 +143,7 @@ async def record(base: ProbeResult, timeout: float) -> ProbeResult:
 
 
 def run_with(proxy: ProxyRoute) -> list[ProbeResult]:
-    plan = replace(plan_for(), proxy=proxy)
+    plan = plan_for(proxy=proxy)
     return asyncio.run(run_plan(plan, local_dns_fails, {t: record for t in Transport})).probes
 
 
@@ -172,13 +182,63 @@ def test_unreadable_settings_leave_the_proxied_paths_untested(
     monkeypatch: pytest.MonkeyPatch, use_proxy: bool, mode: ProxyMode,
 ) -> None:
     import wsdiag.host.proxy
-    from wsdiag.check.diagnose import proxy_route
+    from wsdiag.check.catalog import load_catalog
+    from wsdiag.check.plan import make_plan
+    from wsdiag.model import Inputs
 
     def unreadable() -> None:
         raise PermissionError("registry")
 
     monkeypatch.setattr(wsdiag.host.proxy, "discover", unreadable)
-    r = proxy_route(plan_for(), use_proxy)
+    config = wsdiag.host.proxy.discover_safely()
+    r = make_plan(load_catalog(), Inputs("eu-west-1", use_proxy=use_proxy), config).proxy
     assert r.mode is mode
     if use_proxy:
         assert "could not be read (PermissionError)" in r.reason
+
+
+# --- the proxy's answers on the wire (loopback) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[LabPki, LeafFiles]:
+    ca = make_ca(tmp_path_factory.mktemp("pki"))
+    return ca, ca.issue("server", [NAME], [HOST])
+
+
+async def through(mode: str, leaf: LeafFiles, ctx: ssl.SSLContext) -> ProbeResult:
+    server, port = await start_tls_server(HOST, 0, leaf.cert_path, leaf.key_path)
+    proxy = HttpProxy(mode, upstream=HOST)
+    proxy_port = await proxy.start(HOST, 0)
+    base = ProbeResult(id="t", target_id="t", host=NAME, address=None,
+                       transport=Transport.TLS, port=port, status=Status.ERROR, via=Via.PROXY)
+    try:
+        return await probe_via_proxy(base, 2.0, ProxyDialer(HOST, proxy_port), ctx)
+    finally:
+        await proxy.aclose()
+        server.close()
+
+
+def test_an_interim_100_before_200_is_skipped(pki: tuple[LabPki, LeafFiles]) -> None:
+    ca, leaf = pki
+    ctx = tls_context()
+    ctx.load_verify_locations(str(ca.ca_path))
+    r = asyncio.run(through(CONTINUE, leaf, ctx))
+    assert (r.status, r.phase, r.proxy_status, r.tls_trusted) == (Status.OPEN, "tls", 200, True)
+
+
+def test_bytes_after_200_are_the_tunnel_stream_not_lost(pki: tuple[LabPki, LeafFiles]) -> None:
+    """What the proxy sent after its head reaches the TLS step at once: here it is not TLS,
+    so the handshake fails now (an error), instead of waiting out the timeout ("no answer")."""
+    _, leaf = pki
+    r = asyncio.run(through(TRAILING, leaf, tls_context()))
+    assert (r.status, r.phase, r.proxy_status) == (Status.ERROR, "tls", 200)
+    assert r.ms is not None and r.ms < 1500
+
+
+@pytest.mark.parametrize("setting", ["http://10.0.0.5:0", "http://10.0.0.5:70000"])
+def test_a_proxy_port_of_0_or_out_of_range_is_a_clear_problem(setting: str) -> None:
+    config = config_from({"https": setting}, lambda h: False, "environment")
+    assert config is not None and config.port is None
+    assert "no valid port" in config.problem
+    assert route(config, AUTH_HOSTS, True).mode is ProxyMode.UNTESTED

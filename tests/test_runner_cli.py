@@ -18,15 +18,15 @@ import pytest
 
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
-from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Status, Transport
+from wsdiag.model import DnsOutcome, DnsResult, DnsSpec, ProbeResult, Status, Transport
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
 
-async def answer(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
-    addrs = ("10.0.1.10", "10.0.2.10") if rdtype == "A" else ()
+async def answer(spec: DnsSpec, budget: float) -> DnsResult:
+    addrs = ("10.0.1.10", "10.0.2.10") if spec.rdtype == "A" else ()
     outcome = DnsOutcome.ANSWER if addrs else DnsOutcome.NO_ANSWER
-    return DnsResult(rid, target_id, host, rdtype, outcome, addrs)
+    return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, outcome, addrs)
 
 
 async def hang(base: ProbeResult, timeout: float) -> ProbeResult:
@@ -62,7 +62,7 @@ def test_a_crashing_probe_does_not_cancel_its_siblings() -> None:
 
 
 def test_hung_dns_is_an_error_at_the_deadline() -> None:
-    async def slow(rid: str, target_id: str, host: str, rdtype: str) -> DnsResult:
+    async def slow(spec: DnsSpec, budget: float) -> DnsResult:
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
 
@@ -70,6 +70,23 @@ def test_hung_dns_is_an_error_at_the_deadline() -> None:
     run = asyncio.run(run_plan(plan, slow, {t: ok for t in Transport}))
     assert run.dns and {d.outcome for d in run.dns} == {DnsOutcome.ERROR}
     assert not any(p.status is Status.OPEN for p in run.probes)
+
+
+def test_lookups_and_probes_get_their_timeout_within_the_deadline() -> None:
+    """A lookup's budget is its timeout, never more, and shrinks to what the deadline leaves:
+    a silent network costs one timeout for DNS, not one per server or per try."""
+    budgets: list[tuple[str, float]] = []
+
+    async def silent_dns(spec: DnsSpec, budget: float) -> DnsResult:
+        budgets.append((spec.id, budget))
+        await asyncio.sleep(budget)
+        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.TIMEOUT)
+
+    plan = replace(plan_for(timeout=0.3), deadline=0.4)
+    run = asyncio.run(run_plan(plan, silent_dns, {t: ok for t in Transport}))
+    assert budgets and all(0 < b <= 0.3 for _, b in budgets)
+    assert {d.outcome for d in run.dns} == {DnsOutcome.TIMEOUT}
+    assert {p.status for p in run.probes} == {Status.SKIPPED}
 
 
 def test_every_endpoint_address_gets_every_check() -> None:

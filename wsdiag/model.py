@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wsdiag.budgets import DEFAULT_TIMEOUT
+
 
 class Role(StrEnum):
     """What a catalog target is for."""
@@ -27,9 +29,41 @@ class Need(StrEnum):
 
 
 class Transport(StrEnum):
+    """A probe kind. What each kind is (TCP-based, authenticates ...) is registered once, in
+    ``wsdiag.probes.registry``; rules ask these properties, never "not QUIC means TCP"."""
+
     TCP = "tcp"  # TCP connect only
     TLS = "tls"  # TCP connect + TLS handshake with SNI = host
     QUIC = "quic"  # QUIC Initial; any valid QUIC reply proves the UDP path
+
+    @property
+    def is_tcp(self) -> bool:
+        """Runs over TCP (so an HTTP proxy can carry it, and DCV can authenticate on it)."""
+        from wsdiag.probes.registry import kind
+
+        return kind(self).over_tcp
+
+    @property
+    def authenticates(self) -> bool:
+        """Proves the peer's identity (a TLS handshake whose certificate chain is checked)."""
+        from wsdiag.probes.registry import kind
+
+        return kind(self).authenticates
+
+
+class Phase(StrEnum):
+    """Where a probe stopped. The values are the report's strings (``probes[].phase``)."""
+
+    NONE = ""  # not run (skipped)
+    RESOLVE = "resolve"
+    CONNECT = "connect"  # TCP connect, or a UDP socket's send
+    TLS = "tls"  # TLS handshake over TCP (direct or through the proxy's tunnel)
+    HANDSHAKE = "handshake"  # QUIC handshake
+    DEADLINE = "deadline"  # the run deadline cut the probe short
+    INTERNAL = "internal"  # a bug in a probe: never evidence either way
+    PROXY_RESOLVE = "proxy-resolve"  # the proxy's own name did not resolve
+    PROXY_CONNECT = "proxy-connect"  # the proxy itself did not accept a connection
+    PROXY = "proxy"  # the proxy's answer to CONNECT (or the tunnel, for a bare TCP probe)
 
 
 class Status(StrEnum):
@@ -187,7 +221,7 @@ class ProxyRoute:
         sign-in traffic through the OS proxy, but never UDP, and streaming to the private
         endpoint is direct (a proxied PrivateLink path needs private DNS disabled)."""
         return (self.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED) and role is Role.AUTH
-                and transport is not Transport.QUIC and host not in self.bypassed)
+                and transport.is_tcp and host not in self.bypassed)
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -203,18 +237,66 @@ class Inputs:
     directory_id: str | None = None
     vpc_cidrs: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
-    timeout: float = 2.0
+    timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = None  # whole run; None -> derived from timeout
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
 
 
 @dataclass(frozen=True)
+class DnsSpec:
+    """One DNS lookup the plan asks for: ``rdtype`` of ``host``, within ``timeout`` seconds."""
+
+    id: str  # e.g. "endpoint/dns/A"
+    target_id: str
+    host: str
+    rdtype: str  # "A" | "AAAA"
+    timeout: float  # seconds; the lookup's whole life, retransmissions and servers included
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One probe the plan asks for, fully decided: the runner only runs it (or, with a
+    ``skip_reason``, records it as skipped). Direct probes to a name get their ``address``
+    from its DNS answer (``wsdiag.check.plan.expand``); probes through the proxy have none."""
+
+    id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
+    target_id: str
+    host: str
+    role: Role
+    need: Need
+    transport: Transport
+    port: int
+    address: str | None = None
+    via: Via = Via.DIRECT
+    timeout: float = DEFAULT_TIMEOUT  # seconds; the runner gives min(this, time left)
+    skip_reason: str | None = None
+
+    def result(self) -> ProbeResult:
+        """The result before the probe runs: an error until the probe says otherwise, or
+        skipped with the reason."""
+        skipped = self.skip_reason is not None
+        return ProbeResult(
+            id=self.id, target_id=self.target_id, host=self.host, address=self.address,
+            transport=self.transport, port=self.port,
+            status=Status.SKIPPED if skipped else Status.ERROR,
+            detail=self.skip_reason or "", via=self.via,
+        )
+
+
+@dataclass(frozen=True)
 class PlannedTarget:
-    """A catalog target with its host name filled in, or a reason why it is not probed."""
+    """A catalog target with its host name filled in, or a reason why it is not probed.
+
+    ``dns`` and ``probes`` are what runs for it: ``probes`` holds what is known before DNS
+    answers (skipped checks, checks through the proxy); ``after_dns`` the direct checks that
+    ``expand`` turns into one probe per address once the A lookup answers."""
 
     target: Target
     host: str
     skip_reason: str | None = None
+    dns: tuple[DnsSpec, ...] = ()
+    probes: tuple[ProbeSpec, ...] = ()
+    after_dns: tuple[Check, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,7 +308,7 @@ class Plan:
     vpc_cidrs: tuple[str, ...]
     nameservers: tuple[str, ...]
     quic_alpn: tuple[str, ...]
-    proxy: ProxyRoute = ProxyRoute()  # set by the composition root after discovery
+    proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
 
 
 # --- results ---------------------------------------------------------------------------
@@ -243,6 +325,9 @@ class DnsResult:
     resolver: str | None = None  # the nameserver that answered (or was tried)
     detail: str = ""
     ms: float | None = None
+    # configured servers that sent nothing back before another one answered (in the
+    # configured order): the OS resolver would wait on each before trying the next
+    dead_servers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,9 +339,7 @@ class ProbeResult:
     transport: Transport
     port: int
     status: Status
-    # where it stopped: resolve | connect | tls | handshake | deadline, and through a proxy
-    # proxy-resolve | proxy-connect (the proxy itself) | proxy (its answer to CONNECT)
-    phase: str = ""
+    phase: Phase = Phase.NONE  # where it stopped
     errno: int | None = None
     quic_error: int | None = None  # peer's CONNECTION_CLOSE code, when that is what we saw
     detail: str = ""

@@ -3,7 +3,13 @@
 Runs in a thread of the test process; the zone is a plain dict the test changes between
 runs. Packets are parsed and built by dnspython, not by hand.
 
-    zone = {"name.example": ["127.1.2.3"], "gone.example": NXDOMAIN, "*": DROP}
+    zone = {"name.example": ["127.1.2.3"], "gone.example": NXDOMAIN, "*": DROP,
+            "slow.example": Reply(["127.1.2.4"], delay=0.8),
+            "alias.example": Reply(cname="name.example"),  # the chain's records included
+            "mixed.example": Reply(["127.1.2.5"], extra={"other.example": ["127.6.6.6"]})}
+
+A ``Reply`` is sent after ``delay`` seconds (from a timer thread, so other queries are
+answered meanwhile), to every query (each retransmission gets its own late answer).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -23,7 +30,20 @@ NXDOMAIN = "nxdomain"
 SERVFAIL = "servfail"
 REFUSED = "refused"
 DROP = "drop"  # never answer: the resolver sees silence
-Behaviour = str | list[str]  # a keyword above, or addresses (A and AAAA picked by family)
+GARBAGE = "garbage"  # answer with bytes that are not DNS
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer with more to it than a list of addresses."""
+
+    addresses: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds before the answer is sent
+    cname: str | None = None  # the name is an alias: CNAME, then the target's records
+    extra: dict[str, list[str]] = field(default_factory=dict)  # records owned by other names
+
+
+Behaviour = str | list[str] | Reply  # a keyword above, addresses (A/AAAA by family), a Reply
 
 
 @dataclass
@@ -67,9 +87,22 @@ class DnsServer:
             except (TimeoutError, OSError):
                 continue
             with contextlib.suppress(Exception):  # garbage in: no answer, like a real server
-                reply = self._answer(dns.message.from_wire(data))
-                if reply is not None:
+                query = dns.message.from_wire(data)
+                behaviour = self._lookup(query.question[0].name.to_text(True).lower())
+                reply = self._answer(query)
+                if reply is None:
+                    continue
+                if isinstance(behaviour, Reply) and behaviour.delay > 0:
+                    timer = threading.Timer(behaviour.delay, self._send, (reply, peer))
+                    timer.daemon = True
+                    timer.start()
+                else:
                     self._sock.sendto(reply, peer)
+
+    def _send(self, reply: bytes, peer: tuple[str, int]) -> None:
+        if not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                self._sock.sendto(reply, peer)
 
     def _answer(self, query: dns.message.Message) -> bytes | None:
         q = query.question[0]
@@ -79,6 +112,8 @@ class DnsServer:
         behaviour = self._lookup(name)
         if behaviour == DROP:
             return None
+        if behaviour == GARBAGE:
+            return b"\x00\x01garbage"
         reply = dns.message.make_response(query)
         reply.flags |= dns.flags.AA
         if behaviour == NXDOMAIN:
@@ -88,7 +123,30 @@ class DnsServer:
         elif behaviour == REFUSED:
             reply.set_rcode(dns.rcode.REFUSED)
         elif isinstance(behaviour, list):
-            want = [a for a in behaviour if (":" in a) == (rdtype == "AAAA")]
-            if want and rdtype in ("A", "AAAA"):
-                reply.answer.append(dns.rrset.from_text_list(q.name, 60, "IN", rdtype, want))
+            _records(reply, q.name, rdtype, behaviour)
+        elif isinstance(behaviour, Reply):
+            self._reply(reply, q.name, rdtype, behaviour)
         return reply.to_wire()
+
+    def _reply(self, reply: dns.message.Message, qname: dns.name.Name, rdtype: str,
+               behaviour: Reply) -> None:
+        owner, seen = qname, 0
+        while isinstance(behaviour, Reply) and behaviour.cname is not None and seen < 20:
+            target = dns.name.from_text(behaviour.cname)
+            reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", "CNAME",
+                                                         [target.to_text()]))
+            owner, seen = target, seen + 1
+            behaviour = self._lookup(target.to_text(True).lower())  # type: ignore[assignment]
+        if isinstance(behaviour, Reply):
+            _records(reply, owner, rdtype, behaviour.addresses)
+            for name, addresses in behaviour.extra.items():
+                _records(reply, dns.name.from_text(name), rdtype, addresses)
+        elif isinstance(behaviour, list):
+            _records(reply, owner, rdtype, behaviour)
+
+
+def _records(reply: dns.message.Message, owner: dns.name.Name, rdtype: str,
+             addresses: list[str]) -> None:
+    want = [a for a in addresses if (":" in a) == (rdtype == "AAAA")]
+    if want and rdtype in ("A", "AAAA"):
+        reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", rdtype, want))

@@ -8,6 +8,8 @@ Modes (``HttpProxy.mode``, changeable between runs like ``DnsServer.zone``):
 - ``silent``: reads the CONNECT, never answers
 - ``flood``: a status line, then headers without end (a bound must stop the reader)
 - ``close``: reads the CONNECT, closes without a word
+- ``continue``: ``100 Continue`` (an interim answer, RFC 9110 15.2), then as ``relay``
+- ``trailing``: ``200`` and, in the same write, bytes that are not TLS (the tunnel's start)
 
 ``upstream`` stands for the proxy's own DNS: every CONNECT goes to that address (the port
 as requested), whatever the name; without it, to the name itself. Use it in a coroutine
@@ -30,7 +32,8 @@ import threading
 from collections.abc import Sequence
 
 RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE = "relay", "auth", "forbid", "silent", "flood", "close"
-MODES = (RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE)
+CONTINUE, TRAILING = "continue", "trailing"
+MODES = (RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE, CONTINUE, TRAILING)
 _ANSWERS = {
     AUTH: b"HTTP/1.1 407 Proxy Authentication Required\r\n"
           b'Proxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
@@ -92,6 +95,11 @@ class HttpProxy:
             if self.mode == SILENT:
                 await reader.read()  # until the client gives up
                 return
+            if self.mode == TRAILING:
+                writer.write(b"HTTP/1.1 200 Connection established\r\n\r\nSSH-2.0-not-tls\r\n")
+                await writer.drain()
+                await reader.read()
+                return
             if self.mode == FLOOD:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n")
                 for _ in range(64):
@@ -111,6 +119,8 @@ class HttpProxy:
                 writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
                 return
+            if self.mode == CONTINUE:
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             await writer.drain()
             await asyncio.gather(_pump(reader, upstream_writer), _pump(up_reader, writer))

@@ -285,8 +285,14 @@ def check_merged(catalog: Catalog) -> Catalog:
     return catalog
 
 
+# Every registered probe kind (Transport), so a new kind needs no edit here.
+_KINDS = [t.value for t in Transport]
+_CHECK_RE = re.compile(rf"({'|'.join(map(re.escape, _KINDS))})/(\d{{1,5}})")
+_KINDS_TEXT = f"{', '.join(_KINDS[:-1])} or {_KINDS[-1]}"
+
+
 def _check(key: str, text: Any, fail: Any) -> Check:
-    m = re.fullmatch(r"(tcp|tls|quic)/(\d{1,5})", text) if isinstance(text, str) else None
+    m = _CHECK_RE.fullmatch(text) if isinstance(text, str) else None
     if not m or not 0 < int(m.group(2)) < 65536:
-        raise fail(key, f"{short(text)} is not 'transport/port' (transport tcp, tls or quic)")
+        raise fail(key, f"{short(text)} is not 'transport/port' (transport {_KINDS_TEXT})")
     return Check(Transport(m.group(1)), int(m.group(2)))

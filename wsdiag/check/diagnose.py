@@ -12,23 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wsdiag import __version__
+from wsdiag.budgets import RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
+from wsdiag.check.runner import ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
+from wsdiag.host.proxy import discover_safely
 from wsdiag.model import (
     Finding,
     Inputs,
     Plan,
     ProbeResult,
-    ProxyMode,
-    ProxyRoute,
     Report,
     Role,
     Status,
     Transport,
 )
+from wsdiag.probes.registry import ProbeFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
 
@@ -60,7 +61,7 @@ def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | 
     if not logs.summary or not logs.summary.get("last_session_time"):
         return None
     then = logs.summary.get("last_reachable") or []
-    now = sorted({f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
+    now = sorted({f"{'TCP' if p.transport.is_tcp else p.transport.upper()}/{p.port}"
                   for p in probes if p.target_id.startswith("endpoint")
                   and p.status is Status.OPEN})
     version = logs.summary.get("client_version") or "unknown version"
@@ -79,27 +80,9 @@ def _quiet_libraries() -> None:
             logger.addHandler(logging.NullHandler())
 
 
-def proxy_route(plan: Plan, use_proxy: bool) -> ProxyRoute:
-    """The OS's HTTPS proxy, applied to this plan's names (bypass list included)."""
-    from wsdiag.host.proxy import discover, route
-
-    hosts = [pt.host for pt in plan.targets
-             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
-    try:
-        config = discover()
-    except Exception as exc:
-        if not use_proxy:
-            return ProxyRoute(ProxyMode.DISABLED)
-        # Settings we cannot read may name a proxy the client uses: testing direct instead
-        # could report a false "blocked", so those paths are left untested (unknown).
-        return ProxyRoute(ProxyMode.UNTESTED, url="<unreadable>", source="system",
-                          reason=f"the proxy settings could not be read ({exc.__class__.__name__})")
-    return route(config, hosts, use_proxy)
-
-
 async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn]) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + 5)
+    return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + RUN_GUARD)
 
 
 def run_check(
@@ -113,8 +96,8 @@ def run_check(
     logs = logs or LogContext()
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
-    plan = make_plan(catalog, inputs)
-    plan = replace(plan, proxy=proxy_route(plan, inputs.use_proxy))
+    # The proxy is an input of the plan: found first, then applied to the planned names.
+    plan = make_plan(catalog, inputs, discover_safely())
     _quiet_libraries()
     resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import math
 
+from wsdiag.budgets import DEADLINE_SLACK, MAX_DEADLINE, MAX_TIMEOUT, MIN_TIMEOUT
 from wsdiag.errors import WsdiagError
-
-# A probe shorter than 50 ms cannot tell a slow resolver or a distant endpoint from a
-# silent one: it would blame the network for wsdiag's own impatience.
-MIN_TIMEOUT = 0.05
-MAX_TIMEOUT = 60.0
-# The whole run: long enough for the slowest timeout's DNS + connect phases, short enough
-# that an engine's job (SSM, Intune) never waits on wsdiag for long.
-MAX_DEADLINE = 300.0
 
 
 def default_deadline(timeout: float) -> float:
     """Seconds for the whole run: DNS, then the connect phase, then slack for process
     scheduling on a busy laptop."""
-    return 2 * timeout + 1.0
+    return 2 * timeout + DEADLINE_SLACK
 
 
 def check_timing(timeout: float, deadline: float | None) -> tuple[float, float]:

@@ -1,17 +1,53 @@
-"""From catalog + inputs to the list of targets to probe. Pure: no I/O, golden-tested."""
+"""From catalog + inputs (+ the proxy found before planning) to every DNS lookup and probe of
+the run, fully decided: ids, routes, timeouts, skip reasons. Pure: no I/O, golden-tested.
+
+The one thing not known in advance is each name's addresses: ``expand`` turns a target's
+DNS answers into its per-address probes, as a pure function the runner calls.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
 import re
+from collections.abc import Callable, Sequence
 
+from wsdiag.budgets import MAX_TIMEOUT
 from wsdiag.check.options import check_timing
 from wsdiag.errors import WsdiagError
-from wsdiag.model import Catalog, Inputs, Plan, PlannedTarget, Role, Target
+from wsdiag.host.proxy import ProxyConfig, route
+from wsdiag.model import (
+    Catalog,
+    Check,
+    DnsOutcome,
+    DnsResult,
+    DnsSpec,
+    Inputs,
+    Plan,
+    PlannedTarget,
+    ProbeResult,
+    ProbeSpec,
+    ProxyMode,
+    ProxyRoute,
+    Role,
+    Target,
+    Transport,
+    Via,
+)
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+RDTYPES = ("A", "AAAA")  # both asked and reported; only IPv4 addresses are probed
+
+
+def probe_id(target_id: str, transport: Transport, port: int, address: str | None) -> str:
+    """"endpoint/quic/4195@10.0.1.5" (per-address targets) or "ws-broker/tls/443"."""
+    base = f"{target_id}/{transport}/{port}"
+    return f"{base}@{address}" if address else base
+
+
+def dns_id(target_id: str, rdtype: str) -> str:
+    return f"{target_id}/dns/{rdtype}"
 
 
 def check_host(name: str, what: str) -> str:
@@ -63,7 +99,14 @@ def split_nameserver(text: str) -> tuple[str, int]:
     return str(ipaddress.ip_address(host)), port
 
 
-def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
+def make_plan(
+    catalog: Catalog, inputs: Inputs, proxy: ProxyConfig | ProxyRoute | None = None
+) -> Plan:
+    """The whole run. ``proxy`` is the HTTPS proxy found before planning: a discovered
+    ``ProxyConfig`` is applied to the planned names here (its bypass list decides per
+    name, ``inputs.use_proxy`` whether it is used at all); a ``ProxyRoute`` is taken as
+    already decided (tests, replays); None is a machine without a proxy.
+    Raises WsdiagError (one line) for an input that cannot be planned."""
     region_code = inputs.region.strip().lower()
     region = catalog.regions.get(region_code)
     if region is None:
@@ -89,15 +132,108 @@ def make_plan(catalog: Catalog, inputs: Inputs) -> Plan:
             planned.append(PlannedTarget(target, _unfilled(target.host), skip))
         else:
             planned.append(PlannedTarget(target, target.host.format(**values)))
+    if isinstance(proxy, ProxyRoute):
+        proxy_route = proxy
+    else:
+        hosts = [pt.host for pt in planned
+                 if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+        proxy_route = route(proxy, hosts, inputs.use_proxy)
     return Plan(
         region=region,
-        targets=tuple(planned),
+        targets=tuple(_with_specs(pt, proxy_route, timeout) for pt in planned),
         timeout=timeout,
         deadline=deadline,
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
         nameservers=check_nameservers(inputs.nameservers),
         quic_alpn=catalog.quic_alpn,
+        proxy=proxy_route,
     )
+
+
+def _spec(pt: PlannedTarget, check: Check, timeout: float, *, address: str | None = None,
+          via: Via = Via.DIRECT, skip: str | None = None) -> ProbeSpec:
+    t = pt.target
+    shown = address if t.all_addresses else None
+    return ProbeSpec(
+        id=probe_id(t.id, check.transport, check.port, shown), target_id=t.id, host=pt.host,
+        role=t.role, need=t.need, transport=check.transport, port=check.port,
+        address=address, via=via, timeout=timeout, skip_reason=skip,
+    )
+
+
+def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float) -> PlannedTarget:
+    """The target's DNS lookups and the probes known before they answer.
+
+    Only TCP-based checks to the internet (auth) names go through the proxy (see
+    ``ProxyRoute.routes``); the proxy resolves the name itself, so those start at once,
+    beside the local lookups (still made and reported: they are what a direct path uses).
+    A proxy wsdiag cannot speak leaves its checks skipped: untested, never "blocked"."""
+    t = pt.target
+
+    def via(c: Check) -> Via:
+        return Via.PROXY if proxy.routes(t.role, pt.host, c.transport) else Via.DIRECT
+
+    if pt.skip_reason:
+        skipped = tuple(_spec(pt, c, timeout, via=via(c), skip=pt.skip_reason) for c in t.checks)
+        return dataclasses.replace(pt, probes=skipped)
+    untested = (f"would go through the proxy {proxy.url}, not tested"
+                if proxy.mode is ProxyMode.UNTESTED else None)
+    proxied = tuple(_spec(pt, c, timeout, via=Via.PROXY, skip=untested)
+                    for c in t.checks if via(c) is Via.PROXY)
+    return dataclasses.replace(
+        pt,
+        dns=tuple(DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout) for rd in RDTYPES),
+        probes=proxied,
+        after_dns=tuple(c for c in t.checks if via(c) is Via.DIRECT),
+    )
+
+
+def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
+    """IPv4 only (the tested path); every address for the endpoint, the first otherwise."""
+    v4 = [x for x in a.addresses if ipaddress.ip_address(x).version == 4]
+    return v4 if pt.target.all_addresses else v4[:1]
+
+
+def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:
+    """The direct probes of ``pt`` once its lookups answered: one per IPv4 address (of the
+    A lookup in ``answers``) and check, in plan order; without an address, each check
+    skipped with the reason ("no IPv4 address", "DNS nxdomain" ...)."""
+    a = next((r for r in answers if r.rdtype == "A"), None)
+    timeout = next((s.timeout for s in pt.dns), MAX_TIMEOUT)
+    addrs = addresses_to_probe(pt, a) if a is not None else []
+    if not addrs:
+        if a is None:
+            reason = "no A lookup"
+        else:
+            reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
+        return tuple(_spec(pt, c, timeout, skip=reason) for c in pt.after_dns)
+    return tuple(_spec(pt, c, timeout, address=addr) for addr in addrs for c in pt.after_dns)
+
+
+def skipped(pt: PlannedTarget, reason: str, plan: Plan | None = None,
+            checks: Sequence[Check] | None = None) -> list[ProbeResult]:
+    """Skipped results for ``pt``'s checks (all, or ``checks``), routed as ``plan`` would
+    route them: for building synthetic results in tests and benchmarks."""
+    proxy = plan.proxy if plan is not None else ProxyRoute()
+    out = []
+    for c in pt.target.checks if checks is None else checks:
+        via = Via.PROXY if proxy.routes(pt.target.role, pt.host, c.transport) else Via.DIRECT
+        out.append(_spec(pt, c, 0.0, via=via, skip=reason).result())
+    return out
+
+
+def result_order(plan: Plan) -> Callable[[ProbeResult], tuple[int, int, int, int]]:
+    """Sort key for results in plan order: target, then address (IPv4 before IPv6,
+    numerically), then the target's check order, whatever order the probes finished in."""
+    rank = {(pt.target.id, c.transport, c.port): (i, j)
+            for i, pt in enumerate(plan.targets) for j, c in enumerate(pt.target.checks)}
+
+    def order(p: ProbeResult) -> tuple[int, int, int, int]:
+        i, j = rank.get((p.target_id, p.transport, p.port), (len(rank), 0))
+        ip = ipaddress.ip_address(p.address) if p.address else None
+        return i, ip.version if ip else 0, int(ip) if ip else 0, j
+
+    return order
 
 
 def _unfilled(template: str) -> str:

@@ -35,6 +35,7 @@ class ProxyConfig:
     source: str  # "environment" | "system"
     bypass: Bypass
     problem: str = ""  # why wsdiag cannot test through it ("" when it can)
+    unreadable: bool = False  # the settings could not be read at all (see discover_safely)
 
 
 def discover() -> ProxyConfig | None:
@@ -44,6 +45,23 @@ def discover() -> ProxyConfig | None:
     proxies = urllib.request.getproxies()
     source = "environment" if urllib.request.getproxies_environment() else "system"
     return config_from(proxies, urllib.request.proxy_bypass, source)
+
+
+def discover_safely() -> ProxyConfig | None:
+    """``discover()``, never raising: settings that cannot be read may name a proxy the
+    client uses, so they become a config wsdiag cannot test through (those paths are then
+    left untested, unknown), rather than a direct test that could report a false
+    "blocked"."""
+    try:
+        return discover()
+    except Exception as exc:
+        return ProxyConfig("<unreadable>", "", None, None, "system", _never,
+                           f"the proxy settings could not be read ({exc.__class__.__name__})",
+                           unreadable=True)
+
+
+def _never(host: str) -> bool:
+    return False
 
 
 def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> ProxyConfig | None:
@@ -57,10 +75,13 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
     scheme = parts.scheme.lower()
     try:
         host, port = parts.hostname, parts.port
-    except ValueError:  # a port that is not a number: say so, without echoing the setting
+    except ValueError:  # a port not a number or out of range: say so, without echoing it
         return ProxyConfig(f"{scheme}://<unreadable>", scheme, None, None, source, bypass,
                            "the proxy setting has no valid port")
-    port = port or _DEFAULT_PORTS.get(scheme)
+    if port == 0:  # urlsplit accepts it; no proxy listens there, and 80 would be a guess
+        return ProxyConfig(f"{scheme}://<unreadable>", scheme, None, None, source, bypass,
+                           "the proxy setting has no valid port (0)")
+    port = port if port is not None else _DEFAULT_PORTS.get(scheme)
     credentials = parts.username is not None or parts.password is not None
     shown_host = f"[{host}]" if host and ":" in host else (host or "")
     url = f"{scheme}://{'***@' if credentials else ''}{shown_host}" + (f":{port}" if port else "")
@@ -77,6 +98,8 @@ def route(config: ProxyConfig | None, hosts: Iterable[str], use_proxy: bool) -> 
     if config is None:
         return ProxyRoute(ProxyMode.NONE)
     if not use_proxy:
+        if config.unreadable:
+            return ProxyRoute(ProxyMode.DISABLED)
         return ProxyRoute(ProxyMode.DISABLED, url=config.url, source=config.source)
     bypassed = tuple(h for h in dict.fromkeys(hosts) if _bypassed(config.bypass, h))
     if config.problem:

@@ -1,122 +1,129 @@
-"""DNS: A and AAAA through the system resolver (or --nameserver), outcomes told apart."""
+"""DNS: A and AAAA through the system resolver's servers (or --nameserver), outcomes told
+apart. The wire work is ``dns_query.lookup``; this module reads what came back.
+
+Only the records of the queried name and its CNAME chain count (dnspython's
+``resolve_chaining``, the rule its own ``Answer.rrset`` follows): records an answer
+carries for unrelated names are never taken as the name's addresses.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import errno
 import ipaddress
 import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
 import dns.exception
+import dns.message
 import dns.nameserver
+import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
 from wsdiag.check.plan import split_nameserver
-from wsdiag.model import DnsOutcome, DnsResult
+from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
+from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup
+from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 
-_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, 10050, 10051, 10065}
+if TYPE_CHECKING:
+    from wsdiag.check.runner import ResolveFn
+    from wsdiag.model import Plan
 
-
-def make_resolver(nameservers: tuple[str, ...], timeout: float) -> dns.asyncresolver.Resolver:
-    """The system resolver, or the given servers. Raises NoResolverConfiguration."""
-    if nameservers:
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        resolver.nameservers = [
-            dns.nameserver.Do53Nameserver(*split_nameserver(ns)) for ns in nameservers
-        ]
-    else:
-        resolver = dns.asyncresolver.Resolver()
-    resolver.lifetime = timeout
-    # Several tries within the lifetime, so one lost UDP datagram is not a "timeout".
-    resolver.timeout = max(timeout / 3, 0.2)
-    resolver.cache = None
-    return resolver
+# When every server failed, the most informative failure is reported: a server that
+# spoke beats one that was silent, and silence beats "could not even send".
+_FAILURE_ORDER = [DnsOutcome.SERVFAIL, DnsOutcome.REFUSED, DnsOutcome.ERROR,
+                  DnsOutcome.UNREACHABLE, DnsOutcome.TIMEOUT, DnsOutcome.NO_ROUTE]
 
 
-async def resolve(
-    resolver: dns.asyncresolver.Resolver, rid: str, target_id: str, host: str, rdtype: str
-) -> DnsResult:
-    first = resolver.nameservers[0] if resolver.nameservers else None
-    base = DnsResult(
-        id=rid, target_id=target_id, host=host, rdtype=rdtype,
-        outcome=DnsOutcome.ERROR, resolver=_server_text(first) if first is not None else None,
-    )
-    names = {str(ns): _server_text(ns) for ns in resolver.nameservers}
+def nameservers(configured: Sequence[str]) -> list[Server]:
+    """``--nameserver`` values, or the system's resolver configuration (read here).
+    Raises dns.resolver.NoResolverConfiguration when the system has none."""
+    if configured:
+        return [split_nameserver(ns) for ns in configured]
+    resolver = dns.resolver.Resolver()
+    out: list[Server] = []
+    for ns in resolver.nameservers:
+        if isinstance(ns, str):
+            out.append((ns, resolver.port))
+        elif isinstance(ns, dns.nameserver.Do53Nameserver):
+            out.append((ns.address, ns.port))
+    if not out:
+        raise dns.resolver.NoResolverConfiguration("no nameservers")  # type: ignore[no-untyped-call]
+    return out
+
+
+def server_text(server: Server) -> str:
+    """'10.0.0.2' or '127.0.0.1:5353' or '[::1]:5353'."""
+    ip, port = server
+    if port == 53:
+        return ip
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> DnsResult:
+    """``spec.rdtype`` of ``spec.host`` within ``budget`` seconds. Never raises for what
+    the network does; the detail names the server(s) as ``server_text``."""
+    base = DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host, rdtype=spec.rdtype,
+                     outcome=DnsOutcome.ERROR,
+                     resolver=server_text(servers[0]) if servers else None)
     t0 = time.perf_counter()
+    q = dns.message.make_query(spec.host + ".", spec.rdtype)
+    got = await lookup(q, servers, budget)
+    outcome, detail, addresses = _read(got, spec.rdtype)
+    return replace(
+        base, outcome=outcome, detail=detail, addresses=addresses,
+        # the answering server by address, as dnspython's Answer.nameserver names it
+        resolver=(got.answered_by[0] if got.answered_by and outcome is DnsOutcome.ANSWER
+                  else base.resolver),
+        dead_servers=tuple(server_text(s) for s in got.dead_before),
+        ms=round((time.perf_counter() - t0) * 1000, 1),
+    )
 
-    def done(outcome: DnsOutcome, detail: str = "", **kw: object) -> DnsResult:
-        ms = round((time.perf_counter() - t0) * 1000, 1)
-        return dataclasses.replace(base, outcome=outcome, detail=detail, ms=ms, **kw)  # type: ignore[arg-type]
 
+def _read(got: Lookup, rdtype: str) -> tuple[DnsOutcome, str, tuple[str, ...]]:
+    if got.answer is None or got.answered_by is None:
+        return (*_failure(got.heard), ())
+    r = got.answer
+    if r.rcode() == dns.rcode.NXDOMAIN:
+        return DnsOutcome.NXDOMAIN, "the name does not exist", ()
     try:
-        answer = await resolver.resolve(host + ".", rdtype, search=False)
-    except dns.resolver.NXDOMAIN:
-        return done(DnsOutcome.NXDOMAIN, "the name does not exist")
-    except dns.resolver.NoAnswer:
-        return done(DnsOutcome.NO_ANSWER, f"the name exists but has no {rdtype} record")
-    except dns.resolver.NoNameservers as exc:
-        return done(*_nameserver_failure(exc.kwargs.get("errors") or [], names))
-    except dns.resolver.LifetimeTimeout as exc:
-        outcome, detail = _nameserver_failure(exc.kwargs.get("errors") or [], names)
-        if outcome is DnsOutcome.ERROR:
-            outcome, detail = DnsOutcome.TIMEOUT, "no answer from the resolver"
-        return done(outcome, detail)
-    except dns.exception.Timeout:
-        return done(DnsOutcome.TIMEOUT, "no answer from the resolver")
+        chain = r.resolve_chaining() if isinstance(r, dns.message.QueryMessage) else None
+    except dns.message.ChainTooLong:
+        return DnsOutcome.ERROR, "the answer's CNAME chain is too long (a loop?)", ()
     except dns.exception.DNSException as exc:
-        return done(DnsOutcome.ERROR, f"{exc.__class__.__name__}: {exc}"[:200])
-    except OSError as exc:
-        if exc.errno in _NO_ROUTE:
-            return done(DnsOutcome.NO_ROUTE, exc.strerror or "no route to the resolver")
-        return done(DnsOutcome.ERROR, exc.strerror or str(exc))
+        return DnsOutcome.ERROR, f"unusable answer: {exc.__class__.__name__}", ()
     want = dns.rdatatype.from_text(rdtype)
-    addresses: list[str] = []
-    for rrset in answer.response.answer:
-        if rrset.rdtype == want:
-            addresses.extend(str(r.address) for r in rrset)
+    rrset = chain.answer if chain is not None else None
+    if rrset is None or rrset.rdtype != want:
+        return DnsOutcome.NO_ANSWER, f"the name exists but has no {rdtype} record", ()
     # A resolver may put odd things in an answer; keep only well-formed addresses.
-    valid = tuple(a for a in dict.fromkeys(addresses) if _is_ip(a))
+    valid = tuple(a for a in dict.fromkeys(str(x.address) for x in rrset) if _is_ip(a))
     if not valid:
-        return done(DnsOutcome.NO_ANSWER, f"no usable {rdtype} address in the answer")
-    return done(DnsOutcome.ANSWER, addresses=valid, resolver=str(answer.nameserver))
+        return DnsOutcome.NO_ANSWER, f"no usable {rdtype} address in the answer", ()
+    return DnsOutcome.ANSWER, "", valid
 
 
-def _server_text(ns: object) -> str:
-    """'10.0.0.2' or '127.0.0.1:5353', not dnspython's 'Do53:10.0.0.2@53'."""
-    address, port = getattr(ns, "address", None), getattr(ns, "port", 53)
-    if address is None:
-        return str(ns)
-    return str(address) if port == 53 else f"{address}:{port}"
-
-
-def _nameserver_failure(
-    errors: list[tuple[object, ...]], names: dict[str, str]
-) -> tuple[DnsOutcome, str]:
-    """Read dnspython's per-server error trail: what did the servers actually say?"""
-    outcomes = []
-    for err in errors:
-        # The trail names servers as str(nameserver) ("Do53:10.0.0.2@53"); show ours.
-        server, what = names.get(str(err[0]), str(err[0])), err[3] if len(err) > 3 else None
-        if what == "SERVFAIL":
-            outcomes.append((DnsOutcome.SERVFAIL, f"{server} answered SERVFAIL"))
-        elif what == "REFUSED":
-            outcomes.append((DnsOutcome.REFUSED, f"{server} refused the query"))
-        elif isinstance(what, ConnectionRefusedError | ConnectionResetError):
-            outcomes.append((DnsOutcome.UNREACHABLE, f"{server}: port unreachable"))
-        elif isinstance(what, OSError) and what.errno in _NO_ROUTE:
-            outcomes.append((DnsOutcome.NO_ROUTE, f"{server}: {what.strerror}"))
-        elif isinstance(what, dns.exception.Timeout):
-            outcomes.append((DnsOutcome.TIMEOUT, f"{server}: no answer"))
-        elif what is not None:
-            outcomes.append((DnsOutcome.ERROR, f"{server}: {what}"[:200]))
+def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
+    """No server gave the name's answer: what did each actually say?"""
+    outcomes: list[tuple[DnsOutcome, str]] = []
+    for h in heard:
+        who = server_text(h.server)
+        if h.response is not None:
+            outcome, said = DNS_RCODES.get(
+                h.response.rcode(),
+                (DnsOutcome.ERROR, f"answered {dns.rcode.to_text(h.response.rcode())}"))
+            outcomes.append((outcome, f"{who} {said}"))
+        elif h.error is not None:
+            outcome, text = dns_outcome_of(h.error)
+            outcomes.append((outcome, f"{who}: {text}"))
+        elif h.garbled:
+            outcomes.append((DnsOutcome.ERROR, f"{who}: sent {h.garbled} unreadable answer(s)"))
+        elif h.started:
+            outcomes.append((DnsOutcome.TIMEOUT, f"{who}: no answer"))
     if not outcomes:
-        return DnsOutcome.ERROR, "all resolvers failed"
-    # The most informative answer wins: a server that spoke beats one that was silent.
-    order = [DnsOutcome.SERVFAIL, DnsOutcome.REFUSED, DnsOutcome.ERROR,
-             DnsOutcome.UNREACHABLE, DnsOutcome.TIMEOUT, DnsOutcome.NO_ROUTE]
-    return min(outcomes, key=lambda o: order.index(o[0]))
+        return DnsOutcome.TIMEOUT, "no resolver was asked before the timeout"
+    return min(outcomes, key=lambda o: _FAILURE_ORDER.index(o[0]))
 
 
 def _is_ip(text: str) -> bool:
@@ -125,3 +132,27 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def for_plan(plan: Plan) -> ResolveFn:
+    """The run's DNS probe: the servers are read once (the system's configuration, unless
+    the plan names servers); a machine without any gets NOT_CONFIGURED per lookup."""
+    # Reported per lookup, so the report says what could not be done.
+    servers: list[Server] | None = None
+    outcome = DnsOutcome.NOT_CONFIGURED
+    detail = "no DNS resolver configuration found on this machine"
+    try:
+        servers = nameservers(plan.nameservers)
+    except dns.resolver.NoResolverConfiguration:
+        pass
+    except Exception as exc:  # e.g. a resolv.conf with an invalid address or binary content
+        outcome = DnsOutcome.ERROR
+        detail = f"the resolver configuration could not be read ({exc.__class__.__name__})"
+
+    async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
+        if servers is None:
+            return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host,
+                             rdtype=spec.rdtype, outcome=outcome, detail=detail)
+        return await resolve(servers, spec, budget)
+
+    return do_resolve

@@ -2,15 +2,9 @@
 
 Not ``aioquic.asyncio.connect()``: it opens an IPv6 socket, resolves names itself and
 reduces every failure to a bare ConnectionError (see QUIC-NOTES.md). We drive a
-QuicConnection over a *connected* UDP socket, so ICMP port-unreachable reaches us through
-``error_received``, and we decide as soon as the evidence is in:
-
-- handshake completed                          -> open (ALPN recorded)
-- the peer's CONNECTION_CLOSE or a version      -> open: a QUIC stack answered, the UDP
-  negotiation packet was decrypted/parsed          path works; the code is recorded
-- ICMP port unreachable                         -> refused
-- ICMP net/host unreachable, no route           -> unreachable
-- silence until the timeout                     -> filtered
+QuicConnection through its public API (receive_datagram, datagrams_to_send, get_timer,
+handle_timer, next_event) over a *connected* UDP socket, so ICMP port-unreachable reaches
+us through ``error_received``, and ``quic_facts.decide`` says as soon as the evidence is in.
 """
 
 from __future__ import annotations
@@ -19,160 +13,148 @@ import asyncio
 import ssl
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from aioquic.asyncio.protocol import QuicConnectionProtocol
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
-from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, QuicEvent
+from aioquic.quic.events import HandshakeCompleted
+from aioquic.quic.logger import QuicLogger
 
-from wsdiag.model import ProbeResult, Status
+from wsdiag.budgets import QUIC_IDLE_MARGIN
+from wsdiag.model import Phase, ProbeResult
 from wsdiag.probes.errors import status_of
+from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
+
+if TYPE_CHECKING:
+    from wsdiag.model import Plan
+    from wsdiag.probes.registry import ProbeFn
 
 
-def _peer_spoke(quic: QuicConnection) -> ConnectionTerminated | bool:
-    """Did a datagram just processed come from a real QUIC peer?
+class _Driver(asyncio.DatagramProtocol):
+    """Feeds datagrams and timers to the QuicConnection; records facts; owns its timer."""
 
-    aioquic exposes no public signal before the handshake ends, and reports a peer's
-    CONNECTION_CLOSE only after the ~0.6 s draining period. Its private state tells us at
-    once: a peer CID is recorded only from a packet that decrypted, and _close_event is set
-    by a CONNECTION_CLOSE or a version-negotiation packet. Raw datagram counts are not
-    enough: a UDP echo service or a middlebox could send anything.
-    """
-    close = getattr(quic, "_close_event", None)
-    if isinstance(close, ConnectionTerminated):
-        return close
-    peer = getattr(quic, "_peer_cid", None)
-    return getattr(peer, "sequence_number", None) is not None
-
-
-class _Probe(QuicConnectionProtocol):
-    def __init__(self, quic: QuicConnection, done: asyncio.Future[tuple[str, Any]]) -> None:
-        super().__init__(quic)
-        self.done = done
+    def __init__(self, quic: QuicConnection, log: QuicLogger) -> None:
+        self.quic, self.log = quic, log
+        self.loop = asyncio.get_running_loop()
+        self.facts = Facts()
         self.rx = 0
-        self.answered = False
+        self.changed = asyncio.Event()
+        self.transport: asyncio.DatagramTransport | None = None
+        self._wakeup: asyncio.TimerHandle | None = None
 
-    def _finish(self, kind: str, value: Any) -> None:
-        if not self.done.done():
-            self.done.set_result((kind, value))
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
-    def datagram_received(self, data: bytes | str, addr: Any) -> None:
+    def datagram_received(self, data: bytes, addr: Any) -> None:
         self.rx += 1
-        closed_before = getattr(self._quic, "_close_event", None) is not None
-        super().datagram_received(data, addr)
-        spoke = _peer_spoke(self._quic)
-        if isinstance(spoke, ConnectionTerminated):
-            if not closed_before:  # this very datagram closed it: the peer spoke QUIC
-                self.answered = True
-                self._finish("closed", spoke)
-        elif spoke:
-            self.answered = True  # keep waiting for the handshake, briefly
-
-    def quic_event_received(self, event: QuicEvent) -> None:
-        if isinstance(event, HandshakeCompleted):
-            self._finish("handshake", event.alpn_protocol)
-        elif isinstance(event, ConnectionTerminated) and self.answered:
-            # A termination with no answer from the peer is our own (idle timer): that is
-            # silence, and the probe's timeout reports it as such.
-            self._finish("closed", event)
+        self.quic.receive_datagram(data, addr, now=self.loop.time())
+        events = [e for t in self.log.to_dict()["traces"] for e in t["events"]]
+        self.facts = replace(self.facts, heard=heard(events))
+        self._after()
 
     def error_received(self, exc: Exception) -> None:
-        self._finish("icmp", exc)
-
-    def shutdown(self, polite: bool) -> None:
-        if polite:
-            # One CONNECTION_CLOSE so the server frees its state at once.
-            self._quic.close()
-            self.transmit()
-        for handle in (self._timer, self._transmit_task):
-            if handle is not None:
-                handle.cancel()
-        self._timer = self._transmit_task = None
+        self.facts = replace(self.facts, error=exc)
+        self.changed.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        # Do not let the base class touch waiters we never created.
         if exc is not None:
-            self._finish("icmp", exc)
+            self.error_received(exc)
+
+    def _after(self) -> None:
+        while (event := self.quic.next_event()) is not None:
+            if isinstance(event, HandshakeCompleted):
+                self.facts = replace(self.facts, handshake=True, alpn=event.alpn_protocol)
+        self.transmit()
+        self.changed.set()
+
+    def _on_wakeup(self) -> None:
+        self._wakeup = None
+        self.quic.handle_timer(now=self.loop.time())
+        self._after()
+
+    def transmit(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        for data, _ in self.quic.datagrams_to_send(now=self.loop.time()):
+            self.transport.sendto(data)  # connected: no address
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        when = self.quic.get_timer()
+        self._wakeup = self.loop.call_at(when, self._on_wakeup) if when is not None else None
+
+    def stop(self, polite: bool) -> None:
+        if polite:  # one CONNECTION_CLOSE so the server frees its state at once
+            self.quic.close()
+            self.transmit()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+
+
+async def _await_decision(driver: _Driver, deadline: float) -> Decision:
+    while True:
+        found = decide(driver.facts, timed_out=False)
+        if found is not None:
+            return found
+        driver.changed.clear()
+        try:
+            async with asyncio.timeout_at(deadline):
+                await driver.changed.wait()
+        except TimeoutError:
+            timed_out = decide(driver.facts, timed_out=True)
+            assert timed_out is not None
+            return timed_out
 
 
 async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -> ProbeResult:
+    """One QUIC handshake attempt to ``base.address``:``base.port`` within ``timeout``
+    seconds (key generation included, so many probes started together all end by then)."""
     assert base.address is not None
     t0 = time.perf_counter()
     loop = asyncio.get_running_loop()
-    # The timeout covers the probe's whole life, key generation included, so many probes
-    # started together all end by start + timeout.
     deadline = loop.time() + timeout
+    log = QuicLogger()
     config = QuicConfiguration(
-        is_client=True,
-        alpn_protocols=list(alpn),
+        is_client=True, alpn_protocols=list(alpn), quic_logger=log,
         # Reachability only: certificate trust for QUIC would need the service's ALPN and
         # name semantics we do not know; the TLS-over-TCP probe records trust instead.
-        verify_mode=ssl.CERT_NONE,
-        server_name=base.host,
-        # Longer than our own timeout, so aioquic's idle timer never decides for us.
-        idle_timeout=timeout + 10.0,
+        verify_mode=ssl.CERT_NONE, server_name=base.host,
+        idle_timeout=timeout + QUIC_IDLE_MARGIN,
     )
-    done: asyncio.Future[tuple[str, Any]] = loop.create_future()
     addr = (base.address, base.port)
     transport: asyncio.DatagramTransport | None = None
-    proto: _Probe | None = None
+    driver: _Driver | None = None
     try:
         try:
-            transport, proto = await loop.create_datagram_endpoint(
-                lambda: _Probe(QuicConnection(configuration=config), done), remote_addr=addr
-            )
+            transport, driver = await loop.create_datagram_endpoint(
+                lambda: _Driver(QuicConnection(configuration=config), log), remote_addr=addr)
+            driver.quic.connect(addr, now=loop.time())
+            driver.transmit()
         except OSError as exc:
             status, code, detail = status_of(exc)
-            return _with(base, status, "connect", t0, errno=code, detail=detail)
-        try:
-            # The address must equal remote_addr exactly, or asyncio's sendto refuses it.
-            proto.connect(addr)
-        except OSError as exc:
-            status, code, detail = status_of(exc)
-            return _with(base, status, "connect", t0, errno=code, detail=detail, rx=0)
-        try:
-            async with asyncio.timeout_at(deadline):
-                kind, value = await done
-        except TimeoutError:
-            if proto.answered:
-                return _with(base, Status.OPEN, "handshake", t0, rx=proto.rx,
-                             detail="a QUIC server answered; the handshake did not finish")
-            return _with(base, Status.FILTERED, "handshake", t0, rx=proto.rx,
-                         detail="no QUIC answer before the timeout")
-        if kind == "handshake":
-            return _with(base, Status.OPEN, "handshake", t0, rx=proto.rx, alpn=value)
-        if kind == "closed":
-            assert isinstance(value, ConnectionTerminated)
-            reason = f" ({value.reason_phrase})" if value.reason_phrase else ""
-            return _with(
-                base, Status.OPEN, "handshake", t0, rx=proto.rx, quic_error=value.error_code,
-                detail=f"a QUIC server answered and closed: code 0x{value.error_code:x}{reason}",
-            )
-        status, code, detail = status_of(value)
-        return _with(base, status, "handshake", t0, errno=code, detail=detail, rx=proto.rx)
+            return _with(base, Decision(status, detail, code), Phase.CONNECT, t0,
+                         driver.rx if driver else None)
+        decision = await _await_decision(driver, deadline)
+        return _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
     finally:
-        if proto is not None:
-            # (done is cancelled, not resolved, when our timeout interrupted the wait)
-            shook_hands = done.done() and not done.cancelled() and done.result()[0] == "handshake"
-            proto.shutdown(polite=shook_hands)
+        if driver is not None:
+            driver.stop(polite=driver.facts.handshake)
         if transport is not None:
             transport.close()
 
 
-def _with(
-    base: ProbeResult,
-    status: Status,
-    phase: str,
-    t0: float,
-    *,
-    errno: int | None = None,
-    detail: str = "",
-    rx: int | None = None,
-    alpn: str | None = None,
-    quic_error: int | None = None,
-) -> ProbeResult:
+def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | None) -> ProbeResult:
     return replace(
-        base, status=status, phase=phase, errno=errno, detail=detail, datagrams_rx=rx,
-        alpn=alpn, quic_error=quic_error, ms=round((time.perf_counter() - t0) * 1000, 1),
+        base, status=d.status, phase=phase, errno=d.errno, detail=d.detail, datagrams_rx=rx,
+        alpn=d.alpn, quic_error=d.quic_error, ms=round((time.perf_counter() - t0) * 1000, 1),
     )
+
+
+def for_plan(plan: Plan) -> ProbeFn:
+    """The QUIC probe for a run, offering the catalog's ALPN list."""
+    alpn = plan.quic_alpn
+
+    async def probe(base: ProbeResult, timeout: float) -> ProbeResult:
+        return await probe_quic(base, timeout, alpn)
+
+    return probe

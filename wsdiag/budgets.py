@@ -1,0 +1,45 @@
+"""Every time and size budget of a run, in one place, each with why it has that value.
+
+Seconds unless named otherwise. ``bench/`` measures what a run costs against these; tests
+never assert timings.
+"""
+
+from __future__ import annotations
+
+# --- the user's knobs -----------------------------------------------------------------------
+DEFAULT_TIMEOUT = 2.0  # per probe and per DNS lookup: a VPN resolver with a cold cache fits
+MAX_TIMEOUT = 60.0  # beyond this a "check" is a hang to the person waiting for it
+# A probe shorter than this cannot tell a slow resolver or a distant endpoint from a silent
+# one: it would blame the network for wsdiag's own impatience.
+MIN_TIMEOUT = 0.05
+# The whole run: long enough for the slowest timeout's DNS + connect phases, short enough
+# that an engine's job (SSM, Intune) never waits on wsdiag for long.
+MAX_DEADLINE = 300.0
+# Default whole-run deadline = DNS (one timeout) + the probes (one timeout) + this slack for
+# process scheduling on a busy laptop: 2 x timeout + 1.
+DEADLINE_SLACK = 1.0
+
+# --- DNS --------------------------------------------------------------------------------------
+# A query is re-sent on the same socket every timeout x this share (so about three sends
+# per lookup), while it keeps listening for an answer to any of them: one lost datagram is
+# not a "timeout", and a slow answer to the first send still counts.
+DNS_RETRANSMIT_SHARE = 1 / 3
+DNS_MIN_RETRANSMIT = 0.2  # never re-send faster than this: a slow resolver is not flooded
+# Servers after the first start one by one within this share of the lifetime, so the last
+# one still has at least (1 - share) of the timeout to answer, and a good server after dead
+# ones is heard; the first server is asked alone for a while, as the OS resolver would.
+DNS_STAGGER_SHARE = 0.5
+# The runner's guard over a lookup: the lookup ends itself at its budget; this grace only
+# catches a lookup that does not (a bug), and never extends a silent network's cost.
+DNS_GUARD_GRACE = 0.05
+
+# --- probes -----------------------------------------------------------------------------------
+TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this cannot finish
+# QUIC's own idle timer is set beyond our timeout, so that aioquic never decides for us.
+QUIC_IDLE_MARGIN = 10.0
+MAX_PROXY_HEAD = 8192  # bytes: a proxy's answer to CONNECT (status lines + headers)
+
+# --- the run ------------------------------------------------------------------------------------
+# The composition root's last guard over the runner (which ends itself at the deadline):
+# if this ever fires, it is a bug, reported as an internal error rather than a hang.
+RUN_GUARD = 5.0

@@ -1,0 +1,166 @@
+"""One DNS lookup on the wire, asked of the configured servers the way that hears a real
+answer: dnspython builds and parses every message; this module only decides when to send.
+
+- One UDP socket per server per lookup, listening for the whole lifetime: a re-sent query
+  keeps its id, so a slow answer to the first send still counts (a fresh socket per try
+  would throw it away).
+- Servers start one after another (``DNS_STAGGER_SHARE``), and at once when the previous
+  ones failed outright, so a good server after dead ones is heard within the lifetime.
+- A server counts as silent only when nothing came back from it: an answer that does not
+  parse is recorded as such, never as silence.
+- A truncated answer is asked again over TCP, within the same lifetime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dns.asyncbackend
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.inet
+import dns.message
+import dns.rcode
+
+from wsdiag.budgets import DNS_MIN_RETRANSMIT, DNS_RETRANSMIT_SHARE, DNS_STAGGER_SHARE
+
+Server = tuple[str, int]  # (IP address, port)
+_DEFINITE = {dns.rcode.NOERROR, dns.rcode.NXDOMAIN}  # the name's own answer: stop asking
+
+
+@dataclass
+class Heard:
+    """What one server sent back during the lookup."""
+
+    server: Server
+    response: dns.message.Message | None = None
+    error: OSError | None = None  # a socket error (ICMP, no route) on send or receive
+    garbled: int = 0  # datagrams from it that dnspython could not parse as the answer
+    started: bool = False
+
+    @property
+    def silent(self) -> bool:
+        """Nothing at all came back from this server."""
+        return self.response is None and self.error is None and not self.garbled
+
+
+@dataclass
+class Lookup:
+    """The outcome: ``answer`` (rcode NOERROR or NXDOMAIN) from ``answered_by``, or none;
+    ``heard`` per server in the configured order."""
+
+    heard: list[Heard]
+    answer: dns.message.Message | None = None
+    answered_by: Server | None = None
+    dead_before: list[Server] = field(default_factory=list)
+
+
+async def _listen(q: dns.message.Message, h: Heard, end: float) -> None:
+    """Send ``q`` to one server, re-send on the same socket, keep the first parsed reply."""
+    try:
+        await _ask(q, h, end)
+    except ValueError as exc:  # an address the socket layer cannot use (a config's oddity)
+        h.error = OSError(f"{exc.__class__.__name__}: {exc}"[:200])
+
+
+async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
+    loop = asyncio.get_running_loop()
+    backend = dns.asyncbackend.get_default_backend()
+    ip, port = h.server
+    af = dns.inet.af_for_address(ip)
+    dest = (ip, port)
+    wire = q.to_wire()
+    lifetime = end - loop.time()
+    every = max(lifetime * DNS_RETRANSMIT_SHARE, DNS_MIN_RETRANSMIT)
+    connected = dest if backend.datagram_connection_required() else None  # type: ignore[no-untyped-call]
+    sock = await backend.make_socket(  # type: ignore[no-untyped-call]
+        af, socket.SOCK_DGRAM, 0, None, connected)
+
+    def wall(at: float) -> float:  # dnspython's expirations are time.time() instants
+        return time.time() + (at - loop.time())
+
+    try:
+        next_send = loop.time()
+        while loop.time() < end:
+            if loop.time() >= next_send:
+                await dns.asyncquery.send_udp(sock, wire, dest, wall(end))
+                next_send = loop.time() + every
+            try:
+                r, _, _ = await dns.asyncquery.receive_udp(
+                    sock, dest, wall(min(next_send, end)), ignore_unexpected=True, query=q)
+            except dns.exception.Timeout:
+                continue
+            except (dns.exception.DNSException, ValueError):
+                h.garbled += 1  # something answered, in a form we cannot read
+                continue
+            h.response = r
+            return
+    except OSError as exc:
+        h.error = exc
+    finally:
+        await sock.close()
+
+
+async def _over_tcp(q: dns.message.Message, h: Heard, end: float) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        h.response = await dns.asyncquery.tcp(q, h.server[0], end - loop.time(), h.server[1])
+    except OSError as exc:
+        h.error = exc
+    except dns.exception.DNSException:
+        pass  # keep the truncated UDP answer: the server did answer
+
+
+async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: float) -> Lookup:
+    """Ask ``servers`` (configured order) for ``q`` within ``lifetime`` seconds; never
+    raises for the network's behaviour, never runs past the lifetime (plus scheduling)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + lifetime
+    heard = [Heard(s) for s in servers]
+    out = Lookup(heard)
+    if not servers:
+        return out
+    stagger = lifetime * DNS_STAGGER_SHARE / len(servers)
+    t0 = loop.time()
+    tasks: dict[asyncio.Task[None], Heard] = {}
+
+    def start(i: int) -> None:
+        if i < len(heard) and not heard[i].started:
+            heard[i].started = True
+            tasks[asyncio.create_task(_listen(q, heard[i], end))] = heard[i]
+
+    try:
+        while (now := loop.time()) < end:
+            for i, h in enumerate(heard):
+                if not h.started and t0 + i * stagger <= now:
+                    start(i)
+            waiting = [t0 + i * stagger for i, h in enumerate(heard) if not h.started]
+            if not tasks and not waiting:
+                break
+            wake = min([end, *waiting])
+            if not tasks:
+                await asyncio.sleep(wake - now)
+                continue
+            done, _ = await asyncio.wait(tasks, timeout=wake - now,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                h = tasks.pop(task)
+                if h.response is not None and h.response.flags & dns.flags.TC:
+                    await _over_tcp(q, h, end)
+                r = h.response
+                if r is not None and r.rcode() in _DEFINITE:
+                    out.answer, out.answered_by = r, h.server
+                    out.dead_before = [x.server for x in heard[:heard.index(h)] if x.silent]
+                    return out
+                # This server failed outright (SERVFAIL, REFUSED, ICMP): the next one now.
+                start(next((i for i, x in enumerate(heard) if not x.started), len(heard)))
+        return out
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

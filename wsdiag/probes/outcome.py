@@ -1,0 +1,22 @@
+"""The one way a probe turns what it saw into a result: status, phase, timings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from wsdiag.model import Phase, ProbeResult, Status
+
+
+def ms_since(t0: float) -> float:
+    """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms."""
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def outcome(
+    base: ProbeResult, status: Status, phase: Phase, t0: float, *, errno: int | None = None,
+    detail: str = "", ms: float | None = None, trusted: bool | None = None,
+) -> ProbeResult:
+    """``base`` with the outcome; ``ms`` defaults to the time since ``t0``."""
+    return replace(base, status=status, phase=phase, errno=errno, detail=detail,
+                   ms=ms if ms is not None else ms_since(t0), tls_trusted=trusted)

@@ -1,0 +1,59 @@
+"""Every probe kind, registered once: what it is, and where its implementation lives.
+
+The plan, the runner and the rules read kinds from here (``Transport.is_tcp`` ...), so a
+new kind is one row below, one value in ``Transport`` and its own probe module. The
+implementation is named by import path and loaded only by ``load`` (the runner, at run
+time): ``--help`` and the pure layers never import aioquic or ssl through this module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wsdiag.model import Transport
+
+if TYPE_CHECKING:
+    from wsdiag.model import Plan, ProbeResult
+
+# (base result with id/host/address/port/via, budget in seconds) -> the result
+ProbeFn = Callable[["ProbeResult", float], Awaitable["ProbeResult"]]
+# plan -> ProbeFn: run-wide resources (TLS context, proxy dialer, ALPN) bound once
+ProbeFactory = Callable[["Plan"], ProbeFn]
+
+
+@dataclass(frozen=True)
+class Kind:
+    transport: Transport
+    over_tcp: bool  # runs over TCP: can go through an HTTP proxy; DCV authenticates on TCP
+    authenticates: bool  # checks the peer's certificate chain (records tls_trusted)
+    factory: str  # "module:function" returning a ProbeFn for a plan (see ProbeFactory)
+
+
+KINDS: dict[Transport, Kind] = {
+    k.transport: k for k in (
+        Kind(Transport.TCP, over_tcp=True, authenticates=False,
+             factory="wsdiag.probes.tcp:for_plan"),
+        Kind(Transport.TLS, over_tcp=True, authenticates=True,
+             factory="wsdiag.probes.tcp:for_plan"),
+        Kind(Transport.QUIC, over_tcp=False, authenticates=False,
+             factory="wsdiag.probes.quic:for_plan"),
+    )
+}
+
+
+def kind(transport: Transport) -> Kind:
+    """The registered kind. KeyError for a Transport without a row (a test enforces none)."""
+    return KINDS[transport]
+
+
+def load(plan: Plan) -> dict[Transport, ProbeFn]:
+    """Every kind's probe function for this plan; imports the network stack."""
+    out: dict[Transport, ProbeFn] = {}
+    for transport, k in KINDS.items():
+        module, _, name = k.factory.partition(":")
+        factory: ProbeFactory = getattr(importlib.import_module(module), name)
+        out[transport] = factory(plan)
+    return out

@@ -1,0 +1,192 @@
+"""The HTTP CONNECT tunnel: a layer under the same TCP/TLS steps, the way the WorkSpaces
+client reaches the sign-in services on a network whose 443 goes through the OS proxy.
+
+TCP to the proxy, ``CONNECT host:port``, the proxy's answer read by the pure
+``parse_connect_answer``; then, for a TLS check, ``tls_step`` over the tunnel, fed first
+with whatever the proxy sent after its final head.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from dataclasses import replace
+
+from wsdiag.model import Phase, ProbeResult, Status, Via
+from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
+from wsdiag.probes.errors import status_of
+from wsdiag.probes.outcome import ms_since, outcome
+from wsdiag.probes.tls import tls_step
+
+# getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+_READ = 4096
+
+
+class ProxyDialer:
+    """One HTTP proxy for one run. A name is resolved once, by the OS (getaddrinfo), as the
+    client's own proxy setting is: hosts file, search domains and all, which the DNS probe's
+    resolver (the VPC's, or --nameserver) is not meant to answer for."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._resolved: asyncio.Future[tuple[list[tuple[str, int]], OSError | None]] | None = None
+
+    def label(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    async def addresses(self) -> tuple[list[tuple[str, int]], OSError | None]:
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(self.host)
+            return [(self.host, self.port)], None
+        if self._resolved is None:
+            self._resolved = _getaddrinfo_in_daemon_thread(self.host, self.port)
+        # shield: one probe's timeout must not cancel the lookup the others share.
+        return await asyncio.shield(self._resolved)
+
+
+def _getaddrinfo_in_daemon_thread(
+    host: str, port: int
+) -> asyncio.Future[tuple[list[tuple[str, int]], OSError | None]]:
+    """getaddrinfo without the loop's executor: asyncio.run() joins that executor's threads
+    on the way out, so a hung OS resolver would hold the run past its deadline. A daemon
+    thread is abandoned instead; its late answer goes nowhere. The outcome is a value, never
+    a future exception, so an answer nobody awaits any more logs nothing."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[tuple[list[tuple[str, int]], OSError | None]] = loop.create_future()
+
+    def deliver(value: tuple[list[tuple[str, int]], OSError | None]) -> None:
+        if not fut.done():
+            fut.set_result(value)
+
+    def work() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            value: tuple[list[tuple[str, int]], OSError | None] = (
+                list(dict.fromkeys((str(i[4][0]), int(i[4][1])) for i in infos)), None)
+        except OSError as exc:
+            value = ([], exc)
+        except Exception as exc:  # e.g. UnicodeError for an odd name: still an answer
+            value = ([], OSError(f"{exc.__class__.__name__}: {exc}"))
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            loop.call_soon_threadsafe(deliver, value)
+
+    threading.Thread(target=work, name="wsdiag-proxy-resolve", daemon=True).start()
+    return fut
+
+
+async def _resolve(base: ProbeResult, proxy: ProxyDialer, timeout: float, t0: float,
+                   where: str) -> list[tuple[str, int]] | ProbeResult:
+    try:
+        async with asyncio.timeout(timeout):
+            addresses, error = await proxy.addresses()
+    except TimeoutError:
+        return outcome(base, Status.ERROR, Phase.PROXY_RESOLVE, t0,
+                       detail=f"{where}: its name did not resolve before the timeout")
+    if addresses:
+        return addresses
+    if isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_NAME:
+        # A definite answer: the client cannot reach this proxy either.
+        return outcome(base, Status.UNREACHABLE, Phase.PROXY_RESOLVE, t0, errno=error.errno,
+                       detail=f"{where}: the name does not resolve")
+    text = (error.strerror if error is not None else None) or "no address"
+    code = error.errno if error is not None else None
+    return outcome(base, Status.ERROR, Phase.PROXY_RESOLVE, t0, errno=code,
+                   detail=f"{where}: {text}")
+
+
+async def _dial(addresses: list[tuple[str, int]], end: float) -> tuple[
+        asyncio.StreamReader, asyncio.StreamWriter, str] | BaseException:
+    """The first proxy address (in the OS's order, as a client tries them) that accepts."""
+    last: BaseException = TimeoutError()
+    for address, port in addresses:
+        left = end - time.perf_counter()
+        if left <= 0:
+            break
+        try:
+            async with asyncio.timeout(left):
+                reader, writer = await asyncio.open_connection(address, port)
+        except (OSError, TimeoutError) as exc:
+            last = exc
+            continue
+        return reader, writer, f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    return last
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes] | tuple[Status, str]:
+    """(code, status line, bytes after the head), or (status, problem) for no usable answer."""
+    data = b""
+    while True:
+        chunk = await reader.read(_READ)
+        data += chunk
+        got = parse_connect_answer(data, eof=not chunk)
+        if got.state is State.FINAL:
+            assert got.code is not None
+            return got.code, got.line, got.rest
+        if got.state is State.BAD:
+            assert got.status is not None
+            return got.status, got.problem
+
+
+async def probe_via_proxy(
+    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None
+) -> ProbeResult:
+    """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
+    SNI = host, all within ``timeout``. No credentials are sent: the WorkSpaces client
+    cannot send any."""
+    base = replace(base, via=Via.PROXY, address=None)
+    t0 = time.perf_counter()
+    end = t0 + timeout
+    where = f"proxy {proxy.label()}"
+    addresses = await _resolve(base, proxy, timeout, t0, where)
+    if isinstance(addresses, ProbeResult):
+        return addresses
+    dialled = await _dial(addresses, end)
+    if isinstance(dialled, BaseException):
+        status, code, detail = status_of(dialled)
+        return outcome(base, status, Phase.PROXY_CONNECT, t0, errno=code,
+                       detail=f"{where}: {detail}")
+    reader, writer, via = dialled
+    try:
+        return await _through(base, reader, writer, ctx, end, t0, where, via)
+    finally:
+        writer.transport.abort()
+
+
+async def _through(base: ProbeResult, reader: asyncio.StreamReader,
+                   writer: asyncio.StreamWriter, ctx: ssl.SSLContext | None, end: float,
+                   t0: float, where: str, via: str) -> ProbeResult:
+    target = f"{base.host}:{base.port}"
+    try:
+        async with asyncio.timeout(max(end - time.perf_counter(), 0.0)):
+            writer.write(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode("ascii"))
+            got = await _answer(reader)
+    except TimeoutError:
+        return outcome(base, Status.FILTERED, Phase.PROXY, t0,
+                       detail=f"{where}: no answer to CONNECT before the timeout")
+    except OSError as exc:
+        status, code, detail = status_of(exc)
+        return outcome(base, status, Phase.PROXY, t0, errno=code, detail=f"{where}: {detail}")
+    if isinstance(got[0], Status):
+        return outcome(base, got[0], Phase.PROXY, t0, detail=f"{where}: {got[1]!s}")
+    code, line, rest = got
+    shown = printable(line)
+    if code == 407:
+        return replace(outcome(base, Status.REFUSED, Phase.PROXY, t0,
+                               detail=f"{where} requires authentication: '{shown}'"),
+                       proxy_status=code)
+    if not 200 <= code < 300:
+        return replace(outcome(base, Status.REFUSED, Phase.PROXY, t0,
+                               detail=f"{where} refused CONNECT {target}: '{shown}'"),
+                       proxy_status=code)
+    tunnel_ms = ms_since(t0)  # through a proxy, the time until the tunnel stood
+    base = replace(base, proxy_status=code)
+    if ctx is None:
+        return outcome(base, Status.OPEN, Phase.PROXY, t0, detail=f"via {via}", ms=tunnel_ms)
+    result = await tls_step(base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest)
+    return replace(result, detail="; ".join(x for x in (f"via {via}", result.detail) if x))
