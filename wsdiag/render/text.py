@@ -165,7 +165,7 @@ def _facts(report: Report) -> list[str]:
 
 
 def _finding(out: Layout, f: Finding, indent: int, tag: str = "") -> None:
-    head = [(f.code + ":", "bold")] + ([(tag, "dim")] if tag else [])
+    head = [(f.code, "bold"), (tag + ":", "dim")] if tag else [(f.code + ":", "bold")]
     out.add(indent, head + words(f.message), out.mark(f.severity))
     if f.remediation:
         out.add(indent + 2, [("fix:", "bold"), *words(f.remediation)], rest=indent + 7)
@@ -257,26 +257,29 @@ def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool)
     out.add(2, [*words(label), (clean(v.host) + ":", "bold")], mark)
     for addr in v.addresses:
         row = [p for p in v.probes if p.address == addr]
-        out.add(6, [(f"{addr}:", ""), *_cells(out, row, verbose)])
+        out.add(6, [(f"{addr}:", ""), *_cells(out, row, verbose)], rest=8 + len(addr))
 
 
 def _cells(out: Layout, probes: tuple[ProbeResult, ...] | list[ProbeResult],
            verbose: bool, with_ms: bool = True) -> list[Word]:
-    """One unit per probe ('tcp/443 open 19 ms ·'): a cell wraps whole."""
+    """Per probe one unit that wraps whole ('tcp/443 open 19 ms'), then its note and, with
+    -v, where it stopped, as ordinary words; cells separated by ' ·'."""
     cells: list[Word] = []
     sep = " -" if out.ascii_only else " ·"
     for i, p in enumerate(probes):
-        text = f"{p.transport}/{p.port} {p.status}"
+        style = STATUS_STYLE.get(p.status, "red")
+        head = f"{p.transport}/{p.port} {p.status}"
         if with_ms and p.status is Status.OPEN and p.ms is not None:
-            text += f" {p.ms:.0f} ms"
+            head += f" {p.ms:.0f} ms"
+        cell: list[Word] = [(head, style)]
         note = pv.probe_note(p)
         if note:
-            text += f" ({note})"
+            cell += words(f"({note})", style)
         if verbose and p.status is not Status.OPEN and (p.phase or p.detail):
-            text += f" [{' '.join(x for x in (p.phase, clean(p.detail)) if x)}]"
+            cell += words(f"[{' '.join(x for x in (p.phase, p.detail) if x)}]", style)
         if i < len(probes) - 1:
-            text += sep
-        cells.append((text, STATUS_STYLE.get(p.status, "red")))
+            cell[-1] = (cell[-1][0] + sep, cell[-1][1])
+        cells += cell
     return cells
 
 
