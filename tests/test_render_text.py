@@ -135,6 +135,13 @@ def test_unknown_says_what_would_decide_it() -> None:
     advice = adv.advise(_unknown(base, (cut,)))
     assert advice.decide is not None and "--deadline" in advice.decide
     assert advice.first == advice.decide
+    # with a finding to act on first, the deciding step still shows
+    nxd = Finding("ENDPOINT_DNS_FAILED", Severity.ERROR, "m", "r")
+    report = _unknown(base, (cut,))
+    report = dataclasses.replace(report, diagnosis=dataclasses.replace(
+        report.diagnosis, findings=(nxd,)))
+    text = " ".join(render_text(report, width=80).split())
+    assert "hand `wsdiag bundle`" in text and "run again with a longer --deadline" in text
     # Silence is an answer: a rerun would see it again, so none is suggested.
     silent = dataclasses.replace(cut, status=Status.FILTERED, phase="connect")
     advice = adv.advise(_unknown(base, (silent,)))

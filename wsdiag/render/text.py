@@ -129,6 +129,8 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     out.blocks.append(Block.gap())
     out.add(0, [("WHAT TO DO", "bold")])
     out.add(2, words(advice.first, "bold"))
+    if advice.decide and advice.decide != advice.first:
+        out.add(2, words(advice.decide))
     for group in advice.groups:
         out.add(2, words(group.title + ":", "bold"))
         for f in group.findings:
