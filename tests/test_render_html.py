@@ -18,9 +18,10 @@ import pytest
 
 from tests.support import browser
 from tests.support.render_checks import check_html
-from wsdiag.model import Finding, Severity
+from wsdiag.model import Finding, ProxyMode, ProxyRoute, Severity, Transport, Via
 from wsdiag.render.html import render_html
 from wsdiag.render.load import report_from_json
+from wsdiag.render.report import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "examples" / "reports"
@@ -48,6 +49,24 @@ def chromium_ok() -> None:
 def test_page_matches_its_report(path: Path) -> None:
     doc = json.loads(path.read_text())
     check_html(render_html(report_from_json(doc)), doc)
+
+
+@pytest.mark.parametrize(("mode", "heading"), [
+    (ProxyMode.PROXY, "sign-in domains via proxy http://***@proxy.example:3128"),
+    (ProxyMode.UNTESTED, "sign-in domains (behind a proxy wsdiag does not test)")])
+def test_sign_in_domains_behind_a_proxy_hang_off_a_proxy_node(mode: ProxyMode,
+                                                              heading: str) -> None:
+    report = report_from_json(doc_of("minimal-egress"))
+    proxy = ProxyRoute(mode=mode, url="http://***@proxy.example:3128", host="proxy.example",
+                       port=3128, source="environment")
+    probes = tuple(dataclasses.replace(p, via=Via.PROXY, address=None)
+                   if p.target_id not in ("endpoint", "health-check") and p.port == 443
+                   and p.transport is not Transport.QUIC else p for p in report.probes)
+    report = dataclasses.replace(report, proxy=proxy, probes=probes)
+    page = render_html(report)
+    dom = check_html(page, to_json(report))
+    assert dom.hubs == ["resolver", "proxy"]
+    assert f">{heading}</text>" in page
 
 
 def test_values_from_the_network_are_escaped() -> None:

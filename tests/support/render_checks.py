@@ -39,12 +39,15 @@ class Dom(HTMLParser):
         self.verdict_class = ""
         self.json_text = ""
         self.script_types: list[str] = []
+        self.hubs: list[str] = []  # the diagram's resolver/proxy nodes, in order
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if "data-probe-id" in a:
             self.probes.append(a)
+        if "data-hub" in a:
+            self.hubs.append(a["data-hub"])
         if tag == "meta":
             self.metas.append(a)
         for key in ("src", "href", "xlink:href", "srcset", "action", "poster", "data"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wsdiag.model import DnsOutcome, ProxyMode, Report, Role, Status
+from wsdiag.model import DnsOutcome, ProbeResult, ProxyMode, Report, Role, Status
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
 from wsdiag.render.report import to_json
@@ -122,7 +122,7 @@ def diagram(report: Report) -> Diagram:
     return d
 
 
-def _target_rows(v: pv.TargetView) -> list[tuple[str, list[Any]]]:
+def _target_rows(v: pv.TargetView) -> list[tuple[str, list[ProbeResult]]]:
     if v.role is Role.ENDPOINT and v.addresses:  # the heading names the host
         rows = [(f"address {a}", [p for p in v.probes if p.address == a]) for a in v.addresses]
         rest = [p for p in v.probes if p.address not in v.addresses]
@@ -140,7 +140,7 @@ def _section_sub(report: Report, role: Role) -> str:
     return ""
 
 
-def _chip(p: Any, x: int, y: int) -> Chip:
+def _chip(p: ProbeResult, x: int, y: int) -> Chip:
     note = pv.probe_note(p)
     bits = [p.id, str(p.status)]
     if p.ms is not None and p.status is Status.OPEN:
