@@ -30,6 +30,7 @@ from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
 from tests.support.processes import stop_process
 from tests.support.proxy import ThreadedProxy
+from tests.support.render_checks import check_html
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.model import Inputs, Role
@@ -256,6 +257,24 @@ def test_text_report_leads_with_the_verdict(lab: Lab) -> None:
     assert proc.stdout.startswith("BLOCKED:")
     assert "\x1b[" not in proc.stdout
     assert "ENDPOINT_NXDOMAIN" in proc.stdout
+
+
+def test_html_and_verbose_from_a_real_run(lab: Lab, tmp_path: Path) -> None:
+    """--html writes the page of the very report --json prints; piped text takes $COLUMNS."""
+    lab.zone([EP_A], health=HEALTH_DEAD)
+    page = tmp_path / "report.html"
+    code, r = lab.check("--html", str(page))
+    check_html(page.read_text(encoding="utf-8"), r)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
+         lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs",
+         "-v"],
+        capture_output=True, text=True, timeout=30, env={**lab.env, "COLUMNS": "72"},
+    )
+    assert proc.returncode == code and max(map(len, proc.stdout.splitlines())) <= 72, [
+        line for line in proc.stdout.splitlines() if len(line) > 72]
+    assert all(f"{p['transport']}/{p['port']} {p['status']}" in " ".join(proc.stdout.split())
+               for p in r["probes"] if p["status"] != "skipped")
 
 
 # --- an HTTPS proxy -----------------------------------------------------------------------

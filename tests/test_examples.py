@@ -8,6 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from wsdiag.render.load import report_from_json
+from wsdiag.render.text import render_text
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "wsdiag" / "schema" / "report.schema.json").read_text())
 REPORTS = sorted((ROOT / "examples" / "reports").glob("*.json"))
@@ -25,3 +28,5 @@ def test_example_report_holds_to_schema(path: Path) -> None:
     assert report["exit_code"] == EXIT[report["verdict"]]
     text = path.with_suffix(".txt").read_text()
     assert text.split(":")[0] == report["verdict"].upper()
+    # The text beside each report is what `wsdiag check` prints for it, piped, at 80 columns.
+    assert text == render_text(report_from_json(report), width=80)

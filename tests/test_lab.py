@@ -23,6 +23,9 @@ import pytest
 
 from tests.lab.scenarios import SCENARIOS, Observed, Scenario
 from tests.lab.topology import Lab, list_namespaces, unavailable_reason
+from tests.support.render_checks import check_html, check_text
+from wsdiag.render.html import render_html
+from wsdiag.render.load import report_from_json
 
 pytestmark = pytest.mark.lab
 
@@ -137,3 +140,6 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     unwanted = set(want.absent) & codes
     assert not unwanted, f"unexpected findings {sorted(unwanted)}\n{context}"
     scenario.check(Observed(report), scenario.region)
+    # What a person sees of this real run: 80/120-column text, and the HTML page.
+    check_text(report)
+    check_html(render_html(report_from_json(report)), report)

@@ -1,4 +1,5 @@
-"""The wheel carries the catalog and the schemas, so an installed wsdiag finds them."""
+"""The wheel carries the catalog, the schemas and the HTML template, so an installed wsdiag
+finds them."""
 
 from __future__ import annotations
 
@@ -19,5 +20,6 @@ def test_wheel_ships_catalog_and_schemas(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("wsdiag-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"wsdiag/catalogs/catalog.toml", "wsdiag/schema/report.schema.json",
-            "wsdiag/schema/logs.schema.json", "wsdiag/py.typed"} <= names
+            "wsdiag/schema/logs.schema.json", "wsdiag/py.typed",
+            "wsdiag/render/templates/report.html.j2"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)

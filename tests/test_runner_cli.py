@@ -147,7 +147,7 @@ def test_version_and_help_do_not_import_the_network_stack() -> None:
     code = ("import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
             "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
             "except SystemExit:\n    pass\n"
-            "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil')\n"
+            "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich')\n"
             "         if m in sys.modules]\n"
             "print(heavy, file=sys.stderr)")
     for arg in ("--version", "--help"):

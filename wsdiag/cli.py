@@ -11,13 +11,16 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer import Abort
 
 from wsdiag import __version__
 from wsdiag.errors import WsdiagError
+
+if TYPE_CHECKING:
+    from wsdiag.model import Report
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -57,6 +60,32 @@ def _use_color() -> bool:
     return sys.stdout.isatty() and not plain
 
 
+def _width() -> int:
+    """The terminal's width; piped: $COLUMNS, else 80 (what a ticket or an email shows)."""
+    import shutil
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    try:
+        return int(os.environ.get("COLUMNS", "80"))
+    except ValueError:
+        return 80
+
+
+def _utf8() -> bool:
+    return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
+
+
+def _write_html(report: Report, path: Path) -> None:
+    """Jinja2 is imported here only: the page is the one thing that needs it."""
+    from wsdiag.render.html import render_html
+
+    try:
+        path.write_text(render_html(report), encoding="utf-8")
+    except OSError as exc:
+        raise WsdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 @app.command()
 def check(
     region: Annotated[str | None, typer.Option(
@@ -86,6 +115,11 @@ def check(
         "--deadline", metavar="SECONDS",
         help="Seconds the whole run may take (default: 2 x timeout + 1).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", metavar="FILE",
+        help="Also write the report as one self-contained HTML page (for a ticket).")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show every probe, not only the failing ones.")] = False,
     no_logs: Annotated[bool, typer.Option(
         "--no-logs", help="Do not read the WorkSpaces client's logs.")] = False,
     no_proxy: Annotated[bool, typer.Option(
@@ -98,7 +132,7 @@ def check(
 
     from wsdiag.check.diagnose import LogContext, read_logs, run_check
     from wsdiag.model import Inputs
-    from wsdiag.render.report import render_text, to_json
+    from wsdiag.render.report import to_json
 
     logs = LogContext() if no_logs else read_logs(None)
     region_source = "option"
@@ -130,7 +164,12 @@ def check(
     if json_out:
         sys.stdout.write(json.dumps(to_json(report), indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(report, _use_color()))
+        from wsdiag.render.text import render_text
+
+        sys.stdout.write(render_text(report, width=_width(), color=_use_color(),
+                                     verbose=verbose, ascii_only=not _utf8()))
+    if html is not None:  # after the report, so a bad path still leaves the answer on screen
+        _write_html(report, html)
     raise typer.Exit(report.diagnosis.verdict.exit_code)
 
 

@@ -1,1 +1,1 @@
-"""Reports for people and tools: JSON (a versioned contract) and text."""
+"""Reports for people and tools: JSON (a versioned contract), terminal text, an HTML page."""

@@ -1,0 +1,162 @@
+"""What to do, and who does it: the report's findings ordered by owner. Pure, no I/O.
+
+Every renderer (terminal, HTML) shows the same advice in the same order, so the order is
+decided here once: the person at the keyboard first (what they can do now), then this
+machine's settings, then the network team, then the AWS administrator. Where the person at
+the keyboard can do nothing, the first line says whom to escalate to and what to hand them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wsdiag.model import Finding, Owner, ProbeResult, ProxyMode, Report, Severity, Status, Verdict
+
+# Used only while a finding carries no owner (the rule rows will fill Finding.owner; until
+# then, and for reports written by older versions, this table decides). Codes not listed
+# stay unassigned and are shown as such: guessing a team would send a ticket astray.
+FALLBACK_OWNER: dict[str, Owner] = {
+    "HOME_NETWORK": Owner.USER,  # connect the VPN
+    "NO_ROUTE": Owner.USER,  # connect to a network or the VPN
+    "DNS_NOT_CONFIGURED": Owner.DESKTOP,
+    "PROXY_UNSUPPORTED_SCHEME": Owner.DESKTOP,  # the machine's proxy setting
+    "PROXY_IN_USE": Owner.DESKTOP,  # bypass list for the private name
+    "LOGS_CLIENT_TOO_OLD_FOR_443_FALLBACK": Owner.DESKTOP,
+    "DNS_RESOLVER_UNREACHABLE": Owner.NETWORK,
+    "ENDPOINT_DNS_FAILED": Owner.NETWORK,  # resolver forwarding for a2z.com
+    "ENDPOINT_PUBLIC_ANSWER": Owner.NETWORK,  # split DNS / resolver
+    "ENDPOINT_UNREACHABLE": Owner.NETWORK,  # route to the VPC first
+    "ENDPOINT_HIGH_RTT": Owner.NETWORK,
+    "AUTH_UNREACHABLE": Owner.NETWORK,  # firewall / NAT / proxy allow-list
+    "AUTH_UDP_443_UNCONFIRMED": Owner.NETWORK,
+    "OPTIONAL_DOMAINS_UNREACHABLE": Owner.NETWORK,
+    "TLS_UNTRUSTED": Owner.NETWORK,  # TLS inspection
+    "HEALTH_CHECK_BLOCKED": Owner.NETWORK,
+    "PROXY_UNREACHABLE": Owner.NETWORK,
+    "PROXY_AUTH_REQUIRED": Owner.NETWORK,
+    "ENDPOINT_NXDOMAIN": Owner.AWS,  # the endpoint's private DNS names
+    "ENDPOINT_AAAA_ONLY": Owner.AWS,
+    "ENDPOINT_DUAL_STACK": Owner.AWS,
+    "ENDPOINT_ADDRESS_SILENT": Owner.AWS,  # endpoint subnets, network ACL
+    "ENDPOINT_QUIC_BLOCKED": Owner.AWS,  # endpoint security group
+    "ENDPOINT_4195_BLOCKED": Owner.AWS,
+    "ENDPOINT_443_BLOCKED": Owner.AWS,
+    "LOGS_INTERNET_ENDPOINT_IN_USE": Owner.AWS,  # directory's streaming endpoint
+}
+
+# Most useful first: what the person at the keyboard can do now comes before any ticket.
+OWNER_ORDER: tuple[Owner, ...] = (Owner.USER, Owner.DESKTOP, Owner.NETWORK, Owner.AWS)
+OWNER_TITLE: dict[Owner | None, str] = {
+    Owner.USER: "You, at this machine",
+    Owner.DESKTOP: "This machine's settings (you or desktop support)",
+    Owner.NETWORK: "Network team (firewall, proxy, DNS, routes)",
+    Owner.AWS: "AWS administrator (VPC endpoint, security group, directory)",
+    None: "Not yet assigned to a team",
+}
+ESCALATE_TO: dict[Owner, str] = {
+    Owner.DESKTOP: "desktop support (or yourself, if you manage this machine)",
+    Owner.NETWORK: "your network team",
+    Owner.AWS: "your AWS administrator",
+}
+HAND_OVER = "`wsdiag bundle` (or the output of `wsdiag check --json`)"
+SEVERITY_ORDER: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Group:
+    """The findings one owner acts on, most severe first."""
+
+    owner: Owner | None
+    title: str
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """``first``: the one line to read if nothing else; ``groups``: actionable findings
+    (error, warning, or the user's own) by owner; ``notes``: the remaining info findings;
+    ``decide``: for an unknown verdict, what would decide it (else None)."""
+
+    first: str
+    groups: tuple[Group, ...]
+    notes: tuple[Finding, ...]
+    decide: str | None
+
+
+def owner_of(f: Finding) -> Owner | None:
+    """The finding's own owner, else the fallback table's, else None (unassigned)."""
+    return f.owner if f.owner is not None else FALLBACK_OWNER.get(f.code)
+
+
+def _actionable(f: Finding) -> bool:
+    return f.severity is not Severity.INFO or owner_of(f) is Owner.USER
+
+
+def advise(report: Report) -> Advice:
+    """Order the report's findings into advice. Pure; never raises on any Report."""
+    findings = sorted(report.diagnosis.findings, key=lambda f: SEVERITY_ORDER[f.severity])
+    act = [f for f in findings if _actionable(f)]
+    notes = tuple(f for f in findings if not _actionable(f))
+    groups = []
+    for owner in (*OWNER_ORDER, None):
+        mine = tuple(f for f in act if owner_of(f) is owner)
+        if mine:
+            groups.append(Group(owner, OWNER_TITLE[owner], mine))
+    verdict = report.diagnosis.verdict
+    decide = what_would_decide(report) if verdict is Verdict.UNKNOWN else None
+    return Advice(_first_line(verdict, tuple(groups), decide), tuple(groups), notes, decide)
+
+
+def _first_line(verdict: Verdict, groups: tuple[Group, ...], decide: str | None) -> str:
+    if not groups:
+        if verdict is Verdict.READY:
+            return "Nothing to do: streaming should work from here."
+        if decide:
+            return decide
+        return "No fix to suggest; the paths below say what failed."
+    top = groups[0]
+    if top.owner is Owner.USER:
+        return f"You can fix this now: {_lead(top.findings[0])}"
+    if top.owner is None:
+        return f"Hand {HAND_OVER} to your IT support; the findings below say what failed."
+    return f"Nothing to change at this machine: hand {HAND_OVER} to {ESCALATE_TO[top.owner]}."
+
+
+def _lead(f: Finding) -> str:
+    """The user's step: the remediation's first clause, without asides."""
+    text = re.sub(r" \([^)]*\)", "", f.remediation or f.message)
+    head = re.split(r"\. |; |, or", text)[0].rstrip(".")
+    return head + ", then run wsdiag check again."
+
+
+def what_would_decide(report: Report) -> str:
+    """For an unknown verdict: which measurement is missing and what would supply it.
+
+    A rerun only helps where the run was cut short (the deadline) or a probe erred; silence
+    (filtered) is already an answer, and an untested proxy needs testing by other means."""
+    probes = report.probes
+    cut = [p for p in probes if p.status is Status.ERROR and p.phase == "deadline"]
+    erred = [p for p in probes if p.status is Status.ERROR and p.phase != "deadline"]
+    parts: list[str] = []
+    if report.proxy.mode is ProxyMode.UNTESTED:
+        parts.append("the sign-in domains sit behind a proxy wsdiag cannot test: test the proxy "
+                     "by hand, or run with --no-proxy where direct 443 is allowed")
+    if cut:
+        parts.append(f"the run deadline cut {len(cut)} probe(s) short: run again with a longer "
+                     "--deadline")
+    if erred:
+        parts.append(f"{len(erred)} probe(s) failed locally ({_sample(erred)}): fix that error "
+                     "and run again")
+    unknown_dns = [d for d in report.dns if d.outcome.value in ("error", "timeout")]
+    if unknown_dns and not parts:
+        parts.append("the resolver did not answer the lookups: the endpoint could not be "
+                     "probed until it does")
+    if not parts:
+        parts.append("no probe result decides it; hand the --json output to support")
+    return "To decide it: " + "; ".join(parts) + "."
+
+
+def _sample(probes: list[ProbeResult]) -> str:
+    p = probes[0]
+    return f"{p.host} {p.transport}/{p.port}: {p.detail or p.status}"

@@ -1,0 +1,212 @@
+"""The HTML report: one self-contained page to attach to a ticket (``wsdiag check --html``).
+
+No script, font or image is loaded from anywhere: inline CSS and an inline SVG path
+diagram, and a Content-Security-Policy of ``default-src 'none'`` so the page cannot fetch
+anything even if a value slipped through. Jinja2 renders it with autoescaping on; the
+report itself is embedded as JSON (``|tojson``) for tools. Jinja2 is imported only here,
+and this module only by ``--html``. The diagram's geometry is computed here (pure); the
+template only draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wsdiag.model import DnsOutcome, ProbeResult, ProxyMode, Report, Role, Status
+from wsdiag.render import advice as adv
+from wsdiag.render import paths as pv
+from wsdiag.render.report import to_json
+from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
+
+WIDTH = 980  # SVG user units; the page scales it to fit
+X_MACHINE, X_HUB, X_LABEL, X_CHIPS = 12, 170, 345, 700
+CHIP_W, CHIP_GAP, ROW_H, HEAD_H = 64, 6, 20, 26
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One probe in the diagram: ``status`` names its CSS class (status-open ...)."""
+
+    probe_id: str
+    label: str
+    status: str
+    title: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    y: int
+    head: bool = False  # a section heading (the target group)
+    status: str = ""  # the heading's overall status, for its link line
+    note: bool = False  # a line of explanation under a target
+
+
+@dataclass(frozen=True)
+class Link:
+    """A line between two boxes: x1,y1 -> x2,y2, coloured by ``status``."""
+
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    status: str
+
+
+@dataclass
+class Diagram:
+    rows: list[Row] = field(default_factory=list)
+    chips: list[Chip] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    hubs: list[tuple[str, str, int, str]] = field(default_factory=list)  # label, sub, y, status
+    height: int = 0
+    machine_y: int = 0
+
+
+def _overall(statuses: list[str]) -> str:
+    if not statuses or all(s == "skipped" for s in statuses):
+        return "skipped"
+    ran = [s for s in statuses if s != "skipped"]
+    if "failed" in ran:  # a lookup that failed: nothing behind it was probed
+        return "failed"
+    return "open" if all(s == "open" for s in ran) else (
+        "partial" if any(s == "open" for s in ran) else "failed")
+
+
+def diagram(report: Report) -> Diagram:
+    """Rows for every target (every probe one chip), hubs for the resolver and the proxy,
+    links from this machine through them. Pure geometry in SVG user units."""
+    d = Diagram()
+    y = 10
+    views = pv.target_views(report)
+    sections = [(Role.ENDPOINT, "streaming endpoint"), (Role.AUTH, "sign-in domains"),
+                (Role.HEALTH, "health-check host")]
+    heads: dict[str, int] = {}
+    for role, title in sections:
+        mine = [v for v in views if v.role is role and v.state != "skipped"]
+        if not mine:
+            continue
+        head_y = y
+        y += HEAD_H
+        statuses: list[str] = []
+        for v in mine:
+            for label, probes in _target_rows(v):
+                d.rows.append(Row(label, y))
+                for i, p in enumerate(probes):
+                    d.chips.append(_chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y))
+                    statuses.append(str(p.status))
+                y += ROW_H
+            if v.state == "dns":  # why it was not probed, on a line of its own
+                d.rows.append(Row(f"  {v.reason}; not probed", y, note=True))
+                y += ROW_H
+                statuses.append("failed")
+        sub = _section_sub(report, role)
+        d.rows.append(Row(f"{title}{sub}", head_y, head=True, status=_overall(statuses)))
+        heads[title] = head_y
+        y += 8
+    skipped = [v for v in views if v.state == "skipped"]
+    if skipped:
+        d.rows.append(Row("not tested", y, head=True, status="skipped"))
+        y += HEAD_H
+        for v in skipped:
+            d.rows.append(Row(f"{v.target_id} ({v.reason})", y))
+            for i, p in enumerate(v.probes):
+                d.chips.append(_chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y))
+            y += ROW_H
+    d.height = max(y + 10, 200)
+    d.machine_y = 30
+    _hubs(d, report, heads)
+    return d
+
+
+def _target_rows(v: pv.TargetView) -> list[tuple[str, list[ProbeResult]]]:
+    if v.role is Role.ENDPOINT and v.addresses:  # the heading names the host
+        rows = [(f"address {a}", [p for p in v.probes if p.address == a]) for a in v.addresses]
+        rest = [p for p in v.probes if p.address not in v.addresses]
+        return rows + ([("no address", rest)] if rest else [])
+    return [(v.host, list(v.probes))]
+
+
+def _section_sub(report: Report, role: Role) -> str:
+    if role is Role.ENDPOINT and report.endpoint_hosts:
+        return " " + ", ".join(report.endpoint_hosts)
+    if role is Role.AUTH and report.proxy.mode is ProxyMode.PROXY:
+        return f" via proxy {report.proxy.url or ''}"
+    if role is Role.AUTH and report.proxy.mode is ProxyMode.UNTESTED:
+        return " (behind a proxy wsdiag does not test)"
+    return ""
+
+
+def _chip(p: ProbeResult, x: int, y: int) -> Chip:
+    note = pv.probe_note(p)
+    bits = [p.id, str(p.status)]
+    if p.ms is not None and p.status is Status.OPEN:
+        bits.append(f"{p.ms:.0f} ms")
+    bits += [x for x in (p.phase, p.detail, note) if x]
+    return Chip(p.id, f"{p.transport}/{p.port}", str(p.status), " · ".join(bits), x, y)
+
+
+def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:
+    """This machine -> resolver; -> each section (the sign-in domains through the proxy)."""
+    mx, my = X_MACHINE + 130, d.machine_y
+    resolvers = sorted({r.resolver for r in report.dns if r.resolver})
+    ep = next((r for r in report.dns if r.target_id == "endpoint" and r.rdtype == "A"), None)
+    dns_status = ("skipped" if ep is None else "open" if ep.outcome is DnsOutcome.ANSWER
+                  else "failed")
+    d.hubs.append(("resolver", ", ".join(resolvers) or "system", my, dns_status))
+    d.links.append(Link(mx, my, X_HUB, my, dns_status))
+    proxied = report.proxy.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED)
+    if proxied:
+        py = my + 60
+        d.hubs.append(("proxy", report.proxy.url or "", py, "open"))
+        d.links.append(Link(mx, my + 10, X_HUB, py, "open"))
+    for row in (r for r in d.rows if r.head and r.label != "not tested"):
+        if proxied and row.label.startswith("sign-in"):
+            d.links.append(Link(X_HUB + 150, my + 60, X_LABEL - 6, row.y + 8, row.status))
+        else:
+            d.links.append(Link(mx, my + 16, X_LABEL - 6, row.y + 8, row.status))
+
+
+def render_html(report: Report) -> str:
+    """The whole page as one string (UTF-8 text, no external references)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("wsdiag.render", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True)
+    env.filters["ticks"] = _ticks
+    advice = adv.advise(report)
+    d = report.diagnosis
+    return env.get_template("report.html.j2").render(
+        report=report, headline=HEADLINE[d.verdict], verdict=str(d.verdict),
+        environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
+        advice=advice, owner_of=adv.owner_of, diagram=diagram(report), width=WIDTH,
+        x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),
+        facts=_host_facts(report), data=to_json(report))
+
+
+def _ticks(text: str) -> Any:
+    """Escape ``text``, then show `quoted commands` as code (the advice quotes them so)."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
+
+
+def _host_facts(report: Report) -> list[tuple[str, str]]:
+    facts = [("region", f"{report.region} (from {report.region_source})"),
+             ("endpoint name", ", ".join(report.endpoint_hosts)),
+             ("proxy", str(report.proxy.mode) + (f" {report.proxy.url}" if report.proxy.url
+                                                  else "")),
+             ("started", report.started_at),
+             ("duration", f"{report.duration_ms / 1000:.2f} s"),
+             ("wsdiag", report.tool_version)]
+    for key, value in (report.logs or {}).items():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            facts.append((f"client logs: {key}", str(value)))
+    return facts

@@ -1,0 +1,88 @@
+"""A `wsdiag.report/1` JSON document back into a model.Report, so a saved report (a ticket
+attachment, a lab run) can be rendered again as text or HTML. Pure, no I/O.
+
+The JSON carries no evidence basis (the per-fact probe ids): the loaded Evidence has an
+empty basis. Fields added later to the schema (such as a finding's owner) are read when
+present and default otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wsdiag.model import (
+    Diagnosis,
+    DnsOutcome,
+    DnsResult,
+    Environment,
+    Evidence,
+    Finding,
+    Owner,
+    ProbeResult,
+    ProxyMode,
+    ProxyRoute,
+    Report,
+    Severity,
+    Status,
+    Transport,
+    Tri,
+    Verdict,
+    Via,
+)
+
+
+def report_from_json(d: dict[str, Any]) -> Report:
+    """Rebuild a Report from ``render.report.to_json`` output.
+
+    Raises KeyError or ValueError (an unknown enum value) on a document that is not a
+    wsdiag.report/1 report."""
+    diagnosis = Diagnosis(
+        environment=Environment(d["environment"]),
+        verdict=Verdict(d["verdict"]),
+        findings=tuple(finding_from_json(f) for f in d["findings"]),
+        rule=d.get("environment_rule", ""),
+    )
+    facts: dict[str, Any] = {k: Tri(v) for k, v in d["evidence"].items()
+                             if k in Evidence.__dataclass_fields__ and k != "basis"}
+    evidence = Evidence(**facts)
+    proxy = d.get("proxy") or {}
+    return Report(
+        schema=d["schema"],
+        tool_version=d["tool_version"],
+        region=d["region"],
+        endpoint_hosts=tuple(d.get("endpoint_hosts", ())),
+        diagnosis=diagnosis,
+        evidence=evidence,
+        dns=tuple(_dns(x) for x in d.get("dns", ())),
+        probes=tuple(_probe(x) for x in d.get("probes", ())),
+        duration_ms=float(d["duration_ms"]),
+        started_at=d["started_at"],
+        region_source=d.get("region_source", "option"),
+        logs=d.get("logs"),
+        proxy=ProxyRoute(mode=ProxyMode(proxy.get("mode", "none")), url=proxy.get("url"),
+                         source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
+                         reason=proxy.get("reason", "")),
+    )
+
+
+def finding_from_json(f: dict[str, Any]) -> Finding:
+    owner = f.get("owner")
+    return Finding(code=f["code"], severity=Severity(f["severity"]), message=f["message"],
+                   remediation=f.get("remediation", ""), probes=tuple(f.get("probes", ())),
+                   rule=f.get("rule", ""), owner=Owner(owner) if owner else None)
+
+
+def _dns(x: dict[str, Any]) -> DnsResult:
+    return DnsResult(id=x["id"], target_id=x["target"], host=x["host"], rdtype=x["type"],
+                     outcome=DnsOutcome(x["outcome"]), addresses=tuple(x.get("addresses", ())),
+                     resolver=x.get("resolver"), detail=x.get("detail", ""), ms=x.get("ms"))
+
+
+def _probe(x: dict[str, Any]) -> ProbeResult:
+    return ProbeResult(
+        id=x["id"], target_id=x["target"], host=x["host"], address=x.get("address"),
+        transport=Transport(x["transport"]), port=int(x["port"]), status=Status(x["status"]),
+        phase=x.get("phase", ""), errno=x.get("errno"), quic_error=x.get("quic_error"),
+        detail=x.get("detail", ""), ms=x.get("ms"), tls_trusted=x.get("tls_trusted"),
+        alpn=x.get("alpn"), datagrams_rx=x.get("datagrams_rx"), via=Via(x.get("via", "direct")),
+        proxy_status=x.get("proxy_status"))

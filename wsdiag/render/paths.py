@@ -1,0 +1,107 @@
+"""The report's paths grouped for a person: which targets are the streaming endpoint, which
+the sign-in domains, which the health-check host; which of them all work, which fail and
+which were not planned. Pure, shared by the terminal and HTML renderers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Report, Role, Status, Via
+
+GROUP_TITLE = {Role.ENDPOINT: ("streaming endpoint", "streaming endpoints"),
+               Role.AUTH: ("sign-in domain", "sign-in domains"),
+               Role.HEALTH: ("health-check host", "health-check hosts")}
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """One target's results: ``state`` is ok | fail | dns (lookup failed, not probed) |
+    skipped (not planned, ``reason`` says why)."""
+
+    target_id: str
+    host: str
+    role: Role
+    probes: tuple[ProbeResult, ...]
+    dns: DnsResult | None
+    state: str
+    reason: str = ""
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.address for p in self.probes
+                                   if p.address and p.via is Via.DIRECT))
+
+    @property
+    def proxied(self) -> bool:
+        return any(p.via is Via.PROXY and p.status is not Status.SKIPPED for p in self.probes)
+
+
+def role_of(report: Report, target_id: str, probes: tuple[ProbeResult, ...]) -> Role:
+    """The JSON does not carry a target's role: the endpoint is the report's endpoint host
+    (or the catalog's id "endpoint"); a target probed only on 4195 is a health-check host
+    (the sign-in domains are all on 443); every other target is a sign-in domain."""
+    if target_id == "endpoint" or (probes and probes[0].host in report.endpoint_hosts):
+        return Role.ENDPOINT
+    if probes and all(p.port == 4195 for p in probes):
+        return Role.HEALTH
+    return Role.AUTH
+
+
+def _ok(p: ProbeResult) -> bool:
+    return p.status is Status.OPEN and p.tls_trusted is not False
+
+
+def target_views(report: Report) -> list[TargetView]:
+    """Every target of the report, in the report's order."""
+    by_target: dict[str, list[ProbeResult]] = {}
+    for p in report.probes:
+        by_target.setdefault(p.target_id, []).append(p)
+    dns_a = {r.target_id: r for r in report.dns if r.rdtype == "A"}
+    views = []
+    for tid, plist in by_target.items():
+        probes = tuple(plist)
+        a = dns_a.get(tid)
+        role = role_of(report, tid, probes)
+        ran = [p for p in probes if p.status is not Status.SKIPPED]
+        if not ran:
+            if a is not None and a.outcome not in (DnsOutcome.ANSWER, DnsOutcome.SKIPPED):
+                state, reason = "dns", f"DNS {a.outcome}" + (f": {a.detail}" if a.detail else "")
+            else:
+                state, reason = "skipped", probes[0].detail or "not planned"
+        else:
+            state, reason = ("ok" if all(_ok(p) for p in ran) else "fail"), ""
+        views.append(TargetView(tid, probes[0].host, role, probes, a, state, reason))
+    return views
+
+
+EN_DASH = "\u2013"  # a range, as in "14-47 ms" typeset
+
+
+def ms_range(probes: list[ProbeResult] | tuple[ProbeResult, ...], dash: str = EN_DASH) -> str:
+    """'14<dash>47 ms' over the open probes' times, '' when none has one."""
+    times = [p.ms for p in probes if p.status is Status.OPEN and p.ms is not None]
+    if not times:
+        return ""
+    lo, hi = round(min(times)), round(max(times))
+    return f"{lo} ms" if lo == hi else f"{lo}{dash}{hi} ms"
+
+
+def kinds(probes: list[ProbeResult] | tuple[ProbeResult, ...]) -> list[str]:
+    """The distinct transport/port pairs, in order of first appearance."""
+    return list(dict.fromkeys(f"{p.transport}/{p.port}" for p in probes))
+
+
+def probe_note(p: ProbeResult) -> str:
+    """What a person needs beside the status: the proxy's part, an untrusted certificate."""
+    note = ""
+    if p.via is Via.PROXY and p.status is not Status.SKIPPED:
+        if p.phase in ("proxy-resolve", "proxy-connect"):
+            note = "proxy unreachable"
+        elif p.proxy_status and p.status is not Status.OPEN:
+            note = f"proxy: HTTP {p.proxy_status}"
+        else:
+            note = "via proxy"
+    if p.tls_trusted is False:
+        note = (note + ", " if note else "") + "untrusted certificate"
+    return note
