@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Any
 
@@ -18,6 +17,7 @@ from wsdiag.model import (
     Verdict,
     Via,
 )
+from wsdiag.terminal import Paint, escape
 
 SCHEMA = "wsdiag.report/1"
 
@@ -35,14 +35,6 @@ ENVIRONMENT_TEXT = {
     Environment.OFFLINE: "offline: neither the endpoint nor the internet answers",
     Environment.UNKNOWN: "environment unknown",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Nothing from the network or a file reaches the terminal raw."""
-    return _CONTROL.sub("?", text)
-
-
 def to_json(report: Report) -> dict[str, Any]:
     d = report.diagnosis
     return {
@@ -66,7 +58,7 @@ def to_json(report: Report) -> dict[str, Any]:
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
-        "logs": report.logs,
+        "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
     }
 
@@ -95,9 +87,9 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
 
 def _proxy_text(proxy: ProxyRoute) -> str:
     if proxy.mode is ProxyMode.PROXY:
-        return f" · 443 via proxy {clean(proxy.url or '')}"
+        return f" · 443 via proxy {escape(proxy.url or '')}"
     if proxy.mode is ProxyMode.UNTESTED:
-        return f" · proxy {clean(proxy.url or '')} not tested"
+        return f" · proxy {escape(proxy.url or '')} not tested"
     if proxy.mode is ProxyMode.DISABLED:
         return " · --no-proxy: all direct"
     return ""
@@ -105,22 +97,20 @@ def _proxy_text(proxy: ProxyRoute) -> str:
 
 # --- text ------------------------------------------------------------------------------
 
-_COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1"}
-_STATUS_COLOR = {Status.OPEN: "green", Status.SKIPPED: "dim", Status.ERROR: "yellow"}
-_VERDICT_COLOR = {Verdict.READY: "green", Verdict.DEGRADED: "yellow", Verdict.BLOCKED: "red",
-                  Verdict.UNKNOWN: "yellow"}
-_SEVERITY = {Severity.ERROR: ("error", "red"), Severity.WARNING: ("warn ", "yellow"),
+# Styles of terminal.Paint: error (red), warning (yellow), ok (green), dim, bold.
+_STATUS_COLOR = {Status.OPEN: "ok", Status.SKIPPED: "dim", Status.ERROR: "warning"}
+_VERDICT_COLOR = {Verdict.READY: "ok", Verdict.DEGRADED: "warning", Verdict.BLOCKED: "error",
+                  Verdict.UNKNOWN: "warning"}
+_SEVERITY = {Severity.ERROR: ("error", "error"), Severity.WARNING: ("warn ", "warning"),
              Severity.INFO: ("info ", "dim")}
 
 
 def render_text(report: Report, color: bool) -> str:
-    def c(text: str, name: str) -> str:
-        return f"\x1b[{_COLORS[name]}m{text}\x1b[0m" if color else text
-
+    c = Paint(color)  # nothing from the network or a file reaches it raw: see escape()
     d = report.diagnosis
     lines = [
         c(HEADLINE[d.verdict], _VERDICT_COLOR[d.verdict]),
-        c(f"{ENVIRONMENT_TEXT[d.environment]} · region {report.region} · "
+        c(f"{ENVIRONMENT_TEXT[d.environment]} · region {escape(report.region)} · "
           f"{report.duration_ms / 1000:.2f} s · wsdiag {report.tool_version}"
           + _proxy_text(report.proxy), "dim"),
         "",
@@ -130,16 +120,17 @@ def render_text(report: Report, color: bool) -> str:
     for p in report.probes:
         by_target.setdefault(p.target_id, []).append(p)
     dns_by_target = {r.target_id: r for r in report.dns if r.rdtype == "A"}
-    for tid, probes in by_target.items():
-        host = clean(probes[0].host)
-        a = dns_by_target.get(tid)
+    for target_id, probes in by_target.items():
+        tid, host = escape(target_id), escape(probes[0].host)
+        a = dns_by_target.get(target_id)
         if all(p.status is Status.SKIPPED for p in probes):
-            why = probes[0].detail
+            why = escape(probes[0].detail)
             lines.append(f"  {tid:<18} {host}  " + c(f"skipped: {why}", "dim"))
             continue
         proxied = any(p.via is Via.PROXY and p.status is not Status.SKIPPED for p in probes)
         if a is not None and not a.addresses and not proxied:
-            lines.append(f"  {tid:<18} {host}  " + c(f"DNS {a.outcome}: {clean(a.detail)}", "red"))
+            lines.append(f"  {tid:<18} {host}  "
+                         + c(f"DNS {a.outcome}: {escape(a.detail)}", "error"))
             continue
         # Proxied probes have no address of their own: the proxy resolved the name.
         addresses = list(dict.fromkeys(p.address for p in probes if p.via is Via.DIRECT))
@@ -155,18 +146,16 @@ def render_text(report: Report, color: bool) -> str:
         lines += ["", c("FINDINGS", "bold")]
         for f in d.findings:
             label, col = _SEVERITY[f.severity]
-            lines.append(f"  {c(label, col)} {c(f.code, 'bold')}: {clean(f.message)}")
+            lines.append(f"  {c(label, col)} {c(f.code, 'bold')}: {escape(f.message)}")
             if f.remediation:
-                lines.append(f"        fix: {clean(f.remediation)}")
-    if report.logs:
-        comparison = report.logs.get("comparison")
-        if isinstance(comparison, str) and comparison:
-            lines += ["", c("CLIENT LOGS", "bold"), f"  {clean(comparison)}"]
+                lines.append(f"        fix: {escape(f.remediation)}")
+    if report.logs and report.logs.comparison:
+        lines += ["", c("CLIENT LOGS", "bold"), f"  {escape(report.logs.comparison)}"]
     lines += ["", c(f"exit code {d.verdict.exit_code} ({d.verdict}); --json for details", "dim")]
     return "\n".join(lines) + "\n"
 
 
-def _cells(probes: list[ProbeResult], c: Any) -> str:
+def _cells(probes: list[ProbeResult], c: Paint) -> str:
     cells = []
     for p in probes:
         text = f"{p.transport}/{p.port} {p.status}"
@@ -181,5 +170,5 @@ def _cells(probes: list[ProbeResult], c: Any) -> str:
                 text += " via proxy"
         if p.tls_trusted is False:
             text += " (untrusted cert)"
-        cells.append(c(text, _STATUS_COLOR.get(p.status, "red")))
+        cells.append(c(text, _STATUS_COLOR.get(p.status, "error")))
     return " · ".join(cells)
