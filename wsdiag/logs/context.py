@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wsdiag.logs.evidence import ClientLogEvidence
 from wsdiag.model import Finding, ProbeResult, Status, Transport
+
+if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
+    from wsdiag.logs.evidence import ClientLogEvidence
 
 
 @dataclass(frozen=True)
