@@ -5,8 +5,10 @@ orchestration, not the network (tests/test_probes.py does that on real sockets).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -14,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
@@ -263,20 +265,50 @@ def test_a_reader_that_left_keeps_the_verdicts_exit_code(silent_dns: DnsServer) 
         2, "BLOCKED: WorkSpaces cannot stream from this network as it is\n", "")
 
 
-def test_ctrl_c_during_check_is_one_line_and_exit_130(silent_dns: DnsServer) -> None:
+def _interrupt_check(dns: DnsServer, started: Callable[[], bool]) -> tuple[int, str, str]:
+    """Start `check` (timeout 20 s), wait until ``started()``, send SIGINT; its outcome."""
     proc = subprocess.Popen([sys.executable, "-m", "wsdiag",
-                             *check_args(silent_dns)[:-2], "--timeout", "20"],
+                             *check_args(dns)[:-2], "--timeout", "20"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while not silent_dns.queries and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)  # until the run is under way: its first DNS query arrived
-        assert silent_dns.queries, "check never queried the test DNS server"
+        while not started() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert started(), "check never reached the phase to interrupt"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
     finally:
         stop_process(proc)
-    assert (proc.returncode, out, err) == (130, "", "wsdiag: interrupted\n")
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_while_dns_is_silent_is_one_line_and_exit_130(silent_dns: DnsServer) -> None:
+    # until the run is under way: its first DNS query arrived
+    outcome = _interrupt_check(silent_dns, lambda: bool(silent_dns.queries))
+    assert outcome == (130, "", "wsdiag: interrupted\n")
+
+
+def test_ctrl_c_while_probes_wait_is_one_line_and_exit_130() -> None:
+    # Every name resolves to a loopback address whose UDP 443/4195 take datagrams and never
+    # answer: the QUIC probes wait out their 20 s timeout unless interrupted.
+    address = f"127.{random.randint(64, 250)}.{random.randint(1, 250)}.1"
+    with contextlib.ExitStack() as stack:
+        sinks = []
+        for port in (443, 4195):
+            sink = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            sink.bind((address, port))
+            sink.setblocking(False)
+            sinks.append(sink)
+
+        def quic_sent() -> bool:
+            for sink in sinks:
+                with contextlib.suppress(BlockingIOError):
+                    if sink.recv(2048):
+                        return True
+            return False
+
+        dns = stack.enter_context(DnsServer("127.0.0.1", {"*": [address]}))
+        assert _interrupt_check(dns, quic_sent) == (130, "", "wsdiag: interrupted\n")
 
 
 @pytest.mark.parametrize("option", ["--region", "--timeout", "--vpc-cidr"])
