@@ -26,11 +26,14 @@ from wsdiag.terminal import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
     EXIT_USAGE,
+    LOGS_EXIT_CODES_HELP,
     OutputError,
+    exit_code,
     finish_stdout,
     one_line_error,
     os_error_text,
     setup_streams,
+    to_json_text,
     use_colour,
     write_err,
     write_out,
@@ -113,7 +116,6 @@ def check(
     from wsdiag.logs.context import LogContext, choose_region, read_logs
     from wsdiag.model import Inputs
     from wsdiag.render.report import render_text, to_json
-    from wsdiag.terminal import to_json_text
 
     logs = LogContext() if no_logs else read_logs(None)
     region, region_source = choose_region(region, os.environ, logs.region)
@@ -136,11 +138,10 @@ def check(
         report = run_check(inputs, probes or [], region_source, logs)
     # A reader that left early (`| head -1`) does not change the verdict: same exit code.
     write_out(to_json_text(to_json(report)) if json_out else render_text(report, use_colour()))
-    raise typer.Exit(report.diagnosis.verdict.exit_code)
+    raise typer.Exit(exit_code(report.diagnosis.verdict))
 
 
-@app.command(epilog="Exit codes: 0 nothing wrong, 1 warnings, 2 errors found, 3 no log could "
-             "be read (also: bad usage, or stdout could not be written), 130 interrupted.")
+@app.command(epilog=LOGS_EXIT_CODES_HELP)
 def logs(
     paths: Annotated[list[Path] | None, typer.Argument(
         metavar="PATH",

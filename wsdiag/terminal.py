@@ -29,6 +29,10 @@ EXIT_CODES_HELP = (
     "could not be written), 130 interrupted (Ctrl-C). A reader that stops early (| head) "
     "does not change the code."
 )
+LOGS_EXIT_CODES_HELP = (
+    "Exit codes (the same rule): 0 nothing wrong, 1 warnings, 2 errors found, 3 no log could "
+    "be read (also: bad usage, or stdout could not be written), 130 interrupted (Ctrl-C)."
+)
 
 # Most to least severe, for sorting and for "the worst of". Values of model.Severity and
 # model.Verdict (StrEnums compare equal to their values): no model import at start-up.
