@@ -159,15 +159,38 @@ _STYLES = {"error": "31", "warning": "33", "ok": "32", "info": "36", "dim": "2",
 
 
 def use_colour(stream: TextIO | None = None, env: Mapping[str, str] | None = None) -> bool:
-    """Colour only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org: any
-    non-empty value) or ``TERM=dumb``."""
+    """Colour only on a terminal that shows it, and never with ``NO_COLOR`` set
+    (https://no-color.org: any non-empty value) or ``TERM=dumb``. On Windows the console must
+    accept ANSI sequences (virtual terminal processing, Windows 10 and later)."""
     stream = sys.stdout if stream is None else stream
     env = os.environ if env is None else env
     if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
     try:
-        return stream is not None and stream.isatty()
+        tty = stream is not None and stream.isatty()
     except (ValueError, OSError):  # closed or detached
+        return False
+    return tty and (sys.platform != "win32" or _windows_ansi(stream))
+
+
+def _windows_ansi(stream: TextIO) -> bool:
+    """Switch the console behind ``stream`` to virtual terminal processing; ``False`` when it
+    refuses (an old console would print the escape sequences as text)."""
+    if sys.platform != "win32":  # pragma: no cover - for mypy's platform narrowing
+        return True
+    import ctypes
+    import msvcrt
+
+    enable_vt = 0x0004  # ENABLE_VIRTUAL_TERMINAL_PROCESSING
+    try:
+        handle = msvcrt.get_osfhandle(stream.fileno())
+        mode = ctypes.c_uint32()
+        kernel32 = ctypes.windll.kernel32
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        return bool(mode.value & enable_vt or kernel32.SetConsoleMode(handle, mode.value
+                                                                       | enable_vt))
+    except (OSError, ValueError, AttributeError):
         return False
 
 
