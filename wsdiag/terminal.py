@@ -8,6 +8,7 @@ dataclasses cost ~20 ms): the CLI imports it at start-up.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import unicodedata
@@ -233,11 +234,10 @@ def write_out(text: str) -> bool:
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        return False
     except (OSError, ValueError) as exc:
         _silence_stdout()
+        if _reader_left(exc):
+            return False
         raise OutputError(f"cannot write to stdout: {os_error_text(exc)}") from None
     return True
 
@@ -250,12 +250,16 @@ def finish_stdout() -> str | None:
         return "stdout is closed"
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
     except (OSError, ValueError) as exc:
         _silence_stdout()
-        return os_error_text(exc)
+        return None if _reader_left(exc) else os_error_text(exc)
     return None
+
+
+def _reader_left(exc: BaseException) -> bool:
+    # EPIPE; Windows reports a pipe whose reader has gone as EINVAL (errno 22) instead.
+    return isinstance(exc, BrokenPipeError) or (
+        sys.platform == "win32" and isinstance(exc, OSError) and exc.errno == errno.EINVAL)
 
 
 def write_err(line: str) -> None:
