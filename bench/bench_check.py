@@ -13,6 +13,11 @@ Prints one table (metric, value, baseline, ratio, target, PASS/FAIL/info) and ex
    awaited one after another, in-process, same plan, both networks (target >= 10x on silent).
 4. Start-up: `wsdiag --version` / `--help` against `python -c "import typer"` and a bare
    typer app's --help; and whether --version/--help import aioquic, dns, cryptography, psutil.
+5. The budgets (README, "Budgets and schema policy"; constants in bench/budgets.py), each a
+   "budget:" row: --version <= 1.3x and --help <= 3x `import typer`; a silent network <=
+   timeout + 0.35 s for the whole process (wall time: start-up and imports included); peak
+   RSS of every `wsdiag check` run here <= 60 MB (the child's own, from wait4); the largest
+   examples/reports/*.json as one line of JSON <= 20 kB.
 
 Network: only 127.0.0.0/8, in a random 127.N.0.0/16. As root with iproute2 and nftables the
 benchmark re-runs itself inside a fresh network namespace (wsb<hex>) whose loopback drops,
@@ -49,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.support is not installed; run from anywhere
 
+from bench import budgets  # noqa: E402
 from tests.support.processes import stop_process  # noqa: E402
 
 REGION = "eu-west-1"
@@ -64,7 +70,8 @@ T_ANSWER = 2.0  # the CLI default; irrelevant when everything answers
 T_SILENT = (0.5, 2.0)  # a short one (also the sequential baseline) and the CLI default
 SILENT_FACTOR = 1.1
 SPEEDUP_MIN = 10.0
-VERSION_FACTOR = 1.3
+VERSION_FACTOR = budgets.VERSION_VS_TYPER
+PEAK_RSS: list[float] = []  # MB, every `wsdiag check` this run
 
 
 # --- addresses ------------------------------------------------------------------------
@@ -144,7 +151,7 @@ def secs(x: float) -> str:
 # --- start-up ---------------------------------------------------------------------------
 
 BARE_TYPER_APP = '''import typer
-app = typer.Typer(add_completion=False)
+app = typer.Typer(add_completion=True)
 @app.command()
 def hello(name: str = "world") -> None: """Say hello."""
 @app.command()
@@ -216,8 +223,11 @@ def bench_startup(tmp: Path) -> None:
                  "ratios are medians of per-round ratios; spread (min-max) " + ", ".join(
                      f"{k} {secs(min(v))}-{secs(max(v))}" for k, v in samples.items()))
     ratio = paired("version", "floor")
-    row("wsdiag --version", secs(med["version"]), f"import typer {secs(med['floor'])}",
+    row("budget: wsdiag --version", secs(med["version"]), f"import typer {secs(med['floor'])}",
         f"{ratio:.2f}x", f"<= {VERSION_FACTOR}x", ratio <= VERSION_FACTOR)
+    ratio = paired("help", "floor")
+    row("budget: wsdiag --help", secs(med["help"]), f"import typer {secs(med['floor'])}",
+        f"{ratio:.2f}x", f"<= {budgets.HELP_VS_TYPER}x", ratio <= budgets.HELP_VS_TYPER)
     ratio = paired("help", "bare_help")
     row("wsdiag --help", secs(med["help"]), f"bare typer --help {secs(med['bare_help'])}",
         f"{ratio:.2f}x", "<= 1.0x", ratio <= 1.0)
@@ -300,12 +310,11 @@ def wsdiag_check(net: Net, env: dict[str, str], timeout: float, cidr: str) -> tu
     cmd = [*wsdiag_cmd(), "check", "--region", REGION, "--json", "--no-logs",
            "--nameserver", f"{net.dns}:{DNS_PORT}", "--vpc-cidr", cidr,
            "--directory-id", DIRECTORY, "--timeout", str(timeout)]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60, check=False)
-    wall = time.perf_counter() - t0
+    proc = budgets.run_measured(cmd, env)
+    PEAK_RSS.append(proc.peak_rss_mb)
     if proc.stderr:
         NOTES.append(f"wsdiag check stderr: {proc.stderr.strip()[-200:]!r}")
-    return wall, json.loads(proc.stdout)
+    return proc.wall, json.loads(proc.stdout)
 
 
 DNS_PORT = 0  # set once the DNS server is bound
@@ -420,6 +429,8 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
                      f" probes {summary([p['status'] for p in report['probes']])}")
         row(f"answering: wsdiag check wall (n={ANSWER_RUNS})", secs(wall),
             f"runner {secs(dur)}", f"{wall / dur:.1f}x", "", None)
+        row("answering: report as one line of JSON", f"{budgets.one_line_bytes(report):,} B",
+            "", "", "", None)
         row(f"answering: duration_ms (JSON, T={T_ANSWER:g})", secs(dur),
             f"timeout {secs(T_ANSWER)}", f"{dur / T_ANSWER:.2f}x", "", None)
         # 3a. concurrent vs sequential, answering
@@ -440,8 +451,12 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
                 wall, report = wsdiag_check(net, env, t, sil_cidr)
                 walls.append(wall)
                 durs.append(report["duration_ms"] / 1000)
-            dur = statistics.median(durs)
+            dur, wall = statistics.median(durs), statistics.median(walls)
             ratio = dur / t
+            row(f"budget: silent, whole process (T={t:g}, n={SILENT_RUNS})", secs(wall),
+                f"timeout {secs(t)}", f"+{secs(wall - t)}",
+                f"<= +{secs(budgets.SILENT_OVER_TIMEOUT_S)}",
+                wall - t <= budgets.SILENT_OVER_TIMEOUT_S)
             row(f"silent: duration_ms (JSON, T={t:g}, n={SILENT_RUNS})", secs(dur),
                 f"timeout {secs(t)}", f"{ratio:.2f}x", f"<= {SILENT_FACTOR}x",
                 ratio <= SILENT_FACTOR)
@@ -456,6 +471,20 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
 
 
 # --- process structure: parent (namespace owner) and the benchmark itself ----------------
+
+
+def bench_budgets() -> None:
+    """The budgets not measured on the way: peak RSS (over the runs above), report size."""
+    if PEAK_RSS:
+        peak = max(PEAK_RSS)
+        row(f"budget: peak RSS of wsdiag check (max of {len(PEAK_RSS)})", f"{peak:.1f} MB",
+            f"median {statistics.median(PEAK_RSS):.1f} MB", "", f"<= {budgets.PEAK_RSS_MB:g} MB",
+            peak <= budgets.PEAK_RSS_MB)
+    else:
+        skip("budget: peak RSS of wsdiag check", "no `wsdiag check` ran")
+    name, size = budgets.largest_lab_report()
+    row(f"budget: largest lab report, one line ({name})", f"{size:,} B", "", "",
+        f"<= {budgets.JSON_LINE_BYTES:,} B", size <= budgets.JSON_LINE_BYTES)
 
 
 def run_benchmark(net: Net, silent_ok: bool) -> None:
@@ -474,6 +503,7 @@ def run_benchmark(net: Net, silent_ok: bool) -> None:
             except (Exception, asyncio.CancelledError) as exc:
                 NOTES.append(f"lab benchmark failed: {exc.__class__.__name__}: {exc}")
                 ROWS.append(Row("loopback lab", "error", "-", "-", "-", "FAIL"))
+        bench_budgets()
     print_table()
     print(f"(127.{net.n}.0.0/16, {'network namespace' if silent_ok else 'root namespace'}, "
           f"{time.perf_counter() - started:.0f} s)")

@@ -12,7 +12,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from wsdiag.errors import WsdiagError
-from wsdiag.logs.report import collect, logs_command, render_text, safe_text, to_json
+from wsdiag.logs.report import collect, logs_command, render_text, to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "logs"
@@ -141,30 +141,6 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     assert "\\u202e" in out
     # JSON escapes them by itself (ensure_ascii).
     assert "\x1b" not in json.dumps(to_json(result))
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("plain", "plain"),
-        ("a\tb", "a b"),
-        ("\x1b[31m", "\\x1b[31m"),
-        ("\x9b", "\\x9b"),
-        ("\u2066", "\\u2066"),
-    ],
-)
-def test_safe_text(text: str, expected: str) -> None:
-    assert safe_text(text) == expected
-
-
-def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wsdiag.logs import report as logreport
-
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    assert logreport._use_colour()
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert not logreport._use_colour()
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -5,17 +5,26 @@ orchestration, not the network (tests/test_probes.py does that on real sockets).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
+from tests.support.dnsserver import DROP, DnsServer
+from tests.support.processes import stop_process
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
 from wsdiag.model import DnsOutcome, DnsResult, DnsSpec, ProbeResult, Status, Transport
@@ -180,3 +189,164 @@ def test_bare_wsdiag_shows_plain_help_and_exits_3() -> None:
     assert proc.returncode == 3
     assert proc.stderr.startswith("Usage: wsdiag ")
     assert "error" not in proc.stderr and "\x1b[" not in proc.stderr
+
+
+# --- terminal: exit codes in help, completion, output that cannot lie ----------------------
+
+
+@pytest.fixture
+def silent_dns() -> Iterator[DnsServer]:
+    """A loopback DNS server that never answers: `check` runs its full timeout."""
+    with DnsServer("127.0.0.1", {"*": DROP}) as dns:
+        yield dns
+
+
+def check_args(dns: DnsServer, *extra: str) -> list[str]:
+    return ["check", "--region", "eu-west-1", "--no-logs", "--nameserver", dns.address,
+            "--timeout", "0.3", *extra]
+
+
+def test_help_lists_the_exit_codes_and_completion() -> None:
+    top, check = wsdiag("--help"), wsdiag("check", "--help")
+    for proc in (top, check):
+        assert proc.returncode == 0
+        text = " ".join(proc.stdout.split())
+        assert "0 ready, 1 degraded, 2 blocked, 3 unknown" in text and "130 interrupted" in text
+    assert "--install-completion" in top.stdout and "--show-completion" in top.stdout
+    completion = wsdiag(env={"_WSDIAG_COMPLETE": "complete_bash", "COMP_WORDS": "wsdiag ch",
+                             "COMP_CWORD": "1"})
+    assert (completion.returncode, completion.stdout.split()) == (0, ["check"])
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "cp949", "ascii"])
+def test_text_output_survives_any_console_encoding(silent_dns: DnsServer, tmp_path: Path,
+                                                   encoding: str) -> None:
+    # The report holds "·", the log's name is Japanese: neither exists in all of these.
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
+        env.pop("AWS_REGION", None)
+        return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
+                              encoding=encoding, errors="strict", timeout=60, env=env)
+
+    proc = run(*check_args(silent_dns))
+    assert (proc.returncode, proc.stderr) == (2, "")
+    assert proc.stdout.startswith("BLOCKED") and "region eu-west-1 " in proc.stdout
+    log = tmp_path / "クライアント©.log"
+    shutil.copy(FIXTURES / "field-report-vpc-session.log", log)
+    proc = run("logs", str(log))
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "newest: " in proc.stdout and "Findings:" in proc.stdout
+
+
+def run_with_stdout(args: list[str], stdout: int | IO[Any]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("WSDIAG_REGION", "AWS_REGION")}
+    return subprocess.run([sys.executable, "-m", "wsdiag", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+
+
+def test_a_full_disk_is_one_line_and_exit_3(silent_dns: DnsServer) -> None:
+    vpc = str(FIXTURES / "field-report-vpc-session.log")
+    for args in (check_args(silent_dns, "--json"), check_args(silent_dns), ["logs", vpc],
+                 ["--version"], ["--help"]):
+        with open("/dev/full", "w") as full:
+            proc = run_with_stdout(args, full)
+        assert proc.returncode == 3, (args, proc.stderr)
+        assert proc.stderr == "wsdiag: error: cannot write to stdout: no space left on device\n"
+
+
+def test_a_closed_stdout_is_one_line_and_exit_3() -> None:
+    for args in (["--version"], ["logs", str(FIXTURES / "field-report-vpc-session.log")]):
+        proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m",
+                               "wsdiag", *args], capture_output=True, text=True, timeout=60)
+        assert (proc.returncode, proc.stderr) == (3, "wsdiag: error: stdout is closed\n")
+
+
+def test_a_reader_that_left_keeps_the_verdicts_exit_code(silent_dns: DnsServer) -> None:
+    vpc = str(FIXTURES / "field-report-vpc-session.log")
+    for args in (check_args(silent_dns, "--json"), check_args(silent_dns), ["logs", vpc],
+                 ["--help"], ["--version"]):
+        expected = run_with_stdout(args, subprocess.DEVNULL).returncode
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader has gone before the first byte: EPIPE, every time
+        try:
+            proc = run_with_stdout(args, write_end)
+        finally:
+            os.close(write_end)
+        assert (proc.returncode, proc.stderr) == (expected, ""), args
+    # and as a shell runs it, with a reader that takes one line
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "wsdiag",
+                                            *check_args(silent_dns)])
+    proc = subprocess.run(["bash", "-c", f"{cmd} | head -1; exit ${{PIPESTATUS[0]}}"],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "BLOCKED: WorkSpaces cannot stream from this network as it is\n", "")
+
+
+def _interrupt_check(dns: DnsServer, started: Callable[[], bool]) -> tuple[int, str, str]:
+    """Start `check` (timeout 20 s), wait until ``started()``, send SIGINT; its outcome."""
+    proc = subprocess.Popen([sys.executable, "-m", "wsdiag",
+                             *check_args(dns)[:-2], "--timeout", "20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not started() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert started(), "check never reached the phase to interrupt"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        stop_process(proc)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_while_dns_is_silent_is_one_line_and_exit_130(silent_dns: DnsServer) -> None:
+    # until the run is under way: its first DNS query arrived
+    outcome = _interrupt_check(silent_dns, lambda: bool(silent_dns.queries))
+    assert outcome == (130, "", "wsdiag: interrupted\n")
+
+
+def test_ctrl_c_while_probes_wait_is_one_line_and_exit_130() -> None:
+    # Every name resolves to a loopback address whose UDP 443/4195 take datagrams and never
+    # answer: the QUIC probes wait out their 20 s timeout unless interrupted.
+    address = f"127.{random.randint(64, 250)}.{random.randint(1, 250)}.1"
+    with contextlib.ExitStack() as stack:
+        sinks = []
+        for port in (443, 4195):
+            sink = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            sink.bind((address, port))
+            sink.setblocking(False)
+            sinks.append(sink)
+
+        def quic_sent() -> bool:
+            for sink in sinks:
+                with contextlib.suppress(BlockingIOError):
+                    if sink.recv(2048):
+                        return True
+            return False
+
+        dns = stack.enter_context(DnsServer("127.0.0.1", {"*": [address]}))
+        assert _interrupt_check(dns, quic_sent) == (130, "", "wsdiag: interrupted\n")
+
+
+@pytest.mark.parametrize("option", ["--region", "--timeout", "--vpc-cidr"])
+def test_long_option_values_are_shortened_in_errors(option: str) -> None:
+    value = "a" * 10_000
+    proc = wsdiag("check", "--region", "eu-west-1", option, value)
+    assert proc.returncode == 3 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 400 and "a" * 81 not in lines[0], lines
+
+
+def test_undecodable_file_names_are_escaped_in_the_json(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/client-\xff\xfe.log"
+    with open(raw, "wb") as f:
+        f.write((FIXTURES / "field-report-vpc-session.log").read_bytes())
+    proc = wsdiag("logs", "--json", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    assert "\\udc" not in proc.stdout.lower()
+    doc = json.loads(proc.stdout)
+    assert doc["files"][0]["path"].endswith("client-\\xff\\xfe.log")
+    text = wsdiag("logs", str(folder), env={"NO_COLOR": "1"}).stdout
+    assert "client-\\xff\\xfe.log" in text

@@ -1,12 +1,15 @@
 """The command line. It only translates: options in, report out, exit code.
 
 Heavy modules (aioquic, dnspython, cryptography, psutil) are imported inside the commands
-so that `wsdiag --version` and `--help` start fast.
+so that `wsdiag --version` and `--help` start fast. Everything written goes through
+wsdiag.terminal: escaped, encoding-safe, and checked (a full disk is exit 3, a reader that
+left early is the verdict's own code).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +21,23 @@ from typer import Abort
 
 from wsdiag import __version__
 from wsdiag.errors import WsdiagError
+from wsdiag.terminal import (
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    LOGS_EXIT_CODES_HELP,
+    OutputError,
+    exit_code,
+    finish_stdout,
+    one_line_error,
+    os_error_text,
+    setup_streams,
+    to_json_text,
+    use_colour,
+    write_err,
+    write_out,
+)
 
 if TYPE_CHECKING:
     from wsdiag.model import Report
@@ -27,13 +47,16 @@ try:  # typer >= 0.2x vendors click; older typer depends on click itself
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
-EXIT_UNKNOWN = 3
+EXIT_UNKNOWN = EXIT_USAGE
+# Errors of the output itself (the file or pipe stdout points at), not of wsdiag's work.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT})
 
 app = typer.Typer(
     name="wsdiag",
     help="Can this machine stream Amazon WorkSpaces over the PrivateLink (VPC) endpoint?",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
@@ -42,7 +65,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"wsdiag {__version__}")
+        write_out(f"wsdiag {__version__}\n")
         raise typer.Exit(0)
 
 
@@ -52,12 +75,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """Exit codes: 0 ready, 1 degraded, 2 blocked, 3 unknown or usage error."""
-
-
-def _use_color() -> bool:
-    plain = os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"
-    return sys.stdout.isatty() and not plain
+    """Exit codes: see EXIT_CODES_HELP (the help's epilog)."""
 
 
 def _width() -> int:
@@ -86,7 +104,7 @@ def _write_html(report: Report, path: Path) -> None:
         raise WsdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def check(
     region: Annotated[str | None, typer.Option(
         "--region", "-r", metavar="REGION",
@@ -128,22 +146,13 @@ def check(
              "(the client would use it).")] = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
-    import json
-
-    from wsdiag.check.diagnose import LogContext, read_logs, run_check
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.logs.context import LogContext, choose_region, read_logs
     from wsdiag.model import Inputs
     from wsdiag.render.report import to_json
 
     logs = LogContext() if no_logs else read_logs(None)
-    region_source = "option"
-    if not region:
-        for var in ("WSDIAG_REGION", "AWS_REGION"):
-            if os.environ.get(var):
-                region, region_source = os.environ[var], "env"
-                break
-        else:
-            if logs.region:
-                region, region_source = logs.region, "logs"
+    region, region_source = choose_region(region, os.environ, logs.region)
     if not region:
         from wsdiag.check.catalog import load_catalog
 
@@ -162,18 +171,20 @@ def check(
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, probes or [], region_source, logs)
     if json_out:
-        sys.stdout.write(json.dumps(to_json(report), indent=2) + "\n")
+        text = to_json_text(to_json(report))
     else:
         from wsdiag.render.text import render_text
 
-        sys.stdout.write(render_text(report, width=_width(), color=_use_color(),
-                                     verbose=verbose, ascii_only=not _utf8()))
+        text = render_text(report, width=_width(), color=use_colour(), verbose=verbose,
+                           ascii_only=not _utf8())
+    # A reader that left early (`| head -1`) does not change the verdict: same exit code.
+    write_out(text)
     if html is not None:  # after the report, so a bad path still leaves the answer on screen
         _write_html(report, html)
-    raise typer.Exit(report.diagnosis.verdict.exit_code)
+    raise typer.Exit(exit_code(report.diagnosis.verdict))
 
 
-@app.command()
+@app.command(epilog=LOGS_EXIT_CODES_HELP)
 def logs(
     paths: Annotated[list[Path] | None, typer.Argument(
         metavar="PATH",
@@ -203,26 +214,61 @@ def _spinner(text: str) -> Iterator[None]:
 
 
 def main() -> None:
+    setup_streams()
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to answer
+        write_err("wsdiag: error: stdout is closed")
+        sys.exit(EXIT_OUTPUT)
+    code = _run_app()
+    # Help and version text may still sit in the buffer: a full disk shows up only here.
+    problem = finish_stdout()
+    if problem is not None:
+        write_err(f"wsdiag: error: cannot write to stdout: {problem}")
+        code = EXIT_OUTPUT
+    sys.exit(code)
+
+
+def _run_app() -> int:
+    """Run the command; every failure becomes one line on stderr and an exit code."""
+    argv = sys.argv[1:]
     try:
         code = app(prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
-        sys.stderr.write(f"wsdiag: error: {exc}\n")
-        code = EXIT_UNKNOWN
+        write_err(f"wsdiag: error: {one_line_error(str(exc), argv)}")
+        return EXIT_UNKNOWN
     except ClickException as exc:
         message = exc.format_message()
         if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `wsdiag`: the help is the answer
-            sys.stderr.write(message + "\n")
+            write_err(message)
         elif message:
-            sys.stderr.write(f"wsdiag: error: {message} (see wsdiag --help)\n")
-        code = EXIT_UNKNOWN
+            write_err(f"wsdiag: error: {one_line_error(message, argv)} (see wsdiag --help)")
+        return EXIT_UNKNOWN
+    except OutputError as exc:
+        write_err(f"wsdiag: error: {exc}")
+        return EXIT_OUTPUT
     except (Abort, KeyboardInterrupt):
-        sys.stderr.write("wsdiag: interrupted\n")
-        code = 130
+        code = EXIT_INTERRUPTED
+    except SystemExit as exc:
+        # The CLI library exits 1 after a broken pipe while printing help: the reader left,
+        # nothing failed.
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            return 0
+        return exc.code if isinstance(exc.code, int) else EXIT_UNKNOWN
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            return _internal_error(exc)
+        write_err(f"wsdiag: error: cannot write to stdout: {os_error_text(exc)}")
+        return EXIT_OUTPUT
     except Exception as exc:
-        if os.environ.get("WSDIAG_DEBUG"):
-            raise
-        # A bug must still leave a scripted caller with a one-line reason and "unknown".
-        sys.stderr.write(f"wsdiag: internal error: {exc.__class__.__name__}: {exc} "
-                         "(set WSDIAG_DEBUG=1 for a traceback)\n")
-        code = EXIT_UNKNOWN
-    sys.exit(code if isinstance(code, int) else 0)
+        return _internal_error(exc)
+    if code == EXIT_INTERRUPTED:  # the CLI library turns Ctrl-C into a silent exit 130
+        write_err("wsdiag: interrupted")
+    return code if isinstance(code, int) else 0
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("WSDIAG_DEBUG"):
+        raise exc
+    # A bug must still leave a scripted caller with a one-line reason and "unknown".
+    write_err(f"wsdiag: internal error: {exc.__class__.__name__}: "
+              f"{one_line_error(str(exc), sys.argv[1:])} (set WSDIAG_DEBUG=1 for a traceback)")
+    return EXIT_UNKNOWN

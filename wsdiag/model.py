@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the logs package builds on this vocabulary; a type-only reference back
+    from wsdiag.logs.context import ClientLogs
 
 from wsdiag.budgets import DEFAULT_TIMEOUT
 
@@ -477,5 +481,5 @@ class Report:
     duration_ms: float
     started_at: str  # ISO 8601 UTC
     region_source: str = "option"  # option | env | logs
-    logs: dict[str, object] | None = None  # summary from the client's logs, when read
+    logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,55 +19,17 @@ from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import discover_safely
+from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import (
-    Finding,
     Inputs,
     Plan,
-    ProbeResult,
     Report,
     Role,
-    Status,
     Transport,
 )
 from wsdiag.probes.registry import ProbeFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
-
-
-@dataclass(frozen=True)
-class LogContext:
-    """What the client's own logs contributed to this check."""
-
-    region: str | None = None
-    private_hosts: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    summary: dict[str, object] | None = None
-
-
-def read_logs(paths: Sequence[Path] | None) -> LogContext:
-    from wsdiag.logs.evidence import client_log_evidence
-
-    ev = client_log_evidence(paths)
-    if ev is None:
-        return LogContext()
-    summary = ev.to_json()
-    # Only the name the client itself tried or reached (listed first): the session header
-    # has been seen to print a variant (".WSP.") that the client never dials.
-    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, summary)
-
-
-def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:
-    """One line: what the client reached in its last session vs what we reach now."""
-    if not logs.summary or not logs.summary.get("last_session_time"):
-        return None
-    then = logs.summary.get("last_reachable") or []
-    now = sorted({f"{'TCP' if p.transport.is_tcp else p.transport.upper()}/{p.port}"
-                  for p in probes if p.target_id.startswith("endpoint")
-                  and p.status is Status.OPEN})
-    version = logs.summary.get("client_version") or "unknown version"
-    saw = ", ".join(map(str, then)) if then else "no endpoint reachable"  # type: ignore[call-overload]
-    return (f"last client session {logs.summary['last_session_time']} (client {version}) "
-            f"reached: {saw}; wsdiag now reaches: {', '.join(now) or 'nothing'}")
 
 
 def _quiet_libraries() -> None:
@@ -120,7 +82,6 @@ def run_check(
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
         started_at=started,
         region_source=region_source,
-        logs=({**logs.summary, "comparison": compare_with_logs(logs, results.probes)}
-              if logs.summary else None),
+        logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
     )

@@ -2,14 +2,12 @@
 
 Two renderers of one result: JSON (``"schema": "wsdiag.logs/1"``, documented by
 ``wsdiag/schema/logs.schema.json``) for machines, text for a person. Log text is untrusted:
-everything taken from a log passes :func:`safe_text` before it reaches a terminal.
+everything taken from a log passes :func:`wsdiag.terminal.escape` before it reaches a
+terminal.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,30 +27,19 @@ from wsdiag.logs.findings import log_findings, no_logs_finding
 from wsdiag.logs.parse import Endpoint, LogError, LogParser, LogSummary, Outcome, Protocol, Session
 from wsdiag.model import Finding, Severity
 from wsdiag.render.report import finding_json
+from wsdiag.terminal import (
+    Paint,
+    escape,
+    exit_code,
+    path_text,
+    to_json_text,
+    use_colour,
+    verdict_from_findings,
+    write_out,
+)
 
 SCHEMA = "wsdiag.logs/1"
 TEXT_SESSIONS = 10  # the text timeline shows this many; JSON has every session kept
-
-# --- untrusted text ------------------------------------------------------------------------
-
-
-def _escape_table() -> dict[int, str]:
-    table = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
-    table[0x09] = " "
-    # Bidirectional overrides can make a terminal show text in a different order than it
-    # is stored ("Trojan Source"); show them as escapes too.
-    for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
-        table[c] = f"\\u{c:04x}"
-    return table
-
-
-_ESCAPES = _escape_table()
-
-
-def safe_text(text: str) -> str:
-    """``text`` with terminal control characters shown as escapes, never executed."""
-    return text.translate(_ESCAPES)
-
 
 # --- collecting ----------------------------------------------------------------------------
 
@@ -69,12 +56,9 @@ class LogsResult:
 
     @property
     def exit_code(self) -> int:
-        if not self.files:
-            return 3
-        severities = {f.severity for f in self.findings}
-        if Severity.ERROR in severities:
-            return 2
-        return 1 if Severity.WARNING in severities else 0
+        """check's rule: errors block (2), warnings degrade (1); nothing read is unknown (3)."""
+        judged = bool(self.files)
+        return exit_code(verdict_from_findings((f.severity for f in self.findings), judged))
 
 
 def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
@@ -173,10 +157,10 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
         "tool_version": __version__,
         "generated_at": _iso(now or datetime.now(UTC)),
         "since": _iso(result.since) if result.since else None,
-        "searched": [str(p) for p in result.searched],
+        "searched": [path_text(p) for p in result.searched],
         "files": [
             {
-                "path": str(r.file.path),
+                "path": path_text(r.file.path),
                 "size": r.file.size,
                 "mtime": _iso(datetime.fromtimestamp(r.file.mtime, UTC)),
                 "compressed": r.file.compressed,
@@ -186,9 +170,10 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
             }
             for r in result.files
         ],
-        "skipped": [{"path": str(f.path), "reason": "binary"} for f in result.skipped],
+        "skipped": [{"path": path_text(f.path), "reason": "binary"} for f in result.skipped],
         "problems": [
-            {"path": p.path, "kind": str(p.kind), "detail": p.detail} for p in result.problems
+            {"path": path_text(p.path), "kind": str(p.kind), "detail": p.detail}
+            for p in result.problems
         ],
         "client_version": summary.client_version if summary else None,
         "lines": summary.lines if summary else 0,
@@ -202,19 +187,7 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
 
 # --- text ----------------------------------------------------------------------------------
 
-_COLOURS = {"error": "31;1", "warning": "33;1", "info": "36", "dim": "2", "bold": "1", "ok": "32"}
-
-
-def _use_colour() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-class _Paint:
-    def __init__(self, on: bool) -> None:
-        self.on = on
-
-    def __call__(self, text: str, style: str) -> str:
-        return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if self.on else text
+_SEVERITY_STYLE = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
 def _size(n: int) -> str:
@@ -230,24 +203,25 @@ def _by_host(endpoints: Sequence[Endpoint]) -> list[str]:
     hosts: dict[str, list[str]] = {}
     for e in endpoints:
         hosts.setdefault(e.host, []).append(e.label)
-    return [f"{safe_text(h)}  {' '.join(labels)}" for h, labels in hosts.items()]
+    return [f"{escape(h)}  {' '.join(labels)}" for h, labels in hosts.items()]
 
 
 _PROTOCOL_NAMES = {Protocol.DCV: "DCV", Protocol.PCOIP: "PCoIP", Protocol.UNKNOWN: "?"}
 
 
-def _outcome_text(s: Session, paint: _Paint) -> str:
+def _outcome_text(s: Session, paint: Paint) -> str:
     outcome = s.outcome
     if outcome is Outcome.BROKER_ERROR:
         return paint("refused by the broker", "error")
     if outcome is Outcome.NO_ENDPOINT_REACHABLE:
-        return paint(f"no endpoint reachable ({s.no_endpoint_reachable_time})", "error")
+        when = escape(s.no_endpoint_reachable_time or "")
+        return paint(f"no endpoint reachable ({when})", "error")
     if outcome is Outcome.CONNECTING:
         parts = ["connecting"]
         if s.attempted is not None:
-            parts.append(f"to {safe_text(s.attempted.host)} {s.attempted.label}")
+            parts.append(f"to {escape(s.attempted.host)} {s.attempted.label}")
         if s.connect_transport:
-            parts.append(f"using {safe_text(s.connect_transport)}")
+            parts.append(f"using {escape(s.connect_transport)}")
         if s.reconnection:
             parts.append("(reconnection)")
         return paint(" ".join(parts), "ok")
@@ -256,15 +230,15 @@ def _outcome_text(s: Session, paint: _Paint) -> str:
     return paint("started; nothing more in the log", "dim")
 
 
-def _session_lines(s: Session, paint: _Paint) -> list[str]:
+def _session_lines(s: Session, paint: Paint) -> list[str]:
     ident = s.session_id or (f"request {s.request_id}" if s.request_id else s.key)
     head = "  ".join(
         x
         for x in (
-            paint(safe_text(s.start_time or "(no time)"), "bold"),
+            paint(escape(s.start_time or "(no time)"), "bold"),
             _PROTOCOL_NAMES[s.protocol],
-            safe_text(s.region or "?"),
-            safe_text(ident),
+            escape(s.region or "?"),
+            escape(ident),
         )
         if x
     )
@@ -275,24 +249,24 @@ def _session_lines(s: Session, paint: _Paint) -> list[str]:
             out.append(f"    {(label if i == 0 else ''):<10} {value}")
 
     if s.request_type:
-        row("request", [safe_text(s.request_type)])
+        row("request", [escape(s.request_type)])
     if s.offered:
         row("offered", _by_host(s.offered))
     if s.probed or s.reachable:
         row("reachable", _by_host(s.reachable) or [paint("none", "error")])
     for e in s.errors:
-        text = safe_text(e.code)
+        text = escape(e.code)
         if e.message:
-            text += f": {safe_text(e.message)}"
+            text += f": {escape(e.message)}"
         if e.action:
-            text += f" ({safe_text(e.action)})"
+            text += f" ({escape(e.action)})"
         row("error", [paint(text, "error")])
     row("outcome", [_outcome_text(s, paint)])
     return out
 
 
 def render_text(result: LogsResult, colour: bool = False) -> str:
-    paint = _Paint(colour)
+    paint = Paint(colour)
     lines: list[str] = []
     summary = result.summary
     if result.files:
@@ -300,11 +274,11 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
         version = summary.client_version if summary else None
         head = f"WorkSpaces client logs: {len(result.files)} file(s), {_size(total)} read"
         if version:
-            head += f", client {safe_text(version)}"
+            head += f", client {escape(version)}"
         if result.since:
             head += f", since {_iso(result.since)}"
         lines.append(paint(head, "bold"))
-        lines.append(f"  newest: {safe_text(str(result.files[0].file.path))}")
+        lines.append(f"  newest: {escape(str(result.files[0].file.path))}")
     else:
         lines.append(paint("WorkSpaces client logs: nothing could be read", "bold"))
     if summary is not None and summary.sessions:
@@ -320,19 +294,19 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
         lines.append("")
         lines.append("Other errors:")
         for e in summary.errors[-TEXT_SESSIONS:]:
-            text = f"  {safe_text(e.time or '')}  {safe_text(e.code)}"
+            text = f"  {escape(e.time or '')}  {escape(e.code)}"
             if e.message:
-                text += f": {safe_text(e.message)}"
+                text += f": {escape(e.message)}"
             lines.append(text)
     lines.append("")
     if result.findings:
         lines.append("Findings:")
         for f in result.findings:
-            label = paint(f"{f.severity.upper():<8}", str(f.severity))
+            label = paint(f"{f.severity.upper():<8}", _SEVERITY_STYLE[f.severity])
             lines.append(f"  {label} {f.code}")
-            lines.append(f"           {safe_text(f.message)}")
+            lines.append(f"           {escape(f.message)}")
             if f.remediation:
-                lines.append(f"           fix: {safe_text(f.remediation)}")
+                lines.append(f"           fix: {escape(f.remediation)}")
     else:
         lines.append("Findings: none")
     return "\n".join(lines) + "\n"
@@ -350,8 +324,7 @@ def logs_command(paths: list[Path], since: str | None, json_out: bool) -> int:
     now = datetime.now(UTC)
     cutoff = parse_since(since, now) if since is not None else None
     result = collect(paths, cutoff)
-    if json_out:
-        sys.stdout.write(json.dumps(to_json(result, now), indent=2) + "\n")
-    else:
-        sys.stdout.write(render_text(result, _use_colour()))
+    # A reader that left early (a broken pipe) does not change what the logs say.
+    write_out(to_json_text(to_json(result, now)) if json_out
+              else render_text(result, use_colour()))
     return result.exit_code

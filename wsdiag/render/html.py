@@ -206,7 +206,7 @@ def _host_facts(report: Report) -> list[tuple[str, str]]:
              ("started", report.started_at),
              ("duration", f"{report.duration_ms / 1000:.2f} s"),
              ("wsdiag", report.tool_version)]
-    for key, value in (report.logs or {}).items():
+    for key, value in (report.logs.to_json() if report.logs else {}).items():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             facts.append((f"client logs: {key}", str(value)))
     return facts

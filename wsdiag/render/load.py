@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
     Diagnosis,
     DnsOutcome,
@@ -58,7 +59,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
         duration_ms=float(d["duration_ms"]),
         started_at=d["started_at"],
         region_source=d.get("region_source", "option"),
-        logs=d.get("logs"),
+        logs=client_logs_from_json(d.get("logs")),
         proxy=ProxyRoute(mode=ProxyMode(proxy.get("mode", "none")), url=proxy.get("url"),
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
                          reason=proxy.get("reason", "")),

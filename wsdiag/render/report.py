@@ -35,7 +35,7 @@ def to_json(report: Report) -> dict[str, Any]:
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
-        "logs": report.logs,
+        "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
     }
 

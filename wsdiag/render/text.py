@@ -142,10 +142,10 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         for f in advice.notes:
             owner = adv.owner_of(f)
             _finding(out, f, 2, f"({owner})" if owner else "")
-    if report.logs and isinstance(report.logs.get("comparison"), str):
+    if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])
-        out.add(2, words(str(report.logs["comparison"])))
+        out.add(2, words(report.logs.comparison))
     out.blocks.append(Block.gap())
     tail = f"exit code {d.verdict.exit_code} ({d.verdict}); --json or --html FILE for details"
     out.add(0, words(tail + ("" if verbose else ", -v for every probe"), "dim"))

@@ -1,0 +1,114 @@
+"""What the client's own logs give ``wsdiag check``, as typed values: the context read before
+the run (region, private name, findings) and the record the report carries after it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wsdiag.model import Finding, ProbeResult, Status, Transport
+
+if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
+    from wsdiag.logs.evidence import ClientLogEvidence
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """What the client's own logs contributed to this check (empty: none were read)."""
+
+    region: str | None = None
+    private_hosts: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    evidence: ClientLogEvidence | None = None
+
+
+@dataclass(frozen=True)
+class ClientLogs:
+    """The client's logs as the check report carries them: the evidence, and one line
+    comparing its last session with what this run reached (``None``: no session seen)."""
+
+    evidence: ClientLogEvidence
+    comparison: str | None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``logs`` block of ``wsdiag.report/1``: the evidence's fields, then
+        ``comparison``."""
+        return {**self.evidence.to_json(), "comparison": self.comparison}
+
+
+def client_logs_from_json(d: object) -> ClientLogs | None:
+    """The ``logs`` block of a saved report back as a typed value (its findings are in the
+    report's own findings list, so they are not repeated here). ``None`` for no block."""
+    if not isinstance(d, dict):
+        return None
+
+    def text(key: str) -> str | None:
+        value = d.get(key)
+        return value if isinstance(value, str) else None
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = d.get(key)
+        return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
+
+    from wsdiag.logs.evidence import ClientLogEvidence
+
+    evidence = ClientLogEvidence(
+        region=text("region"), private_hosts=texts("private_hosts"),
+        last_session_time=text("last_session_time"), last_reachable=texts("last_reachable"),
+        last_no_endpoint_reachable=d.get("last_no_endpoint_reachable") is True,
+        client_version=text("client_version"), findings=(),
+        last_session_id=text("last_session_id"), files=texts("files"))
+    return ClientLogs(evidence, text("comparison"))
+
+
+def read_logs(paths: Sequence[Path] | None) -> LogContext:
+    """The context from the newest client logs (``None``: this user's default log folder).
+    Never raises for I/O problems: they come back as findings."""
+    from wsdiag.logs.evidence import client_log_evidence
+
+    ev = client_log_evidence(paths)
+    if ev is None:
+        return LogContext()
+    # Only the name the client itself tried or reached (listed first): the session header
+    # has been seen to print a variant (".WSP.") that the client never dials.
+    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, ev)
+
+
+def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:
+    """One line: what the client reached in its last session vs what we reach now."""
+    ev = logs.evidence
+    if ev is None or not ev.last_session_time:
+        return None
+    now = sorted({f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
+                  for p in probes if p.target_id.startswith("endpoint")
+                  and p.status is Status.OPEN})
+    version = ev.client_version or "unknown version"
+    saw = ", ".join(ev.last_reachable) if ev.last_reachable else "no endpoint reachable"
+    return (f"last client session {ev.last_session_time} (client {version}) "
+            f"reached: {saw}; wsdiag now reaches: {', '.join(now) or 'nothing'}")
+
+
+def client_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> ClientLogs | None:
+    """What the report carries about the logs, ``None`` when none were read."""
+    if logs.evidence is None:
+        return None
+    return ClientLogs(logs.evidence, compare_with_logs(logs, probes))
+
+
+def choose_region(
+    option: str | None, env: Mapping[str, str], log_region: str | None
+) -> tuple[str | None, str]:
+    """The region and where it came from, first found wins: the ``--region`` option, then
+    ``WSDIAG_REGION``, then ``AWS_REGION`` (``env``), then the client's logs. Returns
+    ``(region, source)`` with source ``option`` | ``env`` | ``logs``; ``(None, "none")`` when
+    nothing names one. Empty values count as unset. Pure."""
+    if option:
+        return option, "option"
+    for var in ("WSDIAG_REGION", "AWS_REGION"):
+        if env.get(var):
+            return env[var], "env"
+    if log_region:
+        return log_region, "logs"
+    return None, "none"
