@@ -17,6 +17,7 @@ from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import ProbeFn, ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
+from wsdiag.host.identity import host_facts
 from wsdiag.model import (
     Finding,
     Inputs,
@@ -41,18 +42,27 @@ class LogContext:
     private_hosts: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     summary: dict[str, object] | None = None
+    owner: str | None = None  # whose logs (run as SYSTEM/root); None: this account's own
 
 
 def read_logs(paths: Sequence[Path] | None) -> LogContext:
+    """The client's logs: ``paths``, or this account's; run as SYSTEM/root with no paths,
+    the profile whose client logged most recently (wsdiag.host.identity)."""
+    from wsdiag.host.identity import other_users_logs
     from wsdiag.logs.evidence import client_log_evidence
 
+    owner = None
+    if not paths:
+        other = other_users_logs()
+        if other is not None:
+            owner, paths = other
     ev = client_log_evidence(paths)
     if ev is None:
-        return LogContext()
+        return LogContext(owner=owner)
     summary = ev.to_json()
     # Only the name the client itself tried or reached (listed first): the session header
     # has been seen to print a variant (".WSP.") that the client never dials.
-    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, summary)
+    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, summary, owner)
 
 
 def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:
@@ -140,4 +150,5 @@ def run_check(
         logs=({**logs.summary, "comparison": compare_with_logs(logs, results.probes)}
               if logs.summary else None),
         proxy=plan.proxy,
+        host=host_facts(logs.owner, logs.summary is not None),
     )
