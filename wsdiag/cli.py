@@ -11,13 +11,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer import Abort
 
 from wsdiag import __version__
 from wsdiag.errors import WsdiagError
+
+if TYPE_CHECKING:
+    from wsdiag.check.diagnose import LogContext
+    from wsdiag.model import Inputs
+    from wsdiag.render.formats import Format
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -85,20 +90,60 @@ def check(
     deadline: Annotated[float | None, typer.Option(
         "--deadline", metavar="SECONDS",
         help="Seconds the whole run may take (default: 2 x timeout + 1).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     no_logs: Annotated[bool, typer.Option(
         "--no-logs", help="Do not read the WorkSpaces client's logs.")] = False,
     no_proxy: Annotated[bool, typer.Option(
         "--no-proxy",
         help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
              "(the client would use it).")] = False,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
+             "first: Intune/RMM) | jamf (<result>...</result>).")] = None,
+    no_redact: Annotated[bool, typer.Option(
+        "--no-redact", help="Keep user names and home paths (redacted by default).")] = False,
+    redact_host: Annotated[bool, typer.Option(
+        "--redact-host", help="Also hide the host name.")] = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
-    import json
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.host.identity import redaction
+    from wsdiag.render.formats import render
 
-    from wsdiag.check.diagnose import LogContext, read_logs, run_check
+    out_format = _output_format(fmt, json_out)
+    inputs, catalogs, region_source, logs_ctx = _prepare(
+        region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
+        no_logs, no_proxy)
+    with _spinner("probing DNS, the endpoint and the sign-in services"):
+        report = run_check(inputs, catalogs, region_source, logs_ctx)
+    hide = redaction(no_redact, redact_host, report.host)
+    sys.stdout.write(render(report, out_format, hide, _use_color()))
+    raise typer.Exit(report.diagnosis.verdict.exit_code)
+
+
+def _output_format(fmt: str | None, json_out: bool) -> Format:
+    from wsdiag.render.formats import Format
+
+    try:
+        chosen = Format(fmt) if fmt is not None else None
+    except ValueError:
+        raise WsdiagError(f"--format {fmt!r}: expected one of "
+                          + ", ".join(f.value for f in Format)) from None
+    if json_out and chosen not in (None, Format.JSON):
+        raise WsdiagError(f"--json and --format {fmt} contradict each other")
+    return Format.JSON if json_out else (chosen or Format.TEXT)
+
+
+def _prepare(
+    region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
+    nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
+    timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
+) -> tuple[Inputs, list[Path], str, LogContext]:
+    """check's options -> (inputs, catalogs, region source, client-log context): shared by
+    check, watch and bundle. Raises WsdiagError when no region can be found."""
+    from wsdiag.check.diagnose import LogContext, read_logs
     from wsdiag.model import Inputs
-    from wsdiag.render.report import render_text, to_json
 
     logs = LogContext() if no_logs else read_logs(None)
     region_source = "option"
@@ -125,13 +170,81 @@ def check(
         deadline=deadline,
         use_proxy=not no_proxy,
     )
+    return inputs, [Path(p) for p in probes or []], region_source, logs
+
+
+_CHECK_ARGS = ("region", "endpoint_host", "vpc_cidr", "nameserver", "directory_id", "probes",
+               "timeout", "deadline", "no_logs", "no_proxy")
+_PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _check_options(args: list[str]) -> dict[str, Any]:
+    """Parse ``args`` with check's own option parser: watch and bundle take exactly the
+    options check takes. Raises click's UsageError (exit 3) on a bad one."""
+    command = typer.main.get_command(app)
+    sub = command.commands["check"]  # type: ignore[attr-defined]
+    with sub.make_context("check", list(args)) as ctx:
+        return dict(ctx.params)
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def watch(
+    ctx: typer.Context,
+    interval: Annotated[str, typer.Option(
+        "--interval", metavar="DURATION", help="Time between run starts: 30s, 5m, 1h.")] = "30s",
+    count: Annotated[int | None, typer.Option(
+        "--count", metavar="N", min=1, help="Stop after N runs (default: until Ctrl-C).")] = None,
+) -> None:
+    """Run the check repeatedly: one line per run, a CHANGE line when the verdict, the
+    environment or the findings change; Ctrl-C prints a summary. Takes every `check` option
+    (--region, --nameserver, ...). Exit code: the worst verdict seen (blocked 2 > unknown 3
+    > degraded 1 > ready 0)."""
+    import time
+
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.check.watch import parse_interval
+    from wsdiag.check.watch import watch as watch_loop
+
+    opts = _check_options(ctx.args)
+    seconds = parse_interval(interval)
+    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    color = _use_color()
+    code = watch_loop(
+        lambda: run_check(inputs, catalogs, region_source, logs_ctx), seconds, count,
+        sys.stdout, monotonic=time.monotonic, sleep=time.sleep,
+        highlight=(lambda s: f"\x1b[1;33m{s}\x1b[0m") if color else (lambda s: s))
+    raise typer.Exit(code)
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def bundle(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE.zip",
+        help="Where to write (default: wsdiag-bundle-<UTC time>.zip here).")] = None,
+) -> None:
+    """Write one zip for a support ticket: the check (text and JSON), the client-logs summary
+    and newest log's tail, host facts, proxy/DNS settings, versions, and a manifest. User
+    names and home paths are redacted (--no-redact keeps them; --redact-host hides the host
+    name). Takes every `check` option. Exit code 0 when written, 3 when not."""
+    from wsdiag.bundle import build_parts, default_name, write_bundle
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.host.identity import other_users_logs, redaction
+    from wsdiag.render.formats import Format, render
+
+    opts = _check_options(ctx.args)
+    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
     with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, probes or [], region_source, logs)
-    if json_out:
-        sys.stdout.write(json.dumps(to_json(report), indent=2) + "\n")
-    else:
-        sys.stdout.write(render_text(report, _use_color()))
-    raise typer.Exit(report.diagnosis.verdict.exit_code)
+        report = run_check(inputs, catalogs, region_source, logs_ctx)
+    hide = redaction(opts["no_redact"], opts["redact_host"], report.host)
+    other = other_users_logs() if logs_ctx.owner else None
+    parts = build_parts(report, render(report, Format.TEXT, hide), inputs.nameservers,
+                        other[1] if other else None, not opts["no_logs"], hide)
+    try:
+        path = write_bundle(output or default_name(), parts, hide)
+    except OSError as exc:
+        raise WsdiagError(f"cannot write the bundle: {exc.strerror or exc}") from None
+    sys.stdout.write(f"{path}\n")
 
 
 @app.command()
@@ -163,11 +276,22 @@ def _spinner(text: str) -> Iterator[None]:
         yield
 
 
+def _stdout_reason(reason: str) -> None:
+    """--format line/jamf: readers that keep only stdout's last line still get "unknown"
+    and why (stderr has the same error)."""
+    from wsdiag.render.formats import error_output, requested_format
+
+    text = error_output(requested_format(sys.argv[1:]), reason)
+    if text:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     try:
         code = app(prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         sys.stderr.write(f"wsdiag: error: {exc}\n")
+        _stdout_reason(str(exc))
         code = EXIT_UNKNOWN
     except ClickException as exc:
         message = exc.format_message()
@@ -175,6 +299,7 @@ def main() -> None:
             sys.stderr.write(message + "\n")
         elif message:
             sys.stderr.write(f"wsdiag: error: {message} (see wsdiag --help)\n")
+            _stdout_reason(f"usage error: {message}")
         code = EXIT_UNKNOWN
     except (Abort, KeyboardInterrupt):
         sys.stderr.write("wsdiag: interrupted\n")
@@ -185,5 +310,6 @@ def main() -> None:
         # A bug must still leave a scripted caller with a one-line reason and "unknown".
         sys.stderr.write(f"wsdiag: internal error: {exc.__class__.__name__}: {exc} "
                          "(set WSDIAG_DEBUG=1 for a traceback)\n")
+        _stdout_reason(f"internal error: {exc.__class__.__name__}")
         code = EXIT_UNKNOWN
     sys.exit(code if isinstance(code, int) else 0)
