@@ -16,7 +16,7 @@ What is replaced, case-insensitively:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,14 +33,27 @@ def _word(text: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-def _home_pattern(home: str) -> tuple[re.Pattern[str], str] | None:
+def _mask_leaf(m: re.Match[str]) -> str:
+    """The matched home path with its last component masked, separators as written."""
+    path = m[0]
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    return path[: cut + 1] + MASK
+
+
+def _mask_all(_m: re.Match[str]) -> str:
+    return MASK
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def _home_pattern(home: str) -> Rule | None:
     cut = max(home.rfind("/"), home.rfind("\\"))
-    parent, leaf = home[: cut + 1], home[cut + 1 :]
-    if not leaf or cut < 1:  # "/" or "C:" are not a person's home
+    if not home[cut + 1 :] or cut < 1:  # "/" or "C:" are not a person's home
         return None
-    # Either separator after the parent: a Windows path may be written with "/" in a log.
-    body = re.escape(parent[:-1]) + r"[\\/]" + re.escape(leaf)
-    return re.compile(body + r"(?![A-Za-z0-9._-])", re.IGNORECASE), parent + MASK
+    # Either separator anywhere: a Windows path may be written with "/" in a log.
+    body = r"[\\/]".join(re.escape(part) for part in re.split(r"[\\/]", home))
+    return re.compile(body + r"(?![A-Za-z0-9._-])", re.IGNORECASE), _mask_leaf
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class Redaction:
     homes: tuple[str, ...] = ()
     host: str | None = None  # set only with --redact-host
     enabled: bool = False  # built by of(): redacting, even if no name was known
-    _rules: tuple[tuple[re.Pattern[str], str], ...] = field(default=(), repr=False, compare=False)
+    _rules: tuple[Rule, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def of(cls, users: Iterable[str | None] = (), homes: Iterable[str | None] = (),
@@ -61,15 +74,15 @@ class Redaction:
                                     and len(u.strip()) >= _MIN_NAME
                                     and u.strip().lower() not in SYSTEM_ACCOUNTS))
         dirs = tuple(dict.fromkeys(h.rstrip("/\\") for h in homes if h and h.rstrip("/\\")))
-        rules: list[tuple[re.Pattern[str], str]] = []
+        rules: list[Rule] = []
         for home in sorted(dirs, key=len, reverse=True):  # longest first: nested homes
             rule = _home_pattern(home)
             if rule:
                 rules.append(rule)
-        rules += [(_word(n), MASK) for n in sorted(names, key=len, reverse=True)]
+        rules += [(_word(n), _mask_all) for n in sorted(names, key=len, reverse=True)]
         if host:
             short = host.split(".")[0]
-            rules += [(_word(h), MASK) for h in dict.fromkeys((host, short)) if len(h) >= 2]
+            rules += [(_word(h), _mask_all) for h in dict.fromkeys((host, short)) if len(h) >= 2]
         return cls(names, dirs, host or None, True, tuple(rules))
 
     @property
