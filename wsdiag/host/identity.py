@@ -22,6 +22,7 @@ from pathlib import Path
 
 from wsdiag import __version__
 from wsdiag.host import users
+from wsdiag.host.platform import default_log_dirs
 from wsdiag.model import Account, HostFacts
 from wsdiag.render.redact import Redaction
 
@@ -105,7 +106,8 @@ def _newest_mtime(dirs: list[Path]) -> float | None:
 
 def other_users_logs() -> tuple[str, list[Path]] | None:
     """Run as SYSTEM/root: (user, existing log dirs) of the profile whose client wrote a
-    log most recently; None for an ordinary account or when no profile has logs."""
+    log most recently; None for an ordinary account, when no profile has logs, or when
+    this account's own logs are the newest."""
     kind, _ = account()
     if kind not in (Account.SYSTEM, Account.ROOT):
         return None
@@ -125,7 +127,11 @@ def other_users_logs() -> tuple[str, list[Path]] | None:
         if mtime is not None:
             found[user] = existing
             stamps.append((user, mtime))
-    chosen = users.newest(stamps)
+    try:  # this account's own logs compete too: newest session wins
+        own = _newest_mtime([d for d in default_log_dirs() if d.is_dir()])
+    except (RuntimeError, KeyError, OSError):
+        own = None
+    chosen = users.newest(stamps + ([("", own)] if own is not None else []))
     return (chosen, found[chosen]) if chosen else None
 
 
