@@ -13,7 +13,7 @@ import platform
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from wsdiag.render.formats import dumps, report_json
 from wsdiag.render.redact import Redaction
 
 TAIL_BYTES = 256 * 1024
-LOGS_SINCE = timedelta(days=7)  # the summary covers the last week: bounded work, recent tickets
 BUNDLE_SCHEMA = "wsdiag.bundle/1"
 
 
@@ -74,13 +73,14 @@ def proxy_config() -> dict[str, Any]:
 
 
 def log_parts(log_dirs: Sequence[Path] | None, redaction: Redaction) -> list[Part]:
-    """The logs summary of the last week and the newest file's tail, redacted."""
+    """The logs summary (as `wsdiag logs --json`: every file, streamed, constant memory)
+    and the newest file's tail, redacted."""
     from wsdiag.logs.files import discover, looks_like_text
     from wsdiag.logs.report import collect, to_json
 
     now = datetime.now(UTC)
-    result = collect(list(log_dirs or []), now - LOGS_SINCE)
-    parts = [Part("logs-summary.json", "summary of the client's logs (last 7 days)",
+    result = collect(list(log_dirs or []), None)
+    parts = [Part("logs-summary.json", "summary of the client's logs (as wsdiag logs --json)",
                   dumps(redaction.json(to_json(result, now))).encode())]
     files, _, _ = discover(list(log_dirs or []) or None)
     newest = next((f for f in files if not f.compressed and looks_like_text(f)), None)
