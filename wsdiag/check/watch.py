@@ -146,7 +146,7 @@ def watch(
 ) -> int:
     """Run ``run_once`` every ``interval`` seconds, ``count`` times (None: until Ctrl-C),
     writing to ``out``. Returns the exit code of the worst verdict seen (3 if none). A run
-    that raises WsdiagError counts as unknown; Ctrl-C ends watching with the summary."""
+    that raises counts as unknown (RUN_FAILED); Ctrl-C ends watching with the summary."""
     state = WatchState()
     start = monotonic()
     try:
@@ -154,10 +154,11 @@ def watch(
             at, mono = wall(), monotonic()
             try:
                 obs = Observation.of(at, run_once())
-            except WsdiagError as exc:
+            except Exception as exc:  # one failed run must not end days of watching
                 obs = Observation(at, Verdict.UNKNOWN, Environment.UNKNOWN,
                                   frozenset({"RUN_FAILED"}))
-                out.write(f"{_t(at)} run failed: {exc}\n")
+                why = str(exc) if isinstance(exc, WsdiagError) else f"{type(exc).__name__}: {exc}"
+                out.write(f"{_t(at)} run failed: {why}\n")
             before = state.last
             if state.add(obs, mono) and before is not None:
                 out.write(highlight(change_line(before, obs)) + "\n")
