@@ -1,5 +1,6 @@
-"""`wsdiag watch` inside the namespace lab: the router's firewall changes between two runs
-(open egress -> closed: an nft rule set flipped) and watch shows the verdict change.
+"""Inside the namespace lab: `--format line` of every scenario (verdict first, <= 2,048
+characters), and `wsdiag watch` showing the verdict change when the router's firewall changes
+between two runs (open egress -> closed: an nft rule set flipped).
 
 Needs what tests/test_lab.py needs (root, iproute2, nftables, dnsmasq); skips without it,
 fails under CI=true. The lab uses its own prefix ("wo" + 4 hex digits) and is removed after.
@@ -15,12 +16,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.lab.scenarios import BY_NAME
+from tests.lab.scenarios import BY_NAME, SCENARIOS, Scenario
 from tests.lab.topology import REPO_ROOT, Lab, list_namespaces, unavailable_reason
 from tests.support.processes import stop_process
 
 pytestmark = pytest.mark.lab
 REGION = "eu-west-1"
+REGIONS = tuple(dict.fromkeys(s.region for s in SCENARIOS))
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +32,26 @@ def lab() -> Iterator[Lab]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"network lab required under CI=true but unavailable: {reason}")
         pytest.skip(reason)
-    with Lab(regions=(REGION,), prefix="wo" + secrets.token_hex(2)) as built:
+    with Lab(regions=REGIONS, prefix="wo" + secrets.token_hex(2)) as built:
         prefix = built.prefix
         yield built
     left = [n for n in list_namespaces() if n.startswith(prefix + "-")]
     assert not left, f"namespaces left behind: {left}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_line_format_of_every_scenario(lab: Lab, scenario: Scenario) -> None:
+    lab.apply(scenario.shape)
+    argv = lab.wsdiag_argv(scenario.region, "--no-logs")
+    argv[argv.index("--json")] = "--format=line"
+    proc = subprocess.run(argv, cwd=REPO_ROOT, env=lab.wsdiag_env(scenario.shape.trusts_lab_ca),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == scenario.expect.exit_code, proc.stdout + proc.stderr
+    assert proc.stdout.count("\n") == 1 and proc.stdout.isascii()
+    line = proc.stdout.rstrip("\n")
+    assert len(line) <= 2048 and line.split()[0] == scenario.expect.verdict, line
+    assert f"env={scenario.expect.environment} " in line
+    assert all(code in line for code in scenario.expect.findings), line
 
 
 def test_watch_shows_the_verdict_change_when_the_firewall_changes(lab: Lab) -> None:
