@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from wsdiag.host.users import (
     WinProxy,
     account_kind,
+    is_person_sid,
     newest,
     parse_netsh_winhttp,
     parse_user_proxy,
@@ -61,6 +62,16 @@ def test_profile_log_dirs_skip_non_person_profiles() -> None:
     linux = profile_log_dirs("Linux", PurePosixPath("/home"), ["lost+found", "jane"])
     assert linux == [("jane", [PurePosixPath(
         "/home/jane/.local/share/Amazon Web Services/Amazon WorkSpaces/logs")])]
+
+
+@pytest.mark.parametrize(("sid", "person"), [
+    ("S-1-5-21-3623811015-3361044348-30300820-1013", True),
+    ("S-1-12-1-1234567-2345678-3456789-4567890", True),  # Entra ID
+    ("S-1-5-18", False), ("S-1-5-19", False), ("S-1-5-20", False), (".DEFAULT", False),
+    ("S-1-5-21-3623811015-3361044348-30300820-1013_Classes", False),
+])
+def test_person_sids(sid: str, person: bool) -> None:
+    assert is_person_sid(sid) is person
 
 
 def test_newest_session_wins() -> None:

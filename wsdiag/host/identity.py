@@ -172,6 +172,8 @@ def _windows_user_proxy() -> ProxyView | None:
             except OSError:
                 return None
             i += 1
+            if not users.is_person_sid(sid):
+                continue
             with winreg.OpenKey(plist, sid) as k:  # type: ignore[attr-defined,unused-ignore]
                 path = str(winreg.QueryValueEx(k, "ProfileImagePath")[0])  # type: ignore[attr-defined,unused-ignore]
             user = path.rstrip("\\").rsplit("\\", 1)[-1]

@@ -20,7 +20,14 @@ NOT_PROFILES = frozenset(n.lower() for n in (
     "Public", "Default", "Default User", "All Users", "defaultuser0", "WDAGUtilityAccount",
     "Shared", ".localized", "Guest", "lost+found",
 ))
-_SYSTEM_SID = "S-1-5-18"
+# Local/domain accounts (S-1-5-21-...) and Entra ID accounts (S-1-12-1-...) are people;
+# S-1-5-18/19/20 (SYSTEM, LOCAL SERVICE, NETWORK SERVICE) have loaded hives too, but are not.
+_PERSON_SID = re.compile(r"^S-1-(5-21|12-1)-[0-9-]+$", re.IGNORECASE)
+
+
+def is_person_sid(sid: str) -> bool:
+    """Does this Windows security identifier name a person's account (not a service's)?"""
+    return bool(_PERSON_SID.match(sid)) and not sid.lower().endswith("_classes")
 
 
 def account_kind(system: str, euid: int | None, username: str | None,
