@@ -75,7 +75,7 @@ def test_bundle_as_a_person_holds_no_user_name(tmp_path: Path, dns: DnsServer) -
         _assert_no_name(zf, PERSON, "jane")
         manifest = json.loads(zf.read("manifest.json"))
         assert {f["name"] for f in manifest["files"]} == EXPECTED - {"manifest.json"}
-        assert manifest["redacted"] == ["user names", "home paths"]
+        assert manifest["redacted"] == ["URL credentials", "user names", "home paths"]
         report = json.loads(zf.read("report.json"))
         assert report["host"]["view"]["logs"] == "own" and report["logs"]["files"]
         assert zf.read("report.txt").decode().split(":")[0] == report["verdict"].upper()

@@ -185,7 +185,8 @@ def test_host_block_and_redaction_options(lab: Lab, tmp_path: Path) -> None:  # 
             "--vpc-cidr", f"127.{NET}.1.0/24"]
     hidden = json.loads(_wsdiag(*base, "--json", "--redact-host", env={**lab.env, **env}).stdout)
     assert hidden["host"]["name"] == "***"
-    assert hidden["host"]["redacted"] == ["user names", "home paths", "host name"]
+    assert hidden["host"]["redacted"] == ["URL credentials", "user names", "home paths",
+                                         "host name"]
     assert hidden["host"]["account"] in ("root", "user")
     assert hidden["host"]["tool_version"] == hidden["tool_version"]
     kept = _wsdiag(*base, "--format", "json", "--no-redact", env={**lab.env, **env}).stdout

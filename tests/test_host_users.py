@@ -153,10 +153,20 @@ def test_redaction_of_names_homes_and_host() -> None:
     assert out.startswith(f"/home/{MASK}/.local/share/x by {MASK};")
     assert f"C:/Users/{MASK}/AppData" in out
     assert "also root and j" in out  # system accounts and one-letter names stay
-    assert r.kinds == ["user names", "home paths", "host name"]
+    assert r.kinds == ["URL credentials", "user names", "home paths", "host name"]
     assert Redaction().text(text) == text and Redaction().user("jane") == "jane"
     assert r.json({"a": ["jane.doe", 1, None], "jane.doe": True}) == {"a": [MASK, 1, None],
                                                                       MASK: True}
+
+
+@pytest.mark.parametrize(("text", "out"), [
+    ("proxy http://svc:s3cret@proxy.corp:3128 set", f"proxy http://{MASK}@proxy.corp:3128 set"),
+    ("HTTPS_PROXY=https://bob@p:8443", f"HTTPS_PROXY=https://{MASK}@p:8443"),
+    ("mail bob@corp.example, http://proxy:80/x", "mail bob@corp.example, http://proxy:80/x"),
+])
+def test_url_credentials_are_redacted(text: str, out: str) -> None:
+    assert Redaction.of().text(text) == out
+    assert Redaction().text(text) == text
 
 
 def test_a_name_inside_a_longer_word_stays() -> None:

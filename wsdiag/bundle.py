@@ -132,11 +132,15 @@ def write_bundle(path: Path, parts: Sequence[Part], redaction: Redaction) -> Pat
         "files": [{"name": p.name, "bytes": len(p.data), "what": p.what} for p in parts],
     }
     tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for p in parts:
-            zf.writestr(p.name, p.data)
-        zf.writestr("manifest.json", dumps(manifest))
-    tmp.replace(path)  # never leave a half-written bundle under the name the user asked for
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for p in parts:
+                zf.writestr(p.name, p.data)
+            zf.writestr("manifest.json", dumps(manifest))
+        tmp.replace(path)  # never a half-written bundle under the name the user asked for
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or Ctrl-C leaves nothing behind
+        raise
     return path
 
 

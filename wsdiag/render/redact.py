@@ -6,6 +6,7 @@ shared (tickets, fleet dashboards), and a user name or a host name like "JANES-M
 identifies a person.
 
 What is replaced, case-insensitively:
+- credentials in URLs: ``http://user:pass@proxy`` -> ``http://***@proxy``;
 - each home directory: its last component becomes ``***`` (``/home/jane.doe/x`` ->
   ``/home/***/x``, ``C:\\Users\\Jane\\AppData`` -> ``C:\\Users\\***\\AppData``);
 - each user name as a whole word (not inside a longer word: "al" in "also" stays);
@@ -44,6 +45,14 @@ def _mask_all(_m: re.Match[str]) -> str:
     return MASK
 
 
+# user[:password]@ inside a URL (a proxy setting echoed in a log, an environment dump).
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:]+(?::[^\s/@]*)?@")
+
+
+def _mask_credentials(m: re.Match[str]) -> str:
+    return f"{m[1]}{MASK}@"
+
+
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
 
@@ -74,7 +83,7 @@ class Redaction:
                                     and len(u.strip()) >= _MIN_NAME
                                     and u.strip().lower() not in SYSTEM_ACCOUNTS))
         dirs = tuple(dict.fromkeys(h.rstrip("/\\") for h in homes if h and h.rstrip("/\\")))
-        rules: list[Rule] = []
+        rules: list[Rule] = [(_URL_CREDENTIALS, _mask_credentials)]
         for home in sorted(dirs, key=len, reverse=True):  # longest first: nested homes
             rule = _home_pattern(home)
             if rule:
@@ -88,7 +97,7 @@ class Redaction:
     @property
     def kinds(self) -> list[str]:
         """What this redaction hides, for manifests and the report's host block."""
-        out = []
+        out = ["URL credentials"] if self.enabled else []
         if self.users:
             out.append("user names")
         if self.homes:
