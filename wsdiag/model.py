@@ -133,7 +133,7 @@ class Account(StrEnum):
 
 
 @dataclass(frozen=True)
-class HostFacts:
+class HostIdentity:
     """Which machine a report comes from and whose view of it wsdiag used.
 
     Raw facts: names here are NOT redacted; renderers redact them (wsdiag.render.redact).
@@ -353,4 +353,4 @@ class Report:
     region_source: str = "option"  # option | env | logs
     logs: dict[str, object] | None = None  # summary from the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
-    host: HostFacts = HostFacts()
+    host: HostIdentity = HostIdentity()

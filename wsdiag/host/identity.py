@@ -23,7 +23,7 @@ from pathlib import Path
 from wsdiag import __version__
 from wsdiag.host import users
 from wsdiag.host.platform import default_log_dirs
-from wsdiag.model import Account, HostFacts
+from wsdiag.model import Account, HostIdentity
 from wsdiag.render.redact import Redaction
 
 _INET = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
@@ -56,11 +56,11 @@ def os_version() -> str:
     return platform.release()
 
 
-def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostFacts:
+def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostIdentity:
     """This machine and account now, plus whose logs (``logs_user``) and proxy were used."""
     kind, name = account()
     view = proxy_view()
-    return HostFacts(
+    return HostIdentity(
         name=socket.gethostname() or None, os=platform.system(), os_version=os_version(),
         tool_version=__version__, account=kind, user=name,
         time=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -68,7 +68,7 @@ def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostFac
         proxy_view=view.view if view else "own", proxy_user=view.user if view else None)
 
 
-def redaction(no_redact: bool, redact_host: bool, facts: HostFacts | None = None) -> Redaction:
+def redaction(no_redact: bool, redact_host: bool, facts: HostIdentity | None = None) -> Redaction:
     """The redaction for output of this run: this account's and the logs owner's names and
     homes; ``no_redact`` -> none; ``redact_host`` also hides the host name."""
     if no_redact:

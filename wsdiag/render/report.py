@@ -9,7 +9,7 @@ from typing import Any
 from wsdiag.model import (
     Environment,
     Finding,
-    HostFacts,
+    HostIdentity,
     ProbeResult,
     ProxyMode,
     ProxyRoute,
@@ -73,7 +73,7 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def host_json(h: HostFacts) -> dict[str, Any]:
+def host_json(h: HostIdentity) -> dict[str, Any]:
     """The host block, raw: wsdiag.render.redact hides names in it (and everywhere else)."""
     logs = "none"
     if h.logs_read:
