@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer import Abort
@@ -33,14 +33,16 @@ from wsdiag.terminal import (
     one_line_error,
     os_error_text,
     setup_streams,
-    to_json_text,
     use_colour,
     write_err,
     write_out,
 )
 
 if TYPE_CHECKING:
-    from wsdiag.model import Report
+    from wsdiag.logs.context import LogContext
+    from wsdiag.model import Inputs, Report
+    from wsdiag.render.formats import Format
+    from wsdiag.render.redact import Redaction
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -94,12 +96,15 @@ def _utf8() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
 
 
-def _write_html(report: Report, path: Path) -> None:
-    """Jinja2 is imported here only: the page is the one thing that needs it."""
+def _write_html(report: Report, path: Path, hide: Redaction) -> None:
+    """Jinja2 is imported here only: the page is the one thing that needs it. The page is
+    meant to be attached to a ticket, so it is redacted like every other format."""
+    from wsdiag.render.formats import report_json
     from wsdiag.render.html import render_html
 
     try:
-        path.write_text(render_html(report), encoding="utf-8")
+        page = hide.text(render_html(report, report_json(report, hide)))
+        path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise WsdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
@@ -132,7 +137,7 @@ def check(
     deadline: Annotated[float | None, typer.Option(
         "--deadline", metavar="SECONDS",
         help="Seconds the whole run may take (default: 2 x timeout + 1).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     html: Annotated[Path | None, typer.Option(
         "--html", metavar="FILE",
         help="Also write the report as one self-contained HTML page (for a ticket).")] = None,
@@ -144,12 +149,58 @@ def check(
         "--no-proxy",
         help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
              "(the client would use it).")] = False,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
+             "first: Intune/RMM) | jamf (<result>...</result>).")] = None,
+    no_redact: Annotated[bool, typer.Option(
+        "--no-redact", help="Keep user names and home paths (redacted by default).")] = False,
+    redact_host: Annotated[bool, typer.Option(
+        "--redact-host", help="Also hide the host name.")] = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag.check.diagnose import run_check
+    from wsdiag.host.identity import redaction
+    from wsdiag.render.formats import render
+
+    out_format = _output_format(fmt, json_out)
+    inputs, catalogs, region_source, logs_ctx = _prepare(
+        region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
+        no_logs, no_proxy)
+    with _spinner("probing DNS, the endpoint and the sign-in services"):
+        report = run_check(inputs, catalogs, region_source, logs_ctx)
+    hide = redaction(no_redact, redact_host, report.host)
+    text = render(report, out_format, hide, color=use_colour(), width=_width(),
+                  verbose=verbose, ascii_only=not _utf8())
+    # A reader that left early (`| head -1`) does not change the verdict: same exit code.
+    write_out(text)
+    if html is not None:  # after the report, so a bad path still leaves the answer on screen
+        _write_html(report, html, hide)
+    raise typer.Exit(exit_code(report.diagnosis.verdict))
+
+
+def _output_format(fmt: str | None, json_out: bool) -> Format:
+    from wsdiag.render.formats import Format
+
+    try:
+        chosen = Format(fmt) if fmt is not None else None
+    except ValueError:
+        raise WsdiagError(f"--format {fmt!r}: expected one of "
+                          + ", ".join(f.value for f in Format)) from None
+    if json_out and chosen not in (None, Format.JSON):
+        raise WsdiagError(f"--json and --format {fmt} contradict each other")
+    return Format.JSON if json_out else (chosen or Format.TEXT)
+
+
+def _prepare(
+    region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
+    nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
+    timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
+) -> tuple[Inputs, list[Path], str, LogContext]:
+    """check's options -> (inputs, catalogs, region source, client-log context): shared by
+    check, watch and bundle. Raises WsdiagError when no region can be found."""
     from wsdiag.logs.context import LogContext, choose_region, read_logs
     from wsdiag.model import Inputs
-    from wsdiag.render.report import to_json
 
     logs = LogContext() if no_logs else read_logs(None)
     region, region_source = choose_region(region, os.environ, logs.region)
@@ -168,20 +219,81 @@ def check(
         deadline=deadline,
         use_proxy=not no_proxy,
     )
-    with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, probes or [], region_source, logs)
-    if json_out:
-        text = to_json_text(to_json(report))
-    else:
-        from wsdiag.render.text import render_text
+    return inputs, [Path(p) for p in probes or []], region_source, logs
 
-        text = render_text(report, width=_width(), color=use_colour(), verbose=verbose,
-                           ascii_only=not _utf8())
-    # A reader that left early (`| head -1`) does not change the verdict: same exit code.
-    write_out(text)
-    if html is not None:  # after the report, so a bad path still leaves the answer on screen
-        _write_html(report, html)
-    raise typer.Exit(exit_code(report.diagnosis.verdict))
+
+_CHECK_ARGS = ("region", "endpoint_host", "vpc_cidr", "nameserver", "directory_id", "probes",
+               "timeout", "deadline", "no_logs", "no_proxy")
+_PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _check_options(args: list[str]) -> dict[str, Any]:
+    """Parse ``args`` with check's own option parser: watch and bundle take exactly the
+    options check takes. Raises click's UsageError (exit 3) on a bad one."""
+    command = typer.main.get_command(app)
+    sub = command.commands["check"]  # type: ignore[attr-defined]
+    with sub.make_context("check", list(args)) as ctx:
+        return dict(ctx.params)
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def watch(
+    ctx: typer.Context,
+    interval: Annotated[str, typer.Option(
+        "--interval", metavar="DURATION", help="Time between run starts: 30s, 5m, 1h.")] = "30s",
+    count: Annotated[int | None, typer.Option(
+        "--count", metavar="N", min=1, help="Stop after N runs (default: until Ctrl-C).")] = None,
+) -> None:
+    """Run the check repeatedly: one line per run, a CHANGE line when the verdict, the
+    environment or the findings change; Ctrl-C prints a summary. Takes every `check` option
+    (--region, --nameserver, ...). Exit code: the worst verdict seen (blocked 2 > unknown 3
+    > degraded 1 > ready 0)."""
+    import time
+
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.check.watch import parse_interval
+    from wsdiag.check.watch import watch as watch_loop
+
+    opts = _check_options(ctx.args)
+    seconds = parse_interval(interval)
+    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    color = use_colour()
+    code = watch_loop(
+        lambda: run_check(inputs, catalogs, region_source, logs_ctx), seconds, count,
+        sys.stdout, monotonic=time.monotonic, sleep=time.sleep,
+        highlight=(lambda s: f"\x1b[1;33m{s}\x1b[0m") if color else (lambda s: s))
+    raise typer.Exit(code)
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def bundle(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE.zip",
+        help="Where to write (default: wsdiag-bundle-<UTC time>.zip here).")] = None,
+) -> None:
+    """Write one zip for a support ticket: the check (text and JSON), the client-logs summary
+    and newest log's tail, host facts, proxy/DNS settings, versions, and a manifest. User
+    names and home paths are redacted (--no-redact keeps them; --redact-host hides the host
+    name). Takes every `check` option. Exit code 0 when written, 3 when not."""
+    from wsdiag.bundle import build_parts, default_name, write_bundle
+    from wsdiag.check.diagnose import run_check
+    from wsdiag.host.identity import other_users_logs, redaction
+    from wsdiag.render.formats import Format, render
+
+    opts = _check_options(ctx.args)
+    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    with _spinner("probing DNS, the endpoint and the sign-in services"):
+        report = run_check(inputs, catalogs, region_source, logs_ctx)
+    hide = redaction(opts["no_redact"], opts["redact_host"], report.host)
+    other = other_users_logs() if logs_ctx.owner else None
+    parts = build_parts(report, render(report, Format.TEXT, hide), inputs.nameservers,
+                        other[1] if other else None, not opts["no_logs"], hide)
+    try:
+        path = write_bundle(output or default_name(), parts, hide)
+    except OSError as exc:
+        raise WsdiagError(f"cannot write the bundle: {exc.strerror or exc}") from None
+    write_out(f"{path}\n")
 
 
 @app.command(epilog=LOGS_EXIT_CODES_HELP)
@@ -213,6 +325,16 @@ def _spinner(text: str) -> Iterator[None]:
         yield
 
 
+def _stdout_reason(reason: str) -> None:
+    """--format line/jamf: readers that keep only stdout's last line still get "unknown"
+    and why (stderr has the same error)."""
+    from wsdiag.render.formats import error_output, requested_format
+
+    text = error_output(requested_format(sys.argv[1:]), reason)
+    if text:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     setup_streams()
     if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to answer
@@ -234,6 +356,7 @@ def _run_app() -> int:
         code = app(prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         write_err(f"wsdiag: error: {one_line_error(str(exc), argv)}")
+        _stdout_reason(str(exc))
         return EXIT_UNKNOWN
     except ClickException as exc:
         message = exc.format_message()
@@ -241,6 +364,7 @@ def _run_app() -> int:
             write_err(message)
         elif message:
             write_err(f"wsdiag: error: {one_line_error(message, argv)} (see wsdiag --help)")
+            _stdout_reason(f"usage error: {one_line_error(message, argv)}")
         return EXIT_UNKNOWN
     except OutputError as exc:
         write_err(f"wsdiag: error: {exc}")
@@ -269,6 +393,7 @@ def _internal_error(exc: Exception) -> int:
     if os.environ.get("WSDIAG_DEBUG"):
         raise exc
     # A bug must still leave a scripted caller with a one-line reason and "unknown".
+    _stdout_reason(f"internal error: {exc.__class__.__name__}")
     write_err(f"wsdiag: internal error: {exc.__class__.__name__}: "
               f"{one_line_error(str(exc), sys.argv[1:])} (set WSDIAG_DEBUG=1 for a traceback)")
     return EXIT_UNKNOWN

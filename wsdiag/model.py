@@ -161,6 +161,35 @@ class Owner(StrEnum):
     AWS = "aws"  # endpoint security group, private DNS, directory association
 
 
+class Account(StrEnum):
+    """The kind of account wsdiag ran as: management agents run it as SYSTEM or root."""
+
+    SYSTEM = "system"  # Windows LocalSystem (Intune, SSM, most RMM agents)
+    ROOT = "root"  # uid 0 on Linux/macOS (cron, Jamf, SSM)
+    USER = "user"  # an ordinary account, usually the person at the keyboard
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """Which machine a report comes from and whose view of it wsdiag used.
+
+    Raw facts: names here are NOT redacted; renderers redact them (wsdiag.render.redact).
+    """
+
+    name: str | None = None  # the host name (socket.gethostname())
+    os: str = ""  # platform.system(): Windows | Darwin | Linux
+    os_version: str = ""  # e.g. "Windows 10.0.22631", "macOS 14.5", "Ubuntu 24.04.1 LTS"
+    tool_version: str = ""
+    account: Account = Account.UNKNOWN
+    user: str | None = None  # the account's name
+    time: str = ""  # ISO 8601 UTC, when the facts were collected
+    logs_user: str | None = None  # whose client logs were read (None: this account's own)
+    logs_read: bool = False  # False: no client logs were found/read
+    proxy_view: str = "own"  # own | machine (WinHTTP) | user: whose proxy setting was used
+    proxy_user: str | None = None  # proxy_view "user": whose
+
+
 # --- catalog ---------------------------------------------------------------------------
 
 
@@ -483,3 +512,4 @@ class Report:
     region_source: str = "option"  # option | env | logs
     logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
+    host: HostIdentity = HostIdentity()

@@ -18,6 +18,7 @@ from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
+from wsdiag.host.identity import host_facts
 from wsdiag.host.proxy import discover_safely
 from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import (
@@ -84,4 +85,5 @@ def run_check(
         region_source=region_source,
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
+        host=host_facts(logs.owner, logs.evidence is not None),
     )

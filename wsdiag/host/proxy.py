@@ -42,6 +42,11 @@ def discover() -> ProxyConfig | None:
     """The proxy the OS would use for https://, or None. Reads the environment/registry."""
     import urllib.request
 
+    from wsdiag.host.identity import proxy_view
+
+    view = proxy_view()  # Windows SYSTEM: the signed-in user's or the WinHTTP proxy
+    if view is not None:
+        return config_from(view.proxies, view.bypass, "system")
     proxies = urllib.request.getproxies()
     source = "environment" if urllib.request.getproxies_environment() else "system"
     return config_from(proxies, urllib.request.proxy_bypass, source)

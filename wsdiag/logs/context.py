@@ -22,6 +22,7 @@ class LogContext:
     private_hosts: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     evidence: ClientLogEvidence | None = None
+    owner: str | None = None  # whose logs (run as SYSTEM/root); None: this account's own
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,23 @@ def client_logs_from_json(d: object) -> ClientLogs | None:
 
 
 def read_logs(paths: Sequence[Path] | None) -> LogContext:
-    """The context from the newest client logs (``None``: this user's default log folder).
-    Never raises for I/O problems: they come back as findings."""
+    """The context from the newest client logs (``None``: this user's default log folder;
+    run as SYSTEM/root, the profile whose client logged most recently). Never raises for
+    I/O problems: they come back as findings."""
+    from wsdiag.host.identity import other_users_logs
     from wsdiag.logs.evidence import client_log_evidence
 
+    owner = None
+    if not paths:
+        other = other_users_logs()
+        if other is not None:
+            owner, paths = other
     ev = client_log_evidence(paths)
     if ev is None:
-        return LogContext()
+        return LogContext(owner=owner)
     # Only the name the client itself tried or reached (listed first): the session header
     # has been seen to print a variant (".WSP.") that the client never dials.
-    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, ev)
+    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, ev, owner)
 
 
 def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:

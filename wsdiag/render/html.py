@@ -170,8 +170,10 @@ def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:
             d.links.append(Link(mx, my + 16, X_LABEL - 6, row.y + 8, row.status))
 
 
-def render_html(report: Report) -> str:
-    """The whole page as one string (UTF-8 text, no external references)."""
+def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
+    """The whole page as one string (UTF-8 text, no external references); ``data`` is the
+    JSON object embedded for tools (default: the report's JSON as ``--format json`` gives
+    it before redaction)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -186,7 +188,7 @@ def render_html(report: Report) -> str:
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
         advice=advice, owner_of=adv.owner_of, diagram=diagram(report), width=WIDTH,
         x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),
-        facts=_host_facts(report), data=to_json(report))
+        facts=_host_facts(report), data=to_json(report) if data is None else data)
 
 
 def _ticks(text: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from wsdiag.model import Evidence, Finding, ProbeResult, ProxyRoute, Report, Tri
+from wsdiag.model import Evidence, Finding, HostIdentity, ProbeResult, ProxyRoute, Report, Tri
 
 SCHEMA = "wsdiag.report/1"
 
@@ -37,7 +37,19 @@ def to_json(report: Report) -> dict[str, Any]:
         "probes": [_probe_json(p) for p in report.probes],
         "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
+        "host": host_json(report.host),
     }
+
+
+def host_json(h: HostIdentity) -> dict[str, Any]:
+    """The host block, raw: wsdiag.render.redact hides names in it (and everywhere else)."""
+    logs = "none"
+    if h.logs_read:
+        logs = f"user {h.logs_user}" if h.logs_user else "own"
+    proxy = f"user {h.proxy_user}" if h.proxy_view == "user" and h.proxy_user else h.proxy_view
+    return {"name": h.name, "os": h.os, "os_version": h.os_version,
+            "tool_version": h.tool_version, "account": str(h.account), "time": h.time,
+            "view": {"logs": logs, "proxy": proxy}, "redacted": []}
 
 
 def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:

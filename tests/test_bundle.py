@@ -1,0 +1,125 @@
+"""`wsdiag bundle`: one zip with everything a ticket needs and no user name in it.
+
+Two real runs, each with the check's DNS pointed at a loopback test server:
+- as a person-like account (HOME/USER/LOGNAME of "wo.jane.doe", logs under that home);
+- as root while a real local user "wo.jane.doe" (created here, removed after) has the
+  newest client logs: the SYSTEM/root path that finds and names whose logs it read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.dnsserver import DnsServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "logs"
+PERSON = "wo.jane.doe"
+LOG_DIR = Path(".local", "share", "Amazon Web Services", "Amazon WorkSpaces", "logs")
+EXPECTED = {"report.txt", "report.json", "host.json", "network.json", "versions.json",
+            "logs-summary.json", "client-log-tail.txt", "manifest.json"}
+
+
+@pytest.fixture()
+def dns() -> Iterator[DnsServer]:
+    with DnsServer(f"127.{random.randint(64, 250)}.0.53") as server:
+        yield server
+
+
+def _put_logs(home: Path) -> None:
+    logs = home / LOG_DIR
+    logs.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "field-report-vpc-session.log", logs / "client.log")
+    future = time.time() + 7200  # newer than any other profile's logs on this machine
+    os.utime(logs / "client.log", (future, future))
+
+
+def _bundle(tmp: Path, dns: DnsServer, env: dict[str, str], *extra: str) -> zipfile.ZipFile:
+    out = tmp / "ticket.zip"
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "bundle", "-o", str(out), "--region", "eu-west-1",
+         "--nameserver", dns.address, "--timeout", "0.5", "--no-proxy", *extra],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out)
+    assert not (tmp / "ticket.zip.part").exists()
+    return zipfile.ZipFile(out)
+
+
+def _assert_no_name(zf: zipfile.ZipFile, *names: str) -> None:
+    for info in zf.infolist():
+        data = zf.read(info).decode("utf-8", "replace").lower()
+        for name in names:
+            assert name.lower() not in info.filename.lower()
+            assert name.lower() not in data, (info.filename, name)
+
+
+def test_bundle_as_a_person_holds_no_user_name(tmp_path: Path, dns: DnsServer) -> None:
+    home = tmp_path / "home" / PERSON
+    _put_logs(home)
+    env = {**os.environ, "HOME": str(home), "USER": PERSON, "LOGNAME": PERSON,
+           "XDG_DATA_HOME": ""}
+    with _bundle(tmp_path, dns, env) as zf:
+        assert set(zf.namelist()) == EXPECTED
+        _assert_no_name(zf, PERSON, "jane")
+        manifest = json.loads(zf.read("manifest.json"))
+        assert {f["name"] for f in manifest["files"]} == EXPECTED - {"manifest.json"}
+        assert manifest["redacted"] == ["URL credentials", "user names", "home paths"]
+        report = json.loads(zf.read("report.json"))
+        assert report["host"]["view"]["logs"] == "own" and report["logs"]["files"]
+        assert zf.read("report.txt").decode().split(":")[0] == report["verdict"].upper()
+        tail = zf.read("client-log-tail.txt").decode()
+        assert tail == (FIXTURES / "field-report-vpc-session.log").read_text()
+        network = json.loads(zf.read("network.json"))
+        assert network["dns"]["given"] == [dns.address]
+        versions = json.loads(zf.read("versions.json"))
+        assert versions["dnspython"] and versions["python"]
+    # --no-redact keeps what the redaction hid: the test above could have failed
+    with _bundle(tmp_path, dns, env, "--no-redact") as zf:
+        assert PERSON in zf.read("logs-summary.json").decode()
+        assert json.loads(zf.read("manifest.json"))["redacted"] == []
+
+
+@pytest.fixture()
+def person() -> Iterator[Path]:
+    if os.geteuid() != 0 or not shutil.which("useradd"):
+        pytest.skip("needs root and useradd to create a local user")
+    subprocess.run(["useradd", "-m", "-s", "/usr/sbin/nologin", PERSON], check=True,
+                   capture_output=True)
+    try:
+        home = Path(f"/home/{PERSON}")
+        _put_logs(home)
+        yield home
+    finally:
+        subprocess.run(["userdel", "-r", PERSON], capture_output=True, check=False)
+        shutil.rmtree(f"/home/{PERSON}", ignore_errors=True)
+
+
+def test_bundle_as_root_reads_the_newest_users_logs_and_hides_whose(
+        tmp_path: Path, dns: DnsServer, person: Path) -> None:
+    root_home = tmp_path / "roothome"  # root's own profile: no client logs
+    root_home.mkdir()
+    env = {**os.environ, "HOME": str(root_home), "USER": "root", "LOGNAME": "root",
+           "XDG_DATA_HOME": ""}
+    with _bundle(tmp_path, dns, env) as zf:
+        report = json.loads(zf.read("report.json"))
+        assert report["host"]["account"] == "root"
+        assert report["host"]["view"]["logs"] == "user ***"
+        assert report["logs"]["files"] == [f"/home/***/{LOG_DIR}/client.log"]
+        assert zf.read("client-log-tail.txt").decode() == (
+            FIXTURES / "field-report-vpc-session.log").read_text()
+        _assert_no_name(zf, PERSON, "jane")
+    with _bundle(tmp_path, dns, env, "--no-redact") as zf:
+        report = json.loads(zf.read("report.json"))
+        assert report["host"]["view"]["logs"] == f"user {PERSON}"

@@ -1,0 +1,194 @@
+"""Output formats: line/jamf for "last line" fields, json-line within SSM's budget, host block,
+redaction, and "unknown" with a reason when no report could be made."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.test_check_loopback import (  # noqa: F401  (lab: a pytest fixture)
+    AUTH_DEAD,
+    EP_A,
+    EP_B,
+    HEALTH_DEAD,
+    NET,
+    PRIVATE,
+    REGION,
+    SCHEMA_VALIDATOR,
+    Lab,
+    lab,
+)
+from wsdiag.render.formats import (
+    LINE_MAX,
+    Format,
+    compact,
+    error_output,
+    render_jamf,
+    render_line,
+    requested_format,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = sorted((ROOT / "examples" / "reports").glob("*.json"))
+FIXTURES = ROOT / "tests" / "fixtures" / "logs"
+ORG = ROOT / "examples" / "org-catalog.toml"
+VERDICTS = ("ready", "degraded", "blocked", "unknown")
+JSON_LINE_BUDGET = 20_000  # bytes; SSM Run Command keeps the first 24,000 characters
+VPCE = "vpce-0123456789abcdef0-abcdefgh.prod.highlander.eu-west-1.vpce.amazonaws.com"
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+def test_line_of_every_lab_scenario_fits_with_the_verdict_first(path: Path) -> None:
+    report = json.loads(path.read_text())
+    line = render_line(report)
+    assert len(line) <= LINE_MAX and "\n" not in line and line.isascii()
+    assert line.split()[0] == report["verdict"]
+    assert f"env={report['environment']}" in line
+    for f in report["findings"]:
+        assert f["code"] in line
+    jamf = render_jamf(report)
+    assert jamf.startswith(f"<result>{report['verdict']} ") and jamf.endswith("</result>")
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -> None:
+    report = json.loads(path.read_text())
+    small = compact(report)
+    SCHEMA_VALIDATOR.validate(small)
+    for key in ("probes", "dns"):
+        for full, kept in zip(report[key], small[key], strict=True):
+            assert kept.items() <= full.items()
+            assert all(full[k] in (None, "", []) for k in full.keys() - kept.keys())
+    assert {k: v for k, v in report.items() if k not in ("probes", "dns")} == {
+        k: v for k, v in small.items() if k not in ("probes", "dns")}
+
+
+def test_unknown_says_why() -> None:
+    report = json.loads((ROOT / "examples" / "reports" / "closed.json").read_text())
+    report["verdict"] = "unknown"
+    assert "reason: " + report["findings"][0]["message"][:40] in render_line(report)
+    assert render_line({}).startswith("unknown env=unknown host=- region=- findings=- reason:")
+
+
+_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=3000)
+
+
+@given(st.sampled_from(VERDICTS), _text, st.lists(st.tuples(_text, _text), max_size=40))
+def test_line_is_always_one_ascii_line_within_budget(verdict: str, host: str,
+                                                     findings: list[tuple[str, str]]) -> None:
+    report = {"verdict": verdict, "environment": "closed", "region": "eu-west-1",
+              "host": {"name": host},
+              "findings": [{"code": c, "message": m, "remediation": m, "severity": "error"}
+                           for c, m in findings]}
+    line = render_line(report)
+    assert len(line) <= LINE_MAX and line.isascii() and line.isprintable()
+    assert line.split(" ")[0] == verdict
+    jamf = render_jamf(report)
+    assert jamf.count("<") == 2 and jamf.count(">") == 2  # escaped inside
+
+
+@pytest.mark.parametrize(("argv", "fmt"), [
+    (["check", "--format", "line"], Format.LINE),
+    (["check", "--format=jamf", "-r", "x"], Format.JAMF),
+    (["check", "--json"], None),
+    (["check", "--format"], None),
+    (["check", "--format", "xml"], None),
+])
+def test_requested_format_read_without_the_parser(argv: list[str], fmt: Format | None) -> None:
+    assert requested_format(argv) is fmt
+
+
+def test_error_output() -> None:
+    assert error_output(Format.LINE, "usage error: x\ny") == "unknown reason: usage error: x y\n"
+    assert error_output(Format.JAMF, "a <b>") == "<result>unknown reason: a &lt;b&gt;</result>\n"
+    assert error_output(Format.JSON, "x") is None and error_output(None, "x") is None
+
+
+def _wsdiag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env=env)
+
+
+@pytest.mark.parametrize("fmt", ["line", "jamf"])
+def test_usage_errors_print_unknown_on_stdout_too(fmt: str) -> None:
+    proc = _wsdiag("check", "--format", fmt, "--regoin", "eu-west-1")
+    assert proc.returncode == 3
+    assert proc.stderr.count("\n") == 1 and "No such option" in proc.stderr
+    last = proc.stdout.splitlines()[-1]
+    assert "unknown reason: usage error: No such option: --regoin" in last
+    assert last.startswith("unknown" if fmt == "line" else "<result>unknown")
+
+
+def test_contradicting_json_and_format_is_a_usage_error() -> None:
+    proc = _wsdiag("check", "--json", "--format", "line", "--region", REGION)
+    assert proc.returncode == 3 and "contradict" in proc.stderr
+    assert proc.stdout.startswith("unknown reason: ")
+
+
+def _home_with_logs(tmp: Path, user: str) -> tuple[Path, dict[str, str]]:
+    """A home directory for a person-like user, holding the client's logs (fixtures)."""
+    home = tmp / "home" / user
+    logs = home / ".local" / "share" / "Amazon Web Services" / "Amazon WorkSpaces" / "logs"
+    logs.mkdir(parents=True)
+    for name in ("field-report-vpc-session.log", "field-report-home-no-endpoint.log"):
+        shutil.copy(FIXTURES / name, logs / name)
+    # newest of all profiles on this machine (run as root, every profile's logs compete)
+    future = time.time() + 3600
+    os.utime(logs / "field-report-vpc-session.log", (future, future))
+    return home, {"HOME": str(home), "USER": user, "LOGNAME": user, "XDG_DATA_HOME": ""}
+
+
+def test_json_line_of_the_largest_report_keeps_its_budget(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
+    """Client logs and an organisation catalog included, against real loopback servers."""
+    _, env = _home_with_logs(tmp_path, "wo.jane.doe")
+    sizes = {}
+    for name, endpoint, auth, health in (("closed", [EP_A, EP_B], AUTH_DEAD, HEALTH_DEAD),
+                                         ("open", [EP_A, EP_B], None, None)):
+        lab.zone(endpoint, **({"auth": auth, "health": health} if auth else {}))
+        zone = dict(lab.dns.zone)
+        zone[VPCE] = [EP_A, EP_B]
+        lab.dns.zone = zone
+        proc = _wsdiag("check", "--region", REGION, "--format", "json-line",
+                       "--nameserver", lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24",
+                       "--directory-id", "d-1234567890", "--timeout", "1",
+                       "--probes", str(ORG), env={**lab.env, **env})
+        assert proc.stderr == ""
+        assert proc.stdout.count("\n") == 1 and proc.stdout.isascii()
+        report = json.loads(proc.stdout)
+        SCHEMA_VALIDATOR.validate(report)
+        assert report["logs"] and report["logs"]["files"], "the client logs were read"
+        assert any(p["target"] == "corp-idp" for p in report["probes"]), "org catalog used"
+        assert report["host"]["view"]["logs"] == "own"
+        assert "wo.jane.doe" not in proc.stdout and "home paths" in report["host"]["redacted"]
+        sizes[name] = len(proc.stdout.encode())
+        if os.environ.get("WO_DUMP"):
+            Path(os.environ["WO_DUMP"], f"{name}.json").write_text(proc.stdout)
+        line = render_line(report)
+        assert line.split()[0] == report["verdict"] and len(line) <= LINE_MAX
+    print(f"json-line sizes (bytes): {sizes}")
+    assert max(sizes.values()) <= JSON_LINE_BUDGET, sizes
+
+
+def test_host_block_and_redaction_options(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
+    lab.zone([EP_A])
+    home, env = _home_with_logs(tmp_path, "wo.jane.doe")
+    base = ["check", "--region", REGION, "--nameserver", lab.dns.address, "--timeout", "1",
+            "--vpc-cidr", f"127.{NET}.1.0/24"]
+    hidden = json.loads(_wsdiag(*base, "--json", "--redact-host", env={**lab.env, **env}).stdout)
+    assert hidden["host"]["name"] == "***"
+    assert hidden["host"]["redacted"] == ["URL credentials", "user names", "home paths",
+                                         "host name"]
+    assert hidden["host"]["account"] in ("root", "user")
+    assert hidden["host"]["tool_version"] == hidden["tool_version"]
+    kept = _wsdiag(*base, "--format", "json", "--no-redact", env={**lab.env, **env}).stdout
+    assert str(home) in kept  # the logs' file paths, kept as they are
+    assert json.loads(kept)["host"]["redacted"] == []

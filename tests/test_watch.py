@@ -1,0 +1,201 @@
+"""`wsdiag watch`: schedule arithmetic and bookkeeping (pure), and the real command against a
+loopback DNS server whose answers change between runs, ended by --count or by SIGINT."""
+
+from __future__ import annotations
+
+import io
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.support.dnsserver import NXDOMAIN, DnsServer
+from tests.support.processes import stop_process
+from wsdiag.check.watch import (
+    Observation,
+    WatchState,
+    next_start,
+    parse_interval,
+    watch,
+)
+from wsdiag.errors import WsdiagError
+from wsdiag.model import Diagnosis, Environment, Evidence, Finding, Report, Severity, Tri, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "eu-west-1"
+PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
+NET = random.randint(64, 250)  # one 127.NET.0.0/16 per run; --vpc-cidr makes 127.NET.1/24 "VPC"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("30s", 30.0), ("30", 30.0), ("5m", 300.0), ("1h", 3600.0), ("1.5s", 1.5), ("1500ms", 1.5)])
+def test_parse_interval(text: str, seconds: float) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0s", "500ms", "-1s", "5 minutes", "1d"])
+def test_parse_interval_rejects(text: str) -> None:
+    with pytest.raises(WsdiagError):
+        parse_interval(text)
+
+
+@pytest.mark.parametrize(("previous", "interval", "now", "expected"), [
+    (0.0, 30.0, 1.0, 30.0),  # a quick run: the next slot
+    (0.0, 30.0, 29.9, 30.0),
+    (0.0, 30.0, 30.0, 60.0),  # exactly at the slot: that one is gone
+    (0.0, 30.0, 75.0, 90.0),  # a run of 75 s skips the slots at 30 and 60
+])
+def test_next_start_keeps_the_grid(previous: float, interval: float, now: float,
+                                   expected: float) -> None:
+    assert next_start(previous, interval, now) == expected
+
+
+@given(st.floats(0, 1e6), st.floats(1, 3600), st.floats(0, 1e5))
+def test_next_start_is_future_and_on_the_grid(previous: float, interval: float,
+                                              elapsed: float) -> None:
+    now = previous + elapsed
+    nxt = next_start(previous, interval, now)
+    k = round((nxt - previous) / interval)
+    assert k >= 1 and abs(previous + k * interval - nxt) < 1e-6 * max(1.0, nxt)
+    assert nxt > now - 1e-6 * max(1.0, now) and nxt - interval <= now + 1e-6 * max(1.0, now)
+
+
+def _report(verdict: Verdict, env: Environment, *codes: str) -> Report:
+    unknown = Evidence(*([Tri.UNKNOWN] * 15))
+    findings = tuple(Finding(c, Severity.ERROR, c.lower()) for c in codes)
+    return Report("wsdiag.report/1", "0", REGION, (PRIVATE,),
+                  Diagnosis(env, verdict, findings, "r"), unknown, (), (), 1.0, "")
+
+
+class FakeClock:
+    """Monotonic time that only moves when the loop sleeps or a run takes time."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(s)
+        self.t += s
+
+    def wall(self) -> datetime:
+        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=self.t)
+
+
+def test_loop_lines_changes_summary_and_worst_verdict() -> None:
+    clock = FakeClock()
+    runs = iter([
+        (1.0, _report(Verdict.READY, Environment.MINIMAL_EGRESS)),
+        (25.0, _report(Verdict.BLOCKED, Environment.CLOSED, "AUTH_UNREACHABLE")),  # slow run
+        (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
+        (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
+    ])
+
+    def run_once() -> Report:
+        took, report = next(runs)
+        clock.t += took
+        return report
+
+    out = io.StringIO()
+    code = watch(run_once, 10.0, 4, out, monotonic=clock.monotonic, sleep=clock.sleep,
+                 wall=clock.wall)
+    lines = out.getvalue().splitlines()
+    assert code == 2  # blocked was seen: worst, whatever came after
+    changes = [ln for ln in lines if " CHANGE " in ln]
+    assert len(changes) == 2
+    assert changes[0] == ("2026-01-01T00:00:10Z CHANGE verdict ready -> blocked; environment "
+                          "minimal-egress -> closed; findings +AUTH_UNREACHABLE")
+    # the slow run (10 s -> 35 s) skipped the slot at 20 and 30: the next start is at 40
+    assert clock.sleeps == [9.0, 5.0, 9.0]
+    assert lines[-1].startswith("watched 4 run(s), 2 change(s); worst verdict blocked (exit 2)")
+    # ready 0-10 s, blocked 10-40 s, degraded 40-51 s (the end of the last run)
+    assert lines[-1].endswith("time per verdict: blocked 59%, degraded 22%, ready 20%")
+
+
+def test_no_run_at_all_is_unknown_and_failed_runs_count_as_unknown() -> None:
+    clock = FakeClock()
+
+    def fails() -> Report:
+        raise WsdiagError("the run did not finish")
+
+    out = io.StringIO()
+    code = watch(fails, 5.0, 2, out, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert code == 3 and "run failed: the run did not finish" in out.getvalue()
+    assert WatchState().exit_code == 3
+
+
+def test_state_is_constant_size() -> None:
+    state = WatchState()
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(10_000):
+        v = (Verdict.READY, Verdict.DEGRADED)[i % 2]
+        state.add(Observation(at, v, Environment.HOME, frozenset({str(i % 3)})), float(i))
+    assert state.runs == 10_000 and state.changes == 9_999
+    assert len(state.seconds) == 2 and state.worst is Verdict.DEGRADED
+
+
+# --- the real command, against a loopback DNS server ---------------------------------------
+
+
+def _watch(dns: DnsServer, *extra: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "wsdiag", "watch", "--region", REGION, "--nameserver",
+           dns.address, "--timeout", "0.3", "--no-logs", "--no-proxy",
+           "--vpc-cidr", f"127.{NET}.1.0/24", *extra]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _readline(proc: subprocess.Popen[str], deadline: float) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line, f"watch ended early: {proc.stderr.read() if proc.stderr else ''}"
+    assert time.monotonic() < deadline
+    return line
+
+
+@pytest.fixture()
+def dns() -> object:
+    with DnsServer(f"127.{NET}.0.53") as server:
+        yield server
+
+
+def test_watch_shows_a_change_when_dns_answers_change(dns: DnsServer) -> None:
+    dns.zone = {PRIVATE: NXDOMAIN}
+    proc = _watch(dns, "--interval", "2s", "--count", "2")
+    try:
+        deadline = time.monotonic() + 60
+        first = _readline(proc, deadline)
+        assert " blocked " in first and "ENDPOINT_NXDOMAIN" in first
+        # the endpoint now resolves to a "VPC" (loopback) address where nothing listens
+        dns.zone = {PRIVATE: [f"127.{NET}.1.10"], "*": NXDOMAIN}
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        stop_process(proc)
+    assert proc.returncode == 2
+    change = next(ln for ln in rest.splitlines() if " CHANGE " in ln)
+    assert "-ENDPOINT_NXDOMAIN" in change, rest
+    assert rest.splitlines()[-1].startswith("watched 2 run(s), 1 change(s); worst verdict blocked")
+
+
+def test_sigint_ends_watch_with_a_summary_and_the_worst_exit_code(dns: DnsServer) -> None:
+    dns.zone = {PRIVATE: NXDOMAIN}
+    proc = _watch(dns, "--interval", "1h")
+    try:
+        _readline(proc, time.monotonic() + 60)
+        proc.send_signal(signal.SIGINT)  # while it sleeps towards the next slot
+        out, err = proc.communicate(timeout=30)
+    finally:
+        stop_process(proc)
+    assert proc.returncode == 2, err
+    assert out.splitlines()[-1].startswith("watched 1 run(s), 0 change(s); worst verdict blocked")
+    assert "Traceback" not in err

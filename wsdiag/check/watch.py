@@ -1,0 +1,177 @@
+"""``wsdiag watch``: the check again and again, one line per run, a marked line per change.
+
+For the laptop that fails "sometimes": Wi-Fi roaming, VPN reconnects, a firewall change.
+Memory is constant however long it runs: only counters and the previous run are kept.
+The schedule keeps its interval: run k starts at start + k x interval; a run that takes
+longer than the interval makes the missed slots be skipped, never run back to back.
+
+The loop takes the check, the clock and the sleep as arguments, so it is tested with real
+checks against loopback servers as well as with stand-ins for the schedule arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from wsdiag.errors import WsdiagError
+from wsdiag.model import Environment, Report, Verdict
+
+# Monitoring order: what a dashboard must show when the runs disagree.
+RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+MIN_INTERVAL = 1.0
+
+
+def parse_interval(text: str) -> float:
+    """``30s``, ``5m``, ``1h``, ``90`` (seconds) -> seconds. Raises WsdiagError below 1 s
+    or on anything else."""
+    m = _INTERVAL.match(text)
+    if not m:
+        raise WsdiagError(f"--interval {text!r}: expected a duration like 30s, 5m or 1h")
+    seconds = float(m[1]) * _UNIT[(m[2] or "s").lower()]
+    if seconds < MIN_INTERVAL:
+        raise WsdiagError(f"--interval {text!r}: at least {MIN_INTERVAL:g} s")
+    return seconds
+
+
+def next_start(previous: float, interval: float, now: float) -> float:
+    """The first slot previous + k x interval (k >= 1) that is not already past ``now``."""
+    k = max(1, math.floor((now - previous) / interval) + 1)
+    return previous + k * interval
+
+
+@dataclass(frozen=True)
+class Observation:
+    at: datetime  # when the run started (UTC)
+    verdict: Verdict
+    environment: Environment
+    codes: frozenset[str]
+
+    @classmethod
+    def of(cls, at: datetime, report: Report) -> Observation:
+        d = report.diagnosis
+        return cls(at, d.verdict, d.environment, frozenset(f.code for f in d.findings))
+
+
+@dataclass
+class WatchState:
+    """Everything kept between runs: counters, the previous run, seconds per verdict."""
+
+    runs: int = 0
+    changes: int = 0
+    worst: Verdict | None = None
+    seconds: dict[Verdict, float] = field(default_factory=dict)
+    last: Observation | None = None
+    _last_mono: float = 0.0
+
+    def add(self, obs: Observation, mono: float) -> bool:
+        """Record one run (``mono``: monotonic seconds at its start); True if it changed
+        the verdict, the environment or the finding set."""
+        changed = self.last is not None and (
+            (obs.verdict, obs.environment, obs.codes)
+            != (self.last.verdict, self.last.environment, self.last.codes))
+        if self.last is not None:
+            self._credit(mono)
+        self.runs += 1
+        self.changes += changed
+        if self.worst is None or RANK[obs.verdict] > RANK[self.worst]:
+            self.worst = obs.verdict
+        self.last, self._last_mono = obs, mono
+        return changed
+
+    def finish(self, mono: float) -> None:
+        """Credit the time since the last run to its verdict (at the end of watching)."""
+        if self.last is not None:
+            self._credit(mono)
+            self._last_mono = mono
+
+    def _credit(self, mono: float) -> None:
+        assert self.last is not None
+        v = self.last.verdict
+        self.seconds[v] = self.seconds.get(v, 0.0) + max(0.0, mono - self._last_mono)
+
+    @property
+    def exit_code(self) -> int:
+        return (self.worst or Verdict.UNKNOWN).exit_code
+
+
+def _t(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_line(obs: Observation) -> str:
+    codes = ",".join(sorted(obs.codes)) or "-"
+    return f"{_t(obs.at)} {obs.verdict:<8} {obs.environment:<14} {codes}"
+
+
+def change_line(before: Observation, now: Observation) -> str:
+    parts = []
+    if before.verdict != now.verdict:
+        parts.append(f"verdict {before.verdict} -> {now.verdict}")
+    if before.environment != now.environment:
+        parts.append(f"environment {before.environment} -> {now.environment}")
+    gone, new = sorted(before.codes - now.codes), sorted(now.codes - before.codes)
+    if gone or new:
+        parts.append("findings " + " ".join([f"+{c}" for c in new] + [f"-{c}" for c in gone]))
+    return f"{_t(now.at)} CHANGE " + "; ".join(parts)
+
+
+def summary_lines(state: WatchState) -> list[str]:
+    total = sum(state.seconds.values())
+    shares = ", ".join(
+        f"{v} {100 * s / total:.0f}%" for v, s in sorted(state.seconds.items(),
+                                                       key=lambda kv: -RANK[kv[0]]) if s
+    ) if total > 0 else "-"
+    worst = state.worst or Verdict.UNKNOWN
+    return [f"watched {state.runs} run(s), {state.changes} change(s); worst verdict {worst} "
+            f"(exit {state.exit_code}); time per verdict: {shares}"]
+
+
+def watch(
+    run_once: Callable[[], Report],
+    interval: float,
+    count: int | None,
+    out: TextIO,
+    *,
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], None],
+    wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+    highlight: Callable[[str], str] = lambda s: s,
+) -> int:
+    """Run ``run_once`` every ``interval`` seconds, ``count`` times (None: until Ctrl-C),
+    writing to ``out``. Returns the exit code of the worst verdict seen (3 if none). A run
+    that raises counts as unknown (RUN_FAILED); Ctrl-C ends watching with the summary."""
+    state = WatchState()
+    start = monotonic()
+    try:
+        while count is None or state.runs < count:
+            at, mono = wall(), monotonic()
+            try:
+                obs = Observation.of(at, run_once())
+            except Exception as exc:  # one failed run must not end days of watching
+                obs = Observation(at, Verdict.UNKNOWN, Environment.UNKNOWN,
+                                  frozenset({"RUN_FAILED"}))
+                why = str(exc) if isinstance(exc, WsdiagError) else f"{type(exc).__name__}: {exc}"
+                out.write(f"{_t(at)} run failed: {why}\n")
+            before = state.last
+            if state.add(obs, mono) and before is not None:
+                out.write(highlight(change_line(before, obs)) + "\n")
+            out.write(run_line(obs) + "\n")
+            out.flush()
+            if count is not None and state.runs >= count:
+                break
+            start = next_start(start, interval, monotonic())
+            sleep(max(0.0, start - monotonic()))
+    except KeyboardInterrupt:
+        out.write("\n")
+    state.finish(monotonic())
+    for line in summary_lines(state):
+        out.write(line + "\n")
+    out.flush()
+    return state.exit_code

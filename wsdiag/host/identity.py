@@ -1,0 +1,211 @@
+"""The OS-calling part of "which machine, which account, whose view": host facts, other users'
+client logs when running as SYSTEM/root, and the Windows proxy a SYSTEM run should use.
+
+Everything that interprets what the OS returns is in wsdiag.host.users (pure, tested on
+recorded inputs); this module only asks the OS. Every call degrades to "unknown" rather
+than failing a check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import getpass
+import os
+import platform
+import socket
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wsdiag import __version__
+from wsdiag.host import users
+from wsdiag.host.platform import default_log_dirs
+from wsdiag.model import Account, HostIdentity
+from wsdiag.render.redact import Redaction
+
+_INET = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+_PROFILES = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+
+
+@functools.cache
+def account() -> tuple[Account, str | None]:
+    """(kind, name) of the account this process runs as."""
+    try:
+        name: str | None = getpass.getuser()
+    except Exception:  # no USER/LOGNAME and no passwd entry (a container's random uid)
+        name = None
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    return users.account_kind(platform.system(), euid, name, os.environ), name
+
+
+def os_version() -> str:
+    system = platform.system()
+    try:
+        if system == "Darwin":
+            return f"macOS {platform.mac_ver()[0]}"
+        if system == "Windows":
+            release, version, _, _ = platform.win32_ver()
+            return f"Windows {release} {version}".strip()
+        if system == "Linux":
+            return platform.freedesktop_os_release().get("PRETTY_NAME") or platform.release()
+    except OSError:
+        pass
+    return platform.release()
+
+
+def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostIdentity:
+    """This machine and account now, plus whose logs (``logs_user``) and proxy were used."""
+    kind, name = account()
+    view = proxy_view()
+    return HostIdentity(
+        name=socket.gethostname() or None, os=platform.system(), os_version=os_version(),
+        tool_version=__version__, account=kind, user=name,
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+        logs_user=logs_user, logs_read=logs_read,
+        proxy_view=view.view if view else "own", proxy_user=view.user if view else None)
+
+
+def redaction(no_redact: bool, redact_host: bool, facts: HostIdentity | None = None) -> Redaction:
+    """The redaction for output of this run: this account's and the logs owner's names and
+    homes; ``no_redact`` -> none; ``redact_host`` also hides the host name."""
+    if no_redact:
+        return Redaction()
+    facts = facts or host_facts()
+    names = [facts.user, facts.logs_user, facts.proxy_user] + [
+        os.environ.get(v) for v in ("USER", "LOGNAME", "USERNAME")]
+    homes = [os.environ.get("HOME"), os.environ.get("USERPROFILE")]
+    with contextlib.suppress(RuntimeError, KeyError):  # no HOME and no passwd entry
+        homes.append(str(Path.home()))
+    root = users.profile_root(platform.system(), os.environ)
+    if root is not None:
+        homes += [str(root / n) for n in (facts.logs_user, facts.proxy_user) if n]
+    return Redaction.of(names, homes, socket.gethostname() if redact_host else None)
+
+
+# --- other users' logs -------------------------------------------------------------------
+
+
+def _newest_mtime(dirs: list[Path]) -> float | None:
+    best: float | None = None
+    for d in dirs:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.is_file():
+                    best = max(best or 0.0, e.stat().st_mtime)
+            except OSError:
+                continue
+    return best
+
+
+def other_users_logs() -> tuple[str, list[Path]] | None:
+    """Run as SYSTEM/root: (user, existing log dirs) of the profile whose client wrote a
+    log most recently; None for an ordinary account, when no profile has logs, or when
+    this account's own logs are the newest."""
+    kind, _ = account()
+    if kind not in (Account.SYSTEM, Account.ROOT):
+        return None
+    system = platform.system()
+    root = users.profile_root(system, os.environ)
+    if root is None:
+        return None
+    try:
+        names = [e.name for e in os.scandir(Path(root)) if e.is_dir()]
+    except OSError:
+        return None
+    found: dict[str, list[Path]] = {}
+    stamps: list[tuple[str, float]] = []
+    for user, dirs in users.profile_log_dirs(system, root, names):
+        existing = [Path(d) for d in dirs if Path(d).is_dir()]
+        mtime = _newest_mtime(existing)
+        if mtime is not None:
+            found[user] = existing
+            stamps.append((user, mtime))
+    try:  # this account's own logs compete too: newest session wins
+        own = _newest_mtime([d for d in default_log_dirs() if d.is_dir()])
+    except (RuntimeError, KeyError, OSError):
+        own = None
+    chosen = users.newest(stamps + ([("", own)] if own is not None else []))
+    return (chosen, found[chosen]) if chosen else None
+
+
+# --- the proxy a SYSTEM run should use (Windows) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxyView:
+    view: str  # "user" | "machine (WinHTTP)"
+    user: str | None
+    proxies: Mapping[str, str]
+    bypass: Callable[[str], bool]
+
+
+@functools.cache
+def proxy_view() -> ProxyView | None:
+    """On Windows as SYSTEM: the signed-in user's proxy (their loaded registry hive), else
+    the machine's WinHTTP proxy. None everywhere else: the process's own view is right
+    (macOS proxy settings are machine-wide; Linux's live in each user's environment, which
+    root cannot read reliably)."""
+    if platform.system() != "Windows" or account()[0] is not Account.SYSTEM:
+        return None
+    try:
+        return _windows_user_proxy() or _winhttp_proxy()
+    except Exception:  # unreadable settings: fall back to the own view, never fail the run
+        return None
+
+
+def _windows_user_proxy() -> ProxyView | None:
+    import winreg  # type: ignore[import-not-found,unused-ignore]
+
+    logs = other_users_logs()
+    with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _PROFILES) as plist:  # type: ignore[attr-defined,unused-ignore]
+        i = 0
+        while True:
+            try:
+                sid = winreg.EnumKey(plist, i)  # type: ignore[attr-defined,unused-ignore]
+            except OSError:
+                return None
+            i += 1
+            if not users.is_person_sid(sid):
+                continue
+            with winreg.OpenKey(plist, sid) as k:  # type: ignore[attr-defined,unused-ignore]
+                path = str(winreg.QueryValueEx(k, "ProfileImagePath")[0])  # type: ignore[attr-defined,unused-ignore]
+            user = path.rstrip("\\").rsplit("\\", 1)[-1]
+            if logs and user.lower() != logs[0].lower():
+                continue
+            try:  # HKU\<SID> is loaded only while that user is signed in
+                key = winreg.OpenKey(winreg.HKEY_USERS, sid + "\\" + _INET)  # type: ignore[attr-defined,unused-ignore]
+            except OSError:
+                continue
+            with key:
+                values = {n: _value(winreg, key, n)
+                          for n in ("ProxyEnable", "ProxyServer", "ProxyOverride")}
+            wp = users.parse_user_proxy(values["ProxyEnable"], values["ProxyServer"],
+                                        values["ProxyOverride"])
+            return ProxyView("user", user, wp.proxies(), wp.bypassed)
+
+
+def _value(winreg: object, key: object, name: str) -> object:
+    try:
+        return winreg.QueryValueEx(key, name)[0]  # type: ignore[attr-defined]
+    except OSError:
+        return None
+
+
+def _winhttp_proxy() -> ProxyView:
+    import winreg  # type: ignore[import-not-found,unused-ignore]
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _INET + r"\Connections") as k:  # type: ignore[attr-defined,unused-ignore]
+            wp = users.parse_winhttp_blob(bytes(winreg.QueryValueEx(k, "WinHttpSettings")[0]))  # type: ignore[attr-defined,unused-ignore]
+    except (OSError, ValueError):
+        out = subprocess.run(["netsh", "winhttp", "show", "proxy"], capture_output=True,
+                             text=True, timeout=5, check=False).stdout
+        wp = users.parse_netsh_winhttp(out)
+    return ProxyView("machine (WinHTTP)", None, wp.proxies(), wp.bypassed)

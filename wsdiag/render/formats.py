@@ -1,0 +1,181 @@
+"""Output formats for the tools admins already run. Pure: a report (or its JSON) in, text out.
+
+- ``text``: for a person (wsdiag.render.text.render_text).
+- ``json``: the wsdiag.report/1 object, indented; ``json-line``: the same object on one line,
+  compacted: in ``probes[]`` and ``dns[]`` items, fields that are null, "" or [] are left
+  out (the schema reads an absent field as null/empty). SSM keeps 24,000 characters of
+  output; the one-line form of the largest lab report (client logs and an organisation
+  catalog included) was 20.8 kB in full and is 17.5 kB compacted (budget: 20 kB).
+- ``line``: ONE line of at most 2,048 characters for "last line of output" fields (Intune
+  remediations, RMM custom fields). Shape::
+
+      <verdict> env=<environment> host=<name> region=<region> findings=<CODES|->
+                [reason: <why>] [fix: <first fix>]      (all on one line)
+
+  The first word is always the verdict (ready, degraded, blocked, unknown). ``reason:``
+  appears when the verdict is unknown (the first finding's message); a run that could not
+  start at all (usage error, no region, internal error) prints
+  ``unknown reason: <one-line error>`` on stdout too, so the last line is never empty.
+- ``jamf``: ``<result>LINE</result>`` for a Jamf Pro extension attribute.
+
+All JSON is written ASCII-safe (``ensure_ascii``) and every non-ASCII character in ``line``
+and ``jamf`` becomes ``?``: collectors in other code pages must read them unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from wsdiag.model import Report
+from wsdiag.render.redact import MASK, Redaction
+
+LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    JSON_LINE = "json-line"
+    LINE = "line"
+    JAMF = "jamf"
+
+
+def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
+    """The report's JSON object with names redacted and the host block saying what was."""
+    from wsdiag.render.report import to_json
+
+    out: dict[str, Any] = redaction.json(to_json(report))
+    host = out.get("host")
+    if isinstance(host, dict):
+        host["redacted"] = redaction.kinds
+        view = host.get("view") or {}
+        for key, name in (("logs", report.host.logs_user), ("proxy", report.host.proxy_user)):
+            if name and str(view.get(key, "")).startswith("user "):
+                view[key] = f"user {redaction.user(name)}"
+        if redaction.host:
+            host["name"] = MASK
+    return out
+
+
+_EMPTY: tuple[object, ...] = (None, "", [])
+
+
+def compact(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the null/empty fields of ``probes[]`` and ``dns[]`` items (json-line)."""
+    out = dict(obj)
+    for key in ("probes", "dns"):
+        items = out.get(key)
+        if isinstance(items, list):
+            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY}
+                        if isinstance(item, dict) else item for item in items]
+    return out
+
+
+def dumps(obj: Any, one_line: bool = False) -> str:
+    """JSON text, ASCII-only, with a final newline."""
+    if one_line:
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n"
+    return json.dumps(obj, ensure_ascii=True, indent=2) + "\n"
+
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'",
+                        "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u00b7": "-",
+                        "\u2192": "->"})
+
+
+def _flat(text: object) -> str:
+    """One line, printable ASCII only."""
+    s = _SPACE.sub(" ", str(text).translate(_PUNCT)).strip()
+    return "".join(c if " " <= c <= "~" else "?" for c in s)
+
+
+def _fit(line: str, limit: int = LINE_MAX) -> str:
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+
+
+def render_line(report: dict[str, Any]) -> str:
+    """The ``line`` format of one report's JSON (a dict as in schema wsdiag.report/1,
+    any version: missing fields read as unknown). At most LINE_MAX characters, no newline."""
+    verdict = _flat(report.get("verdict") or "unknown") or "unknown"
+    host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
+    findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
+    codes = ",".join(_flat(f.get("code", "?")) for f in findings) or "-"
+    parts = [verdict, f"env={_flat(report.get('environment') or 'unknown')}",
+             f"host={_flat(host or '-').replace(' ', '_')}",
+             f"region={_flat(report.get('region') or '-')}"]
+    head = " ".join(parts)
+    tail = []
+    if verdict == "unknown":
+        why = next((f.get("message") for f in findings if f.get("severity") == "error"),
+                   findings[0].get("message") if findings else "no finding explains it")
+        tail.append(f"reason: {_flat(why)}")
+    fix = next((f.get("remediation") for f in findings if f.get("remediation")), None)
+    if fix:
+        tail.append(f"fix: {_flat(fix)}")
+    # The codes are worth more than the prose: cut the prose first, then the code list.
+    rest = " ".join(tail)
+    line = f"{head} findings={codes}"
+    room = LINE_MAX - len(line) - 1
+    if rest and room > 20:
+        line += " " + _fit(rest, room)
+    return _fit(line)
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_jamf(report: dict[str, Any]) -> str:
+    return f"<result>{_xml(render_line(report))}</result>"
+
+
+def error_output(fmt: Format | None, reason: str) -> str | None:
+    """What stdout says when no report could be made (usage error, no region, a bug), for
+    the formats whose readers only see stdout; None for the others (stderr has it)."""
+    line = _fit(f"unknown reason: {_flat(reason)}")
+    if fmt is Format.LINE:
+        return line + "\n"
+    if fmt is Format.JAMF:
+        return f"<result>{_xml(line)}</result>\n"
+    return None
+
+
+def requested_format(argv: Sequence[str]) -> Format | None:
+    """The ``--format`` an argument list asks for, read without the parser (which may be
+    what failed). None when absent or not a known format."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--format" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--format="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            try:
+                return Format(value)
+            except ValueError:
+                return None
+    return None
+
+
+def render(report: Report, fmt: Format, redaction: Redaction, *, color: bool = False,
+           width: int = 80, verbose: bool = False, ascii_only: bool = False) -> str:
+    """The whole output of one check in ``fmt``, newline-terminated; ``width`` (columns),
+    ``verbose`` and ``ascii_only`` shape the text format only."""
+    if fmt is Format.TEXT:
+        from wsdiag.render.text import render_text
+
+        return redaction.text(render_text(report, width=width, color=color, verbose=verbose,
+                                          ascii_only=ascii_only))
+    obj = report_json(report, redaction)
+    if fmt is Format.JSON:
+        return dumps(obj)
+    if fmt is Format.JSON_LINE:
+        return dumps(compact(obj), one_line=True)
+    if fmt is Format.LINE:
+        return render_line(obj) + "\n"
+    return render_jamf(obj) + "\n"
