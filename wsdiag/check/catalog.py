@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from wsdiag.errors import WsdiagError
+from wsdiag.host.readfile import ReadRefused, read_bytes
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
 SCHEMA = "wsdiag.check.catalog/1"
+MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's, far less than this
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}
@@ -52,9 +54,10 @@ def load_catalog(extra: Sequence[Path] = ()) -> Catalog:
     sources = [name]
     for path in extra:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            # Regular files only, size-capped: a FIFO would block, /dev/zero never end.
+            text = read_bytes(Path(path), max_size=MAX_CATALOG_BYTES).decode("utf-8")
+        except (ReadRefused, UnicodeDecodeError) as exc:
+            reason = exc.detail if isinstance(exc, ReadRefused) else "not UTF-8 text"
             raise CatalogError(f"catalog {path}: cannot read: {reason}") from None
         more_regions, more_targets, more_alpn = _parse(str(path), text, partial=True)
         regions.update(more_regions)
