@@ -19,7 +19,7 @@ from wsdiag.host.readfile import ReadRefused, read_bytes
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
 SCHEMA = "wsdiag.check.catalog/1"
-MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's, far less than this
+MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's is smaller
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}

@@ -109,7 +109,8 @@ def refuse_virtual(path: Path) -> None:
         raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
     root = None if os.name == "nt" else _virtual_root(real)
     if root is not None:
-        raise ReadRefused(RefusedKind.NOT_REGULAR, f"not a regular file (a system file under {root})")
+        detail = f"not a regular file (a system file under {root})"
+        raise ReadRefused(RefusedKind.NOT_REGULAR, detail)
 
 
 def open_regular(path: Path, *, max_size: int | None = None) -> tuple[BinaryIO, os.stat_result]:
@@ -130,7 +131,8 @@ def open_regular(path: Path, *, max_size: int | None = None) -> tuple[BinaryIO, 
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ReadRefused(RefusedKind.NOT_REGULAR, f"not a regular file ({stat_kind(st.st_mode)})")
+            detail = f"not a regular file ({stat_kind(st.st_mode)})"
+            raise ReadRefused(RefusedKind.NOT_REGULAR, detail)
         if st.st_dev in _virtual_devices():
             raise ReadRefused(RefusedKind.NOT_REGULAR, "not a regular file (a /proc or /sys entry)")
         if max_size is not None and st.st_size > max_size:
@@ -218,7 +220,9 @@ class GzipReader:
     consumed so far. Corrupt data raises :class:`ReadRefused` (UNREADABLE).
     """
 
-    def __init__(self, raw: BinaryIO, *, max_bytes: int, max_ratio: int = DEFAULT_MAX_RATIO) -> None:
+    def __init__(
+        self, raw: BinaryIO, *, max_bytes: int, max_ratio: int = DEFAULT_MAX_RATIO
+    ) -> None:
         self._raw = _SmallReads(raw)
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb")  # type: ignore[arg-type]
         self._max = max_bytes

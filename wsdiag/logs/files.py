@@ -397,7 +397,8 @@ def _read_problem(
     if capped:
         # tail_bytes is the caller's own budget (check reads the end on purpose); only the
         # size cap is worth reporting.
-        parts.append(f"{_size_text(file.size)}: only its last {_size_text(done.bytes_read)} were read")
+        read = _size_text(done.bytes_read)
+        parts.append(f"{_size_text(file.size)}: only its last {read} were read")
         kind = ProblemKind.TOO_LARGE
     if limit is not None:
         parts.append(limit.detail)

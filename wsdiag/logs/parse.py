@@ -4,10 +4,25 @@ Pure and incremental: a :class:`LogParser` is fed lines (:meth:`LogParser.feed`)
 blocks of bytes (:meth:`LogParser.feed_block`, the fast path) and asked for a
 :class:`LogSummary` at any time. It never sees a file.
 
-The line format is not documented by AWS; everything here follows real lines from client
-5.29.1.5595 (see the field report in the shared seeds)::
+The line format is not documented by AWS; everything here follows real lines. Three heads
+are known, and the messages after them are read the same way whichever head they carry::
 
-    2025-08-28T04:29:38.769Z { Version: "5.29.1.5595" }: [INF] Reachable endpoint: "hostname: …"
+    2025-08-28T04:29:38.769Z { Version: "5.29.1.5595" }: [INF] Reachable endpoint: …
+    2025-03-04T09:12.07Z [ Native ]: [WARN] No endpoints are reachable. …
+    2025-03-04 09:12:07,123456 [ 4242:4243 ] ERROR DCV.Connection - …
+
+(the Windows/macOS 5.x client, the Linux 2024.x client, the DCV viewer).
+
+The Linux client joins minutes and seconds with '.'; such timestamps are normalised to ISO
+8601 (``2025-03-04T09:12:07Z``), as are the viewer's (``2025-03-04T09:12:07.123456``, no
+zone given: taken as UTC like the rest). Windows/macOS timestamps are kept as logged.
+Lines that neither start with a known head nor continue the previous line (indented, or a
+``hostname:`` line of an endpoint list) are counted as ``unknown_lines``.
+
+Matching is linear in the line length: every quantifier in this module's patterns is
+bounded (a test walks the compiled patterns to hold this), and the one search that used an
+unbounded, overlapping pattern (``Code:`` with the component name before it, quadratic on
+long dotted text) is done with ``str.find`` and a backwards scan instead.
 
 Speed comes from not looking at most lines: nearly all of a real log is unrelated, so the
 block path searches the bytes for a handful of literal markers (C speed) and only the lines
@@ -20,6 +35,7 @@ each session keeps at most ``_MAX_ENDPOINTS`` endpoints and ``_MAX_ERRORS`` erro
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable
@@ -37,6 +53,10 @@ _MARKERS = (
     "rror while calling",  # "Error while calling X: CODE" for actions without the marker above
     "WorkSpace using",  # "Connecting WorkSpace using QUIC"
     "ws-broker-service.",  # the broker URL names the region (PCoIP sessions have no prod- id)
+    "ERR",  # [ERR], [ERROR], "] ERROR component -": errors with or without a Code: token
+    "FTL",  # Windows/macOS fatal
+    "FATAL",
+    "stream request",  # Linux: "Received stream request. Action = \"STREAM\"" starts an attempt
 )
 _BMARKERS = tuple(m.encode() for m in _MARKERS)
 _VERSION_MARK = '{ Version: "'
@@ -47,45 +67,79 @@ _MAX_ERRORS = 32
 _MAX_ORPHAN_ERRORS = 64
 DEFAULT_MAX_SESSIONS = 64
 
-_HEAD = re.compile(
-    r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)\s+"
-    r"(?:\{\s*Version:\s*\"(?P<ver>[^\"]{0,40})\"\s*\}:?\s*)?"
-    r"\[(?P<lvl>[A-Za-z]{3,5})\]\s?"
+# Every quantifier below is bounded ({m,n}); test_logs_linear walks the compiled patterns.
+_TS = (
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?P<dsep>[T ])(?P<hh>[0-9]{2}):(?P<mm>[0-9]{2})"
+    r"(?P<tsep>[:.])(?P<ss>[0-9]{2})(?:(?P<fsep>[.,])(?P<frac>[0-9]{1,9}))?"
+    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
+_HEAD_REST = (
+    r"[ \t]{1,8}(?:"
+    # Windows/macOS 5.x: { Version: "5.29.1.5595" }: [INF]
+    r"(?:\{[ ]{0,4}Version:[ ]{0,4}\"(?P<ver>[^\"]{0,40})\"[ ]{0,4}\}:?[ \t]{0,8})?"
+    r"\[(?P<lvl>[A-Za-z]{3,8})\][ \t]?"
+    # Linux 2024.x: [ Native ]: [INFO]
+    r"|\[[ ]{0,8}(?P<comp>[A-Za-z][A-Za-z0-9_.-]{0,39})[ ]{0,16}\]:?[ \t]{0,8}"
+    r"\[(?P<lvl2>[A-Za-z]{3,8})\][ \t]?"
+    # DCV viewer: [ 4242:4243 ] ERROR DCV.Connection -
+    r"|\[[ ]{0,8}[0-9]{1,10}:[0-9A-Za-z]{1,20}[ ]{0,8}\][ \t]{1,8}(?P<lvl3>[A-Za-z]{3,8})"
+    r"[ \t]{1,8}(?P<comp3>[A-Za-z0-9_.:<>$-]{1,80})[ \t]{1,8}-[ \t]?"
+    r")"
+)
+_HEAD = re.compile(f"(?P<ts>{_TS})" + _HEAD_REST, re.ASCII)
+# A line wsdiag knows the shape of: one that starts with a date (every known head does), an
+# indented continuation, an endpoint list line, or a blank line. Checked on every line (the
+# block path as a lookahead after each newline), so it is kept to the date: the full head
+# is matched only on lines that carry a marker.
+_KNOWN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]|[ \t]|hostname:|\r?(?:\n|\Z)"
+_KNOWN_LINE = re.compile(_KNOWN, re.ASCII)
+_BUNKNOWN_AFTER_NL = re.compile(b"\n(?!" + _KNOWN.encode() + b")", re.ASCII)
+_BKNOWN_LINE = re.compile(_KNOWN.encode(), re.ASCII)
 _VERSION = re.compile(r"\{ Version: \"([^\"]{1,40})\"")
 # The port must be followed by more text: a line cut off right after "port: 41" would
 # otherwise yield a wrong port.
 _ENDPOINT = re.compile(
-    r"hostname: (?P<host>[^,\s\"]+),\s*transport: (?P<transport>[A-Za-z0-9_]+)"
-    r",\s*port: (?P<port>\d{1,5})(?=[,\s\"])"
-    r"(?:,\s*gatewayType: (?P<gw>[A-Za-z0-9_]*))?"
-    r"(?:,\s*ipVersion: (?P<ipv>[A-Za-z0-9_]*))?"
+    r"hostname: (?P<host>[^,\s\"]{1,253}),\s{0,8}transport: (?P<transport>[A-Za-z0-9_]{1,16})"
+    r",\s{0,8}port: (?P<port>\d{1,5})(?=[,\s\"])"
+    r"(?:,\s{0,8}gatewayType: (?P<gw>[A-Za-z0-9_]{0,32}))?"
+    r"(?:,\s{0,8}ipVersion: (?P<ipv>[A-Za-z0-9_]{0,16}))?"
 )
 _SESSION_ID = re.compile(r"session ID: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})")
 _START = re.compile(
-    r"Starting (?P<proto>[A-Za-z]+) session using SessionId: "
+    r"Starting (?P<proto>[A-Za-z]{1,20}) session using SessionId: "
     r"(?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})"
 )
 _ATTEMPT = re.compile(
-    r"Attempting to establish connection to (?P<proto>[A-Za-z]+) WorkSpace endpoint"
+    r"Attempting to establish connection to (?P<proto>[A-Za-z]{1,20}) WorkSpace endpoint"
 )
 _RECONNECT = re.compile(r"is reconnection: (?P<flag>true|false)", re.IGNORECASE)
-_CONNECTING = re.compile(r"Connecting WorkSpace using (?P<transport>[A-Za-z0-9_]+)")
+_CONNECTING = re.compile(r"Connecting WorkSpace using (?P<transport>[A-Za-z0-9_]{1,16})")
 _REQUEST = re.compile(
-    r"PerformResourceActionRequest Type: (?P<type>[A-Za-z_]+), Protocol: (?P<proto>[A-Za-z_]+)"
+    r"PerformResourceActionRequest Type: (?P<type>[A-Za-z_]{1,40}), "
+    r"Protocol: (?P<proto>[A-Za-z_]{1,20})"
     r"(?:, Session-Id: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99}))?"
 )
-_BROKER_REGION = re.compile(r"ws-broker-service\.(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})\.")
-_REGION_IN_SID = re.compile(r"^prod-(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})-")
-_CODE = re.compile(
-    r"(?:^|[\s.])(?:(?P<source>[A-Za-z][\w.]*) Error\.\s*)?"
+_REGION = r"[A-Za-z]{2}(?:-[A-Za-z]{1,16}){1,4}-\d{1,2}"
+_BROKER_REGION = re.compile(r"ws-broker-service\.(?P<region>" + _REGION + r")\.")
+_REGION_IN_SID = re.compile(r"^prod-(?P<region>" + _REGION + r")-")
+# Anchored at a "Code: " found with str.find; the component before it is found by
+# _code_source (a backwards scan), not by the pattern: "[\w.]* Error\." searched at every
+# '.' of a long dotted line was quadratic.
+_CODE_AT = re.compile(
     r"Code: (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
-    r"(?:;\s*Message: (?P<msg>[^;]{0,500}))?(?:;\s*Type: (?P<type>[^;\s]{1,200}))?"
+    r"(?:;\s{0,8}Message: (?P<msg>[^;]{0,500}))?(?:;\s{0,8}Type: (?P<type>[^;\s]{1,200}))?"
 )
+_MAX_CODE_TOKENS = 8  # "Code: " occurrences tried per line
 _ERROR_WHILE = re.compile(
     r"Error while calling (?P<action>[A-Za-z0-9_.]{1,100}): (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
 )
-_ERROR_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL", "CRT", "CRIT", "WRN", "WARN"})
+_ERROR_LEVELS = frozenset(
+    {"ERR", "ERROR", "FTL", "FATAL", "CRT", "CRIT", "CRITICAL", "WRN", "WARN", "WARNING"}
+)
+# Levels whose lines are kept as client errors even without a Code: token.
+_FAIL_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL"})
+_CLIENT_ERROR = "CLIENT_ERROR"  # the code of a client error that names none
+_MAX_ERROR_TEXT = 300
 
 
 class Protocol(StrEnum):
@@ -111,6 +165,7 @@ class Outcome(StrEnum):
     BROKER_ERROR = "broker-error"  # the broker refused (e.g. RESOURCE_NOT_FOUND)
     NO_ENDPOINT_REACHABLE = "no-endpoint-reachable"
     CONNECTING = "connecting"  # the client attempted an endpoint
+    CLIENT_ERROR = "client-error"  # the client logged an error before it attempted an endpoint
     PROBED = "probed"  # reachability known, no attempt seen
     STARTED = "started"  # endpoints offered or request sent, nothing more seen
 
@@ -149,6 +204,9 @@ class LogError:
     action: str | None = None  # e.g. PerformResourceActionConnect
     request_type: str | None = None  # from the preceding PerformResourceActionRequest
     protocol: str | None = None  # as logged in that request, e.g. "PCOIP"
+    # "broker": a Code:/"Error while calling" error; "client": an error-level line without
+    # one (the code is then the payload's ExceptionType/ErrorCode, or CLIENT_ERROR).
+    origin: str = "broker"
 
 
 @dataclass(frozen=True)
@@ -174,12 +232,14 @@ class Session:
 
     @property
     def outcome(self) -> Outcome:
-        if self.errors:
+        if any(e.origin == "broker" for e in self.errors):
             return Outcome.BROKER_ERROR
         if self.no_endpoint_reachable_time is not None:
             return Outcome.NO_ENDPOINT_REACHABLE
         if self.attempted is not None or self.connect_transport is not None:
             return Outcome.CONNECTING
+        if self.errors:
+            return Outcome.CLIENT_ERROR
         if self.probed or self.reachable:
             return Outcome.PROBED
         return Outcome.STARTED
@@ -197,6 +257,7 @@ class LogSummary:
     errors: tuple[LogError, ...]  # errors not tied to a session
     lines: int
     matched_lines: int  # lines that went past the prefilter
+    unknown_lines: int = 0  # lines in no known format (not a head, not a continuation)
 
     @property
     def last_session(self) -> Session | None:
@@ -319,6 +380,93 @@ def _to_datetime(ts: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _timestamp(head: re.Match[str]) -> str:
+    """The line's time: as logged for the Windows/macOS head, else normalised to ISO 8601."""
+    if head["tsep"] == ":" and head["dsep"] == "T" and head["fsep"] != ",":
+        return head["ts"]
+    frac = f".{head['frac']}" if head["frac"] else ""
+    return f"{head['date']}T{head['hh']}:{head['mm']}:{head['ss']}{frac}{head['zone'] or ''}"
+
+
+def _code_source(before: str) -> str | None:
+    r"""The component in "<component> Error. Code: …": ``before`` is the text up to "Code: ".
+
+    The same answer as the pattern ``(?:^|[\s.])(?P<source>[A-Za-z][\w.]*) Error\.\s*``
+    anchored at the end of ``before``, found in one backwards pass instead of a search.
+    """
+    text = before.rstrip()
+    if not text.endswith(" Error."):
+        return None
+    run_end = len(text) - len(" Error.")
+    start = run_end
+    while start > 0 and (text[start - 1] in "._" or text[start - 1].isalnum()):
+        start -= 1
+    # Leftmost valid start: the run's first character if the run begins the text or follows
+    # whitespace, else a character right after a '.'; it must be an ASCII letter.
+    for i in range(start, run_end):
+        ok_before = (i == 0 or text[i - 1].isspace()) if i == start else text[i - 1] == "."
+        if ok_before and text[i].isascii() and text[i].isalpha():
+            return text[i:run_end]
+    return None
+
+
+def _find_code(msg: str) -> tuple[re.Match[str], str | None] | None:
+    """The first ``Code: X`` token (with its Message/Type and the component before it)."""
+    i = msg.find("Code: ")
+    tries = 0
+    while i >= 0 and tries < _MAX_CODE_TOKENS:
+        tries += 1
+        m = _CODE_AT.match(msg, i)
+        if m is not None:
+            source = _code_source(msg[:i])
+            if source is not None or i == 0 or msg[i - 1].isspace() or msg[i - 1] == ".":
+                return m, source
+        i = msg.find("Code: ", i + 1)
+    return None
+
+
+def _json_payload(msg: str) -> dict[str, object] | None:
+    """The JSON object that ends ``msg`` (``… {"ExceptionType": …}``), or ``None``."""
+    text = msg.rstrip()
+    if not text.endswith("}"):
+        return None
+    i = text.find("{")
+    while i >= 0:
+        try:
+            value = json.loads(text[i:])
+        except (ValueError, RecursionError):
+            i = text.find("{", i + 1)
+            continue
+        return value if isinstance(value, dict) else None
+    return None
+
+
+def _pick(obj: dict[str, object], *keys: str) -> str | None:
+    nested = obj.get("Payload")
+    for where in (obj, nested if isinstance(nested, dict) else {}):
+        for key in keys:
+            value = where.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                return str(value)[:_MAX_ERROR_TEXT]
+    return None
+
+
+def _client_error_text(msg: str) -> tuple[str, str | None]:
+    """(code, message) of an error line without a Code: token."""
+    text = msg.strip()
+    payload = _json_payload(text)
+    if payload is None:
+        return _CLIENT_ERROR, text[:_MAX_ERROR_TEXT] or None
+    lead = text[: text.find("{")].strip().rstrip(":")
+    code = _pick(payload, "ExceptionType", "ErrorCode", "errorCode", "code") or _CLIENT_ERROR
+    detail = _pick(payload, "ErrorMessage", "errorMessage", "message", "Message")
+    number = _pick(payload, "ErrorCode")
+    if number and number != code:
+        lead = f"{lead} (ErrorCode {number})".strip()
+    message = ": ".join(p for p in (lead, detail) if p)
+    return code[:64], message[:_MAX_ERROR_TEXT] or None
+
+
 class LogParser:
     """Incremental parser. Feed it lines in file order, oldest file first."""
 
@@ -339,6 +487,7 @@ class LogParser:
         self._skipping = False  # inside lines older than --since
         self._lines = 0
         self._matched = 0
+        self._unknown = 0
         self._ts_cache: tuple[str, bool] = ("", False)
         # A label for what is being fed (a file name); recorded on sessions that start now.
         self.source: str | None = None
@@ -348,6 +497,8 @@ class LogParser:
     def feed(self, line: str) -> None:
         """One line, with or without its line ending."""
         self._lines += 1
+        if _KNOWN_LINE.match(line) is None:
+            self._unknown += 1
         if self._version is None and _VERSION_MARK in line:
             self._take_version(line)
         for marker in _MARKERS:
@@ -372,6 +523,8 @@ class LogParser:
             return
         n = len(data)
         self._lines += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        # A newline ending the block starts no line: the lookahead sees the end and passes.
+        self._unknown += (_BKNOWN_LINE.match(data) is None) + len(_BUNKNOWN_AFTER_NL.findall(data))
         i = data.find(_BVERSION_MARK) if self._version is None else -1
         while i >= 0 and self._version is None:
             start = data.rfind(b"\n", 0, i) + 1
@@ -424,6 +577,7 @@ class LogParser:
             errors=tuple(self._orphans),
             lines=self._lines,
             matched_lines=self._matched,
+            unknown_lines=self._unknown,
         )
 
     # --- internals -----------------------------------------------------------------
@@ -499,7 +653,7 @@ class LogParser:
             if text.startswith("hostname:") and self._current is not None:
                 _add(self._current.offered, parse_endpoint(text))
             return
-        ts = head["ts"]
+        ts = _timestamp(head)
         if self._before_since(ts):
             self._skipping = True
             self._block = _Block.NONE
@@ -509,7 +663,7 @@ class LogParser:
             self._version = head["ver"]
         self._time = ts
         msg = line[head.end() :]
-        level = head["lvl"].upper()
+        level = (head["lvl"] or head["lvl2"] or head["lvl3"] or "").upper()
 
         if self._block is _Block.REACHABLE and msg.startswith("hostname:"):
             if self._current is not None:
@@ -521,6 +675,9 @@ class LogParser:
             self._endpoint_message(msg, ts)
         if "ResourceAction" in msg and (req := _REQUEST.search(msg)) is not None:
             self._request(req)
+        if msg.startswith("Received stream request"):
+            # Linux 2024.x: the start of a streaming attempt, before any session id.
+            self._current = self._session(f"stream@{ts}")
         cur = self._current
         if (
             "ws-broker-service." in msg
@@ -529,8 +686,11 @@ class LogParser:
             and (bm := _BROKER_REGION.search(msg))
         ):
             cur.region = bm["region"].lower()
+        recorded = False
         if level in _ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
-            self._error(msg, ts)
+            recorded = self._error(msg, ts)
+        if not recorded and level in _FAIL_LEVELS:
+            self._client_error(msg, ts, head["comp"] or head["comp3"])
         if "WorkSpace using" in msg and cur is not None and (cm := _CONNECTING.search(msg)):
             cur.connect_transport = cm["transport"].upper()
 
@@ -587,11 +747,12 @@ class LogParser:
         s.protocol = Protocol.parse(m["proto"])
         self._current = s
 
-    def _error(self, msg: str, ts: str) -> None:
-        m = _CODE.search(msg)
+    def _error(self, msg: str, ts: str) -> bool:
+        """A broker-style error (Code: or "Error while calling"); False when there is none."""
+        m = _find_code(msg)
         while_m = None if m is not None else _ERROR_WHILE.search(msg)
         if m is None and while_m is None:
-            return
+            return False
         cur = self._current
         broker = "ResourceAction" in msg or "WsBroker" in msg or "wsbroker" in msg
         target = cur.errors if (cur is not None and broker) else None
@@ -613,17 +774,18 @@ class LogParser:
                     protocol=last.protocol,
                 )
                 pool[-1] = updated
-                return
+                return True
             error = LogError(time=ts, code=code, action=action)
         else:
             assert m is not None
-            msg_text = (m["msg"] or "").strip() or None
+            match, source = m
+            msg_text = (match["msg"] or "").strip() or None
             error = LogError(
                 time=ts,
-                code=m["code"],
+                code=match["code"],
                 message=msg_text,
-                error_type=m["type"],
-                source=m["source"],
+                error_type=match["type"],
+                source=source,
             )
         if cur is not None and target is not None:
             error = LogError(
@@ -638,6 +800,23 @@ class LogParser:
             )
             if len(target) < _MAX_ERRORS:
                 target.append(error)
+        else:
+            self._orphans.append(error)
+        return True
+
+    def _client_error(self, msg: str, ts: str, component: str | None) -> None:
+        """An error-level line without a broker code: kept, never dropped.
+
+        Tied to the current session while that session has not yet attempted an endpoint
+        (a failure on the way to streaming); later ones, and those with no session, go to
+        the bounded list of other errors.
+        """
+        code, text = _client_error_text(msg)
+        error = LogError(time=ts, code=code, message=text, source=component, origin="client")
+        cur = self._current
+        if cur is not None and cur.attempted is None and cur.connect_transport is None:
+            if len(cur.errors) < _MAX_ERRORS:
+                cur.errors.append(error)
         else:
             self._orphans.append(error)
 
