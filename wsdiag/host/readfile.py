@@ -211,6 +211,9 @@ class _SmallReads:
         self.consumed += len(data)
         return data
 
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        return self._raw.seek(offset, whence)
+
 
 class GzipReader:
     """Decompressed ``read()`` from a gzip stream, capped in size and compression ratio.
@@ -224,7 +227,7 @@ class GzipReader:
         self, raw: BinaryIO, *, max_bytes: int, max_ratio: int = DEFAULT_MAX_RATIO
     ) -> None:
         self._raw = _SmallReads(raw)
-        self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb")  # type: ignore[arg-type]
+        self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb")
         self._max = max_bytes
         self._ratio = max_ratio
         self.produced = 0
@@ -271,4 +274,3 @@ def sniff(path: Path, size: int) -> bytes:
             return GzipReader(stream, max_bytes=size).read(size)
         except OSError as exc:
             raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
-

@@ -140,6 +140,8 @@ _ERROR_LEVELS = frozenset(
 _FAIL_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL"})
 _CLIENT_ERROR = "CLIENT_ERROR"  # the code of a client error that names none
 _MAX_ERROR_TEXT = 300
+_MAX_JSON_TRIES = 4  # '{' positions tried as the start of an error line's JSON payload
+_JSON = json.JSONDecoder()
 
 
 class Protocol(StrEnum):
@@ -426,18 +428,24 @@ def _find_code(msg: str) -> tuple[re.Match[str], str | None] | None:
 
 
 def _json_payload(msg: str) -> dict[str, object] | None:
-    """The JSON object that ends ``msg`` (``… {"ExceptionType": …}``), or ``None``."""
+    """The JSON object that ends ``msg`` (``… {"ExceptionType": …}``), or ``None``.
+
+    Only the first few '{' are tried, each parsed in place (no copies), so a line of
+    braces costs a bounded number of linear parses, never one per brace.
+    """
     text = msg.rstrip()
     if not text.endswith("}"):
         return None
     i = text.find("{")
-    while i >= 0:
+    for _ in range(_MAX_JSON_TRIES):
+        if i < 0:
+            return None
         try:
-            value = json.loads(text[i:])
+            value, end = _JSON.raw_decode(text, i)
         except (ValueError, RecursionError):
             i = text.find("{", i + 1)
             continue
-        return value if isinstance(value, dict) else None
+        return value if isinstance(value, dict) and end == len(text) else None
     return None
 
 
