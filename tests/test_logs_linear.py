@@ -24,9 +24,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsdiag.logs import parse
+from wsdiag.logs import lines, parse
 from wsdiag.logs.files import MAX_LINE
-from wsdiag.logs.parse import LogParser, _code_source, _find_code
+from wsdiag.logs.lines import code_source, find_code
+from wsdiag.logs.parse import LogParser
 
 _sre: Any = importlib.import_module("re._parser")
 _MAXREPEAT: Any = importlib.import_module("re._constants").MAXREPEAT
@@ -59,7 +60,15 @@ def _unbounded(tree: Any) -> list[str]:
 
 
 def _patterns() -> dict[str, re.Pattern[Any]]:
-    return {k: v for k, v in vars(parse).items() if isinstance(v, re.Pattern)}
+    """Every compiled pattern the parser uses: its own and the line formats'."""
+    found: dict[str, re.Pattern[Any]] = {}
+    seen: set[int] = set()
+    for module in (lines, parse):
+        for key, value in vars(module).items():
+            if isinstance(value, re.Pattern) and id(value) not in seen:
+                seen.add(id(value))
+                found[f"{module.__name__.rsplit('.', 1)[1]}.{key}"] = value
+    return found
 
 
 def test_the_walker_sees_an_unbounded_quantifier() -> None:
@@ -110,7 +119,7 @@ _pieces = st.sampled_from(
 @given(st.lists(_pieces, max_size=14).map("".join))
 def test_find_code_answers_as_the_old_pattern_did(msg: str) -> None:
     old = _OLD_CODE.search(msg)
-    new = _find_code(msg)
+    new = find_code(msg)
     if old is None:
         assert new is None
         return
@@ -132,10 +141,12 @@ def test_find_code_answers_as_the_old_pattern_did(msg: str) -> None:
         ("(a.Foo Error. ", "Foo"),
         ("Foo Error.", "Foo"),
         ("Foo error. ", None),
+        ("x " + "a" * 256 + " Error. ", "a" * 256),
+        ("x " + "a" * 257 + " Error. ", None),  # no component name is that long
     ],
 )
-def test_code_source(before: str, source: str | None) -> None:
-    assert _code_source(before) == source
+def testcode_source(before: str, source: str | None) -> None:
+    assert code_source(before) == source
 
 
 # --- adversarial long lines under a watchdog ----------------------------------------------------

@@ -22,7 +22,8 @@ Lines that neither start with a known head nor continue the previous line (inden
 Matching is linear in the line length: every quantifier in this module's patterns is
 bounded (a test walks the compiled patterns to hold this), and the one search that used an
 unbounded, overlapping pattern (``Code:`` with the component name before it, quadratic on
-long dotted text) is done with ``str.find`` and a backwards scan instead.
+long dotted text) is done with ``str.find`` and an anchored match on the reversed text
+before it instead.
 
 Speed comes from not looking at most lines: nearly all of a real log is unrelated, so the
 block path searches the bytes for a handful of literal markers (C speed) and only the lines
@@ -35,7 +36,6 @@ each session keeps at most ``_MAX_ENDPOINTS`` endpoints and ``_MAX_ERRORS`` erro
 
 from __future__ import annotations
 
-import json
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable
@@ -43,105 +43,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-# A line is only worth a regular expression if it contains one of these. Each marker covers
-# a family of messages; keep the list short, every marker costs a pass over the bytes.
-_MARKERS = (
-    "ndpoint",  # Supported/Reachable endpoint(s), No endpoints…, "… endpoints:" block header
-    "hostname:",  # endpoint lines inside a block
-    "ResourceAction",  # PerformResourceActionRequest, Error while calling PerformResourceAction…
-    "Code: ",  # broker errors: "… Error. Code: RESOURCE_NOT_FOUND; Message: …"
-    "rror while calling",  # "Error while calling X: CODE" for actions without the marker above
-    "WorkSpace using",  # "Connecting WorkSpace using QUIC"
-    "ws-broker-service.",  # the broker URL names the region (PCoIP sessions have no prod- id)
-    "ERR",  # [ERR], [ERROR], "] ERROR component -": errors with or without a Code: token
-    "FTL",  # Windows/macOS fatal
-    "FATAL",
-    "stream request",  # Linux: "Received stream request. Action = \"STREAM\"" starts an attempt
+from wsdiag.logs.lines import (
+    ATTEMPT,
+    BKNOWN_LINE,
+    BMARKERS,
+    BROKER_REGION,
+    BUNKNOWN_AFTER_NL,
+    BVERSION_MARK,
+    CONNECTING_RE,
+    ENDPOINT,
+    ERROR_LEVELS,
+    ERROR_WHILE,
+    FAIL_LEVELS,
+    HEAD,
+    KNOWN_LINE,
+    MARKERS,
+    RECONNECT,
+    REGION_IN_SID,
+    REQUEST,
+    SESSION_ID,
+    START,
+    VERSION,
+    VERSION_MARK,
+    client_error_text,
+    find_code,
+    timestamp_of,
 )
-_BMARKERS = tuple(m.encode() for m in _MARKERS)
-_VERSION_MARK = '{ Version: "'
-_BVERSION_MARK = _VERSION_MARK.encode()
 
 _MAX_ENDPOINTS = 64
 _MAX_ERRORS = 32
 _MAX_ORPHAN_ERRORS = 64
 DEFAULT_MAX_SESSIONS = 64
-
-# Every quantifier below is bounded ({m,n}); test_logs_linear walks the compiled patterns.
-_TS = (
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?P<dsep>[T ])(?P<hh>[0-9]{2}):(?P<mm>[0-9]{2})"
-    r"(?P<tsep>[:.])(?P<ss>[0-9]{2})(?:(?P<fsep>[.,])(?P<frac>[0-9]{1,9}))?"
-    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?"
-)
-_HEAD_REST = (
-    r"[ \t]{1,8}(?:"
-    # Windows/macOS 5.x: { Version: "5.29.1.5595" }: [INF]
-    r"(?:\{[ ]{0,4}Version:[ ]{0,4}\"(?P<ver>[^\"]{0,40})\"[ ]{0,4}\}:?[ \t]{0,8})?"
-    r"\[(?P<lvl>[A-Za-z]{3,8})\][ \t]?"
-    # Linux 2024.x: [ Native ]: [INFO]
-    r"|\[[ ]{0,8}(?P<comp>[A-Za-z][A-Za-z0-9_.-]{0,39})[ ]{0,16}\]:?[ \t]{0,8}"
-    r"\[(?P<lvl2>[A-Za-z]{3,8})\][ \t]?"
-    # DCV viewer: [ 4242:4243 ] ERROR DCV.Connection -
-    r"|\[[ ]{0,8}[0-9]{1,10}:[0-9A-Za-z]{1,20}[ ]{0,8}\][ \t]{1,8}(?P<lvl3>[A-Za-z]{3,8})"
-    r"[ \t]{1,8}(?P<comp3>[A-Za-z0-9_.:<>$-]{1,80})[ \t]{1,8}-[ \t]?"
-    r")"
-)
-_HEAD = re.compile(f"(?P<ts>{_TS})" + _HEAD_REST, re.ASCII)
-# A line wsdiag knows the shape of: one that starts with a date (every known head does), an
-# indented continuation, an endpoint list line, or a blank line. Checked on every line (the
-# block path as a lookahead after each newline), so it is kept to the date: the full head
-# is matched only on lines that carry a marker.
-_KNOWN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]|[ \t]|hostname:|\r?(?:\n|\Z)"
-_KNOWN_LINE = re.compile(_KNOWN, re.ASCII)
-_BUNKNOWN_AFTER_NL = re.compile(b"\n(?!" + _KNOWN.encode() + b")", re.ASCII)
-_BKNOWN_LINE = re.compile(_KNOWN.encode(), re.ASCII)
-_VERSION = re.compile(r"\{ Version: \"([^\"]{1,40})\"")
-# The port must be followed by more text: a line cut off right after "port: 41" would
-# otherwise yield a wrong port.
-_ENDPOINT = re.compile(
-    r"hostname: (?P<host>[^,\s\"]{1,253}),\s{0,8}transport: (?P<transport>[A-Za-z0-9_]{1,16})"
-    r",\s{0,8}port: (?P<port>\d{1,5})(?=[,\s\"])"
-    r"(?:,\s{0,8}gatewayType: (?P<gw>[A-Za-z0-9_]{0,32}))?"
-    r"(?:,\s{0,8}ipVersion: (?P<ipv>[A-Za-z0-9_]{0,16}))?"
-)
-_SESSION_ID = re.compile(r"session ID: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})")
-_START = re.compile(
-    r"Starting (?P<proto>[A-Za-z]{1,20}) session using SessionId: "
-    r"(?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})"
-)
-_ATTEMPT = re.compile(
-    r"Attempting to establish connection to (?P<proto>[A-Za-z]{1,20}) WorkSpace endpoint"
-)
-_RECONNECT = re.compile(r"is reconnection: (?P<flag>true|false)", re.IGNORECASE)
-_CONNECTING = re.compile(r"Connecting WorkSpace using (?P<transport>[A-Za-z0-9_]{1,16})")
-_REQUEST = re.compile(
-    r"PerformResourceActionRequest Type: (?P<type>[A-Za-z_]{1,40}), "
-    r"Protocol: (?P<proto>[A-Za-z_]{1,20})"
-    r"(?:, Session-Id: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99}))?"
-)
-_REGION = r"[A-Za-z]{2}(?:-[A-Za-z]{1,16}){1,4}-\d{1,2}"
-_BROKER_REGION = re.compile(r"ws-broker-service\.(?P<region>" + _REGION + r")\.")
-_REGION_IN_SID = re.compile(r"^prod-(?P<region>" + _REGION + r")-")
-# Anchored at a "Code: " found with str.find; the component before it is found by
-# _code_source (a backwards scan), not by the pattern: "[\w.]* Error\." searched at every
-# '.' of a long dotted line was quadratic.
-_CODE_AT = re.compile(
-    r"Code: (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
-    r"(?:;\s{0,8}Message: (?P<msg>[^;]{0,500}))?(?:;\s{0,8}Type: (?P<type>[^;\s]{1,200}))?"
-)
-_MAX_CODE_TOKENS = 8  # "Code: " occurrences tried per line
-_ERROR_WHILE = re.compile(
-    r"Error while calling (?P<action>[A-Za-z0-9_.]{1,100}): (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
-)
-_ERROR_LEVELS = frozenset(
-    {"ERR", "ERROR", "FTL", "FATAL", "CRT", "CRIT", "CRITICAL", "WRN", "WARN", "WARNING"}
-)
-# Levels whose lines are kept as client errors even without a Code: token.
-_FAIL_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL"})
-_CLIENT_ERROR = "CLIENT_ERROR"  # the code of a client error that names none
-_MAX_ERROR_TEXT = 300
-_MAX_JSON_TRIES = 4  # '{' positions tried as the start of an error line's JSON payload
-_JSON = json.JSONDecoder()
 
 
 class Protocol(StrEnum):
@@ -353,7 +285,7 @@ def _add(into: dict[tuple[str, str, int], Endpoint], endpoint: Endpoint | None) 
 
 def parse_endpoint(text: str) -> Endpoint | None:
     """The first ``hostname: …, transport: …, port: …`` description in ``text``."""
-    m = _ENDPOINT.search(text)
+    m = ENDPOINT.search(text)
     return None if m is None else _endpoint(m)
 
 
@@ -369,7 +301,7 @@ def _endpoint(m: re.Match[str]) -> Endpoint:
 
 def region_of_session_id(session_id: str) -> str | None:
     """``prod-ap-northeast-1-<uuid>`` -> ``ap-northeast-1``."""
-    m = _REGION_IN_SID.match(session_id)
+    m = REGION_IN_SID.match(session_id)
     return m["region"].lower() if m else None
 
 
@@ -380,99 +312,6 @@ def _to_datetime(ts: str) -> datetime | None:
         return None
     # Client timestamps carry "Z"; one without a zone is taken as UTC like its neighbours.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _timestamp(head: re.Match[str]) -> str:
-    """The line's time: as logged for the Windows/macOS head, else normalised to ISO 8601."""
-    if head["tsep"] == ":" and head["dsep"] == "T" and head["fsep"] != ",":
-        return head["ts"]
-    frac = f".{head['frac']}" if head["frac"] else ""
-    return f"{head['date']}T{head['hh']}:{head['mm']}:{head['ss']}{frac}{head['zone'] or ''}"
-
-
-def _code_source(before: str) -> str | None:
-    r"""The component in "<component> Error. Code: …": ``before`` is the text up to "Code: ".
-
-    The same answer as the pattern ``(?:^|[\s.])(?P<source>[A-Za-z][\w.]*) Error\.\s*``
-    anchored at the end of ``before``, found in one backwards pass instead of a search.
-    """
-    text = before.rstrip()
-    if not text.endswith(" Error."):
-        return None
-    run_end = len(text) - len(" Error.")
-    start = run_end
-    while start > 0 and (text[start - 1] in "._" or text[start - 1].isalnum()):
-        start -= 1
-    # Leftmost valid start: the run's first character if the run begins the text or follows
-    # whitespace, else a character right after a '.'; it must be an ASCII letter.
-    for i in range(start, run_end):
-        ok_before = (i == 0 or text[i - 1].isspace()) if i == start else text[i - 1] == "."
-        if ok_before and text[i].isascii() and text[i].isalpha():
-            return text[i:run_end]
-    return None
-
-
-def _find_code(msg: str) -> tuple[re.Match[str], str | None] | None:
-    """The first ``Code: X`` token (with its Message/Type and the component before it)."""
-    i = msg.find("Code: ")
-    tries = 0
-    while i >= 0 and tries < _MAX_CODE_TOKENS:
-        tries += 1
-        m = _CODE_AT.match(msg, i)
-        if m is not None:
-            source = _code_source(msg[:i])
-            if source is not None or i == 0 or msg[i - 1].isspace() or msg[i - 1] == ".":
-                return m, source
-        i = msg.find("Code: ", i + 1)
-    return None
-
-
-def _json_payload(msg: str) -> dict[str, object] | None:
-    """The JSON object that ends ``msg`` (``… {"ExceptionType": …}``), or ``None``.
-
-    Only the first few '{' are tried, each parsed in place (no copies), so a line of
-    braces costs a bounded number of linear parses, never one per brace.
-    """
-    text = msg.rstrip()
-    if not text.endswith("}"):
-        return None
-    i = text.find("{")
-    for _ in range(_MAX_JSON_TRIES):
-        if i < 0:
-            return None
-        try:
-            value, end = _JSON.raw_decode(text, i)
-        except (ValueError, RecursionError):
-            i = text.find("{", i + 1)
-            continue
-        return value if isinstance(value, dict) and end == len(text) else None
-    return None
-
-
-def _pick(obj: dict[str, object], *keys: str) -> str | None:
-    nested = obj.get("Payload")
-    for where in (obj, nested if isinstance(nested, dict) else {}):
-        for key in keys:
-            value = where.get(key)
-            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
-                return str(value)[:_MAX_ERROR_TEXT]
-    return None
-
-
-def _client_error_text(msg: str) -> tuple[str, str | None]:
-    """(code, message) of an error line without a Code: token."""
-    text = msg.strip()
-    payload = _json_payload(text)
-    if payload is None:
-        return _CLIENT_ERROR, text[:_MAX_ERROR_TEXT] or None
-    lead = text[: text.find("{")].strip().rstrip(":")
-    code = _pick(payload, "ExceptionType", "ErrorCode", "errorCode", "code") or _CLIENT_ERROR
-    detail = _pick(payload, "ErrorMessage", "errorMessage", "message", "Message")
-    number = _pick(payload, "ErrorCode")
-    if number and number != code:
-        lead = f"{lead} (ErrorCode {number})".strip()
-    message = ": ".join(p for p in (lead, detail) if p)
-    return code[:64], message[:_MAX_ERROR_TEXT] or None
 
 
 class LogParser:
@@ -505,11 +344,11 @@ class LogParser:
     def feed(self, line: str) -> None:
         """One line, with or without its line ending."""
         self._lines += 1
-        if _KNOWN_LINE.match(line) is None:
+        if KNOWN_LINE.match(line) is None:
             self._unknown += 1
-        if self._version is None and _VERSION_MARK in line:
+        if self._version is None and VERSION_MARK in line:
             self._take_version(line)
-        for marker in _MARKERS:
+        for marker in MARKERS:
             if marker in line:
                 self._matched += 1
                 self._handle(line)
@@ -532,17 +371,17 @@ class LogParser:
         n = len(data)
         self._lines += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         # A newline ending the block starts no line: the lookahead sees the end and passes.
-        self._unknown += (_BKNOWN_LINE.match(data) is None) + len(_BUNKNOWN_AFTER_NL.findall(data))
-        i = data.find(_BVERSION_MARK) if self._version is None else -1
+        self._unknown += (BKNOWN_LINE.match(data) is None) + len(BUNKNOWN_AFTER_NL.findall(data))
+        i = data.find(BVERSION_MARK) if self._version is None else -1
         while i >= 0 and self._version is None:
             start = data.rfind(b"\n", 0, i) + 1
             end = data.find(b"\n", i)
             if end < 0:
                 end = n
             self._take_version(data[start:end].decode("utf-8", "replace"))
-            i = data.find(_BVERSION_MARK, end)
+            i = data.find(BVERSION_MARK, end)
         spans: dict[int, int] = {}
-        for marker in _BMARKERS:
+        for marker in BMARKERS:
             i = data.find(marker)
             while i >= 0:
                 start = data.rfind(b"\n", 0, i) + 1
@@ -591,7 +430,7 @@ class LogParser:
     # --- internals -----------------------------------------------------------------
 
     def _take_version(self, line: str) -> None:
-        m = _VERSION.search(line)
+        m = VERSION.search(line)
         if m:
             self._version = m[1]
 
@@ -645,14 +484,14 @@ class LogParser:
         return found
 
     def _session_from(self, msg: str) -> _SessionBuilder | None:
-        m = _SESSION_ID.search(msg)
+        m = SESSION_ID.search(msg)
         if m is not None:
             return self._named_session(m["sid"])
         return self._current
 
     def _handle(self, raw: str) -> None:
         line = raw.rstrip("\r\n")
-        head = _HEAD.match(line)
+        head = HEAD.match(line)
         if head is None:
             # Untimestamped: a continuation of the previous line, or noise.
             if self._skipping or self._block is not _Block.OFFERED:
@@ -661,7 +500,7 @@ class LogParser:
             if text.startswith("hostname:") and self._current is not None:
                 _add(self._current.offered, parse_endpoint(text))
             return
-        ts = _timestamp(head)
+        ts = timestamp_of(head)
         if self._before_since(ts):
             self._skipping = True
             self._block = _Block.NONE
@@ -681,7 +520,7 @@ class LogParser:
 
         if "ndpoint" in msg:
             self._endpoint_message(msg, ts)
-        if "ResourceAction" in msg and (req := _REQUEST.search(msg)) is not None:
+        if "ResourceAction" in msg and (req := REQUEST.search(msg)) is not None:
             self._request(req)
         if msg.startswith("Received stream request"):
             # Linux 2024.x: the start of a streaming attempt, before any session id.
@@ -691,23 +530,23 @@ class LogParser:
             "ws-broker-service." in msg
             and cur is not None
             and cur.region is None
-            and (bm := _BROKER_REGION.search(msg))
+            and (bm := BROKER_REGION.search(msg))
         ):
             cur.region = bm["region"].lower()
         recorded = False
-        if level in _ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
+        if level in ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
             recorded = self._error(msg, ts)
-        if not recorded and level in _FAIL_LEVELS:
+        if not recorded and level in FAIL_LEVELS:
             self._client_error(msg, ts, head["comp"] or head["comp3"])
-        if "WorkSpace using" in msg and cur is not None and (cm := _CONNECTING.search(msg)):
+        if "WorkSpace using" in msg and cur is not None and (cm := CONNECTING_RE.search(msg)):
             cur.connect_transport = cm["transport"].upper()
 
     def _endpoint_message(self, msg: str, ts: str) -> None:
-        if (start := _START.search(msg)) is not None:
+        if (start := START.search(msg)) is not None:
             s = self._named_session(start["sid"])
             s.protocol = Protocol.parse(start["proto"])
             rest = msg[start.end() :]
-            for m in _ENDPOINT.finditer(rest):
+            for m in ENDPOINT.finditer(rest):
                 _add(s.offered, _endpoint(m))
             if rest.rstrip().endswith("endpoints:"):
                 self._block = _Block.OFFERED
@@ -724,7 +563,7 @@ class LogParser:
             return
         supported = msg.startswith("Supported endpoint:")
         reachable = not supported and msg.startswith("Reachable endpoint:")
-        attempt = None if supported or reachable else _ATTEMPT.search(msg)
+        attempt = None if supported or reachable else ATTEMPT.search(msg)
         if not (supported or reachable or attempt):
             return
         found = self._session_from(msg)
@@ -742,7 +581,7 @@ class LogParser:
             found.attempted_time = ts
             if found.protocol is Protocol.UNKNOWN:
                 found.protocol = Protocol.parse(attempt["proto"])
-            rc = _RECONNECT.search(msg)
+            rc = RECONNECT.search(msg)
             if rc is not None:
                 found.reconnection = rc["flag"].lower() == "true"
 
@@ -757,8 +596,8 @@ class LogParser:
 
     def _error(self, msg: str, ts: str) -> bool:
         """A broker-style error (Code: or "Error while calling"); False when there is none."""
-        m = _find_code(msg)
-        while_m = None if m is not None else _ERROR_WHILE.search(msg)
+        m = find_code(msg)
+        while_m = None if m is not None else ERROR_WHILE.search(msg)
         if m is None and while_m is None:
             return False
         cur = self._current
@@ -819,7 +658,7 @@ class LogParser:
         (a failure on the way to streaming); later ones, and those with no session, go to
         the bounded list of other errors.
         """
-        code, text = _client_error_text(msg)
+        code, text = client_error_text(msg)
         error = LogError(time=ts, code=code, message=text, source=component, origin="client")
         cur = self._current
         if cur is not None and cur.attempted is None and cur.connect_transport is None:
