@@ -30,6 +30,7 @@ from wsdiag.host.readfile import (
     open_regular,
     read_bytes,
 )
+from wsdiag.logs.evidence import client_log_evidence
 from wsdiag.logs.files import (
     LogFile,
     ProblemKind,
@@ -178,6 +179,25 @@ def test_a_hostile_log_directory_is_read_without_hanging(specials: dict[str, Pat
         assert problems[name].kind is ProblemKind.NOT_REGULAR, name
     assert result.summary is not None and result.summary.sessions
     assert "LOGS_NO_ENDPOINT_REACHABLE" in {f.code for f in result.findings}
+
+
+def test_check_reads_a_hostile_log_directory_without_hanging(specials: dict[str, Path]) -> None:
+    logdir = specials["dir"]
+    (logdir / "good.log").write_bytes(HOME.read_bytes())
+    _bomb(logdir / "bomb.log.gz", 100_000)
+    with watchdog():
+        evidence = client_log_evidence([logdir])
+    assert evidence is not None and evidence.last_no_endpoint_reachable
+    assert "LOGS_UNREADABLE" in {f.code for f in evidence.findings}
+
+
+def test_symlinked_directories_are_skipped_quietly(tmp_path: Path) -> None:
+    (tmp_path / "good.log").write_bytes(HOME.read_bytes())
+    (tmp_path / "to-proc").symlink_to("/proc/self")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    with watchdog():
+        files, problems, _ = discover([tmp_path])
+    assert [f.path.name for f in files] == ["good.log"] and problems == []
 
 
 @pytest.mark.parametrize("path", ["/proc/self", "/proc", "/sys/kernel", "/dev"])

@@ -179,6 +179,8 @@ def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) 
             if entry.is_dir(follow_symlinks=False):
                 if depth < _MAX_DEPTH:
                     _walk(Path(entry.path), depth + 1, out, problems)
+            elif entry.is_symlink() and entry.is_dir():
+                continue  # symlinked directories are not followed (loops, other trees)
             elif entry.is_file() or entry.is_symlink():
                 # Symlinks are checked when opened: one to /proc/kmsg or a FIFO is refused.
                 out.append(Path(entry.path))
