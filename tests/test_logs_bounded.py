@@ -288,6 +288,13 @@ def test_gzip_size_cap(tmp_path: Path) -> None:
     assert problem is not None and "decompressed bytes (the limit)" in problem.detail
 
 
+def test_gzip_within_a_callers_budget_is_capped_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "big.log.gz"
+    path.write_bytes(gzip.compress(HOME.read_bytes() * 10))
+    done, problem = read_into(LogParser(), _file(path), tail_bytes=3000)
+    assert done is not None and done.bytes_read <= 3000 and problem is None
+
+
 def test_gzip_reader_passes_an_ordinary_file_whole(tmp_path: Path) -> None:
     # ~5 MB of log-like lines whose times and ids change, as a real log's do: it compresses
     # far less than the ratio cap.

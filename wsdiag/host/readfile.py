@@ -173,6 +173,7 @@ class ReadLimit:
 
     kind: RefusedKind
     detail: str
+    bomb: bool = False  # the ratio cap, not the size the caller asked for
 
 
 class CappedReader:
@@ -255,6 +256,7 @@ class GzipReader:
                 RefusedKind.TOO_LARGE,
                 f"stopped after {self.produced} decompressed bytes: it expands more than "
                 f"{self._ratio} times ({consumed} compressed bytes), a gzip bomb or not a log",
+                bomb=True,
             )
         return data
 

@@ -357,7 +357,9 @@ def read_into(
         with _open(file) as raw:
             source: CappedReader | GzipReader
             if file.compressed:
-                source = GzipReader(raw, max_bytes=max_bytes)
+                # A caller's budget (check) caps the decompressed bytes too; gzip cannot be
+                # read from its end, so this is the start of the file.
+                source = GzipReader(raw, max_bytes=want)
             else:
                 if tail:
                     raw.seek(file.size - want)
@@ -368,6 +370,8 @@ def read_into(
             for block in blocks:
                 parser.feed_block(block)
             limit = source.stopped
+            if limit is not None and tail_bytes is not None and not limit.bomb:
+                limit = None  # the caller's own budget, not a problem of the file
     except (ReadRefused, OSError, EOFError, ValueError) as exc:
         detail = exc.detail if isinstance(exc, ReadRefused) else _one_line(exc)
         kind = _KIND_OF[exc.kind] if isinstance(exc, ReadRefused) else ProblemKind.UNREADABLE
