@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from wsdiag.errors import WsdiagError
+from wsdiag.host.readfile import ReadRefused, read_bytes
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
-SCHEMA = "wsdiag.catalog/1"
+MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's is smaller
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}
@@ -74,9 +75,10 @@ def load_catalog(extra: Sequence[Path] = ()) -> Catalog:
     docs = [_builtin_doc()]
     for path in extra:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            # Regular files only, size-capped: a FIFO would block, /dev/zero never end.
+            text = read_bytes(Path(path), max_size=MAX_CATALOG_BYTES).decode("utf-8")
+        except (ReadRefused, UnicodeDecodeError) as exc:
+            reason = exc.detail if isinstance(exc, ReadRefused) else "not UTF-8 text"
             raise CatalogError(f"catalog {path}: cannot read: {reason}") from None
         docs.append((str(path), _toml(str(path), text)))
     return catalog_from_docs(docs)

@@ -1,41 +1,68 @@
 """Find the client's log files and stream them into a :class:`~wsdiag.logs.parse.LogParser`.
 
 Memory stays constant whatever the file size: files are read in fixed-size blocks, cut at
-the last newline, and a line longer than ``MAX_LINE`` is dropped rather than accumulated.
-Every I/O failure becomes a :class:`ReadProblem` record; nothing here raises to the caller
-except :class:`~wsdiag.errors.WsdiagError` for a bad ``--since``.
+the last newline, and a line longer than ``MAX_LINE`` is skipped (and counted) rather than
+accumulated. Every file is opened through :mod:`wsdiag.host.readfile`: regular files only
+(no FIFO, device, ``/proc`` or ``/sys`` entry, nor a symlink to one), at most
+``MAX_FILE_BYTES`` of each (the newest part of a plain file), and gzip files within a size
+and compression-ratio cap. Every I/O failure or cap becomes a :class:`ReadProblem` record;
+nothing here raises to the caller except :class:`~wsdiag.errors.WsdiagError` for a bad
+``--since``.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
 import stat
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from wsdiag.errors import WsdiagError
 from wsdiag.host.platform import default_log_dirs
+from wsdiag.host.readfile import (
+    CappedReader,
+    GzipReader,
+    ReadLimit,
+    ReadRefused,
+    RefusedKind,
+    is_gzip,
+    open_regular,
+    os_detail,
+    refuse_virtual,
+    sniff,
+    stat_kind,
+)
 from wsdiag.logs.parse import LogParser
 
 BLOCK_SIZE = 1 << 20
 MAX_LINE = 64 * 1024  # longer "lines" are binary junk or corruption, never a message we parse
+# Per file: the newest MAX_FILE_BYTES of a plain file, the first MAX_FILE_BYTES of a
+# decompressed one. Far above a rotated client log (a few MB); it bounds a hostile file.
+MAX_FILE_BYTES = 1 << 30
 _SNIFF = 4096
 _MAX_DEPTH = 3  # the logs directory may hold per-day or per-component subdirectories
 _MAX_FILES = 10_000
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class ProblemKind(StrEnum):
     NOT_FOUND = "not-found"
     UNREADABLE = "unreadable"
+    NOT_REGULAR = "not-regular"  # FIFO, device, /proc or /sys entry: never opened for reading
+    TOO_LARGE = "too-large"  # read only in part: size or decompression cap
+    LONG_LINES = "long-lines"  # lines over MAX_LINE skipped; the rest was read
+
+
+_KIND_OF = {
+    RefusedKind.NOT_FOUND: ProblemKind.NOT_FOUND,
+    RefusedKind.NOT_REGULAR: ProblemKind.NOT_REGULAR,
+    RefusedKind.TOO_LARGE: ProblemKind.TOO_LARGE,
+    RefusedKind.UNREADABLE: ProblemKind.UNREADABLE,
+}
 
 
 @dataclass(frozen=True)
@@ -57,9 +84,11 @@ class LogFile:
 @dataclass(frozen=True)
 class FileRead:
     file: LogFile
-    bytes_read: int  # decompressed bytes for .gz
+    bytes_read: int  # decompressed bytes for .gz; every byte read, skipped long lines too
     lines: int
-    tail_only: bool = False  # only the last part was read (client_log_evidence)
+    tail_only: bool = False  # only the last part was read (client_log_evidence, size cap)
+    long_lines: int = 0  # lines longer than MAX_LINE, skipped
+    stopped_early: bool = False  # a size or decompression cap ended the read
 
 
 # --- --since -------------------------------------------------------------------------------
@@ -80,7 +109,12 @@ def parse_since(text: str, now: datetime) -> datetime:
         amount = int(m[1])
         if amount == 0:
             raise WsdiagError(f"--since {text!r}: the duration must be greater than zero")
-        return now - timedelta(seconds=amount * _UNIT_SECONDS[m[2].lower()])
+        try:
+            return now - timedelta(seconds=amount * _UNIT_SECONDS[m[2].lower()])
+        except OverflowError:
+            raise WsdiagError(
+                f"--since {text!r}: too far back (before the year 1); give a shorter duration"
+            ) from None
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if " " in value else value)
     except ValueError:
@@ -88,22 +122,33 @@ def parse_since(text: str, now: datetime) -> datetime:
             f"--since {text!r}: expected a duration like 30m, 2h, 3d, 1w "
             "or an ISO date/time like 2025-08-28 or 2025-08-28T04:00Z"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC).timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise WsdiagError(f"--since {text!r}: out of range") from None
+    return parsed
 
 
 # --- discovery ---------------------------------------------------------------------------
 
 
 def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return os_detail(exc)
+
+
+def _problem(path: object, exc: ReadRefused) -> ReadProblem:
+    return ReadProblem(str(path), _KIND_OF[exc.kind], exc.detail)
 
 
 def _stat_file(path: Path, named: bool) -> LogFile:
-    st = path.stat()
-    with path.open("rb") as fh:
-        compressed = fh.read(2) == _GZIP_MAGIC
+    """Raises :class:`ReadRefused` for anything but a readable regular file."""
+    stream, st = open_regular(path)
+    with stream:
+        try:
+            compressed = is_gzip(stream.read(2))
+        except OSError as exc:
+            raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
     return LogFile(path, st.st_size, st.st_mtime, compressed, named)
 
 
@@ -115,13 +160,8 @@ def looks_like_text(file: LogFile) -> bool:
     if file.named:
         return True
     try:
-        if file.compressed:
-            with gzip.open(file.path, "rb") as gz:
-                head = gz.read(_SNIFF)
-        else:
-            with file.path.open("rb") as fh:
-                head = fh.read(_SNIFF)
-    except (OSError, EOFError, zlib.error):
+        head = sniff(file.path, _SNIFF)
+    except ReadRefused:
         return True  # let the read report the problem
     return b"\x00" not in head
 
@@ -136,10 +176,19 @@ def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) 
         if len(out) >= _MAX_FILES:
             return
         try:
-            if entry.is_file():
+            if entry.is_dir(follow_symlinks=False):
+                if depth < _MAX_DEPTH:
+                    _walk(Path(entry.path), depth + 1, out, problems)
+            elif entry.is_symlink() and entry.is_dir():
+                continue  # symlinked directories are not followed (loops, other trees)
+            elif entry.is_file() or entry.is_symlink():
+                # Symlinks are checked when opened: one to /proc/kmsg or a FIFO is refused.
                 out.append(Path(entry.path))
-            elif entry.is_dir(follow_symlinks=False) and depth < _MAX_DEPTH:
-                _walk(Path(entry.path), depth + 1, out, problems)
+            else:
+                kind = stat_kind(entry.stat(follow_symlinks=False).st_mode)
+                problems.append(
+                    ReadProblem(entry.path, ProblemKind.NOT_REGULAR, f"not a regular file ({kind})")
+                )
         except OSError as exc:
             problems.append(ReadProblem(entry.path, ProblemKind.UNREADABLE, _one_line(exc)))
 
@@ -168,6 +217,11 @@ def discover(
     candidates: list[tuple[Path, bool]] = []
     for root in searched:
         try:
+            refuse_virtual(root)
+        except ReadRefused as exc:
+            problems.append(_problem(root, exc))
+            continue
+        try:
             st = root.stat()
         except FileNotFoundError:
             if explicit:
@@ -184,7 +238,8 @@ def discover(
             candidates.append((root, True))
         else:
             # A FIFO or device would block or never end; it is not a log file.
-            problems.append(ReadProblem(str(root), ProblemKind.UNREADABLE, "not a regular file"))
+            detail = f"not a regular file ({stat_kind(st.st_mode)})"
+            problems.append(ReadProblem(str(root), ProblemKind.NOT_REGULAR, detail))
     files: list[LogFile] = []
     seen: set[Path] = set()
     for path, named in candidates:
@@ -193,8 +248,8 @@ def discover(
         seen.add(path)
         try:
             info = _stat_file(path, named)
-        except OSError as exc:
-            problems.append(ReadProblem(str(path), ProblemKind.UNREADABLE, _one_line(exc)))
+        except ReadRefused as exc:
+            problems.append(_problem(path, exc))
             continue
         if since is not None and info.mtime < since.timestamp():
             continue
@@ -210,10 +265,19 @@ class _Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-def _open(file: LogFile) -> gzip.GzipFile | io.BufferedReader:
-    if file.compressed:
-        return gzip.open(file.path, "rb")
-    return file.path.open("rb")
+@dataclass
+class BlockStats:
+    """What :func:`iter_blocks` consumed: every byte read, and the long lines it skipped."""
+
+    consumed: int = 0
+    long_lines: int = 0
+    long_bytes: int = 0  # bytes in those lines
+
+
+def _open(file: LogFile) -> BinaryIO:
+    """The raw file, opened as a regular file only (raises ReadRefused or OSError)."""
+    stream, _ = open_regular(file.path)
+    return stream
 
 
 def iter_blocks(
@@ -222,35 +286,48 @@ def iter_blocks(
     block_size: int = BLOCK_SIZE,
     max_line: int = MAX_LINE,
     skip_first_line: bool = False,
+    stats: BlockStats | None = None,
 ) -> Iterator[bytes]:
     """Blocks of whole lines from ``stream``; the final block may lack its newline.
 
-    A line longer than ``max_line`` is dropped (up to its newline), so memory never grows
-    with the input. ``skip_first_line`` drops everything up to the first newline: after a
-    seek into the middle of a file, that line is a fragment.
+    A line longer than ``max_line`` is skipped (up to its newline) and counted in
+    ``stats``, so memory never grows with the input. ``skip_first_line`` drops everything
+    up to the first newline: after a seek into the middle of a file, that line is a
+    fragment.
     """
+    st = stats if stats is not None else BlockStats()
     carry = b""
     discarding = skip_first_line  # inside a line we do not want: drop bytes until its newline
+    counting = False  # the line being discarded is a long one (not the seek fragment)
     while True:
         chunk = stream.read(block_size)
         if not chunk:
             break
+        st.consumed += len(chunk)
         if discarding:
             nl = chunk.find(b"\n")
             if nl < 0:
+                st.long_bytes += len(chunk) if counting else 0
                 continue
+            st.long_bytes += nl + 1 if counting else 0
             chunk = chunk[nl + 1 :]
-            discarding = False
+            discarding = counting = False
         data = carry + chunk if carry else chunk
         cut = data.rfind(b"\n") + 1
         if cut:
             yield data[:cut]
         carry = data[cut:]
         if len(carry) > max_line:
+            st.long_lines += 1
+            st.long_bytes += len(carry)
             carry = b""
-            discarding = True
+            discarding = counting = True
     if carry and not discarding:
         yield carry
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.1f} kB"
 
 
 def read_into(
@@ -259,25 +336,85 @@ def read_into(
     *,
     tail_bytes: int | None = None,
     block_size: int = BLOCK_SIZE,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_line: int = MAX_LINE,
 ) -> tuple[FileRead | None, ReadProblem | None]:
     """Feed one file to ``parser``; with ``tail_bytes``, only the end of a plain file.
 
-    Whatever was parsed before an error stays in the parser; the error becomes a problem.
+    At most ``max_bytes`` are read: the newest part of a larger plain file, the first
+    ``max_bytes`` decompressed bytes of a gzip file (which also stops when it expands more
+    than the ratio cap). Whatever was parsed before an error stays in the parser; the error
+    becomes a problem. A read that stopped at a cap or skipped long lines returns both the
+    :class:`FileRead` and a problem that says what was left out.
     """
-    read = 0
+    stats = BlockStats()
     lines_before = parser.lines_fed
     parser.source = str(file.path)
-    tail = tail_bytes is not None and not file.compressed and file.size > tail_bytes
+    want = max_bytes if tail_bytes is None else min(max_bytes, tail_bytes)
+    tail = not file.compressed and file.size > want
+    limit: ReadLimit | None = None
     try:
-        with _open(file) as stream:
-            if tail and tail_bytes is not None:
-                stream.seek(file.size - tail_bytes)
-            for block in iter_blocks(stream, block_size=block_size, skip_first_line=tail):
-                read += len(block)
+        with _open(file) as raw:
+            source: CappedReader | GzipReader
+            if file.compressed:
+                # A caller's budget (check) caps the decompressed bytes too; gzip cannot be
+                # read from its end, so this is the start of the file.
+                source = GzipReader(raw, max_bytes=want)
+            else:
+                if tail:
+                    raw.seek(file.size - want)
+                source = CappedReader(raw, want)
+            blocks = iter_blocks(
+                source, block_size=block_size, max_line=max_line, skip_first_line=tail, stats=stats
+            )
+            for block in blocks:
                 parser.feed_block(block)
-    except (OSError, EOFError, zlib.error) as exc:
-        detail = _one_line(exc)
-        if read:
-            detail = f"{detail} (after {read} bytes)"
-        return None, ReadProblem(str(file.path), ProblemKind.UNREADABLE, detail)
-    return FileRead(file, read, parser.lines_fed - lines_before, tail), None
+            limit = source.stopped
+            if limit is not None and tail_bytes is not None and not limit.bomb:
+                limit = None  # the caller's own budget, not a problem of the file
+    except (ReadRefused, OSError, EOFError, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, ReadRefused) else _one_line(exc)
+        kind = _KIND_OF[exc.kind] if isinstance(exc, ReadRefused) else ProblemKind.UNREADABLE
+        if stats.consumed:
+            detail = f"{detail} (after {stats.consumed} bytes)"
+        return None, ReadProblem(str(file.path), kind, detail)
+    done = FileRead(
+        file,
+        stats.consumed,
+        parser.lines_fed - lines_before,
+        tail,
+        long_lines=stats.long_lines,
+        stopped_early=limit is not None,
+    )
+    return done, _read_problem(file, done, limit, tail and tail_bytes is None, stats, max_line)
+
+
+def _read_problem(
+    file: LogFile,
+    done: FileRead,
+    limit: ReadLimit | None,
+    capped: bool,
+    stats: BlockStats,
+    max_line: int,
+) -> ReadProblem | None:
+    """What a successful read left out, as one problem (``None``: nothing)."""
+    parts: list[str] = []
+    kind = ProblemKind.LONG_LINES
+    if capped:
+        # tail_bytes is the caller's own budget (check reads the end on purpose); only the
+        # size cap is worth reporting.
+        read = _size_text(done.bytes_read)
+        parts.append(f"{_size_text(file.size)}: only its last {read} were read")
+        kind = ProblemKind.TOO_LARGE
+    if limit is not None:
+        parts.append(limit.detail)
+        kind = ProblemKind.TOO_LARGE
+    if stats.long_lines:
+        n = stats.long_lines
+        parts.append(
+            f"{n} line{'s' if n != 1 else ''} longer than {_size_text(max_line)} "
+            f"({_size_text(stats.long_bytes)}) skipped"
+        )
+    if not parts:
+        return None
+    return ReadProblem(str(file.path), kind, "; ".join(parts))

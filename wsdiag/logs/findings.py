@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
-from wsdiag.logs.parse import LogSummary, Protocol, Session
+from wsdiag.logs.parse import LogError, LogSummary, Outcome, Protocol, Session
 from wsdiag.model import Finding, Owner, Severity
 
 # Minimum client versions with the TCP/UDP 443 fallback for DCV (What's New, Nov 2024).
@@ -56,6 +56,14 @@ LOG_RULES: tuple[LogRule, ...] = (
             "the client was given public streaming gateways, not a PrivateLink endpoint"),
     LogRule("LOGS_NO_SESSIONS", Severity.INFO, Owner.USER,
             "the logs record no streaming session in the period read"),
+    LogRule("LOGS_CLIENT_ERROR", Severity.ERROR, Owner.DESKTOP,
+            "the client logged an error (no broker code) before trying any endpoint, or "
+            "with no session at all"),
+    LogRule("LOGS_UNKNOWN_FORMAT", Severity.WARNING, Owner.USER,
+            "lines in no known format, and no session found in the rest"),
+    LogRule("LOGS_READ_IN_PART", Severity.WARNING, Owner.USER,
+            "a log file read only in part: size or gzip-expansion cap (warning), or lines "
+            "over 64 kB skipped (info)"),
 )
 _OWNERS = {r.code: r.owner for r in LOG_RULES}
 
@@ -244,14 +252,15 @@ def _rule_broker_errors(summary: LogSummary) -> list[Finding]:
     s = summary.last_session
     if s is None:
         return []
+    broker = [e for e in s.errors if e.origin == "broker"]
     codes = [
         e.code
-        for e in s.errors
+        for e in broker
         if not (s.protocol is Protocol.PCOIP and e.code == "RESOURCE_NOT_FOUND")
     ]
     if not codes:
         return []
-    first = next(e for e in s.errors if e.code == codes[0])
+    first = next(e for e in broker if e.code == codes[0])
     detail = f" ({first.message.rstrip('.')})" if first.message else ""
     return [
         Finding(
@@ -267,6 +276,40 @@ def _rule_broker_errors(summary: LogSummary) -> list[Finding]:
             ),
             probes=_ref(s),
             rule="broker-error",
+        )
+    ]
+
+
+def _error_text(error: LogError) -> str:
+    text = error.code
+    if error.message:
+        text += f" ({error.message.rstrip('.')})"
+    return text
+
+
+def _rule_client_error(summary: LogSummary) -> list[Finding]:
+    """The last session failed inside the client before it attempted an endpoint."""
+    s = summary.last_session
+    if s is None or s.outcome is not Outcome.CLIENT_ERROR:
+        return []
+    error = s.errors[-1]
+    where = f" in its {error.source} component" if error.source else ""
+    return [
+        Finding(
+            code="LOGS_CLIENT_ERROR",
+            severity=Severity.ERROR,
+            message=(
+                f"At {error.time or _when(s)} the client logged an error{where} before it "
+                f"tried any streaming endpoint, so this attempt never reached the network: "
+                f"{_error_text(error)}."
+            ),
+            remediation=(
+                "Restart the WorkSpaces client and try again; if it repeats, update or "
+                "reinstall the client and give this error and its time to the help desk."
+            ),
+            probes=_ref(s),
+            rule="client-error",
+            owner=Owner.DESKTOP,
         )
     ]
 
@@ -313,6 +356,7 @@ _RULES: tuple[Callable[[LogSummary], list[Finding]], ...] = (
     _rule_transport,
     _rule_pcoip,
     _rule_broker_errors,
+    _rule_client_error,
     _rule_client_version,
 )
 
@@ -329,6 +373,32 @@ def problem_findings(problems: Sequence[ReadProblem]) -> list[Finding]:
                     severity=Severity.WARNING,
                     message=f"{p.path}: {p.detail}.",
                     remediation="Check the path; give the client's log file or directory.",
+                    rule="files",
+                )
+            )
+        elif p.kind in (ProblemKind.TOO_LARGE, ProblemKind.LONG_LINES):
+            out.append(
+                Finding(
+                    code="LOGS_READ_IN_PART",
+                    severity=Severity.WARNING
+                    if p.kind is ProblemKind.TOO_LARGE
+                    else Severity.INFO,
+                    message=f"Read {p.path} only in part: {p.detail}.",
+                    remediation=(
+                        "Nothing to do for skipped long lines (no client message is that "
+                        "long). For a file over the size cap, pass a smaller copy of its "
+                        "relevant part."
+                    ),
+                    rule="files",
+                )
+            )
+        elif p.kind is ProblemKind.NOT_REGULAR:
+            out.append(
+                Finding(
+                    code="LOGS_UNREADABLE",
+                    severity=Severity.WARNING,
+                    message=f"Did not read {p.path}: {p.detail}.",
+                    remediation="Give the client's log files or their directory, nothing else.",
                     rule="files",
                 )
             )
@@ -363,20 +433,60 @@ def no_logs_finding(searched: Sequence[str]) -> Finding:
     )
 
 
-def summary_findings(summary: LogSummary) -> list[Finding]:
-    if not summary.sessions:
-        return [
+def _no_session_findings(summary: LogSummary) -> list[Finding]:
+    """No session found: say why that may be, never a bare "no session" when it may be wrong."""
+    out: list[Finding] = []
+    if summary.unknown_lines:
+        out.append(
             Finding(
-                code="LOGS_NO_SESSIONS",
-                severity=Severity.INFO,
+                code="LOGS_UNKNOWN_FORMAT",
+                severity=Severity.WARNING,
                 message=(
-                    f"The logs ({summary.lines} lines) record no streaming session in the "
-                    "period read."
+                    f"{summary.unknown_lines} of the {summary.lines} lines are in a format "
+                    "wsdiag does not know, and it found no streaming session in the rest: a "
+                    "session may be recorded in lines it cannot read."
                 ),
-                remediation="Connect to the WorkSpace once, then run this again.",
+                remediation=(
+                    "Check that these are the WorkSpaces client's own logs; run `wsdiag check` "
+                    "to test the network directly."
+                ),
                 rule="sessions",
             )
-        ]
+        )
+    last = summary.errors[-1] if summary.errors else None
+    if last is not None and last.origin == "client":
+        out.append(
+            Finding(
+                code="LOGS_CLIENT_ERROR",
+                severity=Severity.WARNING,
+                message=(
+                    f"No streaming session is recorded, but the client logged "
+                    f"{len(summary.errors)} error(s); the last, at "
+                    f"{last.time or 'an unknown time'}: {_error_text(last)}."
+                ),
+                remediation=(
+                    "Restart the WorkSpaces client and connect once; if the error repeats, "
+                    "update or reinstall the client."
+                ),
+                rule="client-error",
+                owner=Owner.DESKTOP,
+            )
+        )
+    if summary.unknown_lines:
+        return out
+    no_session = Finding(
+        code="LOGS_NO_SESSIONS",
+        severity=Severity.INFO,
+        message=f"The logs ({summary.lines} lines) record no streaming session in the period read.",
+        remediation="Connect to the WorkSpace once, then run this again.",
+        rule="sessions",
+    )
+    return [*out, no_session]
+
+
+def summary_findings(summary: LogSummary) -> list[Finding]:
+    if not summary.sessions:
+        return _no_session_findings(summary)
     out: list[Finding] = []
     for rule in _RULES:
         out.extend(rule(summary))

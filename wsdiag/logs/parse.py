@@ -4,10 +4,26 @@ Pure and incremental: a :class:`LogParser` is fed lines (:meth:`LogParser.feed`)
 blocks of bytes (:meth:`LogParser.feed_block`, the fast path) and asked for a
 :class:`LogSummary` at any time. It never sees a file.
 
-The line format is not documented by AWS; everything here follows real lines from client
-5.29.1.5595 (see the field report in the shared seeds)::
+The line format is not documented by AWS; everything here follows real lines. Three heads
+are known, and the messages after them are read the same way whichever head they carry::
 
-    2025-08-28T04:29:38.769Z { Version: "5.29.1.5595" }: [INF] Reachable endpoint: "hostname: …"
+    2025-08-28T04:29:38.769Z { Version: "5.29.1.5595" }: [INF] Reachable endpoint: …
+    2025-03-04T09:12.07Z [ Native ]: [WARN] No endpoints are reachable. …
+    2025-03-04 09:12:07,123456 [ 4242:4243 ] ERROR DCV.Connection - …
+
+(the Windows/macOS 5.x client, the Linux 2024.x client, the DCV viewer).
+
+The Linux client joins minutes and seconds with '.'; such timestamps are normalised to ISO
+8601 (``2025-03-04T09:12:07Z``), as are the viewer's (``2025-03-04T09:12:07.123456``, no
+zone given: taken as UTC like the rest). Windows/macOS timestamps are kept as logged.
+Lines that neither start with a known head nor continue the previous line (indented, or a
+``hostname:`` line of an endpoint list) are counted as ``unknown_lines``.
+
+Matching is linear in the line length: every quantifier in this module's patterns is
+bounded (a test walks the compiled patterns to hold this), and the one search that used an
+unbounded, overlapping pattern (``Code:`` with the component name before it, quadratic on
+long dotted text) is done with ``str.find`` and an anchored match on the reversed text
+before it instead.
 
 Speed comes from not looking at most lines: nearly all of a real log is unrelated, so the
 block path searches the bytes for a handful of literal markers (C speed) and only the lines
@@ -27,65 +43,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-# A line is only worth a regular expression if it contains one of these. Each marker covers
-# a family of messages; keep the list short, every marker costs a pass over the bytes.
-_MARKERS = (
-    "ndpoint",  # Supported/Reachable endpoint(s), No endpoints…, "… endpoints:" block header
-    "hostname:",  # endpoint lines inside a block
-    "ResourceAction",  # PerformResourceActionRequest, Error while calling PerformResourceAction…
-    "Code: ",  # broker errors: "… Error. Code: RESOURCE_NOT_FOUND; Message: …"
-    "rror while calling",  # "Error while calling X: CODE" for actions without the marker above
-    "WorkSpace using",  # "Connecting WorkSpace using QUIC"
-    "ws-broker-service.",  # the broker URL names the region (PCoIP sessions have no prod- id)
+from wsdiag.logs.lines import (
+    ATTEMPT,
+    BKNOWN_LINE,
+    BMARKERS,
+    BROKER_REGION,
+    BUNKNOWN_AFTER_NL,
+    BVERSION_MARK,
+    CONNECTING_RE,
+    ENDPOINT,
+    ERROR_LEVELS,
+    ERROR_WHILE,
+    FAIL_LEVELS,
+    HEAD,
+    KNOWN_LINE,
+    MARKERS,
+    RECONNECT,
+    REGION_IN_SID,
+    REQUEST,
+    SESSION_ID,
+    START,
+    VERSION,
+    VERSION_MARK,
+    client_error_text,
+    find_code,
+    timestamp_of,
 )
-_BMARKERS = tuple(m.encode() for m in _MARKERS)
-_VERSION_MARK = '{ Version: "'
-_BVERSION_MARK = _VERSION_MARK.encode()
 
 _MAX_ENDPOINTS = 64
 _MAX_ERRORS = 32
 _MAX_ORPHAN_ERRORS = 64
 DEFAULT_MAX_SESSIONS = 64
-
-_HEAD = re.compile(
-    r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)\s+"
-    r"(?:\{\s*Version:\s*\"(?P<ver>[^\"]{0,40})\"\s*\}:?\s*)?"
-    r"\[(?P<lvl>[A-Za-z]{3,5})\]\s?"
-)
-_VERSION = re.compile(r"\{ Version: \"([^\"]{1,40})\"")
-# The port must be followed by more text: a line cut off right after "port: 41" would
-# otherwise yield a wrong port.
-_ENDPOINT = re.compile(
-    r"hostname: (?P<host>[^,\s\"]+),\s*transport: (?P<transport>[A-Za-z0-9_]+)"
-    r",\s*port: (?P<port>\d{1,5})(?=[,\s\"])"
-    r"(?:,\s*gatewayType: (?P<gw>[A-Za-z0-9_]*))?"
-    r"(?:,\s*ipVersion: (?P<ipv>[A-Za-z0-9_]*))?"
-)
-_SESSION_ID = re.compile(r"session ID: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})")
-_START = re.compile(
-    r"Starting (?P<proto>[A-Za-z]+) session using SessionId: "
-    r"(?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})"
-)
-_ATTEMPT = re.compile(
-    r"Attempting to establish connection to (?P<proto>[A-Za-z]+) WorkSpace endpoint"
-)
-_RECONNECT = re.compile(r"is reconnection: (?P<flag>true|false)", re.IGNORECASE)
-_CONNECTING = re.compile(r"Connecting WorkSpace using (?P<transport>[A-Za-z0-9_]+)")
-_REQUEST = re.compile(
-    r"PerformResourceActionRequest Type: (?P<type>[A-Za-z_]+), Protocol: (?P<proto>[A-Za-z_]+)"
-    r"(?:, Session-Id: (?P<sid>[A-Za-z0-9][A-Za-z0-9_.-]{0,99}))?"
-)
-_BROKER_REGION = re.compile(r"ws-broker-service\.(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})\.")
-_REGION_IN_SID = re.compile(r"^prod-(?P<region>[A-Za-z]{2}(?:-[A-Za-z]+)+-\d{1,2})-")
-_CODE = re.compile(
-    r"(?:^|[\s.])(?:(?P<source>[A-Za-z][\w.]*) Error\.\s*)?"
-    r"Code: (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
-    r"(?:;\s*Message: (?P<msg>[^;]{0,500}))?(?:;\s*Type: (?P<type>[^;\s]{1,200}))?"
-)
-_ERROR_WHILE = re.compile(
-    r"Error while calling (?P<action>[A-Za-z0-9_.]{1,100}): (?P<code>[A-Za-z][A-Za-z0-9_.]{0,63})"
-)
-_ERROR_LEVELS = frozenset({"ERR", "ERROR", "FTL", "FATAL", "CRT", "CRIT", "WRN", "WARN"})
 
 
 class Protocol(StrEnum):
@@ -111,6 +99,7 @@ class Outcome(StrEnum):
     BROKER_ERROR = "broker-error"  # the broker refused (e.g. RESOURCE_NOT_FOUND)
     NO_ENDPOINT_REACHABLE = "no-endpoint-reachable"
     CONNECTING = "connecting"  # the client attempted an endpoint
+    CLIENT_ERROR = "client-error"  # the client logged an error before it attempted an endpoint
     PROBED = "probed"  # reachability known, no attempt seen
     STARTED = "started"  # endpoints offered or request sent, nothing more seen
 
@@ -149,6 +138,9 @@ class LogError:
     action: str | None = None  # e.g. PerformResourceActionConnect
     request_type: str | None = None  # from the preceding PerformResourceActionRequest
     protocol: str | None = None  # as logged in that request, e.g. "PCOIP"
+    # "broker": a Code:/"Error while calling" error; "client": an error-level line without
+    # one (the code is then the payload's ExceptionType/ErrorCode, or CLIENT_ERROR).
+    origin: str = "broker"
 
 
 @dataclass(frozen=True)
@@ -174,12 +166,14 @@ class Session:
 
     @property
     def outcome(self) -> Outcome:
-        if self.errors:
+        if any(e.origin == "broker" for e in self.errors):
             return Outcome.BROKER_ERROR
         if self.no_endpoint_reachable_time is not None:
             return Outcome.NO_ENDPOINT_REACHABLE
         if self.attempted is not None or self.connect_transport is not None:
             return Outcome.CONNECTING
+        if self.errors:
+            return Outcome.CLIENT_ERROR
         if self.probed or self.reachable:
             return Outcome.PROBED
         return Outcome.STARTED
@@ -197,6 +191,7 @@ class LogSummary:
     errors: tuple[LogError, ...]  # errors not tied to a session
     lines: int
     matched_lines: int  # lines that went past the prefilter
+    unknown_lines: int = 0  # lines in no known format (not a head, not a continuation)
 
     @property
     def last_session(self) -> Session | None:
@@ -290,7 +285,7 @@ def _add(into: dict[tuple[str, str, int], Endpoint], endpoint: Endpoint | None) 
 
 def parse_endpoint(text: str) -> Endpoint | None:
     """The first ``hostname: …, transport: …, port: …`` description in ``text``."""
-    m = _ENDPOINT.search(text)
+    m = ENDPOINT.search(text)
     return None if m is None else _endpoint(m)
 
 
@@ -306,7 +301,7 @@ def _endpoint(m: re.Match[str]) -> Endpoint:
 
 def region_of_session_id(session_id: str) -> str | None:
     """``prod-ap-northeast-1-<uuid>`` -> ``ap-northeast-1``."""
-    m = _REGION_IN_SID.match(session_id)
+    m = REGION_IN_SID.match(session_id)
     return m["region"].lower() if m else None
 
 
@@ -339,6 +334,7 @@ class LogParser:
         self._skipping = False  # inside lines older than --since
         self._lines = 0
         self._matched = 0
+        self._unknown = 0
         self._ts_cache: tuple[str, bool] = ("", False)
         # A label for what is being fed (a file name); recorded on sessions that start now.
         self.source: str | None = None
@@ -348,9 +344,11 @@ class LogParser:
     def feed(self, line: str) -> None:
         """One line, with or without its line ending."""
         self._lines += 1
-        if self._version is None and _VERSION_MARK in line:
+        if KNOWN_LINE.match(line) is None:
+            self._unknown += 1
+        if self._version is None and VERSION_MARK in line:
             self._take_version(line)
-        for marker in _MARKERS:
+        for marker in MARKERS:
             if marker in line:
                 self._matched += 1
                 self._handle(line)
@@ -372,16 +370,18 @@ class LogParser:
             return
         n = len(data)
         self._lines += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        i = data.find(_BVERSION_MARK) if self._version is None else -1
+        # A newline ending the block starts no line: the lookahead sees the end and passes.
+        self._unknown += (BKNOWN_LINE.match(data) is None) + len(BUNKNOWN_AFTER_NL.findall(data))
+        i = data.find(BVERSION_MARK) if self._version is None else -1
         while i >= 0 and self._version is None:
             start = data.rfind(b"\n", 0, i) + 1
             end = data.find(b"\n", i)
             if end < 0:
                 end = n
             self._take_version(data[start:end].decode("utf-8", "replace"))
-            i = data.find(_BVERSION_MARK, end)
+            i = data.find(BVERSION_MARK, end)
         spans: dict[int, int] = {}
-        for marker in _BMARKERS:
+        for marker in BMARKERS:
             i = data.find(marker)
             while i >= 0:
                 start = data.rfind(b"\n", 0, i) + 1
@@ -424,12 +424,13 @@ class LogParser:
             errors=tuple(self._orphans),
             lines=self._lines,
             matched_lines=self._matched,
+            unknown_lines=self._unknown,
         )
 
     # --- internals -----------------------------------------------------------------
 
     def _take_version(self, line: str) -> None:
-        m = _VERSION.search(line)
+        m = VERSION.search(line)
         if m:
             self._version = m[1]
 
@@ -483,14 +484,14 @@ class LogParser:
         return found
 
     def _session_from(self, msg: str) -> _SessionBuilder | None:
-        m = _SESSION_ID.search(msg)
+        m = SESSION_ID.search(msg)
         if m is not None:
             return self._named_session(m["sid"])
         return self._current
 
     def _handle(self, raw: str) -> None:
         line = raw.rstrip("\r\n")
-        head = _HEAD.match(line)
+        head = HEAD.match(line)
         if head is None:
             # Untimestamped: a continuation of the previous line, or noise.
             if self._skipping or self._block is not _Block.OFFERED:
@@ -499,7 +500,7 @@ class LogParser:
             if text.startswith("hostname:") and self._current is not None:
                 _add(self._current.offered, parse_endpoint(text))
             return
-        ts = head["ts"]
+        ts = timestamp_of(head)
         if self._before_since(ts):
             self._skipping = True
             self._block = _Block.NONE
@@ -509,7 +510,7 @@ class LogParser:
             self._version = head["ver"]
         self._time = ts
         msg = line[head.end() :]
-        level = head["lvl"].upper()
+        level = (head["lvl"] or head["lvl2"] or head["lvl3"] or "").upper()
 
         if self._block is _Block.REACHABLE and msg.startswith("hostname:"):
             if self._current is not None:
@@ -519,27 +520,33 @@ class LogParser:
 
         if "ndpoint" in msg:
             self._endpoint_message(msg, ts)
-        if "ResourceAction" in msg and (req := _REQUEST.search(msg)) is not None:
+        if "ResourceAction" in msg and (req := REQUEST.search(msg)) is not None:
             self._request(req)
+        if msg.startswith("Received stream request"):
+            # Linux 2024.x: the start of a streaming attempt, before any session id.
+            self._current = self._session(f"stream@{ts}")
         cur = self._current
         if (
             "ws-broker-service." in msg
             and cur is not None
             and cur.region is None
-            and (bm := _BROKER_REGION.search(msg))
+            and (bm := BROKER_REGION.search(msg))
         ):
             cur.region = bm["region"].lower()
-        if level in _ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
-            self._error(msg, ts)
-        if "WorkSpace using" in msg and cur is not None and (cm := _CONNECTING.search(msg)):
+        recorded = False
+        if level in ERROR_LEVELS and ("Code: " in msg or "rror while calling" in msg):
+            recorded = self._error(msg, ts)
+        if not recorded and level in FAIL_LEVELS:
+            self._client_error(msg, ts, head["comp"] or head["comp3"])
+        if "WorkSpace using" in msg and cur is not None and (cm := CONNECTING_RE.search(msg)):
             cur.connect_transport = cm["transport"].upper()
 
     def _endpoint_message(self, msg: str, ts: str) -> None:
-        if (start := _START.search(msg)) is not None:
+        if (start := START.search(msg)) is not None:
             s = self._named_session(start["sid"])
             s.protocol = Protocol.parse(start["proto"])
             rest = msg[start.end() :]
-            for m in _ENDPOINT.finditer(rest):
+            for m in ENDPOINT.finditer(rest):
                 _add(s.offered, _endpoint(m))
             if rest.rstrip().endswith("endpoints:"):
                 self._block = _Block.OFFERED
@@ -556,7 +563,7 @@ class LogParser:
             return
         supported = msg.startswith("Supported endpoint:")
         reachable = not supported and msg.startswith("Reachable endpoint:")
-        attempt = None if supported or reachable else _ATTEMPT.search(msg)
+        attempt = None if supported or reachable else ATTEMPT.search(msg)
         if not (supported or reachable or attempt):
             return
         found = self._session_from(msg)
@@ -574,7 +581,7 @@ class LogParser:
             found.attempted_time = ts
             if found.protocol is Protocol.UNKNOWN:
                 found.protocol = Protocol.parse(attempt["proto"])
-            rc = _RECONNECT.search(msg)
+            rc = RECONNECT.search(msg)
             if rc is not None:
                 found.reconnection = rc["flag"].lower() == "true"
 
@@ -587,11 +594,12 @@ class LogParser:
         s.protocol = Protocol.parse(m["proto"])
         self._current = s
 
-    def _error(self, msg: str, ts: str) -> None:
-        m = _CODE.search(msg)
-        while_m = None if m is not None else _ERROR_WHILE.search(msg)
+    def _error(self, msg: str, ts: str) -> bool:
+        """A broker-style error (Code: or "Error while calling"); False when there is none."""
+        m = find_code(msg)
+        while_m = None if m is not None else ERROR_WHILE.search(msg)
         if m is None and while_m is None:
-            return
+            return False
         cur = self._current
         broker = "ResourceAction" in msg or "WsBroker" in msg or "wsbroker" in msg
         target = cur.errors if (cur is not None and broker) else None
@@ -613,17 +621,18 @@ class LogParser:
                     protocol=last.protocol,
                 )
                 pool[-1] = updated
-                return
+                return True
             error = LogError(time=ts, code=code, action=action)
         else:
             assert m is not None
-            msg_text = (m["msg"] or "").strip() or None
+            match, source = m
+            msg_text = (match["msg"] or "").strip() or None
             error = LogError(
                 time=ts,
-                code=m["code"],
+                code=match["code"],
                 message=msg_text,
-                error_type=m["type"],
-                source=m["source"],
+                error_type=match["type"],
+                source=source,
             )
         if cur is not None and target is not None:
             error = LogError(
@@ -638,6 +647,23 @@ class LogParser:
             )
             if len(target) < _MAX_ERRORS:
                 target.append(error)
+        else:
+            self._orphans.append(error)
+        return True
+
+    def _client_error(self, msg: str, ts: str, component: str | None) -> None:
+        """An error-level line without a broker code: kept, never dropped.
+
+        Tied to the current session while that session has not yet attempted an endpoint
+        (a failure on the way to streaming); later ones, and those with no session, go to
+        the bounded list of other errors.
+        """
+        code, text = client_error_text(msg)
+        error = LogError(time=ts, code=code, message=text, source=component, origin="client")
+        cur = self._current
+        if cur is not None and cur.attempted is None and cur.connect_transport is None:
+            if len(cur.errors) < _MAX_ERRORS:
+                cur.errors.append(error)
         else:
             self._orphans.append(error)
 

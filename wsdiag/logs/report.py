@@ -123,6 +123,7 @@ def error_json(e: LogError) -> dict[str, object]:
         "action": e.action,
         "request_type": e.request_type,
         "protocol": e.protocol,
+        "origin": e.origin,
     }
 
 
@@ -167,6 +168,8 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
                 "bytes_read": r.bytes_read,
                 "lines": r.lines,
                 "tail_only": r.tail_only,
+                "long_lines": r.long_lines,
+                "stopped_early": r.stopped_early,
             }
             for r in result.files
         ],
@@ -177,6 +180,7 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
         ],
         "client_version": summary.client_version if summary else None,
         "lines": summary.lines if summary else 0,
+        "unknown_lines": summary.unknown_lines if summary else 0,
         "sessions_total": summary.sessions_total if summary else 0,
         "sessions": [session_json(s) for s in summary.sessions] if summary else [],
         "errors": [error_json(e) for e in summary.errors] if summary else [],
@@ -225,6 +229,8 @@ def _outcome_text(s: Session, paint: Paint) -> str:
         if s.reconnection:
             parts.append("(reconnection)")
         return paint(" ".join(parts), "ok")
+    if outcome is Outcome.CLIENT_ERROR:
+        return paint("failed in the client before any endpoint was tried", "error")
     if outcome is Outcome.PROBED:
         return "endpoints probed; no connection attempt in the log"
     return paint("started; nothing more in the log", "dim")
@@ -279,6 +285,12 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
             head += f", since {_iso(result.since)}"
         lines.append(paint(head, "bold"))
         lines.append(f"  newest: {escape(str(result.files[0].file.path))}")
+        if summary is not None and summary.unknown_lines:
+            n = summary.unknown_lines
+            lines.append(
+                f"  {n} line{'s' if n != 1 else ''} in a format wsdiag does not know "
+                f"(of {summary.lines})"
+            )
     else:
         lines.append(paint("WorkSpaces client logs: nothing could be read", "bold"))
     if summary is not None and summary.sessions:
