@@ -172,3 +172,22 @@ def test_any_json_is_counted_never_raises(fields: dict[str, Any], other: Any) ->
     s.add_document(other, "b", "b")
     assert s.reports >= 1  # an empty array adds nothing; anything else is counted
     render_text(s), render_csv(s), json.dumps(to_dict(s))
+
+
+def test_without_orjson_the_standard_library_gives_the_same_summary(
+        fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = to_dict(summarize([str(fleet)]))
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson -> ImportError
+    slow = to_dict(summarize([str(fleet)]))
+    for d in (fast, slow):  # parsers word their errors differently
+        for b in d["broken"]["named"]:
+            b["reason"] = b["reason"].split(":")[0]
+    assert slow == fast
+
+
+def test_text_output_carries_no_terminal_escapes_from_reports() -> None:
+    s = Summary()
+    s.add_document(report("closed", "PC\x1b]0;owned\x07\x1b[31m"), "f\x1b[2J", "f")
+    s.add_document({"schema": "evil\x1b[5m"}, "g", "g")
+    text = render_text(s)
+    assert "\x1b" not in text and "\x07" not in text and "PC?]0;owned??[31m" in text

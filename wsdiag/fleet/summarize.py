@@ -16,6 +16,7 @@ from typing import Any
 
 from wsdiag.fleet.sources import expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
+from wsdiag.render.report import clean
 
 FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
@@ -30,7 +31,7 @@ TITLES = {
 def _loader() -> Callable[[bytes], Any]:
     try:
         import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency; keep working without
+    except ImportError:  # orjson is a dependency; keep working without it
         return json.loads
     return orjson.loads
 
@@ -84,6 +85,11 @@ def _sorted(counter: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def render_text(s: Summary) -> str:
+    """For a person; every value from a report passes clean() (no terminal escapes)."""
+    return clean("\n".join(_text_lines(s)) + "\n")
+
+
+def _text_lines(s: Summary) -> list[str]:
     out = [f"{s.reports} report(s); {s.broken} broken, {s.foreign} foreign, "
            f"{s.skipped} file(s) skipped by name"]
     for name in FIELDS:
@@ -95,14 +101,15 @@ def render_text(s: Summary) -> str:
     worst = s.worst_hosts()
     out += ["", "Worst hosts"]
     out += [f"  {h.host}  {h.verdict}  {h.environment}  {','.join(h.findings) or '-'}  "
-            f"{h.started_at}  ({h.where})" for h in worst] or ["  (none: every report ready)"]
+            f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
+            for h in worst] or ["  (none: every report ready)"]
     for title, count, named in (("Broken", s.broken, s.named_broken),
                                 ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign)):
         if count:
             out += ["", title] + [f"  {w}: {r}" for w, r in named]
             if count > len(named):
                 out.append(f"  ... and {count - len(named)} more")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def render_csv(s: Summary) -> str:
