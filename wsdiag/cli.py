@@ -313,6 +313,24 @@ def logs(
     raise typer.Exit(logs_command(list(paths or []), since, json_out))
 
 
+@app.command()
+def summarize(
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH",
+        help="Reports (JSON or JSON lines, .gz too), folders (read recursively) or - for "
+             "stdin (the default).")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", metavar="text|csv|json", help="Output format.")] = "text",
+    top: Annotated[int, typer.Option(
+        "--top", metavar="N", help="How many worst hosts to list.")] = 10,
+) -> None:
+    """Summarise collected reports: counts by verdict, environment, finding, region,
+    client version, and the worst hosts. Broken or foreign files are counted, not fatal."""
+    from wsdiag.fleet.summarize import summarize_command
+
+    raise typer.Exit(summarize_command(list(paths or []), fmt, top))
+
+
 @contextlib.contextmanager
 def _spinner(text: str) -> Iterator[None]:
     """A progress spinner on stderr, only when a person is watching it."""

@@ -379,12 +379,12 @@ class Lab:
         )
         return env
 
-    def wsdiag_argv(self, region: str, *extra: str, timeout: float = 1.0) -> list[str]:
+    def wsdiag_argv(self, region: str, *extra: str, timeout: float = 1.0,
+                    command: Sequence[str] = ()) -> list[str]:
+        """`command` runs instead of `python -m wsdiag` (e.g. the single-file binary)."""
         return [
             *self._in(self.names.cli),
-            sys.executable,
-            "-m",
-            "wsdiag",
+            *(command or (sys.executable, "-m", "wsdiag")),
             "check",
             "--region",
             region,
@@ -395,9 +395,10 @@ class Lab:
         ]
 
     def run_wsdiag(
-        self, region: str, *extra: str, timeout: float = 1.0, trusts_lab_ca: bool = True
+        self, region: str, *extra: str, timeout: float = 1.0, trusts_lab_ca: bool = True,
+        command: Sequence[str] = (),
     ) -> WsdiagRun:
-        argv = self.wsdiag_argv(region, *extra, timeout=timeout)
+        argv = self.wsdiag_argv(region, *extra, timeout=timeout, command=command)
         started = time.monotonic()
         proc = subprocess.run(
             argv,

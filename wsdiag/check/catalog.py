@@ -20,6 +20,7 @@ from wsdiag.errors import WsdiagError
 from wsdiag.host.readfile import ReadRefused, read_bytes
 from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
 
+SCHEMA = "wsdiag.catalog/1"
 MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's is smaller
 _TOP_KEYS = {"schema", "quic", "targets", "regions"}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}

@@ -1,0 +1,193 @@
+"""`wsdiag summarize`: collected reports of every layout in, one honest table out."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wsdiag.fleet.sources import looks_like_report
+from wsdiag.fleet.summarize import render_csv, render_text, summarize, to_dict
+from wsdiag.fleet.summary import MAX_KEYS, OTHER, Summary
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = {p.stem: json.loads(p.read_text()) for p in (ROOT / "examples/reports").glob("*.json")}
+
+
+def report(shape: str, host: str | None = None, schema: str = "wsdiag.report/1",
+           client: str | None = None) -> dict[str, Any]:
+    doc = dict(LAB[shape], schema=schema)
+    if host:
+        doc["host"] = {"name": host, "os": "Linux", "os_version": "6", "account": "root",
+                       "wsdiag_version": "0.2.0", "time": "2026-11-30T00:00:00Z"}
+    if client:
+        doc["logs"] = {"client_version": client}
+    return doc
+
+
+def compact(doc: object) -> str:
+    return json.dumps(doc, separators=(",", ":"))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    """A collection as admins end up with: every layout, some rubbish."""
+    d = tmp_path / "fleet"
+    (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript").mkdir(parents=True)
+    (d / "pretty.json").write_text(json.dumps(report("closed", "PC-1"), indent=2))
+    (d / "lines.jsonl").write_text(
+        "\n".join(compact(report(s, f"PC-{i + 2}", client="5.29.1"))
+                  for i, s in enumerate(["minimal-egress", "udp-blocked", "home"])) + "\n\n")
+    with gzip.open(d / "zipped.json.gz", "wt") as f:
+        f.write(compact(report("open-egress", "PC-5")) + "\n")
+    (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript/stdout").write_text(
+        json.dumps(report("no-route"), indent=2))  # no host block: named by its path
+    (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript/stderr").write_text("warn\n")
+    (d / "future.json").write_text(compact(report("reject", "PC-6", schema="wsdiag.report/7")))
+    (d / "truncated.json").write_text(json.dumps(report("closed"), indent=2)[:3000])
+    (d / "logs.json").write_text(compact({"schema": "wsdiag.logs/1", "sessions": []}))
+    (d / "array.json").write_text(compact([1, 2]))
+    (d / "empty.json").write_text("")
+    (d / "notgz.json.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    return d
+
+
+def test_a_folder_of_every_layout(fleet: Path) -> None:
+    s = summarize([str(fleet)])
+    assert s.reports == 7
+    assert s.counts["verdict"] == {"blocked": 4, "ready": 2, "degraded": 1}
+    assert s.counts["client_version"] == {"5.29.1": 3, "(none)": 4}
+    assert s.counts["region"] == {"eu-west-1": 7}
+    assert s.counts["finding"]["AUTH_UNREACHABLE"] == 2
+    assert s.skipped == 1  # stderr
+    broken = {Path(w).name: r for w, r in s.named_broken}
+    assert set(broken) == {"truncated.json", "empty.json", "notgz.json.gz"}
+    assert broken["truncated.json"].startswith("not JSON")
+    foreign = {Path(w).name for w, _ in s.named_foreign}
+    assert foreign == {"logs.json:1", "array.json:1[0]", "array.json:1[1]"}  # JSON lines: path:line
+    worst = s.worst_hosts()
+    assert [h.verdict for h in worst] == ["blocked"] * 4 + ["degraded"]
+    assert {h.host for h in worst} >= {"PC-1", "PC-6", "PC-4", "PC-3"}
+    assert any(h.host.endswith("0.awsrunShellScript/stdout") for h in worst)
+
+
+@pytest.mark.parametrize("top", [0, 1, 3])
+def test_worst_hosts_are_bounded_and_one_per_host(top: int) -> None:
+    s = Summary(top=top)
+    for i in range(50):
+        s.add_document(report("udp-blocked", f"H{i % 5}"), f"f{i}", f"f{i}")
+    s.add_document(report("closed", "H2"), "x", "x")
+    s.add_document(report("minimal-egress", "H9"), "y", "y")  # ready, info only: not listed
+    worst = s.worst_hosts()
+    assert len(worst) == min(top, 5)
+    assert len({h.host for h in worst}) == len(worst)
+    if top:
+        assert (worst[0].host, worst[0].verdict) == ("H2", "blocked")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(sorted(LAB)), max_size=30), st.integers(0, 4))
+def test_counts_add_up(shapes: list[str], top: int) -> None:
+    s = Summary(top=top)
+    for i, shape in enumerate(shapes):
+        s.add_document(report(shape, f"h{i}"), str(i), str(i))
+    for name in ("verdict", "environment", "region", "client_version", "wsdiag_version"):
+        assert sum(s.counts[name].values()) == s.reports == len(shapes)
+    assert len(s.worst_hosts()) <= top
+    out = to_dict(s)
+    json.dumps(out)
+    assert render_csv(s).count("\n") >= 2 and render_text(s).startswith(f"{len(shapes)} report")
+
+
+def test_counters_stay_bounded() -> None:
+    s = Summary(top=2)
+    for i in range(MAX_KEYS + 10):
+        s.add_document(report("closed", f"h{i}", client=f"v{i}"), "w", "w")
+    assert len(s.counts["client_version"]) == MAX_KEYS + 1
+    assert s.counts["client_version"][OTHER] == 10
+
+
+@pytest.mark.parametrize(("name", "read"), [
+    ("a.json", True), ("a.jsonl", True), ("a.ndjson.gz", True), ("stdout", True),
+    ("stderr", False), ("a.txt", False), ("a.json.bak", False),
+])
+def test_names_read_in_folders(name: str, read: bool) -> None:
+    assert looks_like_report(name) is read
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wsdiag", "summarize", *args], input=stdin,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_command_reads_stdin_and_writes_json(fleet: Path) -> None:
+    lines = (fleet / "lines.jsonl").read_text() + "garbage\n"
+    proc = run("--format", "json", "-", str(fleet / "pretty.json"), stdin=lines)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["schema"] == "wsdiag.summary/1" and out["reports"] == 4
+    assert out["broken"]["named"] == [{"where": "(stdin):5", "reason": out["broken"]["named"]
+                                       [0]["reason"]}]
+    assert out["verdict"] == {"blocked": 2, "degraded": 1, "ready": 1}
+    assert [h["host"] for h in out["worst_hosts"]][:1] in (["PC-1"], ["PC-4"])
+
+
+def test_command_csv(fleet: Path) -> None:
+    proc = run("--format", "csv", "--top", "2", str(fleet))
+    assert proc.returncode == 0
+    rows = proc.stdout.splitlines()
+    assert rows[0] == "kind,key,count,detail" and "reports,,7," in rows
+    assert sum(r.startswith("worst_host,") for r in rows) == 2
+
+
+@pytest.mark.parametrize("args", [("no/such/dir",), ("--format", "xml", "."), ("--top", "-1"),
+                                  ("--bogus",)])
+def test_usage_errors_exit_3_with_nothing_on_stdout(args: tuple[str, ...]) -> None:
+    proc = run(*args)
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert proc.stderr.startswith("wsdiag: error:") and proc.stderr.count("\n") == 1
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["verdict", "findings", "host", "logs", "region",
+                                        "started_at", "environment", "tool_version"]), JSON),
+       JSON)
+def test_any_json_is_counted_never_raises(fields: dict[str, Any], other: Any) -> None:
+    """Reports of a later schema, or damaged ones, with any value in any field."""
+    s = Summary(top=3)
+    s.add_document({**fields, "schema": "wsdiag.report/2"}, "a", "a")
+    s.add_document(other, "b", "b")
+    assert s.reports >= 1  # an empty array adds nothing; anything else is counted
+    render_text(s), render_csv(s), json.dumps(to_dict(s))
+
+
+def test_without_orjson_the_standard_library_gives_the_same_summary(
+        fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = to_dict(summarize([str(fleet)]))
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson -> ImportError
+    slow = to_dict(summarize([str(fleet)]))
+    for d in (fast, slow):  # parsers word their errors differently
+        for b in d["broken"]["named"]:
+            b["reason"] = b["reason"].split(":")[0]
+    assert slow == fast
+
+
+def test_text_output_carries_no_terminal_escapes_from_reports() -> None:
+    s = Summary()
+    s.add_document(report("closed", "PC\x1b]0;owned\x07\x1b[31m"), "f\x1b[2J", "f")
+    s.add_document({"schema": "evil\x1b[5m"}, "g", "g")
+    text = render_text(s)
+    assert "\x1b" not in text and "\x07" not in text and "PC?]0;owned??[31m" in text

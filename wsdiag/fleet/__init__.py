@@ -1,0 +1,1 @@
+"""Fleet tools: many collected reports in, one table out (`wsdiag summarize`)."""

@@ -1,0 +1,171 @@
+"""The fleet summary: counters and a bounded list of the worst hosts. Pure, no I/O.
+
+Constant memory whatever the number of reports: each counter keeps at most MAX_KEYS
+distinct keys (the rest fold into "(other)"), the worst hosts are a heap of `top` entries,
+and broken or foreign records are counted with only the first MAX_NAMED named.
+
+Reports of schema `wsdiag.report/1` and any later `wsdiag.report/N` are read: only fields
+present since /1 (verdict, environment, findings[].code, region) and optional ones
+(`host.name`, `logs.client_version`, `tool_version`) are used, each checked for its type,
+so a later version that adds fields still counts.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_PREFIX = "wsdiag.report/"
+MAX_KEYS = 1000  # distinct values kept per counter; a fleet has a handful of each
+MAX_NAMED = 50  # broken/foreign records named; the rest are counted
+OTHER = "(other)"
+NONE = "(none)"
+# The monitoring order (issue 9, watch): worse first. An unrecognised verdict ranks as
+# unknown: it was not judged ready by anything this version understands.
+VERDICT_RANK = {"blocked": 3, "unknown": 2, "degraded": 1, "ready": 0}
+SEVERITY_RANK = {"error": 2, "warning": 1}
+FIELDS = ("verdict", "environment", "finding", "region", "client_version", "wsdiag_version")
+
+
+@dataclass(frozen=True, slots=True)
+class WorstHost:
+    host: str
+    verdict: str
+    environment: str
+    findings: tuple[str, ...]
+    started_at: str
+    where: str
+
+
+@dataclass
+class Summary:
+    """Feed it with add_report / add_broken / add_foreign / add_skipped; read the counts."""
+
+    top: int = 10
+    reports: int = 0
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {} for name in FIELDS})
+    broken: int = 0
+    foreign: int = 0
+    skipped: int = 0
+    named_broken: list[tuple[str, str]] = field(default_factory=list)
+    named_foreign: list[tuple[str, str]] = field(default_factory=list)
+    _heap: list[tuple[tuple[int, int, int, str], int, WorstHost]] = field(default_factory=list)
+    _seq: int = 0
+    _schemas: dict[str, bool] = field(default_factory=dict)
+
+    def add_broken(self, where: str, reason: str) -> None:
+        self.broken += 1
+        if len(self.named_broken) < MAX_NAMED:
+            self.named_broken.append((where, reason))
+
+    def add_foreign(self, where: str, reason: str) -> None:
+        self.foreign += 1
+        if len(self.named_foreign) < MAX_NAMED:
+            self.named_foreign.append((where, reason))
+
+    def add_skipped(self) -> None:
+        self.skipped += 1
+
+    def add_document(self, doc: Any, where: str, fallback_host: str) -> None:
+        """One parsed JSON value: a report, an array of reports, or something foreign."""
+        if isinstance(doc, list):
+            for i, item in enumerate(doc):
+                self.add_document(item, f"{where}[{i}]", f"{fallback_host}[{i}]")
+            return
+        if not isinstance(doc, dict):
+            self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
+            return
+        schema = doc.get("schema")
+        if not self._known_schema(schema):
+            self.add_foreign(where, f"schema {schema!r} is not {SCHEMA_PREFIX}N")
+            return
+        self._add_report(doc, where, fallback_host)
+
+    def _known_schema(self, schema: object) -> bool:
+        if not isinstance(schema, str):
+            return False
+        ok = self._schemas.get(schema)
+        if ok is None:
+            version = schema.removeprefix(SCHEMA_PREFIX)
+            ok = schema.startswith(SCHEMA_PREFIX) and version.isdigit() and int(version) >= 1
+            if len(self._schemas) < MAX_KEYS:
+                self._schemas[schema] = ok
+        return ok
+
+    def _add_report(self, doc: dict[str, Any], where: str, fallback_host: str) -> None:
+        self.reports += 1
+        verdict = _text(doc.get("verdict"))
+        environment = _text(doc.get("environment"))
+        counts = self.counts
+        _bump(counts["verdict"], verdict)
+        _bump(counts["environment"], environment)
+        _bump(counts["region"], _text(doc.get("region")))
+        logs = doc.get("logs")
+        _bump(counts["client_version"],
+              _text(logs.get("client_version")) if isinstance(logs, dict) else NONE)
+        _bump(counts["wsdiag_version"], _text(doc.get("tool_version")))
+        codes: list[str] = []
+        worst_severity = 0
+        findings = doc.get("findings")
+        if isinstance(findings, list):
+            finding_counts = counts["finding"]
+            for f in findings:
+                if isinstance(f, dict):
+                    code = _text(f.get("code"))
+                    if code not in codes:  # a host counts once per code
+                        codes.append(code)
+                        _bump(finding_counts, code)
+                    severity = f.get("severity")
+                    if isinstance(severity, str):
+                        worst_severity = max(worst_severity, SEVERITY_RANK.get(severity, 0))
+        rank = VERDICT_RANK.get(verdict, 2)
+        if self.top == 0 or (rank == 0 and worst_severity == 0):
+            return  # ready with nothing worth a look: not a "worst host"
+        started = _text(doc.get("started_at"))
+        key = (rank, worst_severity, len(codes), started)
+        heap = self._heap
+        if len(heap) >= self.top and key <= heap[0][0]:
+            return
+        host = doc.get("host")
+        name = host.get("name") if isinstance(host, dict) else None
+        entry = WorstHost(name if isinstance(name, str) and name else fallback_host,
+                          verdict, environment, tuple(codes), started, where)
+        self._push(key, entry)
+
+    def _push(self, key: tuple[int, int, int, str], entry: WorstHost) -> None:
+        heap = self._heap
+        for i, (old_key, _, old) in enumerate(heap):
+            if old.host == entry.host:  # one line per host: its worst (then newest) report
+                if old_key >= key:
+                    return
+                heap[i] = heap[-1]
+                heap.pop()
+                heapq.heapify(heap)
+                break
+        self._seq += 1
+        item = (key, -self._seq, entry)
+        if len(heap) < self.top:
+            heapq.heappush(heap, item)
+        elif self.top > 0:
+            heapq.heapreplace(heap, item)
+
+    def worst_hosts(self) -> list[WorstHost]:
+        """Worst first: verdict (blocked > unknown > degraded > ready), then the worst
+        finding severity, the number of finding codes, the newest start time."""
+        return [e for _, _, e in sorted(self._heap, reverse=True)]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and value else NONE
+
+
+def _bump(counter: dict[str, int], key: str) -> None:
+    n = counter.get(key)
+    if n is not None:
+        counter[key] = n + 1
+    elif len(counter) < MAX_KEYS:
+        counter[key] = 1
+    else:
+        counter[OTHER] = counter.get(OTHER, 0) + 1
