@@ -142,4 +142,4 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     scenario.check(Observed(report), scenario.region)
     # What a person sees of this real run: 80/120-column text, and the HTML page.
     check_text(report)
-    check_html(render_html(report_from_json(report)), report)
+    check_html(render_html(report_from_json(report), report), report)

@@ -48,7 +48,7 @@ def chromium_ok() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_page_matches_its_report(path: Path) -> None:
     doc = json.loads(path.read_text())
-    check_html(render_html(report_from_json(doc)), doc)
+    check_html(render_html(report_from_json(doc), doc), doc)
 
 
 @pytest.mark.parametrize(("mode", "heading"), [
@@ -87,7 +87,7 @@ def test_values_from_the_network_are_escaped() -> None:
 def test_opens_in_chromium_with_no_network_request(name: str, tmp_path: Path) -> None:
     doc = doc_of(name)
     html = tmp_path / f"{name}.html"
-    html.write_text(render_html(report_from_json(doc)), encoding="utf-8")
+    html.write_text(render_html(report_from_json(doc), doc), encoding="utf-8")
     shot = tmp_path / f"{name}.png"
     page = browser.open_page(html, screenshot=shot)
     # The DOM after load, as Chromium built it, holds to the report.
@@ -117,7 +117,7 @@ def test_the_request_check_sees_a_page_that_fetches(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["closed", "home"])
 def test_prints_on_one_or_two_pages(name: str, tmp_path: Path) -> None:
     html = tmp_path / f"{name}.html"
-    html.write_text(render_html(report_from_json(doc_of(name))), encoding="utf-8")
+    html.write_text(render_html(report_from_json(doc_of(name)), doc_of(name)), encoding="utf-8")
     pages = browser.print_pages(html, tmp_path / f"{name}.pdf")
     assert 1 <= pages <= 2, f"{pages} pages"
 

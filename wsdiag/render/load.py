@@ -12,12 +12,15 @@ from typing import Any
 
 from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
+    Account,
+    AddressEvidence,
     Diagnosis,
     DnsOutcome,
     DnsResult,
     Environment,
     Evidence,
     Finding,
+    HostIdentity,
     Owner,
     ProbeResult,
     ProxyMode,
@@ -44,8 +47,9 @@ def report_from_json(d: dict[str, Any]) -> Report:
         rule=d.get("environment_rule", ""),
     )
     facts: dict[str, Any] = {k: Tri(v) for k, v in d["evidence"].items()
-                             if k in Evidence.__dataclass_fields__ and k != "basis"}
-    evidence = Evidence(**facts)
+                             if k in Evidence.__dataclass_fields__ and isinstance(v, str)}
+    evidence = Evidence(**facts, endpoint_addresses=tuple(
+        _address(a) for a in d["evidence"].get("endpoint_addresses", ())))
     proxy = d.get("proxy") or {}
     return Report(
         schema=d["schema"],
@@ -63,14 +67,36 @@ def report_from_json(d: dict[str, Any]) -> Report:
         proxy=ProxyRoute(mode=ProxyMode(proxy.get("mode", "none")), url=proxy.get("url"),
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
                          reason=proxy.get("reason", "")),
+        host=_host(d.get("host") or {}),
     )
+
+
+def _host(h: dict[str, Any]) -> HostIdentity:
+    """The host block as written (names already redacted there stay redacted)."""
+    view = h.get("view") or {}
+    logs, proxy = str(view.get("logs", "none")), str(view.get("proxy", "own"))
+    return HostIdentity(
+        name=h.get("name"), os=h.get("os", ""), os_version=h.get("os_version", ""),
+        tool_version=h.get("tool_version", ""), account=Account(h.get("account", "unknown")),
+        time=h.get("time", ""), logs_read=logs != "none",
+        logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
+        proxy_view="user" if proxy.startswith("user ") else proxy,
+        proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None)
+
+
+def _address(a: dict[str, Any]) -> AddressEvidence:
+    return AddressEvidence(
+        address=a["address"], tcp443=Tri(a["tcp443"]), tcp4195=Tri(a["tcp4195"]),
+        quic443=Tri(a["quic443"]), quic4195=Tri(a["quic4195"]),
+        answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())))
 
 
 def finding_from_json(f: dict[str, Any]) -> Finding:
     owner = f.get("owner")
+    basis = tuple((fact, tuple(ids)) for fact, ids in (f.get("basis") or {}).items())
     return Finding(code=f["code"], severity=Severity(f["severity"]), message=f["message"],
                    remediation=f.get("remediation", ""), probes=tuple(f.get("probes", ())),
-                   rule=f.get("rule", ""), owner=Owner(owner) if owner else None)
+                   rule=f.get("rule", ""), owner=Owner(owner) if owner else None, basis=basis)
 
 
 def _dns(x: dict[str, Any]) -> DnsResult:

@@ -9,20 +9,16 @@ a report is rendered so that `wsdiag --help` does not pay for it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from wsdiag.model import Finding, ProbeResult, ProxyMode, Report, Role, Severity, Status, Verdict
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
+from wsdiag.terminal import escape
 
-# TODO(merge): replace with wsdiag/terminal.py's escaping (helper "term"); same contract:
-# control and bidi characters from the network or a file never reach the terminal raw.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    return _UNSAFE.sub("?", text)
+# Control and bidi characters from the network or a file never reach the terminal raw:
+# one escaping for every renderer (wsdiag.terminal).
+clean = escape
 
 
 HEADLINE = {
