@@ -64,7 +64,7 @@ def test_a_folder_of_every_layout(fleet: Path) -> None:
     assert s.reports == 7
     assert s.counts["verdict"] == {"blocked": 4, "ready": 2, "degraded": 1}
     assert s.counts["client_version"] == {"5.29.1": 3, "(none)": 4}
-    assert s.counts["region"] == {"eu-west-1": 7}
+    assert s.counts["region"] == {"eu-west-1": 3, "ap-northeast-1": 4}  # as the samples say
     assert s.counts["finding"]["AUTH_UNREACHABLE"] == 2
     assert s.skipped == 1  # stderr
     broken = {Path(w).name: r for w, r in s.named_broken}
@@ -190,4 +190,4 @@ def test_text_output_carries_no_terminal_escapes_from_reports() -> None:
     s.add_document(report("closed", "PC\x1b]0;owned\x07\x1b[31m"), "f\x1b[2J", "f")
     s.add_document({"schema": "evil\x1b[5m"}, "g", "g")
     text = render_text(s)
-    assert "\x1b" not in text and "\x07" not in text and "PC?]0;owned??[31m" in text
+    assert "\x1b" not in text and "\x07" not in text and "PC\\x1b]0;owned\\x07" in text

@@ -69,8 +69,9 @@ def test_undecodable_file_names_become_valid_text(raw: bytes) -> None:
     name = raw.decode("utf-8", "surrogateescape")
     text = path_text(name)
     text.encode("utf-8")
-    json.loads(to_json_text({"path": name}))  # strict JSON: no lone \udcxx escapes
-    assert "\\ud" not in to_json_text({"path": name}).lower()
+    # Strict JSON whose strings are valid Unicode: no lone \udcxx escapes (a surrogate
+    # pair for a character outside the BMP is fine: it decodes to one character).
+    json.loads(to_json_text({"path": name}))["path"].encode("utf-8")
 
 
 def test_unsurrogate_keeps_valid_text_and_names_the_bytes() -> None:

@@ -130,7 +130,9 @@ class Summary:
             return
         host = doc.get("host")
         name = host.get("name") if isinstance(host, dict) else None
-        entry = WorstHost(name if isinstance(name, str) and name else fallback_host,
+        # A redacted name ("***", --redact-host) names no one: the file tells hosts apart.
+        named = isinstance(name, str) and name.strip("*")
+        entry = WorstHost(name if named and isinstance(name, str) else fallback_host,
                           verdict, environment, tuple(codes), started, where)
         self._push(key, entry)
 
