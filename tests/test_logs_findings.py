@@ -8,7 +8,8 @@ import pytest
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
 from wsdiag.logs.findings import log_findings, version_tuple
-from wsdiag.logs.parse import LogParser, LogSummary, parse_lines
+from wsdiag.logs.parse import LogParser, parse_lines
+from wsdiag.logs.records import LogSummary
 from wsdiag.model import Finding, Severity
 
 FIX = Path(__file__).parent / "fixtures" / "logs"

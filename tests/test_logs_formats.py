@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wsdiag.logs.findings import log_findings
-from wsdiag.logs.parse import LogParser, LogSummary, Outcome, Protocol, parse_lines
+from wsdiag.logs.parse import LogParser, parse_lines
+from wsdiag.logs.records import LogSummary, Outcome, Protocol
 from wsdiag.logs.report import collect, render_text, to_json
 
 FIX = Path(__file__).parent / "fixtures" / "logs"

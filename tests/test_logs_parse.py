@@ -9,17 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsdiag.logs.parse import (
-    Endpoint,
-    LogError,
-    LogParser,
-    LogSummary,
-    Outcome,
-    Protocol,
-    parse_endpoint,
-    parse_lines,
-    region_of_session_id,
-)
+from wsdiag.logs.parse import LogParser, parse_endpoint, parse_lines, region_of_session_id
+from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
 from wsdiag.logs.findings import log_findings
-from wsdiag.logs.parse import LogParser, LogSummary, Session
+from wsdiag.logs.parse import LogParser
+from wsdiag.logs.records import LogSummary, Session
 from wsdiag.model import Finding
 from wsdiag.render.report import finding_json
 

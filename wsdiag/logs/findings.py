@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from wsdiag.logs.files import ProblemKind, ReadProblem
-from wsdiag.logs.parse import LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.logs.files import ReadProblem
+from wsdiag.logs.problems import problem_findings
+from wsdiag.logs.records import LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.logs.rows import OWNERS
 from wsdiag.model import Finding, Owner, Severity
 
 # Minimum client versions with the TCP/UDP 443 fallback for DCV (What's New, Nov 2024).
@@ -23,49 +25,6 @@ _FALLBACK_LINUX = (2024, 7)
 _CHECK_HINT = "Run `wsdiag check` on this machine to see which step fails."
 
 
-@dataclass(frozen=True)
-class LogRule:
-    """What the docs say about one LOGS_* code, and who acts on it."""
-
-    code: str
-    severity: Severity  # the most it can be
-    owner: Owner
-    when: str
-
-
-LOG_RULES: tuple[LogRule, ...] = (
-    LogRule("LOGS_NO_ENDPOINT_REACHABLE", Severity.ERROR, Owner.NETWORK,
-            'the last session logged "No endpoints are reachable"'),
-    LogRule("LOGS_PCOIP_RESOURCE_NOT_FOUND", Severity.ERROR, Owner.AWS,
-            "the broker refused a PCoIP WorkSpace (RESOURCE_NOT_FOUND): PCoIP cannot use the "
-            "VPC endpoint and its internet fallback is off"),
-    LogRule("LOGS_QUIC_UNREACHABLE", Severity.WARNING, Owner.NETWORK,
-            "the last session reached the endpoint over TCP only; QUIC was offered"),
-    LogRule("LOGS_4195_UNREACHABLE", Severity.WARNING, Owner.AWS,
-            "the last session reached the endpoint on 443 only; 4195 was offered"),
-    LogRule("LOGS_BROKER_ERROR", Severity.WARNING, Owner.AWS,
-            "the broker returned an error code in the last session"),
-    LogRule("LOGS_CLIENT_TOO_OLD_FOR_443_FALLBACK", Severity.WARNING, Owner.DESKTOP,
-            "the client predates the 443 fallback (Windows/macOS < 5.23, Linux < 2024.7); "
-            "info unless its last session found no endpoint"),
-    LogRule("LOGS_NOT_FOUND", Severity.WARNING, Owner.USER, "no client log files found"),
-    LogRule("LOGS_UNREADABLE", Severity.WARNING, Owner.USER, "a log file could not be read"),
-    LogRule("LOGS_VPC_ENDPOINT_IN_USE", Severity.INFO, Owner.USER,
-            "the client was given a PrivateLink endpoint: streaming needs a route to the VPC"),
-    LogRule("LOGS_INTERNET_ENDPOINT_IN_USE", Severity.INFO, Owner.AWS,
-            "the client was given public streaming gateways, not a PrivateLink endpoint"),
-    LogRule("LOGS_NO_SESSIONS", Severity.INFO, Owner.USER,
-            "the logs record no streaming session in the period read"),
-    LogRule("LOGS_CLIENT_ERROR", Severity.ERROR, Owner.DESKTOP,
-            "the client logged an error (no broker code) before trying any endpoint, or "
-            "with no session at all"),
-    LogRule("LOGS_UNKNOWN_FORMAT", Severity.WARNING, Owner.USER,
-            "lines in no known format, and no session found in the rest"),
-    LogRule("LOGS_READ_IN_PART", Severity.WARNING, Owner.USER,
-            "a log file read only in part: size or gzip-expansion cap (warning), or lines "
-            "over 64 kB skipped (info)"),
-)
-_OWNERS = {r.code: r.owner for r in LOG_RULES}
 
 
 def _ref(session: Session) -> tuple[str, ...]:
@@ -363,76 +322,6 @@ _RULES: tuple[Callable[[LogSummary], list[Finding]], ...] = (
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-def problem_findings(problems: Sequence[ReadProblem]) -> list[Finding]:
-    out: list[Finding] = []
-    for p in problems:
-        if p.kind is ProblemKind.NOT_FOUND:
-            out.append(
-                Finding(
-                    code="LOGS_NOT_FOUND",
-                    severity=Severity.WARNING,
-                    message=f"{p.path}: {p.detail}.",
-                    remediation="Check the path; give the client's log file or directory.",
-                    rule="files",
-                )
-            )
-        elif p.kind in (ProblemKind.TOO_LARGE, ProblemKind.LONG_LINES):
-            out.append(
-                Finding(
-                    code="LOGS_READ_IN_PART",
-                    severity=Severity.WARNING
-                    if p.kind is ProblemKind.TOO_LARGE
-                    else Severity.INFO,
-                    message=f"Read {p.path} only in part: {p.detail}.",
-                    remediation=(
-                        "Nothing to do for skipped long lines (no client message is that "
-                        "long). For a file over the size cap, pass a smaller copy of its "
-                        "relevant part."
-                    ),
-                    rule="files",
-                )
-            )
-        elif p.kind is ProblemKind.NOT_REGULAR:
-            out.append(
-                Finding(
-                    code="LOGS_UNREADABLE",
-                    severity=Severity.WARNING,
-                    message=f"Did not read {p.path}: {p.detail}.",
-                    remediation="Give the client's log files or their directory, nothing else.",
-                    rule="files",
-                )
-            )
-        else:
-            out.append(
-                Finding(
-                    code="LOGS_UNREADABLE",
-                    severity=Severity.WARNING,
-                    message=f"Could not read {p.path}: {p.detail}.",
-                    remediation=(
-                        "Run wsdiag as the user who runs the WorkSpaces client, or copy the "
-                        "logs somewhere readable and pass that path."
-                    ),
-                    rule="files",
-                )
-            )
-    return out
-
-
-def no_logs_finding(searched: Sequence[str]) -> Finding:
-    where = "; ".join(searched) if searched else "no known location on this OS"
-    return Finding(
-        code="LOGS_NOT_FOUND",
-        severity=Severity.WARNING,
-        message=f"No WorkSpaces client log files were found (looked in: {where}).",
-        remediation=(
-            "Start the WorkSpaces client and connect once, or pass the log file or directory "
-            "as an argument."
-        ),
-        rule="files",
-        owner=Owner.USER,
-    )
-
-
 def _no_session_findings(summary: LogSummary) -> list[Finding]:
     """No session found: say why that may be, never a bare "no session" when it may be wrong."""
     out: list[Finding] = []
@@ -500,5 +389,5 @@ def log_findings(
     found = problem_findings(problems)
     if summary is not None:
         found.extend(summary_findings(summary))
-    found = [replace(f, owner=_OWNERS.get(f.code)) for f in found]
+    found = [replace(f, owner=OWNERS.get(f.code)) for f in found]
     return tuple(sorted(found, key=lambda f: _SEVERITY_ORDER[f.severity]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from wsdiag.logs.findings import LOG_RULES
+from wsdiag.logs.rows import LOG_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.rows import FindingRule, facts_text
 from wsdiag.rules.verdict import FINDING_RULES

@@ -1,0 +1,134 @@
+"""The logs package's vocabulary: what a client log tells about each session (offered and
+reached endpoints, errors, outcome). Frozen dataclasses and enums, no I/O, no parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Protocol(StrEnum):
+    """Streaming protocol of a session. The client still calls DCV "WSP" in places."""
+
+    DCV = "dcv"
+    PCOIP = "pcoip"
+    UNKNOWN = "unknown"
+
+    @staticmethod
+    def parse(word: str | None) -> Protocol:
+        key = (word or "").strip().upper()
+        if key in ("WSP", "DCV"):
+            return Protocol.DCV
+        if key == "PCOIP":
+            return Protocol.PCOIP
+        return Protocol.UNKNOWN
+
+
+class Outcome(StrEnum):
+    """How far a session got, as far as the log says. The log never confirms success."""
+
+    BROKER_ERROR = "broker-error"  # the broker refused (e.g. RESOURCE_NOT_FOUND)
+    NO_ENDPOINT_REACHABLE = "no-endpoint-reachable"
+    CONNECTING = "connecting"  # the client attempted an endpoint
+    CLIENT_ERROR = "client-error"  # the client logged an error before it attempted an endpoint
+    PROBED = "probed"  # reachability known, no attempt seen
+    STARTED = "started"  # endpoints offered or request sent, nothing more seen
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    transport: str  # as logged, upper-cased: "QUIC", "TCP"
+    port: int
+    gateway_type: str | None = None
+    ip_version: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Transport and port, e.g. ``QUIC/4195``."""
+        return f"{self.transport}/{self.port}"
+
+    @property
+    def private(self) -> bool:
+        """Named like the PrivateLink endpoint (``privatelink.prod.<region>…``)."""
+        return "privatelink" in self.host.lower()
+
+    def key(self) -> tuple[str, str, int]:
+        return (self.host.lower(), self.transport, self.port)
+
+
+@dataclass(frozen=True)
+class LogError:
+    """An error the client logged, usually from the session broker."""
+
+    time: str | None
+    code: str
+    message: str | None = None
+    error_type: str | None = None  # e.g. com.amazonaws.wsbrokerservice#ResourceNotFoundException
+    source: str | None = None  # the component that logged it
+    action: str | None = None  # e.g. PerformResourceActionConnect
+    request_type: str | None = None  # from the preceding PerformResourceActionRequest
+    protocol: str | None = None  # as logged in that request, e.g. "PCOIP"
+    # "broker": a Code:/"Error while calling" error; "client": an error-level line without
+    # one (the code is then the payload's ExceptionType/ErrorCode, or CLIENT_ERROR).
+    origin: str = "broker"
+
+
+@dataclass(frozen=True)
+class Session:
+    key: str  # the session id, or "request:<Session-Id>" for broker-only sessions
+    session_id: str | None  # prod-<region>-<uuid> when the log named one
+    region: str | None  # lower case
+    protocol: Protocol
+    start_time: str | None
+    client_version: str | None
+    offered: tuple[Endpoint, ...] = ()
+    reachable: tuple[Endpoint, ...] = ()
+    probed: bool = False  # the client reported the outcome of its reachability probe
+    no_endpoint_reachable_time: str | None = None
+    attempted: Endpoint | None = None
+    attempted_time: str | None = None
+    reconnection: bool | None = None
+    connect_transport: str | None = None  # "QUIC" from "Connecting WorkSpace using QUIC"
+    request_type: str | None = None
+    request_id: str | None = None  # the broker request's Session-Id
+    errors: tuple[LogError, ...] = ()
+    source: str | None = None  # the file the session started in, when the reader said
+
+    @property
+    def outcome(self) -> Outcome:
+        if any(e.origin == "broker" for e in self.errors):
+            return Outcome.BROKER_ERROR
+        if self.no_endpoint_reachable_time is not None:
+            return Outcome.NO_ENDPOINT_REACHABLE
+        if self.attempted is not None or self.connect_transport is not None:
+            return Outcome.CONNECTING
+        if self.errors:
+            return Outcome.CLIENT_ERROR
+        if self.probed or self.reachable:
+            return Outcome.PROBED
+        return Outcome.STARTED
+
+    @property
+    def private_hosts(self) -> tuple[str, ...]:
+        return _unique(e.host for e in self.offered if e.private)
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    client_version: str | None
+    sessions: tuple[Session, ...]  # oldest first; at most max_sessions of them
+    sessions_total: int  # including sessions dropped to bound memory
+    errors: tuple[LogError, ...]  # errors not tied to a session
+    lines: int
+    matched_lines: int  # lines that went past the prefilter
+    unknown_lines: int = 0  # lines in no known format (not a head, not a continuation)
+
+    @property
+    def last_session(self) -> Session | None:
+        return self.sessions[-1] if self.sessions else None
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
