@@ -178,3 +178,33 @@ def test_lab_scenario_from_the_binary(ns_lab: NsLab, binary: Path, name: str) ->
     got = (run_.report["environment"], run_.report["verdict"], run_.exit_code)
     assert got == (want.environment, want.verdict, want.exit_code), run_.stderr[-2000:]
     assert set(want.findings) <= {f["code"] for f in run_.report["findings"]}
+
+
+def test_binary_writes_the_html_report(lab: Lab, binary: Path, tmp_path: Path) -> None:
+    """The template ships inside the binary (Jinja2's PackageLoader finds it frozen)."""
+    lab.zone([EP_A, EP_B])
+    env = {k: v for k, v in lab.env.items() if k != "PYTHONPATH"}
+    page = tmp_path / "report.html"
+    proc = run([str(binary)], "check", "--region", "eu-west-1", "--nameserver",
+               lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1",
+               "--no-logs", "--html", str(page), env=env, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html and "application/json" in html
+
+
+def test_binary_evaluates_a_pac_in_its_own_child(binary: Path, tmp_path: Path) -> None:
+    """The PAC evaluator runs as a child of the binary itself (no `python -m` there)."""
+    pac = tmp_path / "proxy.pac"
+    pac.write_text('function FindProxyForURL(url, host) {\n'
+                   '  return host == "a.example" ? "PROXY 127.0.0.1:3128; DIRECT" : "DIRECT";\n'
+                   '}\n')
+    request = {"sources": [["file", str(pac)]], "hosts": ["a.example", "b.example"],
+               "fetch_timeout": 5}
+    env = {**os.environ, "WSDIAG_PAC_CHILD": "1"}
+    proc = subprocess.run([str(binary)], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    answers = {m["host"]: m["raw"] for m in map(json.loads, proc.stdout.splitlines())
+               if "host" in m}
+    assert answers == {"a.example": "PROXY 127.0.0.1:3128; DIRECT", "b.example": "DIRECT"}

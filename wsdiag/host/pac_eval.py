@@ -40,8 +40,7 @@ def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
     request = {"sources": [[s.kind.value, s.location] for s in srcs], "hosts": names,
                "fetch_timeout": min(fetch_timeout, remaining)}
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "wsdiag.host.pac_eval"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, env=_child_env())
     except OSError as exc:
         return PacResult(srcs, problem=f"the PAC evaluator could not start ({exc.strerror})")
@@ -55,6 +54,18 @@ def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
     return result_from_lines(srcs, names, out.splitlines(), timed_out)
 
 
+CHILD_ENV = "WSDIAG_PAC_CHILD"  # set: the single-file binary starts as the PAC evaluator
+
+
+def child_command() -> list[str]:
+    """How to start the evaluator: this module under the same Python, or, in the single-file
+    binary (where sys.executable is wsdiag itself and there is no ``-m``), the binary with
+    CHILD_ENV set (wsdiag/__main__.py reads it)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "wsdiag.host.pac_eval"]
+
+
 def _child_env() -> dict[str, str]:
     """The environment with this wsdiag's directory first on PYTHONPATH, so the child runs
     the same code however the parent was started (installed, from a checkout, a test)."""
@@ -63,7 +74,8 @@ def _child_env() -> dict[str, str]:
 
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, path) if p)}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, path) if p),
+            CHILD_ENV: "1"}
 
 
 def result_from_lines(sources: tuple[PacSource, ...], hosts: Sequence[str],
@@ -171,6 +183,11 @@ def _child() -> None:
             _emit({"host": host, "error": f"FindProxyForURL failed ({type(exc).__name__})"})
             continue
         _emit({"host": host, "raw": raw, "chain": parse_pac_value(raw)})
+
+
+def child_main() -> None:
+    """The evaluator's entry: a JSON request on stdin, one JSON line per host on stdout."""
+    _child()
 
 
 if __name__ == "__main__":
