@@ -36,11 +36,11 @@ from wsdiag.logs.files import (
     ProblemKind,
     discover,
     looks_like_text,
-    parse_since,
     read_into,
 )
 from wsdiag.logs.parse import LogParser
 from wsdiag.logs.report import collect, render_text, to_json
+from wsdiag.logs.since import parse_since
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "logs"

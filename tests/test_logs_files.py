@@ -22,10 +22,10 @@ from wsdiag.logs.files import (
     discover,
     iter_blocks,
     looks_like_text,
-    parse_since,
     read_into,
 )
 from wsdiag.logs.parse import LogParser
+from wsdiag.logs.since import parse_since
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 NOW = datetime(2025, 8, 28, 12, 0, tzinfo=UTC)

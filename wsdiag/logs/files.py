@@ -13,16 +13,14 @@ nothing here raises to the caller except :class:`~wsdiag.errors.WsdiagError` for
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from wsdiag.errors import WsdiagError
 from wsdiag.host.platform import default_log_dirs
 from wsdiag.host.readfile import (
     CappedReader,
@@ -93,46 +91,6 @@ class FileRead:
 
 # --- --since -------------------------------------------------------------------------------
 
-_RELATIVE = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """``2h``, ``3d``, ``30m``, ``45s``, ``1w`` before ``now``; or an ISO date/time.
-
-    A date/time without a zone is UTC, like the timestamps in the client's logs.
-    Raises :class:`WsdiagError` with a one-line message on anything else.
-    """
-    value = text.strip()
-    m = _RELATIVE.match(value)
-    if m:
-        amount = int(m[1])
-        if amount == 0:
-            raise WsdiagError(f"--since {text!r}: the duration must be greater than zero")
-        try:
-            return now - timedelta(seconds=amount * _UNIT_SECONDS[m[2].lower()])
-        except OverflowError:
-            raise WsdiagError(
-                f"--since {text!r}: too far back (before the year 1); give a shorter duration"
-            ) from None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if " " in value else value)
-    except ValueError:
-        raise WsdiagError(
-            f"--since {text!r}: expected a duration like 30m, 2h, 3d, 1w "
-            "or an ISO date/time like 2025-08-28 or 2025-08-28T04:00Z"
-        ) from None
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    try:
-        parsed.astimezone(UTC).timestamp()
-    except (OverflowError, ValueError, OSError):
-        raise WsdiagError(f"--since {text!r}: out of range") from None
-    return parsed
-
-
-# --- discovery ---------------------------------------------------------------------------
-
-
 def _one_line(exc: BaseException) -> str:
     return os_detail(exc)
 
@@ -193,6 +151,36 @@ def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) 
             problems.append(ReadProblem(entry.path, ProblemKind.UNREADABLE, _one_line(exc)))
 
 
+def _candidates(root: Path, explicit: bool,
+                problems: list[ReadProblem]) -> list[tuple[Path, bool]]:
+    """(path, named by the user) for one searched root: the root itself when it is a regular
+    file, the files under it when a directory; anything else becomes a problem."""
+    try:
+        refuse_virtual(root)
+    except ReadRefused as exc:
+        problems.append(_problem(root, exc))
+        return []
+    try:
+        st = root.stat()
+    except FileNotFoundError:
+        if explicit:
+            problems.append(ReadProblem(str(root), ProblemKind.NOT_FOUND, "no such file"))
+        return []
+    except OSError as exc:  # e.g. "Not a directory" when a parent is a file
+        problems.append(ReadProblem(str(root), ProblemKind.UNREADABLE, _one_line(exc)))
+        return []
+    if stat.S_ISDIR(st.st_mode):
+        found: list[Path] = []
+        _walk(root, 1, found, problems)
+        return [(p, False) for p in found]
+    if stat.S_ISREG(st.st_mode):
+        return [(root, True)]
+    # A FIFO or device would block or never end; it is not a log file.
+    detail = f"not a regular file ({stat_kind(st.st_mode)})"
+    problems.append(ReadProblem(str(root), ProblemKind.NOT_REGULAR, detail))
+    return []
+
+
 def discover(
     paths: Sequence[Path] | None = None, *, since: datetime | None = None
 ) -> tuple[list[LogFile], list[ReadProblem], list[Path]]:
@@ -214,32 +202,7 @@ def discover(
             # Path.home() fails when neither HOME nor the password database names one.
             detail = f"cannot tell this user's home directory ({_one_line(exc)})"
             problems.append(ReadProblem("default log directories", ProblemKind.NOT_FOUND, detail))
-    candidates: list[tuple[Path, bool]] = []
-    for root in searched:
-        try:
-            refuse_virtual(root)
-        except ReadRefused as exc:
-            problems.append(_problem(root, exc))
-            continue
-        try:
-            st = root.stat()
-        except FileNotFoundError:
-            if explicit:
-                problems.append(ReadProblem(str(root), ProblemKind.NOT_FOUND, "no such file"))
-            continue
-        except OSError as exc:  # e.g. "Not a directory" when a parent is a file
-            problems.append(ReadProblem(str(root), ProblemKind.UNREADABLE, _one_line(exc)))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            found: list[Path] = []
-            _walk(root, 1, found, problems)
-            candidates.extend((p, False) for p in found)
-        elif stat.S_ISREG(st.st_mode):
-            candidates.append((root, True))
-        else:
-            # A FIFO or device would block or never end; it is not a log file.
-            detail = f"not a regular file ({stat_kind(st.st_mode)})"
-            problems.append(ReadProblem(str(root), ProblemKind.NOT_REGULAR, detail))
+    candidates = [c for root in searched for c in _candidates(root, explicit, problems)]
     files: list[LogFile] = []
     seen: set[Path] = set()
     for path, named in candidates:

@@ -31,7 +31,7 @@ that contain one are decoded and matched against regular expressions. Feeding th
 line by line gives exactly the same summary; a property test holds the two paths together.
 
 Memory is bounded whatever the input: only the last ``max_sessions`` sessions are kept, and
-each session keeps at most ``_MAX_ENDPOINTS`` endpoints and ``_MAX_ERRORS`` errors.
+each session keeps at most ``MAX_ENDPOINTS`` endpoints and ``MAX_ERRORS`` errors.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from wsdiag.logs.lines import (
     ATTEMPT,
@@ -58,7 +57,6 @@ from wsdiag.logs.lines import (
     KNOWN_LINE,
     MARKERS,
     RECONNECT,
-    REGION_IN_SID,
     REQUEST,
     SESSION_ID,
     START,
@@ -69,129 +67,22 @@ from wsdiag.logs.lines import (
     timestamp_of,
 )
 from wsdiag.logs.records import (
-    Endpoint,
     LogError,
     LogSummary,
     Protocol,
-    Session,
 )
-
-_MAX_ENDPOINTS = 64
-_MAX_ERRORS = 32
-_MAX_ORPHAN_ERRORS = 64
-DEFAULT_MAX_SESSIONS = 64
-
-
-class _Block(StrEnum):
-    NONE = ""
-    OFFERED = "offered"  # untimestamped "hostname: …" lines after "…, endpoints:"
-    # timestamped "hostname: …" lines after "Reachable endpoints after probing:"
-    REACHABLE = "reachable"
-
-
-class _SessionBuilder:
-    """Mutable while the log is read; frozen into a :class:`Session` on demand."""
-
-    __slots__ = (
-        "attempted",
-        "attempted_time",
-        "client_version",
-        "connect_transport",
-        "errors",
-        "key",
-        "no_endpoint_reachable_time",
-        "offered",
-        "probed",
-        "protocol",
-        "reachable",
-        "reconnection",
-        "region",
-        "request_id",
-        "request_protocol",
-        "request_type",
-        "session_id",
-        "source",
-        "start_time",
-    )
-
-    def __init__(self, key: str, time: str | None, version: str | None, source: str | None) -> None:
-        self.key = key
-        self.source = source
-        self.session_id: str | None = None
-        self.region: str | None = None
-        self.protocol = Protocol.UNKNOWN
-        self.start_time = time
-        self.client_version = version
-        self.offered: dict[tuple[str, str, int], Endpoint] = {}
-        self.reachable: dict[tuple[str, str, int], Endpoint] = {}
-        self.probed = False
-        self.no_endpoint_reachable_time: str | None = None
-        self.attempted: Endpoint | None = None
-        self.attempted_time: str | None = None
-        self.reconnection: bool | None = None
-        self.connect_transport: str | None = None
-        self.request_type: str | None = None
-        self.request_protocol: str | None = None
-        self.request_id: str | None = None
-        self.errors: list[LogError] = []
-
-    def freeze(self) -> Session:
-        return Session(
-            key=self.key,
-            session_id=self.session_id,
-            region=self.region,
-            protocol=self.protocol,
-            start_time=self.start_time,
-            client_version=self.client_version,
-            offered=tuple(self.offered.values()),
-            reachable=tuple(self.reachable.values()),
-            probed=self.probed,
-            no_endpoint_reachable_time=self.no_endpoint_reachable_time,
-            attempted=self.attempted,
-            attempted_time=self.attempted_time,
-            reconnection=self.reconnection,
-            connect_transport=self.connect_transport,
-            request_type=self.request_type,
-            request_id=self.request_id,
-            errors=tuple(self.errors),
-            source=self.source,
-        )
-
-
-def _add(into: dict[tuple[str, str, int], Endpoint], endpoint: Endpoint | None) -> None:
-    if endpoint is not None and len(into) < _MAX_ENDPOINTS:
-        into.setdefault(endpoint.key(), endpoint)
-
-
-def parse_endpoint(text: str) -> Endpoint | None:
-    """The first ``hostname: …, transport: …, port: …`` description in ``text``."""
-    m = ENDPOINT.search(text)
-    return None if m is None else _endpoint(m)
-
-
-def _endpoint(m: re.Match[str]) -> Endpoint:
-    return Endpoint(
-        host=m["host"],
-        transport=m["transport"].upper(),
-        port=int(m["port"]),
-        gateway_type=m["gw"] or None,
-        ip_version=m["ipv"] or None,
-    )
-
-
-def region_of_session_id(session_id: str) -> str | None:
-    """``prod-ap-northeast-1-<uuid>`` -> ``ap-northeast-1``."""
-    m = REGION_IN_SID.match(session_id)
-    return m["region"].lower() if m else None
-
-
-def _to_datetime(ts: str) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(ts.replace(",", "."))
-    except ValueError:
-        return None
-    # Client timestamps carry "Z"; one without a zone is taken as UTC like its neighbours.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from wsdiag.logs.sessions import (
+    DEFAULT_MAX_SESSIONS,
+    MAX_ERRORS,
+    MAX_ORPHAN_ERRORS,
+    Block,
+    SessionBuilder,
+    add_endpoint,
+    endpoint_of,
+    parse_endpoint,
+    region_of_session_id,
+    to_datetime,
+)
 
 
 class LogParser:
@@ -204,13 +95,13 @@ class LogParser:
             since = since.replace(tzinfo=UTC)
         self._since = since
         self._max_sessions = max(1, max_sessions)
-        self._sessions: OrderedDict[str, _SessionBuilder] = OrderedDict()
+        self._sessions: OrderedDict[str, SessionBuilder] = OrderedDict()
         self._sessions_total = 0
-        self._orphans: deque[LogError] = deque(maxlen=_MAX_ORPHAN_ERRORS)
-        self._current: _SessionBuilder | None = None
+        self._orphans: deque[LogError] = deque(maxlen=MAX_ORPHAN_ERRORS)
+        self._current: SessionBuilder | None = None
         self._version: str | None = None
         self._time: str | None = None
-        self._block = _Block.NONE
+        self._block = Block.NONE
         self._skipping = False  # inside lines older than --since
         self._lines = 0
         self._matched = 0
@@ -233,7 +124,7 @@ class LogParser:
                 self._matched += 1
                 self._handle(line)
                 return
-        self._block = _Block.NONE
+        self._block = Block.NONE
 
     def feed_lines(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -277,13 +168,13 @@ class LogParser:
             # as feed() does for a line without a marker. The first line of a block may
             # continue the previous block's last line, so it counts as adjacent.
             if start != prev_end + 1:
-                self._block = _Block.NONE
+                self._block = Block.NONE
             prev_end = end
             self._matched += 1
             self._handle(data[start:end].decode("utf-8", "replace"))
         last_line_end = n - 1 if data.endswith(b"\n") else n
         if prev_end != last_line_end:
-            self._block = _Block.NONE
+            self._block = Block.NONE
 
     @property
     def lines_fed(self) -> int:
@@ -319,23 +210,23 @@ class LogParser:
             return False
         if self._ts_cache[0] == ts:
             return self._ts_cache[1]
-        value = _to_datetime(ts)
+        value = to_datetime(ts)
         result = value is not None and value < self._since
         self._ts_cache = (ts, result)
         return result
 
-    def _session(self, key: str) -> _SessionBuilder:
+    def _session(self, key: str) -> SessionBuilder:
         found = self._sessions.get(key)
         if found is not None:
             return found
-        builder = _SessionBuilder(key, self._time, self._version, self.source)
+        builder = SessionBuilder(key, self._time, self._version, self.source)
         self._sessions[key] = builder
         self._sessions_total += 1
         while len(self._sessions) > self._max_sessions:
             self._sessions.popitem(last=False)
         return builder
 
-    def _named_session(self, sid: str) -> _SessionBuilder:
+    def _named_session(self, sid: str) -> SessionBuilder:
         """The session a prod-… id names, adopting a broker request that preceded it."""
         found = self._sessions.get(sid)
         if found is None:
@@ -363,7 +254,7 @@ class LogParser:
         self._current = found
         return found
 
-    def _session_from(self, msg: str) -> _SessionBuilder | None:
+    def _session_from(self, msg: str) -> SessionBuilder | None:
         m = SESSION_ID.search(msg)
         if m is not None:
             return self._named_session(m["sid"])
@@ -374,16 +265,16 @@ class LogParser:
         head = HEAD.match(line)
         if head is None:
             # Untimestamped: a continuation of the previous line, or noise.
-            if self._skipping or self._block is not _Block.OFFERED:
+            if self._skipping or self._block is not Block.OFFERED:
                 return
             text = line.strip()
             if text.startswith("hostname:") and self._current is not None:
-                _add(self._current.offered, parse_endpoint(text))
+                add_endpoint(self._current.offered, parse_endpoint(text))
             return
         ts = timestamp_of(head)
         if self._before_since(ts):
             self._skipping = True
-            self._block = _Block.NONE
+            self._block = Block.NONE
             return
         self._skipping = False
         if head["ver"]:
@@ -392,11 +283,11 @@ class LogParser:
         msg = line[head.end() :]
         level = (head["lvl"] or head["lvl2"] or head["lvl3"] or "").upper()
 
-        if self._block is _Block.REACHABLE and msg.startswith("hostname:"):
+        if self._block is Block.REACHABLE and msg.startswith("hostname:"):
             if self._current is not None:
-                _add(self._current.reachable, parse_endpoint(msg))
+                add_endpoint(self._current.reachable, parse_endpoint(msg))
             return
-        self._block = _Block.NONE
+        self._block = Block.NONE
 
         if "ndpoint" in msg:
             self._endpoint_message(msg, ts)
@@ -427,14 +318,14 @@ class LogParser:
             s.protocol = Protocol.parse(start["proto"])
             rest = msg[start.end() :]
             for m in ENDPOINT.finditer(rest):
-                _add(s.offered, _endpoint(m))
+                add_endpoint(s.offered, endpoint_of(m))
             if rest.rstrip().endswith("endpoints:"):
-                self._block = _Block.OFFERED
+                self._block = Block.OFFERED
             return
         if msg.startswith("Reachable endpoints after probing"):
             if self._current is not None:
                 self._current.probed = True
-                self._block = _Block.REACHABLE
+                self._block = Block.REACHABLE
             return
         if msg.startswith("No endpoints are reachable"):
             if self._current is not None:
@@ -450,12 +341,12 @@ class LogParser:
         if found is None:
             return
         if supported:
-            _add(found.offered, parse_endpoint(msg))
+            add_endpoint(found.offered, parse_endpoint(msg))
             if found.protocol is Protocol.UNKNOWN:
                 found.protocol = Protocol.DCV  # only DCV sessions list endpoints
         elif reachable:
             found.probed = True
-            _add(found.reachable, parse_endpoint(msg))
+            add_endpoint(found.reachable, parse_endpoint(msg))
         elif attempt is not None:
             found.attempted = parse_endpoint(msg)
             found.attempted_time = ts
@@ -525,7 +416,7 @@ class LogParser:
                 request_type=cur.request_type,
                 protocol=cur.request_protocol,
             )
-            if len(target) < _MAX_ERRORS:
+            if len(target) < MAX_ERRORS:
                 target.append(error)
         else:
             self._orphans.append(error)
@@ -542,7 +433,7 @@ class LogParser:
         error = LogError(time=ts, code=code, message=text, source=component, origin="client")
         cur = self._current
         if cur is not None and cur.attempted is None and cur.connect_transport is None:
-            if len(cur.errors) < _MAX_ERRORS:
+            if len(cur.errors) < MAX_ERRORS:
                 cur.errors.append(error)
         else:
             self._orphans.append(error)

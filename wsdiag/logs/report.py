@@ -20,13 +20,13 @@ from wsdiag.logs.files import (
     ReadProblem,
     discover,
     looks_like_text,
-    parse_since,
     read_into,
 )
 from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser
 from wsdiag.logs.problems import no_logs_finding
 from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.logs.since import parse_since
 from wsdiag.model import Finding, Severity
 from wsdiag.render.report import finding_json
 from wsdiag.terminal import (
