@@ -33,7 +33,7 @@ from wsdiag.check.identity import (
     is_aws_name,
 )
 from wsdiag.model import Tri
-from wsdiag.probes.certs import CertSummary, Seen
+from wsdiag.probes.certs import CertSummary, TlsSeen
 from wsdiag.probes.tlsid import Handshake, start_tls_capture
 
 HOST = "127.0.0.1"
@@ -78,7 +78,7 @@ def test_any_name_under_an_aws_suffix_is_aws(label: str, suffix: str) -> None:
 # --- endpoint identity --------------------------------------------------------------------
 
 
-def tls(address: str, port: int, seen: Seen, c: CertSummary | None = None,
+def tls(address: str, port: int, seen: TlsSeen, c: CertSummary | None = None,
         detail: str = "") -> EndpointTls:
     return EndpointTls(address, port, seen, c, detail, f"endpoint/tls/{port}@{address}")
 
@@ -92,21 +92,21 @@ NAMELESS = cert((), issuer="Private PCA")
 
 @pytest.mark.parametrize(("outcomes", "verdicts", "needle"), [
     # The overlapping home LAN: a NAS answers only TCP 443 with its own certificate.
-    ([tls("10.0.1.5", 443, Seen.CERT, REAL), tls("10.0.1.5", 4195, Seen.CERT, REAL),
-      tls("10.0.1.6", 443, Seen.CERT, NAS), tls("10.0.1.6", 4195, Seen.NONE)],
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL), tls("10.0.1.5", 4195, TlsSeen.CERT, REAL),
+      tls("10.0.1.6", 443, TlsSeen.CERT, NAS), tls("10.0.1.6", 4195, TlsSeen.NONE)],
      {"10.0.1.5": Verdict.SHOWN, "10.0.1.6": Verdict.OTHER}, "nas.local"),
     # A captive portal's login page: a public, trusted certificate for another name.
-    ([tls("10.0.0.1", 443, Seen.CERT, PORTAL)], {"10.0.0.1": Verdict.OTHER}, "portal"),
+    ([tls("10.0.0.1", 443, TlsSeen.CERT, PORTAL)], {"10.0.0.1": Verdict.OTHER}, "portal"),
     # Something that speaks HTTP on 4195, TLS on 443.
-    ([tls("10.0.1.5", 443, Seen.CERT, REAL),
-      tls("10.0.1.5", 4195, Seen.NOT_TLS, detail="'HTTP/1.1 400 Bad Request'")],
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+      tls("10.0.1.5", 4195, TlsSeen.NOT_TLS, detail="'HTTP/1.1 400 Bad Request'")],
      {"10.0.1.5": Verdict.OTHER}, "not with TLS ('HTTP/1.1 400"),
-    ([tls("10.0.1.5", 443, Seen.CERT, IP_ONLY)], {"10.0.1.5": Verdict.OTHER}, "10.0.1.6"),
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, IP_ONLY)], {"10.0.1.5": Verdict.OTHER}, "10.0.1.6"),
     # No names at all, alerts, resets, silence: no positive evidence, never OTHER.
-    ([tls("10.0.1.5", 443, Seen.CERT, NAMELESS)], {"10.0.1.5": Verdict.SHOWN}, "no name"),
-    ([tls("10.0.1.5", 443, Seen.REFUSED), tls("10.0.1.5", 4195, Seen.CLOSED)],
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, NAMELESS)], {"10.0.1.5": Verdict.SHOWN}, "no name"),
+    ([tls("10.0.1.5", 443, TlsSeen.REFUSED), tls("10.0.1.5", 4195, TlsSeen.CLOSED)],
      {"10.0.1.5": Verdict.UNKNOWN}, "no TLS handshake"),
-    ([tls("10.0.1.5", 443, Seen.NONE)], {"10.0.1.5": Verdict.UNKNOWN}, ""),
+    ([tls("10.0.1.5", 443, TlsSeen.NONE)], {"10.0.1.5": Verdict.UNKNOWN}, ""),
 ])
 def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, Verdict],
                            needle: str) -> None:
@@ -119,30 +119,30 @@ def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, Verd
 
 def test_issuers_differ_names_each_address() -> None:
     other = cert((PRIVATE,), issuer="Corp SSL Forward Trust CA")
-    ident = endpoint_identity([tls("10.0.1.5", 443, Seen.CERT, REAL),
-                               tls("10.0.2.5", 443, Seen.CERT, other),
-                               tls("10.0.3.5", 443, Seen.CERT, NAS)])
+    ident = endpoint_identity([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+                               tls("10.0.2.5", 443, TlsSeen.CERT, other),
+                               tls("10.0.3.5", 443, TlsSeen.CERT, NAS)])
     assert ident.issuers_differ()
     assert dict(ident.issuer_by_address()) == {
         "10.0.1.5": "Highlander PCA", "10.0.2.5": "Corp SSL Forward Trust CA",
         "10.0.3.5": "nas.local"}
     # The NAS is its own finding; alone with one real address, issuers do not "differ".
-    assert not endpoint_identity([tls("10.0.1.5", 443, Seen.CERT, REAL),
-                                  tls("10.0.3.5", 443, Seen.CERT, NAS)]).issuers_differ()
+    assert not endpoint_identity([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+                                  tls("10.0.3.5", 443, TlsSeen.CERT, NAS)]).issuers_differ()
 
 
-_SEEN = st.sampled_from(list(Seen))
+_SEEN = st.sampled_from(list(TlsSeen))
 _CERTS = st.sampled_from([REAL, NAS, PORTAL, NAMELESS, None])
 
 
 @given(st.lists(st.tuples(st.sampled_from(["10.0.1.5", "10.0.2.5"]),
                           st.sampled_from([443, 4195]), _SEEN, _CERTS), max_size=8))
-def test_only_positive_evidence_makes_other(rows: list[tuple[str, int, Seen, CertSummary | None]]
+def test_only_positive_evidence_makes_other(rows: list[tuple[str, int, TlsSeen, CertSummary | None]]
                                             ) -> None:
-    outcomes = [tls(a, p, s, c if s is Seen.CERT else None) for a, p, s, c in rows]
+    outcomes = [tls(a, p, s, c if s is TlsSeen.CERT else None) for a, p, s, c in rows]
     for a in endpoint_identity(outcomes).addresses:
         mine = [o for o in outcomes if o.address == a.address]
-        positive = any(o.seen is Seen.NOT_TLS or o.cert in (NAS, PORTAL) for o in mine)
+        positive = any(o.seen is TlsSeen.NOT_TLS or o.cert in (NAS, PORTAL) for o in mine)
         assert (a.verdict is Verdict.OTHER) == positive
 
 
@@ -230,7 +230,7 @@ def test_capture_the_whole_chain(pki: LabPki) -> None:
             return await capture(port)
 
     got = asyncio.run(go())
-    assert got.seen is Seen.CERT and got.ms is not None
+    assert got.seen is TlsSeen.CERT and got.ms is not None
     assert list(got.chain) == leaf.der()  # leaf, intermediate, root: as sent
 
 
@@ -243,7 +243,7 @@ def test_capture_a_self_signed_device(tmp_path: Path) -> None:
             return await capture(port)
 
     got = asyncio.run(go())
-    assert got.seen is Seen.CERT and list(got.chain) == nas.der()
+    assert got.seen is TlsSeen.CERT and list(got.chain) == nas.der()
 
 
 def test_plain_answer_is_not_tls() -> None:
@@ -253,7 +253,7 @@ def test_plain_answer_is_not_tls() -> None:
             return await capture(port)
 
     got = asyncio.run(go())
-    assert got.seen is Seen.NOT_TLS and got.chain == ()
+    assert got.seen is TlsSeen.NOT_TLS and got.chain == ()
 
 
 def test_accept_and_close_is_closed_not_other() -> None:
@@ -262,7 +262,7 @@ def test_accept_and_close_is_closed_not_other() -> None:
         async with serving(server):
             return await capture(port)
 
-    assert asyncio.run(go()).seen is Seen.CLOSED
+    assert asyncio.run(go()).seen is TlsSeen.CLOSED
 
 
 def test_alert_is_tls_refused(pki: LabPki) -> None:
@@ -288,7 +288,7 @@ def test_alert_is_tls_refused(pki: LabPki) -> None:
         thread.start()
         got = asyncio.run(capture(int(listener.getsockname()[1])))
         thread.join(5.0)
-    assert got.seen is Seen.REFUSED, got.detail
+    assert got.seen is TlsSeen.REFUSED, got.detail
     assert "ALERT" in got.detail
 
 
@@ -298,4 +298,4 @@ def test_silent_server_times_out_as_nothing_learned() -> None:
         listener.listen()  # the kernel accepts; nobody ever answers
         port = int(listener.getsockname()[1])
         got = asyncio.run(capture(port, timeout=0.3))
-    assert got.seen is Seen.NONE and "timeout" in got.detail
+    assert got.seen is TlsSeen.NONE and "timeout" in got.detail

@@ -92,6 +92,11 @@ def check(
         "--no-proxy",
         help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
              "(the client would use it).")] = False,
+    public_roots: Annotated[Path | None, typer.Option(
+        "--public-roots", metavar="FILE",
+        help="PEM bundle of the roots that count as public, instead of the Mozilla list "
+             "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
+             "elsewhere is TLS interception.")] = None,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     import json
@@ -124,6 +129,7 @@ def check(
         timeout=timeout,
         deadline=deadline,
         use_proxy=not no_proxy,
+        public_roots=str(public_roots) if public_roots else None,
     )
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, probes or [], region_source, logs)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsdiag import __version__
 from wsdiag.check.catalog import load_catalog
@@ -31,6 +32,9 @@ from wsdiag.model import (
 )
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
+
+if TYPE_CHECKING:
+    from wsdiag.probes.tlsid import TrustSources
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,19 @@ async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn])
     return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + 5)
 
 
+def _load_trust(option: str | None) -> TrustSources:
+    """Public roots and the OS store, loaded before the run (a bad file: one-line error)."""
+    import os
+
+    from wsdiag.host.trust import TrustError, public_roots_path
+    from wsdiag.probes.tlsid import load_trust
+
+    try:
+        return load_trust(public_roots_path(option, os.environ))
+    except TrustError as exc:
+        raise WsdiagError(str(exc)) from None
+
+
 def run_check(
     inputs: Inputs,
     catalogs: Sequence[Path] = (),
@@ -116,7 +133,8 @@ def run_check(
     plan = make_plan(catalog, inputs)
     plan = replace(plan, proxy=proxy_route(plan, inputs.use_proxy))
     _quiet_libraries()
-    resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
+    trust = _load_trust(inputs.public_roots)
+    resolve, probes = real_probes(plan, trust)  # imports the network stack (~0.2 s, once)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:

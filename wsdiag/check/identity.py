@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.model import Tri
-from wsdiag.probes.certs import CertSummary, Seen, clock_skew
+from wsdiag.model import CertSummary, ProbeResult, TlsSeen, Transport, Tri
+from wsdiag.probes.certs import clock_skew
 
 # DNS suffixes of names AWS serves WorkSpaces under, from the allow-lists in FACTS §1.3/§1.4
 # (S1): amazonaws.com (service APIs, vpce names), a2z.com (aws.a2z.com: DCV gateways and the
@@ -57,8 +57,8 @@ class EndpointTls:
 
     address: str
     port: int
-    seen: Seen
-    cert: CertSummary | None = None  # the leaf, with Seen.CERT
+    seen: TlsSeen
+    cert: CertSummary | None = None  # the leaf, with TlsSeen.CERT
     detail: str = ""  # e.g. the first bytes of a non-TLS answer, the alert
     probe_id: str = ""
 
@@ -125,7 +125,7 @@ def _one_address(address: str, outcomes: Sequence[EndpointTls]) -> AddressIdenti
     probes = tuple(o.probe_id for o in outcomes if o.probe_id)
     reasons = []
     for o in sorted(outcomes, key=lambda o: o.port):
-        if o.seen is Seen.NOT_TLS:
+        if o.seen is TlsSeen.NOT_TLS:
             tail = f" ({o.detail})" if o.detail else ""
             reasons.append(f"TCP {o.port} answers, but not with TLS{tail}")
         elif o.cert is not None and (names := foreign_names(o.cert)) is not None:
@@ -190,3 +190,26 @@ def interception(probes: Iterable[SigninTls], now: dt.datetime) -> Interception:
         untrusted_optional=tuple(p for p in untrusted if not p.needed),
         clock_skew=skew, issuers=top,
     )
+
+
+# --- from probe results ----------------------------------------------------------------
+
+
+def endpoint_outcomes(probes: Iterable[ProbeResult], endpoint_ids: Iterable[str]
+                      ) -> list[EndpointTls]:
+    """The endpoint's direct TCP probes that made the extra handshake, as EndpointTls.
+    QUIC gives no identity and is never included."""
+    ids = set(endpoint_ids)
+    return [EndpointTls(p.address, p.port, p.tls_seen, p.certs[0] if p.certs else None,
+                        "" if p.tls_seen is TlsSeen.CERT else p.detail, p.id)
+            for p in probes
+            if p.target_id in ids and p.transport is Transport.TCP and p.address
+            and p.tls_seen is not None]
+
+
+def signin_outcomes(probes: Iterable[ProbeResult], needed_ids: Iterable[str]) -> list[SigninTls]:
+    """The sign-in TLS probes (direct or through the proxy) as SigninTls."""
+    needed = set(needed_ids)
+    return [SigninTls(p.host, p.target_id in needed, p.certs, Tri.of(p.tls_public_root),
+                      Tri.of(p.tls_trusted), p.detail, p.id)
+            for p in probes if p.transport is Transport.TLS and p.tls_seen is not None]

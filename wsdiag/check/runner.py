@@ -13,6 +13,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from wsdiag.model import (
     Check,
@@ -22,10 +23,14 @@ from wsdiag.model import (
     PlannedTarget,
     ProbeResult,
     ProxyMode,
+    Role,
     Status,
     Transport,
     Via,
 )
+
+if TYPE_CHECKING:
+    from wsdiag.probes.tlsid import TrustSources
 
 # Probe functions are parameters so tests can count calls without a network; the real
 # ones are imported lazily (aioquic and dnspython are slow to import).
@@ -198,8 +203,12 @@ async def run_plan(
     )
 
 
-def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
-    """The network implementations, imported here so --help never pays for them."""
+def real_probes(
+    plan: Plan, trust: TrustSources | None = None
+) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
+    """The network implementations, imported here so --help never pays for them. With
+    ``trust``, sign-in TLS records and judges the chain offline, and the endpoint's TCP
+    probes also handshake to record what each address presents."""
     import dns.resolver
 
     from wsdiag.probes.dns import make_resolver, resolve
@@ -223,15 +232,19 @@ def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
              if plan.proxy.mode is ProxyMode.PROXY and plan.proxy.host and plan.proxy.port
              else None)
 
+    # The endpoint's TCP probes (443, 4195) also handshake: is it the endpoint at each address?
+    endpoint = {pt.target.id for pt in plan.targets if pt.target.role is Role.ENDPOINT}
+
     async def do_tcp(base: ProbeResult, timeout: float) -> ProbeResult:
         if base.via is Via.PROXY and proxy is not None:
             return await probe_via_proxy(base, timeout, proxy)
-        return await probe_tcp(base, timeout)
+        identify = trust is not None and base.target_id in endpoint
+        return await probe_tcp(base, timeout, identify=identify)
 
     async def do_tls(base: ProbeResult, timeout: float) -> ProbeResult:
         if base.via is Via.PROXY and proxy is not None:
-            return await probe_via_proxy(base, timeout, proxy, ctx)
-        return await probe_tcp(base, timeout, ctx)
+            return await probe_via_proxy(base, timeout, proxy, ctx, trust)
+        return await probe_tcp(base, timeout, ctx, trust)
 
     async def do_quic(base: ProbeResult, timeout: float) -> ProbeResult:
         return await probe_quic(base, timeout, plan.quic_alpn)

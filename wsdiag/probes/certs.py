@@ -26,39 +26,14 @@ import ipaddress
 import ssl
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from wsdiag.model import Tri
+from wsdiag.model import CertSummary, TlsSeen, Tri
 
 if TYPE_CHECKING:
     from cryptography import x509
 
 MAX_CHAIN = 10  # certificates examined per chain; a longer chain is cut (a hostile server)
-
-
-@dataclass(frozen=True)
-class CertSummary:
-    """One certificate as a report shows it. Times are UTC; names as the certificate has them."""
-
-    subject_cn: str  # "" when the subject has no CN
-    sans: tuple[str, ...]  # DNS names and IP addresses, in certificate order
-    issuer: str  # RFC 4514 string of the issuer name
-    issuer_cn: str  # the issuer's CN, "" if none: the short name a person recognises
-    not_before: dt.datetime
-    not_after: dt.datetime
-    sha256: str  # hex, lower case, of the DER
-    self_issued: bool  # subject == issuer
-
-    def names(self) -> tuple[str, ...]:
-        """The hosts this certificate names: SANs, else the CN (pre-SAN certificates)."""
-        if self.sans:
-            return self.sans
-        return (self.subject_cn,) if self.subject_cn else ()
-
-    def valid_at(self, now: dt.datetime) -> bool:
-        return self.not_before <= now <= self.not_after
 
 
 # --- capture -------------------------------------------------------------------------
@@ -101,16 +76,6 @@ def context_without_verification() -> ssl.SSLContext:
     return ctx
 
 
-class Seen(StrEnum):
-    """What a TLS handshake on one address and port showed."""
-
-    CERT = "cert"  # a handshake completed; the certificate is recorded
-    NOT_TLS = "not-tls"  # TCP accepted, the answer was not TLS at all (HTTP, a banner)
-    REFUSED = "tls-refused"  # TLS spoken but the handshake refused (an alert)
-    CLOSED = "closed"  # reset or closed during the handshake: a firewall or the server
-    NONE = "none"  # no TCP, or no answer before the timeout: nothing learned
-
-
 # OpenSSL reasons (ssl.SSLError.reason) meaning "the peer's bytes are not a TLS record".
 _NOT_TLS_REASONS = frozenset({
     "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "UNKNOWN_PROTOCOL",
@@ -119,16 +84,16 @@ _NOT_TLS_REASONS = frozenset({
 })
 
 
-def seen_of_ssl_reason(reason: str | None) -> Seen:
+def seen_of_ssl_reason(reason: str | None) -> TlsSeen:
     """Map an ``ssl.SSLError.reason`` from a failed handshake to what it shows: an alert the
     peer sent (``TLSV1_ALERT_*``, ``SSLV3_ALERT_*``, ``*_ALERT_*``) is TLS; a record that is
     not TLS is NOT_TLS; anything else (a local failure) is NONE, nothing learned."""
     r = (reason or "").upper()
     if "ALERT" in r:
-        return Seen.REFUSED
+        return TlsSeen.REFUSED
     if r in _NOT_TLS_REASONS:
-        return Seen.NOT_TLS
-    return Seen.NONE
+        return TlsSeen.NOT_TLS
+    return TlsSeen.NONE
 
 
 

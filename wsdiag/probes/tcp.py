@@ -13,9 +13,13 @@ import ssl
 import threading
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from wsdiag.model import ProbeResult, Status, Transport, Via
 from wsdiag.probes.errors import status_of
+
+if TYPE_CHECKING:
+    from wsdiag.probes.tlsid import TrustSources
 
 MAX_PROXY_HEAD = 8192  # the proxy's answer to CONNECT (status line + headers), bytes
 _STATUS_LINE = re.compile(rb"^HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t].*)?$")
@@ -31,9 +35,14 @@ def tls_context() -> ssl.SSLContext:
 
 
 async def probe_tcp(
-    base: ProbeResult, timeout: float, ctx: ssl.SSLContext | None = None
+    base: ProbeResult, timeout: float, ctx: ssl.SSLContext | None = None,
+    trust: TrustSources | None = None, identify: bool = False,
 ) -> ProbeResult:
-    """``base`` carries id/target/host/address/port; the result fills status and timings."""
+    """``base`` carries id/target/host/address/port; the result fills status and timings.
+    TLS: with ``trust``, the handshake records the chain and judges it offline
+    (:func:`wsdiag.probes.tlsid.signin_step`), else it verifies with ``ctx``. TCP with
+    ``identify`` (the endpoint): after the connect, a handshake records what the address
+    presents, within the same timeout; the TCP status is unchanged by it."""
     assert base.address is not None
     t0 = time.perf_counter()
     writer: asyncio.StreamWriter | None = None
@@ -46,9 +55,13 @@ async def probe_tcp(
             return _with(base, status, "connect", code, detail, t0)
         connect_ms = _ms(t0)
         if base.transport is not Transport.TLS:
-            return _with(base, Status.OPEN, "connect", None, "", t0, ms=connect_ms)
-        assert ctx is not None
-        return await _tls(base, writer, ctx, t0 + timeout, t0, connect_ms)
+            result = _with(base, Status.OPEN, "connect", None, "", t0, ms=connect_ms)
+            if identify:
+                from wsdiag.probes.tlsid import identify_step
+
+                result = await identify_step(result, writer, t0 + timeout - time.perf_counter())
+            return result
+        return await _tls(base, writer, ctx, t0 + timeout, t0, connect_ms, trust)
     finally:
         if writer is not None:
             # abort(): a graceful TLS close could wait on a silent peer.
@@ -108,7 +121,8 @@ def _getaddrinfo_in_daemon_thread(
 
 
 async def probe_via_proxy(
-    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None
+    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None,
+    trust: TrustSources | None = None,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (TLS) a handshake with SNI = host, all
     within ``timeout``. No credentials are sent: the WorkSpaces client cannot send any."""
@@ -185,8 +199,7 @@ async def probe_via_proxy(
         base = replace(base, proxy_status=code)
         if base.transport is not Transport.TLS:
             return _with(base, Status.OPEN, "proxy", None, f"via {dialled}", t0, ms=tunnel_ms)
-        assert ctx is not None
-        result = await _tls(base, writer, ctx, end, t0, tunnel_ms)
+        result = await _tls(base, writer, ctx, end, t0, tunnel_ms, trust)
         return replace(result, detail="; ".join(x for x in (f"via {dialled}", result.detail) if x))
     finally:
         if writer is not None:
@@ -237,10 +250,16 @@ def printable(data: bytes | str, limit: int = 120) -> str:
 
 
 async def _tls(
-    base: ProbeResult, writer: asyncio.StreamWriter, ctx: ssl.SSLContext, end: float,
-    t0: float, connect_ms: float,
+    base: ProbeResult, writer: asyncio.StreamWriter, ctx: ssl.SSLContext | None, end: float,
+    t0: float, connect_ms: float, trust: TrustSources | None = None,
 ) -> ProbeResult:
     remaining = max(end - time.perf_counter(), 0.05)
+    if trust is not None:
+        from wsdiag.probes.tlsid import signin_step
+
+        result, _ = await signin_step(base, writer, remaining, trust)
+        return replace(result, ms=connect_ms)  # the connect (or tunnel) time, as below
+    assert ctx is not None
     try:
         async with asyncio.timeout(remaining):
             await writer.start_tls(ctx, server_hostname=base.host)
