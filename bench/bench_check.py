@@ -11,6 +11,11 @@ Prints one table (metric, value, baseline, ratio, target, PASS/FAIL/info) and ex
    ICMP): `duration_ms` against the per-probe --timeout (target <= 1.1 x timeout).
 3. Concurrent vs sequential: the runner (`run_plan`) against the same probe functions
    awaited one after another, in-process, same plan, both networks (target >= 10x on silent).
+   TLS recording, in-process, interleaved rounds of the same plan: (a) the endpoint's extra
+   handshakes on TCP 443/4195 (identity) against the same run without them: target <= 1.1x
+   on the answering network, <= 1.02x on the silent one; (b) sign-in chains recorded and
+   judged offline (public root, OS store) against the former in-handshake verification,
+   reported (info); (c) both against neither: what `wsdiag check` pays in all.
 4. Start-up: `wsdiag --version` / `--help` against `python -c "import typer"` and a bare
    typer app's --help; and whether --version/--help import aioquic, dns, cryptography, psutil.
 
@@ -64,6 +69,8 @@ T_ANSWER = 2.0  # the CLI default; irrelevant when everything answers
 T_SILENT = (0.5, 2.0)  # a short one (also the sequential baseline) and the CLI default
 SILENT_FACTOR = 1.1
 SPEEDUP_MIN = 10.0
+TLS_ROUNDS = 9  # interleaved with/without TLS recording, answering (silent: 3)
+TLS_FACTOR = {"answering": 1.10, "silent": 1.02}
 VERSION_FACTOR = 1.3
 
 
@@ -339,10 +346,18 @@ def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
         nameservers=(f"{net.dns}:{DNS_PORT}",), timeout=timeout))
 
 
-async def _concurrent(plan: Any) -> tuple[float, list[str]]:
+def _trust() -> Any:
+    """What `wsdiag check` loads before its clock starts (public roots, OS store)."""
+    from wsdiag.probes.tlsid import load_trust
+
+    return load_trust(None)
+
+
+async def _concurrent(plan: Any, trust: Any = None, identify: bool = True
+                      ) -> tuple[float, list[str]]:
     from wsdiag.check.runner import real_probes, run_plan
 
-    resolve, probes = real_probes(plan)
+    resolve, probes = real_probes(plan, trust, identify)
     t0 = time.perf_counter()
     run = await run_plan(plan, resolve, probes)
     return time.perf_counter() - t0, [str(p.status) for p in run.probes]
@@ -385,6 +400,30 @@ def inproc(kind: str, plan: Any, runs: int) -> tuple[float, list[str]]:
         dt, statuses = asyncio.run(fn(plan))
         times.append(dt)
     return statistics.median(times), statuses
+
+
+def bench_tls_cost(net: Net, name: str, timeout: float, cidr: str, rounds: int) -> None:
+    """run_plan with and without each part of the TLS recording, interleaved (drift on a
+    shared box hits every variant alike); ratios of medians."""
+    plan = make_plan_for(net, timeout, cidr)
+    trust = _trust()
+    variants = {"all": (trust, True), "no-identity": (trust, False), "none": (None, False)}
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for t, ident in variants.values():  # warm-up: first-use imports, OpenSSL tables
+        asyncio.run(_concurrent(plan, t, ident))
+    for _ in range(rounds):
+        for key, (t, ident) in variants.items():
+            times[key].append(asyncio.run(_concurrent(plan, t, ident))[0])
+    m = {k: statistics.median(v) for k, v in times.items()}
+    factor = TLS_FACTOR[name]
+    ratio = m["all"] / m["no-identity"]
+    row(f"{name}: endpoint identity handshakes (n={rounds})", secs(m["all"]),
+        f"without {secs(m['no-identity'])}", f"{ratio:.2f}x", f"<= {factor:g}x",
+        ratio <= factor)
+    row(f"{name}: sign-in chains judged offline", secs(m["no-identity"]),
+        f"in-handshake {secs(m['none'])}", f"{m['no-identity'] / m['none']:.2f}x", "", None)
+    row(f"{name}: all TLS recording", secs(m["all"]), f"neither {secs(m['none'])}",
+        f"{m['all'] / m['none']:.2f}x", "", None)
 
 
 def bench_concurrency(net: Net, name: str, timeout: float, cidr: str, seq_runs: int,
@@ -432,6 +471,7 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
             f"timeout {secs(T_ANSWER)}", f"{dur / T_ANSWER:.2f}x", "", None)
         # 3a. concurrent vs sequential, answering
         bench_concurrency(net, "answering", T_ANSWER, ans_cidr, INPROC_RUNS, target=False)
+        bench_tls_cost(net, "answering", T_ANSWER, ans_cidr, TLS_ROUNDS)
 
         # 2. fully silent network (DNS still answers)
         if not silent_ok:
@@ -461,6 +501,7 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
                      f"{secs(network_import_cost())} (median of 3)")
         # 3b. concurrent vs sequential, silent: measured truly, with the short timeout
         bench_concurrency(net, "silent", T_SILENT[0], sil_cidr, 1, target=True)
+        bench_tls_cost(net, "silent", T_SILENT[0], sil_cidr, 3)
 
 
 # --- process structure: parent (namespace owner) and the benchmark itself ----------------

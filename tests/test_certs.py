@@ -19,6 +19,7 @@ from wsdiag.model import Tri
 from wsdiag.probes.certs import (
     CertSummary,
     PublicRoots,
+    anchored_in,
     clock_skew,
     ends_in_public_root,
     load_der,
@@ -166,9 +167,20 @@ def test_a_server_padding_its_chain_with_a_public_cert_is_not_public(world: Worl
 def test_verify_for_host(world: World, leaf: str, host: str, anchors: str, expected: Tri) -> None:
     store = {"public": [world.public.ca_cert], "corp": [world.corp.ca_cert], "none": []}[anchors]
     files: LeafFiles = getattr(world, leaf)
-    value, reason = verify_for_host(files.der()[:2], host, NOW, store)
+    value, reason, path = verify_for_host(files.der()[:2], host, NOW, store)
     assert value is expected, reason
-    assert (reason == "") == (value is Tri.YES)
+    assert (reason == "") == (value is Tri.YES) == bool(path)
+    if path:  # leaf first, the anchor last
+        assert path[0] == files.chain[0] and path[-1] in store
+
+
+def test_a_validated_path_to_a_public_root_is_public(world: World) -> None:
+    got = verify_for_host(world.good.der(), NAME, NOW, [world.public.ca_cert, world.corp.ca_cert])
+    assert anchored_in(got.path, roots(world.public))
+    assert not anchored_in(got.path, roots(world.corp))
+    mitm = verify_for_host(world.inspected.der(), NAME, NOW, [world.corp.ca_cert])
+    assert mitm.value is Tri.YES and not anchored_in(mitm.path, roots(world.public))
+    assert not anchored_in((), roots(world.public))
 
 
 def test_verify_uses_store_intermediates(world: World) -> None:
@@ -205,7 +217,7 @@ def test_os_store_reads_hashed_directory(world: World, tmp_path: Path) -> None:
 
 def test_os_trust_unknown_on_macos_and_on_demand_windows(world: World) -> None:
     mac = trust.load_os_store("Darwin")
-    value, reason = trust.os_trust(world.good.der(), NAME, NOW, mac)
+    value, reason, _ = trust.os_trust(world.good.der(), NAME, NOW, mac)
     assert value is Tri.UNKNOWN and "macOS" in reason
     win = trust.OsStore((world.impostor.ca_cert,), source="test", on_demand_roots=True)
     public = roots(world.public)

@@ -204,11 +204,11 @@ async def run_plan(
 
 
 def real_probes(
-    plan: Plan, trust: TrustSources | None = None
+    plan: Plan, trust: TrustSources | None = None, identify: bool = True,
 ) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them. With
-    ``trust``, sign-in TLS records and judges the chain offline, and the endpoint's TCP
-    probes also handshake to record what each address presents."""
+    ``trust``, sign-in TLS records and judges the chain offline, and (``identify``) the
+    endpoint's TCP probes also handshake to record what each address presents."""
     import dns.resolver
 
     from wsdiag.probes.dns import make_resolver, resolve
@@ -238,8 +238,8 @@ def real_probes(
     async def do_tcp(base: ProbeResult, timeout: float) -> ProbeResult:
         if base.via is Via.PROXY and proxy is not None:
             return await probe_via_proxy(base, timeout, proxy)
-        identify = trust is not None and base.target_id in endpoint
-        return await probe_tcp(base, timeout, identify=identify)
+        return await probe_tcp(base, timeout, identify=identify and trust is not None
+                               and base.target_id in endpoint)
 
     async def do_tls(base: ProbeResult, timeout: float) -> ProbeResult:
         if base.via is Via.PROXY and proxy is not None:

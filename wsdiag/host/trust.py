@@ -22,15 +22,17 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag.model import Tri
 from wsdiag.probes.certs import (
+    Chain,
     PublicRoots,
+    Verified,
     ends_in_public_root,
     load_der,
     load_pem_bundle,
@@ -39,6 +41,7 @@ from wsdiag.probes.certs import (
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography.x509 import verification
 
 ENV_PUBLIC_ROOTS = "WSDIAG_PUBLIC_ROOTS"
 MAX_BUNDLE = 16 * 1024 * 1024  # bytes read from one PEM bundle
@@ -58,6 +61,13 @@ class OsStore:
     source: str = ""  # where they came from, for the report
     unsupported: str = ""  # non-empty: this OS's trust cannot be judged offline, and why
     on_demand_roots: bool = False  # Windows: absent public roots may still be trusted
+
+    @cached_property
+    def anchors(self) -> verification.Store | None:
+        """The roots as cryptography's Store, built once (about 0.4 ms for 150 roots)."""
+        from cryptography.x509.verification import Store
+
+        return Store(list(self.roots)) if self.roots else None
 
 
 def public_roots_path(option: str | None, env: Mapping[str, str]) -> Path | None:
@@ -157,18 +167,19 @@ def _fp(cert: x509.Certificate) -> bytes:
 
 
 def os_trust(
-    chain_der: Sequence[bytes], host: str, now: dt.datetime, store: OsStore,
+    chain_der: Chain, host: str, now: dt.datetime, store: OsStore,
     public: PublicRoots | None = None,
-) -> tuple[Tri, str]:
+) -> Verified:
     """Does the OS trust this chain for ``host`` at ``now`` (UTC), as the client would?
-    Returns (YES/NO/UNKNOWN, reason). Offline: the intermediates are those the server sent
-    (and, on Windows, the local CA store), never fetched. ``public`` lets a Windows NO on a
-    chain that ends in a public root become UNKNOWN (automatic root update, see above)."""
+    Returns (YES/NO/UNKNOWN, reason, validated path). Offline: the intermediates are those the
+    server sent (and, on Windows, the local CA store), never fetched. ``public`` lets a
+    Windows NO on a chain that ends in a public root become UNKNOWN (automatic root update,
+    see above)."""
     if store.unsupported:
-        return Tri.UNKNOWN, store.unsupported
-    value, reason = verify_for_host(chain_der, host, now, store.roots, store.intermediates)
-    if (value is Tri.NO and store.on_demand_roots and public is not None
+        return Verified(Tri.UNKNOWN, store.unsupported)
+    got = verify_for_host(chain_der, host, now, store.anchors or (), store.intermediates)
+    if (got.value is Tri.NO and store.on_demand_roots and public is not None
             and ends_in_public_root(chain_der, public) is Tri.YES):
-        return Tri.UNKNOWN, "ends in a public root Windows may add on demand; " + reason
-    return value, reason
-
+        return Verified(Tri.UNKNOWN, "ends in a public root Windows may add on demand; "
+                        + got.reason)
+    return got

@@ -21,17 +21,17 @@ Nothing here fetches anything: missing intermediates are never looked up via AIA
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 import ssl
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wsdiag.model import CertSummary, TlsSeen, Tri
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography.x509 import verification
 
 MAX_CHAIN = 10  # certificates examined per chain; a longer chain is cut (a hostile server)
 
@@ -108,16 +108,26 @@ def load_der(
     from cryptography import x509
 
     certs = []
-    for der in chain_der[:limit]:
-        with warnings.catch_warnings():
-            # Real roots and middlebox certificates break RFC 5280 in small ways (a negative
-            # serial); cryptography warns, the report should still show them.
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        # Real roots and middlebox certificates break RFC 5280 in small ways (a negative
+        # serial); cryptography warns, the report should still show them.
+        warnings.simplefilter("ignore")
+        for der in chain_der[:limit]:
             try:
                 certs.append(x509.load_der_x509_certificate(der))
             except ValueError:
                 continue
     return certs
+
+
+Chain = Sequence[bytes] | Sequence["x509.Certificate"]  # DER as sent, or already parsed
+
+
+def parsed(chain: Chain) -> list[x509.Certificate]:
+    """A chain as certificates (parse DER once, judge many times), at most MAX_CHAIN."""
+    if chain and isinstance(chain[0], bytes):
+        return load_der([c for c in chain if isinstance(c, bytes)])
+    return [c for c in chain[:MAX_CHAIN] if not isinstance(c, bytes)]
 
 
 def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
@@ -139,7 +149,7 @@ def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
 def summarise(cert: x509.Certificate) -> CertSummary:
     """Shape: see :class:`CertSummary`. Missing or malformed extensions give empty fields."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import hashes
 
     sans: list[str] = []
     try:
@@ -148,17 +158,16 @@ def summarise(cert: x509.Certificate) -> CertSummary:
         sans += [str(a) for a in ext.get_values_for_type(x509.IPAddress)]
     except (x509.ExtensionNotFound, ValueError):
         pass
-    der = cert.public_bytes(serialization.Encoding.DER)
     return CertSummary(
         subject_cn=_cn(cert.subject), sans=tuple(sans), issuer=_rfc4514(cert.issuer),
         issuer_cn=_cn(cert.issuer), not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc, sha256=hashlib.sha256(der).hexdigest(),
+        not_after=cert.not_valid_after_utc, sha256=cert.fingerprint(hashes.SHA256()).hex(),
         self_issued=cert.subject == cert.issuer,
     )
 
 
-def summarise_chain(chain_der: Sequence[bytes]) -> tuple[CertSummary, ...]:
-    return tuple(summarise(c) for c in load_der(chain_der))
+def summarise_chain(chain: Chain) -> tuple[CertSummary, ...]:
+    return tuple(summarise(c) for c in parsed(chain))
 
 
 def _cn(name: x509.Name) -> str:
@@ -186,34 +195,40 @@ class PublicRoots:
     """A set of trust anchors indexed by subject, for :func:`ends_in_public_root`."""
 
     def __init__(self, roots: Iterable[x509.Certificate]) -> None:
-        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives import hashes
 
         self.by_subject: dict[bytes, list[x509.Certificate]] = {}
         self.fingerprints: set[bytes] = set()
         for root in roots:
             self.by_subject.setdefault(root.subject.public_bytes(), []).append(root)
-            self.fingerprints.add(
-                hashlib.sha256(root.public_bytes(serialization.Encoding.DER)).digest())
+            self.fingerprints.add(root.fingerprint(hashes.SHA256()))
 
     def __len__(self) -> int:
         return len(self.fingerprints)
 
 
-def ends_in_public_root(chain_der: Sequence[bytes], public: PublicRoots) -> Tri:
+def anchored_in(path: Sequence[x509.Certificate], public: PublicRoots) -> bool:
+    """A validated path (:class:`Verified`) whose anchor is a public root: the chain is
+    public without checking a signature again."""
+    from cryptography.hazmat.primitives import hashes
+
+    return bool(path) and path[-1].fingerprint(hashes.SHA256()) in public.fingerprints
+
+
+def ends_in_public_root(chain_der: Chain, public: PublicRoots) -> Tri:
     """Does the path from the leaf, through the certificates the server sent, end in a public
     root? YES if some certificate on that path is a public root or is issued (signature
     verified) by one; NO if the path ends elsewhere (an inspecting proxy's own CA, a
     self-signed certificate); UNKNOWN without a parsable leaf or with an empty root set.
     Host name and validity dates are deliberately not considered."""
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import hashes
 
-    certs = load_der(chain_der)
+    certs = parsed(chain_der)
     if not certs or not len(public):
         return Tri.UNKNOWN
     current, rest = certs[0], certs[1:]
     for _ in range(len(certs) + 1):
-        digest = hashlib.sha256(current.public_bytes(serialization.Encoding.DER)).digest()
-        if digest in public.fingerprints:
+        if current.fingerprint(hashes.SHA256()) in public.fingerprints:
             return Tri.YES
         if any(_issued_by(current, root)
                for root in public.by_subject.get(current.issuer.public_bytes(), ())):
@@ -227,42 +242,63 @@ def ends_in_public_root(chain_der: Sequence[bytes], public: PublicRoots) -> Tri:
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except Exception:  # InvalidSignature, ValueError (names differ), TypeError (key type)
-        return False
-    return True
+    from cryptography.hazmat.primitives import hashes
+
+    key = (cert.fingerprint(hashes.SHA256()), issuer.fingerprint(hashes.SHA256()))
+    known = _ISSUED.get(key)
+    if known is None:
+        try:
+            cert.verify_directly_issued_by(issuer)
+            known = True
+        except Exception:  # InvalidSignature, ValueError (names differ), TypeError (key type)
+            known = False
+        if len(_ISSUED) < 4096:  # intermediates recur across names; bounded memory
+            _ISSUED[key] = known
+    return known
+
+
+# (certificate, issuer) SHA-256 fingerprints -> signature verified: a pure fact, memoised.
+_ISSUED: dict[tuple[bytes, bytes], bool] = {}
+
+
+class Verified(NamedTuple):
+    value: Tri
+    reason: str  # "" when trusted
+    path: tuple[x509.Certificate, ...] = ()  # the validated path, leaf to anchor (YES only)
 
 
 def verify_for_host(
-    chain_der: Sequence[bytes], host: str, now: dt.datetime, roots: Sequence[x509.Certificate],
+    chain_der: Chain, host: str, now: dt.datetime,
+    roots: Sequence[x509.Certificate] | verification.Store,
     intermediates: Sequence[x509.Certificate] = (),
-) -> tuple[Tri, str]:
+) -> Verified:
     """Path validation of the chain to ``roots`` for ``host`` at ``now`` (UTC), with
     cryptography's verifier (RFC 5280 and the CA/Browser Forum profile; no AIA fetching, no
-    revocation). ``intermediates``: extra candidates beside those the server sent (Windows'
-    CA store). Returns (YES/NO, reason); UNKNOWN when there is nothing to verify with."""
+    revocation). ``roots``: certificates, or a Store built once (:func:`anchor_store`).
+    ``intermediates``: extra candidates beside those the server sent (Windows' CA store).
+    Returns (YES/NO, reason, path); UNKNOWN when there is nothing to verify with."""
     from cryptography.x509 import DNSName, IPAddress
     from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-    certs = load_der(chain_der)
+    certs = parsed(chain_der)
     if not certs:
-        return Tri.UNKNOWN, "no certificate to verify"
-    if not roots:
-        return Tri.UNKNOWN, "no trust anchors loaded"
+        return Verified(Tri.UNKNOWN, "no certificate to verify")
+    if not isinstance(roots, Store):
+        if not roots:
+            return Verified(Tri.UNKNOWN, "no trust anchors loaded")
+        roots = Store(list(roots))
     try:
         subject: DNSName | IPAddress = IPAddress(ipaddress.ip_address(host))
     except ValueError:
         subject = DNSName(host)
     try:
-        verifier = PolicyBuilder().store(Store(list(roots))).time(now).build_server_verifier(
-            subject)
-        verifier.verify(certs[0], [*certs[1:], *intermediates])
+        verifier = PolicyBuilder().store(roots).time(now).build_server_verifier(subject)
+        path = verifier.verify(certs[0], [*certs[1:], *intermediates])
     except VerificationError as exc:
-        return Tri.NO, f"not trusted: {exc}"
+        return Verified(Tri.NO, f"not trusted: {exc}")
     except ValueError as exc:  # e.g. a host name cryptography will not take
-        return Tri.UNKNOWN, f"could not verify: {exc}"
-    return Tri.YES, ""
+        return Verified(Tri.UNKNOWN, f"could not verify: {exc}")
+    return Verified(Tri.YES, "", tuple(path))
 
 
 def clock_skew(summaries: Iterable[CertSummary], now: dt.datetime) -> bool:

@@ -28,8 +28,10 @@ from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trus
 from wsdiag.model import ProbeResult, Status, TlsSeen, Tri
 from wsdiag.probes.certs import (
     PublicRoots,
+    anchored_in,
     context_without_verification,
     ends_in_public_root,
+    parsed,
     seen_of_ssl_reason,
     summarise_chain,
     unverified_chain,
@@ -58,10 +60,11 @@ class Handshake:
 
 
 async def start_tls_capture(
-    writer: asyncio.StreamWriter, server_hostname: str, timeout: float
+    writer: asyncio.StreamWriter, server_hostname: str, timeout: float, leaf_only: bool = False,
 ) -> Handshake:
-    """TLS over ``writer``'s open connection within ``timeout`` seconds (at least 50 ms).
-    Never raises for network reasons; the caller still owns (and aborts) the transport."""
+    """TLS over ``writer``'s open connection within ``timeout`` seconds (at least 50 ms);
+    ``leaf_only`` keeps just the server's own certificate. Never raises for network reasons;
+    the caller still owns (and aborts) the transport."""
     t0 = time.perf_counter()
     try:
         async with asyncio.timeout(max(timeout, 0.05)):
@@ -77,7 +80,8 @@ async def start_tls_capture(
         return Handshake(seen, status, detail=f"TLS: {text}", errno=code)
     ms = round((time.perf_counter() - t0) * 1000, 1)
     sslobj = writer.transport.get_extra_info("ssl_object")
-    chain = unverified_chain(sslobj) if sslobj is not None else []
+    chain = [] if sslobj is None else (
+        _leaf(sslobj) if leaf_only else unverified_chain(sslobj))
     if not chain:
         return Handshake(TlsSeen.NONE, Status.OPEN, ms=ms,
                          detail="the handshake completed without a certificate")
@@ -96,7 +100,9 @@ class TrustSources:
 
 def load_trust(public_roots: Path | None) -> TrustSources:
     """Raises wsdiag.host.trust.TrustError for an unusable ``--public-roots`` file."""
-    return TrustSources(load_public_roots(public_roots), load_os_store())
+    store = load_os_store()
+    _ = store.anchors  # built now, before any probe's clock runs
+    return TrustSources(load_public_roots(public_roots), store)
 
 
 async def identify_step(
@@ -104,7 +110,7 @@ async def identify_step(
 ) -> ProbeResult:
     """After an OPEN endpoint TCP probe: handshake with SNI = ``result.host`` and record what
     the address presented. Status, phase and ms (the connect time) stay as they were."""
-    hs = await start_tls_capture(writer, result.host, timeout)
+    hs = await start_tls_capture(writer, result.host, timeout, leaf_only=True)
     detail = result.detail if hs.seen is TlsSeen.CERT else "; ".join(
         x for x in (result.detail, hs.detail) if x)
     return replace(result, tls_seen=hs.seen, certs=summarise_chain(hs.chain), detail=detail)
@@ -116,18 +122,28 @@ async def signin_step(
     """The TLS step of a sign-in probe. Returns (result with status/phase/tls fields set,
     whether the handshake completed); ``ms`` is left to the caller (its connect time)."""
     hs = await start_tls_capture(writer, base.host, timeout)
-    certs = summarise_chain(hs.chain)
-    if hs.status is not Status.OPEN or not hs.chain:
+    chain = parsed(hs.chain)  # once; every judgement below reads these objects
+    certs = summarise_chain(chain)
+    if hs.status is not Status.OPEN or not chain:
         return replace(base, status=hs.status, phase="tls", errno=hs.errno, detail=hs.detail,
                        tls_seen=hs.seen, certs=certs), False
-    public = ends_in_public_root(hs.chain, trust.public)
-    trusted, reason = os_trust(hs.chain, base.host, trust.clock(), trust.os_store, trust.public)
+    trusted, reason, path = os_trust(chain, base.host, trust.clock(), trust.os_store,
+                                     trust.public)
+    # A path the OS validated to a public root answers the public question too (no second
+    # round of signature checks); otherwise walk the chain from the leaf.
+    public = Tri.YES if anchored_in(path, trust.public) else ends_in_public_root(
+        chain, trust.public)
     detail = f"certificate {reason}" if trusted is Tri.NO else ""
     if trusted is Tri.UNKNOWN and reason:
         detail = f"OS trust unknown: {reason}"
     return replace(base, status=Status.OPEN, phase="tls", errno=None, detail=detail,
                    tls_seen=hs.seen, certs=certs,
                    tls_public_root=_bool(public), tls_trusted=_bool(trusted)), True
+
+
+def _leaf(sslobj: ssl.SSLObject) -> list[bytes]:
+    leaf = sslobj.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
 
 
 def _bool(value: Tri) -> bool | None:
