@@ -348,9 +348,10 @@ def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
 
 def _trust() -> Any:
     """What `wsdiag check` loads before its clock starts (public roots, OS store)."""
+    from wsdiag.host.trust import public_roots_path
     from wsdiag.probes.tlsid import load_trust
 
-    return load_trust(None)
+    return load_trust(public_roots_path(None, os.environ))
 
 
 async def _concurrent(plan: Any, trust: Any = None, identify: bool = True
@@ -450,7 +451,9 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
         logging.getLogger(name).propagate = False
     with servers(net, tmp) as env, DnsServer(net.dns) as dns:
         DNS_PORT = dns.port
-        os.environ["SSL_CERT_FILE"] = env["SSL_CERT_FILE"]  # in-process TLS trusts the lab CA
+        # In-process TLS trusts the lab CA, and counts it as public (as real chains are).
+        os.environ["SSL_CERT_FILE"] = env["SSL_CERT_FILE"]
+        os.environ["WSDIAG_PUBLIC_ROOTS"] = env["WSDIAG_PUBLIC_ROOTS"]
         ans_cidr = f"127.{net.n}.1.0/24"
 
         # 1. all answering

@@ -160,16 +160,17 @@ def test_open_egress_is_ready(lab: Lab) -> None:
 
 def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
     """Endpoint TCP probes carry what each address presented; sign-in chains are judged
-    against the public set, which --public-roots replaces (the lab CA is not in certifi)."""
+    against the public set: the lab CA here (WSDIAG_PUBLIC_ROOTS), which --public-roots
+    replaces."""
     lab.zone([EP_A, EP_B])
     _, r = lab.check()
     ep = [p for p in r["probes"] if p["target"] == "endpoint" and p["transport"] == "tcp"]
     assert ep and all(p["tls_seen"] == "cert" and PRIVATE in p["certs"][0]["sans"] for p in ep)
     tls = [p for p in r["probes"] if p["transport"] == "tls"]
-    assert all(p["tls_public_root"] is False and p["tls_trusted"] is True for p in tls)
-    ca = lab.env["SSL_CERT_FILE"]
-    _, r = lab.check("--public-roots", ca)
-    assert all(p["tls_public_root"] is True for p in r["probes"] if p["transport"] == "tls")
+    assert tls and all(p["tls_public_root"] is True and p["tls_trusted"] is True for p in tls)
+    other = make_ca(tmp_path / "other", "Other Public Root").ca_path
+    _, r = lab.check("--public-roots", str(other))
+    assert all(p["tls_public_root"] is False for p in r["probes"] if p["transport"] == "tls")
     proc = subprocess.run(  # a bad file is a one-line error, before any probe
         [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--public-roots",
          str(tmp_path / "none.pem"), "--nameserver", lab.dns.address, "--no-logs"],

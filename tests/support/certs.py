@@ -1,8 +1,9 @@
 """A throwaway certificate authority for tests: one CA, leaf certificates signed by it.
 
-wsdiag verifies TLS with ``ssl.create_default_context()``, which honours ``SSL_CERT_FILE``;
+wsdiag verifies TLS against the OpenSSL default paths, which honour ``SSL_CERT_FILE``;
 pointing that at ``LabPki.ca_path`` makes a test's servers trusted exactly the way a real
-corporate CA would be, without touching the machine's trust store.
+corporate CA would be, without touching the machine's trust store. ``WSDIAG_PUBLIC_ROOTS``
+decides which roots count as public (else certifi's list, which no test CA is in).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ class LabPki:
     parents: tuple[x509.Certificate, ...] = ()  # an intermediate's issuers, up to the root
 
     def env(self) -> dict[str, str]:
-        """Environment additions that make Python's default SSL context trust the lab CA."""
-        return {"SSL_CERT_FILE": str(self.ca_path)}
+        """Environment additions that make the machine trust the lab CA (Python's default SSL
+        context, wsdiag's OS-store check) and wsdiag count it as a public root, as if the
+        lab's servers had real public certificates (else every chain is "inspected")."""
+        return {"SSL_CERT_FILE": str(self.ca_path), "WSDIAG_PUBLIC_ROOTS": str(self.ca_path)}
 
     def issue(
         self,
