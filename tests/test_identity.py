@@ -25,15 +25,14 @@ from tests.support.servers import (
 )
 from wsdiag.check.identity import (
     AWS_SUFFIXES,
+    AddressVerdict,
     EndpointTls,
     SigninTls,
-    Verdict,
     endpoint_identity,
     interception,
     is_aws_name,
 )
-from wsdiag.model import Tri
-from wsdiag.probes.certs import CertSummary, TlsSeen
+from wsdiag.model import CertSummary, TlsSeen, Tri
 from wsdiag.probes.tlsid import Handshake, start_tls_capture
 
 HOST = "127.0.0.1"
@@ -94,21 +93,21 @@ NAMELESS = cert((), issuer="Private PCA")
     # The overlapping home LAN: a NAS answers only TCP 443 with its own certificate.
     ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL), tls("10.0.1.5", 4195, TlsSeen.CERT, REAL),
       tls("10.0.1.6", 443, TlsSeen.CERT, NAS), tls("10.0.1.6", 4195, TlsSeen.NONE)],
-     {"10.0.1.5": Verdict.SHOWN, "10.0.1.6": Verdict.OTHER}, "nas.local"),
+     {"10.0.1.5": AddressVerdict.SHOWN, "10.0.1.6": AddressVerdict.OTHER}, "nas.local"),
     # A captive portal's login page: a public, trusted certificate for another name.
-    ([tls("10.0.0.1", 443, TlsSeen.CERT, PORTAL)], {"10.0.0.1": Verdict.OTHER}, "portal"),
+    ([tls("10.0.0.1", 443, TlsSeen.CERT, PORTAL)], {"10.0.0.1": AddressVerdict.OTHER}, "portal"),
     # Something that speaks HTTP on 4195, TLS on 443.
     ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
       tls("10.0.1.5", 4195, TlsSeen.NOT_TLS, detail="'HTTP/1.1 400 Bad Request'")],
-     {"10.0.1.5": Verdict.OTHER}, "not with TLS ('HTTP/1.1 400"),
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, IP_ONLY)], {"10.0.1.5": Verdict.OTHER}, "10.0.1.6"),
+     {"10.0.1.5": AddressVerdict.OTHER}, "not with TLS ('HTTP/1.1 400"),
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, IP_ONLY)], {"10.0.1.5": AddressVerdict.OTHER}, "10.0.1.6"),
     # No names at all, alerts, resets, silence: no positive evidence, never OTHER.
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, NAMELESS)], {"10.0.1.5": Verdict.SHOWN}, "no name"),
+    ([tls("10.0.1.5", 443, TlsSeen.CERT, NAMELESS)], {"10.0.1.5": AddressVerdict.SHOWN}, "no name"),
     ([tls("10.0.1.5", 443, TlsSeen.REFUSED), tls("10.0.1.5", 4195, TlsSeen.CLOSED)],
-     {"10.0.1.5": Verdict.UNKNOWN}, "no TLS handshake"),
-    ([tls("10.0.1.5", 443, TlsSeen.NONE)], {"10.0.1.5": Verdict.UNKNOWN}, ""),
+     {"10.0.1.5": AddressVerdict.UNKNOWN}, "no TLS handshake"),
+    ([tls("10.0.1.5", 443, TlsSeen.NONE)], {"10.0.1.5": AddressVerdict.UNKNOWN}, ""),
 ])
-def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, Verdict],
+def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, AddressVerdict],
                            needle: str) -> None:
     ident = endpoint_identity(outcomes)
     assert {a.address: a.verdict for a in ident.addresses} == verdicts
@@ -143,7 +142,7 @@ def test_only_positive_evidence_makes_other(rows: list[tuple[str, int, TlsSeen, 
     for a in endpoint_identity(outcomes).addresses:
         mine = [o for o in outcomes if o.address == a.address]
         positive = any(o.seen is TlsSeen.NOT_TLS or o.cert in (NAS, PORTAL) for o in mine)
-        assert (a.verdict is Verdict.OTHER) == positive
+        assert (a.verdict is AddressVerdict.OTHER) == positive
 
 
 # --- interception ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tests.support.certs import LabPki, LeafFiles, make_ca, self_signed
 from tests.support.proxy import RELAY, HttpProxy
 from tests.support.servers import start_banner_server, start_tcp_server, start_tls_server
 from wsdiag.check.identity import (
-    Verdict,
+    AddressVerdict,
     endpoint_identity,
     endpoint_outcomes,
     interception,
@@ -203,7 +203,7 @@ def test_identity_from_probe_results(pki: Pki) -> None:
     assert [p.status for p in probes] == [Status.OPEN] * 4  # TCP works everywhere
     ident = endpoint_identity(endpoint_outcomes(probes, ["endpoint"]))
     assert [a.verdict for a in ident.addresses] == [
-        Verdict.SHOWN, Verdict.OTHER, Verdict.OTHER, Verdict.UNKNOWN]
+        AddressVerdict.SHOWN, AddressVerdict.OTHER, AddressVerdict.OTHER, AddressVerdict.UNKNOWN]
     assert "nas.local" in ident.addresses[1].reason
     assert "not with TLS" in ident.addresses[2].reason
 

@@ -19,7 +19,7 @@ from typing import Any
 from tests.lab.hosts import ENDPOINT_ADDRS, PUBLIC_ANSWER
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.identity import EndpointTls, Verdict, endpoint_identity
+from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
 from wsdiag.model import CertSummary, Role, TlsSeen
 
 # Rule sets, written as a firewall admin would.
@@ -198,7 +198,7 @@ def check_tls_untrusted(o: Observed) -> None:
     assert not trusted, f"certificates should be untrusted here: {trusted}"
 
 
-def _identity(o: Observed) -> dict[str, Verdict]:
+def _identity(o: Observed) -> dict[str, AddressVerdict]:
     """wsdiag.check.identity's verdict per endpoint address, from the report's JSON."""
     outcomes = []
     for p in o.probes(Role.ENDPOINT, ["tcp"]):
@@ -223,7 +223,7 @@ def check_lan_device(o: Observed) -> None:
     assert tcp443.get("status") == "open", tcp443  # the NAS answers TCP 443 ...
     assert tcp443["certs"][0]["subject_cn"] == "nas.local", tcp443  # ... as itself
     assert nas[("tcp", 4195)].get("status") == "refused", nas[("tcp", 4195)]
-    assert _identity(o) == {real: Verdict.SHOWN, LAN_DEVICE_ADDR: Verdict.OTHER}
+    assert _identity(o) == {real: AddressVerdict.SHOWN, LAN_DEVICE_ADDR: AddressVerdict.OTHER}
 
 
 def check_tls_deployed(o: Observed) -> None:
@@ -233,7 +233,7 @@ def check_tls_deployed(o: Observed) -> None:
     seen = {(p.get("tls_trusted"), p.get("tls_public_root")) for p in tls}
     assert seen == {(True, False)}, f"trusted by the laptop, not public: {seen}"
     # The endpoint is not judged by its issuer: its certificate names it, so it is shown.
-    assert set(_identity(o).values()) == {Verdict.SHOWN}
+    assert set(_identity(o).values()) == {AddressVerdict.SHOWN}
 
 
 def endpoint_host(region: str) -> str:

@@ -63,7 +63,7 @@ class EndpointTls:
     probe_id: str = ""
 
 
-class Verdict(StrEnum):
+class AddressVerdict(StrEnum):
     OTHER = "other"  # positive evidence that something else answers here: not usable
     SHOWN = "shown"  # a certificate was seen and nothing says it is not the endpoint
     UNKNOWN = "unknown"  # no handshake told us anything
@@ -72,7 +72,7 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class AddressIdentity:
     address: str
-    verdict: Verdict
+    verdict: AddressVerdict
     reason: str  # one clause for a person: why OTHER, or what was shown
     issuers: tuple[str, ...] = ()  # distinct issuer CNs (RFC 4514 when no CN) seen here
     certs: tuple[CertSummary, ...] = ()  # distinct leaves seen here
@@ -84,11 +84,11 @@ class Identity:
     addresses: tuple[AddressIdentity, ...]  # in the order first seen
 
     def other(self) -> tuple[AddressIdentity, ...]:
-        return tuple(a for a in self.addresses if a.verdict is Verdict.OTHER)
+        return tuple(a for a in self.addresses if a.verdict is AddressVerdict.OTHER)
 
     def issuers_differ(self) -> bool:
         """Addresses not judged OTHER present certificates from more than one issuer."""
-        seen = {i for a in self.addresses if a.verdict is Verdict.SHOWN for i in a.issuers}
+        seen = {i for a in self.addresses if a.verdict is AddressVerdict.SHOWN for i in a.issuers}
         return len(seen) > 1
 
     def issuer_by_address(self) -> tuple[tuple[str, str], ...]:
@@ -133,13 +133,13 @@ def _one_address(address: str, outcomes: Sequence[EndpointTls]) -> AddressIdenti
             reasons.append(f"TCP {o.port} presents a certificate for {shown}, "
                            f"issued by {issuer_label(o.cert)}")
     if reasons:
-        return AddressIdentity(address, Verdict.OTHER, "; ".join(reasons), issuers, certs,
+        return AddressIdentity(address, AddressVerdict.OTHER, "; ".join(reasons), issuers, certs,
                                probes)
     if certs:
         shown = "; ".join(f"{', '.join(c.names()[:2]) or 'no name'} issued by "
                           f"{issuer_label(c)}" for c in certs)
-        return AddressIdentity(address, Verdict.SHOWN, shown, issuers, certs, probes)
-    return AddressIdentity(address, Verdict.UNKNOWN, "no TLS handshake completed", (), (),
+        return AddressIdentity(address, AddressVerdict.SHOWN, shown, issuers, certs, probes)
+    return AddressIdentity(address, AddressVerdict.UNKNOWN, "no TLS handshake completed", (), (),
                            probes)
 
 

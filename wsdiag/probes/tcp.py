@@ -56,10 +56,11 @@ async def probe_tcp(
         connect_ms = _ms(t0)
         if base.transport is not Transport.TLS:
             result = _with(base, Status.OPEN, "connect", None, "", t0, ms=connect_ms)
-            if identify:
+            left = t0 + timeout - time.perf_counter()
+            if identify and left > 0.05:  # else not attempted: tls_seen stays None
                 from wsdiag.probes.tlsid import identify_step
 
-                result = await identify_step(result, writer, t0 + timeout - time.perf_counter())
+                result = await identify_step(result, writer, left)
             return result
         return await _tls(base, writer, ctx, t0 + timeout, t0, connect_ms, trust)
     finally:
