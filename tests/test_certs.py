@@ -52,9 +52,12 @@ class World:
     nas: LeafFiles  # self-signed nas.local
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # module scope: hypothesis tests may use it too
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    d = tmp_path_factory.mktemp("pki")
+    return _make_world(tmp_path_factory.mktemp("pki"))
+
+
+def _make_world(d: Path) -> World:
     public = make_ca(d / "public", "Test Public Root G1", path_length=None)
     inter = public.intermediate("Test Public Issuing CA 1")
     corp = make_ca(d / "corp", "Corp SSL Forward Trust CA")
@@ -129,6 +132,18 @@ def test_pem_bundle_skips_a_bad_block(world: World) -> None:
 def test_ends_in_public_root(world: World, leaf: str, chain: slice, expected: Tri) -> None:
     files: LeafFiles = getattr(world, leaf)
     assert ends_in_public_root(files.der()[chain], roots(world.public)) is expected
+
+
+@given(order=st.permutations(range(4)))
+def test_chain_order_does_not_matter_after_the_leaf(world: World, order: list[int]) -> None:
+    # Servers send intermediates in any order, with strays: the path is found by signature.
+    w = world
+    extras = [*w.good.der()[1:], w.corp.ca_cert.public_bytes(serialization.Encoding.DER),
+              w.inspected.der()[0]]
+    chain = [w.good.der()[0], *(extras[i] for i in order)]
+    assert ends_in_public_root(chain, roots(w.public)) is Tri.YES
+    assert ends_in_public_root([w.inspected.der()[0], *(extras[i] for i in order)],
+                               roots(w.public)) is Tri.NO
 
 
 def test_public_root_unknown_without_inputs(world: World) -> None:

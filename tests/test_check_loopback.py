@@ -166,6 +166,10 @@ def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
     _, r = lab.check()
     ep = [p for p in r["probes"] if p["target"] == "endpoint" and p["transport"] == "tcp"]
     assert ep and all(p["tls_seen"] == "cert" and PRIVATE in p["certs"][0]["sans"] for p in ep)
+    assert all(len(p["certs"]) == 1 for p in ep)  # the endpoint's leaf only
+    # Only the endpoint's TCP probes handshake; QUIC and the health checks never do.
+    others = [p for p in r["probes"] if p["transport"] != "tls" and p not in ep]
+    assert others and all(p["tls_seen"] is None and p["certs"] == [] for p in others)
     tls = [p for p in r["probes"] if p["transport"] == "tls"]
     assert tls and all(p["tls_public_root"] is True and p["tls_trusted"] is True for p in tls)
     other = make_ca(tmp_path / "other", "Other Public Root").ca_path
