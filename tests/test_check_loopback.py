@@ -263,11 +263,14 @@ def test_ipv6_only_answer_is_not_judged(lab: Lab) -> None:
     assert "ENDPOINT_AAAA_ONLY" in codes(r)
 
 
-def test_untrusted_certificate_is_recorded_not_fatal(lab: Lab) -> None:
+def test_untrusted_certificate_on_needed_domains_blocks(lab: Lab) -> None:
+    # Issue 8: the client rejects a chain the OS does not trust, so on a needed sign-in
+    # domain this is an error (it was a warning); the path itself still counts as open.
     lab.zone([EP_A], health=HEALTH_DEAD)
     env = {k: v for k, v in lab.env.items() if k != "SSL_CERT_FILE"}
     code, r = lab.check(env=env)
-    assert (code, r["verdict"]) == (1, "degraded")
+    assert (code, r["verdict"]) == (2, "blocked")
+    assert "TLS_INSPECTED" not in codes(r)  # the chain ends in a "public" (test) root
     assert "TLS_UNTRUSTED" in codes(r)
     assert statuses(r, "ws-broker", transport="tls") == {"open"}
 

@@ -455,6 +455,9 @@ class AddressEvidence:
     quic4195: Tri
     answered: Tri = Tri.UNKNOWN  # any path answered (NO: every probe run definitely failed)
     probes: tuple[str, ...] = ()  # ids of the probes behind these facts
+    # Not "": positive evidence that something else answers here (not TLS, or a certificate
+    # naming only non-AWS hosts), why in one clause; such an address is not usable.
+    other: str = ""
 
     def path(self, transport: Transport, port: int) -> Tri:
         tcp = transport is not Transport.QUIC
@@ -486,6 +489,20 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    """The values behind the TLS facts, for messages (``wsdiag.check.tls_facts``)."""
+
+    other: tuple[tuple[str, str], ...] = ()  # (endpoint address, why something else answers)
+    issuers: tuple[tuple[str, str], ...] = ()  # (endpoint address, issuer(s) it presented)
+    shown: tuple[tuple[str, str], ...] = ()  # (endpoint address, "names issued by X")
+    inspected: tuple[str, ...] = ()  # needed sign-in hosts whose chain ends in no public root
+    inspected_by: tuple[str, ...] = ()  # the top issuers of those chains
+    untrusted_needed: tuple[str, ...] = ()  # needed hosts the OS does not trust (clock aside)
+    untrusted_other: tuple[str, ...] = ()  # the same for supporting hosts
+    skew: str = ""  # "ahead" / "behind": the certificates' view of this machine's clock
 
 
 @dataclass(frozen=True)
@@ -528,6 +545,14 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
+    # TLS (issue 8 items 2, 3; wsdiag.check.tls_facts): is it the endpoint at each address,
+    # is sign-in TLS decrypted on the way, does the OS trust it, is the clock right.
+    endpoint_other: Tri = Tri.UNKNOWN  # something else answers at some endpoint address
+    endpoint_issuers_differ: Tri = Tri.UNKNOWN  # its addresses' certificates differ in issuer
+    tls_inspected: Tri = Tri.UNKNOWN  # a needed sign-in chain ends in no public root
+    tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
+    clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
+    tls: TlsFacts = TlsFacts()
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def _address(a: dict[str, Any]) -> AddressEvidence:
     return AddressEvidence(
         address=a["address"], tcp443=Tri(a["tcp443"]), tcp4195=Tri(a["tcp4195"]),
         quic443=Tri(a["quic443"]), quic4195=Tri(a["quic4195"]),
-        answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())))
+        answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())),
+        other=str(a.get("other", "")))
 
 
 def finding_from_json(f: dict[str, Any]) -> Finding:

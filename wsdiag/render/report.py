@@ -85,7 +85,7 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     out["endpoint_addresses"] = [
         {"address": a.address, "tcp443": str(a.tcp443), "tcp4195": str(a.tcp4195),
          "quic443": str(a.quic443), "quic4195": str(a.quic4195), "answered": str(a.answered),
-         "probes": list(a.probes)}
+         "probes": list(a.probes), "other": a.other}
         for a in e.endpoint_addresses
     ]
     return out
