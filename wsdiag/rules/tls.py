@@ -38,7 +38,11 @@ def _issuers(e: Evidence, _env: Environment) -> Fire:
 def _shown(e: Evidence, _env: Environment) -> Fire | None:
     if not e.tls.shown:
         return None
-    return Fire({"host": e.endpoint_host, "items": _pairs(e.tls.shown)})
+    by_cert: dict[str, list[str]] = {}  # one line per certificate, its addresses together
+    for address, what in e.tls.shown:
+        by_cert.setdefault(what, []).append(address)
+    items = "; ".join(f"{', '.join(a)}: {what}" for what, a in by_cert.items())
+    return Fire({"host": e.endpoint_host, "items": items})
 
 
 def _inspected(e: Evidence, _env: Environment) -> Fire | None:
