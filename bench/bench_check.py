@@ -11,6 +11,11 @@ Prints one table (metric, value, baseline, ratio, target, PASS/FAIL/info) and ex
    ICMP): `duration_ms` against the per-probe --timeout (target <= 1.1 x timeout).
 3. Concurrent vs sequential: the runner (`run_plan`) against the same probe functions
    awaited one after another, in-process, same plan, both networks (target >= 10x on silent).
+   TLS recording, in-process, interleaved rounds of the same plan: (a) the endpoint's extra
+   handshakes on TCP 443/4195 (identity) against the same run without them: target <= 1.1x
+   on the answering network, <= 1.05x (jitter) on the silent one; (b) sign-in chains recorded and
+   judged offline (public root, OS store) against the former in-handshake verification,
+   reported (info); (c) both against neither: what `wsdiag check` pays in all.
 4. Start-up: `wsdiag --version` / `--help` against `python -c "import typer"` and a bare
    typer app's --help; and whether --version/--help import aioquic, dns, cryptography, psutil.
 5. The budgets (README, "Budgets and schema policy"; constants in bench/budgets.py), each a
@@ -72,6 +77,10 @@ SILENT_FACTOR = 1.1
 SPEEDUP_MIN = 10.0
 VERSION_FACTOR = budgets.VERSION_VS_TYPER
 PEAK_RSS: list[float] = []  # MB, every `wsdiag check` this run
+TLS_ROUNDS = 15  # interleaved with/without TLS recording, answering (silent: 5)
+# Silent: no connect completes, so no extra handshake can start; 1.05x is the run-to-run
+# jitter of a 0.5 s run on a shared 2-core box, not a cost.
+TLS_FACTOR = {"answering": 1.10, "silent": 1.05}
 
 
 # --- addresses ------------------------------------------------------------------------
@@ -348,10 +357,16 @@ def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
         nameservers=(f"{net.dns}:{DNS_PORT}",), timeout=timeout))
 
 
-async def _concurrent(plan: Any) -> tuple[float, list[str]]:
+async def _concurrent(plan: Any, record: bool = True, identify: bool = True
+                      ) -> tuple[float, list[str]]:
     from wsdiag.check.runner import real_probes, run_plan
+    from wsdiag.model import Transport
+    from wsdiag.probes import tcp
 
-    resolve, probes = real_probes(plan)
+    resolve, probes = real_probes(plan)  # trust loaded here, before the clock (as check does)
+    if not (record and identify):
+        tcp_fn = tcp.for_plan(plan, record=record, identify=identify)
+        probes = {**probes, Transport.TCP: tcp_fn, Transport.TLS: tcp_fn}
     t0 = time.perf_counter()
     run = await run_plan(plan, resolve, probes)
     return time.perf_counter() - t0, [str(p.status) for p in run.probes]
@@ -388,6 +403,35 @@ def inproc(kind: str, plan: Any, runs: int) -> tuple[float, list[str]]:
     return statistics.median(times), statuses
 
 
+def bench_tls_cost(net: Net, name: str, timeout: float, cidr: str, rounds: int) -> None:
+    """run_plan with and without each part of the TLS recording, interleaved (drift on a
+    shared box hits every variant alike); ratios of medians."""
+    plan = make_plan_for(net, timeout, cidr)
+    variants = {"all": (True, True), "no-identity": (True, False), "none": (False, False)}
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for t, ident in variants.values():  # warm-up: first-use imports, OpenSSL tables
+        asyncio.run(_concurrent(plan, t, ident))
+    for _ in range(rounds):
+        for key, (t, ident) in variants.items():
+            times[key].append(asyncio.run(_concurrent(plan, t, ident))[0])
+    m = {k: statistics.median(v) for k, v in times.items()}
+
+    def paired(a: str, b: str) -> float:  # per-round ratios: robust to drift on a shared box
+        return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
+
+    factor = TLS_FACTOR[name]
+    ratio = paired("all", "no-identity")
+    row(f"{name}: endpoint identity handshakes (n={rounds})", secs(m["all"]),
+        f"without {secs(m['no-identity'])}", f"{ratio:.2f}x", f"<= {factor:g}x",
+        ratio <= factor)
+    row(f"{name}: sign-in chains judged offline", secs(m["no-identity"]),
+        f"in-handshake {secs(m['none'])}", f"{paired('no-identity', 'none'):.2f}x", "", None)
+    row(f"{name}: all TLS recording", secs(m["all"]), f"neither {secs(m['none'])}",
+        f"{paired('all', 'none'):.2f}x", "", None)
+    NOTES.append(f"{name}, TLS recording: ratios are medians of per-round ratios "
+                 f"({rounds} interleaved rounds of each variant)")
+
+
 def bench_concurrency(net: Net, name: str, timeout: float, cidr: str, seq_runs: int,
                       target: bool) -> None:
     plan = make_plan_for(net, timeout, cidr)
@@ -412,7 +456,9 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
         logging.getLogger(name).propagate = False
     with servers(net, tmp) as env, DnsServer(net.dns) as dns:
         DNS_PORT = dns.port
-        os.environ["SSL_CERT_FILE"] = env["SSL_CERT_FILE"]  # in-process TLS trusts the lab CA
+        # In-process TLS trusts the lab CA, and counts it as public (as real chains are).
+        os.environ["SSL_CERT_FILE"] = env["SSL_CERT_FILE"]
+        os.environ["WSDIAG_PUBLIC_ROOTS"] = env["WSDIAG_PUBLIC_ROOTS"]
         ans_cidr = f"127.{net.n}.1.0/24"
 
         # 1. all answering
@@ -435,6 +481,7 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
             f"timeout {secs(T_ANSWER)}", f"{dur / T_ANSWER:.2f}x", "", None)
         # 3a. concurrent vs sequential, answering
         bench_concurrency(net, "answering", T_ANSWER, ans_cidr, INPROC_RUNS, target=False)
+        bench_tls_cost(net, "answering", T_ANSWER, ans_cidr, TLS_ROUNDS)
 
         # 2. fully silent network (DNS still answers)
         if not silent_ok:
@@ -468,6 +515,7 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
                      f"{secs(network_import_cost())} (median of 3)")
         # 3b. concurrent vs sequential, silent: measured truly, with the short timeout
         bench_concurrency(net, "silent", T_SILENT[0], sil_cidr, 1, target=True)
+        bench_tls_cost(net, "silent", T_SILENT[0], sil_cidr, 5)
 
 
 # --- process structure: parent (namespace owner) and the benchmark itself ----------------

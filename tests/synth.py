@@ -68,12 +68,14 @@ def results(
     plan: Plan | None = None,
     proxy: str | None = None,
     bypassed: tuple[str, ...] = (),
+    tweak: Callable[[ProbeResult], ProbeResult] | None = None,
 ) -> Results:
     """One Results object. A Status stands for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
     (None, "relay", "untested", "disabled" or a PROXY_BEHAVIOUR key) sends the auth
     targets' TCP/TLS probes through an HTTPS proxy, which resolves names itself: a group's
-    DnsOutcome then fails only its direct (QUIC) probes."""
+    DnsOutcome then fails only its direct (QUIC) probes. ``tweak`` rewrites every probe
+    result last (what TLS handshakes recorded, say)."""
     plan = replace(plan or plan_for(), proxy=proxy_route(proxy, bypassed))
     dns: list[DnsResult] = []
     probes: list[ProbeResult] = []
@@ -116,6 +118,8 @@ def results(
                     port=c.port, status=status, ms=5.0 if status is O else None,
                     tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
                 ))
+    if tweak is not None:
+        probes = [tweak(p) for p in probes]
     return Results(plan, tuple(dns), tuple(probes))
 
 

@@ -158,6 +158,32 @@ def test_open_egress_is_ready(lab: Lab) -> None:
     assert r["schema"] == "wsdiag.report/1"
 
 
+
+def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
+    """Endpoint TCP probes carry what each address presented; sign-in chains are judged
+    against the public set: the lab CA here (WSDIAG_PUBLIC_ROOTS), which --public-roots
+    replaces."""
+    lab.zone([EP_A, EP_B])
+    _, r = lab.check()
+    ep = [p for p in r["probes"] if p["target"] == "endpoint" and p["transport"] == "tcp"]
+    assert ep and all(p["tls_seen"] == "cert" and PRIVATE in p["certs"][0]["sans"] for p in ep)
+    assert all(len(p["certs"]) == 1 for p in ep)  # the endpoint's leaf only
+    # Only the endpoint's TCP probes handshake; QUIC and the health checks never do.
+    others = [p for p in r["probes"] if p["transport"] != "tls" and p not in ep]
+    assert others and all(p["tls_seen"] is None and p["certs"] == [] for p in others)
+    tls = [p for p in r["probes"] if p["transport"] == "tls"]
+    assert tls and all(p["tls_public_root"] is True and p["tls_trusted"] is True for p in tls)
+    other = make_ca(tmp_path / "other", "Other Public Root").ca_path
+    _, r = lab.check("--public-roots", str(other))
+    assert all(p["tls_public_root"] is False for p in r["probes"] if p["transport"] == "tls")
+    proc = subprocess.run(  # a bad file is a one-line error, before any probe
+        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--public-roots",
+         str(tmp_path / "none.pem"), "--nameserver", lab.dns.address, "--no-logs"],
+        capture_output=True, text=True, timeout=30, env=lab.env)
+    assert proc.returncode not in (0, 1, 2) and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "none.pem" in proc.stderr, proc.stderr
+
+
 def test_minimal_egress_is_ready_and_explains_the_client_network_check(lab: Lab) -> None:
     lab.zone([EP_A], health=HEALTH_DEAD)
     code, r = lab.check()
@@ -237,11 +263,14 @@ def test_ipv6_only_answer_is_not_judged(lab: Lab) -> None:
     assert "ENDPOINT_AAAA_ONLY" in codes(r)
 
 
-def test_untrusted_certificate_is_recorded_not_fatal(lab: Lab) -> None:
+def test_untrusted_certificate_on_needed_domains_blocks(lab: Lab) -> None:
+    # Issue 8: the client rejects a chain the OS does not trust, so on a needed sign-in
+    # domain this is an error (it was a warning); the path itself still counts as open.
     lab.zone([EP_A], health=HEALTH_DEAD)
     env = {k: v for k, v in lab.env.items() if k != "SSL_CERT_FILE"}
     code, r = lab.check(env=env)
-    assert (code, r["verdict"]) == (1, "degraded")
+    assert (code, r["verdict"]) == (2, "blocked")
+    assert "TLS_INSPECTED" not in codes(r)  # the chain ends in a "public" (test) root
     assert "TLS_UNTRUSTED" in codes(r)
     assert statuses(r, "ws-broker", transport="tls") == {"open"}
 

@@ -7,8 +7,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
+from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
-from wsdiag.model import DnsOutcome, Environment, Finding, Severity, Status, Transport, Verdict, Via
+from wsdiag.model import (
+    DnsOutcome,
+    Environment,
+    Finding,
+    Need,
+    Severity,
+    Status,
+    TlsSeen,
+    Transport,
+    Verdict,
+    Via,
+)
 from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
 
 
@@ -67,6 +79,10 @@ NO_TCP4195_B = at(B, tcp4195=F)
 QUIC_ONLY_A = at(A, tcp443=R, tcp4195=F)
 QUIC_ONLY_B = at(B, tcp443=F, tcp4195=F)
 NO_443_B = at(B, tcp443=F, quic443=F)
+# issue 8: what the endpoint's TCP handshakes and the sign-in chains showed
+GATEWAY = cert((PRIVATE_NAME,), "Amazon RSA 2048 M02")
+NAS = cert(("nas.fritz.box", "192.168.178.20"), "NAS self-signed", self_issued=True)
+NAS_ONLY_443 = at(B, tcp4195=R, quic443=F, quic4195=F)
 
 CASES = [
     # id, results kwargs, environment, verdict, findings that must be present
@@ -133,6 +149,36 @@ CASES = [
      "minimal-egress", "ready", {"ENDPOINT_443_BLOCKED"}),
     ("one-path-unmeasured", {"endpoint": paths(A_ALL, {("10.0.2.10", "quic", 4195): E})},
      "minimal-egress", "unknown", {"NOT_MEASURED"}),
+    # issue 8 item 2: is it the endpoint at each address?
+    ("endpoint-certificate-shown", {"tweak": endpoint_certs({A: GATEWAY, B: GATEWAY})},
+     "minimal-egress", "ready", {"ENDPOINT_CERTIFICATE"}),
+    ("lan-nas-at-one-address", {"endpoint": paths(A_ALL, NAS_ONLY_443),
+                                "tweak": endpoint_certs({A: GATEWAY, B: NAS})},
+     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
+    ("not-tls-at-one-address", {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.NOT_TLS})},
+     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
+    ("tls-refused-is-not-evidence", {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.REFUSED})},
+     "minimal-egress", "ready", {"ENDPOINT_CERTIFICATE"}),
+    ("portal-at-every-address", {"endpoint": paths(NAS_ONLY_443, at(A, tcp4195=R, quic443=F,
+                                                                    quic4195=F)),
+                                 "tweak": endpoint_certs({A: NAS, B: NAS})},
+     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
+    ("endpoint-issuers-differ",
+     {"tweak": endpoint_certs({A: GATEWAY, B: cert((PRIVATE_NAME,), "Corp SSL Forward Trust")})},
+     "minimal-egress", "degraded", {"ENDPOINT_ISSUERS_DIFFER"}),
+    # issue 8 item 3: interception, OS trust, the clock
+    ("public-chains-trusted", {"tweak": signin_chains()}, "minimal-egress", "ready", set()),
+    ("tls-inspected-trusted", {"tweak": signin_chains("Corp SSL Forward Trust CA", public=False)},
+     "minimal-egress", "blocked", {"TLS_INSPECTED"}),
+    ("tls-untrusted-needed", {"tweak": signin_chains(trusted=False)}, "minimal-egress",
+     "blocked", {"TLS_UNTRUSTED"}),
+    ("tls-untrusted-supporting-warns",
+     {"tweak": both(signin_chains(), signin_chains(trusted=False, only=Need.EXPECTED))},
+     "minimal-egress", "degraded", {"TLS_UNTRUSTED"}),
+    ("os-trust-unknown-is-not-untrusted", {"tweak": signin_chains(trusted=None)},
+     "minimal-egress", "ready", set()),
+    ("clock-skew", {"tweak": signin_chains(trusted=False, valid=False)}, "minimal-egress",
+     "blocked", {"CLOCK_SKEW"}),
 ]
 
 
@@ -302,3 +348,26 @@ def test_ready_only_on_measured_success(r: object) -> None:
     if d.environment in (Environment.CLOSED, Environment.HOME, Environment.OFFLINE):
         assert d.verdict is Verdict.BLOCKED
     assert d.verdict.exit_code in (0, 1, 2, 3)
+
+
+def test_tls_findings_name_the_cause_and_nothing_else() -> None:
+    """The NAS address is named and judged not usable, without a second, wrong finding for
+    it; a wrong clock is never read as interception or distrust."""
+    _, d = diagnose(results(endpoint=paths(A_ALL, NAS_ONLY_443),
+                            tweak=endpoint_certs({A: GATEWAY, B: NAS})))
+    by = {f.code: f for f in d.findings}
+    assert B in by["ENDPOINT_ADDRESS_OTHER"].message
+    assert "nas.fritz.box" in by["ENDPOINT_ADDRESS_OTHER"].message
+    assert A not in by["ENDPOINT_ADDRESS_OTHER"].message
+    assert not {"ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "ENDPOINT_QUIC_BLOCKED",
+                "ENDPOINT_ISSUERS_DIFFER"} & set(by)
+    _, d = diagnose(results(tweak=signin_chains(trusted=False, valid=False, public=False)))
+    codes = {f.code for f in d.findings}
+    assert "CLOCK_SKEW" in codes and "TLS_UNTRUSTED" not in codes
+    # a foreign root is still interception, whatever the clock says
+    assert "TLS_INSPECTED" in codes
+    _, d = diagnose(results(tweak=signin_chains("Corp SSL Forward Trust CA", public=False)))
+    inspected = next(f for f in d.findings if f.code == "TLS_INSPECTED")
+    assert "Corp SSL Forward Trust CA" in inspected.message
+    assert inspected.owner is not None and str(inspected.owner) == "network"
+    assert inspected.basis and all(ids for _, ids in inspected.basis)

@@ -109,7 +109,8 @@ def describe(report: dict[str, Any] | None) -> str:
 def test_scenario(lab: Lab, scenario: Scenario) -> None:
     started = time.monotonic()
     lab.apply(scenario.shape)
-    run = lab.run_wsdiag(scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca)
+    run = lab.run_wsdiag(scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca,
+                         public_roots=scenario.shape.public_roots)
     seconds = time.monotonic() - started
     report = run.report
     _TIMINGS.append(
@@ -131,15 +132,20 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     assert report is not None, f"wsdiag printed no JSON; exit {run.exit_code}\n{context}"
     assert report.get("schema") == "wsdiag.report/1", context
     assert report.get("region") == scenario.region, context
+    scenario.check(Observed(report), scenario.region)  # what was really seen, first
     want = scenario.expect
     got = (report.get("environment"), report.get("verdict"), run.exit_code)
-    assert got == (want.environment, want.verdict, want.exit_code), context
     codes = {f.get("code") for f in report.get("findings", [])}
+    met = (got == (want.environment, want.verdict, want.exit_code)
+           and set(want.findings) <= codes and not set(want.absent) & codes)
+    if scenario.pending:
+        assert not met, f"{scenario.name} now gives its truth: remove pending\n{context}"
+        pytest.xfail(f"{scenario.pending}; today: {got}, findings {sorted(map(str, codes))}")
+    assert got == (want.environment, want.verdict, want.exit_code), context
     missing = set(want.findings) - codes
     assert not missing, f"missing findings {sorted(missing)}\n{context}"
     unwanted = set(want.absent) & codes
     assert not unwanted, f"unexpected findings {sorted(unwanted)}\n{context}"
-    scenario.check(Observed(report), scenario.region)
     # What a person sees of this real run: 80/120-column text, and the HTML page.
     check_text(report)
     check_html(render_html(report_from_json(report), report), report)

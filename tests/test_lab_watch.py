@@ -44,7 +44,8 @@ def test_line_format_of_every_scenario(lab: Lab, scenario: Scenario) -> None:
     lab.apply(scenario.shape)
     argv = lab.wsdiag_argv(scenario.region, "--no-logs")
     argv[argv.index("--json")] = "--format=line"
-    proc = subprocess.run(argv, cwd=REPO_ROOT, env=lab.wsdiag_env(scenario.shape.trusts_lab_ca),
+    proc = subprocess.run(argv, cwd=REPO_ROOT, env=lab.wsdiag_env(scenario.shape.trusts_lab_ca,
+                                                          scenario.shape.public_roots),
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == scenario.expect.exit_code, proc.stdout + proc.stderr
     assert proc.stdout.count("\n") == 1 and proc.stdout.isascii()

@@ -48,6 +48,8 @@ def shim(lab: Lab, where: Path) -> Path:
     where.write_text(
         "#!/bin/sh\n"
         f"PYTHONPATH='{ROOT}' SSL_CERT_FILE='{lab.env['SSL_CERT_FILE']}' "
+        # the lab CA counts as public, or every lab chain reads as TLS interception
+        f"WSDIAG_PUBLIC_ROOTS='{lab.env['WSDIAG_PUBLIC_ROOTS']}' "
         f'exec \'{sys.executable}\' -m wsdiag "$@" {extra}\n')
     where.chmod(where.stat().st_mode | stat.S_IXUSR)
     return where

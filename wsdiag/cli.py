@@ -157,6 +157,11 @@ def check(
         "--no-redact", help="Keep user names and home paths (redacted by default).")] = False,
     redact_host: Annotated[bool, typer.Option(
         "--redact-host", help="Also hide the host name.")] = False,
+    public_roots: Annotated[Path | None, typer.Option(
+        "--public-roots", metavar="FILE",
+        help="PEM bundle of the roots that count as public, instead of the Mozilla list "
+             "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
+             "elsewhere is TLS interception.")] = None,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag.check.diagnose import run_check
@@ -167,6 +172,10 @@ def check(
     inputs, catalogs, region_source, logs_ctx = _prepare(
         region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
         no_logs, no_proxy)
+    if public_roots is not None:
+        from dataclasses import replace
+
+        inputs = replace(inputs, public_roots=str(public_roots))
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, catalogs, region_source, logs_ctx)
     hide = redaction(no_redact, redact_host, report.host)

@@ -6,6 +6,7 @@ classify -> report) is one of these types, so each layer can be tested on its ow
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -273,6 +274,7 @@ class Inputs:
     timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = None  # whole run; None -> derived from timeout
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
+    public_roots: str | None = None  # --public-roots FILE; None: $WSDIAG_PUBLIC_ROOTS, certifi
 
 
 @dataclass(frozen=True)
@@ -342,6 +344,7 @@ class Plan:
     nameservers: tuple[str, ...]
     quic_alpn: tuple[str, ...]
     proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
+    public_roots: str | None = None  # --public-roots FILE (None: $WSDIAG_PUBLIC_ROOTS, certifi)
 
 
 # --- results ---------------------------------------------------------------------------
@@ -363,6 +366,39 @@ class DnsResult:
     dead_servers: tuple[str, ...] = ()
 
 
+class TlsSeen(StrEnum):
+    """What a TLS handshake on one address and port showed."""
+
+    CERT = "cert"  # a handshake completed; the certificate is recorded
+    NOT_TLS = "not-tls"  # TCP accepted, the answer was not TLS at all (HTTP, a banner)
+    REFUSED = "tls-refused"  # TLS spoken but the handshake refused (an alert)
+    CLOSED = "closed"  # reset or closed during the handshake: a firewall or the server
+    NONE = "none"  # no TCP, or no answer before the timeout: nothing learned
+
+
+@dataclass(frozen=True)
+class CertSummary:
+    """One certificate as a report shows it. Times are UTC; names as the certificate has them."""
+
+    subject_cn: str  # "" when the subject has no CN
+    sans: tuple[str, ...]  # DNS names and IP addresses, in certificate order
+    issuer: str  # RFC 4514 string of the issuer name
+    issuer_cn: str  # the issuer's CN, "" if none: the short name a person recognises
+    not_before: dt.datetime
+    not_after: dt.datetime
+    sha256: str  # hex, lower case, of the DER
+    self_issued: bool  # subject == issuer
+
+    def names(self) -> tuple[str, ...]:
+        """The hosts this certificate names: SANs, else the CN (pre-SAN certificates)."""
+        if self.sans:
+            return self.sans
+        return (self.subject_cn,) if self.subject_cn else ()
+
+    def valid_at(self, now: dt.datetime) -> bool:
+        return self.not_before <= now <= self.not_after
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
@@ -382,6 +418,11 @@ class ProbeResult:
     datagrams_rx: int | None = None  # QUIC only
     via: Via = Via.DIRECT
     proxy_status: int | None = None  # the proxy's HTTP status for CONNECT, when it answered
+    # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
+    # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
+    tls_seen: TlsSeen | None = None
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
+    tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
 
 
 @dataclass(frozen=True)
@@ -414,6 +455,9 @@ class AddressEvidence:
     quic4195: Tri
     answered: Tri = Tri.UNKNOWN  # any path answered (NO: every probe run definitely failed)
     probes: tuple[str, ...] = ()  # ids of the probes behind these facts
+    # Not "": positive evidence that something else answers here (not TLS, or a certificate
+    # naming only non-AWS hosts), why in one clause; such an address is not usable.
+    other: str = ""
 
     def path(self, transport: Transport, port: int) -> Tri:
         tcp = transport is not Transport.QUIC
@@ -445,6 +489,20 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    """The values behind the TLS facts, for messages (``wsdiag.check.tls_facts``)."""
+
+    other: tuple[tuple[str, str], ...] = ()  # (endpoint address, why something else answers)
+    issuers: tuple[tuple[str, str], ...] = ()  # (endpoint address, issuer(s) it presented)
+    shown: tuple[tuple[str, str], ...] = ()  # (endpoint address, "names issued by X")
+    inspected: tuple[str, ...] = ()  # needed sign-in hosts whose chain ends in no public root
+    inspected_by: tuple[str, ...] = ()  # the top issuers of those chains
+    untrusted_needed: tuple[str, ...] = ()  # needed hosts the OS does not trust (clock aside)
+    untrusted_other: tuple[str, ...] = ()  # the same for supporting hosts
+    skew: str = ""  # "ahead" / "behind": the certificates' view of this machine's clock
 
 
 @dataclass(frozen=True)
@@ -487,6 +545,14 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
+    # TLS (issue 8 items 2, 3; wsdiag.check.tls_facts): is it the endpoint at each address,
+    # is sign-in TLS decrypted on the way, does the OS trust it, is the clock right.
+    endpoint_other: Tri = Tri.UNKNOWN  # something else answers at some endpoint address
+    endpoint_issuers_differ: Tri = Tri.UNKNOWN  # its addresses' certificates differ in issuer
+    tls_inspected: Tri = Tri.UNKNOWN  # a needed sign-in chain ends in no public root
+    tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
+    clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
+    tls: TlsFacts = TlsFacts()
 
 
 @dataclass(frozen=True)

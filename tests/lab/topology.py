@@ -39,6 +39,7 @@ from tests.lab.hosts import (
     CLIENT_ADDR,
     CLIENT_GW,
     CLIENT_PREFIX,
+    ENDPOINT_ADDRS,
     HOME_PUBLIC_RESOLVER,
     HOME_RESOLVER,
     INTERNET_CIDRS,
@@ -51,7 +52,7 @@ from tests.lab.hosts import (
     World,
     build_world,
 )
-from tests.support.certs import make_ca
+from tests.support.certs import make_ca, self_signed
 from tests.support.processes import stop_process
 from wsdiag.model import Role
 
@@ -217,6 +218,16 @@ class Shape:
     # False: the laptop does not trust the lab CA, as behind a TLS-inspecting proxy whose
     # certificates the machine does not trust.
     trusts_lab_ca: bool = True
+    # True: the home LAN overlaps one endpoint subnet; a NAS on the LAN holds the second
+    # endpoint address (LAN_DEVICE_ADDR) and answers only TCP 443, with its own certificate.
+    lan_device: bool = False
+    # Which roots count as public (WSDIAG_PUBLIC_ROOTS): "lab", the lab CA, as if the lab's
+    # servers had real public certificates; "other", a root none of them chains to, as
+    # behind a TLS-decrypting firewall whose CA the laptop trusts.
+    public_roots: Literal["lab", "other"] = "lab"
+
+
+LAN_DEVICE_ADDR = ENDPOINT_ADDRS[1]
 
 
 @dataclass(frozen=True)
@@ -239,6 +250,7 @@ class Lab:
     names: Names = field(init=False)
     workdir: Path | None = None
     ca_path: Path | None = None
+    other_public_path: Path | None = None
     namespaces: list[str] = field(default_factory=list)
     etc_dirs: list[Path] = field(default_factory=list)
     pids: list[int] = field(default_factory=list)
@@ -366,12 +378,27 @@ class Lab:
         )
         # One nft transaction: the old rules and the new never mix.
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=script)
+        # The NAS: the endpoint address on the router's LAN side is delivered locally (to
+        # the NAS server bound there since the build), instead of routed to the VPC.
+        lan = [ip, "-n", n.rtr, "addr", "add" if shape.lan_device else "del",
+               f"{LAN_DEVICE_ADDR}/32", "dev", n.link("rtr", "cli")]
+        if shape.lan_device:
+            _run(lan)
+        else:  # not there: "Address not found" (iproute2 6.x), older ones say EADDRNOTAVAIL
+            proc = _run(lan, check=False)
+            if proc.returncode != 0 and not any(
+                    m in proc.stderr for m in ("Address not found", "Cannot assign")):
+                raise LabError(f"{' '.join(lan)}: {proc.stderr.strip()}")
 
-    def wsdiag_env(self, trusts_lab_ca: bool = True) -> dict[str, str]:
+    def wsdiag_env(
+        self, trusts_lab_ca: bool = True, public_roots: Literal["lab", "other"] = "lab"
+    ) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
         env = {k: v for k, v in os.environ.items()
                if not k.lower().endswith("_proxy") and k != "SSL_CERT_FILE"}
+        env["WSDIAG_PUBLIC_ROOTS"] = str(
+            self.other_public_path if public_roots == "other" else self.ca_path)
         if trusts_lab_ca:
             env["SSL_CERT_FILE"] = str(self.ca_path)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -397,6 +424,7 @@ class Lab:
     def run_wsdiag(
         self, region: str, *extra: str, timeout: float = 1.0, trusts_lab_ca: bool = True,
         command: Sequence[str] = (),
+        public_roots: Literal["lab", "other"] = "lab",
     ) -> WsdiagRun:
         argv = self.wsdiag_argv(region, *extra, timeout=timeout, command=command)
         started = time.monotonic()
@@ -405,7 +433,7 @@ class Lab:
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
-            env=self.wsdiag_env(trusts_lab_ca),
+            env=self.wsdiag_env(trusts_lab_ca, public_roots),
             timeout=120,
             check=False,
         )
@@ -420,6 +448,7 @@ class Lab:
     def user_command(self, region: str) -> str:
         return (
             f"ip netns exec {self.names.cli} env SSL_CERT_FILE={self.ca_path} "
+            f"WSDIAG_PUBLIC_ROOTS={self.ca_path} "
             f"PYTHONPATH={REPO_ROOT} {sys.executable} -m wsdiag check --region {region}"
         )
 
@@ -431,6 +460,7 @@ class Lab:
             "regions": list(self.regions),
             "workdir": str(self.workdir) if self.workdir else None,
             "ca": str(self.ca_path) if self.ca_path else None,
+            "other_public": str(self.other_public_path) if self.other_public_path else None,
             "namespaces": list(self.namespaces),
             "etc_dirs": [str(d) for d in self.etc_dirs],
             "pids": list(self.pids),
@@ -445,6 +475,8 @@ class Lab:
         lab.etc_dirs = [Path(d) for d in state["etc_dirs"]]
         lab.pids = [int(p) for p in state["pids"]]
         lab.ca_path = Path(state["ca"]) if state.get("ca") else None
+        other = state.get("other_public")
+        lab.other_public_path = Path(other) if other else None
         return lab
 
     # --- building ----------------------------------------------------------------------
@@ -545,6 +577,9 @@ class Lab:
                 # The reject scenario sends many ICMP errors to one client in a burst; the
                 # default per-destination limit (1/s) would turn later ones into silence.
                 "net/ipv4/icmp_ratelimit": "0",
+                # The NAS server binds the endpoint address before a scenario puts it on
+                # the router's LAN side (lan_device); until then it is not local.
+                "net/ipv4/ip_nonlocal_bind": "1",
             },
         )
 
@@ -557,6 +592,8 @@ class Lab:
         all_names = [h.name for h in self.world.hosts]
         all_addrs = sorted({a for h in self.world.hosts for a in h.addresses})
         leaf = pki.issue("servers", all_names, all_addrs)
+        self.other_public_path = make_ca(self.workdir / "other-public", "Other Public Root").ca_path
+        nas = self_signed(self.workdir / "nas", "nas.local")
 
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=self._nft_table(endpoint_addrs))
 
@@ -584,6 +621,8 @@ class Lab:
             self._servers(
                 ns, f"servers-{ns.rsplit('-', 1)[1]}", flags, leaf.cert_path, leaf.key_path
             )
+        self._servers(n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"],
+                      nas.cert_path, nas.key_path)
         self._wait_ready()
 
     def _nft_table(self, endpoint_addrs: Iterable[str]) -> str:

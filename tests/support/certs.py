@@ -1,8 +1,9 @@
 """A throwaway certificate authority for tests: one CA, leaf certificates signed by it.
 
-wsdiag verifies TLS with ``ssl.create_default_context()``, which honours ``SSL_CERT_FILE``;
+wsdiag verifies TLS against the OpenSSL default paths, which honour ``SSL_CERT_FILE``;
 pointing that at ``LabPki.ca_path`` makes a test's servers trusted exactly the way a real
-corporate CA would be, without touching the machine's trust store.
+corporate CA would be, without touching the machine's trust store. ``WSDIAG_PUBLIC_ROOTS``
+decides which roots count as public (else certifi's list, which no test CA is in).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _CURVE = ec.SECP256R1()
 class LeafFiles:
     cert_path: Path  # leaf certificate followed by the CA (a full chain)
     key_path: Path
+    chain: tuple[x509.Certificate, ...] = ()  # what cert_path holds, leaf first
+
+    def der(self) -> list[bytes]:
+        """The chain as a server sends it (leaf first), DER."""
+        return [c.public_bytes(serialization.Encoding.DER) for c in self.chain]
 
 
 @dataclass(frozen=True)
@@ -34,18 +40,23 @@ class LabPki:
     ca_path: Path
     ca_cert: x509.Certificate
     ca_key: ec.EllipticCurvePrivateKey
+    parents: tuple[x509.Certificate, ...] = ()  # an intermediate's issuers, up to the root
 
     def env(self) -> dict[str, str]:
-        """Environment additions that make Python's default SSL context trust the lab CA."""
-        return {"SSL_CERT_FILE": str(self.ca_path)}
+        """Environment additions that make the machine trust the lab CA (Python's default SSL
+        context, wsdiag's OS-store check) and wsdiag count it as a public root, as if the
+        lab's servers had real public certificates (else every chain is "inspected")."""
+        return {"SSL_CERT_FILE": str(self.ca_path), "WSDIAG_PUBLIC_ROOTS": str(self.ca_path)}
 
     def issue(
         self,
         name: str,
         dns_names: Iterable[str] = (),
         ip_addresses: Iterable[str] = (),
+        valid: tuple[dt.datetime, dt.datetime] | None = None,
     ) -> LeafFiles:
-        """Issue a server certificate for the given SANs and write ``<name>.pem``/``-key.pem``."""
+        """Issue a server certificate for the given SANs and write ``<name>.pem``/``-key.pem``.
+        ``valid``: (not_before, not_after), default an hour ago to a week ahead."""
         dns = list(dict.fromkeys(dns_names))
         ips = list(dict.fromkeys(ip_addresses))
         if not dns and not ips:
@@ -55,14 +66,15 @@ class LabPki:
         sans: list[x509.GeneralName] = [x509.DNSName(d) for d in dns]
         sans += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
         now = _now()
+        start, end = valid or (now - dt.timedelta(hours=1), now + dt.timedelta(days=7))
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
             .issuer_name(self.ca_cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=7))
+            .not_valid_before(start)
+            .not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_key_usage(signs_certificates=False), critical=True)
@@ -78,16 +90,47 @@ class LabPki:
         )
         cert_path = self.directory / f"{name}.pem"
         key_path = self.directory / f"{name}-key.pem"
-        cert_path.write_bytes(
-            cert.public_bytes(serialization.Encoding.PEM)
-            + self.ca_cert.public_bytes(serialization.Encoding.PEM)
-        )
+        chain = (cert, self.ca_cert, *self.parents)
+        cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
         _write_key(key_path, key)
-        return LeafFiles(cert_path=cert_path, key_path=key_path)
+        return LeafFiles(cert_path=cert_path, key_path=key_path, chain=chain)
+
+    def intermediate(self, common_name: str) -> LabPki:
+        """A CA signed by this one, in ``<directory>/<common_name slug>/``; its leaves' chain
+        files hold leaf, intermediate, then this CA and its own parents."""
+        directory = self.directory / "".join(ch if ch.isalnum() else "-" for ch in common_name)
+        directory.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(_CURVE)
+        now = _now()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(signs_certificates=True), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
+                critical=False)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        ca_path = directory / "ca.pem"
+        ca_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        _write_key(directory / "ca-key.pem", key)
+        return LabPki(directory=directory, ca_path=ca_path, ca_cert=cert, ca_key=key,
+                      parents=(self.ca_cert, *self.parents))
 
 
-def make_ca(directory: Path, common_name: str = "wsdiag lab CA") -> LabPki:
-    """Create a CA in ``directory`` (``ca.pem``, ``ca-key.pem``)."""
+def make_ca(
+    directory: Path, common_name: str = "wsdiag lab CA", path_length: int | None = 0
+) -> LabPki:
+    """Create a root CA in ``directory`` (``ca.pem``, ``ca-key.pem``); ``path_length`` None
+    lets it sign intermediates (:meth:`LabPki.intermediate`)."""
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(_CURVE)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
@@ -100,7 +143,7 @@ def make_ca(directory: Path, common_name: str = "wsdiag lab CA") -> LabPki:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(_key_usage(signs_certificates=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
@@ -119,6 +162,35 @@ def make_pki(
     """Shortcut for the common case: a CA and one server leaf named ``server``."""
     pki = make_ca(directory)
     return pki, pki.issue("server", dns_names, ip_addresses)
+
+
+def self_signed(
+    directory: Path, common_name: str = "nas.local", dns_names: Iterable[str] | None = None,
+) -> LeafFiles:
+    """A device's own certificate, as a NAS or a router's portal serves: self-signed, no CA,
+    named after the device (``nas.local``). Written as ``<common_name>.pem``/``-key.pem``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(_CURVE)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    sans = [x509.DNSName(d) for d in (dns_names if dns_names is not None else [common_name])]
+    now = _now()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+    )
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    cert = builder.sign(key, hashes.SHA256())
+    cert_path = directory / f"{common_name}.pem"
+    key_path = directory / f"{common_name}-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(key_path, key)
+    return LeafFiles(cert_path=cert_path, key_path=key_path, chain=(cert,))
 
 
 def _key_usage(signs_certificates: bool) -> x509.KeyUsage:

@@ -55,6 +55,26 @@ async def start_tcp_server(host: str, port: int) -> tuple[asyncio.Server, int]:
     return server, _bound_port(server)
 
 
+async def start_banner_server(
+    host: str, port: int, banner: bytes = b"HTTP/1.1 400 Bad Request\r\n\r\n"
+) -> tuple[asyncio.Server, int]:
+    """Accept TCP, answer whatever arrives with ``banner`` (plain bytes, not TLS), close: a
+    device that speaks HTTP on 443, or a service with a banner."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(5.0):
+                await reader.read(1)
+            writer.write(banner)
+            await writer.drain()
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+    server = await asyncio.start_server(answer, host, port, reuse_address=True)
+    return server, _bound_port(server)
+
+
 async def start_tls_server(
     host: str, port: int, cert: str | Path, key: str | Path
 ) -> tuple[asyncio.Server, int]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from wsdiag.check.tls_facts import other_at, tls_facts
 from wsdiag.model import (
     AddressEvidence,
     DnsOutcome,
@@ -153,13 +154,14 @@ def address_unit(address: str, probes: Sequence[ProbeResult]) -> AddressEvidence
 
 def usable(a: AddressEvidence) -> Tri:
     """DCV authenticates over a TCP WebSocket even when QUIC carries the data (DCV admin
-    guide, "Disabling the QUIC UDP transport protocol"): no TCP, no session."""
-    return any_of([a.tcp443, a.tcp4195])
+    guide, "Disabling the QUIC UDP transport protocol"): no TCP, no session. Something
+    else answering there (``a.other``) is not the endpoint: not usable."""
+    return Tri.NO if a.other else any_of([a.tcp443, a.tcp4195])
 
 
 def complete(a: AddressEvidence) -> Tri:
     """Both 4195 paths answer: every client, old or new, streams as designed."""
-    return all_of([a.tcp4195, a.quic4195])
+    return Tri.NO if a.other else all_of([a.tcp4195, a.quic4195])
 
 
 def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
@@ -206,7 +208,9 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
 
 def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     ep_probes = r.probes_for([r.endpoint_id()])
-    units = tuple(address_unit(x, ep_probes) for x in r.endpoint_v4())
+    other = other_at(ep_probes, [r.endpoint_id()])
+    units = tuple(replace(address_unit(x, ep_probes), other=other.get(x, ""))
+                  for x in r.endpoint_v4())
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes
     tcp = [p for p in ep_probes if p.transport in TCPISH]
@@ -256,6 +260,7 @@ def gather(r: Results) -> Evidence:
     facts.update(internet_facts(r, basis))
     facts["no_route"] = _no_route(r, basis)
     facts["proxy"] = r.plan.proxy
+    facts.update(tls_facts(r, basis))
     return Evidence(basis=basis, **facts)
 
 

@@ -146,6 +146,7 @@ def make_plan(
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
         nameservers=check_nameservers(inputs.nameservers),
         quic_alpn=catalog.quic_alpn,
+        public_roots=inputs.public_roots,
         proxy=proxy_route,
     )
 

@@ -4,6 +4,10 @@ an HTTP CONNECT tunnel), certificate trust recorded, never fatal to reachability
 The handshake runs over memory BIOs rather than ``StreamWriter.start_tls``, so bytes that
 already arrived on the stream (a proxy's bytes after its ``200``) are fed to TLS first,
 as the start of the peer's stream, instead of being stranded in the plaintext reader.
+
+With run-wide ``TrustSources`` (``wsdiag.probes.tlsid``) the handshake runs with verification
+OFF and records the chain; trust (OS store, public roots) is judged afterwards, offline, so
+one handshake serves interception, OS trust and the endpoint's identity (``capture``).
 """
 
 from __future__ import annotations
@@ -11,11 +15,16 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
-from wsdiag.model import Phase, ProbeResult, Status
+from wsdiag.model import Phase, ProbeResult, Status, TlsSeen
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import outcome
+
+if TYPE_CHECKING:
+    from wsdiag.probes.tlsid import Handshake, TrustSources
 
 _READ = 65536
 
@@ -51,11 +60,25 @@ async def _handshake(obj: ssl.SSLObject, incoming: ssl.MemoryBIO, outgoing: ssl.
 
 async def tls_step(
     base: ProbeResult, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-    ctx: ssl.SSLContext, end: float, t0: float, connect_ms: float, initial: bytes = b"",
+    ctx: ssl.SSLContext | None, end: float, t0: float, connect_ms: float, initial: bytes = b"",
+    trust: TrustSources | None = None,
 ) -> ProbeResult:
     """Handshake with SNI = ``base.host`` until ``end`` (a perf_counter time). OPEN with
     ``tls_trusted`` True/False once the server's certificate arrived (an untrusted chain
-    proves the path); ERROR for a TLS failure; a socket error or silence by its status."""
+    proves the path); ERROR for a TLS failure; a socket error or silence by its status.
+    With ``trust``: the chain is recorded (``certs``, ``tls_seen``) and judged offline
+    (``tls_trusted`` may then be None: unknown, ``tls_public_root``); ``ctx`` is unused."""
+    if trust is not None:
+        from wsdiag.probes.tlsid import judge
+
+        hs = await capture(reader, writer, base.host, end, initial)
+        if hs.status is not Status.OPEN or not hs.chain:
+            return replace(outcome(base, hs.status, Phase.TLS, t0, errno=hs.errno,
+                                   detail=hs.detail,
+                                   ms=connect_ms if hs.status is not Status.ERROR else None),
+                           tls_seen=hs.seen)
+        return replace(judge(base, hs.chain, trust), phase=Phase.TLS, ms=connect_ms)
+    assert ctx is not None
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     incoming.write(initial)
     obj = ctx.wrap_bio(incoming, outgoing, server_hostname=base.host)
@@ -75,3 +98,42 @@ async def tls_step(
         return outcome(base, status, Phase.TLS, t0, errno=code, detail=f"TLS: {detail}",
                        ms=connect_ms)
     return outcome(base, Status.OPEN, Phase.TLS, t0, ms=connect_ms, trusted=True)
+
+
+async def capture(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, end: float,
+    initial: bytes = b"", leaf_only: bool = False,
+) -> Handshake:
+    """TLS with verification OFF and SNI = ``host`` until ``end`` (at least TLS_MIN_BUDGET):
+    what the peer presented (DER chain, leaf first; ``leaf_only``: its own certificate), or
+    why nothing (not TLS, an alert, a reset, silence). Never raises for network reasons;
+    the caller owns (and aborts) the transport."""
+    from wsdiag.probes.certs import seen_of_ssl_reason, unverified_chain
+    from wsdiag.probes.tlsid import Handshake, unverifying_context
+
+    t0 = time.perf_counter()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    incoming.write(initial)
+    obj = unverifying_context().wrap_bio(incoming, outgoing, server_hostname=host)
+    try:
+        async with asyncio.timeout(max(end - t0, TLS_MIN_BUDGET)):
+            await _handshake(obj, incoming, outgoing, reader, writer)
+    except ssl.SSLError as exc:
+        seen = seen_of_ssl_reason(exc.reason)
+        if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+            seen = TlsSeen.CLOSED
+        return Handshake(seen, Status.ERROR, detail=f"TLS failed: {exc.reason or exc}")
+    except (OSError, TimeoutError) as exc:
+        status, code, text = status_of(exc)
+        seen = TlsSeen.CLOSED if isinstance(exc, ConnectionError) else TlsSeen.NONE
+        return Handshake(seen, status, detail=f"TLS: {text}", errno=code)
+    ms = round((time.perf_counter() - t0) * 1000, 1)
+    if leaf_only:
+        leaf = obj.getpeercert(binary_form=True)
+        chain = [leaf] if leaf else []
+    else:
+        chain = unverified_chain(obj)
+    if not chain:
+        return Handshake(TlsSeen.NONE, Status.OPEN, ms=ms,
+                         detail="the handshake completed without a certificate")
+    return Handshake(TlsSeen.CERT, Status.OPEN, tuple(chain), ms=ms)

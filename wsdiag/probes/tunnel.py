@@ -16,12 +16,16 @@ import ssl
 import threading
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from wsdiag.model import Phase, ProbeResult, Status, Via
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
+
+if TYPE_CHECKING:
+    from wsdiag.probes.tlsid import TrustSources
 
 # getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
@@ -134,7 +138,8 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes] | tu
 
 
 async def probe_via_proxy(
-    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None
+    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None,
+    trust: TrustSources | None = None,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
     SNI = host, all within ``timeout``. No credentials are sent: the WorkSpaces client
@@ -153,14 +158,15 @@ async def probe_via_proxy(
                        detail=f"{where}: {detail}")
     reader, writer, via = dialled
     try:
-        return await _through(base, reader, writer, ctx, end, t0, where, via)
+        return await _through(base, reader, writer, ctx, end, t0, where, via, trust)
     finally:
         writer.transport.abort()
 
 
 async def _through(base: ProbeResult, reader: asyncio.StreamReader,
                    writer: asyncio.StreamWriter, ctx: ssl.SSLContext | None, end: float,
-                   t0: float, where: str, via: str) -> ProbeResult:
+                   t0: float, where: str, via: str,
+                   trust: TrustSources | None = None) -> ProbeResult:
     target = f"{base.host}:{base.port}"
     try:
         async with asyncio.timeout(max(end - time.perf_counter(), 0.0)):
@@ -186,7 +192,8 @@ async def _through(base: ProbeResult, reader: asyncio.StreamReader,
                        proxy_status=code)
     tunnel_ms = ms_since(t0)  # through a proxy, the time until the tunnel stood
     base = replace(base, proxy_status=code)
-    if ctx is None:
+    if ctx is None and trust is None:
         return outcome(base, Status.OPEN, Phase.PROXY, t0, detail=f"via {via}", ms=tunnel_ms)
-    result = await tls_step(base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest)
+    result = await tls_step(base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest,
+                            trust=trust)
     return replace(result, detail="; ".join(x for x in (f"via {via}", result.detail) if x))

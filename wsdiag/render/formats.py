@@ -5,7 +5,9 @@
   compacted: in ``probes[]`` and ``dns[]`` items, fields that are null, "" or [] are left
   out (the schema reads an absent field as null/empty). SSM keeps 24,000 characters of
   output; the one-line form of the largest lab report (client logs and an organisation
-  catalog included) was 20.8 kB in full and is 17.5 kB compacted (budget: 20 kB).
+  catalog included) was 20.8 kB in full and is 17.5 kB compacted (budget: 20 kB). The
+  certificate chains (``probes[].certs``, ~16 kB on that report) are left out of json-line
+  too: the findings name the issuers and addresses; ``--format json`` keeps every one.
 - ``line``: ONE line of at most 2,048 characters for "last line of output" fields (Intune
   remediations, RMM custom fields). Shape::
 
@@ -65,12 +67,13 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy without the null/empty fields of ``probes[]`` and ``dns[]`` items (json-line)."""
+    """A copy without the null/empty fields of ``probes[]`` and ``dns[]`` items, and without
+    ``probes[].certs`` (json-line)."""
     out = dict(obj)
     for key in ("probes", "dns"):
         items = out.get(key)
         if isinstance(items, list):
-            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY}
+            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY and k != "certs"}
                         if isinstance(item, dict) else item for item in items]
     return out
 

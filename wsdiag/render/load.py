@@ -8,12 +8,14 @@ present and default otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
     Account,
     AddressEvidence,
+    CertSummary,
     Diagnosis,
     DnsOutcome,
     DnsResult,
@@ -28,6 +30,7 @@ from wsdiag.model import (
     Report,
     Severity,
     Status,
+    TlsSeen,
     Transport,
     Tri,
     Verdict,
@@ -88,7 +91,8 @@ def _address(a: dict[str, Any]) -> AddressEvidence:
     return AddressEvidence(
         address=a["address"], tcp443=Tri(a["tcp443"]), tcp4195=Tri(a["tcp4195"]),
         quic443=Tri(a["quic443"]), quic4195=Tri(a["quic4195"]),
-        answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())))
+        answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())),
+        other=str(a.get("other", "")))
 
 
 def finding_from_json(f: dict[str, Any]) -> Finding:
@@ -112,4 +116,15 @@ def _probe(x: dict[str, Any]) -> ProbeResult:
         phase=x.get("phase", ""), errno=x.get("errno"), quic_error=x.get("quic_error"),
         detail=x.get("detail", ""), ms=x.get("ms"), tls_trusted=x.get("tls_trusted"),
         alpn=x.get("alpn"), datagrams_rx=x.get("datagrams_rx"), via=Via(x.get("via", "direct")),
-        proxy_status=x.get("proxy_status"))
+        proxy_status=x.get("proxy_status"),
+        tls_seen=TlsSeen(x["tls_seen"]) if x.get("tls_seen") else None,
+        certs=tuple(_cert(c) for c in x.get("certs", ())),
+        tls_public_root=x.get("tls_public_root"))
+
+
+def _cert(c: dict[str, Any]) -> CertSummary:
+    return CertSummary(
+        subject_cn=c["subject_cn"], sans=tuple(c["sans"]), issuer=c["issuer"],
+        issuer_cn=c["issuer_cn"], not_before=dt.datetime.fromisoformat(c["not_before"]),
+        not_after=dt.datetime.fromisoformat(c["not_after"]), sha256=c["sha256"],
+        self_issued=bool(c["self_issued"]))

@@ -7,7 +7,16 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from wsdiag.model import Evidence, Finding, HostIdentity, ProbeResult, ProxyRoute, Report, Tri
+from wsdiag.model import (
+    CertSummary,
+    Evidence,
+    Finding,
+    HostIdentity,
+    ProbeResult,
+    ProxyRoute,
+    Report,
+    Tri,
+)
 
 SCHEMA = "wsdiag.report/1"
 
@@ -76,7 +85,7 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     out["endpoint_addresses"] = [
         {"address": a.address, "tcp443": str(a.tcp443), "tcp4195": str(a.tcp4195),
          "quic443": str(a.quic443), "quic4195": str(a.quic4195), "answered": str(a.answered),
-         "probes": list(a.probes)}
+         "probes": list(a.probes), "other": a.other}
         for a in e.endpoint_addresses
     ]
     return out
@@ -89,4 +98,16 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "phase": p.phase, "errno": p.errno, "quic_error": p.quic_error, "detail": p.detail,
         "ms": p.ms, "tls_trusted": p.tls_trusted, "alpn": p.alpn,
         "datagrams_rx": p.datagrams_rx, "via": str(p.via), "proxy_status": p.proxy_status,
+        "tls_seen": str(p.tls_seen) if p.tls_seen else None,
+        "tls_public_root": p.tls_public_root,
+        "certs": [_cert_json(c) for c in p.certs],
+    }
+
+
+def _cert_json(c: CertSummary) -> dict[str, Any]:
+    return {
+        "subject_cn": c.subject_cn, "sans": list(c.sans), "issuer": c.issuer,
+        "issuer_cn": c.issuer_cn, "not_before": c.not_before.isoformat(timespec="seconds"),
+        "not_after": c.not_after.isoformat(timespec="seconds"), "sha256": c.sha256,
+        "self_issued": c.self_issued,
     }

@@ -38,6 +38,8 @@ def defects(a: AddressEvidence) -> frozenset[str]:
     defects; the verdict's "every path measured" fact catches them."""
     if a.answered is N:
         return frozenset({"silent"})
+    if a.other:  # something else answers there: ENDPOINT_ADDRESS_OTHER says so
+        return frozenset({"other"})
     if usable(a) is N:
         return frozenset({"no-tcp"})
     out = set()
@@ -100,7 +102,9 @@ def _silent(e: Evidence, _env: Environment) -> Fire | None:
                 basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit))
 
 
-def _no_tcp(e: Evidence, _env: Environment) -> Fire:
+def _no_tcp(e: Evidence, _env: Environment) -> Fire | None:
+    if e.endpoint_addresses and all(a.other for a in e.endpoint_addresses):
+        return None  # nothing there is the endpoint: ENDPOINT_ADDRESS_OTHER says so
     quic = (" (QUIC answers, so UDP gets through)" if e.endpoint_reachable is Y else "")
     return Fire({"host": e.endpoint_host, "quic": quic,
                  "addresses": ", ".join(a.address for a in e.endpoint_addresses)})

@@ -77,12 +77,6 @@ def _optional_unreachable(e: Evidence, _env: Environment) -> Fire:
                 basis=tuple(f"targets[{t.id}]" for t in failed))
 
 
-def _tls_untrusted(e: Evidence, _env: Environment) -> Fire | None:
-    if not e.tls_untrusted:
-        return None
-    return Fire({"n": len(e.tls_untrusted), "hosts": ", ".join(e.tls_untrusted)})
-
-
 def _health(e: Evidence, env: Environment) -> Fire:
     works = env is Environment.MINIMAL_EGRESS
     return Fire({"hosts": ", ".join(e.health_hosts),
@@ -166,14 +160,6 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "Add these domains to the outbound 443 allow-list (firewall or proxy).",
         facts=(("optional_reachable", (N,)), ("internet_reachable", NOT_NO)),
         fire=_optional_unreachable, basis=()),
-    FindingRule(
-        "tls-untrusted", "TLS_UNTRUSTED", Severity.WARNING, Owner.NETWORK,
-        "a certificate the machine does not trust (TLS inspection)",
-        "{n} host(s) presented a certificate this machine does not trust ({hosts}); usually "
-        "a TLS-inspecting proxy, which the WorkSpaces client rejects.",
-        "Exempt the WorkSpaces domains from TLS inspection; the client requires Amazon "
-        "Trust Services certificates.",
-        fire=_tls_untrusted, basis=("tls_untrusted",)),
     FindingRule(
         "health-blocked", "HEALTH_CHECK_BLOCKED", Severity.INFO, Owner.NETWORK,
         "health-check host unreachable on 4195: the client's network check will fail; "

@@ -23,6 +23,7 @@ from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
+from wsdiag.rules.tls import TLS_RULES
 
 # Every one of these must be a measured YES or NO for a verdict of ready or degraded:
 # streaming paths we could not measure are never assumed to work.
@@ -72,7 +73,7 @@ NOT_MEASURED = FindingRule(
     fire=_not_measured, basis=())
 
 FINDING_RULES: tuple[FindingRule, ...] = (
-    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, NOT_MEASURED)
+    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, NOT_MEASURED)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
