@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the logs package builds on this vocabulary; a type-only reference back
+    from wsdiag.host.paths import HostPaths
     from wsdiag.logs.context import ClientLogs
 
 from wsdiag.budgets import DEFAULT_TIMEOUT
@@ -130,6 +131,7 @@ class Environment(StrEnum):
     MINIMAL_EGRESS = "minimal-egress"
     OPEN_EGRESS = "open-egress"
     HOME = "home"
+    VPN = "vpn"  # a VPN (tunnel) is connected, yet the endpoint is not reached through it
     OFFLINE = "offline"
     UNKNOWN = "unknown"
 
@@ -382,6 +384,7 @@ class ProbeResult:
     datagrams_rx: int | None = None  # QUIC only
     via: Via = Via.DIRECT
     proxy_status: int | None = None  # the proxy's HTTP status for CONNECT, when it answered
+    path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,17 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
+    # --- this machine (wsdiag.check.host_evidence): routes, tunnels, MTU, the client -------
+    tunnel_up: Tri = Tri.UNKNOWN  # a tunnel/VPN interface is up with a routable address
+    endpoint_via_tunnel: Tri = Tri.UNKNOWN  # every endpoint address's route uses a tunnel
+    resolver_on_link: Tri = Tri.UNKNOWN  # a resolver asked is inside a local subnet
+    path_mtu_small: Tri = Tri.UNKNOWN  # QUIC's 1,200-byte DF datagrams cannot pass to it
+    client_fallback_443: Tri = Tri.UNKNOWN  # the client here has the 443 fallback
+    tunnels: tuple[str, ...] = ()  # the connected tunnels' interface names
+    endpoint_routes: tuple[str, ...] = ()  # "10.0.1.5 via utun4 (VPN, MTU 1380)" per address
+    on_link_resolver: str = ""  # "192.168.1.1 (en0)": the on-link resolver
+    path_mtu: int | None = None  # the smallest MTU (bytes) known on an endpoint path
+    client: str = ""  # "WorkSpaces 5.22.1 on Windows": the running client, when known
 
 
 @dataclass(frozen=True)
@@ -513,3 +527,4 @@ class Report:
     logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
     host: HostIdentity = HostIdentity()
+    paths: HostPaths | None = None  # this machine's interfaces, routes and client session

@@ -19,6 +19,7 @@ from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import ResolveFn, RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
+from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
 from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import (
@@ -31,6 +32,8 @@ from wsdiag.model import (
 from wsdiag.probes.registry import ProbeFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
+
+HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
 
 
 def _quiet_libraries() -> None:
@@ -70,6 +73,8 @@ def run_check(
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     results = Results(plan, tuple(run.dns), tuple(run.probes))
+    paths = _host_paths(results, logs)
+    results = replace(results, machine=paths)
     evidence, diagnosis = diagnose(results, extra=logs.findings)
     return Report(
         schema=SCHEMA,
@@ -86,4 +91,16 @@ def run_check(
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
+        paths=paths,
     )
+
+
+def _host_paths(results: Results, logs: LogContext) -> HostPaths:
+    """Routes to what was tested and the client session: no packets, a short budget of its
+    own (reading the routing table and the process list is local and quick)."""
+    plan = results.plan
+    dests = destinations(results.dns, results.endpoint_v4(), internet_target_ids(plan.targets),
+                         plan.proxy)
+    proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
+    version = logs.evidence.client_version if logs.evidence is not None else None
+    return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wsdiag.model import (
     AddressEvidence,
@@ -27,6 +27,9 @@ from wsdiag.model import (
     Tri,
     Via,
 )
+
+if TYPE_CHECKING:
+    from wsdiag.host.paths import HostPaths
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 FAILED = {Status.REFUSED, Status.FILTERED, Status.UNREACHABLE}
@@ -80,6 +83,7 @@ class Results:
     plan: Plan
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
+    machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wsdiag.host.paths import paths_from_json
 from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
     Account,
@@ -68,6 +69,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
                          reason=proxy.get("reason", "")),
         host=_host(d.get("host") or {}),
+        paths=paths_from_json(d.get("paths")),
     )
 
 
@@ -112,4 +114,4 @@ def _probe(x: dict[str, Any]) -> ProbeResult:
         phase=x.get("phase", ""), errno=x.get("errno"), quic_error=x.get("quic_error"),
         detail=x.get("detail", ""), ms=x.get("ms"), tls_trusted=x.get("tls_trusted"),
         alpn=x.get("alpn"), datagrams_rx=x.get("datagrams_rx"), via=Via(x.get("via", "direct")),
-        proxy_status=x.get("proxy_status"))
+        proxy_status=x.get("proxy_status"), path_mtu=x.get("path_mtu"))

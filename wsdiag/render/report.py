@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from wsdiag.host.paths import paths_json
 from wsdiag.model import Evidence, Finding, HostIdentity, ProbeResult, ProxyRoute, Report, Tri
 
 SCHEMA = "wsdiag.report/1"
@@ -38,6 +39,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
+        "paths": paths_json(report.paths),
     }
 
 
@@ -89,4 +91,5 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "phase": p.phase, "errno": p.errno, "quic_error": p.quic_error, "detail": p.detail,
         "ms": p.ms, "tls_trusted": p.tls_trusted, "alpn": p.alpn,
         "datagrams_rx": p.datagrams_rx, "via": str(p.via), "proxy_status": p.proxy_status,
+        "path_mtu": p.path_mtu,
     }

@@ -1,0 +1,125 @@
+"""Rows that read this machine's facts: the VPN and its routes, an on-link resolver, the path
+MTU for QUIC, the client's 443 fallback. Pure (the facts come from
+``wsdiag.check.host_evidence``); without host facts every fact here is unknown and no row
+fires.
+"""
+
+from __future__ import annotations
+
+from wsdiag.host.mtu import QUIC_MIN_IP_MTU
+from wsdiag.model import DnsOutcome, Environment, Evidence, Owner, Severity
+from wsdiag.rules.endpoint import _at, _with
+from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, Y
+
+
+def _endpoint_bad(e: Evidence) -> bool:
+    return N in (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable)
+
+
+# Inserted before "internet-without-endpoint" (wsdiag.rules.environment): a connected VPN is
+# never "home", and "connect the VPN" (HOME_NETWORK) is then never said.
+HOST_ENV_RULES: tuple[EnvRule, ...] = (
+    EnvRule("vpn-without-endpoint",
+            lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
+            Environment.VPN,
+            "a VPN is connected, the endpoint is missing, public or silent; internet ok"),
+)
+
+
+def _routes(e: Evidence) -> str:
+    return "; ".join(e.endpoint_routes) or "routes unknown"
+
+
+def _vpn_misses(e: Evidence, _env: Environment) -> Fire:
+    tunnels = ", ".join(e.tunnels)
+    if e.endpoint_via_tunnel is Y:
+        how = (f"they route through the VPN ({_routes(e)}) but answer on no port through it: "
+               "the VPN's far side has no route to the endpoint subnets, or the endpoint's "
+               "security group / network ACL does not admit the VPN's client range")
+    elif e.endpoint_via_tunnel is N:
+        how = (f"their routes do not use the VPN ({_routes(e)}): the VPN's routes do not "
+               "cover the endpoint subnets")
+    else:
+        how = "which way the OS routes them is unknown"
+    return Fire({"tunnels": tunnels, "host": e.endpoint_host, "how": how},
+                basis=("endpoint_via_tunnel", "tunnel_up"))
+
+
+def _rebind(e: Evidence, _env: Environment) -> Fire | None:
+    if e.endpoint_a is not DnsOutcome.NO_ANSWER or e.endpoint_v6:
+        return None
+    return Fire({"resolver": e.on_link_resolver, "host": e.endpoint_host})
+
+
+def _mtu(e: Evidence, _env: Environment) -> Fire:
+    where = f"the path MTU is {e.path_mtu} bytes" if e.path_mtu else "the path MTU is smaller"
+    return Fire({"host": e.endpoint_host, "where": where, "need": QUIC_MIN_IP_MTU[4],
+                 "routes": _routes(e)})
+
+
+def _fallback(has: bool) -> FireFn:
+    def fire(e: Evidence, _env: Environment) -> Fire | None:
+        hit = _with(e, "no-4195")
+        if not hit or (e.client_fallback_443 is Y) is not has:
+            return None
+        return Fire({"client": e.client, "at": _at(e, hit)},
+                    basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit))
+    return fire
+
+
+HOST_RULES: tuple[FindingRule, ...] = (
+    FindingRule(
+        "vpn-misses-endpoint", "VPN_ROUTES_MISS_ENDPOINT", Severity.ERROR, Owner.NETWORK,
+        "a VPN is connected, the private name resolves privately, no endpoint address "
+        "answers: the VPN's routes (or its far side) do not cover the endpoint subnets",
+        "A VPN is connected ({tunnels}) and {host} resolves to private addresses, but no "
+        "endpoint address answers: {how}.",
+        "Add the endpoint subnets (the VPC's CIDR) to the VPN's split-tunnel route list and "
+        "make sure the VPN's far side routes them to the VPC; the VPN is already connected, "
+        "reconnecting will not help.",
+        facts=(("tunnel_up", (Y,)), ("endpoint_private", (Y,)), ("endpoint_reachable", (N,)),
+               ("no_route", NOT_YES)),
+        fire=_vpn_misses, never_with=("ENDPOINT_UNREACHABLE", "HOME_NETWORK")),
+    FindingRule(
+        "dns-rebind-likely", "DNS_REBIND_PROTECTION_LIKELY", Severity.WARNING, Owner.NETWORK,
+        "an on-link resolver (a home router) answers NOERROR with no A record for the "
+        "private name",
+        "The resolver {resolver} is on this machine's own subnet, as home routers are, and "
+        "answered {host} with no address (NOERROR, no A record): DNS-rebind protection, "
+        "which removes private addresses from public names' answers, is a likely cause, "
+        "next to missing forwarding.",
+        "Use the VPN's DNS servers for a2z.com, or exempt a2z.com from the router's "
+        "DNS-rebind protection (e.g. dnsmasq's rebind-domain-ok, a FRITZ!Box's exceptions).",
+        facts=(("resolver_on_link", (Y,)), ("endpoint_resolves", NOT_YES)),
+        fire=_rebind, basis=("resolver_on_link", "endpoint_a")),
+    FindingRule(
+        "path-mtu-small", "PATH_MTU_SMALL", Severity.WARNING, Owner.NETWORK,
+        "QUIC's 1,200-byte datagrams with Don't Fragment do not fit the path to the "
+        "endpoint (EMSGSIZE, or an interface MTU below 1,228 bytes)",
+        "QUIC's first datagrams (1200 bytes of UDP, never fragmented) do not fit the path to "
+        "{host}: {where}, QUIC needs {need} ({routes}). Streaming falls back to TCP; the "
+        "endpoint's security group is not the cause.",
+        "Raise the tunnel/VPN interface MTU to at least 1280 bytes (or lower the VPN's "
+        "encapsulation overhead), and let ICMP 'fragmentation needed' back through firewalls.",
+        facts=(("path_mtu_small", (Y,)), ("endpoint_resolves", (Y,))),
+        fire=_mtu, never_with=("ENDPOINT_QUIC_BLOCKED",)),
+    FindingRule(
+        "client-no-443-fallback", "CLIENT_NO_443_FALLBACK", Severity.ERROR, Owner.DESKTOP,
+        "4195 blocked at an address and the client running here is older than Windows/macOS "
+        "5.23, Linux 2024.7",
+        "{client} has no 443 fallback, and the endpoint does not answer on 4195 at {at}: "
+        "this client cannot stream there.",
+        "Update the WorkSpaces client (Windows and macOS 5.23 or later, Linux 2024.7 or "
+        "later), or allow TCP and UDP 4195 to the endpoint.",
+        facts=(("client_fallback_443", (N,)), ("endpoint_usable", (Y,))),
+        fire=_fallback(False), basis=("client_fallback_443",)),
+    FindingRule(
+        "client-has-443-fallback", "CLIENT_HAS_443_FALLBACK", Severity.INFO, Owner.DESKTOP,
+        "4195 blocked at an address; the client running here has the 443 fallback",
+        "{client} has the 443 fallback, so it streams over 443 at {at}; older clients "
+        "elsewhere cannot.",
+        "Nothing to do on this machine; for older clients allow TCP and UDP 4195.",
+        facts=(("client_fallback_443", (Y,)), ("endpoint_usable", (Y,))),
+        fire=_fallback(True), basis=("client_fallback_443",)),
+)
+
