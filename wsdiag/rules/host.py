@@ -57,6 +57,14 @@ def _mtu(e: Evidence, _env: Environment) -> Fire:
                  "routes": _routes(e)})
 
 
+def _mtu_possible(e: Evidence, _env: Environment) -> Fire | None:
+    if "filtered" not in e.endpoint_failures:
+        return None  # an answer that refuses (ICMP port unreachable) is not an MTU problem
+    via = (f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
+           "often lowers the MTU." if e.endpoint_via_tunnel is Y else "")
+    return Fire({"host": e.endpoint_host, "need": QUIC_MIN_IP_MTU[4], "via": via})
+
+
 def _fallback(has: bool) -> FireFn:
     def fire(e: Evidence, _env: Environment) -> Fire | None:
         hit = _with(e, "no-4195")
@@ -103,6 +111,18 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "encapsulation overhead), and let ICMP 'fragmentation needed' back through firewalls.",
         facts=(("path_mtu_small", (Y,)), ("endpoint_resolves", (Y,))),
         fire=_mtu, never_with=("ENDPOINT_QUIC_BLOCKED",)),
+    FindingRule(
+        "quic-mtu-possible", "ENDPOINT_QUIC_MTU_POSSIBLE", Severity.INFO, Owner.NETWORK,
+        "QUIC silent where TCP answers and no MTU fact either way: a hop below 1,228 bytes "
+        "that drops ICMP looks the same as a UDP block",
+        "QUIC to {host} gets no answer where TCP does. Besides a security group or firewall "
+        "dropping UDP, a hop with an MTU below {need} bytes that drops ICMP 'fragmentation "
+        "needed' looks exactly the same; from here wsdiag cannot tell them apart.{via}",
+        "If UDP 443/4195 is allowed end to end, check the MTU of tunnels on the path (at "
+        "least 1280 bytes) and let ICMP 'fragmentation needed' through.",
+        facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)),
+               ("path_mtu_small", NOT_YES)),
+        fire=_mtu_possible, basis=("endpoint_quic", "path_mtu_small")),
     FindingRule(
         "client-no-443-fallback", "CLIENT_NO_443_FALLBACK", Severity.ERROR, Owner.DESKTOP,
         "4195 blocked at an address and the client running here is older than Windows/macOS "
