@@ -307,7 +307,8 @@ def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedP
     assert (code, r["environment"], r["verdict"]) == (0, "minimal-egress", "ready"), codes(r)
     assert {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"} <= codes(r)
     assert r["proxy"] == {"mode": "proxy", "url": f"http://***@{PROXY_IP}:{proxy.port}",
-                          "source": "environment", "bypassed": [], "reason": ""}
+                          "source": "environment", "bypassed": [], "reason": "",
+                          "pac": None, "pac_note": ""}
     broker = probe(r, "ws-broker/tls/443")
     assert (broker["via"], broker["status"], broker["tls_trusted"], broker["proxy_status"]) == (
         "proxy", "open", True, 200)

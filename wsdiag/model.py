@@ -248,6 +248,8 @@ class ProxyRoute:
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
+    pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
+    pac_note: str = ""  # what the PAC answered and what of it was tested
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -275,6 +277,7 @@ class Inputs:
     timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = None  # whole run; None -> derived from timeout
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
+    pac: str | None = None  # --pac URL|FILE: this proxy auto-config instead of the system's
 
 
 @dataclass(frozen=True)

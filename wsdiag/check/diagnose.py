@@ -23,6 +23,7 @@ from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_ta
 from wsdiag.host.proxy import discover_safely
 from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import (
+    Catalog,
     Inputs,
     Plan,
     Report,
@@ -63,7 +64,9 @@ def run_check(
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.
-    plan = make_plan(catalog, inputs, discover_safely())
+    config = discover_safely()
+    plan = make_plan(catalog, inputs, config)
+    plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     _quiet_libraries()
     resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
@@ -93,6 +96,24 @@ def run_check(
         host=host_facts(logs.owner, logs.evidence is not None),
         paths=paths,
     )
+
+
+def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
+    """The plan again with the PAC's route, where ``--pac`` is given or (no proxy in the
+    environment) the OS has one; the PAC's time comes out of the run deadline (a third at
+    most). Unchanged where no PAC applies."""
+    if not inputs.use_proxy or (env_proxy and not inputs.pac):
+        return plan
+    from wsdiag.host.pac_route import pac_route
+
+    hosts = [pt.host for pt in plan.targets
+             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+    t0 = time.monotonic()
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    if found is None:
+        return plan
+    left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
+    return replace(make_plan(catalog, inputs, found), deadline=left)
 
 
 def _host_paths(results: Results, logs: LogContext) -> HostPaths:

@@ -67,7 +67,8 @@ def report_from_json(d: dict[str, Any]) -> Report:
         logs=client_logs_from_json(d.get("logs")),
         proxy=ProxyRoute(mode=ProxyMode(proxy.get("mode", "none")), url=proxy.get("url"),
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
-                         reason=proxy.get("reason", "")),
+                         reason=proxy.get("reason", ""), pac=proxy.get("pac"),
+                         pac_note=proxy.get("pac_note", "")),
         host=_host(d.get("host") or {}),
         paths=paths_from_json(d.get("paths")),
     )

@@ -57,7 +57,8 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
 def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
     """Which way 443 to the internet was tested; the URL never holds credentials."""
     return {"mode": str(proxy.mode), "url": proxy.url, "source": proxy.source,
-            "bypassed": list(proxy.bypassed), "reason": proxy.reason}
+            "bypassed": list(proxy.bypassed), "reason": proxy.reason, "pac": proxy.pac,
+            "pac_note": proxy.pac_note}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

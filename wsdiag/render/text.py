@@ -133,10 +133,12 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         for f in group.findings:
             _finding(out, f, 4)
     _paths(out, report, verbose)
-    if report.paths is not None:  # routes per path, tunnels, the client: wsdiag.host.paths
+    machine = report.paths.sentences() if report.paths is not None else []
+    machine += [report.proxy.pac_note] if report.proxy.pac_note else []
+    if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used
         out.blocks.append(Block.gap())
         out.add(0, [("THIS MACHINE", "bold")])
-        for line in report.paths.sentences():
+        for line in machine:
             out.add(2, words(clean(line)))
     if advice.notes:
         out.blocks.append(Block.gap())
