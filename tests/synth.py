@@ -33,6 +33,7 @@ O, R, F, U, E = (  # noqa: E741
 EndpointFn = Callable[[str, Transport, int], Status]
 
 PROXY_URL = "http://***@10.0.0.5:3128"
+PRIVATE_NAME = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 # What every probe through the proxy meets, by name: (status, phase, the proxy's HTTP status).
 # "relay" is the proxy opening the tunnel: the probe then meets the group's own status.
 PROXY_BEHAVIOUR: dict[str, tuple[Status, str, int | None]] = {
@@ -73,6 +74,7 @@ def results(
     proxy: str | None = None,
     bypassed: tuple[str, ...] = (),
     host: str | None = None,
+    stream: dict[int, tuple[Status, int | None]] | None = None,
 ) -> Results:
     """One Results object. A Status stands for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
@@ -121,6 +123,12 @@ def results(
                     port=c.port, status=status, ms=5.0 if status is O else None,
                     tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
                 ))
+    for port, (status, code) in (stream or {}).items():  # CONNECT <private name>:port
+        probes.append(ProbeResult(
+            id=f"endpoint/tcp/{port}@proxy", target_id="endpoint", host=PRIVATE_NAME,
+            address=None, transport=Transport.TCP, port=port, status=status,
+            phase="proxy" if status is not O else "connect", proxy_status=code,
+            via=Via.PROXY))
     ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
     addrs = ep.addresses if ep is not None else ()
     return Results(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))

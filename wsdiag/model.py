@@ -504,6 +504,11 @@ class Evidence:
     on_link_resolver: str = ""  # "192.168.1.1 (en0)": the on-link resolver
     path_mtu: int | None = None  # the smallest MTU (bytes) known on an endpoint path
     client: str = ""  # "WorkSpaces 5.22.1 on Windows": the running client, when known
+    # --- streaming through the http proxy (CONNECT <private name>:4195 / :443) ----------
+    proxy_http: Tri = Tri.UNKNOWN  # an http:// proxy carries this run's 443 (mode PROXY)
+    proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
+    proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
+    proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
 
 
 @dataclass(frozen=True)

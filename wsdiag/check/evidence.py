@@ -95,6 +95,11 @@ class Results:
         ids = set(target_ids)
         return [p for p in self.probes if p.target_id in ids]
 
+    def endpoint_probes(self, target_id: str) -> list[ProbeResult]:
+        """The endpoint's direct probes: streaming through a proxy (``…@proxy``, see
+        ``plan._streaming_through``) is judged on its own, never as the endpoint answering."""
+        return [p for p in self.probes_for([target_id]) if p.via is Via.DIRECT]
+
     def target_ids(self, role: Role, needs: Iterable[Need] | None = None) -> list[str]:
         wanted = set(needs) if needs is not None else set(Need)
         return [
@@ -106,7 +111,7 @@ class Results:
         """The endpoint host the facts describe: the first that works, else the first."""
         ids = self.target_ids(Role.ENDPOINT)
         for tid in ids:
-            if any_open(self.probes_for([tid])) is Tri.YES:
+            if any_open(self.endpoint_probes(tid)) is Tri.YES:
                 return tid
         return ids[0]
 
@@ -209,7 +214,7 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
 
 
 def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    ep_probes = r.probes_for([r.endpoint_id()])
+    ep_probes = r.endpoint_probes(r.endpoint_id())
     units = tuple(address_unit(x, ep_probes) for x in r.endpoint_v4())
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes

@@ -9,13 +9,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wsdiag.check.evidence import Results
+from wsdiag.check.evidence import Results, any_open
 from wsdiag.host.mtu import EMSGSIZE_CODES, fits_quic
 from wsdiag.host.paths import HostPaths, fallback_443, on_link_resolvers
-from wsdiag.model import Evidence, ProbeResult, Status, Transport, Tri
+from wsdiag.model import Evidence, ProbeResult, ProxyMode, Status, Transport, Tri, Via
 
 HOST_FACTS = ("tunnel_up", "endpoint_via_tunnel", "resolver_on_link", "path_mtu_small",
-              "client_fallback_443")
+              "client_fallback_443", "proxy_http", "proxy_stream_4195", "proxy_stream_443")
+
+
+def proxy_streaming(e: Evidence, r: Results, basis: dict[str, tuple[str, ...]]) -> Evidence:
+    """The endpoint's ``…@proxy`` probes: can an http proxy carry streaming to the private
+    name (CONNECT :4195, :443), and did it refuse 4195 with an HTTP status?"""
+    mine = [p for p in r.probes_for([r.endpoint_id()]) if p.via is Via.PROXY]
+    by_port = {port: [p for p in mine if p.port == port] for port in (4195, 443)}
+    basis["proxy_http"] = ()
+    basis["proxy_stream_4195"] = tuple(p.id for p in by_port[4195])
+    basis["proxy_stream_443"] = tuple(p.id for p in by_port[443])
+    refused = next((p.proxy_status for p in by_port[4195]
+                    if p.proxy_status and p.status is not Status.OPEN), None)
+    return replace(e, basis=basis, proxy_http=Tri.of(e.proxy.mode is ProxyMode.PROXY),
+                   proxy_stream_4195=any_open(by_port[4195]),
+                   proxy_stream_443=any_open(by_port[443]), proxy_stream_refused=refused)
 
 
 def _emsgsize(p: ProbeResult) -> bool:
@@ -33,6 +48,7 @@ def with_host(e: Evidence, r: Results, paths: HostPaths | None) -> Evidence:
     basis["resolver_on_link"] = e.basis.get("resolvers", ())
     basis["tunnel_up"] = basis["client_fallback_443"] = ()
     learned = [p.path_mtu for p in small if p.path_mtu]
+    e = proxy_streaming(e, r, basis)
     if paths is None:
         mtu_small = Tri.YES if small else Tri.UNKNOWN
         return replace(e, basis=basis, path_mtu_small=mtu_small,

@@ -197,7 +197,8 @@ DNS_RULES: tuple[FindingRule, ...] = (
         "On the VPC endpoint enable 'Private DNS names' (and DNS hostnames/resolution on "
         "the VPC); from on-premises or over VPN forward a2z.com queries to a Route 53 "
         "Resolver inbound endpoint in that VPC.",
-        facts=(("endpoint_resolves", NOT_YES),), fire=_nxdomain, basis=("endpoint_a",)),
+        facts=(("endpoint_resolves", NOT_YES), ("proxy_http", NOT_YES)), fire=_nxdomain,
+        basis=("endpoint_a",)),
     FindingRule(
         "endpoint-no-address", "ENDPOINT_AAAA_ONLY", Severity.WARNING, Owner.AWS,
         "only IPv6 addresses: not judged (verdict unknown)",

@@ -9,11 +9,16 @@ from __future__ import annotations
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
 from wsdiag.model import DnsOutcome, Environment, Evidence, Owner, Severity
 from wsdiag.rules.endpoint import _at, _with
-from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, Y
+from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, U, Y
 
 
 def _endpoint_bad(e: Evidence) -> bool:
     return N in (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable)
+
+
+def _proxy_may_stream(e: Evidence) -> bool:
+    return (e.proxy_http is Y and e.endpoint_resolves is not Y and e.internet_reachable is Y
+            and (e.proxy_stream_4195, e.proxy_stream_443) != (N, N))
 
 
 # Inserted before "internet-without-endpoint" (wsdiag.rules.environment): a connected VPN is
@@ -23,6 +28,10 @@ HOST_ENV_RULES: tuple[EnvRule, ...] = (
             lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
             Environment.VPN,
             "a VPN is connected, the endpoint is missing, public or silent; internet ok"),
+    EnvRule("proxy-may-carry-streaming", _proxy_may_stream, Environment.UNKNOWN,
+            "an http proxy, the private name has no answer here, and the proxy's CONNECT to "
+            "it is not refused on both ports: the documented proxy set-up, or not; not "
+            "'home'"),
 )
 
 
@@ -63,6 +72,32 @@ def _mtu_possible(e: Evidence, _env: Environment) -> Fire | None:
     via = (f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
            "often lowers the MTU." if e.endpoint_via_tunnel is Y else "")
     return Fire({"host": e.endpoint_host, "need": QUIC_MIN_IP_MTU[4], "via": via})
+
+
+def _stream_result(e: Evidence) -> str:
+    words = {Y: "opens", N: "fails", U: "was not measured"}
+    return (f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
+            f":443 {words[e.proxy_stream_443]}")
+
+
+def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
+    if e.proxy_stream_refused is None:
+        return None
+    # Matters most where the direct path does not work: then the proxy is the way left.
+    severity = None if e.endpoint_usable is not Y else Severity.INFO
+    return Fire({"url": e.proxy.url, "status": e.proxy_stream_refused,
+                 "host": e.endpoint_host,
+                 "also": " (CONNECT to 443 opens)" if e.proxy_stream_443 is Y else ""},
+                basis=("proxy_stream_443",), severity=severity)
+
+
+def _nxdomain_proxy(e: Evidence, _env: Environment) -> Fire | None:
+    if e.endpoint_a is not DnsOutcome.NXDOMAIN:
+        return None
+    dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N)
+    return Fire({"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
+                basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_a"),
+                severity=Severity.ERROR if dead else None)
 
 
 def _fallback(has: bool) -> FireFn:
@@ -123,6 +158,36 @@ HOST_RULES: tuple[FindingRule, ...] = (
         facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)),
                ("path_mtu_small", NOT_YES)),
         fire=_mtu_possible, basis=("endpoint_quic", "path_mtu_small")),
+    FindingRule(
+        "proxy-denies-connect-4195", "PROXY_DENIES_CONNECT_4195", Severity.WARNING,
+        Owner.NETWORK,
+        "the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
+        "`deny CONNECT !SSL_ports`); info where the direct path works",
+        "The proxy {url} refuses CONNECT to {host}:4195 (HTTP {status}){also}: squid's "
+        "default 'http_access deny CONNECT !SSL_ports' allows CONNECT to 443 only, so a "
+        "client streaming through the proxy cannot use 4195.",
+        "If streaming is meant to go through the proxy (AWS documents HTTP proxies for TCP "
+        "4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
+        "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass "
+        "list) so the client streams direct.",
+        facts=(("proxy_stream_4195", (N,)),), fire=_proxy_denies_4195,
+        basis=("proxy_stream_4195",)),
+    FindingRule(
+        "endpoint-nxdomain-proxy", "ENDPOINT_NXDOMAIN_BEHIND_PROXY", Severity.WARNING,
+        Owner.NETWORK,
+        "the private name does not exist here, and an http proxy is configured: either "
+        "Private DNS names are off for the documented proxy set-up, or the resolver is wrong "
+        "(error where the proxy cannot reach it either)",
+        "The private name {host} does not exist for this machine's resolver, and this "
+        "machine uses the proxy {url}. Two set-ups explain that: the endpoint's Private DNS "
+        "names are off on purpose, as AWS advises for clients behind a proxy, and streaming "
+        "goes through the proxy ({stream}); or this machine does not use the VPC's DNS.",
+        "Decide which set-up the directory uses. Through the proxy: keep Private DNS names "
+        "off, let the proxy resolve the name and allow CONNECT to it on 4195 and 443 (no "
+        "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 "
+        "Resolver inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
+        facts=(("proxy_http", (Y,)), ("endpoint_resolves", NOT_YES)),
+        fire=_nxdomain_proxy, never_with=("ENDPOINT_NXDOMAIN",)),
     FindingRule(
         "client-no-443-fallback", "CLIENT_NO_443_FALLBACK", Severity.ERROR, Owner.DESKTOP,
         "4195 blocked at an address and the client running here is older than Windows/macOS "
