@@ -53,7 +53,7 @@ def test_destinations_name_each_resolver_endpoint_address_and_the_internet() -> 
 def test_summary_names_the_tunnel_and_its_mtu() -> None:
     hp = synthetic_host("vpn-through", ("10.0.1.10", "10.0.2.10"))
     assert hp is not None
-    assert hp.summary().startswith("endpoint via utun4 (VPN, MTU 1380)")
+    assert hp.summary() == "endpoint and resolver 10.0.0.2 via utun4 (VPN, MTU 1380)"
     assert "VPN connected: utun4" in hp.sentences()
 
 
@@ -75,7 +75,8 @@ def test_loopback_route_is_not_a_tunnel_and_sends_nothing() -> None:
 def test_without_host_facts_every_host_fact_is_unknown() -> None:
     r = results(endpoint=F)
     e = with_host(gather(r), r, None)
-    assert all(getattr(e, f) is Tri.UNKNOWN for f in HOST_FACTS)
+    assert all(getattr(e, f) is Tri.UNKNOWN for f in HOST_FACTS if f != "proxy_http")
+    assert e.proxy_http is Tri.NO  # a setting, known without host facts
     assert set(HOST_FACTS) <= set(e.basis)
 
 

@@ -10,6 +10,7 @@ that holds it; MTUs and nft tables are restored in ``finally``).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -192,3 +193,108 @@ def test_a_running_client_and_its_live_session(lab: Lab) -> None:
     want = f"live session: TCP to {ENDPOINT_ADDRS[0]}:4195 (an endpoint address)"
     assert want in client["sentences"]
     assert r["verdict"] in ("ready", "degraded")
+
+
+# --- proxies in the lab: a PAC-only proxy, a proxy relaying / refusing CONNECT :4195 -------
+# The proxy runs in the lab's internet namespace on PROXY_ADDR; it never resolves a name
+# (every lab name is given to it with --name, anything else goes to a dead address), so no
+# query leaves the lab. The PAC is served by http.server beside it.
+
+PROXY_ADDR, DEAD_ADDR = "203.0.113.240", "203.0.113.251"
+ONLY_THE_PROXY_OUT = (f"ip daddr != {PROXY_ADDR} ip daddr @internet drop",)
+
+
+@contextlib.contextmanager
+def _lab_proxy(lab: Lab, mode: str = "relay") -> Iterator[str]:
+    """A CONNECT proxy at PROXY_ADDR:3128 in the internet namespace; yields its URL."""
+    net = lab.names.net
+    _ip(lab, net, "addr", "add", f"{PROXY_ADDR}/32", "dev", lab.names.link("net", "rtr"))
+    names = [f"--name={h.name}={h.addresses[0]}" for h in lab.world.hosts if h.addresses]
+    argv = ["ip", "netns", "exec", net, sys.executable, "-m", "tests.support.proxy",
+            "--listen", f"{PROXY_ADDR}:3128", "--mode", mode, "--upstream", DEAD_ADDR, *names]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=lab_root(), env=lab.wsdiag_env())
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("ready"), (line, proc.stderr.read() if proc.stderr else "")
+        yield f"http://{PROXY_ADDR}:3128"
+    finally:
+        stop_process(proc)
+        if proc.stderr is not None:
+            proc.stderr.close()
+        subprocess.run(["ip", "-n", net, "addr", "del", f"{PROXY_ADDR}/32", "dev",
+                        lab.names.link("net", "rtr")], check=False, timeout=30)
+
+
+def lab_root() -> str:
+    return str(Path(__file__).resolve().parents[1])
+
+
+@contextlib.contextmanager
+def _pac_server(lab: Lab, text: str) -> Iterator[str]:
+    """http.server on PROXY_ADDR:8080 in the internet namespace serving proxy.pac."""
+    with tempfile.TemporaryDirectory(prefix="wn2-pac-") as tmp:
+        (Path(tmp) / "proxy.pac").write_text(text)
+        argv = ["ip", "netns", "exec", lab.names.net, sys.executable, "-u", "-c",
+                "import http.server, functools, sys\n"
+                "h = functools.partial(http.server.SimpleHTTPRequestHandler,\n"
+                "                      directory=sys.argv[1])\n"
+                "s = http.server.HTTPServer((sys.argv[2], 8080), h)\n"
+                "print('ready', flush=True)\ns.serve_forever()\n", tmp, PROXY_ADDR]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            yield f"http://{PROXY_ADDR}:8080/proxy.pac"
+        finally:
+            stop_process(proc)
+            if proc.stderr is not None:
+                proc.stderr.close()
+
+
+def _check_with(lab: Lab, shape: Shape, *extra: str, proxy: str | None = None
+                ) -> dict[str, Any]:
+    """wsdiag in the client namespace with ``extra`` options and, given, HTTPS_PROXY."""
+    _ip(lab, lab.names.cli, "route", "flush", "cache")
+    lab.apply(shape)
+    env = lab.wsdiag_env() | ({"HTTPS_PROXY": proxy} if proxy else {})
+    proc = subprocess.run(lab.wsdiag_argv(REGION, *extra, timeout=1.5), capture_output=True,
+                          text=True, timeout=120, env=env, cwd=lab_root(), check=False)
+    return json.loads(proc.stdout)
+
+
+PAC = ('function FindProxyForURL(url, host) {\n'
+       '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+       f'  return "PROXY {PROXY_ADDR}:3128; DIRECT";\n}}\n')
+
+
+def test_pac_only_proxy_served_from_the_lab(lab: Lab) -> None:
+    """Direct 443 to the internet dropped; only the proxy the PAC names gets out. Without
+    the PAC wsdiag would call this closed; with it, minimal egress through the proxy."""
+    with _lab_proxy(lab) as _, _pac_server(lab, PAC) as pac:
+        r = _check_with(lab, Shape(rules=ONLY_THE_PROXY_OUT), "--pac", pac)
+    assert (r["environment"], r["verdict"]) == ("minimal-egress", "ready"), _codes(r)
+    assert (r["proxy"]["source"], r["proxy"]["pac"]) == ("pac", pac)
+    assert r["proxy"]["url"] == f"http://{PROXY_ADDR}:3128"
+    assert "AUTH_UNREACHABLE" not in _codes(r)
+
+
+def test_proxy_relays_connect_4195_to_the_endpoint(lab: Lab) -> None:
+    """Private DNS names off (the home resolver has no private name), the VPC not routed
+    from here, the proxy reaching the endpoint: the documented proxy set-up. Not 'home',
+    not 'enable Private DNS names' alone."""
+    with _lab_proxy(lab) as url:
+        r = _check_with(lab, Shape(resolver="home", rules=("ip daddr @vpc drop",)), proxy=url)
+    assert (r["environment"], r["verdict"]) == ("unknown", "unknown"), _codes(r)
+    assert _codes(r)[0] == "ENDPOINT_NXDOMAIN_BEHIND_PROXY"
+    assert not {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"} & set(_codes(r))
+    assert r["evidence"]["proxy_stream_4195"] == "yes"
+
+
+def test_proxy_refusing_connect_4195(lab: Lab) -> None:
+    with _lab_proxy(lab, "ssl-ports") as url:
+        r = _check_with(lab, Shape(resolver="home", rules=("ip daddr @vpc drop",)), proxy=url)
+    assert (r["environment"], r["verdict"]) == ("unknown", "unknown"), _codes(r)
+    f = next(f for f in r["findings"] if f["code"] == "PROXY_DENIES_CONNECT_4195")
+    assert f["severity"] == "warning" and "deny CONNECT !SSL_ports" in f["message"]
+    assert r["evidence"]["proxy_stream_443"] == "yes"

@@ -184,12 +184,14 @@ class ThreadedProxy(HttpProxy):
         self._loop.close()
 
 
-async def _serve(host: str, port: int, mode: str, upstream: str | None) -> None:
+async def _serve(host: str, port: int, mode: str, upstream: str | None,
+                 names: dict[str, str] | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     proxy = HttpProxy(mode, upstream)
+    proxy.names = dict(names or {})
     bound = await proxy.start(host, port)
     print(f"ready {bound}", flush=True)
     try:
@@ -203,10 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--listen", required=True, metavar="IP:PORT")
     p.add_argument("--mode", choices=MODES, default=RELAY)
     p.add_argument("--upstream", metavar="IP", help="send every CONNECT to this address")
+    p.add_argument("--name", action="append", default=[], metavar="HOST=IP",
+                   help="send CONNECTs to HOST to IP (the proxy's own DNS); repeatable")
     args = p.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
+    names = dict(x.split("=", 1) for x in args.name if "=" in x)
     try:
-        asyncio.run(_serve(host, int(port), args.mode, args.upstream))
+        asyncio.run(_serve(host, int(port), args.mode, args.upstream, names))
     except OSError as exc:
         print(f"proxy: {exc}", file=sys.stderr)
         return 1

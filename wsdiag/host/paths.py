@@ -170,23 +170,29 @@ def on_link_resolvers(hp: HostPaths) -> list[str]:
 
 
 def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
-    """The report's ``paths`` block (wsdiag.report/1, additive): interfaces, one row per
-    tested path, the client session. None when not gathered."""
+    """The report's ``paths`` block (wsdiag.report/1, additive): the interfaces the tested
+    paths use and every tunnel, one row per tested path, the client session. None when not
+    gathered."""
     if hp is None:
         return None
     s = hp.session
+    # Only the interfaces a tested path uses, and tunnels: bridges and container veths are
+    # noise, and the one-line JSON must stay within SSM's 24,000 characters.
+    used = {p.route.interface for p in hp.paths}
     return {
         "system": hp.facts.system,
         "problem": hp.facts.problem,
-        "interfaces": [
+        "interfaces": [_dense(
             {"name": i.name, "kind": str(i.kind), "up": i.up, "addresses": list(i.addresses),
-             "mtu": i.mtu, "point_to_point": i.point_to_point, "description": i.description}
-            for i in hp.facts.interfaces],
+             "mtu": i.mtu, "point_to_point": i.point_to_point, "description": i.description},
+            ("name", "kind", "up", "addresses", "mtu"))
+            for i in hp.facts.interfaces if i.name in used or i.kind is IfKind.TUNNEL],
         "tunnels": list(hp.tunnels()),
-        "routes": [
+        "routes": [_dense(
             {"role": p.role, "destination": p.destination, "local_addr": p.route.local_addr,
              "interface": p.route.interface, "tunnel": str(p.route.is_tunnel),
-             "mtu": p.route.mtu, "reason": p.route.reason, "text": p.text}
+             "mtu": p.route.mtu, "reason": p.route.reason},
+            ("role", "destination", "interface", "tunnel"))
             for p in hp.paths],
         "summary": hp.summary(),
         "client": None if s is None else {
@@ -209,13 +215,13 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
         Interface(i["name"], IfKind(i["kind"]), i.get("up"), tuple(i.get("addresses", ())),
                   i.get("mtu"), i.get("point_to_point"), i.get("description"))
         for i in d.get("interfaces", ()))
-    paths = tuple(
-        PathFact(r["role"], r["destination"], RouteFact(
-            r["destination"], r.get("local_addr"), r.get("interface"), Tri(r["tunnel"]),
-            r.get("mtu"), r.get("reason", "")), r.get("text", ""))
-        for r in d.get("routes", ()))
-    facts = HostFacts(d.get("system", ""), interfaces, {p.destination: p.route for p in paths},
-                      d.get("problem", ""))
+    routes = [(r["role"], RouteFact(
+        r["destination"], r.get("local_addr"), r.get("interface"), Tri(r["tunnel"]),
+        r.get("mtu"), r.get("reason", ""))) for r in d.get("routes", ())]
+    facts = HostFacts(d.get("system", ""), interfaces,
+                      {rf.destination: rf for _, rf in routes}, d.get("problem", ""))
+    paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts))
+                  for role, rf in routes)
     c = d.get("client")
     session = None if c is None else ClientSession(
         Tri(c["running"]),
@@ -226,6 +232,11 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
               for x in c.get("peers", ())),
         c.get("problem", ""))
     return HostPaths(facts, paths, session, c.get("version") if c else None)
+
+
+def _dense(row: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
+    """``row`` without its null/empty optional fields (the schema reads absent as null)."""
+    return {k: v for k, v in row.items() if k in required or v not in (None, "", [])}
 
 
 def internet_target_ids(targets: Iterable[Any]) -> list[str]:
