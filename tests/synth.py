@@ -8,6 +8,9 @@ from dataclasses import replace
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
 from wsdiag.check.plan import addresses_to_probe, dns_id, make_plan, probe_id, skipped
+from wsdiag.host.client import ClientProcess, ClientSession, Confidence
+from wsdiag.host.interfaces import HostFacts, IfKind, Interface, describe, route_fact
+from wsdiag.host.paths import HostPaths, PathFact
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
@@ -20,6 +23,7 @@ from wsdiag.model import (
     Role,
     Status,
     Transport,
+    Tri,
     Via,
 )
 
@@ -29,6 +33,7 @@ O, R, F, U, E = (  # noqa: E741
 EndpointFn = Callable[[str, Transport, int], Status]
 
 PROXY_URL = "http://***@10.0.0.5:3128"
+PRIVATE_NAME = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 # What every probe through the proxy meets, by name: (status, phase, the proxy's HTTP status).
 # "relay" is the proxy opening the tunnel: the probe then meets the group's own status.
 PROXY_BEHAVIOUR: dict[str, tuple[Status, str, int | None]] = {
@@ -69,6 +74,8 @@ def results(
     proxy: str | None = None,
     bypassed: tuple[str, ...] = (),
     tweak: Callable[[ProbeResult], ProbeResult] | None = None,
+    host: str | None = None,
+    stream: dict[int, tuple[Status, int | None]] | None = None,
 ) -> Results:
     """One Results object. A Status stands for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
@@ -118,9 +125,46 @@ def results(
                     port=c.port, status=status, ms=5.0 if status is O else None,
                     tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
                 ))
+    for port, (status, code) in (stream or {}).items():  # CONNECT <private name>:port
+        probes.append(ProbeResult(
+            id=f"endpoint/tcp/{port}@proxy", target_id="endpoint", host=PRIVATE_NAME,
+            address=None, transport=Transport.TCP, port=port, status=status,
+            phase="proxy" if status is not O else "connect", proxy_status=code,
+            via=Via.PROXY))
     if tweak is not None:
         probes = [tweak(p) for p in probes]
-    return Results(plan, tuple(dns), tuple(probes))
+    ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
+    addrs = ep.addresses if ep is not None else ()
+    return Results(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))
+
+
+# This machine as the rules see it: a Wi-Fi interface, perhaps a VPN tunnel, the route of
+# each endpoint address and of the resolver, and perhaps a client process. Keys: "vpn-split"
+# (tunnel up, the endpoint routed by Wi-Fi), "vpn-through" (endpoint routed by the tunnel),
+# "home-router" (resolver on the Wi-Fi subnet, no tunnel), "mtu-1100" (endpoint through a
+# tunnel of MTU 1100), "client-5.20" / "client-5.24" (a Windows client of that version).
+def synthetic_host(kind: str | None, endpoint_addrs: tuple[str, ...]) -> HostPaths | None:
+    if kind is None:
+        return None
+    tun_mtu = 1100 if kind == "mtu-1100" else 1380
+    wifi = Interface("en0", IfKind.PHYSICAL, True, ("192.168.1.20/24",), 1500)
+    tun = Interface("utun4", IfKind.TUNNEL, True, ("10.8.0.2/32",), tun_mtu, True)
+    interfaces = (wifi, tun) if kind in ("vpn-split", "vpn-through", "mtu-1100") else (wifi,)
+    ep_iface = tun if kind in ("vpn-through", "mtu-1100") else wifi
+    resolver = "192.168.1.1" if kind == "home-router" else "10.0.0.2"
+    res_iface = tun if len(interfaces) == 2 else wifi
+    routes = {resolver: route_fact(resolver, res_iface.addresses[0].split("/")[0], interfaces)}
+    for a in endpoint_addrs:
+        routes[a] = route_fact(a, ep_iface.addresses[0].split("/")[0], interfaces)
+    facts = HostFacts("Windows", interfaces, routes)
+    paths = tuple(PathFact("resolver" if d == resolver else "endpoint", d, r,
+                           describe(r, facts)) for d, r in routes.items())
+    session, version = None, None
+    if kind.startswith("client-"):
+        version = kind.removeprefix("client-")
+        session = ClientSession(Tri.YES, (ClientProcess(4242, "workspaces.exe",
+                                                        Confidence.CONFIRMED, version),))
+    return HostPaths(facts, paths, session, version)
 
 
 def _through_proxy(target_id: str, host: str, transport: Transport, port: int,

@@ -336,15 +336,18 @@ def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedP
     assert (code, r["environment"], r["verdict"]) == (0, "minimal-egress", "ready"), codes(r)
     assert {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"} <= codes(r)
     assert r["proxy"] == {"mode": "proxy", "url": f"http://***@{PROXY_IP}:{proxy.port}",
-                          "source": "environment", "bypassed": [], "reason": ""}
+                          "source": "environment", "bypassed": [], "reason": "",
+                          "pac": None, "pac_note": ""}
     broker = probe(r, "ws-broker/tls/443")
     assert (broker["via"], broker["status"], broker["tls_trusted"], broker["proxy_status"]) == (
         "proxy", "open", True, 200)
     # UDP and the private endpoint never go through the proxy
     assert probe(r, "ws-broker/quic/443")["via"] == "direct"
-    assert {p["via"] for p in r["probes"] if p["target"] == "endpoint"} == {"direct"}
+    assert {p["via"] for p in r["probes"] if p["target"] == "endpoint"
+            and not p["id"].endswith("@proxy")} == {"direct"}
     assert f"{BROKER}:443" in proxy.targets()
-    assert not any(PRIVATE in t for t in proxy.targets())
+    # the private name goes through the proxy only as the streaming-through-it probes
+    assert {t for t in proxy.targets() if PRIVATE in t} == {f"{PRIVATE}:4195", f"{PRIVATE}:443"}
     # credentials in the setting are neither shown nor sent
     assert "s3cret" not in json.dumps(r) and "alice" not in json.dumps(r)
     assert not any(h.lower().startswith("proxy-authorization") for hs in proxy.headers for h in hs)

@@ -149,6 +149,9 @@ def check(
         "--no-proxy",
         help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
              "(the client would use it).")] = False,
+    pac: Annotated[str | None, typer.Option(
+        "--pac", metavar="URL|FILE",
+        help="Proxy auto-config script to use instead of the system's (PAC/WPAD).")] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", metavar="FORMAT",
         help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
@@ -171,7 +174,7 @@ def check(
     out_format = _output_format(fmt, json_out)
     inputs, catalogs, region_source, logs_ctx = _prepare(
         region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
-        no_logs, no_proxy)
+        no_logs, no_proxy, pac)
     if public_roots is not None:
         from dataclasses import replace
 
@@ -205,6 +208,7 @@ def _prepare(
     region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
     nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
     timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
+    pac: str | None = None,
 ) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
@@ -227,12 +231,13 @@ def _prepare(
         timeout=timeout,
         deadline=deadline,
         use_proxy=not no_proxy,
+        pac=pac,
     )
     return inputs, [Path(p) for p in probes or []], region_source, logs
 
 
 _CHECK_ARGS = ("region", "endpoint_host", "vpc_cidr", "nameserver", "directory_id", "probes",
-               "timeout", "deadline", "no_logs", "no_proxy")
+               "timeout", "deadline", "no_logs", "no_proxy", "pac")
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 

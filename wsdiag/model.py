@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the logs package builds on this vocabulary; a type-only reference back
+    from wsdiag.host.paths import HostPaths
     from wsdiag.logs.context import ClientLogs
 
 from wsdiag.budgets import DEFAULT_TIMEOUT
@@ -131,6 +132,7 @@ class Environment(StrEnum):
     MINIMAL_EGRESS = "minimal-egress"
     OPEN_EGRESS = "open-egress"
     HOME = "home"
+    VPN = "vpn"  # a VPN (tunnel) is connected, yet the endpoint is not reached through it
     OFFLINE = "offline"
     UNKNOWN = "unknown"
 
@@ -247,6 +249,8 @@ class ProxyRoute:
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
+    pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
+    pac_note: str = ""  # what the PAC answered and what of it was tested
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -275,6 +279,7 @@ class Inputs:
     deadline: float | None = None  # whole run; None -> derived from timeout
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
     public_roots: str | None = None  # --public-roots FILE; None: $WSDIAG_PUBLIC_ROOTS, certifi
+    pac: str | None = None  # --pac URL|FILE: this proxy auto-config instead of the system's
 
 
 @dataclass(frozen=True)
@@ -423,6 +428,7 @@ class ProbeResult:
     tls_seen: TlsSeen | None = None
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
 
 
 @dataclass(frozen=True)
@@ -553,6 +559,22 @@ class Evidence:
     tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
     clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
     tls: TlsFacts = TlsFacts()
+    # --- this machine (wsdiag.check.host_evidence): routes, tunnels, MTU, the client -------
+    tunnel_up: Tri = Tri.UNKNOWN  # a tunnel/VPN interface is up with a routable address
+    endpoint_via_tunnel: Tri = Tri.UNKNOWN  # every endpoint address's route uses a tunnel
+    resolver_on_link: Tri = Tri.UNKNOWN  # a resolver asked is inside a local subnet
+    path_mtu_small: Tri = Tri.UNKNOWN  # QUIC's 1,200-byte DF datagrams cannot pass to it
+    client_fallback_443: Tri = Tri.UNKNOWN  # the client here has the 443 fallback
+    tunnels: tuple[str, ...] = ()  # the connected tunnels' interface names
+    endpoint_routes: tuple[str, ...] = ()  # "10.0.1.5 via utun4 (VPN, MTU 1380)" per address
+    on_link_resolver: str = ""  # "192.168.1.1 (en0)": the on-link resolver
+    path_mtu: int | None = None  # the smallest MTU (bytes) known on an endpoint path
+    client: str = ""  # "WorkSpaces 5.22.1 on Windows": the running client, when known
+    # --- streaming through the http proxy (CONNECT <private name>:4195 / :443) ----------
+    proxy_http: Tri = Tri.UNKNOWN  # an http:// proxy carries this run's 443 (mode PROXY)
+    proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
+    proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
+    proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
 
 
 @dataclass(frozen=True)
@@ -579,3 +601,4 @@ class Report:
     logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
     host: HostIdentity = HostIdentity()
+    paths: HostPaths | None = None  # this machine's interfaces, routes and client session

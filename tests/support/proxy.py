@@ -10,11 +10,14 @@ Modes (``HttpProxy.mode``, changeable between runs like ``DnsServer.zone``):
 - ``close``: reads the CONNECT, closes without a word
 - ``continue``: ``100 Continue`` (an interim answer, RFC 9110 15.2), then as ``relay``
 - ``trailing``: ``200`` and, in the same write, bytes that are not TLS (the tunnel's start)
+- ``ssl-ports``: squid's default ``http_access deny CONNECT !SSL_ports``: ``403`` for a
+  CONNECT to any port but 443, else as ``relay``
 
 ``upstream`` stands for the proxy's own DNS: every CONNECT goes to that address (the port
-as requested), whatever the name; without it, to the name itself. Use it in a coroutine
-(``await proxy.start(host, 0)``, ``proxy.close()``), in a thread of the test process
-(``with ThreadedProxy(host, ...) as proxy:``), or as a process::
+as requested), whatever the name; without it, to the name itself. ``names`` (host -> address)
+overrides it per name, as a proxy resolving a private name to the VPC endpoint would.
+Use it in a coroutine (``await proxy.start(host, 0)``, ``proxy.close()``), in a thread of
+the test process (``with ThreadedProxy(host, ...) as proxy:``), or as a process::
 
     python -m tests.support.proxy --listen 127.0.0.1:3128 --mode relay --upstream 127.0.0.2
 
@@ -32,8 +35,8 @@ import threading
 from collections.abc import Sequence
 
 RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE = "relay", "auth", "forbid", "silent", "flood", "close"
-CONTINUE, TRAILING = "continue", "trailing"
-MODES = (RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE, CONTINUE, TRAILING)
+CONTINUE, TRAILING, SSL_PORTS = "continue", "trailing", "ssl-ports"
+MODES = (RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE, CONTINUE, TRAILING, SSL_PORTS)
 _ANSWERS = {
     AUTH: b"HTTP/1.1 407 Proxy Authentication Required\r\n"
           b'Proxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
@@ -47,6 +50,7 @@ class HttpProxy:
         assert mode in MODES, mode
         self.mode = mode
         self.upstream = upstream
+        self.names: dict[str, str] = {}
         self.requests: list[str] = []  # request lines, e.g. "CONNECT host:443 HTTP/1.1"
         self.headers: list[list[str]] = []  # header lines of each request
         self.port = 0
@@ -112,9 +116,14 @@ class HttpProxy:
             if method != "CONNECT":
                 writer.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
+            if self.mode == SSL_PORTS and port != "443":
+                writer.write(_ANSWERS[FORBID])
+                await writer.drain()
+                return
             try:
                 up_reader, upstream_writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.upstream or host, int(port)), 5)
+                    asyncio.open_connection(self.names.get(host) or self.upstream or host,
+                                            int(port)), 5)
             except (OSError, TimeoutError):
                 writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
@@ -175,12 +184,14 @@ class ThreadedProxy(HttpProxy):
         self._loop.close()
 
 
-async def _serve(host: str, port: int, mode: str, upstream: str | None) -> None:
+async def _serve(host: str, port: int, mode: str, upstream: str | None,
+                 names: dict[str, str] | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     proxy = HttpProxy(mode, upstream)
+    proxy.names = dict(names or {})
     bound = await proxy.start(host, port)
     print(f"ready {bound}", flush=True)
     try:
@@ -194,10 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--listen", required=True, metavar="IP:PORT")
     p.add_argument("--mode", choices=MODES, default=RELAY)
     p.add_argument("--upstream", metavar="IP", help="send every CONNECT to this address")
+    p.add_argument("--name", action="append", default=[], metavar="HOST=IP",
+                   help="send CONNECTs to HOST to IP (the proxy's own DNS); repeatable")
     args = p.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
+    names = dict(x.split("=", 1) for x in args.name if "=" in x)
     try:
-        asyncio.run(_serve(host, int(port), args.mode, args.upstream))
+        asyncio.run(_serve(host, int(port), args.mode, args.upstream, names))
     except OSError as exc:
         print(f"proxy: {exc}", file=sys.stderr)
         return 1

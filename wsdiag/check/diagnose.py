@@ -19,9 +19,11 @@ from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
+from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
 from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import (
+    Catalog,
     Inputs,
     Plan,
     Report,
@@ -31,6 +33,8 @@ from wsdiag.model import (
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
+
+HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
 
 
 def _quiet_libraries() -> None:
@@ -60,7 +64,9 @@ def run_check(
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.
-    plan = make_plan(catalog, inputs, discover_safely())
+    config = discover_safely()
+    plan = make_plan(catalog, inputs, config)
+    plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     _quiet_libraries()
     resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
@@ -70,6 +76,8 @@ def run_check(
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     results = Results(plan, tuple(run.dns), tuple(run.probes))
+    paths = _host_paths(results, logs)
+    results = replace(results, machine=paths)
     evidence, diagnosis = diagnose(results, extra=logs.findings)
     return Report(
         schema=SCHEMA,
@@ -86,4 +94,34 @@ def run_check(
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
+        paths=paths,
     )
+
+
+def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
+    """The plan again with the PAC's route, where ``--pac`` is given or (no proxy in the
+    environment) the OS has one; the PAC's time comes out of the run deadline (a third at
+    most). Unchanged where no PAC applies."""
+    if not inputs.use_proxy or (env_proxy and not inputs.pac):
+        return plan
+    from wsdiag.host.pac_route import pac_route
+
+    hosts = [pt.host for pt in plan.targets
+             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+    t0 = time.monotonic()
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    if found is None:
+        return plan
+    left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
+    return replace(make_plan(catalog, inputs, found), deadline=left)
+
+
+def _host_paths(results: Results, logs: LogContext) -> HostPaths:
+    """Routes to what was tested and the client session: no packets, a short budget of its
+    own (reading the routing table and the process list is local and quick)."""
+    plan = results.plan
+    dests = destinations(results.dns, results.endpoint_v4(), internet_target_ids(plan.targets),
+                         plan.proxy)
+    proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
+    version = logs.evidence.client_version if logs.evidence is not None else None
+    return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wsdiag.check.tls_facts import other_at, tls_facts
 from wsdiag.model import (
@@ -28,6 +28,9 @@ from wsdiag.model import (
     Tri,
     Via,
 )
+
+if TYPE_CHECKING:
+    from wsdiag.host.paths import HostPaths
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 FAILED = {Status.REFUSED, Status.FILTERED, Status.UNREACHABLE}
@@ -81,6 +84,7 @@ class Results:
     plan: Plan
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
+    machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)
@@ -91,6 +95,11 @@ class Results:
     def probes_for(self, target_ids: Iterable[str]) -> list[ProbeResult]:
         ids = set(target_ids)
         return [p for p in self.probes if p.target_id in ids]
+
+    def endpoint_probes(self, target_id: str) -> list[ProbeResult]:
+        """The endpoint's direct probes: streaming through a proxy (``…@proxy``, see
+        ``plan._streaming_through``) is judged on its own, never as the endpoint answering."""
+        return [p for p in self.probes_for([target_id]) if p.via is Via.DIRECT]
 
     def target_ids(self, role: Role, needs: Iterable[Need] | None = None) -> list[str]:
         wanted = set(needs) if needs is not None else set(Need)
@@ -103,7 +112,7 @@ class Results:
         """The endpoint host the facts describe: the first that works, else the first."""
         ids = self.target_ids(Role.ENDPOINT)
         for tid in ids:
-            if any_open(self.probes_for([tid])) is Tri.YES:
+            if any_open(self.endpoint_probes(tid)) is Tri.YES:
                 return tid
         return ids[0]
 
@@ -207,7 +216,7 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
 
 
 def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    ep_probes = r.probes_for([r.endpoint_id()])
+    ep_probes = r.endpoint_probes(r.endpoint_id())
     other = other_at(ep_probes, [r.endpoint_id()])
     units = tuple(replace(address_unit(x, ep_probes), other=other.get(x, ""))
                   for x in r.endpoint_v4())

@@ -23,6 +23,7 @@ from wsdiag.model import (
     DnsResult,
     DnsSpec,
     Inputs,
+    Need,
     Plan,
     PlannedTarget,
     ProbeResult,
@@ -184,9 +185,28 @@ def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float) -> Planned
     return dataclasses.replace(
         pt,
         dns=tuple(DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout) for rd in RDTYPES),
-        probes=proxied,
+        probes=proxied + _streaming_through(pt, proxy, timeout),
         after_dns=tuple(c for c in t.checks if via(c) is Via.DIRECT),
     )
+
+
+STREAM_PORTS = (4195, 443)
+
+
+def _streaming_through(pt: PlannedTarget, proxy: ProxyRoute, timeout: float
+                       ) -> tuple[ProbeSpec, ...]:
+    """``CONNECT <private name>:4195`` and ``:443`` through an http proxy, as a client
+    streaming through it would (AWS documents HTTP proxies for TCP 4195; a proxied
+    PrivateLink path needs Private DNS names off). Ids end in ``@proxy``; the endpoint's own
+    facts read only its direct probes."""
+    if pt.target.role is not Role.ENDPOINT or proxy.mode is not ProxyMode.PROXY:
+        return ()
+    t = pt.target
+    return tuple(
+        ProbeSpec(id=f"{probe_id(t.id, Transport.TCP, port, None)}@proxy", target_id=t.id,
+                  host=pt.host, role=t.role, need=Need.INFORMATIONAL, transport=Transport.TCP,
+                  port=port, via=Via.PROXY, timeout=timeout)
+        for port in STREAM_PORTS)
 
 
 def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:

@@ -3,8 +3,8 @@
 ``urllib.request.getproxies()`` reads the ``*_proxy`` environment variables or, where none
 are set, the Windows registry (Internet Settings) or macOS SystemConfiguration, and
 ``proxy_bypass(host)`` reads ``no_proxy`` / ProxyOverride / the exceptions list the same
-way: wsdiag parses none of those itself. PAC files and WPAD are not evaluated (getproxies
-does not either), so a machine configured only by a PAC script looks proxy-less here.
+way: wsdiag parses none of those itself. getproxies() does not evaluate PAC files or WPAD;
+``wsdiag.host.pac_route`` does, and its route replaces this one where a PAC applies.
 
 Only an ``http://`` proxy for the ``https`` scheme is tested (HTTP CONNECT). Credentials
 in the proxy URL are dropped as soon as it is parsed: they are never printed, and never

@@ -10,6 +10,7 @@ us through ``error_received``, and ``quic_facts.decide`` says as soon as the evi
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from dataclasses import replace
@@ -21,7 +22,8 @@ from aioquic.quic.events import HandshakeCompleted
 from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
-from wsdiag.model import Phase, ProbeResult
+from wsdiag.host.mtu import EMSGSIZE_CODES, learned_mtu, set_dont_fragment
+from wsdiag.model import Phase, ProbeResult, Status
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
 
@@ -124,23 +126,44 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
     addr = (base.address, base.port)
     transport: asyncio.DatagramTransport | None = None
     driver: _Driver | None = None
+    sock: Any = None
+    df = False
     try:
         try:
             transport, driver = await loop.create_datagram_endpoint(
                 lambda: _Driver(QuicConnection(configuration=config), log), remote_addr=addr)
+            # The client's datagrams carry DF: without it the kernel would fragment locally
+            # once it learns a small path MTU, and the probe would pass where the client fails.
+            sock = transport.get_extra_info("socket")
+            df = sock is not None and set_dont_fragment(cast("socket.socket", sock))
             driver.quic.connect(addr, now=loop.time())
             driver.transmit()
         except OSError as exc:
             status, code, detail = status_of(exc)
-            return _with(base, Decision(status, detail, code), Phase.CONNECT, t0,
-                         driver.rx if driver else None)
+            early = _with(base, Decision(status, detail, code), Phase.CONNECT, t0,
+                          driver.rx if driver else None)
+            return _too_big(early, None) if code in EMSGSIZE_CODES else early
         decision = await _await_decision(driver, deadline)
-        return _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
+        result = _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
+        if result.errno in EMSGSIZE_CODES:
+            return _too_big(result, learned_mtu(cast("socket.socket", sock)) if sock else None)
+        if result.status is Status.OPEN and not df:
+            return replace(result, detail=(result.detail + "; " if result.detail else "")
+                           + "Don't Fragment not settable here: a fragmented success is possible")
+        return result
     finally:
         if driver is not None:
             driver.stop(polite=driver.facts.handshake)
         if transport is not None:
             transport.close()
+
+
+def _too_big(result: ProbeResult, mtu: int | None) -> ProbeResult:
+    """EMSGSIZE on a DF datagram is a path fact: the 1,200 bytes cannot pass (status
+    unreachable, the learned path MTU kept), never a bare error."""
+    where = f"path MTU {mtu} bytes" if mtu else "path MTU not readable on this OS"
+    return replace(result, status=Status.UNREACHABLE, path_mtu=mtu,
+                   detail=f"a 1200-byte QUIC datagram with Don't Fragment does not fit ({where})")
 
 
 def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | None) -> ProbeResult:

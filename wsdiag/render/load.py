@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from wsdiag.host.paths import paths_from_json
 from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
     Account,
@@ -69,8 +70,10 @@ def report_from_json(d: dict[str, Any]) -> Report:
         logs=client_logs_from_json(d.get("logs")),
         proxy=ProxyRoute(mode=ProxyMode(proxy.get("mode", "none")), url=proxy.get("url"),
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
-                         reason=proxy.get("reason", "")),
+                         reason=proxy.get("reason", ""), pac=proxy.get("pac"),
+                         pac_note=proxy.get("pac_note", "")),
         host=_host(d.get("host") or {}),
+        paths=paths_from_json(d.get("paths")),
     )
 
 
@@ -116,7 +119,7 @@ def _probe(x: dict[str, Any]) -> ProbeResult:
         phase=x.get("phase", ""), errno=x.get("errno"), quic_error=x.get("quic_error"),
         detail=x.get("detail", ""), ms=x.get("ms"), tls_trusted=x.get("tls_trusted"),
         alpn=x.get("alpn"), datagrams_rx=x.get("datagrams_rx"), via=Via(x.get("via", "direct")),
-        proxy_status=x.get("proxy_status"),
+        proxy_status=x.get("proxy_status"), path_mtu=x.get("path_mtu"),
         tls_seen=TlsSeen(x["tls_seen"]) if x.get("tls_seen") else None,
         certs=tuple(_cert(c) for c in x.get("certs", ())),
         tls_public_root=x.get("tls_public_root"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from wsdiag.host.paths import paths_json
 from wsdiag.model import (
     CertSummary,
     Evidence,
@@ -47,6 +48,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
+        "paths": paths_json(report.paths),
     }
 
 
@@ -64,7 +66,8 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
 def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
     """Which way 443 to the internet was tested; the URL never holds credentials."""
     return {"mode": str(proxy.mode), "url": proxy.url, "source": proxy.source,
-            "bypassed": list(proxy.bypassed), "reason": proxy.reason}
+            "bypassed": list(proxy.bypassed), "reason": proxy.reason, "pac": proxy.pac,
+            "pac_note": proxy.pac_note}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
@@ -101,6 +104,7 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "tls_seen": str(p.tls_seen) if p.tls_seen else None,
         "tls_public_root": p.tls_public_root,
         "certs": [_cert_json(c) for c in p.certs],
+        "path_mtu": p.path_mtu,
     }
 
 

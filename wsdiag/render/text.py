@@ -32,6 +32,7 @@ ENVIRONMENT_TEXT = {
     "minimal-egress": "minimal egress: VPC endpoint plus internet on 443 only",
     "open-egress": "VPC endpoint plus open internet egress",
     "home": "outside the VPC: internet only",
+    "vpn": "VPN connected, the endpoint not reached through it",
     "offline": "offline: neither the endpoint nor the internet answers",
     "unknown": "environment unknown",
 }
@@ -132,6 +133,13 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         for f in group.findings:
             _finding(out, f, 4)
     _paths(out, report, verbose)
+    machine = report.paths.sentences() if report.paths is not None else []
+    machine += [report.proxy.pac_note] if report.proxy.pac_note else []
+    if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used
+        out.blocks.append(Block.gap())
+        out.add(0, [("THIS MACHINE", "bold")])
+        for line in machine:
+            out.add(2, words(clean(line)))
     if advice.notes:
         out.blocks.append(Block.gap())
         out.add(0, [("NOTES", "bold")])

@@ -201,7 +201,8 @@ DNS_RULES: tuple[FindingRule, ...] = (
         "On the VPC endpoint enable 'Private DNS names' (and DNS hostnames/resolution on "
         "the VPC); from on-premises or over VPN forward a2z.com queries to a Route 53 "
         "Resolver inbound endpoint in that VPC.",
-        facts=(("endpoint_resolves", NOT_YES),), fire=_nxdomain, basis=("endpoint_a",)),
+        facts=(("endpoint_resolves", NOT_YES), ("proxy_http", NOT_YES)), fire=_nxdomain,
+        basis=("endpoint_a",)),
     FindingRule(
         "endpoint-no-address", "ENDPOINT_AAAA_ONLY", Severity.WARNING, Owner.AWS,
         "only IPv6 addresses: not judged (verdict unknown)",
@@ -237,7 +238,7 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         "inbound TCP and UDP 443 and 4195 from the client range in the endpoint's security "
         "group and the subnet's network ACL.",
         facts=(("endpoint_reachable", (N,)), ("endpoint_private", (Y,)),
-               ("no_route", NOT_YES)),
+               ("no_route", NOT_YES), ("tunnel_up", NOT_YES)),
         fire=_unreachable,
         never_with=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED")),
     FindingRule(
@@ -277,7 +278,8 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         "back to TCP, which works but performs worse.",
         "Allow inbound UDP 443 and 4195 in the endpoint's security group and network ACL, "
         "and outbound UDP 443/4195 on any firewall between this network and the VPC.",
-        facts=(("endpoint_usable", (Y,)),), fire=_per_address("no-quic"), basis=()),
+        facts=(("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
+        fire=_per_address("no-quic"), basis=()),
     FindingRule(
         "endpoint-4195-blocked", "ENDPOINT_4195_BLOCKED", Severity.WARNING, Owner.AWS,
         "an address answers on 443, not 4195 (TCP nor QUIC): needs Windows/macOS 5.23+, "

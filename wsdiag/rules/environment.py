@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wsdiag.model import Environment, Evidence, Tri
+from wsdiag.rules.host import HOST_ENV_RULES
 from wsdiag.rules.rows import EnvRule
 
 Y, N = Tri.YES, Tri.NO
@@ -14,6 +15,13 @@ def _endpoint_ok(e: Evidence) -> bool:
 
 def _endpoint_bad(e: Evidence) -> bool:
     return N in (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable)
+
+
+def _not_ours(e: Evidence) -> bool:
+    """The evidence says this is not the VPC's network: the private name has no private
+    answer here, and its path (where known) does not use a tunnel."""
+    return (e.endpoint_resolves is N or e.endpoint_private is N
+            or e.endpoint_resolves is Tri.UNKNOWN) and e.endpoint_via_tunnel is not Y
 
 
 ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
@@ -34,9 +42,16 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
     EnvRule("endpoint-and-open-egress",
             lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is Y,
             Environment.OPEN_EGRESS, "endpoint ok, internet ok, 4195 to the internet ok"),
+    *HOST_ENV_RULES,
     EnvRule("internet-without-endpoint",
-            lambda e: _endpoint_bad(e) and e.internet_reachable is Y, Environment.HOME,
-            "endpoint missing, public or silent; internet ok"),
+            lambda e: _endpoint_bad(e) and e.internet_reachable is Y and _not_ours(e),
+            Environment.HOME,
+            "endpoint name missing or public (or no answer from the resolver), its path not "
+            "through a tunnel; internet ok"),
+    EnvRule("private-answer-silent",
+            lambda e: _endpoint_bad(e) and e.internet_reachable is Y, Environment.UNKNOWN,
+            "private answer but the endpoint silent, no tunnel connected: not home (the "
+            "resolver knows the VPC's zone), not the VPC"),
     EnvRule("nothing-reachable",
             lambda e: _endpoint_bad(e) and e.internet_reachable is N, Environment.OFFLINE,
             "endpoint bad and internet unreachable"),

@@ -9,6 +9,7 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 from __future__ import annotations
 
 from wsdiag.check.evidence import Results, gather
+from wsdiag.check.host_evidence import with_host
 from wsdiag.model import (
     Diagnosis,
     Environment,
@@ -21,6 +22,7 @@ from wsdiag.model import (
 )
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
+from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
 from wsdiag.rules.tls import TLS_RULES
@@ -73,7 +75,7 @@ NOT_MEASURED = FindingRule(
     fire=_not_measured, basis=())
 
 FINDING_RULES: tuple[FindingRule, ...] = (
-    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, NOT_MEASURED)
+    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, *HOST_RULES, NOT_MEASURED)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -102,7 +104,7 @@ def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
 def diagnose(r: Results, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
     """Results -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict."""
-    e = gather(r)
+    e = with_host(gather(r), r, r.machine)
     environment, env_rule = environment_of(e)
     own = findings_of(e, environment)
     shown = tuple(sorted(own + extra, key=lambda f: SEVERITY_ORDER[f.severity]))

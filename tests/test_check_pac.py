@@ -1,0 +1,125 @@
+"""A proxy configured only by a PAC (issue 12, item 4): `wsdiag check --pac FILE|URL` on
+loopback, with the real CONNECT proxy of tests.support.proxy and a PAC served over HTTP.
+
+Direct 443 to the sign-in names is dead (they resolve to AUTH_DEAD); only the proxy the PAC
+names gets out. Without the PAC wsdiag would say "blocked"; with it, what the client does.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import proxy as fake_proxy
+from tests.support.proxy import ThreadedProxy
+from tests.test_check_loopback import (  # noqa: F401  (lab: a fixture)
+    AUTH,
+    AUTH_DEAD,
+    EP_A,
+    HEALTH_DEAD,
+    PRIVATE,
+    Lab,
+    ip,
+    lab,
+)
+
+PROXY_IP, PAC_IP = ip(4, 10), ip(4, 20)
+
+
+def pac_text(proxy: ThreadedProxy, everything_direct: bool = False) -> str:
+    answer = "DIRECT" if everything_direct else f"PROXY {PROXY_IP}:{proxy.port}; DIRECT"
+    return ("function FindProxyForURL(url, host) {\n"
+            '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+            f'  return "{answer}";\n}}\n')
+
+
+@pytest.fixture
+def proxy(lab: Lab) -> Iterator[ThreadedProxy]:  # noqa: F811
+    with ThreadedProxy(PROXY_IP, fake_proxy.RELAY, upstream=AUTH) as p:
+        yield p
+
+
+class _PacServer(http.server.ThreadingHTTPServer):
+    body = b""
+    requests: list[str]
+
+
+class _PacHandler(http.server.BaseHTTPRequestHandler):
+    server: _PacServer
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ns-proxy-autoconfig")
+        self.send_header("Content-Length", str(len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def pac_server() -> Iterator[_PacServer]:
+    server = _PacServer((PAC_IP, 0), _PacHandler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def codes(report: dict) -> set[str]:
+    return {f["code"] for f in report["findings"]}
+
+
+def test_pac_file_names_the_only_way_out(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
+                                         tmp_path: Path) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac = tmp_path / "proxy.pac"
+    pac.write_text(pac_text(proxy))
+    code, r = lab.check("--pac", str(pac))
+    assert (code, r["verdict"]) == (0, "ready"), codes(r)
+    assert r["proxy"]["source"] == "pac" and r["proxy"]["pac"] == str(pac)
+    assert r["proxy"]["url"] == f"http://{PROXY_IP}:{proxy.port}"
+    assert "only the first entry of each answer was tested" in r["proxy"]["pac_note"]
+    assert PRIVATE in r["proxy"]["bypassed"]
+    # the private name only as the streaming-through-the-proxy probes
+    assert {t for t in proxy.targets() if PRIVATE in t} <= {f"{PRIVATE}:4195", f"{PRIVATE}:443"}
+
+
+def test_pac_url_is_fetched_and_followed(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
+                                         pac_server: _PacServer) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac_server.body = pac_text(proxy).encode()
+    url = f"http://{PAC_IP}:{pac_server.server_address[1]}/proxy.pac"
+    code, r = lab.check("--pac", url)
+    assert (code, r["verdict"]) == (0, "ready"), codes(r)
+    assert r["proxy"]["pac"] == url and pac_server.requests == ["/proxy.pac"]
+
+
+def test_pac_that_cannot_be_fetched_leaves_the_paths_unknown(lab: Lab) -> None:  # noqa: F811
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check("--pac", f"http://{ip(4, 99)}:9/none.pac")
+    assert r["proxy"]["mode"] == "untested" and r["proxy"]["source"] == "pac"
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+    assert "AUTH_UNREACHABLE" not in codes(r)
+
+
+def test_pac_saying_direct_tests_direct(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
+                                        tmp_path: Path) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac = tmp_path / "direct.pac"
+    pac.write_text(pac_text(proxy, everything_direct=True))
+    code, r = lab.check("--pac", str(pac))
+    assert r["proxy"]["mode"] == "none" and "DIRECT for every name" in r["proxy"]["pac_note"]
+    assert (code, r["verdict"]) == (2, "blocked") and "AUTH_UNREACHABLE" in codes(r)
+    assert proxy.targets() == []

@@ -1,0 +1,135 @@
+"""This machine's side of a check (issue 12): routes per tested path, the client's 443
+fallback, the ``paths`` block, host facts as Evidence, and the QUIC probe's Don't Fragment."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.support.netns import Netns, unavailable_reason
+from tests.synth import F, results, synthetic_host
+from tests.test_host_mtu import _lab
+from wsdiag.check.evidence import gather
+from wsdiag.check.host_evidence import HOST_FACTS, with_host
+from wsdiag.host.mtu import EMSGSIZE_CODES
+from wsdiag.host.paths import (
+    destinations,
+    fallback_443,
+    gather_paths,
+    paths_from_json,
+    paths_json,
+)
+from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, ProxyRoute, Status, Transport, Tri
+
+
+@pytest.mark.parametrize(("system", "version", "has"), [
+    ("Windows", "5.23.0.1234", Tri.YES), ("Windows", "5.22.2", Tri.NO),
+    ("Darwin", "5.23", Tri.YES), ("Darwin", "5.9.1", Tri.NO), ("Darwin", "6.0", Tri.YES),
+    ("Linux", "2024.7.1", Tri.YES), ("Linux", "2024.6.9", Tri.NO), ("Linux", "2025.1", Tri.YES),
+    ("Linux", "4.7", Tri.NO), ("Windows", None, Tri.UNKNOWN), ("Windows", "beta", Tri.UNKNOWN),
+    ("FreeBSD", "5.23", Tri.UNKNOWN),
+])
+def test_443_fallback_by_version(system: str, version: str | None, has: Tri) -> None:
+    assert fallback_443(system, version) is has
+
+
+def test_destinations_name_each_resolver_endpoint_address_and_the_internet() -> None:
+    dns = [DnsResult("endpoint/dns/A", "endpoint", "x", "A", DnsOutcome.ANSWER,
+                     ("10.0.1.10",), "10.0.0.2"),
+           DnsResult("ws-broker/dns/A", "ws-broker", "b", "A", DnsOutcome.ANSWER,
+                     ("52.1.2.3",), "127.0.0.1:5353")]
+    got = destinations(dns, ["10.0.1.10"], ["ws-broker"], ProxyRoute())
+    assert got == [("resolver", "10.0.0.2"), ("resolver", "127.0.0.1"),
+                   ("endpoint", "10.0.1.10"), ("internet", "52.1.2.3")]
+    proxied = destinations(dns, [], ["ws-broker"], ProxyRoute(host="10.0.0.5", port=3128))
+    assert proxied[-1] == ("internet", "10.0.0.5")
+
+
+def test_summary_names_the_tunnel_and_its_mtu() -> None:
+    hp = synthetic_host("vpn-through", ("10.0.1.10", "10.0.2.10"))
+    assert hp is not None
+    assert hp.summary() == "endpoint and resolver 10.0.0.2 via utun4 (VPN, MTU 1380)"
+    assert "VPN connected: utun4" in hp.sentences()
+
+
+@given(st.sampled_from(["vpn-split", "vpn-through", "home-router", "mtu-1100",
+                        "client-5.20", "client-5.24"]))
+def test_paths_block_round_trips(kind: str) -> None:
+    hp = synthetic_host(kind, ("10.0.1.10", "10.0.2.10"))
+    block = paths_json(hp)
+    assert block is not None
+    assert paths_json(paths_from_json(json.loads(json.dumps(block)))) == block
+
+
+def test_loopback_route_is_not_a_tunnel_and_sends_nothing() -> None:
+    hp = gather_paths([("endpoint", "127.0.0.1")], deadline=float("inf"))
+    route = hp.of("endpoint")[0].route
+    assert route.local_addr == "127.0.0.1" and route.is_tunnel is Tri.NO
+
+
+def test_without_host_facts_every_host_fact_is_unknown() -> None:
+    r = results(endpoint=F)
+    e = with_host(gather(r), r, None)
+    assert all(getattr(e, f) is Tri.UNKNOWN for f in HOST_FACTS if f != "proxy_http")
+    assert e.proxy_http is Tri.NO  # a setting, known without host facts
+    assert set(HOST_FACTS) <= set(e.basis)
+
+
+def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
+    r = results()
+    probes = tuple(p if p.transport is not Transport.QUIC else
+                   ProbeResult(**{**p.__dict__, "status": Status.UNREACHABLE,
+                                  "errno": errno.EMSGSIZE, "path_mtu": 1100})
+                   for p in r.probes)
+    r2 = type(r)(r.plan, r.dns, probes)
+    e = with_host(gather(r2), r2, None)
+    assert e.path_mtu_small is Tri.YES and e.path_mtu == 1100
+
+
+# --- the QUIC probe's own socket, in namespaces (Linux, root) -----------------------------
+
+needs_netns = pytest.mark.skipif(unavailable_reason() is not None,
+                                 reason=str(unavailable_reason()))
+
+_QUIC = """
+import asyncio, json
+from wsdiag.model import ProbeResult, Transport, Status
+from wsdiag.probes.quic import probe_quic
+base = ProbeResult("e/quic/4195", "e", "e.example", "10.99.2.2", Transport.QUIC, 4195,
+                   Status.ERROR)
+r = asyncio.run(probe_quic(base, 2.0, ("h3",)))
+print(json.dumps({"status": str(r.status), "errno": r.errno, "mtu": r.path_mtu}))
+"""
+
+
+@needs_netns
+@pytest.mark.parametrize(("where", "expect"), [
+    ("router", ("unreachable", 1100)),  # ICMP 'fragmentation needed' comes back
+    ("local", ("unreachable", 1100)),  # the laptop's own (VPN) link is the small one
+    ("none", ("refused", None)),  # control: 1500 everywhere, the port is closed
+])
+def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None]) -> None:
+    with Netns() as ns:
+        _lab(ns, 1100 if where == "router" else 1500)
+        if where == "local":
+            ns.ip("c", "link", "set", "c0", "mtu", "1100")
+        got = ns.python("c", _QUIC)
+    assert isinstance(got, dict)
+    assert (got["status"], got["mtu"]) == expect, got
+    if expect[0] == "unreachable":
+        assert got["errno"] in EMSGSIZE_CODES
+
+
+def test_quic_probe_on_loopback_still_answers_refused() -> None:
+    """DF on loopback (MTU 65536) changes nothing: a closed port is refused."""
+    from wsdiag.probes.quic import probe_quic
+
+    base = ProbeResult("e/quic/1", "e", "localhost", "127.0.0.1", Transport.QUIC, 9,
+                       Status.ERROR)
+    got = asyncio.run(probe_quic(base, 1.0, ("h3",)))
+    assert got.status is Status.REFUSED and got.path_mtu is None

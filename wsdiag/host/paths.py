@@ -1,0 +1,246 @@
+"""This machine's side of a check: the route each tested path takes and the client's session.
+
+Gathered after the probes have run (the endpoint's addresses come from its DNS answer) and
+without sending a packet: ``wsdiag.host.facts`` asks the routing table through a connected
+UDP socket, ``wsdiag.host.client`` reads the client's own sockets through psutil. What the OS
+withholds stays unknown. ``gather_paths`` does the I/O; everything else here is pure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wsdiag.host.client import ClientProcess, ClientSession, Confidence, PeerKind, SessionPeer
+from wsdiag.host.interfaces import (
+    HostFacts,
+    IfKind,
+    Interface,
+    RouteFact,
+    active_tunnels,
+    describe,
+    on_link,
+)
+from wsdiag.model import DnsOutcome, DnsResult, ProxyRoute, Role, Tri
+
+
+@dataclass(frozen=True)
+class PathFact:
+    """One destination this run tested and the way the OS sends to it."""
+
+    role: str  # "resolver" | "endpoint" | "internet"
+    destination: str  # an IP address
+    route: RouteFact
+    text: str  # "via utun4 (VPN, MTU 1380)" (``interfaces.describe``)
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """Interfaces, the route of each tested path, and the WorkSpaces client on this machine.
+    ``session`` None: not looked at; ``client_version`` from the process or the logs."""
+
+    facts: HostFacts
+    paths: tuple[PathFact, ...] = ()
+    session: ClientSession | None = None
+    client_version: str | None = None
+
+    def of(self, role: str) -> tuple[PathFact, ...]:
+        return tuple(p for p in self.paths if p.role == role)
+
+    def tunnels(self) -> tuple[str, ...]:
+        """Connected tunnels (up, with a routable address): a VPN that is connected."""
+        return tuple(i.name for i in active_tunnels(self.facts.interfaces))
+
+    def summary(self) -> str:
+        """ "endpoint via utun4 (VPN, MTU 1380); internet and resolver 10.0.0.2 via en0":
+        paths that leave the same way are named together; endpoint addresses are named one
+        by one only where they differ."""
+        labels: dict[str, list[str]] = {}
+        for role in ("endpoint", "internet", "resolver"):
+            mine = self.of(role)
+            if len({p.text for p in mine}) == 1 and role != "resolver":
+                labels.setdefault(mine[0].text, []).append(role)
+                continue
+            for p in mine:
+                labels.setdefault(p.text, []).append(f"{role} {p.destination}")
+        return "; ".join(f"{_and(names)} {text}" for text, names in labels.items())
+
+    def sentences(self) -> list[str]:
+        """The report's lines about this machine: paths, tunnels, the client."""
+        lines = [self.summary()] if self.paths else []
+        if self.facts.problem:
+            lines.append(f"interfaces: {self.facts.problem}")
+        tunnels = self.tunnels()
+        lines.append(f"VPN connected: {', '.join(tunnels)}" if tunnels
+                     else "no VPN (tunnel interface) connected")
+        if self.session is not None:
+            version = f" (version {self.client_version})" if self.client_version else ""
+            said = self.session.sentences()
+            if self.session.running is Tri.YES and version:
+                said = [f"client running{version}", *said]
+            lines += said
+        return lines
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def fallback_443(system: str, version: str | None) -> Tri:
+    """Pure: does this client version fall back to 443 when 4195 is blocked?
+
+    AWS: Windows and macOS clients 5.23 and later, Linux 2024.7 and later. ``system`` is a
+    ``platform.system()`` name; an unparsable version or an unknown OS is UNKNOWN.
+    """
+    if not version:
+        return Tri.UNKNOWN
+    nums = [int(x) for x in re.findall(r"\d+", version)[:2]]
+    if len(nums) < 2:
+        return Tri.UNKNOWN
+    need = {"Windows": (5, 23), "Darwin": (5, 23), "Linux": (2024, 7)}.get(system)
+    if need is None:
+        return Tri.UNKNOWN
+    return Tri.of((nums[0], nums[1]) >= need)
+
+
+def _ip(text: str) -> str | None:
+    """'10.0.0.2' / '127.0.0.1:5353' / '[::1]:5353' -> the address, or None."""
+    host = text[1:].split("]", 1)[0] if text.startswith("[") else (
+        text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def destinations(dns: Sequence[DnsResult], endpoint_addrs: Iterable[str],
+                 internet_ids: Sequence[str], proxy: ProxyRoute) -> list[tuple[str, str]]:
+    """Pure: (role, address) of every path worth naming: each resolver asked, each endpoint
+    address, and the internet (the proxy where 443 goes through it, else the first needed
+    sign-in target's first address)."""
+    resolvers = [_ip(d.resolver) for d in dns if d.resolver]
+    out = [("resolver", ip) for ip in dict.fromkeys(x for x in resolvers if x)]
+    out += [("endpoint", a) for a in endpoint_addrs]
+    internet = _ip(proxy.host or "") if proxy.host else None
+    if internet is None:
+        for tid in internet_ids:
+            a = next((d for d in dns if d.target_id == tid and d.rdtype == "A"
+                      and d.outcome is DnsOutcome.ANSWER and d.addresses), None)
+            if a is not None:
+                internet = a.addresses[0]
+                break
+    if internet is not None:
+        out.append(("internet", internet))
+    return out
+
+
+def gather_paths(dests: Sequence[tuple[str, str]], deadline: float,
+                 proxy: tuple[str, int] | None = None,
+                 log_version: str | None = None) -> HostPaths:
+    """The routes to ``dests`` ((role, IP) pairs) and the client session; never raises.
+
+    ``deadline`` is a ``time.monotonic()`` value; ``proxy`` the proxy's (IP, port) so a
+    session through it is named. Sends nothing (see ``wsdiag.host.facts``)."""
+    from wsdiag.host.client import client_session
+    from wsdiag.host.facts import gather_host_facts
+
+    facts = gather_host_facts([d for _, d in dests], deadline)
+    paths = tuple(PathFact(role, dest, facts.routes[dest], describe(facts.routes[dest], facts))
+                  for role, dest in dests if dest in facts.routes)
+    session = None
+    if time.monotonic() < deadline:
+        session = client_session([d for role, d in dests if role == "endpoint"], proxy)
+    version = next((p.version for p in (session.processes if session else ()) if p.version),
+                   None) or log_version
+    return HostPaths(facts, paths, session, version)
+
+
+def on_link_resolvers(hp: HostPaths) -> list[str]:
+    """Pure: "192.168.1.1 (en0)" for each resolver inside a local interface's subnet."""
+    out = []
+    for p in hp.of("resolver"):
+        iface = on_link(p.destination, hp.facts.interfaces)
+        if iface is not None:
+            out.append(f"{p.destination} ({iface.name})")
+    return out
+
+
+def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
+    """The report's ``paths`` block (wsdiag.report/1, additive): the interfaces the tested
+    paths use and every tunnel, one row per tested path, the client session. None when not
+    gathered."""
+    if hp is None:
+        return None
+    s = hp.session
+    # Only the interfaces a tested path uses, and tunnels: bridges and container veths are
+    # noise, and the one-line JSON must stay within SSM's 24,000 characters.
+    used = {p.route.interface for p in hp.paths}
+    return {
+        "system": hp.facts.system,
+        "problem": hp.facts.problem,
+        "interfaces": [_dense(
+            {"name": i.name, "kind": str(i.kind), "up": i.up, "addresses": list(i.addresses),
+             "mtu": i.mtu, "point_to_point": i.point_to_point, "description": i.description},
+            ("name", "kind", "up", "addresses", "mtu"))
+            for i in hp.facts.interfaces if i.name in used or i.kind is IfKind.TUNNEL],
+        "tunnels": list(hp.tunnels()),
+        "routes": [_dense(
+            {"role": p.role, "destination": p.destination, "local_addr": p.route.local_addr,
+             "interface": p.route.interface, "tunnel": str(p.route.is_tunnel),
+             "mtu": p.route.mtu, "reason": p.route.reason},
+            ("role", "destination", "interface", "tunnel"))
+            for p in hp.paths],
+        "summary": hp.summary(),
+        "client": None if s is None else {
+            "running": str(s.running), "version": hp.client_version,
+            "processes": [{"pid": c.pid, "name": c.name, "confidence": str(c.confidence),
+                           "version": c.version} for c in s.processes],
+            "peers": [{"protocol": x.protocol, "remote_addr": x.remote_addr,
+                       "remote_port": x.remote_port, "kind": str(x.kind), "status": x.status}
+                      for x in s.live()],
+            "sentences": s.sentences(), "problem": s.problem},
+    }
+
+
+def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
+    """The ``paths`` block back into HostPaths (a report read from a file); None for None.
+    Raises KeyError/ValueError on a block that is not ``paths_json`` output."""
+    if d is None:
+        return None
+    interfaces = tuple(
+        Interface(i["name"], IfKind(i["kind"]), i.get("up"), tuple(i.get("addresses", ())),
+                  i.get("mtu"), i.get("point_to_point"), i.get("description"))
+        for i in d.get("interfaces", ()))
+    routes = [(r["role"], RouteFact(
+        r["destination"], r.get("local_addr"), r.get("interface"), Tri(r["tunnel"]),
+        r.get("mtu"), r.get("reason", ""))) for r in d.get("routes", ())]
+    facts = HostFacts(d.get("system", ""), interfaces,
+                      {rf.destination: rf for _, rf in routes}, d.get("problem", ""))
+    paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts))
+                  for role, rf in routes)
+    c = d.get("client")
+    session = None if c is None else ClientSession(
+        Tri(c["running"]),
+        tuple(ClientProcess(x["pid"], x["name"], Confidence(x["confidence"]), x.get("version"))
+              for x in c.get("processes", ())),
+        tuple(SessionPeer(0, x["protocol"], x.get("remote_addr"), x.get("remote_port"),
+                          PeerKind(x["kind"]), x.get("status", ""))
+              for x in c.get("peers", ())),
+        c.get("problem", ""))
+    return HostPaths(facts, paths, session, c.get("version") if c else None)
+
+
+def _dense(row: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
+    """``row`` without its null/empty optional fields (the schema reads absent as null)."""
+    return {k: v for k, v in row.items() if k in required or v not in (None, "", [])}
+
+
+def internet_target_ids(targets: Iterable[Any]) -> list[str]:
+    """Pure: ids of planned sign-in targets (``PlannedTarget``), needed ones first: the
+    "internet" path's candidates."""
+    auth = [pt for pt in targets if pt.target.role is Role.AUTH and not pt.skip_reason]
+    return [pt.target.id for pt in sorted(auth, key=lambda pt: pt.target.need != "needed")]

@@ -1,0 +1,210 @@
+"""Rows that read this machine's facts: the VPN and its routes, an on-link resolver, the path
+MTU for QUIC, the client's 443 fallback. Pure (the facts come from
+``wsdiag.check.host_evidence``); without host facts every fact here is unknown and no row
+fires.
+"""
+
+from __future__ import annotations
+
+from wsdiag.host.mtu import QUIC_MIN_IP_MTU
+from wsdiag.model import DnsOutcome, Environment, Evidence, Owner, Severity
+from wsdiag.rules.endpoint import _at, _with
+from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, U, Y
+
+
+def _endpoint_bad(e: Evidence) -> bool:
+    return N in (e.endpoint_resolves, e.endpoint_private, e.endpoint_reachable)
+
+
+def _proxy_may_stream(e: Evidence) -> bool:
+    return (e.proxy_http is Y and e.endpoint_resolves is not Y and e.internet_reachable is Y
+            and (e.proxy_stream_4195, e.proxy_stream_443) != (N, N))
+
+
+# Inserted before "internet-without-endpoint" (wsdiag.rules.environment): a connected VPN is
+# never "home", and "connect the VPN" (HOME_NETWORK) is then never said.
+HOST_ENV_RULES: tuple[EnvRule, ...] = (
+    EnvRule("vpn-without-endpoint",
+            lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
+            Environment.VPN,
+            "a VPN is connected, the endpoint is missing, public or silent; internet ok"),
+    EnvRule("proxy-may-carry-streaming", _proxy_may_stream, Environment.UNKNOWN,
+            "an http proxy, the private name has no answer here, and the proxy's CONNECT to "
+            "it is not refused on both ports: the documented proxy set-up, or not; not "
+            "'home'"),
+)
+
+
+def _routes(e: Evidence) -> str:
+    return "; ".join(e.endpoint_routes) or "routes unknown"
+
+
+def _vpn_misses(e: Evidence, _env: Environment) -> Fire:
+    tunnels = ", ".join(e.tunnels)
+    if e.endpoint_via_tunnel is Y:
+        how = (f"they route through the VPN ({_routes(e)}) but answer on no port through it: "
+               "the VPN's far side has no route to the endpoint subnets, or the endpoint's "
+               "security group / network ACL does not admit the VPN's client range")
+    elif e.endpoint_via_tunnel is N:
+        how = (f"their routes do not use the VPN ({_routes(e)}): the VPN's routes do not "
+               "cover the endpoint subnets")
+    else:
+        how = "which way the OS routes them is unknown"
+    return Fire({"tunnels": tunnels, "host": e.endpoint_host, "how": how},
+                basis=("endpoint_via_tunnel", "tunnel_up"))
+
+
+def _rebind(e: Evidence, _env: Environment) -> Fire | None:
+    if e.endpoint_a is not DnsOutcome.NO_ANSWER or e.endpoint_v6:
+        return None
+    return Fire({"resolver": e.on_link_resolver, "host": e.endpoint_host})
+
+
+def _mtu(e: Evidence, _env: Environment) -> Fire:
+    where = f"the path MTU is {e.path_mtu} bytes" if e.path_mtu else "the path MTU is smaller"
+    return Fire({"host": e.endpoint_host, "where": where, "need": QUIC_MIN_IP_MTU[4],
+                 "routes": _routes(e)})
+
+
+def _mtu_possible(e: Evidence, _env: Environment) -> Fire | None:
+    if "filtered" not in e.endpoint_failures:
+        return None  # an answer that refuses (ICMP port unreachable) is not an MTU problem
+    via = (f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
+           "often lowers the MTU." if e.endpoint_via_tunnel is Y else "")
+    return Fire({"host": e.endpoint_host, "need": QUIC_MIN_IP_MTU[4], "via": via})
+
+
+def _stream_result(e: Evidence) -> str:
+    words = {Y: "opens", N: "fails", U: "was not measured"}
+    return (f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
+            f":443 {words[e.proxy_stream_443]}")
+
+
+def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
+    if e.proxy_stream_refused is None:
+        return None
+    # Matters most where the direct path does not work: then the proxy is the way left.
+    severity = None if e.endpoint_usable is not Y else Severity.INFO
+    return Fire({"url": e.proxy.url, "status": e.proxy_stream_refused,
+                 "host": e.endpoint_host,
+                 "also": " (CONNECT to 443 opens)" if e.proxy_stream_443 is Y else ""},
+                basis=("proxy_stream_443",), severity=severity)
+
+
+def _nxdomain_proxy(e: Evidence, _env: Environment) -> Fire | None:
+    if e.endpoint_a is not DnsOutcome.NXDOMAIN:
+        return None
+    dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N)
+    return Fire({"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
+                basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_a"),
+                severity=Severity.ERROR if dead else None)
+
+
+def _fallback(has: bool) -> FireFn:
+    def fire(e: Evidence, _env: Environment) -> Fire | None:
+        hit = _with(e, "no-4195")
+        if not hit or (e.client_fallback_443 is Y) is not has:
+            return None
+        return Fire({"client": e.client, "at": _at(e, hit)},
+                    basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit))
+    return fire
+
+
+HOST_RULES: tuple[FindingRule, ...] = (
+    FindingRule(
+        "vpn-misses-endpoint", "VPN_ROUTES_MISS_ENDPOINT", Severity.ERROR, Owner.NETWORK,
+        "a VPN is connected, the private name resolves privately, no endpoint address "
+        "answers: the VPN's routes (or its far side) do not cover the endpoint subnets",
+        "A VPN is connected ({tunnels}) and {host} resolves to private addresses, but no "
+        "endpoint address answers: {how}.",
+        "Add the endpoint subnets (the VPC's CIDR) to the VPN's split-tunnel route list and "
+        "make sure the VPN's far side routes them to the VPC; the VPN is already connected, "
+        "reconnecting will not help.",
+        facts=(("tunnel_up", (Y,)), ("endpoint_private", (Y,)), ("endpoint_reachable", (N,)),
+               ("no_route", NOT_YES)),
+        fire=_vpn_misses, never_with=("ENDPOINT_UNREACHABLE", "HOME_NETWORK")),
+    FindingRule(
+        "dns-rebind-likely", "DNS_REBIND_PROTECTION_LIKELY", Severity.WARNING, Owner.NETWORK,
+        "an on-link resolver (a home router) answers NOERROR with no A record for the "
+        "private name",
+        "The resolver {resolver} is on this machine's own subnet, as home routers are, and "
+        "answered {host} with no address (NOERROR, no A record): DNS-rebind protection, "
+        "which removes private addresses from public names' answers, is a likely cause, "
+        "next to missing forwarding.",
+        "Use the VPN's DNS servers for a2z.com, or exempt a2z.com from the router's "
+        "DNS-rebind protection (e.g. dnsmasq's rebind-domain-ok, a FRITZ!Box's exceptions).",
+        facts=(("resolver_on_link", (Y,)), ("endpoint_resolves", NOT_YES)),
+        fire=_rebind, basis=("resolver_on_link", "endpoint_a")),
+    FindingRule(
+        "path-mtu-small", "PATH_MTU_SMALL", Severity.WARNING, Owner.NETWORK,
+        "QUIC's 1,200-byte datagrams with Don't Fragment do not fit the path to the "
+        "endpoint (EMSGSIZE, or an interface MTU below 1,228 bytes)",
+        "QUIC's first datagrams (1200 bytes of UDP, never fragmented) do not fit the path to "
+        "{host}: {where}, QUIC needs {need} ({routes}). Streaming falls back to TCP; the "
+        "endpoint's security group is not the cause.",
+        "Raise the tunnel/VPN interface MTU to at least 1280 bytes (or lower the VPN's "
+        "encapsulation overhead), and let ICMP 'fragmentation needed' back through firewalls.",
+        facts=(("path_mtu_small", (Y,)), ("endpoint_resolves", (Y,))),
+        fire=_mtu, never_with=("ENDPOINT_QUIC_BLOCKED",)),
+    FindingRule(
+        "quic-mtu-possible", "ENDPOINT_QUIC_MTU_POSSIBLE", Severity.INFO, Owner.NETWORK,
+        "QUIC silent where TCP answers and no MTU fact either way: a hop below 1,228 bytes "
+        "that drops ICMP looks the same as a UDP block",
+        "QUIC to {host} gets no answer where TCP does. Besides a security group or firewall "
+        "dropping UDP, a hop with an MTU below {need} bytes that drops ICMP 'fragmentation "
+        "needed' looks exactly the same; from here wsdiag cannot tell them apart.{via}",
+        "If UDP 443/4195 is allowed end to end, check the MTU of tunnels on the path (at "
+        "least 1280 bytes) and let ICMP 'fragmentation needed' through.",
+        facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)),
+               ("path_mtu_small", NOT_YES)),
+        fire=_mtu_possible, basis=("endpoint_quic", "path_mtu_small")),
+    FindingRule(
+        "proxy-denies-connect-4195", "PROXY_DENIES_CONNECT_4195", Severity.WARNING,
+        Owner.NETWORK,
+        "the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
+        "`deny CONNECT !SSL_ports`); info where the direct path works",
+        "The proxy {url} refuses CONNECT to {host}:4195 (HTTP {status}){also}: squid's "
+        "default 'http_access deny CONNECT !SSL_ports' allows CONNECT to 443 only, so a "
+        "client streaming through the proxy cannot use 4195.",
+        "If streaming is meant to go through the proxy (AWS documents HTTP proxies for TCP "
+        "4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
+        "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass "
+        "list) so the client streams direct.",
+        facts=(("proxy_stream_4195", (N,)),), fire=_proxy_denies_4195,
+        basis=("proxy_stream_4195",)),
+    FindingRule(
+        "endpoint-nxdomain-proxy", "ENDPOINT_NXDOMAIN_BEHIND_PROXY", Severity.WARNING,
+        Owner.NETWORK,
+        "the private name does not exist here, and an http proxy is configured: either "
+        "Private DNS names are off for the documented proxy set-up, or the resolver is wrong "
+        "(error where the proxy cannot reach it either)",
+        "The private name {host} does not exist for this machine's resolver, and this "
+        "machine uses the proxy {url}. Two set-ups explain that: the endpoint's Private DNS "
+        "names are off on purpose, as AWS advises for clients behind a proxy, and streaming "
+        "goes through the proxy ({stream}); or this machine does not use the VPC's DNS.",
+        "Decide which set-up the directory uses. Through the proxy: keep Private DNS names "
+        "off, let the proxy resolve the name and allow CONNECT to it on 4195 and 443 (no "
+        "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 "
+        "Resolver inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
+        facts=(("proxy_http", (Y,)), ("endpoint_resolves", NOT_YES)),
+        fire=_nxdomain_proxy, never_with=("ENDPOINT_NXDOMAIN",)),
+    FindingRule(
+        "client-no-443-fallback", "CLIENT_NO_443_FALLBACK", Severity.ERROR, Owner.DESKTOP,
+        "4195 blocked at an address and the client running here is older than Windows/macOS "
+        "5.23, Linux 2024.7",
+        "{client} has no 443 fallback, and the endpoint does not answer on 4195 at {at}: "
+        "this client cannot stream there.",
+        "Update the WorkSpaces client (Windows and macOS 5.23 or later, Linux 2024.7 or "
+        "later), or allow TCP and UDP 4195 to the endpoint.",
+        facts=(("client_fallback_443", (N,)), ("endpoint_usable", (Y,))),
+        fire=_fallback(False), basis=("client_fallback_443",)),
+    FindingRule(
+        "client-has-443-fallback", "CLIENT_HAS_443_FALLBACK", Severity.INFO, Owner.DESKTOP,
+        "4195 blocked at an address; the client running here has the 443 fallback",
+        "{client} has the 443 fallback, so it streams over 443 at {at}; older clients "
+        "elsewhere cannot.",
+        "Nothing to do on this machine; for older clients allow TCP and UDP 4195.",
+        facts=(("client_fallback_443", (Y,)), ("endpoint_usable", (Y,))),
+        fire=_fallback(True), basis=("client_fallback_443",)),
+)
+
