@@ -178,10 +178,12 @@ def parse_resolv_conf(text: str) -> ResolvConf:
             search = fields[1:]
     unscoped = []
     for s in servers:
+        if "%" in s:
+            continue  # "fe80::1%en0" carries its scope (ipaddress accepts it since 3.9)
         try:
             ip = ipaddress.ip_address(s)
         except ValueError:
-            continue  # "fe80::1%en0" (scoped) or garbage: not the case we name
+            continue  # garbage: not the case we name
         if ip.version == 6 and ip.is_link_local:
             unscoped.append(s)
     return ResolvConf(tuple(servers), tuple(search), tuple(unscoped))
