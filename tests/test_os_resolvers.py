@@ -52,7 +52,8 @@ WINDOWS_HOSTS = (  # CRLF, tabs, Microsoft's comment header
     "# Copyright (c) 1993-2009 Microsoft Corp.\r\n#\r\n"
     "#      102.54.94.97     rhino.acme.com          # source server\r\n"
     f"10.20.1.10\t{EP}\r\n10.20.2.10 {EP} other.example\r\n")
-MAC_HOSTS = f"##\n# Host Database\n##\n127.0.0.1\tlocalhost\nfe80::1%lo0\tlocalhost\n10.20.1.10 {EP}\n"
+MAC_HOSTS = ("##\n# Host Database\n##\n127.0.0.1\tlocalhost\nfe80::1%lo0\tlocalhost\n"
+             f"10.20.1.10 {EP}\n")
 
 
 @pytest.mark.parametrize(("text", "name", "want"), [

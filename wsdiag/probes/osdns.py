@@ -14,6 +14,13 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
+
+if TYPE_CHECKING:
+    from wsdiag.check.runner import ResolveFn
+    from wsdiag.model import Plan
 
 AddrInfo = list[tuple[str, int]]  # (address, family) in the OS's order
 
@@ -111,3 +118,46 @@ async def os_resolve(host: str, timeout: float) -> OsAnswer:
     if not addresses:
         return done(OsOutcome.NO_NAME, detail="getaddrinfo returned no address")
     return done(OsOutcome.ANSWER, addresses)
+
+
+_AS_DNS = {OsOutcome.ANSWER: DnsOutcome.ANSWER, OsOutcome.NO_NAME: DnsOutcome.NXDOMAIN,
+           OsOutcome.TIMEOUT: DnsOutcome.TIMEOUT, OsOutcome.TEMPORARY: DnsOutcome.ERROR,
+           OsOutcome.FAILED: DnsOutcome.ERROR, OsOutcome.SKIPPED: DnsOutcome.SKIPPED}
+
+
+def as_dns_result(spec: DnsSpec, answer: OsAnswer, why: tuple[str, str] | None) -> DnsResult:
+    """The OS's answer as a report's DNS result (rdtype "OS", resolver "os"): NO_NAME reads
+    as NXDOMAIN (getaddrinfo cannot tell NXDOMAIN from NODATA); ``why`` is the reason its
+    answer can differ from a resolver's (wsdiag.host.resolvers.explain), when known. Pure."""
+    reason, because = why if why is not None else ("", "")
+    detail = "; ".join(x for x in (answer.detail, because) if x)
+    return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host, rdtype=spec.rdtype,
+                     outcome=_AS_DNS[answer.outcome], addresses=answer.addresses,
+                     resolver="os", detail=detail[:300], ms=answer.ms, reason=reason)
+
+
+def for_plan(plan: Plan) -> ResolveFn:
+    """The run's OS lookups. The OS's resolver configuration (hosts file, per-domain
+    resolvers, resolv.conf) is read once, in a worker thread, beside the first lookup; a
+    lookup waits for it no longer than its own budget (then the reason is unknown)."""
+    import platform
+
+    from wsdiag.host.resolvers import OsView, explain, read_os_view
+
+    view: asyncio.Task[OsView] | None = None
+
+    async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
+        nonlocal view
+        if view is None:
+            view = asyncio.ensure_future(asyncio.to_thread(read_os_view, platform.system()))
+        deadline = time.perf_counter() + budget
+        answer = await os_resolve(spec.host, budget)
+        why = None
+        with contextlib.suppress(Exception):  # TimeoutError, or a reader's bug: reason unknown
+            left = max(deadline - time.perf_counter(), 0.0)
+            got = await asyncio.wait_for(asyncio.shield(view), left)
+            reason, because = explain(spec.host, answer.addresses, got)
+            why = (str(reason), because)
+        return as_dns_result(spec, answer, why)
+
+    return do_resolve
