@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.lab.hosts import ENDPOINT_ADDRS, PUBLIC_ANSWER
+from tests.lab.hosts import CLIENT_GW, ENDPOINT_ADDRS, PUBLIC_ANSWER
 from tests.lab.topology import Shape
 from wsdiag.check.catalog import load_catalog
 from wsdiag.model import Role
@@ -201,10 +201,6 @@ def check_one_eni_no_udp(o: Observed) -> None:
     assert (units[partial]["quic4195"], units[partial]["tcp4195"]) == ("no", "yes"), units
 
 
-def check_no_resolver(o: Observed) -> None:
-    outcomes = {d.get("outcome") for d in o.report.get("dns", [])}
-    assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
-    assert not o.probes(), "nothing can be probed without names"
 
 
 def check_tls_untrusted(o: Observed) -> None:
@@ -213,6 +209,37 @@ def check_tls_untrusted(o: Observed) -> None:
     _all(tls, "open", "auth TLS (the path works)")
     trusted = [p.get("id") for p in tls if p.get("tls_trusted") is not False]
     assert not trusted, f"certificates should be untrusted here: {trusted}"
+
+
+def check_hosts_pin(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    outcomes = {d.get("outcome") for d in o.dns(host)}
+    assert outcomes == {"nxdomain"}, f"{host} A via the home resolver: {outcomes}"
+    answers = [(d.get("outcome"), tuple(d.get("addresses", ()))) for d in o.dns(host, "OS")]
+    assert answers == [("answer", ENDPOINT_ADDRS)], f"{host} through getaddrinfo: {answers}"
+    _endpoint_fully_open(o)  # the client dials the hosts file's addresses
+    _auth_open(o)
+    units = o.report["evidence"]["endpoint_addresses"]
+    assert {(u["os_answer"], u["dns_answer"]) for u in units} == {("yes", "no")}, units
+
+
+def check_captive(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    answers = {tuple(d.get("addresses", ())) for d in o.dns(host) + o.dns(host, "OS")}
+    assert answers == {(CLIENT_GW,)}, f"{host} behind the portal: {answers}"
+    f = o.finding("CAPTIVE_PORTAL") or {}
+    assert CLIENT_GW in str(f.get("message")) and f.get("owner") == "user", f
+    # the portal's own page answers TLS on 443 with a certificate nobody trusts
+    tls = o.probes(Role.AUTH, ["tls"])
+    assert tls and {p.get("address") for p in tls} == {CLIENT_GW}, tls
+    assert all(p.get("tls_trusted") is False for p in tls if p.get("status") == "open"), tls
+
+
+def check_no_resolver(o: Observed) -> None:
+    # the resolver's lookups; getaddrinfo (type OS) fails its own way (glibc tries 127.0.0.1)
+    outcomes = {d.get("outcome") for d in o.report.get("dns", []) if d.get("type") != "OS"}
+    assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
+    assert not o.probes(), "nothing can be probed without names"
 
 
 def endpoint_host(region: str) -> str:
@@ -358,6 +385,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         Shape(rules=ONLY_443_OUT, trusts_lab_ca=False),
         Expect("minimal-egress", "degraded", 1, ("TLS_UNTRUSTED",)),
         _plain(check_tls_untrusted),
+    ),
+)
+
+# Names as the OS resolves them (issue 8): the client dials getaddrinfo's answer.
+SCENARIOS += (
+    Scenario(
+        "hosts-pin",
+        "eu-west-1",
+        "a VPN that pushes no DNS: the home resolver says NXDOMAIN for the private name, the "
+        "hosts file pins it to the endpoint's addresses; both reachable",
+        Shape(resolver="home", hosts=tuple((a, endpoint_host("eu-west-1"))
+                                           for a in ENDPOINT_ADDRS)),
+        Expect("open-egress", "ready", 0, ("OS_HOSTS_FILE",),
+               absent=("ENDPOINT_NXDOMAIN", "HOME_NETWORK")),
+        check_hosts_pin,
+    ),
+    Scenario(
+        "captive-portal",
+        "ap-northeast-1",
+        "Wi-Fi before login: the gateway answers every name with itself and serves a login "
+        "page on 443 under its own certificate",
+        Shape(resolver="captive"),
+        Expect("minimal-egress", "blocked", 2, ("CAPTIVE_PORTAL",),
+               absent=("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "TLS_UNTRUSTED",
+                       "AUTH_UNREACHABLE", "ENDPOINT_PUBLIC_ANSWER")),
+        check_captive,
     ),
 )
 

@@ -63,13 +63,18 @@ _SEARCH_PATH = os.pathsep.join(
 )
 REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
 
-Resolver = Literal["vpc", "home", "home-public", "none"]
+Resolver = Literal["vpc", "home", "home-public", "none", "captive"]
 RESOLVERS: dict[str, str | None] = {
     "vpc": VPC_RESOLVER,
     "home": HOME_RESOLVER,
     "home-public": HOME_PUBLIC_RESOLVER,
     "none": None,  # a resolv.conf with no nameserver line: nothing configured
+    "captive": CLIENT_GW,  # a Wi-Fi gateway before login: every name is the gateway itself
 }
+# The client's OS path stays in its namespace: its own hosts file and nsswitch.conf (files,
+# then DNS through resolv.conf), never the host's systemd-resolved or mDNS.
+NSSWITCH = "hosts: files dns\n"
+BASE_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 class LabError(RuntimeError):
@@ -217,6 +222,8 @@ class Shape:
     # False: the laptop does not trust the lab CA, as behind a TLS-inspecting proxy whose
     # certificates the machine does not trust.
     trusts_lab_ca: bool = True
+    # (address, name) lines of the laptop's hosts file, e.g. the private name pinned
+    hosts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -356,6 +363,7 @@ class Lab:
     def apply(self, shape: Shape) -> None:
         n = self.names
         self._write_resolv_conf(RESOLVERS[shape.resolver])
+        self._write_hosts(shape.hosts)
         ip = _tool("ip")
         if shape.default_route:
             _run([ip, "-n", n.cli, "route", "replace", "default", "via", CLIENT_GW])
@@ -551,6 +559,8 @@ class Lab:
         self.etc_dirs.append(n.etc_dir)
         n.etc_dir.mkdir(parents=True, exist_ok=False)
         self._write_resolv_conf(VPC_RESOLVER)
+        (n.etc_dir / "nsswitch.conf").write_text(NSSWITCH)
+        self._write_hosts(())
 
         pki = make_ca(self.workdir / "pki")
         self.ca_path = pki.ca_path
@@ -566,6 +576,12 @@ class Lab:
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
         self._dnsmasq(n.net, "dns-home", HOME_RESOLVER, public)
         self._dnsmasq(n.net, "dns-home-public", HOME_PUBLIC_RESOLVER, public + public_answer)
+        # The captive portal: the client's gateway answers every name with itself and
+        # serves a login page on 443 under a certificate of its own (another CA).
+        self._dnsmasq(n.rtr, "dns-captive", CLIENT_GW, (), everything_at=CLIENT_GW)
+        portal = make_ca(self.workdir / "portal-pki").issue("portal", ["portal.wifi.example"])
+        self._servers(n.rtr, "servers-portal", ["--tls", f"{CLIENT_GW}:443"],
+                      portal.cert_path, portal.key_path)
 
         for ns, hosts in (
             (n.vpc, self.world.by_role(Role.ENDPOINT)),
@@ -606,6 +622,10 @@ table inet {n.table} {{
 }}
 """
 
+    def _write_hosts(self, pins: Iterable[tuple[str, str]]) -> None:
+        lines = "".join(f"{address}\t{name}\n" for address, name in pins)
+        (self.names.etc_dir / "hosts").write_text(BASE_HOSTS + lines)
+
     def _write_resolv_conf(self, nameserver: str | None) -> None:
         # What a DHCP client would write on a laptop: no tuning options.
         line = f"nameserver {nameserver}\n" if nameserver else "# no DNS servers from DHCP\n"
@@ -635,7 +655,8 @@ table inet {n.table} {{
         self.pids.append(proc.pid)
         return proc
 
-    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]]) -> None:
+    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]],
+                 everything_at: str | None = None) -> None:
         assert self.workdir is not None
         self._spawn(
             ns,
@@ -653,7 +674,8 @@ table inet {n.table} {{
                 "--log-queries",
                 # Authoritative for everything it knows, NXDOMAIN for the rest, NODATA for
                 # AAAA of known names (a forwarder with no upstream would answer REFUSED).
-                "--local=/#/",
+                # every name (A) at one address: a captive portal's DNS
+                f"--address=/#/{everything_at}" if everything_at else "--local=/#/",
                 *(f"--host-record={host},{addr}" for host, addr in records),
             ],
         )

@@ -251,9 +251,12 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
 
 def _no_route(r: Results, basis: dict[str, tuple[str, ...]]) -> Tri:
     tried = [p for p in r.probes if p.status is not Status.SKIPPED]
-    no_route_dns = [d for d in r.dns if d.outcome is DnsOutcome.NO_ROUTE]
+    from wsdiag.check.names import wire
+
+    dns = wire(r.dns)  # getaddrinfo reports "no route" as a plain error: the resolver's say
+    no_route_dns = [d for d in dns if d.outcome is DnsOutcome.NO_ROUTE]
     unreachable = [p for p in tried if p.status is Status.UNREACHABLE]
-    dns_no_route = bool(no_route_dns) and all(d.outcome in DNS_SILENT for d in r.dns)
+    dns_no_route = bool(no_route_dns) and all(d.outcome in DNS_SILENT for d in dns)
     basis["no_route"] = _ids(no_route_dns) + _ids(unreachable)
     # Every connection we tried failed for lack of a route (and, when DNS could not even
     # reach its server for the same reason, possibly there were none to try).

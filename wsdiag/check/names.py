@@ -176,8 +176,9 @@ def names_facts(r: Results, basis: dict[str, tuple[str, ...]],
     divs = _divergences(r)
     out["name_divergences"] = divs
     basis["name_divergences"] = tuple(i for d in divs for i in d.ids)
-    spoke = [d for d in os_all if d.outcome is DnsOutcome.NXDOMAIN or (
-        d.outcome is DnsOutcome.ANSWER and d.reason != "hosts-file")]
+    # Only an address from a resolver proves one spoke: "no such name" can come from the
+    # hosts file alone (or a resolv.conf without servers), a hosts-file answer from no server.
+    spoke = [d for d in os_all if d.outcome is DnsOutcome.ANSWER and d.reason != "hosts-file"]
     if facts.get("resolver_reachable") is Tri.NO and spoke:
         out["resolver_reachable"] = Tri.YES
         basis["resolver_reachable"] = basis.get("resolver_reachable", ()) + tuple(
