@@ -93,3 +93,33 @@ def test_without_the_os_nothing_changes() -> None:
     e, _ = diagnose(results())
     assert e.os_consulted is Tri.NO and e.name_divergences == ()
     assert {a.os_answer for a in e.endpoint_addresses} == {Tri.UNKNOWN}
+
+
+def test_quic_and_tcp_probes_work_over_ipv6(tmp_path: pytest.TempPathFactory) -> None:
+    """An IPv6-only endpoint is probed over IPv6: real servers on ::1 (port 0: no clash)."""
+    import asyncio
+    import socket
+    from pathlib import Path
+
+    from tests.support.certs import make_ca
+    from tests.support.servers import Listen, running
+    from wsdiag.model import ProbeResult
+    from wsdiag.probes.quic import probe_quic
+    from wsdiag.probes.tcp import probe_tcp
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    leaf = make_ca(Path(str(tmp_path))).issue("s", ["endpoint.example"])
+
+    async def main() -> list[Status]:
+        listens = [Listen("quic", "::1", 0), Listen("tcp", "::1", 0)]
+        async with running(listens, leaf.cert_path, leaf.key_path) as servers:
+            (_, _, qport), (_, _, tport) = servers.bound
+            quic = ProbeResult("q", "endpoint", "endpoint.example", "::1", Transport.QUIC,
+                               qport, Status.ERROR)
+            tcp = ProbeResult("t", "endpoint", "endpoint.example", "::1", Transport.TCP,
+                              tport, Status.ERROR)
+            return [(await probe_quic(quic, 3.0, ("h3",))).status,
+                    (await probe_tcp(tcp, 3.0)).status]
+
+    assert asyncio.run(main()) == [Status.OPEN, Status.OPEN]

@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.lab.hosts import CLIENT_GW, ENDPOINT_ADDRS, PUBLIC_ANSWER
+from tests.lab.hosts import (
+    CLIENT_GW,
+    ENDPOINT_ADDRS,
+    ENDPOINT_ADDRS6,
+    OVERLAY_ADDRS,
+    PUBLIC_ANSWER,
+)
 from tests.lab.topology import Shape
 from wsdiag.check.catalog import load_catalog
 from wsdiag.model import Role
@@ -242,6 +248,30 @@ def check_no_resolver(o: Observed) -> None:
     assert not o.probes(), "nothing can be probed without names"
 
 
+def _endpoint_open_at(o: Observed, addresses: tuple[str, ...]) -> None:
+    probes = o.probes(Role.ENDPOINT)
+    _all(probes, "open", "endpoint")
+    seen = {(p.get("address"), p.get("transport") in TCPISH, p.get("port")) for p in probes}
+    want = {(a, tcp, port) for a in addresses for tcp in (True, False) for port in (443, 4195)}
+    assert seen == want, f"endpoint probes: {sorted(seen, key=str)}"
+
+
+def check_overlay(o: Observed) -> None:
+    _endpoint_open_at(o, OVERLAY_ADDRS)
+    _auth_open(o)
+    f = o.finding("ENDPOINT_OVERLAY") or {}
+    assert all(a in str(f.get("message")) for a in OVERLAY_ADDRS), f
+
+
+def check_ipv6_only(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    assert [d.get("outcome") for d in o.dns(host)] == ["no-answer"], o.dns(host)
+    aaaa = [set(d.get("addresses", ())) for d in o.dns(host, "AAAA")]
+    assert aaaa == [set(ENDPOINT_ADDRS6)], aaaa  # dnsmasq rotates the order
+    _endpoint_open_at(o, ENDPOINT_ADDRS6)  # TCP and QUIC, 443 and 4195, over IPv6
+    _auth_open(o)
+
+
 def endpoint_host(region: str) -> str:
     # The same template wsdiag uses; a test that hard-coded it could drift from the catalog.
     target = next(t for t in load_catalog().targets if t.role is Role.ENDPOINT)
@@ -411,6 +441,28 @@ SCENARIOS += (
                absent=("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "TLS_UNTRUSTED",
                        "AUTH_UNREACHABLE", "ENDPOINT_PUBLIC_ANSWER")),
         check_captive,
+    ),
+)
+
+SCENARIOS += (
+    Scenario(
+        "overlay",
+        "eu-west-1",
+        "a zero-trust client answers the private name in shared space (100.64.0.0/10, RFC "
+        "6598) and carries every endpoint path; internet open",
+        Shape(resolver="overlay"),
+        Expect("open-egress", "ready", 0, ("ENDPOINT_OVERLAY",),
+               absent=("ENDPOINT_PUBLIC_ANSWER", "ENDPOINT_OVERLAY_SILENT")),
+        _plain(check_overlay),
+    ),
+    Scenario(
+        "ipv6-only-endpoint",
+        "ap-northeast-1",
+        "the endpoint's DNS record type is IPv6: AAAA only, every path answers over IPv6",
+        Shape(resolver="vpc-v6"),
+        Expect("open-egress", "ready", 0,
+               absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED")),
+        check_ipv6_only,
     ),
 )
 
