@@ -222,9 +222,9 @@ def test_no_resolver_configuration_is_reported_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Where dnspython finds no resolver configuration, check reports it: unknown, exit 3."""
-    import dns.resolver
-
     import socket
+
+    import dns.resolver
 
     import wsdiag.probes.dns
     import wsdiag.probes.osdns
