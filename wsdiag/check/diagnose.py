@@ -16,7 +16,7 @@ from wsdiag.budgets import RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import ResolveFn, RunResult, real_probes, run_plan
+from wsdiag.check.runner import RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.proxy import discover_safely
@@ -28,7 +28,7 @@ from wsdiag.model import (
     Role,
     Transport,
 )
-from wsdiag.probes.registry import ProbeFn
+from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.rules.classify import diagnose
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE
@@ -28,10 +28,9 @@ from wsdiag.model import (
     Status,
     Transport,
 )
-from wsdiag.probes.registry import ProbeFn
+from wsdiag.probes.registry import ProbeFn, ResolveFn
 
 # (the lookup, its budget in seconds) -> the result; a parameter so tests can stand in.
-ResolveFn = Callable[[DnsSpec, float], Awaitable[DnsResult]]
 
 
 @dataclass

@@ -25,9 +25,9 @@ from wsdiag.check.plan import split_nameserver
 from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
 from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
+from wsdiag.probes.registry import ResolveFn
 
 if TYPE_CHECKING:
-    from wsdiag.check.runner import ResolveFn
     from wsdiag.model import Plan
 
 # When every server failed, the most informative failure is reported: a server that

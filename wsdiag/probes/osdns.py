@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
 
 if TYPE_CHECKING:
-    from wsdiag.check.runner import ResolveFn
+    from wsdiag.probes.registry import ResolveFn
     from wsdiag.model import Plan
 
 AddrInfo = list[tuple[str, int]]  # (address, family) in the OS's order

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from wsdiag.model import Transport
 
 if TYPE_CHECKING:
-    from wsdiag.check.runner import ResolveFn
     from wsdiag.model import DnsResult, DnsSpec, Plan, ProbeResult
 
 # (base result with id/host/address/port/via, budget in seconds) -> the result
 ProbeFn = Callable[["ProbeResult", float], Awaitable["ProbeResult"]]
+# (DNS spec, budget in seconds) -> the lookup's result
+ResolveFn = Callable[["DnsSpec", float], Awaitable["DnsResult"]]
 # plan -> ProbeFn: run-wide resources (TLS context, proxy dialer, ALPN) bound once
 ProbeFactory = Callable[["Plan"], ProbeFn]
 
