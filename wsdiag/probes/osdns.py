@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
 
 if TYPE_CHECKING:
-    from wsdiag.probes.registry import ResolveFn
     from wsdiag.model import Plan
+    from wsdiag.probes.registry import ResolveFn
 
 AddrInfo = list[tuple[str, int]]  # (address, family) in the OS's order
 
