@@ -76,13 +76,21 @@ def results(
     tweak: Callable[[ProbeResult], ProbeResult] | None = None,
     host: str | None = None,
     stream: dict[int, tuple[Status, int | None]] | None = None,
+    os: DnsOutcome | list[str] | None = None,
+    os_all: list[str] | None = None,
+    os_reason: str = "unknown",
 ) -> Results:
     """One Results object. A Status stands for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
     (None, "relay", "untested", "disabled" or a PROXY_BEHAVIOUR key) sends the auth
     targets' TCP/TLS probes through an HTTPS proxy, which resolves names itself: a group's
     DnsOutcome then fails only its direct (QUIC) probes. ``tweak`` rewrites every probe
-    result last (what TLS handshakes recorded, say)."""
+    result last (what TLS handshakes recorded, say).
+
+    ``os``: the OS's answer (getaddrinfo) for the endpoint, every other name getting from
+    the OS what its resolver would have said before ``all_dns``; ``os_all``: every name's
+    OS answer (a captive portal); ``os_reason``: why the OS answers as it does. Neither:
+    the OS was not consulted (as with --nameserver)."""
     plan = replace(plan or plan_for(), proxy=proxy_route(proxy, bypassed))
     dns: list[DnsResult] = []
     probes: list[ProbeResult] = []
@@ -100,18 +108,26 @@ def results(
             group = needed if t.need is Need.NEEDED else expected
             spec = group if isinstance(group, DnsOutcome) else ["192.0.2.10"]
             status_of = _constant(group if isinstance(group, Status) else O)
+        natural = spec
         if all_dns is not None:
             spec = all_dns
         a = _dns(pt.target.id, pt.host, "A", spec)
         use_aaaa = t.role is Role.ENDPOINT and aaaa and all_dns is None
         six = aaaa if use_aaaa else DnsOutcome.NO_ANSWER
-        dns += [a, _dns(pt.target.id, pt.host, "AAAA", six if all_dns is None else all_dns)]
+        six_result = _dns(pt.target.id, pt.host, "AAAA", six if all_dns is None else all_dns)
+        dns += [a, six_result]
+        answers = [a, six_result]
+        os_spec = os_all if os_all is not None else (
+            None if os is None else os if t.role is Role.ENDPOINT else natural)
+        if os_spec is not None:
+            answers.append(_os(pt.target.id, pt.host, os_spec, os_reason))
+            dns.append(answers[-1])
         routed = [c for c in t.checks if plan.proxy.routes(t.role, pt.host, c.transport)]
         for c in routed:
             probes.append(_through_proxy(pt.target.id, pt.host, c.transport, c.port, proxy,
                                          status_of("", c.transport, c.port)))
         direct = [c for c in t.checks if c not in routed]
-        addrs = addresses_to_probe(pt, a)
+        addrs = addresses_to_probe(pt, *answers)
         if not addrs:
             probes += [r for r in skipped(pt, f"DNS {a.outcome}")
                        if any((r.transport, r.port) == (c.transport, c.port) for c in direct)]
@@ -198,3 +214,11 @@ def _dns(target_id: str, host: str, rdtype: str, spec: object) -> DnsResult:
     if not addrs:
         return DnsResult(rid, target_id, host, rdtype, DnsOutcome.NO_ANSWER)
     return DnsResult(rid, target_id, host, rdtype, DnsOutcome.ANSWER, tuple(addrs), "10.0.0.2")
+
+
+def _os(target_id: str, host: str, spec: object, reason: str) -> DnsResult:
+    rid = dns_id(target_id, "OS")
+    if isinstance(spec, DnsOutcome):
+        return DnsResult(rid, target_id, host, "OS", spec, resolver="os", reason=reason)
+    return DnsResult(rid, target_id, host, "OS", DnsOutcome.ANSWER, tuple(spec),  # type: ignore[arg-type]
+                     "os", f"why: {reason}", reason=reason)

@@ -129,14 +129,17 @@ def essence(code: int, report: dict[str, Any]) -> tuple[object, ...]:
 
 @pytest.mark.parametrize(("zone", "verdict"), [
     ([EP_A, EP_B], "ready"), ([EP_TCP_ONLY], "degraded"), (NXDOMAIN, "blocked"),
-    (["::1"], "unknown"),
+    (["::1"], "judged"),  # IPv6-only: probed over IPv6 (what answers on ::1 is not ours)
 ])
 def test_binary_verdict_equals_python(lab: Lab, binary: Path, tmp_path: Path, zone: object,
                                       verdict: str) -> None:
     lab.zone(zone)
     frozen = check(lab, [str(binary)], tmp_path)
     source = check(lab, python_cmd(), tmp_path)
-    assert frozen[1]["verdict"] == verdict
+    if verdict == "judged":
+        assert frozen[1]["verdict"] != "unknown"
+    else:
+        assert frozen[1]["verdict"] == verdict
     assert essence(*frozen) == essence(*source)
     if verdict == "ready":  # A answers parsed, QUIC handshakes made: the dynamic imports work
         quic = [p for p in frozen[1]["probes"] if p["transport"] == "quic"]

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.synth import plan_for
-from wsdiag.check.plan import expand
+from wsdiag.check.plan import dialed, expand
 from wsdiag.model import (
     DnsOutcome,
     DnsResult,
@@ -121,7 +121,11 @@ def test_plan_specs_are_complete_and_frozen() -> None:
     plan = plan_for(proxy=ProxyRoute(ProxyMode.PROXY, "http://10.0.0.5:3128", "10.0.0.5", 3128))
     by_id = {pt.target.id: pt for pt in plan.targets}
     broker = by_id["ws-broker"]
-    assert [d.id for d in broker.dns] == ["ws-broker/dns/A", "ws-broker/dns/AAAA"]
+    assert [d.id for d in broker.dns] == ["ws-broker/dns/A", "ws-broker/dns/AAAA",
+                                          "ws-broker/dns/OS"]
+    # --nameserver: the user chose the resolver; the OS (getaddrinfo) is not consulted
+    chosen = plan_for(nameservers=("127.0.0.1",))
+    assert {d.rdtype for pt in chosen.targets for d in pt.dns} == {"A", "AAAA"}
     assert [(s.id, s.via, s.address, s.timeout) for s in broker.probes] == [
         ("ws-broker/tls/443", Via.PROXY, None, 2.0)]
     assert [str(c) for c in broker.after_dns] == ["quic/443"]  # UDP never goes to the proxy
@@ -135,9 +139,9 @@ def test_plan_specs_are_complete_and_frozen() -> None:
     (a(DnsOutcome.ANSWER, "10.0.2.10", "fd00::1", "10.0.1.10"),
      [f"endpoint/{c}@{ip}" for ip in ("10.0.2.10", "10.0.1.10")
       for c in ("tcp/4195", "tcp/443", "quic/4195", "quic/443")], None),
-    (a(DnsOutcome.ANSWER, "fd00::1"), ["endpoint/tcp/4195", "endpoint/tcp/443",
-                                      "endpoint/quic/4195", "endpoint/quic/443"],
-     "no IPv4 address"),
+    # IPv6-only: probed over IPv6 like IPv4 (dual-stack above keeps to IPv4)
+    (a(DnsOutcome.ANSWER, "fd00::1"), [f"endpoint/{c}@fd00::1" for c in (
+        "tcp/4195", "tcp/443", "quic/4195", "quic/443")], None),
     (a(DnsOutcome.NXDOMAIN), ["endpoint/tcp/4195", "endpoint/tcp/443", "endpoint/quic/4195",
                               "endpoint/quic/443"], "DNS nxdomain"),
 ])
@@ -154,3 +158,21 @@ def test_an_untested_proxy_is_a_skip_reason_in_the_plan() -> None:
     broker = next(pt for pt in plan.targets if pt.target.id == "ws-broker")
     assert [(s.via, s.skip_reason) for s in broker.probes] == [
         (Via.PROXY, "would go through the proxy socks5://10.0.0.5:1080, not tested")]
+
+
+def os_answer(outcome: DnsOutcome, *addresses: str) -> DnsResult:
+    return DnsResult("endpoint/dns/OS", "endpoint", "x", "OS", outcome, addresses, "os")
+
+
+@pytest.mark.parametrize(("answers", "want"), [
+    # the OS's answer is what the client dials (a hosts pin beats the resolver's NXDOMAIN)
+    ([a(DnsOutcome.NXDOMAIN), os_answer(DnsOutcome.ANSWER, "10.0.1.10")], ("10.0.1.10",)),
+    ([a(DnsOutcome.ANSWER, "10.0.9.9"), os_answer(DnsOutcome.ANSWER, "10.0.1.10", "fd00::1")],
+     ("10.0.1.10",)),
+    # the OS failed: the resolver's answer is still probed (the finding says the OS failed)
+    ([a(DnsOutcome.ANSWER, "10.0.9.9"), os_answer(DnsOutcome.TIMEOUT)], ("10.0.9.9",)),
+    ([os_answer(DnsOutcome.ANSWER, "fd00::2", "fd00::1")], ("fd00::2", "fd00::1")),
+    ([a(DnsOutcome.TIMEOUT), os_answer(DnsOutcome.NXDOMAIN)], ()),
+])
+def test_dialed_prefers_the_os(answers: list[DnsResult], want: tuple[str, ...]) -> None:
+    assert dialed(answers) == want

@@ -222,20 +222,30 @@ def test_no_resolver_configuration_is_reported_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Where dnspython finds no resolver configuration, check reports it: unknown, exit 3."""
+    import socket
+
     import dns.resolver
 
     import wsdiag.probes.dns
+    import wsdiag.probes.osdns
     from wsdiag.check.diagnose import run_check
     from wsdiag.model import Inputs, Verdict
 
     def no_config(*_: object) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")
 
+    def no_resolver(*_: object, **__: object) -> None:
+        # The OS without resolvers too, as glibc says it (EAI_AGAIN). Without --nameserver
+        # check asks the OS (getaddrinfo): here it must not reach this machine's resolver.
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
     monkeypatch.setattr(wsdiag.probes.dns, "nameservers", no_config)
+    monkeypatch.setattr(wsdiag.probes.osdns.socket, "getaddrinfo", no_resolver)
     report = run_check(Inputs(region="eu-west-1", timeout=0.5))
     assert report.diagnosis.verdict is Verdict.UNKNOWN
     assert "DNS_NOT_CONFIGURED" in {f.code for f in report.diagnosis.findings}
-    assert {d.outcome for d in report.dns} == {DnsOutcome.NOT_CONFIGURED}
+    assert {d.outcome for d in report.dns if d.rdtype != "OS"} == {DnsOutcome.NOT_CONFIGURED}
+    assert {d.outcome for d in report.dns if d.rdtype == "OS"} == {DnsOutcome.ERROR}
     assert {p.status for p in report.probes} == {Status.SKIPPED}
 
 

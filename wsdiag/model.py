@@ -289,7 +289,7 @@ class DnsSpec:
     id: str  # e.g. "endpoint/dns/A"
     target_id: str
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str  # "A" | "AAAA" (asked of a resolver) | "OS" (getaddrinfo: IPv4 and IPv6)
     timeout: float  # seconds; the lookup's whole life, retransmissions and servers included
 
 
@@ -369,6 +369,9 @@ class DnsResult:
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
     dead_servers: tuple[str, ...] = ()
+    # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
+    # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
+    reason: str = ""
 
 
 class TlsSeen(StrEnum):
@@ -464,6 +467,8 @@ class AddressEvidence:
     # Not "": positive evidence that something else answers here (not TLS, or a certificate
     # naming only non-AWS hosts), why in one clause; such an address is not usable.
     other: str = ""
+    os_answer: Tri = Tri.UNKNOWN  # in the OS's answer (getaddrinfo); UNKNOWN: not consulted
+    dns_answer: Tri = Tri.UNKNOWN  # in the resolver's A/AAAA answer; UNKNOWN: none came
 
     def path(self, transport: Transport, port: int) -> Tri:
         tcp = transport is not Transport.QUIC
@@ -509,6 +514,23 @@ class TlsFacts:
     untrusted_needed: tuple[str, ...] = ()  # needed hosts the OS does not trust (clock aside)
     untrusted_other: tuple[str, ...] = ()  # the same for supporting hosts
     skew: str = ""  # "ahead" / "behind": the certificates' view of this machine's clock
+
+
+@dataclass(frozen=True)
+class NameDivergence:
+    """One name the OS (getaddrinfo, what the client dials) resolves differently from the
+    resolver wsdiag asked: the two answers and the reason read from the OS's configuration."""
+
+    host: str
+    target_id: str
+    needed: bool  # the endpoint or a needed sign-in name
+    os_outcome: DnsOutcome
+    os_addresses: tuple[str, ...]
+    dns_outcome: DnsOutcome | None  # the A lookup's
+    dns_addresses: tuple[str, ...]  # A and AAAA answers
+    reason: str  # wsdiag.host.resolvers.Divergence value
+    detail: str  # one line: "the hosts file pins x to 10.0.0.5"
+    ids: tuple[str, ...] = ()  # the OS and DNS result ids
 
 
 @dataclass(frozen=True)
@@ -575,6 +597,13 @@ class Evidence:
     proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
     proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
     proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
+    # --- names as the OS resolves them (wsdiag.check.names) ---
+    os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
+    name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
+    captive_portal: Tri = Tri.UNKNOWN  # unrelated names all resolve to one address
+    captive_address: str = ""
+    captive_hosts: tuple[str, ...] = ()
+    endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
 
 
 @dataclass(frozen=True)

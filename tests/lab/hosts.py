@@ -31,6 +31,19 @@ VPC_RESOLVER = "10.20.0.2"  # where Route 53 Resolver sits in a real VPC: base +
 # One address per endpoint ENI (two subnets, two AZs), as a real interface endpoint has.
 ENDPOINT_ADDRS = ("10.20.1.10", "10.20.2.10")
 
+# The endpoint through a zero-trust overlay: RFC 6598 shared space, routed to the VPC side,
+# answered by the overlay client's resolver (issue 8).
+OVERLAY_CIDR = "100.64.0.0/10"
+OVERLAY_ADDRS = ("100.64.1.10", "100.64.2.10")
+OVERLAY_RESOLVER = "10.20.0.3"
+# An endpoint whose DNS record type is IPv6 (AWS allows IPv4 or IPv6): AAAA only, from this
+# resolver; the client, router and VPC have IPv6 (ULA) on their links, the internet has none.
+V6_RESOLVER = "10.20.0.4"
+CLIENT_ADDR6, CLIENT_GW6 = "fd00:30::2", "fd00:30::1"
+RTR_VPC6 = ("fd00:99:1::1", "fd00:99:1::2")
+VPC_CIDR6 = "fd00:20::/32"
+ENDPOINT_ADDRS6 = ("fd00:20:1::10", "fd00:20:2::10")
+
 INTERNET_CIDRS = ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24")
 AUTH_NET = "203.0.113.0/24"  # one address per auth/service host, from .10 up
 HEALTH_NET = "198.51.100.0/24"  # one address per health-check host, from .10 up

@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.lab.hosts import ENDPOINT_ADDRS, PUBLIC_ANSWER
+from tests.lab.hosts import (
+    CLIENT_GW,
+    ENDPOINT_ADDRS,
+    ENDPOINT_ADDRS6,
+    OVERLAY_ADDRS,
+    PUBLIC_ANSWER,
+)
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
@@ -203,10 +209,6 @@ def check_one_eni_no_udp(o: Observed) -> None:
     assert (units[partial]["quic4195"], units[partial]["tcp4195"]) == ("no", "yes"), units
 
 
-def check_no_resolver(o: Observed) -> None:
-    outcomes = {d.get("outcome") for d in o.report.get("dns", [])}
-    assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
-    assert not o.probes(), "nothing can be probed without names"
 
 
 def check_tls_untrusted(o: Observed) -> None:
@@ -260,6 +262,61 @@ def check_tls_deployed(o: Observed) -> None:
     assert set(_identity(o).values()) == {AddressVerdict.SHOWN}
     inspected = [f for f in o.report.get("findings", []) if f.get("code") == "TLS_INSPECTED"]
     assert inspected and inspected[0].get("owner") == "network", inspected
+
+
+def check_hosts_pin(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    outcomes = {d.get("outcome") for d in o.dns(host)}
+    assert outcomes == {"nxdomain"}, f"{host} A via the home resolver: {outcomes}"
+    answers = [(d.get("outcome"), tuple(d.get("addresses", ()))) for d in o.dns(host, "OS")]
+    assert answers == [("answer", ENDPOINT_ADDRS)], f"{host} through getaddrinfo: {answers}"
+    _endpoint_fully_open(o)  # the client dials the hosts file's addresses
+    _auth_open(o)
+    units = o.report["evidence"]["endpoint_addresses"]
+    assert {(u["os_answer"], u["dns_answer"]) for u in units} == {("yes", "no")}, units
+
+
+def check_captive(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    answers = {tuple(d.get("addresses", ())) for d in o.dns(host) + o.dns(host, "OS")}
+    assert answers == {(CLIENT_GW,)}, f"{host} behind the portal: {answers}"
+    f = o.finding("CAPTIVE_PORTAL") or {}
+    assert CLIENT_GW in str(f.get("message")) and f.get("owner") == "user", f
+    # the portal's own page answers TLS on 443 with a certificate nobody trusts
+    tls = o.probes(Role.AUTH, ["tls"])
+    assert tls and {p.get("address") for p in tls} == {CLIENT_GW}, tls
+    assert all(p.get("tls_trusted") is False for p in tls if p.get("status") == "open"), tls
+
+
+def check_no_resolver(o: Observed) -> None:
+    # the resolver's lookups; getaddrinfo (type OS) fails its own way (glibc tries 127.0.0.1)
+    outcomes = {d.get("outcome") for d in o.report.get("dns", []) if d.get("type") != "OS"}
+    assert outcomes == {"not-configured"}, f"DNS with an empty resolv.conf: {outcomes}"
+    assert not o.probes(), "nothing can be probed without names"
+
+
+def _endpoint_open_at(o: Observed, addresses: tuple[str, ...]) -> None:
+    probes = o.probes(Role.ENDPOINT)
+    _all(probes, "open", "endpoint")
+    seen = {(p.get("address"), p.get("transport") in TCPISH, p.get("port")) for p in probes}
+    want = {(a, tcp, port) for a in addresses for tcp in (True, False) for port in (443, 4195)}
+    assert seen == want, f"endpoint probes: {sorted(seen, key=str)}"
+
+
+def check_overlay(o: Observed) -> None:
+    _endpoint_open_at(o, OVERLAY_ADDRS)
+    _auth_open(o)
+    f = o.finding("ENDPOINT_OVERLAY") or {}
+    assert all(a in str(f.get("message")) for a in OVERLAY_ADDRS), f
+
+
+def check_ipv6_only(o: Observed, region: str) -> None:
+    host = endpoint_host(region)
+    assert [d.get("outcome") for d in o.dns(host)] == ["no-answer"], o.dns(host)
+    aaaa = [set(d.get("addresses", ())) for d in o.dns(host, "AAAA")]
+    assert aaaa == [set(ENDPOINT_ADDRS6)], aaaa  # dnsmasq rotates the order
+    _endpoint_open_at(o, ENDPOINT_ADDRS6)  # TCP and QUIC, 443 and 4195, over IPv6
+    _auth_open(o)
 
 
 def endpoint_host(region: str) -> str:
@@ -429,6 +486,54 @@ SCENARIOS: tuple[Scenario, ...] = (
         Shape(rules=("udp dport 443 drop",), public_roots="other"),
         Expect("open-egress", "blocked", 2, ("TLS_INSPECTED",), ("TLS_UNTRUSTED",)),
         _plain(check_tls_deployed),
+    ),
+)
+
+# Names as the OS resolves them (issue 8): the client dials getaddrinfo's answer.
+SCENARIOS += (
+    Scenario(
+        "hosts-pin",
+        "eu-west-1",
+        "a VPN that pushes no DNS: the home resolver says NXDOMAIN for the private name, the "
+        "hosts file pins it to the endpoint's addresses; both reachable",
+        Shape(resolver="home", hosts=tuple((a, endpoint_host("eu-west-1"))
+                                           for a in ENDPOINT_ADDRS)),
+        Expect("open-egress", "ready", 0, ("OS_HOSTS_FILE",),
+               absent=("ENDPOINT_NXDOMAIN", "HOME_NETWORK")),
+        check_hosts_pin,
+    ),
+    Scenario(
+        "captive-portal",
+        "ap-northeast-1",
+        "Wi-Fi before login: the gateway answers every name with itself and serves a login "
+        "page on 443 under its own certificate",
+        Shape(resolver="captive"),
+        Expect("minimal-egress", "blocked", 2, ("CAPTIVE_PORTAL",),
+               absent=("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "TLS_UNTRUSTED",
+                       "AUTH_UNREACHABLE", "ENDPOINT_PUBLIC_ANSWER")),
+        check_captive,
+    ),
+)
+
+SCENARIOS += (
+    Scenario(
+        "overlay",
+        "eu-west-1",
+        "a zero-trust client answers the private name in shared space (100.64.0.0/10, RFC "
+        "6598) and carries every endpoint path; internet open",
+        Shape(resolver="overlay"),
+        Expect("open-egress", "ready", 0, ("ENDPOINT_OVERLAY",),
+               absent=("ENDPOINT_PUBLIC_ANSWER", "ENDPOINT_OVERLAY_SILENT")),
+        _plain(check_overlay),
+    ),
+    Scenario(
+        "ipv6-only-endpoint",
+        "ap-northeast-1",
+        "the endpoint's DNS record type is IPv6: AAAA only, every path answers over IPv6",
+        Shape(resolver="vpc-v6"),
+        Expect("open-egress", "ready", 0,
+               absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED")),
+        check_ipv6_only,
     ),
 )
 

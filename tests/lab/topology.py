@@ -37,17 +37,26 @@ from typing import Any, Literal
 
 from tests.lab.hosts import (
     CLIENT_ADDR,
+    CLIENT_ADDR6,
     CLIENT_GW,
+    CLIENT_GW6,
     CLIENT_PREFIX,
     ENDPOINT_ADDRS,
+    ENDPOINT_ADDRS6,
     HOME_PUBLIC_RESOLVER,
     HOME_RESOLVER,
     INTERNET_CIDRS,
+    OVERLAY_ADDRS,
+    OVERLAY_CIDR,
+    OVERLAY_RESOLVER,
     PUBLIC_ANSWER,
     RTR_NET,
     RTR_VPC,
+    RTR_VPC6,
     TRANSIT_PREFIX,
+    V6_RESOLVER,
     VPC_CIDR,
+    VPC_CIDR6,
     VPC_RESOLVER,
     World,
     build_world,
@@ -64,13 +73,20 @@ _SEARCH_PATH = os.pathsep.join(
 )
 REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
 
-Resolver = Literal["vpc", "home", "home-public", "none"]
+Resolver = Literal["vpc", "home", "home-public", "none", "captive", "overlay", "vpc-v6"]
 RESOLVERS: dict[str, str | None] = {
     "vpc": VPC_RESOLVER,
     "home": HOME_RESOLVER,
     "home-public": HOME_PUBLIC_RESOLVER,
     "none": None,  # a resolv.conf with no nameserver line: nothing configured
+    "captive": CLIENT_GW,  # a Wi-Fi gateway before login: every name is the gateway itself
+    "overlay": OVERLAY_RESOLVER,  # a zero-trust client's: the private name in 100.64.0.0/10
+    "vpc-v6": V6_RESOLVER,  # the VPC's, for an endpoint with an IPv6 record: AAAA only
 }
+# The client's OS path stays in its namespace: its own hosts file and nsswitch.conf (files,
+# then DNS through resolv.conf), never the host's systemd-resolved or mDNS.
+NSSWITCH = "hosts: files dns\n"
+BASE_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 class LabError(RuntimeError):
@@ -225,6 +241,8 @@ class Shape:
     # servers had real public certificates; "other", a root none of them chains to, as
     # behind a TLS-decrypting firewall whose CA the laptop trusts.
     public_roots: Literal["lab", "other"] = "lab"
+    # (address, name) lines of the laptop's hosts file, e.g. the private name pinned
+    hosts: tuple[tuple[str, str], ...] = ()
 
 
 LAN_DEVICE_ADDR = ENDPOINT_ADDRS[1]
@@ -368,6 +386,7 @@ class Lab:
     def apply(self, shape: Shape) -> None:
         n = self.names
         self._write_resolv_conf(RESOLVERS[shape.resolver])
+        self._write_hosts(shape.hosts)
         ip = _tool("ip")
         if shape.default_route:
             _run([ip, "-n", n.cli, "route", "replace", "default", "via", CLIENT_GW])
@@ -504,13 +523,17 @@ class Lab:
         for ns in (n.cli, n.rtr, n.vpc, n.net):
             self.namespaces.append(ns)
             _run([ip, "netns", "add", ns])
+            # IPv6 only where the IPv6-only endpoint scenario needs it (client, router, VPC),
+            # without DAD (no delay) or router advertisements (no noise); none on the internet.
+            v6 = "0" if ns != n.net else "1"
             _sysctl(
                 ns,
                 {
-                    # The endpoint is IPv4-only; IPv6 link-local addresses and router
-                    # solicitations would only add noise and DAD delays.
-                    "net/ipv6/conf/all/disable_ipv6": "1",
-                    "net/ipv6/conf/default/disable_ipv6": "1",
+                    "net/ipv6/conf/all/disable_ipv6": v6,
+                    "net/ipv6/conf/default/disable_ipv6": v6,
+                    **({"net/ipv6/conf/default/accept_dad": "0",
+                        "net/ipv6/conf/default/accept_ra": "0",
+                        "net/ipv6/conf/default/router_solicitations": "0"} if v6 == "0" else {}),
                 },
             )
 
@@ -536,6 +559,8 @@ class Lab:
                 f"link set {cr} up",
                 f"addr add {CLIENT_ADDR}/{CLIENT_PREFIX} dev {cr}",
                 f"route add default via {CLIENT_GW}",
+                f"addr add {CLIENT_ADDR6}/64 dev {cr} nodad",
+                f"route add ::/0 via {CLIENT_GW6}",
             ],
         )
         _ip_batch(
@@ -547,6 +572,10 @@ class Lab:
                 f"addr add {RTR_VPC[0]}/{TRANSIT_PREFIX} dev {rv}",
                 f"addr add {RTR_NET[0]}/{TRANSIT_PREFIX} dev {rn}",
                 f"route add {VPC_CIDR} via {RTR_VPC[1]}",
+                f"route add {OVERLAY_CIDR} via {RTR_VPC[1]}",
+                f"addr add {CLIENT_GW6}/64 dev {rc} nodad",
+                f"addr add {RTR_VPC6[0]}/64 dev {rv} nodad",
+                f"route add {VPC_CIDR6} via {RTR_VPC6[1]}",
                 *(f"route add {c} via {RTR_NET[1]}" for c in INTERNET_CIDRS),
             ],
         )
@@ -556,8 +585,13 @@ class Lab:
                 "link set lo up",
                 f"link set {vr} up",
                 f"addr add {RTR_VPC[1]}/{TRANSIT_PREFIX} dev {vr}",
-                *(f"addr add {a}/32 dev {vr}" for a in [VPC_RESOLVER, *endpoint_addrs]),
+                *(f"addr add {a}/32 dev {vr}" for a in [
+                    VPC_RESOLVER, OVERLAY_RESOLVER, V6_RESOLVER, *endpoint_addrs,
+                    *OVERLAY_ADDRS]),
                 f"route add default via {RTR_VPC[0]}",
+                f"addr add {RTR_VPC6[1]}/64 dev {vr} nodad",
+                *(f"addr add {a}/128 dev {vr} nodad" for a in ENDPOINT_ADDRS6),
+                f"route add ::/0 via {RTR_VPC6[0]}",
             ],
         )
         _ip_batch(
@@ -574,6 +608,7 @@ class Lab:
             n.rtr,
             {
                 "net/ipv4/ip_forward": "1",
+                "net/ipv6/conf/all/forwarding": "1",
                 # The reject scenario sends many ICMP errors to one client in a burst; the
                 # default per-destination limit (1/s) would turn later ones into silence.
                 "net/ipv4/icmp_ratelimit": "0",
@@ -586,6 +621,8 @@ class Lab:
         self.etc_dirs.append(n.etc_dir)
         n.etc_dir.mkdir(parents=True, exist_ok=False)
         self._write_resolv_conf(VPC_RESOLVER)
+        (n.etc_dir / "nsswitch.conf").write_text(NSSWITCH)
+        self._write_hosts(())
 
         pki = make_ca(self.workdir / "pki")
         self.ca_path = pki.ca_path
@@ -601,8 +638,19 @@ class Lab:
         public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)]
         public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
+        eps = self.world.endpoint_names()
+        self._dnsmasq(n.vpc, "dns-overlay", OVERLAY_RESOLVER,
+                      public + [(e, a) for e in eps for a in OVERLAY_ADDRS])
+        self._dnsmasq(n.vpc, "dns-v6", V6_RESOLVER,
+                      public + [(e, a) for e in eps for a in ENDPOINT_ADDRS6])
         self._dnsmasq(n.net, "dns-home", HOME_RESOLVER, public)
         self._dnsmasq(n.net, "dns-home-public", HOME_PUBLIC_RESOLVER, public + public_answer)
+        # The captive portal: the client's gateway answers every name with itself and
+        # serves a login page on 443 under a certificate of its own (another CA).
+        self._dnsmasq(n.rtr, "dns-captive", CLIENT_GW, (), everything_at=CLIENT_GW)
+        portal = make_ca(self.workdir / "portal-pki").issue("portal", ["portal.wifi.example"])
+        self._servers(n.rtr, "servers-portal", ["--tls", f"{CLIENT_GW}:443"],
+                      portal.cert_path, portal.key_path)
 
         for ns, hosts in (
             (n.vpc, self.world.by_role(Role.ENDPOINT)),
@@ -623,6 +671,11 @@ class Lab:
             )
         self._servers(n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"],
                       nas.cert_path, nas.key_path)
+        # The same endpoint listeners at its overlay and IPv6 addresses.
+        kinds = sorted({spec for h in self.world.by_role(Role.ENDPOINT) for spec in h.listeners})
+        extra = [f"--{kind}={addr if ':' not in addr else f'[{addr}]'}:{port}"
+                 for addr in (*OVERLAY_ADDRS, *ENDPOINT_ADDRS6) for kind, port in kinds]
+        self._servers(n.vpc, "servers-extra", extra, leaf.cert_path, leaf.key_path)
         self._wait_ready()
 
     def _nft_table(self, endpoint_addrs: Iterable[str]) -> str:
@@ -644,6 +697,10 @@ table inet {n.table} {{
     }}
 }}
 """
+
+    def _write_hosts(self, pins: Iterable[tuple[str, str]]) -> None:
+        lines = "".join(f"{address}\t{name}\n" for address, name in pins)
+        (self.names.etc_dir / "hosts").write_text(BASE_HOSTS + lines)
 
     def _write_resolv_conf(self, nameserver: str | None) -> None:
         # What a DHCP client would write on a laptop: no tuning options.
@@ -674,7 +731,8 @@ table inet {n.table} {{
         self.pids.append(proc.pid)
         return proc
 
-    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]]) -> None:
+    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]],
+                 everything_at: str | None = None) -> None:
         assert self.workdir is not None
         self._spawn(
             ns,
@@ -692,7 +750,8 @@ table inet {n.table} {{
                 "--log-queries",
                 # Authoritative for everything it knows, NXDOMAIN for the rest, NODATA for
                 # AAAA of known names (a forwarder with no upstream would answer REFUSED).
-                "--local=/#/",
+                # every name (A) at one address: a captive portal's DNS
+                f"--address=/#/{everything_at}" if everything_at else "--local=/#/",
                 *(f"--host-record={host},{addr}" for host, addr in records),
             ],
         )

@@ -117,10 +117,11 @@ class Results:
         return ids[0]
 
     def endpoint_v4(self) -> tuple[str, ...]:
-        a = self.dns_for(self.endpoint_id(), "A")
-        if a is None or a.outcome is not DnsOutcome.ANSWER:
-            return ()
-        return tuple(x for x in a.addresses if ipaddress.ip_address(x).version == 4)
+        """The endpoint addresses the client dials: IPv4, or IPv6 for an IPv6-only record
+        (wsdiag.check.names.dialed_by: the OS's answer first, else the resolver's)."""
+        from wsdiag.check.names import dialed_by
+
+        return dialed_by(self, self.endpoint_id())
 
 
 def _has_answer(d: DnsResult | None) -> bool:
@@ -142,8 +143,12 @@ def target_usable(r: Results, target_id: str) -> Tri:
         # The proxy resolves the name: what the local resolver says does not matter, and
         # probes skipped because the proxy is untested leave the answer unknown.
         return any_open(tcp)
+    from wsdiag.check.names import os_result, os_says_no
+
     a = r.dns_for(target_id, "A")
-    if a is not None and a.outcome in DNS_DEFINITE_NO:
+    if os_says_no(r, target_id):
+        return Tri.NO  # the OS decides what the client can resolve
+    if a is not None and a.outcome in DNS_DEFINITE_NO and os_result(r, target_id) is None:
         return Tri.NO
     return any_open(tcp)
 
@@ -174,7 +179,9 @@ def complete(a: AddressEvidence) -> Tri:
 
 
 def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    all_dns = r.dns
+    from wsdiag.check.names import wire
+
+    all_dns = wire(r.dns)  # the resolver's own answers; the OS's are read in names.py
     not_configured = any(d.outcome is DnsOutcome.NOT_CONFIGURED for d in all_dns)
     dns_configured = Tri.NO if not_configured else (Tri.YES if all_dns else Tri.UNKNOWN)
     if any(d.outcome in DNS_SPOKE for d in all_dns):
@@ -192,17 +199,21 @@ def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
 def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     ep = r.endpoint_id()
     a, aaaa = r.dns_for(ep, "A"), r.dns_for(ep, "AAAA")
-    v4 = r.endpoint_v4()
-    if v4:
+    from wsdiag.check.names import not_public, os_result, os_says_no
+
+    v4 = r.endpoint_v4()  # what the client dials: IPv4, or IPv6 for an IPv6-only record
+    os = os_result(r, ep)
+    if v4 and not os_says_no(r, ep):
         resolves = Tri.YES
-    elif a is not None and a.outcome in DNS_DEFINITE_NO and not _has_answer(aaaa):
-        resolves = Tri.NO  # (IPv6-only is not "no": we test IPv4 and cannot judge it)
+    elif os_says_no(r, ep) or (os is None and a is not None and a.outcome in DNS_DEFINITE_NO
+                               and not _has_answer(aaaa)):
+        resolves = Tri.NO
     else:
         resolves = Tri.UNKNOWN
     cidrs = r.plan.vpc_cidrs
-    private = Tri.of(all(is_private(x, cidrs) for x in v4)) if v4 else Tri.UNKNOWN
+    private = Tri.of(all(not_public(x, cidrs) for x in v4)) if v4 else Tri.UNKNOWN
     for fact in ("endpoint_resolves", "endpoint_private", "endpoint_a", "endpoint_public"):
-        basis[fact] = _ids([a])
+        basis[fact] = _ids([a, os])
     basis["endpoint_v6"] = _ids([aaaa])
     return {
         "endpoint_resolves": resolves, "endpoint_private": private,
@@ -210,16 +221,18 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
         "endpoint_hosts": tuple(r.host(t) for t in r.target_ids(Role.ENDPOINT)),
         "endpoint_a": a.outcome if a else None, "endpoint_a_detail": a.detail if a else "",
         "endpoint_v6": aaaa.addresses if aaaa and _has_answer(aaaa) else (),
-        "endpoint_public": tuple(x for x in v4 if not is_private(x, cidrs)),
+        "endpoint_public": tuple(x for x in v4 if not not_public(x, cidrs)),
         "vpc_cidrs": cidrs,
     }
 
 
 def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    from wsdiag.check.names import with_sources
+
     ep_probes = r.endpoint_probes(r.endpoint_id())
     other = other_at(ep_probes, [r.endpoint_id()])
-    units = tuple(replace(address_unit(x, ep_probes), other=other.get(x, ""))
-                  for x in r.endpoint_v4())
+    units = with_sources(r, r.endpoint_id(), [
+        replace(address_unit(x, ep_probes), other=other.get(x, "")) for x in r.endpoint_v4()])
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes
     tcp = [p for p in ep_probes if p.transport in TCPISH]
@@ -250,9 +263,12 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
 
 def _no_route(r: Results, basis: dict[str, tuple[str, ...]]) -> Tri:
     tried = [p for p in r.probes if p.status is not Status.SKIPPED]
-    no_route_dns = [d for d in r.dns if d.outcome is DnsOutcome.NO_ROUTE]
+    from wsdiag.check.names import wire
+
+    dns = wire(r.dns)  # getaddrinfo reports "no route" as a plain error: the resolver's say
+    no_route_dns = [d for d in dns if d.outcome is DnsOutcome.NO_ROUTE]
     unreachable = [p for p in tried if p.status is Status.UNREACHABLE]
-    dns_no_route = bool(no_route_dns) and all(d.outcome in DNS_SILENT for d in r.dns)
+    dns_no_route = bool(no_route_dns) and all(d.outcome in DNS_SILENT for d in dns)
     basis["no_route"] = _ids(no_route_dns) + _ids(unreachable)
     # Every connection we tried failed for lack of a route (and, when DNS could not even
     # reach its server for the same reason, possibly there were none to try).
@@ -270,6 +286,9 @@ def gather(r: Results) -> Evidence:
     facts["no_route"] = _no_route(r, basis)
     facts["proxy"] = r.plan.proxy
     facts.update(tls_facts(r, basis))
+    from wsdiag.check.names import names_facts
+
+    facts.update(names_facts(r, basis, facts))
     return Evidence(basis=basis, **facts)
 
 

@@ -38,7 +38,10 @@ from wsdiag.model import (
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-RDTYPES = ("A", "AAAA")  # both asked and reported; only IPv4 addresses are probed
+RDTYPES = ("A", "AAAA")  # both asked of the resolver and reported
+# getaddrinfo, the OS's answer (hosts file, per-domain resolvers): what the client dials.
+# Not asked when --nameserver names the resolver (the user chose it; tests stay on loopback).
+OS_RDTYPE = "OS"
 
 
 def probe_id(target_id: str, transport: Transport, port: int, address: str | None) -> str:
@@ -141,7 +144,8 @@ def make_plan(
         proxy_route = route(proxy, hosts, inputs.use_proxy)
     return Plan(
         region=region,
-        targets=tuple(_with_specs(pt, proxy_route, timeout) for pt in planned),
+        targets=tuple(_with_specs(pt, proxy_route, timeout, not inputs.nameservers)
+                      for pt in planned),
         timeout=timeout,
         deadline=deadline,
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
@@ -163,7 +167,8 @@ def _spec(pt: PlannedTarget, check: Check, timeout: float, *, address: str | Non
     )
 
 
-def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float) -> PlannedTarget:
+def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float,
+                os_lookup: bool = True) -> PlannedTarget:
     """The target's DNS lookups and the probes known before they answer.
 
     Only TCP-based checks to the internet (auth) names go through the proxy (see
@@ -184,7 +189,8 @@ def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float) -> Planned
                     for c in t.checks if via(c) is Via.PROXY)
     return dataclasses.replace(
         pt,
-        dns=tuple(DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout) for rd in RDTYPES),
+        dns=tuple(DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout)
+                  for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())),
         probes=proxied + _streaming_through(pt, proxy, timeout),
         after_dns=tuple(c for c in t.checks if via(c) is Via.DIRECT),
     )
@@ -209,19 +215,35 @@ def _streaming_through(pt: PlannedTarget, proxy: ProxyRoute, timeout: float
         for port in STREAM_PORTS)
 
 
-def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
-    """IPv4 only (the tested path); every address for the endpoint, the first otherwise."""
-    v4 = [x for x in a.addresses if ipaddress.ip_address(x).version == 4]
-    return v4 if pt.target.all_addresses else v4[:1]
+def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
+    """The addresses the client dials for one name: the OS's answer (getaddrinfo) when it
+    gave one, else the resolver's A and AAAA answers; IPv4 if there is any, else IPv6 (an
+    IPv6-only endpoint record is probed over IPv6; dual-stack keeps to IPv4). Pure."""
+    os_answer = next((r for r in answers if r.rdtype == OS_RDTYPE
+                      and r.outcome is DnsOutcome.ANSWER and r.addresses), None)
+    if os_answer is not None:
+        found: Sequence[str] = os_answer.addresses
+    else:
+        found = [x for r in answers if r.rdtype in RDTYPES and r.outcome is DnsOutcome.ANSWER
+                 for x in r.addresses]
+    unique = list(dict.fromkeys(found))
+    v4 = [x for x in unique if ipaddress.ip_address(x).version == 4]
+    return tuple(v4 or [x for x in unique if ipaddress.ip_address(x).version == 6])
+
+
+def addresses_to_probe(pt: PlannedTarget, a: DnsResult, *more: DnsResult) -> list[str]:
+    """``dialed`` of the answers: every address for the endpoint, the first otherwise."""
+    addrs = list(dialed((a, *more)))
+    return addrs if pt.target.all_addresses else addrs[:1]
 
 
 def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:
-    """The direct probes of ``pt`` once its lookups answered: one per IPv4 address (of the
-    A lookup in ``answers``) and check, in plan order; without an address, each check
+    """The direct probes of ``pt`` once its lookups answered: one per address the client
+    would dial (``dialed``) and check, in plan order; without an address, each check
     skipped with the reason ("no IPv4 address", "DNS nxdomain" ...)."""
     a = next((r for r in answers if r.rdtype == "A"), None)
     timeout = next((s.timeout for s in pt.dns), MAX_TIMEOUT)
-    addrs = addresses_to_probe(pt, a) if a is not None else []
+    addrs = addresses_to_probe(pt, *answers) if answers else []
     if not addrs:
         if a is None:
             reason = "no A lookup"

@@ -141,7 +141,6 @@ def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> 
 
 def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them."""
-    from wsdiag.probes.dns import for_plan
-    from wsdiag.probes.registry import load
+    from wsdiag.probes.registry import load, load_resolve
 
-    return for_plan(plan), load(plan)
+    return load_resolve(plan), load(plan)

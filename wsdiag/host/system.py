@@ -90,3 +90,82 @@ def _run(args: list[str]) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout if proc.returncode == 0 else None
+
+
+# --- name resolution -------------------------------------------------------------------
+
+_NRPT = r"SOFTWARE\Policies\Microsoft\Windows NT\DNSClient\DnsPolicyConfig"
+MAX_CONFIG_BYTES = 1 << 20  # a hosts file or resolv.conf larger than 1 MiB is not read
+
+
+def hosts_file_path() -> str:
+    """Where this OS keeps its hosts file."""
+    if sys.platform == "win32":
+        import os
+
+        root = os.environ.get("SYSTEMROOT", r"C:\Windows")
+        return root + r"\System32\drivers\etc\hosts"
+    return "/etc/hosts"
+
+
+def read_small_text(path: str) -> tuple[str | None, str]:
+    """(text, problem) of a small configuration file: a regular file only, at most
+    MAX_CONFIG_BYTES, undecodable bytes replaced. Never raises, never blocks on a FIFO."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, f"{path}: {exc.strerror or exc}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"{path}: not a regular file"
+        if info.st_size > MAX_CONFIG_BYTES:
+            return None, f"{path}: larger than {MAX_CONFIG_BYTES} bytes"
+        data = os.read(fd, MAX_CONFIG_BYTES + 1)[:MAX_CONFIG_BYTES]
+    except OSError as exc:
+        return None, f"{path}: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace"), ""
+
+
+def scutil_dns() -> str | None:
+    """macOS: the text of ``scutil --dns`` (resolvers incl. /etc/resolver/ and VPN scopes)."""
+    return _run(["scutil", "--dns"]) if sys.platform == "darwin" else None
+
+
+def resolvectl_status() -> str | None:
+    """Linux with systemd-resolved: the text of ``resolvectl status`` (per-link DNS)."""
+    if not sys.platform.startswith("linux") or shutil.which("resolvectl") is None:
+        return None
+    return _run(["resolvectl", "--no-pager", "status"])
+
+
+def windows_nrpt_values() -> list[tuple[object, object]]:
+    """Windows: (Name, GenericDNSServers) of each NRPT rule in the policy registry."""
+    if sys.platform != "win32":
+        return []
+    import winreg
+
+    out: list[tuple[object, object]] = []
+    try:
+        root = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _NRPT)
+    except OSError:
+        return out
+    with root:
+        for i in range(256):  # bounded: a policy has a handful of rules
+            try:
+                name = winreg.EnumKey(root, i)
+            except OSError:
+                break
+            try:
+                with winreg.OpenKey(root, name) as rule:
+                    names = winreg.QueryValueEx(rule, "Name")[0]
+                    servers = winreg.QueryValueEx(rule, "GenericDNSServers")[0]
+            except OSError:
+                continue
+            out.append((names, servers))
+    return out

@@ -49,7 +49,10 @@ class _Driver(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         self.rx += 1
-        self.quic.receive_datagram(data, addr, now=self.loop.time())
+        # IPv6 sockets report (host, port, flowinfo, scope_id); the connection's path was
+        # opened with (host, port): a 4-tuple would read as another path and the handshake
+        # would never complete (an IPv6 endpoint then looked silent).
+        self.quic.receive_datagram(data, tuple(addr[:2]), now=self.loop.time())
         events = [e for t in self.log.to_dict()["traces"] for e in t["events"]]
         self.facts = replace(self.facts, heard=heard(events))
         self._after()

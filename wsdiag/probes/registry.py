@@ -59,3 +59,28 @@ def load(plan: Plan) -> dict[Transport, ProbeFn]:
         factory: ProbeFactory = getattr(importlib.import_module(module), name)
         out[transport] = factory(plan)
     return out
+
+
+# Name lookups by ``DnsSpec.rdtype``: the resolver asked directly (dnspython: which server,
+# NXDOMAIN vs NODATA vs SERVFAIL) and the OS (getaddrinfo: what the client dials). Each
+# factory takes the plan and returns a ResolveFn; loaded only by ``load_resolve``.
+DNS_SOURCES: dict[str, str] = {
+    "A": "wsdiag.probes.dns:for_plan",
+    "AAAA": "wsdiag.probes.dns:for_plan",
+    "OS": "wsdiag.probes.osdns:for_plan",
+}
+
+
+def load_resolve(plan: Plan) -> ResolveFn:
+    """One ResolveFn for the plan, dispatching each lookup to its source (each factory
+    called once). KeyError-free: a rdtype without a source is a bug the tests catch."""
+    built: dict[str, ResolveFn] = {}
+    for factory_path in dict.fromkeys(DNS_SOURCES.values()):
+        module, _, name = factory_path.partition(":")
+        built[factory_path] = getattr(importlib.import_module(module), name)(plan)
+    by_type = {rd: built[f] for rd, f in DNS_SOURCES.items()}
+
+    async def resolve(spec: DnsSpec, budget: float) -> DnsResult:
+        return await by_type[spec.rdtype](spec, budget)
+
+    return resolve

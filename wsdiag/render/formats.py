@@ -67,13 +67,18 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy without the null/empty fields of ``probes[]`` and ``dns[]`` items, and without
-    ``probes[].certs`` (json-line)."""
+    """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
+    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without a probe's
+    ``host`` where a ``dns[]`` entry of its target already names that host."""
     out = dict(obj)
+    named = {(d.get("target"), d.get("host")) for d in out.get("dns") or []
+             if isinstance(d, dict)}
     for key in ("probes", "dns"):
         items = out.get(key)
         if isinstance(items, list):
-            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY and k != "certs"}
+            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY and k != "certs"
+                         and not (key == "probes" and k == "host"
+                                  and (item.get("target"), v) in named)}
                         if isinstance(item, dict) else item for item in items]
     return out
 

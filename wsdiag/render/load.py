@@ -95,7 +95,9 @@ def _address(a: dict[str, Any]) -> AddressEvidence:
         address=a["address"], tcp443=Tri(a["tcp443"]), tcp4195=Tri(a["tcp4195"]),
         quic443=Tri(a["quic443"]), quic4195=Tri(a["quic4195"]),
         answered=Tri(a.get("answered", "unknown")), probes=tuple(a.get("probes", ())),
-        other=str(a.get("other", "")))
+        other=str(a.get("other", "")),
+        os_answer=Tri(a.get("os_answer", "unknown")),
+        dns_answer=Tri(a.get("dns_answer", "unknown")))
 
 
 def finding_from_json(f: dict[str, Any]) -> Finding:
@@ -109,7 +111,8 @@ def finding_from_json(f: dict[str, Any]) -> Finding:
 def _dns(x: dict[str, Any]) -> DnsResult:
     return DnsResult(id=x["id"], target_id=x["target"], host=x["host"], rdtype=x["type"],
                      outcome=DnsOutcome(x["outcome"]), addresses=tuple(x.get("addresses", ())),
-                     resolver=x.get("resolver"), detail=x.get("detail", ""), ms=x.get("ms"))
+                     resolver=x.get("resolver"), detail=x.get("detail", ""), ms=x.get("ms"),
+                     reason=x.get("reason", ""))
 
 
 def _probe(x: dict[str, Any]) -> ProbeResult:

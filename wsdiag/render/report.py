@@ -41,7 +41,8 @@ def to_json(report: Report) -> dict[str, Any]:
         "dns": [
             {"id": r.id, "target": r.target_id, "host": r.host, "type": r.rdtype,
              "outcome": str(r.outcome), "addresses": list(r.addresses),
-             "resolver": r.resolver, "detail": r.detail, "ms": r.ms}
+             "resolver": r.resolver, "detail": r.detail, "ms": r.ms,
+             **({"reason": r.reason} if r.reason else {})}
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
@@ -88,7 +89,9 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     out["endpoint_addresses"] = [
         {"address": a.address, "tcp443": str(a.tcp443), "tcp4195": str(a.tcp4195),
          "quic443": str(a.quic443), "quic4195": str(a.quic4195), "answered": str(a.answered),
-         "probes": list(a.probes), "other": a.other}
+         "probes": list(a.probes), "other": a.other,
+         "os_answer": str(a.os_answer),
+         "dns_answer": str(a.dns_answer)}
         for a in e.endpoint_addresses
     ]
     return out

@@ -136,7 +136,9 @@ def _dns_failed(e: Evidence, _env: Environment) -> Fire | None:
 
 
 def _dual_stack(e: Evidence, _env: Environment) -> Fire | None:
-    return Fire({"host": e.endpoint_host}) if e.endpoint_v6 else None
+    # IPv4 beside the AAAA answer: an IPv6-only record is probed over IPv6 and judged instead
+    v4 = any(":" not in a.address for a in e.endpoint_addresses)
+    return Fire({"host": e.endpoint_host}) if e.endpoint_v6 and v4 else None
 
 
 def _public(e: Evidence, _env: Environment) -> Fire:

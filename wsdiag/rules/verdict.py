@@ -24,6 +24,7 @@ from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
+from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
 from wsdiag.rules.tls import TLS_RULES
 
@@ -75,7 +76,8 @@ NOT_MEASURED = FindingRule(
     fire=_not_measured, basis=())
 
 FINDING_RULES: tuple[FindingRule, ...] = (
-    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, *HOST_RULES, NOT_MEASURED)
+    *NAME_RULES, *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, *HOST_RULES,
+    NOT_MEASURED)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -93,8 +95,11 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
 
 
 def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
-    """Every row's finding, in row order."""
-    found = [f for f in (apply(rule, e, environment) for rule in FINDING_RULES) if f]
+    """Every row's finding, in row order; a finding removes those its row's ``never_with``
+    names (a captive portal explains the path findings about its names)."""
+    fired = [(rule, f) for rule in FINDING_RULES if (f := apply(rule, e, environment))]
+    explained = {code for rule, _ in fired for code in rule.never_with}
+    found = [f for _, f in fired if f.code not in explained]
     if any(f.severity is Severity.ERROR for f in found):
         # A blocking finding already explains why; "could not measure" would only repeat it.
         found = [f for f in found if f.code != NOT_MEASURED.code]
