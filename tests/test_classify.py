@@ -37,6 +37,7 @@ def deadline_on_quic(addr: str, transport: Transport, port: int) -> Status:
 
 
 A, B = "10.0.1.10", "10.0.2.10"
+MANY = [f"10.0.{i // 250}.{i % 250 + 1}" for i in range(4000)]  # past the fan-out cap
 PathTable = dict[tuple[str, str, int], Status]
 
 
@@ -133,6 +134,12 @@ CASES = [
      "minimal-egress", "ready", {"ENDPOINT_443_BLOCKED"}),
     ("one-path-unmeasured", {"endpoint": paths(A_ALL, {("10.0.2.10", "quic", 4195): E})},
      "minimal-egress", "unknown", {"NOT_MEASURED"}),
+    # issue 11: past the fan-out cap, every probed address answering is still not "ready"
+    ("too-many-addresses", {"endpoint_dns": MANY}, "minimal-egress", "unknown",
+     {"ENDPOINT_ADDRESSES_NOT_PROBED", "NOT_MEASURED"}),
+    ("too-many-addresses-one-dead", {"endpoint_dns": MANY,
+                                     "endpoint": lambda a, t, p: F if a == MANY[1] else O},
+     "minimal-egress", "degraded", {"ENDPOINT_ADDRESSES_NOT_PROBED", "ENDPOINT_ADDRESS_SILENT"}),
 ]
 
 

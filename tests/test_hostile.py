@@ -103,7 +103,6 @@ def test_a_slow_resolver_is_heard_within_the_timeout(dns_server: HostileDns) -> 
     assert endpoint_dns(report)["outcome"] == "answer"
 
 
-@pytest.mark.xfail(strict=True, reason="DNS and fan-out fixes land with the plan/runner rework")
 def test_thousands_of_addresses_are_capped(dns_server: HostileDns) -> None:
     dns_server.zone = {PRIVATE: ("many", 4000)}
     _, report, _ = check(dns_server)

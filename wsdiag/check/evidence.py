@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wsdiag.check.plan import capped
 from wsdiag.model import (
     AddressEvidence,
     DnsOutcome,
@@ -206,7 +207,11 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
 
 def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     ep_probes = r.probes_for([r.endpoint_id()])
-    units = tuple(address_unit(x, ep_probes) for x in r.endpoint_v4())
+    v4 = r.endpoint_v4()
+    probed, unprobed = capped(v4)  # the plan's cut: the rest were never probed
+    units = tuple(address_unit(x, ep_probes) for x in probed)
+    # "every address" cannot be YES with addresses nobody probed: a NO stays NO.
+    untested = [Tri.UNKNOWN] if unprobed else []
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes
     tcp = [p for p in ep_probes if p.transport in TCPISH]
@@ -217,18 +222,21 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     for fact in ("endpoint_reachable", "endpoint_all_addresses", "endpoint_usable",
                  "endpoint_complete", "endpoint_failures"):
         basis[fact] = everything
+    basis["endpoint_all_probed"] = _ids([r.dns_for(r.endpoint_id(), "A")])
     basis["endpoint_quic"], basis["endpoint_tcp"] = _ids(quic), _ids(tcp)
     basis["endpoint_4195"] = _ids(p for p in ep_probes if p.port == 4195)
     basis["endpoint_443"] = _ids(p for p in ep_probes if p.port == 443)
     basis["endpoint_rtt_ms"] = _ids(p for p in ep_probes if p.transport is Transport.TCP)
     return {
         "endpoint_reachable": any_open(ep_probes),
-        "endpoint_all_addresses": all_of([u.answered for u in units]),
+        "endpoint_all_addresses": all_of([u.answered for u in units] + untested),
         "endpoint_quic": any_open(quic), "endpoint_tcp": any_open(tcp),
         "endpoint_4195": any_open(p for p in ep_probes if p.port == 4195),
         "endpoint_443": any_open(p for p in ep_probes if p.port == 443),
         "endpoint_usable": any_of([usable(u) for u in units]),
-        "endpoint_complete": all_of([complete(u) for u in units]),
+        "endpoint_complete": all_of([complete(u) for u in units] + untested),
+        "endpoint_all_probed": Tri.of(not unprobed) if v4 else Tri.UNKNOWN,
+        "endpoint_unprobed": unprobed,
         "endpoint_addresses": units,
         "endpoint_failures": tuple(sorted({str(p.status) for p in ep_probes})),
         "endpoint_rtt_ms": min(rtts) if rtts else None,

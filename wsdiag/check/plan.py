@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-from wsdiag.budgets import MAX_TIMEOUT
+from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
 from wsdiag.check.options import check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import ProxyConfig, route
@@ -188,15 +188,23 @@ def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float) -> Planned
     )
 
 
+def capped(v4: Sequence[str]) -> tuple[tuple[str, ...], int]:
+    """(the endpoint addresses probed, how many are left unprobed): the first
+    ``MAX_ENDPOINT_ADDRESSES`` in answer order. The evidence uses the same cut, so the
+    report names exactly what was not probed."""
+    return tuple(v4[:MAX_ENDPOINT_ADDRESSES]), max(len(v4) - MAX_ENDPOINT_ADDRESSES, 0)
+
+
 def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
-    """IPv4 only (the tested path); every address for the endpoint, the first otherwise."""
+    """IPv4 only (the tested path); for the endpoint every address up to the cap
+    (``capped``), for other targets the first."""
     v4 = [x for x in a.addresses if ipaddress.ip_address(x).version == 4]
-    return v4 if pt.target.all_addresses else v4[:1]
+    return list(capped(v4)[0]) if pt.target.all_addresses else v4[:1]
 
 
 def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:
     """The direct probes of ``pt`` once its lookups answered: one per IPv4 address (of the
-    A lookup in ``answers``) and check, in plan order; without an address, each check
+    A lookup in ``answers``; at most ``MAX_ENDPOINT_ADDRESSES``) and check, in plan order; without an address, each check
     skipped with the reason ("no IPv4 address", "DNS nxdomain" ...)."""
     a = next((r for r in answers if r.rdtype == "A"), None)
     timeout = next((s.timeout for s in pt.dns), MAX_TIMEOUT)

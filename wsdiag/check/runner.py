@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
-from wsdiag.budgets import DNS_GUARD_GRACE
+from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.model import (
     DnsOutcome,
@@ -58,6 +58,7 @@ async def run_plan(
     dns_specs: dict[str, DnsSpec] = {}
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
+    slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
 
     def remaining() -> float:
         return max(deadline - loop.time(), 0.0)
@@ -68,8 +69,10 @@ async def run_plan(
             probe_out[spec.id] = base
             return
         pending[spec.id] = base
-        budget = min(spec.timeout, remaining())
-        probe_out[spec.id] = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+        async with slots:  # the budget starts once a slot is free: waiting is not silence
+            budget = min(spec.timeout, remaining())
+            result = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+        probe_out[spec.id] = result
         pending.pop(spec.id, None)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:

@@ -19,6 +19,7 @@ from wsdiag.model import (
     Severity,
     Verdict,
 )
+from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.internet import INTERNET_RULES
@@ -72,7 +73,7 @@ NOT_MEASURED = FindingRule(
     fire=_not_measured, basis=())
 
 FINDING_RULES: tuple[FindingRule, ...] = (
-    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, NOT_MEASURED)
+    *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *BOUNDED_RULES, NOT_MEASURED)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
