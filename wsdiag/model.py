@@ -516,3 +516,6 @@ class Report:
     logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
     host: HostIdentity = HostIdentity()
+    # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
+    # probes, classifying. None in reports from before this field.
+    process_ms: float | None = None

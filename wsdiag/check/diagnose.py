@@ -43,9 +43,10 @@ def _quiet_libraries() -> None:
             logger.addHandler(logging.NullHandler())
 
 
-async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn]) -> RunResult:
+async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn],
+               budget: float) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + RUN_GUARD)
+    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
 
 
 def run_check(
@@ -53,7 +54,12 @@ def run_check(
     catalogs: Sequence[Path] = (),
     region_source: str = "option",
     logs: LogContext | None = None,
+    since: float | None = None,
 ) -> Report:
+    """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
+    deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    Raises WsdiagError (one line) for inputs that cannot be planned."""
+    since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
     logs = logs or LogContext()
@@ -66,7 +72,8 @@ def run_check(
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:
-        run = asyncio.run(_run(plan, resolve, probes))
+        budget = max(since + plan.deadline - time.monotonic(), 0.0)
+        run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     results = Results(plan, tuple(run.dns), tuple(run.probes))
@@ -86,4 +93,5 @@ def run_check(
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
+        process_ms=round((time.monotonic() - since) * 1000, 1),
     )

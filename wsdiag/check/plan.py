@@ -204,8 +204,9 @@ def addresses_to_probe(pt: PlannedTarget, a: DnsResult) -> list[str]:
 
 def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:
     """The direct probes of ``pt`` once its lookups answered: one per IPv4 address (of the
-    A lookup in ``answers``; at most ``MAX_ENDPOINT_ADDRESSES``) and check, in plan order; without an address, each check
-    skipped with the reason ("no IPv4 address", "DNS nxdomain" ...)."""
+    A lookup in ``answers``; at most ``MAX_ENDPOINT_ADDRESSES``) and check, in plan order;
+    without an address, each check skipped with the reason ("no IPv4 address", "DNS
+    nxdomain" ...)."""
     a = next((r for r in answers if r.rdtype == "A"), None)
     timeout = next((s.timeout for s in pt.dns), MAX_TIMEOUT)
     addrs = addresses_to_probe(pt, a) if a is not None else []

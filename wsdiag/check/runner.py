@@ -47,13 +47,15 @@ def _dns_error(spec: DnsSpec, detail: str) -> DnsResult:
 
 
 async def run_plan(
-    plan: Plan, resolve: ResolveFn, probes: Mapping[Transport, ProbeFn]
+    plan: Plan, resolve: ResolveFn, probes: Mapping[Transport, ProbeFn],
+    budget: float | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
-    failure; returns by ``plan.deadline`` seconds (plus scheduling)."""
+    failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
+    deadline when the runner starts (None: all of ``plan.deadline``)."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
-    deadline = loop.time() + plan.deadline
+    deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
     dns_out: dict[str, DnsResult | None] = {}
     dns_specs: dict[str, DnsSpec] = {}
     probe_out: dict[str, ProbeResult] = {}
@@ -144,8 +146,9 @@ def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> 
 
 
 def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
-    """The network implementations, imported here so --help never pays for them."""
+    """The network implementations, imported here so --help never pays for them: DNS now,
+    the probe kinds (aioquic, ssl) in a thread while the lookups wait on the network."""
     from wsdiag.probes.dns import for_plan
-    from wsdiag.probes.registry import load
+    from wsdiag.probes.registry import load_in_background
 
-    return for_plan(plan), load(plan)
+    return for_plan(plan), load_in_background(plan)

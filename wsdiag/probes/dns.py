@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+
+# isort: split
 import dns.exception
 import dns.message
 import dns.nameserver

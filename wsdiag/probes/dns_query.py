@@ -19,6 +19,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+
+# isort: split
 import dns.asyncbackend
 import dns.asyncquery
 import dns.exception

@@ -50,10 +50,34 @@ def kind(transport: Transport) -> Kind:
 
 
 def load(plan: Plan) -> dict[Transport, ProbeFn]:
-    """Every kind's probe function for this plan; imports the network stack."""
+    """Every kind's probe function for this plan; imports the network stack (aioquic,
+    cryptography, ssl: ~0.1-0.2 s), here and now."""
     out: dict[Transport, ProbeFn] = {}
     for transport, k in KINDS.items():
         module, _, name = k.factory.partition(":")
         factory: ProbeFactory = getattr(importlib.import_module(module), name)
         out[transport] = factory(plan)
     return out
+
+
+def load_in_background(plan: Plan) -> dict[Transport, ProbeFn]:
+    """Like ``load``, but the imports run in a thread from now on, while the run's DNS
+    lookups wait on the network: a probe kind is needed only once its name has answered,
+    and in a silent network never. Each returned function waits for the imports (once),
+    then probes with its whole budget: the wait is wsdiag's, not the network's. An import
+    error surfaces as that probe's exception (the runner reports it as an internal error)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
+    loaded = pool.submit(load, plan)
+    pool.shutdown(wait=False)  # the thread ends with the imports
+
+    def lazy(transport: Transport) -> ProbeFn:
+        async def probe(base: ProbeResult, budget: float) -> ProbeResult:
+            fns = await asyncio.wrap_future(loaded)
+            return await fns[transport](base, budget)
+
+        return probe
+
+    return {transport: lazy(transport) for transport in KINDS}

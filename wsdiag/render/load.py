@@ -68,6 +68,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
                          source=proxy.get("source"), bypassed=tuple(proxy.get("bypassed", ())),
                          reason=proxy.get("reason", "")),
         host=_host(d.get("host") or {}),
+        process_ms=float(d["process_ms"]) if d.get("process_ms") is not None else None,
     )
 
 

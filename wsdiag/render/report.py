@@ -19,6 +19,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "tool_version": report.tool_version,
         "started_at": report.started_at,
         "duration_ms": report.duration_ms,
+        "process_ms": report.process_ms,
         "region": report.region,
         "region_source": report.region_source,
         "endpoint_hosts": list(report.endpoint_hosts),

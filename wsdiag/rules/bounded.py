@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES
 from wsdiag.model import Environment, Evidence, Owner, Severity
-from wsdiag.rules.rows import N, FindingRule, Fire
+from wsdiag.rules.rows import FindingRule, Fire, N
 
 
 def _unprobed(e: Evidence, _env: Environment) -> Fire | None:
