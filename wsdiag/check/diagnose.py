@@ -30,7 +30,10 @@ from wsdiag.model import (
 )
 from wsdiag.probes.registry import ProbeFn
 from wsdiag.render.report import SCHEMA
-from wsdiag.rules.classify import diagnose
+
+# Modules a run needs only once the network has answered: imported in the background while
+# the lookups wait, so a silent network does not pay for them after its timeout.
+AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.render.redact")
 
 
 def _quiet_libraries() -> None:
@@ -68,7 +71,8 @@ def run_check(
     # The proxy is an input of the plan: found first, then applied to the planned names.
     plan = make_plan(catalog, inputs, discover_safely())
     _quiet_libraries()
-    resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
+    # The network stack and what the report needs afterwards import while DNS waits.
+    resolve, probes = real_probes(plan, AFTER_NETWORK)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:
@@ -76,6 +80,8 @@ def run_check(
         run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
+    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+
     results = Results(plan, tuple(run.dns), tuple(run.probes))
     evidence, diagnosis = diagnose(results, extra=logs.findings)
     return Report(

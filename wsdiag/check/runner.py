@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
@@ -145,10 +145,12 @@ def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> 
             for rid, res in out.items()]
 
 
-def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
+def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn,
+                                                               dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them: DNS now,
-    the probe kinds (aioquic, ssl) in a thread while the lookups wait on the network."""
+    the probe kinds (aioquic, ssl), then the ``warm`` modules, in a thread while the
+    lookups wait on the network."""
     from wsdiag.probes.dns import for_plan
     from wsdiag.probes.registry import load_in_background
 
-    return for_plan(plan), load_in_background(plan)
+    return for_plan(plan), load_in_background(plan, warm)

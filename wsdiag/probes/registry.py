@@ -9,7 +9,7 @@ time): ``--help`` and the pure layers never import aioquic or ssl through this m
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,17 +60,20 @@ def load(plan: Plan) -> dict[Transport, ProbeFn]:
     return out
 
 
-def load_in_background(plan: Plan) -> dict[Transport, ProbeFn]:
+def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, ProbeFn]:
     """Like ``load``, but the imports run in a thread from now on, while the run's DNS
     lookups wait on the network: a probe kind is needed only once its name has answered,
     and in a silent network never. Each returned function waits for the imports (once),
     then probes with its whole budget: the wait is wsdiag's, not the network's. An import
-    error surfaces as that probe's exception (the runner reports it as an internal error)."""
+    error surfaces as that probe's exception (the runner reports it as an internal error).
+    ``warm``: modules the caller needs after the network, imported next in the same thread
+    (an import error there is left for the caller's own import to raise)."""
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
     loaded = pool.submit(load, plan)
+    pool.submit(_warm, warm)
     pool.shutdown(wait=False)  # the thread ends with the imports
 
     def lazy(transport: Transport) -> ProbeFn:
@@ -81,3 +84,11 @@ def load_in_background(plan: Plan) -> dict[Transport, ProbeFn]:
         return probe
 
     return {transport: lazy(transport) for transport in KINDS}
+
+
+def _warm(modules: Sequence[str]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the caller's own import raises it, where it is needed
+            continue
