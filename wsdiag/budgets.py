@@ -56,7 +56,9 @@ MAX_CONCURRENT_PROBES = 96
 # The composition root's last guard over the runner (which ends itself at the deadline):
 # if this ever fires, it is a bug, reported as an internal error rather than a hang.
 RUN_GUARD = 5.0
-# The client's logs are context, not the diagnosis: reading them may use at most this share
-# of the run deadline (counted from the process start), so a log directory built to be slow
-# costs a fraction of the run, never the probes' time.
+# The client's logs are context, not the diagnosis: reading them (inside the run deadline,
+# which counts from the process start) stops after this share of the deadline, at most
+# LOGS_READ_MAX, so a log directory built to be slow costs a fraction of the default
+# deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
+LOGS_READ_MAX = 0.5

@@ -202,15 +202,16 @@ def _prepare(
 ) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
-    from wsdiag import clock
-    from wsdiag.budgets import LOGS_DEADLINE_SHARE
+    import time
+
+    from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
     from wsdiag.check.options import check_timing
     from wsdiag.logs.context import LogContext, choose_region, read_logs
     from wsdiag.model import Inputs
 
-    # One clock: the logs are read inside the run deadline (a share of it, from the start).
+    # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(timeout, deadline)
-    until = clock.until(LOGS_DEADLINE_SHARE * run_deadline)
+    until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     logs = LogContext() if no_logs else read_logs(None, until)
     region, region_source = choose_region(region, os.environ, logs.region)
     if not region:

@@ -34,13 +34,3 @@ STARTED = time.monotonic() - _process_age()
 def elapsed() -> float:
     """Seconds since the process started."""
     return time.monotonic() - STARTED
-
-
-def until(share_of: float) -> float:
-    """The monotonic time ``share_of`` seconds after the process started."""
-    return STARTED + share_of
-
-
-def remaining(deadline: float) -> float:
-    """Seconds left of a whole-run ``deadline`` (seconds from the process start), >= 0."""
-    return max(STARTED + deadline - time.monotonic(), 0.0)

@@ -87,6 +87,10 @@ async def run_plan(
             result = _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")
         except Exception as exc:
             result = _dns_error(spec, f"{exc.__class__.__name__}: {exc}")
+        if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
+            # Silent for less than the full timeout (the deadline counts from the process
+            # start): not evidence of a silent resolver.
+            result = _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
         dns_out[spec.id] = result
         return result
 
