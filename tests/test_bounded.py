@@ -126,7 +126,7 @@ def test_thousands_of_addresses_leave_the_rest_named_unprobed(dns_server: Hostil
     # Building and parsing 4,000 records over TCP takes a loaded machine over a second.
     report = json.loads(run_check(dns_server, tmp_path, "--no-logs", "--timeout", "3",
                                   "--deadline", "8").stdout)
-    assert report["evidence"]["endpoint_all_probed"] == "no"
+    assert report["evidence"]["endpoint_all_addresses"] != "yes"
     found = {f["code"]: f for f in report["findings"]}
     assert "3,984" in found["ENDPOINT_ADDRESSES_NOT_PROBED"]["message"]
     assert len(report["evidence"]["endpoint_addresses"]) == MAX_ENDPOINT_ADDRESSES

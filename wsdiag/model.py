@@ -487,9 +487,9 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
-    # every IPv4 address of the endpoint was probed (NO: the answer held more than the cap)
-    endpoint_all_probed: Tri = Tri.UNKNOWN
-    endpoint_unprobed: int = 0  # how many addresses were left unprobed (the value behind it)
+    # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
+    # "every address" unknown); a value for messages, as the ones above
+    endpoint_unprobed: int = 0
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     for fact in ("endpoint_reachable", "endpoint_all_addresses", "endpoint_usable",
                  "endpoint_complete", "endpoint_failures"):
         basis[fact] = everything
-    basis["endpoint_all_probed"] = _ids([r.dns_for(r.endpoint_id(), "A")])
+    basis["endpoint_unprobed"] = _ids([r.dns_for(r.endpoint_id(), "A")])
     basis["endpoint_quic"], basis["endpoint_tcp"] = _ids(quic), _ids(tcp)
     basis["endpoint_4195"] = _ids(p for p in ep_probes if p.port == 4195)
     basis["endpoint_443"] = _ids(p for p in ep_probes if p.port == 443)
@@ -235,7 +235,6 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
         "endpoint_443": any_open(p for p in ep_probes if p.port == 443),
         "endpoint_usable": any_of([usable(u) for u in units]),
         "endpoint_complete": all_of([complete(u) for u in units] + untested),
-        "endpoint_all_probed": Tri.of(not unprobed) if v4 else Tri.UNKNOWN,
         "endpoint_unprobed": unprobed,
         "endpoint_addresses": units,
         "endpoint_failures": tuple(sorted({str(p.status) for p in ep_probes})),

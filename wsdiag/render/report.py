@@ -19,7 +19,6 @@ def to_json(report: Report) -> dict[str, Any]:
         "tool_version": report.tool_version,
         "started_at": report.started_at,
         "duration_ms": report.duration_ms,
-        "process_ms": report.process_ms,
         "region": report.region,
         "region_source": report.region_source,
         "endpoint_hosts": list(report.endpoint_hosts),
@@ -39,6 +38,8 @@ def to_json(report: Report) -> dict[str, Any]:
         "logs": report.logs.to_json() if report.logs else None,
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
+        # additive (wsdiag.report/1): absent from reports made before it, or not by a run
+        **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
     }
 
 

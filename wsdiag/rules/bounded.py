@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES
 from wsdiag.model import Environment, Evidence, Owner, Severity
-from wsdiag.rules.rows import FindingRule, Fire, N
+from wsdiag.rules.rows import FindingRule, Fire
 
 
 def _unprobed(e: Evidence, _env: Environment) -> Fire | None:
+    if not e.endpoint_unprobed:
+        return None
     total = MAX_ENDPOINT_ADDRESSES + e.endpoint_unprobed
     return Fire({"host": e.endpoint_host, "total": f"{total:,}",
                  "probed": MAX_ENDPOINT_ADDRESSES, "left": f"{e.endpoint_unprobed:,}"})
@@ -25,5 +27,5 @@ BOUNDED_RULES: tuple[FindingRule, ...] = (
         "subnet, a handful at most: this answer is broken or not the endpoint's.",
         "Check the private hosted zone or the DNS forwarder that answers for this name: it "
         "should return only the endpoint's interface addresses.",
-        facts=(("endpoint_all_probed", (N,)),), fire=_unprobed),
+        fire=_unprobed, basis=("endpoint_unprobed", "endpoint_all_addresses")),
 )
