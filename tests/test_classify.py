@@ -49,6 +49,7 @@ def deadline_on_quic(addr: str, transport: Transport, port: int) -> Status:
 
 
 A, B = "10.0.1.10", "10.0.2.10"
+MANY = [f"10.0.{i // 250}.{i % 250 + 1}" for i in range(4000)]  # past the fan-out cap
 PathTable = dict[tuple[str, str, int], Status]
 
 
@@ -219,6 +220,12 @@ CASES = [
      "minimal-egress", "ready", set()),
     ("clock-skew", {"tweak": signin_chains(trusted=False, valid=False)}, "minimal-egress",
      "blocked", {"CLOCK_SKEW"}),
+    # issue 11: past the fan-out cap, every probed address answering is still not "ready"
+    ("too-many-addresses", {"endpoint_dns": MANY}, "minimal-egress", "unknown",
+     {"ENDPOINT_ADDRESSES_NOT_PROBED", "NOT_MEASURED"}),
+    ("too-many-addresses-one-dead", {"endpoint_dns": MANY,
+                                     "endpoint": lambda a, t, p: F if a == MANY[1] else O},
+     "minimal-egress", "degraded", {"ENDPOINT_ADDRESSES_NOT_PROBED", "ENDPOINT_ADDRESS_SILENT"}),
 ]
 
 

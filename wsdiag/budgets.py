@@ -39,7 +39,26 @@ TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this canno
 QUIC_IDLE_MARGIN = 10.0
 MAX_PROXY_HEAD = 8192  # bytes: a proxy's answer to CONNECT (status lines + headers)
 
+# --- fan-out -----------------------------------------------------------------------------------
+# The endpoint addresses probed: the first this many, in answer order. An interface endpoint
+# has one address per subnet (availability zone), a handful at most; thousands are a broken
+# or hostile answer, and four probes each would outlast any deadline (2,000 addresses cost
+# 10.8 s and 420 MB before this cap). The rest are reported as not probed: never "ready".
+MAX_ENDPOINT_ADDRESSES = 16
+# Probes in flight at once. Each holds a socket (macOS allows 256 descriptors per process by
+# default) and QUIC setup costs CPU the event loop needs for the deadline. The default
+# catalog with a full endpoint (16 addresses x 4 checks + the internet's ~20) fits, so a
+# normal run never waits for a slot; an organisation's large catalog queues, and what the
+# deadline then cuts short is reported as such.
+MAX_CONCURRENT_PROBES = 96
+
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):
 # if this ever fires, it is a bug, reported as an internal error rather than a hang.
 RUN_GUARD = 5.0
+# The client's logs are context, not the diagnosis: reading them (inside the run deadline,
+# which counts from the process start) stops after this share of the deadline, at most
+# LOGS_READ_MAX, so a log directory built to be slow costs a fraction of the default
+# deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
+LOGS_DEADLINE_SHARE = 0.15
+LOGS_READ_MAX = 0.5

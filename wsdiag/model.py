@@ -604,6 +604,9 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
+    # "every address" unknown); a value for messages, as the ones above
+    endpoint_unprobed: int = 0
 
 
 @dataclass(frozen=True)
@@ -631,3 +634,6 @@ class Report:
     proxy: ProxyRoute = ProxyRoute()
     host: HostIdentity = HostIdentity()
     paths: HostPaths | None = None  # this machine's interfaces, routes and client session
+    # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
+    # probes, classifying. None in reports from before this field.
+    process_ms: float | None = None

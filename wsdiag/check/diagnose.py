@@ -32,7 +32,10 @@ from wsdiag.model import (
 )
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
-from wsdiag.rules.classify import diagnose
+
+# Modules a run needs only once the network has answered: imported in the background while
+# the lookups wait, so a silent network does not pay for them after its timeout.
+AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.render.redact")
 
 HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
 
@@ -47,9 +50,23 @@ def _quiet_libraries() -> None:
             logger.addHandler(logging.NullHandler())
 
 
-async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn]) -> RunResult:
+async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn],
+               budget: float) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes), plan.deadline + RUN_GUARD)
+    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
+
+
+def _check_public_roots(plan: Plan) -> None:
+    """A public-roots file (--public-roots, $WSDIAG_PUBLIC_ROOTS) that cannot be used is a
+    one-line error before any probe: the probe kinds load it again in the background, where
+    a failure could only be a failed probe. Raises wsdiag.host.trust.TrustError."""
+    import os
+
+    from wsdiag.host.trust import load_public_roots, public_roots_path
+
+    path = public_roots_path(plan.public_roots, os.environ)
+    if path is not None:
+        load_public_roots(path)
 
 
 def run_check(
@@ -57,7 +74,12 @@ def run_check(
     catalogs: Sequence[Path] = (),
     region_source: str = "option",
     logs: LogContext | None = None,
+    since: float | None = None,
 ) -> Report:
+    """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
+    deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    Raises WsdiagError (one line) for inputs that cannot be planned."""
+    since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
     logs = logs or LogContext()
@@ -68,13 +90,18 @@ def run_check(
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     _quiet_libraries()
-    resolve, probes = real_probes(plan)  # imports the network stack (~0.2 s, once)
+    # The network stack and what the report needs afterwards import while DNS waits.
+    _check_public_roots(plan)
+    resolve, probes = real_probes(plan, AFTER_NETWORK)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:
-        run = asyncio.run(_run(plan, resolve, probes))
+        budget = max(since + plan.deadline - time.monotonic(), 0.0)
+        run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
+    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+
     results = Results(plan, tuple(run.dns), tuple(run.probes))
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
@@ -95,6 +122,7 @@ def run_check(
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
         paths=paths,
+        process_ms=round((time.monotonic() - since) * 1000, 1),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from wsdiag.check.plan import capped
 from wsdiag.check.tls_facts import other_at, tls_facts
 from wsdiag.model import (
     AddressEvidence,
@@ -231,8 +232,12 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
 
     ep_probes = r.endpoint_probes(r.endpoint_id())
     other = other_at(ep_probes, [r.endpoint_id()])
+    v4 = r.endpoint_v4()
+    probed, unprobed = capped(v4)  # the plan's cut: the rest were never probed
     units = with_sources(r, r.endpoint_id(), [
-        replace(address_unit(x, ep_probes), other=other.get(x, "")) for x in r.endpoint_v4()])
+        replace(address_unit(x, ep_probes), other=other.get(x, "")) for x in probed])
+    # "every address" cannot be YES with addresses nobody probed: a NO stays NO.
+    untested = [Tri.UNKNOWN] if unprobed else []
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes
     tcp = [p for p in ep_probes if p.transport in TCPISH]
@@ -243,18 +248,20 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     for fact in ("endpoint_reachable", "endpoint_all_addresses", "endpoint_usable",
                  "endpoint_complete", "endpoint_failures"):
         basis[fact] = everything
+    basis["endpoint_unprobed"] = _ids([r.dns_for(r.endpoint_id(), "A")])
     basis["endpoint_quic"], basis["endpoint_tcp"] = _ids(quic), _ids(tcp)
     basis["endpoint_4195"] = _ids(p for p in ep_probes if p.port == 4195)
     basis["endpoint_443"] = _ids(p for p in ep_probes if p.port == 443)
     basis["endpoint_rtt_ms"] = _ids(p for p in ep_probes if p.transport is Transport.TCP)
     return {
         "endpoint_reachable": any_open(ep_probes),
-        "endpoint_all_addresses": all_of([u.answered for u in units]),
+        "endpoint_all_addresses": all_of([u.answered for u in units] + untested),
         "endpoint_quic": any_open(quic), "endpoint_tcp": any_open(tcp),
         "endpoint_4195": any_open(p for p in ep_probes if p.port == 4195),
         "endpoint_443": any_open(p for p in ep_probes if p.port == 443),
         "endpoint_usable": any_of([usable(u) for u in units]),
-        "endpoint_complete": all_of([complete(u) for u in units]),
+        "endpoint_complete": all_of([complete(u) for u in units] + untested),
+        "endpoint_unprobed": unprobed,
         "endpoint_addresses": units,
         "endpoint_failures": tuple(sorted({str(p.status) for p in ep_probes})),
         "endpoint_rtt_ms": min(rtts) if rtts else None,

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-from wsdiag.budgets import MAX_TIMEOUT
+from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
 from wsdiag.check.options import check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import ProxyConfig, route
@@ -215,6 +215,13 @@ def _streaming_through(pt: PlannedTarget, proxy: ProxyRoute, timeout: float
         for port in STREAM_PORTS)
 
 
+def capped(v4: Sequence[str]) -> tuple[tuple[str, ...], int]:
+    """(the endpoint addresses probed, how many are left unprobed): the first
+    ``MAX_ENDPOINT_ADDRESSES`` in answer order. The evidence uses the same cut, so the
+    report names exactly what was not probed."""
+    return tuple(v4[:MAX_ENDPOINT_ADDRESSES]), max(len(v4) - MAX_ENDPOINT_ADDRESSES, 0)
+
+
 def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
     """The addresses the client dials for one name: the OS's answer (getaddrinfo) when it
     gave one, else the resolver's A and AAAA answers; IPv4 if there is any, else IPv6 (an
@@ -232,9 +239,10 @@ def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
 
 
 def addresses_to_probe(pt: PlannedTarget, a: DnsResult, *more: DnsResult) -> list[str]:
-    """``dialed`` of the answers: every address for the endpoint, the first otherwise."""
+    """``dialed`` of the answers: for the endpoint every address up to the cap (``capped``),
+    for other targets the first."""
     addrs = list(dialed((a, *more)))
-    return addrs if pt.target.all_addresses else addrs[:1]
+    return list(capped(addrs)[0]) if pt.target.all_addresses else addrs[:1]
 
 
 def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:

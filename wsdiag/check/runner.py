@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from wsdiag.budgets import DNS_GUARD_GRACE
+from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.model import (
     DnsOutcome,
@@ -46,17 +46,20 @@ def _dns_error(spec: DnsSpec, detail: str) -> DnsResult:
 
 
 async def run_plan(
-    plan: Plan, resolve: ResolveFn, probes: Mapping[Transport, ProbeFn]
+    plan: Plan, resolve: ResolveFn, probes: Mapping[Transport, ProbeFn],
+    budget: float | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
-    failure; returns by ``plan.deadline`` seconds (plus scheduling)."""
+    failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
+    deadline when the runner starts (None: all of ``plan.deadline``)."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
-    deadline = loop.time() + plan.deadline
+    deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
     dns_out: dict[str, DnsResult | None] = {}
     dns_specs: dict[str, DnsSpec] = {}
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
+    slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
 
     def remaining() -> float:
         return max(deadline - loop.time(), 0.0)
@@ -67,8 +70,10 @@ async def run_plan(
             probe_out[spec.id] = base
             return
         pending[spec.id] = base
-        budget = min(spec.timeout, remaining())
-        probe_out[spec.id] = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+        async with slots:  # the budget starts once a slot is free: waiting is not silence
+            budget = min(spec.timeout, remaining())
+            result = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+        probe_out[spec.id] = result
         pending.pop(spec.id, None)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
@@ -81,6 +86,10 @@ async def run_plan(
             result = _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")
         except Exception as exc:
             result = _dns_error(spec, f"{exc.__class__.__name__}: {exc}")
+        if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
+            # Silent for less than the full timeout (the deadline counts from the process
+            # start): not evidence of a silent resolver.
+            result = _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
         dns_out[spec.id] = result
         return result
 
@@ -139,8 +148,11 @@ def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> 
             for rid, res in out.items()]
 
 
-def real_probes(plan: Plan) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
-    """The network implementations, imported here so --help never pays for them."""
-    from wsdiag.probes.registry import load, load_resolve
+def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn,
+                                                               dict[Transport, ProbeFn]]:
+    """The network implementations, imported here so --help never pays for them: the name
+    lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in a thread
+    while the lookups wait on the network."""
+    from wsdiag.probes.registry import load_in_background, load_resolve
 
-    return load_resolve(plan), load(plan)
+    return load_resolve(plan), load_in_background(plan, warm)

@@ -64,10 +64,11 @@ def client_logs_from_json(d: object) -> ClientLogs | None:
     return ClientLogs(evidence, text("comparison"))
 
 
-def read_logs(paths: Sequence[Path] | None) -> LogContext:
+def read_logs(paths: Sequence[Path] | None, until: float | None = None) -> LogContext:
     """The context from the newest client logs (``None``: this user's default log folder;
     run as SYSTEM/root, the profile whose client logged most recently). Never raises for
-    I/O problems: they come back as findings."""
+    I/O problems: they come back as findings. ``until``: a ``time.monotonic()`` value at
+    which reading stops (check's share of its run deadline)."""
     from wsdiag.host.identity import other_users_logs
     from wsdiag.logs.evidence import client_log_evidence
 
@@ -76,7 +77,7 @@ def read_logs(paths: Sequence[Path] | None) -> LogContext:
         other = other_users_logs()
         if other is not None:
             owner, paths = other
-    ev = client_log_evidence(paths)
+    ev = client_log_evidence(paths, until=until)
     if ev is None:
         return LogContext(owner=owner)
     # Only the name the client itself tried or reached (listed first): the session header

@@ -8,6 +8,7 @@ everything.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,14 +99,16 @@ def evidence_from_summary(
 
 
 def client_log_evidence(
-    paths: Sequence[Path] | None = None, *, max_bytes: int = 8 * 1024 * 1024
+    paths: Sequence[Path] | None = None, *, max_bytes: int = 8 * 1024 * 1024,
+    until: float | None = None,
 ) -> ClientLogEvidence | None:
     """Evidence from the newest client log(s); ``None`` when there are no logs at all.
 
     Reads at most ``max_bytes`` in all, from the end of each file, newest file first, and
     stops at the first file that records a session. A ``.gz`` file cannot be read from the
     end, so it is only read when its compressed size is a small part of the budget. Never
-    raises for I/O problems: they come back as LOGS_UNREADABLE findings.
+    raises for I/O problems: they come back as LOGS_UNREADABLE findings. ``until`` (a
+    ``time.monotonic()`` value) ends the reading there: what was parsed by then counts.
     """
     files, problems, _ = discover(paths)
     if not files and not problems:
@@ -117,12 +120,14 @@ def client_log_evidence(
     for file in files:
         if len(read_paths) >= _MAX_FILES or budget <= 0:
             break
+        if until is not None and time.monotonic() > until:
+            break
         if file.compressed and file.size > budget // 8:
             continue
         if not looks_like_text(file):
             continue
         parser = LogParser()
-        done, problem = read_into(parser, file, tail_bytes=budget)
+        done, problem = read_into(parser, file, tail_bytes=budget, until=until)
         if problem is not None:
             problems.append(problem)
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -301,8 +302,11 @@ def read_into(
     block_size: int = BLOCK_SIZE,
     max_bytes: int = MAX_FILE_BYTES,
     max_line: int = MAX_LINE,
+    until: float | None = None,
 ) -> tuple[FileRead | None, ReadProblem | None]:
-    """Feed one file to ``parser``; with ``tail_bytes``, only the end of a plain file.
+    """Feed one file to ``parser``; with ``tail_bytes``, only the end of a plain file;
+    with ``until`` (a ``time.monotonic()`` value), no block after that time (check's
+    share of its run deadline: the read stops between blocks, reported as TOO_LARGE).
 
     At most ``max_bytes`` are read: the newest part of a larger plain file, the first
     ``max_bytes`` decompressed bytes of a gzip file (which also stops when it expands more
@@ -331,9 +335,14 @@ def read_into(
                 source, block_size=block_size, max_line=max_line, skip_first_line=tail, stats=stats
             )
             for block in blocks:
+                if until is not None and time.monotonic() > until:
+                    limit = ReadLimit(RefusedKind.TOO_LARGE,
+                                      "reading stopped at its share of the run deadline")
+                    break
                 parser.feed_block(block)
-            limit = source.stopped
-            if limit is not None and tail_bytes is not None and not limit.bomb:
+            limit = limit or source.stopped
+            if (limit is not None and tail_bytes is not None and not limit.bomb
+                    and limit is source.stopped):
                 limit = None  # the caller's own budget, not a problem of the file
     except (ReadRefused, OSError, EOFError, ValueError) as exc:
         detail = exc.detail if isinstance(exc, ReadRefused) else _one_line(exc)

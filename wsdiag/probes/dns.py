@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+
+# isort: split
 import dns.exception
+import dns.flags
 import dns.message
 import dns.nameserver
 import dns.rcode
@@ -109,7 +113,10 @@ def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
     outcomes: list[tuple[DnsOutcome, str]] = []
     for h in heard:
         who = server_text(h.server)
-        if h.response is not None:
+        if h.response is not None and h.response.flags & dns.flags.TC:
+            outcomes.append((DnsOutcome.ERROR, f"{who} sent a truncated (TC) answer and the "
+                                               "retry over TCP did not complete"))
+        elif h.response is not None:
             outcome, said = DNS_RCODES.get(
                 h.response.rcode(),
                 (DnsOutcome.ERROR, f"answered {dns.rcode.to_text(h.response.rcode())}"))

@@ -19,6 +19,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+
+# isort: split
 import dns.asyncbackend
 import dns.asyncquery
 import dns.exception
@@ -153,7 +156,9 @@ async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: fl
                 if h.response is not None and h.response.flags & dns.flags.TC:
                     await _over_tcp(q, h, end)
                 r = h.response
-                if r is not None and r.rcode() in _DEFINITE:
+                # A reply still truncated after TCP is a part of the answer at most (often
+                # none of it): never the name's answer, never "no such record".
+                if r is not None and r.rcode() in _DEFINITE and not r.flags & dns.flags.TC:
                     out.answer, out.answered_by = r, h.server
                     out.dead_before = [x.server for x in heard[:heard.index(h)] if x.silent]
                     return out

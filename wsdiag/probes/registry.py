@@ -9,7 +9,7 @@ time): ``--help`` and the pure layers never import aioquic or ssl through this m
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,7 +52,8 @@ def kind(transport: Transport) -> Kind:
 
 
 def load(plan: Plan) -> dict[Transport, ProbeFn]:
-    """Every kind's probe function for this plan; imports the network stack."""
+    """Every kind's probe function for this plan; imports the network stack (aioquic,
+    cryptography, ssl: ~0.1-0.2 s), here and now."""
     out: dict[Transport, ProbeFn] = {}
     for transport, k in KINDS.items():
         module, _, name = k.factory.partition(":")
@@ -84,3 +85,37 @@ def load_resolve(plan: Plan) -> ResolveFn:
         return await by_type[spec.rdtype](spec, budget)
 
     return resolve
+
+
+def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, ProbeFn]:
+    """Like ``load``, but the imports run in a thread from now on, while the run's DNS
+    lookups wait on the network: a probe kind is needed only once its name has answered,
+    and in a silent network never. Each returned function waits for the imports (once),
+    then probes with its whole budget: the wait is wsdiag's, not the network's. An import
+    error surfaces as that probe's exception (the runner reports it as an internal error).
+    ``warm``: modules the caller needs after the network, imported next in the same thread
+    (an import error there is left for the caller's own import to raise)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
+    loaded = pool.submit(load, plan)
+    pool.submit(_warm, warm)
+    pool.shutdown(wait=False)  # the thread ends with the imports
+
+    def lazy(transport: Transport) -> ProbeFn:
+        async def probe(base: ProbeResult, budget: float) -> ProbeResult:
+            fns = await asyncio.wrap_future(loaded)
+            return await fns[transport](base, budget)
+
+        return probe
+
+    return {transport: lazy(transport) for transport in KINDS}
+
+
+def _warm(modules: Sequence[str]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the caller's own import raises it, where it is needed
+            continue

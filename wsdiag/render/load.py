@@ -74,6 +74,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
                          pac_note=proxy.get("pac_note", "")),
         host=_host(d.get("host") or {}),
         paths=paths_from_json(d.get("paths")),
+        process_ms=float(d["process_ms"]) if d.get("process_ms") is not None else None,
     )
 
 

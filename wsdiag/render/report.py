@@ -50,6 +50,8 @@ def to_json(report: Report) -> dict[str, Any]:
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": paths_json(report.paths),
+        # additive (wsdiag.report/1): absent from reports made before it, or not by a run
+        **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
     }
 
 

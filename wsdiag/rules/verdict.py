@@ -20,6 +20,7 @@ from wsdiag.model import (
     Severity,
     Verdict,
 )
+from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.host import HOST_RULES
@@ -77,7 +78,7 @@ NOT_MEASURED = FindingRule(
 
 FINDING_RULES: tuple[FindingRule, ...] = (
     *NAME_RULES, *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, *HOST_RULES,
-    NOT_MEASURED)
+    *BOUNDED_RULES, NOT_MEASURED)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
