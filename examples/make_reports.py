@@ -22,7 +22,8 @@ from wsdiag.render.load import report_from_json  # noqa: E402
 from wsdiag.render.text import render_text  # noqa: E402
 
 SAMPLES = ("closed", "minimal-egress", "open-egress", "home", "home-public", "udp-blocked",
-           "sg-missing-4195", "resolver-unreachable", "no-route", "reject", "one-eni-no-udp")
+           "sg-missing-4195", "resolver-unreachable", "no-route", "reject", "one-eni-no-udp",
+           "lan-device", "tls-inspected-trusted", "hosts-pin", "captive-portal")
 OUT = REPO_ROOT / "examples" / "reports"
 
 
@@ -35,7 +36,8 @@ def main(names: list[str]) -> int:
     with Lab(regions=tuple(dict.fromkeys(s.region for s in scenarios))) as lab:
         for s in scenarios:
             lab.apply(s.shape)
-            run = lab.run_wsdiag(s.region, "--redact-host", trusts_lab_ca=s.shape.trusts_lab_ca)
+            run = lab.run_wsdiag(s.region, "--redact-host", trusts_lab_ca=s.shape.trusts_lab_ca,
+                                 public_roots=s.shape.public_roots)
             if run.report is None:
                 print(f"{s.name}: no report (exit {run.exit_code}): {run.stderr[-300:]}",
                       file=sys.stderr)
