@@ -13,11 +13,9 @@ from wsdiag.host.interfaces import HostFacts, IfKind, Interface, describe, route
 from wsdiag.host.paths import HostPaths, PathFact
 from wsdiag.model import (
     DnsOutcome,
-    DnsResult,
     Inputs,
     Need,
     Plan,
-    ProbeResult,
     ProxyMode,
     ProxyRoute,
     Role,
@@ -26,6 +24,7 @@ from wsdiag.model import (
     Tri,
     Via,
 )
+from wsdiag.results import DnsResult, ProbeResult
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741

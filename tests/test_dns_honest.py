@@ -12,8 +12,9 @@ import pytest
 
 from tests.support.dnsserver import DROP, GARBAGE, NXDOMAIN, DnsServer, Reply
 from wsdiag.budgets import DEFAULT_TIMEOUT
-from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
+from wsdiag.model import DnsOutcome, DnsSpec
 from wsdiag.probes.dns import nameservers, resolve
+from wsdiag.results import DnsResult
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"

@@ -24,7 +24,8 @@ from wsdiag.host.paths import (
     paths_from_json,
     paths_json,
 )
-from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, ProxyRoute, Status, Transport, Tri
+from wsdiag.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
+from wsdiag.results import DnsResult, ProbeResult
 
 
 @pytest.mark.parametrize(("system", "version", "has"), [
@@ -98,7 +99,8 @@ needs_netns = pytest.mark.skipif(unavailable_reason() is not None,
 
 _QUIC = """
 import asyncio, json
-from wsdiag.model import ProbeResult, Transport, Status
+from wsdiag.model import Transport, Status
+from wsdiag.results import ProbeResult
 from wsdiag.probes.quic import probe_quic
 base = ProbeResult("e/quic/4195", "e", "e.example", "10.99.2.2", Transport.QUIC, 4195,
                    Status.ERROR)

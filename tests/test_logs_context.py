@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from wsdiag.logs.context import LogContext, choose_region, client_logs, read_logs
-from wsdiag.model import ProbeResult, Status, Transport
+from wsdiag.model import Status, Transport
+from wsdiag.results import ProbeResult
 
 VPC = Path(__file__).parent / "fixtures" / "logs" / "field-report-vpc-session.log"
 HL = "privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"

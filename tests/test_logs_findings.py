@@ -10,7 +10,8 @@ from wsdiag.logs.files import ProblemKind, ReadProblem
 from wsdiag.logs.findings import log_findings, version_tuple
 from wsdiag.logs.parse import LogParser, parse_lines
 from wsdiag.logs.records import LogSummary
-from wsdiag.model import Finding, Severity
+from wsdiag.model import Severity
+from wsdiag.results import Finding
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"

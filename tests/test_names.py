@@ -103,9 +103,9 @@ def test_quic_and_tcp_probes_work_over_ipv6(tmp_path: pytest.TempPathFactory) ->
 
     from tests.support.certs import make_ca
     from tests.support.servers import Listen, running
-    from wsdiag.model import ProbeResult
     from wsdiag.probes.quic import probe_quic
     from wsdiag.probes.tcp import probe_tcp
+    from wsdiag.results import ProbeResult
 
     if not socket.has_ipv6:
         pytest.skip("no IPv6 on this machine")

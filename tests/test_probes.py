@@ -15,13 +15,14 @@ from tests.support.certs import LabPki, LeafFiles, make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, REFUSED, SERVFAIL, DnsServer
 from tests.support.proxy import AUTH, CLOSE, FLOOD, FORBID, RELAY, SILENT, HttpProxy
 from tests.support.servers import start_quic_server, start_tcp_server, start_tls_server
-from wsdiag.model import DnsOutcome, DnsResult, DnsSpec, ProbeResult, Status, Transport, Via
+from wsdiag.model import DnsOutcome, DnsSpec, Status, Transport, Via
 from wsdiag.probes.connect_answer import printable
 from wsdiag.probes.dns import nameservers, resolve
 from wsdiag.probes.quic import probe_quic
 from wsdiag.probes.tcp import probe_tcp
 from wsdiag.probes.tls import tls_context
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
+from wsdiag.results import DnsResult, ProbeResult
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"

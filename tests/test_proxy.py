@@ -17,20 +17,11 @@ from tests.support.servers import start_tls_server
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
 from wsdiag.host.proxy import config_from, discover, route
-from wsdiag.model import (
-    DnsOutcome,
-    DnsResult,
-    DnsSpec,
-    ProbeResult,
-    ProxyMode,
-    ProxyRoute,
-    Status,
-    Transport,
-    Via,
-)
+from wsdiag.model import DnsOutcome, DnsSpec, ProxyMode, ProxyRoute, Status, Transport, Via
 from wsdiag.probes.tls import tls_context
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.render.report import proxy_json
+from wsdiag.results import DnsResult, ProbeResult
 
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 AUTH_HOSTS = ["ws-broker-service.eu-west-1.amazonaws.com", "s3.amazonaws.com"]

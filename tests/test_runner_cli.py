@@ -27,7 +27,8 @@ from tests.support.dnsserver import DROP, DnsServer
 from tests.support.processes import stop_process
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
-from wsdiag.model import DnsOutcome, DnsResult, DnsSpec, ProbeResult, Status, Transport
+from wsdiag.model import DnsOutcome, DnsSpec, Status, Transport
+from wsdiag.results import DnsResult, ProbeResult
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 

@@ -25,10 +25,11 @@ from wsdiag.check.identity import (
     signin_outcomes,
 )
 from wsdiag.host.trust import OsStore, load_public_roots
-from wsdiag.model import ProbeResult, Status, TlsSeen, Transport, Via
+from wsdiag.model import Status, Transport, Via
 from wsdiag.probes.certs import PublicRoots
 from wsdiag.probes.tcp import ProxyDialer, probe_tcp, probe_via_proxy
 from wsdiag.probes.tlsid import TrustSources
+from wsdiag.results import ProbeResult, TlsSeen
 
 HOST = "127.0.0.1"
 BROKER = "ws-broker-service.eu-west-1.amazonaws.com"

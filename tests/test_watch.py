@@ -26,7 +26,8 @@ from wsdiag.check.watch import (
     watch,
 )
 from wsdiag.errors import WsdiagError
-from wsdiag.model import Diagnosis, Environment, Evidence, Finding, Report, Severity, Tri, Verdict
+from wsdiag.model import Environment, Severity, Tri, Verdict
+from wsdiag.results import Diagnosis, Evidence, Finding, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from wsdiag import __version__
-from wsdiag.model import Report
 from wsdiag.render.formats import dumps, report_json
 from wsdiag.render.redact import Redaction
+from wsdiag.results import Report
 
 TAIL_BYTES = 256 * 1024
 BUNDLE_SCHEMA = "wsdiag.bundle/1"

@@ -21,6 +21,28 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
+from wsdiag.cli_options import (
+    DeadlineOpt,
+    DirectoryIdOpt,
+    EndpointHostOpt,
+    FmtOpt,
+    HtmlOpt,
+    JsonOutOpt,
+    NameserverOpt,
+    NoLogsOpt,
+    NoProxyOpt,
+    NoRedactOpt,
+    PacOpt,
+    ProbesOpt,
+    PublicRootsOpt,
+    RedactHostOpt,
+    RegionOpt,
+    TimeoutOpt,
+    VerboseOpt,
+    VpcCidrOpt,
+    output_format,
+    prepare,
+)
 from wsdiag.errors import WsdiagError
 from wsdiag.terminal import (
     EXIT_CODES_HELP,
@@ -40,10 +62,8 @@ from wsdiag.terminal import (
 )
 
 if TYPE_CHECKING:
-    from wsdiag.logs.context import LogContext
-    from wsdiag.model import Inputs, Report
-    from wsdiag.render.formats import Format
     from wsdiag.render.redact import Redaction
+    from wsdiag.results import Report
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -112,67 +132,31 @@ def _write_html(report: Report, path: Path, hide: Redaction) -> None:
 
 @app.command(epilog=EXIT_CODES_HELP)
 def check(
-    region: Annotated[str | None, typer.Option(
-        "--region", "-r", metavar="REGION",
-        help="AWS region of the WorkSpaces directory (default: $WSDIAG_REGION, $AWS_REGION, "
-             "or the client's logs).")] = None,
-    endpoint_host: Annotated[list[str] | None, typer.Option(
-        "--endpoint-host", metavar="NAME",
-        help="Private streaming name to test instead of "
-             "privatelink.prod.<region>.highlander.aws.a2z.com.")] = None,
-    vpc_cidr: Annotated[list[str] | None, typer.Option(
-        "--vpc-cidr", metavar="CIDR",
-        help="The VPC's CIDR; repeatable. Narrows 'private' from RFC 1918 to these "
-             "ranges.")] = None,
-    nameserver: Annotated[list[str] | None, typer.Option(
-        "--nameserver", metavar="IP[:PORT]",
-        help="Query this resolver instead of the system's; repeatable.")] = None,
-    directory_id: Annotated[str | None, typer.Option(
-        "--directory-id", metavar="ID",
-        help="Directory id or alias: also test <id>.awsapps.com (the login page).")] = None,
-    probes: Annotated[list[Path] | None, typer.Option(
-        "--probes", metavar="FILE",
-        help="Extra catalog TOML: adds or overrides targets; repeatable.")] = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", metavar="SECONDS", help="Seconds each probe may take.")] = 2.0,
-    deadline: Annotated[float | None, typer.Option(
-        "--deadline", metavar="SECONDS",
-        help="Seconds the whole run may take (default: 2 x timeout + 1).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
-    html: Annotated[Path | None, typer.Option(
-        "--html", metavar="FILE",
-        help="Also write the report as one self-contained HTML page (for a ticket).")] = None,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Show every probe, not only the failing ones.")] = False,
-    no_logs: Annotated[bool, typer.Option(
-        "--no-logs", help="Do not read the WorkSpaces client's logs.")] = False,
-    no_proxy: Annotated[bool, typer.Option(
-        "--no-proxy",
-        help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
-             "(the client would use it).")] = False,
-    pac: Annotated[str | None, typer.Option(
-        "--pac", metavar="URL|FILE",
-        help="Proxy auto-config script to use instead of the system's (PAC/WPAD).")] = None,
-    fmt: Annotated[str | None, typer.Option(
-        "--format", metavar="FORMAT",
-        help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
-             "first: Intune/RMM) | jamf (<result>...</result>).")] = None,
-    no_redact: Annotated[bool, typer.Option(
-        "--no-redact", help="Keep user names and home paths (redacted by default).")] = False,
-    redact_host: Annotated[bool, typer.Option(
-        "--redact-host", help="Also hide the host name.")] = False,
-    public_roots: Annotated[Path | None, typer.Option(
-        "--public-roots", metavar="FILE",
-        help="PEM bundle of the roots that count as public, instead of the Mozilla list "
-             "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
-             "elsewhere is TLS interception.")] = None,
+    region: RegionOpt = None,
+    endpoint_host: EndpointHostOpt = None,
+    vpc_cidr: VpcCidrOpt = None,
+    nameserver: NameserverOpt = None,
+    directory_id: DirectoryIdOpt = None,
+    probes: ProbesOpt = None,
+    timeout: TimeoutOpt = 2.0,
+    deadline: DeadlineOpt = None,
+    json_out: JsonOutOpt = False,
+    html: HtmlOpt = None,
+    verbose: VerboseOpt = False,
+    no_logs: NoLogsOpt = False,
+    no_proxy: NoProxyOpt = False,
+    pac: PacOpt = None,
+    fmt: FmtOpt = None,
+    no_redact: NoRedactOpt = False,
+    redact_host: RedactHostOpt = False,
+    public_roots: PublicRootsOpt = None,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
     from wsdiag.check.diagnose import run_check
 
-    out_format = _output_format(fmt, json_out)
-    inputs, catalogs, region_source, logs_ctx = _prepare(
+    out_format = output_format(fmt, json_out)
+    inputs, catalogs, region_source, logs_ctx = prepare(
         region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
         no_logs, no_proxy, pac)
     if public_roots is not None:
@@ -192,58 +176,6 @@ def check(
     if html is not None:  # after the report, so a bad path still leaves the answer on screen
         _write_html(report, html, hide)
     raise typer.Exit(exit_code(report.diagnosis.verdict))
-
-
-def _output_format(fmt: str | None, json_out: bool) -> Format:
-    from wsdiag.render.formats import Format
-
-    try:
-        chosen = Format(fmt) if fmt is not None else None
-    except ValueError:
-        raise WsdiagError(f"--format {fmt!r}: expected one of "
-                          + ", ".join(f.value for f in Format)) from None
-    if json_out and chosen not in (None, Format.JSON):
-        raise WsdiagError(f"--json and --format {fmt} contradict each other")
-    return Format.JSON if json_out else (chosen or Format.TEXT)
-
-
-def _prepare(
-    region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
-    nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
-    timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
-    pac: str | None = None,
-) -> tuple[Inputs, list[Path], str, LogContext]:
-    """check's options -> (inputs, catalogs, region source, client-log context): shared by
-    check, watch and bundle. Raises WsdiagError when no region can be found."""
-    import time
-
-    from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
-    from wsdiag.check.options import check_timing
-    from wsdiag.logs.context import LogContext, choose_region, read_logs
-    from wsdiag.model import Inputs
-
-    # One clock: the logs are read inside the run deadline, for a share of it at most.
-    _, run_deadline = check_timing(timeout, deadline)
-    until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
-    logs = LogContext() if no_logs else read_logs(None, until)
-    region, region_source = choose_region(region, os.environ, logs.region)
-    if not region:
-        from wsdiag.check.catalog import load_catalog
-
-        known = ", ".join(sorted(load_catalog(probes or []).regions))
-        raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
-    inputs = Inputs(
-        region=region,
-        endpoint_hosts=tuple(endpoint_host or ()),
-        directory_id=directory_id,
-        vpc_cidrs=tuple(vpc_cidr or ()),
-        nameservers=tuple(nameserver or ()),
-        timeout=timeout,
-        deadline=deadline,
-        use_proxy=not no_proxy,
-        pac=pac,
-    )
-    return inputs, [Path(p) for p in probes or []], region_source, logs
 
 
 _CHECK_ARGS = ("region", "endpoint_host", "vpc_cidr", "nameserver", "directory_id", "probes",
@@ -280,7 +212,7 @@ def watch(
 
     opts = _check_options(ctx.args)
     seconds = parse_interval(interval)
-    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
     color = use_colour()
     code = watch_loop(
         lambda: run_check(inputs, catalogs, region_source, logs_ctx), seconds, count,
@@ -306,7 +238,7 @@ def bundle(
     from wsdiag.render.formats import Format, render
 
     opts = _check_options(ctx.args)
-    inputs, catalogs, region_source, logs_ctx = _prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, catalogs, region_source, logs_ctx)
     hide = redaction(opts["no_redact"], opts["redact_host"], report.host)

@@ -22,16 +22,10 @@ from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
 from wsdiag.logs.context import LogContext, client_logs
-from wsdiag.model import (
-    Catalog,
-    Inputs,
-    Plan,
-    Report,
-    Role,
-    Transport,
-)
+from wsdiag.model import Catalog, Inputs, Plan, Role, Transport
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
+from wsdiag.results import Report
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.

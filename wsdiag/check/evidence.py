@@ -14,21 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from wsdiag.check.plan import capped
 from wsdiag.check.tls_facts import other_at, tls_facts
-from wsdiag.model import (
-    AddressEvidence,
-    DnsOutcome,
-    DnsResult,
-    Evidence,
-    Need,
-    Plan,
-    ProbeResult,
-    Role,
-    Status,
-    TargetEvidence,
-    Transport,
-    Tri,
-    Via,
-)
+from wsdiag.model import DnsOutcome, Need, Plan, Role, Status, Transport, Tri, Via
+from wsdiag.results import AddressEvidence, DnsResult, Evidence, ProbeResult, TargetEvidence
 
 if TYPE_CHECKING:
     from wsdiag.host.paths import HostPaths

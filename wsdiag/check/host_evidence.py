@@ -12,7 +12,8 @@ from dataclasses import replace
 from wsdiag.check.evidence import Results, any_open
 from wsdiag.host.mtu import EMSGSIZE_CODES, fits_quic
 from wsdiag.host.paths import HostPaths, fallback_443, on_link_resolvers
-from wsdiag.model import Evidence, ProbeResult, ProxyMode, Status, Transport, Tri, Via
+from wsdiag.model import ProxyMode, Status, Transport, Tri, Via
+from wsdiag.results import Evidence, ProbeResult
 
 HOST_FACTS = ("tunnel_up", "endpoint_via_tunnel", "resolver_on_link", "path_mtu_small",
               "client_fallback_443", "proxy_http", "proxy_stream_4195", "proxy_stream_443")

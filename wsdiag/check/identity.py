@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.model import CertSummary, ProbeResult, TlsSeen, Transport, Tri
+from wsdiag.model import Transport, Tri
 from wsdiag.probes.certs import clock_skew
+from wsdiag.results import CertSummary, ProbeResult, TlsSeen
 
 # DNS suffixes of names AWS serves WorkSpaces under, from the allow-lists in FACTS §1.3/§1.4
 # (S1): amazonaws.com (service APIs, vpce names), a2z.com (aws.a2z.com: DCV gateways and the

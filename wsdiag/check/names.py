@@ -15,15 +15,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from wsdiag.check.plan import OS_RDTYPE, RDTYPES, dialed
-from wsdiag.model import (
-    AddressEvidence,
-    DnsOutcome,
-    DnsResult,
-    NameDivergence,
-    Need,
-    Role,
-    Tri,
-)
+from wsdiag.model import DnsOutcome, Need, Role, Tri
+from wsdiag.results import AddressEvidence, DnsResult, NameDivergence
 
 if TYPE_CHECKING:
     from wsdiag.check.evidence import Results

@@ -20,13 +20,11 @@ from wsdiag.model import (
     Catalog,
     Check,
     DnsOutcome,
-    DnsResult,
     DnsSpec,
     Inputs,
     Need,
     Plan,
     PlannedTarget,
-    ProbeResult,
     ProbeSpec,
     ProxyMode,
     ProxyRoute,
@@ -35,6 +33,7 @@ from wsdiag.model import (
     Transport,
     Via,
 )
+from wsdiag.results import DnsResult, ProbeResult
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

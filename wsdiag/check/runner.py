@@ -18,17 +18,16 @@ from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.model import (
     DnsOutcome,
-    DnsResult,
     DnsSpec,
     Phase,
     Plan,
     PlannedTarget,
-    ProbeResult,
     ProbeSpec,
     Status,
     Transport,
 )
 from wsdiag.probes.registry import ProbeFn, ResolveFn
+from wsdiag.results import DnsResult, ProbeResult
 
 # (the lookup, its budget in seconds) -> the result; a parameter so tests can stand in.
 
@@ -78,18 +77,7 @@ async def run_plan(
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
-        budget = min(spec.timeout, remaining())
-        try:
-            async with asyncio.timeout(budget + DNS_GUARD_GRACE):
-                result = await resolve(spec, budget)
-        except TimeoutError:
-            result = _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")
-        except Exception as exc:
-            result = _dns_error(spec, f"{exc.__class__.__name__}: {exc}")
-        if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
-            # Silent for less than the full timeout (the deadline counts from the process
-            # start): not evidence of a silent resolver.
-            result = _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
+        result = await _lookup(resolve, spec, min(spec.timeout, remaining()))
         dns_out[spec.id] = result
         return result
 
@@ -115,6 +103,22 @@ async def run_plan(
                       key=result_order(plan)),
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
     )
+
+
+async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult:
+    """One lookup within ``budget`` seconds; never raises (a bug is an error result)."""
+    try:
+        async with asyncio.timeout(budget + DNS_GUARD_GRACE):
+            result = await resolve(spec, budget)
+    except TimeoutError:
+        return _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")
+    except Exception as exc:
+        return _dns_error(spec, f"{exc.__class__.__name__}: {exc}")
+    if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
+        # Silent for less than the full timeout (the deadline counts from the process
+        # start): not evidence of a silent resolver.
+        return _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
+    return result
 
 
 async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float,

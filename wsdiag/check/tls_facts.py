@@ -21,8 +21,9 @@ from wsdiag.check.identity import (
     interception,
     signin_outcomes,
 )
-from wsdiag.model import Need, ProbeResult, Role, TlsFacts, Tri
+from wsdiag.model import Need, Role, Tri
 from wsdiag.probes.certs import skew_direction
+from wsdiag.results import ProbeResult, TlsFacts
 
 if TYPE_CHECKING:
     from wsdiag.check.evidence import Results

@@ -25,7 +25,8 @@ from wsdiag.host.interfaces import (
     describe,
     on_link,
 )
-from wsdiag.model import DnsOutcome, DnsResult, ProxyRoute, Role, Tri
+from wsdiag.model import DnsOutcome, ProxyRoute, Role, Tri
+from wsdiag.results import DnsResult
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wsdiag.model import Finding, ProbeResult, Status, Transport
+from wsdiag.model import Status, Transport
+from wsdiag.results import Finding, ProbeResult
 
 if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
     from wsdiag.logs.evidence import ClientLogEvidence

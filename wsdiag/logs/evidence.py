@@ -17,8 +17,8 @@ from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
 from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser
 from wsdiag.logs.records import LogSummary, Session
-from wsdiag.model import Finding
 from wsdiag.render.report import finding_json
+from wsdiag.results import Finding
 
 _MAX_FILES = 3
 # A name check is about to resolve and connect to must be a plain DNS name, whatever bytes

@@ -294,6 +294,16 @@ def _size_text(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.1f} kB"
 
 
+def _source(raw: BinaryIO, file: LogFile, want: int, tail: bool) -> CappedReader | GzipReader:
+    """The capped byte source of one open file: its newest ``want`` bytes (plain), or its
+    first ``want`` decompressed bytes (gzip cannot be read from its end)."""
+    if file.compressed:
+        return GzipReader(raw, max_bytes=want)
+    if tail:
+        raw.seek(file.size - want)
+    return CappedReader(raw, want)
+
+
 def read_into(
     parser: LogParser,
     file: LogFile,
@@ -322,15 +332,7 @@ def read_into(
     limit: ReadLimit | None = None
     try:
         with _open(file) as raw:
-            source: CappedReader | GzipReader
-            if file.compressed:
-                # A caller's budget (check) caps the decompressed bytes too; gzip cannot be
-                # read from its end, so this is the start of the file.
-                source = GzipReader(raw, max_bytes=want)
-            else:
-                if tail:
-                    raw.seek(file.size - want)
-                source = CappedReader(raw, want)
+            source = _source(raw, file, want, tail)
             blocks = iter_blocks(
                 source, block_size=block_size, max_line=max_line, skip_first_line=tail, stats=stats
             )

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
-from wsdiag.model import Finding, Owner, Severity
+from wsdiag.model import Owner, Severity
+from wsdiag.results import Finding
 
 
 def problem_findings(problems: Sequence[ReadProblem]) -> list[Finding]:

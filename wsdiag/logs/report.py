@@ -27,8 +27,9 @@ from wsdiag.logs.parse import LogParser
 from wsdiag.logs.problems import no_logs_finding
 from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol, Session
 from wsdiag.logs.since import parse_since
-from wsdiag.model import Finding, Severity
+from wsdiag.model import Severity
 from wsdiag.render.report import finding_json
+from wsdiag.results import Finding
 from wsdiag.terminal import (
     Paint,
     escape,

@@ -27,7 +27,8 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wsdiag.model import CertSummary, TlsSeen, Tri
+from wsdiag.model import Tri
+from wsdiag.results import CertSummary, TlsSeen
 
 if TYPE_CHECKING:
     from cryptography import x509

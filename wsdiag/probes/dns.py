@@ -26,10 +26,11 @@ import dns.rdatatype
 import dns.resolver
 
 from wsdiag.check.plan import split_nameserver
-from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
+from wsdiag.model import DnsOutcome, DnsSpec
 from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 from wsdiag.probes.registry import ResolveFn
+from wsdiag.results import DnsResult
 
 if TYPE_CHECKING:
     from wsdiag.model import Plan

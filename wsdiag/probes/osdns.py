@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from wsdiag.model import DnsOutcome, DnsResult, DnsSpec
+from wsdiag.model import DnsOutcome, DnsSpec
+from wsdiag.results import DnsResult
 
 if TYPE_CHECKING:
     from wsdiag.model import Plan

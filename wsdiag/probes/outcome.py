@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from wsdiag.model import Phase, ProbeResult, Status
+from wsdiag.model import Phase, Status
+from wsdiag.results import ProbeResult
 
 
 def ms_since(t0: float) -> float:

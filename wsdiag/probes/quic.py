@@ -23,9 +23,10 @@ from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
 from wsdiag.host.mtu import EMSGSIZE_CODES, learned_mtu, set_dont_fragment
-from wsdiag.model import Phase, ProbeResult, Status
+from wsdiag.model import Phase, Status
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
+from wsdiag.results import ProbeResult
 
 if TYPE_CHECKING:
     from wsdiag.model import Plan

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from wsdiag.model import Transport
 
 if TYPE_CHECKING:
-    from wsdiag.model import DnsResult, DnsSpec, Plan, ProbeResult
+    from wsdiag.model import DnsSpec, Plan
+    from wsdiag.results import DnsResult, ProbeResult
 
 # (base result with id/host/address/port/via, budget in seconds) -> the result
 ProbeFn = Callable[["ProbeResult", float], Awaitable["ProbeResult"]]

@@ -11,11 +11,12 @@ import time
 from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
-from wsdiag.model import Phase, ProbeResult, ProxyMode, Role, Status, Via
+from wsdiag.model import Phase, ProxyMode, Role, Status, Via
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
+from wsdiag.results import ProbeResult
 
 if TYPE_CHECKING:
     from wsdiag.model import Plan

@@ -19,9 +19,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
-from wsdiag.model import Phase, ProbeResult, Status, TlsSeen
+from wsdiag.model import Phase, Status
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import outcome
+from wsdiag.results import ProbeResult, TlsSeen
 
 if TYPE_CHECKING:
     from wsdiag.probes.tlsid import Handshake, TrustSources

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trust
-from wsdiag.model import ProbeResult, Status, TlsSeen, Tri
+from wsdiag.model import Status, Tri
 from wsdiag.probes.certs import (
     PublicRoots,
     anchored_in,
@@ -29,6 +29,7 @@ from wsdiag.probes.certs import (
     parsed,
     summarise_chain,
 )
+from wsdiag.results import ProbeResult, TlsSeen
 
 _CTX: ssl.SSLContext | None = None
 

@@ -18,11 +18,12 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from wsdiag.model import Phase, ProbeResult, Status, Via
+from wsdiag.model import Phase, Status, Via
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
+from wsdiag.results import ProbeResult
 
 if TYPE_CHECKING:
     from wsdiag.probes.tlsid import TrustSources

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wsdiag.model import Finding, Owner, ProbeResult, ProxyMode, Report, Severity, Status, Verdict
+from wsdiag.model import Owner, ProxyMode, Severity, Status, Verdict
+from wsdiag.results import Finding, ProbeResult, Report
 
 # Used only while a finding carries no owner (the rule rows will fill Finding.owner; until
 # then, and for reports written by older versions, this table decides). Codes not listed

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wsdiag.model import DnsOutcome, ProbeResult, ProxyMode, Report, Role, Status
+from wsdiag.model import DnsOutcome, ProxyMode, Role, Status
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
 from wsdiag.render.report import to_json
 from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
+from wsdiag.results import ProbeResult, Report
 
 WIDTH = 980  # SVG user units; the page scales it to fit
 X_MACHINE, X_HUB, X_LABEL, X_CHIPS = 12, 170, 345, 700

@@ -15,27 +15,29 @@ from wsdiag.host.paths import paths_from_json
 from wsdiag.logs.context import client_logs_from_json
 from wsdiag.model import (
     Account,
-    AddressEvidence,
-    CertSummary,
-    Diagnosis,
     DnsOutcome,
-    DnsResult,
     Environment,
-    Evidence,
-    Finding,
     HostIdentity,
     Owner,
-    ProbeResult,
     ProxyMode,
     ProxyRoute,
-    Report,
     Severity,
     Status,
-    TlsSeen,
     Transport,
     Tri,
     Verdict,
     Via,
+)
+from wsdiag.results import (
+    AddressEvidence,
+    CertSummary,
+    Diagnosis,
+    DnsResult,
+    Evidence,
+    Finding,
+    ProbeResult,
+    Report,
+    TlsSeen,
 )
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.model import DnsOutcome, DnsResult, ProbeResult, Report, Role, Status, Via
+from wsdiag.model import DnsOutcome, Role, Status, Via
+from wsdiag.results import DnsResult, ProbeResult, Report
 
 GROUP_TITLE = {Role.ENDPOINT: ("streaming endpoint", "streaming endpoints"),
                Role.AUTH: ("sign-in domain", "sign-in domains"),

@@ -8,16 +8,8 @@ from dataclasses import fields
 from typing import Any
 
 from wsdiag.host.paths import paths_json
-from wsdiag.model import (
-    CertSummary,
-    Evidence,
-    Finding,
-    HostIdentity,
-    ProbeResult,
-    ProxyRoute,
-    Report,
-    Tri,
-)
+from wsdiag.model import HostIdentity, ProxyRoute, Tri
+from wsdiag.results import CertSummary, Evidence, Finding, ProbeResult, Report
 
 SCHEMA = "wsdiag.report/1"
 

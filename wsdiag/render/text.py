@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wsdiag.model import Finding, ProbeResult, ProxyMode, Report, Role, Severity, Status, Verdict
+from wsdiag.model import ProxyMode, Role, Severity, Status, Verdict
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
+from wsdiag.results import Finding, ProbeResult, Report
 from wsdiag.terminal import escape
 
 # Control and bidi characters from the network or a file never reach the terminal raw:

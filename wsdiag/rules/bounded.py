@@ -4,7 +4,8 @@ Pure rule rows (see rows.py)."""
 from __future__ import annotations
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES
-from wsdiag.model import Environment, Evidence, Owner, Severity
+from wsdiag.model import Environment, Owner, Severity
+from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wsdiag.model import Environment, Evidence, Tri
+from wsdiag.model import Environment, Tri
+from wsdiag.results import Evidence
 from wsdiag.rules.host import HOST_ENV_RULES
 from wsdiag.rules.rows import EnvRule
 

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wsdiag.model import (
-    Environment,
-    Evidence,
-    Need,
-    Owner,
-    ProxyMode,
-    Severity,
-    TargetEvidence,
-)
+from wsdiag.model import Environment, Need, Owner, ProxyMode, Severity
+from wsdiag.results import Evidence, TargetEvidence
 from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
 

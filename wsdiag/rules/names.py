@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 from wsdiag.check.evidence import usable
-from wsdiag.model import DnsOutcome, Environment, Evidence, NameDivergence, Owner, Severity
+from wsdiag.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.results import Evidence, NameDivergence
 from wsdiag.rules.rows import FindingRule, Fire, FireFn, N, Y
 
 

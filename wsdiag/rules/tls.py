@@ -11,7 +11,8 @@ something else answers at an endpoint address.
 
 from __future__ import annotations
 
-from wsdiag.model import Environment, Evidence, Owner, Severity
+from wsdiag.model import Environment, Owner, Severity
+from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire, N, Y
 
 

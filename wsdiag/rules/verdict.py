@@ -10,16 +10,8 @@ from __future__ import annotations
 
 from wsdiag.check.evidence import Results, gather
 from wsdiag.check.host_evidence import with_host
-from wsdiag.model import (
-    Diagnosis,
-    Environment,
-    Evidence,
-    Finding,
-    Owner,
-    ProxyMode,
-    Severity,
-    Verdict,
-)
+from wsdiag.model import Environment, Owner, ProxyMode, Severity, Verdict
+from wsdiag.results import Diagnosis, Evidence, Finding
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of

@@ -1,0 +1,125 @@
+"""The options of ``wsdiag check`` (shared by ``watch`` and ``bundle``, which parse them with
+check's own parser), declared once as annotated types, and their translation into the
+run's inputs. Heavy modules are imported inside the functions (start-up speed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from wsdiag.errors import WsdiagError
+
+if TYPE_CHECKING:
+    from wsdiag.logs.context import LogContext
+    from wsdiag.model import Inputs
+    from wsdiag.render.formats import Format
+
+RegionOpt = Annotated[str | None, typer.Option(
+        "--region", "-r", metavar="REGION",
+        help="AWS region of the WorkSpaces directory (default: $WSDIAG_REGION, $AWS_REGION, "
+             "or the client's logs).")]
+EndpointHostOpt = Annotated[list[str] | None, typer.Option(
+        "--endpoint-host", metavar="NAME",
+        help="Private streaming name to test instead of "
+             "privatelink.prod.<region>.highlander.aws.a2z.com.")]
+VpcCidrOpt = Annotated[list[str] | None, typer.Option(
+        "--vpc-cidr", metavar="CIDR",
+        help="The VPC's CIDR; repeatable. Narrows 'private' from RFC 1918 to these "
+             "ranges.")]
+NameserverOpt = Annotated[list[str] | None, typer.Option(
+        "--nameserver", metavar="IP[:PORT]",
+        help="Query this resolver instead of the system's; repeatable.")]
+DirectoryIdOpt = Annotated[str | None, typer.Option(
+        "--directory-id", metavar="ID",
+        help="Directory id or alias: also test <id>.awsapps.com (the login page).")]
+ProbesOpt = Annotated[list[Path] | None, typer.Option(
+        "--probes", metavar="FILE",
+        help="Extra catalog TOML: adds or overrides targets; repeatable.")]
+TimeoutOpt = Annotated[float, typer.Option(
+        "--timeout", metavar="SECONDS", help="Seconds each probe may take.")]
+DeadlineOpt = Annotated[float | None, typer.Option(
+        "--deadline", metavar="SECONDS",
+        help="Seconds the whole run may take (default: 2 x timeout + 1).")]
+JsonOutOpt = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+HtmlOpt = Annotated[Path | None, typer.Option(
+        "--html", metavar="FILE",
+        help="Also write the report as one self-contained HTML page (for a ticket).")]
+VerboseOpt = Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show every probe, not only the failing ones.")]
+NoLogsOpt = Annotated[bool, typer.Option(
+        "--no-logs", help="Do not read the WorkSpaces client's logs.")]
+NoProxyOpt = Annotated[bool, typer.Option(
+        "--no-proxy",
+        help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
+             "(the client would use it).")]
+PacOpt = Annotated[str | None, typer.Option(
+        "--pac", metavar="URL|FILE",
+        help="Proxy auto-config script to use instead of the system's (PAC/WPAD).")]
+FmtOpt = Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
+             "first: Intune/RMM) | jamf (<result>...</result>).")]
+NoRedactOpt = Annotated[bool, typer.Option(
+        "--no-redact", help="Keep user names and home paths (redacted by default).")]
+RedactHostOpt = Annotated[bool, typer.Option(
+        "--redact-host", help="Also hide the host name.")]
+PublicRootsOpt = Annotated[Path | None, typer.Option(
+        "--public-roots", metavar="FILE",
+        help="PEM bundle of the roots that count as public, instead of the Mozilla list "
+             "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
+             "elsewhere is TLS interception.")]
+
+
+def output_format(fmt: str | None, json_out: bool) -> Format:
+    from wsdiag.render.formats import Format
+
+    try:
+        chosen = Format(fmt) if fmt is not None else None
+    except ValueError:
+        raise WsdiagError(f"--format {fmt!r}: expected one of "
+                          + ", ".join(f.value for f in Format)) from None
+    if json_out and chosen not in (None, Format.JSON):
+        raise WsdiagError(f"--json and --format {fmt} contradict each other")
+    return Format.JSON if json_out else (chosen or Format.TEXT)
+
+
+def prepare(
+    region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
+    nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
+    timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
+    pac: str | None = None,
+) -> tuple[Inputs, list[Path], str, LogContext]:
+    """check's options -> (inputs, catalogs, region source, client-log context): shared by
+    check, watch and bundle. Raises WsdiagError when no region can be found."""
+    import time
+
+    from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
+    from wsdiag.check.options import check_timing
+    from wsdiag.logs.context import LogContext, choose_region, read_logs
+    from wsdiag.model import Inputs
+
+    # One clock: the logs are read inside the run deadline, for a share of it at most.
+    _, run_deadline = check_timing(timeout, deadline)
+    until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
+    logs = LogContext() if no_logs else read_logs(None, until)
+    region, region_source = choose_region(region, os.environ, logs.region)
+    if not region:
+        from wsdiag.check.catalog import load_catalog
+
+        known = ", ".join(sorted(load_catalog(probes or []).regions))
+        raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
+    inputs = Inputs(
+        region=region,
+        endpoint_hosts=tuple(endpoint_host or ()),
+        directory_id=directory_id,
+        vpc_cidrs=tuple(vpc_cidr or ()),
+        nameservers=tuple(nameserver or ()),
+        timeout=timeout,
+        deadline=deadline,
+        use_proxy=not no_proxy,
+        pac=pac,
+    )
+    return inputs, [Path(p) for p in probes or []], region_source, logs

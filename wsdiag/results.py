@@ -1,0 +1,318 @@
+"""The vocabulary of what a run found: DNS and probe results, evidence (tri-state facts with
+the results behind them), findings, the diagnosis and the report. Frozen dataclasses and
+enums, no I/O; the words they are built from (statuses, roles, the plan) are in
+wsdiag.model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from wsdiag.model import (
+    DnsOutcome,
+    Environment,
+    HostIdentity,
+    Need,
+    Owner,
+    Phase,
+    ProxyRoute,
+    Severity,
+    Status,
+    Transport,
+    Tri,
+    Verdict,
+    Via,
+)
+
+if TYPE_CHECKING:  # the host and logs packages build on this vocabulary; type-only back
+    from wsdiag.host.paths import HostPaths
+    from wsdiag.logs.context import ClientLogs
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DnsResult:
+    id: str  # e.g. "endpoint/dns/A"
+    target_id: str
+    host: str
+    rdtype: str  # "A" | "AAAA"
+    outcome: DnsOutcome
+    addresses: tuple[str, ...] = ()
+    resolver: str | None = None  # the nameserver that answered (or was tried)
+    detail: str = ""
+    ms: float | None = None
+    # configured servers that sent nothing back before another one answered (in the
+    # configured order): the OS resolver would wait on each before trying the next
+    dead_servers: tuple[str, ...] = ()
+    # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
+    # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
+    reason: str = ""
+
+
+class TlsSeen(StrEnum):
+    """What a TLS handshake on one address and port showed."""
+
+    CERT = "cert"  # a handshake completed; the certificate is recorded
+    NOT_TLS = "not-tls"  # TCP accepted, the answer was not TLS at all (HTTP, a banner)
+    REFUSED = "tls-refused"  # TLS spoken but the handshake refused (an alert)
+    CLOSED = "closed"  # reset or closed during the handshake: a firewall or the server
+    NONE = "none"  # no TCP, or no answer before the timeout: nothing learned
+
+
+@dataclass(frozen=True)
+class CertSummary:
+    """One certificate as a report shows it. Times are UTC; names as the certificate has them."""
+
+    subject_cn: str  # "" when the subject has no CN
+    sans: tuple[str, ...]  # DNS names and IP addresses, in certificate order
+    issuer: str  # RFC 4514 string of the issuer name
+    issuer_cn: str  # the issuer's CN, "" if none: the short name a person recognises
+    not_before: dt.datetime
+    not_after: dt.datetime
+    sha256: str  # hex, lower case, of the DER
+    self_issued: bool  # subject == issuer
+
+    def names(self) -> tuple[str, ...]:
+        """The hosts this certificate names: SANs, else the CN (pre-SAN certificates)."""
+        if self.sans:
+            return self.sans
+        return (self.subject_cn,) if self.subject_cn else ()
+
+    def valid_at(self, now: dt.datetime) -> bool:
+        return self.not_before <= now <= self.not_after
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
+    target_id: str
+    host: str
+    address: str | None
+    transport: Transport
+    port: int
+    status: Status
+    phase: Phase = Phase.NONE  # where it stopped
+    errno: int | None = None
+    quic_error: int | None = None  # peer's CONNECTION_CLOSE code, when that is what we saw
+    detail: str = ""
+    ms: float | None = None  # connect RTT / handshake time
+    tls_trusted: bool | None = None  # TLS only: did the chain verify against the system store
+    alpn: str | None = None
+    datagrams_rx: int | None = None  # QUIC only
+    via: Via = Via.DIRECT
+    proxy_status: int | None = None  # the proxy's HTTP status for CONNECT, when it answered
+    # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
+    # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
+    tls_seen: TlsSeen | None = None
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
+    tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, SCREAMING_SNAKE; documented in the README
+    severity: Severity
+    message: str  # one plain sentence for a person
+    remediation: str = ""  # the admin step that fixes it
+    probes: tuple[str, ...] = ()  # ids of the probe/DNS results behind it
+    rule: str = ""  # classification rule that produced it
+    owner: Owner | None = None  # who acts; None only for findings not yet given one
+    # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+Paths = tuple[tuple[Transport, int], ...]
+ENDPOINT_PATHS: Paths = ((Transport.TCP, 443), (Transport.TCP, 4195),
+                         (Transport.QUIC, 443), (Transport.QUIC, 4195))
+
+
+@dataclass(frozen=True)
+class AddressEvidence:
+    """One IPv4 address of the endpoint and its four paths. DNS rotates answers, so every
+    address is some client's endpoint: each is judged on its own (issue 7)."""
+
+    address: str
+    tcp443: Tri
+    tcp4195: Tri
+    quic443: Tri
+    quic4195: Tri
+    answered: Tri = Tri.UNKNOWN  # any path answered (NO: every probe run definitely failed)
+    probes: tuple[str, ...] = ()  # ids of the probes behind these facts
+    # Not "": positive evidence that something else answers here (not TLS, or a certificate
+    # naming only non-AWS hosts), why in one clause; such an address is not usable.
+    other: str = ""
+    os_answer: Tri = Tri.UNKNOWN  # in the OS's answer (getaddrinfo); UNKNOWN: not consulted
+    dns_answer: Tri = Tri.UNKNOWN  # in the resolver's A/AAAA answer; UNKNOWN: none came
+
+    def path(self, transport: Transport, port: int) -> Tri:
+        tcp = transport is not Transport.QUIC
+        return {(True, 443): self.tcp443, (True, 4195): self.tcp4195,
+                (False, 443): self.quic443, (False, 4195): self.quic4195}[(tcp, port)]
+
+    def missing(self) -> tuple[str, ...]:
+        """The paths measured as failing, e.g. ("quic/443", "quic/4195")."""
+        return tuple(f"{t}/{p}" for t, p in ENDPOINT_PATHS if self.path(t, p) is Tri.NO)
+
+
+@dataclass(frozen=True)
+class TargetEvidence:
+    """One internet (sign-in, registration, supporting) target as the client would use it."""
+
+    id: str
+    host: str
+    need: Need
+    usable: Tri  # TCP/TLS 443 answers (through the proxy where one applies)
+    why: str = ""  # how it failed, for a person: "tls/443 refused by the proxy (HTTP 403)"
+    quic: Tri = Tri.UNKNOWN  # UDP 443 (QUIC) answered; UNKNOWN also when not probed
+    proxied: bool = False  # its TCP/TLS probes went (or would go) through the proxy
+    proxy_refused: bool = False  # the proxy answered CONNECT with a refusal (403, 502 ...)
+    proxy_down: tuple[str, ...] = ()  # probes that failed at the proxy itself
+    proxy_down_why: str = ""  # "connection refused", "its name does not resolve" ...
+    proxy_auth: tuple[str, ...] = ()  # probes the proxy answered with 407
+    proxy_used: tuple[str, ...] = ()  # probes the proxy took part in (tunnel or silence)
+    proxy_untested: tuple[str, ...] = ()  # probes skipped: a proxy wsdiag cannot speak
+    # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
+    proxy_explains: bool = False
+    probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    """The values behind the TLS facts, for messages (``wsdiag.check.tls_facts``)."""
+
+    other: tuple[tuple[str, str], ...] = ()  # (endpoint address, why something else answers)
+    issuers: tuple[tuple[str, str], ...] = ()  # (endpoint address, issuer(s) it presented)
+    shown: tuple[tuple[str, str], ...] = ()  # (endpoint address, "names issued by X")
+    inspected: tuple[str, ...] = ()  # needed sign-in hosts whose chain ends in no public root
+    inspected_by: tuple[str, ...] = ()  # the top issuers of those chains
+    untrusted_needed: tuple[str, ...] = ()  # needed hosts the OS does not trust (clock aside)
+    untrusted_other: tuple[str, ...] = ()  # the same for supporting hosts
+    skew: str = ""  # "ahead" / "behind": the certificates' view of this machine's clock
+
+
+@dataclass(frozen=True)
+class NameDivergence:
+    """One name the OS (getaddrinfo, what the client dials) resolves differently from the
+    resolver wsdiag asked: the two answers and the reason read from the OS's configuration."""
+
+    host: str
+    target_id: str
+    needed: bool  # the endpoint or a needed sign-in name
+    os_outcome: DnsOutcome
+    os_addresses: tuple[str, ...]
+    dns_outcome: DnsOutcome | None  # the A lookup's
+    dns_addresses: tuple[str, ...]  # A and AAAA answers
+    reason: str  # wsdiag.host.resolvers.Divergence value
+    detail: str  # one line: "the hosts file pins x to 10.0.0.5"
+    ids: tuple[str, ...] = ()  # the OS and DNS result ids
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Tri-state facts distilled from results; each with the result ids behind it
+    (``basis``: fact name -> ids). Rules read this and nothing else."""
+
+    dns_configured: Tri
+    resolver_reachable: Tri
+    endpoint_resolves: Tri  # has at least one IPv4 address
+    endpoint_private: Tri  # every IPv4 address inside RFC 1918 / --vpc-cidr
+    endpoint_reachable: Tri  # any address answers on any port/transport
+    endpoint_all_addresses: Tri  # every address answers on something
+    endpoint_quic: Tri  # QUIC answered on some address/port
+    endpoint_tcp: Tri
+    endpoint_4195: Tri  # 4195 answers (TCP or QUIC)
+    endpoint_443: Tri
+    auth_reachable: Tri  # every needed auth domain answers on TCP/TLS 443
+    internet_reachable: Tri  # any auth domain (needed or expected) answers
+    optional_reachable: Tri  # every expected domain answers
+    beyond_443: Tri  # a health-check host answers on 4195
+    no_route: Tri  # every failure was "no route"
+    basis: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    endpoint_usable: Tri = Tri.UNKNOWN  # some address answers on TCP (DCV authenticates there)
+    endpoint_complete: Tri = Tri.UNKNOWN  # every address answers TCP 4195 and QUIC 4195
+    auth_quic: Tri = Tri.UNKNOWN  # the needed domains' UDP 443 (QUIC) answered
+    # The values behind the facts, for messages; never read as facts themselves.
+    endpoint_addresses: tuple[AddressEvidence, ...] = ()
+    endpoint_host: str = ""  # the private name the endpoint facts describe
+    endpoint_hosts: tuple[str, ...] = ()  # every private name planned
+    endpoint_a: DnsOutcome | None = None  # its A lookup's outcome
+    endpoint_a_detail: str = ""
+    endpoint_v6: tuple[str, ...] = ()  # its AAAA answer
+    endpoint_public: tuple[str, ...] = ()  # its IPv4 addresses outside the private ranges
+    vpc_cidrs: tuple[str, ...] = ()  # the private ranges: --vpc-cidr, or () for RFC 1918
+    endpoint_failures: tuple[str, ...] = ()  # distinct statuses of its failed probes
+    endpoint_rtt_ms: float | None = None  # lowest TCP connect RTT to it
+    resolvers: tuple[str, ...] = ()  # the nameservers asked
+    targets: tuple[TargetEvidence, ...] = ()  # internet targets, planned and not skipped
+    health_hosts: tuple[str, ...] = ()
+    tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
+    proxy: ProxyRoute = ProxyRoute()
+    # TLS (issue 8 items 2, 3; wsdiag.check.tls_facts): is it the endpoint at each address,
+    # is sign-in TLS decrypted on the way, does the OS trust it, is the clock right.
+    endpoint_other: Tri = Tri.UNKNOWN  # something else answers at some endpoint address
+    endpoint_issuers_differ: Tri = Tri.UNKNOWN  # its addresses' certificates differ in issuer
+    tls_inspected: Tri = Tri.UNKNOWN  # a needed sign-in chain ends in no public root
+    tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
+    clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
+    tls: TlsFacts = TlsFacts()
+    # --- this machine (wsdiag.check.host_evidence): routes, tunnels, MTU, the client -------
+    tunnel_up: Tri = Tri.UNKNOWN  # a tunnel/VPN interface is up with a routable address
+    endpoint_via_tunnel: Tri = Tri.UNKNOWN  # every endpoint address's route uses a tunnel
+    resolver_on_link: Tri = Tri.UNKNOWN  # a resolver asked is inside a local subnet
+    path_mtu_small: Tri = Tri.UNKNOWN  # QUIC's 1,200-byte DF datagrams cannot pass to it
+    client_fallback_443: Tri = Tri.UNKNOWN  # the client here has the 443 fallback
+    tunnels: tuple[str, ...] = ()  # the connected tunnels' interface names
+    endpoint_routes: tuple[str, ...] = ()  # "10.0.1.5 via utun4 (VPN, MTU 1380)" per address
+    on_link_resolver: str = ""  # "192.168.1.1 (en0)": the on-link resolver
+    path_mtu: int | None = None  # the smallest MTU (bytes) known on an endpoint path
+    client: str = ""  # "WorkSpaces 5.22.1 on Windows": the running client, when known
+    # --- streaming through the http proxy (CONNECT <private name>:4195 / :443) ----------
+    proxy_http: Tri = Tri.UNKNOWN  # an http:// proxy carries this run's 443 (mode PROXY)
+    proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
+    proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
+    proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
+    # --- names as the OS resolves them (wsdiag.check.names) ---
+    os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
+    name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
+    captive_portal: Tri = Tri.UNKNOWN  # unrelated names all resolve to one address
+    captive_address: str = ""
+    captive_hosts: tuple[str, ...] = ()
+    endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
+    # "every address" unknown); a value for messages, as the ones above
+    endpoint_unprobed: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    environment: Environment
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    rule: str  # which environment rule fired
+
+
+@dataclass(frozen=True)
+class Report:
+    schema: str
+    tool_version: str
+    region: str
+    endpoint_hosts: tuple[str, ...]
+    diagnosis: Diagnosis
+    evidence: Evidence
+    dns: tuple[DnsResult, ...]
+    probes: tuple[ProbeResult, ...]
+    duration_ms: float
+    started_at: str  # ISO 8601 UTC
+    region_source: str = "option"  # option | env | logs
+    logs: ClientLogs | None = None  # the client's logs, when read
+    proxy: ProxyRoute = ProxyRoute()
+    host: HostIdentity = HostIdentity()
+    paths: HostPaths | None = None  # this machine's interfaces, routes and client session
+    # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
+    # probes, classifying. None in reports from before this field.
+    process_ms: float | None = None
