@@ -192,11 +192,13 @@ DNS_RULES: tuple[FindingRule, ...] = (
     FindingRule(
         "endpoint-nxdomain", "ENDPOINT_NXDOMAIN", Severity.ERROR, Owner.NETWORK,
         "the private name does not exist for this resolver",
-        "The private streaming name {host} does not exist for this machine's resolver: "
-        "it is not using the VPC's DNS.",
-        "On the VPC endpoint enable 'Private DNS names' (and DNS hostnames/resolution on "
-        "the VPC); from on-premises or over VPN forward a2z.com queries to a Route 53 "
-        "Resolver inbound endpoint in that VPC.",
+        "This machine cannot find the WorkSpaces streaming endpoint: the private name "
+        "{host} does not exist for its resolver (NXDOMAIN), so it is not using the VPC's DNS.",
+        "VPC console → Endpoints → the com.amazonaws.<region>.prod.highlander endpoint: "
+        "enable 'Private DNS names' (and, under Your VPCs → Edit VPC settings, DNS "
+        "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a "
+        "Route 53 Resolver inbound endpoint in that VPC (Route 53 console → Resolver → "
+        "Inbound endpoints).",
         facts=(("endpoint_resolves", NOT_YES), ("proxy_http", NOT_YES)), fire=_nxdomain,
         basis=("endpoint_a",)),
     FindingRule(
@@ -229,10 +231,11 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
     FindingRule(
         "endpoint-unreachable", "ENDPOINT_UNREACHABLE", Severity.ERROR, Owner.NETWORK,
         "no address answered on any port or transport",
-        "No address of {host} ({addresses}) answered on TCP or UDP 443/4195 ({statuses}).",
-        "Give this network a route to the VPC (VPN / Direct Connect / peering), and allow "
-        "inbound TCP and UDP 443 and 4195 from the client range in the endpoint's security "
-        "group and the subnet's network ACL.",
+        "The streaming endpoint does not answer from here: no address of {host} "
+        "({addresses}) answered on TCP or UDP 443/4195 ({statuses}).",
+        "Give this network a route to the VPC (VPN / Direct Connect / peering), and, in the "
+        "VPC console → Security groups → the streaming endpoint's group → Inbound rules, allow "
+        "TCP and UDP 443 and 4195 from the client range (and in the subnet's network ACL).",
         facts=(("endpoint_reachable", (N,)), ("endpoint_private", (Y,)),
                ("no_route", NOT_YES), ("tunnel_up", NOT_YES)),
         fire=_unreachable,
@@ -270,20 +273,23 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
     FindingRule(
         "endpoint-quic-blocked", "ENDPOINT_QUIC_BLOCKED", Severity.WARNING, Owner.NETWORK,
         "an address answers on TCP, not QUIC: TCP fallback (names the addresses)",
-        "The endpoint answers on TCP but not on UDP (QUIC) at {at}: streaming there falls "
-        "back to TCP, which works but performs worse.",
-        "Allow inbound UDP 443 and 4195 in the endpoint's security group and network ACL, "
-        "and outbound UDP 443/4195 on any firewall between this network and the VPC.",
+        "Streaming will use the slower TCP fallback: the endpoint answers on TCP but not on "
+        "UDP (QUIC) at {at}.",
+        "VPC console → Security groups → the streaming endpoint's group → Inbound rules: "
+        "allow UDP 443 and 4195 from the client range (and in the subnet's network ACL); "
+        "allow outbound UDP 443/4195 on any firewall between this network and the VPC.",
         facts=(("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
         fire=_per_address("no-quic"), basis=()),
     FindingRule(
         "endpoint-4195-blocked", "ENDPOINT_4195_BLOCKED", Severity.WARNING, Owner.AWS,
         "an address answers on 443, not 4195 (TCP nor QUIC): needs Windows/macOS 5.23+, "
         "Linux 2024.7+",
-        "The endpoint answers on 443 but not on 4195 at {at}: only clients with the 443 "
-        "fallback can stream there (Windows and macOS 5.23 or later, Linux 2024.7 or later).",
-        "Allow inbound TCP and UDP 4195 in the endpoint's security group (and outbound "
-        "4195 on firewalls towards the VPC), or make sure every client is recent enough.",
+        "Older WorkSpaces clients cannot stream here: the endpoint answers on 443 but not on "
+        "4195 at {at}, and only clients with the 443 fallback (Windows and macOS 5.23 or "
+        "later, Linux 2024.7 or later) use 443.",
+        "VPC console → Security groups → the streaming endpoint's group → Inbound rules: "
+        "allow TCP and UDP 4195 from the client range (and outbound 4195 on firewalls "
+        "towards the VPC), or make sure every client is recent enough.",
         facts=(("endpoint_usable", (Y,)),), fire=_per_address("no-4195"), basis=()),
     FindingRule(
         "endpoint-443-blocked", "ENDPOINT_443_BLOCKED", Severity.INFO, Owner.AWS,

@@ -173,10 +173,12 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
     FindingRule(
         "home-network", "HOME_NETWORK", Severity.INFO, Owner.USER,
         "outside the VPC: connect the VPN",
-        "This machine is outside the VPC: the internet works, but a directory that streams "
-        "over a VPC endpoint does not fall back to the internet for streaming.",
-        "Connect the VPN (or another route to the VPC with its DNS), or, if users must "
-        "stream from anywhere, remove the streaming endpoint from the directory.",
+        "You are not on the company network (VPN off?): the internet works here, but a "
+        "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
+        "the VPC; it does not fall back to the internet.",
+        "Connect the VPN (or another route to the VPC with its DNS), then run wsdiag check "
+        "again. Admin, if users must stream from anywhere: WorkSpaces console → Directories "
+        "→ the directory → VPC Endpoints → Edit: remove the streaming endpoint.",
         fire=_home, basis=("internet_reachable", "endpoint_reachable")),
     FindingRule(
         "proxy-in-use", "PROXY_IN_USE", Severity.INFO, Owner.DESKTOP,

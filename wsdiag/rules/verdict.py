@@ -55,7 +55,13 @@ def _not_measured(e: Evidence, _env: Environment) -> Fire | None:
         return None
     causes = ("errors, the run deadline or a proxy wsdiag does not test"
               if e.proxy.mode is ProxyMode.UNTESTED else "errors or the run deadline")
-    return Fire({"unknown": ", ".join(unknown), "causes": causes},
+    fix = ("Test those paths another way: run again with --no-proxy to measure direct egress, "
+           "or point HTTPS_PROXY at the http:// proxy the client uses."
+           if e.proxy.mode is ProxyMode.UNTESTED else
+           "`wsdiag check -v` shows where each unmeasured probe stopped: 'deadline' means the "
+           "run ran out of time (run again with a longer --timeout and --deadline); any other "
+           "error is local to this machine or wsdiag (hand the --json output to support).")
+    return Fire({"unknown": ", ".join(unknown), "causes": causes, "fix": fix},
                 basis=tuple(READY_FACTS[label] for label in unknown))
 
 
@@ -64,8 +70,7 @@ NOT_MEASURED = FindingRule(
     "which needed facts could not be measured (dropped when an error finding explains why)",
     "Could not measure: {unknown} ({causes}); wsdiag does not guess, so the verdict cannot "
     "be 'ready'.",
-    "Run again, with a longer --timeout if the network is slow; the probe details say what "
-    "went wrong.",
+    "{fix}",
     fire=_not_measured, basis=())
 
 FINDING_RULES: tuple[FindingRule, ...] = (
