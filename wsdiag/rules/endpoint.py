@@ -194,10 +194,10 @@ DNS_RULES: tuple[FindingRule, ...] = (
         "the private name does not exist for this resolver",
         "This machine cannot find the WorkSpaces streaming endpoint: the private name "
         "{host} does not exist for its resolver (NXDOMAIN), so it is not using the VPC's DNS.",
-        "VPC console → Endpoints → the com.amazonaws.<region>.prod.highlander endpoint: "
-        "enable 'Private DNS names' (and, under Your VPCs → Edit VPC settings, DNS "
+        "VPC console > Endpoints > the com.amazonaws.<region>.prod.highlander endpoint: "
+        "enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
         "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a "
-        "Route 53 Resolver inbound endpoint in that VPC (Route 53 console → Resolver → "
+        "Route 53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > "
         "Inbound endpoints).",
         facts=(("endpoint_resolves", NOT_YES), ("proxy_http", NOT_YES)), fire=_nxdomain,
         basis=("endpoint_a",)),
@@ -234,7 +234,7 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         "The streaming endpoint does not answer from here: no address of {host} "
         "({addresses}) answered on TCP or UDP 443/4195 ({statuses}).",
         "Give this network a route to the VPC (VPN / Direct Connect / peering), and, in the "
-        "VPC console → Security groups → the streaming endpoint's group → Inbound rules, allow "
+        "VPC console > Security groups > the streaming endpoint's group > Inbound rules, allow "
         "TCP and UDP 443 and 4195 from the client range (and in the subnet's network ACL).",
         facts=(("endpoint_reachable", (N,)), ("endpoint_private", (Y,)),
                ("no_route", NOT_YES), ("tunnel_up", NOT_YES)),
@@ -275,7 +275,7 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         "an address answers on TCP, not QUIC: TCP fallback (names the addresses)",
         "Streaming will use the slower TCP fallback: the endpoint answers on TCP but not on "
         "UDP (QUIC) at {at}.",
-        "VPC console → Security groups → the streaming endpoint's group → Inbound rules: "
+        "VPC console > Security groups > the streaming endpoint's group > Inbound rules: "
         "allow UDP 443 and 4195 from the client range (and in the subnet's network ACL); "
         "allow outbound UDP 443/4195 on any firewall between this network and the VPC.",
         facts=(("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
@@ -287,7 +287,7 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         "Older WorkSpaces clients cannot stream here: the endpoint answers on 443 but not on "
         "4195 at {at}, and only clients with the 443 fallback (Windows and macOS 5.23 or "
         "later, Linux 2024.7 or later) use 443.",
-        "VPC console → Security groups → the streaming endpoint's group → Inbound rules: "
+        "VPC console > Security groups > the streaming endpoint's group > Inbound rules: "
         "allow TCP and UDP 4195 from the client range (and outbound 4195 on firewalls "
         "towards the VPC), or make sure every client is recent enough.",
         facts=(("endpoint_usable", (Y,)),), fire=_per_address("no-4195"), basis=()),

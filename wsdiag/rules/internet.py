@@ -177,8 +177,8 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
         "the VPC; it does not fall back to the internet.",
         "Connect the VPN (or another route to the VPC with its DNS), then run wsdiag check "
-        "again. Admin, if users must stream from anywhere: WorkSpaces console → Directories "
-        "→ the directory → VPC Endpoints → Edit: remove the streaming endpoint.",
+        "again. Admin, if users must stream from anywhere: WorkSpaces console > Directories "
+        "> the directory > VPC Endpoints > Edit: remove the streaming endpoint.",
         fire=_home, basis=("internet_reachable", "endpoint_reachable")),
     FindingRule(
         "proxy-in-use", "PROXY_IN_USE", Severity.INFO, Owner.DESKTOP,
