@@ -72,9 +72,17 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
             named = {(d["target"], d["host"]) for d in report["dns"]}
             for k in full.keys() - kept.keys() - {"certs"}:
                 assert full[k] in (None, "", []) or (
-                    key == "probes" and k == "host" and (full["target"], full[k]) in named), k
-    assert {k: v for k, v in report.items() if k not in ("probes", "dns")} == {
-        k: v for k, v in small.items() if k not in ("probes", "dns")}
+                    key == "probes" and k == "host" and (full["target"], full[k]) in named
+                ) or (key == "dns" and k == "id"
+                      and full[k] == f"{full['target']}/dns/{full['type']}"), k
+    # a finding's probes only where its basis lists the same ids
+    for full_f, kept_f in zip(report["findings"], small["findings"], strict=True):
+        if "probes" not in kept_f:
+            assert set(full_f["probes"]) == {i for ids in full_f["basis"].values() for i in ids}
+        assert {k: v for k, v in full_f.items() if k != "probes"} == {
+            k: v for k, v in kept_f.items() if k != "probes"}
+    assert {k: v for k, v in report.items() if k not in ("probes", "dns", "findings")} == {
+        k: v for k, v in small.items() if k not in ("probes", "dns", "findings")}
 
 
 def test_unknown_says_why() -> None:

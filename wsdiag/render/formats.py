@@ -68,19 +68,43 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
-    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without a probe's
-    ``host`` where a ``dns[]`` entry of its target already names that host."""
+    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without what a reader
+    can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, a
+    ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
+    when its ``basis`` lists the same ids."""
     out = dict(obj)
     named = {(d.get("target"), d.get("host")) for d in out.get("dns") or []
              if isinstance(d, dict)}
+
+    def keep(key: str, item: dict[str, Any], k: str, v: Any) -> bool:
+        if v in _EMPTY or k == "certs":
+            return False
+        if key == "probes" and k == "host":
+            return (item.get("target"), v) not in named
+        if key == "dns" and k == "id":
+            return bool(v != f"{item.get('target')}/dns/{item.get('type')}")
+        return True
+
     for key in ("probes", "dns"):
         items = out.get(key)
         if isinstance(items, list):
-            out[key] = [{k: v for k, v in item.items() if v not in _EMPTY and k != "certs"
-                         and not (key == "probes" and k == "host"
-                                  and (item.get("target"), v) in named)}
+            out[key] = [{k: v for k, v in item.items() if keep(key, item, k, v)}
                         if isinstance(item, dict) else item for item in items]
+    findings = out.get("findings")
+    if isinstance(findings, list):
+        out["findings"] = [_without_repeated_probes(f) if isinstance(f, dict) else f
+                           for f in findings]
     return out
+
+
+def _without_repeated_probes(f: dict[str, Any]) -> dict[str, Any]:
+    basis = f.get("basis")
+    if not isinstance(basis, dict) or not basis:
+        return f
+    listed = {i for ids in basis.values() if isinstance(ids, list) for i in ids}
+    if set(f.get("probes") or ()) != listed:
+        return f
+    return {k: v for k, v in f.items() if k != "probes"}
 
 
 def dumps(obj: Any, one_line: bool = False) -> str:
