@@ -123,3 +123,25 @@ def test_bundle_as_root_reads_the_newest_users_logs_and_hides_whose(
     with _bundle(tmp_path, dns, env, "--no-redact") as zf:
         report = json.loads(zf.read("report.json"))
         assert report["host"]["view"]["logs"] == f"user {PERSON}"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "directory"])
+def test_bundle_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: str) -> None:
+    """Run as root, `-o /dev/null` must not turn a device into a zip: a FIFO stands in for
+    it here; a symbolic link and a directory are refused too, and left as they were."""
+    from wsdiag.bundle import write_bundle
+    from wsdiag.render.redact import Redaction
+
+    target = tmp_path / "out.zip"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink":
+        (tmp_path / "elsewhere").write_text("keep")
+        target.symlink_to(tmp_path / "elsewhere")
+    else:
+        target.mkdir()
+    with pytest.raises(OSError):
+        write_bundle(target, [], Redaction())
+    assert not (tmp_path / "out.zip.part").exists()
+    if kind == "symlink":
+        assert target.is_symlink() and (tmp_path / "elsewhere").read_text() == "keep"

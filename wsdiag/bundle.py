@@ -9,6 +9,7 @@ through one :class:`~wsdiag.render.redact.Redaction`; proxy URLs never hold cred
 
 from __future__ import annotations
 
+import errno
 import platform
 import zipfile
 from collections.abc import Sequence
@@ -122,7 +123,11 @@ def build_parts(report: Report, text: str, nameservers: Sequence[str],
 
 
 def write_bundle(path: Path, parts: Sequence[Part], redaction: Redaction) -> Path:
-    """Write the zip (parts + manifest.json); returns ``path``. Raises OSError."""
+    """Write the zip (parts + manifest.json); returns ``path``. Only a new path or an
+    existing regular file is written: run as root, ``-o /dev/null`` must not replace a
+    device with a zip. Raises OSError (a refused target as IsADirectoryError or
+    FileExistsError with the reason)."""
+    _check_target(path)
     manifest = {
         "schema": BUNDLE_SCHEMA,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -142,6 +147,22 @@ def write_bundle(path: Path, parts: Sequence[Part], redaction: Redaction) -> Pat
         tmp.unlink(missing_ok=True)  # a full disk or Ctrl-C leaves nothing behind
         raise
     return path
+
+
+def _check_target(path: Path) -> None:
+    import os
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise FileExistsError(errno.EEXIST, "is a symbolic link; give a new file name")
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory")
+    if not stat.S_ISREG(mode):
+        raise FileExistsError(errno.EEXIST, "is not a regular file (a device or pipe)")
 
 
 def default_name(now: datetime | None = None) -> Path:

@@ -14,7 +14,7 @@ DNS behaviours, by name in ``zone``:
 
 TCP peer behaviours (one per listening port): "stall" (accept, read, never write), "garbage"
 (answer any bytes with a text line), "drip" (one byte of garbage every 0.2 s, forever),
-"reset" (accept, then close with RST).
+"reset" (accept, then close with RST), "close" (read the ClientHello, close with FIN).
 """
 
 from __future__ import annotations
@@ -188,6 +188,10 @@ async def _peer(kind: str, reader: asyncio.StreamReader, writer: asyncio.StreamW
         if kind == "reset":
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if kind == "close":  # reads the ClientHello, then a clean close (FIN), no answer
+            await reader.read(4096)
+            writer.close()
             return
         if kind == "garbage":
             await reader.read(4096)

@@ -93,12 +93,22 @@ async def tls_step(
                        trusted=False)
     except ssl.SSLError as exc:
         why = exc.reason or exc.__class__.__name__
-        return outcome(base, Status.ERROR, Phase.TLS, t0, detail=f"TLS failed: {why}")
+        return outcome(base, tls_failure_status(exc), Phase.TLS, t0, detail=f"TLS failed: {why}")
     except (OSError, TimeoutError) as exc:
         status, code, detail = status_of(exc)
         return outcome(base, status, Phase.TLS, t0, errno=code, detail=f"TLS: {detail}",
                        ms=connect_ms)
     return outcome(base, Status.OPEN, Phase.TLS, t0, ms=connect_ms, trusted=True)
+
+
+def tls_failure_status(exc: ssl.SSLError) -> Status:
+    """A handshake the far side ended (closed mid-handshake, or a TLS alert: a firewall or
+    proxy that blocks by SNI does either) is the path refused, a network fact; anything
+    else (bytes that are not TLS, a local library error) stays an error."""
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return Status.REFUSED
+    reason = exc.reason or ""
+    return Status.REFUSED if "ALERT" in reason.upper() else Status.ERROR
 
 
 async def capture(
@@ -123,7 +133,7 @@ async def capture(
         seen = seen_of_ssl_reason(exc.reason)
         if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
             seen = TlsSeen.CLOSED
-        return Handshake(seen, Status.ERROR, detail=f"TLS failed: {exc.reason or exc}")
+        return Handshake(seen, tls_failure_status(exc), detail=f"TLS failed: {exc.reason or exc}")
     except (OSError, TimeoutError) as exc:
         status, code, text = status_of(exc)
         seen = TlsSeen.CLOSED if isinstance(exc, ConnectionError) else TlsSeen.NONE
