@@ -205,3 +205,12 @@ def test_host_block_and_redaction_options(lab: Lab, tmp_path: Path) -> None:  # 
     kept = _wsdiag(*base, "--format", "json", "--no-redact", env={**lab.env, **env}).stdout
     assert str(home) in kept  # the logs' file paths, kept as they are
     assert json.loads(kept)["host"]["redacted"] == []
+
+
+def test_unknown_reason_is_what_left_it_unmeasured() -> None:
+    report = {"verdict": "unknown", "findings": [
+        {"code": "ENDPOINT_ADDRESS_SILENT", "severity": "warning", "message": "one AZ silent"},
+        {"code": "PROXY_UNSUPPORTED_SCHEME", "severity": "warning", "message": "socks untested"},
+        {"code": "NOT_MEASURED", "severity": "info", "message": "could not measure x"}]}
+    line = render_line(report)
+    assert "reason: socks untested" in line and "reason: one AZ" not in line

@@ -191,3 +191,26 @@ def test_text_output_carries_no_terminal_escapes_from_reports() -> None:
     s.add_document({"schema": "evil\x1b[5m"}, "g", "g")
     text = render_text(s)
     assert "\x1b" not in text and "\x07" not in text and "PC\\x1b]0;owned\\x07" in text
+
+
+def test_hostile_files_are_counted_never_fatal(tmp_path: Path) -> None:
+    """Deep nesting (a C parser's stack), a FIFO (would block), /dev/zero (never ends): each
+    is one broken entry, and the good report beside them is still summarised."""
+    import os
+    import subprocess
+    import sys
+
+    d = tmp_path / "fleet"
+    d.mkdir()
+    (d / "deep.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    os.mkfifo(d / "fifo.json")
+    (d / "zero.json").symlink_to("/dev/zero")
+    (d / "good.json").write_text(json.dumps(report("closed", "PC-OK")))
+    proc = subprocess.run([sys.executable, "-m", "wsdiag", "summarize", "--format", "json",
+                           str(d)], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["reports"] == 1
+    broken = json.dumps(out)
+    assert all(name in broken for name in ("deep.json", "fifo.json", "zero.json"))

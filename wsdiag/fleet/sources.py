@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from wsdiag.host.readfile import ReadRefused, open_regular
+
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DOCUMENT = 64 * 1024 * 1024  # one pretty report is ~20 kB; more is not a report
 REPORT_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -83,8 +85,13 @@ def records(path: str) -> Iterator[Record]:
         if path == "-":
             yield from _records(sys.stdin.buffer, "(stdin)")
             return
-        with open(path, "rb") as raw:
+        # Regular files only (a FIFO would block, /dev/zero never end), opened without
+        # waiting: the same bounded opener as the client's logs and --probes.
+        raw, _ = open_regular(Path(path))
+        with raw:
             yield from _records(raw, path)
+    except ReadRefused as exc:
+        yield Record(path, b"", path, f"unreadable: {exc.detail}")
     except (OSError, EOFError, gzip.BadGzipFile) as exc:  # EOFError: truncated .gz
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         yield Record(path, b"", path, f"unreadable: {reason}")
@@ -97,7 +104,7 @@ def _records(raw: IO[bytes], name: str) -> Iterator[Record]:
         stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     first = b""
     lineno = 0
-    for line in stream:  # skip leading blank lines
+    for line in _lines(stream):  # skip leading blank lines
         lineno += 1
         if line.strip():
             first = line
@@ -113,7 +120,14 @@ def _records(raw: IO[bytes], name: str) -> Iterator[Record]:
             yield Record(name, first + rest, name)
         return
     yield Record(f"{name}:{lineno}", first, f"{name}:{lineno}")
-    for line in stream:
+    for line in _lines(stream):
         lineno += 1
         if line.strip():
             yield Record(f"{name}:{lineno}", line, f"{name}:{lineno}")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines of at most MAX_DOCUMENT bytes (a longer one is cut there and fails to parse as
+    JSON, counted as broken): memory stays bounded whatever a file holds."""
+    while line := stream.readline(MAX_DOCUMENT + 1):
+        yield line

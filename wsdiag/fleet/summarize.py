@@ -56,8 +56,9 @@ def summarize(paths: list[str], top: int = 10) -> Summary:
                 continue
             try:
                 doc = loads(rec.data)
-            except ValueError as exc:  # JSONDecodeError of both parsers, bad UTF-8
-                summary.add_broken(rec.where, f"not JSON: {str(exc).splitlines()[0][:120]}")
+            except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
+                first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+                summary.add_broken(rec.where, f"not JSON: {first}")
                 continue
             summary.add_document(doc, rec.where, rec.fallback_host)
     return summary

@@ -128,7 +128,7 @@ def _lead(f: Finding) -> str:
     """The user's step: the remediation's first clause, without asides."""
     text = re.sub(r" \([^)]*\)", "", f.remediation or f.message)
     head = re.split(r"\. |; |, or", text)[0].rstrip(".")
-    if "run wsdiag check again" in head:
+    if "run wsdiag" in head or "wsdiag check -v" in head:
         return head + "."
     return head + ", then run wsdiag check again."
 

@@ -130,6 +130,10 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+_UNKNOWN_CAUSES = ("PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED", "DNS_NOT_CONFIGURED",
+                   "ENDPOINT_ADDRESSES_NOT_PROBED")
+
+
 def render_line(report: dict[str, Any]) -> str:
     """The ``line`` format of one report's JSON (a dict as in schema wsdiag.report/1,
     any version: missing fields read as unknown). At most LINE_MAX characters, no newline."""
@@ -143,8 +147,13 @@ def render_line(report: dict[str, Any]) -> str:
     head = " ".join(parts)
     tail = []
     if verdict == "unknown":
-        why = next((f.get("message") for f in findings if f.get("severity") == "error"),
-                   findings[0].get("message") if findings else "no finding explains it")
+        # Why it is unknown: what went unmeasured (NOT_MEASURED) or a proxy wsdiag could
+        # not test says it; a warning about something else does not.
+        first = {f.get("code"): f for f in reversed(findings)}
+        cause = next((first[c] for c in _UNKNOWN_CAUSES if c in first), None)
+        why = (cause or {}).get("message") or next(
+            (f.get("message") for f in findings if f.get("severity") == "error"),
+            findings[0].get("message") if findings else "no finding explains it")
         tail.append(f"reason: {_flat(why)}")
     fix = next((f.get("remediation") for f in findings if f.get("remediation")), None)
     if fix:

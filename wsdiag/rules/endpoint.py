@@ -203,9 +203,10 @@ DNS_RULES: tuple[FindingRule, ...] = (
         basis=("endpoint_a",)),
     FindingRule(
         "endpoint-no-address", "ENDPOINT_AAAA_ONLY", Severity.WARNING, Owner.AWS,
-        "only IPv6 addresses: not judged (verdict unknown)",
-        "The private name {host} has only IPv6 addresses ({v6}); IPv4 is the tested path, "
-        "so wsdiag cannot vouch for streaming.",
+        "only IPv6 addresses, and they could not be judged (verdict unknown); IPv6-only "
+        "answers that can be probed are judged like IPv4",
+        "The private name {host} has only IPv6 addresses ({v6}) and wsdiag could not judge "
+        "them, so it cannot vouch for streaming.",
         "Set the endpoint's DNS record IP type to IPv4 (dual-stack is not supported).",
         facts=(("endpoint_resolves", NOT_YES),), fire=_aaaa_only,
         basis=("endpoint_a", "endpoint_v6")),

@@ -58,9 +58,10 @@ def _not_measured(e: Evidence, _env: Environment) -> Fire | None:
     fix = ("Test those paths another way: run again with --no-proxy to measure direct egress, "
            "or point HTTPS_PROXY at the http:// proxy the client uses."
            if e.proxy.mode is ProxyMode.UNTESTED else
-           "`wsdiag check -v` shows where each unmeasured probe stopped: 'deadline' means the "
-           "run ran out of time (run again with a longer --timeout and --deadline); any other "
-           "error is local to this machine or wsdiag (hand the --json output to support).")
+           "Run `wsdiag check -v` and read where each unmeasured probe stopped. 'deadline': "
+           "the run ran out of time (run again with a longer --timeout and --deadline); "
+           "any other error is local to this machine or wsdiag (hand the --json output to "
+           "support).")
     return Fire({"unknown": ", ".join(unknown), "causes": causes, "fix": fix},
                 basis=tuple(READY_FACTS[label] for label in unknown))
 
