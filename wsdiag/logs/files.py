@@ -254,8 +254,10 @@ def iter_blocks(
 ) -> Iterator[bytes]:
     """Blocks of whole lines from ``stream``; the final block may lack its newline.
 
-    A line longer than ``max_line`` is skipped (up to its newline) and counted in
-    ``stats``, so memory never grows with the input. ``skip_first_line`` drops everything
+    A line that would have to be carried into the next block while longer than
+    ``max_line`` is skipped (up to its newline) and counted in ``stats``, so memory never
+    grows with the input; long lines wholly inside one block are passed on (the parser is
+    linear in line length). ``skip_first_line`` drops everything
     up to the first newline: after a seek into the middle of a file, that line is a
     fragment.
     """

@@ -48,6 +48,6 @@ LOG_RULES: tuple[LogRule, ...] = (
             "lines in no known format, and no session found in the rest"),
     LogRule("LOGS_READ_IN_PART", Severity.WARNING, Owner.USER,
             "a log file read only in part: size or gzip-expansion cap (warning), or lines "
-            "over 64 kB skipped (info)"),
+            "over 64 kB that span read blocks skipped (info)"),
 )
 OWNERS = {r.code: r.owner for r in LOG_RULES}
