@@ -13,7 +13,6 @@ import contextlib
 import ipaddress
 import socket
 import ssl
-import threading
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from wsdiag.model import Phase, Status, Via
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import status_of
+from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
 from wsdiag.results import ProbeResult
@@ -40,7 +40,7 @@ class ProxyDialer:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self._resolved: asyncio.Future[tuple[list[tuple[str, int]], OSError | None]] | None = None
+        self._resolved: asyncio.Future[tuple[AddrInfo, OSError | None]] | None = None
 
     def label(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
@@ -50,39 +50,11 @@ class ProxyDialer:
             ipaddress.ip_address(self.host)
             return [(self.host, self.port)], None
         if self._resolved is None:
-            self._resolved = _getaddrinfo_in_daemon_thread(self.host, self.port)
+            # by the OS, in a daemon thread a hung resolver cannot hold the run with
+            self._resolved = getaddrinfo_in_daemon_thread(self.host, self.port)
         # shield: one probe's timeout must not cancel the lookup the others share.
-        return await asyncio.shield(self._resolved)
-
-
-def _getaddrinfo_in_daemon_thread(
-    host: str, port: int
-) -> asyncio.Future[tuple[list[tuple[str, int]], OSError | None]]:
-    """getaddrinfo without the loop's executor: asyncio.run() joins that executor's threads
-    on the way out, so a hung OS resolver would hold the run past its deadline. A daemon
-    thread is abandoned instead; its late answer goes nowhere. The outcome is a value, never
-    a future exception, so an answer nobody awaits any more logs nothing."""
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[tuple[list[tuple[str, int]], OSError | None]] = loop.create_future()
-
-    def deliver(value: tuple[list[tuple[str, int]], OSError | None]) -> None:
-        if not fut.done():
-            fut.set_result(value)
-
-    def work() -> None:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            value: tuple[list[tuple[str, int]], OSError | None] = (
-                list(dict.fromkeys((str(i[4][0]), int(i[4][1])) for i in infos)), None)
-        except OSError as exc:
-            value = ([], exc)
-        except Exception as exc:  # e.g. UnicodeError for an odd name: still an answer
-            value = ([], OSError(f"{exc.__class__.__name__}: {exc}"))
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
-            loop.call_soon_threadsafe(deliver, value)
-
-    threading.Thread(target=work, name="wsdiag-proxy-resolve", daemon=True).start()
-    return fut
+        infos, error = await asyncio.shield(self._resolved)
+        return [(address, self.port) for address, _ in infos], error
 
 
 async def _resolve(base: ProbeResult, proxy: ProxyDialer, timeout: float, t0: float,
