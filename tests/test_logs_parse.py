@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsdiag.logs.parse import LogParser, parse_endpoint, parse_lines, region_of_session_id
+from wsdiag.logs.parse import LogParser, parse_lines
 from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol
+from wsdiag.logs.sessions import parse_endpoint, region_of_session_id
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"

@@ -37,8 +37,9 @@ each session keeps at most ``MAX_ENDPOINTS`` endpoints and ``MAX_ERRORS`` errors
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from wsdiag.logs.lines import (
@@ -77,10 +78,10 @@ from wsdiag.logs.sessions import (
     MAX_ORPHAN_ERRORS,
     Block,
     SessionBuilder,
+    SessionTable,
     add_endpoint,
     endpoint_of,
     parse_endpoint,
-    region_of_session_id,
     to_datetime,
 )
 
@@ -94,11 +95,8 @@ class LogParser:
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         self._since = since
-        self._max_sessions = max(1, max_sessions)
-        self._sessions: OrderedDict[str, SessionBuilder] = OrderedDict()
-        self._sessions_total = 0
+        self._table = SessionTable(max_sessions)
         self._orphans: deque[LogError] = deque(maxlen=MAX_ORPHAN_ERRORS)
-        self._current: SessionBuilder | None = None
         self._version: str | None = None
         self._time: str | None = None
         self._block = Block.NONE
@@ -185,13 +183,13 @@ class LogParser:
     def summary(self) -> LogSummary:
         # Files arrive newest first, and their mtimes say little (a fresh copy or checkout
         # gives them all one time), so order sessions by the time the log itself gives.
-        sessions = sorted((b.freeze() for b in self._sessions.values()),
+        sessions = sorted((b.freeze() for b in self._table.builders.values()),
                           key=lambda s: s.start_time or "")
         versions = [s.client_version for s in sessions if s.client_version]
         return LogSummary(
             client_version=versions[-1] if versions else self._version,
             sessions=tuple(sessions),
-            sessions_total=self._sessions_total,
+            sessions_total=self._table.total,
             errors=tuple(self._orphans),
             lines=self._lines,
             matched_lines=self._matched,
@@ -216,49 +214,16 @@ class LogParser:
         return result
 
     def _session(self, key: str) -> SessionBuilder:
-        found = self._sessions.get(key)
-        if found is not None:
-            return found
-        builder = SessionBuilder(key, self._time, self._version, self.source)
-        self._sessions[key] = builder
-        self._sessions_total += 1
-        while len(self._sessions) > self._max_sessions:
-            self._sessions.popitem(last=False)
-        return builder
+        return self._table.get(key, self._time, self._version, self.source)
 
     def _named_session(self, sid: str) -> SessionBuilder:
-        """The session a prod-… id names, adopting a broker request that preceded it."""
-        found = self._sessions.get(sid)
-        if found is None:
-            cur = self._current
-            if (
-                cur is not None
-                and cur.session_id is None
-                and not cur.errors
-                and cur.protocol is not Protocol.PCOIP
-                and not cur.offered
-            ):
-                # The broker request (keyed by its own Session-Id) came first; the streaming
-                # session it led to is the same attempt, so keep one record under the new id.
-                del self._sessions[cur.key]
-                cur.key = sid
-                self._sessions[sid] = cur
-                found = cur
-            else:
-                found = self._session(sid)
-        if found.session_id is None:
-            found.session_id = sid
-            region = region_of_session_id(sid)
-            if region is not None:
-                found.region = region
-        self._current = found
-        return found
+        return self._table.named(sid, self._time, self._version, self.source)
 
     def _session_from(self, msg: str) -> SessionBuilder | None:
         m = SESSION_ID.search(msg)
         if m is not None:
             return self._named_session(m["sid"])
-        return self._current
+        return self._table.current
 
     def _handle(self, raw: str) -> None:
         line = raw.rstrip("\r\n")
@@ -268,8 +233,8 @@ class LogParser:
             if self._skipping or self._block is not Block.OFFERED:
                 return
             text = line.strip()
-            if text.startswith("hostname:") and self._current is not None:
-                add_endpoint(self._current.offered, parse_endpoint(text))
+            if text.startswith("hostname:") and self._table.current is not None:
+                add_endpoint(self._table.current.offered, parse_endpoint(text))
             return
         ts = timestamp_of(head)
         if self._before_since(ts):
@@ -284,8 +249,8 @@ class LogParser:
         level = (head["lvl"] or head["lvl2"] or head["lvl3"] or "").upper()
 
         if self._block is Block.REACHABLE and msg.startswith("hostname:"):
-            if self._current is not None:
-                add_endpoint(self._current.reachable, parse_endpoint(msg))
+            if self._table.current is not None:
+                add_endpoint(self._table.current.reachable, parse_endpoint(msg))
             return
         self._block = Block.NONE
 
@@ -295,8 +260,8 @@ class LogParser:
             self._request(req)
         if msg.startswith("Received stream request"):
             # Linux 2024.x: the start of a streaming attempt, before any session id.
-            self._current = self._session(f"stream@{ts}")
-        cur = self._current
+            self._table.current = self._session(f"stream@{ts}")
+        cur = self._table.current
         if (
             "ws-broker-service." in msg
             and cur is not None
@@ -323,14 +288,14 @@ class LogParser:
                 self._block = Block.OFFERED
             return
         if msg.startswith("Reachable endpoints after probing"):
-            if self._current is not None:
-                self._current.probed = True
+            if self._table.current is not None:
+                self._table.current.probed = True
                 self._block = Block.REACHABLE
             return
         if msg.startswith("No endpoints are reachable"):
-            if self._current is not None:
-                self._current.probed = True
-                self._current.no_endpoint_reachable_time = ts
+            if self._table.current is not None:
+                self._table.current.probed = True
+                self._table.current.no_endpoint_reachable_time = ts
             return
         supported = msg.startswith("Supported endpoint:")
         reachable = not supported and msg.startswith("Reachable endpoint:")
@@ -363,7 +328,7 @@ class LogParser:
         s.request_protocol = m["proto"]
         s.request_id = sid
         s.protocol = Protocol.parse(m["proto"])
-        self._current = s
+        self._table.current = s
 
     def _error(self, msg: str, ts: str) -> bool:
         """A broker-style error (Code: or "Error while calling"); False when there is none."""
@@ -371,7 +336,7 @@ class LogParser:
         while_m = None if m is not None else ERROR_WHILE.search(msg)
         if m is None and while_m is None:
             return False
-        cur = self._current
+        cur = self._table.current
         broker = "ResourceAction" in msg or "WsBroker" in msg or "wsbroker" in msg
         target = cur.errors if (cur is not None and broker) else None
         if while_m is not None:
@@ -381,17 +346,7 @@ class LogParser:
             if last is not None and last.code == code and last.action is None:
                 # The same failure, logged again by the caller: name the action on it
                 # instead of counting it twice.
-                updated = LogError(
-                    time=last.time,
-                    code=last.code,
-                    message=last.message,
-                    error_type=last.error_type,
-                    source=last.source,
-                    action=action,
-                    request_type=last.request_type,
-                    protocol=last.protocol,
-                )
-                pool[-1] = updated
+                pool[-1] = replace(last, action=action)
                 return True
             error = LogError(time=ts, code=code, action=action)
         else:
@@ -406,16 +361,7 @@ class LogParser:
                 source=source,
             )
         if cur is not None and target is not None:
-            error = LogError(
-                time=error.time,
-                code=error.code,
-                message=error.message,
-                error_type=error.error_type,
-                source=error.source,
-                action=error.action,
-                request_type=cur.request_type,
-                protocol=cur.request_protocol,
-            )
+            error = replace(error, request_type=cur.request_type, protocol=cur.request_protocol)
             if len(target) < MAX_ERRORS:
                 target.append(error)
         else:
@@ -431,7 +377,7 @@ class LogParser:
         """
         code, text = client_error_text(msg)
         error = LogError(time=ts, code=code, message=text, source=component, origin="client")
-        cur = self._current
+        cur = self._table.current
         if cur is not None and cur.attempted is None and cur.connect_transport is None:
             if len(cur.errors) < MAX_ERRORS:
                 cur.errors.append(error)

@@ -5,6 +5,7 @@ MAX_ERRORS errors per session."""
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -135,3 +136,52 @@ def to_datetime(ts: str) -> datetime | None:
         return None
     # Client timestamps carry "Z"; one without a zone is taken as UTC like its neighbours.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SessionTable:
+    """The sessions being built, keyed by Session-Id (or a stand-in key), oldest first; at
+    most ``limit`` are kept, the oldest dropped. ``current`` is the one lines attach to."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.builders: OrderedDict[str, SessionBuilder] = OrderedDict()
+        self.total = 0
+        self.current: SessionBuilder | None = None
+
+    def get(self, key: str, time: str | None, version: str | None,
+            source: str | None) -> SessionBuilder:
+        """The session under ``key``, started now (at ``time``) if there is none."""
+        found = self.builders.get(key)
+        if found is not None:
+            return found
+        builder = SessionBuilder(key, time, version, source)
+        self.builders[key] = builder
+        self.total += 1
+        while len(self.builders) > self.limit:
+            self.builders.popitem(last=False)
+        return builder
+
+    def named(self, sid: str, time: str | None, version: str | None,
+              source: str | None) -> SessionBuilder:
+        """The session a prod-… id names, adopting a broker request that preceded it; it
+        becomes ``current``."""
+        found = self.builders.get(sid)
+        if found is None:
+            cur = self.current
+            if (cur is not None and cur.session_id is None and not cur.errors
+                    and cur.protocol is not Protocol.PCOIP and not cur.offered):
+                # The broker request (keyed by its own Session-Id) came first; the streaming
+                # session it led to is the same attempt, so keep one record under the new id.
+                del self.builders[cur.key]
+                cur.key = sid
+                self.builders[sid] = cur
+                found = cur
+            else:
+                found = self.get(sid, time, version, source)
+        if found.session_id is None:
+            found.session_id = sid
+            region = region_of_session_id(sid)
+            if region is not None:
+                found.region = region
+        self.current = found
+        return found
