@@ -10,17 +10,15 @@ from __future__ import annotations
 import gzip
 import os
 import random
-import signal
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.watchdog import watchdog
 from wsdiag.check.catalog import MAX_CATALOG_BYTES, CatalogError, load_catalog
 from wsdiag.errors import WsdiagError
 from wsdiag.host.readfile import (
@@ -47,18 +45,6 @@ FIX = ROOT / "tests" / "fixtures" / "logs"
 HOME = FIX / "field-report-home-no-endpoint.log"
 
 
-@contextmanager
-def watchdog(seconds: int = 20) -> Iterator[None]:
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"did not finish within {seconds} s: a blocking read?")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _file(path: Path, named: bool = True) -> LogFile:
@@ -116,7 +102,7 @@ def specials(tmp_path: Path) -> dict[str, Path]:
 def test_open_regular_refuses_what_is_not_a_regular_file(
     specials: dict[str, Path], name: str
 ) -> None:
-    with watchdog(), pytest.raises(ReadRefused) as info:
+    with watchdog(what="a read (blocking?)"), pytest.raises(ReadRefused) as info:
         open_regular(specials[name])
     assert info.value.kind is RefusedKind.NOT_REGULAR
     assert "\n" not in info.value.detail and info.value.detail.startswith("not a regular file")
@@ -126,7 +112,7 @@ def test_open_regular_refuses_what_is_not_a_regular_file(
     "path", ["/dev/zero", "/proc/self/status", "/proc/kmsg", "/sys/kernel/uevent_seqnum"]
 )
 def test_open_regular_refuses_system_files_directly(path: str) -> None:
-    with watchdog(), pytest.raises(ReadRefused) as info:
+    with watchdog(what="a read (blocking?)"), pytest.raises(ReadRefused) as info:
         open_regular(Path(path))
     assert info.value.kind is RefusedKind.NOT_REGULAR
 
@@ -164,7 +150,7 @@ def test_a_hostile_log_directory_is_read_without_hanging(specials: dict[str, Pat
     logdir = specials["dir"]
     good = logdir / "good.log"
     good.write_bytes(HOME.read_bytes())
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         result = collect([logdir], None)
     assert [r.file.path.name for r in result.files] == ["good.log"]
     problems = {Path(p.path).name: p for p in result.problems}
@@ -185,7 +171,7 @@ def test_check_reads_a_hostile_log_directory_without_hanging(specials: dict[str,
     logdir = specials["dir"]
     (logdir / "good.log").write_bytes(HOME.read_bytes())
     _bomb(logdir / "bomb.log.gz", 100_000)
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         evidence = client_log_evidence([logdir])
     assert evidence is not None and evidence.last_no_endpoint_reachable
     assert "LOGS_UNREADABLE" in {f.code for f in evidence.findings}
@@ -195,21 +181,21 @@ def test_symlinked_directories_are_skipped_quietly(tmp_path: Path) -> None:
     (tmp_path / "good.log").write_bytes(HOME.read_bytes())
     (tmp_path / "to-proc").symlink_to("/proc/self")
     (tmp_path / "loop").symlink_to(tmp_path)
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         files, problems, _ = discover([tmp_path])
     assert [f.path.name for f in files] == ["good.log"] and problems == []
 
 
 @pytest.mark.parametrize("path", ["/proc/self", "/proc", "/sys/kernel", "/dev"])
 def test_a_system_directory_given_as_the_log_directory_is_not_walked(path: str) -> None:
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         files, problems, _ = discover([Path(path)])
     assert files == []
     assert [p.kind for p in problems] == [ProblemKind.NOT_REGULAR]
 
 
 def test_explicit_fifo_and_device_are_problems(specials: dict[str, Path]) -> None:
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         files, problems, _ = discover(
             [specials["fifo"], specials["link-to-zero"], Path("/dev/zero")]
         )
@@ -224,7 +210,7 @@ def test_a_100_mb_line_without_newline_is_read_and_reported_honestly(tmp_path: P
         for _ in range(100):
             fh.write(b"a" * 1_000_000)
     parser = LogParser()
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         done, problem = read_into(parser, _file(path))
     assert done is not None and problem is not None
     assert done.bytes_read == 100_000_000  # not "0 B read"
@@ -270,7 +256,7 @@ def test_a_gzip_bomb_costs_next_to_nothing(tmp_path: Path) -> None:
     expanded = _bomb(path, 1_000_000)
     assert path.stat().st_size >= 1_000_000 and expanded > 200_000_000
     parser = LogParser()
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         done, problem = read_into(parser, _file(path, named=False))
     assert done is not None and done.stopped_early
     assert done.bytes_read < 5_000_000  # stopped after a few MB of the ~1 GB
@@ -315,7 +301,7 @@ def test_gzip_reader_passes_an_ordinary_file_whole(tmp_path: Path) -> None:
 def test_sniffing_a_bomb_reads_only_its_head(tmp_path: Path) -> None:
     path = tmp_path / "bomb.log.gz"
     _bomb(path, 200_000)
-    with watchdog():
+    with watchdog(what="a read (blocking?)"):
         assert looks_like_text(_file(path, named=False))
 
 
@@ -349,14 +335,14 @@ def test_cli_since_999999w_is_a_usage_error_not_a_crash() -> None:
 def test_probes_catalog_that_is_not_a_file_is_a_one_line_error(
     specials: dict[str, Path], name: str
 ) -> None:
-    with watchdog(), pytest.raises(CatalogError) as info:
+    with watchdog(what="a read (blocking?)"), pytest.raises(CatalogError) as info:
         load_catalog([specials[name]])
     assert "not a regular file" in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "/proc/self/status"])
 def test_probes_catalog_system_file_is_a_one_line_error(path: str) -> None:
-    with watchdog(), pytest.raises(CatalogError) as info:
+    with watchdog(what="a read (blocking?)"), pytest.raises(CatalogError) as info:
         load_catalog([Path(path)])
     assert "not a regular file" in str(info.value)
 

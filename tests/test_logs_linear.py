@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import importlib
 import re
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.watchdog import watchdog
 from wsdiag.logs import lines, parse
 from wsdiag.logs.files import MAX_LINE
 from wsdiag.logs.lines import code_source, find_code
@@ -185,23 +182,6 @@ SEEDS = [
 ]
 
 
-@contextmanager
-def watchdog(seconds: int) -> Iterator[None]:
-    """Fail (never hang) when the block runs longer than ``seconds``: a generous bound."""
-    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"parser did not finish within {seconds} s: not linear")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _line(head: str, seed: str, tail: str, size: int) -> str:
@@ -219,7 +199,7 @@ def test_adversarial_long_lines_parse_in_linear_time(head: str, seed: str, tail:
     # Just under the line cap, where the reader still hands the line to the parser.
     line = _line(head, seed, tail, MAX_LINE - 200)
     data = (line + "\n").encode() * 3
-    with watchdog(20):
+    with watchdog(20, what="the parser (not linear?)"):
         parser = LogParser()
         parser.feed_block(data)
         parser.feed(line)
@@ -231,7 +211,7 @@ def test_the_reported_case_180_kb_of_dotted_lines() -> None:
     line = HEADS[0] + "a." * 30_000 + " Code: X"
     data = (line + "\n").encode() * 3
     assert len(data) > 180_000
-    with watchdog(10):
+    with watchdog(10, what="the parser (not linear?)"):
         parser = LogParser()
         parser.feed_block(data)
     assert parser.summary().errors[-1].code == "X"
