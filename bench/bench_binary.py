@@ -43,11 +43,20 @@ def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> float:
 
 
 def build(out: Path) -> tuple[Path, float]:
-    env = {**os.environ, "PYTHON": sys.executable, "WSDIAG_DIST": str(out / "dist"),
-           "WSDIAG_BUILD": str(out / "build")}
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "WSDIAG_DIST": str(out / "dist"),
+        "WSDIAG_BUILD": str(out / "build"),
+    }
     t0 = time.perf_counter()
-    subprocess.run(["sh", str(ROOT / "scripts/build-binary.sh")], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
+    subprocess.run(
+        ["sh", str(ROOT / "scripts/build-binary.sh")],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     return out / "dist" / "wsdiag", time.perf_counter() - t0
 
 
@@ -75,15 +84,28 @@ def main() -> None:
         for label, extra in (("--version", ["--version"]),):
             b = median_seconds([str(binary), *extra], args.runs, env)
             s = median_seconds([*source, *extra], args.runs, env)
-            print(f"{label:<28} binary {b * 1000:6.0f} ms  installed {s * 1000:6.0f} ms  "
-                  f"ratio {b / s:.2f}x")
+            print(
+                f"{label:<28} binary {b * 1000:6.0f} ms  installed {s * 1000:6.0f} ms  "
+                f"ratio {b / s:.2f}x"
+            )
         with DnsServer("127.0.0.53", zone={"*": NXDOMAIN}) as dns:
-            extra = ["check", "--region", "eu-west-1", "--json", "--no-logs", "--timeout", "1",
-                     "--nameserver", dns.address]
+            extra = [
+                "check",
+                "--region",
+                "eu-west-1",
+                "--json",
+                "--no-logs",
+                "--timeout",
+                "1",
+                "--nameserver",
+                dns.address,
+            ]
             b = median_seconds([str(binary), *extra], args.runs, env)
             s = median_seconds([*source, *extra], args.runs, env)
-            print(f"{'check (loopback, NXDOMAIN)':<28} binary {b * 1000:6.0f} ms  installed "
-                  f"{s * 1000:6.0f} ms  ratio {b / s:.2f}x")
+            print(
+                f"{'check (loopback, NXDOMAIN)':<28} binary {b * 1000:6.0f} ms  installed "
+                f"{s * 1000:6.0f} ms  ratio {b / s:.2f}x"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

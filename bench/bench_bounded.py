@@ -46,16 +46,37 @@ RUNS = 3
 
 
 def _check(server: HostileDns) -> budgets.Run:
-    cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json",
-           "--nameserver", server.address, "--vpc-cidr", f"127.{NET}.0.0/16", "--no-logs",
-           "--no-proxy", "--timeout", str(TIMEOUT), "--deadline", str(DEADLINE)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "wsdiag",
+        "check",
+        "--region",
+        REGION,
+        "--json",
+        "--nameserver",
+        server.address,
+        "--vpc-cidr",
+        f"127.{NET}.0.0/16",
+        "--no-logs",
+        "--no-proxy",
+        "--timeout",
+        str(TIMEOUT),
+        "--deadline",
+        str(DEADLINE),
+    ]
     return budgets.run_measured(cmd, timeout=DEADLINE + 30)
 
 
 def _probed(run: budgets.Run) -> int:
     report = json.loads(run.stdout)
-    return len({p["address"] for p in report["probes"]
-                if p["target"] == "endpoint" and p["status"] != "skipped"})
+    return len(
+        {
+            p["address"]
+            for p in report["probes"]
+            if p["target"] == "endpoint" and p["status"] != "skipped"
+        }
+    )
 
 
 def bench_many_records() -> None:
@@ -70,18 +91,26 @@ def bench_many_records() -> None:
     peaks = {k: statistics.median(r.peak_rss_mb for r in runs) for k, runs in rows.items()}
     for name, runs in rows.items():
         wall = statistics.median(r.wall for r in runs)
-        print(f"  {name:>14}: peak RSS {peaks[name]:.1f} MB, wall {wall * 1000:.0f} ms "
-              f"(deadline {DEADLINE:g} s), exit {runs[0].returncode}, "
-              f"{_probed(runs[0])} endpoint address(es) probed")
+        print(
+            f"  {name:>14}: peak RSS {peaks[name]:.1f} MB, wall {wall * 1000:.0f} ms "
+            f"(deadline {DEADLINE:g} s), exit {runs[0].returncode}, "
+            f"{_probed(runs[0])} endpoint address(es) probed"
+        )
     extra = peaks[f"{RECORDS:,} records"] - peaks["2 records"]
     worst = max(r.wall for r in rows[f"{RECORDS:,} records"])
     probed = _probed(rows[f"{RECORDS:,} records"][0])
-    print(f"budget: {RECORDS:,}-record answer adds {extra:+.1f} MB to the peak RSS "
-          f"(<= {EXTRA_MB:g} MB): {'PASS' if extra <= EXTRA_MB else 'FAIL'}")
-    print(f"budget: {RECORDS:,}-record answer ends {worst - DEADLINE:+.2f} s from its "
-          f"deadline (<= +1 s): {'PASS' if worst <= DEADLINE + 1 else 'FAIL'}")
-    print(f"budget: {probed} of {RECORDS:,} addresses probed (<= {MAX_ENDPOINT_ADDRESSES}): "
-          f"{'PASS' if 0 < probed <= MAX_ENDPOINT_ADDRESSES else 'FAIL'}")
+    print(
+        f"budget: {RECORDS:,}-record answer adds {extra:+.1f} MB to the peak RSS "
+        f"(<= {EXTRA_MB:g} MB): {'PASS' if extra <= EXTRA_MB else 'FAIL'}"
+    )
+    print(
+        f"budget: {RECORDS:,}-record answer ends {worst - DEADLINE:+.2f} s from its "
+        f"deadline (<= +1 s): {'PASS' if worst <= DEADLINE + 1 else 'FAIL'}"
+    )
+    print(
+        f"budget: {probed} of {RECORDS:,} addresses probed (<= {MAX_ENDPOINT_ADDRESSES}): "
+        f"{'PASS' if 0 < probed <= MAX_ENDPOINT_ADDRESSES else 'FAIL'}"
+    )
 
 
 async def _lag_during(run: asyncio.Future[object], tick: float = 0.005) -> list[float]:
@@ -106,8 +135,14 @@ async def _one_lag_run() -> tuple[list[float], int, float]:
 
     async def resolve(spec: DnsSpec, budget: float) -> DnsResult:
         found = addresses if spec.target_id == "endpoint" and spec.rdtype == "A" else ()
-        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype,
-                         DnsOutcome.ANSWER if found else DnsOutcome.NXDOMAIN, found)
+        return DnsResult(
+            spec.id,
+            spec.target_id,
+            spec.host,
+            spec.rdtype,
+            DnsOutcome.ANSWER if found else DnsOutcome.NXDOMAIN,
+            found,
+        )
 
     probes = load(plan)  # imported before: the lag is the probes', not the imports'
     t0 = time.perf_counter()
@@ -127,9 +162,11 @@ def bench_loop_lag() -> None:
         walls.append(wall)
     lags.sort()
     p99 = lags[int(len(lags) * 0.99) - 1] if lags else 0.0
-    print(f"  event loop with {quic} QUIC + TCP probes starting at once (n={RUNS}): worst "
-          f"lag {max(lags) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, median "
-          f"{statistics.median(lags) * 1000:.2f} ms; run {statistics.median(walls) * 1000:.0f} ms")
+    print(
+        f"  event loop with {quic} QUIC + TCP probes starting at once (n={RUNS}): worst "
+        f"lag {max(lags) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, median "
+        f"{statistics.median(lags) * 1000:.2f} ms; run {statistics.median(walls) * 1000:.0f} ms"
+    )
 
 
 def main() -> int:

@@ -129,8 +129,14 @@ ROWS: list[Row] = []
 NOTES: list[str] = []
 
 
-def row(metric: str, value: str, baseline: str = "", ratio: str = "", target: str = "",
-        ok: bool | None = None) -> None:
+def row(
+    metric: str,
+    value: str,
+    baseline: str = "",
+    ratio: str = "",
+    target: str = "",
+    ok: bool | None = None,
+) -> None:
     result = "info" if ok is None else ("PASS" if ok else "FAIL")
     ROWS.append(Row(metric, value, baseline, ratio, target, result))
 
@@ -184,8 +190,14 @@ def time_interleaved(cmds: dict[str, list[str]], rounds: int) -> dict[str, list[
     for rnd in range(rounds + 1):
         for name, cmd in cmds.items():
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  env=env, timeout=60, check=False)
+            proc = subprocess.run(
+                cmd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                timeout=60,
+                check=False,
+            )
             dt = time.perf_counter() - t0
             if proc.returncode != 0:
                 NOTES.append(f"{name}: exit {proc.returncode}: {proc.stderr.decode()[-200:]!r}")
@@ -196,8 +208,14 @@ def time_interleaved(cmds: dict[str, list[str]], rounds: int) -> dict[str, list[
 
 def imports_of(cmd: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
     """Heavy top-level packages a command imports, and its costliest top-level imports."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True,
-                          text=True, timeout=60, check=False, env={**os.environ, "COLUMNS": "100"})
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     heavy: set[str] = set()
     top: list[tuple[int, str]] = []
     for line in proc.stderr.splitlines():
@@ -218,36 +236,61 @@ def bench_startup(tmp: Path) -> None:
     app.write_text(BARE_TYPER_APP)
     ws = wsdiag_cmd()
     py = sys.executable
-    samples = time_interleaved({
-        "floor": [py, "-c", "import typer"],
-        "version": [*ws, "--version"],
-        "help": [*ws, "--help"],
-        "bare_help": [py, str(app), "--help"],
-    }, STARTUP_ROUNDS)
+    samples = time_interleaved(
+        {
+            "floor": [py, "-c", "import typer"],
+            "version": [*ws, "--version"],
+            "help": [*ws, "--help"],
+            "bare_help": [py, str(app), "--help"],
+        },
+        STARTUP_ROUNDS,
+    )
     med = {k: statistics.median(v) for k, v in samples.items()}
 
     def paired(a: str, b: str) -> float:  # per-round ratios: robust to drift on a shared box
         return statistics.median(x / y for x, y in zip(samples[a], samples[b], strict=True))
 
     how = "console script" if len(ws) == 1 else "python -m wsdiag"
-    NOTES.append(f"start-up via the {how}, median of {STARTUP_ROUNDS}, interleaved; "
-                 "ratios are medians of per-round ratios; spread (min-max) " + ", ".join(
-                     f"{k} {secs(min(v))}-{secs(max(v))}" for k, v in samples.items()))
+    NOTES.append(
+        f"start-up via the {how}, median of {STARTUP_ROUNDS}, interleaved; "
+        "ratios are medians of per-round ratios; spread (min-max) "
+        + ", ".join(f"{k} {secs(min(v))}-{secs(max(v))}" for k, v in samples.items())
+    )
     ratio = paired("version", "floor")
-    row("budget: wsdiag --version", secs(med["version"]), f"import typer {secs(med['floor'])}",
-        f"{ratio:.2f}x", f"<= {VERSION_FACTOR}x", ratio <= VERSION_FACTOR)
+    row(
+        "budget: wsdiag --version",
+        secs(med["version"]),
+        f"import typer {secs(med['floor'])}",
+        f"{ratio:.2f}x",
+        f"<= {VERSION_FACTOR}x",
+        ratio <= VERSION_FACTOR,
+    )
     ratio = paired("help", "floor")
-    row("budget: wsdiag --help", secs(med["help"]), f"import typer {secs(med['floor'])}",
-        f"{ratio:.2f}x", f"<= {budgets.HELP_VS_TYPER}x", ratio <= budgets.HELP_VS_TYPER)
+    row(
+        "budget: wsdiag --help",
+        secs(med["help"]),
+        f"import typer {secs(med['floor'])}",
+        f"{ratio:.2f}x",
+        f"<= {budgets.HELP_VS_TYPER}x",
+        ratio <= budgets.HELP_VS_TYPER,
+    )
     ratio = paired("help", "bare_help")
-    row("wsdiag --help", secs(med["help"]), f"bare typer --help {secs(med['bare_help'])}",
-        f"{ratio:.2f}x", "<= 1.0x", ratio <= 1.0)
+    row(
+        "wsdiag --help",
+        secs(med["help"]),
+        f"bare typer --help {secs(med['bare_help'])}",
+        f"{ratio:.2f}x",
+        "<= 1.0x",
+        ratio <= 1.0,
+    )
     script = ws if len(ws) == 1 else ["-m", "wsdiag"]
     for flag in ("--version", "--help"):
         heavy, top = imports_of([*script, flag])
         row(f"heavy imports by {flag}", ",".join(heavy) or "none", "-", "-", "none", not heavy)
-        NOTES.append(f"costliest top-level imports of wsdiag {flag}: " + ", ".join(
-            f"{name} {us / 1000:.0f} ms" for us, name in top))
+        NOTES.append(
+            f"costliest top-level imports of wsdiag {flag}: "
+            + ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in top)
+        )
 
 
 # --- the loopback lab -------------------------------------------------------------------
@@ -298,14 +341,40 @@ def servers(net: Net, tmp: Path) -> Iterator[dict[str, str]]:
     endpoint, auth, health = net.answering()
     args: list[str] = []
     for addr in endpoint:
-        args += ["--tls", f"{addr}:443", "--tls", f"{addr}:4195",
-                 "--quic", f"{addr}:443", "--quic", f"{addr}:4195"]
-    args += ["--tls", f"{auth}:443", "--quic", f"{auth}:443",
-             "--tcp", f"{health}:4195", "--quic", f"{health}:4195"]
+        args += [
+            "--tls",
+            f"{addr}:443",
+            "--tls",
+            f"{addr}:4195",
+            "--quic",
+            f"{addr}:443",
+            "--quic",
+            f"{addr}:4195",
+        ]
+    args += [
+        "--tls",
+        f"{auth}:443",
+        "--quic",
+        f"{auth}:443",
+        "--tcp",
+        f"{health}:4195",
+        "--quic",
+        f"{health}:4195",
+    ]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.servers", *args,
-         "--cert", str(leaf.cert_path), "--key", str(leaf.key_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.servers",
+            *args,
+            "--cert",
+            str(leaf.cert_path),
+            "--key",
+            str(leaf.key_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -317,11 +386,25 @@ def servers(net: Net, tmp: Path) -> Iterator[dict[str, str]]:
         stop_process(proc, grace=10)
 
 
-def wsdiag_check(net: Net, env: dict[str, str], timeout: float, cidr: str,
-                 nameserver: str | None = None) -> tuple[float, dict]:
-    cmd = [*wsdiag_cmd(), "check", "--region", REGION, "--json", "--no-logs",
-           "--nameserver", nameserver or f"{net.dns}:{DNS_PORT}", "--vpc-cidr", cidr,
-           "--directory-id", DIRECTORY, "--timeout", str(timeout)]
+def wsdiag_check(
+    net: Net, env: dict[str, str], timeout: float, cidr: str, nameserver: str | None = None
+) -> tuple[float, dict]:
+    cmd = [
+        *wsdiag_cmd(),
+        "check",
+        "--region",
+        REGION,
+        "--json",
+        "--no-logs",
+        "--nameserver",
+        nameserver or f"{net.dns}:{DNS_PORT}",
+        "--vpc-cidr",
+        cidr,
+        "--directory-id",
+        DIRECTORY,
+        "--timeout",
+        str(timeout),
+    ]
     proc = budgets.run_measured(cmd, env)
     PEAK_RSS.append(proc.peak_rss_mb)
     if proc.stderr:
@@ -334,13 +417,19 @@ DNS_PORT = 0  # set once the DNS server is bound
 
 def network_import_cost() -> float:
     """What `wsdiag check` imports lazily after its clock started (diagnose._run, real_probes)."""
-    code = ("import time, wsdiag.check.diagnose; t = time.perf_counter(); import dns.resolver, "
-            "wsdiag.probes.dns, wsdiag.probes.quic, wsdiag.probes.tcp; "
-            "print(time.perf_counter() - t)")
+    code = (
+        "import time, wsdiag.check.diagnose; t = time.perf_counter(); import dns.resolver, "
+        "wsdiag.probes.dns, wsdiag.probes.quic, wsdiag.probes.tcp; "
+        "print(time.perf_counter() - t)"
+    )
     return statistics.median(
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=60, check=True).stdout)
-        for _ in range(3))
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    )
 
 
 def summary(statuses: Sequence[str]) -> str:
@@ -355,13 +444,21 @@ def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
     from wsdiag.check.plan import make_plan
     from wsdiag.model import Inputs
 
-    return make_plan(load_catalog(), Inputs(
-        region=REGION, directory_id=DIRECTORY, vpc_cidrs=(cidr,),
-        nameservers=(f"{net.dns}:{DNS_PORT}",), timeout=timeout))
+    return make_plan(
+        load_catalog(),
+        Inputs(
+            region=REGION,
+            directory_id=DIRECTORY,
+            vpc_cidrs=(cidr,),
+            nameservers=(f"{net.dns}:{DNS_PORT}",),
+            timeout=timeout,
+        ),
+    )
 
 
-async def _concurrent(plan: Any, record: bool = True, identify: bool = True
-                      ) -> tuple[float, list[str]]:
+async def _concurrent(
+    plan: Any, record: bool = True, identify: bool = True
+) -> tuple[float, list[str]]:
     from wsdiag.check.runner import real_probes, run_plan
     from wsdiag.model import Transport
     from wsdiag.probes import tcp
@@ -424,29 +521,56 @@ def bench_tls_cost(net: Net, name: str, timeout: float, cidr: str, rounds: int) 
 
     factor = TLS_FACTOR[name]
     ratio = paired("all", "no-identity")
-    row(f"{name}: endpoint identity handshakes (n={rounds})", secs(m["all"]),
-        f"without {secs(m['no-identity'])}", f"{ratio:.2f}x", f"<= {factor:g}x",
-        ratio <= factor)
-    row(f"{name}: sign-in chains judged offline", secs(m["no-identity"]),
-        f"in-handshake {secs(m['none'])}", f"{paired('no-identity', 'none'):.2f}x", "", None)
-    row(f"{name}: all TLS recording", secs(m["all"]), f"neither {secs(m['none'])}",
-        f"{paired('all', 'none'):.2f}x", "", None)
-    NOTES.append(f"{name}, TLS recording: ratios are medians of per-round ratios "
-                 f"({rounds} interleaved rounds of each variant)")
+    row(
+        f"{name}: endpoint identity handshakes (n={rounds})",
+        secs(m["all"]),
+        f"without {secs(m['no-identity'])}",
+        f"{ratio:.2f}x",
+        f"<= {factor:g}x",
+        ratio <= factor,
+    )
+    row(
+        f"{name}: sign-in chains judged offline",
+        secs(m["no-identity"]),
+        f"in-handshake {secs(m['none'])}",
+        f"{paired('no-identity', 'none'):.2f}x",
+        "",
+        None,
+    )
+    row(
+        f"{name}: all TLS recording",
+        secs(m["all"]),
+        f"neither {secs(m['none'])}",
+        f"{paired('all', 'none'):.2f}x",
+        "",
+        None,
+    )
+    NOTES.append(
+        f"{name}, TLS recording: ratios are medians of per-round ratios "
+        f"({rounds} interleaved rounds of each variant)"
+    )
 
 
-def bench_concurrency(net: Net, name: str, timeout: float, cidr: str, seq_runs: int,
-                      target: bool) -> None:
+def bench_concurrency(
+    net: Net, name: str, timeout: float, cidr: str, seq_runs: int, target: bool
+) -> None:
     plan = make_plan_for(net, timeout, cidr)
     conc, s1 = inproc("concurrent", plan, INPROC_RUNS)
     seq, s2 = inproc("sequential", plan, seq_runs)
     speedup = seq / conc
-    row(f"{name}: run_plan (in-process, T={timeout:g})", secs(conc),
-        f"sequential {secs(seq)}", f"{speedup:.1f}x faster",
-        f">= {SPEEDUP_MIN:g}x" if target else "", (speedup >= SPEEDUP_MIN) if target else None)
-    NOTES.append(f"{name}, in-process: concurrent {summary(s1)} (median of {INPROC_RUNS}); "
-                 f"sequential {summary(s2)} ({len(s2)} probes one by one, median of "
-                 f"{seq_runs}, measured, not scaled)")
+    row(
+        f"{name}: run_plan (in-process, T={timeout:g})",
+        secs(conc),
+        f"sequential {secs(seq)}",
+        f"{speedup:.1f}x faster",
+        f">= {SPEEDUP_MIN:g}x" if target else "",
+        (speedup >= SPEEDUP_MIN) if target else None,
+    )
+    NOTES.append(
+        f"{name}, in-process: concurrent {summary(s1)} (median of {INPROC_RUNS}); "
+        f"sequential {summary(s2)} ({len(s2)} probes one by one, median of "
+        f"{seq_runs}, measured, not scaled)"
+    )
 
 
 def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
@@ -474,14 +598,34 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
             walls.append(wall)
             durs.append(report["duration_ms"] / 1000)
         wall, dur = statistics.median(walls), statistics.median(durs)
-        NOTES.append(f"all answering: verdict {report['verdict']} (exit {report['exit_code']}),"
-                     f" probes {summary([p['status'] for p in report['probes']])}")
-        row(f"answering: wsdiag check wall (n={ANSWER_RUNS})", secs(wall),
-            f"runner {secs(dur)}", f"{wall / dur:.1f}x", "", None)
-        row("answering: report as one line of JSON", f"{budgets.one_line_bytes(report):,} B",
-            "", "", "", None)
-        row(f"answering: duration_ms (JSON, T={T_ANSWER:g})", secs(dur),
-            f"timeout {secs(T_ANSWER)}", f"{dur / T_ANSWER:.2f}x", "", None)
+        NOTES.append(
+            f"all answering: verdict {report['verdict']} (exit {report['exit_code']}),"
+            f" probes {summary([p['status'] for p in report['probes']])}"
+        )
+        row(
+            f"answering: wsdiag check wall (n={ANSWER_RUNS})",
+            secs(wall),
+            f"runner {secs(dur)}",
+            f"{wall / dur:.1f}x",
+            "",
+            None,
+        )
+        row(
+            "answering: report as one line of JSON",
+            f"{budgets.one_line_bytes(report):,} B",
+            "",
+            "",
+            "",
+            None,
+        )
+        row(
+            f"answering: duration_ms (JSON, T={T_ANSWER:g})",
+            secs(dur),
+            f"timeout {secs(T_ANSWER)}",
+            f"{dur / T_ANSWER:.2f}x",
+            "",
+            None,
+        )
         # 3a. concurrent vs sequential, answering
         bench_concurrency(net, "answering", T_ANSWER, ans_cidr, INPROC_RUNS, target=False)
         bench_tls_cost(net, "answering", T_ANSWER, ans_cidr, TLS_ROUNDS)
@@ -489,17 +633,21 @@ def bench_lab(net: Net, tmp: Path, silent_ok: bool) -> None:
         # 2. silent networks: fully (the resolver too), and silent targets (DNS answers)
         if not silent_ok:
             for t in T_SILENT:
-                skip(f"silent: duration_ms (T={t:g})", "no network namespace (needs root, "
-                     "iproute2 and nftables)")
+                skip(
+                    f"silent: duration_ms (T={t:g})",
+                    "no network namespace (needs root, iproute2 and nftables)",
+                )
             skip("silent: run_plan vs sequential", "no network namespace")
             return
         sil_cidr = net.silent_cidrs[0]
         dns.zone = zone_for(net.silent())  # type: ignore[assignment]
         for t in T_SILENT:
             bench_silent(net, env, t, sil_cidr)
-        NOTES.append(f"cold import of wsdiag's probe kinds (in a thread from the start of the "
-                     f"run: inside duration_ms when DNS answers at once): "
-                     f"{secs(network_import_cost())} (median of 3)")
+        NOTES.append(
+            f"cold import of wsdiag's probe kinds (in a thread from the start of the "
+            f"run: inside duration_ms when DNS answers at once): "
+            f"{secs(network_import_cost())} (median of 3)"
+        )
         # 3b. concurrent vs sequential, silent: measured truly, with the short timeout
         bench_concurrency(net, "silent", T_SILENT[0], sil_cidr, 1, target=True)
         bench_tls_cost(net, "silent", T_SILENT[0], sil_cidr, 5)
@@ -512,9 +660,14 @@ def bench_silent(net: Net, env: dict[str, str], t: float, sil_cidr: str) -> None
     quiet_dns = net.ip(5, 53)  # inside a dropped /24: no answer, no ICMP
     walls = [wsdiag_check(net, env, t, sil_cidr, quiet_dns)[0] for _ in range(SILENT_RUNS)]
     wall = statistics.median(walls)
-    row(f"budget: fully silent, whole process (T={t:g}, n={SILENT_RUNS})", secs(wall),
-        f"timeout {secs(t)}", f"+{secs(wall - t)}",
-        f"<= +{secs(budgets.SILENT_OVER_TIMEOUT_S)}", wall - t <= budgets.SILENT_OVER_TIMEOUT_S)
+    row(
+        f"budget: fully silent, whole process (T={t:g}, n={SILENT_RUNS})",
+        secs(wall),
+        f"timeout {secs(t)}",
+        f"+{secs(wall - t)}",
+        f"<= +{secs(budgets.SILENT_OVER_TIMEOUT_S)}",
+        wall - t <= budgets.SILENT_OVER_TIMEOUT_S,
+    )
     walls, durs = [], []
     report: dict = {}
     for _ in range(SILENT_RUNS):
@@ -522,14 +675,27 @@ def bench_silent(net: Net, env: dict[str, str], t: float, sil_cidr: str) -> None
         walls.append(wall)
         durs.append(report["duration_ms"] / 1000)
     dur, wall = statistics.median(durs), statistics.median(walls)
-    row(f"silent targets, DNS answers: whole process (T={t:g}, n={SILENT_RUNS})", secs(wall),
-        f"timeout {secs(t)}", f"+{secs(wall - t)}", "", None)
-    row(f"silent targets: duration_ms (JSON, T={t:g}, n={SILENT_RUNS})", secs(dur),
-        f"timeout {secs(t)}", f"{dur / t:.2f}x", f"<= {SILENT_FACTOR}x", dur / t <= SILENT_FACTOR)
+    row(
+        f"silent targets, DNS answers: whole process (T={t:g}, n={SILENT_RUNS})",
+        secs(wall),
+        f"timeout {secs(t)}",
+        f"+{secs(wall - t)}",
+        "",
+        None,
+    )
+    row(
+        f"silent targets: duration_ms (JSON, T={t:g}, n={SILENT_RUNS})",
+        secs(dur),
+        f"timeout {secs(t)}",
+        f"{dur / t:.2f}x",
+        f"<= {SILENT_FACTOR}x",
+        dur / t <= SILENT_FACTOR,
+    )
     NOTES.append(
         f"silent targets T={t:g}: wall {secs(wall)}, duration_ms "
         f"{', '.join(secs(d) for d in durs)}, verdict {report['verdict']}, "
-        f"probes {summary([p['status'] for p in report['probes']])}")
+        f"probes {summary([p['status'] for p in report['probes']])}"
+    )
 
 
 # --- process structure: parent (namespace owner) and the benchmark itself ----------------
@@ -539,14 +705,25 @@ def bench_budgets() -> None:
     """The budgets not measured on the way: peak RSS (over the runs above), report size."""
     if PEAK_RSS:
         peak = max(PEAK_RSS)
-        row(f"budget: peak RSS of wsdiag check (max of {len(PEAK_RSS)})", f"{peak:.1f} MB",
-            f"median {statistics.median(PEAK_RSS):.1f} MB", "", f"<= {budgets.PEAK_RSS_MB:g} MB",
-            peak <= budgets.PEAK_RSS_MB)
+        row(
+            f"budget: peak RSS of wsdiag check (max of {len(PEAK_RSS)})",
+            f"{peak:.1f} MB",
+            f"median {statistics.median(PEAK_RSS):.1f} MB",
+            "",
+            f"<= {budgets.PEAK_RSS_MB:g} MB",
+            peak <= budgets.PEAK_RSS_MB,
+        )
     else:
         skip("budget: peak RSS of wsdiag check", "no `wsdiag check` ran")
     name, size = budgets.largest_lab_report()
-    row(f"budget: largest lab report, one line ({name})", f"{size:,} B", "", "",
-        f"<= {budgets.JSON_LINE_BYTES:,} B", size <= budgets.JSON_LINE_BYTES)
+    row(
+        f"budget: largest lab report, one line ({name})",
+        f"{size:,} B",
+        "",
+        "",
+        f"<= {budgets.JSON_LINE_BYTES:,} B",
+        size <= budgets.JSON_LINE_BYTES,
+    )
 
 
 def run_benchmark(net: Net, silent_ok: bool) -> None:
@@ -567,13 +744,14 @@ def run_benchmark(net: Net, silent_ok: bool) -> None:
                 ROWS.append(Row("loopback lab", "error", "-", "-", "-", "FAIL"))
         bench_budgets()
     print_table()
-    print(f"(127.{net.n}.0.0/16, {'network namespace' if silent_ok else 'root namespace'}, "
-          f"{time.perf_counter() - started:.0f} s)")
+    print(
+        f"(127.{net.n}.0.0/16, {'network namespace' if silent_ok else 'root namespace'}, "
+        f"{time.perf_counter() - started:.0f} s)"
+    )
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20,
-                          check=False)
+    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, check=False)
 
 
 def make_namespace(net: Net) -> tuple[str | None, str]:
@@ -596,8 +774,9 @@ def make_namespace(net: Net) -> tuple[str | None, str]:
         ["ip", "netns", "exec", name, "nft", "-f", "-"],
     ]
     for cmd in steps:
-        p = subprocess.run(cmd, input=ruleset, capture_output=True, text=True, timeout=20,
-                           check=False)
+        p = subprocess.run(
+            cmd, input=ruleset, capture_output=True, text=True, timeout=20, check=False
+        )
         if p.returncode != 0:
             delete_namespace(name)
             return None, f"{' '.join(cmd[:4])}: {p.stderr.strip()}"
@@ -633,9 +812,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     child: subprocess.Popen[bytes] | None = None
     try:
-        child = subprocess.Popen(["ip", "netns", "exec", name, sys.executable,
-                                  str(Path(__file__).resolve()), "--inside", str(net.n)],
-                                 cwd=ROOT)
+        child = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                name,
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--inside",
+                str(net.n),
+            ],
+            cwd=ROOT,
+        )
         child.wait(timeout=300)
     except subprocess.TimeoutExpired:
         print("benchmark did not finish within 300 s: stopped")

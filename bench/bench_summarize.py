@@ -50,9 +50,14 @@ def write_reports(path: Path, n: int) -> int:
             shape = lab[i % len(lab)]
             for key in ("verdict", "environment", "exit_code", "findings"):
                 doc[key] = shape[key]
-            doc["host"] = {"name": f"WS-LAPTOP-{i:06d}", "os": "Windows", "os_version": "11",
-                           "wsdiag_version": "0.1.0", "account": "system",
-                           "time": "2026-11-22T01:15:39Z"}
+            doc["host"] = {
+                "name": f"WS-LAPTOP-{i:06d}",
+                "os": "Windows",
+                "os_version": "11",
+                "wsdiag_version": "0.1.0",
+                "account": "system",
+                "time": "2026-11-22T01:15:39Z",
+            }
             doc["logs"] = {"client_version": VERSIONS[i % 3]}
             f.write(json.dumps(doc, separators=(",", ":")) + "\n")
     return floor
@@ -87,8 +92,12 @@ def peak_rss_mb(path: Path, limit: int) -> float:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
     )
     part = path.with_suffix(f".{limit}.jsonl")
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT), str(path), str(part),
-                          str(limit)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT), str(path), str(part), str(limit)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     part.unlink()
     return float(out)
 
@@ -103,8 +112,10 @@ def main() -> None:
         data = tmp / "reports.jsonl"
         floor_size = write_reports(data, args.reports)
         mb = data.stat().st_size / 1e6
-        print(f"{args.reports} reports, {mb:.0f} MB (each >= {floor_size} bytes, the largest "
-              "lab report compact)")
+        print(
+            f"{args.reports} reports, {mb:.0f} MB (each >= {floor_size} bytes, the largest "
+            "lab report compact)"
+        )
         expect = floor_loop(data)
         s = summarize([str(data)])
         assert s.reports == args.reports and dict(expect) == s.counts["verdict"], "disagree"
@@ -114,8 +125,10 @@ def main() -> None:
         print(f"wsdiag summarize:        {t_sum:.2f} s  {mb / t_sum:.0f} MB/s")
         print(f"ratio floor/summarize:   {t_floor / t_sum:.2f}x (target >= 1.5x)")
         small = max(1, args.reports // 10)
-        print(f"peak RSS summarizing {small} reports: {peak_rss_mb(data, small):.1f} MB; "
-              f"{args.reports} reports: {peak_rss_mb(data, args.reports):.1f} MB")
+        print(
+            f"peak RSS summarizing {small} reports: {peak_rss_mb(data, small):.1f} MB; "
+            f"{args.reports} reports: {peak_rss_mb(data, args.reports):.1f} MB"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -38,8 +38,7 @@ class Run:
     peak_rss_mb: float
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> Run:
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 60.0) -> Run:
     """Run ``cmd`` and measure it alone: wall time from fork to reaping, and the child's own
     peak RSS from ``wait4`` (``getrusage(RUSAGE_CHILDREN)`` would be the maximum over every
     child this process ever reaped, the lab's servers included). Linux/BSD only (``wait4``).
@@ -63,9 +62,13 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None,
         err.seek(0)
         # ru_maxrss is in KiB on Linux, bytes on macOS
         scale = 1 if sys.platform == "darwin" else 1024
-        return Run(proc.returncode, out.read().decode(errors="replace"),
-                   err.read().decode(errors="replace"), wall,
-                   usage.ru_maxrss * scale / 1e6)
+        return Run(
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+            wall,
+            usage.ru_maxrss * scale / 1e6,
+        )
 
 
 def one_line_bytes(doc: object) -> int:
@@ -80,8 +83,10 @@ def largest_lab_report() -> tuple[str, int]:
     sys.path.insert(0, str(ROOT))
     from wsdiag.render.formats import compact
 
-    sizes = [(p.name, one_line_bytes(compact(json.loads(p.read_text())))) for p in
-             sorted(REPORTS.glob("*.json"))]
+    sizes = [
+        (p.name, one_line_bytes(compact(json.loads(p.read_text()))))
+        for p in sorted(REPORTS.glob("*.json"))
+    ]
     if not sizes:
         raise FileNotFoundError(f"no reports in {REPORTS}")
     return max(sizes, key=lambda s: s[1])
@@ -90,5 +95,7 @@ def largest_lab_report() -> tuple[str, int]:
 if __name__ == "__main__":
     name, size = largest_lab_report()
     ok = size <= JSON_LINE_BYTES
-    print(f"largest lab report {name}: {size:,} B as one line of JSON "
-          f"(budget {JSON_LINE_BYTES:,} B): {'PASS' if ok else 'FAIL'}")
+    print(
+        f"largest lab report {name}: {size:,} B as one line of JSON "
+        f"(budget {JSON_LINE_BYTES:,} B): {'PASS' if ok else 'FAIL'}"
+    )

@@ -21,9 +21,23 @@ from tests.lab.topology import Lab, unavailable_reason  # noqa: E402
 from wsdiag.render.load import report_from_json  # noqa: E402
 from wsdiag.render.text import render_text  # noqa: E402
 
-SAMPLES = ("closed", "minimal-egress", "open-egress", "home", "home-public", "udp-blocked",
-           "sg-missing-4195", "resolver-unreachable", "no-route", "reject", "one-eni-no-udp",
-           "lan-device", "tls-inspected-trusted", "hosts-pin", "captive-portal")
+SAMPLES = (
+    "closed",
+    "minimal-egress",
+    "open-egress",
+    "home",
+    "home-public",
+    "udp-blocked",
+    "sg-missing-4195",
+    "resolver-unreachable",
+    "no-route",
+    "reject",
+    "one-eni-no-udp",
+    "lan-device",
+    "tls-inspected-trusted",
+    "hosts-pin",
+    "captive-portal",
+)
 OUT = REPO_ROOT / "examples" / "reports"
 
 
@@ -36,11 +50,17 @@ def main(names: list[str]) -> int:
     with Lab(regions=tuple(dict.fromkeys(s.region for s in scenarios))) as lab:
         for s in scenarios:
             lab.apply(s.shape)
-            run = lab.run_wsdiag(s.region, "--redact-host", trusts_lab_ca=s.shape.trusts_lab_ca,
-                                 public_roots=s.shape.public_roots)
+            run = lab.run_wsdiag(
+                s.region,
+                "--redact-host",
+                trusts_lab_ca=s.shape.trusts_lab_ca,
+                public_roots=s.shape.public_roots,
+            )
             if run.report is None:
-                print(f"{s.name}: no report (exit {run.exit_code}): {run.stderr[-300:]}",
-                      file=sys.stderr)
+                print(
+                    f"{s.name}: no report (exit {run.exit_code}): {run.stderr[-300:]}",
+                    file=sys.stderr,
+                )
                 return 1
             (OUT / f"{s.name}.json").write_text(json.dumps(run.report, indent=2) + "\n")
             text = render_text(report_from_json(run.report), width=80)

@@ -26,8 +26,10 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 
 def expect(ok: bool, what: str, proc: subprocess.CompletedProcess[str]) -> None:
     if not ok:
-        sys.exit(f"smoke: {what}: exit {proc.returncode}\nstdout: {proc.stdout[-2000:]}\n"
-                 f"stderr: {proc.stderr[-2000:]}")
+        sys.exit(
+            f"smoke: {what}: exit {proc.returncode}\nstdout: {proc.stdout[-2000:]}\n"
+            f"stderr: {proc.stderr[-2000:]}"
+        )
     print(f"smoke: ok: {what}")
 
 
@@ -40,12 +42,26 @@ def main() -> None:
     p = run(exe, "summarize", "--format", "json", str(ROOT / "examples" / "reports"))
     expect(p.returncode == 0 and json.loads(p.stdout)["reports"] >= 10, "summarize", p)
     with DnsServer("127.0.0.1", zone={"*": NXDOMAIN}) as dns:
-        p = run(exe, "check", "--region", "eu-west-1", "--json", "--no-logs", "--no-proxy",
-                "--timeout", "2", "--nameserver", dns.address)
+        p = run(
+            exe,
+            "check",
+            "--region",
+            "eu-west-1",
+            "--json",
+            "--no-logs",
+            "--no-proxy",
+            "--timeout",
+            "2",
+            "--nameserver",
+            dns.address,
+        )
     report = json.loads(p.stdout) if p.stdout.strip() else {}
     codes = {f.get("code") for f in report.get("findings", [])}
-    expect(p.returncode == 2 and report.get("verdict") == "blocked"
-           and "ENDPOINT_NXDOMAIN" in codes, "check against a loopback DNS server", p)
+    expect(
+        p.returncode == 2 and report.get("verdict") == "blocked" and "ENDPOINT_NXDOMAIN" in codes,
+        "check against a loopback DNS server",
+        p,
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,12 @@ from wsdiag.results import DnsResult, ProbeResult
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741
-    Status.OPEN, Status.REFUSED, Status.FILTERED, Status.UNREACHABLE, Status.ERROR)
+    Status.OPEN,
+    Status.REFUSED,
+    Status.FILTERED,
+    Status.UNREACHABLE,
+    Status.ERROR,
+)
 EndpointFn = Callable[[str, Transport, int], Status]
 
 PROXY_URL = "http://***@10.0.0.5:3128"
@@ -51,9 +56,13 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
     if proxy == "disabled":
         return ProxyRoute(ProxyMode.DISABLED, PROXY_URL, source="environment")
     if proxy == "untested":
-        return ProxyRoute(ProxyMode.UNTESTED, "socks5://10.0.0.5:1080", source="environment",
-                          bypassed=bypassed,
-                          reason="wsdiag tests http:// proxies only (HTTP CONNECT), not socks5://")
+        return ProxyRoute(
+            ProxyMode.UNTESTED,
+            "socks5://10.0.0.5:1080",
+            source="environment",
+            bypassed=bypassed,
+            reason="wsdiag tests http:// proxies only (HTTP CONNECT), not socks5://",
+        )
     return ProxyRoute(ProxyMode.PROXY, PROXY_URL, "10.0.0.5", 3128, "environment", bypassed)
 
 
@@ -116,36 +125,68 @@ def results(
         six_result = _dns(pt.target.id, pt.host, "AAAA", six if all_dns is None else all_dns)
         dns += [a, six_result]
         answers = [a, six_result]
-        os_spec = os_all if os_all is not None else (
-            None if os is None else os if t.role is Role.ENDPOINT else natural)
+        os_spec = (
+            os_all
+            if os_all is not None
+            else (None if os is None else os if t.role is Role.ENDPOINT else natural)
+        )
         if os_spec is not None:
             answers.append(_os(pt.target.id, pt.host, os_spec, os_reason))
             dns.append(answers[-1])
         routed = [c for c in t.checks if plan.proxy.routes(t.role, pt.host, c.transport)]
         for c in routed:
-            probes.append(_through_proxy(pt.target.id, pt.host, c.transport, c.port, proxy,
-                                         status_of("", c.transport, c.port)))
+            probes.append(
+                _through_proxy(
+                    pt.target.id,
+                    pt.host,
+                    c.transport,
+                    c.port,
+                    proxy,
+                    status_of("", c.transport, c.port),
+                )
+            )
         direct = [c for c in t.checks if c not in routed]
         addrs = addresses_to_probe(pt, *answers)
         if not addrs:
-            probes += [r for r in skipped(pt, f"DNS {a.outcome}")
-                       if any((r.transport, r.port) == (c.transport, c.port) for c in direct)]
+            probes += [
+                r
+                for r in skipped(pt, f"DNS {a.outcome}")
+                if any((r.transport, r.port) == (c.transport, c.port) for c in direct)
+            ]
             continue
         for addr in addrs:
             for c in direct:
                 status = status_of(addr, c.transport, c.port)
-                probes.append(ProbeResult(
-                    id=probe_id(t.id, c.transport, c.port, addr if t.all_addresses else None),
-                    target_id=t.id, host=pt.host, address=addr, transport=c.transport,
-                    port=c.port, status=status, ms=5.0 if status is O else None,
-                    tls_trusted=True if (status is O and c.transport is Transport.TLS) else None,
-                ))
+                probes.append(
+                    ProbeResult(
+                        id=probe_id(t.id, c.transport, c.port, addr if t.all_addresses else None),
+                        target_id=t.id,
+                        host=pt.host,
+                        address=addr,
+                        transport=c.transport,
+                        port=c.port,
+                        status=status,
+                        ms=5.0 if status is O else None,
+                        tls_trusted=True
+                        if (status is O and c.transport is Transport.TLS)
+                        else None,
+                    )
+                )
     for port, (status, code) in (stream or {}).items():  # CONNECT <private name>:port
-        probes.append(ProbeResult(
-            id=f"endpoint/tcp/{port}@proxy", target_id="endpoint", host=PRIVATE_NAME,
-            address=None, transport=Transport.TCP, port=port, status=status,
-            phase="proxy" if status is not O else "connect", proxy_status=code,
-            via=Via.PROXY))
+        probes.append(
+            ProbeResult(
+                id=f"endpoint/tcp/{port}@proxy",
+                target_id="endpoint",
+                host=PRIVATE_NAME,
+                address=None,
+                transport=Transport.TCP,
+                port=port,
+                status=status,
+                phase="proxy" if status is not O else "connect",
+                proxy_status=code,
+                via=Via.PROXY,
+            )
+        )
     if tweak is not None:
         probes = [tweak(p) for p in probes]
     ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
@@ -172,30 +213,46 @@ def synthetic_host(kind: str | None, endpoint_addrs: tuple[str, ...]) -> HostPat
     for a in endpoint_addrs:
         routes[a] = route_fact(a, ep_iface.addresses[0].split("/")[0], interfaces)
     facts = HostFacts("Windows", interfaces, routes)
-    paths = tuple(PathFact("resolver" if d == resolver else "endpoint", d, r,
-                           describe(r, facts)) for d, r in routes.items())
+    paths = tuple(
+        PathFact("resolver" if d == resolver else "endpoint", d, r, describe(r, facts))
+        for d, r in routes.items()
+    )
     session, version = None, None
     if kind.startswith("client-"):
         version = kind.removeprefix("client-")
-        session = ClientSession(Tri.YES, (ClientProcess(4242, "workspaces.exe",
-                                                        Confidence.CONFIRMED, version),))
+        session = ClientSession(
+            Tri.YES, (ClientProcess(4242, "workspaces.exe", Confidence.CONFIRMED, version),)
+        )
     return HostPaths(facts, paths, session, version)
 
 
-def _through_proxy(target_id: str, host: str, transport: Transport, port: int,
-                   proxy: str | None, relayed: Status) -> ProbeResult:
-    base = ProbeResult(id=probe_id(target_id, transport, port, None), target_id=target_id,
-                       host=host, address=None, transport=transport, port=port,
-                       status=Status.SKIPPED, via=Via.PROXY)
+def _through_proxy(
+    target_id: str, host: str, transport: Transport, port: int, proxy: str | None, relayed: Status
+) -> ProbeResult:
+    base = ProbeResult(
+        id=probe_id(target_id, transport, port, None),
+        target_id=target_id,
+        host=host,
+        address=None,
+        transport=transport,
+        port=port,
+        status=Status.SKIPPED,
+        via=Via.PROXY,
+    )
     if proxy == "untested":
         return replace(base, detail="would go through the proxy socks5://10.0.0.5:1080, not tested")
     if proxy in PROXY_BEHAVIOUR:
         status, phase, code = PROXY_BEHAVIOUR[proxy]
         return replace(base, status=status, phase=phase, proxy_status=code)
     opened = relayed is O
-    return replace(base, status=relayed, phase="tls", proxy_status=200 if opened else None,
-                   ms=5.0 if opened else None,
-                   tls_trusted=True if opened and transport is Transport.TLS else None)
+    return replace(
+        base,
+        status=relayed,
+        phase="tls",
+        proxy_status=200 if opened else None,
+        ms=5.0 if opened else None,
+        tls_trusted=True if opened and transport is Transport.TLS else None,
+    )
 
 
 def _constant(status: Status) -> EndpointFn:
@@ -219,5 +276,14 @@ def _os(target_id: str, host: str, spec: object, reason: str) -> DnsResult:
     rid = dns_id(target_id, "OS")
     if isinstance(spec, DnsOutcome):
         return DnsResult(rid, target_id, host, "OS", spec, resolver="os", reason=reason)
-    return DnsResult(rid, target_id, host, "OS", DnsOutcome.ANSWER, tuple(spec),  # type: ignore[arg-type]
-                     "os", f"why: {reason}", reason=reason)
+    return DnsResult(
+        rid,
+        target_id,
+        host,
+        "OS",
+        DnsOutcome.ANSWER,
+        tuple(spec),  # type: ignore[arg-type]
+        "os",
+        f"why: {reason}",
+        reason=reason,
+    )

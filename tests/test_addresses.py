@@ -27,21 +27,45 @@ from wsdiag.rules.classify import FINDING_RULES, diagnose
 
 ISSUE_NETWORKS = [
     # id, endpoint paths, code that must name the broken address, the failing paths it names
-    ("b-has-no-quic", paths(A_ALL, TCP_ONLY_B), "ENDPOINT_QUIC_BLOCKED", B,
-     ("quic/443", "quic/4195")),
-    ("a-quic-4195-only", paths(QUIC4195_ONLY_A), "ENDPOINT_ADDRESS_PARTIAL", A,
-     ("tcp/443", "tcp/4195", "quic/443")),
-    ("a-tcp-443-only", paths(TCP443_ONLY_A, NO_TCP4195_B), "ENDPOINT_4195_BLOCKED", A,
-     ("tcp/4195", "quic/443", "quic/4195")),
-    ("b-no-tcp-4195", paths(TCP443_ONLY_A, NO_TCP4195_B), "ENDPOINT_ADDRESS_PARTIAL", B,
-     ("tcp/4195",)),
+    (
+        "b-has-no-quic",
+        paths(A_ALL, TCP_ONLY_B),
+        "ENDPOINT_QUIC_BLOCKED",
+        B,
+        ("quic/443", "quic/4195"),
+    ),
+    (
+        "a-quic-4195-only",
+        paths(QUIC4195_ONLY_A),
+        "ENDPOINT_ADDRESS_PARTIAL",
+        A,
+        ("tcp/443", "tcp/4195", "quic/443"),
+    ),
+    (
+        "a-tcp-443-only",
+        paths(TCP443_ONLY_A, NO_TCP4195_B),
+        "ENDPOINT_4195_BLOCKED",
+        A,
+        ("tcp/4195", "quic/443", "quic/4195"),
+    ),
+    (
+        "b-no-tcp-4195",
+        paths(TCP443_ONLY_A, NO_TCP4195_B),
+        "ENDPOINT_ADDRESS_PARTIAL",
+        B,
+        ("tcp/4195",),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("endpoint", "code", "address", "missing"),
-                         [c[1:] for c in ISSUE_NETWORKS], ids=[c[0] for c in ISSUE_NETWORKS])
+@pytest.mark.parametrize(
+    ("endpoint", "code", "address", "missing"),
+    [c[1:] for c in ISSUE_NETWORKS],
+    ids=[c[0] for c in ISSUE_NETWORKS],
+)
 def test_the_finding_names_the_address_and_its_missing_paths(
-        endpoint: object, code: str, address: str, missing: tuple[str, ...]) -> None:
+    endpoint: object, code: str, address: str, missing: tuple[str, ...]
+) -> None:
     _, d = diagnose(results(endpoint=endpoint))  # type: ignore[arg-type]
     assert d.verdict is Verdict.DEGRADED
     f = next(f for f in d.findings if f.code == code)
@@ -52,8 +76,9 @@ def test_the_finding_names_the_address_and_its_missing_paths(
 
 
 def test_quic_only_endpoint_is_blocked_and_says_why() -> None:
-    _, d = diagnose(results(endpoint_dns=[A], endpoint=paths({(A, "tcp", 443): R,
-                                                               (A, "tcp", 4195): F})))
+    _, d = diagnose(
+        results(endpoint_dns=[A], endpoint=paths({(A, "tcp", 443): R, (A, "tcp", 4195): F}))
+    )
     f = next(f for f in d.findings if f.code == "ENDPOINT_TCP_BLOCKED")
     assert d.verdict is Verdict.BLOCKED and "TCP WebSocket" in f.message
     assert f.owner is Owner.NETWORK
@@ -66,8 +91,9 @@ ADDRESSES = ("10.0.1.10", "10.0.2.10", "10.0.3.10")
 @st.composite
 def per_address(draw: st.DrawFn) -> object:
     addrs = draw(st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=3, unique=True))
-    table = {(a, k, p): draw(path_status) for a in addrs for k in ("tcp", "quic")
-             for p in (443, 4195)}
+    table = {
+        (a, k, p): draw(path_status) for a in addrs for k in ("tcp", "quic") for p in (443, 4195)
+    }
     return results(endpoint_dns=addrs, endpoint=paths(table))
 
 
@@ -88,8 +114,9 @@ def test_ready_means_every_address_answers_both_4195_paths(r: object) -> None:
     if d.verdict is Verdict.READY:
         for addr, got in units.items():
             assert got[("tcp", 4195)] is O and got[("quic", 4195)] is O, (addr, got)
-    no_usable = all(got[("tcp", 443)] in FAILED and got[("tcp", 4195)] in FAILED
-                    for got in units.values())
+    no_usable = all(
+        got[("tcp", 443)] in FAILED and got[("tcp", 4195)] in FAILED for got in units.values()
+    )
     if no_usable:
         assert d.verdict is Verdict.BLOCKED, [f.code for f in d.findings]
     if d.verdict is Verdict.DEGRADED:

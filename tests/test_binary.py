@@ -44,10 +44,16 @@ EXE = "wsdiag.exe" if sys.platform == "win32" else "wsdiag"
 
 def _sources_hash() -> str:
     h = hashlib.sha256()
-    files = sorted([*ROOT.glob("wsdiag/**/*.py"), *ROOT.glob("wsdiag/schema/*.json"),
-                    ROOT / "probes/catalog.toml", ROOT / "scripts/build-binary.sh",
-                    ROOT / "scripts/wsdiag.spec",
-                    ROOT / "pyproject.toml"])
+    files = sorted(
+        [
+            *ROOT.glob("wsdiag/**/*.py"),
+            *ROOT.glob("wsdiag/schema/*.json"),
+            ROOT / "probes/catalog.toml",
+            ROOT / "scripts/build-binary.sh",
+            ROOT / "scripts/wsdiag.spec",
+            ROOT / "pyproject.toml",
+        ]
+    )
     for f in files:
         h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
     h.update(sys.version.encode())
@@ -71,10 +77,20 @@ def binary() -> Path:
         return exe
     work = Path(tempfile.mkdtemp(prefix="wsdiag-binary-build-"))
     try:
-        env = {**os.environ, "PYTHON": sys.executable, "WSDIAG_DIST": str(work / "dist"),
-               "WSDIAG_BUILD": str(work / "build")}
-        proc = subprocess.run(["sh", str(ROOT / "scripts/build-binary.sh")], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=1200)
+        env = {
+            **os.environ,
+            "PYTHON": sys.executable,
+            "WSDIAG_DIST": str(work / "dist"),
+            "WSDIAG_BUILD": str(work / "build"),
+        }
+        proc = subprocess.run(
+            ["sh", str(ROOT / "scripts/build-binary.sh")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         if proc.returncode != 0 and "pip" in proc.stderr and "PyInstaller" not in proc.stderr:
             _unavailable(f"PyInstaller could not be installed: {proc.stderr[-300:]}")
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -88,10 +104,12 @@ def binary() -> Path:
     return exe
 
 
-def run(cmd: Sequence[str], *args: str, env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=cwd)
+def run(
+    cmd: Sequence[str], *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd
+    )
 
 
 def python_cmd() -> list[str]:
@@ -114,25 +132,50 @@ def check(lab: Lab, cmd: Sequence[str], cwd: Path) -> tuple[int, dict[str, Any]]
     env = {k: v for k, v in lab.env.items() if k != "PYTHONPATH"}
     if cmd[0] == sys.executable:
         env["PYTHONPATH"] = str(ROOT)
-    proc = run(cmd, "check", "--region", "eu-west-1", "--json", "--nameserver",
-               lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--directory-id",
-               "d-1234567890", "--timeout", "1", "--no-logs", env=env, cwd=cwd)
+    proc = run(
+        cmd,
+        "check",
+        "--region",
+        "eu-west-1",
+        "--json",
+        "--nameserver",
+        lab.dns.address,
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+        "--directory-id",
+        "d-1234567890",
+        "--timeout",
+        "1",
+        "--no-logs",
+        env=env,
+        cwd=cwd,
+    )
     assert proc.stderr == "", proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
 
 def essence(code: int, report: dict[str, Any]) -> tuple[object, ...]:
-    return (code, report["verdict"], report["environment"],
-            sorted(f["code"] for f in report["findings"]),
-            sorted((p["id"], p["status"]) for p in report["probes"]))
+    return (
+        code,
+        report["verdict"],
+        report["environment"],
+        sorted(f["code"] for f in report["findings"]),
+        sorted((p["id"], p["status"]) for p in report["probes"]),
+    )
 
 
-@pytest.mark.parametrize(("zone", "verdict"), [
-    ([EP_A, EP_B], "ready"), ([EP_TCP_ONLY], "degraded"), (NXDOMAIN, "blocked"),
-    (["::1"], "judged"),  # IPv6-only: probed over IPv6 (what answers on ::1 is not ours)
-])
-def test_binary_verdict_equals_python(lab: Lab, binary: Path, tmp_path: Path, zone: object,
-                                      verdict: str) -> None:
+@pytest.mark.parametrize(
+    ("zone", "verdict"),
+    [
+        ([EP_A, EP_B], "ready"),
+        ([EP_TCP_ONLY], "degraded"),
+        (NXDOMAIN, "blocked"),
+        (["::1"], "judged"),  # IPv6-only: probed over IPv6 (what answers on ::1 is not ours)
+    ],
+)
+def test_binary_verdict_equals_python(
+    lab: Lab, binary: Path, tmp_path: Path, zone: object, verdict: str
+) -> None:
     lab.zone(zone)
     frozen = check(lab, [str(binary)], tmp_path)
     source = check(lab, python_cmd(), tmp_path)
@@ -174,8 +217,9 @@ def ns_lab() -> Any:
 def test_lab_scenario_from_the_binary(ns_lab: NsLab, binary: Path, name: str) -> None:
     (scenario,) = [s for s in SCENARIOS if s.name == name]
     ns_lab.apply(scenario.shape)
-    run_ = ns_lab.run_wsdiag(scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca,
-                             command=[str(binary)])
+    run_ = ns_lab.run_wsdiag(
+        scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca, command=[str(binary)]
+    )
     assert run_.report is not None, run_.stderr[-2000:]
     want = scenario.expect
     got = (run_.report["environment"], run_.report["verdict"], run_.exit_code)
@@ -188,9 +232,23 @@ def test_binary_writes_the_html_report(lab: Lab, binary: Path, tmp_path: Path) -
     lab.zone([EP_A, EP_B])
     env = {k: v for k, v in lab.env.items() if k != "PYTHONPATH"}
     page = tmp_path / "report.html"
-    proc = run([str(binary)], "check", "--region", "eu-west-1", "--nameserver",
-               lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1",
-               "--no-logs", "--html", str(page), env=env, cwd=tmp_path)
+    proc = run(
+        [str(binary)],
+        "check",
+        "--region",
+        "eu-west-1",
+        "--nameserver",
+        lab.dns.address,
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+        "--timeout",
+        "1",
+        "--no-logs",
+        "--html",
+        str(page),
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "application/json" in html
@@ -199,15 +257,28 @@ def test_binary_writes_the_html_report(lab: Lab, binary: Path, tmp_path: Path) -
 def test_binary_evaluates_a_pac_in_its_own_child(binary: Path, tmp_path: Path) -> None:
     """The PAC evaluator runs as a child of the binary itself (no `python -m` there)."""
     pac = tmp_path / "proxy.pac"
-    pac.write_text('function FindProxyForURL(url, host) {\n'
-                   '  return host == "a.example" ? "PROXY 127.0.0.1:3128; DIRECT" : "DIRECT";\n'
-                   '}\n')
-    request = {"sources": [["file", str(pac)]], "hosts": ["a.example", "b.example"],
-               "fetch_timeout": 5}
+    pac.write_text(
+        "function FindProxyForURL(url, host) {\n"
+        '  return host == "a.example" ? "PROXY 127.0.0.1:3128; DIRECT" : "DIRECT";\n'
+        "}\n"
+    )
+    request = {
+        "sources": [["file", str(pac)]],
+        "hosts": ["a.example", "b.example"],
+        "fetch_timeout": 5,
+    }
     env = {**os.environ, "WSDIAG_PAC_CHILD": "1"}
-    proc = subprocess.run([str(binary)], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=60, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [str(binary)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    answers = {m["host"]: m["raw"] for m in map(json.loads, proc.stdout.splitlines())
-               if "host" in m}
+    answers = {
+        m["host"]: m["raw"] for m in map(json.loads, proc.stdout.splitlines()) if "host" in m
+    }
     assert answers == {"a.example": "PROXY 127.0.0.1:3128; DIRECT", "b.example": "DIRECT"}

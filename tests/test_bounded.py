@@ -46,13 +46,30 @@ def dns_server() -> Iterator[HostileDns]:
 
 
 def run_check(server: HostileDns, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json",
-           "--nameserver", server.address, "--vpc-cidr", f"127.{NET}.0.0/16", "--no-proxy",
-           "--timeout", str(TIMEOUT), "--deadline", str(DEADLINE), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "wsdiag",
+        "check",
+        "--region",
+        REGION,
+        "--json",
+        "--nameserver",
+        server.address,
+        "--vpc-cidr",
+        f"127.{NET}.0.0/16",
+        "--no-proxy",
+        "--timeout",
+        str(TIMEOUT),
+        "--deadline",
+        str(DEADLINE),
+        *extra,
+    ]
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_DATA_HOME",)}
     env.update(HOME=str(home), PYTHONPATH=str(ROOT))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=DEADLINE + 15,
-                          cwd=ROOT, env=env)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=DEADLINE + 15, cwd=ROOT, env=env
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 1, 2, 3), (proc.returncode, proc.stderr)
@@ -91,8 +108,7 @@ def hostile_log_dir(home: Path) -> Path:
     return logs
 
 
-def test_a_hostile_log_directory_ends_with_a_report(dns_server: HostileDns,
-                                                     tmp_path: Path) -> None:
+def test_a_hostile_log_directory_ends_with_a_report(dns_server: HostileDns, tmp_path: Path) -> None:
     hostile_log_dir(tmp_path)
     proc = run_check(dns_server, tmp_path)
     report = json.loads(proc.stdout)
@@ -103,17 +119,21 @@ def test_a_hostile_log_directory_ends_with_a_report(dns_server: HostileDns,
 
 
 @pytest.mark.parametrize("kind", ["too-many-targets", "too-large", "fifo"])
-def test_an_oversized_catalog_is_one_line_error(dns_server: HostileDns, tmp_path: Path,
-                                                kind: str) -> None:
+def test_an_oversized_catalog_is_one_line_error(
+    dns_server: HostileDns, tmp_path: Path, kind: str
+) -> None:
     catalog = tmp_path / "org.toml"
     if kind == "fifo":
         os.mkfifo(catalog)
     else:
         n = MAX_TARGETS + 1 if kind == "too-many-targets" else 40_000
-        catalog.write_text("".join(
-            f'[[targets]]\nid = "org-{i}"\nhost = "h{i}.example.com"\nrole = "auth"\n'
-            f'need = "expected"\nchecks = [{{transport = "tls", port = 443}}]\n\n'
-            for i in range(n)))
+        catalog.write_text(
+            "".join(
+                f'[[targets]]\nid = "org-{i}"\nhost = "h{i}.example.com"\nrole = "auth"\n'
+                f'need = "expected"\nchecks = [{{transport = "tls", port = 443}}]\n\n'
+                for i in range(n)
+            )
+        )
     proc = run_check(dns_server, tmp_path, "--no-logs", "--probes", str(catalog))
     assert proc.returncode == 3
     assert proc.stdout == ""
@@ -121,12 +141,14 @@ def test_an_oversized_catalog_is_one_line_error(dns_server: HostileDns, tmp_path
     assert len(lines) == 1 and lines[0].startswith("wsdiag: error:"), proc.stderr
 
 
-def test_thousands_of_addresses_leave_the_rest_named_unprobed(dns_server: HostileDns,
-                                                              tmp_path: Path) -> None:
+def test_thousands_of_addresses_leave_the_rest_named_unprobed(
+    dns_server: HostileDns, tmp_path: Path
+) -> None:
     dns_server.zone = {PRIVATE: ("many", 4000)}
     # Building and parsing 4,000 records over TCP takes a loaded machine over a second.
-    report = json.loads(run_check(dns_server, tmp_path, "--no-logs", "--timeout", "3",
-                                  "--deadline", "8").stdout)
+    report = json.loads(
+        run_check(dns_server, tmp_path, "--no-logs", "--timeout", "3", "--deadline", "8").stdout
+    )
     assert report["evidence"]["endpoint_all_addresses"] != "yes"
     found = {f["code"]: f for f in report["findings"]}
     assert "3,984" in found["ENDPOINT_ADDRESSES_NOT_PROBED"]["message"]
@@ -143,13 +165,14 @@ def test_the_plan_caps_addresses_in_answer_order() -> None:
     plan = plan_for()
     endpoint = next(pt for pt in plan.targets if pt.target.role is Role.ENDPOINT)
     addresses = tuple(f"10.0.{i // 250}.{i % 250 + 1}" for i in range(100))[::-1]
-    answer = DnsResult("endpoint/dns/A", endpoint.target.id, endpoint.host, "A",
-                       DnsOutcome.ANSWER, addresses)
+    answer = DnsResult(
+        "endpoint/dns/A", endpoint.target.id, endpoint.host, "A", DnsOutcome.ANSWER, addresses
+    )
     specs = expand(endpoint, [answer])
-    assert [s.address for s in specs[::len(endpoint.after_dns)]] == list(
-        addresses[:MAX_ENDPOINT_ADDRESSES])
-    assert capped(addresses) == (addresses[:MAX_ENDPOINT_ADDRESSES],
-                                 100 - MAX_ENDPOINT_ADDRESSES)
+    assert [s.address for s in specs[:: len(endpoint.after_dns)]] == list(
+        addresses[:MAX_ENDPOINT_ADDRESSES]
+    )
+    assert capped(addresses) == (addresses[:MAX_ENDPOINT_ADDRESSES], 100 - MAX_ENDPOINT_ADDRESSES)
     assert capped(addresses[:3]) == (addresses[:3], 0)
     # the concurrency cap fits a full endpoint and the default catalog: nothing queues
     assert len(specs) + sum(len(pt.target.checks) for pt in plan.targets) <= MAX_CONCURRENT_PROBES

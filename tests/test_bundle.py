@@ -27,8 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "logs"
 PERSON = "wo.jane.doe"
 LOG_DIR = Path(".local", "share", "Amazon Web Services", "Amazon WorkSpaces", "logs")
-EXPECTED = {"report.txt", "report.json", "host.json", "network.json", "versions.json",
-            "logs-summary.json", "client-log-tail.txt", "manifest.json"}
+EXPECTED = {
+    "report.txt",
+    "report.json",
+    "host.json",
+    "network.json",
+    "versions.json",
+    "logs-summary.json",
+    "client-log-tail.txt",
+    "manifest.json",
+}
 
 
 @pytest.fixture()
@@ -48,9 +56,28 @@ def _put_logs(home: Path) -> None:
 def _bundle(tmp: Path, dns: DnsServer, env: dict[str, str], *extra: str) -> zipfile.ZipFile:
     out = tmp / "ticket.zip"
     proc = subprocess.run(
-        [sys.executable, "-m", "wsdiag", "bundle", "-o", str(out), "--region", "eu-west-1",
-         "--nameserver", dns.address, "--timeout", "0.5", "--no-proxy", *extra],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "bundle",
+            "-o",
+            str(out),
+            "--region",
+            "eu-west-1",
+            "--nameserver",
+            dns.address,
+            "--timeout",
+            "0.5",
+            "--no-proxy",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(out)
     assert not (tmp / "ticket.zip.part").exists()
@@ -68,8 +95,7 @@ def _assert_no_name(zf: zipfile.ZipFile, *names: str) -> None:
 def test_bundle_as_a_person_holds_no_user_name(tmp_path: Path, dns: DnsServer) -> None:
     home = tmp_path / "home" / PERSON
     _put_logs(home)
-    env = {**os.environ, "HOME": str(home), "USER": PERSON, "LOGNAME": PERSON,
-           "XDG_DATA_HOME": ""}
+    env = {**os.environ, "HOME": str(home), "USER": PERSON, "LOGNAME": PERSON, "XDG_DATA_HOME": ""}
     with _bundle(tmp_path, dns, env) as zf:
         assert set(zf.namelist()) == EXPECTED
         _assert_no_name(zf, PERSON, "jane")
@@ -95,8 +121,9 @@ def test_bundle_as_a_person_holds_no_user_name(tmp_path: Path, dns: DnsServer) -
 def person() -> Iterator[Path]:
     if os.geteuid() != 0 or not shutil.which("useradd"):
         pytest.skip("needs root and useradd to create a local user")
-    subprocess.run(["useradd", "-m", "-s", "/usr/sbin/nologin", PERSON], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["useradd", "-m", "-s", "/usr/sbin/nologin", PERSON], check=True, capture_output=True
+    )
     try:
         home = Path(f"/home/{PERSON}")
         _put_logs(home)
@@ -107,18 +134,26 @@ def person() -> Iterator[Path]:
 
 
 def test_bundle_as_root_reads_the_newest_users_logs_and_hides_whose(
-        tmp_path: Path, dns: DnsServer, person: Path) -> None:
+    tmp_path: Path, dns: DnsServer, person: Path
+) -> None:
     root_home = tmp_path / "roothome"  # root's own profile: no client logs
     root_home.mkdir()
-    env = {**os.environ, "HOME": str(root_home), "USER": "root", "LOGNAME": "root",
-           "XDG_DATA_HOME": ""}
+    env = {
+        **os.environ,
+        "HOME": str(root_home),
+        "USER": "root",
+        "LOGNAME": "root",
+        "XDG_DATA_HOME": "",
+    }
     with _bundle(tmp_path, dns, env) as zf:
         report = json.loads(zf.read("report.json"))
         assert report["host"]["account"] == "root"
         assert report["host"]["view"]["logs"] == "user ***"
         assert report["logs"]["files"] == [f"/home/***/{LOG_DIR}/client.log"]
-        assert zf.read("client-log-tail.txt").decode() == (
-            FIXTURES / "field-report-vpc-session.log").read_text()
+        assert (
+            zf.read("client-log-tail.txt").decode()
+            == (FIXTURES / "field-report-vpc-session.log").read_text()
+        )
         _assert_no_name(zf, PERSON, "jane")
     with _bundle(tmp_path, dns, env, "--no-redact") as zf:
         report = json.loads(zf.read("report.json"))

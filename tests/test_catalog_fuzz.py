@@ -30,17 +30,40 @@ BUILTIN = _builtin_doc()
 
 scalars = st.one_of(
     st.text(alphabet="{}[]:/.-_ az09é\x00", max_size=30),
-    st.sampled_from(["endpoint", "auth", "health", "needed", "tcp/443", "quic/0", "tls/99999",
-                     "{region}", "{", "}", "a}b", "{0}", "{region!r}", "{region:>9}",
-                     "{directory_id}.awsapps.com", "directory_id", "eu-west-1", "dub"]),
+    st.sampled_from(
+        [
+            "endpoint",
+            "auth",
+            "health",
+            "needed",
+            "tcp/443",
+            "quic/0",
+            "tls/99999",
+            "{region}",
+            "{",
+            "}",
+            "a}b",
+            "{0}",
+            "{region!r}",
+            "{region:>9}",
+            "{directory_id}.awsapps.com",
+            "directory_id",
+            "eu-west-1",
+            "dub",
+        ]
+    ),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.just(dt.datetime(2026, 1, 1)),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
 
 
 def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -76,30 +99,42 @@ def mutated(draw: st.DrawFn, base: tuple[str, Any]) -> tuple[str, Any]:
     return name, doc
 
 
-
-
 def _mostly(valid: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Valid values three times in four, so most examples reach the plan."""
     return st.one_of(valid, valid, valid, odd)
 
 
-options = st.fixed_dictionaries({
-    "region": _mostly(st.sampled_from(["eu-west-1", "us-east-2", "ap-southeast-5", "EU-WEST-1"]),
-                      st.sampled_from(["xx", "", "eu-west-1\x00"])),
-    "directory_id": _mostly(st.sampled_from([None, "d-123"]),
-                            st.sampled_from(["D-9", "bad id", "{x}", "x" * 300])),
-    "endpoint_hosts": _mostly(st.sampled_from([(), ("a.example.com",)]), st.lists(
-        st.sampled_from(["bad host", "x." * 200, "{region}.a", ""]), max_size=2).map(tuple)),
-    "timeout": _mostly(st.floats(0.05, 60), st.floats(allow_nan=True, allow_infinity=True)),
-    "deadline": _mostly(st.one_of(st.none(), st.floats(60, 300)),
-                        st.floats(allow_nan=True, allow_infinity=True)),
-    "vpc_cidrs": _mostly(st.sampled_from([(), ("10.0.0.0/16",)]),
-                         st.lists(st.sampled_from(["10.0.0.1/33", "x", "::/0"]),
-                                  max_size=2).map(tuple)),
-    "nameservers": _mostly(st.sampled_from([(), ("127.0.0.1:5353", "::1")]), st.lists(
-        st.sampled_from(["1.2.3.4:0", "[::1]:99999", "host", "1.2.3.4:x"]),
-        max_size=2).map(tuple)),
-})
+options = st.fixed_dictionaries(
+    {
+        "region": _mostly(
+            st.sampled_from(["eu-west-1", "us-east-2", "ap-southeast-5", "EU-WEST-1"]),
+            st.sampled_from(["xx", "", "eu-west-1\x00"]),
+        ),
+        "directory_id": _mostly(
+            st.sampled_from([None, "d-123"]), st.sampled_from(["D-9", "bad id", "{x}", "x" * 300])
+        ),
+        "endpoint_hosts": _mostly(
+            st.sampled_from([(), ("a.example.com",)]),
+            st.lists(st.sampled_from(["bad host", "x." * 200, "{region}.a", ""]), max_size=2).map(
+                tuple
+            ),
+        ),
+        "timeout": _mostly(st.floats(0.05, 60), st.floats(allow_nan=True, allow_infinity=True)),
+        "deadline": _mostly(
+            st.one_of(st.none(), st.floats(60, 300)), st.floats(allow_nan=True, allow_infinity=True)
+        ),
+        "vpc_cidrs": _mostly(
+            st.sampled_from([(), ("10.0.0.0/16",)]),
+            st.lists(st.sampled_from(["10.0.0.1/33", "x", "::/0"]), max_size=2).map(tuple),
+        ),
+        "nameservers": _mostly(
+            st.sampled_from([(), ("127.0.0.1:5353", "::1")]),
+            st.lists(
+                st.sampled_from(["1.2.3.4:0", "[::1]:99999", "host", "1.2.3.4:x"]), max_size=2
+            ).map(tuple),
+        ),
+    }
+)
 
 
 def _plan_or_error(docs: list[tuple[str, Any]], opts: dict[str, Any]) -> None:
@@ -123,10 +158,17 @@ def _plan_or_error(docs: list[tuple[str, Any]], opts: dict[str, Any]) -> None:
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.just(BUILTIN), mutated(BUILTIN)), st.one_of(st.just(ORG), mutated(ORG)),
-       st.booleans(), options)
+@given(
+    st.one_of(st.just(BUILTIN), mutated(BUILTIN)),
+    st.one_of(st.just(ORG), mutated(ORG)),
+    st.booleans(),
+    options,
+)
 def test_random_catalogs_and_options_never_crash(
-    builtin: tuple[str, Any], org: tuple[str, Any], with_org: bool, opts: dict[str, Any],
+    builtin: tuple[str, Any],
+    org: tuple[str, Any],
+    with_org: bool,
+    opts: dict[str, Any],
 ) -> None:
     _plan_or_error([builtin, org] if with_org else [builtin], opts)
 
@@ -151,8 +193,11 @@ def test_known_crashers_are_one_line_errors() -> None:
 
 
 def test_org_catalog_that_moves_the_endpoint_role_is_refused() -> None:
-    org = {"targets": [{"id": "endpoint", "host": "x.example.com", "role": "auth",
-                        "checks": ["tls/443"]}]}
+    org = {
+        "targets": [
+            {"id": "endpoint", "host": "x.example.com", "role": "auth", "checks": ["tls/443"]}
+        ]
+    }
     try:
         catalog_from_docs([BUILTIN, ("org.toml", org)])
     except CatalogError as exc:
@@ -162,8 +207,12 @@ def test_org_catalog_that_moves_the_endpoint_role_is_refused() -> None:
 
 
 def test_oversized_catalog_is_one_line_error() -> None:
-    org = {"targets": [{"id": f"t{i}", "host": f"h{i}.example.com", "role": "auth",
-                        "checks": ["tls/443"]} for i in range(5000)]}
+    org = {
+        "targets": [
+            {"id": f"t{i}", "host": f"h{i}.example.com", "role": "auth", "checks": ["tls/443"]}
+            for i in range(5000)
+        ]
+    }
     try:
         catalog_from_docs([BUILTIN, ("big.toml", org)])
     except CatalogError as exc:
@@ -182,12 +231,25 @@ def test_random_options_on_the_real_catalogs(opts: dict[str, Any]) -> None:
     _plan_or_error([BUILTIN, ORG], opts)
 
 
-@pytest.mark.parametrize(("timeout", "deadline", "ok"), [
-    (2.0, None, True), (0.05, None, True), (60.0, 300.0, True), (2.0, 2.0, True),
-    (1e-9, None, False), (0.0, None, False), (-1.0, None, False), (61.0, None, False),
-    (math.nan, None, False), (math.inf, None, False), (2.0, math.nan, False),
-    (2.0, math.inf, False), (2.0, 1.0, False), (2.0, 301.0, False),
-])
+@pytest.mark.parametrize(
+    ("timeout", "deadline", "ok"),
+    [
+        (2.0, None, True),
+        (0.05, None, True),
+        (60.0, 300.0, True),
+        (2.0, 2.0, True),
+        (1e-9, None, False),
+        (0.0, None, False),
+        (-1.0, None, False),
+        (61.0, None, False),
+        (math.nan, None, False),
+        (math.inf, None, False),
+        (2.0, math.nan, False),
+        (2.0, math.inf, False),
+        (2.0, 1.0, False),
+        (2.0, 301.0, False),
+    ],
+)
 def test_timing_bounds(timeout: float, deadline: float | None, ok: bool) -> None:
     if ok:
         t, d = check_timing(timeout, deadline)

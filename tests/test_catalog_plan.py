@@ -21,7 +21,11 @@ def test_builtin_catalog_is_complete() -> None:
     endpoint = next(t for t in cat.targets if t.role is Role.ENDPOINT)
     assert endpoint.host == "privatelink.prod.{region}.highlander.aws.a2z.com"
     assert {(c.transport, c.port) for c in endpoint.checks} == {
-        (Transport.TCP, 443), (Transport.TCP, 4195), (Transport.QUIC, 443), (Transport.QUIC, 4195)}
+        (Transport.TCP, 443),
+        (Transport.TCP, 4195),
+        (Transport.QUIC, 443),
+        (Transport.QUIC, 4195),
+    }
     assert endpoint.all_addresses
 
 
@@ -50,11 +54,18 @@ def test_plan_golden() -> None:
 
 
 def test_plan_inputs() -> None:
-    plan = make_plan(load_catalog(), Inputs(
-        region=" AP-Northeast-1 ", directory_id="d-90670a1b2c",
-        endpoint_hosts=("vpce-0abc.prod.highlander.ap-northeast-1.vpce.amazonaws.com.",),
-        log_endpoint_hosts=("privatelink.prod.ap-northeast-1.highlander.aws.a2z.com", "bad host!"),
-    ))
+    plan = make_plan(
+        load_catalog(),
+        Inputs(
+            region=" AP-Northeast-1 ",
+            directory_id="d-90670a1b2c",
+            endpoint_hosts=("vpce-0abc.prod.highlander.ap-northeast-1.vpce.amazonaws.com.",),
+            log_endpoint_hosts=(
+                "privatelink.prod.ap-northeast-1.highlander.aws.a2z.com",
+                "bad host!",
+            ),
+        ),
+    )
     hosts = {p.target.id: p.host for p in plan.targets}
     assert hosts["login"] == "d-90670a1b2c.awsapps.com"
     assert hosts["endpoint"] == "vpce-0abc.prod.highlander.ap-northeast-1.vpce.amazonaws.com"
@@ -68,15 +79,18 @@ def test_region_without_own_health_host_borrows_one() -> None:
     assert (region.airport, region.airport_borrowed) == ("iad", True)
 
 
-@pytest.mark.parametrize(("inputs", "message"), [
-    (Inputs(region="mars-1"), "unknown region 'mars-1'; known regions: af-south-1"),
-    (Inputs(region="eu-west-1", timeout=0), "--timeout"),
-    (Inputs(region="eu-west-1", timeout=2, deadline=1), "--deadline"),
-    (Inputs(region="eu-west-1", directory_id="d_1!"), "--directory-id"),
-    (Inputs(region="eu-west-1", endpoint_hosts=("no spaces allowed",)), "--endpoint-host"),
-    (Inputs(region="eu-west-1", vpc_cidrs=("10.0.0.0/33",)), "--vpc-cidr"),
-    (Inputs(region="eu-west-1", nameservers=("resolver.example",)), "--nameserver"),
-])
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (Inputs(region="mars-1"), "unknown region 'mars-1'; known regions: af-south-1"),
+        (Inputs(region="eu-west-1", timeout=0), "--timeout"),
+        (Inputs(region="eu-west-1", timeout=2, deadline=1), "--deadline"),
+        (Inputs(region="eu-west-1", directory_id="d_1!"), "--directory-id"),
+        (Inputs(region="eu-west-1", endpoint_hosts=("no spaces allowed",)), "--endpoint-host"),
+        (Inputs(region="eu-west-1", vpc_cidrs=("10.0.0.0/33",)), "--vpc-cidr"),
+        (Inputs(region="eu-west-1", nameservers=("resolver.example",)), "--nameserver"),
+    ],
+)
 def test_bad_inputs_are_one_line_errors(inputs: Inputs, message: str) -> None:
     with pytest.raises(WsdiagError) as err:
         make_plan(load_catalog(), inputs)
@@ -84,10 +98,16 @@ def test_bad_inputs_are_one_line_errors(inputs: Inputs, message: str) -> None:
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("10.0.0.2", ("10.0.0.2", 53)), ("127.0.0.1:5353", ("127.0.0.1", 5353)),
-    ("::1", ("::1", 53)), ("[::1]:5353", ("::1", 5353)), ("[fd00::2]", ("fd00::2", 53)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.0.0.2", ("10.0.0.2", 53)),
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("::1", ("::1", 53)),
+        ("[::1]:5353", ("::1", 5353)),
+        ("[fd00::2]", ("fd00::2", 53)),
+    ],
+)
 def test_nameserver_forms(text: str, expected: tuple[str, int]) -> None:
     assert split_nameserver(text) == expected
     assert check_nameservers((text,))
@@ -97,22 +117,47 @@ BROKEN = [
     ("not toml", "schema = ", "not valid TOML"),
     ("unknown top key", "colour = 1", "colour: unknown key"),
     ("wrong schema", 'schema = "wsdiag.catalog/9"', "schema: expected"),
-    ("unknown target key", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\n'
-     'checks=["tls/443"]\nport=443', "targets[0].port: unknown key"),
-    ("bad check", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["udp/443"]',
-     "'udp/443' is not 'transport/port'"),
-    ("port out of range", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\n'
-     'checks=["tcp/70000"]', "is not 'transport/port'"),
-    ("bad role", '[[targets]]\nid="x"\nhost="a.example"\nrole="vpn"\nchecks=["tcp/1"]',
-     "targets[0] (x).role: must be one of"),
-    ("missing host", '[[targets]]\nid="x"\nrole="auth"\nchecks=["tcp/1"]',
-     "targets[0].host: missing"),
-    ("bad placeholder", '[[targets]]\nid="x"\nhost="{zone}.example"\nrole="auth"\n'
-     'checks=["tcp/1"]', "unknown placeholder {zone}"),
-    ("directory without requires", '[[targets]]\nid="x"\nhost="{directory_id}.example"\n'
-     'role="auth"\nchecks=["tcp/1"]', "requires"),
-    ("duplicate id", '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["tcp/1"]\n'
-     '[[targets]]\nid="x"\nhost="b.example"\nrole="auth"\nchecks=["tcp/1"]', "duplicate id"),
+    (
+        "unknown target key",
+        '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["tls/443"]\nport=443',
+        "targets[0].port: unknown key",
+    ),
+    (
+        "bad check",
+        '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["udp/443"]',
+        "'udp/443' is not 'transport/port'",
+    ),
+    (
+        "port out of range",
+        '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["tcp/70000"]',
+        "is not 'transport/port'",
+    ),
+    (
+        "bad role",
+        '[[targets]]\nid="x"\nhost="a.example"\nrole="vpn"\nchecks=["tcp/1"]',
+        "targets[0] (x).role: must be one of",
+    ),
+    (
+        "missing host",
+        '[[targets]]\nid="x"\nrole="auth"\nchecks=["tcp/1"]',
+        "targets[0].host: missing",
+    ),
+    (
+        "bad placeholder",
+        '[[targets]]\nid="x"\nhost="{zone}.example"\nrole="auth"\nchecks=["tcp/1"]',
+        "unknown placeholder {zone}",
+    ),
+    (
+        "directory without requires",
+        '[[targets]]\nid="x"\nhost="{directory_id}.example"\nrole="auth"\nchecks=["tcp/1"]',
+        "requires",
+    ),
+    (
+        "duplicate id",
+        '[[targets]]\nid="x"\nhost="a.example"\nrole="auth"\nchecks=["tcp/1"]\n'
+        '[[targets]]\nid="x"\nhost="b.example"\nrole="auth"\nchecks=["tcp/1"]',
+        "duplicate id",
+    ),
     ("bad region code", '[regions.moon]\nname="Moon"', "regions.moon: not a region code"),
     ("bad airport", '[regions.eu-west-9]\nairport="DUBLIN"', "airport: must be a three-letter"),
     ("bad alpn", "[quic]\nalpn = []", "quic.alpn"),
@@ -147,8 +192,9 @@ def test_override_replaces_by_id_and_adds(tmp_path: Path) -> None:
 
 
 @given(st.text(max_size=300))
-def test_any_text_is_a_catalog_or_a_catalog_error(tmp_path_factory: pytest.TempPathFactory,
-                                                  text: str) -> None:
+def test_any_text_is_a_catalog_or_a_catalog_error(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
     path = tmp_path_factory.mktemp("cat") / "x.toml"
     path.write_bytes(text.encode("utf-8", "replace"))
     try:

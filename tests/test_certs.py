@@ -63,7 +63,10 @@ def _make_world(d: Path) -> World:
     corp = make_ca(d / "corp", "Corp SSL Forward Trust CA")
     impostor = make_ca(d / "impostor", "Test Public Root G1")
     return World(
-        public=public, inter=inter, corp=corp, impostor=impostor,
+        public=public,
+        inter=inter,
+        corp=corp,
+        impostor=impostor,
         good=inter.issue("good", [NAME]),
         direct=public.issue("direct", [NAME]),
         expired=inter.issue("expired", [NAME], valid=(NOW - 30 * DAY, NOW - DAY)),
@@ -116,19 +119,22 @@ def test_pem_bundle_skips_a_bad_block(world: World) -> None:
 # --- public root -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("leaf", "chain", "expected"), [
-    ("good", slice(0, 2), Tri.YES),  # leaf + intermediate, the usual
-    ("good", slice(0, 3), Tri.YES),  # the root sent too
-    ("good", slice(0, 1), Tri.NO),  # intermediate missing: the path stops (never fetched)
-    ("direct", slice(0, 1), Tri.YES),  # issued by the root itself
-    ("expired", slice(0, 2), Tri.YES),  # time plays no part
-    ("not_yet", slice(0, 2), Tri.YES),
-    ("inspected", slice(0, 2), Tri.NO),  # the firewall's own root, sent or not
-    ("inspected", slice(0, 1), Tri.NO),
-    ("forged", slice(0, 1), Tri.NO),  # the right issuer name, the wrong key
-    ("forged", slice(0, 2), Tri.NO),
-    ("nas", slice(0, 1), Tri.NO),
-])
+@pytest.mark.parametrize(
+    ("leaf", "chain", "expected"),
+    [
+        ("good", slice(0, 2), Tri.YES),  # leaf + intermediate, the usual
+        ("good", slice(0, 3), Tri.YES),  # the root sent too
+        ("good", slice(0, 1), Tri.NO),  # intermediate missing: the path stops (never fetched)
+        ("direct", slice(0, 1), Tri.YES),  # issued by the root itself
+        ("expired", slice(0, 2), Tri.YES),  # time plays no part
+        ("not_yet", slice(0, 2), Tri.YES),
+        ("inspected", slice(0, 2), Tri.NO),  # the firewall's own root, sent or not
+        ("inspected", slice(0, 1), Tri.NO),
+        ("forged", slice(0, 1), Tri.NO),  # the right issuer name, the wrong key
+        ("forged", slice(0, 2), Tri.NO),
+        ("nas", slice(0, 1), Tri.NO),
+    ],
+)
 def test_ends_in_public_root(world: World, leaf: str, chain: slice, expected: Tri) -> None:
     files: LeafFiles = getattr(world, leaf)
     assert ends_in_public_root(files.der()[chain], roots(world.public)) is expected
@@ -138,12 +144,17 @@ def test_ends_in_public_root(world: World, leaf: str, chain: slice, expected: Tr
 def test_chain_order_does_not_matter_after_the_leaf(world: World, order: list[int]) -> None:
     # Servers send intermediates in any order, with strays: the path is found by signature.
     w = world
-    extras = [*w.good.der()[1:], w.corp.ca_cert.public_bytes(serialization.Encoding.DER),
-              w.inspected.der()[0]]
+    extras = [
+        *w.good.der()[1:],
+        w.corp.ca_cert.public_bytes(serialization.Encoding.DER),
+        w.inspected.der()[0],
+    ]
     chain = [w.good.der()[0], *(extras[i] for i in order)]
     assert ends_in_public_root(chain, roots(w.public)) is Tri.YES
-    assert ends_in_public_root([w.inspected.der()[0], *(extras[i] for i in order)],
-                               roots(w.public)) is Tri.NO
+    assert (
+        ends_in_public_root([w.inspected.der()[0], *(extras[i] for i in order)], roots(w.public))
+        is Tri.NO
+    )
 
 
 def test_public_root_unknown_without_inputs(world: World) -> None:
@@ -168,17 +179,20 @@ def test_a_server_padding_its_chain_with_a_public_cert_is_not_public(world: Worl
 # --- path validation ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("leaf", "host", "anchors", "expected"), [
-    ("good", NAME, "public", Tri.YES),
-    ("good", "other.example.com", "public", Tri.NO),
-    ("expired", NAME, "public", Tri.NO),
-    ("not_yet", NAME, "public", Tri.NO),
-    ("inspected", NAME, "public", Tri.NO),
-    ("inspected", NAME, "corp", Tri.YES),  # the firewall's root deployed on the laptop
-    ("forged", NAME, "public", Tri.NO),
-    ("nas", "nas.local", "public", Tri.NO),
-    ("good", NAME, "none", Tri.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("leaf", "host", "anchors", "expected"),
+    [
+        ("good", NAME, "public", Tri.YES),
+        ("good", "other.example.com", "public", Tri.NO),
+        ("expired", NAME, "public", Tri.NO),
+        ("not_yet", NAME, "public", Tri.NO),
+        ("inspected", NAME, "public", Tri.NO),
+        ("inspected", NAME, "corp", Tri.YES),  # the firewall's root deployed on the laptop
+        ("forged", NAME, "public", Tri.NO),
+        ("nas", "nas.local", "public", Tri.NO),
+        ("good", NAME, "none", Tri.UNKNOWN),
+    ],
+)
 def test_verify_for_host(world: World, leaf: str, host: str, anchors: str, expected: Tri) -> None:
     store = {"public": [world.public.ca_cert], "corp": [world.corp.ca_cert], "none": []}[anchors]
     files: LeafFiles = getattr(world, leaf)
@@ -209,8 +223,9 @@ def test_verify_uses_store_intermediates(world: World) -> None:
 # --- OS store and public-roots loading ---------------------------------------------------
 
 
-def test_os_store_honours_ssl_cert_file(world: World, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_os_store_honours_ssl_cert_file(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = tmp_path / "empty-dir"
     empty.mkdir()
     monkeypatch.setenv("SSL_CERT_FILE", str(world.corp.ca_path))
@@ -267,17 +282,21 @@ PAST = (NOW - 30 * DAY, NOW - DAY)
 FUTURE = (NOW + DAY, NOW + 30 * DAY)
 
 
-@pytest.mark.parametrize(("windows", "skew", "direction"), [
-    ([], False, ""),
-    ([VALID, VALID, VALID], False, ""),
-    ([PAST, VALID, VALID, VALID], False, "ahead"),  # one expired certificate: that server's
-    ([PAST, PAST, VALID], True, "ahead"),
-    ([FUTURE, FUTURE, FUTURE], True, "behind"),
-    ([FUTURE, PAST], True, ""),
-    ([FUTURE], False, "behind"),
-])
-def test_clock_skew(windows: list[tuple[dt.datetime, dt.datetime]], skew: bool,
-                    direction: str) -> None:
+@pytest.mark.parametrize(
+    ("windows", "skew", "direction"),
+    [
+        ([], False, ""),
+        ([VALID, VALID, VALID], False, ""),
+        ([PAST, VALID, VALID, VALID], False, "ahead"),  # one expired certificate: that server's
+        ([PAST, PAST, VALID], True, "ahead"),
+        ([FUTURE, FUTURE, FUTURE], True, "behind"),
+        ([FUTURE, PAST], True, ""),
+        ([FUTURE], False, "behind"),
+    ],
+)
+def test_clock_skew(
+    windows: list[tuple[dt.datetime, dt.datetime]], skew: bool, direction: str
+) -> None:
     sums = [_s(i, *w) for i, w in enumerate(windows)]
     assert clock_skew(sums, NOW) is skew
     assert skew_direction(sums, NOW) == direction
@@ -300,15 +319,18 @@ def test_clock_skew_properties(windows: list[tuple[dt.datetime, dt.datetime]]) -
 # --- handshake outcomes, chain capture fallbacks ------------------------------------------
 
 
-@pytest.mark.parametrize(("reason", "seen"), [
-    ("WRONG_VERSION_NUMBER", "not-tls"),
-    ("RECORD_LAYER_FAILURE", "not-tls"),
-    ("HTTP_REQUEST", "not-tls"),
-    ("TLSV1_ALERT_PROTOCOL_VERSION", "tls-refused"),
-    ("SSLV3_ALERT_HANDSHAKE_FAILURE", "tls-refused"),
-    ("TLSV1_UNRECOGNIZED_NAME", "none"),
-    (None, "none"),
-])
+@pytest.mark.parametrize(
+    ("reason", "seen"),
+    [
+        ("WRONG_VERSION_NUMBER", "not-tls"),
+        ("RECORD_LAYER_FAILURE", "not-tls"),
+        ("HTTP_REQUEST", "not-tls"),
+        ("TLSV1_ALERT_PROTOCOL_VERSION", "tls-refused"),
+        ("SSLV3_ALERT_HANDSHAKE_FAILURE", "tls-refused"),
+        ("TLSV1_UNRECOGNIZED_NAME", "none"),
+        (None, "none"),
+    ],
+)
 def test_seen_of_ssl_reason(reason: str | None, seen: str) -> None:
     assert seen_of_ssl_reason(reason) == seen
 

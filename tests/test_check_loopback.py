@@ -73,11 +73,26 @@ class Lab:
         self.dns.zone = zone  # type: ignore[assignment]
 
     def check(self, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
-        cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json",
-               "--nameserver", self.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24",
-               "--directory-id", "d-1234567890", "--timeout", "1", "--no-logs", *extra]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
-                              env=env or self.env)
+        cmd = [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            REGION,
+            "--json",
+            "--nameserver",
+            self.dns.address,
+            "--vpc-cidr",
+            f"127.{NET}.1.0/24",
+            "--directory-id",
+            "d-1234567890",
+            "--timeout",
+            "1",
+            "--no-logs",
+            *extra,
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env or self.env)
         assert proc.stderr == "", proc.stderr
         report = json.loads(proc.stdout)
         SCHEMA_VALIDATOR.validate(report)  # every real report holds to the published schema
@@ -109,17 +124,43 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     leaf = pki.issue("server", hosts(Role.AUTH) + hosts(Role.HEALTH) + [PRIVATE])
     args = []
     for addr in (EP_A, EP_B):
-        args += ["--tls", f"{addr}:443", "--tls", f"{addr}:4195",
-                 "--quic", f"{addr}:443", "--quic", f"{addr}:4195"]
+        args += [
+            "--tls",
+            f"{addr}:443",
+            "--tls",
+            f"{addr}:4195",
+            "--quic",
+            f"{addr}:443",
+            "--quic",
+            f"{addr}:4195",
+        ]
     args += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
     args += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
-    args += ["--tls", f"{AUTH}:443", "--quic", f"{AUTH}:443", "--tcp", f"{HEALTH}:4195",
-             "--quic", f"{HEALTH}:4195"]
+    args += [
+        "--tls",
+        f"{AUTH}:443",
+        "--quic",
+        f"{AUTH}:443",
+        "--tcp",
+        f"{HEALTH}:4195",
+        "--quic",
+        f"{HEALTH}:4195",
+    ]
     root = Path(__file__).resolve().parent.parent
     servers = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.servers", *args,
-         "--cert", str(leaf.cert_path), "--key", str(leaf.key_path)],
-        cwd=root, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.servers",
+            *args,
+            "--cert",
+            str(leaf.cert_path),
+            "--key",
+            str(leaf.key_path),
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     holes = []
     try:
@@ -142,8 +183,11 @@ def codes(report: dict) -> set[str]:
 
 
 def statuses(report: dict, target: str, **match: object) -> set[str]:
-    return {p["status"] for p in report["probes"] if p["target"] == target
-            and all(p[k] == v for k, v in match.items())}
+    return {
+        p["status"]
+        for p in report["probes"]
+        if p["target"] == target and all(p[k] == v for k, v in match.items())
+    }
 
 
 def test_open_egress_is_ready(lab: Lab) -> None:
@@ -156,7 +200,6 @@ def test_open_egress_is_ready(lab: Lab) -> None:
     assert all(p["alpn"] == "h3" for p in quic)
     assert all(p["tls_trusted"] is True for p in r["probes"] if p["transport"] == "tls")
     assert r["schema"] == "wsdiag.report/1"
-
 
 
 def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
@@ -177,9 +220,24 @@ def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
     _, r = lab.check("--public-roots", str(other))
     assert all(p["tls_public_root"] is False for p in r["probes"] if p["transport"] == "tls")
     proc = subprocess.run(  # a bad file is a one-line error, before any probe
-        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--public-roots",
-         str(tmp_path / "none.pem"), "--nameserver", lab.dns.address, "--no-logs"],
-        capture_output=True, text=True, timeout=30, env=lab.env)
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            REGION,
+            "--public-roots",
+            str(tmp_path / "none.pem"),
+            "--nameserver",
+            lab.dns.address,
+            "--no-logs",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=lab.env,
+    )
     assert proc.returncode not in (0, 1, 2) and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "none.pem" in proc.stderr, proc.stderr
 
@@ -219,7 +277,8 @@ def test_udp_silent_means_tcp_fallback(lab: Lab) -> None:
     lab.zone([EP_TCP_ONLY])
     code, r = lab.check()
     assert (code, r["verdict"]) == (1, "degraded"), [
-        (p["id"], p["status"], p["detail"]) for p in r["probes"] if p["target"] == "endpoint"]
+        (p["id"], p["status"], p["detail"]) for p in r["probes"] if p["target"] == "endpoint"
+    ]
     assert "ENDPOINT_QUIC_BLOCKED" in codes(r)
     assert statuses(r, "endpoint", transport="quic") == {"filtered"}
     assert statuses(r, "endpoint", transport="tcp") == {"open"}
@@ -263,7 +322,11 @@ def test_ipv6_only_answer_is_probed_over_ipv6(lab: Lab) -> None:
     # (what answers on ::1 here is not ours to know: other tests may listen there)
     ran = [p for p in r["probes"] if p["target"] == "endpoint" and p["address"] == "::1"]
     assert {(p["transport"], p["port"]) for p in ran} == {
-        ("tcp", 443), ("tcp", 4195), ("quic", 443), ("quic", 4195)}
+        ("tcp", 443),
+        ("tcp", 4195),
+        ("quic", 443),
+        ("quic", 4195),
+    }
     assert all(p["status"] != "skipped" for p in ran)
     assert "ENDPOINT_AAAA_ONLY" not in codes(r)
     assert r["evidence"]["os_consulted"] == "no"  # --nameserver: the OS was not asked
@@ -285,9 +348,23 @@ def test_untrusted_certificate_on_needed_domains_blocks(lab: Lab) -> None:
 def test_text_report_leads_with_the_verdict(lab: Lab) -> None:
     lab.zone(NXDOMAIN)
     proc = subprocess.run(
-        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
-         lab.dns.address, "--timeout", "1", "--no-logs"],
-        capture_output=True, text=True, timeout=30, env={**lab.env, "NO_COLOR": "1"},
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            REGION,
+            "--nameserver",
+            lab.dns.address,
+            "--timeout",
+            "1",
+            "--no-logs",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**lab.env, "NO_COLOR": "1"},
     )
     assert proc.returncode == 2
     assert proc.stdout.startswith("BLOCKED:")
@@ -302,15 +379,35 @@ def test_html_and_verbose_from_a_real_run(lab: Lab, tmp_path: Path) -> None:
     code, r = lab.check("--html", str(page))
     check_html(page.read_text(encoding="utf-8"), r)
     proc = subprocess.run(
-        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
-         lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs",
-         "-v"],
-        capture_output=True, text=True, timeout=30, env={**lab.env, "COLUMNS": "72"},
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            REGION,
+            "--nameserver",
+            lab.dns.address,
+            "--vpc-cidr",
+            f"127.{NET}.1.0/24",
+            "--timeout",
+            "1",
+            "--no-logs",
+            "-v",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**lab.env, "COLUMNS": "72"},
     )
     assert proc.returncode == code and max(map(len, proc.stdout.splitlines())) <= 72, [
-        line for line in proc.stdout.splitlines() if len(line) > 72]
-    assert all(f"{p['transport']}/{p['port']} {p['status']}" in " ".join(proc.stdout.split())
-               for p in r["probes"] if p["status"] != "skipped")
+        line for line in proc.stdout.splitlines() if len(line) > 72
+    ]
+    assert all(
+        f"{p['transport']}/{p['port']} {p['status']}" in " ".join(proc.stdout.split())
+        for p in r["probes"]
+        if p["status"] != "skipped"
+    )
 
 
 # --- an HTTPS proxy -----------------------------------------------------------------------
@@ -342,16 +439,29 @@ def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedP
     code, r = lab.check(env=env)
     assert (code, r["environment"], r["verdict"]) == (0, "minimal-egress", "ready"), codes(r)
     assert {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"} <= codes(r)
-    assert r["proxy"] == {"mode": "proxy", "url": f"http://***@{PROXY_IP}:{proxy.port}",
-                          "source": "environment", "bypassed": [], "reason": "",
-                          "pac": None, "pac_note": ""}
+    assert r["proxy"] == {
+        "mode": "proxy",
+        "url": f"http://***@{PROXY_IP}:{proxy.port}",
+        "source": "environment",
+        "bypassed": [],
+        "reason": "",
+        "pac": None,
+        "pac_note": "",
+    }
     broker = probe(r, "ws-broker/tls/443")
     assert (broker["via"], broker["status"], broker["tls_trusted"], broker["proxy_status"]) == (
-        "proxy", "open", True, 200)
+        "proxy",
+        "open",
+        True,
+        200,
+    )
     # UDP and the private endpoint never go through the proxy
     assert probe(r, "ws-broker/quic/443")["via"] == "direct"
-    assert {p["via"] for p in r["probes"] if p["target"] == "endpoint"
-            and not p["id"].endswith("@proxy")} == {"direct"}
+    assert {
+        p["via"]
+        for p in r["probes"]
+        if p["target"] == "endpoint" and not p["id"].endswith("@proxy")
+    } == {"direct"}
     assert f"{BROKER}:443" in proxy.targets()
     # the private name goes through the proxy only as the streaming-through-it probes
     assert {t for t in proxy.targets() if PRIVATE in t} == {f"{PRIVATE}:4195", f"{PRIVATE}:443"}
@@ -359,9 +469,25 @@ def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedP
     assert "s3cret" not in json.dumps(r) and "alice" not in json.dumps(r)
     assert not any(h.lower().startswith("proxy-authorization") for hs in proxy.headers for h in hs)
     text = subprocess.run(
-        [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--nameserver",
-         lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs"],
-        capture_output=True, text=True, timeout=30, env={**env, "NO_COLOR": "1"},
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            REGION,
+            "--nameserver",
+            lab.dns.address,
+            "--vpc-cidr",
+            f"127.{NET}.1.0/24",
+            "--timeout",
+            "1",
+            "--no-logs",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**env, "NO_COLOR": "1"},
     ).stdout
     assert text.startswith("READY:") and "tls/443 open" in text and "via proxy" in text
     assert f"443 via proxy http://***@{PROXY_IP}:{proxy.port}" in text

@@ -32,9 +32,11 @@ PROXY_IP, PAC_IP = ip(4, 10), ip(4, 20)
 
 def pac_text(proxy: ThreadedProxy, everything_direct: bool = False) -> str:
     answer = "DIRECT" if everything_direct else f"PROXY {PROXY_IP}:{proxy.port}; DIRECT"
-    return ("function FindProxyForURL(url, host) {\n"
-            '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
-            f'  return "{answer}";\n}}\n')
+    return (
+        "function FindProxyForURL(url, host) {\n"
+        '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+        f'  return "{answer}";\n}}\n'
+    )
 
 
 @pytest.fixture
@@ -81,8 +83,11 @@ def codes(report: dict) -> set[str]:
     return {f["code"] for f in report["findings"]}
 
 
-def test_pac_file_names_the_only_way_out(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
-                                         tmp_path: Path) -> None:
+def test_pac_file_names_the_only_way_out(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    proxy: ThreadedProxy,
+    tmp_path: Path,
+) -> None:
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac = tmp_path / "proxy.pac"
     pac.write_text(pac_text(proxy))
@@ -96,8 +101,11 @@ def test_pac_file_names_the_only_way_out(lab: Lab, proxy: ThreadedProxy,  # noqa
     assert {t for t in proxy.targets() if PRIVATE in t} <= {f"{PRIVATE}:4195", f"{PRIVATE}:443"}
 
 
-def test_pac_url_is_fetched_and_followed(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
-                                         pac_server: _PacServer) -> None:
+def test_pac_url_is_fetched_and_followed(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    proxy: ThreadedProxy,
+    pac_server: _PacServer,
+) -> None:
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac_server.body = pac_text(proxy).encode()
     url = f"http://{PAC_IP}:{pac_server.server_address[1]}/proxy.pac"
@@ -114,8 +122,11 @@ def test_pac_that_cannot_be_fetched_leaves_the_paths_unknown(lab: Lab) -> None: 
     assert "AUTH_UNREACHABLE" not in codes(r)
 
 
-def test_pac_saying_direct_tests_direct(lab: Lab, proxy: ThreadedProxy,  # noqa: F811
-                                        tmp_path: Path) -> None:
+def test_pac_saying_direct_tests_direct(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    proxy: ThreadedProxy,
+    tmp_path: Path,
+) -> None:
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac = tmp_path / "direct.pac"
     pac.write_text(pac_text(proxy, everything_direct=True))

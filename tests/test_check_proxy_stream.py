@@ -68,8 +68,10 @@ def test_proxy_refusing_connect_4195_names_the_rule(lab: Lab, proxy: ThreadedPro
     assert r["verdict"] == "ready"
 
 
-def test_nxdomain_behind_a_proxy_that_reaches_the_endpoint(lab: Lab,  # noqa: F811
-                                                           proxy: ThreadedProxy) -> None:
+def test_nxdomain_behind_a_proxy_that_reaches_the_endpoint(
+    lab: Lab,  # noqa: F811
+    proxy: ThreadedProxy,
+) -> None:
     """Private DNS names off, the proxy resolving the name: the documented proxy set-up.
     Not a confident 'enable Private DNS names', not 'home'."""
     lab.zone(NXDOMAIN, health=HEALTH_DEAD)
@@ -80,8 +82,10 @@ def test_nxdomain_behind_a_proxy_that_reaches_the_endpoint(lab: Lab,  # noqa: F8
     assert (r["environment"], r["verdict"]) == ("unknown", "unknown")
 
 
-def test_nxdomain_behind_a_proxy_that_cannot_reach_it(lab: Lab,  # noqa: F811
-                                                      proxy: ThreadedProxy) -> None:
+def test_nxdomain_behind_a_proxy_that_cannot_reach_it(
+    lab: Lab,  # noqa: F811
+    proxy: ThreadedProxy,
+) -> None:
     lab.zone(NXDOMAIN, health=HEALTH_DEAD)
     proxy.mode, proxy.names = fake_proxy.SSL_PORTS, {PRIVATE: EP_DEAD}
     r = run(lab, proxy)

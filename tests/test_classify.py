@@ -56,8 +56,10 @@ def paths(*tables: PathTable) -> EndpointFn:
 
 def at(addr: str, **statuses: Status) -> PathTable:
     """at(B, quic443=R) -> {(B, "quic", 443): R}"""
-    return {(addr, k[:-3] if k[-4:] != "4195" else k[:-4],
-             int(k[-3:]) if k[-4:] != "4195" else 4195): v for k, v in statuses.items()}
+    return {
+        (addr, k[:-3] if k[-4:] != "4195" else k[:-4], int(k[-3:]) if k[-4:] != "4195" else 4195): v
+        for k, v in statuses.items()
+    }
 
 
 # The three networks of issue 7 (two endpoint addresses, one per AZ) and the QUIC-only one.
@@ -81,146 +83,407 @@ CASES = [
     ("minimal-egress", {}, "minimal-egress", "ready", {"HEALTH_CHECK_BLOCKED"}),
     ("closed", {"needed": F, "expected": F}, "closed", "blocked", {"AUTH_UNREACHABLE"}),
     ("closed-rejecting", {"needed": R, "expected": R}, "closed", "blocked", {"AUTH_UNREACHABLE"}),
-    ("closed-no-public-dns", {"needed": DnsOutcome.NXDOMAIN, "expected": DnsOutcome.NXDOMAIN},
-     "closed", "blocked", {"AUTH_UNREACHABLE"}),
-    ("home-nxdomain", {"endpoint_dns": DnsOutcome.NXDOMAIN}, "home", "blocked",
-     {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"}),
-    ("home-public-answer", {"endpoint_dns": ["203.0.113.7"], "endpoint": F}, "home", "blocked",
-     {"ENDPOINT_PUBLIC_ANSWER", "HOME_NETWORK"}),
+    (
+        "closed-no-public-dns",
+        {"needed": DnsOutcome.NXDOMAIN, "expected": DnsOutcome.NXDOMAIN},
+        "closed",
+        "blocked",
+        {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "home-nxdomain",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN},
+        "home",
+        "blocked",
+        {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"},
+    ),
+    (
+        "home-public-answer",
+        {"endpoint_dns": ["203.0.113.7"], "endpoint": F},
+        "home",
+        "blocked",
+        {"ENDPOINT_PUBLIC_ANSWER", "HOME_NETWORK"},
+    ),
     # a private answer is not "home": the resolver knows the VPC's zone (issue 12)
-    ("private-but-silent-is-not-home", {"endpoint": F}, "unknown", "blocked",
-     {"ENDPOINT_UNREACHABLE"}),
+    (
+        "private-but-silent-is-not-home",
+        {"endpoint": F},
+        "unknown",
+        "blocked",
+        {"ENDPOINT_UNREACHABLE"},
+    ),
     # issue 12: this machine's facts
-    ("vpn-routes-miss-endpoint", {"endpoint": F, "host": "vpn-split"}, "vpn", "blocked",
-     {"VPN_ROUTES_MISS_ENDPOINT"}),
-    ("vpn-through-but-silent", {"endpoint": F, "host": "vpn-through"}, "vpn", "blocked",
-     {"VPN_ROUTES_MISS_ENDPOINT"}),
-    ("vpn-up-nxdomain-is-not-home", {"endpoint_dns": DnsOutcome.NXDOMAIN, "host": "vpn-split"},
-     "vpn", "blocked", {"ENDPOINT_NXDOMAIN"}),
-    ("home-router-rebind", {"endpoint_dns": DnsOutcome.NO_ANSWER, "host": "home-router"},
-     "home", "blocked", {"ENDPOINT_DNS_FAILED", "DNS_REBIND_PROTECTION_LIKELY"}),
-    ("tunnel-mtu-1100", {"endpoint": quic_silent, "host": "mtu-1100"}, "minimal-egress",
-     "degraded", {"PATH_MTU_SMALL"}),
-    ("4195-blocked-old-client", {"endpoint": only_443, "host": "client-5.20"},
-     "minimal-egress", "blocked", {"ENDPOINT_4195_BLOCKED", "CLIENT_NO_443_FALLBACK"}),
-    ("4195-blocked-new-client", {"endpoint": only_443, "host": "client-5.24"},
-     "minimal-egress", "degraded", {"ENDPOINT_4195_BLOCKED", "CLIENT_HAS_443_FALLBACK"}),
-    ("documentation-range-is-not-private", {"endpoint_dns": ["192.0.2.5"]}, "home", "blocked",
-     {"ENDPOINT_PUBLIC_ANSWER"}),
-    ("offline", {"endpoint": F, "needed": F, "expected": F}, "offline", "blocked",
-     {"ENDPOINT_UNREACHABLE", "AUTH_UNREACHABLE"}),
-    ("no-route", {"endpoint": U, "needed": U, "expected": U, "health": U}, "offline", "blocked",
-     {"NO_ROUTE"}),
+    (
+        "vpn-routes-miss-endpoint",
+        {"endpoint": F, "host": "vpn-split"},
+        "vpn",
+        "blocked",
+        {"VPN_ROUTES_MISS_ENDPOINT"},
+    ),
+    (
+        "vpn-through-but-silent",
+        {"endpoint": F, "host": "vpn-through"},
+        "vpn",
+        "blocked",
+        {"VPN_ROUTES_MISS_ENDPOINT"},
+    ),
+    (
+        "vpn-up-nxdomain-is-not-home",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "host": "vpn-split"},
+        "vpn",
+        "blocked",
+        {"ENDPOINT_NXDOMAIN"},
+    ),
+    (
+        "home-router-rebind",
+        {"endpoint_dns": DnsOutcome.NO_ANSWER, "host": "home-router"},
+        "home",
+        "blocked",
+        {"ENDPOINT_DNS_FAILED", "DNS_REBIND_PROTECTION_LIKELY"},
+    ),
+    (
+        "tunnel-mtu-1100",
+        {"endpoint": quic_silent, "host": "mtu-1100"},
+        "minimal-egress",
+        "degraded",
+        {"PATH_MTU_SMALL"},
+    ),
+    (
+        "4195-blocked-old-client",
+        {"endpoint": only_443, "host": "client-5.20"},
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_4195_BLOCKED", "CLIENT_NO_443_FALLBACK"},
+    ),
+    (
+        "4195-blocked-new-client",
+        {"endpoint": only_443, "host": "client-5.24"},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_4195_BLOCKED", "CLIENT_HAS_443_FALLBACK"},
+    ),
+    (
+        "documentation-range-is-not-private",
+        {"endpoint_dns": ["192.0.2.5"]},
+        "home",
+        "blocked",
+        {"ENDPOINT_PUBLIC_ANSWER"},
+    ),
+    (
+        "offline",
+        {"endpoint": F, "needed": F, "expected": F},
+        "offline",
+        "blocked",
+        {"ENDPOINT_UNREACHABLE", "AUTH_UNREACHABLE"},
+    ),
+    (
+        "no-route",
+        {"endpoint": U, "needed": U, "expected": U, "health": U},
+        "offline",
+        "blocked",
+        {"NO_ROUTE"},
+    ),
     ("no-route-dns", {"all_dns": DnsOutcome.NO_ROUTE}, "offline", "blocked", {"NO_ROUTE"}),
-    ("resolver-silent", {"all_dns": DnsOutcome.TIMEOUT}, "unknown", "blocked",
-     {"DNS_RESOLVER_UNREACHABLE"}),
-    ("resolver-port-unreachable", {"all_dns": DnsOutcome.UNREACHABLE}, "unknown", "blocked",
-     {"DNS_RESOLVER_UNREACHABLE"}),
-    ("no-resolver-config", {"all_dns": DnsOutcome.NOT_CONFIGURED}, "unknown", "unknown",
-     {"DNS_NOT_CONFIGURED"}),
-    ("servfail", {"endpoint_dns": DnsOutcome.SERVFAIL}, "home", "blocked",
-     {"ENDPOINT_DNS_FAILED"}),
-    ("quic-blocked", {"endpoint": quic_silent}, "minimal-egress", "degraded",
-     {"ENDPOINT_QUIC_BLOCKED"}),
-    ("4195-blocked", {"endpoint": only_443}, "minimal-egress", "degraded",
-     {"ENDPOINT_4195_BLOCKED"}),
-    ("443-blocked-is-info", {"endpoint": only_4195}, "minimal-egress", "ready",
-     {"ENDPOINT_443_BLOCKED"}),
-    ("one-address-silent", {"endpoint": second_address_dead}, "minimal-egress", "degraded",
-     {"ENDPOINT_ADDRESS_SILENT"}),
+    (
+        "resolver-silent",
+        {"all_dns": DnsOutcome.TIMEOUT},
+        "unknown",
+        "blocked",
+        {"DNS_RESOLVER_UNREACHABLE"},
+    ),
+    (
+        "resolver-port-unreachable",
+        {"all_dns": DnsOutcome.UNREACHABLE},
+        "unknown",
+        "blocked",
+        {"DNS_RESOLVER_UNREACHABLE"},
+    ),
+    (
+        "no-resolver-config",
+        {"all_dns": DnsOutcome.NOT_CONFIGURED},
+        "unknown",
+        "unknown",
+        {"DNS_NOT_CONFIGURED"},
+    ),
+    ("servfail", {"endpoint_dns": DnsOutcome.SERVFAIL}, "home", "blocked", {"ENDPOINT_DNS_FAILED"}),
+    (
+        "quic-blocked",
+        {"endpoint": quic_silent},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_QUIC_BLOCKED"},
+    ),
+    (
+        "4195-blocked",
+        {"endpoint": only_443},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_4195_BLOCKED"},
+    ),
+    (
+        "443-blocked-is-info",
+        {"endpoint": only_4195},
+        "minimal-egress",
+        "ready",
+        {"ENDPOINT_443_BLOCKED"},
+    ),
+    (
+        "one-address-silent",
+        {"endpoint": second_address_dead},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_ADDRESS_SILENT"},
+    ),
     # an IPv6-only endpoint record is probed over IPv6 and judged (AWS allows IPv4 or IPv6)
-    ("ipv6-only-endpoint-is-judged", {"endpoint_dns": DnsOutcome.NO_ANSWER,
-                                      "aaaa": ["2600:1f18::5"]},
-     "minimal-egress", "ready", set()),
-    ("ipv6-only-endpoint-silent", {"endpoint_dns": DnsOutcome.NO_ANSWER,
-                                   "aaaa": ["2600:1f18::5"], "endpoint": F},
-     # an answer that is not provably outside the VPC: "home" would be a guess (issue 12)
-     "unknown", "blocked", {"ENDPOINT_UNREACHABLE"}),
+    (
+        "ipv6-only-endpoint-is-judged",
+        {"endpoint_dns": DnsOutcome.NO_ANSWER, "aaaa": ["2600:1f18::5"]},
+        "minimal-egress",
+        "ready",
+        set(),
+    ),
+    (
+        "ipv6-only-endpoint-silent",
+        {"endpoint_dns": DnsOutcome.NO_ANSWER, "aaaa": ["2600:1f18::5"], "endpoint": F},
+        # an answer that is not provably outside the VPC: "home" would be a guess (issue 12)
+        "unknown",
+        "blocked",
+        {"ENDPOINT_UNREACHABLE"},
+    ),
     # names as the OS resolves them (the client dials the OS's answer)
-    ("hosts-pin", {"endpoint_dns": DnsOutcome.NXDOMAIN, "os": [A, B], "os_reason": "hosts-file"},
-     "minimal-egress", "ready", {"OS_HOSTS_FILE"}),
-    ("per-domain-resolver", {"endpoint_dns": DnsOutcome.NXDOMAIN, "os": [A, B],
-                             "os_reason": "per-domain-resolver"},
-     "minimal-egress", "ready", {"OS_RESOLVER_DIFFERS"}),
-    ("link-local-resolver-is-not-silent", {"all_dns": DnsOutcome.TIMEOUT, "os": [A, B],
-                                           "os_reason": "link-local-resolver"},
-     "minimal-egress", "ready", {"OS_RESOLVER_DIFFERS"}),
-    ("os-cannot-resolve", {"os": DnsOutcome.NXDOMAIN, "os_reason": "per-domain-resolver"},
-     "home", "blocked", {"OS_NAME_FAILED"}),
-    ("captive-portal", {"os_all": ["192.168.1.1"], "endpoint": only_443, "health": F},
-     "minimal-egress", "blocked", {"CAPTIVE_PORTAL"}),
-    ("overlay-answers", {"endpoint_dns": ["100.64.1.10", "100.64.2.10"]},
-     "minimal-egress", "ready", {"ENDPOINT_OVERLAY"}),
-    ("overlay-silent", {"endpoint_dns": ["100.64.1.10"], "endpoint": F},
-     "unknown", "blocked", {"ENDPOINT_OVERLAY_SILENT"}),
+    (
+        "hosts-pin",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "os": [A, B], "os_reason": "hosts-file"},
+        "minimal-egress",
+        "ready",
+        {"OS_HOSTS_FILE"},
+    ),
+    (
+        "per-domain-resolver",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "os": [A, B], "os_reason": "per-domain-resolver"},
+        "minimal-egress",
+        "ready",
+        {"OS_RESOLVER_DIFFERS"},
+    ),
+    (
+        "link-local-resolver-is-not-silent",
+        {"all_dns": DnsOutcome.TIMEOUT, "os": [A, B], "os_reason": "link-local-resolver"},
+        "minimal-egress",
+        "ready",
+        {"OS_RESOLVER_DIFFERS"},
+    ),
+    (
+        "os-cannot-resolve",
+        {"os": DnsOutcome.NXDOMAIN, "os_reason": "per-domain-resolver"},
+        "home",
+        "blocked",
+        {"OS_NAME_FAILED"},
+    ),
+    (
+        "captive-portal",
+        {"os_all": ["192.168.1.1"], "endpoint": only_443, "health": F},
+        "minimal-egress",
+        "blocked",
+        {"CAPTIVE_PORTAL"},
+    ),
+    (
+        "overlay-answers",
+        {"endpoint_dns": ["100.64.1.10", "100.64.2.10"]},
+        "minimal-egress",
+        "ready",
+        {"ENDPOINT_OVERLAY"},
+    ),
+    (
+        "overlay-silent",
+        {"endpoint_dns": ["100.64.1.10"], "endpoint": F},
+        "unknown",
+        "blocked",
+        {"ENDPOINT_OVERLAY_SILENT"},
+    ),
     ("dual-stack", {"aaaa": ["fd00::5"]}, "minimal-egress", "degraded", {"ENDPOINT_DUAL_STACK"}),
-    ("optional-blocked", {"expected": F}, "minimal-egress", "degraded",
-     {"OPTIONAL_DOMAINS_UNREACHABLE"}),
-    ("quic-cut-by-deadline", {"endpoint": deadline_on_quic}, "minimal-egress", "unknown",
-     {"NOT_MEASURED"}),
-    ("second-address-unmeasured", {"endpoint": second_address_errors}, "minimal-egress",
-     "unknown", {"NOT_MEASURED"}),
+    (
+        "optional-blocked",
+        {"expected": F},
+        "minimal-egress",
+        "degraded",
+        {"OPTIONAL_DOMAINS_UNREACHABLE"},
+    ),
+    (
+        "quic-cut-by-deadline",
+        {"endpoint": deadline_on_quic},
+        "minimal-egress",
+        "unknown",
+        {"NOT_MEASURED"},
+    ),
+    (
+        "second-address-unmeasured",
+        {"endpoint": second_address_errors},
+        "minimal-egress",
+        "unknown",
+        {"NOT_MEASURED"},
+    ),
     ("auth-errors-unknown", {"needed": E}, "minimal-egress", "unknown", {"NOT_MEASURED"}),
     # issue 7: a defect on one address of two must not hide behind the other
-    ("b-has-no-quic", {"endpoint": paths(A_ALL, TCP_ONLY_B)}, "minimal-egress", "degraded",
-     {"ENDPOINT_QUIC_BLOCKED"}),
-    ("a-quic-4195-only", {"endpoint": paths(QUIC4195_ONLY_A, B_ALL)}, "minimal-egress",
-     "degraded", {"ENDPOINT_ADDRESS_PARTIAL"}),
-    ("a-tcp-443-only-b-no-tcp-4195", {"endpoint": paths(TCP443_ONLY_A, NO_TCP4195_B)},
-     "minimal-egress", "degraded",
-     {"ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED", "ENDPOINT_ADDRESS_PARTIAL"}),
-    ("quic-only-endpoint-is-blocked", {"endpoint_dns": ["10.0.1.10"],
-                                       "endpoint": paths(QUIC_ONLY_A, {})},
-     "minimal-egress", "blocked", {"ENDPOINT_TCP_BLOCKED"}),
-    ("one-address-quic-only", {"endpoint": paths(A_ALL, QUIC_ONLY_B)}, "minimal-egress",
-     "degraded", {"ENDPOINT_ADDRESS_PARTIAL"}),
-    ("both-addresses-quic-only", {"endpoint": paths(QUIC_ONLY_A, QUIC_ONLY_B)},
-     "minimal-egress", "blocked", {"ENDPOINT_TCP_BLOCKED"}),
-    ("one-address-443-only-paths-missing", {"endpoint": paths(A_ALL, NO_443_B)},
-     "minimal-egress", "ready", {"ENDPOINT_443_BLOCKED"}),
-    ("one-path-unmeasured", {"endpoint": paths(A_ALL, {("10.0.2.10", "quic", 4195): E})},
-     "minimal-egress", "unknown", {"NOT_MEASURED"}),
+    (
+        "b-has-no-quic",
+        {"endpoint": paths(A_ALL, TCP_ONLY_B)},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_QUIC_BLOCKED"},
+    ),
+    (
+        "a-quic-4195-only",
+        {"endpoint": paths(QUIC4195_ONLY_A, B_ALL)},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_ADDRESS_PARTIAL"},
+    ),
+    (
+        "a-tcp-443-only-b-no-tcp-4195",
+        {"endpoint": paths(TCP443_ONLY_A, NO_TCP4195_B)},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED", "ENDPOINT_ADDRESS_PARTIAL"},
+    ),
+    (
+        "quic-only-endpoint-is-blocked",
+        {"endpoint_dns": ["10.0.1.10"], "endpoint": paths(QUIC_ONLY_A, {})},
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_TCP_BLOCKED"},
+    ),
+    (
+        "one-address-quic-only",
+        {"endpoint": paths(A_ALL, QUIC_ONLY_B)},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_ADDRESS_PARTIAL"},
+    ),
+    (
+        "both-addresses-quic-only",
+        {"endpoint": paths(QUIC_ONLY_A, QUIC_ONLY_B)},
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_TCP_BLOCKED"},
+    ),
+    (
+        "one-address-443-only-paths-missing",
+        {"endpoint": paths(A_ALL, NO_443_B)},
+        "minimal-egress",
+        "ready",
+        {"ENDPOINT_443_BLOCKED"},
+    ),
+    (
+        "one-path-unmeasured",
+        {"endpoint": paths(A_ALL, {("10.0.2.10", "quic", 4195): E})},
+        "minimal-egress",
+        "unknown",
+        {"NOT_MEASURED"},
+    ),
     # issue 8 item 2: is it the endpoint at each address?
-    ("endpoint-certificate-shown", {"tweak": endpoint_certs({A: GATEWAY, B: GATEWAY})},
-     "minimal-egress", "ready", {"ENDPOINT_CERTIFICATE"}),
-    ("lan-nas-at-one-address", {"endpoint": paths(A_ALL, NAS_ONLY_443),
-                                "tweak": endpoint_certs({A: GATEWAY, B: NAS})},
-     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
-    ("not-tls-at-one-address", {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.NOT_TLS})},
-     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
-    ("tls-refused-is-not-evidence", {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.REFUSED})},
-     "minimal-egress", "ready", {"ENDPOINT_CERTIFICATE"}),
-    ("portal-at-every-address", {"endpoint": paths(NAS_ONLY_443, at(A, tcp4195=R, quic443=F,
-                                                                    quic4195=F)),
-                                 "tweak": endpoint_certs({A: NAS, B: NAS})},
-     "minimal-egress", "blocked", {"ENDPOINT_ADDRESS_OTHER"}),
-    ("endpoint-issuers-differ",
-     {"tweak": endpoint_certs({A: GATEWAY, B: cert((PRIVATE_NAME,), "Corp SSL Forward Trust")})},
-     "minimal-egress", "degraded", {"ENDPOINT_ISSUERS_DIFFER"}),
+    (
+        "endpoint-certificate-shown",
+        {"tweak": endpoint_certs({A: GATEWAY, B: GATEWAY})},
+        "minimal-egress",
+        "ready",
+        {"ENDPOINT_CERTIFICATE"},
+    ),
+    (
+        "lan-nas-at-one-address",
+        {"endpoint": paths(A_ALL, NAS_ONLY_443), "tweak": endpoint_certs({A: GATEWAY, B: NAS})},
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_ADDRESS_OTHER"},
+    ),
+    (
+        "not-tls-at-one-address",
+        {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.NOT_TLS})},
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_ADDRESS_OTHER"},
+    ),
+    (
+        "tls-refused-is-not-evidence",
+        {"tweak": endpoint_certs({A: GATEWAY, B: TlsSeen.REFUSED})},
+        "minimal-egress",
+        "ready",
+        {"ENDPOINT_CERTIFICATE"},
+    ),
+    (
+        "portal-at-every-address",
+        {
+            "endpoint": paths(NAS_ONLY_443, at(A, tcp4195=R, quic443=F, quic4195=F)),
+            "tweak": endpoint_certs({A: NAS, B: NAS}),
+        },
+        "minimal-egress",
+        "blocked",
+        {"ENDPOINT_ADDRESS_OTHER"},
+    ),
+    (
+        "endpoint-issuers-differ",
+        {"tweak": endpoint_certs({A: GATEWAY, B: cert((PRIVATE_NAME,), "Corp SSL Forward Trust")})},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_ISSUERS_DIFFER"},
+    ),
     # issue 8 item 3: interception, OS trust, the clock
     ("public-chains-trusted", {"tweak": signin_chains()}, "minimal-egress", "ready", set()),
-    ("tls-inspected-trusted", {"tweak": signin_chains("Corp SSL Forward Trust CA", public=False)},
-     "minimal-egress", "blocked", {"TLS_INSPECTED"}),
-    ("tls-untrusted-needed", {"tweak": signin_chains(trusted=False)}, "minimal-egress",
-     "blocked", {"TLS_UNTRUSTED"}),
-    ("tls-untrusted-supporting-warns",
-     {"tweak": both(signin_chains(), signin_chains(trusted=False, only=Need.EXPECTED))},
-     "minimal-egress", "degraded", {"TLS_UNTRUSTED"}),
-    ("os-trust-unknown-is-not-untrusted", {"tweak": signin_chains(trusted=None)},
-     "minimal-egress", "ready", set()),
-    ("clock-skew", {"tweak": signin_chains(trusted=False, valid=False)}, "minimal-egress",
-     "blocked", {"CLOCK_SKEW"}),
+    (
+        "tls-inspected-trusted",
+        {"tweak": signin_chains("Corp SSL Forward Trust CA", public=False)},
+        "minimal-egress",
+        "blocked",
+        {"TLS_INSPECTED"},
+    ),
+    (
+        "tls-untrusted-needed",
+        {"tweak": signin_chains(trusted=False)},
+        "minimal-egress",
+        "blocked",
+        {"TLS_UNTRUSTED"},
+    ),
+    (
+        "tls-untrusted-supporting-warns",
+        {"tweak": both(signin_chains(), signin_chains(trusted=False, only=Need.EXPECTED))},
+        "minimal-egress",
+        "degraded",
+        {"TLS_UNTRUSTED"},
+    ),
+    (
+        "os-trust-unknown-is-not-untrusted",
+        {"tweak": signin_chains(trusted=None)},
+        "minimal-egress",
+        "ready",
+        set(),
+    ),
+    (
+        "clock-skew",
+        {"tweak": signin_chains(trusted=False, valid=False)},
+        "minimal-egress",
+        "blocked",
+        {"CLOCK_SKEW"},
+    ),
     # issue 11: past the fan-out cap, every probed address answering is still not "ready"
-    ("too-many-addresses", {"endpoint_dns": MANY}, "minimal-egress", "unknown",
-     {"ENDPOINT_ADDRESSES_NOT_PROBED", "NOT_MEASURED"}),
-    ("too-many-addresses-one-dead", {"endpoint_dns": MANY,
-                                     "endpoint": lambda a, t, p: F if a == MANY[1] else O},
-     "minimal-egress", "degraded", {"ENDPOINT_ADDRESSES_NOT_PROBED", "ENDPOINT_ADDRESS_SILENT"}),
+    (
+        "too-many-addresses",
+        {"endpoint_dns": MANY},
+        "minimal-egress",
+        "unknown",
+        {"ENDPOINT_ADDRESSES_NOT_PROBED", "NOT_MEASURED"},
+    ),
+    (
+        "too-many-addresses-one-dead",
+        {"endpoint_dns": MANY, "endpoint": lambda a, t, p: F if a == MANY[1] else O},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_ADDRESSES_NOT_PROBED", "ENDPOINT_ADDRESS_SILENT"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "environment", "verdict", "codes"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("kwargs", "environment", "verdict", "codes"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rules(kwargs: dict, environment: str, verdict: str, codes: set[str]) -> None:
     _, d = diagnose(results(**kwargs))
     got = {f.code for f in d.findings}
@@ -233,66 +496,188 @@ PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 NX = DnsOutcome.NXDOMAIN
 PROXY_CASES = [
     # id, results kwargs, environment, verdict, findings present, findings absent
-    ("proxy-only-egress", {"proxy": "relay", "needed": R, "expected": R},
-     "closed", "blocked", {"AUTH_UNREACHABLE"}, {"PROXY_AUTH_REQUIRED"}),
-    ("proxy-relays", {"proxy": "relay"}, "minimal-egress", "ready",
-     {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"}, {"AUTH_UNREACHABLE"}),
+    (
+        "proxy-only-egress",
+        {"proxy": "relay", "needed": R, "expected": R},
+        "closed",
+        "blocked",
+        {"AUTH_UNREACHABLE"},
+        {"PROXY_AUTH_REQUIRED"},
+    ),
+    (
+        "proxy-relays",
+        {"proxy": "relay"},
+        "minimal-egress",
+        "ready",
+        {"PROXY_IN_USE", "HEALTH_CHECK_BLOCKED"},
+        {"AUTH_UNREACHABLE"},
+    ),
     # corporate DNS without public names: the proxy resolves them, so they still work
-    ("proxy-relays-public-dns-absent", {"proxy": "relay", "needed": NX, "expected": NX},
-     "minimal-egress", "ready", {"PROXY_IN_USE"}, {"AUTH_UNREACHABLE"}),
-    ("proxy-relays-open-egress", {"proxy": "relay", "health": O}, "open-egress", "ready",
-     {"PROXY_IN_USE"}, {"HEALTH_CHECK_BLOCKED"}),
+    (
+        "proxy-relays-public-dns-absent",
+        {"proxy": "relay", "needed": NX, "expected": NX},
+        "minimal-egress",
+        "ready",
+        {"PROXY_IN_USE"},
+        {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "proxy-relays-open-egress",
+        {"proxy": "relay", "health": O},
+        "open-egress",
+        "ready",
+        {"PROXY_IN_USE"},
+        {"HEALTH_CHECK_BLOCKED"},
+    ),
     # issue 12: with a proxy, NXDOMAIN may be the documented proxy set-up (Private DNS off):
     # not a confident "enable Private DNS names"; unknown while the proxy path is unmeasured
-    ("proxy-relays-at-home", {"proxy": "relay", "endpoint_dns": NX}, "unknown", "unknown",
-     {"PROXY_IN_USE", "ENDPOINT_NXDOMAIN_BEHIND_PROXY"}, {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"}),
-    ("proxy-nxdomain-proxy-streams", {"proxy": "relay", "endpoint_dns": NX,
-                                      "stream": {4195: (O, 200), 443: (O, 200)}},
-     "unknown", "unknown", {"ENDPOINT_NXDOMAIN_BEHIND_PROXY"},
-     {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"}),
-    ("proxy-nxdomain-proxy-refuses", {"proxy": "relay", "endpoint_dns": NX,
-                                      "stream": {4195: (R, 403), 443: (R, 403)}},
-     "home", "blocked", {"ENDPOINT_NXDOMAIN_BEHIND_PROXY", "PROXY_DENIES_CONNECT_4195"},
-     {"ENDPOINT_NXDOMAIN"}),
-    ("proxy-denies-4195-direct-works", {"proxy": "relay",
-                                        "stream": {4195: (R, 403), 443: (O, 200)}},
-     "minimal-egress", "ready", {"PROXY_DENIES_CONNECT_4195"}, set()),
-    ("proxy-denies-4195-direct-dead", {"proxy": "relay", "endpoint": F,
-                                       "stream": {4195: (R, 403), 443: (O, 200)}},
-     "unknown", "blocked", {"PROXY_DENIES_CONNECT_4195", "ENDPOINT_UNREACHABLE"}, set()),
-    ("proxy-407", {"proxy": "auth-407"}, "closed", "blocked", {"PROXY_AUTH_REQUIRED"},
-     {"AUTH_UNREACHABLE", "PROXY_IN_USE", "NOT_MEASURED"}),
-    ("proxy-403", {"proxy": "forbid-403"}, "closed", "blocked", {"AUTH_UNREACHABLE"},
-     {"PROXY_AUTH_REQUIRED", "PROXY_UNREACHABLE"}),
-    ("proxy-silent-after-connect", {"proxy": "silent"}, "closed", "blocked",
-     {"AUTH_UNREACHABLE"}, {"PROXY_UNREACHABLE"}),
-    ("proxy-port-closed", {"proxy": "down"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
-     {"AUTH_UNREACHABLE"}),
-    ("proxy-port-silent", {"proxy": "down-silent"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
-     {"AUTH_UNREACHABLE"}),
-    ("proxy-name-gone", {"proxy": "name-gone"}, "closed", "blocked", {"PROXY_UNREACHABLE"},
-     {"AUTH_UNREACHABLE", "NO_ROUTE"}),
-    ("proxy-untested", {"proxy": "untested"}, "unknown", "unknown",
-     {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"}, {"AUTH_UNREACHABLE"}),
+    (
+        "proxy-relays-at-home",
+        {"proxy": "relay", "endpoint_dns": NX},
+        "unknown",
+        "unknown",
+        {"PROXY_IN_USE", "ENDPOINT_NXDOMAIN_BEHIND_PROXY"},
+        {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"},
+    ),
+    (
+        "proxy-nxdomain-proxy-streams",
+        {"proxy": "relay", "endpoint_dns": NX, "stream": {4195: (O, 200), 443: (O, 200)}},
+        "unknown",
+        "unknown",
+        {"ENDPOINT_NXDOMAIN_BEHIND_PROXY"},
+        {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"},
+    ),
+    (
+        "proxy-nxdomain-proxy-refuses",
+        {"proxy": "relay", "endpoint_dns": NX, "stream": {4195: (R, 403), 443: (R, 403)}},
+        "home",
+        "blocked",
+        {"ENDPOINT_NXDOMAIN_BEHIND_PROXY", "PROXY_DENIES_CONNECT_4195"},
+        {"ENDPOINT_NXDOMAIN"},
+    ),
+    (
+        "proxy-denies-4195-direct-works",
+        {"proxy": "relay", "stream": {4195: (R, 403), 443: (O, 200)}},
+        "minimal-egress",
+        "ready",
+        {"PROXY_DENIES_CONNECT_4195"},
+        set(),
+    ),
+    (
+        "proxy-denies-4195-direct-dead",
+        {"proxy": "relay", "endpoint": F, "stream": {4195: (R, 403), 443: (O, 200)}},
+        "unknown",
+        "blocked",
+        {"PROXY_DENIES_CONNECT_4195", "ENDPOINT_UNREACHABLE"},
+        set(),
+    ),
+    (
+        "proxy-407",
+        {"proxy": "auth-407"},
+        "closed",
+        "blocked",
+        {"PROXY_AUTH_REQUIRED"},
+        {"AUTH_UNREACHABLE", "PROXY_IN_USE", "NOT_MEASURED"},
+    ),
+    (
+        "proxy-403",
+        {"proxy": "forbid-403"},
+        "closed",
+        "blocked",
+        {"AUTH_UNREACHABLE"},
+        {"PROXY_AUTH_REQUIRED", "PROXY_UNREACHABLE"},
+    ),
+    (
+        "proxy-silent-after-connect",
+        {"proxy": "silent"},
+        "closed",
+        "blocked",
+        {"AUTH_UNREACHABLE"},
+        {"PROXY_UNREACHABLE"},
+    ),
+    (
+        "proxy-port-closed",
+        {"proxy": "down"},
+        "closed",
+        "blocked",
+        {"PROXY_UNREACHABLE"},
+        {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "proxy-port-silent",
+        {"proxy": "down-silent"},
+        "closed",
+        "blocked",
+        {"PROXY_UNREACHABLE"},
+        {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "proxy-name-gone",
+        {"proxy": "name-gone"},
+        "closed",
+        "blocked",
+        {"PROXY_UNREACHABLE"},
+        {"AUTH_UNREACHABLE", "NO_ROUTE"},
+    ),
+    (
+        "proxy-untested",
+        {"proxy": "untested"},
+        "unknown",
+        "unknown",
+        {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE"},
+    ),
     # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
-    ("proxy-untested-but-bypassed", {"proxy": "untested", "bypassed": (
-        "ws-broker-service.eu-west-1.amazonaws.com", "workspaces.eu-west-1.amazonaws.com",
-        "ws-client-service.eu-west-1.amazonaws.com", "skylight-client-ds.eu-west-1.amazonaws.com",
-        "connectivity.amazonworkspaces.com", "d2td7dqidlhjx7.cloudfront.net",
-        "opfcaptcha-prod.s3.amazonaws.com", "s3.amazonaws.com", "fls-na.amazon.com",
-        "device-metrics-us-2.amazon.com", "smartcard.eu-west-1.signin.aws")},
-     "minimal-egress", "ready", set(), {"PROXY_UNSUPPORTED_SCHEME"}),
-    ("no-proxy-option", {"proxy": "disabled", "needed": R, "expected": R}, "closed", "blocked",
-     {"AUTH_UNREACHABLE"}, {"PROXY_IN_USE", "PROXY_UNREACHABLE"}),
-    ("proxy-with-endpoint-bypassed", {"proxy": "relay", "bypassed": (PRIVATE,)},
-     "minimal-egress", "ready", {"PROXY_IN_USE"}, set()),
+    (
+        "proxy-untested-but-bypassed",
+        {
+            "proxy": "untested",
+            "bypassed": (
+                "ws-broker-service.eu-west-1.amazonaws.com",
+                "workspaces.eu-west-1.amazonaws.com",
+                "ws-client-service.eu-west-1.amazonaws.com",
+                "skylight-client-ds.eu-west-1.amazonaws.com",
+                "connectivity.amazonworkspaces.com",
+                "d2td7dqidlhjx7.cloudfront.net",
+                "opfcaptcha-prod.s3.amazonaws.com",
+                "s3.amazonaws.com",
+                "fls-na.amazon.com",
+                "device-metrics-us-2.amazon.com",
+                "smartcard.eu-west-1.signin.aws",
+            ),
+        },
+        "minimal-egress",
+        "ready",
+        set(),
+        {"PROXY_UNSUPPORTED_SCHEME"},
+    ),
+    (
+        "no-proxy-option",
+        {"proxy": "disabled", "needed": R, "expected": R},
+        "closed",
+        "blocked",
+        {"AUTH_UNREACHABLE"},
+        {"PROXY_IN_USE", "PROXY_UNREACHABLE"},
+    ),
+    (
+        "proxy-with-endpoint-bypassed",
+        {"proxy": "relay", "bypassed": (PRIVATE,)},
+        "minimal-egress",
+        "ready",
+        {"PROXY_IN_USE"},
+        set(),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "environment", "verdict", "present", "absent"),
-                         [c[1:] for c in PROXY_CASES], ids=[c[0] for c in PROXY_CASES])
-def test_proxy_rules(kwargs: dict, environment: str, verdict: str, present: set[str],
-                     absent: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "environment", "verdict", "present", "absent"),
+    [c[1:] for c in PROXY_CASES],
+    ids=[c[0] for c in PROXY_CASES],
+)
+def test_proxy_rules(
+    kwargs: dict, environment: str, verdict: str, present: set[str], absent: set[str]
+) -> None:
     _, d = diagnose(results(**kwargs))
     got = {f.code for f in d.findings}
     assert (str(d.environment), str(d.verdict)) == (environment, verdict), got
@@ -302,8 +687,11 @@ def test_proxy_rules(kwargs: dict, environment: str, verdict: str, present: set[
 
 def test_proxy_findings_say_what_and_where() -> None:
     def finding(code: str, **kwargs: object) -> Finding:
-        return next(f for f in diagnose(results(**kwargs))[1].findings  # type: ignore[arg-type]
-                    if f.code == code)
+        return next(
+            f
+            for f in diagnose(results(**kwargs))[1].findings  # type: ignore[arg-type]
+            if f.code == code
+        )
 
     used = finding("PROXY_IN_USE", proxy="relay")
     assert "http://***@10.0.0.5:3128" in used.message and "QUIC" in used.message
@@ -333,8 +721,11 @@ def test_a_proxy_failing_only_supporting_domains_warns() -> None:
 
 def test_every_finding_rule_fires_somewhere() -> None:
     fired = {f.rule for c in CASES + PROXY_CASES for f in diagnose(results(**c[1]))[1].findings}
-    never = {r.name for r in FINDING_RULES} - fired - {"tls-untrusted", "endpoint-high-rtt",
-                                                       "auth-udp-unconfirmed"}
+    never = (
+        {r.name for r in FINDING_RULES}
+        - fired
+        - {"tls-untrusted", "endpoint-high-rtt", "auth-udp-unconfirmed"}
+    )
     assert never == set()
 
 
@@ -350,12 +741,24 @@ def test_vpc_cidr_narrows_private() -> None:
     assert d.verdict is Verdict.BLOCKED
 
 
-@pytest.mark.parametrize(("address", "private"), [
-    ("10.0.0.1", True), ("172.16.0.1", True), ("172.31.255.255", True), ("192.168.1.1", True),
-    ("172.32.0.1", False), ("100.64.0.1", False), ("192.0.2.1", False), ("198.51.100.1", False),
-    ("203.0.113.1", False), ("127.0.0.1", False), ("169.254.1.1", False), ("8.8.8.8", False),
-    ("fd00::1", False),
-])
+@pytest.mark.parametrize(
+    ("address", "private"),
+    [
+        ("10.0.0.1", True),
+        ("172.16.0.1", True),
+        ("172.31.255.255", True),
+        ("192.168.1.1", True),
+        ("172.32.0.1", False),
+        ("100.64.0.1", False),
+        ("192.0.2.1", False),
+        ("198.51.100.1", False),
+        ("203.0.113.1", False),
+        ("127.0.0.1", False),
+        ("169.254.1.1", False),
+        ("8.8.8.8", False),
+        ("fd00::1", False),
+    ],
+)
 def test_rfc1918_explicitly(address: str, private: bool) -> None:
     assert is_private(address, ()) is private
 
@@ -366,20 +769,34 @@ outcomes = st.sampled_from(list(DnsOutcome))
 
 @st.composite
 def any_results(draw: st.DrawFn) -> object:
-    table = draw(st.dictionaries(st.tuples(st.sampled_from(["10.0.1.10", "10.0.2.10"]),
-                                           st.sampled_from(list(Transport)),
-                                           st.sampled_from([443, 4195])), statuses))
+    table = draw(
+        st.dictionaries(
+            st.tuples(
+                st.sampled_from(["10.0.1.10", "10.0.2.10"]),
+                st.sampled_from(list(Transport)),
+                st.sampled_from([443, 4195]),
+            ),
+            statuses,
+        )
+    )
     default = draw(statuses)
     return results(
-        endpoint_dns=draw(st.one_of(outcomes, st.lists(st.sampled_from(
-            ["10.0.1.10", "10.0.2.10", "203.0.113.9", "fd00::1"]), min_size=1, max_size=3))),
+        endpoint_dns=draw(
+            st.one_of(
+                outcomes,
+                st.lists(
+                    st.sampled_from(["10.0.1.10", "10.0.2.10", "203.0.113.9", "fd00::1"]),
+                    min_size=1,
+                    max_size=3,
+                ),
+            )
+        ),
         endpoint=lambda a, t, p: table.get((a, t, p), default),
         needed=draw(st.one_of(statuses, outcomes)),
         expected=draw(st.one_of(statuses, outcomes)),
         health=draw(statuses),
         all_dns=draw(st.one_of(st.none(), outcomes)),
-        proxy=draw(st.sampled_from([None, "relay", "untested", "disabled",
-                                    *PROXY_BEHAVIOUR])),
+        proxy=draw(st.sampled_from([None, "relay", "untested", "disabled", *PROXY_BEHAVIOUR])),
     )
 
 
@@ -406,14 +823,19 @@ def test_ready_only_on_measured_success(r: object) -> None:
 def test_tls_findings_name_the_cause_and_nothing_else() -> None:
     """The NAS address is named and judged not usable, without a second, wrong finding for
     it; a wrong clock is never read as interception or distrust."""
-    _, d = diagnose(results(endpoint=paths(A_ALL, NAS_ONLY_443),
-                            tweak=endpoint_certs({A: GATEWAY, B: NAS})))
+    _, d = diagnose(
+        results(endpoint=paths(A_ALL, NAS_ONLY_443), tweak=endpoint_certs({A: GATEWAY, B: NAS}))
+    )
     by = {f.code: f for f in d.findings}
     assert B in by["ENDPOINT_ADDRESS_OTHER"].message
     assert "nas.fritz.box" in by["ENDPOINT_ADDRESS_OTHER"].message
     assert A not in by["ENDPOINT_ADDRESS_OTHER"].message
-    assert not {"ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "ENDPOINT_QUIC_BLOCKED",
-                "ENDPOINT_ISSUERS_DIFFER"} & set(by)
+    assert not {
+        "ENDPOINT_ADDRESS_PARTIAL",
+        "ENDPOINT_4195_BLOCKED",
+        "ENDPOINT_QUIC_BLOCKED",
+        "ENDPOINT_ISSUERS_DIFFER",
+    } & set(by)
     _, d = diagnose(results(tweak=signin_chains(trusted=False, valid=False, public=False)))
     codes = {f.code for f in d.findings}
     assert "CLOCK_SKEW" in codes and "TLS_UNTRUSTED" not in codes

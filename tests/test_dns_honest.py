@@ -20,8 +20,9 @@ HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
 
 
-def lookup(servers: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT, name: str = NAME,
-           rdtype: str = "A") -> DnsResult:
+def lookup(
+    servers: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT, name: str = NAME, rdtype: str = "A"
+) -> DnsResult:
     spec = DnsSpec(f"t/dns/{rdtype}", "t", name, rdtype, timeout)
     return asyncio.run(resolve(nameservers(servers), spec, timeout))
 
@@ -72,8 +73,10 @@ def test_servfail_moves_on_to_the_next_server_at_once() -> None:
 
 
 def test_records_owned_by_an_unrelated_name_are_ignored() -> None:
-    zone = {NAME: Reply(["127.0.0.9"], extra={"evil.wsdiag.test": ["127.6.6.6"]}),
-            "empty.wsdiag.test": Reply(extra={"evil.wsdiag.test": ["127.6.6.6"]})}
+    zone = {
+        NAME: Reply(["127.0.0.9"], extra={"evil.wsdiag.test": ["127.6.6.6"]}),
+        "empty.wsdiag.test": Reply(extra={"evil.wsdiag.test": ["127.6.6.6"]}),
+    }
     with DnsServer(HOST, zone) as server:  # type: ignore[arg-type]
         r = lookup((server.address,))
         only_other = lookup((server.address,), name="empty.wsdiag.test")
@@ -82,8 +85,11 @@ def test_records_owned_by_an_unrelated_name_are_ignored() -> None:
 
 
 def test_a_cname_chain_is_followed_to_its_addresses() -> None:
-    zone = {NAME: Reply(cname="hop.wsdiag.test"), "hop.wsdiag.test": Reply(cname="end.wsdiag.test"),
-            "end.wsdiag.test": ["127.0.0.10"]}
+    zone = {
+        NAME: Reply(cname="hop.wsdiag.test"),
+        "hop.wsdiag.test": Reply(cname="end.wsdiag.test"),
+        "end.wsdiag.test": ["127.0.0.10"],
+    }
     with DnsServer(HOST, zone) as server:  # type: ignore[arg-type]
         r = lookup((server.address,))
     assert (r.outcome, r.addresses) == (DnsOutcome.ANSWER, ("127.0.0.10",))
@@ -104,8 +110,10 @@ def test_a_reply_that_is_not_dns_is_not_silence() -> None:
     assert "unreadable" in r.detail
 
 
-@pytest.mark.parametrize(("zone", "outcome"), [({NAME: NXDOMAIN}, DnsOutcome.NXDOMAIN),
-                                               ({NAME: DROP}, DnsOutcome.TIMEOUT)])
+@pytest.mark.parametrize(
+    ("zone", "outcome"),
+    [({NAME: NXDOMAIN}, DnsOutcome.NXDOMAIN), ({NAME: DROP}, DnsOutcome.TIMEOUT)],
+)
 def test_a_lookup_never_outlives_its_timeout(zone: dict[str, str], outcome: DnsOutcome) -> None:
     with DnsServer(HOST, zone) as server:  # type: ignore[arg-type]
         r = lookup((server.address,), timeout=0.4)

@@ -30,8 +30,9 @@ def codes_in_code_base() -> set[str]:
             args = [k.value for k in node.keywords if k.arg == "code"]
             if not args and len(node.args) > makers[node.func.id]:
                 args = [node.args[makers[node.func.id]]]
-            found |= {a.value for a in args if isinstance(a, ast.Constant)
-                      and isinstance(a.value, str)}
+            found |= {
+                a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            }
     return found
 
 

@@ -71,18 +71,25 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
             # probe's host where a dns entry of its target names it
             named = {(d["target"], d["host"]) for d in report["dns"]}
             for k in full.keys() - kept.keys() - {"certs"}:
-                assert full[k] in (None, "", []) or (
-                    key == "probes" and k == "host" and (full["target"], full[k]) in named
-                ) or (key == "dns" and k == "id"
-                      and full[k] == f"{full['target']}/dns/{full['type']}"), k
+                assert (
+                    full[k] in (None, "", [])
+                    or (key == "probes" and k == "host" and (full["target"], full[k]) in named)
+                    or (
+                        key == "dns"
+                        and k == "id"
+                        and full[k] == f"{full['target']}/dns/{full['type']}"
+                    )
+                ), k
     # a finding's probes only where its basis lists the same ids
     for full_f, kept_f in zip(report["findings"], small["findings"], strict=True):
         if "probes" not in kept_f:
             assert set(full_f["probes"]) == {i for ids in full_f["basis"].values() for i in ids}
         assert {k: v for k, v in full_f.items() if k != "probes"} == {
-            k: v for k, v in kept_f.items() if k != "probes"}
+            k: v for k, v in kept_f.items() if k != "probes"
+        }
     assert {k: v for k, v in report.items() if k not in ("probes", "dns", "findings")} == {
-        k: v for k, v in small.items() if k not in ("probes", "dns", "findings")}
+        k: v for k, v in small.items() if k not in ("probes", "dns", "findings")
+    }
 
 
 def test_unknown_says_why() -> None:
@@ -96,12 +103,18 @@ _text = st.text(alphabet=st.characters(codec="utf-8"), max_size=3000)
 
 
 @given(st.sampled_from(VERDICTS), _text, st.lists(st.tuples(_text, _text), max_size=40))
-def test_line_is_always_one_ascii_line_within_budget(verdict: str, host: str,
-                                                     findings: list[tuple[str, str]]) -> None:
-    report = {"verdict": verdict, "environment": "closed", "region": "eu-west-1",
-              "host": {"name": host},
-              "findings": [{"code": c, "message": m, "remediation": m, "severity": "error"}
-                           for c, m in findings]}
+def test_line_is_always_one_ascii_line_within_budget(
+    verdict: str, host: str, findings: list[tuple[str, str]]
+) -> None:
+    report = {
+        "verdict": verdict,
+        "environment": "closed",
+        "region": "eu-west-1",
+        "host": {"name": host},
+        "findings": [
+            {"code": c, "message": m, "remediation": m, "severity": "error"} for c, m in findings
+        ],
+    }
     line = render_line(report)
     assert len(line) <= LINE_MAX and line.isascii() and line.isprintable()
     assert line.split(" ")[0] == verdict
@@ -109,13 +122,16 @@ def test_line_is_always_one_ascii_line_within_budget(verdict: str, host: str,
     assert jamf.count("<") == 2 and jamf.count(">") == 2  # escaped inside
 
 
-@pytest.mark.parametrize(("argv", "fmt"), [
-    (["check", "--format", "line"], Format.LINE),
-    (["check", "--format=jamf", "-r", "x"], Format.JAMF),
-    (["check", "--json"], None),
-    (["check", "--format"], None),
-    (["check", "--format", "xml"], None),
-])
+@pytest.mark.parametrize(
+    ("argv", "fmt"),
+    [
+        (["check", "--format", "line"], Format.LINE),
+        (["check", "--format=jamf", "-r", "x"], Format.JAMF),
+        (["check", "--json"], None),
+        (["check", "--format"], None),
+        (["check", "--format", "xml"], None),
+    ],
+)
 def test_requested_format_read_without_the_parser(argv: list[str], fmt: Format | None) -> None:
     assert requested_format(argv) is fmt
 
@@ -127,8 +143,14 @@ def test_error_output() -> None:
 
 
 def _wsdiag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "wsdiag", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("fmt", ["line", "jamf"])
@@ -164,16 +186,32 @@ def test_json_line_of_the_largest_report_keeps_its_budget(lab: Lab, tmp_path: Pa
     """Client logs and an organisation catalog included, against real loopback servers."""
     _, env = _home_with_logs(tmp_path, "wo.jane.doe")
     sizes = {}
-    for name, endpoint, auth, health in (("closed", [EP_A, EP_B], AUTH_DEAD, HEALTH_DEAD),
-                                         ("open", [EP_A, EP_B], None, None)):
+    for name, endpoint, auth, health in (
+        ("closed", [EP_A, EP_B], AUTH_DEAD, HEALTH_DEAD),
+        ("open", [EP_A, EP_B], None, None),
+    ):
         lab.zone(endpoint, **({"auth": auth, "health": health} if auth else {}))
         zone = dict(lab.dns.zone)
         zone[VPCE] = [EP_A, EP_B]
         lab.dns.zone = zone
-        proc = _wsdiag("check", "--region", REGION, "--format", "json-line",
-                       "--nameserver", lab.dns.address, "--vpc-cidr", f"127.{NET}.1.0/24",
-                       "--directory-id", "d-1234567890", "--timeout", "1",
-                       "--probes", str(ORG), env={**lab.env, **env})
+        proc = _wsdiag(
+            "check",
+            "--region",
+            REGION,
+            "--format",
+            "json-line",
+            "--nameserver",
+            lab.dns.address,
+            "--vpc-cidr",
+            f"127.{NET}.1.0/24",
+            "--directory-id",
+            "d-1234567890",
+            "--timeout",
+            "1",
+            "--probes",
+            str(ORG),
+            env={**lab.env, **env},
+        )
         assert proc.stderr == ""
         assert proc.stdout.count("\n") == 1 and proc.stdout.isascii()
         report = json.loads(proc.stdout)
@@ -194,12 +232,25 @@ def test_json_line_of_the_largest_report_keeps_its_budget(lab: Lab, tmp_path: Pa
 def test_host_block_and_redaction_options(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
     lab.zone([EP_A])
     home, env = _home_with_logs(tmp_path, "wo.jane.doe")
-    base = ["check", "--region", REGION, "--nameserver", lab.dns.address, "--timeout", "1",
-            "--vpc-cidr", f"127.{NET}.1.0/24"]
+    base = [
+        "check",
+        "--region",
+        REGION,
+        "--nameserver",
+        lab.dns.address,
+        "--timeout",
+        "1",
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+    ]
     hidden = json.loads(_wsdiag(*base, "--json", "--redact-host", env={**lab.env, **env}).stdout)
     assert hidden["host"]["name"] == "***"
-    assert hidden["host"]["redacted"] == ["URL credentials", "user names", "home paths",
-                                         "host name"]
+    assert hidden["host"]["redacted"] == [
+        "URL credentials",
+        "user names",
+        "home paths",
+        "host name",
+    ]
     assert hidden["host"]["account"] in ("root", "user")
     assert hidden["host"]["tool_version"] == hidden["tool_version"]
     kept = _wsdiag(*base, "--format", "json", "--no-redact", env={**lab.env, **env}).stdout
@@ -208,9 +259,17 @@ def test_host_block_and_redaction_options(lab: Lab, tmp_path: Path) -> None:  # 
 
 
 def test_unknown_reason_is_what_left_it_unmeasured() -> None:
-    report = {"verdict": "unknown", "findings": [
-        {"code": "ENDPOINT_ADDRESS_SILENT", "severity": "warning", "message": "one AZ silent"},
-        {"code": "PROXY_UNSUPPORTED_SCHEME", "severity": "warning", "message": "socks untested"},
-        {"code": "NOT_MEASURED", "severity": "info", "message": "could not measure x"}]}
+    report = {
+        "verdict": "unknown",
+        "findings": [
+            {"code": "ENDPOINT_ADDRESS_SILENT", "severity": "warning", "message": "one AZ silent"},
+            {
+                "code": "PROXY_UNSUPPORTED_SCHEME",
+                "severity": "warning",
+                "message": "socks untested",
+            },
+            {"code": "NOT_MEASURED", "severity": "info", "message": "could not measure x"},
+        ],
+    }
     line = render_line(report)
     assert "reason: socks untested" in line and "reason: one AZ" not in line

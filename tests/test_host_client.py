@@ -31,17 +31,31 @@ from wsdiag.model import Tri
 
 # (system, name, exe) -> matched name, confidence. Names as each OS's process list shows them.
 PROCESSES = [
-    ("Windows", "workspaces.exe",
-     r"C:\Program Files\Amazon Web Services, Inc\Amazon WorkSpaces\workspaces.exe",
-     "workspaces.exe", Confidence.CONFIRMED),
+    (
+        "Windows",
+        "workspaces.exe",
+        r"C:\Program Files\Amazon Web Services, Inc\Amazon WorkSpaces\workspaces.exe",
+        "workspaces.exe",
+        Confidence.CONFIRMED,
+    ),
     ("Windows", "WorkSpaces.exe", "", "workspaces.exe", Confidence.CONFIRMED),
     ("Windows", "dcvviewer.exe", "", "dcvviewer.exe", Confidence.ASSUMED),
-    ("Linux", "workspacesclient", "/opt/workspacesclient/workspacesclient",
-     "workspacesclient", Confidence.CONFIRMED),
+    (
+        "Linux",
+        "workspacesclient",
+        "/opt/workspacesclient/workspacesclient",
+        "workspacesclient",
+        Confidence.CONFIRMED,
+    ),
     ("Linux", "workspacesclien", "", "workspacesclient", Confidence.CONFIRMED),  # 15-char comm
     ("Linux", "dcvviewer", "/opt/workspacesclient/dcvviewer", "dcvviewer", Confidence.ASSUMED),
-    ("Darwin", "WorkSpaces", "/Applications/WorkSpaces.app/Contents/MacOS/WorkSpaces",
-     "WorkSpaces", Confidence.ASSUMED),
+    (
+        "Darwin",
+        "WorkSpaces",
+        "/Applications/WorkSpaces.app/Contents/MacOS/WorkSpaces",
+        "WorkSpaces",
+        Confidence.ASSUMED,
+    ),
 ]
 NOT_CLIENTS = [
     ("Windows", "chrome.exe", r"C:\Program Files\Google\Chrome\Application\chrome.exe"),
@@ -53,8 +67,7 @@ NOT_CLIENTS = [
 
 
 @pytest.mark.parametrize(("system", "name", "exe", "row", "conf"), PROCESSES)
-def test_client_process_names(system: str, name: str, exe: str, row: str,
-                              conf: Confidence) -> None:
+def test_client_process_names(system: str, name: str, exe: str, row: str, conf: Confidence) -> None:
     got = match_process(system, name, exe)
     assert got is not None and (got.name, got.confidence) == (row, conf)
 
@@ -90,13 +103,17 @@ def test_sentences() -> None:
     assert peer.sentence() == "TCP to 10.20.1.10:4195 (an endpoint address)"
     public = SessionPeer(1, "udp", "2600:1f18::1", 4195, PeerKind.PUBLIC)
     assert public.sentence().startswith("UDP to [2600:1f18::1]:4195 (a public address")
-    session = ClientSession(Tri.YES, (), (peer, SessionPeer(1, "udp", None, None,
-                                                            PeerKind.UNKNOWN)),
-                            "Windows gives no peer for UDP sockets")
+    session = ClientSession(
+        Tri.YES,
+        (),
+        (peer, SessionPeer(1, "udp", None, None, PeerKind.UNKNOWN)),
+        "Windows gives no peer for UDP sockets",
+    )
     assert session.sentences() == [
         "live session: TCP to 10.20.1.10:4195 (an endpoint address)",
         "live session: UDP socket, peer unknown (this OS does not give it)",
-        "live session: unknown for some sockets (Windows gives no peer for UDP sockets)"]
+        "live session: unknown for some sockets (Windows gives no peer for UDP sockets)",
+    ]
     assert ClientSession(Tri.NO).sentences() == ["client: not running"]
     assert ClientSession(Tri.UNKNOWN, problem="x").sentences() == ["client: unknown (x)"]
 
@@ -115,13 +132,20 @@ def test_peers_from_psutil_rows() -> None:
     ]
     peers = peers_from_connections(7, rows, ENDPOINTS, None)
     assert [(p.protocol, p.remote_addr, p.kind) for p in peers] == [
-        ("tcp", "10.20.1.10", PeerKind.ENDPOINT), ("udp", "10.20.2.10", PeerKind.ENDPOINT),
-        ("udp", None, PeerKind.UNKNOWN)]
+        ("tcp", "10.20.1.10", PeerKind.ENDPOINT),
+        ("udp", "10.20.2.10", PeerKind.ENDPOINT),
+        ("udp", None, PeerKind.UNKNOWN),
+    ]
 
 
 def test_version_from_info_plist() -> None:
-    data = plistlib.dumps({"CFBundleName": "WorkSpaces", "CFBundleShortVersionString": "5.29.1",
-                           "CFBundleVersion": "5595"})
+    data = plistlib.dumps(
+        {
+            "CFBundleName": "WorkSpaces",
+            "CFBundleShortVersionString": "5.29.1",
+            "CFBundleVersion": "5595",
+        }
+    )
     assert version_from_info_plist(data) == "5.29.1"
     assert version_from_info_plist(plistlib.dumps({"CFBundleVersion": "5595"})) == "5595"
     assert version_from_info_plist(b"not a plist") is None
@@ -146,14 +170,14 @@ time.sleep(60)
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="stand-in named via Linux comm")
 def test_stand_in_client_found_with_its_live_session(
-        tmp_path: Path, loopback_server: socket.socket) -> None:
+    tmp_path: Path, loopback_server: socket.socket
+) -> None:
     """A python whose executable is a symlink named 'workspacesclient' holds a TCP
     connection to a loopback server: the reader finds it and classifies the peer."""
     exe = tmp_path / "workspacesclient"
     os.symlink(sys.executable, exe)
     port = loopback_server.getsockname()[1]
-    proc = subprocess.Popen([str(exe), "-c", _HOLD, str(port)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([str(exe), "-c", _HOLD, str(port)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "connected"
         conn, _ = loopback_server.accept()
@@ -163,7 +187,8 @@ def test_stand_in_client_found_with_its_live_session(
             assert found.running is Tri.YES and mine and mine[0].name == "workspacesclient"
             peers = [p for p in found.peers if p.pid == proc.pid]
             assert [(p.protocol, p.remote_port, p.kind) for p in peers] == [
-                ("tcp", port, PeerKind.ENDPOINT)]
+                ("tcp", port, PeerKind.ENDPOINT)
+            ]
             assert peers[0].sentence() == f"TCP to 127.0.0.1:{port} (an endpoint address)"
             via_proxy = client_session([], ("127.0.0.1", port))
             assert [p.kind for p in via_proxy.peers if p.pid == proc.pid] == [PeerKind.PROXY]
@@ -186,25 +211,32 @@ print(json.dumps({"running": session.running.value, "problem": session.problem,
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
-                    reason="needs root to start a reader that drops to another user")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.geteuid() != 0,
+    reason="needs root to start a reader that drops to another user",
+)
 def test_another_users_client_sockets_are_unknown_not_absent(
-        tmp_path: Path, loopback_server: socket.socket) -> None:
+    tmp_path: Path, loopback_server: socket.socket
+) -> None:
     """A reader running as another user sees the client process but not its sockets (as on
     macOS without privileges): the session says so instead of 'no live session'."""
     exe = tmp_path / "workspacesclient"
     os.symlink(sys.executable, exe)
     port = loopback_server.getsockname()[1]
-    proc = subprocess.Popen([str(exe), "-c", _HOLD, str(port)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([str(exe), "-c", _HOLD, str(port)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "connected"
         conn, _ = loopback_server.accept()
         with conn:
             env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-            out = subprocess.run([sys.executable, "-c", _UNPRIVILEGED_READER, str(proc.pid)],
-                                 capture_output=True, text=True, timeout=30, env=env,
-                                 check=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", _UNPRIVILEGED_READER, str(proc.pid)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env=env,
+                check=True,
+            ).stdout
     finally:
         stop_process(proc)
     import json

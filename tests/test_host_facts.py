@@ -55,11 +55,21 @@ KINDS = [
     ("Windows", "Wi-Fi", "Intel(R) Wi-Fi 6 AX201 160MHz", None, IfKind.PHYSICAL),
     ("Windows", "vEthernet (WSL)", "Hyper-V Virtual Ethernet Adapter", None, IfKind.PHYSICAL),
     ("Windows", "Ethernet 2", "AWS VPN Client TAP-Windows Adapter V9", None, IfKind.TUNNEL),
-    ("Windows", "Ethernet 3", "Cisco AnyConnect Secure Mobility Client Virtual Miniport "
-     "Adapter for Windows x64", None, IfKind.TUNNEL),
+    (
+        "Windows",
+        "Ethernet 3",
+        "Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64",
+        None,
+        IfKind.TUNNEL,
+    ),
     ("Windows", "Ethernet 4", "PANGP Virtual Ethernet Adapter Secure", None, IfKind.TUNNEL),
-    ("Windows", "Local Area Connection", "Fortinet SSL VPN Virtual Ethernet Adapter", None,
-     IfKind.TUNNEL),
+    (
+        "Windows",
+        "Local Area Connection",
+        "Fortinet SSL VPN Virtual Ethernet Adapter",
+        None,
+        IfKind.TUNNEL,
+    ),
     ("Windows", "corp", "Wintun Userspace Tunnel", None, IfKind.TUNNEL),
     ("Windows", "wg-office", "WireGuard Tunnel", None, IfKind.TUNNEL),
     ("Windows", "VPN - VPN Client", "WAN Miniport (IKEv2)", None, IfKind.TUNNEL),
@@ -70,8 +80,9 @@ KINDS = [
 
 
 @pytest.mark.parametrize(("system", "name", "desc", "ptp", "kind"), KINDS)
-def test_interface_kind_per_os(system: str, name: str, desc: str | None, ptp: bool | None,
-                               kind: IfKind) -> None:
+def test_interface_kind_per_os(
+    system: str, name: str, desc: str | None, ptp: bool | None, kind: IfKind
+) -> None:
     assert interface_kind(system, name, description=desc, point_to_point=ptp) is kind
 
 
@@ -94,15 +105,22 @@ def test_system_utuns_are_not_a_connected_vpn() -> None:
 
 
 def test_route_fact_through_vpn_and_around_it() -> None:
-    facts = HostFacts("Darwin", MAC, {
-        "10.20.0.2": route_fact("10.20.0.2", "10.8.0.6", MAC),
-        "10.20.1.10": route_fact("10.20.1.10", "192.168.1.23", MAC),
-        "10.30.0.1": route_fact("10.30.0.1", None, MAC, "no route to this address"),
-        "10.40.0.1": route_fact("10.40.0.1", "10.99.9.9", MAC),
-    })
+    facts = HostFacts(
+        "Darwin",
+        MAC,
+        {
+            "10.20.0.2": route_fact("10.20.0.2", "10.8.0.6", MAC),
+            "10.20.1.10": route_fact("10.20.1.10", "192.168.1.23", MAC),
+            "10.30.0.1": route_fact("10.30.0.1", None, MAC, "no route to this address"),
+            "10.40.0.1": route_fact("10.40.0.1", "10.99.9.9", MAC),
+        },
+    )
     r = facts.routes
     assert (r["10.20.0.2"].interface, r["10.20.0.2"].is_tunnel, r["10.20.0.2"].mtu) == (
-        "utun4", Tri.YES, 1380)
+        "utun4",
+        Tri.YES,
+        1380,
+    )
     assert (r["10.20.1.10"].interface, r["10.20.1.10"].is_tunnel) == ("en0", Tri.NO)
     assert r["10.30.0.1"].is_tunnel is Tri.UNKNOWN and r["10.30.0.1"].interface is None
     assert r["10.40.0.1"].is_tunnel is Tri.UNKNOWN  # an address no interface holds
@@ -137,9 +155,11 @@ def _snic(family: int, address: str, netmask: str | None, ptp: str | None = None
 
 def test_build_interfaces_from_psutil_shapes() -> None:
     addrs = {
-        "eth0": [_snic(socket.AF_INET, "192.168.1.5", "255.255.255.0"),
-                 _snic(socket.AF_INET6, "fe80::1%eth0", "ffff:ffff:ffff:ffff::"),
-                 _snic(17, "aa:bb:cc:dd:ee:ff", None)],
+        "eth0": [
+            _snic(socket.AF_INET, "192.168.1.5", "255.255.255.0"),
+            _snic(socket.AF_INET6, "fe80::1%eth0", "ffff:ffff:ffff:ffff::"),
+            _snic(17, "aa:bb:cc:dd:ee:ff", None),
+        ],
         "tun0": [_snic(socket.AF_INET, "10.77.0.2", "255.255.255.255", ptp="10.77.0.1")],
         "Ethernet 2": [_snic(socket.AF_INET, "10.8.0.6", "255.255.255.0")],
     }
@@ -215,16 +235,24 @@ def test_deadline_passed_leaves_routes_unknown() -> None:
 def test_windows_descriptions_from_ifaddr_shapes() -> None:
     """ifaddr on Windows: Adapter(name=GUID, nice_name=Description, ips=[IP(nice_name=
     FriendlyName)]); an adapter without IPs carries no route and is left out."""
-    def adapter(desc: str, friendly: str, n_ips: int) -> object:
-        ips = [SimpleNamespace(ip=f"10.0.0.{i}", network_prefix=24, nice_name=friendly)
-               for i in range(n_ips)]
-        return SimpleNamespace(name="{4D36E972-E325-11CE-BFC1-08002BE10318}",
-                               nice_name=desc, ips=ips)
 
-    got = descriptions_from_adapters([
-        adapter("Intel(R) Wi-Fi 6 AX201 160MHz", "Wi-Fi", 2),
-        adapter("AWS VPN Client TAP-Windows Adapter V9", "Ethernet 2", 1),
-        adapter("Bluetooth Device (Personal Area Network)", "Bluetooth Network Connection", 0),
-    ])
-    assert got == {"Wi-Fi": "Intel(R) Wi-Fi 6 AX201 160MHz",
-                   "Ethernet 2": "AWS VPN Client TAP-Windows Adapter V9"}
+    def adapter(desc: str, friendly: str, n_ips: int) -> object:
+        ips = [
+            SimpleNamespace(ip=f"10.0.0.{i}", network_prefix=24, nice_name=friendly)
+            for i in range(n_ips)
+        ]
+        return SimpleNamespace(
+            name="{4D36E972-E325-11CE-BFC1-08002BE10318}", nice_name=desc, ips=ips
+        )
+
+    got = descriptions_from_adapters(
+        [
+            adapter("Intel(R) Wi-Fi 6 AX201 160MHz", "Wi-Fi", 2),
+            adapter("AWS VPN Client TAP-Windows Adapter V9", "Ethernet 2", 1),
+            adapter("Bluetooth Device (Personal Area Network)", "Bluetooth Network Connection", 0),
+        ]
+    )
+    assert got == {
+        "Wi-Fi": "Intel(R) Wi-Fi 6 AX201 160MHz",
+        "Ethernet 2": "AWS VPN Client TAP-Windows Adapter V9",
+    }

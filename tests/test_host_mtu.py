@@ -34,16 +34,32 @@ CLASSIFY = [
 
 
 @pytest.mark.parametrize(("df", "error", "replied", "learned", "status", "mtu"), CLASSIFY)
-def test_classify(df: bool, error: int | None, replied: bool, learned: int | None,
-                  status: MtuStatus, mtu: int | None) -> None:
+def test_classify(
+    df: bool,
+    error: int | None,
+    replied: bool,
+    learned: int | None,
+    status: MtuStatus,
+    mtu: int | None,
+) -> None:
     result = classify(df_set=df, error=error, replied=replied, learned=learned)
     assert (result.status, result.mtu) == (status, mtu)
     assert result.detail
 
 
-@pytest.mark.parametrize(("mtu", "version", "fits"), [
-    (1500, 4, True), (1228, 4, True), (1227, 4, False), (1100, 4, False), (1380, 6, True),
-    (1247, 6, False), (1280, 6, True), (None, 4, None)])
+@pytest.mark.parametrize(
+    ("mtu", "version", "fits"),
+    [
+        (1500, 4, True),
+        (1228, 4, True),
+        (1227, 4, False),
+        (1100, 4, False),
+        (1380, 6, True),
+        (1247, 6, False),
+        (1280, 6, True),
+        (None, 4, None),
+    ],
+)
 def test_fits_quic(mtu: int | None, version: int, fits: bool | None) -> None:
     assert fits_quic(mtu, version) is fits
 
@@ -104,8 +120,7 @@ def _probe(ns: Netns) -> PathMtu:
     return PathMtu(MtuStatus(got["status"]), got["mtu"], got["detail"])
 
 
-needs_netns = pytest.mark.skipif(unavailable_reason() is not None,
-                                 reason=str(unavailable_reason()))
+needs_netns = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
 
 
 @needs_netns

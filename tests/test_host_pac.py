@@ -35,8 +35,9 @@ POLICY = r"Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings"
 CONN = INET + r"\Connections"
 
 
-def blob(flags: int, proxy: str = "", bypass: str = "", url: str = "",
-         version: int = 0x46) -> bytes:
+def blob(
+    flags: int, proxy: str = "", bypass: str = "", url: str = "", version: int = 0x46
+) -> bytes:
     """DefaultConnectionSettings in the layout Windows 10/11 use (version 0x46, counter,
     flags, length-prefixed strings, then detection state wsdiag does not read)."""
     out = struct.pack("<III", version, 7, flags)
@@ -61,7 +62,9 @@ def test_connection_settings_blobs() -> None:
     assert pac.autoconfig_url == "http://pac.corp.example/proxy.pac"
     manual = parse_connection_settings(blob(0x03, "proxy.corp:3128", "<local>"))
     assert manual is not None and (manual.proxy_server, manual.bypass) == (
-        "proxy.corp:3128", "<local>")
+        "proxy.corp:3128",
+        "<local>",
+    )
     assert parse_connection_settings(b"\x46\x00") is None
     assert parse_connection_settings(struct.pack("<IIII", 0x46, 1, 5, 999)) is None
 
@@ -74,13 +77,17 @@ def test_windows_sources_in_the_order_windows_tries_them() -> None:
     ]
     got = sources_from_windows(rows)
     assert [(s.kind, s.location) for s in got] == [
-        (PacKind.WPAD, ""), (PacKind.URL, "http://gpo.corp.example/gpo.pac")]
+        (PacKind.WPAD, ""),
+        (PacKind.URL, "http://gpo.corp.example/gpo.pac"),
+    ]
     assert got[1].origin == "WinINet AutoConfigURL (HKCU policy)"
     assert sources_from_windows([("HKCU", CONN, "DefaultConnectionSettings", blob(0x01))]) == []
     assert sources_from_windows([("HKCU", INET, "AutoConfigURL", r"C:\corp\proxy.pac")]) == [
-        PacSource(PacKind.FILE, r"C:\corp\proxy.pac", "WinINet AutoConfigURL (HKCU settings)")]
+        PacSource(PacKind.FILE, r"C:\corp\proxy.pac", "WinINet AutoConfigURL (HKCU settings)")
+    ]
     blob_only = sources_from_windows(
-        [("HKCU", CONN, "DefaultConnectionSettings", blob(0x05, url="http://b/p.pac"))])
+        [("HKCU", CONN, "DefaultConnectionSettings", blob(0x05, url="http://b/p.pac"))]
+    )
     assert blob_only == [PacSource(PacKind.URL, "http://b/p.pac", "WinINet connection settings")]
 
 
@@ -122,23 +129,31 @@ def test_scutil_proxy() -> None:
     assert parse_scutil_proxy(SCUTIL_PAC)["ProxyAutoConfigEnable"] == "1"
     assert "0" not in parse_scutil_proxy(SCUTIL_PAC)  # array items are not settings
     assert [s.location for s in sources_from_scutil(SCUTIL_PAC)] == [
-        "http://pac.corp.example/proxy.pac"]
+        "http://pac.corp.example/proxy.pac"
+    ]
     assert [s.kind for s in sources_from_scutil(SCUTIL_WPAD)] == [PacKind.WPAD]
     assert sources_from_scutil(SCUTIL_NONE) == []
     assert sources_from_scutil("") == []
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("'auto'\n", "auto"), ("'none'", "none"), ("''", ""), ("@s ''", ""),
-    ("'http://pac.corp/it\\'s.pac'", "http://pac.corp/it's.pac"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("'auto'\n", "auto"),
+        ("'none'", "none"),
+        ("''", ""),
+        ("@s ''", ""),
+        ("'http://pac.corp/it\\'s.pac'", "http://pac.corp/it's.pac"),
+    ],
+)
 def test_gvariant_strings(text: str, value: str) -> None:
     assert parse_gvariant_string(text) == value
 
 
 def test_gsettings_sources() -> None:
     assert sources_from_gsettings("'auto'", "'http://pac.corp/p.pac'")[0].location == (
-        "http://pac.corp/p.pac")
+        "http://pac.corp/p.pac"
+    )
     assert sources_from_gsettings("'auto'", "''")[0].kind is PacKind.WPAD
     assert sources_from_gsettings("'manual'", "'http://pac.corp/p.pac'") == []
     assert sources_from_gsettings("'none'", "''") == []
@@ -147,7 +162,8 @@ def test_gsettings_sources() -> None:
 def test_explicit_source_and_discovery_precedence() -> None:
     assert explicit_source("https://pac.corp/p.pac").kind is PacKind.URL
     assert explicit_source("file:///etc/corp%20proxy.pac") == PacSource(
-        PacKind.FILE, "/etc/corp proxy.pac", "--pac")
+        PacKind.FILE, "/etc/corp proxy.pac", "--pac"
+    )
     assert explicit_source("proxy.pac").kind is PacKind.FILE
     reads = {"windows": [], "scutil": SCUTIL_PAC, "gsettings": ("'auto'", "''")}
     assert [s.kind for s in discover_sources(None, reads)] == [PacKind.URL, PacKind.WPAD]
@@ -157,17 +173,24 @@ def test_explicit_source_and_discovery_precedence() -> None:
 
 def test_chain_from_pypac_values() -> None:
     assert chain_from_pypac(["http://proxy.corp:3128", "DIRECT"]) == (
-        ChainEntry(HopKind.PROXY, "proxy.corp", 3128), ChainEntry(HopKind.DIRECT))
+        ChainEntry(HopKind.PROXY, "proxy.corp", 3128),
+        ChainEntry(HopKind.DIRECT),
+    )
     assert chain_from_pypac(["socks5://s:1080", "https://p:443", "http://bad:port"]) == (
-        ChainEntry(HopKind.SOCKS, "s", 1080), ChainEntry(HopKind.HTTPS, "p", 443))
+        ChainEntry(HopKind.SOCKS, "s", 1080),
+        ChainEntry(HopKind.HTTPS, "p", 443),
+    )
     assert str(ChainEntry(HopKind.PROXY, "p", 8080)) == "PROXY p:8080"
 
 
 def test_result_lines_unanswered_hosts_are_unknown() -> None:
     src = (PacSource(PacKind.URL, "http://p/p.pac", "--pac"),)
-    lines = ['{"pac": "http://p/p.pac", "problem": ""}',
-             '{"host": "a.example", "raw": "PROXY p:3128", "chain": ["http://p:3128"]}',
-             '{"host": "c.example", "raw": "bogus", "chain": []}', "garbage"]
+    lines = [
+        '{"pac": "http://p/p.pac", "problem": ""}',
+        '{"host": "a.example", "raw": "PROXY p:3128", "chain": ["http://p:3128"]}',
+        '{"host": "c.example", "raw": "bogus", "chain": []}',
+        "garbage",
+    ]
     res = result_from_lines(src, ["a.example", "b.example", "c.example"], lines, timed_out=True)
     assert res.chain_for("a.example") == (ChainEntry(HopKind.PROXY, "p", 3128),)
     assert res.chain_for("b.example") is None
@@ -184,8 +207,11 @@ function FindProxyForURL(url, host) {
 }
 """
 LOOPING = "function FindProxyForURL(url, host) { while (true) {} }"
-HOSTS = ["ws-broker-service.us-east-1.amazonaws.com", "skylight-client-ds.amazon.com",
-         "example.net"]
+HOSTS = [
+    "ws-broker-service.us-east-1.amazonaws.com",
+    "skylight-client-ds.amazon.com",
+    "example.net",
+]
 
 
 @pytest.fixture
@@ -219,10 +245,14 @@ def _check_answers(result: object) -> None:
     from wsdiag.host.pac import PacResult
 
     assert isinstance(result, PacResult)
-    assert result.chain_for(HOSTS[0]) == (ChainEntry(HopKind.PROXY, "proxy.corp.example", 3128),
-                                          ChainEntry(HopKind.DIRECT))
+    assert result.chain_for(HOSTS[0]) == (
+        ChainEntry(HopKind.PROXY, "proxy.corp.example", 3128),
+        ChainEntry(HopKind.DIRECT),
+    )
     assert [str(e) for e in result.chain_for(HOSTS[1]) or ()] == [
-        "PROXY a.corp.example:8080", "PROXY b.corp.example:8080"]
+        "PROXY a.corp.example:8080",
+        "PROXY b.corp.example:8080",
+    ]
     assert result.chain_for(HOSTS[2]) == (ChainEntry(HopKind.DIRECT),)
 
 
@@ -241,9 +271,11 @@ def test_pac_from_a_file(tmp_path: Path) -> None:
 
 
 def test_first_source_that_loads_is_used(pac_server: str, tmp_path: Path) -> None:
-    sources = [PacSource(PacKind.URL, pac_server + "/missing.pac", "WinINet"),
-               PacSource(PacKind.FILE, str(tmp_path / "absent.pac"), "x"),
-               PacSource(PacKind.URL, pac_server + "/proxy.pac", "WinHTTP settings")]
+    sources = [
+        PacSource(PacKind.URL, pac_server + "/missing.pac", "WinINet"),
+        PacSource(PacKind.FILE, str(tmp_path / "absent.pac"), "x"),
+        PacSource(PacKind.URL, pac_server + "/proxy.pac", "WinHTTP settings"),
+    ]
     result = evaluate_pac(sources, HOSTS, time.monotonic() + 20)
     assert result.used == pac_server + "/proxy.pac"
     _check_answers(result)
@@ -251,8 +283,9 @@ def test_first_source_that_loads_is_used(pac_server: str, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("path", ["/missing.pac", "/broken.pac"])
 def test_unloadable_or_broken_pac_is_unknown_never_direct(pac_server: str, path: str) -> None:
-    result = evaluate_pac(PacSource(PacKind.URL, pac_server + path, "--pac"), HOSTS,
-                          time.monotonic() + 20)
+    result = evaluate_pac(
+        PacSource(PacKind.URL, pac_server + path, "--pac"), HOSTS, time.monotonic() + 20
+    )
     assert result.problem
     assert all(result.chain_for(h) is None for h in HOSTS)
 
@@ -263,16 +296,20 @@ def test_refused_pac_url_is_unknown() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = evaluate_pac(PacSource(PacKind.URL, f"http://127.0.0.1:{port}/p.pac", "--pac"),
-                          HOSTS, time.monotonic() + 20)
+    result = evaluate_pac(
+        PacSource(PacKind.URL, f"http://127.0.0.1:{port}/p.pac", "--pac"),
+        HOSTS,
+        time.monotonic() + 20,
+    )
     assert "could not be loaded" in result.problem
     assert result.chain_for(HOSTS[0]) is None
 
 
 def test_looping_pac_is_killed_at_the_deadline(pac_server: str) -> None:
     start = time.monotonic()
-    result = evaluate_pac(PacSource(PacKind.URL, pac_server + "/loop.pac", "--pac"), HOSTS,
-                          start + 3)
+    result = evaluate_pac(
+        PacSource(PacKind.URL, pac_server + "/loop.pac", "--pac"), HOSTS, start + 3
+    )
     elapsed = time.monotonic() - start
     assert elapsed < 30, elapsed  # returned (the loop alone never would)
     import psutil
@@ -289,7 +326,8 @@ def test_no_sources_and_passed_deadline() -> None:
 
 
 def test_pac_is_fetched_directly_never_through_a_proxy(
-        pac_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pac_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A PAC tells where the proxy is, so it is loaded direct: a proxy in the environment
     (here a closed loopback port) must not be used for it."""
     import socket
@@ -301,6 +339,7 @@ def test_pac_is_fetched_directly_never_through_a_proxy(
         monkeypatch.setenv(name, dead)
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    result = evaluate_pac(PacSource(PacKind.URL, pac_server + "/proxy.pac", "--pac"), HOSTS,
-                          time.monotonic() + 20)
+    result = evaluate_pac(
+        PacSource(PacKind.URL, pac_server + "/proxy.pac", "--pac"), HOSTS, time.monotonic() + 20
+    )
     _check_answers(result)

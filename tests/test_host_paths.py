@@ -28,25 +28,49 @@ from wsdiag.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
 from wsdiag.results import DnsResult, ProbeResult
 
 
-@pytest.mark.parametrize(("system", "version", "has"), [
-    ("Windows", "5.23.0.1234", Tri.YES), ("Windows", "5.22.2", Tri.NO),
-    ("Darwin", "5.23", Tri.YES), ("Darwin", "5.9.1", Tri.NO), ("Darwin", "6.0", Tri.YES),
-    ("Linux", "2024.7.1", Tri.YES), ("Linux", "2024.6.9", Tri.NO), ("Linux", "2025.1", Tri.YES),
-    ("Linux", "4.7", Tri.NO), ("Windows", None, Tri.UNKNOWN), ("Windows", "beta", Tri.UNKNOWN),
-    ("FreeBSD", "5.23", Tri.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("system", "version", "has"),
+    [
+        ("Windows", "5.23.0.1234", Tri.YES),
+        ("Windows", "5.22.2", Tri.NO),
+        ("Darwin", "5.23", Tri.YES),
+        ("Darwin", "5.9.1", Tri.NO),
+        ("Darwin", "6.0", Tri.YES),
+        ("Linux", "2024.7.1", Tri.YES),
+        ("Linux", "2024.6.9", Tri.NO),
+        ("Linux", "2025.1", Tri.YES),
+        ("Linux", "4.7", Tri.NO),
+        ("Windows", None, Tri.UNKNOWN),
+        ("Windows", "beta", Tri.UNKNOWN),
+        ("FreeBSD", "5.23", Tri.UNKNOWN),
+    ],
+)
 def test_443_fallback_by_version(system: str, version: str | None, has: Tri) -> None:
     assert fallback_443(system, version) is has
 
 
 def test_destinations_name_each_resolver_endpoint_address_and_the_internet() -> None:
-    dns = [DnsResult("endpoint/dns/A", "endpoint", "x", "A", DnsOutcome.ANSWER,
-                     ("10.0.1.10",), "10.0.0.2"),
-           DnsResult("ws-broker/dns/A", "ws-broker", "b", "A", DnsOutcome.ANSWER,
-                     ("52.1.2.3",), "127.0.0.1:5353")]
+    dns = [
+        DnsResult(
+            "endpoint/dns/A", "endpoint", "x", "A", DnsOutcome.ANSWER, ("10.0.1.10",), "10.0.0.2"
+        ),
+        DnsResult(
+            "ws-broker/dns/A",
+            "ws-broker",
+            "b",
+            "A",
+            DnsOutcome.ANSWER,
+            ("52.1.2.3",),
+            "127.0.0.1:5353",
+        ),
+    ]
     got = destinations(dns, ["10.0.1.10"], ["ws-broker"], ProxyRoute())
-    assert got == [("resolver", "10.0.0.2"), ("resolver", "127.0.0.1"),
-                   ("endpoint", "10.0.1.10"), ("internet", "52.1.2.3")]
+    assert got == [
+        ("resolver", "10.0.0.2"),
+        ("resolver", "127.0.0.1"),
+        ("endpoint", "10.0.1.10"),
+        ("internet", "52.1.2.3"),
+    ]
     proxied = destinations(dns, [], ["ws-broker"], ProxyRoute(host="10.0.0.5", port=3128))
     assert proxied[-1] == ("internet", "10.0.0.5")
 
@@ -58,8 +82,11 @@ def test_summary_names_the_tunnel_and_its_mtu() -> None:
     assert "VPN connected: utun4" in hp.sentences()
 
 
-@given(st.sampled_from(["vpn-split", "vpn-through", "home-router", "mtu-1100",
-                        "client-5.20", "client-5.24"]))
+@given(
+    st.sampled_from(
+        ["vpn-split", "vpn-through", "home-router", "mtu-1100", "client-5.20", "client-5.24"]
+    )
+)
 def test_paths_block_round_trips(kind: str) -> None:
     hp = synthetic_host(kind, ("10.0.1.10", "10.0.2.10"))
     block = paths_json(hp)
@@ -83,10 +110,19 @@ def test_without_host_facts_every_host_fact_is_unknown() -> None:
 
 def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
     r = results()
-    probes = tuple(p if p.transport is not Transport.QUIC else
-                   ProbeResult(**{**p.__dict__, "status": Status.UNREACHABLE,
-                                  "errno": errno.EMSGSIZE, "path_mtu": 1100})
-                   for p in r.probes)
+    probes = tuple(
+        p
+        if p.transport is not Transport.QUIC
+        else ProbeResult(
+            **{
+                **p.__dict__,
+                "status": Status.UNREACHABLE,
+                "errno": errno.EMSGSIZE,
+                "path_mtu": 1100,
+            }
+        )
+        for p in r.probes
+    )
     r2 = type(r)(r.plan, r.dns, probes)
     e = with_host(gather(r2), r2, None)
     assert e.path_mtu_small is Tri.YES and e.path_mtu == 1100
@@ -94,8 +130,7 @@ def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
 
 # --- the QUIC probe's own socket, in namespaces (Linux, root) -----------------------------
 
-needs_netns = pytest.mark.skipif(unavailable_reason() is not None,
-                                 reason=str(unavailable_reason()))
+needs_netns = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
 
 _QUIC = """
 import asyncio, json
@@ -110,11 +145,14 @@ print(json.dumps({"status": str(r.status), "errno": r.errno, "mtu": r.path_mtu})
 
 
 @needs_netns
-@pytest.mark.parametrize(("where", "expect"), [
-    ("router", ("unreachable", 1100)),  # ICMP 'fragmentation needed' comes back
-    ("local", ("unreachable", 1100)),  # the laptop's own (VPN) link is the small one
-    ("none", ("refused", None)),  # control: 1500 everywhere, the port is closed
-])
+@pytest.mark.parametrize(
+    ("where", "expect"),
+    [
+        ("router", ("unreachable", 1100)),  # ICMP 'fragmentation needed' comes back
+        ("local", ("unreachable", 1100)),  # the laptop's own (VPN) link is the small one
+        ("none", ("refused", None)),  # control: 1500 everywhere, the port is closed
+    ],
+)
 def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None]) -> None:
     with Netns() as ns:
         _lab(ns, 1100 if where == "router" else 1500)
@@ -131,7 +169,6 @@ def test_quic_probe_on_loopback_still_answers_refused() -> None:
     """DF on loopback (MTU 65536) changes nothing: a closed port is refused."""
     from wsdiag.probes.quic import probe_quic
 
-    base = ProbeResult("e/quic/1", "e", "localhost", "127.0.0.1", Transport.QUIC, 9,
-                       Status.ERROR)
+    base = ProbeResult("e/quic/1", "e", "localhost", "127.0.0.1", Transport.QUIC, 9, Status.ERROR)
     got = asyncio.run(probe_quic(base, 1.0, ("h3",)))
     assert got.status is Status.REFUSED and got.path_mtu is None

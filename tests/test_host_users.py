@@ -24,20 +24,29 @@ from wsdiag.model import Account
 from wsdiag.render.redact import MASK, Redaction
 
 
-@pytest.mark.parametrize(("system", "euid", "name", "env", "kind"), [
-    ("Windows", None, "WS-PC01$", {}, Account.SYSTEM),
-    ("Windows", None, "SYSTEM", {}, Account.SYSTEM),
-    ("Windows", None, "x", {"USERPROFILE": r"C:\WINDOWS\system32\config\systemprofile"},
-     Account.SYSTEM),
-    ("Windows", None, "jane.doe", {"USERPROFILE": r"C:\Users\jane.doe"}, Account.USER),
-    ("Windows", None, None, {}, Account.UNKNOWN),
-    ("Linux", 0, "root", {}, Account.ROOT),
-    ("Darwin", 0, "root", {}, Account.ROOT),
-    ("Linux", 1000, "jane", {}, Account.USER),
-    ("Linux", None, "jane", {}, Account.UNKNOWN),
-])
-def test_account_kind(system: str, euid: int | None, name: str | None, env: dict[str, str],
-                      kind: Account) -> None:
+@pytest.mark.parametrize(
+    ("system", "euid", "name", "env", "kind"),
+    [
+        ("Windows", None, "WS-PC01$", {}, Account.SYSTEM),
+        ("Windows", None, "SYSTEM", {}, Account.SYSTEM),
+        (
+            "Windows",
+            None,
+            "x",
+            {"USERPROFILE": r"C:\WINDOWS\system32\config\systemprofile"},
+            Account.SYSTEM,
+        ),
+        ("Windows", None, "jane.doe", {"USERPROFILE": r"C:\Users\jane.doe"}, Account.USER),
+        ("Windows", None, None, {}, Account.UNKNOWN),
+        ("Linux", 0, "root", {}, Account.ROOT),
+        ("Darwin", 0, "root", {}, Account.ROOT),
+        ("Linux", 1000, "jane", {}, Account.USER),
+        ("Linux", None, "jane", {}, Account.UNKNOWN),
+    ],
+)
+def test_account_kind(
+    system: str, euid: int | None, name: str | None, env: dict[str, str], kind: Account
+) -> None:
     assert account_kind(system, euid, name, env) is kind
 
 
@@ -55,21 +64,32 @@ def test_profile_log_dirs_skip_non_person_profiles() -> None:
     got = profile_log_dirs("Windows", PureWindowsPath(r"C:\Users"), names)
     assert [u for u, _ in got] == ["jane.doe", "ops"]
     assert got[0][1][0] == PureWindowsPath(
-        r"C:\Users\jane.doe\AppData\Local\Amazon Web Services\Amazon WorkSpaces\logs")
+        r"C:\Users\jane.doe\AppData\Local\Amazon Web Services\Amazon WorkSpaces\logs"
+    )
     mac = profile_log_dirs("Darwin", PurePosixPath("/Users"), ["Shared", "jane"])
     assert [u for u, _ in mac] == ["jane"]
     assert str(mac[0][1][0]).startswith("/Users/jane/Library/Application Support/")
     linux = profile_log_dirs("Linux", PurePosixPath("/home"), ["lost+found", "jane"])
-    assert linux == [("jane", [PurePosixPath(
-        "/home/jane/.local/share/Amazon Web Services/Amazon WorkSpaces/logs")])]
+    assert linux == [
+        (
+            "jane",
+            [PurePosixPath("/home/jane/.local/share/Amazon Web Services/Amazon WorkSpaces/logs")],
+        )
+    ]
 
 
-@pytest.mark.parametrize(("sid", "person"), [
-    ("S-1-5-21-3623811015-3361044348-30300820-1013", True),
-    ("S-1-12-1-1234567-2345678-3456789-4567890", True),  # Entra ID
-    ("S-1-5-18", False), ("S-1-5-19", False), ("S-1-5-20", False), (".DEFAULT", False),
-    ("S-1-5-21-3623811015-3361044348-30300820-1013_Classes", False),
-])
+@pytest.mark.parametrize(
+    ("sid", "person"),
+    [
+        ("S-1-5-21-3623811015-3361044348-30300820-1013", True),
+        ("S-1-12-1-1234567-2345678-3456789-4567890", True),  # Entra ID
+        ("S-1-5-18", False),
+        ("S-1-5-19", False),
+        ("S-1-5-20", False),
+        (".DEFAULT", False),
+        ("S-1-5-21-3623811015-3361044348-30300820-1013_Classes", False),
+    ],
+)
 def test_person_sids(sid: str, person: bool) -> None:
     assert is_person_sid(sid) is person
 
@@ -88,8 +108,15 @@ def _blob(server: str, bypass: str, flags: int = 3) -> bytes:
     def le(n: int) -> bytes:
         return n.to_bytes(4, "little")
 
-    return (le(0x28) + le(5) + le(flags) + le(len(server)) + server.encode()
-            + le(len(bypass)) + bypass.encode())
+    return (
+        le(0x28)
+        + le(5)
+        + le(flags)
+        + le(len(server))
+        + server.encode()
+        + le(len(bypass))
+        + bypass.encode()
+    )
 
 
 def test_winhttp_blob() -> None:
@@ -104,8 +131,9 @@ def test_winhttp_blob() -> None:
         parse_winhttp_blob(_blob("proxy:8080", "x")[:-3])
 
 
-NETSH_DIRECT = ("\r\nCurrent WinHTTP proxy settings:\r\n\r\n"
-                "    Direct access (no proxy server).\r\n\r\n")
+NETSH_DIRECT = (
+    "\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n\r\n"
+)
 NETSH_PROXY = """
 Current WinHTTP proxy settings:
 
@@ -144,10 +172,15 @@ def test_user_proxy_from_registry_values() -> None:
 
 
 def test_redaction_of_names_homes_and_host() -> None:
-    r = Redaction.of(["jane.doe", "root", "j"], ["/home/jane.doe", r"C:\Users\Jane Doe"],
-                     host="JANES-MBP.corp.example")
-    text = ("/home/jane.doe/.local/share/x by jane.doe; C:/Users/Jane Doe/AppData; "
-            "also root and j; on JANES-MBP.corp.example aka janes-mbp")
+    r = Redaction.of(
+        ["jane.doe", "root", "j"],
+        ["/home/jane.doe", r"C:\Users\Jane Doe"],
+        host="JANES-MBP.corp.example",
+    )
+    text = (
+        "/home/jane.doe/.local/share/x by jane.doe; C:/Users/Jane Doe/AppData; "
+        "also root and j; on JANES-MBP.corp.example aka janes-mbp"
+    )
     out = r.text(text)
     assert "jane" not in out.lower() and "JANES" not in out
     assert out.startswith(f"/home/{MASK}/.local/share/x by {MASK};")
@@ -155,15 +188,20 @@ def test_redaction_of_names_homes_and_host() -> None:
     assert "also root and j" in out  # system accounts and one-letter names stay
     assert r.kinds == ["URL credentials", "user names", "home paths", "host name"]
     assert Redaction().text(text) == text and Redaction().user("jane") == "jane"
-    assert r.json({"a": ["jane.doe", 1, None], "jane.doe": True}) == {"a": [MASK, 1, None],
-                                                                      MASK: True}
+    assert r.json({"a": ["jane.doe", 1, None], "jane.doe": True}) == {
+        "a": [MASK, 1, None],
+        MASK: True,
+    }
 
 
-@pytest.mark.parametrize(("text", "out"), [
-    ("proxy http://svc:s3cret@proxy.corp:3128 set", f"proxy http://{MASK}@proxy.corp:3128 set"),
-    ("HTTPS_PROXY=https://bob@p:8443", f"HTTPS_PROXY=https://{MASK}@p:8443"),
-    ("mail bob@corp.example, http://proxy:80/x", "mail bob@corp.example, http://proxy:80/x"),
-])
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("proxy http://svc:s3cret@proxy.corp:3128 set", f"proxy http://{MASK}@proxy.corp:3128 set"),
+        ("HTTPS_PROXY=https://bob@p:8443", f"HTTPS_PROXY=https://{MASK}@p:8443"),
+        ("mail bob@corp.example, http://proxy:80/x", "mail bob@corp.example, http://proxy:80/x"),
+    ],
+)
 def test_url_credentials_are_redacted(text: str, out: str) -> None:
     assert Redaction.of().text(text) == out
     assert Redaction().text(text) == text
@@ -173,8 +211,11 @@ def test_a_name_inside_a_longer_word_stays() -> None:
     assert Redaction.of(["al"]).text("also al, al.x") == f"also {MASK}, {MASK}.x"
 
 
-@given(st.text(alphabet="abcdefghijklmnop.-_", min_size=2, max_size=12),
-       st.text(max_size=40), st.text(max_size=40))
+@given(
+    st.text(alphabet="abcdefghijklmnop.-_", min_size=2, max_size=12),
+    st.text(max_size=40),
+    st.text(max_size=40),
+)
 def test_redacted_text_never_holds_the_name(name: str, before: str, after: str) -> None:
     if not any(c.isalnum() for c in name):
         return

@@ -39,9 +39,26 @@ def dns_server() -> Iterator[HostileDns]:
 
 
 def check(server: HostileDns, *extra: str) -> tuple[int, dict[str, Any], str]:
-    cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json",
-           "--nameserver", server.address, "--vpc-cidr", f"127.{NET}.0.0/16", "--no-logs",
-           "--no-proxy", "--timeout", str(TIMEOUT), "--deadline", str(DEADLINE), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "wsdiag",
+        "check",
+        "--region",
+        REGION,
+        "--json",
+        "--nameserver",
+        server.address,
+        "--vpc-cidr",
+        f"127.{NET}.0.0/16",
+        "--no-logs",
+        "--no-proxy",
+        "--timeout",
+        str(TIMEOUT),
+        "--deadline",
+        str(DEADLINE),
+        *extra,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=DEADLINE + 10, cwd=ROOT)
     assert "internal error" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -116,23 +133,29 @@ def test_thousands_of_addresses_are_capped(dns_server: HostileDns) -> None:
     assert report["verdict"] != "ready"
 
 
-@pytest.mark.parametrize(("behaviour", "statuses"), [
-    ("stall", {"filtered"}),
-    ("garbage", {"error"}),
-    ("drip", {"filtered", "error"}),
-    ("reset", {"refused", "error"}),
-    # a middlebox that ends the handshake: the network refused the path, not a local error
-    ("close", {"refused"}),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "statuses"),
+    [
+        ("stall", {"filtered"}),
+        ("garbage", {"error"}),
+        ("drip", {"filtered", "error"}),
+        ("reset", {"refused", "error"}),
+        # a middlebox that ends the handshake: the network refused the path, not a local error
+        ("close", {"refused"}),
+    ],
+)
 def test_tls_peers_that_misbehave(
-    dns_server: HostileDns, behaviour: str, statuses: set[str],
+    dns_server: HostileDns,
+    behaviour: str,
+    statuses: set[str],
 ) -> None:
     peer = ip(2, 20)
     dns_server.zone = {BROKER: ("answer", [peer]), PRIVATE: ("answer", [ip(1, 10)])}
     with hostile_tcp({(peer, 443): behaviour}):
         _, report, _ = check(dns_server)
-    broker = next(p for p in report["probes"] if p["target"] == "ws-broker"
-                  and p["transport"] == "tls")
+    broker = next(
+        p for p in report["probes"] if p["target"] == "ws-broker" and p["transport"] == "tls"
+    )
     assert broker["status"] in statuses, broker
     if behaviour != "reset":
         assert broker["phase"] in ("tls", "handshake"), broker  # TCP itself was accepted

@@ -44,8 +44,12 @@ NOW = dt.datetime.now(dt.UTC)
 DAY = dt.timedelta(days=1)
 
 
-def cert(names: tuple[str, ...], issuer: str = "Highlander PCA", cn: str = "",
-         window: tuple[dt.datetime, dt.datetime] = (NOW - DAY, NOW + DAY)) -> CertSummary:
+def cert(
+    names: tuple[str, ...],
+    issuer: str = "Highlander PCA",
+    cn: str = "",
+    window: tuple[dt.datetime, dt.datetime] = (NOW - DAY, NOW + DAY),
+) -> CertSummary:
     fp = f"{abs(hash((names, issuer, cn, window))):064x}"[-64:]
     return CertSummary(cn, names, f"CN={issuer}", issuer, *window, fp, False)
 
@@ -53,25 +57,30 @@ def cert(names: tuple[str, ...], issuer: str = "Highlander PCA", cn: str = "",
 # --- AWS names --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "aws"), [
-    (PRIVATE, True),
-    ("*.prod.eu-west-1.highlander.aws.a2z.com", True),
-    ("vpce-0abc.prod.highlander.eu-west-1.vpce.amazonaws.com.", True),
-    ("D-1234567890.AWSAPPS.COM", True),
-    ("smartcard.eu-west-1.signin.aws", True),
-    ("nas.local", False),
-    ("portal.example.net", False),
-    ("evilamazonaws.com", False),  # a suffix only at a label boundary
-    ("amazonaws.com.evil.net", False),
-    ("10.0.1.5", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("name", "aws"),
+    [
+        (PRIVATE, True),
+        ("*.prod.eu-west-1.highlander.aws.a2z.com", True),
+        ("vpce-0abc.prod.highlander.eu-west-1.vpce.amazonaws.com.", True),
+        ("D-1234567890.AWSAPPS.COM", True),
+        ("smartcard.eu-west-1.signin.aws", True),
+        ("nas.local", False),
+        ("portal.example.net", False),
+        ("evilamazonaws.com", False),  # a suffix only at a label boundary
+        ("amazonaws.com.evil.net", False),
+        ("10.0.1.5", False),
+        ("", False),
+    ],
+)
 def test_is_aws_name(name: str, aws: bool) -> None:
     assert is_aws_name(name) is aws
 
 
-@given(st.from_regex(r"[a-z0-9-]{1,20}(\.[a-z0-9-]{1,20}){0,3}", fullmatch=True),
-       st.sampled_from(AWS_SUFFIXES))
+@given(
+    st.from_regex(r"[a-z0-9-]{1,20}(\.[a-z0-9-]{1,20}){0,3}", fullmatch=True),
+    st.sampled_from(AWS_SUFFIXES),
+)
 def test_any_name_under_an_aws_suffix_is_aws(label: str, suffix: str) -> None:
     assert is_aws_name(f"{label}.{suffix}")
     assert is_aws_name(f"*.{label}.{suffix}".upper())
@@ -80,8 +89,9 @@ def test_any_name_under_an_aws_suffix_is_aws(label: str, suffix: str) -> None:
 # --- endpoint identity --------------------------------------------------------------------
 
 
-def tls(address: str, port: int, seen: TlsSeen, c: CertSummary | None = None,
-        detail: str = "") -> EndpointTls:
+def tls(
+    address: str, port: int, seen: TlsSeen, c: CertSummary | None = None, detail: str = ""
+) -> EndpointTls:
     return EndpointTls(address, port, seen, c, detail, f"endpoint/tls/{port}@{address}")
 
 
@@ -92,26 +102,57 @@ IP_ONLY = cert(("10.0.1.6",), issuer="10.0.1.6")
 NAMELESS = cert((), issuer="Private PCA")
 
 
-@pytest.mark.parametrize(("outcomes", "verdicts", "needle"), [
-    # The overlapping home LAN: a NAS answers only TCP 443 with its own certificate.
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL), tls("10.0.1.5", 4195, TlsSeen.CERT, REAL),
-      tls("10.0.1.6", 443, TlsSeen.CERT, NAS), tls("10.0.1.6", 4195, TlsSeen.NONE)],
-     {"10.0.1.5": AddressVerdict.SHOWN, "10.0.1.6": AddressVerdict.OTHER}, "nas.local"),
-    # A captive portal's login page: a public, trusted certificate for another name.
-    ([tls("10.0.0.1", 443, TlsSeen.CERT, PORTAL)], {"10.0.0.1": AddressVerdict.OTHER}, "portal"),
-    # Something that speaks HTTP on 4195, TLS on 443.
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
-      tls("10.0.1.5", 4195, TlsSeen.NOT_TLS, detail="'HTTP/1.1 400 Bad Request'")],
-     {"10.0.1.5": AddressVerdict.OTHER}, "not with TLS ('HTTP/1.1 400"),
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, IP_ONLY)], {"10.0.1.5": AddressVerdict.OTHER}, "10.0.1.6"),
-    # No names at all, alerts, resets, silence: no positive evidence, never OTHER.
-    ([tls("10.0.1.5", 443, TlsSeen.CERT, NAMELESS)], {"10.0.1.5": AddressVerdict.SHOWN}, "no name"),
-    ([tls("10.0.1.5", 443, TlsSeen.REFUSED), tls("10.0.1.5", 4195, TlsSeen.CLOSED)],
-     {"10.0.1.5": AddressVerdict.UNKNOWN}, "no TLS handshake"),
-    ([tls("10.0.1.5", 443, TlsSeen.NONE)], {"10.0.1.5": AddressVerdict.UNKNOWN}, ""),
-])
-def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, AddressVerdict],
-                           needle: str) -> None:
+@pytest.mark.parametrize(
+    ("outcomes", "verdicts", "needle"),
+    [
+        # The overlapping home LAN: a NAS answers only TCP 443 with its own certificate.
+        (
+            [
+                tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+                tls("10.0.1.5", 4195, TlsSeen.CERT, REAL),
+                tls("10.0.1.6", 443, TlsSeen.CERT, NAS),
+                tls("10.0.1.6", 4195, TlsSeen.NONE),
+            ],
+            {"10.0.1.5": AddressVerdict.SHOWN, "10.0.1.6": AddressVerdict.OTHER},
+            "nas.local",
+        ),
+        # A captive portal's login page: a public, trusted certificate for another name.
+        (
+            [tls("10.0.0.1", 443, TlsSeen.CERT, PORTAL)],
+            {"10.0.0.1": AddressVerdict.OTHER},
+            "portal",
+        ),
+        # Something that speaks HTTP on 4195, TLS on 443.
+        (
+            [
+                tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+                tls("10.0.1.5", 4195, TlsSeen.NOT_TLS, detail="'HTTP/1.1 400 Bad Request'"),
+            ],
+            {"10.0.1.5": AddressVerdict.OTHER},
+            "not with TLS ('HTTP/1.1 400",
+        ),
+        (
+            [tls("10.0.1.5", 443, TlsSeen.CERT, IP_ONLY)],
+            {"10.0.1.5": AddressVerdict.OTHER},
+            "10.0.1.6",
+        ),
+        # No names at all, alerts, resets, silence: no positive evidence, never OTHER.
+        (
+            [tls("10.0.1.5", 443, TlsSeen.CERT, NAMELESS)],
+            {"10.0.1.5": AddressVerdict.SHOWN},
+            "no name",
+        ),
+        (
+            [tls("10.0.1.5", 443, TlsSeen.REFUSED), tls("10.0.1.5", 4195, TlsSeen.CLOSED)],
+            {"10.0.1.5": AddressVerdict.UNKNOWN},
+            "no TLS handshake",
+        ),
+        ([tls("10.0.1.5", 443, TlsSeen.NONE)], {"10.0.1.5": AddressVerdict.UNKNOWN}, ""),
+    ],
+)
+def test_endpoint_identity(
+    outcomes: list[EndpointTls], verdicts: dict[str, AddressVerdict], needle: str
+) -> None:
     ident = endpoint_identity(outcomes)
     assert {a.address: a.verdict for a in ident.addresses} == verdicts
     assert any(needle in a.reason for a in ident.addresses)
@@ -121,26 +162,40 @@ def test_endpoint_identity(outcomes: list[EndpointTls], verdicts: dict[str, Addr
 
 def test_issuers_differ_names_each_address() -> None:
     other = cert((PRIVATE,), issuer="Corp SSL Forward Trust CA")
-    ident = endpoint_identity([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
-                               tls("10.0.2.5", 443, TlsSeen.CERT, other),
-                               tls("10.0.3.5", 443, TlsSeen.CERT, NAS)])
+    ident = endpoint_identity(
+        [
+            tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
+            tls("10.0.2.5", 443, TlsSeen.CERT, other),
+            tls("10.0.3.5", 443, TlsSeen.CERT, NAS),
+        ]
+    )
     assert ident.issuers_differ()
     assert dict(ident.issuer_by_address()) == {
-        "10.0.1.5": "Highlander PCA", "10.0.2.5": "Corp SSL Forward Trust CA",
-        "10.0.3.5": "nas.local"}
+        "10.0.1.5": "Highlander PCA",
+        "10.0.2.5": "Corp SSL Forward Trust CA",
+        "10.0.3.5": "nas.local",
+    }
     # The NAS is its own finding; alone with one real address, issuers do not "differ".
-    assert not endpoint_identity([tls("10.0.1.5", 443, TlsSeen.CERT, REAL),
-                                  tls("10.0.3.5", 443, TlsSeen.CERT, NAS)]).issuers_differ()
+    assert not endpoint_identity(
+        [tls("10.0.1.5", 443, TlsSeen.CERT, REAL), tls("10.0.3.5", 443, TlsSeen.CERT, NAS)]
+    ).issuers_differ()
 
 
 _SEEN = st.sampled_from(list(TlsSeen))
 _CERTS = st.sampled_from([REAL, NAS, PORTAL, NAMELESS, None])
 
 
-@given(st.lists(st.tuples(st.sampled_from(["10.0.1.5", "10.0.2.5"]),
-                          st.sampled_from([443, 4195]), _SEEN, _CERTS), max_size=8))
-def test_only_positive_evidence_makes_other(rows: list[tuple[str, int, TlsSeen, CertSummary | None]]
-                                            ) -> None:
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["10.0.1.5", "10.0.2.5"]), st.sampled_from([443, 4195]), _SEEN, _CERTS
+        ),
+        max_size=8,
+    )
+)
+def test_only_positive_evidence_makes_other(
+    rows: list[tuple[str, int, TlsSeen, CertSummary | None]],
+) -> None:
     outcomes = [tls(a, p, s, c if s is TlsSeen.CERT else None) for a, p, s, c in rows]
     for a in endpoint_identity(outcomes).addresses:
         mine = [o for o in outcomes if o.address == a.address]
@@ -151,8 +206,9 @@ def test_only_positive_evidence_makes_other(rows: list[tuple[str, int, TlsSeen, 
 # --- interception ---------------------------------------------------------------------------
 
 
-def signin(host: str, needed: bool, chain: tuple[CertSummary, ...], public: Tri,
-           os_trusted: Tri) -> SigninTls:
+def signin(
+    host: str, needed: bool, chain: tuple[CertSummary, ...], public: Tri, os_trusted: Tri
+) -> SigninTls:
     return SigninTls(host, needed, chain, public, os_trusted, probe_id=f"{host}/tls/443")
 
 
@@ -165,11 +221,14 @@ AMZ = cert((BROKER,), issuer="Amazon RSA 2048 M02")
 
 
 def test_deployed_inspection_is_inspected_not_untrusted() -> None:
-    got = interception([signin(BROKER, True, (CORP_LEAF, CORP_ROOT), Tri.NO, Tri.YES),
-                        signin(LOGIN, True, (cert((LOGIN,), "Corp SSL Forward Trust CA"),),
-                               Tri.NO, Tri.YES),
-                        signin(S3, False, (cert((S3,), "Corp SSL Forward Trust CA"),),
-                               Tri.NO, Tri.YES)], NOW)
+    got = interception(
+        [
+            signin(BROKER, True, (CORP_LEAF, CORP_ROOT), Tri.NO, Tri.YES),
+            signin(LOGIN, True, (cert((LOGIN,), "Corp SSL Forward Trust CA"),), Tri.NO, Tri.YES),
+            signin(S3, False, (cert((S3,), "Corp SSL Forward Trust CA"),), Tri.NO, Tri.YES),
+        ],
+        NOW,
+    )
     assert [p.host for p in got.inspected] == [BROKER, LOGIN]  # needed names only
     assert got.exempt() == (BROKER, LOGIN)
     assert got.issuers == ("Corp SSL Forward Trust CA",)
@@ -177,9 +236,13 @@ def test_deployed_inspection_is_inspected_not_untrusted() -> None:
 
 
 def test_untrusted_public_chain() -> None:
-    got = interception([signin(BROKER, True, (AMZ,), Tri.YES, Tri.NO),
-                        signin(S3, False, (cert((S3,), "Amazon RSA 2048 M01"),),
-                               Tri.YES, Tri.NO)], NOW)
+    got = interception(
+        [
+            signin(BROKER, True, (AMZ,), Tri.YES, Tri.NO),
+            signin(S3, False, (cert((S3,), "Amazon RSA 2048 M01"),), Tri.YES, Tri.NO),
+        ],
+        NOW,
+    )
     assert got.inspected == ()
     assert [p.host for p in got.untrusted] == [BROKER]
     assert [p.host for p in got.untrusted_optional] == [S3]
@@ -187,8 +250,10 @@ def test_untrusted_public_chain() -> None:
 
 def test_clock_skew_is_not_interception() -> None:
     past = (NOW + 400 * DAY, NOW + 800 * DAY)  # the laptop's clock is a year behind
-    rows = [signin(h, True, (cert((h,), "Amazon RSA 2048 M02", window=past),), Tri.YES, Tri.NO)
-            for h in (BROKER, LOGIN, S3)]
+    rows = [
+        signin(h, True, (cert((h,), "Amazon RSA 2048 M02", window=past),), Tri.YES, Tri.NO)
+        for h in (BROKER, LOGIN, S3)
+    ]
     got = interception(rows, NOW)
     assert got.clock_skew and got.untrusted == () and got.inspected == ()
 

@@ -109,8 +109,11 @@ def describe(report: dict[str, Any] | None) -> str:
 def test_scenario(lab: Lab, scenario: Scenario) -> None:
     started = time.monotonic()
     lab.apply(scenario.shape)
-    run = lab.run_wsdiag(scenario.region, trusts_lab_ca=scenario.shape.trusts_lab_ca,
-                         public_roots=scenario.shape.public_roots)
+    run = lab.run_wsdiag(
+        scenario.region,
+        trusts_lab_ca=scenario.shape.trusts_lab_ca,
+        public_roots=scenario.shape.public_roots,
+    )
     seconds = time.monotonic() - started
     report = run.report
     _TIMINGS.append(
@@ -136,8 +139,11 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     want = scenario.expect
     got = (report.get("environment"), report.get("verdict"), run.exit_code)
     codes = {f.get("code") for f in report.get("findings", [])}
-    met = (got == (want.environment, want.verdict, want.exit_code)
-           and set(want.findings) <= codes and not set(want.absent) & codes)
+    met = (
+        got == (want.environment, want.verdict, want.exit_code)
+        and set(want.findings) <= codes
+        and not set(want.absent) & codes
+    )
     if scenario.pending:
         assert not met, f"{scenario.name} now gives its truth: remove pending\n{context}"
         pytest.xfail(f"{scenario.pending}; today: {got}, findings {sorted(map(str, codes))}")

@@ -65,8 +65,12 @@ def _ip(lab: Lab, ns: str, *args: str) -> None:
 @contextlib.contextmanager
 def _spawn(lab: Lab, argv: Sequence[str]) -> Iterator[subprocess.Popen[str]]:
     """A process in the client namespace that prints "ready"; stopped (by its pid) after."""
-    proc = subprocess.Popen(["ip", "netns", "exec", lab.names.cli, *argv],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", lab.names.cli, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -143,10 +147,16 @@ def _router_icmp_dropped(lab: Lab) -> Iterator[None]:
     nft = ["ip", "netns", "exec", lab.names.rtr, "nft"]
     subprocess.run([*nft, f"add table inet {table}"], check=True, timeout=30)
     try:
-        subprocess.run([*nft, f"add chain inet {table} out "
-                        "{ type filter hook output priority 0; }"], check=True, timeout=30)
-        subprocess.run([*nft, f"add rule inet {table} out icmp type destination-unreachable "
-                        "drop"], check=True, timeout=30)
+        subprocess.run(
+            [*nft, f"add chain inet {table} out {{ type filter hook output priority 0; }}"],
+            check=True,
+            timeout=30,
+        )
+        subprocess.run(
+            [*nft, f"add rule inet {table} out icmp type destination-unreachable drop"],
+            check=True,
+            timeout=30,
+        )
         yield
     finally:
         subprocess.run([*nft, f"delete table inet {table}"], check=False, timeout=30)
@@ -164,13 +174,13 @@ def test_mtu_1100_toward_the_vpc_with_icmp_returned(lab: Lab) -> None:
 def test_mtu_1100_toward_the_vpc_with_icmp_dropped_is_not_called_fine(lab: Lab) -> None:
     """ICMP dropped: the DF datagrams vanish. wsdiag cannot see the MTU from here; it must
     not say ready, and the QUIC finding names the MTU as a possible cause."""
-    with _mtu(lab, lab.names.rtr, lab.names.link("rtr", "vpc"), 1100), \
-            _router_icmp_dropped(lab):
+    with _mtu(lab, lab.names.rtr, lab.names.link("rtr", "vpc"), 1100), _router_icmp_dropped(lab):
         r = _check(lab)
     assert r["verdict"] == "degraded", _codes(r)
     assert "ENDPOINT_QUIC_BLOCKED" in _codes(r)
-    assert "MTU" in next(f["message"] for f in r["findings"]
-                         if f["code"] == "ENDPOINT_QUIC_MTU_POSSIBLE")
+    assert "MTU" in next(
+        f["message"] for f in r["findings"] if f["code"] == "ENDPOINT_QUIC_MTU_POSSIBLE"
+    )
 
 
 def test_mtu_1100_on_the_laptops_own_link(lab: Lab) -> None:
@@ -210,10 +220,30 @@ def _lab_proxy(lab: Lab, mode: str = "relay") -> Iterator[str]:
     net = lab.names.net
     _ip(lab, net, "addr", "add", f"{PROXY_ADDR}/32", "dev", lab.names.link("net", "rtr"))
     names = [f"--name={h.name}={h.addresses[0]}" for h in lab.world.hosts if h.addresses]
-    argv = ["ip", "netns", "exec", net, sys.executable, "-m", "tests.support.proxy",
-            "--listen", f"{PROXY_ADDR}:3128", "--mode", mode, "--upstream", DEAD_ADDR, *names]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=lab_root(), env=lab.wsdiag_env())
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        net,
+        sys.executable,
+        "-m",
+        "tests.support.proxy",
+        "--listen",
+        f"{PROXY_ADDR}:3128",
+        "--mode",
+        mode,
+        "--upstream",
+        DEAD_ADDR,
+        *names,
+    ]
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=lab_root(),
+        env=lab.wsdiag_env(),
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -223,8 +253,20 @@ def _lab_proxy(lab: Lab, mode: str = "relay") -> Iterator[str]:
         stop_process(proc)
         if proc.stderr is not None:
             proc.stderr.close()
-        subprocess.run(["ip", "-n", net, "addr", "del", f"{PROXY_ADDR}/32", "dev",
-                        lab.names.link("net", "rtr")], check=False, timeout=30)
+        subprocess.run(
+            [
+                "ip",
+                "-n",
+                net,
+                "addr",
+                "del",
+                f"{PROXY_ADDR}/32",
+                "dev",
+                lab.names.link("net", "rtr"),
+            ],
+            check=False,
+            timeout=30,
+        )
 
 
 def lab_root() -> str:
@@ -236,12 +278,22 @@ def _pac_server(lab: Lab, text: str) -> Iterator[str]:
     """http.server on PROXY_ADDR:8080 in the internet namespace serving proxy.pac."""
     with tempfile.TemporaryDirectory(prefix="wn2-pac-") as tmp:
         (Path(tmp) / "proxy.pac").write_text(text)
-        argv = ["ip", "netns", "exec", lab.names.net, sys.executable, "-u", "-c",
-                "import http.server, functools, sys\n"
-                "h = functools.partial(http.server.SimpleHTTPRequestHandler,\n"
-                "                      directory=sys.argv[1])\n"
-                "s = http.server.HTTPServer((sys.argv[2], 8080), h)\n"
-                "print('ready', flush=True)\ns.serve_forever()\n", tmp, PROXY_ADDR]
+        argv = [
+            "ip",
+            "netns",
+            "exec",
+            lab.names.net,
+            sys.executable,
+            "-u",
+            "-c",
+            "import http.server, functools, sys\n"
+            "h = functools.partial(http.server.SimpleHTTPRequestHandler,\n"
+            "                      directory=sys.argv[1])\n"
+            "s = http.server.HTTPServer((sys.argv[2], 8080), h)\n"
+            "print('ready', flush=True)\ns.serve_forever()\n",
+            tmp,
+            PROXY_ADDR,
+        ]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -252,20 +304,28 @@ def _pac_server(lab: Lab, text: str) -> Iterator[str]:
                 proc.stderr.close()
 
 
-def _check_with(lab: Lab, shape: Shape, *extra: str, proxy: str | None = None
-                ) -> dict[str, Any]:
+def _check_with(lab: Lab, shape: Shape, *extra: str, proxy: str | None = None) -> dict[str, Any]:
     """wsdiag in the client namespace with ``extra`` options and, given, HTTPS_PROXY."""
     _ip(lab, lab.names.cli, "route", "flush", "cache")
     lab.apply(shape)
     env = lab.wsdiag_env() | ({"HTTPS_PROXY": proxy} if proxy else {})
-    proc = subprocess.run(lab.wsdiag_argv(REGION, *extra, timeout=1.5), capture_output=True,
-                          text=True, timeout=120, env=env, cwd=lab_root(), check=False)
+    proc = subprocess.run(
+        lab.wsdiag_argv(REGION, *extra, timeout=1.5),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=lab_root(),
+        check=False,
+    )
     return json.loads(proc.stdout)
 
 
-PAC = ('function FindProxyForURL(url, host) {\n'
-       '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
-       f'  return "PROXY {PROXY_ADDR}:3128; DIRECT";\n}}\n')
+PAC = (
+    "function FindProxyForURL(url, host) {\n"
+    '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+    f'  return "PROXY {PROXY_ADDR}:3128; DIRECT";\n}}\n'
+)
 
 
 def test_pac_only_proxy_served_from_the_lab(lab: Lab) -> None:

@@ -44,9 +44,15 @@ def test_line_format_of_every_scenario(lab: Lab, scenario: Scenario) -> None:
     lab.apply(scenario.shape)
     argv = lab.wsdiag_argv(scenario.region, "--no-logs")
     argv[argv.index("--json")] = "--format=line"
-    proc = subprocess.run(argv, cwd=REPO_ROOT, env=lab.wsdiag_env(scenario.shape.trusts_lab_ca,
-                                                          scenario.shape.public_roots),
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        argv,
+        cwd=REPO_ROOT,
+        env=lab.wsdiag_env(scenario.shape.trusts_lab_ca, scenario.shape.public_roots),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == scenario.expect.exit_code, proc.stdout + proc.stderr
     assert proc.stdout.count("\n") == 1 and proc.stdout.isascii()
     line = proc.stdout.rstrip("\n")
@@ -61,8 +67,14 @@ def test_watch_shows_the_verdict_change_when_the_firewall_changes(lab: Lab) -> N
     at = argv.index("check")
     argv[at : at + 1] = ["watch", "--interval", "4s", "--count", "2"]
     argv.remove("--json")
-    proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=lab.wsdiag_env(), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv,
+        cwd=REPO_ROOT,
+        env=lab.wsdiag_env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

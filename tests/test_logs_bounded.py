@@ -45,8 +45,6 @@ FIX = ROOT / "tests" / "fixtures" / "logs"
 HOME = FIX / "field-report-home-no-endpoint.log"
 
 
-
-
 def _file(path: Path, named: bool = True) -> LogFile:
     st = path.stat()
     return LogFile(path, st.st_size, st.st_mtime, path.read_bytes()[:2] == b"\x1f\x8b", named)

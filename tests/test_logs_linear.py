@@ -182,8 +182,6 @@ SEEDS = [
 ]
 
 
-
-
 def _line(head: str, seed: str, tail: str, size: int) -> str:
     body = seed * (size // max(1, len(seed)))
     return head + body[:size] + tail

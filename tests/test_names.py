@@ -19,10 +19,17 @@ def test_every_lookup_type_has_a_source() -> None:
     assert set(DNS_SOURCES) == {*RDTYPES, OS_RDTYPE}
 
 
-@pytest.mark.parametrize(("address", "shared", "ok"), [
-    ("100.64.0.1", True, True), ("100.127.255.254", True, True), ("100.128.0.1", False, False),
-    ("10.1.2.3", False, True), ("203.0.113.7", False, False), ("2600:1f18::5", False, True),
-])
+@pytest.mark.parametrize(
+    ("address", "shared", "ok"),
+    [
+        ("100.64.0.1", True, True),
+        ("100.127.255.254", True, True),
+        ("100.128.0.1", False, False),
+        ("10.1.2.3", False, True),
+        ("203.0.113.7", False, False),
+        ("2600:1f18::5", False, True),
+    ],
+)
 def test_shared_space(address: str, shared: bool, ok: bool) -> None:
     assert is_shared(address) is shared
     assert not_public(address, ()) is ok
@@ -65,11 +72,12 @@ def test_overlay_silent_names_the_overlay_not_the_vpc() -> None:
 
 
 def test_hosts_pin_is_what_the_client_dials() -> None:
-    e, d = diagnose(results(endpoint_dns=DnsOutcome.NXDOMAIN, os=[A, B],
-                            os_reason="hosts-file"))
+    e, d = diagnose(results(endpoint_dns=DnsOutcome.NXDOMAIN, os=[A, B], os_reason="hosts-file"))
     assert e.endpoint_resolves is Tri.YES and str(d.verdict) == "ready"
     assert [(a.address, a.os_answer, a.dns_answer) for a in e.endpoint_addresses] == [
-        (A, Tri.YES, Tri.NO), (B, Tri.YES, Tri.NO)]
+        (A, Tri.YES, Tri.NO),
+        (B, Tri.YES, Tri.NO),
+    ]
     f = next(f for f in d.findings if f.code == "OS_HOSTS_FILE")
     assert f.owner == "desktop" and "nxdomain" in f.message
     assert "ENDPOINT_NXDOMAIN" not in {x.code for x in d.findings}
@@ -78,13 +86,15 @@ def test_hosts_pin_is_what_the_client_dials() -> None:
 def test_same_answers_are_no_divergence() -> None:
     e, d = diagnose(results(os=[A, B]))
     assert e.os_consulted is Tri.YES and e.name_divergences == ()
-    assert not {f.code for f in d.findings} & {"OS_HOSTS_FILE", "OS_RESOLVER_DIFFERS",
-                                               "OS_NAME_FAILED"}
+    assert not {f.code for f in d.findings} & {
+        "OS_HOSTS_FILE",
+        "OS_RESOLVER_DIFFERS",
+        "OS_NAME_FAILED",
+    }
 
 
 def test_a_resolver_dnspython_cannot_hear_is_not_silent() -> None:
-    e, d = diagnose(results(all_dns=DnsOutcome.TIMEOUT, os=[A, B],
-                            os_reason="link-local-resolver"))
+    e, d = diagnose(results(all_dns=DnsOutcome.TIMEOUT, os=[A, B], os_reason="link-local-resolver"))
     assert e.resolver_reachable is Tri.YES
     assert "DNS_RESOLVER_UNREACHABLE" not in {f.code for f in d.findings}
 
@@ -115,11 +125,15 @@ def test_quic_and_tcp_probes_work_over_ipv6(tmp_path: pytest.TempPathFactory) ->
         listens = [Listen("quic", "::1", 0), Listen("tcp", "::1", 0)]
         async with running(listens, leaf.cert_path, leaf.key_path) as servers:
             (_, _, qport), (_, _, tport) = servers.bound
-            quic = ProbeResult("q", "endpoint", "endpoint.example", "::1", Transport.QUIC,
-                               qport, Status.ERROR)
-            tcp = ProbeResult("t", "endpoint", "endpoint.example", "::1", Transport.TCP,
-                              tport, Status.ERROR)
-            return [(await probe_quic(quic, 3.0, ("h3",))).status,
-                    (await probe_tcp(tcp, 3.0)).status]
+            quic = ProbeResult(
+                "q", "endpoint", "endpoint.example", "::1", Transport.QUIC, qport, Status.ERROR
+            )
+            tcp = ProbeResult(
+                "t", "endpoint", "endpoint.example", "::1", Transport.TCP, tport, Status.ERROR
+            )
+            return [
+                (await probe_quic(quic, 3.0, ("h3",))).status,
+                (await probe_tcp(tcp, 3.0)).status,
+            ]
 
     assert asyncio.run(main()) == [Status.OPEN, Status.OPEN]

@@ -16,24 +16,27 @@ def winerror(code: int) -> OSError:
     return exc
 
 
-@pytest.mark.parametrize(("exc", "status"), [
-    (TimeoutError(), Status.FILTERED),
-    (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), Status.REFUSED),
-    # ICMP port unreachable on a connected UDP socket: Linux/macOS vs Windows (WSAECONNRESET)
-    (ConnectionResetError(errno.ECONNRESET, "reset"), Status.REFUSED),
-    (OSError(10054, "WSAECONNRESET"), Status.REFUSED),
-    (OSError(10061, "WSAECONNREFUSED"), Status.REFUSED),
-    (winerror(10054), Status.REFUSED),
-    (OSError(errno.ENETUNREACH, "Network is unreachable"), Status.UNREACHABLE),
-    (OSError(errno.EHOSTUNREACH, "No route to host"), Status.UNREACHABLE),
-    (OSError(10051, "WSAENETUNREACH"), Status.UNREACHABLE),
-    (OSError(10065, "WSAEHOSTUNREACH"), Status.UNREACHABLE),
-    (winerror(10065), Status.UNREACHABLE),
-    (OSError(errno.EPERM, "Operation not permitted"), Status.UNREACHABLE),  # local firewall
-    (OSError(10013, "WSAEACCES"), Status.UNREACHABLE),
-    (OSError(errno.EMFILE, "Too many open files"), Status.ERROR),
-    (ValueError("odd"), Status.ERROR),
-])
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (TimeoutError(), Status.FILTERED),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), Status.REFUSED),
+        # ICMP port unreachable on a connected UDP socket: Linux/macOS vs Windows (WSAECONNRESET)
+        (ConnectionResetError(errno.ECONNRESET, "reset"), Status.REFUSED),
+        (OSError(10054, "WSAECONNRESET"), Status.REFUSED),
+        (OSError(10061, "WSAECONNREFUSED"), Status.REFUSED),
+        (winerror(10054), Status.REFUSED),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), Status.UNREACHABLE),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), Status.UNREACHABLE),
+        (OSError(10051, "WSAENETUNREACH"), Status.UNREACHABLE),
+        (OSError(10065, "WSAEHOSTUNREACH"), Status.UNREACHABLE),
+        (winerror(10065), Status.UNREACHABLE),
+        (OSError(errno.EPERM, "Operation not permitted"), Status.UNREACHABLE),  # local firewall
+        (OSError(10013, "WSAEACCES"), Status.UNREACHABLE),
+        (OSError(errno.EMFILE, "Too many open files"), Status.ERROR),
+        (ValueError("odd"), Status.ERROR),
+    ],
+)
 def test_status_of(exc: BaseException, status: Status) -> None:
     got, _, detail = status_of(exc)
     assert got is status

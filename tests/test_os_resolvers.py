@@ -51,21 +51,26 @@ not-an-ip   ignored.example
 WINDOWS_HOSTS = (  # CRLF, tabs, Microsoft's comment header
     "# Copyright (c) 1993-2009 Microsoft Corp.\r\n#\r\n"
     "#      102.54.94.97     rhino.acme.com          # source server\r\n"
-    f"10.20.1.10\t{EP}\r\n10.20.2.10 {EP} other.example\r\n")
-MAC_HOSTS = ("##\n# Host Database\n##\n127.0.0.1\tlocalhost\nfe80::1%lo0\tlocalhost\n"
-             f"10.20.1.10 {EP}\n")
+    f"10.20.1.10\t{EP}\r\n10.20.2.10 {EP} other.example\r\n"
+)
+MAC_HOSTS = (
+    f"##\n# Host Database\n##\n127.0.0.1\tlocalhost\nfe80::1%lo0\tlocalhost\n10.20.1.10 {EP}\n"
+)
 
 
-@pytest.mark.parametrize(("text", "name", "want"), [
-    (LINUX_HOSTS, EP, ("10.20.1.10",)),
-    (LINUX_HOSTS, "localhost", ("127.0.0.1", "::1")),
-    (LINUX_HOSTS, "ignored.example", ()),
-    (WINDOWS_HOSTS, EP, ("10.20.1.10", "10.20.2.10")),
-    (WINDOWS_HOSTS, "rhino.acme.com", ()),  # commented out
-    (MAC_HOSTS, "localhost", ("127.0.0.1", "fe80::1")),  # scope dropped
-    (MAC_HOSTS, EP + ".", ("10.20.1.10",)),
-    ("", EP, ()),
-])
+@pytest.mark.parametrize(
+    ("text", "name", "want"),
+    [
+        (LINUX_HOSTS, EP, ("10.20.1.10",)),
+        (LINUX_HOSTS, "localhost", ("127.0.0.1", "::1")),
+        (LINUX_HOSTS, "ignored.example", ()),
+        (WINDOWS_HOSTS, EP, ("10.20.1.10", "10.20.2.10")),
+        (WINDOWS_HOSTS, "rhino.acme.com", ()),  # commented out
+        (MAC_HOSTS, "localhost", ("127.0.0.1", "fe80::1")),  # scope dropped
+        (MAC_HOSTS, EP + ".", ("10.20.1.10",)),
+        ("", EP, ()),
+    ],
+)
 def test_hosts_file(text: str, name: str, want: tuple[str, ...]) -> None:
     assert hosts_addresses(parse_hosts(text), name) == want
 
@@ -115,8 +120,9 @@ resolver #1
 
 def test_scutil_keeps_domain_resolvers_of_the_first_section() -> None:
     got = parse_scutil_dns(SCUTIL)
-    assert got == (ScopedResolver("a2z.com", ("10.20.0.2", "10.20.0.3"), ScopeSource.SCUTIL,
-                                  "utun4"),)  # "local" has no server; scoped section skipped
+    assert got == (
+        ScopedResolver("a2z.com", ("10.20.0.2", "10.20.0.3"), ScopeSource.SCUTIL, "utun4"),
+    )  # "local" has no server; scoped section skipped
 
 
 @pytest.mark.parametrize("text", ["", "No DNS configuration available\n", "resolver #1\n"])
@@ -165,37 +171,57 @@ def test_resolvectl_per_link_domains() -> None:
 
 # --- Windows NRPT (registry values) -----------------------------------------------------------
 
-@pytest.mark.parametrize(("rules", "want"), [
-    ([(["." + "a2z.com"], "10.20.0.2;10.20.0.3")],
-     (ScopedResolver("a2z.com", ("10.20.0.2", "10.20.0.3"), ScopeSource.NRPT),)),
-    ([(".corp.example", "10.1.1.1")],  # REG_SZ instead of REG_MULTI_SZ
-     (ScopedResolver("corp.example", ("10.1.1.1",), ScopeSource.NRPT),)),
-    ([([".da.example"], "")], ()),  # DirectAccess exemption: no servers
-    ([(1, 2), (None, "10.0.0.1"), ([".", ""], "10.0.0.1")], ()),  # odd values
-])
+
+@pytest.mark.parametrize(
+    ("rules", "want"),
+    [
+        (
+            [(["." + "a2z.com"], "10.20.0.2;10.20.0.3")],
+            (ScopedResolver("a2z.com", ("10.20.0.2", "10.20.0.3"), ScopeSource.NRPT),),
+        ),
+        (
+            [(".corp.example", "10.1.1.1")],  # REG_SZ instead of REG_MULTI_SZ
+            (ScopedResolver("corp.example", ("10.1.1.1",), ScopeSource.NRPT),),
+        ),
+        ([([".da.example"], "")], ()),  # DirectAccess exemption: no servers
+        ([(1, 2), (None, "10.0.0.1"), ([".", ""], "10.0.0.1")], ()),  # odd values
+    ],
+)
 def test_nrpt(rules: list[tuple[object, object]], want: tuple[ScopedResolver, ...]) -> None:
     assert nrpt_rules(rules) == want
 
 
 def test_longest_scope_wins() -> None:
-    scoped = (ScopedResolver("aws.a2z.com", ("10.0.0.9",), ScopeSource.NRPT),
-              ScopedResolver("a2z.com", ("10.0.0.2",), ScopeSource.NRPT))
+    scoped = (
+        ScopedResolver("aws.a2z.com", ("10.0.0.9",), ScopeSource.NRPT),
+        ScopedResolver("a2z.com", ("10.0.0.2",), ScopeSource.NRPT),
+    )
     assert scope_for(EP, scoped) == scoped[0]
     assert scope_for("xa2z.com", scoped) is None
 
 
 # --- resolv.conf ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "want"), [
-    # macOS writes a link-local resolver without its scope
-    ("#\n# macOS Notice\n#\nnameserver fe80::1\nnameserver 192.168.1.1\n",
-     ResolvConf(("fe80::1", "192.168.1.1"), (), ("fe80::1",))),
-    ("nameserver fe80::1%en0\nsearch home.lan corp.example\n",
-     ResolvConf(("fe80::1%en0",), ("home.lan", "corp.example"), ())),
-    ("domain home.lan\nnameserver 127.0.0.53 ; stub\noptions edns0\n",
-     ResolvConf(("127.0.0.53",), ("home.lan",), ())),
-    ("nameserver\nnameserver 2001:db8::53\n", ResolvConf(("2001:db8::53",), (), ())),
-])
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # macOS writes a link-local resolver without its scope
+        (
+            "#\n# macOS Notice\n#\nnameserver fe80::1\nnameserver 192.168.1.1\n",
+            ResolvConf(("fe80::1", "192.168.1.1"), (), ("fe80::1",)),
+        ),
+        (
+            "nameserver fe80::1%en0\nsearch home.lan corp.example\n",
+            ResolvConf(("fe80::1%en0",), ("home.lan", "corp.example"), ()),
+        ),
+        (
+            "domain home.lan\nnameserver 127.0.0.53 ; stub\noptions edns0\n",
+            ResolvConf(("127.0.0.53",), ("home.lan",), ()),
+        ),
+        ("nameserver\nnameserver 2001:db8::53\n", ResolvConf(("2001:db8::53",), (), ())),
+    ],
+)
 def test_resolv_conf(text: str, want: ResolvConf) -> None:
     assert parse_resolv_conf(text) == want
 
@@ -207,14 +233,17 @@ A2Z = (ScopedResolver("a2z.com", ("10.20.0.2",), ScopeSource.SCUTIL, "utun4"),)
 LL = ResolvConf(("fe80::1",), (), ("fe80::1",))
 
 
-@pytest.mark.parametrize(("view", "os_addresses", "want"), [
-    (OsView(hosts=HOSTS_PIN, scoped=A2Z), ("10.20.1.10",), Divergence.HOSTS_FILE),
-    # a hosts entry the OS did not use (another address answered) is not the reason
-    (OsView(hosts=HOSTS_PIN, scoped=A2Z), ("10.20.2.10",), Divergence.PER_DOMAIN_RESOLVER),
-    (OsView(hosts=HOSTS_PIN), ("10.20.2.10",), Divergence.UNKNOWN),
-    (OsView(resolv_conf=LL), ("10.20.1.10",), Divergence.LINK_LOCAL_RESOLVER),
-    (OsView(), (), Divergence.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("view", "os_addresses", "want"),
+    [
+        (OsView(hosts=HOSTS_PIN, scoped=A2Z), ("10.20.1.10",), Divergence.HOSTS_FILE),
+        # a hosts entry the OS did not use (another address answered) is not the reason
+        (OsView(hosts=HOSTS_PIN, scoped=A2Z), ("10.20.2.10",), Divergence.PER_DOMAIN_RESOLVER),
+        (OsView(hosts=HOSTS_PIN), ("10.20.2.10",), Divergence.UNKNOWN),
+        (OsView(resolv_conf=LL), ("10.20.1.10",), Divergence.LINK_LOCAL_RESOLVER),
+        (OsView(), (), Divergence.UNKNOWN),
+    ],
+)
 def test_explain(view: OsView, os_addresses: tuple[str, ...], want: Divergence) -> None:
     reason, detail = explain(EP, os_addresses, view)
     assert reason is want and detail
@@ -227,11 +256,20 @@ def test_explain_names_the_scope() -> None:
 
 # --- getaddrinfo, for real, on names that stay on this machine ---------------------------------
 
-@pytest.mark.parametrize(("code", "want"), [
-    (-2, OsOutcome.NO_NAME), (-5, OsOutcome.NO_NAME), (8, OsOutcome.NO_NAME),
-    (11001, OsOutcome.NO_NAME), (-3, OsOutcome.TEMPORARY), (11002, OsOutcome.TEMPORARY),
-    (-4, OsOutcome.FAILED), (None, OsOutcome.FAILED),
-])
+
+@pytest.mark.parametrize(
+    ("code", "want"),
+    [
+        (-2, OsOutcome.NO_NAME),
+        (-5, OsOutcome.NO_NAME),
+        (8, OsOutcome.NO_NAME),
+        (11001, OsOutcome.NO_NAME),
+        (-3, OsOutcome.TEMPORARY),
+        (11002, OsOutcome.TEMPORARY),
+        (-4, OsOutcome.FAILED),
+        (None, OsOutcome.FAILED),
+    ],
+)
 def test_gaierror_table(code: int | None, want: OsOutcome) -> None:
     assert outcome_of_gaierror(code) is want
 
@@ -274,8 +312,11 @@ def namespace() -> Iterator[str]:
         (etc / "hosts").write_text(f"127.0.0.1 localhost\n10.20.1.10 {EP}\n")
         (etc / "nsswitch.conf").write_text("hosts: files dns\n")
         (etc / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
-        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
+            check=True,
+            capture_output=True,
+        )
         yield ns
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
@@ -287,9 +328,23 @@ def test_getaddrinfo_reads_the_hosts_file_and_reports_a_missing_name(namespace: 
 
     root = str(Path(__file__).resolve().parents[1])
     proc = subprocess.run(
-        ["ip", "netns", "exec", namespace, sys.executable, "-c", _IN_NS, EP,
-         "wd-no-such-name.invalid", "localhost"],
-        capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": root})
+        [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            sys.executable,
+            "-c",
+            _IN_NS,
+            EP,
+            "wd-no-such-name.invalid",
+            "localhost",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": root},
+    )
     assert proc.returncode == 0, proc.stderr
     pinned, missing, local = json.loads(proc.stdout)
     assert pinned == ["answer", ["10.20.1.10"]]

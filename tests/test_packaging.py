@@ -13,13 +13,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_ships_catalog_and_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--wheel-dir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     (wheel,) = tmp_path.glob("wsdiag-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"wsdiag/catalogs/catalog.toml", "wsdiag/schema/report.schema.json",
-            "wsdiag/schema/logs.schema.json", "wsdiag/py.typed",
-            "wsdiag/render/templates/report.html.j2"} <= names
+    assert {
+        "wsdiag/catalogs/catalog.toml",
+        "wsdiag/schema/report.schema.json",
+        "wsdiag/schema/logs.schema.json",
+        "wsdiag/py.typed",
+        "wsdiag/render/templates/report.html.j2",
+    } <= names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -35,8 +35,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[LabPki, LeafFiles]:
 
 
 def base(transport: Transport, port: int, host: str = NAME) -> ProbeResult:
-    return ProbeResult(id="t", target_id="t", host=host, address=HOST, transport=transport,
-                       port=port, status=Status.ERROR)
+    return ProbeResult(
+        id="t",
+        target_id="t",
+        host=host,
+        address=HOST,
+        transport=transport,
+        port=port,
+        status=Status.ERROR,
+    )
 
 
 def client_context(ca: LabPki, trust: bool) -> ssl.SSLContext:
@@ -65,8 +72,9 @@ def run(coro: object) -> object:
     return asyncio.run(coro)  # type: ignore[arg-type]
 
 
-def lookup(servers: tuple[str, ...], timeout: float, name: str = NAME,
-           rdtype: str = "A") -> DnsResult:
+def lookup(
+    servers: tuple[str, ...], timeout: float, name: str = NAME, rdtype: str = "A"
+) -> DnsResult:
     """One DNS lookup as a run makes it: the plan's spec, the servers as --nameserver."""
     spec = DnsSpec(f"t/dns/{rdtype}", "t", name, rdtype, timeout)
     return asyncio.run(resolve(nameservers(servers), spec, timeout))
@@ -79,8 +87,10 @@ def test_tcp_open_and_refused() -> None:
     async def go() -> tuple[ProbeResult, ProbeResult]:
         server, port = await start_tcp_server(HOST, 0)
         try:
-            return (await probe_tcp(base(Transport.TCP, port), 1.0),
-                    await probe_tcp(base(Transport.TCP, free_port(socket.SOCK_STREAM)), 1.0))
+            return (
+                await probe_tcp(base(Transport.TCP, port), 1.0),
+                await probe_tcp(base(Transport.TCP, free_port(socket.SOCK_STREAM)), 1.0),
+            )
         finally:
             server.close()
 
@@ -143,8 +153,9 @@ def test_quic_peer_close_proves_the_path(pki: tuple[LabPki, LeafFiles]) -> None:
     _, leaf = pki
 
     async def go() -> ProbeResult:
-        server, port = await start_quic_server(HOST, 0, leaf.cert_path, leaf.key_path,
-                                               alpn=("dcv-unknown",))
+        server, port = await start_quic_server(
+            HOST, 0, leaf.cert_path, leaf.key_path, alpn=("dcv-unknown",)
+        )
         try:
             return await probe_quic(base(Transport.QUIC, port), 2.0, ("h3",))
         finally:
@@ -194,14 +205,17 @@ def test_a_udp_echo_is_not_a_quic_answer() -> None:
 # --- DNS ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("behaviour", "outcome", "addresses"), [
-    (["127.0.0.9", "127.0.0.10"], DnsOutcome.ANSWER, ("127.0.0.9", "127.0.0.10")),
-    (["::1"], DnsOutcome.NO_ANSWER, ()),  # an AAAA-only name asked for A
-    (NXDOMAIN, DnsOutcome.NXDOMAIN, ()),
-    (SERVFAIL, DnsOutcome.SERVFAIL, ()),
-    (REFUSED, DnsOutcome.REFUSED, ()),
-    (DROP, DnsOutcome.TIMEOUT, ()),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "outcome", "addresses"),
+    [
+        (["127.0.0.9", "127.0.0.10"], DnsOutcome.ANSWER, ("127.0.0.9", "127.0.0.10")),
+        (["::1"], DnsOutcome.NO_ANSWER, ()),  # an AAAA-only name asked for A
+        (NXDOMAIN, DnsOutcome.NXDOMAIN, ()),
+        (SERVFAIL, DnsOutcome.SERVFAIL, ()),
+        (REFUSED, DnsOutcome.REFUSED, ()),
+        (DROP, DnsOutcome.TIMEOUT, ()),
+    ],
+)
 def test_dns_outcomes(behaviour: object, outcome: DnsOutcome, addresses: tuple[str, ...]) -> None:
     with DnsServer("127.0.0.1", {NAME: behaviour}) as server:  # type: ignore[dict-item]
         r = lookup((server.address,), 0.6)
@@ -257,8 +271,13 @@ def proxied(transport: Transport, port: int) -> ProbeResult:
     return replace(base(transport, port), address=None, via=Via.PROXY)
 
 
-async def _through(proxy: HttpProxy, probe: ProbeResult, timeout: float = 2.0,
-                   ctx: ssl.SSLContext | None = None, proxy_host: str = HOST) -> ProbeResult:
+async def _through(
+    proxy: HttpProxy,
+    probe: ProbeResult,
+    timeout: float = 2.0,
+    ctx: ssl.SSLContext | None = None,
+    proxy_host: str = HOST,
+) -> ProbeResult:
     """Start the proxy, probe through it, stop it (also on failure)."""
     port = await proxy.start(HOST, 0)
     try:
@@ -282,7 +301,11 @@ def test_tls_through_a_proxy(pki: tuple[LabPki, LeafFiles], trust: bool) -> None
 
     r = run(go())
     assert (r.status, r.phase, r.tls_trusted, r.via) == (  # type: ignore[union-attr]
-        Status.OPEN, "tls", trust, Via.PROXY)
+        Status.OPEN,
+        "tls",
+        trust,
+        Via.PROXY,
+    )
     assert (r.proxy_status, r.address) == (200, None)  # type: ignore[union-attr]
     # SNI and CONNECT name the host, exactly; no credentials are offered
     assert proxy.requests == [f"CONNECT {NAME}:{r.port} HTTP/1.1"]  # type: ignore[union-attr]
@@ -301,24 +324,27 @@ def test_tcp_through_a_proxy_is_open_once_the_tunnel_stands() -> None:
     assert (r.status, r.phase, r.proxy_status) == (Status.OPEN, "proxy", 200)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("mode", "status", "proxy_status", "detail"), [
-    (AUTH, Status.REFUSED, 407, "requires authentication"),
-    (FORBID, Status.REFUSED, 403, "'HTTP/1.1 403 Forbidden'"),
-    (CLOSE, Status.REFUSED, None, "closed the connection without an answer"),
-    (SILENT, Status.FILTERED, None, "no answer to CONNECT"),
-    (FLOOD, Status.ERROR, None, "longer than 8192 bytes"),
-])
+@pytest.mark.parametrize(
+    ("mode", "status", "proxy_status", "detail"),
+    [
+        (AUTH, Status.REFUSED, 407, "requires authentication"),
+        (FORBID, Status.REFUSED, 403, "'HTTP/1.1 403 Forbidden'"),
+        (CLOSE, Status.REFUSED, None, "closed the connection without an answer"),
+        (SILENT, Status.FILTERED, None, "no answer to CONNECT"),
+        (FLOOD, Status.ERROR, None, "longer than 8192 bytes"),
+    ],
+)
 def test_proxy_answers(mode: str, status: Status, proxy_status: int | None, detail: str) -> None:
-    r = run(_through(HttpProxy(mode), proxied(Transport.TLS, 443), timeout=0.5,
-                     ctx=tls_context()))
+    r = run(_through(HttpProxy(mode), proxied(Transport.TLS, 443), timeout=0.5, ctx=tls_context()))
     assert (r.status, r.phase, r.proxy_status) == (status, "proxy", proxy_status)  # type: ignore[union-attr]
     assert detail in r.detail  # type: ignore[union-attr]
 
 
 def test_proxy_that_cannot_reach_the_target_is_a_refusal() -> None:
     dead = free_port(socket.SOCK_STREAM)
-    r = run(_through(HttpProxy(RELAY, upstream=HOST), proxied(Transport.TLS, dead),
-                     ctx=tls_context()))
+    r = run(
+        _through(HttpProxy(RELAY, upstream=HOST), proxied(Transport.TLS, dead), ctx=tls_context())
+    )
     assert (r.status, r.phase, r.proxy_status) == (Status.REFUSED, "proxy", 502)  # type: ignore[union-attr]
 
 
@@ -358,8 +384,11 @@ def test_proxy_name_is_resolved_once_by_the_os(proxy_names: dict[str, object]) -
         proxy_port = await proxy.start(HOST, 0)
         dialer = ProxyDialer("corp.proxy.test", proxy_port)
         try:
-            return list(await asyncio.gather(*(
-                probe_via_proxy(proxied(Transport.TCP, port), 2.0, dialer) for _ in range(5))))
+            return list(
+                await asyncio.gather(
+                    *(probe_via_proxy(proxied(Transport.TCP, port), 2.0, dialer) for _ in range(5))
+                )
+            )
         finally:
             await proxy.aclose()
             server.close()
@@ -370,8 +399,11 @@ def test_proxy_name_is_resolved_once_by_the_os(proxy_names: dict[str, object]) -
 
 
 def test_proxy_name_that_does_not_resolve(proxy_names: dict[str, object]) -> None:
-    r = run(probe_via_proxy(proxied(Transport.TLS, 443), 1.0, ProxyDialer("gone.proxy.test", 8080),
-                            tls_context()))
+    r = run(
+        probe_via_proxy(
+            proxied(Transport.TLS, 443), 1.0, ProxyDialer("gone.proxy.test", 8080), tls_context()
+        )
+    )
     assert (r.status, r.phase) == (Status.UNREACHABLE, "proxy-resolve")  # type: ignore[union-attr]
 
 
@@ -379,8 +411,11 @@ def test_a_hung_os_resolver_cannot_hold_the_run(proxy_names: dict[str, object]) 
     """The lookup runs in a daemon thread: the probe ends at its timeout, and so does
     asyncio.run (the loop's own executor would be joined on the way out)."""
     t0 = time.perf_counter()
-    r = run(probe_via_proxy(proxied(Transport.TLS, 443), 0.3, ProxyDialer("hung.proxy.test", 8080),
-                            tls_context()))
+    r = run(
+        probe_via_proxy(
+            proxied(Transport.TLS, 443), 0.3, ProxyDialer("hung.proxy.test", 8080), tls_context()
+        )
+    )
     assert time.perf_counter() - t0 < 1.5
     assert (r.status, r.phase) == (Status.ERROR, "proxy-resolve")  # type: ignore[union-attr]
 

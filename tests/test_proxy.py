@@ -40,24 +40,46 @@ def from_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> object:
     return discover()
 
 
-@pytest.mark.parametrize(("env", "url", "host", "port", "problem"), [
-    ({}, None, None, None, None),
-    ({"HTTPS_PROXY": "http://10.0.0.5:3128"}, "http://10.0.0.5:3128", "10.0.0.5", 3128, ""),
-    ({"https_proxy": "proxy.corp:8080"}, "http://proxy.corp:8080", "proxy.corp", 8080, ""),
-    ({"https_proxy": "http://Proxy.Corp"}, "http://proxy.corp:80", "proxy.corp", 80, ""),
-    ({"https_proxy": "http://[fd00::5]:3128"}, "http://[fd00::5]:3128", "fd00::5", 3128, ""),
-    # only the https scheme's proxy matters: the client's 443 traffic
-    ({"http_proxy": "http://10.0.0.5:3128"}, None, None, None, None),
-    ({"https_proxy": "socks5://10.0.0.5:1080"}, "socks5://10.0.0.5:1080", "10.0.0.5", 1080,
-     "not socks5://"),
-    ({"https_proxy": "https://proxy.corp:443"}, "https://proxy.corp:443", "proxy.corp", 443,
-     "not https://"),
-    ({"https_proxy": "http://proxy.corp:port"}, "http://<unreadable>", None, None,
-     "no valid port"),
-])
+@pytest.mark.parametrize(
+    ("env", "url", "host", "port", "problem"),
+    [
+        ({}, None, None, None, None),
+        ({"HTTPS_PROXY": "http://10.0.0.5:3128"}, "http://10.0.0.5:3128", "10.0.0.5", 3128, ""),
+        ({"https_proxy": "proxy.corp:8080"}, "http://proxy.corp:8080", "proxy.corp", 8080, ""),
+        ({"https_proxy": "http://Proxy.Corp"}, "http://proxy.corp:80", "proxy.corp", 80, ""),
+        ({"https_proxy": "http://[fd00::5]:3128"}, "http://[fd00::5]:3128", "fd00::5", 3128, ""),
+        # only the https scheme's proxy matters: the client's 443 traffic
+        ({"http_proxy": "http://10.0.0.5:3128"}, None, None, None, None),
+        (
+            {"https_proxy": "socks5://10.0.0.5:1080"},
+            "socks5://10.0.0.5:1080",
+            "10.0.0.5",
+            1080,
+            "not socks5://",
+        ),
+        (
+            {"https_proxy": "https://proxy.corp:443"},
+            "https://proxy.corp:443",
+            "proxy.corp",
+            443,
+            "not https://",
+        ),
+        (
+            {"https_proxy": "http://proxy.corp:port"},
+            "http://<unreadable>",
+            None,
+            None,
+            "no valid port",
+        ),
+    ],
+)
 def test_discovery_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str | None, host: str | None,
-    port: int | None, problem: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    url: str | None,
+    host: str | None,
+    port: int | None,
+    problem: str | None,
 ) -> None:
     config = from_env(monkeypatch, env)
     if url is None:
@@ -65,20 +87,27 @@ def test_discovery_from_the_environment(
         return
     assert config is not None
     assert (config.url, config.host, config.port, config.source) == (  # type: ignore[attr-defined]
-        url, host, port, "environment")
+        url,
+        host,
+        port,
+        "environment",
+    )
     assert problem is not None and problem in config.problem  # type: ignore[attr-defined]
     if not problem:
         assert config.problem == ""  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("setting", [
-    "http://alice:s3cret@10.0.0.5:3128", "alice:s3cret@10.0.0.5:3128",
-    "http://alice@10.0.0.5:3128", "socks5://alice:s3cret@10.0.0.5:1080",
-    "http://alice:s3cret@10.0.0.5:bad",
-])
-def test_credentials_never_survive_parsing(
-    monkeypatch: pytest.MonkeyPatch, setting: str
-) -> None:
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "http://alice:s3cret@10.0.0.5:3128",
+        "alice:s3cret@10.0.0.5:3128",
+        "http://alice@10.0.0.5:3128",
+        "socks5://alice:s3cret@10.0.0.5:1080",
+        "http://alice:s3cret@10.0.0.5:bad",
+    ],
+)
+def test_credentials_never_survive_parsing(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
     config = from_env(monkeypatch, {"https_proxy": setting})
     assert config is not None
     assert "alice" not in repr(config) and "s3cret" not in repr(config)
@@ -89,8 +118,10 @@ def test_credentials_never_survive_parsing(
 
 
 def test_bypass_comes_from_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = from_env(monkeypatch, {"https_proxy": "http://10.0.0.5:3128",
-                                    "no_proxy": ".a2z.com, s3.amazonaws.com"})
+    config = from_env(
+        monkeypatch,
+        {"https_proxy": "http://10.0.0.5:3128", "no_proxy": ".a2z.com, s3.amazonaws.com"},
+    )
     r = route(config, [PRIVATE, *AUTH_HOSTS], use_proxy=True)  # type: ignore[arg-type]
     assert (r.mode, r.host, r.port) == (ProxyMode.PROXY, "10.0.0.5", 3128)
     assert r.bypassed == (PRIVATE, "s3.amazonaws.com")
@@ -124,8 +155,9 @@ def test_a_failing_bypass_lookup_means_the_proxy_is_used() -> None:
 async def local_dns_fails(spec: DnsSpec, budget: float) -> DnsResult:
     """Corporate DNS that knows the private name only: public names go through the proxy."""
     if spec.target_id.startswith("endpoint") and spec.rdtype == "A":
-        return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.ANSWER,
-                         ("10.0.1.10",))
+        return DnsResult(
+            spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.ANSWER, ("10.0.1.10",)
+        )
     return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.NXDOMAIN)
 
 
@@ -139,15 +171,25 @@ def run_with(proxy: ProxyRoute) -> list[ProbeResult]:
 
 
 def test_only_auth_tcp_and_tls_go_through_the_proxy() -> None:
-    probes = run_with(ProxyRoute(ProxyMode.PROXY, "http://10.0.0.5:3128", "10.0.0.5", 3128,
-                                 bypassed=("s3.amazonaws.com",)))
+    probes = run_with(
+        ProxyRoute(
+            ProxyMode.PROXY,
+            "http://10.0.0.5:3128",
+            "10.0.0.5",
+            3128,
+            bypassed=("s3.amazonaws.com",),
+        )
+    )
     via = {p.id: p.via for p in probes if p.status is not Status.SKIPPED}
     assert via["ws-broker/tls/443"] is Via.PROXY
     assert via["workspaces-api/tls/443"] is Via.PROXY
     assert "ws-broker/quic/443" not in via  # direct, so skipped: the name did not resolve
     # the endpoint is direct, but for the streaming-through-the-proxy probes (issue 12)
-    assert all(v is Via.DIRECT for k, v in via.items()
-               if k.startswith("endpoint/") and not k.endswith("@proxy"))
+    assert all(
+        v is Via.DIRECT
+        for k, v in via.items()
+        if k.startswith("endpoint/") and not k.endswith("@proxy")
+    )
     assert via["endpoint/tcp/4195@proxy"] is via["endpoint/tcp/443@proxy"] is Via.PROXY
     assert {p.status for p in probes if p.target_id == "s3"} == {Status.SKIPPED}  # bypassed
     proxied = [p for p in probes if p.via is Via.PROXY and p.target_id != "login"]
@@ -157,8 +199,9 @@ def test_only_auth_tcp_and_tls_go_through_the_proxy() -> None:
 
 
 def test_an_untested_proxy_skips_what_would_go_through_it() -> None:
-    probes = run_with(ProxyRoute(ProxyMode.UNTESTED, "socks5://10.0.0.5:1080",
-                                 reason="not socks5://"))
+    probes = run_with(
+        ProxyRoute(ProxyMode.UNTESTED, "socks5://10.0.0.5:1080", reason="not socks5://")
+    )
     broker = next(p for p in probes if p.id == "ws-broker/tls/443")
     assert (broker.status, broker.via) == (Status.SKIPPED, Via.PROXY)
     assert "socks5://10.0.0.5:1080" in broker.detail
@@ -170,10 +213,13 @@ def test_without_a_proxy_everything_is_direct(mode: ProxyMode) -> None:
     assert {p.via for p in run_with(ProxyRoute(mode, "http://10.0.0.5:3128"))} == {Via.DIRECT}
 
 
-@pytest.mark.parametrize(("use_proxy", "mode"), [(True, ProxyMode.UNTESTED),
-                                                 (False, ProxyMode.DISABLED)])
+@pytest.mark.parametrize(
+    ("use_proxy", "mode"), [(True, ProxyMode.UNTESTED), (False, ProxyMode.DISABLED)]
+)
 def test_unreadable_settings_leave_the_proxied_paths_untested(
-    monkeypatch: pytest.MonkeyPatch, use_proxy: bool, mode: ProxyMode,
+    monkeypatch: pytest.MonkeyPatch,
+    use_proxy: bool,
+    mode: ProxyMode,
 ) -> None:
     import wsdiag.host.proxy
     from wsdiag.check.catalog import load_catalog
@@ -204,8 +250,16 @@ async def through(mode: str, leaf: LeafFiles, ctx: ssl.SSLContext) -> ProbeResul
     server, port = await start_tls_server(HOST, 0, leaf.cert_path, leaf.key_path)
     proxy = HttpProxy(mode, upstream=HOST)
     proxy_port = await proxy.start(HOST, 0)
-    base = ProbeResult(id="t", target_id="t", host=NAME, address=None,
-                       transport=Transport.TLS, port=port, status=Status.ERROR, via=Via.PROXY)
+    base = ProbeResult(
+        id="t",
+        target_id="t",
+        host=NAME,
+        address=None,
+        transport=Transport.TLS,
+        port=port,
+        status=Status.ERROR,
+        via=Via.PROXY,
+    )
     try:
         return await probe_via_proxy(base, 2.0, ProxyDialer(HOST, proxy_port), ctx)
     finally:

@@ -45,21 +45,25 @@ SCENARIOS = {
 def shim(lab: Lab, where: Path) -> Path:
     """An executable `wsdiag` at `where` running the real command against the loopback lab."""
     where.parent.mkdir(parents=True, exist_ok=True)
-    extra = (f"--nameserver {lab.dns.address} --vpc-cidr 127.{NET}.1.0/24 "
-             "--directory-id d-1234567890 --timeout 1 --no-logs")
+    extra = (
+        f"--nameserver {lab.dns.address} --vpc-cidr 127.{NET}.1.0/24 "
+        "--directory-id d-1234567890 --timeout 1 --no-logs"
+    )
     where.write_text(
         "#!/bin/sh\n"
         f"PYTHONPATH='{ROOT}' SSL_CERT_FILE='{lab.env['SSL_CERT_FILE']}' "
         # the lab CA counts as public, or every lab chain reads as TLS interception
         f"WSDIAG_PUBLIC_ROOTS='{lab.env['WSDIAG_PUBLIC_ROOTS']}' "
-        f'exec \'{sys.executable}\' -m wsdiag "$@" {extra}\n')
+        f"exec '{sys.executable}' -m wsdiag \"$@\" {extra}\n"
+    )
     where.chmod(where.stat().st_mode | stat.S_IXUSR)
     return where
 
 
 def sh(script: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        ["/bin/sh", "-c", script], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def label(verdict: str) -> str:
@@ -68,6 +72,7 @@ def label(verdict: str) -> str:
 
 
 # --- cron -----------------------------------------------------------------------------
+
 
 def cron_job(text: str) -> tuple[dict[str, str], str]:
     """(environment lines, the job's command as cron runs it) from a cron.d file."""
@@ -106,8 +111,9 @@ def test_cron_line_runs_as_written(lab: Lab, tmp_path: Path, case: str) -> None:
     log = Path(env["WSDIAG_LOG"])
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
     entries = (log / "exit-codes.log").read_text().splitlines()
-    assert len(entries) == 1 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ exit=\d+",
-                                              entries[0]), entries
+    assert len(entries) == 1 and re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ exit=\d+", entries[0]
+    ), entries
     status = int(entries[0].rsplit("=", 1)[1])
     last = (log / "last.json").read_text()
     if case in SCENARIOS:
@@ -123,6 +129,7 @@ def test_cron_line_runs_as_written(lab: Lab, tmp_path: Path, case: str) -> None:
 
 # --- systemd ----------------------------------------------------------------------------
 
+
 def exec_start(unit: str) -> str:
     (line,) = [ln for ln in unit.splitlines() if ln.startswith("ExecStart=")]
     argv = line.removeprefix("ExecStart=")
@@ -135,9 +142,18 @@ def exec_start(unit: str) -> str:
 def test_systemd_units_verify(tmp_path: Path) -> None:
     for name in ("wsdiag.service", "wsdiag.timer"):
         shutil.copy(RECIPES / name, tmp_path / name)
-    proc = subprocess.run(["systemd-analyze", "verify", "--man=no",
-                           str(tmp_path / "wsdiag.service"), str(tmp_path / "wsdiag.timer")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            "--man=no",
+            str(tmp_path / "wsdiag.service"),
+            str(tmp_path / "wsdiag.timer"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (proc.returncode, proc.stderr) == (0, "")
 
 
@@ -152,8 +168,9 @@ def test_systemd_exec_start_runs_as_written(lab: Lab, tmp_path: Path, case: str)
     if case != "missing":
         shim(lab, wsdiag)
         lab.zone(SCENARIOS[case][0])
-    script = script.replace("/var/log/wsdiag", str(log)).replace("/usr/local/bin/wsdiag",
-                                                                 str(wsdiag))
+    script = script.replace("/var/log/wsdiag", str(log)).replace(
+        "/usr/local/bin/wsdiag", str(wsdiag)
+    )
     proc = sh(script, {"PATH": "/usr/bin:/bin", "WSDIAG_REGION": "eu-west-1"})
     (entry,) = (log / "exit-codes.log").read_text().splitlines()
     want = 127 if case == "missing" else SCENARIOS[case][1]
@@ -161,6 +178,7 @@ def test_systemd_exec_start_runs_as_written(lab: Lab, tmp_path: Path, case: str)
 
 
 # --- SSM Run Command document --------------------------------------------------------------
+
 
 def ssm_step(name: str, params: dict[str, str]) -> str:
     doc = json.loads((RECIPES / "ssm-wsdiag.json").read_text())
@@ -177,8 +195,10 @@ def test_ssm_shell_steps_are_the_same_for_linux_and_macos() -> None:
     doc = json.loads((RECIPES / "ssm-wsdiag.json").read_text())
     steps = {s["name"]: s for s in doc["mainSteps"]}
     assert steps["wsdiagLinux"]["inputs"] == steps["wsdiagMacOS"]["inputs"]
-    assert {s["action"] for s in steps.values()} == {"aws:runShellScript",
-                                                     "aws:runPowerShellScript"}
+    assert {s["action"] for s in steps.values()} == {
+        "aws:runShellScript",
+        "aws:runPowerShellScript",
+    }
 
 
 @pytest.mark.parametrize("case", ["ready", "blocked", "missing", "usage error"])
@@ -206,6 +226,7 @@ def test_ssm_shell_step_runs_as_written(lab: Lab, tmp_path: Path, case: str) -> 
 
 # --- Jamf extension attribute ----------------------------------------------------------------
 
+
 def jamf(env: dict[str, str]) -> str:
     proc = sh(str(RECIPES / "jamf-ea.sh"), env)
     assert proc.returncode == 0 and proc.stderr == ""
@@ -229,8 +250,14 @@ def test_jamf_extension_attribute(lab: Lab, tmp_path: Path, case: str) -> None:
     if case in SCENARIOS:
         words = result.split()
         assert words[0] == label(case), result
-        assert len(words) >= 2 and words[1] in ("open-egress", "home", "minimal-egress",
-                                                "closed", "offline", "unknown")
+        assert len(words) >= 2 and words[1] in (
+            "open-egress",
+            "home",
+            "minimal-egress",
+            "closed",
+            "offline",
+            "unknown",
+        )
         if case != "ready":
             assert re.fullmatch(r"[A-Z0-9_,]+", words[2])
     elif case == "usage error":
@@ -240,6 +267,7 @@ def test_jamf_extension_attribute(lab: Lab, tmp_path: Path, case: str) -> None:
 
 
 # --- PowerShell: parsed, mirrored against the table ---------------------------------------------
+
 
 def ps_switch(text: str) -> dict[str, str]:
     """The exit-code switch of a PowerShell script: {"0": label, ..., "default": label}."""
@@ -259,13 +287,20 @@ def test_intune_detection_mirrors_the_table() -> None:
     for code, verdict in OUTCOMES["exit"].items():
         if code != "3":
             assert table[code] == f"$label = '{verdict}'"
-    assert table["3"] == ("if (-not $json) { $label = \"" + OUTCOMES["usage_error"] +
-                          ": $reason\" } else { $label = '" + OUTCOMES["exit"]["3"] + "' }")
+    assert table["3"] == (
+        'if (-not $json) { $label = "'
+        + OUTCOMES["usage_error"]
+        + ": $reason\" } else { $label = '"
+        + OUTCOMES["exit"]["3"]
+        + "' }"
+    )
     assert table["default"].startswith(f'$label = "{OUTCOMES["other"]} (exit $rc)')
     # missing: checked before running, by absolute path, and non-compliant
-    assert re.search(r"if \(-not \(Test-Path -LiteralPath \$wsdiag -PathType Leaf\)\) \{\n"
-                     r"    Write-Output \"" + OUTCOMES["missing"] + r": \$wsdiag\"\n    exit 1\n\}",
-                     text)
+    assert re.search(
+        r"if \(-not \(Test-Path -LiteralPath \$wsdiag -PathType Leaf\)\) \{\n"
+        r"    Write-Output \"" + OUTCOMES["missing"] + r": \$wsdiag\"\n    exit 1\n\}",
+        text,
+    )
     assert "$wsdiag = Join-Path $env:ProgramFiles" in text
     # compliant only on ready; the last line written is the one <= 2,048 characters
     assert text.rstrip().endswith("if ($rc -eq 0) { exit 0 } else { exit 1 }")
@@ -296,13 +331,16 @@ def test_jamf_and_intune_share_labels() -> None:
             assert f"    {code}) label={verdict} ;;" in shell
     usage, unknown = OUTCOMES["usage_error"], OUTCOMES["exit"]["3"]
     assert f'label="{usage}: $reason"; else label={unknown}' in shell
-    assert f'<result>{OUTCOMES["missing"]}: $WSDIAG</result>' in shell
+    assert f"<result>{OUTCOMES['missing']}: $WSDIAG</result>" in shell
     assert os.access(RECIPES / "jamf-ea.sh", os.X_OK)
 
 
 def test_the_cron_lines_in_the_docs_are_the_recipe() -> None:
     doc = (ROOT / "examples" / "automation.md").read_text()
-    recipe = [ln for ln in (RECIPES / "cron.d-wsdiag").read_text().splitlines()
-              if ln and not ln.startswith("#")]
+    recipe = [
+        ln
+        for ln in (RECIPES / "cron.d-wsdiag").read_text().splitlines()
+        if ln and not ln.startswith("#")
+    ]
     block = doc.split("## cron (Linux)", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     assert block.splitlines() == recipe

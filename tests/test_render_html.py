@@ -52,17 +52,32 @@ def test_page_matches_its_report(path: Path) -> None:
     check_html(render_html(report_from_json(doc), doc), doc)
 
 
-@pytest.mark.parametrize(("mode", "heading"), [
-    (ProxyMode.PROXY, "sign-in domains via proxy http://***@proxy.example:3128"),
-    (ProxyMode.UNTESTED, "sign-in domains (behind a proxy wsdiag does not test)")])
-def test_sign_in_domains_behind_a_proxy_hang_off_a_proxy_node(mode: ProxyMode,
-                                                              heading: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "heading"),
+    [
+        (ProxyMode.PROXY, "sign-in domains via proxy http://***@proxy.example:3128"),
+        (ProxyMode.UNTESTED, "sign-in domains (behind a proxy wsdiag does not test)"),
+    ],
+)
+def test_sign_in_domains_behind_a_proxy_hang_off_a_proxy_node(
+    mode: ProxyMode, heading: str
+) -> None:
     report = report_from_json(doc_of("minimal-egress"))
-    proxy = ProxyRoute(mode=mode, url="http://***@proxy.example:3128", host="proxy.example",
-                       port=3128, source="environment")
-    probes = tuple(dataclasses.replace(p, via=Via.PROXY, address=None)
-                   if p.target_id not in ("endpoint", "health-check") and p.port == 443
-                   and p.transport is not Transport.QUIC else p for p in report.probes)
+    proxy = ProxyRoute(
+        mode=mode,
+        url="http://***@proxy.example:3128",
+        host="proxy.example",
+        port=3128,
+        source="environment",
+    )
+    probes = tuple(
+        dataclasses.replace(p, via=Via.PROXY, address=None)
+        if p.target_id not in ("endpoint", "health-check")
+        and p.port == 443
+        and p.transport is not Transport.QUIC
+        else p
+        for p in report.probes
+    )
     report = dataclasses.replace(report, proxy=proxy, probes=probes)
     page = render_html(report)
     dom = check_html(page, to_json(report))
@@ -72,10 +87,15 @@ def test_sign_in_domains_behind_a_proxy_hang_off_a_proxy_node(mode: ProxyMode,
 
 def test_values_from_the_network_are_escaped() -> None:
     report = report_from_json(doc_of("home"))
-    evil = Finding("HOME_NETWORK", Severity.INFO, "<script>alert(1)</script><img src=x>",
-                   "</script><a href='http://x'>y</a>")
-    report = dataclasses.replace(report, diagnosis=dataclasses.replace(
-        report.diagnosis, findings=(evil,)))
+    evil = Finding(
+        "HOME_NETWORK",
+        Severity.INFO,
+        "<script>alert(1)</script><img src=x>",
+        "</script><a href='http://x'>y</a>",
+    )
+    report = dataclasses.replace(
+        report, diagnosis=dataclasses.replace(report.diagnosis, findings=(evil,))
+    )
     page = render_html(report)
     assert "<script>alert" not in page and "<img" not in page and "<a href" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -108,9 +128,11 @@ def test_the_request_check_sees_a_page_that_fetches(tmp_path: Path) -> None:
     bare.write_text(f"<!DOCTYPE html><html><body>{body}</body></html>")
     assert browser.open_page(bare).requests == ("http://127.0.0.1:9/x.png",)
     csp = tmp_path / "csp.html"
-    csp.write_text('<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" '
-                   "content=\"default-src 'none'; style-src 'unsafe-inline'\"></head>"
-                   f"<body>{body}</body></html>")
+    csp.write_text(
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\"></head>"
+        f"<body>{body}</body></html>"
+    )
     assert browser.open_page(csp).requests == ()
 
 

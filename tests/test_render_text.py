@@ -74,13 +74,17 @@ def test_home_leads_with_what_the_user_can_do() -> None:
     assert text.index("HOME_NETWORK") < text.index("ENDPOINT_NXDOMAIN")
 
 
-@pytest.mark.parametrize(("name", "whom"), [("closed", "your network team"),
-                                            ("sg-missing-4195", "your AWS administrator")])
+@pytest.mark.parametrize(
+    ("name", "whom"),
+    [("closed", "your network team"), ("sg-missing-4195", "your AWS administrator")],
+)
 def test_nothing_to_do_here_says_whom_to_escalate_to(name: str, whom: str) -> None:
     flat = " ".join(render_text(load(name), width=80).split())
     first = flat.split("WHAT TO DO ")[1]
-    assert first.startswith("Nothing to change at this machine: hand `wsdiag bundle` (or the "
-                            f"output of `wsdiag check --json`) to {whom}.")
+    assert first.startswith(
+        "Nothing to change at this machine: hand `wsdiag bundle` (or the "
+        f"output of `wsdiag check --json`) to {whom}."
+    )
 
 
 def test_all_well_collapses_to_one_line_per_group_and_skipped_is_a_footnote() -> None:
@@ -89,9 +93,11 @@ def test_all_well_collapses_to_one_line_per_group_and_skipped_is_a_footnote() ->
     heads = [line.split(":")[0] for line in paths if not line.startswith("    ")]
     assert heads == [
         "  ✓ streaming endpoint privatelink.prod.eu-west-1.highlander.aws.a2z.com (10.20.1.10, "
-        "10.20.2.10)", "  ✓ 11 sign-in domains",
+        "10.20.2.10)",
+        "  ✓ 11 sign-in domains",
         "  ✓ health-check host drp-dub.amazonworkspaces.com (198.51.100.10)",
-        "  Not tested"]
+        "  Not tested",
+    ]
     assert "tcp/4195, tcp/443, quic/4195, quic/443 open" in " ".join(paths)
     assert "11 sign-in domains: tls/443 open, quic/443 open (1 of 11)," in text
     assert "<directory_id>" not in text and "skipped" not in text
@@ -117,33 +123,47 @@ def test_colour_only_when_asked_and_ascii_when_the_stream_cannot_encode() -> Non
 
 def test_control_and_bidi_characters_never_reach_the_terminal() -> None:
     report = load("home")
-    evil = Finding("HOME_NETWORK", Severity.INFO, "bad\x1b[2J \u202eevil\u2066 text\x07",
-                   "fix\r\nit")
-    report = dataclasses.replace(report, diagnosis=dataclasses.replace(
-        report.diagnosis, findings=(evil,)))
+    evil = Finding(
+        "HOME_NETWORK", Severity.INFO, "bad\x1b[2J \u202eevil\u2066 text\x07", "fix\r\nit"
+    )
+    report = dataclasses.replace(
+        report, diagnosis=dataclasses.replace(report.diagnosis, findings=(evil,))
+    )
     text = render_text(report, width=80)
     for ch in ("\x1b", "\u202e", "\u2066", "\x07", "\r"):
         assert ch not in text
 
 
 def _unknown(report: Report, probes: tuple[ProbeResult, ...]) -> Report:
-    return dataclasses.replace(report, probes=probes, diagnosis=dataclasses.replace(
-        report.diagnosis, verdict=Verdict.UNKNOWN, findings=()))
+    return dataclasses.replace(
+        report,
+        probes=probes,
+        diagnosis=dataclasses.replace(report.diagnosis, verdict=Verdict.UNKNOWN, findings=()),
+    )
 
 
 def test_unknown_says_what_would_decide_it() -> None:
     base = load("minimal-egress")
-    cut = ProbeResult("endpoint/tcp/4195@10.20.1.10", "endpoint", base.endpoint_hosts[0],
-                      "10.20.1.10", Transport.TCP, 4195, Status.ERROR, phase="deadline",
-                      detail="run deadline reached")
+    cut = ProbeResult(
+        "endpoint/tcp/4195@10.20.1.10",
+        "endpoint",
+        base.endpoint_hosts[0],
+        "10.20.1.10",
+        Transport.TCP,
+        4195,
+        Status.ERROR,
+        phase="deadline",
+        detail="run deadline reached",
+    )
     advice = adv.advise(_unknown(base, (cut,)))
     assert advice.decide is not None and "--deadline" in advice.decide
     assert advice.first == advice.decide
     # with a finding to act on first, the deciding step still shows
     nxd = Finding("ENDPOINT_DNS_FAILED", Severity.ERROR, "m", "r")
     report = _unknown(base, (cut,))
-    report = dataclasses.replace(report, diagnosis=dataclasses.replace(
-        report.diagnosis, findings=(nxd,)))
+    report = dataclasses.replace(
+        report, diagnosis=dataclasses.replace(report.diagnosis, findings=(nxd,))
+    )
     text = " ".join(render_text(report, width=80).split())
     assert "hand `wsdiag bundle`" in text and "run again with a longer --deadline" in text
     # Silence is an answer: a rerun would see it again, so none is suggested.
@@ -153,30 +173,47 @@ def test_unknown_says_what_would_decide_it() -> None:
     assert "--timeout" not in advice.decide
 
 
-@pytest.mark.parametrize(("code", "owner"), [
-    ("HOME_NETWORK", Owner.USER), ("NO_ROUTE", Owner.USER),
-    ("ENDPOINT_QUIC_BLOCKED", Owner.AWS), ("ENDPOINT_4195_BLOCKED", Owner.AWS),
-    ("AUTH_UNREACHABLE", Owner.NETWORK), ("DNS_RESOLVER_UNREACHABLE", Owner.NETWORK),
-    ("PROXY_UNSUPPORTED_SCHEME", Owner.DESKTOP), ("SOMETHING_NEW", None),
-])
+@pytest.mark.parametrize(
+    ("code", "owner"),
+    [
+        ("HOME_NETWORK", Owner.USER),
+        ("NO_ROUTE", Owner.USER),
+        ("ENDPOINT_QUIC_BLOCKED", Owner.AWS),
+        ("ENDPOINT_4195_BLOCKED", Owner.AWS),
+        ("AUTH_UNREACHABLE", Owner.NETWORK),
+        ("DNS_RESOLVER_UNREACHABLE", Owner.NETWORK),
+        ("PROXY_UNSUPPORTED_SCHEME", Owner.DESKTOP),
+        ("SOMETHING_NEW", None),
+    ],
+)
 def test_owner_falls_back_only_when_the_finding_has_none(code: str, owner: Owner | None) -> None:
     assert adv.owner_of(Finding(code, Severity.ERROR, "m")) is owner
     assert adv.owner_of(Finding(code, Severity.ERROR, "m", owner=Owner.DESKTOP)) is Owner.DESKTOP
 
 
-@given(st.lists(st.tuples(st.sampled_from([*Owner, None]), st.sampled_from(list(Severity))),
-                max_size=8))
-def test_groups_follow_owner_order_and_keep_every_finding(spec: list[tuple[Owner | None,
-                                                                            Severity]]) -> None:
-    findings = tuple(Finding(f"CODE_{i}", sev, "m", "r", owner=o)
-                     for i, (o, sev) in enumerate(spec))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([*Owner, None]), st.sampled_from(list(Severity))), max_size=8
+    )
+)
+def test_groups_follow_owner_order_and_keep_every_finding(
+    spec: list[tuple[Owner | None, Severity]],
+) -> None:
+    findings = tuple(
+        Finding(f"CODE_{i}", sev, "m", "r", owner=o) for i, (o, sev) in enumerate(spec)
+    )
     report = load("open-egress")
-    report = dataclasses.replace(report, diagnosis=dataclasses.replace(
-        report.diagnosis, findings=findings, verdict=Verdict.DEGRADED))
+    report = dataclasses.replace(
+        report,
+        diagnosis=dataclasses.replace(
+            report.diagnosis, findings=findings, verdict=Verdict.DEGRADED
+        ),
+    )
     advice = adv.advise(report)
     order = [*adv.OWNER_ORDER, None]
     assert [order.index(g.owner) for g in advice.groups] == sorted(
-        order.index(g.owner) for g in advice.groups)
+        order.index(g.owner) for g in advice.groups
+    )
     shown = [f for g in advice.groups for f in g.findings] + list(advice.notes)
     assert sorted(f.code for f in shown) == sorted(f.code for f in findings)
     if advice.groups and advice.groups[0].owner is not Owner.USER:
@@ -187,8 +224,9 @@ _WORD = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, 
 
 
 @given(st.lists(_WORD, max_size=40), st.integers(0, 12), st.integers(20, 120))
-def test_wrap_keeps_words_whole_and_lines_within_width(ws: list[str], indent: int,
-                                                       width: int) -> None:
+def test_wrap_keeps_words_whole_and_lines_within_width(
+    ws: list[str], indent: int, width: int
+) -> None:
     block = Block([(" " * indent, "")] if indent else [], [(w, "") for w in ws], rest=indent)
     lines = ["".join(t for t, _ in line) for line in wrap(block, width)]
     assert " ".join(lines).split() == ws

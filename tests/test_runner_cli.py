@@ -102,8 +102,12 @@ def test_lookups_and_probes_get_their_timeout_within_the_deadline() -> None:
 def test_every_endpoint_address_gets_every_check() -> None:
     run = asyncio.run(run_plan(plan_for(), answer, {t: ok for t in Transport}))
     ids = {p.id for p in run.probes if p.target_id == "endpoint"}
-    assert ids == {f"endpoint/{t}/{port}@{a}" for t in ("tcp", "quic") for port in (443, 4195)
-                   for a in ("10.0.1.10", "10.0.2.10")}
+    assert ids == {
+        f"endpoint/{t}/{port}@{a}"
+        for t in ("tcp", "quic")
+        for port in (443, 4195)
+        for a in ("10.0.1.10", "10.0.2.10")
+    }
 
 
 def test_results_come_in_plan_order_not_finishing_order() -> None:
@@ -114,8 +118,11 @@ def test_results_come_in_plan_order_not_finishing_order() -> None:
 
     run = asyncio.run(run_plan(plan_for(), answer, {t: slow_first for t in Transport}))
     ids = [p.id for p in run.probes]
-    assert ids[:8] == [f"endpoint/{t}/{port}@{a}" for a in ("10.0.1.10", "10.0.2.10")
-                       for t, port in (("tcp", 4195), ("tcp", 443), ("quic", 4195), ("quic", 443))]
+    assert ids[:8] == [
+        f"endpoint/{t}/{port}@{a}"
+        for a in ("10.0.1.10", "10.0.2.10")
+        for t, port in (("tcp", 4195), ("tcp", 443), ("quic", 4195), ("quic", 443))
+    ]
     assert ids[8:11] == ["ws-broker/tls/443", "ws-broker/quic/443", "login/tls/443"]
 
 
@@ -124,19 +131,27 @@ def test_results_come_in_plan_order_not_finishing_order() -> None:
 
 def wsdiag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base_env = {k: v for k, v in os.environ.items() if k not in ("WSDIAG_REGION", "AWS_REGION")}
-    return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
-                          text=True, timeout=60, env={**base_env, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "wsdiag", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base_env, **(env or {})},
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("check", "--region", "mars-1"), "unknown region 'mars-1'"),
-    (("check", "--bogus"), "No such option: --bogus"),
-    (("check", "--region", "eu-west-1", "--timeout", "soon"), "--timeout"),
-    (("check", "--region", "eu-west-1", "--vpc-cidr", "10.0.0.0/33"), "--vpc-cidr"),
-    (("check", "--region", "eu-west-1", "--probes", "/nonexistent.toml"), "cannot read"),
-    (("check", "--no-logs"), "no region"),
-    (("nonsense",), "No such command"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "--region", "mars-1"), "unknown region 'mars-1'"),
+        (("check", "--bogus"), "No such option: --bogus"),
+        (("check", "--region", "eu-west-1", "--timeout", "soon"), "--timeout"),
+        (("check", "--region", "eu-west-1", "--vpc-cidr", "10.0.0.0/33"), "--vpc-cidr"),
+        (("check", "--region", "eu-west-1", "--probes", "/nonexistent.toml"), "cannot read"),
+        (("check", "--no-logs"), "no region"),
+        (("nonsense",), "No such command"),
+    ],
+)
 def test_usage_errors_exit_3_with_one_line(args: tuple[str, ...], message: str) -> None:
     proc = wsdiag(*args)
     assert proc.returncode == 3
@@ -146,23 +161,34 @@ def test_usage_errors_exit_3_with_one_line(args: tuple[str, ...], message: str) 
 
 
 def test_region_from_environment() -> None:
-    proc = wsdiag("check", "--no-logs", "--json", "--nameserver", "127.0.0.1:9",
-                  "--timeout", "0.3", env={"AWS_REGION": "ap-northeast-1"})
+    proc = wsdiag(
+        "check",
+        "--no-logs",
+        "--json",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.3",
+        env={"AWS_REGION": "ap-northeast-1"},
+    )
     report = json.loads(proc.stdout)
     assert (report["region"], report["region_source"]) == ("ap-northeast-1", "env")
     assert proc.returncode == report["exit_code"]
 
 
 def test_version_and_help_do_not_import_the_network_stack() -> None:
-    code = ("import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
-            "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich')\n"
-            "         if m in sys.modules]\n"
-            "print(heavy, file=sys.stderr)")
+    code = (
+        "import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
+        "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich')\n"
+        "         if m in sys.modules]\n"
+        "print(heavy, file=sys.stderr)"
+    )
     for arg in ("--version", "--help"):
-        proc = subprocess.run([sys.executable, "-c", code.format(arg=arg)], capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-c", code.format(arg=arg)], capture_output=True, text=True, timeout=60
+        )
         assert proc.stderr.strip().splitlines()[-1] == "[]", (arg, proc.stderr)
     assert wsdiag("--version").stdout.startswith("wsdiag ")
 
@@ -174,8 +200,15 @@ def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a resolver that never answers
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-        proc = wsdiag("check", "--json", "--nameserver", f"127.0.0.1:{port}", "--timeout", "0.3",
-                      env={"HOME": str(tmp_path)})
+        proc = wsdiag(
+            "check",
+            "--json",
+            "--nameserver",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "0.3",
+            env={"HOME": str(tmp_path)},
+        )
     report = json.loads(proc.stdout)
     assert (report["region"], report["region_source"]) == ("ap-northeast-1", "logs")
     assert report["endpoint_hosts"] == ["privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"]
@@ -203,8 +236,17 @@ def silent_dns() -> Iterator[DnsServer]:
 
 
 def check_args(dns: DnsServer, *extra: str) -> list[str]:
-    return ["check", "--region", "eu-west-1", "--no-logs", "--nameserver", dns.address,
-            "--timeout", "0.3", *extra]
+    return [
+        "check",
+        "--region",
+        "eu-west-1",
+        "--no-logs",
+        "--nameserver",
+        dns.address,
+        "--timeout",
+        "0.3",
+        *extra,
+    ]
 
 
 def test_help_lists_the_exit_codes_and_completion() -> None:
@@ -214,20 +256,28 @@ def test_help_lists_the_exit_codes_and_completion() -> None:
         text = " ".join(proc.stdout.split())
         assert "0 ready, 1 degraded, 2 blocked, 3 unknown" in text and "130 interrupted" in text
     assert "--install-completion" in top.stdout and "--show-completion" in top.stdout
-    completion = wsdiag(env={"_WSDIAG_COMPLETE": "complete_bash", "COMP_WORDS": "wsdiag ch",
-                             "COMP_CWORD": "1"})
+    completion = wsdiag(
+        env={"_WSDIAG_COMPLETE": "complete_bash", "COMP_WORDS": "wsdiag ch", "COMP_CWORD": "1"}
+    )
     assert (completion.returncode, completion.stdout.split()) == (0, ["check"])
 
 
 @pytest.mark.parametrize("encoding", ["cp932", "cp949", "ascii"])
-def test_text_output_survives_any_console_encoding(silent_dns: DnsServer, tmp_path: Path,
-                                                   encoding: str) -> None:
+def test_text_output_survives_any_console_encoding(
+    silent_dns: DnsServer, tmp_path: Path, encoding: str
+) -> None:
     # The report holds "·", the log's name is Japanese: neither exists in all of these.
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
         env.pop("AWS_REGION", None)
-        return subprocess.run([sys.executable, "-m", "wsdiag", *args], capture_output=True,
-                              encoding=encoding, errors="strict", timeout=60, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "wsdiag", *args],
+            capture_output=True,
+            encoding=encoding,
+            errors="strict",
+            timeout=60,
+            env=env,
+        )
 
     proc = run(*check_args(silent_dns))
     assert (proc.returncode, proc.stderr) == (2, "")
@@ -241,14 +291,25 @@ def test_text_output_survives_any_console_encoding(silent_dns: DnsServer, tmp_pa
 
 def run_with_stdout(args: list[str], stdout: int | IO[Any]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("WSDIAG_REGION", "AWS_REGION")}
-    return subprocess.run([sys.executable, "-m", "wsdiag", *args], stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "wsdiag", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        env=env,
+    )
 
 
 def test_a_full_disk_is_one_line_and_exit_3(silent_dns: DnsServer) -> None:
     vpc = str(FIXTURES / "field-report-vpc-session.log")
-    for args in (check_args(silent_dns, "--json"), check_args(silent_dns), ["logs", vpc],
-                 ["--version"], ["--help"]):
+    for args in (
+        check_args(silent_dns, "--json"),
+        check_args(silent_dns),
+        ["logs", vpc],
+        ["--version"],
+        ["--help"],
+    ):
         with open("/dev/full", "w") as full:
             proc = run_with_stdout(args, full)
         assert proc.returncode == 3, (args, proc.stderr)
@@ -257,15 +318,24 @@ def test_a_full_disk_is_one_line_and_exit_3(silent_dns: DnsServer) -> None:
 
 def test_a_closed_stdout_is_one_line_and_exit_3() -> None:
     for args in (["--version"], ["logs", str(FIXTURES / "field-report-vpc-session.log")]):
-        proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m",
-                               "wsdiag", *args], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "wsdiag", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert (proc.returncode, proc.stderr) == (3, "wsdiag: error: stdout is closed\n")
 
 
 def test_a_reader_that_left_keeps_the_verdicts_exit_code(silent_dns: DnsServer) -> None:
     vpc = str(FIXTURES / "field-report-vpc-session.log")
-    for args in (check_args(silent_dns, "--json"), check_args(silent_dns), ["logs", vpc],
-                 ["--help"], ["--version"]):
+    for args in (
+        check_args(silent_dns, "--json"),
+        check_args(silent_dns),
+        ["logs", vpc],
+        ["--help"],
+        ["--version"],
+    ):
         expected = run_with_stdout(args, subprocess.DEVNULL).returncode
         read_end, write_end = os.pipe()
         os.close(read_end)  # the reader has gone before the first byte: EPIPE, every time
@@ -275,19 +345,30 @@ def test_a_reader_that_left_keeps_the_verdicts_exit_code(silent_dns: DnsServer) 
             os.close(write_end)
         assert (proc.returncode, proc.stderr) == (expected, ""), args
     # and as a shell runs it, with a reader that takes one line
-    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "wsdiag",
-                                            *check_args(silent_dns)])
-    proc = subprocess.run(["bash", "-c", f"{cmd} | head -1; exit ${{PIPESTATUS[0]}}"],
-                          capture_output=True, text=True, timeout=60)
+    cmd = " ".join(
+        shlex.quote(a) for a in [sys.executable, "-m", "wsdiag", *check_args(silent_dns)]
+    )
+    proc = subprocess.run(
+        ["bash", "-c", f"{cmd} | head -1; exit ${{PIPESTATUS[0]}}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (
-        2, "BLOCKED: WorkSpaces cannot stream from this network as it is\n", "")
+        2,
+        "BLOCKED: WorkSpaces cannot stream from this network as it is\n",
+        "",
+    )
 
 
 def _interrupt_check(dns: DnsServer, started: Callable[[], bool]) -> tuple[int, str, str]:
     """Start `check` (timeout 20 s), wait until ``started()``, send SIGINT; its outcome."""
-    proc = subprocess.Popen([sys.executable, "-m", "wsdiag",
-                             *check_args(dns)[:-2], "--timeout", "20"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsdiag", *check_args(dns)[:-2], "--timeout", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not started() and time.monotonic() < deadline and proc.poll() is None:

@@ -21,12 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 LAB = {p.stem: json.loads(p.read_text()) for p in (ROOT / "examples/reports").glob("*.json")}
 
 
-def report(shape: str, host: str | None = None, schema: str = "wsdiag.report/1",
-           client: str | None = None) -> dict[str, Any]:
+def report(
+    shape: str, host: str | None = None, schema: str = "wsdiag.report/1", client: str | None = None
+) -> dict[str, Any]:
     doc = dict(LAB[shape], schema=schema)
     if host:
-        doc["host"] = {"name": host, "os": "Linux", "os_version": "6", "account": "root",
-                       "wsdiag_version": "0.2.0", "time": "2026-11-30T00:00:00Z"}
+        doc["host"] = {
+            "name": host,
+            "os": "Linux",
+            "os_version": "6",
+            "account": "root",
+            "wsdiag_version": "0.2.0",
+            "time": "2026-11-30T00:00:00Z",
+        }
     if client:
         doc["logs"] = {"client_version": client}
     return doc
@@ -43,12 +50,17 @@ def fleet(tmp_path: Path) -> Path:
     (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript").mkdir(parents=True)
     (d / "pretty.json").write_text(json.dumps(report("closed", "PC-1"), indent=2))
     (d / "lines.jsonl").write_text(
-        "\n".join(compact(report(s, f"PC-{i + 2}", client="5.29.1"))
-                  for i, s in enumerate(["minimal-egress", "udp-blocked", "home"])) + "\n\n")
+        "\n".join(
+            compact(report(s, f"PC-{i + 2}", client="5.29.1"))
+            for i, s in enumerate(["minimal-egress", "udp-blocked", "home"])
+        )
+        + "\n\n"
+    )
     with gzip.open(d / "zipped.json.gz", "wt") as f:
         f.write(compact(report("open-egress", "PC-5")) + "\n")
     (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript/stdout").write_text(
-        json.dumps(report("no-route"), indent=2))  # no host block: named by its path
+        json.dumps(report("no-route"), indent=2)
+    )  # no host block: named by its path
     (d / "ssm/i-0abc/awsrunShellScript/0.awsrunShellScript/stderr").write_text("warn\n")
     (d / "future.json").write_text(compact(report("reject", "PC-6", schema="wsdiag.report/7")))
     (d / "truncated.json").write_text(json.dumps(report("closed"), indent=2)[:3000])
@@ -114,17 +126,31 @@ def test_counters_stay_bounded() -> None:
     assert s.counts["client_version"][OTHER] == 10
 
 
-@pytest.mark.parametrize(("name", "read"), [
-    ("a.json", True), ("a.jsonl", True), ("a.ndjson.gz", True), ("stdout", True),
-    ("stderr", False), ("a.txt", False), ("a.json.bak", False),
-])
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [
+        ("a.json", True),
+        ("a.jsonl", True),
+        ("a.ndjson.gz", True),
+        ("stdout", True),
+        ("stderr", False),
+        ("a.txt", False),
+        ("a.json.bak", False),
+    ],
+)
 def test_names_read_in_folders(name: str, read: bool) -> None:
     assert looks_like_report(name) is read
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wsdiag", "summarize", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "wsdiag", "summarize", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
 
 
 def test_command_reads_stdin_and_writes_json(fleet: Path) -> None:
@@ -133,8 +159,9 @@ def test_command_reads_stdin_and_writes_json(fleet: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["schema"] == "wsdiag.summary/1" and out["reports"] == 4
-    assert out["broken"]["named"] == [{"where": "(stdin):5", "reason": out["broken"]["named"]
-                                       [0]["reason"]}]
+    assert out["broken"]["named"] == [
+        {"where": "(stdin):5", "reason": out["broken"]["named"][0]["reason"]}
+    ]
     assert out["verdict"] == {"blocked": 2, "degraded": 1, "ready": 1}
     assert [h["host"] for h in out["worst_hosts"]][:1] in (["PC-1"], ["PC-4"])
 
@@ -147,8 +174,9 @@ def test_command_csv(fleet: Path) -> None:
     assert sum(r.startswith("worst_host,") for r in rows) == 2
 
 
-@pytest.mark.parametrize("args", [("no/such/dir",), ("--format", "xml", "."), ("--top", "-1"),
-                                  ("--bogus",)])
+@pytest.mark.parametrize(
+    "args", [("no/such/dir",), ("--format", "xml", "."), ("--top", "-1"), ("--bogus",)]
+)
 def test_usage_errors_exit_3_with_nothing_on_stdout(args: tuple[str, ...]) -> None:
     proc = run(*args)
     assert proc.returncode == 3 and proc.stdout == ""
@@ -158,13 +186,29 @@ def test_usage_errors_exit_3_with_nothing_on_stdout(args: tuple[str, ...]) -> No
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["verdict", "findings", "host", "logs", "region",
-                                        "started_at", "environment", "tool_version"]), JSON),
-       JSON)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "verdict",
+                "findings",
+                "host",
+                "logs",
+                "region",
+                "started_at",
+                "environment",
+                "tool_version",
+            ]
+        ),
+        JSON,
+    ),
+    JSON,
+)
 def test_any_json_is_counted_never_raises(fields: dict[str, Any], other: Any) -> None:
     """Reports of a later schema, or damaged ones, with any value in any field."""
     s = Summary(top=3)
@@ -175,7 +219,8 @@ def test_any_json_is_counted_never_raises(fields: dict[str, Any], other: Any) ->
 
 
 def test_without_orjson_the_standard_library_gives_the_same_summary(
-        fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fast = to_dict(summarize([str(fleet)]))
     monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson -> ImportError
     slow = to_dict(summarize([str(fleet)]))
@@ -206,9 +251,13 @@ def test_hostile_files_are_counted_never_fatal(tmp_path: Path) -> None:
     os.mkfifo(d / "fifo.json")
     (d / "zero.json").symlink_to("/dev/zero")
     (d / "good.json").write_text(json.dumps(report("closed", "PC-OK")))
-    proc = subprocess.run([sys.executable, "-m", "wsdiag", "summarize", "--format", "json",
-                           str(d)], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "summarize", "--format", "json", str(d)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["reports"] == 1

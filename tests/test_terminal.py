@@ -32,22 +32,25 @@ from wsdiag.terminal import (
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("plain", "plain"),
-    ("a\tb", "a b"),
-    ("line\nnext", "line\\x0anext"),
-    ("\x1b[31m", "\\x1b[31m"),
-    ("\x7f", "\\x7f"),
-    ("\x9b", "\\x9b"),
-    ("\u202eevil", "\\u202eevil"),  # RIGHT-TO-LEFT OVERRIDE
-    ("\u2066x\u2069", "\\u2066x\\u2069"),  # isolates
-    ("a\u200eb\u200f", "a\\u200eb\\u200f"),  # LRM, RLM
-    ("zero\u200bwidth", "zero\\u200bwidth"),  # other format characters
-    ("\ufeffbom", "\\ufeffbom"),
-    ("split\u2028here", "split\\u2028here"),
-    ("東京 · café", "東京 · café"),  # printable non-ASCII stays
-    ("bad\udcffname", "bad\\xffname"),  # an undecodable byte of a file name
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        ("a\tb", "a b"),
+        ("line\nnext", "line\\x0anext"),
+        ("\x1b[31m", "\\x1b[31m"),
+        ("\x7f", "\\x7f"),
+        ("\x9b", "\\x9b"),
+        ("\u202eevil", "\\u202eevil"),  # RIGHT-TO-LEFT OVERRIDE
+        ("\u2066x\u2069", "\\u2066x\\u2069"),  # isolates
+        ("a\u200eb\u200f", "a\\u200eb\\u200f"),  # LRM, RLM
+        ("zero\u200bwidth", "zero\\u200bwidth"),  # other format characters
+        ("\ufeffbom", "\\ufeffbom"),
+        ("split\u2028here", "split\\u2028here"),
+        ("東京 · café", "東京 · café"),  # printable non-ASCII stays
+        ("bad\udcffname", "bad\\xffname"),  # an undecodable byte of a file name
+    ],
+)
 def test_escape(text: str, expected: str) -> None:
     assert escape(text) == expected
 
@@ -89,12 +92,15 @@ def test_json_text_is_ascii_and_cleans_keys_and_nested_values() -> None:
     assert "\n" not in compact.rstrip("\n") and ": " not in compact
 
 
-@pytest.mark.parametrize(("text", "limit", "expected"), [
-    ("short", 80, "short"),
-    ("x" * 80, 80, "x" * 80),
-    ("x" * 81, 80, "x" * 77 + "..."),
-    ("abcdef", 5, "ab..."),
-])
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 80, "short"),
+        ("x" * 80, 80, "x" * 80),
+        ("x" * 81, 80, "x" * 77 + "..."),
+        ("abcdef", 5, "ab..."),
+    ],
+)
 def test_shorten(text: str, limit: int, expected: str) -> None:
     assert shorten(text, limit) == expected
 
@@ -107,16 +113,20 @@ def test_one_line_error_shortens_echoed_values_and_caps_the_line() -> None:
     assert one_line_error("bad \x1b[2J value\n") == "bad \\x1b[2J value\\x0a"
 
 
-@pytest.mark.parametrize(("isatty", "env", "expected"), [
-    (True, {}, True),
-    (True, {"TERM": "xterm-256color"}, True),
-    (True, {"NO_COLOR": "1"}, False),
-    (True, {"NO_COLOR": ""}, True),  # no-color.org: set and not empty
-    (True, {"TERM": "dumb"}, False),
-    (False, {}, False),
-])
-def test_colour_only_on_a_terminal_that_wants_it(isatty: bool, env: dict[str, str],
-                                                  expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("isatty", "env", "expected"),
+    [
+        (True, {}, True),
+        (True, {"TERM": "xterm-256color"}, True),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, True),  # no-color.org: set and not empty
+        (True, {"TERM": "dumb"}, False),
+        (False, {}, False),
+    ],
+)
+def test_colour_only_on_a_terminal_that_wants_it(
+    isatty: bool, env: dict[str, str], expected: bool
+) -> None:
     class Stream(io.StringIO):
         def isatty(self) -> bool:
             return isatty
@@ -135,15 +145,19 @@ def test_paint() -> None:
     assert Paint(True)("x", "error") == "\x1b[31mx\x1b[0m"
 
 
-@pytest.mark.parametrize(("severities", "judged", "verdict", "code"), [
-    ((), True, Verdict.READY, 0),
-    ((Severity.INFO,), True, Verdict.READY, 0),
-    ((Severity.INFO, Severity.WARNING), True, Verdict.DEGRADED, 1),
-    ((Severity.WARNING, Severity.ERROR, Severity.INFO), True, Verdict.BLOCKED, 2),
-    ((Severity.ERROR,), False, Verdict.UNKNOWN, 3),
-])
-def test_one_exit_code_rule(severities: tuple[Severity, ...], judged: bool, verdict: Verdict,
-                            code: int) -> None:
+@pytest.mark.parametrize(
+    ("severities", "judged", "verdict", "code"),
+    [
+        ((), True, Verdict.READY, 0),
+        ((Severity.INFO,), True, Verdict.READY, 0),
+        ((Severity.INFO, Severity.WARNING), True, Verdict.DEGRADED, 1),
+        ((Severity.WARNING, Severity.ERROR, Severity.INFO), True, Verdict.BLOCKED, 2),
+        ((Severity.ERROR,), False, Verdict.UNKNOWN, 3),
+    ],
+)
+def test_one_exit_code_rule(
+    severities: tuple[Severity, ...], judged: bool, verdict: Verdict, code: int
+) -> None:
     assert verdict_from_findings(severities, judged) is verdict
     assert exit_code(verdict) == code == verdict.exit_code
 

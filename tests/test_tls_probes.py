@@ -56,19 +56,33 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     corp = make_ca(d / "corp", "Corp SSL Forward Trust CA")
     pca = make_ca(d / "pca", "Highlander Private CA")
     day = dt.timedelta(days=1)
-    return Pki(public, corp, inter.issue("broker", [BROKER]), corp.issue("mitm", [BROKER]),
-               inter.issue("old", [BROKER], valid=(NOW - 9 * day, NOW - day)),
-               pca.issue("gw", [PRIVATE]), self_signed(d / "nas", "nas.local"))
+    return Pki(
+        public,
+        corp,
+        inter.issue("broker", [BROKER]),
+        corp.issue("mitm", [BROKER]),
+        inter.issue("old", [BROKER], valid=(NOW - 9 * day, NOW - day)),
+        pca.issue("gw", [PRIVATE]),
+        self_signed(d / "nas", "nas.local"),
+    )
 
 
 def trust(public: LabPki, *os_roots: LabPki) -> TrustSources:
-    return TrustSources(PublicRoots([public.ca_cert]),
-                        OsStore(tuple(c.ca_cert for c in os_roots), source="test"))
+    return TrustSources(
+        PublicRoots([public.ca_cert]), OsStore(tuple(c.ca_cert for c in os_roots), source="test")
+    )
 
 
 def base(transport: Transport, port: int, host: str, target: str = "t") -> ProbeResult:
-    return ProbeResult(id=f"{target}/{transport}/{port}@{HOST}", target_id=target, host=host,
-                       address=HOST, transport=transport, port=port, status=Status.ERROR)
+    return ProbeResult(
+        id=f"{target}/{transport}/{port}@{HOST}",
+        target_id=target,
+        host=host,
+        address=HOST,
+        transport=transport,
+        port=port,
+        status=Status.ERROR,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -84,8 +98,10 @@ async def tls_server(leaf: LeafFiles) -> AsyncIterator[int]:
 def signin(leaf: LeafFiles, sources: TrustSources) -> ProbeResult:
     async def go() -> ProbeResult:
         async with tls_server(leaf) as port:
-            return await probe_tcp(base(Transport.TLS, port, BROKER, "ws-broker"), 2.0,
-                                   trust=sources)
+            return await probe_tcp(
+                base(Transport.TLS, port, BROKER, "ws-broker"), 2.0, trust=sources
+            )
+
     return asyncio.run(go())
 
 
@@ -96,8 +112,7 @@ def test_public_and_trusted(pki: Pki) -> None:
     r = signin(pki.broker, trust(pki.public, pki.public))
     assert (r.status, r.phase, r.tls_seen) == (Status.OPEN, "tls", TlsSeen.CERT)
     assert (r.tls_public_root, r.tls_trusted, r.detail) == (True, True, "")
-    assert [c.subject_cn for c in r.certs] == [BROKER, "Test Public Issuing CA",
-                                               "Test Public Root"]
+    assert [c.subject_cn for c in r.certs] == [BROKER, "Test Public Issuing CA", "Test Public Root"]
     assert r.ms is not None
 
 
@@ -131,14 +146,19 @@ def test_not_tls_on_a_signin_port_is_an_error(pki: Pki) -> None:
     async def go() -> ProbeResult:
         server, port = await start_banner_server(HOST, 0)
         try:
-            return await probe_tcp(base(Transport.TLS, port, BROKER), 2.0,
-                                   trust=trust(pki.public, pki.public))
+            return await probe_tcp(
+                base(Transport.TLS, port, BROKER), 2.0, trust=trust(pki.public, pki.public)
+            )
         finally:
             server.close()
 
     r = asyncio.run(go())
     assert (r.status, r.phase, r.tls_seen, r.tls_trusted) == (
-        Status.ERROR, "tls", TlsSeen.NOT_TLS, None)
+        Status.ERROR,
+        "tls",
+        TlsSeen.NOT_TLS,
+        None,
+    )
 
 
 def test_signin_through_a_proxy(pki: Pki) -> None:
@@ -149,8 +169,12 @@ def test_signin_through_a_proxy(pki: Pki) -> None:
             pport = await proxy.start(HOST, 0)
             try:
                 probe = replace(base(Transport.TLS, port, BROKER), address=None, via=Via.PROXY)
-                return await probe_via_proxy(probe, 2.0, ProxyDialer(HOST, pport),
-                                             trust=trust(pki.public, pki.public, pki.corp))
+                return await probe_via_proxy(
+                    probe,
+                    2.0,
+                    ProxyDialer(HOST, pport),
+                    trust=trust(pki.public, pki.public, pki.corp),
+                )
             finally:
                 await proxy.aclose()
 
@@ -204,7 +228,11 @@ def test_identity_from_probe_results(pki: Pki) -> None:
     assert [p.status for p in probes] == [Status.OPEN] * 4  # TCP works everywhere
     ident = endpoint_identity(endpoint_outcomes(probes, ["endpoint"]))
     assert [a.verdict for a in ident.addresses] == [
-        AddressVerdict.SHOWN, AddressVerdict.OTHER, AddressVerdict.OTHER, AddressVerdict.UNKNOWN]
+        AddressVerdict.SHOWN,
+        AddressVerdict.OTHER,
+        AddressVerdict.OTHER,
+        AddressVerdict.UNKNOWN,
+    ]
     assert "nas.local" in ident.addresses[1].reason
     assert "not with TLS" in ident.addresses[2].reason
 
@@ -225,8 +253,10 @@ def test_identify_costs_nothing_when_tcp_fails(tmp_path: Path) -> None:
 
 def test_interception_from_probe_results(pki: Pki) -> None:
     sources = trust(pki.public, pki.public, pki.corp)
-    probes = [replace(signin(pki.intercepted, sources), target_id="ws-broker"),
-              replace(signin(pki.broker, sources), target_id="s3", host="s3.amazonaws.com")]
+    probes = [
+        replace(signin(pki.intercepted, sources), target_id="ws-broker"),
+        replace(signin(pki.broker, sources), target_id="s3", host="s3.amazonaws.com"),
+    ]
     facts = interception(signin_outcomes(probes, ["ws-broker"]), NOW)
     assert [p.host for p in facts.inspected] == [BROKER]
     assert facts.issuers == ("Corp SSL Forward Trust CA",) and facts.untrusted == ()

@@ -35,8 +35,10 @@ PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
 NET = random.randint(64, 250)  # one 127.NET.0.0/16 per run; --vpc-cidr makes 127.NET.1/24 "VPC"
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("30s", 30.0), ("30", 30.0), ("5m", 300.0), ("1h", 3600.0), ("1.5s", 1.5), ("1500ms", 1.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30.0), ("30", 30.0), ("5m", 300.0), ("1h", 3600.0), ("1.5s", 1.5), ("1500ms", 1.5)],
+)
 def test_parse_interval(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
@@ -47,20 +49,25 @@ def test_parse_interval_rejects(text: str) -> None:
         parse_interval(text)
 
 
-@pytest.mark.parametrize(("previous", "interval", "now", "expected"), [
-    (0.0, 30.0, 1.0, 30.0),  # a quick run: the next slot
-    (0.0, 30.0, 29.9, 30.0),
-    (0.0, 30.0, 30.0, 60.0),  # exactly at the slot: that one is gone
-    (0.0, 30.0, 75.0, 90.0),  # a run of 75 s skips the slots at 30 and 60
-])
-def test_next_start_keeps_the_grid(previous: float, interval: float, now: float,
-                                   expected: float) -> None:
+@pytest.mark.parametrize(
+    ("previous", "interval", "now", "expected"),
+    [
+        (0.0, 30.0, 1.0, 30.0),  # a quick run: the next slot
+        (0.0, 30.0, 29.9, 30.0),
+        (0.0, 30.0, 30.0, 60.0),  # exactly at the slot: that one is gone
+        (0.0, 30.0, 75.0, 90.0),  # a run of 75 s skips the slots at 30 and 60
+    ],
+)
+def test_next_start_keeps_the_grid(
+    previous: float, interval: float, now: float, expected: float
+) -> None:
     assert next_start(previous, interval, now) == expected
 
 
 @given(st.floats(0, 1e6), st.floats(1, 3600), st.floats(0, 1e5))
-def test_next_start_is_future_and_on_the_grid(previous: float, interval: float,
-                                              elapsed: float) -> None:
+def test_next_start_is_future_and_on_the_grid(
+    previous: float, interval: float, elapsed: float
+) -> None:
     now = previous + elapsed
     nxt = next_start(previous, interval, now)
     k = round((nxt - previous) / interval)
@@ -71,8 +78,18 @@ def test_next_start_is_future_and_on_the_grid(previous: float, interval: float,
 def _report(verdict: Verdict, env: Environment, *codes: str) -> Report:
     unknown = Evidence(*([Tri.UNKNOWN] * 15))
     findings = tuple(Finding(c, Severity.ERROR, c.lower()) for c in codes)
-    return Report("wsdiag.report/1", "0", REGION, (PRIVATE,),
-                  Diagnosis(env, verdict, findings, "r"), unknown, (), (), 1.0, "")
+    return Report(
+        "wsdiag.report/1",
+        "0",
+        REGION,
+        (PRIVATE,),
+        Diagnosis(env, verdict, findings, "r"),
+        unknown,
+        (),
+        (),
+        1.0,
+        "",
+    )
 
 
 class FakeClock:
@@ -95,12 +112,14 @@ class FakeClock:
 
 def test_loop_lines_changes_summary_and_worst_verdict() -> None:
     clock = FakeClock()
-    runs = iter([
-        (1.0, _report(Verdict.READY, Environment.MINIMAL_EGRESS)),
-        (25.0, _report(Verdict.BLOCKED, Environment.CLOSED, "AUTH_UNREACHABLE")),  # slow run
-        (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
-        (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
-    ])
+    runs = iter(
+        [
+            (1.0, _report(Verdict.READY, Environment.MINIMAL_EGRESS)),
+            (25.0, _report(Verdict.BLOCKED, Environment.CLOSED, "AUTH_UNREACHABLE")),  # slow run
+            (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
+            (1.0, _report(Verdict.DEGRADED, Environment.MINIMAL_EGRESS, "ENDPOINT_QUIC_BLOCKED")),
+        ]
+    )
 
     def run_once() -> Report:
         took, report = next(runs)
@@ -108,14 +127,17 @@ def test_loop_lines_changes_summary_and_worst_verdict() -> None:
         return report
 
     out = io.StringIO()
-    code = watch(run_once, 10.0, 4, out, monotonic=clock.monotonic, sleep=clock.sleep,
-                 wall=clock.wall)
+    code = watch(
+        run_once, 10.0, 4, out, monotonic=clock.monotonic, sleep=clock.sleep, wall=clock.wall
+    )
     lines = out.getvalue().splitlines()
     assert code == 2  # blocked was seen: worst, whatever came after
     changes = [ln for ln in lines if " CHANGE " in ln]
     assert len(changes) == 2
-    assert changes[0] == ("2026-01-01T00:00:10Z CHANGE verdict ready -> blocked; environment "
-                          "minimal-egress -> closed; findings +AUTH_UNREACHABLE")
+    assert changes[0] == (
+        "2026-01-01T00:00:10Z CHANGE verdict ready -> blocked; environment "
+        "minimal-egress -> closed; findings +AUTH_UNREACHABLE"
+    )
     # the slow run (10 s -> 35 s) skipped the slot at 20 and 30: the next start is at 40
     assert clock.sleeps == [9.0, 5.0, 9.0]
     assert lines[-1].startswith("watched 4 run(s), 2 change(s); worst verdict blocked (exit 2)")
@@ -149,11 +171,26 @@ def test_state_is_constant_size() -> None:
 
 
 def _watch(dns: DnsServer, *extra: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "wsdiag", "watch", "--region", REGION, "--nameserver",
-           dns.address, "--timeout", "0.3", "--no-logs", "--no-proxy",
-           "--vpc-cidr", f"127.{NET}.1.0/24", *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "wsdiag",
+        "watch",
+        "--region",
+        REGION,
+        "--nameserver",
+        dns.address,
+        "--timeout",
+        "0.3",
+        "--no-logs",
+        "--no-proxy",
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _readline(proc: subprocess.Popen[str], deadline: float) -> str:

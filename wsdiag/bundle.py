@@ -53,8 +53,11 @@ def resolver_config(nameservers: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"given": list(nameservers)}
     try:
         r = dns.resolver.Resolver()
-        out["system"] = {"nameservers": [str(n) for n in r.nameservers],
-                         "search": [str(s) for s in r.search], "port": r.port}
+        out["system"] = {
+            "nameservers": [str(n) for n in r.nameservers],
+            "search": [str(s) for s in r.search],
+            "port": r.port,
+        }
     except Exception as exc:  # no resolv.conf, unreadable registry: that is a fact too
         out["system"] = {"error": f"{exc.__class__.__name__}: {exc}"}
     return out
@@ -81,8 +84,13 @@ def log_parts(log_dirs: Sequence[Path] | None, redaction: Redaction) -> list[Par
 
     now = datetime.now(UTC)
     result = collect(list(log_dirs or []), None)
-    parts = [Part("logs-summary.json", "summary of the client's logs (as wsdiag logs --json)",
-                  dumps(redaction.json(to_json(result, now))).encode())]
+    parts = [
+        Part(
+            "logs-summary.json",
+            "summary of the client's logs (as wsdiag logs --json)",
+            dumps(redaction.json(to_json(result, now))).encode(),
+        )
+    ]
     files, _, _ = discover(list(log_dirs or []) or None)
     newest = next((f for f in files if not f.compressed and looks_like_text(f)), None)
     if newest is not None:
@@ -94,28 +102,52 @@ def log_parts(log_dirs: Sequence[Path] | None, redaction: Redaction) -> list[Par
             tail = f"(unreadable: {exc.strerror or exc})\n".encode()
         text = redaction.text(tail.decode("utf-8", "replace"))
         name = redaction.text(str(newest.path))
-        parts.append(Part("client-log-tail.txt",
-                          f"last {TAIL_BYTES // 1024} kB of the newest client log ({name})",
-                          text.encode("utf-8")))
+        parts.append(
+            Part(
+                "client-log-tail.txt",
+                f"last {TAIL_BYTES // 1024} kB of the newest client log ({name})",
+                text.encode("utf-8"),
+            )
+        )
     return parts
 
 
-def build_parts(report: Report, text: str, nameservers: Sequence[str],
-                log_dirs: Sequence[Path] | None, read_logs: bool,
-                redaction: Redaction) -> list[Part]:
+def build_parts(
+    report: Report,
+    text: str,
+    nameservers: Sequence[str],
+    log_dirs: Sequence[Path] | None,
+    read_logs: bool,
+    redaction: Redaction,
+) -> list[Part]:
     """Every file of the bundle except the manifest."""
     obj = report_json(report, redaction)
     parts = [
         Part("report.txt", "the check, as `wsdiag check` prints it", text.encode("utf-8")),
         Part("report.json", "the check, schema wsdiag.report/1", dumps(obj).encode()),
-        Part("host.json", "host facts: machine, OS, account, whose view",
-             dumps(obj.get("host")).encode()),
-        Part("network.json", "DNS resolvers and proxy setting as wsdiag saw them",
-             dumps(redaction.json({"dns": resolver_config(nameservers),
-                                   "proxy_setting": proxy_config(),
-                                   "proxy_used": obj.get("proxy")})).encode()),
-        Part("versions.json", "versions of Python, wsdiag and its libraries",
-             dumps(versions()).encode()),
+        Part(
+            "host.json",
+            "host facts: machine, OS, account, whose view",
+            dumps(obj.get("host")).encode(),
+        ),
+        Part(
+            "network.json",
+            "DNS resolvers and proxy setting as wsdiag saw them",
+            dumps(
+                redaction.json(
+                    {
+                        "dns": resolver_config(nameservers),
+                        "proxy_setting": proxy_config(),
+                        "proxy_used": obj.get("proxy"),
+                    }
+                )
+            ).encode(),
+        ),
+        Part(
+            "versions.json",
+            "versions of Python, wsdiag and its libraries",
+            dumps(versions()).encode(),
+        ),
     ]
     if read_logs:
         parts += log_parts(log_dirs, redaction)

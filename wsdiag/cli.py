@@ -157,8 +157,18 @@ def check(
 
     out_format = output_format(fmt, json_out)
     inputs, catalogs, region_source, logs_ctx = prepare(
-        region, endpoint_host, vpc_cidr, nameserver, directory_id, probes, timeout, deadline,
-        no_logs, no_proxy, pac)
+        region,
+        endpoint_host,
+        vpc_cidr,
+        nameserver,
+        directory_id,
+        probes,
+        timeout,
+        deadline,
+        no_logs,
+        no_proxy,
+        pac,
+    )
     if public_roots is not None:
         from dataclasses import replace
 
@@ -169,8 +179,15 @@ def check(
     from wsdiag.render.formats import render
 
     hide = redaction(no_redact, redact_host, report.host)
-    text = render(report, out_format, hide, color=use_colour(), width=_width(),
-                  verbose=verbose, ascii_only=not _utf8())
+    text = render(
+        report,
+        out_format,
+        hide,
+        color=use_colour(),
+        width=_width(),
+        verbose=verbose,
+        ascii_only=not _utf8(),
+    )
     # A reader that left early (`| head -1`) does not change the verdict: same exit code.
     write_out(text)
     if html is not None:  # after the report, so a bad path still leaves the answer on screen
@@ -178,8 +195,19 @@ def check(
     raise typer.Exit(exit_code(report.diagnosis.verdict))
 
 
-_CHECK_ARGS = ("region", "endpoint_host", "vpc_cidr", "nameserver", "directory_id", "probes",
-               "timeout", "deadline", "no_logs", "no_proxy", "pac")
+_CHECK_ARGS = (
+    "region",
+    "endpoint_host",
+    "vpc_cidr",
+    "nameserver",
+    "directory_id",
+    "probes",
+    "timeout",
+    "deadline",
+    "no_logs",
+    "no_proxy",
+    "pac",
+)
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
@@ -195,10 +223,18 @@ def _check_options(args: list[str]) -> dict[str, Any]:
 @app.command(context_settings=_PASSTHROUGH)
 def watch(
     ctx: typer.Context,
-    interval: Annotated[str, typer.Option(
-        "--interval", metavar="DURATION", help="Time between run starts: 30s, 5m, 1h.")] = "30s",
-    count: Annotated[int | None, typer.Option(
-        "--count", metavar="N", min=1, help="Stop after N runs (default: until Ctrl-C).")] = None,
+    interval: Annotated[
+        str,
+        typer.Option(
+            "--interval", metavar="DURATION", help="Time between run starts: 30s, 5m, 1h."
+        ),
+    ] = "30s",
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count", metavar="N", min=1, help="Stop after N runs (default: until Ctrl-C)."
+        ),
+    ] = None,
 ) -> None:
     """Run the check repeatedly: one line per run, a CHANGE line when the verdict, the
     environment or the findings change; Ctrl-C prints a summary. Takes every `check` option
@@ -215,18 +251,29 @@ def watch(
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
     color = use_colour()
     code = watch_loop(
-        lambda: run_check(inputs, catalogs, region_source, logs_ctx), seconds, count,
-        sys.stdout, monotonic=time.monotonic, sleep=time.sleep,
-        highlight=(lambda s: f"\x1b[1;33m{s}\x1b[0m") if color else (lambda s: s))
+        lambda: run_check(inputs, catalogs, region_source, logs_ctx),
+        seconds,
+        count,
+        sys.stdout,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        highlight=(lambda s: f"\x1b[1;33m{s}\x1b[0m") if color else (lambda s: s),
+    )
     raise typer.Exit(code)
 
 
 @app.command(context_settings=_PASSTHROUGH)
 def bundle(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE.zip",
-        help="Where to write (default: wsdiag-bundle-<UTC time>.zip here).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.zip",
+            help="Where to write (default: wsdiag-bundle-<UTC time>.zip here).",
+        ),
+    ] = None,
 ) -> None:
     """Write one zip for a support ticket: the check (text and JSON), the client-logs summary
     and newest log's tail, host facts, proxy/DNS settings, versions, and a manifest. User
@@ -243,8 +290,14 @@ def bundle(
         report = run_check(inputs, catalogs, region_source, logs_ctx)
     hide = redaction(opts["no_redact"], opts["redact_host"], report.host)
     other = other_users_logs() if logs_ctx.owner else None
-    parts = build_parts(report, render(report, Format.TEXT, hide), inputs.nameservers,
-                        other[1] if other else None, not opts["no_logs"], hide)
+    parts = build_parts(
+        report,
+        render(report, Format.TEXT, hide),
+        inputs.nameservers,
+        other[1] if other else None,
+        not opts["no_logs"],
+        hide,
+    )
     try:
         path = write_bundle(output or default_name(), parts, hide)
     except OSError as exc:
@@ -254,13 +307,21 @@ def bundle(
 
 @app.command(epilog=LOGS_EXIT_CODES_HELP)
 def logs(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="PATH",
-        help="Log files or directories (default: the client's log directory for this "
-             "user).")] = None,
-    since: Annotated[str | None, typer.Option(
-        "--since", metavar="WHEN",
-        help="Only entries newer than this: 2h, 3d, 30m or an ISO date/time.")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Log files or directories (default: the client's log directory for this user).",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only entries newer than this: 2h, 3d, 30m or an ISO date/time.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors."""
@@ -271,14 +332,20 @@ def logs(
 
 @app.command()
 def summarize(
-    paths: Annotated[list[str] | None, typer.Argument(
-        metavar="PATH",
-        help="Reports (JSON or JSON lines, .gz too), folders (read recursively) or - for "
-             "stdin (the default).")] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", metavar="text|csv|json", help="Output format.")] = "text",
-    top: Annotated[int, typer.Option(
-        "--top", metavar="N", help="How many worst hosts to list.")] = 10,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Reports (JSON or JSON lines, .gz too), folders (read recursively) or - for "
+            "stdin (the default).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="text|csv|json", help="Output format.")
+    ] = "text",
+    top: Annotated[
+        int, typer.Option("--top", metavar="N", help="How many worst hosts to list.")
+    ] = 10,
 ) -> None:
     """Summarise collected reports: counts by verdict, environment, finding, region,
     client version, and the worst hosts. Broken or foreign files are counted, not fatal."""
@@ -383,6 +450,8 @@ def _internal_error(exc: Exception) -> int:
         raise exc
     # A bug must still leave a scripted caller with a one-line reason and "unknown".
     _stdout_reason(f"internal error: {exc.__class__.__name__}")
-    write_err(f"wsdiag: internal error: {exc.__class__.__name__}: "
-              f"{one_line_error(str(exc), sys.argv[1:])} (set WSDIAG_DEBUG=1 for a traceback)")
+    write_err(
+        f"wsdiag: internal error: {exc.__class__.__name__}: "
+        f"{one_line_error(str(exc), sys.argv[1:])} (set WSDIAG_DEBUG=1 for a traceback)"
+    )
     return EXIT_UNKNOWN

@@ -17,60 +17,122 @@ if TYPE_CHECKING:
     from wsdiag.model import Inputs
     from wsdiag.render.formats import Format
 
-RegionOpt = Annotated[str | None, typer.Option(
-        "--region", "-r", metavar="REGION",
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        "-r",
+        metavar="REGION",
         help="AWS region of the WorkSpaces directory (default: $WSDIAG_REGION, $AWS_REGION, "
-             "or the client's logs).")]
-EndpointHostOpt = Annotated[list[str] | None, typer.Option(
-        "--endpoint-host", metavar="NAME",
+        "or the client's logs).",
+    ),
+]
+EndpointHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--endpoint-host",
+        metavar="NAME",
         help="Private streaming name to test instead of "
-             "privatelink.prod.<region>.highlander.aws.a2z.com.")]
-VpcCidrOpt = Annotated[list[str] | None, typer.Option(
-        "--vpc-cidr", metavar="CIDR",
-        help="The VPC's CIDR; repeatable. Narrows 'private' from RFC 1918 to these "
-             "ranges.")]
-NameserverOpt = Annotated[list[str] | None, typer.Option(
-        "--nameserver", metavar="IP[:PORT]",
-        help="Query this resolver instead of the system's; repeatable.")]
-DirectoryIdOpt = Annotated[str | None, typer.Option(
-        "--directory-id", metavar="ID",
-        help="Directory id or alias: also test <id>.awsapps.com (the login page).")]
-ProbesOpt = Annotated[list[Path] | None, typer.Option(
-        "--probes", metavar="FILE",
-        help="Extra catalog TOML: adds or overrides targets; repeatable.")]
-TimeoutOpt = Annotated[float, typer.Option(
-        "--timeout", metavar="SECONDS", help="Seconds each probe may take.")]
-DeadlineOpt = Annotated[float | None, typer.Option(
-        "--deadline", metavar="SECONDS",
-        help="Seconds the whole run may take (default: 2 x timeout + 1).")]
+        "privatelink.prod.<region>.highlander.aws.a2z.com.",
+    ),
+]
+VpcCidrOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vpc-cidr",
+        metavar="CIDR",
+        help="The VPC's CIDR; repeatable. Narrows 'private' from RFC 1918 to these ranges.",
+    ),
+]
+NameserverOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--nameserver",
+        metavar="IP[:PORT]",
+        help="Query this resolver instead of the system's; repeatable.",
+    ),
+]
+DirectoryIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--directory-id",
+        metavar="ID",
+        help="Directory id or alias: also test <id>.awsapps.com (the login page).",
+    ),
+]
+ProbesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--probes",
+        metavar="FILE",
+        help="Extra catalog TOML: adds or overrides targets; repeatable.",
+    ),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds each probe may take.")
+]
+DeadlineOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        metavar="SECONDS",
+        help="Seconds the whole run may take (default: 2 x timeout + 1).",
+    ),
+]
 JsonOutOpt = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
-HtmlOpt = Annotated[Path | None, typer.Option(
-        "--html", metavar="FILE",
-        help="Also write the report as one self-contained HTML page (for a ticket).")]
-VerboseOpt = Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Show every probe, not only the failing ones.")]
-NoLogsOpt = Annotated[bool, typer.Option(
-        "--no-logs", help="Do not read the WorkSpaces client's logs.")]
-NoProxyOpt = Annotated[bool, typer.Option(
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        metavar="FILE",
+        help="Also write the report as one self-contained HTML page (for a ticket).",
+    ),
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
+]
+NoLogsOpt = Annotated[
+    bool, typer.Option("--no-logs", help="Do not read the WorkSpaces client's logs.")
+]
+NoProxyOpt = Annotated[
+    bool,
+    typer.Option(
         "--no-proxy",
         help="Probe the sign-in domains directly even where the system has an HTTPS proxy "
-             "(the client would use it).")]
-PacOpt = Annotated[str | None, typer.Option(
-        "--pac", metavar="URL|FILE",
-        help="Proxy auto-config script to use instead of the system's (PAC/WPAD).")]
-FmtOpt = Annotated[str | None, typer.Option(
-        "--format", metavar="FORMAT",
+        "(the client would use it).",
+    ),
+]
+PacOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pac",
+        metavar="URL|FILE",
+        help="Proxy auto-config script to use instead of the system's (PAC/WPAD).",
+    ),
+]
+FmtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
         help="text | json | json-line (one line) | line (one line <= 2,048 chars, verdict "
-             "first: Intune/RMM) | jamf (<result>...</result>).")]
-NoRedactOpt = Annotated[bool, typer.Option(
-        "--no-redact", help="Keep user names and home paths (redacted by default).")]
-RedactHostOpt = Annotated[bool, typer.Option(
-        "--redact-host", help="Also hide the host name.")]
-PublicRootsOpt = Annotated[Path | None, typer.Option(
-        "--public-roots", metavar="FILE",
+        "first: Intune/RMM) | jamf (<result>...</result>).",
+    ),
+]
+NoRedactOpt = Annotated[
+    bool, typer.Option("--no-redact", help="Keep user names and home paths (redacted by default).")
+]
+RedactHostOpt = Annotated[bool, typer.Option("--redact-host", help="Also hide the host name.")]
+PublicRootsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--public-roots",
+        metavar="FILE",
         help="PEM bundle of the roots that count as public, instead of the Mozilla list "
-             "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
-             "elsewhere is TLS interception.")]
+        "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
+        "elsewhere is TLS interception.",
+    ),
+]
 
 
 def output_format(fmt: str | None, json_out: bool) -> Format:
@@ -79,17 +141,25 @@ def output_format(fmt: str | None, json_out: bool) -> Format:
     try:
         chosen = Format(fmt) if fmt is not None else None
     except ValueError:
-        raise WsdiagError(f"--format {fmt!r}: expected one of "
-                          + ", ".join(f.value for f in Format)) from None
+        raise WsdiagError(
+            f"--format {fmt!r}: expected one of " + ", ".join(f.value for f in Format)
+        ) from None
     if json_out and chosen not in (None, Format.JSON):
         raise WsdiagError(f"--json and --format {fmt} contradict each other")
     return Format.JSON if json_out else (chosen or Format.TEXT)
 
 
 def prepare(
-    region: str | None, endpoint_host: list[str] | None, vpc_cidr: list[str] | None,
-    nameserver: list[str] | None, directory_id: str | None, probes: list[Path] | None,
-    timeout: float, deadline: float | None, no_logs: bool, no_proxy: bool,
+    region: str | None,
+    endpoint_host: list[str] | None,
+    vpc_cidr: list[str] | None,
+    nameserver: list[str] | None,
+    directory_id: str | None,
+    probes: list[Path] | None,
+    timeout: float,
+    deadline: float | None,
+    no_logs: bool,
+    no_proxy: bool,
     pac: str | None = None,
 ) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by

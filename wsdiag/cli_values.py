@@ -37,8 +37,22 @@ def _flag(value: Any) -> bool:
 
 
 _PLAIN: dict[Any, Callable[[Any], Any]] = {str: str, float: float, int: int, Path: _path}
-_CONSTRAINTS = ("min", "max", "parser", "click_type", "exists", "resolve_path", "allow_dash",
-                "mode", "encoding", "lazy", "atomic", "writable", "path_type", "formats")
+_CONSTRAINTS = (
+    "min",
+    "max",
+    "parser",
+    "click_type",
+    "exists",
+    "resolve_path",
+    "allow_dash",
+    "mode",
+    "encoding",
+    "lazy",
+    "atomic",
+    "writable",
+    "path_type",
+    "formats",
+)
 
 
 def _converter(annotation: Any, info: Any) -> Callable[[Any], Any] | None:
@@ -78,16 +92,20 @@ def plain_values(commands: Iterable[Any]) -> None:
                 raise BadParameter(str(exc), ctx=ctx, param=param) from None
             except (TypeError, ValueError):
                 what = getattr(self.annotation, "__name__", "value")
-                raise BadParameter(f"{value!r} is not a valid {what}", ctx=ctx,
-                                   param=param) from None
+                raise BadParameter(
+                    f"{value!r} is not a valid {what}", ctx=ctx, param=param
+                ) from None
 
     for command in commands:
         params = list(getattr(command, "params", ()))
         # --help is made on first use and cached: make it now, to convert it too (where
         # typer's internals differ, its own conversion stays)
         with contextlib.suppress(Exception):
-            params.append(command.get_help_option(
-                Context(command, **getattr(command, "context_settings", {}))))
+            params.append(
+                command.get_help_option(
+                    Context(command, **getattr(command, "context_settings", {}))
+                )
+            )
         for param in params:
             desc = getattr(param, "type_descriptor", None)
             if desc is None or getattr(param, "_runtime_param", 0) is not None:

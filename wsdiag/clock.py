@@ -20,7 +20,7 @@ def _process_age() -> float:
             stat = f.read(4096)
         # Field 22 (starttime, clock ticks since boot) counts from after the ")" that ends
         # the command name, which may itself hold spaces and parentheses.
-        fields = stat[stat.rindex(b")") + 2:].split()
+        fields = stat[stat.rindex(b")") + 2 :].split()
         started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - started
     except (OSError, ValueError, IndexError, AttributeError):

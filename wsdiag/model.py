@@ -257,8 +257,12 @@ class ProxyRoute:
         Only TCP/TLS to the internet (auth) targets: the client sends its 443 API and
         sign-in traffic through the OS proxy, but never UDP, and streaming to the private
         endpoint is direct (a proxied PrivateLink path needs private DNS disabled)."""
-        return (self.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED) and role is Role.AUTH
-                and transport.is_tcp and host not in self.bypassed)
+        return (
+            self.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED)
+            and role is Role.AUTH
+            and transport.is_tcp
+            and host not in self.bypassed
+        )
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -317,10 +321,15 @@ class ProbeSpec:
 
         skipped = self.skip_reason is not None
         return ProbeResult(
-            id=self.id, target_id=self.target_id, host=self.host, address=self.address,
-            transport=self.transport, port=self.port,
+            id=self.id,
+            target_id=self.target_id,
+            host=self.host,
+            address=self.address,
+            transport=self.transport,
+            port=self.port,
             status=Status.SKIPPED if skipped else Status.ERROR,
-            detail=self.skip_reason or "", via=self.via,
+            detail=self.skip_reason or "",
+            via=self.via,
         )
 
 

@@ -127,8 +127,12 @@ class Finding:
 
 
 Paths = tuple[tuple[Transport, int], ...]
-ENDPOINT_PATHS: Paths = ((Transport.TCP, 443), (Transport.TCP, 4195),
-                         (Transport.QUIC, 443), (Transport.QUIC, 4195))
+ENDPOINT_PATHS: Paths = (
+    (Transport.TCP, 443),
+    (Transport.TCP, 4195),
+    (Transport.QUIC, 443),
+    (Transport.QUIC, 4195),
+)
 
 
 @dataclass(frozen=True)
@@ -151,8 +155,12 @@ class AddressEvidence:
 
     def path(self, transport: Transport, port: int) -> Tri:
         tcp = transport is not Transport.QUIC
-        return {(True, 443): self.tcp443, (True, 4195): self.tcp4195,
-                (False, 443): self.quic443, (False, 4195): self.quic4195}[(tcp, port)]
+        return {
+            (True, 443): self.tcp443,
+            (True, 4195): self.tcp4195,
+            (False, 443): self.quic443,
+            (False, 4195): self.quic4195,
+        }[(tcp, port)]
 
     def missing(self) -> tuple[str, ...]:
         """The paths measured as failing, e.g. ("quic/443", "quic/4195")."""

@@ -99,8 +99,11 @@ def escape(text: str) -> str:
         return text
     text = unsurrogate(text)
     return "".join(
-        f"\\u{ord(ch):04x}" if ord(ch) >= 0xA0 and unicodedata.category(ch) in
-        _HIDDEN_CATEGORIES else ch for ch in text)
+        f"\\u{ord(ch):04x}"
+        if ord(ch) >= 0xA0 and unicodedata.category(ch) in _HIDDEN_CATEGORIES
+        else ch
+        for ch in text
+    )
 
 
 def unsurrogate(text: str) -> str:
@@ -189,8 +192,9 @@ def _windows_ansi(stream: TextIO) -> bool:
         kernel32 = ctypes.windll.kernel32
         if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
             return False
-        return bool(mode.value & enable_vt or kernel32.SetConsoleMode(handle, mode.value
-                                                                       | enable_vt))
+        return bool(
+            mode.value & enable_vt or kernel32.SetConsoleMode(handle, mode.value | enable_vt)
+        )
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -259,7 +263,8 @@ def finish_stdout() -> str | None:
 def _reader_left(exc: BaseException) -> bool:
     # EPIPE; Windows reports a pipe whose reader has gone as EINVAL (errno 22) instead.
     return isinstance(exc, BrokenPipeError) or (
-        sys.platform == "win32" and isinstance(exc, OSError) and exc.errno == errno.EINVAL)
+        sys.platform == "win32" and isinstance(exc, OSError) and exc.errno == errno.EINVAL
+    )
 
 
 def write_err(line: str) -> None:

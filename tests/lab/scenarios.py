@@ -197,8 +197,7 @@ def check_one_eni_no_udp(o: Observed) -> None:
     _all([p for p in endpoint if p.get("address") == full], "open", f"endpoint {full}")
     mine = [p for p in endpoint if p.get("address") == partial]
     _all([p for p in mine if p.get("transport") in TCPISH], "open", f"endpoint {partial} TCP")
-    _all([p for p in mine if p.get("transport") == "quic"], "filtered",
-         f"endpoint {partial} QUIC")
+    _all([p for p in mine if p.get("transport") == "quic"], "filtered", f"endpoint {partial} QUIC")
     # The finding names the broken address and its paths, and only that address.
     f = o.finding("ENDPOINT_QUIC_BLOCKED") or {}
     message = str(f.get("message", ""))
@@ -208,8 +207,6 @@ def check_one_eni_no_udp(o: Observed) -> None:
     assert f"endpoint_addresses[{partial}]" in f.get("basis", {}), f
     units = {u["address"]: u for u in o.report["evidence"]["endpoint_addresses"]}
     assert (units[partial]["quic4195"], units[partial]["tcp4195"]) == ("no", "yes"), units
-
-
 
 
 def check_tls_untrusted(o: Observed) -> None:
@@ -227,10 +224,20 @@ def _identity(o: Observed) -> dict[str, AddressVerdict]:
         if p.get("tls_seen") is None:
             continue
         c = (p.get("certs") or [None])[0]
-        cert = None if c is None else CertSummary(
-            c["subject_cn"], tuple(c["sans"]), c["issuer"], c["issuer_cn"],
-            dt.datetime.fromisoformat(c["not_before"]), dt.datetime.fromisoformat(c["not_after"]),
-            c["sha256"], c["self_issued"])
+        cert = (
+            None
+            if c is None
+            else CertSummary(
+                c["subject_cn"],
+                tuple(c["sans"]),
+                c["issuer"],
+                c["issuer_cn"],
+                dt.datetime.fromisoformat(c["not_before"]),
+                dt.datetime.fromisoformat(c["not_after"]),
+                c["sha256"],
+                c["self_issued"],
+            )
+        )
         outcomes.append(EndpointTls(p["address"], p["port"], TlsSeen(p["tls_seen"]), cert))
     return {a.address: a.verdict for a in endpoint_identity(outcomes).addresses}
 
@@ -239,8 +246,11 @@ def check_lan_device(o: Observed) -> None:
     real = ENDPOINT_ADDRS[0]
     endpoint = o.probes(Role.ENDPOINT, include_skipped=True)
     _all([p for p in endpoint if p.get("address") == real], "open", f"endpoint {real}")
-    nas = {(p.get("transport"), p.get("port")): p for p in endpoint
-           if p.get("address") == LAN_DEVICE_ADDR}
+    nas = {
+        (p.get("transport"), p.get("port")): p
+        for p in endpoint
+        if p.get("address") == LAN_DEVICE_ADDR
+    }
     tcp443 = nas[("tcp", 443)]
     assert tcp443.get("status") == "open", tcp443  # the NAS answers TCP 443 ...
     assert tcp443["certs"][0]["subject_cn"] == "nas.local", tcp443  # ... as itself
@@ -448,8 +458,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "one of the endpoint's two ENIs answers TCP 443/4195 but its UDP is dropped (that "
         "AZ's network ACL); the other answers everything; internet open",
         Shape(rules=(f"ip daddr {ENDPOINT_ADDRS[1]} meta l4proto udp drop",)),
-        Expect("open-egress", "degraded", 1, ("ENDPOINT_QUIC_BLOCKED",),
-               absent=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED")),
+        Expect(
+            "open-egress",
+            "degraded",
+            1,
+            ("ENDPOINT_QUIC_BLOCKED",),
+            absent=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED"),
+        ),
         _plain(check_one_eni_no_udp),
     ),
     Scenario(
@@ -476,8 +491,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "the home LAN overlaps one endpoint subnet: a NAS holds one endpoint address and "
         "answers only TCP 443, with its own certificate",
         Shape(lan_device=True),
-        Expect("open-egress", "blocked", 2, ("ENDPOINT_ADDRESS_OTHER",),
-               ("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_ISSUERS_DIFFER")),
+        Expect(
+            "open-egress",
+            "blocked",
+            2,
+            ("ENDPOINT_ADDRESS_OTHER",),
+            ("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_ISSUERS_DIFFER"),
+        ),
         _plain(check_lan_device),
     ),
     Scenario(
@@ -497,10 +517,16 @@ SCENARIOS += (
         "eu-west-1",
         "a VPN that pushes no DNS: the home resolver says NXDOMAIN for the private name, the "
         "hosts file pins it to the endpoint's addresses; both reachable",
-        Shape(resolver="home", hosts=tuple((a, endpoint_host("eu-west-1"))
-                                           for a in ENDPOINT_ADDRS)),
-        Expect("open-egress", "ready", 0, ("OS_HOSTS_FILE",),
-               absent=("ENDPOINT_NXDOMAIN", "HOME_NETWORK")),
+        Shape(
+            resolver="home", hosts=tuple((a, endpoint_host("eu-west-1")) for a in ENDPOINT_ADDRS)
+        ),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("OS_HOSTS_FILE",),
+            absent=("ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+        ),
         check_hosts_pin,
     ),
     Scenario(
@@ -509,9 +535,19 @@ SCENARIOS += (
         "Wi-Fi before login: the gateway answers every name with itself and serves a login "
         "page on 443 under its own certificate",
         Shape(resolver="captive"),
-        Expect("minimal-egress", "blocked", 2, ("CAPTIVE_PORTAL",),
-               absent=("ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_4195_BLOCKED", "TLS_UNTRUSTED",
-                       "AUTH_UNREACHABLE", "ENDPOINT_PUBLIC_ANSWER")),
+        Expect(
+            "minimal-egress",
+            "blocked",
+            2,
+            ("CAPTIVE_PORTAL",),
+            absent=(
+                "ENDPOINT_ADDRESS_PARTIAL",
+                "ENDPOINT_4195_BLOCKED",
+                "TLS_UNTRUSTED",
+                "AUTH_UNREACHABLE",
+                "ENDPOINT_PUBLIC_ANSWER",
+            ),
+        ),
         check_captive,
     ),
 )
@@ -523,8 +559,13 @@ SCENARIOS += (
         "a zero-trust client answers the private name in shared space (100.64.0.0/10, RFC "
         "6598) and carries every endpoint path; internet open",
         Shape(resolver="overlay"),
-        Expect("open-egress", "ready", 0, ("ENDPOINT_OVERLAY",),
-               absent=("ENDPOINT_PUBLIC_ANSWER", "ENDPOINT_OVERLAY_SILENT")),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("ENDPOINT_OVERLAY",),
+            absent=("ENDPOINT_PUBLIC_ANSWER", "ENDPOINT_OVERLAY_SILENT"),
+        ),
         _plain(check_overlay),
     ),
     Scenario(
@@ -532,8 +573,12 @@ SCENARIOS += (
         "ap-northeast-1",
         "the endpoint's DNS record type is IPv6: AAAA only, every path answers over IPv6",
         Shape(resolver="vpc-v6"),
-        Expect("open-egress", "ready", 0,
-               absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED")),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED"),
+        ),
         check_ipv6_only,
     ),
 )

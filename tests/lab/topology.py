@@ -399,14 +399,23 @@ class Lab:
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=script)
         # The NAS: the endpoint address on the router's LAN side is delivered locally (to
         # the NAS server bound there since the build), instead of routed to the VPC.
-        lan = [ip, "-n", n.rtr, "addr", "add" if shape.lan_device else "del",
-               f"{LAN_DEVICE_ADDR}/32", "dev", n.link("rtr", "cli")]
+        lan = [
+            ip,
+            "-n",
+            n.rtr,
+            "addr",
+            "add" if shape.lan_device else "del",
+            f"{LAN_DEVICE_ADDR}/32",
+            "dev",
+            n.link("rtr", "cli"),
+        ]
         if shape.lan_device:
             _run(lan)
         else:  # not there: "Address not found" (iproute2 6.x), older ones say EADDRNOTAVAIL
             proc = _run(lan, check=False)
             if proc.returncode != 0 and not any(
-                    m in proc.stderr for m in ("Address not found", "Cannot assign")):
+                m in proc.stderr for m in ("Address not found", "Cannot assign")
+            ):
                 raise LabError(f"{' '.join(lan)}: {proc.stderr.strip()}")
 
     def wsdiag_env(
@@ -414,10 +423,14 @@ class Lab:
     ) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
-        env = {k: v for k, v in os.environ.items()
-               if not k.lower().endswith("_proxy") and k != "SSL_CERT_FILE"}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.lower().endswith("_proxy") and k != "SSL_CERT_FILE"
+        }
         env["WSDIAG_PUBLIC_ROOTS"] = str(
-            self.other_public_path if public_roots == "other" else self.ca_path)
+            self.other_public_path if public_roots == "other" else self.ca_path
+        )
         if trusts_lab_ca:
             env["SSL_CERT_FILE"] = str(self.ca_path)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -425,8 +438,9 @@ class Lab:
         )
         return env
 
-    def wsdiag_argv(self, region: str, *extra: str, timeout: float = 1.0,
-                    command: Sequence[str] = ()) -> list[str]:
+    def wsdiag_argv(
+        self, region: str, *extra: str, timeout: float = 1.0, command: Sequence[str] = ()
+    ) -> list[str]:
         """`command` runs instead of `python -m wsdiag` (e.g. the single-file binary)."""
         return [
             *self._in(self.names.cli),
@@ -441,7 +455,11 @@ class Lab:
         ]
 
     def run_wsdiag(
-        self, region: str, *extra: str, timeout: float = 1.0, trusts_lab_ca: bool = True,
+        self,
+        region: str,
+        *extra: str,
+        timeout: float = 1.0,
+        trusts_lab_ca: bool = True,
         command: Sequence[str] = (),
         public_roots: Literal["lab", "other"] = "lab",
     ) -> WsdiagRun:
@@ -531,9 +549,15 @@ class Lab:
                 {
                     "net/ipv6/conf/all/disable_ipv6": v6,
                     "net/ipv6/conf/default/disable_ipv6": v6,
-                    **({"net/ipv6/conf/default/accept_dad": "0",
-                        "net/ipv6/conf/default/accept_ra": "0",
-                        "net/ipv6/conf/default/router_solicitations": "0"} if v6 == "0" else {}),
+                    **(
+                        {
+                            "net/ipv6/conf/default/accept_dad": "0",
+                            "net/ipv6/conf/default/accept_ra": "0",
+                            "net/ipv6/conf/default/router_solicitations": "0",
+                        }
+                        if v6 == "0"
+                        else {}
+                    ),
                 },
             )
 
@@ -585,9 +609,16 @@ class Lab:
                 "link set lo up",
                 f"link set {vr} up",
                 f"addr add {RTR_VPC[1]}/{TRANSIT_PREFIX} dev {vr}",
-                *(f"addr add {a}/32 dev {vr}" for a in [
-                    VPC_RESOLVER, OVERLAY_RESOLVER, V6_RESOLVER, *endpoint_addrs,
-                    *OVERLAY_ADDRS]),
+                *(
+                    f"addr add {a}/32 dev {vr}"
+                    for a in [
+                        VPC_RESOLVER,
+                        OVERLAY_RESOLVER,
+                        V6_RESOLVER,
+                        *endpoint_addrs,
+                        *OVERLAY_ADDRS,
+                    ]
+                ),
                 f"route add default via {RTR_VPC[0]}",
                 f"addr add {RTR_VPC6[1]}/64 dev {vr} nodad",
                 *(f"addr add {a}/128 dev {vr} nodad" for a in ENDPOINT_ADDRS6),
@@ -639,18 +670,28 @@ class Lab:
         public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
         eps = self.world.endpoint_names()
-        self._dnsmasq(n.vpc, "dns-overlay", OVERLAY_RESOLVER,
-                      public + [(e, a) for e in eps for a in OVERLAY_ADDRS])
-        self._dnsmasq(n.vpc, "dns-v6", V6_RESOLVER,
-                      public + [(e, a) for e in eps for a in ENDPOINT_ADDRS6])
+        self._dnsmasq(
+            n.vpc,
+            "dns-overlay",
+            OVERLAY_RESOLVER,
+            public + [(e, a) for e in eps for a in OVERLAY_ADDRS],
+        )
+        self._dnsmasq(
+            n.vpc, "dns-v6", V6_RESOLVER, public + [(e, a) for e in eps for a in ENDPOINT_ADDRS6]
+        )
         self._dnsmasq(n.net, "dns-home", HOME_RESOLVER, public)
         self._dnsmasq(n.net, "dns-home-public", HOME_PUBLIC_RESOLVER, public + public_answer)
         # The captive portal: the client's gateway answers every name with itself and
         # serves a login page on 443 under a certificate of its own (another CA).
         self._dnsmasq(n.rtr, "dns-captive", CLIENT_GW, (), everything_at=CLIENT_GW)
         portal = make_ca(self.workdir / "portal-pki").issue("portal", ["portal.wifi.example"])
-        self._servers(n.rtr, "servers-portal", ["--tls", f"{CLIENT_GW}:443"],
-                      portal.cert_path, portal.key_path)
+        self._servers(
+            n.rtr,
+            "servers-portal",
+            ["--tls", f"{CLIENT_GW}:443"],
+            portal.cert_path,
+            portal.key_path,
+        )
 
         for ns, hosts in (
             (n.vpc, self.world.by_role(Role.ENDPOINT)),
@@ -669,12 +710,16 @@ class Lab:
             self._servers(
                 ns, f"servers-{ns.rsplit('-', 1)[1]}", flags, leaf.cert_path, leaf.key_path
             )
-        self._servers(n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"],
-                      nas.cert_path, nas.key_path)
+        self._servers(
+            n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"], nas.cert_path, nas.key_path
+        )
         # The same endpoint listeners at its overlay and IPv6 addresses.
         kinds = sorted({spec for h in self.world.by_role(Role.ENDPOINT) for spec in h.listeners})
-        extra = [f"--{kind}={addr if ':' not in addr else f'[{addr}]'}:{port}"
-                 for addr in (*OVERLAY_ADDRS, *ENDPOINT_ADDRS6) for kind, port in kinds]
+        extra = [
+            f"--{kind}={addr if ':' not in addr else f'[{addr}]'}:{port}"
+            for addr in (*OVERLAY_ADDRS, *ENDPOINT_ADDRS6)
+            for kind, port in kinds
+        ]
         self._servers(n.vpc, "servers-extra", extra, leaf.cert_path, leaf.key_path)
         self._wait_ready()
 
@@ -731,8 +776,14 @@ table inet {n.table} {{
         self.pids.append(proc.pid)
         return proc
 
-    def _dnsmasq(self, ns: str, name: str, listen: str, records: Sequence[tuple[str, str]],
-                 everything_at: str | None = None) -> None:
+    def _dnsmasq(
+        self,
+        ns: str,
+        name: str,
+        listen: str,
+        records: Sequence[tuple[str, str]],
+        everything_at: str | None = None,
+    ) -> None:
         assert self.workdir is not None
         self._spawn(
             ns,
@@ -802,8 +853,6 @@ def _sysctl(ns: str, values: Mapping[str, str]) -> None:
     # Through /proc/sys rather than sysctl(8): procps is not in every minimal image.
     script = "".join(f"echo {v} > /proc/sys/{k}\n" for k, v in values.items())
     _run([_tool("ip"), "netns", "exec", ns, "sh", "-ec", script])
-
-
 
 
 def _stop_pid(pid: int, marker: str) -> None:

@@ -26,9 +26,19 @@ from pathlib import Path
 
 PREFIX = "wh"  # namespaces made here: wh<hex>
 # Quiet the browser's own background work; what is left cannot leave the namespace anyway.
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--disable-extensions", "--mute-audio")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,7 @@ def unavailable_reason() -> str | None:
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20,
-                          check=False)
+    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, check=False)
 
 
 @contextlib.contextmanager
@@ -85,11 +94,20 @@ def _run(html: Path, args: list[str], timeout: float) -> tuple[str, tuple[str, .
         raise RuntimeError("chromium not installed")
     with tempfile.TemporaryDirectory(prefix="wh-chromium-") as d, empty_namespace() as ns:
         netlog = Path(d) / "netlog.json"
-        cmd = ["ip", "netns", "exec", ns, exe, *FLAGS, f"--user-data-dir={d}/profile",
-               f"--log-net-log={netlog}", *args, html.resolve().as_uri()]
+        cmd = [
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            exe,
+            *FLAGS,
+            f"--user-data-dir={d}/profile",
+            f"--log-net-log={netlog}",
+            *args,
+            html.resolve().as_uri(),
+        ]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise RuntimeError(f"chromium did not finish within {timeout:g} s") from exc
         if proc.returncode != 0:
@@ -97,8 +115,12 @@ def _run(html: Path, args: list[str], timeout: float) -> tuple[str, tuple[str, .
         return proc.stdout, page_requests(netlog)
 
 
-def open_page(html: Path, screenshot: Path | None = None, size: tuple[int, int] = (1000, 1400),
-              timeout: float = 90.0) -> Page:
+def open_page(
+    html: Path,
+    screenshot: Path | None = None,
+    size: tuple[int, int] = (1000, 1400),
+    timeout: float = 90.0,
+) -> Page:
     """Load ``html`` (a local file) in headless Chromium in an empty namespace.
 
     Raises RuntimeError when Chromium fails or times out (its stderr tail in the message)."""
@@ -133,7 +155,10 @@ def page_requests(netlog: Path) -> tuple[str, ...]:
     urls = []
     for event in log.get("events", []):
         params = event.get("params") or {}
-        if (names.get(event["type"]) == "URL_REQUEST_START_JOB" and "url" in params
-                and params.get("initiator") != "not an origin"):
+        if (
+            names.get(event["type"]) == "URL_REQUEST_START_JOB"
+            and "url" in params
+            and params.get("initiator") != "not an origin"
+        ):
             urls.append(params["url"])
     return tuple(urls)

@@ -113,17 +113,24 @@ class LabPki:
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_key_usage(signs_certificates=True), critical=True)
             .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
-                critical=False)
+                critical=False,
+            )
             .sign(self.ca_key, hashes.SHA256())
         )
         ca_path = directory / "ca.pem"
         ca_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(directory / "ca-key.pem", key)
-        return LabPki(directory=directory, ca_path=ca_path, ca_cert=cert, ca_key=key,
-                      parents=(self.ca_cert, *self.parents))
+        return LabPki(
+            directory=directory,
+            ca_path=ca_path,
+            ca_cert=cert,
+            ca_key=key,
+            parents=(self.ca_cert, *self.parents),
+        )
 
 
 def make_ca(
@@ -165,7 +172,9 @@ def make_pki(
 
 
 def self_signed(
-    directory: Path, common_name: str = "nas.local", dns_names: Iterable[str] | None = None,
+    directory: Path,
+    common_name: str = "nas.local",
+    dns_names: Iterable[str] | None = None,
 ) -> LeafFiles:
     """A device's own certificate, as a NAS or a router's portal serves: self-signed, no CA,
     named after the device (``nas.local``). Written as ``<common_name>.pem``/``-key.pem``."""
@@ -196,9 +205,15 @@ def self_signed(
 def _key_usage(signs_certificates: bool) -> x509.KeyUsage:
     """ECDSA keys sign: handshakes (leaf), or certificates and CRLs too (CA)."""
     return x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=signs_certificates,
-        crl_sign=signs_certificates, encipher_only=False, decipher_only=False,
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 

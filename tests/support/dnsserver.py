@@ -128,13 +128,15 @@ class DnsServer:
             self._reply(reply, q.name, rdtype, behaviour)
         return reply.to_wire()
 
-    def _reply(self, reply: dns.message.Message, qname: dns.name.Name, rdtype: str,
-               behaviour: Reply) -> None:
+    def _reply(
+        self, reply: dns.message.Message, qname: dns.name.Name, rdtype: str, behaviour: Reply
+    ) -> None:
         owner, seen = qname, 0
         while isinstance(behaviour, Reply) and behaviour.cname is not None and seen < 20:
             target = dns.name.from_text(behaviour.cname)
-            reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", "CNAME",
-                                                         [target.to_text()]))
+            reply.answer.append(
+                dns.rrset.from_text_list(owner, 60, "IN", "CNAME", [target.to_text()])
+            )
             owner, seen = target, seen + 1
             behaviour = self._lookup(target.to_text(True).lower())  # type: ignore[assignment]
         if isinstance(behaviour, Reply):
@@ -145,8 +147,9 @@ class DnsServer:
             _records(reply, owner, rdtype, behaviour)
 
 
-def _records(reply: dns.message.Message, owner: dns.name.Name, rdtype: str,
-             addresses: list[str]) -> None:
+def _records(
+    reply: dns.message.Message, owner: dns.name.Name, rdtype: str, addresses: list[str]
+) -> None:
     want = [a for a in addresses if (":" in a) == (rdtype == "AAAA")]
     if want and rdtype in ("A", "AAAA"):
         reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", rdtype, want))

@@ -95,8 +95,7 @@ class HostileDns:
         self.port = self._tcp.sockets[0].getsockname()[1]
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.bind((self.host, self.port))
-        self._udp, _ = await self._loop.create_datagram_endpoint(
-            lambda: _Udp(self), sock=udp)
+        self._udp, _ = await self._loop.create_datagram_endpoint(lambda: _Udp(self), sock=udp)
 
     async def udp_reply(self, data: bytes, peer: Any, transport: Any) -> None:
         try:
@@ -131,7 +130,7 @@ class HostileDns:
             framed = struct.pack("!H", len(wire)) + wire
             if b[0] == "tc-drip":
                 for i in range(len(framed)):
-                    writer.write(framed[i:i + 1])
+                    writer.write(framed[i : i + 1])
                     await writer.drain()
                     await asyncio.sleep(0.2)
             writer.write(framed)
@@ -220,8 +219,11 @@ def hostile_tcp(listen: dict[tuple[str, int], str]) -> Iterator[None]:
 
     async def start() -> None:
         for (host, port), kind in listen.items():
-            servers.append(await asyncio.start_server(
-                lambda r, w, k=kind: _peer(k, r, w), host, port, reuse_address=True))
+            servers.append(
+                await asyncio.start_server(
+                    lambda r, w, k=kind: _peer(k, r, w), host, port, reuse_address=True
+                )
+            )
 
     def run() -> None:
         asyncio.set_event_loop(loop)
@@ -236,6 +238,7 @@ def hostile_tcp(listen: dict[tuple[str, int], str]) -> Iterator[None]:
     try:
         yield
     finally:
+
         async def stop() -> None:
             for s in servers:
                 s.close()

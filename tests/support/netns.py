@@ -42,8 +42,9 @@ class Netns:
     def __enter__(self) -> Netns:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def name(self, role: str) -> str:
@@ -64,8 +65,7 @@ class Netns:
 
     def veth(self, a: str, b: str, a_if: str, b_if: str, mtu_b: int | None = None) -> None:
         """A veth pair between namespaces a and b, made inside a and moved to b."""
-        self.ip(a, "link", "add", a_if, "type", "veth", "peer", "name", b_if,
-                "netns", self.name(b))
+        self.ip(a, "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", self.name(b))
         self.ip(a, "link", "set", a_if, "up")
         self.ip(b, "link", "set", b_if, "up")
         if mtu_b:
@@ -79,16 +79,28 @@ class Netns:
 
     def close(self) -> None:
         for ns in reversed(self.made):
-            proc = subprocess.run(["ip", "netns", "del", ns], capture_output=True, text=True,
-                                  timeout=30, check=False, env={**os.environ, "PATH": _PATH})
+            proc = subprocess.run(
+                ["ip", "netns", "del", ns],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env={**os.environ, "PATH": _PATH},
+            )
             if proc.returncode != 0 and "No such file" not in proc.stderr:
                 raise RuntimeError(f"ip netns del {ns}: {proc.stderr.strip()}")
         self.made.clear()
 
 
 def run(args: Sequence[str], timeout: float = 30) -> str:
-    proc = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout,
-                          check=False, env={**os.environ, "PATH": _PATH})
+    proc = subprocess.run(
+        list(args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PATH": _PATH},
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)}: exit {proc.returncode}: {proc.stderr.strip()}")
     return proc.stdout

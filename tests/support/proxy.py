@@ -39,7 +39,7 @@ CONTINUE, TRAILING, SSL_PORTS = "continue", "trailing", "ssl-ports"
 MODES = (RELAY, AUTH, FORBID, SILENT, FLOOD, CLOSE, CONTINUE, TRAILING, SSL_PORTS)
 _ANSWERS = {
     AUTH: b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-          b'Proxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
+    b'Proxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
     FORBID: b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
 MAX_REQUEST = 16384
@@ -122,8 +122,11 @@ class HttpProxy:
                 return
             try:
                 up_reader, upstream_writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.names.get(host) or self.upstream or host,
-                                            int(port)), 5)
+                    asyncio.open_connection(
+                        self.names.get(host) or self.upstream or host, int(port)
+                    ),
+                    5,
+                )
             except (OSError, TimeoutError):
                 writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
@@ -154,8 +157,9 @@ class ThreadedProxy(HttpProxy):
     """The proxy on its own event loop in a daemon thread: for tests that run wsdiag as a
     process. Stopped (server closed, tunnels cancelled, thread joined) on leaving the block."""
 
-    def __init__(self, host: str, mode: str = RELAY, upstream: str | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self, host: str, mode: str = RELAY, upstream: str | None = None, port: int = 0
+    ) -> None:
         super().__init__(mode, upstream)
         self.host = host
         self._want_port = port
@@ -170,7 +174,8 @@ class ThreadedProxy(HttpProxy):
         self._thread.start()
         try:
             asyncio.run_coroutine_threadsafe(
-                self.start(self.host, self._want_port), self._loop).result(10)
+                self.start(self.host, self._want_port), self._loop
+            ).result(10)
         except BaseException:
             self.__exit__()
             raise
@@ -184,8 +189,9 @@ class ThreadedProxy(HttpProxy):
         self._loop.close()
 
 
-async def _serve(host: str, port: int, mode: str, upstream: str | None,
-                 names: dict[str, str] | None = None) -> None:
+async def _serve(
+    host: str, port: int, mode: str, upstream: str | None, names: dict[str, str] | None = None
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -205,8 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--listen", required=True, metavar="IP:PORT")
     p.add_argument("--mode", choices=MODES, default=RELAY)
     p.add_argument("--upstream", metavar="IP", help="send every CONNECT to this address")
-    p.add_argument("--name", action="append", default=[], metavar="HOST=IP",
-                   help="send CONNECTs to HOST to IP (the proxy's own DNS); repeatable")
+    p.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="HOST=IP",
+        help="send CONNECTs to HOST to IP (the proxy's own DNS); repeatable",
+    )
     args = p.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     names = dict(x.split("=", 1) for x in args.name if "=" in x)

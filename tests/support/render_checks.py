@@ -80,8 +80,11 @@ def check_html(page: str, doc: dict[str, Any]) -> Dom:
     dom.feed(page)
     assert dom.verdict.startswith(doc["verdict"].upper() + ":"), dom.verdict
     assert dom.verdict_class == f"verdict-{doc['verdict']}"
-    csp = [m.get("content") for m in dom.metas
-           if m.get("http-equiv", "").lower() == "content-security-policy"]
+    csp = [
+        m.get("content")
+        for m in dom.metas
+        if m.get("http-equiv", "").lower() == "content-security-policy"
+    ]
     assert csp == [CSP]
     assert not dom.loads, f"the page references something to load: {dom.loads}"
     assert dom.script_types == ["application/json"], "no executable script"

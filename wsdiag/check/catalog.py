@@ -109,12 +109,14 @@ def catalog_from_docs(docs: Sequence[tuple[str, Any]]) -> Catalog:
         regions.update(more_regions)
         targets.update(more_targets)  # same id replaces: an organisation's override wins
         alpn = more_alpn or alpn
-    return check_merged(Catalog(
-        regions=regions,
-        targets=tuple(targets.values()),
-        quic_alpn=tuple(alpn or ("h3",)),
-        sources=tuple(name for name, _ in docs),
-    ))
+    return check_merged(
+        Catalog(
+            regions=regions,
+            targets=tuple(targets.values()),
+            quic_alpn=tuple(alpn or ("h3",)),
+            sources=tuple(name for name, _ in docs),
+        )
+    )
 
 
 def _parse(
@@ -138,8 +140,11 @@ def _parse(
         raise fail("quic", "only the key 'alpn' (a list of strings) is allowed")
     if "alpn" in quic:
         alpn = quic["alpn"]
-        if not (isinstance(alpn, list) and 0 < len(alpn) <= 8
-                and all(isinstance(a, str) and 0 < len(a) < 256 for a in alpn)):
+        if not (
+            isinstance(alpn, list)
+            and 0 < len(alpn) <= 8
+            and all(isinstance(a, str) and 0 < len(a) < 256 for a in alpn)
+        ):
             raise fail("quic.alpn", "must be a list of 1 to 8 protocol names (strings)")
 
     regions: dict[str, Region] = {}
@@ -158,8 +163,11 @@ def _parse(
     if not isinstance(raw_targets, list):
         raise fail("targets", "must be an array of tables ([[targets]])")
     if len(raw_targets) > MAX_TARGETS:
-        raise fail("targets", f"{len(raw_targets)} targets; at most {MAX_TARGETS} can be "
-                   "probed within one run's deadline")
+        raise fail(
+            "targets",
+            f"{len(raw_targets)} targets; at most {MAX_TARGETS} can be "
+            "probed within one run's deadline",
+        )
     for i, body in enumerate(raw_targets):
         t = _target(f"targets[{i}]", body, fail)
         if t.id in targets:
@@ -222,8 +230,10 @@ def _target(key: str, body: Any, fail: Any) -> Target:
         raise fail(f"{key}.need", f"must be one of {', '.join(n.value for n in Need)}") from None
     checks = body["checks"]
     if not isinstance(checks, list) or not 0 < len(checks) <= MAX_CHECKS:
-        raise fail(f"{key}.checks", f"must be a list of 1 to {MAX_CHECKS} checks like "
-                   "['tcp/443', 'quic/443']")
+        raise fail(
+            f"{key}.checks",
+            f"must be a list of 1 to {MAX_CHECKS} checks like ['tcp/443', 'quic/443']",
+        )
     parsed = tuple(_check(f"{key}.checks", c, fail) for c in checks)
     if len(set(parsed)) != len(parsed):
         raise fail(f"{key}.checks", "lists the same check twice")
@@ -262,8 +272,11 @@ def _template(key: str, host: str, fail: Any) -> None:
         if name is None:
             continue
         if name not in _PLACEHOLDERS:
-            raise fail(key, f"unknown placeholder {{{name}}} (known: "
-                       f"{', '.join('{' + p + '}' for p in sorted(_PLACEHOLDERS))})")
+            raise fail(
+                key,
+                f"unknown placeholder {{{name}}} (known: "
+                f"{', '.join('{' + p + '}' for p in sorted(_PLACEHOLDERS))})",
+            )
         if spec or conversion:
             raise fail(key, f"placeholder {{{name}}} must not have a format spec or conversion")
     if not _HOST_RE.match(host.format(**_SAMPLE)):
@@ -277,14 +290,18 @@ def check_merged(catalog: Catalog) -> Catalog:
     endpoints = [t for t in catalog.targets if t.role is Role.ENDPOINT]
     if len(endpoints) != 1:
         found = ", ".join(t.id for t in endpoints) or "none"
-        raise CatalogError(f"catalog {files}: needs exactly one target with role = 'endpoint' "
-                           f"(found: {found})")
+        raise CatalogError(
+            f"catalog {files}: needs exactly one target with role = 'endpoint' (found: {found})"
+        )
     if len(catalog.targets) > MAX_TARGETS:
-        raise CatalogError(f"catalog {files}: {len(catalog.targets)} targets; at most "
-                           f"{MAX_TARGETS} can be probed within one run's deadline")
+        raise CatalogError(
+            f"catalog {files}: {len(catalog.targets)} targets; at most "
+            f"{MAX_TARGETS} can be probed within one run's deadline"
+        )
     if len(catalog.regions) > MAX_REGIONS:
-        raise CatalogError(f"catalog {files}: {len(catalog.regions)} regions; at most "
-                           f"{MAX_REGIONS}")
+        raise CatalogError(
+            f"catalog {files}: {len(catalog.regions)} regions; at most {MAX_REGIONS}"
+        )
     return catalog
 
 

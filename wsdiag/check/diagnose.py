@@ -44,8 +44,9 @@ def _quiet_libraries() -> None:
             logger.addHandler(logging.NullHandler())
 
 
-async def _run(plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn],
-               budget: float) -> RunResult:
+async def _run(
+    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float
+) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
 
@@ -128,8 +129,11 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         return plan
     from wsdiag.host.pac_route import pac_route
 
-    hosts = [pt.host for pt in plan.targets
-             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+    hosts = [
+        pt.host
+        for pt in plan.targets
+        if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
+    ]
     t0 = time.monotonic()
     found = pac_route(inputs.pac, hosts, plan.deadline / 3)
     if found is None:
@@ -142,8 +146,9 @@ def _host_paths(results: Results, logs: LogContext) -> HostPaths:
     """Routes to what was tested and the client session: no packets, a short budget of its
     own (reading the routing table and the process list is local and quick)."""
     plan = results.plan
-    dests = destinations(results.dns, results.endpoint_v4(), internet_target_ids(plan.targets),
-                         plan.proxy)
+    dests = destinations(
+        results.dns, results.endpoint_v4(), internet_target_ids(plan.targets), plan.proxy
+    )
     proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
     version = logs.evidence.client_version if logs.evidence is not None else None
     return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)

@@ -22,10 +22,19 @@ if TYPE_CHECKING:
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 FAILED = {Status.REFUSED, Status.FILTERED, Status.UNREACHABLE}
-DNS_SPOKE = {DnsOutcome.ANSWER, DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER,
-             DnsOutcome.SERVFAIL, DnsOutcome.REFUSED}
-DNS_DEFINITE_NO = {DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER, DnsOutcome.SERVFAIL,
-                   DnsOutcome.REFUSED}
+DNS_SPOKE = {
+    DnsOutcome.ANSWER,
+    DnsOutcome.NXDOMAIN,
+    DnsOutcome.NO_ANSWER,
+    DnsOutcome.SERVFAIL,
+    DnsOutcome.REFUSED,
+}
+DNS_DEFINITE_NO = {
+    DnsOutcome.NXDOMAIN,
+    DnsOutcome.NO_ANSWER,
+    DnsOutcome.SERVFAIL,
+    DnsOutcome.REFUSED,
+}
 DNS_SILENT = {DnsOutcome.TIMEOUT, DnsOutcome.UNREACHABLE, DnsOutcome.NO_ROUTE}
 
 
@@ -92,7 +101,8 @@ class Results:
     def target_ids(self, role: Role, needs: Iterable[Need] | None = None) -> list[str]:
         wanted = set(needs) if needs is not None else set(Need)
         return [
-            pt.target.id for pt in self.plan.targets
+            pt.target.id
+            for pt in self.plan.targets
             if pt.target.role is role and pt.target.need in wanted and not pt.skip_reason
         ]
 
@@ -149,9 +159,14 @@ def address_unit(address: str, probes: Sequence[ProbeResult]) -> AddressEvidence
         return any_open(p for p in mine if p.transport in kinds and p.port == port)
 
     return AddressEvidence(
-        address, tcp443=path(TCPISH, 443), tcp4195=path(TCPISH, 4195),
-        quic443=path((Transport.QUIC,), 443), quic4195=path((Transport.QUIC,), 4195),
-        answered=any_open(mine), probes=_ids(mine))
+        address,
+        tcp443=path(TCPISH, 443),
+        tcp4195=path(TCPISH, 4195),
+        quic443=path((Transport.QUIC,), 443),
+        quic4195=path((Transport.QUIC,), 4195),
+        answered=any_open(mine),
+        probes=_ids(mine),
+    )
 
 
 def usable(a: AddressEvidence) -> Tri:
@@ -180,8 +195,11 @@ def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         resolver_reachable = Tri.UNKNOWN
     basis["dns_configured"] = basis["resolver_reachable"] = _ids(all_dns)
     basis["resolvers"] = basis["resolver_reachable"]
-    return {"dns_configured": dns_configured, "resolver_reachable": resolver_reachable,
-            "resolvers": tuple(sorted({d.resolver for d in all_dns if d.resolver}))}
+    return {
+        "dns_configured": dns_configured,
+        "resolver_reachable": resolver_reachable,
+        "resolvers": tuple(sorted({d.resolver for d in all_dns if d.resolver})),
+    }
 
 
 def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
@@ -193,8 +211,9 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
     os = os_result(r, ep)
     if v4 and not os_says_no(r, ep):
         resolves = Tri.YES
-    elif os_says_no(r, ep) or (os is None and a is not None and a.outcome in DNS_DEFINITE_NO
-                               and not _has_answer(aaaa)):
+    elif os_says_no(r, ep) or (
+        os is None and a is not None and a.outcome in DNS_DEFINITE_NO and not _has_answer(aaaa)
+    ):
         resolves = Tri.NO
     else:
         resolves = Tri.UNKNOWN
@@ -204,10 +223,12 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
         basis[fact] = _ids([a, os])
     basis["endpoint_v6"] = _ids([aaaa])
     return {
-        "endpoint_resolves": resolves, "endpoint_private": private,
+        "endpoint_resolves": resolves,
+        "endpoint_private": private,
         "endpoint_host": r.host(ep),
         "endpoint_hosts": tuple(r.host(t) for t in r.target_ids(Role.ENDPOINT)),
-        "endpoint_a": a.outcome if a else None, "endpoint_a_detail": a.detail if a else "",
+        "endpoint_a": a.outcome if a else None,
+        "endpoint_a_detail": a.detail if a else "",
         "endpoint_v6": aaaa.addresses if aaaa and _has_answer(aaaa) else (),
         "endpoint_public": tuple(x for x in v4 if not not_public(x, cidrs)),
         "vpc_cidrs": cidrs,
@@ -221,19 +242,30 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     other = other_at(ep_probes, [r.endpoint_id()])
     v4 = r.endpoint_v4()
     probed, unprobed = capped(v4)  # the plan's cut: the rest were never probed
-    units = with_sources(r, r.endpoint_id(), [
-        replace(address_unit(x, ep_probes), other=other.get(x, "")) for x in probed])
+    units = with_sources(
+        r,
+        r.endpoint_id(),
+        [replace(address_unit(x, ep_probes), other=other.get(x, "")) for x in probed],
+    )
     # "every address" cannot be YES with addresses nobody probed: a NO stays NO.
     untested = [Tri.UNKNOWN] if unprobed else []
     for u in units:
         basis[f"endpoint_addresses[{u.address}]"] = u.probes
     tcp = [p for p in ep_probes if p.transport in TCPISH]
     quic = [p for p in ep_probes if p.transport is Transport.QUIC]
-    rtts = [p.ms for p in ep_probes
-            if p.status is Status.OPEN and p.transport is Transport.TCP and p.ms is not None]
+    rtts = [
+        p.ms
+        for p in ep_probes
+        if p.status is Status.OPEN and p.transport is Transport.TCP and p.ms is not None
+    ]
     everything = _ids(ep_probes)
-    for fact in ("endpoint_reachable", "endpoint_all_addresses", "endpoint_usable",
-                 "endpoint_complete", "endpoint_failures"):
+    for fact in (
+        "endpoint_reachable",
+        "endpoint_all_addresses",
+        "endpoint_usable",
+        "endpoint_complete",
+        "endpoint_failures",
+    ):
         basis[fact] = everything
     basis["endpoint_unprobed"] = _ids([r.dns_for(r.endpoint_id(), "A")])
     basis["endpoint_quic"], basis["endpoint_tcp"] = _ids(quic), _ids(tcp)
@@ -243,7 +275,8 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     return {
         "endpoint_reachable": any_open(ep_probes),
         "endpoint_all_addresses": all_of([u.answered for u in units] + untested),
-        "endpoint_quic": any_open(quic), "endpoint_tcp": any_open(tcp),
+        "endpoint_quic": any_open(quic),
+        "endpoint_tcp": any_open(tcp),
         "endpoint_4195": any_open(p for p in ep_probes if p.port == 4195),
         "endpoint_443": any_open(p for p in ep_probes if p.port == 443),
         "endpoint_usable": any_of([usable(u) for u in units]),
@@ -305,8 +338,11 @@ def _proxy_auth(p: ProbeResult) -> bool:
 def _proxy_down_why(p: ProbeResult) -> str:
     if p.phase == "proxy-resolve":
         return "its name does not resolve"
-    return {Status.REFUSED: "connection refused", Status.FILTERED: "no answer",
-            Status.UNREACHABLE: "no route"}.get(p.status, str(p.status))
+    return {
+        Status.REFUSED: "connection refused",
+        Status.FILTERED: "no answer",
+        Status.UNREACHABLE: "no route",
+    }.get(p.status, str(p.status))
 
 
 def _why(p: ProbeResult) -> str:
@@ -328,14 +364,22 @@ def target_unit(r: Results, target_id: str, need: Need) -> TargetEvidence:
         why = ", ".join(_why(p) for p in tcp)
     down = [p for p in proxied if _proxy_down(p)]
     return TargetEvidence(
-        target_id, r.host(target_id), need, target_usable(r, target_id), why,
+        target_id,
+        r.host(target_id),
+        need,
+        target_usable(r, target_id),
+        why,
         quic=any_open(p for p in mine if p.transport is Transport.QUIC),
         proxied=bool(proxied),
         proxy_refused=any(p.proxy_status for p in proxied),
-        proxy_down=_ids(down), proxy_down_why=_proxy_down_why(down[0]) if down else "",
+        proxy_down=_ids(down),
+        proxy_down_why=_proxy_down_why(down[0]) if down else "",
         proxy_auth=_ids(p for p in proxied if _proxy_auth(p)),
-        proxy_used=_ids(p for p in proxied if p.status is not Status.SKIPPED
-                        and not _proxy_down(p) and not _proxy_auth(p)),
+        proxy_used=_ids(
+            p
+            for p in proxied
+            if p.status is not Status.SKIPPED and not _proxy_down(p) and not _proxy_auth(p)
+        ),
         proxy_untested=_ids(p for p in proxied if p.status is Status.SKIPPED),
         proxy_explains=bool(tcp) and all(_proxy_down(p) or _proxy_auth(p) for p in tcp),
         probes=_ids([*mine, a]),
@@ -347,8 +391,11 @@ def internet_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, A
     units); records each fact's result ids in ``basis``."""
     needed = r.target_ids(Role.AUTH, [Need.NEEDED])
     expected = r.target_ids(Role.AUTH, [Need.EXPECTED])
-    units = tuple(target_unit(r, pt.target.id, pt.target.need) for pt in r.plan.targets
-                  if pt.target.role is Role.AUTH and not pt.skip_reason)
+    units = tuple(
+        target_unit(r, pt.target.id, pt.target.need)
+        for pt in r.plan.targets
+        if pt.target.role is Role.AUTH and not pt.skip_reason
+    )
     for u in units:
         basis[f"targets[{u.id}]"] = u.probes
     need_units = [u for u in units if u.need is Need.NEEDED]

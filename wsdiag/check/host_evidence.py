@@ -15,8 +15,16 @@ from wsdiag.host.paths import HostPaths, fallback_443, on_link_resolvers
 from wsdiag.model import ProxyMode, Status, Transport, Tri, Via
 from wsdiag.results import Evidence, ProbeResult
 
-HOST_FACTS = ("tunnel_up", "endpoint_via_tunnel", "resolver_on_link", "path_mtu_small",
-              "client_fallback_443", "proxy_http", "proxy_stream_4195", "proxy_stream_443")
+HOST_FACTS = (
+    "tunnel_up",
+    "endpoint_via_tunnel",
+    "resolver_on_link",
+    "path_mtu_small",
+    "client_fallback_443",
+    "proxy_http",
+    "proxy_stream_4195",
+    "proxy_stream_443",
+)
 
 
 def proxy_streaming(e: Evidence, r: Results, basis: dict[str, tuple[str, ...]]) -> Evidence:
@@ -27,11 +35,18 @@ def proxy_streaming(e: Evidence, r: Results, basis: dict[str, tuple[str, ...]]) 
     basis["proxy_http"] = ()
     basis["proxy_stream_4195"] = tuple(p.id for p in by_port[4195])
     basis["proxy_stream_443"] = tuple(p.id for p in by_port[443])
-    refused = next((p.proxy_status for p in by_port[4195]
-                    if p.proxy_status and p.status is not Status.OPEN), None)
-    return replace(e, basis=basis, proxy_http=Tri.of(e.proxy.mode is ProxyMode.PROXY),
-                   proxy_stream_4195=any_open(by_port[4195]),
-                   proxy_stream_443=any_open(by_port[443]), proxy_stream_refused=refused)
+    refused = next(
+        (p.proxy_status for p in by_port[4195] if p.proxy_status and p.status is not Status.OPEN),
+        None,
+    )
+    return replace(
+        e,
+        basis=basis,
+        proxy_http=Tri.of(e.proxy.mode is ProxyMode.PROXY),
+        proxy_stream_4195=any_open(by_port[4195]),
+        proxy_stream_443=any_open(by_port[443]),
+        proxy_stream_refused=refused,
+    )
 
 
 def _emsgsize(p: ProbeResult) -> bool:
@@ -52,12 +67,16 @@ def with_host(e: Evidence, r: Results, paths: HostPaths | None) -> Evidence:
     e = proxy_streaming(e, r, basis)
     if paths is None:
         mtu_small = Tri.YES if small else Tri.UNKNOWN
-        return replace(e, basis=basis, path_mtu_small=mtu_small,
-                       path_mtu=min(learned) if learned else None)
+        return replace(
+            e, basis=basis, path_mtu_small=mtu_small, path_mtu=min(learned) if learned else None
+        )
     routes = [p for p in paths.of("endpoint") if p.destination in ep_ids]
     tunnel = [p.route.is_tunnel for p in routes]
-    via_tunnel = (Tri.UNKNOWN if not routes or Tri.UNKNOWN in tunnel
-                  else Tri.of(all(t is Tri.YES for t in tunnel)))
+    via_tunnel = (
+        Tri.UNKNOWN
+        if not routes or Tri.UNKNOWN in tunnel
+        else Tri.of(all(t is Tri.YES for t in tunnel))
+    )
     mtus = learned + [p.route.mtu for p in routes if p.route.mtu]
     iface_small = any(fits_quic(p.route.mtu) is False for p in routes)
     if small or iface_small:
@@ -73,7 +92,8 @@ def with_host(e: Evidence, r: Results, paths: HostPaths | None) -> Evidence:
     if paths.session is not None and paths.session.running is Tri.YES:
         client = f"The WorkSpaces client here ({paths.client_version or 'version unknown'})"
     return replace(
-        e, basis=basis,
+        e,
+        basis=basis,
         tunnel_up=Tri.of(bool(paths.tunnels())) if paths.facts.interfaces else Tri.UNKNOWN,
         endpoint_via_tunnel=via_tunnel,
         resolver_on_link=Tri.of(bool(on_link)) if resolvers else Tri.UNKNOWN,

@@ -35,8 +35,15 @@ from wsdiag.results import CertSummary, ProbeResult, TlsSeen
 # service domain (FACTS §8.13: its WorkSpaces names were not found), kept so a China endpoint
 # is never called foreign.
 AWS_SUFFIXES: tuple[str, ...] = (
-    "amazonaws.com", "a2z.com", "amazonworkspaces.com", "awsapps.com", "aws", "amazon.com",
-    "cloudfront.net", "amazonaws-us-gov.com", "amazonaws.com.cn",
+    "amazonaws.com",
+    "a2z.com",
+    "amazonworkspaces.com",
+    "awsapps.com",
+    "aws",
+    "amazon.com",
+    "cloudfront.net",
+    "amazonaws-us-gov.com",
+    "amazonaws.com.cn",
 )
 
 
@@ -131,17 +138,21 @@ def _one_address(address: str, outcomes: Sequence[EndpointTls]) -> AddressIdenti
             reasons.append(f"TCP {o.port} answers, but not with TLS{tail}")
         elif o.cert is not None and (names := foreign_names(o.cert)) is not None:
             shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
-            reasons.append(f"TCP {o.port} presents a certificate for {shown}, "
-                           f"issued by {issuer_label(o.cert)}")
+            reasons.append(
+                f"TCP {o.port} presents a certificate for {shown}, issued by {issuer_label(o.cert)}"
+            )
     if reasons:
-        return AddressIdentity(address, AddressVerdict.OTHER, "; ".join(reasons), issuers, certs,
-                               probes)
+        return AddressIdentity(
+            address, AddressVerdict.OTHER, "; ".join(reasons), issuers, certs, probes
+        )
     if certs:
-        shown = "; ".join(f"{', '.join(c.names()[:2]) or 'no name'} issued by "
-                          f"{issuer_label(c)}" for c in certs)
+        shown = "; ".join(
+            f"{', '.join(c.names()[:2]) or 'no name'} issued by {issuer_label(c)}" for c in certs
+        )
         return AddressIdentity(address, AddressVerdict.SHOWN, shown, issuers, certs, probes)
-    return AddressIdentity(address, AddressVerdict.UNKNOWN, "no TLS handshake completed", (), (),
-                           probes)
+    return AddressIdentity(
+        address, AddressVerdict.UNKNOWN, "no TLS handshake completed", (), (), probes
+    )
 
 
 # --- sign-in interception ------------------------------------------------------------
@@ -182,35 +193,58 @@ def interception(probes: Iterable[SigninTls], now: dt.datetime) -> Interception:
     probes = [p for p in probes if p.chain]
     skew = clock_skew((p.chain[0] for p in probes), now)
     inspected = tuple(p for p in probes if p.needed and p.public_root is Tri.NO)
-    untrusted = () if skew else tuple(
-        p for p in probes if p.os_trusted is Tri.NO and p not in inspected)
+    untrusted = (
+        () if skew else tuple(p for p in probes if p.os_trusted is Tri.NO and p not in inspected)
+    )
     top = tuple(dict.fromkeys(issuer_label(p.chain[-1]) for p in inspected))
     return Interception(
         inspected=inspected,
         untrusted=tuple(p for p in untrusted if p.needed),
         untrusted_optional=tuple(p for p in untrusted if not p.needed),
-        clock_skew=skew, issuers=top,
+        clock_skew=skew,
+        issuers=top,
     )
 
 
 # --- from probe results ----------------------------------------------------------------
 
 
-def endpoint_outcomes(probes: Iterable[ProbeResult], endpoint_ids: Iterable[str]
-                      ) -> list[EndpointTls]:
+def endpoint_outcomes(
+    probes: Iterable[ProbeResult], endpoint_ids: Iterable[str]
+) -> list[EndpointTls]:
     """The endpoint's direct TCP probes that made the extra handshake, as EndpointTls.
     QUIC gives no identity and is never included."""
     ids = set(endpoint_ids)
-    return [EndpointTls(p.address, p.port, p.tls_seen, p.certs[0] if p.certs else None,
-                        "" if p.tls_seen is TlsSeen.CERT else p.detail, p.id)
-            for p in probes
-            if p.target_id in ids and p.transport is Transport.TCP and p.address
-            and p.tls_seen is not None]
+    return [
+        EndpointTls(
+            p.address,
+            p.port,
+            p.tls_seen,
+            p.certs[0] if p.certs else None,
+            "" if p.tls_seen is TlsSeen.CERT else p.detail,
+            p.id,
+        )
+        for p in probes
+        if p.target_id in ids
+        and p.transport is Transport.TCP
+        and p.address
+        and p.tls_seen is not None
+    ]
 
 
 def signin_outcomes(probes: Iterable[ProbeResult], needed_ids: Iterable[str]) -> list[SigninTls]:
     """The sign-in TLS probes (direct or through the proxy) as SigninTls."""
     needed = set(needed_ids)
-    return [SigninTls(p.host, p.target_id in needed, p.certs, Tri.of(p.tls_public_root),
-                      Tri.of(p.tls_trusted), p.detail, p.id)
-            for p in probes if p.transport is Transport.TLS and p.tls_seen is not None]
+    return [
+        SigninTls(
+            p.host,
+            p.target_id in needed,
+            p.certs,
+            Tri.of(p.tls_public_root),
+            Tri.of(p.tls_trusted),
+            p.detail,
+            p.id,
+        )
+        for p in probes
+        if p.transport is Transport.TLS and p.tls_seen is not None
+    ]

@@ -98,10 +98,17 @@ def divergence(r: Results, target_id: str, host: str, needed: bool) -> NameDiver
         return None
     a_result = next((x for x in mine if x.rdtype == "A"), None)
     return NameDivergence(
-        host=host, target_id=target_id, needed=needed, os_outcome=os.outcome,
-        os_addresses=os.addresses, dns_outcome=a_result.outcome if a_result else None,
-        dns_addresses=(a or ()) + (aaaa or ()), reason=os.reason or "unknown",
-        detail=os.detail, ids=tuple(x.id for x in mine))
+        host=host,
+        target_id=target_id,
+        needed=needed,
+        os_outcome=os.outcome,
+        os_addresses=os.addresses,
+        dns_outcome=a_result.outcome if a_result else None,
+        dns_addresses=(a or ()) + (aaaa or ()),
+        reason=os.reason or "unknown",
+        detail=os.detail,
+        ids=tuple(x.id for x in mine),
+    )
 
 
 def _divergences(r: Results) -> tuple[NameDivergence, ...]:
@@ -143,8 +150,9 @@ def captive(r: Results) -> tuple[Tri, str, tuple[str, ...], tuple[str, ...]]:
     return Tri.NO, "", (), ()
 
 
-def with_sources(r: Results, target_id: str, units: Sequence[AddressEvidence]
-                 ) -> tuple[AddressEvidence, ...]:
+def with_sources(
+    r: Results, target_id: str, units: Sequence[AddressEvidence]
+) -> tuple[AddressEvidence, ...]:
     """Each endpoint address marked with whether the OS and the resolver answered it."""
     mine = answers(r, target_id)
     os = os_result(r, target_id)
@@ -155,12 +163,19 @@ def with_sources(r: Results, target_id: str, units: Sequence[AddressEvidence]
         return Tri.of(hit) if known else Tri.UNKNOWN
 
     os_known = os is not None and os.outcome in (DnsOutcome.ANSWER, DnsOutcome.NXDOMAIN)
-    return tuple(replace(u, os_answer=tri(os_known, os is not None and u.address in os.addresses),
-                         dns_answer=tri(wire_known, u.address in wire_addrs)) for u in units)
+    return tuple(
+        replace(
+            u,
+            os_answer=tri(os_known, os is not None and u.address in os.addresses),
+            dns_answer=tri(wire_known, u.address in wire_addrs),
+        )
+        for u in units
+    )
 
 
-def names_facts(r: Results, basis: dict[str, tuple[str, ...]],
-                facts: dict[str, Any]) -> dict[str, Any]:
+def names_facts(
+    r: Results, basis: dict[str, tuple[str, ...]], facts: dict[str, Any]
+) -> dict[str, Any]:
     """The Evidence fields of this module; corrects ``resolver_reachable``: a resolver whose
     answers reached the OS (not from its hosts file) but not dnspython is not silent."""
     os_all = [d for d in r.dns if d.rdtype == OS_RDTYPE]
@@ -175,7 +190,8 @@ def names_facts(r: Results, basis: dict[str, tuple[str, ...]],
     if facts.get("resolver_reachable") is Tri.NO and spoke:
         out["resolver_reachable"] = Tri.YES
         basis["resolver_reachable"] = basis.get("resolver_reachable", ()) + tuple(
-            d.id for d in spoke)
+            d.id for d in spoke
+        )
     fact, address, hosts, ids = captive(r)
     out.update(captive_portal=fact, captive_address=address, captive_hosts=hosts)
     basis["captive_portal"] = ids

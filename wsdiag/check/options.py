@@ -19,11 +19,11 @@ def check_timing(timeout: float, deadline: float | None) -> tuple[float, float]:
 
     Raises WsdiagError (one line) for NaN, infinity or values out of bounds."""
     if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
-        raise WsdiagError(f"--timeout must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} "
-                          "seconds")
+        raise WsdiagError(f"--timeout must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds")
     if deadline is None:
         return timeout, default_deadline(timeout)
     if not (math.isfinite(deadline) and timeout <= deadline <= MAX_DEADLINE):
-        raise WsdiagError(f"--deadline must be between the timeout ({timeout:g} s) and "
-                          f"{MAX_DEADLINE:g} seconds")
+        raise WsdiagError(
+            f"--deadline must be between the timeout ({timeout:g} s) and {MAX_DEADLINE:g} seconds"
+        )
     return timeout, deadline

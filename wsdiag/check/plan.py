@@ -44,7 +44,7 @@ OS_RDTYPE = "OS"
 
 
 def probe_id(target_id: str, transport: Transport, port: int, address: str | None) -> str:
-    """"endpoint/quic/4195@10.0.1.5" (per-address targets) or "ws-broker/tls/443"."""
+    """ "endpoint/quic/4195@10.0.1.5" (per-address targets) or "ws-broker/tls/443"."""
     base = f"{target_id}/{transport}/{port}"
     return f"{base}@{address}" if address else base
 
@@ -138,13 +138,17 @@ def make_plan(
     if isinstance(proxy, ProxyRoute):
         proxy_route = proxy
     else:
-        hosts = [pt.host for pt in planned
-                 if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)]
+        hosts = [
+            pt.host
+            for pt in planned
+            if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
+        ]
         proxy_route = route(proxy, hosts, inputs.use_proxy)
     return Plan(
         region=region,
-        targets=tuple(_with_specs(pt, proxy_route, timeout, not inputs.nameservers)
-                      for pt in planned),
+        targets=tuple(
+            _with_specs(pt, proxy_route, timeout, not inputs.nameservers) for pt in planned
+        ),
         timeout=timeout,
         deadline=deadline,
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
@@ -155,19 +159,35 @@ def make_plan(
     )
 
 
-def _spec(pt: PlannedTarget, check: Check, timeout: float, *, address: str | None = None,
-          via: Via = Via.DIRECT, skip: str | None = None) -> ProbeSpec:
+def _spec(
+    pt: PlannedTarget,
+    check: Check,
+    timeout: float,
+    *,
+    address: str | None = None,
+    via: Via = Via.DIRECT,
+    skip: str | None = None,
+) -> ProbeSpec:
     t = pt.target
     shown = address if t.all_addresses else None
     return ProbeSpec(
-        id=probe_id(t.id, check.transport, check.port, shown), target_id=t.id, host=pt.host,
-        role=t.role, need=t.need, transport=check.transport, port=check.port,
-        address=address, via=via, timeout=timeout, skip_reason=skip,
+        id=probe_id(t.id, check.transport, check.port, shown),
+        target_id=t.id,
+        host=pt.host,
+        role=t.role,
+        need=t.need,
+        transport=check.transport,
+        port=check.port,
+        address=address,
+        via=via,
+        timeout=timeout,
+        skip_reason=skip,
     )
 
 
-def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float,
-                os_lookup: bool = True) -> PlannedTarget:
+def _with_specs(
+    pt: PlannedTarget, proxy: ProxyRoute, timeout: float, os_lookup: bool = True
+) -> PlannedTarget:
     """The target's DNS lookups and the probes known before they answer.
 
     Only TCP-based checks to the internet (auth) names go through the proxy (see
@@ -182,14 +202,20 @@ def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float,
     if pt.skip_reason:
         skipped = tuple(_spec(pt, c, timeout, via=via(c), skip=pt.skip_reason) for c in t.checks)
         return dataclasses.replace(pt, probes=skipped)
-    untested = (f"would go through the proxy {proxy.url}, not tested"
-                if proxy.mode is ProxyMode.UNTESTED else None)
-    proxied = tuple(_spec(pt, c, timeout, via=Via.PROXY, skip=untested)
-                    for c in t.checks if via(c) is Via.PROXY)
+    untested = (
+        f"would go through the proxy {proxy.url}, not tested"
+        if proxy.mode is ProxyMode.UNTESTED
+        else None
+    )
+    proxied = tuple(
+        _spec(pt, c, timeout, via=Via.PROXY, skip=untested) for c in t.checks if via(c) is Via.PROXY
+    )
     return dataclasses.replace(
         pt,
-        dns=tuple(DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout)
-                  for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())),
+        dns=tuple(
+            DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout)
+            for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())
+        ),
         probes=proxied + _streaming_through(pt, proxy, timeout),
         after_dns=tuple(c for c in t.checks if via(c) is Via.DIRECT),
     )
@@ -198,8 +224,9 @@ def _with_specs(pt: PlannedTarget, proxy: ProxyRoute, timeout: float,
 STREAM_PORTS = (4195, 443)
 
 
-def _streaming_through(pt: PlannedTarget, proxy: ProxyRoute, timeout: float
-                       ) -> tuple[ProbeSpec, ...]:
+def _streaming_through(
+    pt: PlannedTarget, proxy: ProxyRoute, timeout: float
+) -> tuple[ProbeSpec, ...]:
     """``CONNECT <private name>:4195`` and ``:443`` through an http proxy, as a client
     streaming through it would (AWS documents HTTP proxies for TCP 4195; a proxied
     PrivateLink path needs Private DNS names off). Ids end in ``@proxy``; the endpoint's own
@@ -208,10 +235,19 @@ def _streaming_through(pt: PlannedTarget, proxy: ProxyRoute, timeout: float
         return ()
     t = pt.target
     return tuple(
-        ProbeSpec(id=f"{probe_id(t.id, Transport.TCP, port, None)}@proxy", target_id=t.id,
-                  host=pt.host, role=t.role, need=Need.INFORMATIONAL, transport=Transport.TCP,
-                  port=port, via=Via.PROXY, timeout=timeout)
-        for port in STREAM_PORTS)
+        ProbeSpec(
+            id=f"{probe_id(t.id, Transport.TCP, port, None)}@proxy",
+            target_id=t.id,
+            host=pt.host,
+            role=t.role,
+            need=Need.INFORMATIONAL,
+            transport=Transport.TCP,
+            port=port,
+            via=Via.PROXY,
+            timeout=timeout,
+        )
+        for port in STREAM_PORTS
+    )
 
 
 def capped(v4: Sequence[str]) -> tuple[tuple[str, ...], int]:
@@ -225,13 +261,23 @@ def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
     """The addresses the client dials for one name: the OS's answer (getaddrinfo) when it
     gave one, else the resolver's A and AAAA answers; IPv4 if there is any, else IPv6 (an
     IPv6-only endpoint record is probed over IPv6; dual-stack keeps to IPv4). Pure."""
-    os_answer = next((r for r in answers if r.rdtype == OS_RDTYPE
-                      and r.outcome is DnsOutcome.ANSWER and r.addresses), None)
+    os_answer = next(
+        (
+            r
+            for r in answers
+            if r.rdtype == OS_RDTYPE and r.outcome is DnsOutcome.ANSWER and r.addresses
+        ),
+        None,
+    )
     if os_answer is not None:
         found: Sequence[str] = os_answer.addresses
     else:
-        found = [x for r in answers if r.rdtype in RDTYPES and r.outcome is DnsOutcome.ANSWER
-                 for x in r.addresses]
+        found = [
+            x
+            for r in answers
+            if r.rdtype in RDTYPES and r.outcome is DnsOutcome.ANSWER
+            for x in r.addresses
+        ]
     unique = list(dict.fromkeys(found))
     v4 = [x for x in unique if ipaddress.ip_address(x).version == 4]
     return tuple(v4 or [x for x in unique if ipaddress.ip_address(x).version == 6])
@@ -260,8 +306,9 @@ def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, 
     return tuple(_spec(pt, c, timeout, address=addr) for addr in addrs for c in pt.after_dns)
 
 
-def skipped(pt: PlannedTarget, reason: str, plan: Plan | None = None,
-            checks: Sequence[Check] | None = None) -> list[ProbeResult]:
+def skipped(
+    pt: PlannedTarget, reason: str, plan: Plan | None = None, checks: Sequence[Check] | None = None
+) -> list[ProbeResult]:
     """Skipped results for ``pt``'s checks (all, or ``checks``), routed as ``plan`` would
     route them: for building synthetic results in tests and benchmarks."""
     proxy = plan.proxy if plan is not None else ProxyRoute()
@@ -275,8 +322,11 @@ def skipped(pt: PlannedTarget, reason: str, plan: Plan | None = None,
 def result_order(plan: Plan) -> Callable[[ProbeResult], tuple[int, int, int, int]]:
     """Sort key for results in plan order: target, then address (IPv4 before IPv6,
     numerically), then the target's check order, whatever order the probes finished in."""
-    rank = {(pt.target.id, c.transport, c.port): (i, j)
-            for i, pt in enumerate(plan.targets) for j, c in enumerate(pt.target.checks)}
+    rank = {
+        (pt.target.id, c.transport, c.port): (i, j)
+        for i, pt in enumerate(plan.targets)
+        for j, c in enumerate(pt.target.checks)
+    }
 
     def order(p: ProbeResult) -> tuple[int, int, int, int]:
         i, j = rank.get((p.target_id, p.transport, p.port), (len(rank), 0))

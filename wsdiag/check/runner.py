@@ -40,12 +40,20 @@ class RunResult:
 
 
 def _dns_error(spec: DnsSpec, detail: str) -> DnsResult:
-    return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host, rdtype=spec.rdtype,
-                     outcome=DnsOutcome.ERROR, detail=detail[:200])
+    return DnsResult(
+        id=spec.id,
+        target_id=spec.target_id,
+        host=spec.host,
+        rdtype=spec.rdtype,
+        outcome=DnsOutcome.ERROR,
+        detail=detail[:200],
+    )
 
 
 async def run_plan(
-    plan: Plan, resolve: ResolveFn, probes: Mapping[Transport, ProbeFn],
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: Mapping[Transport, ProbeFn],
     budget: float | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
@@ -89,8 +97,9 @@ async def run_plan(
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
 
     # Skips are recorded now: a deadline cannot cut short what never runs.
-    probe_out.update((s.id, s.result()) for pt in plan.targets for s in pt.probes
-                     if s.skip_reason is not None)
+    probe_out.update(
+        (s.id, s.result()) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
+    )
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
     if tasks:
         _, unfinished = await asyncio.wait(tasks, timeout=remaining())
@@ -99,8 +108,10 @@ async def run_plan(
         await asyncio.gather(*unfinished, return_exceptions=True)
     return RunResult(
         dns=_finish_dns(dns_out, dns_specs),
-        probes=sorted(_finish_probes(probe_out, pending, loop.time() >= deadline).values(),
-                      key=result_order(plan)),
+        probes=sorted(
+            _finish_probes(probe_out, pending, loop.time() >= deadline).values(),
+            key=result_order(plan),
+        ),
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
     )
 
@@ -121,22 +132,30 @@ async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult
     return result
 
 
-async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float,
-                   timeout: float) -> ProbeResult:
+async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float, timeout: float) -> ProbeResult:
     try:
         result = await fn(base, budget)
     except Exception as exc:  # a bug in one probe must not cancel its siblings
-        return replace(base, status=Status.ERROR, phase=Phase.INTERNAL,
-                       detail=f"{exc.__class__.__name__}: {exc}"[:200])
+        return replace(
+            base,
+            status=Status.ERROR,
+            phase=Phase.INTERNAL,
+            detail=f"{exc.__class__.__name__}: {exc}"[:200],
+        )
     if result.status is Status.FILTERED and budget < timeout:
         # Silent for less than the full timeout: that is not evidence of a filter.
-        return replace(result, status=Status.ERROR, phase=Phase.DEADLINE,
-                       detail=f"silent for {budget:.2f} s before the run deadline")
+        return replace(
+            result,
+            status=Status.ERROR,
+            phase=Phase.DEADLINE,
+            detail=f"silent for {budget:.2f} s before the run deadline",
+        )
     return result
 
 
-def _finish_probes(out: dict[str, ProbeResult], pending: dict[str, ProbeResult],
-                   past_deadline: bool) -> dict[str, ProbeResult]:
+def _finish_probes(
+    out: dict[str, ProbeResult], pending: dict[str, ProbeResult], past_deadline: bool
+) -> dict[str, ProbeResult]:
     """Whatever the deadline cut short is an error, so it can never count as "open"."""
     if past_deadline:
         phase, why = Phase.DEADLINE, "cut short by the run deadline"
@@ -148,12 +167,13 @@ def _finish_probes(out: dict[str, ProbeResult], pending: dict[str, ProbeResult],
 
 
 def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> list[DnsResult]:
-    return [res if res is not None else _dns_error(specs[rid], "cut short by the run deadline")
-            for rid, res in out.items()]
+    return [
+        res if res is not None else _dns_error(specs[rid], "cut short by the run deadline")
+        for rid, res in out.items()
+    ]
 
 
-def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn,
-                                                               dict[Transport, ProbeFn]]:
+def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them: the name
     lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in a thread
     while the lookups wait on the network."""

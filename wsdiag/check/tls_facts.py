@@ -36,8 +36,9 @@ def other_at(probes: Sequence[ProbeResult], endpoint_ids: Iterable[str]) -> dict
     return {a.address: a.reason for a in ident.other()}
 
 
-def tls_facts(r: Results, basis: dict[str, tuple[str, ...]],
-              now: dt.datetime | None = None) -> dict[str, Any]:
+def tls_facts(
+    r: Results, basis: dict[str, tuple[str, ...]], now: dt.datetime | None = None
+) -> dict[str, Any]:
     """The Evidence fields endpoint_other, endpoint_issuers_differ, tls_inspected,
     tls_untrusted_needed, clock_skew and ``tls`` (the values for messages); each fact's
     probe ids go into ``basis``. UNKNOWN where no handshake told anything."""
@@ -66,14 +67,18 @@ def tls_facts(r: Results, basis: dict[str, tuple[str, ...]],
         "endpoint_other": Tri.YES if ident.other() else (Tri.NO if learned else Tri.UNKNOWN),
         "endpoint_issuers_differ": Tri.of(ident.issuers_differ()) if shown else Tri.UNKNOWN,
         "tls_inspected": _judged(bool(got.inspected), [s.public_root for s in needed_seen]),
-        "tls_untrusted_needed": (Tri.UNKNOWN if got.clock_skew else _judged(
-            bool(got.untrusted), [s.os_trusted for s in needed_seen])),
+        "tls_untrusted_needed": (
+            Tri.UNKNOWN
+            if got.clock_skew
+            else _judged(bool(got.untrusted), [s.os_trusted for s in needed_seen])
+        ),
         "clock_skew": Tri.of(got.clock_skew) if seen else Tri.UNKNOWN,
         "tls": TlsFacts(
             other=tuple((a.address, a.reason) for a in ident.other()),
             issuers=ident.issuer_by_address(),
             shown=tuple((a.address, a.reason) for a in shown),
-            inspected=got.exempt(), inspected_by=got.issuers,
+            inspected=got.exempt(),
+            inspected_by=got.issuers,
             untrusted_needed=tuple(dict.fromkeys(s.host for s in got.untrusted)),
             untrusted_other=tuple(dict.fromkeys(s.host for s in got.untrusted_optional)),
             skew=skew_direction((s.chain[0] for s in seen), now) if got.clock_skew else "",

@@ -76,7 +76,8 @@ class WatchState:
         the verdict, the environment or the finding set."""
         changed = self.last is not None and (
             (obs.verdict, obs.environment, obs.codes)
-            != (self.last.verdict, self.last.environment, self.last.codes))
+            != (self.last.verdict, self.last.environment, self.last.codes)
+        )
         if self.last is not None:
             self._credit(mono)
         self.runs += 1
@@ -125,13 +126,20 @@ def change_line(before: Observation, now: Observation) -> str:
 
 def summary_lines(state: WatchState) -> list[str]:
     total = sum(state.seconds.values())
-    shares = ", ".join(
-        f"{v} {100 * s / total:.0f}%" for v, s in sorted(state.seconds.items(),
-                                                       key=lambda kv: -RANK[kv[0]]) if s
-    ) if total > 0 else "-"
+    shares = (
+        ", ".join(
+            f"{v} {100 * s / total:.0f}%"
+            for v, s in sorted(state.seconds.items(), key=lambda kv: -RANK[kv[0]])
+            if s
+        )
+        if total > 0
+        else "-"
+    )
     worst = state.worst or Verdict.UNKNOWN
-    return [f"watched {state.runs} run(s), {state.changes} change(s); worst verdict {worst} "
-            f"(exit {state.exit_code}); time per verdict: {shares}"]
+    return [
+        f"watched {state.runs} run(s), {state.changes} change(s); worst verdict {worst} "
+        f"(exit {state.exit_code}); time per verdict: {shares}"
+    ]
 
 
 def watch(
@@ -156,8 +164,9 @@ def watch(
             try:
                 obs = Observation.of(at, run_once())
             except Exception as exc:  # one failed run must not end days of watching
-                obs = Observation(at, Verdict.UNKNOWN, Environment.UNKNOWN,
-                                  frozenset({"RUN_FAILED"}))
+                obs = Observation(
+                    at, Verdict.UNKNOWN, Environment.UNKNOWN, frozenset({"RUN_FAILED"})
+                )
                 why = str(exc) if isinstance(exc, WsdiagError) else f"{type(exc).__name__}: {exc}"
                 out.write(f"{_t(at)} run failed: {why}\n")
             before = state.last

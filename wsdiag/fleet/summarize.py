@@ -22,8 +22,11 @@ FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
 EXIT_OK, EXIT_USAGE = 0, 3
 TITLES = {
-    "verdict": "Verdict", "environment": "Environment", "finding": "Finding code (hosts)",
-    "region": "Region", "client_version": "Client version (from the client's logs)",
+    "verdict": "Verdict",
+    "environment": "Environment",
+    "finding": "Finding code (hosts)",
+    "region": "Region",
+    "client_version": "Client version (from the client's logs)",
     "wsdiag_version": "wsdiag version",
 }
 
@@ -69,15 +72,27 @@ def to_dict(s: Summary) -> dict[str, Any]:
     return {
         "schema": SUMMARY_SCHEMA,
         "reports": s.reports,
-        "broken": {"count": s.broken, "named": [{"where": w, "reason": r}
-                                                for w, r in s.named_broken]},
-        "foreign": {"count": s.foreign, "named": [{"where": w, "reason": r}
-                                                  for w, r in s.named_foreign]},
+        "broken": {
+            "count": s.broken,
+            "named": [{"where": w, "reason": r} for w, r in s.named_broken],
+        },
+        "foreign": {
+            "count": s.foreign,
+            "named": [{"where": w, "reason": r} for w, r in s.named_foreign],
+        },
         "skipped_files": s.skipped,
         **{name: dict(_sorted(s.counts[name])) for name in FIELDS},
-        "worst_hosts": [{"host": h.host, "verdict": h.verdict, "environment": h.environment,
-                         "findings": list(h.findings), "started_at": h.started_at,
-                         "where": h.where} for h in s.worst_hosts()],
+        "worst_hosts": [
+            {
+                "host": h.host,
+                "verdict": h.verdict,
+                "environment": h.environment,
+                "findings": list(h.findings),
+                "started_at": h.started_at,
+                "where": h.where,
+            }
+            for h in s.worst_hosts()
+        ],
     }
 
 
@@ -91,8 +106,10 @@ def render_text(s: Summary) -> str:
 
 
 def _text_lines(s: Summary) -> list[str]:
-    out = [f"{s.reports} report(s); {s.broken} broken, {s.foreign} foreign, "
-           f"{s.skipped} file(s) skipped by name"]
+    out = [
+        f"{s.reports} report(s); {s.broken} broken, {s.foreign} foreign, "
+        f"{s.skipped} file(s) skipped by name"
+    ]
     for name in FIELDS:
         out.append("")
         out.append(TITLES[name])
@@ -101,11 +118,15 @@ def _text_lines(s: Summary) -> list[str]:
             out.append(f"  {key:<40} {n:>8} {share}")
     worst = s.worst_hosts()
     out += ["", "Worst hosts"]
-    out += [f"  {h.host}  {h.verdict}  {h.environment}  {','.join(h.findings) or '-'}  "
-            f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
-            for h in worst] or ["  (none: every report ready)"]
-    for title, count, named in (("Broken", s.broken, s.named_broken),
-                                ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign)):
+    out += [
+        f"  {h.host}  {h.verdict}  {h.environment}  {','.join(h.findings) or '-'}  "
+        f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
+        for h in worst
+    ] or ["  (none: every report ready)"]
+    for title, count, named in (
+        ("Broken", s.broken, s.named_broken),
+        ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign),
+    ):
         if count:
             out += ["", title] + [f"  {w}: {r}" for w, r in named]
             if count > len(named):
@@ -124,8 +145,14 @@ def render_csv(s: Summary) -> str:
         for key, n in _sorted(s.counts[name]):
             w.writerow([name, key, n, ""])
     for i, h in enumerate(s.worst_hosts(), 1):
-        w.writerow(["worst_host", h.host, i,
-                    f"{h.verdict} {h.environment} {' '.join(h.findings)} {h.started_at}"])
+        w.writerow(
+            [
+                "worst_host",
+                h.host,
+                i,
+                f"{h.verdict} {h.environment} {' '.join(h.findings)} {h.started_at}",
+            ]
+        )
     w.writerow(["broken", "", s.broken, ""])
     w.writerows(["broken", where, 1, why] for where, why in s.named_broken)
     w.writerow(["foreign", "", s.foreign, ""])

@@ -44,8 +44,7 @@ class Summary:
 
     top: int = 10
     reports: int = 0
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {name: {} for name in FIELDS})
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: {name: {} for name in FIELDS})
     broken: int = 0
     foreign: int = 0
     skipped: int = 0
@@ -103,8 +102,10 @@ class Summary:
         _bump(counts["environment"], environment)
         _bump(counts["region"], _text(doc.get("region")))
         logs = doc.get("logs")
-        _bump(counts["client_version"],
-              _text(logs.get("client_version")) if isinstance(logs, dict) else NONE)
+        _bump(
+            counts["client_version"],
+            _text(logs.get("client_version")) if isinstance(logs, dict) else NONE,
+        )
         _bump(counts["wsdiag_version"], _text(doc.get("tool_version")))
         codes: list[str] = []
         worst_severity = 0
@@ -132,8 +133,14 @@ class Summary:
         name = host.get("name") if isinstance(host, dict) else None
         # A redacted name ("***", --redact-host) names no one: the file tells hosts apart.
         named = isinstance(name, str) and name.strip("*")
-        entry = WorstHost(name if named and isinstance(name, str) else fallback_host,
-                          verdict, environment, tuple(codes), started, where)
+        entry = WorstHost(
+            name if named and isinstance(name, str) else fallback_host,
+            verdict,
+            environment,
+            tuple(codes),
+            started,
+            where,
+        )
         self._push(key, entry)
 
     def _push(self, key: tuple[int, int, int, str], entry: WorstHost) -> None:

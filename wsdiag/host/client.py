@@ -32,15 +32,31 @@ class ClientName:
 
 
 CLIENT_PROCESSES: tuple[ClientName, ...] = (
-    ClientName("Windows", "workspaces.exe", Confidence.CONFIRMED,
-               "AWS client guide: ...\\Amazon WorkSpaces\\workspaces.exe -l3"),
-    ClientName("Linux", "workspacesclient", Confidence.CONFIRMED,
-               "AWS client guide: /opt/workspacesclient/workspacesclient -l3"),
-    ClientName("Darwin", "WorkSpaces", Confidence.ASSUMED,
-               "AWS client guide: open -a workspaces (the app's executable name is assumed)"),
+    ClientName(
+        "Windows",
+        "workspaces.exe",
+        Confidence.CONFIRMED,
+        "AWS client guide: ...\\Amazon WorkSpaces\\workspaces.exe -l3",
+    ),
+    ClientName(
+        "Linux",
+        "workspacesclient",
+        Confidence.CONFIRMED,
+        "AWS client guide: /opt/workspacesclient/workspacesclient -l3",
+    ),
+    ClientName(
+        "Darwin",
+        "WorkSpaces",
+        Confidence.ASSUMED,
+        "AWS client guide: open -a workspaces (the app's executable name is assumed)",
+    ),
     ClientName("Darwin", "Amazon WorkSpaces", Confidence.ASSUMED, "older app name, assumed"),
-    ClientName("Linux", "dcvviewer", Confidence.ASSUMED,
-               "embedded DCV viewer in third-party Linux client logs"),
+    ClientName(
+        "Linux",
+        "dcvviewer",
+        Confidence.ASSUMED,
+        "embedded DCV viewer in third-party Linux client logs",
+    ),
     ClientName("Windows", "dcvviewer.exe", Confidence.ASSUMED, "DCV viewer, assumed"),
     ClientName("Darwin", "dcvviewer", Confidence.ASSUMED, "DCV viewer, assumed"),
 )
@@ -95,15 +111,16 @@ _KIND_WORDS = {
     PeerKind.ENDPOINT: "an endpoint address",
     PeerKind.PROXY: "through the proxy",
     PeerKind.PUBLIC: "a public address: this session was opened before the directory used "
-                     "the endpoint, or it streams over the internet",
+    "the endpoint, or it streams over the internet",
     PeerKind.PRIVATE: "a private address that is not an endpoint address",
     PeerKind.LOOPBACK: "this machine",
     PeerKind.UNKNOWN: "unknown",
 }
 
 
-def classify_peer(addr: str | None, port: int | None, endpoint_addrs: Iterable[str],
-                  proxy: tuple[str, int] | None) -> PeerKind:
+def classify_peer(
+    addr: str | None, port: int | None, endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None
+) -> PeerKind:
     """Pure: what a remote peer is. The proxy (address and port) and the endpoint addresses
     are checked before the address ranges, so a lab or loopback proxy is still the proxy."""
     if addr is None:
@@ -176,8 +193,9 @@ def version_from_info_plist(data: bytes) -> str | None:
     return str(value) if value else None
 
 
-def peers_from_connections(pid: int, conns: Sequence[object], endpoint_addrs: Iterable[str],
-                           proxy: tuple[str, int] | None) -> list[SessionPeer]:
+def peers_from_connections(
+    pid: int, conns: Sequence[object], endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None
+) -> list[SessionPeer]:
     """Pure: psutil ``net_connections()`` rows (``type``, ``raddr``, ``status``) -> peers.
     TCP counts when ESTABLISHED/SYN_SENT; UDP always, with an unknown peer if no raddr."""
     import socket
@@ -194,13 +212,15 @@ def peers_from_connections(pid: int, conns: Sequence[object], endpoint_addrs: It
         else:
             proto, status = "udp", ""
         addr, port = (raddr[0], raddr[1]) if raddr else (None, None)
-        peers.append(SessionPeer(pid, proto, addr, port,
-                                 classify_peer(addr, port, endpoints, proxy), status))
+        peers.append(
+            SessionPeer(pid, proto, addr, port, classify_peer(addr, port, endpoints, proxy), status)
+        )
     return peers
 
 
-def client_session(endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None = None,
-                   system: str | None = None) -> ClientSession:
+def client_session(
+    endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None = None, system: str | None = None
+) -> ClientSession:
     """The WorkSpaces client processes on this machine and their live sockets (psutil).
 
     ``endpoint_addrs`` are the endpoint's IP addresses, ``proxy`` the proxy's (ip, port).
@@ -226,8 +246,9 @@ def client_session(endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None 
         if row is None:
             continue
         version = _bundle_version(info.get("exe") or "") if system == "Darwin" else None
-        found.append(ClientProcess(info["pid"], info.get("name") or row.name, row.confidence,
-                                   version))
+        found.append(
+            ClientProcess(info["pid"], info.get("name") or row.name, row.confidence, version)
+        )
         try:
             conns = proc.net_connections(kind="inet")
         except (psutil.AccessDenied, psutil.ZombieProcess):
@@ -237,8 +258,7 @@ def client_session(endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None 
             continue
         peers += peers_from_connections(info["pid"], conns, endpoints, proxy)
     problem = ("the OS did not give the sockets of " + ", ".join(denied)) if denied else ""
-    if system == "Windows" and any(p.protocol == "udp" and p.remote_addr is None
-                                   for p in peers):
+    if system == "Windows" and any(p.protocol == "udp" and p.remote_addr is None for p in peers):
         problem = "; ".join(x for x in (problem, "Windows gives no peer for UDP sockets") if x)
     return ClientSession(Tri.YES if found else Tri.NO, tuple(found), tuple(peers), problem)
 

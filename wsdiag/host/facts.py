@@ -24,8 +24,12 @@ from wsdiag.host.interfaces import HostFacts, Interface, RouteFact, interface_ki
 _PROBE_PORT = 9
 
 
-def build_interfaces(system: str, addrs: Mapping[str, Sequence[Any]], stats: Mapping[str, Any],
-                     descriptions: Mapping[str, str]) -> tuple[Interface, ...]:
+def build_interfaces(
+    system: str,
+    addrs: Mapping[str, Sequence[Any]],
+    stats: Mapping[str, Any],
+    descriptions: Mapping[str, str],
+) -> tuple[Interface, ...]:
     """Pure: psutil ``net_if_addrs()`` / ``net_if_stats()``-shaped data -> interfaces.
 
     ``addrs`` values need ``family``, ``address``, ``netmask``, ``ptp``; ``stats`` values
@@ -44,16 +48,23 @@ def build_interfaces(system: str, addrs: Mapping[str, Sequence[Any]], stats: Map
             if a.ptp:
                 ptp = True
             addresses.append(_with_prefix(a.address, a.netmask))
-        result.append(Interface(
-            name=name,
-            kind=interface_kind(system, name, description=descriptions.get(name),
-                                point_to_point=ptp, loopback="loopback" in flags),
-            up=bool(st.isup) if st is not None else None,
-            addresses=tuple(addresses),
-            mtu=int(st.mtu) if st is not None and st.mtu else None,
-            point_to_point=ptp,
-            description=descriptions.get(name),
-        ))
+        result.append(
+            Interface(
+                name=name,
+                kind=interface_kind(
+                    system,
+                    name,
+                    description=descriptions.get(name),
+                    point_to_point=ptp,
+                    loopback="loopback" in flags,
+                ),
+                up=bool(st.isup) if st is not None else None,
+                addresses=tuple(addresses),
+                mtu=int(st.mtu) if st is not None and st.mtu else None,
+                point_to_point=ptp,
+                description=descriptions.get(name),
+            )
+        )
     return tuple(result)
 
 
@@ -62,8 +73,11 @@ def _with_prefix(address: str, netmask: str | None) -> str:
     if not netmask:
         return addr
     try:
-        prefix = ipaddress.ip_network(f"0.0.0.0/{netmask}").prefixlen if "." in netmask else (
-            bin(int(ipaddress.IPv6Address(netmask))).count("1"))
+        prefix = (
+            ipaddress.ip_network(f"0.0.0.0/{netmask}").prefixlen
+            if "." in netmask
+            else (bin(int(ipaddress.IPv6Address(netmask))).count("1"))
+        )
     except ValueError:
         return addr
     return f"{addr}/{prefix}"
@@ -75,8 +89,9 @@ def local_address_for(destination: str) -> tuple[str | None, str]:
     Returns ``(address, "")`` or ``(None, reason)``; sends nothing. Raises nothing.
     """
     try:
-        family = socket.AF_INET6 if ipaddress.ip_address(destination).version == 6 else (
-            socket.AF_INET)
+        family = (
+            socket.AF_INET6 if ipaddress.ip_address(destination).version == 6 else (socket.AF_INET)
+        )
     except ValueError:
         return None, "not an IP address"
     try:

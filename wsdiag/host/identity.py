@@ -61,11 +61,18 @@ def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostIde
     kind, name = account()
     view = proxy_view()
     return HostIdentity(
-        name=socket.gethostname() or None, os=platform.system(), os_version=os_version(),
-        tool_version=__version__, account=kind, user=name,
+        name=socket.gethostname() or None,
+        os=platform.system(),
+        os_version=os_version(),
+        tool_version=__version__,
+        account=kind,
+        user=name,
         time=datetime.now(UTC).isoformat(timespec="seconds"),
-        logs_user=logs_user, logs_read=logs_read,
-        proxy_view=view.view if view else "own", proxy_user=view.user if view else None)
+        logs_user=logs_user,
+        logs_read=logs_read,
+        proxy_view=view.view if view else "own",
+        proxy_user=view.user if view else None,
+    )
 
 
 def redaction(no_redact: bool, redact_host: bool, facts: HostIdentity | None = None) -> Redaction:
@@ -75,7 +82,8 @@ def redaction(no_redact: bool, redact_host: bool, facts: HostIdentity | None = N
         return Redaction()
     facts = facts or host_facts()
     names = [facts.user, facts.logs_user, facts.proxy_user] + [
-        os.environ.get(v) for v in ("USER", "LOGNAME", "USERNAME")]
+        os.environ.get(v) for v in ("USER", "LOGNAME", "USERNAME")
+    ]
     homes = [os.environ.get("HOME"), os.environ.get("USERPROFILE")]
     with contextlib.suppress(RuntimeError, KeyError):  # no HOME and no passwd entry
         homes.append(str(Path.home()))
@@ -184,10 +192,13 @@ def _windows_user_proxy() -> ProxyView | None:
             except OSError:
                 continue
             with key:
-                values = {n: _value(winreg, key, n)
-                          for n in ("ProxyEnable", "ProxyServer", "ProxyOverride")}
-            wp = users.parse_user_proxy(values["ProxyEnable"], values["ProxyServer"],
-                                        values["ProxyOverride"])
+                values = {
+                    n: _value(winreg, key, n)
+                    for n in ("ProxyEnable", "ProxyServer", "ProxyOverride")
+                }
+            wp = users.parse_user_proxy(
+                values["ProxyEnable"], values["ProxyServer"], values["ProxyOverride"]
+            )
             return ProxyView("user", user, wp.proxies(), wp.bypassed)
 
 
@@ -205,7 +216,12 @@ def _winhttp_proxy() -> ProxyView:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _INET + r"\Connections") as k:  # type: ignore[attr-defined,unused-ignore]
             wp = users.parse_winhttp_blob(bytes(winreg.QueryValueEx(k, "WinHttpSettings")[0]))  # type: ignore[attr-defined,unused-ignore]
     except (OSError, ValueError):
-        out = subprocess.run(["netsh", "winhttp", "show", "proxy"], capture_output=True,
-                             text=True, timeout=5, check=False).stdout
+        out = subprocess.run(
+            ["netsh", "winhttp", "show", "proxy"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
         wp = users.parse_netsh_winhttp(out)
     return ProxyView("machine (WinHTTP)", None, wp.proxies(), wp.bypassed)

@@ -35,8 +35,21 @@ class IfKind(StrEnum):
 # machine here: Cisco AnyConnect "cscotun0", GlobalProtect "gpd0", Tailscale "tailscale0",
 # NordVPN "nordlynx", ZeroTier "zt…").
 _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
-    "Linux": (r"tun\d*", r"tap\d*", r"wg.*", r"ppp\d*", r"ipsec.*", r"vti.*", r"xfrm.*",
-              r"cscotun\d*", r"gpd\d*", r"tailscale\d*", r"nordlynx", r"zt.*", r"utun\d*"),
+    "Linux": (
+        r"tun\d*",
+        r"tap\d*",
+        r"wg.*",
+        r"ppp\d*",
+        r"ipsec.*",
+        r"vti.*",
+        r"xfrm.*",
+        r"cscotun\d*",
+        r"gpd\d*",
+        r"tailscale\d*",
+        r"nordlynx",
+        r"zt.*",
+        r"utun\d*",
+    ),
     "Darwin": (r"utun\d+", r"ppp\d+", r"ipsec\d+", r"gif\d+", r"tun\d+", r"tap\d+"),
     # Windows names are user-editable friendly names ("Ethernet 2"); a few VPN clients name
     # theirs, so names help, but the adapter description below is the real signal.
@@ -112,8 +125,14 @@ class HostFacts:
         return tuple(dict.fromkeys(n for n in used if n))
 
 
-def interface_kind(system: str, name: str, *, description: str | None = None,
-                   point_to_point: bool | None = None, loopback: bool = False) -> IfKind:
+def interface_kind(
+    system: str,
+    name: str,
+    *,
+    description: str | None = None,
+    point_to_point: bool | None = None,
+    loopback: bool = False,
+) -> IfKind:
     """Pure: the kind of an interface from its name, Windows description and flags.
 
     ``system`` is a ``platform.system()`` name. A point-to-point interface (IFF_POINTOPOINT)
@@ -162,8 +181,11 @@ def carries_traffic(iface: Interface) -> bool:
 
 def active_tunnels(interfaces: Iterable[Interface]) -> tuple[Interface, ...]:
     """Pure: tunnels that are up and hold a routable address (a VPN that is connected)."""
-    return tuple(i for i in interfaces
-                 if i.kind is IfKind.TUNNEL and i.up is not False and carries_traffic(i))
+    return tuple(
+        i
+        for i in interfaces
+        if i.kind is IfKind.TUNNEL and i.up is not False and carries_traffic(i)
+    )
 
 
 def owner_of(local_addr: str, interfaces: Iterable[Interface]) -> Interface | None:
@@ -172,8 +194,9 @@ def owner_of(local_addr: str, interfaces: Iterable[Interface]) -> Interface | No
     None also when two interfaces hold the same address: which one the OS uses is unknown.
     """
     want = ipaddress.ip_address(local_addr.split("%", 1)[0])
-    owners = [i for i in interfaces
-              if any(ipaddress.ip_interface(a).ip == want for a in i.addresses)]
+    owners = [
+        i for i in interfaces if any(ipaddress.ip_interface(a).ip == want for a in i.addresses)
+    ]
     return owners[0] if len(owners) == 1 else None
 
 
@@ -194,15 +217,21 @@ def on_link(address: str, interfaces: Iterable[Interface]) -> Interface | None:
     return None
 
 
-def route_fact(destination: str, local_addr: str | None, interfaces: Iterable[Interface],
-               reason: str = "") -> RouteFact:
+def route_fact(
+    destination: str, local_addr: str | None, interfaces: Iterable[Interface], reason: str = ""
+) -> RouteFact:
     """Pure: the route fact for a destination, given the source address the OS chose."""
     if local_addr is None:
         return RouteFact(destination, None, None, Tri.UNKNOWN, reason=reason)
     iface = owner_of(local_addr, interfaces)
     if iface is None:
-        return RouteFact(destination, local_addr, None, Tri.UNKNOWN,
-                         reason=reason or "the source address belongs to no single interface")
+        return RouteFact(
+            destination,
+            local_addr,
+            None,
+            Tri.UNKNOWN,
+            reason=reason or "the source address belongs to no single interface",
+        )
     tunnel = {IfKind.TUNNEL: Tri.YES, IfKind.UNKNOWN: Tri.UNKNOWN}.get(iface.kind, Tri.NO)
     return RouteFact(destination, local_addr, iface.name, tunnel, iface.mtu, reason)
 

@@ -85,8 +85,7 @@ def platform_key(platform: str = sys.platform) -> str:
     return next((k for k in ("linux", "darwin", "win32") if platform.startswith(k)), "")
 
 
-def classify(*, df_set: bool, error: int | None, replied: bool,
-             learned: int | None) -> PathMtu:
+def classify(*, df_set: bool, error: int | None, replied: bool, learned: int | None) -> PathMtu:
     """Pure: the outcome of DF sends of 1,200 bytes -> a path fact.
 
     ``error`` is the errno of the first failed send/recv (None: none), ``replied`` whether any
@@ -97,15 +96,21 @@ def classify(*, df_set: bool, error: int | None, replied: bool,
         return PathMtu(MtuStatus.UNKNOWN, None, "Don't Fragment could not be set on this OS")
     if error in EMSGSIZE_CODES:
         where = f"path MTU {learned} bytes" if learned else "path MTU not readable on this OS"
-        return PathMtu(MtuStatus.SMALL, learned,
-                       f"a 1200-byte UDP payload with Don't Fragment does not fit ({where})")
+        return PathMtu(
+            MtuStatus.SMALL,
+            learned,
+            f"a 1200-byte UDP payload with Don't Fragment does not fit ({where})",
+        )
     if replied or error in _REFUSED_CODES:
         how = "a reply came back" if replied else "the host answered port unreachable"
         return PathMtu(MtuStatus.OK, None, f"1200 bytes with Don't Fragment got through ({how})")
     if error is not None:
         return PathMtu(MtuStatus.UNKNOWN, None, f"the send failed (errno {error})")
-    return PathMtu(MtuStatus.UNKNOWN, None,
-                   "no reply: the datagram or an ICMP 'fragmentation needed' may be dropped")
+    return PathMtu(
+        MtuStatus.UNKNOWN,
+        None,
+        "no reply: the datagram or an ICMP 'fragmentation needed' may be dropped",
+    )
 
 
 def fits_quic(mtu: int | None, ip_version: int = 4) -> bool | None:
@@ -145,8 +150,9 @@ def learned_mtu(sock: socket.socket) -> int | None:
     return value if value > 0 else None
 
 
-def probe_path_mtu(addr: str, port: int, timeout: float, *, payload: bytes | None = None,
-                   attempts: int = 2) -> PathMtu:
+def probe_path_mtu(
+    addr: str, port: int, timeout: float, *, payload: bytes | None = None, attempts: int = 2
+) -> PathMtu:
     """Send up to ``attempts`` DF datagrams of ``payload`` (default 1,200 zero bytes) to
     ``addr:port`` (an IP literal) and classify; each waits ``timeout``/``attempts`` s.
 
@@ -168,8 +174,9 @@ def probe_path_mtu(addr: str, port: int, timeout: float, *, payload: bytes | Non
     return classify(df_set=True, error=error, replied=replied, learned=learned)
 
 
-def _exchange(sock: socket.socket, peer: tuple[str, int], data: bytes, timeout: float,
-              attempts: int) -> tuple[int | None, bool]:
+def _exchange(
+    sock: socket.socket, peer: tuple[str, int], data: bytes, timeout: float, attempts: int
+) -> tuple[int | None, bool]:
     """(first errno, whether a datagram came back) of up to ``attempts`` send+wait rounds."""
     try:
         sock.connect(peer)

@@ -82,8 +82,13 @@ class PacResult:
 def chain_from_pypac(entries: Iterable[str]) -> tuple[ChainEntry, ...]:
     """Pure: ``pypac.parser.parse_pac_value`` output ("DIRECT", "http://h:p",
     "https://h:p", "socks5://h:p") -> chain entries. Unparsable entries are skipped."""
-    kinds = {"http": HopKind.PROXY, "https": HopKind.HTTPS, "socks4": HopKind.SOCKS,
-             "socks5": HopKind.SOCKS, "socks": HopKind.SOCKS}
+    kinds = {
+        "http": HopKind.PROXY,
+        "https": HopKind.HTTPS,
+        "socks4": HopKind.SOCKS,
+        "socks5": HopKind.SOCKS,
+        "socks": HopKind.SOCKS,
+    }
     chain: list[ChainEntry] = []
     for entry in entries:
         if entry.strip().upper() == "DIRECT":
@@ -227,8 +232,9 @@ def sources_from_gsettings(mode: str, url: str) -> list[PacSource]:
     return [PacSource(PacKind.WPAD, "", "GNOME proxy settings (automatic, no URL)")]
 
 
-def discover_sources(explicit: str | None = None,
-                     reads: Mapping[str, object] | None = None) -> list[PacSource]:
+def discover_sources(
+    explicit: str | None = None, reads: Mapping[str, object] | None = None
+) -> list[PacSource]:
     """The PAC sources of this machine in the order the OS tries them; ``--pac`` alone when
     given. ``reads`` replaces the OS reads (keys "windows", "scutil", "gsettings") for tests.
     Reads the registry / runs scutil or gsettings (3 s timeout each); never raises."""
@@ -237,8 +243,11 @@ def discover_sources(explicit: str | None = None,
     if reads is None:
         from wsdiag.host import system
 
-        reads = {"windows": system.windows_internet_settings(), "scutil": system.scutil_proxy(),
-                 "gsettings": system.gsettings_proxy()}
+        reads = {
+            "windows": system.windows_internet_settings(),
+            "scutil": system.scutil_proxy(),
+            "gsettings": system.gsettings_proxy(),
+        }
     found: list[PacSource] = []
     windows = reads.get("windows")
     if isinstance(windows, list):

@@ -25,8 +25,12 @@ from wsdiag.host.pac import PacAnswer, PacKind, PacResult, PacSource, chain_from
 MAX_PAC_BYTES = 1 << 20  # a PAC is a few KB; more is not a PAC
 
 
-def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
-                 deadline: float, fetch_timeout: float = 3.0) -> PacResult:
+def evaluate_pac(
+    sources: PacSource | Sequence[PacSource],
+    hosts: Iterable[str],
+    deadline: float,
+    fetch_timeout: float = 3.0,
+) -> PacResult:
     """FindProxyForURL("https://<host>/", host) for each host, with the first source that
     loads. ``deadline`` is a ``time.monotonic()`` value; the child is killed when it passes
     and hosts without an answer by then are unknown. Never raises."""
@@ -37,11 +41,20 @@ def evaluate_pac(sources: PacSource | Sequence[PacSource], hosts: Iterable[str],
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return PacResult(srcs, problem="the run deadline passed before the PAC was read")
-    request = {"sources": [[s.kind.value, s.location] for s in srcs], "hosts": names,
-               "fetch_timeout": min(fetch_timeout, remaining)}
+    request = {
+        "sources": [[s.kind.value, s.location] for s in srcs],
+        "hosts": names,
+        "fetch_timeout": min(fetch_timeout, remaining),
+    }
     try:
-        proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, env=_child_env())
+        proc = subprocess.Popen(
+            child_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=_child_env(),
+        )
     except OSError as exc:
         return PacResult(srcs, problem=f"the PAC evaluator could not start ({exc.strerror})")
     timed_out = False
@@ -74,12 +87,16 @@ def _child_env() -> dict[str, str]:
 
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, path) if p),
-            CHILD_ENV: "1"}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (root, path) if p),
+        CHILD_ENV: "1",
+    }
 
 
-def result_from_lines(sources: tuple[PacSource, ...], hosts: Sequence[str],
-                      lines: Iterable[str], timed_out: bool) -> PacResult:
+def result_from_lines(
+    sources: tuple[PacSource, ...], hosts: Sequence[str], lines: Iterable[str], timed_out: bool
+) -> PacResult:
     """Pure: the child's JSON lines -> the result; hosts it did not answer get a problem."""
     used: str | None = None
     problem = ""
@@ -113,6 +130,7 @@ def result_from_lines(sources: tuple[PacSource, ...], hosts: Sequence[str],
 
 
 # ---- the child ---------------------------------------------------------------------------
+
 
 def _emit(msg: dict[str, Any]) -> None:
     print(json.dumps(msg), flush=True)

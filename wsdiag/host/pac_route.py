@@ -20,8 +20,14 @@ from wsdiag.model import ProxyMode, ProxyRoute
 
 
 def _untested(pac: str | None, reason: str, note: str = "") -> ProxyRoute:
-    return ProxyRoute(ProxyMode.UNTESTED, url=f"PAC {pac}" if pac else "PAC", source="pac",
-                      reason=reason, pac=pac, pac_note=note or reason)
+    return ProxyRoute(
+        ProxyMode.UNTESTED,
+        url=f"PAC {pac}" if pac else "PAC",
+        source="pac",
+        reason=reason,
+        pac=pac,
+        pac_note=note or reason,
+    )
 
 
 def route_from_pac(result: PacResult, hosts: Sequence[str]) -> ProxyRoute:
@@ -32,34 +38,55 @@ def route_from_pac(result: PacResult, hosts: Sequence[str]) -> ProxyRoute:
     chains = {h: result.chain_for(h) for h in dict.fromkeys(hosts)}
     unknown = [h for h, c in chains.items() if not c]
     if unknown:
-        why = "; ".join(dict.fromkeys(result.answers[h].problem for h in unknown
-                                      if h in result.answers and result.answers[h].problem))
-        return _untested(pac, f"the PAC gave no answer for {len(unknown)} name(s)"
-                         + (f" ({why})" if why else ""))
+        why = "; ".join(
+            dict.fromkeys(
+                result.answers[h].problem
+                for h in unknown
+                if h in result.answers and result.answers[h].problem
+            )
+        )
+        return _untested(
+            pac, f"the PAC gave no answer for {len(unknown)} name(s)" + (f" ({why})" if why else "")
+        )
     first: dict[str, ChainEntry] = {h: c[0] for h, c in chains.items() if c}
-    other = sorted({str(e) for e in first.values()
-                    if e.kind not in (HopKind.DIRECT, HopKind.PROXY)})
+    other = sorted(
+        {str(e) for e in first.values() if e.kind not in (HopKind.DIRECT, HopKind.PROXY)}
+    )
     if other:
-        return _untested(pac, f"the PAC answers {', '.join(other)}: wsdiag tests HTTP "
-                         "proxies only")
-    proxies = sorted({(e.host or "", e.port or 0) for e in first.values()
-                      if e.kind is HopKind.PROXY})
+        return _untested(pac, f"the PAC answers {', '.join(other)}: wsdiag tests HTTP proxies only")
+    proxies = sorted(
+        {(e.host or "", e.port or 0) for e in first.values() if e.kind is HopKind.PROXY}
+    )
     if len(proxies) > 1:
         names = ", ".join(f"{h}:{p}" for h, p in proxies)
         return _untested(pac, f"the PAC names several proxies ({names}): not tested")
     direct = tuple(h for h, e in first.items() if e.kind is HopKind.DIRECT)
     fallbacks = sum(1 for c in chains.values() if c and len(c) > 1)
-    note = (f"PAC {pac}: " + (f"PROXY {proxies[0][0]}:{proxies[0][1]}" if proxies else
-                              "DIRECT for every name")
-            + (f", DIRECT for {len(direct)} name(s)" if proxies and direct else "")
-            + ("; only the first entry of each answer was tested"
-               f" ({fallbacks} answer(s) list fallbacks)" if fallbacks else ""))
+    note = (
+        f"PAC {pac}: "
+        + (f"PROXY {proxies[0][0]}:{proxies[0][1]}" if proxies else "DIRECT for every name")
+        + (f", DIRECT for {len(direct)} name(s)" if proxies and direct else "")
+        + (
+            "; only the first entry of each answer was tested"
+            f" ({fallbacks} answer(s) list fallbacks)"
+            if fallbacks
+            else ""
+        )
+    )
     if not proxies:
         return ProxyRoute(ProxyMode.NONE, source="pac", pac=pac, pac_note=note)
     host, port = proxies[0]
     shown = f"[{host}]" if ":" in host else host
-    return ProxyRoute(ProxyMode.PROXY, url=f"http://{shown}:{port}", host=host, port=port,
-                      source="pac", bypassed=direct, pac=pac, pac_note=note)
+    return ProxyRoute(
+        ProxyMode.PROXY,
+        url=f"http://{shown}:{port}",
+        host=host,
+        port=port,
+        source="pac",
+        bypassed=direct,
+        pac=pac,
+        pac_note=note,
+    )
 
 
 def pac_route(explicit: str | None, hosts: Sequence[str], budget: float) -> ProxyRoute | None:

@@ -76,8 +76,11 @@ class HostPaths:
         if self.facts.problem:
             lines.append(f"interfaces: {self.facts.problem}")
         tunnels = self.tunnels()
-        lines.append(f"VPN connected: {', '.join(tunnels)}" if tunnels
-                     else "no VPN (tunnel interface) connected")
+        lines.append(
+            f"VPN connected: {', '.join(tunnels)}"
+            if tunnels
+            else "no VPN (tunnel interface) connected"
+        )
         if self.session is not None:
             version = f" (version {self.client_version})" if self.client_version else ""
             said = self.session.sentences()
@@ -110,16 +113,23 @@ def fallback_443(system: str, version: str | None) -> Tri:
 
 def _ip(text: str) -> str | None:
     """'10.0.0.2' / '127.0.0.1:5353' / '[::1]:5353' -> the address, or None."""
-    host = text[1:].split("]", 1)[0] if text.startswith("[") else (
-        text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
+    host = (
+        text[1:].split("]", 1)[0]
+        if text.startswith("[")
+        else (text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
+    )
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
         return None
 
 
-def destinations(dns: Sequence[DnsResult], endpoint_addrs: Iterable[str],
-                 internet_ids: Sequence[str], proxy: ProxyRoute) -> list[tuple[str, str]]:
+def destinations(
+    dns: Sequence[DnsResult],
+    endpoint_addrs: Iterable[str],
+    internet_ids: Sequence[str],
+    proxy: ProxyRoute,
+) -> list[tuple[str, str]]:
     """Pure: (role, address) of every path worth naming: each resolver asked, each endpoint
     address, and the internet (the proxy where 443 goes through it, else the first needed
     sign-in target's first address)."""
@@ -129,8 +139,17 @@ def destinations(dns: Sequence[DnsResult], endpoint_addrs: Iterable[str],
     internet = _ip(proxy.host or "") if proxy.host else None
     if internet is None:
         for tid in internet_ids:
-            a = next((d for d in dns if d.target_id == tid and d.rdtype == "A"
-                      and d.outcome is DnsOutcome.ANSWER and d.addresses), None)
+            a = next(
+                (
+                    d
+                    for d in dns
+                    if d.target_id == tid
+                    and d.rdtype == "A"
+                    and d.outcome is DnsOutcome.ANSWER
+                    and d.addresses
+                ),
+                None,
+            )
             if a is not None:
                 internet = a.addresses[0]
                 break
@@ -139,9 +158,12 @@ def destinations(dns: Sequence[DnsResult], endpoint_addrs: Iterable[str],
     return out
 
 
-def gather_paths(dests: Sequence[tuple[str, str]], deadline: float,
-                 proxy: tuple[str, int] | None = None,
-                 log_version: str | None = None) -> HostPaths:
+def gather_paths(
+    dests: Sequence[tuple[str, str]],
+    deadline: float,
+    proxy: tuple[str, int] | None = None,
+    log_version: str | None = None,
+) -> HostPaths:
     """The routes to ``dests`` ((role, IP) pairs) and the client session; never raises.
 
     ``deadline`` is a ``time.monotonic()`` value; ``proxy`` the proxy's (IP, port) so a
@@ -150,13 +172,18 @@ def gather_paths(dests: Sequence[tuple[str, str]], deadline: float,
     from wsdiag.host.facts import gather_host_facts
 
     facts = gather_host_facts([d for _, d in dests], deadline)
-    paths = tuple(PathFact(role, dest, facts.routes[dest], describe(facts.routes[dest], facts))
-                  for role, dest in dests if dest in facts.routes)
+    paths = tuple(
+        PathFact(role, dest, facts.routes[dest], describe(facts.routes[dest], facts))
+        for role, dest in dests
+        if dest in facts.routes
+    )
     session = None
     if time.monotonic() < deadline:
         session = client_session([d for role, d in dests if role == "endpoint"], proxy)
-    version = next((p.version for p in (session.processes if session else ()) if p.version),
-                   None) or log_version
+    version = (
+        next((p.version for p in (session.processes if session else ()) if p.version), None)
+        or log_version
+    )
     return HostPaths(facts, paths, session, version)
 
 
@@ -183,27 +210,66 @@ def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
     return {
         "system": hp.facts.system,
         "problem": hp.facts.problem,
-        "interfaces": [_dense(
-            {"name": i.name, "kind": str(i.kind), "up": i.up, "addresses": list(i.addresses),
-             "mtu": i.mtu, "point_to_point": i.point_to_point, "description": i.description},
-            ("name", "kind", "up", "addresses", "mtu"))
-            for i in hp.facts.interfaces if i.name in used or i.kind is IfKind.TUNNEL],
+        "interfaces": [
+            _dense(
+                {
+                    "name": i.name,
+                    "kind": str(i.kind),
+                    "up": i.up,
+                    "addresses": list(i.addresses),
+                    "mtu": i.mtu,
+                    "point_to_point": i.point_to_point,
+                    "description": i.description,
+                },
+                ("name", "kind", "up", "addresses", "mtu"),
+            )
+            for i in hp.facts.interfaces
+            if i.name in used or i.kind is IfKind.TUNNEL
+        ],
         "tunnels": list(hp.tunnels()),
-        "routes": [_dense(
-            {"role": p.role, "destination": p.destination, "local_addr": p.route.local_addr,
-             "interface": p.route.interface, "tunnel": str(p.route.is_tunnel),
-             "mtu": p.route.mtu, "reason": p.route.reason},
-            ("role", "destination", "interface", "tunnel"))
-            for p in hp.paths],
+        "routes": [
+            _dense(
+                {
+                    "role": p.role,
+                    "destination": p.destination,
+                    "local_addr": p.route.local_addr,
+                    "interface": p.route.interface,
+                    "tunnel": str(p.route.is_tunnel),
+                    "mtu": p.route.mtu,
+                    "reason": p.route.reason,
+                },
+                ("role", "destination", "interface", "tunnel"),
+            )
+            for p in hp.paths
+        ],
         "summary": hp.summary(),
-        "client": None if s is None else {
-            "running": str(s.running), "version": hp.client_version,
-            "processes": [{"pid": c.pid, "name": c.name, "confidence": str(c.confidence),
-                           "version": c.version} for c in s.processes],
-            "peers": [{"protocol": x.protocol, "remote_addr": x.remote_addr,
-                       "remote_port": x.remote_port, "kind": str(x.kind), "status": x.status}
-                      for x in s.live()],
-            "sentences": s.sentences(), "problem": s.problem},
+        "client": None
+        if s is None
+        else {
+            "running": str(s.running),
+            "version": hp.client_version,
+            "processes": [
+                {
+                    "pid": c.pid,
+                    "name": c.name,
+                    "confidence": str(c.confidence),
+                    "version": c.version,
+                }
+                for c in s.processes
+            ],
+            "peers": [
+                {
+                    "protocol": x.protocol,
+                    "remote_addr": x.remote_addr,
+                    "remote_port": x.remote_port,
+                    "kind": str(x.kind),
+                    "status": x.status,
+                }
+                for x in s.live()
+            ],
+            "sentences": s.sentences(),
+            "problem": s.problem,
+        },
     }
 
 
@@ -213,25 +279,62 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
     if d is None:
         return None
     interfaces = tuple(
-        Interface(i["name"], IfKind(i["kind"]), i.get("up"), tuple(i.get("addresses", ())),
-                  i.get("mtu"), i.get("point_to_point"), i.get("description"))
-        for i in d.get("interfaces", ()))
-    routes = [(r["role"], RouteFact(
-        r["destination"], r.get("local_addr"), r.get("interface"), Tri(r["tunnel"]),
-        r.get("mtu"), r.get("reason", ""))) for r in d.get("routes", ())]
-    facts = HostFacts(d.get("system", ""), interfaces,
-                      {rf.destination: rf for _, rf in routes}, d.get("problem", ""))
-    paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts))
-                  for role, rf in routes)
+        Interface(
+            i["name"],
+            IfKind(i["kind"]),
+            i.get("up"),
+            tuple(i.get("addresses", ())),
+            i.get("mtu"),
+            i.get("point_to_point"),
+            i.get("description"),
+        )
+        for i in d.get("interfaces", ())
+    )
+    routes = [
+        (
+            r["role"],
+            RouteFact(
+                r["destination"],
+                r.get("local_addr"),
+                r.get("interface"),
+                Tri(r["tunnel"]),
+                r.get("mtu"),
+                r.get("reason", ""),
+            ),
+        )
+        for r in d.get("routes", ())
+    ]
+    facts = HostFacts(
+        d.get("system", ""),
+        interfaces,
+        {rf.destination: rf for _, rf in routes},
+        d.get("problem", ""),
+    )
+    paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts)) for role, rf in routes)
     c = d.get("client")
-    session = None if c is None else ClientSession(
-        Tri(c["running"]),
-        tuple(ClientProcess(x["pid"], x["name"], Confidence(x["confidence"]), x.get("version"))
-              for x in c.get("processes", ())),
-        tuple(SessionPeer(0, x["protocol"], x.get("remote_addr"), x.get("remote_port"),
-                          PeerKind(x["kind"]), x.get("status", ""))
-              for x in c.get("peers", ())),
-        c.get("problem", ""))
+    session = (
+        None
+        if c is None
+        else ClientSession(
+            Tri(c["running"]),
+            tuple(
+                ClientProcess(x["pid"], x["name"], Confidence(x["confidence"]), x.get("version"))
+                for x in c.get("processes", ())
+            ),
+            tuple(
+                SessionPeer(
+                    0,
+                    x["protocol"],
+                    x.get("remote_addr"),
+                    x.get("remote_port"),
+                    PeerKind(x["kind"]),
+                    x.get("status", ""),
+                )
+                for x in c.get("peers", ())
+            ),
+            c.get("problem", ""),
+        )
+    )
     return HostPaths(facts, paths, session, c.get("version") if c else None)
 
 

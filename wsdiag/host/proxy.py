@@ -20,8 +20,15 @@ from dataclasses import dataclass
 from wsdiag.model import ProxyMode, ProxyRoute
 
 Bypass = Callable[[str], bool]
-_DEFAULT_PORTS = {"http": 80, "https": 443, "socks": 1080, "socks4": 1080, "socks4a": 1080,
-                  "socks5": 1080, "socks5h": 1080}
+_DEFAULT_PORTS = {
+    "http": 80,
+    "https": 443,
+    "socks": 1080,
+    "socks4": 1080,
+    "socks4a": 1080,
+    "socks5": 1080,
+    "socks5h": 1080,
+}
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,16 @@ def discover_safely() -> ProxyConfig | None:
     try:
         return discover()
     except Exception as exc:
-        return ProxyConfig("<unreadable>", "", None, None, "system", _never,
-                           f"the proxy settings could not be read ({exc.__class__.__name__})",
-                           unreadable=True)
+        return ProxyConfig(
+            "<unreadable>",
+            "",
+            None,
+            None,
+            "system",
+            _never,
+            f"the proxy settings could not be read ({exc.__class__.__name__})",
+            unreadable=True,
+        )
 
 
 def _never(host: str) -> bool:
@@ -81,11 +95,25 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
     try:
         host, port = parts.hostname, parts.port
     except ValueError:  # a port not a number or out of range: say so, without echoing it
-        return ProxyConfig(f"{scheme}://<unreadable>", scheme, None, None, source, bypass,
-                           "the proxy setting has no valid port")
+        return ProxyConfig(
+            f"{scheme}://<unreadable>",
+            scheme,
+            None,
+            None,
+            source,
+            bypass,
+            "the proxy setting has no valid port",
+        )
     if port == 0:  # urlsplit accepts it; no proxy listens there, and 80 would be a guess
-        return ProxyConfig(f"{scheme}://<unreadable>", scheme, None, None, source, bypass,
-                           "the proxy setting has no valid port (0)")
+        return ProxyConfig(
+            f"{scheme}://<unreadable>",
+            scheme,
+            None,
+            None,
+            source,
+            bypass,
+            "the proxy setting has no valid port (0)",
+        )
     port = port if port is not None else _DEFAULT_PORTS.get(scheme)
     credentials = parts.username is not None or parts.password is not None
     shown_host = f"[{host}]" if host and ":" in host else (host or "")
@@ -108,10 +136,21 @@ def route(config: ProxyConfig | None, hosts: Iterable[str], use_proxy: bool) -> 
         return ProxyRoute(ProxyMode.DISABLED, url=config.url, source=config.source)
     bypassed = tuple(h for h in dict.fromkeys(hosts) if _bypassed(config.bypass, h))
     if config.problem:
-        return ProxyRoute(ProxyMode.UNTESTED, url=config.url, source=config.source,
-                          bypassed=bypassed, reason=config.problem)
-    return ProxyRoute(ProxyMode.PROXY, url=config.url, host=config.host, port=config.port,
-                      source=config.source, bypassed=bypassed)
+        return ProxyRoute(
+            ProxyMode.UNTESTED,
+            url=config.url,
+            source=config.source,
+            bypassed=bypassed,
+            reason=config.problem,
+        )
+    return ProxyRoute(
+        ProxyMode.PROXY,
+        url=config.url,
+        host=config.host,
+        port=config.port,
+        source=config.source,
+        bypassed=bypassed,
+    )
 
 
 def _bypassed(bypass: Bypass, host: str) -> bool:

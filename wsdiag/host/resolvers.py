@@ -109,8 +109,14 @@ def parse_resolvectl_status(text: str) -> tuple[ScopedResolver, ...]:
         for d in domains:
             domain = d.removeprefix("~").rstrip(".").lower()
             if servers:
-                out.append(ScopedResolver("" if domain in ("", ".") else domain,
-                                          servers, ScopeSource.RESOLVED, head.group(1)))
+                out.append(
+                    ScopedResolver(
+                        "" if domain in ("", ".") else domain,
+                        servers,
+                        ScopeSource.RESOLVED,
+                        head.group(1),
+                    )
+                )
     return tuple(out)
 
 
@@ -123,7 +129,7 @@ def _resolvectl_list(block: str, label: str) -> tuple[str, ...]:
         if not m:
             continue
         values += m.group(1).split()
-        for more in lines[i + 1:]:
+        for more in lines[i + 1 :]:
             if ":" in more or not more.strip():
                 break
             values += more.split()
@@ -137,10 +143,16 @@ def nrpt_rules(rules: Iterable[tuple[object, object]]) -> tuple[ScopedResolver, 
     do not redirect a name and are left out."""
     out = []
     for names, servers in rules:
-        suffixes = [names] if isinstance(names, str) else list(names) if isinstance(
-            names, list | tuple) else []
-        found = tuple(x for x in re.split(r"[;,\s]+", servers) if x) if isinstance(
-            servers, str) else ()
+        suffixes = (
+            [names]
+            if isinstance(names, str)
+            else list(names)
+            if isinstance(names, list | tuple)
+            else []
+        )
+        found = (
+            tuple(x for x in re.split(r"[;,\s]+", servers) if x) if isinstance(servers, str) else ()
+        )
         for suffix in suffixes:
             if isinstance(suffix, str) and suffix.strip(". ") and found:
                 out.append(ScopedResolver(suffix.strip(". ").lower(), found, ScopeSource.NRPT))
@@ -152,8 +164,11 @@ def scope_for(name: str, scoped: Iterable[ScopedResolver]) -> ScopedResolver | N
     want = name.lower().rstrip(".")
     best: ScopedResolver | None = None
     for s in scoped:
-        if s.domain and (want == s.domain or want.endswith("." + s.domain)) and (
-                best is None or len(s.domain) > len(best.domain)):
+        if (
+            s.domain
+            and (want == s.domain or want.endswith("." + s.domain))
+            and (best is None or len(s.domain) > len(best.domain))
+        ):
             best = s
     return best
 
@@ -217,12 +232,16 @@ def explain(name: str, os_addresses: Iterable[str], view: OsView) -> tuple[Diver
     scope = scope_for(name, view.scoped)
     if scope is not None:
         where = f" on {scope.interface}" if scope.interface else ""
-        return (Divergence.PER_DOMAIN_RESOLVER,
-                f"{scope.source} sends *.{scope.domain} to {', '.join(scope.servers)}{where}")
+        return (
+            Divergence.PER_DOMAIN_RESOLVER,
+            f"{scope.source} sends *.{scope.domain} to {', '.join(scope.servers)}{where}",
+        )
     if view.resolv_conf and view.resolv_conf.unscoped_link_local:
         servers = ", ".join(view.resolv_conf.unscoped_link_local)
-        return (Divergence.LINK_LOCAL_RESOLVER,
-                f"the resolver {servers} is link-local without a scope (%interface)")
+        return (
+            Divergence.LINK_LOCAL_RESOLVER,
+            f"the resolver {servers} is link-local without a scope (%interface)",
+        )
     return Divergence.UNKNOWN, "the OS resolver answers differently (reason not known)"
 
 

@@ -56,8 +56,10 @@ def windows_internet_settings() -> list[tuple[str, str, str, object]]:
 
     hives = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}
     wanted = [(h, k, "AutoConfigURL") for h, k in _INTERNET_SETTINGS]
-    wanted += [("HKCU", _CONNECTIONS, "DefaultConnectionSettings"),
-               ("HKLM", _CONNECTIONS, "WinHttpSettings")]
+    wanted += [
+        ("HKCU", _CONNECTIONS, "DefaultConnectionSettings"),
+        ("HKLM", _CONNECTIONS, "WinHttpSettings"),
+    ]
     found: list[tuple[str, str, str, object]] = []
     for hive, key, name in wanted:
         try:
@@ -85,8 +87,9 @@ def gsettings_proxy() -> tuple[str, str] | None:
 
 def _run(args: list[str]) -> str | None:
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=_TOOL_TIMEOUT,
-                              check=False)
+        proc = subprocess.run(
+            args, capture_output=True, text=True, timeout=_TOOL_TIMEOUT, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout if proc.returncode == 0 else None

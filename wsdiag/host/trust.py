@@ -109,8 +109,11 @@ def load_os_store(system: str | None = None) -> OsStore:
     """The trust store the client's OS would use. ``system``: ``platform.system()`` name."""
     system = system or {"win32": "Windows", "darwin": "Darwin"}.get(sys.platform, "Linux")
     if system == "Darwin":
-        return OsStore((), unsupported="macOS trust settings cannot be evaluated offline "
-                       "(SecTrust may fetch from the network); not judged")
+        return OsStore(
+            (),
+            unsupported="macOS trust settings cannot be evaluated offline "
+            "(SecTrust may fetch from the network); not judged",
+        )
     if system == "Windows":
         return _windows_store()
     paths = ssl.get_default_verify_paths()
@@ -146,11 +149,15 @@ def _windows_store() -> OsStore:
             entries = enum(store)
         except (OSError, PermissionError):
             continue
-        ders = [der for der, enc, trust in entries
-                if enc == "x509_asn" and (trust is True or _SERVER_AUTH in trust)]
+        ders = [
+            der
+            for der, enc, trust in entries
+            if enc == "x509_asn" and (trust is True or _SERVER_AUTH in trust)
+        ]
         into.extend(load_der(ders, limit=None))
-    return OsStore(tuple(roots), tuple(intermediates), source="Windows ROOT/CA stores",
-                   on_demand_roots=True)
+    return OsStore(
+        tuple(roots), tuple(intermediates), source="Windows ROOT/CA stores", on_demand_roots=True
+    )
 
 
 def _read_pem(path: Path) -> list[x509.Certificate]:
@@ -168,7 +175,10 @@ def _fp(cert: x509.Certificate) -> bytes:
 
 
 def os_trust(
-    chain_der: Chain, host: str, now: dt.datetime, store: OsStore,
+    chain_der: Chain,
+    host: str,
+    now: dt.datetime,
+    store: OsStore,
     public: PublicRoots | None = None,
 ) -> Verified:
     """Does the OS trust this chain for ``host`` at ``now`` (UTC), as the client would?
@@ -179,8 +189,13 @@ def os_trust(
     if store.unsupported:
         return Verified(Tri.UNKNOWN, store.unsupported)
     got = verify_for_host(chain_der, host, now, store.anchors or (), store.intermediates)
-    if (got.value is Tri.NO and store.on_demand_roots and public is not None
-            and ends_in_public_root(chain_der, public) is Tri.YES):
-        return Verified(Tri.UNKNOWN, "ends in a public root Windows may add on demand; "
-                        + got.reason)
+    if (
+        got.value is Tri.NO
+        and store.on_demand_roots
+        and public is not None
+        and ends_in_public_root(chain_der, public) is Tri.YES
+    ):
+        return Verified(
+            Tri.UNKNOWN, "ends in a public root Windows may add on demand; " + got.reason
+        )
     return got

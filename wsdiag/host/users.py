@@ -16,10 +16,21 @@ from wsdiag.host.platform import client_log_dirs
 from wsdiag.model import Account
 
 # Profile directories that belong to no person (Windows, macOS, Linux).
-NOT_PROFILES = frozenset(n.lower() for n in (
-    "Public", "Default", "Default User", "All Users", "defaultuser0", "WDAGUtilityAccount",
-    "Shared", ".localized", "Guest", "lost+found",
-))
+NOT_PROFILES = frozenset(
+    n.lower()
+    for n in (
+        "Public",
+        "Default",
+        "Default User",
+        "All Users",
+        "defaultuser0",
+        "WDAGUtilityAccount",
+        "Shared",
+        ".localized",
+        "Guest",
+        "lost+found",
+    )
+)
 # Local/domain accounts (S-1-5-21-...) and Entra ID accounts (S-1-12-1-...) are people;
 # S-1-5-18/19/20 (SYSTEM, LOCAL SERVICE, NETWORK SERVICE) have loaded hives too, but are not.
 _PERSON_SID = re.compile(r"^S-1-(5-21|12-1)-[0-9-]+$", re.IGNORECASE)
@@ -30,16 +41,20 @@ def is_person_sid(sid: str) -> bool:
     return bool(_PERSON_SID.match(sid)) and not sid.lower().endswith("_classes")
 
 
-def account_kind(system: str, euid: int | None, username: str | None,
-                 env: Mapping[str, str]) -> Account:
+def account_kind(
+    system: str, euid: int | None, username: str | None, env: Mapping[str, str]
+) -> Account:
     """The kind of account: ``euid`` from os.geteuid() (None on Windows), ``username``
     from getpass.getuser(). On Windows LocalSystem runs with USERNAME "<MACHINE>$" or
     "SYSTEM" and a profile under ...\\config\\systemprofile."""
     if system == "Windows":
         profile = env.get("USERPROFILE", "").lower().replace("/", "\\")
         name = (username or "").lower()
-        if (name in ("system", "localsystem") or name.endswith("$")
-                or profile.endswith("\\config\\systemprofile")):
+        if (
+            name in ("system", "localsystem")
+            or name.endswith("$")
+            or profile.endswith("\\config\\systemprofile")
+        ):
             return Account.SYSTEM
         return Account.USER if username else Account.UNKNOWN
     if euid is None:
@@ -66,12 +81,14 @@ def is_profile(name: str) -> bool:
     return bool(name) and not name.startswith(".") and name.lower() not in NOT_PROFILES
 
 
-def profile_log_dirs(system: str, root: PurePath, names: Iterable[str]
-                     ) -> list[tuple[str, list[PurePath]]]:
+def profile_log_dirs(
+    system: str, root: PurePath, names: Iterable[str]
+) -> list[tuple[str, list[PurePath]]]:
     """(user, the client's log directories in that user's profile) for each profile name
     under ``root``; the profile directory's name stands for the user."""
-    return [(n, list(client_log_dirs(system, {}, root / n))) for n in sorted(names)
-            if is_profile(n)]
+    return [
+        (n, list(client_log_dirs(system, {}, root / n))) for n in sorted(names) if is_profile(n)
+    ]
 
 
 def newest(candidates: Iterable[tuple[str, float]]) -> str | None:
@@ -127,16 +144,17 @@ def parse_winhttp_blob(blob: bytes) -> WinProxy:
     ``netsh winhttp set proxy``: little-endian DWORDs version, counter, flags (bit 2 =
     proxy set), then length-prefixed ASCII proxy server and bypass list. Language-neutral,
     unlike netsh's output. Raises ValueError on a truncated or foreign blob."""
+
     def dword(at: int) -> int:
         if at + 4 > len(blob):
             raise ValueError("WinHttpSettings is truncated")
-        return int.from_bytes(blob[at:at + 4], "little")
+        return int.from_bytes(blob[at : at + 4], "little")
 
     flags = dword(8)
     n = dword(12)
-    server = blob[16:16 + n].decode("ascii", "replace")
+    server = blob[16 : 16 + n].decode("ascii", "replace")
     m = dword(16 + n)
-    bypass = blob[20 + n:20 + n + m].decode("ascii", "replace")
+    bypass = blob[20 + n : 20 + n + m].decode("ascii", "replace")
     if len(blob) < 20 + n + m:
         raise ValueError("WinHttpSettings is truncated")
     if not flags & 2 or not server.strip():
@@ -151,8 +169,11 @@ def parse_netsh_winhttp(text: str) -> WinProxy:
     """``netsh winhttp show proxy`` output. The labels are translated on non-English
     Windows, so fields are taken by position: the first indented "label : value" line is
     the proxy server, the second the bypass list; no such line means direct access."""
-    values = [m[1] for line in text.splitlines()[1:] if (m := _NETSH_FIELD.match(line))
-              and line[:1].isspace()]
+    values = [
+        m[1]
+        for line in text.splitlines()[1:]
+        if (m := _NETSH_FIELD.match(line)) and line[:1].isspace()
+    ]
     if not values or not values[0] or values[0].lower() == "(none)":
         return WinProxy(None)
     bypass = values[1] if len(values) > 1 and values[1].lower() != "(none)" else ""

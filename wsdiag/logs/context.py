@@ -57,11 +57,16 @@ def client_logs_from_json(d: object) -> ClientLogs | None:
     from wsdiag.logs.evidence import ClientLogEvidence
 
     evidence = ClientLogEvidence(
-        region=text("region"), private_hosts=texts("private_hosts"),
-        last_session_time=text("last_session_time"), last_reachable=texts("last_reachable"),
+        region=text("region"),
+        private_hosts=texts("private_hosts"),
+        last_session_time=text("last_session_time"),
+        last_reachable=texts("last_reachable"),
         last_no_endpoint_reachable=d.get("last_no_endpoint_reachable") is True,
-        client_version=text("client_version"), findings=(),
-        last_session_id=text("last_session_id"), files=texts("files"))
+        client_version=text("client_version"),
+        findings=(),
+        last_session_id=text("last_session_id"),
+        files=texts("files"),
+    )
     return ClientLogs(evidence, text("comparison"))
 
 
@@ -91,13 +96,19 @@ def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | 
     ev = logs.evidence
     if ev is None or not ev.last_session_time:
         return None
-    now = sorted({f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
-                  for p in probes if p.target_id.startswith("endpoint")
-                  and p.status is Status.OPEN})
+    now = sorted(
+        {
+            f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
+            for p in probes
+            if p.target_id.startswith("endpoint") and p.status is Status.OPEN
+        }
+    )
     version = ev.client_version or "unknown version"
     saw = ", ".join(ev.last_reachable) if ev.last_reachable else "no endpoint reachable"
-    return (f"last client session {ev.last_session_time} (client {version}) "
-            f"reached: {saw}; wsdiag now reaches: {', '.join(now) or 'nothing'}")
+    return (
+        f"last client session {ev.last_session_time} (client {version}) "
+        f"reached: {saw}; wsdiag now reaches: {', '.join(now) or 'nothing'}"
+    )
 
 
 def client_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> ClientLogs | None:

@@ -99,7 +99,9 @@ def evidence_from_summary(
 
 
 def client_log_evidence(
-    paths: Sequence[Path] | None = None, *, max_bytes: int = 8 * 1024 * 1024,
+    paths: Sequence[Path] | None = None,
+    *,
+    max_bytes: int = 8 * 1024 * 1024,
     until: float | None = None,
 ) -> ClientLogEvidence | None:
     """Evidence from the newest client log(s); ``None`` when there are no logs at all.

@@ -92,6 +92,7 @@ class FileRead:
 
 # --- --since -------------------------------------------------------------------------------
 
+
 def _one_line(exc: BaseException) -> str:
     return os_detail(exc)
 
@@ -152,8 +153,7 @@ def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) 
             problems.append(ReadProblem(entry.path, ProblemKind.UNREADABLE, _one_line(exc)))
 
 
-def _candidates(root: Path, explicit: bool,
-                problems: list[ReadProblem]) -> list[tuple[Path, bool]]:
+def _candidates(root: Path, explicit: bool, problems: list[ReadProblem]) -> list[tuple[Path, bool]]:
     """(path, named by the user) for one searched root: the root itself when it is a regular
     file, the files under it when a directory; anything else becomes a problem."""
     try:
@@ -340,13 +340,18 @@ def read_into(
             )
             for block in blocks:
                 if until is not None and time.monotonic() > until:
-                    limit = ReadLimit(RefusedKind.TOO_LARGE,
-                                      "reading stopped at its share of the run deadline")
+                    limit = ReadLimit(
+                        RefusedKind.TOO_LARGE, "reading stopped at its share of the run deadline"
+                    )
                     break
                 parser.feed_block(block)
             limit = limit or source.stopped
-            if (limit is not None and tail_bytes is not None and not limit.bomb
-                    and limit is source.stopped):
+            if (
+                limit is not None
+                and tail_bytes is not None
+                and not limit.bomb
+                and limit is source.stopped
+            ):
                 limit = None  # the caller's own budget, not a problem of the file
     except (ReadRefused, OSError, EOFError, ValueError) as exc:
         detail = exc.detail if isinstance(exc, ReadRefused) else _one_line(exc)

@@ -26,8 +26,6 @@ _FALLBACK_LINUX = (2024, 7)
 _CHECK_HINT = "Run `wsdiag check` on this machine to see which step fails."
 
 
-
-
 def _ref(session: Session) -> tuple[str, ...]:
     return (f"logs/session/{session.key}",)
 

@@ -183,8 +183,9 @@ class LogParser:
     def summary(self) -> LogSummary:
         # Files arrive newest first, and their mtimes say little (a fresh copy or checkout
         # gives them all one time), so order sessions by the time the log itself gives.
-        sessions = sorted((b.freeze() for b in self._table.builders.values()),
-                          key=lambda s: s.start_time or "")
+        sessions = sorted(
+            (b.freeze() for b in self._table.builders.values()), key=lambda s: s.start_time or ""
+        )
         versions = [s.client_version for s in sessions if s.client_version]
         return LogSummary(
             client_version=versions[-1] if versions else self._version,

@@ -27,9 +27,7 @@ def problem_findings(problems: Sequence[ReadProblem]) -> list[Finding]:
             out.append(
                 Finding(
                     code="LOGS_READ_IN_PART",
-                    severity=Severity.WARNING
-                    if p.kind is ProblemKind.TOO_LARGE
-                    else Severity.INFO,
+                    severity=Severity.WARNING if p.kind is ProblemKind.TOO_LARGE else Severity.INFO,
                     message=f"Read {p.path} only in part: {p.detail}.",
                     remediation=(
                         "Nothing to do for skipped long lines (no client message is that "

@@ -340,6 +340,5 @@ def logs_command(paths: list[Path], since: str | None, json_out: bool) -> int:
     cutoff = parse_since(since, now) if since is not None else None
     result = collect(paths, cutoff)
     # A reader that left early (a broken pipe) does not change what the logs say.
-    write_out(to_json_text(to_json(result, now)) if json_out
-              else render_text(result, use_colour()))
+    write_out(to_json_text(to_json(result, now)) if json_out else render_text(result, use_colour()))
     return result.exit_code

@@ -148,8 +148,9 @@ class SessionTable:
         self.total = 0
         self.current: SessionBuilder | None = None
 
-    def get(self, key: str, time: str | None, version: str | None,
-            source: str | None) -> SessionBuilder:
+    def get(
+        self, key: str, time: str | None, version: str | None, source: str | None
+    ) -> SessionBuilder:
         """The session under ``key``, started now (at ``time``) if there is none."""
         found = self.builders.get(key)
         if found is not None:
@@ -161,15 +162,21 @@ class SessionTable:
             self.builders.popitem(last=False)
         return builder
 
-    def named(self, sid: str, time: str | None, version: str | None,
-              source: str | None) -> SessionBuilder:
+    def named(
+        self, sid: str, time: str | None, version: str | None, source: str | None
+    ) -> SessionBuilder:
         """The session a prod-… id names, adopting a broker request that preceded it; it
         becomes ``current``."""
         found = self.builders.get(sid)
         if found is None:
             cur = self.current
-            if (cur is not None and cur.session_id is None and not cur.errors
-                    and cur.protocol is not Protocol.PCOIP and not cur.offered):
+            if (
+                cur is not None
+                and cur.session_id is None
+                and not cur.errors
+                and cur.protocol is not Protocol.PCOIP
+                and not cur.offered
+            ):
                 # The broker request (keyed by its own Session-Id) came first; the streaming
                 # session it led to is the same attempt, so keep one record under the new id.
                 del self.builders[cur.key]

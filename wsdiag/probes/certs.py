@@ -55,8 +55,10 @@ def unverified_chain(sslobj: ssl.SSLObject | ssl.SSLSocket | Any) -> list[bytes]
         if getter is not None:
             chain = getter() or []
             # Before 3.13 the items are _ssl.Certificate objects; from 3.13, DER bytes.
-            der = [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
-                   for c in chain]
+            der = [
+                c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+                for c in chain
+            ]
             if der:
                 return der[:MAX_CHAIN]
     except (AttributeError, ValueError, ssl.SSLError):
@@ -78,11 +80,20 @@ def context_without_verification() -> ssl.SSLContext:
 
 
 # OpenSSL reasons (ssl.SSLError.reason) meaning "the peer's bytes are not a TLS record".
-_NOT_TLS_REASONS = frozenset({
-    "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "UNKNOWN_PROTOCOL",
-    "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "WRONG_SSL_VERSION",
-    "UNEXPECTED_RECORD", "RECORD_TOO_LARGE", "ENCRYPTED_LENGTH_TOO_LONG",
-})
+_NOT_TLS_REASONS = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "HTTP_REQUEST",
+        "HTTPS_PROXY_REQUEST",
+        "UNKNOWN_PROTOCOL",
+        "PACKET_LENGTH_TOO_LONG",
+        "RECORD_LAYER_FAILURE",
+        "WRONG_SSL_VERSION",
+        "UNEXPECTED_RECORD",
+        "RECORD_TOO_LARGE",
+        "ENCRYPTED_LENGTH_TOO_LONG",
+    }
+)
 
 
 def seen_of_ssl_reason(reason: str | None) -> TlsSeen:
@@ -97,13 +108,10 @@ def seen_of_ssl_reason(reason: str | None) -> TlsSeen:
     return TlsSeen.NONE
 
 
-
 # --- parsing -------------------------------------------------------------------------
 
 
-def load_der(
-    chain_der: Sequence[bytes], limit: int | None = MAX_CHAIN
-) -> list[x509.Certificate]:
+def load_der(chain_der: Sequence[bytes], limit: int | None = MAX_CHAIN) -> list[x509.Certificate]:
     """Parse DER certificates (at most ``limit``), dropping what does not parse (a hostile
     peer's bytes)."""
     from cryptography import x509
@@ -160,9 +168,13 @@ def summarise(cert: x509.Certificate) -> CertSummary:
     except (x509.ExtensionNotFound, ValueError):
         pass
     return CertSummary(
-        subject_cn=_cn(cert.subject), sans=tuple(sans), issuer=_rfc4514(cert.issuer),
-        issuer_cn=_cn(cert.issuer), not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc, sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        subject_cn=_cn(cert.subject),
+        sans=tuple(sans),
+        issuer=_rfc4514(cert.issuer),
+        issuer_cn=_cn(cert.issuer),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
         self_issued=cert.subject == cert.issuer,
     )
 
@@ -231,8 +243,10 @@ def ends_in_public_root(chain_der: Chain, public: PublicRoots) -> Tri:
     for _ in range(len(certs) + 1):
         if current.fingerprint(hashes.SHA256()) in public.fingerprints:
             return Tri.YES
-        if any(_issued_by(current, root)
-               for root in public.by_subject.get(current.issuer.public_bytes(), ())):
+        if any(
+            _issued_by(current, root)
+            for root in public.by_subject.get(current.issuer.public_bytes(), ())
+        ):
             return Tri.YES
         parent = next((c for c in rest if _issued_by(current, c)), None)
         if parent is None:
@@ -269,7 +283,9 @@ class Verified(NamedTuple):
 
 
 def verify_for_host(
-    chain_der: Chain, host: str, now: dt.datetime,
+    chain_der: Chain,
+    host: str,
+    now: dt.datetime,
     roots: Sequence[x509.Certificate] | verification.Store,
     intermediates: Sequence[x509.Certificate] = (),
 ) -> Verified:
@@ -313,7 +329,7 @@ def clock_skew(summaries: Iterable[CertSummary], now: dt.datetime) -> bool:
 
 
 def skew_direction(summaries: Iterable[CertSummary], now: dt.datetime) -> str:
-    """"behind" (certificates not yet valid), "ahead" (expired), or "" when mixed or none."""
+    """ "behind" (certificates not yet valid), "ahead" (expired), or "" when mixed or none."""
     early = late = 0
     for s in {s.sha256: s for s in summaries}.values():
         early += now < s.not_before

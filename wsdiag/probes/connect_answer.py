@@ -58,8 +58,9 @@ def _head_end(data: bytes, start: int) -> int | None:
         pos = nl + 1
 
 
-def parse_connect_answer(data: bytes, eof: bool = False,
-                         limit: int = MAX_PROXY_HEAD) -> ConnectAnswer:
+def parse_connect_answer(
+    data: bytes, eof: bool = False, limit: int = MAX_PROXY_HEAD
+) -> ConnectAnswer:
     """``data``: every byte received since ``CONNECT`` was sent; ``eof``: the proxy closed.
 
     Returns INCOMPLETE (read on), FINAL (``code`` may be any non-1xx status; the caller
@@ -73,22 +74,34 @@ def parse_connect_answer(data: bytes, eof: bool = False,
         end = _head_end(data, start)
         if end is None or end > limit:
             if len(data) > limit:
-                return ConnectAnswer(State.BAD, status=Status.ERROR, interim=interim,
-                                     problem=f"answer longer than {limit} bytes")
+                return ConnectAnswer(
+                    State.BAD,
+                    status=Status.ERROR,
+                    interim=interim,
+                    problem=f"answer longer than {limit} bytes",
+                )
             if eof:
                 said = start < len(data) or interim
-                return ConnectAnswer(State.BAD, status=Status.REFUSED, interim=interim,
-                                     problem="closed the connection mid-answer" if said
-                                     else "closed the connection without an answer")
+                return ConnectAnswer(
+                    State.BAD,
+                    status=Status.REFUSED,
+                    interim=interim,
+                    problem="closed the connection mid-answer"
+                    if said
+                    else "closed the connection without an answer",
+                )
             return ConnectAnswer(State.INCOMPLETE, interim=interim)
-        line = data[start:data.index(b"\n", start)].rstrip(b"\r")
+        line = data[start : data.index(b"\n", start)].rstrip(b"\r")
         m = _STATUS_LINE.match(line)
         if m is None:
-            return ConnectAnswer(State.BAD, status=Status.ERROR, interim=interim,
-                                 problem=f"not an HTTP answer: '{printable(line)}'")
+            return ConnectAnswer(
+                State.BAD,
+                status=Status.ERROR,
+                interim=interim,
+                problem=f"not an HTTP answer: '{printable(line)}'",
+            )
         code = int(m.group(1))
         if 100 <= code < 200 and code != _SWITCHING_PROTOCOLS:
             start, interim = end, interim + 1
             continue
-        return ConnectAnswer(State.FINAL, code=code, line=line, rest=data[end:],
-                             interim=interim)
+        return ConnectAnswer(State.FINAL, code=code, line=line, rest=data[end:], interim=interim)

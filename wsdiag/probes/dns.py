@@ -37,8 +37,14 @@ if TYPE_CHECKING:
 
 # When every server failed, the most informative failure is reported: a server that
 # spoke beats one that was silent, and silence beats "could not even send".
-_FAILURE_ORDER = [DnsOutcome.SERVFAIL, DnsOutcome.REFUSED, DnsOutcome.ERROR,
-                  DnsOutcome.UNREACHABLE, DnsOutcome.TIMEOUT, DnsOutcome.NO_ROUTE]
+_FAILURE_ORDER = [
+    DnsOutcome.SERVFAIL,
+    DnsOutcome.REFUSED,
+    DnsOutcome.ERROR,
+    DnsOutcome.UNREACHABLE,
+    DnsOutcome.TIMEOUT,
+    DnsOutcome.NO_ROUTE,
+]
 
 
 def nameservers(configured: Sequence[str]) -> list[Server]:
@@ -69,18 +75,29 @@ def server_text(server: Server) -> str:
 async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> DnsResult:
     """``spec.rdtype`` of ``spec.host`` within ``budget`` seconds. Never raises for what
     the network does; the detail names the server(s) as ``server_text``."""
-    base = DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host, rdtype=spec.rdtype,
-                     outcome=DnsOutcome.ERROR,
-                     resolver=server_text(servers[0]) if servers else None)
+    base = DnsResult(
+        id=spec.id,
+        target_id=spec.target_id,
+        host=spec.host,
+        rdtype=spec.rdtype,
+        outcome=DnsOutcome.ERROR,
+        resolver=server_text(servers[0]) if servers else None,
+    )
     t0 = time.perf_counter()
     q = dns.message.make_query(spec.host + ".", spec.rdtype)
     got = await lookup(q, servers, budget)
     outcome, detail, addresses = _read(got, spec.rdtype)
     return replace(
-        base, outcome=outcome, detail=detail, addresses=addresses,
+        base,
+        outcome=outcome,
+        detail=detail,
+        addresses=addresses,
         # the answering server by address, as dnspython's Answer.nameserver names it
-        resolver=(got.answered_by[0] if got.answered_by and outcome is DnsOutcome.ANSWER
-                  else base.resolver),
+        resolver=(
+            got.answered_by[0]
+            if got.answered_by and outcome is DnsOutcome.ANSWER
+            else base.resolver
+        ),
         dead_servers=tuple(server_text(s) for s in got.dead_before),
         ms=round((time.perf_counter() - t0) * 1000, 1),
     )
@@ -115,12 +132,17 @@ def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
     for h in heard:
         who = server_text(h.server)
         if h.response is not None and h.response.flags & dns.flags.TC:
-            outcomes.append((DnsOutcome.ERROR, f"{who} sent a truncated (TC) answer and the "
-                                               "retry over TCP did not complete"))
+            outcomes.append(
+                (
+                    DnsOutcome.ERROR,
+                    f"{who} sent a truncated (TC) answer and the retry over TCP did not complete",
+                )
+            )
         elif h.response is not None:
             outcome, said = DNS_RCODES.get(
                 h.response.rcode(),
-                (DnsOutcome.ERROR, f"answered {dns.rcode.to_text(h.response.rcode())}"))
+                (DnsOutcome.ERROR, f"answered {dns.rcode.to_text(h.response.rcode())}"),
+            )
             outcomes.append((outcome, f"{who} {said}"))
         elif h.error is not None:
             outcome, text = dns_outcome_of(h.error)
@@ -159,8 +181,14 @@ def for_plan(plan: Plan) -> ResolveFn:
 
     async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
         if servers is None:
-            return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host,
-                             rdtype=spec.rdtype, outcome=outcome, detail=detail)
+            return DnsResult(
+                id=spec.id,
+                target_id=spec.target_id,
+                host=spec.host,
+                rdtype=spec.rdtype,
+                outcome=outcome,
+                detail=detail,
+            )
         return await resolve(servers, spec, budget)
 
     return do_resolve

@@ -82,7 +82,8 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
     every = max(lifetime * DNS_RETRANSMIT_SHARE, DNS_MIN_RETRANSMIT)
     connected = dest if backend.datagram_connection_required() else None  # type: ignore[no-untyped-call]
     sock = await backend.make_socket(  # type: ignore[no-untyped-call]
-        af, socket.SOCK_DGRAM, 0, None, connected)
+        af, socket.SOCK_DGRAM, 0, None, connected
+    )
 
     def wall(at: float) -> float:  # dnspython's expirations are time.time() instants
         return time.time() + (at - loop.time())
@@ -95,7 +96,8 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
                 next_send = loop.time() + every
             try:
                 r, _, _ = await dns.asyncquery.receive_udp(
-                    sock, dest, wall(min(next_send, end)), ignore_unexpected=True, query=q)
+                    sock, dest, wall(min(next_send, end)), ignore_unexpected=True, query=q
+                )
             except dns.exception.Timeout:
                 continue
             except (dns.exception.DNSException, ValueError):
@@ -149,8 +151,9 @@ async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: fl
             if not tasks:
                 await asyncio.sleep(wake - now)
                 continue
-            done, _ = await asyncio.wait(tasks, timeout=wake - now,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                tasks, timeout=wake - now, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in done:
                 h = tasks.pop(task)
                 if h.response is not None and h.response.flags & dns.flags.TC:
@@ -160,7 +163,7 @@ async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: fl
                 # none of it): never the name's answer, never "no such record".
                 if r is not None and r.rcode() in _DEFINITE and not r.flags & dns.flags.TC:
                     out.answer, out.answered_by = r, h.server
-                    out.dead_before = [x.server for x in heard[:heard.index(h)] if x.silent]
+                    out.dead_before = [x.server for x in heard[: heard.index(h)] if x.silent]
                     return out
                 # This server failed outright (SERVFAIL, REFUSED, ICMP): the next one now.
                 start(next((i for i, x in enumerate(heard) if not x.started), len(heard)))

@@ -27,23 +27,40 @@ class Fault(StrEnum):
 # No route / network or host unreachable, including WSAENETUNREACH, WSAEHOSTUNREACH
 # and WSAENETDOWN/WSAEHOSTDOWN, which Python on Windows reports as bare winerror codes.
 _UNREACHABLE = {
-    _e.ENETUNREACH, _e.EHOSTUNREACH, _e.ENETDOWN, _e.EHOSTDOWN, _e.EADDRNOTAVAIL,
-    10050, 10051, 10064, 10065,
+    _e.ENETUNREACH,
+    _e.EHOSTUNREACH,
+    _e.ENETDOWN,
+    _e.EHOSTDOWN,
+    _e.EADDRNOTAVAIL,
+    10050,
+    10051,
+    10064,
+    10065,
 }
 # A local firewall (nftables/pf/Windows Firewall) refusing the send.
 _LOCAL_BLOCK = {_e.EPERM, _e.EACCES, 10013}
 _REFUSED = {_e.ECONNREFUSED, _e.ECONNRESET, 10061, 10054}
 
-_STATUS = {Fault.REFUSED: Status.REFUSED, Fault.UNREACHABLE: Status.UNREACHABLE,
-           Fault.LOCAL_BLOCK: Status.UNREACHABLE, Fault.TIMEOUT: Status.FILTERED,
-           Fault.OTHER: Status.ERROR}
-_DNS = {Fault.REFUSED: DnsOutcome.UNREACHABLE, Fault.UNREACHABLE: DnsOutcome.NO_ROUTE,
-        Fault.LOCAL_BLOCK: DnsOutcome.NO_ROUTE, Fault.TIMEOUT: DnsOutcome.TIMEOUT,
-        Fault.OTHER: DnsOutcome.ERROR}
+_STATUS = {
+    Fault.REFUSED: Status.REFUSED,
+    Fault.UNREACHABLE: Status.UNREACHABLE,
+    Fault.LOCAL_BLOCK: Status.UNREACHABLE,
+    Fault.TIMEOUT: Status.FILTERED,
+    Fault.OTHER: Status.ERROR,
+}
+_DNS = {
+    Fault.REFUSED: DnsOutcome.UNREACHABLE,
+    Fault.UNREACHABLE: DnsOutcome.NO_ROUTE,
+    Fault.LOCAL_BLOCK: DnsOutcome.NO_ROUTE,
+    Fault.TIMEOUT: DnsOutcome.TIMEOUT,
+    Fault.OTHER: DnsOutcome.ERROR,
+}
 # DNS response codes that end a server's part in a lookup (RFC 1035 4.1.1): SERVFAIL (2)
 # and REFUSED (5) by name; any other non-answer code is an ERROR naming the code.
-DNS_RCODES = {2: (DnsOutcome.SERVFAIL, "answered SERVFAIL"),
-              5: (DnsOutcome.REFUSED, "refused the query")}
+DNS_RCODES = {
+    2: (DnsOutcome.SERVFAIL, "answered SERVFAIL"),
+    5: (DnsOutcome.REFUSED, "refused the query"),
+}
 
 
 def fault_of(exc: BaseException) -> tuple[Fault, int | None, str]:

@@ -38,8 +38,16 @@ class OsOutcome(StrEnum):
 # getaddrinfo's error codes differ by OS: POSIX EAI_* (Linux negative, BSD/macOS positive)
 # and Windows WSA codes (WSAHOST_NOT_FOUND 11001, WSATRY_AGAIN 11002, WSANO_RECOVERY 11003,
 # WSANO_DATA 11004). Values from each OS's netdb.h / winsock2.h.
-_NO_NAME = {getattr(socket, "EAI_NONAME", -2), getattr(socket, "EAI_NODATA", -5),
-            -2, -5, 8, 7, 11001, 11004}
+_NO_NAME = {
+    getattr(socket, "EAI_NONAME", -2),
+    getattr(socket, "EAI_NODATA", -5),
+    -2,
+    -5,
+    8,
+    7,
+    11001,
+    11004,
+}
 _TEMPORARY = {getattr(socket, "EAI_AGAIN", -3), -3, 2, 11002}
 
 
@@ -87,7 +95,8 @@ def getaddrinfo_in_daemon_thread(
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             value: tuple[AddrInfo, OSError | None] = (
                 list(dict.fromkeys((str(i[4][0]).split("%", 1)[0], int(i[0])) for i in infos)),
-                None)
+                None,
+            )
         except OSError as exc:
             value = ([], exc)
         except Exception as exc:  # e.g. UnicodeError for an odd name: still an answer
@@ -104,8 +113,9 @@ async def os_resolve(host: str, timeout: float) -> OsAnswer:
     t0 = time.perf_counter()
 
     def done(outcome: OsOutcome, addresses: tuple[str, ...] = (), detail: str = "") -> OsAnswer:
-        return OsAnswer(host, outcome, addresses, detail,
-                        round((time.perf_counter() - t0) * 1000, 1))
+        return OsAnswer(
+            host, outcome, addresses, detail, round((time.perf_counter() - t0) * 1000, 1)
+        )
 
     try:
         async with asyncio.timeout(timeout):
@@ -121,9 +131,14 @@ async def os_resolve(host: str, timeout: float) -> OsAnswer:
     return done(OsOutcome.ANSWER, addresses)
 
 
-_AS_DNS = {OsOutcome.ANSWER: DnsOutcome.ANSWER, OsOutcome.NO_NAME: DnsOutcome.NXDOMAIN,
-           OsOutcome.TIMEOUT: DnsOutcome.TIMEOUT, OsOutcome.TEMPORARY: DnsOutcome.ERROR,
-           OsOutcome.FAILED: DnsOutcome.ERROR, OsOutcome.SKIPPED: DnsOutcome.SKIPPED}
+_AS_DNS = {
+    OsOutcome.ANSWER: DnsOutcome.ANSWER,
+    OsOutcome.NO_NAME: DnsOutcome.NXDOMAIN,
+    OsOutcome.TIMEOUT: DnsOutcome.TIMEOUT,
+    OsOutcome.TEMPORARY: DnsOutcome.ERROR,
+    OsOutcome.FAILED: DnsOutcome.ERROR,
+    OsOutcome.SKIPPED: DnsOutcome.SKIPPED,
+}
 
 
 def as_dns_result(spec: DnsSpec, answer: OsAnswer, why: tuple[str, str] | None) -> DnsResult:
@@ -132,9 +147,18 @@ def as_dns_result(spec: DnsSpec, answer: OsAnswer, why: tuple[str, str] | None) 
     answer can differ from a resolver's (wsdiag.host.resolvers.explain), when known. Pure."""
     reason, because = why if why is not None else ("", "")
     detail = "; ".join(x for x in (answer.detail, because) if x)
-    return DnsResult(id=spec.id, target_id=spec.target_id, host=spec.host, rdtype=spec.rdtype,
-                     outcome=_AS_DNS[answer.outcome], addresses=answer.addresses,
-                     resolver="os", detail=detail[:300], ms=answer.ms, reason=reason)
+    return DnsResult(
+        id=spec.id,
+        target_id=spec.target_id,
+        host=spec.host,
+        rdtype=spec.rdtype,
+        outcome=_AS_DNS[answer.outcome],
+        addresses=answer.addresses,
+        resolver="os",
+        detail=detail[:300],
+        ms=answer.ms,
+        reason=reason,
+    )
 
 
 def for_plan(plan: Plan) -> ResolveFn:

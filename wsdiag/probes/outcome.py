@@ -15,9 +15,23 @@ def ms_since(t0: float) -> float:
 
 
 def outcome(
-    base: ProbeResult, status: Status, phase: Phase, t0: float, *, errno: int | None = None,
-    detail: str = "", ms: float | None = None, trusted: bool | None = None,
+    base: ProbeResult,
+    status: Status,
+    phase: Phase,
+    t0: float,
+    *,
+    errno: int | None = None,
+    detail: str = "",
+    ms: float | None = None,
+    trusted: bool | None = None,
 ) -> ProbeResult:
     """``base`` with the outcome; ``ms`` defaults to the time since ``t0``."""
-    return replace(base, status=status, phase=phase, errno=errno, detail=detail,
-                   ms=ms if ms is not None else ms_since(t0), tls_trusted=trusted)
+    return replace(
+        base,
+        status=status,
+        phase=phase,
+        errno=errno,
+        detail=detail,
+        ms=ms if ms is not None else ms_since(t0),
+        tls_trusted=trusted,
+    )

@@ -121,10 +121,13 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
     deadline = loop.time() + timeout
     log = QuicLogger()
     config = QuicConfiguration(
-        is_client=True, alpn_protocols=list(alpn), quic_logger=log,
+        is_client=True,
+        alpn_protocols=list(alpn),
+        quic_logger=log,
         # Reachability only: certificate trust for QUIC would need the service's ALPN and
         # name semantics we do not know; the TLS-over-TCP probe records trust instead.
-        verify_mode=ssl.CERT_NONE, server_name=base.host,
+        verify_mode=ssl.CERT_NONE,
+        server_name=base.host,
         idle_timeout=timeout + QUIC_IDLE_MARGIN,
     )
     addr = (base.address, base.port)
@@ -135,7 +138,8 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
     try:
         try:
             transport, driver = await loop.create_datagram_endpoint(
-                lambda: _Driver(QuicConnection(configuration=config), log), remote_addr=addr)
+                lambda: _Driver(QuicConnection(configuration=config), log), remote_addr=addr
+            )
             # The client's datagrams carry DF: without it the kernel would fragment locally
             # once it learns a small path MTU, and the probe would pass where the client fails.
             sock = transport.get_extra_info("socket")
@@ -144,16 +148,24 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
             driver.transmit()
         except OSError as exc:
             status, code, detail = status_of(exc)
-            early = _with(base, Decision(status, detail, code), Phase.CONNECT, t0,
-                          driver.rx if driver else None)
+            early = _with(
+                base,
+                Decision(status, detail, code),
+                Phase.CONNECT,
+                t0,
+                driver.rx if driver else None,
+            )
             return _too_big(early, None) if code in EMSGSIZE_CODES else early
         decision = await _await_decision(driver, deadline)
         result = _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
         if result.errno in EMSGSIZE_CODES:
             return _too_big(result, learned_mtu(cast("socket.socket", sock)) if sock else None)
         if result.status is Status.OPEN and not df:
-            return replace(result, detail=(result.detail + "; " if result.detail else "")
-                           + "Don't Fragment not settable here: a fragmented success is possible")
+            return replace(
+                result,
+                detail=(result.detail + "; " if result.detail else "")
+                + "Don't Fragment not settable here: a fragmented success is possible",
+            )
         return result
     finally:
         if driver is not None:
@@ -166,14 +178,25 @@ def _too_big(result: ProbeResult, mtu: int | None) -> ProbeResult:
     """EMSGSIZE on a DF datagram is a path fact: the 1,200 bytes cannot pass (status
     unreachable, the learned path MTU kept), never a bare error."""
     where = f"path MTU {mtu} bytes" if mtu else "path MTU not readable on this OS"
-    return replace(result, status=Status.UNREACHABLE, path_mtu=mtu,
-                   detail=f"a 1200-byte QUIC datagram with Don't Fragment does not fit ({where})")
+    return replace(
+        result,
+        status=Status.UNREACHABLE,
+        path_mtu=mtu,
+        detail=f"a 1200-byte QUIC datagram with Don't Fragment does not fit ({where})",
+    )
 
 
 def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | None) -> ProbeResult:
     return replace(
-        base, status=d.status, phase=phase, errno=d.errno, detail=d.detail, datagrams_rx=rx,
-        alpn=d.alpn, quic_error=d.quic_error, ms=round((time.perf_counter() - t0) * 1000, 1),
+        base,
+        status=d.status,
+        phase=phase,
+        errno=d.errno,
+        detail=d.detail,
+        datagrams_rx=rx,
+        alpn=d.alpn,
+        quic_error=d.quic_error,
+        ms=round((time.perf_counter() - t0) * 1000, 1),
     )
 
 

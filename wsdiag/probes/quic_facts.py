@@ -76,8 +76,11 @@ def decide(facts: Facts, timed_out: bool) -> Decision | None:
     h = facts.heard
     if h.close_code is not None:
         why = f" ({h.close_reason})" if h.close_reason else ""
-        return Decision(Status.OPEN, quic_error=h.close_code,
-                        detail=f"a QUIC server answered and closed: code 0x{h.close_code:x}{why}")
+        return Decision(
+            Status.OPEN,
+            quic_error=h.close_code,
+            detail=f"a QUIC server answered and closed: code 0x{h.close_code:x}{why}",
+        )
     if h.version_negotiation:
         return Decision(Status.OPEN, detail="a QUIC server answered with version negotiation")
     if facts.error is not None:

@@ -36,13 +36,20 @@ class Kind:
 
 
 KINDS: dict[Transport, Kind] = {
-    k.transport: k for k in (
-        Kind(Transport.TCP, over_tcp=True, authenticates=False,
-             factory="wsdiag.probes.tcp:for_plan"),
-        Kind(Transport.TLS, over_tcp=True, authenticates=True,
-             factory="wsdiag.probes.tcp:for_plan"),
-        Kind(Transport.QUIC, over_tcp=False, authenticates=False,
-             factory="wsdiag.probes.quic:for_plan"),
+    k.transport: k
+    for k in (
+        Kind(
+            Transport.TCP, over_tcp=True, authenticates=False, factory="wsdiag.probes.tcp:for_plan"
+        ),
+        Kind(
+            Transport.TLS, over_tcp=True, authenticates=True, factory="wsdiag.probes.tcp:for_plan"
+        ),
+        Kind(
+            Transport.QUIC,
+            over_tcp=False,
+            authenticates=False,
+            factory="wsdiag.probes.quic:for_plan",
+        ),
     )
 }
 

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 
 
 async def probe_tcp(
-    base: ProbeResult, timeout: float, ctx: ssl.SSLContext | None = None,
-    trust: TrustSources | None = None, identify: bool = False,
+    base: ProbeResult,
+    timeout: float,
+    ctx: ssl.SSLContext | None = None,
+    trust: TrustSources | None = None,
+    identify: bool = False,
 ) -> ProbeResult:
     """``base`` carries id/target/host/address/port; the result fills status and timings.
     With ``ctx`` (or ``trust``: chain recorded, judged offline), a TLS handshake follows the
@@ -51,8 +54,7 @@ async def probe_tcp(
 
                 result = await identify_step(result, reader, writer, t0 + timeout)
             return result
-        return await tls_step(base, reader, writer, ctx, t0 + timeout, t0, connect_ms,
-                              trust=trust)
+        return await tls_step(base, reader, writer, ctx, t0 + timeout, t0, connect_ms, trust=trust)
     finally:
         if writer is not None:
             # abort(): a graceful close could wait on a silent peer.
@@ -73,18 +75,20 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
 
     ctx = tls_context()
     trust = load_trust(public_roots_path(plan.public_roots, os.environ)) if record else None
-    endpoint = {pt.target.id for pt in plan.targets
-                if identify and pt.target.role is Role.ENDPOINT}
-    proxy = (ProxyDialer(plan.proxy.host, plan.proxy.port)
-             if plan.proxy.mode is ProxyMode.PROXY and plan.proxy.host and plan.proxy.port
-             else None)
+    endpoint = {pt.target.id for pt in plan.targets if identify and pt.target.role is Role.ENDPOINT}
+    proxy = (
+        ProxyDialer(plan.proxy.host, plan.proxy.port)
+        if plan.proxy.mode is ProxyMode.PROXY and plan.proxy.host and plan.proxy.port
+        else None
+    )
 
     async def probe(base: ProbeResult, timeout: float) -> ProbeResult:
         auth = base.transport.authenticates
         tls, judge = (ctx, trust) if auth else (None, None)
         if base.via is Via.PROXY and proxy is not None:
             return await probe_via_proxy(base, timeout, proxy, tls, judge)
-        return await probe_tcp(base, timeout, tls, judge,
-                               identify=not auth and base.target_id in endpoint)
+        return await probe_tcp(
+            base, timeout, tls, judge, identify=not auth and base.target_id in endpoint
+        )
 
     return probe

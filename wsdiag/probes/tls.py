@@ -38,8 +38,13 @@ def tls_context() -> ssl.SSLContext:
     return ctx
 
 
-async def _handshake(obj: ssl.SSLObject, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO,
-                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _handshake(
+    obj: ssl.SSLObject,
+    incoming: ssl.MemoryBIO,
+    outgoing: ssl.MemoryBIO,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
     while True:
         try:
             obj.do_handshake()
@@ -60,8 +65,14 @@ async def _handshake(obj: ssl.SSLObject, incoming: ssl.MemoryBIO, outgoing: ssl.
 
 
 async def tls_step(
-    base: ProbeResult, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-    ctx: ssl.SSLContext | None, end: float, t0: float, connect_ms: float, initial: bytes = b"",
+    base: ProbeResult,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    ctx: ssl.SSLContext | None,
+    end: float,
+    t0: float,
+    connect_ms: float,
+    initial: bytes = b"",
     trust: TrustSources | None = None,
 ) -> ProbeResult:
     """Handshake with SNI = ``base.host`` until ``end`` (a perf_counter time). OPEN with
@@ -74,10 +85,18 @@ async def tls_step(
 
         hs = await capture(reader, writer, base.host, end, initial)
         if hs.status is not Status.OPEN or not hs.chain:
-            return replace(outcome(base, hs.status, Phase.TLS, t0, errno=hs.errno,
-                                   detail=hs.detail,
-                                   ms=connect_ms if hs.status is not Status.ERROR else None),
-                           tls_seen=hs.seen)
+            return replace(
+                outcome(
+                    base,
+                    hs.status,
+                    Phase.TLS,
+                    t0,
+                    errno=hs.errno,
+                    detail=hs.detail,
+                    ms=connect_ms if hs.status is not Status.ERROR else None,
+                ),
+                tls_seen=hs.seen,
+            )
         return replace(judge(base, hs.chain, trust), phase=Phase.TLS, ms=connect_ms)
     assert ctx is not None
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -89,15 +108,17 @@ async def tls_step(
     except ssl.SSLCertVerificationError as exc:
         # The server sent its certificate: the path works, the chain is not trusted.
         detail = f"certificate not trusted: {exc.verify_message}"
-        return outcome(base, Status.OPEN, Phase.TLS, t0, detail=detail, ms=connect_ms,
-                       trusted=False)
+        return outcome(
+            base, Status.OPEN, Phase.TLS, t0, detail=detail, ms=connect_ms, trusted=False
+        )
     except ssl.SSLError as exc:
         why = exc.reason or exc.__class__.__name__
         return outcome(base, tls_failure_status(exc), Phase.TLS, t0, detail=f"TLS failed: {why}")
     except (OSError, TimeoutError) as exc:
         status, code, detail = status_of(exc)
-        return outcome(base, status, Phase.TLS, t0, errno=code, detail=f"TLS: {detail}",
-                       ms=connect_ms)
+        return outcome(
+            base, status, Phase.TLS, t0, errno=code, detail=f"TLS: {detail}", ms=connect_ms
+        )
     return outcome(base, Status.OPEN, Phase.TLS, t0, ms=connect_ms, trusted=True)
 
 
@@ -112,8 +133,12 @@ def tls_failure_status(exc: ssl.SSLError) -> Status:
 
 
 async def capture(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, end: float,
-    initial: bytes = b"", leaf_only: bool = False,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    host: str,
+    end: float,
+    initial: bytes = b"",
+    leaf_only: bool = False,
 ) -> Handshake:
     """TLS with verification OFF and SNI = ``host`` until ``end`` (at least TLS_MIN_BUDGET):
     what the peer presented (DER chain, leaf first; ``leaf_only``: its own certificate), or
@@ -145,6 +170,7 @@ async def capture(
     else:
         chain = unverified_chain(obj)
     if not chain:
-        return Handshake(TlsSeen.NONE, Status.OPEN, ms=ms,
-                         detail="the handshake completed without a certificate")
+        return Handshake(
+            TlsSeen.NONE, Status.OPEN, ms=ms, detail="the handshake completed without a certificate"
+        )
     return Handshake(TlsSeen.CERT, Status.OPEN, tuple(chain), ms=ms)

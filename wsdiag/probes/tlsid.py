@@ -70,7 +70,9 @@ def load_trust(public_roots: Path | None) -> TrustSources:
 
 
 async def identify_step(
-    result: ProbeResult, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    result: ProbeResult,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
     end: float,
 ) -> ProbeResult:
     """After an OPEN endpoint TCP probe: handshake with SNI = ``result.host`` until ``end``
@@ -79,8 +81,11 @@ async def identify_step(
     from wsdiag.probes.tls import capture
 
     hs = await capture(reader, writer, result.host, end, leaf_only=True)
-    detail = result.detail if hs.seen is TlsSeen.CERT else "; ".join(
-        x for x in (result.detail, hs.detail) if x)
+    detail = (
+        result.detail
+        if hs.seen is TlsSeen.CERT
+        else "; ".join(x for x in (result.detail, hs.detail) if x)
+    )
     return replace(result, tls_seen=hs.seen, certs=summarise_chain(hs.chain), detail=detail)
 
 
@@ -88,18 +93,25 @@ def judge(base: ProbeResult, chain_der: tuple[bytes, ...], trust: TrustSources) 
     """``base`` as an OPEN sign-in TLS result for a completed handshake that presented
     ``chain_der`` (leaf first). CPU only: a few signature checks, nothing fetched."""
     chain = parsed(chain_der)  # once; every judgement below reads these objects
-    trusted, reason, path = os_trust(chain, base.host, trust.clock(), trust.os_store,
-                                     trust.public)
+    trusted, reason, path = os_trust(chain, base.host, trust.clock(), trust.os_store, trust.public)
     # A path the OS validated to a public root answers the public question too (no second
     # round of signature checks); otherwise walk the chain from the leaf.
-    public = Tri.YES if anchored_in(path, trust.public) else ends_in_public_root(
-        chain, trust.public)
+    public = (
+        Tri.YES if anchored_in(path, trust.public) else ends_in_public_root(chain, trust.public)
+    )
     detail = f"certificate {reason}" if trusted is Tri.NO else ""
     if trusted is Tri.UNKNOWN and reason:
         detail = f"OS trust unknown: {reason}"
-    return replace(base, status=Status.OPEN, errno=None, detail=detail,
-                   tls_seen=TlsSeen.CERT, certs=summarise_chain(chain),
-                   tls_public_root=_bool(public), tls_trusted=_bool(trusted))
+    return replace(
+        base,
+        status=Status.OPEN,
+        errno=None,
+        detail=detail,
+        tls_seen=TlsSeen.CERT,
+        certs=summarise_chain(chain),
+        tls_public_root=_bool(public),
+        tls_trusted=_bool(trusted),
+    )
 
 
 def _bool(value: Tri) -> bool | None:

@@ -57,28 +57,42 @@ class ProxyDialer:
         return [(address, self.port) for address, _ in infos], error
 
 
-async def _resolve(base: ProbeResult, proxy: ProxyDialer, timeout: float, t0: float,
-                   where: str) -> list[tuple[str, int]] | ProbeResult:
+async def _resolve(
+    base: ProbeResult, proxy: ProxyDialer, timeout: float, t0: float, where: str
+) -> list[tuple[str, int]] | ProbeResult:
     try:
         async with asyncio.timeout(timeout):
             addresses, error = await proxy.addresses()
     except TimeoutError:
-        return outcome(base, Status.ERROR, Phase.PROXY_RESOLVE, t0,
-                       detail=f"{where}: its name did not resolve before the timeout")
+        return outcome(
+            base,
+            Status.ERROR,
+            Phase.PROXY_RESOLVE,
+            t0,
+            detail=f"{where}: its name did not resolve before the timeout",
+        )
     if addresses:
         return addresses
     if isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_NAME:
         # A definite answer: the client cannot reach this proxy either.
-        return outcome(base, Status.UNREACHABLE, Phase.PROXY_RESOLVE, t0, errno=error.errno,
-                       detail=f"{where}: the name does not resolve")
+        return outcome(
+            base,
+            Status.UNREACHABLE,
+            Phase.PROXY_RESOLVE,
+            t0,
+            errno=error.errno,
+            detail=f"{where}: the name does not resolve",
+        )
     text = (error.strerror if error is not None else None) or "no address"
     code = error.errno if error is not None else None
-    return outcome(base, Status.ERROR, Phase.PROXY_RESOLVE, t0, errno=code,
-                   detail=f"{where}: {text}")
+    return outcome(
+        base, Status.ERROR, Phase.PROXY_RESOLVE, t0, errno=code, detail=f"{where}: {text}"
+    )
 
 
-async def _dial(addresses: list[tuple[str, int]], end: float) -> tuple[
-        asyncio.StreamReader, asyncio.StreamWriter, str] | BaseException:
+async def _dial(
+    addresses: list[tuple[str, int]], end: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str] | BaseException:
     """The first proxy address (in the OS's order, as a client tries them) that accepts."""
     last: BaseException = TimeoutError()
     for address, port in addresses:
@@ -111,7 +125,10 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes] | tu
 
 
 async def probe_via_proxy(
-    base: ProbeResult, timeout: float, proxy: ProxyDialer, ctx: ssl.SSLContext | None = None,
+    base: ProbeResult,
+    timeout: float,
+    proxy: ProxyDialer,
+    ctx: ssl.SSLContext | None = None,
     trust: TrustSources | None = None,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
@@ -127,8 +144,9 @@ async def probe_via_proxy(
     dialled = await _dial(addresses, end)
     if isinstance(dialled, BaseException):
         status, code, detail = status_of(dialled)
-        return outcome(base, status, Phase.PROXY_CONNECT, t0, errno=code,
-                       detail=f"{where}: {detail}")
+        return outcome(
+            base, status, Phase.PROXY_CONNECT, t0, errno=code, detail=f"{where}: {detail}"
+        )
     reader, writer, via = dialled
     try:
         return await _through(base, reader, writer, ctx, end, t0, where, via, trust)
@@ -136,18 +154,30 @@ async def probe_via_proxy(
         writer.transport.abort()
 
 
-async def _through(base: ProbeResult, reader: asyncio.StreamReader,
-                   writer: asyncio.StreamWriter, ctx: ssl.SSLContext | None, end: float,
-                   t0: float, where: str, via: str,
-                   trust: TrustSources | None = None) -> ProbeResult:
+async def _through(
+    base: ProbeResult,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    ctx: ssl.SSLContext | None,
+    end: float,
+    t0: float,
+    where: str,
+    via: str,
+    trust: TrustSources | None = None,
+) -> ProbeResult:
     target = f"{base.host}:{base.port}"
     try:
         async with asyncio.timeout(max(end - time.perf_counter(), 0.0)):
             writer.write(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode("ascii"))
             got = await _answer(reader)
     except TimeoutError:
-        return outcome(base, Status.FILTERED, Phase.PROXY, t0,
-                       detail=f"{where}: no answer to CONNECT before the timeout")
+        return outcome(
+            base,
+            Status.FILTERED,
+            Phase.PROXY,
+            t0,
+            detail=f"{where}: no answer to CONNECT before the timeout",
+        )
     except OSError as exc:
         status, code, detail = status_of(exc)
         return outcome(base, status, Phase.PROXY, t0, errno=code, detail=f"{where}: {detail}")
@@ -156,17 +186,32 @@ async def _through(base: ProbeResult, reader: asyncio.StreamReader,
     code, line, rest = got
     shown = printable(line)
     if code == 407:
-        return replace(outcome(base, Status.REFUSED, Phase.PROXY, t0,
-                               detail=f"{where} requires authentication: '{shown}'"),
-                       proxy_status=code)
+        return replace(
+            outcome(
+                base,
+                Status.REFUSED,
+                Phase.PROXY,
+                t0,
+                detail=f"{where} requires authentication: '{shown}'",
+            ),
+            proxy_status=code,
+        )
     if not 200 <= code < 300:
-        return replace(outcome(base, Status.REFUSED, Phase.PROXY, t0,
-                               detail=f"{where} refused CONNECT {target}: '{shown}'"),
-                       proxy_status=code)
+        return replace(
+            outcome(
+                base,
+                Status.REFUSED,
+                Phase.PROXY,
+                t0,
+                detail=f"{where} refused CONNECT {target}: '{shown}'",
+            ),
+            proxy_status=code,
+        )
     tunnel_ms = ms_since(t0)  # through a proxy, the time until the tunnel stood
     base = replace(base, proxy_status=code)
     if ctx is None and trust is None:
         return outcome(base, Status.OPEN, Phase.PROXY, t0, detail=f"via {via}", ms=tunnel_ms)
-    result = await tls_step(base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest,
-                            trust=trust)
+    result = await tls_step(
+        base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest, trust=trust
+    )
     return replace(result, detail="; ".join(x for x in (f"via {via}", result.detail) if x))

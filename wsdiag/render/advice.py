@@ -143,18 +143,24 @@ def what_would_decide(report: Report) -> str:
     erred = [p for p in probes if p.status is Status.ERROR and p.phase != "deadline"]
     parts: list[str] = []
     if report.proxy.mode is ProxyMode.UNTESTED:
-        parts.append("the sign-in domains sit behind a proxy wsdiag cannot test: test the proxy "
-                     "by hand, or run with --no-proxy where direct 443 is allowed")
+        parts.append(
+            "the sign-in domains sit behind a proxy wsdiag cannot test: test the proxy "
+            "by hand, or run with --no-proxy where direct 443 is allowed"
+        )
     if cut:
-        parts.append(f"the run deadline cut {len(cut)} probe(s) short: run again with a longer "
-                     "--deadline")
+        parts.append(
+            f"the run deadline cut {len(cut)} probe(s) short: run again with a longer --deadline"
+        )
     if erred:
-        parts.append(f"{len(erred)} probe(s) failed locally ({_sample(erred)}): fix that error "
-                     "and run again")
+        parts.append(
+            f"{len(erred)} probe(s) failed locally ({_sample(erred)}): fix that error and run again"
+        )
     unknown_dns = [d for d in report.dns if d.outcome.value in ("error", "timeout")]
     if unknown_dns and not parts:
-        parts.append("the resolver did not answer the lookups: the endpoint could not be "
-                     "probed until it does")
+        parts.append(
+            "the resolver did not answer the lookups: the endpoint could not be "
+            "probed until it does"
+        )
     if not parts:
         parts.append("no probe result decides it; hand the --json output to support")
     return "To decide it: " + "; ".join(parts) + "."

@@ -73,8 +73,7 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
     when its ``basis`` lists the same ids."""
     out = dict(obj)
-    named = {(d.get("target"), d.get("host")) for d in out.get("dns") or []
-             if isinstance(d, dict)}
+    named = {(d.get("target"), d.get("host")) for d in out.get("dns") or [] if isinstance(d, dict)}
 
     def keep(key: str, item: dict[str, Any], k: str, v: Any) -> bool:
         if v in _EMPTY or k == "certs":
@@ -88,12 +87,17 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("probes", "dns"):
         items = out.get(key)
         if isinstance(items, list):
-            out[key] = [{k: v for k, v in item.items() if keep(key, item, k, v)}
-                        if isinstance(item, dict) else item for item in items]
+            out[key] = [
+                {k: v for k, v in item.items() if keep(key, item, k, v)}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ]
     findings = out.get("findings")
     if isinstance(findings, list):
-        out["findings"] = [_without_repeated_probes(f) if isinstance(f, dict) else f
-                           for f in findings]
+        out["findings"] = [
+            _without_repeated_probes(f) if isinstance(f, dict) else f for f in findings
+        ]
     return out
 
 
@@ -115,9 +119,19 @@ def dumps(obj: Any, one_line: bool = False) -> str:
 
 
 _SPACE = re.compile(r"\s+")
-_PUNCT = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'",
-                        "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u00b7": "-",
-                        "\u2192": "->"})
+_PUNCT = str.maketrans(
+    {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00b7": "-",
+        "\u2192": "->",
+    }
+)
 
 
 def _flat(text: object) -> str:
@@ -130,8 +144,12 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
-_UNKNOWN_CAUSES = ("PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED", "DNS_NOT_CONFIGURED",
-                   "ENDPOINT_ADDRESSES_NOT_PROBED")
+_UNKNOWN_CAUSES = (
+    "PROXY_UNSUPPORTED_SCHEME",
+    "NOT_MEASURED",
+    "DNS_NOT_CONFIGURED",
+    "ENDPOINT_ADDRESSES_NOT_PROBED",
+)
 
 
 def render_line(report: dict[str, Any]) -> str:
@@ -141,9 +159,12 @@ def render_line(report: dict[str, Any]) -> str:
     host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
     codes = ",".join(_flat(f.get("code", "?")) for f in findings) or "-"
-    parts = [verdict, f"env={_flat(report.get('environment') or 'unknown')}",
-             f"host={_flat(host or '-').replace(' ', '_')}",
-             f"region={_flat(report.get('region') or '-')}"]
+    parts = [
+        verdict,
+        f"env={_flat(report.get('environment') or 'unknown')}",
+        f"host={_flat(host or '-').replace(' ', '_')}",
+        f"region={_flat(report.get('region') or '-')}",
+    ]
     head = " ".join(parts)
     tail = []
     if verdict == "unknown":
@@ -153,7 +174,8 @@ def render_line(report: dict[str, Any]) -> str:
         cause = next((first[c] for c in _UNKNOWN_CAUSES if c in first), None)
         why = (cause or {}).get("message") or next(
             (f.get("message") for f in findings if f.get("severity") == "error"),
-            findings[0].get("message") if findings else "no finding explains it")
+            findings[0].get("message") if findings else "no finding explains it",
+        )
         tail.append(f"reason: {_flat(why)}")
     fix = next((f.get("remediation") for f in findings if f.get("remediation")), None)
     if fix:
@@ -203,15 +225,24 @@ def requested_format(argv: Sequence[str]) -> Format | None:
     return None
 
 
-def render(report: Report, fmt: Format, redaction: Redaction, *, color: bool = False,
-           width: int = 80, verbose: bool = False, ascii_only: bool = False) -> str:
+def render(
+    report: Report,
+    fmt: Format,
+    redaction: Redaction,
+    *,
+    color: bool = False,
+    width: int = 80,
+    verbose: bool = False,
+    ascii_only: bool = False,
+) -> str:
     """The whole output of one check in ``fmt``, newline-terminated; ``width`` (columns),
     ``verbose`` and ``ascii_only`` shape the text format only."""
     if fmt is Format.TEXT:
         from wsdiag.render.text import render_text
 
-        return redaction.text(render_text(report, width=width, color=color, verbose=verbose,
-                                          ascii_only=ascii_only))
+        return redaction.text(
+            render_text(report, width=width, color=color, verbose=verbose, ascii_only=ascii_only)
+        )
     obj = report_json(report, redaction)
     if fmt is Format.JSON:
         return dumps(obj)

@@ -73,8 +73,11 @@ def _overall(statuses: list[str]) -> str:
     ran = [s for s in statuses if s != "skipped"]
     if "failed" in ran:  # a lookup that failed: nothing behind it was probed
         return "failed"
-    return "open" if all(s == "open" for s in ran) else (
-        "partial" if any(s == "open" for s in ran) else "failed")
+    return (
+        "open"
+        if all(s == "open" for s in ran)
+        else ("partial" if any(s == "open" for s in ran) else "failed")
+    )
 
 
 def diagram(report: Report) -> Diagram:
@@ -83,8 +86,11 @@ def diagram(report: Report) -> Diagram:
     d = Diagram()
     y = 10
     views = pv.target_views(report)
-    sections = [(Role.ENDPOINT, "streaming endpoint"), (Role.AUTH, "sign-in domains"),
-                (Role.HEALTH, "health-check host")]
+    sections = [
+        (Role.ENDPOINT, "streaming endpoint"),
+        (Role.AUTH, "sign-in domains"),
+        (Role.HEALTH, "health-check host"),
+    ]
     heads: dict[str, int] = {}
     for role, title in sections:
         mine = [v for v in views if v.role is role and v.state != "skipped"]
@@ -155,8 +161,9 @@ def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:
     mx, my = X_MACHINE + 130, d.machine_y
     resolvers = sorted({r.resolver for r in report.dns if r.resolver})
     ep = next((r for r in report.dns if r.target_id == "endpoint" and r.rdtype == "A"), None)
-    dns_status = ("skipped" if ep is None else "open" if ep.outcome is DnsOutcome.ANSWER
-                  else "failed")
+    dns_status = (
+        "skipped" if ep is None else "open" if ep.outcome is DnsOutcome.ANSWER else "failed"
+    )
     d.hubs.append(("resolver", ", ".join(resolvers) or "system", my, dns_status))
     d.links.append(Link(mx, my, X_HUB, my, dns_status))
     proxied = report.proxy.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED)
@@ -179,17 +186,27 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("wsdiag.render", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True)
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["ticks"] = _ticks
     advice = adv.advise(report)
     d = report.diagnosis
     return env.get_template("report.html.j2").render(
-        report=report, headline=HEADLINE[d.verdict], verdict=str(d.verdict),
+        report=report,
+        headline=HEADLINE[d.verdict],
+        verdict=str(d.verdict),
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
-        advice=advice, owner_of=adv.owner_of, diagram=diagram(report), width=WIDTH,
+        advice=advice,
+        owner_of=adv.owner_of,
+        diagram=diagram(report),
+        width=WIDTH,
         x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),
-        facts=_host_facts(report), data=to_json(report) if data is None else data)
+        facts=_host_facts(report),
+        data=to_json(report) if data is None else data,
+    )
 
 
 def _ticks(text: str) -> Any:
@@ -202,13 +219,14 @@ def _ticks(text: str) -> Any:
 
 
 def _host_facts(report: Report) -> list[tuple[str, str]]:
-    facts = [("region", f"{report.region} (from {report.region_source})"),
-             ("endpoint name", ", ".join(report.endpoint_hosts)),
-             ("proxy", str(report.proxy.mode) + (f" {report.proxy.url}" if report.proxy.url
-                                                  else "")),
-             ("started", report.started_at),
-             ("duration", f"{report.duration_ms / 1000:.2f} s"),
-             ("wsdiag", report.tool_version)]
+    facts = [
+        ("region", f"{report.region} (from {report.region_source})"),
+        ("endpoint name", ", ".join(report.endpoint_hosts)),
+        ("proxy", str(report.proxy.mode) + (f" {report.proxy.url}" if report.proxy.url else "")),
+        ("started", report.started_at),
+        ("duration", f"{report.duration_ms / 1000:.2f} s"),
+        ("wsdiag", report.tool_version),
+    ]
     for key, value in (report.logs.to_json() if report.logs else {}).items():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             facts.append((f"client logs: {key}", str(value)))

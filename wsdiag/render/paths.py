@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from wsdiag.model import DnsOutcome, Role, Status, Via
 from wsdiag.results import DnsResult, ProbeResult, Report
 
-GROUP_TITLE = {Role.ENDPOINT: ("streaming endpoint", "streaming endpoints"),
-               Role.AUTH: ("sign-in domain", "sign-in domains"),
-               Role.HEALTH: ("health-check host", "health-check hosts")}
+GROUP_TITLE = {
+    Role.ENDPOINT: ("streaming endpoint", "streaming endpoints"),
+    Role.AUTH: ("sign-in domain", "sign-in domains"),
+    Role.HEALTH: ("health-check host", "health-check hosts"),
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,9 @@ class TargetView:
 
     @property
     def addresses(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p.address for p in self.probes
-                                   if p.address and p.via is Via.DIRECT))
+        return tuple(
+            dict.fromkeys(p.address for p in self.probes if p.address and p.via is Via.DIRECT)
+        )
 
     @property
     def proxied(self) -> bool:

@@ -23,8 +23,21 @@ from typing import Any
 
 MASK = "***"
 # Accounts that name no person: redacting "root" would also garble every "root" in a text.
-SYSTEM_ACCOUNTS = frozenset({"root", "system", "localsystem", "nobody", "daemon", "local service",
-                             "network service", "administrator", "admin", "wheel", "ssm-user"})
+SYSTEM_ACCOUNTS = frozenset(
+    {
+        "root",
+        "system",
+        "localsystem",
+        "nobody",
+        "daemon",
+        "local service",
+        "network service",
+        "administrator",
+        "admin",
+        "wheel",
+        "ssm-user",
+    }
+)
 _MIN_NAME = 2  # a one-letter "name" would erase that letter everywhere
 
 
@@ -76,12 +89,23 @@ class Redaction:
     _rules: tuple[Rule, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
-    def of(cls, users: Iterable[str | None] = (), homes: Iterable[str | None] = (),
-           host: str | None = None) -> Redaction:
+    def of(
+        cls,
+        users: Iterable[str | None] = (),
+        homes: Iterable[str | None] = (),
+        host: str | None = None,
+    ) -> Redaction:
         """Build one, dropping empty values, system accounts and one-letter names."""
-        names = tuple(dict.fromkeys(u.strip() for u in users if u and u.strip()
-                                    and len(u.strip()) >= _MIN_NAME
-                                    and u.strip().lower() not in SYSTEM_ACCOUNTS))
+        names = tuple(
+            dict.fromkeys(
+                u.strip()
+                for u in users
+                if u
+                and u.strip()
+                and len(u.strip()) >= _MIN_NAME
+                and u.strip().lower() not in SYSTEM_ACCOUNTS
+            )
+        )
         dirs = tuple(dict.fromkeys(h.rstrip("/\\") for h in homes if h and h.rstrip("/\\")))
         rules: list[Rule] = [(_URL_CREDENTIALS, _mask_credentials)]
         for home in sorted(dirs, key=len, reverse=True):  # longest first: nested homes
@@ -125,8 +149,9 @@ class Redaction:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(k) if isinstance(k, str) else k: self.json(v)
-                    for k, v in value.items()}
+            return {
+                self.text(k) if isinstance(k, str) else k: self.json(v) for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self.json(v) for v in value]
         return value

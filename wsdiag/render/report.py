@@ -31,10 +31,18 @@ def to_json(report: Report) -> dict[str, Any]:
         "findings": [finding_json(f) for f in d.findings],
         "evidence": evidence_json(report.evidence),
         "dns": [
-            {"id": r.id, "target": r.target_id, "host": r.host, "type": r.rdtype,
-             "outcome": str(r.outcome), "addresses": list(r.addresses),
-             "resolver": r.resolver, "detail": r.detail, "ms": r.ms,
-             **({"reason": r.reason} if r.reason else {})}
+            {
+                "id": r.id,
+                "target": r.target_id,
+                "host": r.host,
+                "type": r.rdtype,
+                "outcome": str(r.outcome),
+                "addresses": list(r.addresses),
+                "resolver": r.resolver,
+                "detail": r.detail,
+                "ms": r.ms,
+                **({"reason": r.reason} if r.reason else {}),
+            }
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
@@ -53,39 +61,66 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
     if h.logs_read:
         logs = f"user {h.logs_user}" if h.logs_user else "own"
     proxy = f"user {h.proxy_user}" if h.proxy_view == "user" and h.proxy_user else h.proxy_view
-    return {"name": h.name, "os": h.os, "os_version": h.os_version,
-            "tool_version": h.tool_version, "account": str(h.account), "time": h.time,
-            "view": {"logs": logs, "proxy": proxy}, "redacted": []}
+    return {
+        "name": h.name,
+        "os": h.os,
+        "os_version": h.os_version,
+        "tool_version": h.tool_version,
+        "account": str(h.account),
+        "time": h.time,
+        "view": {"logs": logs, "proxy": proxy},
+        "redacted": [],
+    }
 
 
 def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
     """Which way 443 to the internet was tested; the URL never holds credentials."""
-    return {"mode": str(proxy.mode), "url": proxy.url, "source": proxy.source,
-            "bypassed": list(proxy.bypassed), "reason": proxy.reason, "pac": proxy.pac,
-            "pac_note": proxy.pac_note}
+    return {
+        "mode": str(proxy.mode),
+        "url": proxy.url,
+        "source": proxy.source,
+        "bypassed": list(proxy.bypassed),
+        "reason": proxy.reason,
+        "pac": proxy.pac,
+        "pac_note": proxy.pac_note,
+    }
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
     """One finding as JSON: the same shape in every wsdiag report (check and logs).
     ``owner``: who acts; ``basis``: fact -> ids of the results behind it."""
-    return {"code": f.code, "severity": str(f.severity), "message": f.message,
-            "remediation": f.remediation, "probes": list(f.probes), "rule": f.rule,
-            "owner": str(f.owner) if f.owner else None,
-            "basis": {fact: list(ids) for fact, ids in f.basis}}
+    return {
+        "code": f.code,
+        "severity": str(f.severity),
+        "message": f.message,
+        "remediation": f.remediation,
+        "probes": list(f.probes),
+        "rule": f.rule,
+        "owner": str(f.owner) if f.owner else None,
+        "basis": {fact: list(ids) for fact, ids in f.basis},
+    }
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
     """The tri-state facts (``yes``/``no``/``unknown``), plus each endpoint address as a
     unit with its four paths. The values behind the facts (names, hosts) are in the
     findings' messages, and the raw results in ``dns``/``probes``."""
-    out: dict[str, Any] = {f.name: str(getattr(e, f.name)) for f in fields(e)
-                           if isinstance(getattr(e, f.name), Tri)}
+    out: dict[str, Any] = {
+        f.name: str(getattr(e, f.name)) for f in fields(e) if isinstance(getattr(e, f.name), Tri)
+    }
     out["endpoint_addresses"] = [
-        {"address": a.address, "tcp443": str(a.tcp443), "tcp4195": str(a.tcp4195),
-         "quic443": str(a.quic443), "quic4195": str(a.quic4195), "answered": str(a.answered),
-         "probes": list(a.probes), "other": a.other,
-         "os_answer": str(a.os_answer),
-         "dns_answer": str(a.dns_answer)}
+        {
+            "address": a.address,
+            "tcp443": str(a.tcp443),
+            "tcp4195": str(a.tcp4195),
+            "quic443": str(a.quic443),
+            "quic4195": str(a.quic4195),
+            "answered": str(a.answered),
+            "probes": list(a.probes),
+            "other": a.other,
+            "os_answer": str(a.os_answer),
+            "dns_answer": str(a.dns_answer),
+        }
         for a in e.endpoint_addresses
     ]
     return out
@@ -93,11 +128,23 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
 
 def _probe_json(p: ProbeResult) -> dict[str, Any]:
     return {
-        "id": p.id, "target": p.target_id, "host": p.host, "address": p.address,
-        "transport": str(p.transport), "port": p.port, "status": str(p.status),
-        "phase": p.phase, "errno": p.errno, "quic_error": p.quic_error, "detail": p.detail,
-        "ms": p.ms, "tls_trusted": p.tls_trusted, "alpn": p.alpn,
-        "datagrams_rx": p.datagrams_rx, "via": str(p.via), "proxy_status": p.proxy_status,
+        "id": p.id,
+        "target": p.target_id,
+        "host": p.host,
+        "address": p.address,
+        "transport": str(p.transport),
+        "port": p.port,
+        "status": str(p.status),
+        "phase": p.phase,
+        "errno": p.errno,
+        "quic_error": p.quic_error,
+        "detail": p.detail,
+        "ms": p.ms,
+        "tls_trusted": p.tls_trusted,
+        "alpn": p.alpn,
+        "datagrams_rx": p.datagrams_rx,
+        "via": str(p.via),
+        "proxy_status": p.proxy_status,
         "tls_seen": str(p.tls_seen) if p.tls_seen else None,
         "tls_public_root": p.tls_public_root,
         "certs": [_cert_json(c) for c in p.certs],
@@ -107,8 +154,12 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
 
 def _cert_json(c: CertSummary) -> dict[str, Any]:
     return {
-        "subject_cn": c.subject_cn, "sans": list(c.sans), "issuer": c.issuer,
-        "issuer_cn": c.issuer_cn, "not_before": c.not_before.isoformat(timespec="seconds"),
-        "not_after": c.not_after.isoformat(timespec="seconds"), "sha256": c.sha256,
+        "subject_cn": c.subject_cn,
+        "sans": list(c.sans),
+        "issuer": c.issuer,
+        "issuer_cn": c.issuer_cn,
+        "not_before": c.not_before.isoformat(timespec="seconds"),
+        "not_after": c.not_after.isoformat(timespec="seconds"),
+        "sha256": c.sha256,
         "self_issued": c.self_issued,
     }

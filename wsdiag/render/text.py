@@ -37,11 +37,18 @@ ENVIRONMENT_TEXT = {
     "offline": "offline: neither the endpoint nor the internet answers",
     "unknown": "environment unknown",
 }
-VERDICT_STYLE = {Verdict.READY: "bold green", Verdict.DEGRADED: "bold yellow",
-                 Verdict.BLOCKED: "bold red", Verdict.UNKNOWN: "bold yellow"}
+VERDICT_STYLE = {
+    Verdict.READY: "bold green",
+    Verdict.DEGRADED: "bold yellow",
+    Verdict.BLOCKED: "bold red",
+    Verdict.UNKNOWN: "bold yellow",
+}
 STATUS_STYLE = {Status.OPEN: "green", Status.SKIPPED: "dim", Status.ERROR: "yellow"}
-SEVERITY_MARK = {Severity.ERROR: ("✗", "x", "red"), Severity.WARNING: ("!", "!", "yellow"),
-                 Severity.INFO: ("i", "i", "cyan")}
+SEVERITY_MARK = {
+    Severity.ERROR: ("✗", "x", "red"),
+    Severity.WARNING: ("!", "!", "yellow"),
+    Severity.INFO: ("i", "i", "cyan"),
+}
 
 Word = tuple[str, str]  # (text without whitespace, rich style or "")
 
@@ -65,8 +72,9 @@ class Layout:
     ascii_only: bool = False
     blocks: list[Block] = field(default_factory=list)
 
-    def add(self, indent: int, words: list[Word], mark: Word | None = None,
-            rest: int | None = None) -> None:
+    def add(
+        self, indent: int, words: list[Word], mark: Word | None = None, rest: int | None = None
+    ) -> None:
         first: list[Word] = [(" " * indent, "")] if indent else []
         if mark is not None:
             first.append((mark[0] + " ", mark[1]))
@@ -121,8 +129,9 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     out.add(0, words(HEADLINE[d.verdict], VERDICT_STYLE[d.verdict]))
     facts = _facts(report)
     sep = " -" if ascii_only else " ·"
-    out.add(0, [(clean(x) + (sep if i < len(facts) - 1 else ""), "dim")
-                for i, x in enumerate(facts)])
+    out.add(
+        0, [(clean(x) + (sep if i < len(facts) - 1 else ""), "dim") for i, x in enumerate(facts)]
+    )
     advice = adv.advise(report)
     out.blocks.append(Block.gap())
     out.add(0, [("WHAT TO DO", "bold")])
@@ -159,8 +168,12 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
 
 def _facts(report: Report) -> list[str]:
     env = ENVIRONMENT_TEXT.get(str(report.diagnosis.environment), "environment unknown")
-    facts = [env, f"region {report.region}", f"{report.duration_ms / 1000:.2f} s",
-             f"wsdiag {report.tool_version}"]
+    facts = [
+        env,
+        f"region {report.region}",
+        f"{report.duration_ms / 1000:.2f} s",
+        f"wsdiag {report.tool_version}",
+    ]
     proxy = report.proxy
     if proxy.mode is ProxyMode.PROXY:
         facts.append(f"443 via proxy {proxy.url or ''}")
@@ -247,11 +260,13 @@ def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool)
     mark = out.ok(v.state == "ok")
     if len(same) > 1:  # one line for the kind of failure, the hosts beneath
         what = v.reason if v.state == "dns" else None
-        head = words(label + ":") + (words(what + "; not probed") if what else
-                                     _cells(out, v.probes, verbose, with_ms=False))
+        head = words(label + ":") + (
+            words(what + "; not probed") if what else _cells(out, v.probes, verbose, with_ms=False)
+        )
         out.add(2, head, mark)
-        hosts = [(clean(x.host) + ("," if i < len(same) - 1 else ""), "")
-                 for i, x in enumerate(same)]
+        hosts = [
+            (clean(x.host) + ("," if i < len(same) - 1 else ""), "") for i, x in enumerate(same)
+        ]
         out.add(6, hosts)
         return
     if v.state == "dns":
@@ -267,8 +282,12 @@ def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool)
         out.add(6, [(f"{addr}:", ""), *_cells(out, row, verbose)], rest=8 + len(addr))
 
 
-def _cells(out: Layout, probes: tuple[ProbeResult, ...] | list[ProbeResult],
-           verbose: bool, with_ms: bool = True) -> list[Word]:
+def _cells(
+    out: Layout,
+    probes: tuple[ProbeResult, ...] | list[ProbeResult],
+    verbose: bool,
+    with_ms: bool = True,
+) -> list[Word]:
     """Per probe one unit that wraps whole ('tcp/443 open 19 ms'), then its note and, with
     -v, where it stopped, as ordinary words; cells separated by ' ·'."""
     cells: list[Word] = []
@@ -290,8 +309,14 @@ def _cells(out: Layout, probes: tuple[ProbeResult, ...] | list[ProbeResult],
     return cells
 
 
-def render_text(report: Report, *, width: int = 80, color: bool = False,
-                verbose: bool = False, ascii_only: bool = False) -> str:
+def render_text(
+    report: Report,
+    *,
+    width: int = 80,
+    color: bool = False,
+    verbose: bool = False,
+    ascii_only: bool = False,
+) -> str:
     """The report as text for a terminal ``width`` columns wide (min 40), ANSI colours when
     ``color``; ``ascii_only`` for streams that cannot encode ✓/✗. Returns the whole text."""
     width = max(40, width)
@@ -304,8 +329,16 @@ def render_text(report: Report, *, width: int = 80, color: bool = False,
     from rich.text import Text
 
     buf = io.StringIO()
-    console = Console(file=buf, width=10_000, force_terminal=True, color_system="standard",
-                      highlight=False, markup=False, emoji=False, soft_wrap=True)
+    console = Console(
+        file=buf,
+        width=10_000,
+        force_terminal=True,
+        color_system="standard",
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+    )
     for line in lines:
         text = Text()
         for w, style in line:

@@ -7,5 +7,12 @@ from __future__ import annotations
 from wsdiag.rules.environment import ENVIRONMENT_RULES, environment_of
 from wsdiag.rules.verdict import FINDING_RULES, READY_FACTS, diagnose, unmeasured, verdict_of
 
-__all__ = ["ENVIRONMENT_RULES", "FINDING_RULES", "READY_FACTS", "diagnose", "environment_of",
-           "unmeasured", "verdict_of"]
+__all__ = [
+    "ENVIRONMENT_RULES",
+    "FINDING_RULES",
+    "READY_FACTS",
+    "diagnose",
+    "environment_of",
+    "unmeasured",
+    "verdict_of",
+]

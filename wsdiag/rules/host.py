@@ -18,21 +18,31 @@ def _endpoint_bad(e: Evidence) -> bool:
 
 
 def _proxy_may_stream(e: Evidence) -> bool:
-    return (e.proxy_http is Y and e.endpoint_resolves is not Y and e.internet_reachable is Y
-            and (e.proxy_stream_4195, e.proxy_stream_443) != (N, N))
+    return (
+        e.proxy_http is Y
+        and e.endpoint_resolves is not Y
+        and e.internet_reachable is Y
+        and (e.proxy_stream_4195, e.proxy_stream_443) != (N, N)
+    )
 
 
 # Inserted before "internet-without-endpoint" (wsdiag.rules.environment): a connected VPN is
 # never "home", and "connect the VPN" (HOME_NETWORK) is then never said.
 HOST_ENV_RULES: tuple[EnvRule, ...] = (
-    EnvRule("vpn-without-endpoint",
-            lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
-            Environment.VPN,
-            "a VPN is connected, the endpoint is missing, public or silent; internet ok"),
-    EnvRule("proxy-may-carry-streaming", _proxy_may_stream, Environment.UNKNOWN,
-            "an http proxy, the private name has no answer here, and the proxy's CONNECT to "
-            "it is not refused on both ports: the documented proxy set-up, or not; not "
-            "'home'"),
+    EnvRule(
+        "vpn-without-endpoint",
+        lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
+        Environment.VPN,
+        "a VPN is connected, the endpoint is missing, public or silent; internet ok",
+    ),
+    EnvRule(
+        "proxy-may-carry-streaming",
+        _proxy_may_stream,
+        Environment.UNKNOWN,
+        "an http proxy, the private name has no answer here, and the proxy's CONNECT to "
+        "it is not refused on both ports: the documented proxy set-up, or not; not "
+        "'home'",
+    ),
 )
 
 
@@ -43,16 +53,22 @@ def _routes(e: Evidence) -> str:
 def _vpn_misses(e: Evidence, _env: Environment) -> Fire:
     tunnels = ", ".join(e.tunnels)
     if e.endpoint_via_tunnel is Y:
-        how = (f"they route through the VPN ({_routes(e)}) but answer on no port through it: "
-               "the VPN's far side has no route to the endpoint subnets, or the endpoint's "
-               "security group / network ACL does not admit the VPN's client range")
+        how = (
+            f"they route through the VPN ({_routes(e)}) but answer on no port through it: "
+            "the VPN's far side has no route to the endpoint subnets, or the endpoint's "
+            "security group / network ACL does not admit the VPN's client range"
+        )
     elif e.endpoint_via_tunnel is N:
-        how = (f"their routes do not use the VPN ({_routes(e)}): the VPN's routes do not "
-               "cover the endpoint subnets")
+        how = (
+            f"their routes do not use the VPN ({_routes(e)}): the VPN's routes do not "
+            "cover the endpoint subnets"
+        )
     else:
         how = "which way the OS routes them is unknown"
-    return Fire({"tunnels": tunnels, "host": e.endpoint_host, "how": how},
-                basis=("endpoint_via_tunnel", "tunnel_up"))
+    return Fire(
+        {"tunnels": tunnels, "host": e.endpoint_host, "how": how},
+        basis=("endpoint_via_tunnel", "tunnel_up"),
+    )
 
 
 def _rebind(e: Evidence, _env: Environment) -> Fire | None:
@@ -63,22 +79,29 @@ def _rebind(e: Evidence, _env: Environment) -> Fire | None:
 
 def _mtu(e: Evidence, _env: Environment) -> Fire:
     where = f"the path MTU is {e.path_mtu} bytes" if e.path_mtu else "the path MTU is smaller"
-    return Fire({"host": e.endpoint_host, "where": where, "need": QUIC_MIN_IP_MTU[4],
-                 "routes": _routes(e)})
+    return Fire(
+        {"host": e.endpoint_host, "where": where, "need": QUIC_MIN_IP_MTU[4], "routes": _routes(e)}
+    )
 
 
 def _mtu_possible(e: Evidence, _env: Environment) -> Fire | None:
     if "filtered" not in e.endpoint_failures:
         return None  # an answer that refuses (ICMP port unreachable) is not an MTU problem
-    via = (f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
-           "often lowers the MTU." if e.endpoint_via_tunnel is Y else "")
+    via = (
+        f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
+        "often lowers the MTU."
+        if e.endpoint_via_tunnel is Y
+        else ""
+    )
     return Fire({"host": e.endpoint_host, "need": QUIC_MIN_IP_MTU[4], "via": via})
 
 
 def _stream_result(e: Evidence) -> str:
     words = {Y: "opens", N: "fails", U: "was not measured"}
-    return (f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
-            f":443 {words[e.proxy_stream_443]}")
+    return (
+        f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
+        f":443 {words[e.proxy_stream_443]}"
+    )
 
 
 def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
@@ -86,19 +109,27 @@ def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
         return None
     # Matters most where the direct path does not work: then the proxy is the way left.
     severity = None if e.endpoint_usable is not Y else Severity.INFO
-    return Fire({"url": e.proxy.url, "status": e.proxy_stream_refused,
-                 "host": e.endpoint_host,
-                 "also": " (CONNECT to 443 opens)" if e.proxy_stream_443 is Y else ""},
-                basis=("proxy_stream_443",), severity=severity)
+    return Fire(
+        {
+            "url": e.proxy.url,
+            "status": e.proxy_stream_refused,
+            "host": e.endpoint_host,
+            "also": " (CONNECT to 443 opens)" if e.proxy_stream_443 is Y else "",
+        },
+        basis=("proxy_stream_443",),
+        severity=severity,
+    )
 
 
 def _nxdomain_proxy(e: Evidence, _env: Environment) -> Fire | None:
     if e.endpoint_a is not DnsOutcome.NXDOMAIN:
         return None
     dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N)
-    return Fire({"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
-                basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_a"),
-                severity=Severity.ERROR if dead else None)
+    return Fire(
+        {"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
+        basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_a"),
+        severity=Severity.ERROR if dead else None,
+    )
 
 
 def _fallback(has: bool) -> FireFn:
@@ -106,14 +137,20 @@ def _fallback(has: bool) -> FireFn:
         hit = _with(e, "no-4195")
         if not hit or (e.client_fallback_443 is Y) is not has:
             return None
-        return Fire({"client": e.client, "at": _at(e, hit)},
-                    basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit))
+        return Fire(
+            {"client": e.client, "at": _at(e, hit)},
+            basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit),
+        )
+
     return fire
 
 
 HOST_RULES: tuple[FindingRule, ...] = (
     FindingRule(
-        "vpn-misses-endpoint", "VPN_ROUTES_MISS_ENDPOINT", Severity.ERROR, Owner.NETWORK,
+        "vpn-misses-endpoint",
+        "VPN_ROUTES_MISS_ENDPOINT",
+        Severity.ERROR,
+        Owner.NETWORK,
         "a VPN is connected, the private name resolves privately, no endpoint address "
         "answers: the VPN's routes (or its far side) do not cover the endpoint subnets",
         "A VPN is connected ({tunnels}) and {host} resolves to private addresses, but no "
@@ -121,13 +158,21 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "Add the endpoint subnets (the VPC's CIDR) to the VPN's split-tunnel route list and "
         "make sure the VPN's far side routes them to the VPC; the VPN is already connected, "
         "reconnecting will not help.",
-        facts=(("tunnel_up", (Y,)), ("endpoint_private", (Y,)), ("endpoint_reachable", (N,)),
-               ("no_route", NOT_YES)),
-        fire=_vpn_misses, never_with=("ENDPOINT_UNREACHABLE", "HOME_NETWORK")),
+        facts=(
+            ("tunnel_up", (Y,)),
+            ("endpoint_private", (Y,)),
+            ("endpoint_reachable", (N,)),
+            ("no_route", NOT_YES),
+        ),
+        fire=_vpn_misses,
+        never_with=("ENDPOINT_UNREACHABLE", "HOME_NETWORK"),
+    ),
     FindingRule(
-        "dns-rebind-likely", "DNS_REBIND_PROTECTION_LIKELY", Severity.WARNING, Owner.NETWORK,
-        "an on-link resolver (a home router) answers NOERROR with no A record for the "
-        "private name",
+        "dns-rebind-likely",
+        "DNS_REBIND_PROTECTION_LIKELY",
+        Severity.WARNING,
+        Owner.NETWORK,
+        "an on-link resolver (a home router) answers NOERROR with no A record for the private name",
         "The resolver {resolver} is on this machine's own subnet, as home routers are, and "
         "answered {host} with no address (NOERROR, no A record): DNS-rebind protection, "
         "which removes private addresses from public names' answers, is a likely cause, "
@@ -135,9 +180,14 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "Use the VPN's DNS servers for a2z.com, or exempt a2z.com from the router's "
         "DNS-rebind protection (e.g. dnsmasq's rebind-domain-ok, a FRITZ!Box's exceptions).",
         facts=(("resolver_on_link", (Y,)), ("endpoint_resolves", NOT_YES)),
-        fire=_rebind, basis=("resolver_on_link", "endpoint_a")),
+        fire=_rebind,
+        basis=("resolver_on_link", "endpoint_a"),
+    ),
     FindingRule(
-        "path-mtu-small", "PATH_MTU_SMALL", Severity.WARNING, Owner.NETWORK,
+        "path-mtu-small",
+        "PATH_MTU_SMALL",
+        Severity.WARNING,
+        Owner.NETWORK,
         "QUIC's 1,200-byte datagrams with Don't Fragment do not fit the path to the "
         "endpoint (EMSGSIZE, or an interface MTU below 1,228 bytes)",
         "QUIC's first datagrams (1200 bytes of UDP, never fragmented) do not fit the path to "
@@ -146,9 +196,14 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "Raise the tunnel/VPN interface MTU to at least 1280 bytes (or lower the VPN's "
         "encapsulation overhead), and let ICMP 'fragmentation needed' back through firewalls.",
         facts=(("path_mtu_small", (Y,)), ("endpoint_resolves", (Y,))),
-        fire=_mtu, never_with=("ENDPOINT_QUIC_BLOCKED",)),
+        fire=_mtu,
+        never_with=("ENDPOINT_QUIC_BLOCKED",),
+    ),
     FindingRule(
-        "quic-mtu-possible", "ENDPOINT_QUIC_MTU_POSSIBLE", Severity.INFO, Owner.NETWORK,
+        "quic-mtu-possible",
+        "ENDPOINT_QUIC_MTU_POSSIBLE",
+        Severity.INFO,
+        Owner.NETWORK,
         "QUIC silent where TCP answers and no MTU fact either way: a hop below 1,228 bytes "
         "that drops ICMP looks the same as a UDP block",
         "QUIC to {host} gets no answer where TCP does. Besides a security group or firewall "
@@ -156,11 +211,14 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "needed' looks exactly the same; from here wsdiag cannot tell them apart.{via}",
         "If UDP 443/4195 is allowed end to end, check the MTU of tunnels on the path (at "
         "least 1280 bytes) and let ICMP 'fragmentation needed' through.",
-        facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)),
-               ("path_mtu_small", NOT_YES)),
-        fire=_mtu_possible, basis=("endpoint_quic", "path_mtu_small")),
+        facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
+        fire=_mtu_possible,
+        basis=("endpoint_quic", "path_mtu_small"),
+    ),
     FindingRule(
-        "proxy-denies-connect-4195", "PROXY_DENIES_CONNECT_4195", Severity.WARNING,
+        "proxy-denies-connect-4195",
+        "PROXY_DENIES_CONNECT_4195",
+        Severity.WARNING,
         Owner.NETWORK,
         "the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
         "`deny CONNECT !SSL_ports`); info where the direct path works",
@@ -171,10 +229,14 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
         "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass "
         "list) so the client streams direct.",
-        facts=(("proxy_stream_4195", (N,)),), fire=_proxy_denies_4195,
-        basis=("proxy_stream_4195",)),
+        facts=(("proxy_stream_4195", (N,)),),
+        fire=_proxy_denies_4195,
+        basis=("proxy_stream_4195",),
+    ),
     FindingRule(
-        "endpoint-nxdomain-proxy", "ENDPOINT_NXDOMAIN_BEHIND_PROXY", Severity.WARNING,
+        "endpoint-nxdomain-proxy",
+        "ENDPOINT_NXDOMAIN_BEHIND_PROXY",
+        Severity.WARNING,
         Owner.NETWORK,
         "the private name does not exist here, and an http proxy is configured: either "
         "Private DNS names are off for the documented proxy set-up, or the resolver is wrong "
@@ -188,9 +250,14 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 "
         "Resolver inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
         facts=(("proxy_http", (Y,)), ("endpoint_resolves", NOT_YES)),
-        fire=_nxdomain_proxy, never_with=("ENDPOINT_NXDOMAIN",)),
+        fire=_nxdomain_proxy,
+        never_with=("ENDPOINT_NXDOMAIN",),
+    ),
     FindingRule(
-        "client-no-443-fallback", "CLIENT_NO_443_FALLBACK", Severity.ERROR, Owner.DESKTOP,
+        "client-no-443-fallback",
+        "CLIENT_NO_443_FALLBACK",
+        Severity.ERROR,
+        Owner.DESKTOP,
         "4195 blocked at an address and the client running here is older than Windows/macOS "
         "5.23, Linux 2024.7",
         "{client} has no 443 fallback, and the endpoint does not answer on 4195 at {at}: "
@@ -198,14 +265,20 @@ HOST_RULES: tuple[FindingRule, ...] = (
         "Update the WorkSpaces client (Windows and macOS 5.23 or later, Linux 2024.7 or "
         "later), or allow TCP and UDP 4195 to the endpoint.",
         facts=(("client_fallback_443", (N,)), ("endpoint_usable", (Y,))),
-        fire=_fallback(False), basis=("client_fallback_443",)),
+        fire=_fallback(False),
+        basis=("client_fallback_443",),
+    ),
     FindingRule(
-        "client-has-443-fallback", "CLIENT_HAS_443_FALLBACK", Severity.INFO, Owner.DESKTOP,
+        "client-has-443-fallback",
+        "CLIENT_HAS_443_FALLBACK",
+        Severity.INFO,
+        Owner.DESKTOP,
         "4195 blocked at an address; the client running here has the 443 fallback",
         "{client} has the 443 fallback, so it streams over 443 at {at}; older clients "
         "elsewhere cannot.",
         "Nothing to do on this machine; for older clients allow TCP and UDP 4195.",
         facts=(("client_fallback_443", (Y,)), ("endpoint_usable", (Y,))),
-        fire=_fallback(True), basis=("client_fallback_443",)),
+        fire=_fallback(True),
+        basis=("client_fallback_443",),
+    ),
 )
-

@@ -22,11 +22,13 @@ def _source(source: str | None) -> str:
     return "the system proxy settings" if source == "system" else "the environment (https_proxy)"
 
 
-def _proxy_failure(ids: Callable[[TargetEvidence], tuple[str, ...]]) -> Callable[
-        [Evidence, Environment], Fire | None]:
+def _proxy_failure(
+    ids: Callable[[TargetEvidence], tuple[str, ...]],
+) -> Callable[[Evidence, Environment], Fire | None]:
     """One finding for the targets whose proxied probes failed this way: an error when a
     needed target is among them and the proxy explains its failure, else a warning (only
     supporting domains are affected)."""
+
     def fire(e: Evidence, _env: Environment) -> Fire | None:
         hit = [t for t in e.targets if ids(t)]
         if not hit:
@@ -36,9 +38,12 @@ def _proxy_failure(ids: Callable[[TargetEvidence], tuple[str, ...]]) -> Callable
         first = list(dict.fromkeys(t.host for t in hit if t.need is Need.NEEDED)) or [hit[0].host]
         others = len({t.host for t in hit} - set(first))
         hosts = ", ".join(first) + (f" and {others} other domain(s)" if others else "")
-        return Fire({"url": e.proxy.url, "hosts": hosts, "why": hit[0].proxy_down_why},
-                    basis=tuple(f"targets[{t.id}]" for t in hit),
-                    severity=Severity.ERROR if blocks else Severity.WARNING)
+        return Fire(
+            {"url": e.proxy.url, "hosts": hosts, "why": hit[0].proxy_down_why},
+            basis=tuple(f"targets[{t.id}]" for t in hit),
+            severity=Severity.ERROR if blocks else Severity.WARNING,
+        )
+
     return fire
 
 
@@ -46,9 +51,10 @@ def _proxy_unsupported(e: Evidence, _env: Environment) -> Fire | None:
     untested = [t for t in e.targets if t.proxy_untested]
     if e.proxy.mode is not ProxyMode.UNTESTED or not untested:
         return None
-    return Fire({"url": e.proxy.url, "source": _source(e.proxy.source),
-                 "reason": e.proxy.reason},
-                basis=tuple(f"targets[{t.id}]" for t in untested))
+    return Fire(
+        {"url": e.proxy.url, "source": _source(e.proxy.source), "reason": e.proxy.reason},
+        basis=tuple(f"targets[{t.id}]" for t in untested),
+    )
 
 
 def _auth_unreachable(e: Evidence, env: Environment) -> Fire | None:
@@ -56,25 +62,36 @@ def _auth_unreachable(e: Evidence, env: Environment) -> Fire | None:
     if not failed:
         return None
     by_proxy = any(t.proxy_refused for t in failed)
-    return Fire({
-        "failed": "; ".join(f"{t.host} ({t.why})" for t in failed),
-        "closed": " — this is a closed network." if env is Environment.CLOSED else ".",
-        "by_proxy": " Here the proxy refused them: add them to its allow-list." if by_proxy
-        else "",
-    }, basis=tuple(f"targets[{t.id}]" for t in failed))
+    return Fire(
+        {
+            "failed": "; ".join(f"{t.host} ({t.why})" for t in failed),
+            "closed": " — this is a closed network." if env is Environment.CLOSED else ".",
+            "by_proxy": " Here the proxy refused them: add them to its allow-list."
+            if by_proxy
+            else "",
+        },
+        basis=tuple(f"targets[{t.id}]" for t in failed),
+    )
 
 
 def _optional_unreachable(e: Evidence, _env: Environment) -> Fire:
     failed = _failed(e, Need.EXPECTED)
-    return Fire({"n": len(failed), "failed": "; ".join(f"{t.host} ({t.why})" for t in failed)},
-                basis=tuple(f"targets[{t.id}]" for t in failed))
+    return Fire(
+        {"n": len(failed), "failed": "; ".join(f"{t.host} ({t.why})" for t in failed)},
+        basis=tuple(f"targets[{t.id}]" for t in failed),
+    )
 
 
 def _health(e: Evidence, env: Environment) -> Fire:
     works = env is Environment.MINIMAL_EGRESS
-    return Fire({"hosts": ", ".join(e.health_hosts),
-                 "expected": " even though streaming over the endpoint works here: this is "
-                 "expected." if works else "."})
+    return Fire(
+        {
+            "hosts": ", ".join(e.health_hosts),
+            "expected": " even though streaming over the endpoint works here: this is expected."
+            if works
+            else ".",
+        }
+    )
 
 
 def _home(_e: Evidence, env: Environment) -> Fire | None:
@@ -96,23 +113,37 @@ def _proxy_in_use(e: Evidence, _env: Environment) -> Fire | None:
         more += f" The private name {', '.join(on_list)} is on the proxy bypass list."
     if off_list:
         more += f" The private name {', '.join(off_list)} is not on the proxy bypass list."
-    return Fire({"url": e.proxy.url, "source": _source(e.proxy.source), "more": more,
-                 "endpoints": ", ".join(e.endpoint_hosts)},
-                basis=tuple(f"targets[{t.id}]" for t in used))
+    return Fire(
+        {
+            "url": e.proxy.url,
+            "source": _source(e.proxy.source),
+            "more": more,
+            "endpoints": ", ".join(e.endpoint_hosts),
+        },
+        basis=tuple(f"targets[{t.id}]" for t in used),
+    )
 
 
 INTERNET_RULES: tuple[FindingRule, ...] = (
     FindingRule(
-        "proxy-unsupported-scheme", "PROXY_UNSUPPORTED_SCHEME", Severity.WARNING, Owner.DESKTOP,
+        "proxy-unsupported-scheme",
+        "PROXY_UNSUPPORTED_SCHEME",
+        Severity.WARNING,
+        Owner.DESKTOP,
         "a `socks…://` or `https://` proxy: those paths are not tested (verdict unknown)",
         "The HTTPS proxy {url} (from {source}) was not tested: {reason}. The sign-in domains "
         "behind it were not probed, so wsdiag cannot say whether registration and sign-in "
         "work.",
         "Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 egress "
         "(the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
-        fire=_proxy_unsupported, basis=()),
+        fire=_proxy_unsupported,
+        basis=(),
+    ),
     FindingRule(
-        "proxy-unreachable", "PROXY_UNREACHABLE", Severity.ERROR, Owner.DESKTOP,
+        "proxy-unreachable",
+        "PROXY_UNREACHABLE",
+        Severity.ERROR,
+        Owner.DESKTOP,
         "the proxy itself cannot be reached (name, port, silence) for needed domains "
         "(warning if only supporting domains)",
         "The proxy {url} cannot be reached ({why}), and the WorkSpaces client sends its "
@@ -121,9 +152,14 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "settings) and that the proxy runs and is reachable from this network; if this "
         "network reaches the internet directly, remove the setting.",
         facts=(("no_route", NOT_YES),),  # NO_ROUTE already says why
-        fire=_proxy_failure(lambda t: t.proxy_down), basis=()),
+        fire=_proxy_failure(lambda t: t.proxy_down),
+        basis=(),
+    ),
     FindingRule(
-        "proxy-auth-required", "PROXY_AUTH_REQUIRED", Severity.ERROR, Owner.NETWORK,
+        "proxy-auth-required",
+        "PROXY_AUTH_REQUIRED",
+        Severity.ERROR,
+        Owner.NETWORK,
         "the proxy answers 407: the client does not support proxies that need credentials "
         "(warning if only supporting domains)",
         "The proxy {url} asks for credentials (HTTP 407) for {hosts}. Proxy servers that "
@@ -132,9 +168,14 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "Let the WorkSpaces domains through the proxy without authentication (an allow-list "
         "rule for CONNECT to them on 443), or let this network reach them directly on 443 "
         "(check that path with wsdiag --no-proxy).",
-        fire=_proxy_failure(lambda t: t.proxy_auth), basis=()),
+        fire=_proxy_failure(lambda t: t.proxy_auth),
+        basis=(),
+    ),
     FindingRule(
-        "auth-unreachable", "AUTH_UNREACHABLE", Severity.ERROR, Owner.NETWORK,
+        "auth-unreachable",
+        "AUTH_UNREACHABLE",
+        Severity.ERROR,
+        Owner.NETWORK,
         "a needed sign-in/registration domain fails on 443 (directly, or refused by the "
         "proxy: 403, 502 …)",
         "Registration and sign-in fail: {failed}. They need the internet on 443 even when "
@@ -142,19 +183,28 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication "
         "domains (NAT gateway, firewall or proxy allow-list); streaming can stay on the "
         "endpoint.{by_proxy}",
-        facts=(("auth_reachable", (N,)), ("no_route", NOT_YES),
-               ("resolver_reachable", NOT_NO)),
-        fire=_auth_unreachable, basis=()),
+        facts=(("auth_reachable", (N,)), ("no_route", NOT_YES), ("resolver_reachable", NOT_NO)),
+        fire=_auth_unreachable,
+        basis=(),
+    ),
     FindingRule(
-        "optional-unreachable", "OPTIONAL_DOMAINS_UNREACHABLE", Severity.WARNING,
-        Owner.NETWORK, "updates, metrics, CAPTCHA, connectivity-check domains fail",
+        "optional-unreachable",
+        "OPTIONAL_DOMAINS_UNREACHABLE",
+        Severity.WARNING,
+        Owner.NETWORK,
+        "updates, metrics, CAPTCHA, connectivity-check domains fail",
         "{n} supporting domain(s) cannot be reached on 443: {failed}. Updates, metrics, "
         "CAPTCHA or the connectivity check may fail.",
         "Add these domains to the outbound 443 allow-list (firewall or proxy).",
         facts=(("optional_reachable", (N,)), ("internet_reachable", NOT_NO)),
-        fire=_optional_unreachable, basis=()),
+        fire=_optional_unreachable,
+        basis=(),
+    ),
     FindingRule(
-        "health-blocked", "HEALTH_CHECK_BLOCKED", Severity.INFO, Owner.NETWORK,
+        "health-blocked",
+        "HEALTH_CHECK_BLOCKED",
+        Severity.INFO,
+        Owner.NETWORK,
         "health-check host unreachable on 4195: the client's network check will fail; "
         "expected in minimal-egress",
         "The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
@@ -162,16 +212,26 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "Nothing to change for PrivateLink streaming; to make the client's network check "
         "pass, allow outbound TCP/UDP 4195 to the region's health-check servers.",
         # Only worth saying where the internet otherwise works; offline it is just noise.
-        facts=(("beyond_443", (N,)), ("internet_reachable", (Y,))), fire=_health),
+        facts=(("beyond_443", (N,)), ("internet_reachable", (Y,))),
+        fire=_health,
+    ),
     FindingRule(
-        "auth-udp-unconfirmed", "AUTH_UDP_443_UNCONFIRMED", Severity.INFO, Owner.NETWORK,
+        "auth-udp-unconfirmed",
+        "AUTH_UDP_443_UNCONFIRMED",
+        Severity.INFO,
+        Owner.NETWORK,
         "no QUIC answer on UDP 443 from the broker (it may not speak QUIC)",
         "No QUIC answer on UDP 443 from the registration service; it may not speak QUIC, "
         "so this proves nothing by itself, but AWS asks for UDP 443 to be open too.",
         "If outbound UDP 443 is blocked, allow it to the WorkSpaces domains.",
-        facts=(("auth_reachable", (Y,)), ("auth_quic", (N,))), basis=("auth_quic",)),
+        facts=(("auth_reachable", (Y,)), ("auth_quic", (N,))),
+        basis=("auth_quic",),
+    ),
     FindingRule(
-        "home-network", "HOME_NETWORK", Severity.INFO, Owner.USER,
+        "home-network",
+        "HOME_NETWORK",
+        Severity.INFO,
+        Owner.USER,
         "outside the VPC: connect the VPN",
         "You are not on the company network (VPN off?): the internet works here, but a "
         "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
@@ -179,9 +239,14 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "Connect the VPN (or another route to the VPC with its DNS), then run wsdiag check "
         "again. Admin, if users must stream from anywhere: WorkSpaces console > Directories "
         "> the directory > VPC Endpoints > Edit: remove the streaming endpoint.",
-        fire=_home, basis=("internet_reachable", "endpoint_reachable")),
+        fire=_home,
+        basis=("internet_reachable", "endpoint_reachable"),
+    ),
     FindingRule(
-        "proxy-in-use", "PROXY_IN_USE", Severity.INFO, Owner.DESKTOP,
+        "proxy-in-use",
+        "PROXY_IN_USE",
+        Severity.INFO,
+        Owner.DESKTOP,
         "443 went through the proxy (shown without credentials); streaming and QUIC do not: "
         "bypass the private name, no caching",
         "443 to the sign-in and registration domains goes through the proxy {url} (from "
@@ -191,5 +256,7 @@ INTERNET_RULES: tuple[FindingRule, ...] = (
         "the exceptions in the OS proxy settings) and that proxy caching is disabled for it, "
         "so streaming stays direct to the endpoint; the proxy must allow CONNECT to the "
         "WorkSpaces domains on 443 without authentication.",
-        fire=_proxy_in_use, basis=()),
+        fire=_proxy_in_use,
+        basis=(),
+    ),
 )

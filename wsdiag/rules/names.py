@@ -27,12 +27,16 @@ def _answers(d: NameDivergence) -> str:
 
 def _differs(hosts_file: bool) -> FireFn:
     def fire(e: Evidence, _env: Environment) -> Fire | None:
-        hit = [d for d in e.name_divergences if d.os_outcome is DnsOutcome.ANSWER
-               and (d.reason == "hosts-file") is hosts_file]
+        hit = [
+            d
+            for d in e.name_divergences
+            if d.os_outcome is DnsOutcome.ANSWER and (d.reason == "hosts-file") is hosts_file
+        ]
         if not hit:
             return None
         whys = "; ".join(dict.fromkeys(d.detail for d in hit if d.detail)) or "reason not known"
         return Fire({"names": "; ".join(_answers(d) for d in hit), "why": whys})
+
     return fire
 
 
@@ -41,8 +45,10 @@ def _os_failed(e: Evidence, _env: Environment) -> Fire | None:
     if not hit:
         return None
     whys = "; ".join(dict.fromkeys(d.detail for d in hit if d.detail)) or "reason not known"
-    return Fire({"names": "; ".join(_answers(d) for d in hit), "why": whys},
-                severity=None if any(d.needed for d in hit) else Severity.WARNING)
+    return Fire(
+        {"names": "; ".join(_answers(d) for d in hit), "why": whys},
+        severity=None if any(d.needed for d in hit) else Severity.WARNING,
+    )
 
 
 def _captive(e: Evidence, _env: Environment) -> Fire:
@@ -61,25 +67,44 @@ def _overlay_silent(e: Evidence, _env: Environment) -> Fire | None:
     dead = [a for a in units if a.answered is N or usable(a) is N]
     if not dead:
         return None
-    return Fire({"host": e.endpoint_host, "addresses": ", ".join(a.address for a in dead)},
-                severity=None if e.endpoint_usable is N else Severity.WARNING)
+    return Fire(
+        {"host": e.endpoint_host, "addresses": ", ".join(a.address for a in dead)},
+        severity=None if e.endpoint_usable is N else Severity.WARNING,
+    )
 
 
 # The findings a captive portal explains: every path and TLS finding about its names.
 _CAPTIVE_EXPLAINS = (
-    "ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "ENDPOINT_ADDRESS_SILENT",
-    "ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED",
-    "ENDPOINT_443_BLOCKED", "ENDPOINT_PUBLIC_ANSWER", "ENDPOINT_HIGH_RTT", "AUTH_UNREACHABLE",
-    "OPTIONAL_DOMAINS_UNREACHABLE", "TLS_UNTRUSTED", "HEALTH_CHECK_BLOCKED",
-    "ENDPOINT_OVERLAY_SILENT", "ENDPOINT_OVERLAY",
+    "ENDPOINT_UNREACHABLE",
+    "ENDPOINT_TCP_BLOCKED",
+    "ENDPOINT_ADDRESS_SILENT",
+    "ENDPOINT_ADDRESS_PARTIAL",
+    "ENDPOINT_QUIC_BLOCKED",
+    "ENDPOINT_4195_BLOCKED",
+    "ENDPOINT_443_BLOCKED",
+    "ENDPOINT_PUBLIC_ANSWER",
+    "ENDPOINT_HIGH_RTT",
+    "AUTH_UNREACHABLE",
+    "OPTIONAL_DOMAINS_UNREACHABLE",
+    "TLS_UNTRUSTED",
+    "HEALTH_CHECK_BLOCKED",
+    "ENDPOINT_OVERLAY_SILENT",
+    "ENDPOINT_OVERLAY",
     # the TLS rows (branch tls2): a portal's own certificate is neither inspection nor a
     # device on the LAN nor a skewed clock
-    "TLS_INSPECTED", "ENDPOINT_ADDRESS_OTHER", "ENDPOINT_ISSUERS_DIFFER",
-    "ENDPOINT_CERTIFICATE", "CLOCK_SKEW")
+    "TLS_INSPECTED",
+    "ENDPOINT_ADDRESS_OTHER",
+    "ENDPOINT_ISSUERS_DIFFER",
+    "ENDPOINT_CERTIFICATE",
+    "CLOCK_SKEW",
+)
 
 NAME_RULES: tuple[FindingRule, ...] = (
     FindingRule(
-        "captive-portal", "CAPTIVE_PORTAL", Severity.ERROR, Owner.USER,
+        "captive-portal",
+        "CAPTIVE_PORTAL",
+        Severity.ERROR,
+        Owner.USER,
         "the endpoint and unrelated names (broker, a CDN name) all resolve to one address: "
         "a captive portal or DNS hijack (takes precedence over path and TLS findings)",
         "Every name resolves to the same address {address} ({names}): this network is "
@@ -87,9 +112,15 @@ NAME_RULES: tuple[FindingRule, ...] = (
         "else wsdiag saw about these names is real.",
         "Log in to the network (open a web browser and complete the Wi-Fi / hotel / guest "
         "portal), then run wsdiag again.",
-        facts=(("captive_portal", (Y,)),), fire=_captive, never_with=_CAPTIVE_EXPLAINS),
+        facts=(("captive_portal", (Y,)),),
+        fire=_captive,
+        never_with=_CAPTIVE_EXPLAINS,
+    ),
     FindingRule(
-        "os-hosts-file", "OS_HOSTS_FILE", Severity.INFO, Owner.DESKTOP,
+        "os-hosts-file",
+        "OS_HOSTS_FILE",
+        Severity.INFO,
+        Owner.DESKTOP,
         "the hosts file gives a name another answer than the resolver (the client dials "
         "the hosts file's)",
         "This machine's hosts file answers for these names, not DNS: {names} ({why}). The "
@@ -97,27 +128,45 @@ NAME_RULES: tuple[FindingRule, ...] = (
         "Nothing to do while those addresses are right; remove the entries when the "
         "endpoint's addresses change (they are fixed per subnet until the endpoint is "
         "re-created).",
-        facts=(("os_consulted", (Y,)),), fire=_differs(True), basis=("name_divergences",)),
+        facts=(("os_consulted", (Y,)),),
+        fire=_differs(True),
+        basis=("name_divergences",),
+    ),
     FindingRule(
-        "os-resolver-differs", "OS_RESOLVER_DIFFERS", Severity.INFO, Owner.NETWORK,
+        "os-resolver-differs",
+        "OS_RESOLVER_DIFFERS",
+        Severity.INFO,
+        Owner.NETWORK,
         "the OS resolves a name differently from the resolver asked (per-domain resolver, "
         "link-local resolver, reason unknown); the client dials the OS's answer",
         "The operating system resolves these names differently from the resolver wsdiag "
         "asked: {names} ({why}). The client dials the OS's answer; wsdiag tested those.",
         "Nothing to do if the OS's answer is right (VPN split DNS usually is); to test a "
         "specific resolver run wsdiag with --nameserver IP.",
-        facts=(("os_consulted", (Y,)),), fire=_differs(False), basis=("name_divergences",)),
+        facts=(("os_consulted", (Y,)),),
+        fire=_differs(False),
+        basis=("name_divergences",),
+    ),
     FindingRule(
-        "os-name-failed", "OS_NAME_FAILED", Severity.ERROR, Owner.NETWORK,
+        "os-name-failed",
+        "OS_NAME_FAILED",
+        Severity.ERROR,
+        Owner.NETWORK,
         "the OS cannot resolve a name the resolver answers (error for the endpoint or a "
         "needed name, else warning)",
         "The operating system cannot resolve names the resolver answers: {names} ({why}). "
         "The client resolves through the OS, so it cannot reach them.",
         "Fix the per-domain DNS the OS uses for these names (VPN split DNS, /etc/resolver/, "
         "NRPT, systemd-resolved link domains) or the hosts file.",
-        facts=(("os_consulted", (Y,)),), fire=_os_failed, basis=("name_divergences",)),
+        facts=(("os_consulted", (Y,)),),
+        fire=_os_failed,
+        basis=("name_divergences",),
+    ),
     FindingRule(
-        "endpoint-overlay", "ENDPOINT_OVERLAY", Severity.INFO, Owner.NETWORK,
+        "endpoint-overlay",
+        "ENDPOINT_OVERLAY",
+        Severity.INFO,
+        Owner.NETWORK,
         "the endpoint answers at RFC 6598 shared addresses (100.64.0.0/10) on its paths: "
         "reached through an overlay",
         "{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10), "
@@ -125,9 +174,14 @@ NAME_RULES: tuple[FindingRule, ...] = (
         "(a zero-trust or mesh VPN client, or carrier-grade NAT).",
         "Nothing to do; if streaming misbehaves, check the overlay client's settings for "
         "the WorkSpaces names and UDP 4195.",
-        fire=_overlay, basis=("endpoint_overlay",)),
+        fire=_overlay,
+        basis=("endpoint_overlay",),
+    ),
     FindingRule(
-        "endpoint-overlay-silent", "ENDPOINT_OVERLAY_SILENT", Severity.ERROR, Owner.NETWORK,
+        "endpoint-overlay-silent",
+        "ENDPOINT_OVERLAY_SILENT",
+        Severity.ERROR,
+        Owner.NETWORK,
         "an RFC 6598 shared address (100.64.0.0/10) of the endpoint does not answer "
         "(error when no address is usable)",
         "{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10: "
@@ -135,6 +189,8 @@ NAME_RULES: tuple[FindingRule, ...] = (
         "did not answer on the endpoint's TCP paths.",
         "Check that the overlay (zero-trust / VPN) client is connected and routes the "
         "WorkSpaces private name and TCP/UDP 443 and 4195 to the VPC.",
-        fire=_overlay_silent, basis=("endpoint_overlay",),
-        never_with=("ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "ENDPOINT_OVERLAY")),
+        fire=_overlay_silent,
+        basis=("endpoint_overlay",),
+        never_with=("ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "ENDPOINT_OVERLAY"),
+    ),
 )

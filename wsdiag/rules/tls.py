@@ -25,11 +25,15 @@ def _other(e: Evidence, _env: Environment) -> Fire | None:
     if not hit:
         return None
     total = len(e.endpoint_addresses) or len(hit)
-    return Fire({"host": e.endpoint_host, "items": _pairs(hit),
-                 "addresses": ", ".join(a for a, _ in hit),
-                 "share": "the only address" if total == 1 else f"{len(hit)} of {total} "
-                 "addresses"},
-                basis=tuple(f"endpoint_addresses[{a}]" for a, _ in hit))
+    return Fire(
+        {
+            "host": e.endpoint_host,
+            "items": _pairs(hit),
+            "addresses": ", ".join(a for a, _ in hit),
+            "share": "the only address" if total == 1 else f"{len(hit)} of {total} addresses",
+        },
+        basis=tuple(f"endpoint_addresses[{a}]" for a, _ in hit),
+    )
 
 
 def _issuers(e: Evidence, _env: Environment) -> Fire:
@@ -49,8 +53,12 @@ def _shown(e: Evidence, _env: Environment) -> Fire | None:
 def _inspected(e: Evidence, _env: Environment) -> Fire | None:
     if not e.tls.inspected:
         return None
-    return Fire({"hosts": ", ".join(e.tls.inspected),
-                 "issuers": ", ".join(e.tls.inspected_by) or "an unknown issuer"})
+    return Fire(
+        {
+            "hosts": ", ".join(e.tls.inspected),
+            "issuers": ", ".join(e.tls.inspected_by) or "an unknown issuer",
+        }
+    )
 
 
 def _untrusted(e: Evidence, _env: Environment) -> Fire | None:
@@ -58,22 +66,28 @@ def _untrusted(e: Evidence, _env: Environment) -> Fire | None:
     if not needed and not other:
         return None
     hosts = (*needed, *other)
-    what = ("registration and sign-in fail" if needed
-            else "only supporting services are affected")
-    return Fire({"n": len(hosts), "hosts": ", ".join(hosts), "what": what},
-                basis=("tls_untrusted_other",),
-                severity=Severity.ERROR if needed else Severity.WARNING)
+    what = "registration and sign-in fail" if needed else "only supporting services are affected"
+    return Fire(
+        {"n": len(hosts), "hosts": ", ".join(hosts), "what": what},
+        basis=("tls_untrusted_other",),
+        severity=Severity.ERROR if needed else Severity.WARNING,
+    )
 
 
 def _skew(e: Evidence, _env: Environment) -> Fire:
-    way = {"ahead": " (ahead: they read as expired)",
-           "behind": " (behind: they read as not yet valid)"}.get(e.tls.skew, "")
+    way = {
+        "ahead": " (ahead: they read as expired)",
+        "behind": " (behind: they read as not yet valid)",
+    }.get(e.tls.skew, "")
     return Fire({"way": way})
 
 
 TLS_RULES: tuple[FindingRule, ...] = (
     FindingRule(
-        "endpoint-address-other", "ENDPOINT_ADDRESS_OTHER", Severity.ERROR, Owner.NETWORK,
+        "endpoint-address-other",
+        "ENDPOINT_ADDRESS_OTHER",
+        Severity.ERROR,
+        Owner.NETWORK,
         "something else answers at an endpoint address (no TLS at all on 443/4195, or a "
         "certificate naming only non-AWS hosts): a device on the local network, a portal; "
         "that address does not count as usable",
@@ -83,9 +97,15 @@ TLS_RULES: tuple[FindingRule, ...] = (
         "If this network's own range overlaps the endpoint subnet (a home LAN on the same "
         "/24), renumber the local network or connect through a VPN that routes the "
         "endpoint subnet; otherwise find what holds {addresses} on the path to the VPC.",
-        facts=(("endpoint_other", (Y,)),), fire=_other, basis=("endpoint_other",)),
+        facts=(("endpoint_other", (Y,)),),
+        fire=_other,
+        basis=("endpoint_other",),
+    ),
     FindingRule(
-        "tls-inspected", "TLS_INSPECTED", Severity.ERROR, Owner.NETWORK,
+        "tls-inspected",
+        "TLS_INSPECTED",
+        Severity.ERROR,
+        Owner.NETWORK,
         "a needed sign-in domain's certificate chain does not end in a public root (the "
         "Mozilla list certifi ships, or --public-roots): TLS decryption on the way",
         "TLS to {hosts} is decrypted on the way: the certificate chain ends in {issuers}, "
@@ -93,9 +113,14 @@ TLS_RULES: tuple[FindingRule, ...] = (
         "WorkSpaces traffic, so registration, sign-in and streaming fail.",
         "Exempt these names from TLS decryption/inspection on the firewall or proxy: "
         "{hosts} (better, every WorkSpaces domain of the AWS allow-list).",
-        facts=(("tls_inspected", (Y,)),), fire=_inspected),
+        facts=(("tls_inspected", (Y,)),),
+        fire=_inspected,
+    ),
     FindingRule(
-        "tls-untrusted", "TLS_UNTRUSTED", Severity.ERROR, Owner.NETWORK,
+        "tls-untrusted",
+        "TLS_UNTRUSTED",
+        Severity.ERROR,
+        Owner.NETWORK,
         "a certificate chain this machine does not trust: an error for needed domains (the "
         "client rejects it), a warning for supporting ones; not reported when the clock is off",
         "{n} host(s) presented a certificate chain this machine does not trust ({hosts}); "
@@ -103,30 +128,49 @@ TLS_RULES: tuple[FindingRule, ...] = (
         "proxy or firewall.",
         "Exempt the WorkSpaces domains from TLS inspection; the client requires the "
         "services' own (Amazon Trust Services) certificates.",
-        facts=(("clock_skew", (N,)),), fire=_untrusted, basis=("tls_untrusted_needed",)),
+        facts=(("clock_skew", (N,)),),
+        fire=_untrusted,
+        basis=("tls_untrusted_needed",),
+    ),
     FindingRule(
-        "clock-skew", "CLOCK_SKEW", Severity.ERROR, Owner.DESKTOP,
+        "clock-skew",
+        "CLOCK_SKEW",
+        Severity.ERROR,
+        Owner.DESKTOP,
         "most certificates seen are out of their validity window at once: this machine's "
         "clock is off (never read as interception)",
         "This machine's clock is off: most certificates the services presented are outside "
         "their validity period{way}. TLS, and with it sign-in, fails until the clock is right.",
         "Set the date, time and time zone correctly (turn on automatic time "
         "synchronisation), then run again.",
-        facts=(("clock_skew", (Y,)),), fire=_skew),
+        facts=(("clock_skew", (Y,)),),
+        fire=_skew,
+    ),
     FindingRule(
-        "endpoint-issuers-differ", "ENDPOINT_ISSUERS_DIFFER", Severity.WARNING, Owner.NETWORK,
+        "endpoint-issuers-differ",
+        "ENDPOINT_ISSUERS_DIFFER",
+        Severity.WARNING,
+        Owner.NETWORK,
         "the endpoint's addresses present certificates from different issuers",
         "The addresses of {host} present certificates from different issuers: {items}. One "
         "endpoint has one certificate: something on the path answers for some addresses.",
         "Check what answers at each address (a TLS-inspecting firewall on some paths, a "
         "device on the local network).",
-        facts=(("endpoint_issuers_differ", (Y,)),), fire=_issuers),
+        facts=(("endpoint_issuers_differ", (Y,)),),
+        fire=_issuers,
+    ),
     FindingRule(
-        "endpoint-certificate", "ENDPOINT_CERTIFICATE", Severity.INFO, Owner.AWS,
+        "endpoint-certificate",
+        "ENDPOINT_CERTIFICATE",
+        Severity.INFO,
+        Owner.AWS,
         "the certificate each endpoint address presented (shown, not judged: the client "
         "trusts the gateway through its own CA)",
         "The endpoint {host} presented: {items}. Shown only: the WorkSpaces client trusts "
         "the streaming gateway through a CA of its own, not the OS store.",
         "Nothing to change.",
-        facts=(("endpoint_issuers_differ", (N,)),), fire=_shown, basis=("endpoint_certificate",)),
+        facts=(("endpoint_issuers_differ", (N,)),),
+        fire=_shown,
+        basis=("endpoint_certificate",),
+    ),
 )

@@ -38,8 +38,14 @@ READY_FACTS: dict[str, str] = {
 
 # ... and these must be YES: a NO here without an error finding would be a gap in the rules,
 # and a gap must read "unknown", never "ready".
-MUST_BE_YES = ("dns_configured", "endpoint_resolves", "endpoint_private", "endpoint_reachable",
-               "endpoint_usable", "auth_reachable")
+MUST_BE_YES = (
+    "dns_configured",
+    "endpoint_resolves",
+    "endpoint_private",
+    "endpoint_reachable",
+    "endpoint_usable",
+    "auth_reachable",
+)
 # ... and this must be YES for "ready" (a NO degrades through the per-address findings; a NO
 # that none of them names is such a gap too).
 READY_ONLY_IF_YES = ("endpoint_complete",)
@@ -53,30 +59,49 @@ def _not_measured(e: Evidence, _env: Environment) -> Fire | None:
     unknown = unmeasured(e)
     if not unknown:
         return None
-    causes = ("errors, the run deadline or a proxy wsdiag does not test"
-              if e.proxy.mode is ProxyMode.UNTESTED else "errors or the run deadline")
-    fix = ("Test those paths another way: run again with --no-proxy to measure direct egress, "
-           "or point HTTPS_PROXY at the http:// proxy the client uses."
-           if e.proxy.mode is ProxyMode.UNTESTED else
-           "Run `wsdiag check -v` and read where each unmeasured probe stopped. 'deadline': "
-           "the run ran out of time (run again with a longer --timeout and --deadline); "
-           "any other error is local to this machine or wsdiag (hand the --json output to "
-           "support).")
-    return Fire({"unknown": ", ".join(unknown), "causes": causes, "fix": fix},
-                basis=tuple(READY_FACTS[label] for label in unknown))
+    causes = (
+        "errors, the run deadline or a proxy wsdiag does not test"
+        if e.proxy.mode is ProxyMode.UNTESTED
+        else "errors or the run deadline"
+    )
+    fix = (
+        "Test those paths another way: run again with --no-proxy to measure direct egress, "
+        "or point HTTPS_PROXY at the http:// proxy the client uses."
+        if e.proxy.mode is ProxyMode.UNTESTED
+        else "Run `wsdiag check -v` and read where each unmeasured probe stopped. 'deadline': "
+        "the run ran out of time (run again with a longer --timeout and --deadline); "
+        "any other error is local to this machine or wsdiag (hand the --json output to "
+        "support)."
+    )
+    return Fire(
+        {"unknown": ", ".join(unknown), "causes": causes, "fix": fix},
+        basis=tuple(READY_FACTS[label] for label in unknown),
+    )
 
 
 NOT_MEASURED = FindingRule(
-    "not-measured", "NOT_MEASURED", Severity.INFO, Owner.USER,
+    "not-measured",
+    "NOT_MEASURED",
+    Severity.INFO,
+    Owner.USER,
     "which needed facts could not be measured (dropped when an error finding explains why)",
     "Could not measure: {unknown} ({causes}); wsdiag does not guess, so the verdict cannot "
     "be 'ready'.",
     "{fix}",
-    fire=_not_measured, basis=())
+    fire=_not_measured,
+    basis=(),
+)
 
 FINDING_RULES: tuple[FindingRule, ...] = (
-    *NAME_RULES, *DNS_RULES, *ENDPOINT_RULES, *INTERNET_RULES, *TLS_RULES, *HOST_RULES,
-    *BOUNDED_RULES, NOT_MEASURED)
+    *NAME_RULES,
+    *DNS_RULES,
+    *ENDPOINT_RULES,
+    *INTERNET_RULES,
+    *TLS_RULES,
+    *HOST_RULES,
+    *BOUNDED_RULES,
+    NOT_MEASURED,
+)
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -113,4 +138,3 @@ def diagnose(r: Results, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Dia
     own = findings_of(e, environment)
     shown = tuple(sorted(own + extra, key=lambda f: SEVERITY_ORDER[f.severity]))
     return e, Diagnosis(environment, verdict_of(e, own), shown, env_rule)
-
