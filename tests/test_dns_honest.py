@@ -12,9 +12,10 @@ import pytest
 
 from tests.support.dnsserver import DROP, GARBAGE, NXDOMAIN, DnsServer, Reply
 from wsdiag.budgets import DEFAULT_TIMEOUT
-from wsdiag.model import DnsOutcome, DnsSpec
+from wsdiag.check.plan import check_nameservers
 from wsdiag.probes.dns import nameservers, resolve
-from wsdiag.results import DnsResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec
+from wsdiag.vocab.results import DnsResult
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
@@ -24,7 +25,7 @@ def lookup(
     servers: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT, name: str = NAME, rdtype: str = "A"
 ) -> DnsResult:
     spec = DnsSpec(f"t/dns/{rdtype}", "t", name, rdtype, timeout)
-    return asyncio.run(resolve(nameservers(servers), spec, timeout))
+    return asyncio.run(resolve(nameservers(check_nameservers(servers)), spec, timeout))
 
 
 @pytest.fixture
