@@ -352,6 +352,7 @@ def test_a_40_mb_line_is_too_large_and_never_parsed(
         ("super.json", '{"schema":"wsdiag.report/²"}'.encode(), "schema version"),
         ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not JSON"),
     ],
+    ids=["corrupt-deflate", "truncated-gzip", "deep", "digits", "superscript", "latin1"],
 )
 def test_one_bad_file_is_one_named_broken_entry(
     tmp_path: Path, name: str, data: bytes, reason: str
