@@ -4,8 +4,15 @@ A source yields records, never whole folders: `summarize` keeps constant memory 
 many reports it reads. Two layouts are recognised per file, by its first line:
 
 - a pretty (indented) JSON document, as `wsdiag check --json` writes: the first line is a
-  lone `{` (or `[` for an array of reports); the whole file is one record (capped in size);
+  lone `{` (or `[` for an array of reports); the whole file is one record;
 - JSON lines (`--format json-line`, or reports concatenated by `cat`): one record a line.
+
+Hostile input is bounded by the budgets in wsdiag.budgets (issue 18): a document over
+MAX_REPORT_BYTES is a "too large" record, never handed to a parser (a longer line is
+skipped up to its newline, unread); gzip stops after SUMMARIZE_GZIP_MAX_BYTES decompressed
+or, beyond SUMMARIZE_RATIO_AFTER, past SUMMARIZE_GZIP_MAX_RATIO times its compressed bytes;
+a file (not stdin) stops after SUMMARIZE_FILE_SECONDS. Each stop is one record with
+`error` set, after the records read before it.
 
 Gzip is recognised by its magic bytes, not the file name. In folders (walked recursively,
 sorted) only names that look like reports are read: *.json, *.jsonl, *.ndjson (each also
