@@ -172,6 +172,8 @@ def _probe(x: dict[str, Any]) -> ProbeResult:
         via=Via(x.get("via", "direct")),
         proxy_status=x.get("proxy_status"),
         path_mtu=x.get("path_mtu"),
+        icmp=x.get("icmp"),
+        offender=x.get("offender"),
         tls_seen=TlsSeen(x["tls_seen"]) if x.get("tls_seen") else None,
         certs=tuple(_cert(c) for c in x.get("certs", ())),
         tls_public_root=x.get("tls_public_root"),

@@ -151,6 +151,8 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "tls_public_root": p.tls_public_root,
         "certs": [_cert_json(c) for c in p.certs],
         "path_mtu": p.path_mtu,
+        "icmp": p.icmp,
+        "offender": p.offender,
     }
 
 

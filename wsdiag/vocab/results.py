@@ -103,6 +103,12 @@ class ProbeResult:
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
+    # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
+    icmp: str | None = None
+    # The address that sent that ICMP error; None: not known (no queue on this OS, or a
+    # local error). This machine's own address: its own firewall (``icmp`` "local").
+    offender: str | None = None
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
