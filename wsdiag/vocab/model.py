@@ -7,10 +7,11 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.budgets import DEFAULT_TIMEOUT
+from wsdiag.vocab import codec
 
 
 class Role(StrEnum):
@@ -241,8 +242,9 @@ class ProxyRoute:
 
     mode: ProxyMode = ProxyMode.NONE
     url: str | None = None  # as configured, credentials replaced by "***"
-    host: str | None = None  # the proxy's host name or IP (mode PROXY)
-    port: int | None = None
+    # the proxy's host name or IP (mode PROXY) and port: in the report, ``url`` says them
+    host: str | None = field(default=None, metadata=codec.omit())
+    port: int | None = field(default=None, metadata=codec.omit())
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
