@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.logs",),  # the client's logs and the `logs` command
     ("wsdiag.rules",),  # evidence -> findings -> verdict
     ("wsdiag.fleet",),  # `summarize`
-    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle"),  # composition roots of the commands
+    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.show"),  # the commands' roots
     ("wsdiag.cli_values", "wsdiag.cli_options"),  # argv -> inputs
     ("wsdiag.cli", "wsdiag.__main__"),
 )

@@ -62,3 +62,8 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+
+# --- reading a report back (`wsdiag show`) ------------------------------------------------------
+# The largest lab report is ~40 kB as indented JSON (~20 kB as json-line); a file many times
+# that is not a report, and reading stops there (never all of /dev/zero or a huge upload).
+SHOW_MAX_BYTES = 16 * 1024 * 1024
