@@ -106,23 +106,49 @@ def encode(value: Any, hooks: Hooks | None = None) -> Any:
 
 def _encode_fields(obj: Any, hooks: Hooks) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        meta = f.metadata
-        value = getattr(obj, f.name)
-        if meta.get(_OMIT) or (meta.get(_DENSE) and value in EMPTY):
+    fields, computed, first = _plan(type(obj))
+    for name, json_name, how in fields:
+        value = getattr(obj, name)
+        if how is _DENSE and value in EMPTY:
             continue
-        if meta.get(_FLAT):
+        if how is _FLAT:
             out.update(encode(value, hooks))
-        elif meta.get(_PAIRS):
-            out[json_key(f)] = {k: encode(v, hooks) for k, v in value}
+        elif how is _PAIRS:
+            out[json_name] = {k: encode(v, hooks) for k, v in value}
         else:
-            out[json_key(f)] = encode(value, hooks)
-    for name in getattr(obj, "JSON_COMPUTED", ()):
+            out[json_name] = encode(value, hooks)
+    for name in computed:
         out[name] = encode(getattr(obj, name), hooks)
-    first = getattr(obj, "JSON_ORDER", ())
     if first:  # the keys it names first, then the others in field order
         out = {**{k: out[k] for k in first if k in out}, **out}
     return out
+
+
+_PLANS: dict[type, tuple[tuple[tuple[str, str, str], ...], tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(
+    cls: type,
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """(field, key, how) for each written field, the computed names, the keys first:
+    read once per class (``dataclasses.fields`` and its metadata cost, per object)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        written = tuple(
+            (
+                f.name,
+                json_key(f),
+                next((m for m in (_FLAT, _PAIRS, _DENSE) if f.metadata.get(m)), ""),
+            )
+            for f in dataclasses.fields(cls)
+            if not f.metadata.get(_OMIT)
+        )
+        plan = _PLANS[cls] = (
+            written,
+            tuple(getattr(cls, "JSON_COMPUTED", ())),
+            tuple(getattr(cls, "JSON_ORDER", ())),
+        )
+    return plan
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
