@@ -32,7 +32,7 @@ from wsdiag.vocab.report import Report
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
+AFTER_NETWORK = ("wsdiag.rules.verdict", "wsdiag.render.formats", "wsdiag.redact")
 
 HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
 
@@ -98,7 +98,7 @@ def run_check(
         run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+    from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
 
     results = Observed(plan, tuple(run.dns), tuple(run.probes))
     paths = _host_paths(results, logs)
