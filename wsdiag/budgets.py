@@ -62,3 +62,11 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+
+# --- this machine ---------------------------------------------------------------------------------
+# Reading the routes to a few dozen addresses and the process list, after the probes: both
+# answer in milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
+HOST_FACTS_BUDGET = 2.0
+# One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
+# they work; a tool that hangs (a desktop session that is gone) must not hold the check.
+HOST_TOOL_TIMEOUT = 3.0

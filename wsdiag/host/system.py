@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-_TOOL_TIMEOUT = 3.0  # seconds; scutil/gsettings answer in milliseconds when they work
+from wsdiag.budgets import HOST_TOOL_TIMEOUT
 
 # Internet Settings keys in the order WinINet applies them (policies before preferences).
 _INTERNET_SETTINGS = (
@@ -88,7 +88,7 @@ def gsettings_proxy() -> tuple[str, str] | None:
 def _run(args: list[str]) -> str | None:
     try:
         proc = subprocess.run(
-            args, capture_output=True, text=True, timeout=_TOOL_TIMEOUT, check=False
+            args, capture_output=True, text=True, timeout=HOST_TOOL_TIMEOUT, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None

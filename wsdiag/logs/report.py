@@ -29,7 +29,6 @@ from wsdiag.render.report import finding_json
 from wsdiag.terminal import (
     Paint,
     escape,
-    exit_code,
     path_text,
     to_json_text,
     use_colour,
@@ -60,7 +59,7 @@ class LogsResult:
     def exit_code(self) -> int:
         """check's rule: errors block (2), warnings degrade (1); nothing read is unknown (3)."""
         judged = bool(self.files)
-        return exit_code(verdict_from_findings((f.severity for f in self.findings), judged))
+        return verdict_from_findings((f.severity for f in self.findings), judged).exit_code
 
 
 def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
