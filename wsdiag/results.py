@@ -25,6 +25,7 @@ from wsdiag.model import (
     Verdict,
     Via,
 )
+from wsdiag.quality.facts import QualityFacts
 
 if TYPE_CHECKING:  # the host and logs packages build on this vocabulary; type-only back
     from wsdiag.host.paths import HostPaths
@@ -294,6 +295,8 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
+    quality: QualityFacts = QualityFacts()
 
 
 @dataclass(frozen=True)

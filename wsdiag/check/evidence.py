@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from wsdiag.check.plan import capped
 from wsdiag.check.tls_facts import other_at, tls_facts
 from wsdiag.model import DnsOutcome, Need, Plan, Role, Status, Transport, Tri, Via
+from wsdiag.quality.samples import PathSamples
 from wsdiag.results import AddressEvidence, DnsResult, Evidence, ProbeResult, TargetEvidence
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class Results:
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
     machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
+    samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)

@@ -28,6 +28,7 @@ from wsdiag.model import (
     Verdict,
     Via,
 )
+from wsdiag.quality.json import quality_from_json
 from wsdiag.results import (
     AddressEvidence,
     CertSummary,
@@ -60,6 +61,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
     evidence = Evidence(
         **facts,
         endpoint_addresses=tuple(_address(a) for a in d["evidence"].get("endpoint_addresses", ())),
+        quality=quality_from_json(d.get("quality")),
     )
     proxy = d.get("proxy") or {}
     return Report(

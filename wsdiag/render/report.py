@@ -9,6 +9,7 @@ from typing import Any
 
 from wsdiag.host.paths import paths_json
 from wsdiag.model import HostIdentity, ProxyRoute, Tri
+from wsdiag.quality.json import quality_json
 from wsdiag.results import CertSummary, Evidence, Finding, ProbeResult, Report
 
 SCHEMA = "wsdiag.report/1"
@@ -50,6 +51,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": paths_json(report.paths),
+        "quality": quality_json(report.evidence.quality),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
     }
