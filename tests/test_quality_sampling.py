@@ -8,6 +8,7 @@ Real sockets: TCP and QUIC samples to servers on loopback (kernel RTT for TCP).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 from collections import Counter
@@ -33,7 +34,11 @@ Sent = tuple[str, str | None, int]  # (kind, address, port)
 
 def resolver(endpoint: tuple[str, ...]):  # type: ignore[no-untyped-def]
     async def answer(spec: DnsSpec, budget: float) -> DnsResult:
-        addrs = (endpoint if spec.target_id == "endpoint" else ("10.9.9.9",)) if spec.rdtype == "A" else ()
+        addrs = (
+            (endpoint if spec.target_id == "endpoint" else ("10.9.9.9",))
+            if spec.rdtype == "A"
+            else ()
+        )
         outcome = DnsOutcome.ANSWER if addrs else DnsOutcome.NO_ANSWER
         return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, outcome, addrs)
 
@@ -178,10 +183,8 @@ def test_real_tcp_and_quic_samples_on_loopback(tmp_path: Path) -> None:
             # the run waits on this until every sample is back (or 10 s pass): a window
             # that does not depend on how busy the machine is
             if base.target_id != "endpoint":
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(enough.wait(), 10.0)
-                except TimeoutError:
-                    pass
                 return replace(base, status=Status.OPEN)
             return await real[base.transport](base, timeout)
 

@@ -164,7 +164,9 @@ GRADE_RANK = {Grade.GOOD: 0, Grade.FAIR: 1, Grade.POOR: 2}
 
 
 @given(p95=ms, worse=ms, jit=ms, loss=frac)
-def test_a_worse_rtt_never_raises_the_score(p95: float, worse: float, jit: float, loss: float) -> None:
+def test_a_worse_rtt_never_raises_the_score(
+    p95: float, worse: float, jit: float, loss: float
+) -> None:
     a, b = score_of(figures(p95, jit, loss)), score_of(figures(p95 + worse, jit, loss))
     assert a.score is not None and b.score is not None and b.score <= a.score
     assert GRADE_RANK[b.grade] >= GRADE_RANK[a.grade]

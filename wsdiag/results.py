@@ -296,7 +296,7 @@ class Evidence:
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
-    quality: QualityFacts = QualityFacts()
+    quality: QualityFacts | None = None  # None: a report from before this field
 
 
 @dataclass(frozen=True)

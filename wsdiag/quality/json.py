@@ -65,11 +65,9 @@ def _figures_from(d: dict[str, Any]) -> Figures:
     )
 
 
-def quality_from_json(d: dict[str, Any] | None) -> QualityFacts:
-    """A ``quality`` block back into facts; absent (older reports): no samples.
-    Raises KeyError or ValueError on a malformed block."""
-    if not d:
-        return QualityFacts()
+def quality_from_json(d: dict[str, Any]) -> QualityFacts:
+    """A ``quality`` block back into facts. Raises KeyError or ValueError on a malformed
+    block."""
     bd = d.get("bounds") or {}
     defaults = QualityBounds()
     bounds = QualityBounds(

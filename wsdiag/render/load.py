@@ -61,7 +61,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
     evidence = Evidence(
         **facts,
         endpoint_addresses=tuple(_address(a) for a in d["evidence"].get("endpoint_addresses", ())),
-        quality=quality_from_json(d.get("quality")),
+        quality=quality_from_json(d["quality"]) if "quality" in d else None,
     )
     proxy = d.get("proxy") or {}
     return Report(

@@ -51,7 +51,12 @@ def to_json(report: Report) -> dict[str, Any]:
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": paths_json(report.paths),
-        "quality": quality_json(report.evidence.quality),
+        # additive: absent in reports from before session quality (issue 20)
+        **(
+            {"quality": quality_json(report.evidence.quality)}
+            if report.evidence.quality is not None
+            else {}
+        ),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
     }

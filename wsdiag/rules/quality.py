@@ -11,28 +11,32 @@ nearer region) rather than a network team with nothing to fix.
 from __future__ import annotations
 
 from wsdiag.model import Environment, Owner, Severity
+from wsdiag.quality.facts import QualityFacts
 from wsdiag.quality.score import Figure, Grade
 from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire
 
 
-def _params(e: Evidence) -> dict[str, object]:
-    q = e.quality
+def _params(e: Evidence, q: QualityFacts) -> dict[str, object]:
     return {"score": q.score.score, "limit": q.score.limit_text, "host": e.endpoint_host}
 
 
 def _poor_network(e: Evidence, _env: Environment) -> Fire | None:
     q = e.quality
-    if q.score.grade is not Grade.POOR or not ({Figure.JITTER, Figure.LOSS} & set(q.poor)):
+    if (
+        q is None
+        or q.score.grade is not Grade.POOR
+        or not ({Figure.JITTER, Figure.LOSS} & set(q.poor))
+    ):
         return None
-    return Fire(_params(e))
+    return Fire(_params(e, q))
 
 
 def _poor_distance(e: Evidence, _env: Environment) -> Fire | None:
     q = e.quality
-    if q.score.grade is not Grade.POOR or set(q.poor) != {Figure.RTT}:
+    if q is None or q.score.grade is not Grade.POOR or set(q.poor) != {Figure.RTT}:
         return None
-    return Fire(_params(e))
+    return Fire(_params(e, q))
 
 
 QUALITY_RULES: tuple[FindingRule, ...] = (

@@ -110,7 +110,11 @@ SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     # A poor session quality is shown always, and judged only with --quality-verdict.
-    severities = {f.severity for f in findings if e.quality.counts or f.code not in QUALITY_CODES}
+    severities = {
+        f.severity
+        for f in findings
+        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+    }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
