@@ -8,15 +8,15 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from wsdiag.check.watch import watch
 from wsdiag.fleet.summarize import render_csv, render_text, to_dict
 from wsdiag.fleet.summary import Summary
-from wsdiag.model import Transport, Via
 from wsdiag.quality.facts import quality_facts
 from wsdiag.quality.samples import PathSamples, Sample
 from wsdiag.render.load import report_from_json
 from wsdiag.render.report import to_json
-from wsdiag.results import Report
+from wsdiag.vocab.model import Transport, Via
+from wsdiag.vocab.report import Report
+from wsdiag.watch import watch
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = json.loads((ROOT / "examples" / "reports" / "open-egress.json").read_text())

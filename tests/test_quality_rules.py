@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 
 from tests.synth import results
-from wsdiag.model import Owner, Severity, Transport, Verdict, Via
 from wsdiag.quality.samples import PathSamples, Sample
 from wsdiag.quality.score import Grade
 from wsdiag.render.quality import sentences
 from wsdiag.rules.classify import diagnose
+from wsdiag.vocab.model import Owner, Severity, Transport, Verdict, Via
 
 
 def sampled(rtt: float, spread: float = 0.0, loss_every: int = 0, n: int = 40) -> PathSamples:

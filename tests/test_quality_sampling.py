@@ -22,11 +22,11 @@ from tests.support.servers import start_quic_server, start_tcp_server
 from tests.synth import plan_for
 from wsdiag.check.plan import expand
 from wsdiag.check.runner import run_plan
-from wsdiag.model import DnsOutcome, DnsSpec, Plan, Role, Status, Transport
 from wsdiag.probes.registry import load
 from wsdiag.probes.sample import for_plan as sampler_for
 from wsdiag.quality.samples import RttSource, Sample
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Plan, Role, Status, Transport
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 ENDPOINT = ("10.0.1.10", "10.0.2.10")
 Sent = tuple[str, str | None, int]  # (kind, address, port)

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from wsdiag.budgets import QUALITY_JITTER_MS, QUALITY_LOSS, QUALITY_RTT_MS
 from wsdiag.host.tcpinfo import TCP_INFO_OPTIONS, parse_rtt_us
-from wsdiag.model import Transport, Via
 from wsdiag.quality.bounds import Bound, QualityBounds
 from wsdiag.quality.facts import quality_facts
 from wsdiag.quality.json import quality_from_json, quality_json
 from wsdiag.quality.samples import PathSamples, RttSource, Sample
 from wsdiag.quality.score import Figure, Grade, figure_score, score_of
 from wsdiag.quality.stats import Figures, RttSummary, jitter, path_figures, percentile, pooled
+from wsdiag.vocab.model import Transport, Via
 
 
 def path(

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from wsdiag.quality.facts import quality_facts
 
 if TYPE_CHECKING:
-    from wsdiag.check.evidence import Results
-    from wsdiag.results import Evidence
+    from wsdiag.check.observed import Observed
+    from wsdiag.vocab.results import Evidence
 
 
-def with_quality(e: Evidence, r: Results) -> Evidence:
+def with_quality(e: Evidence, r: Observed) -> Evidence:
     """``e`` with ``quality`` from ``r.samples`` (the plan's count, bounds and
     --quality-verdict) and its basis: the sampled paths' probe ids."""
     q = quality_facts(r.samples, r.plan.samples, r.plan.quality, r.plan.quality_verdict)

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from wsdiag.budgets import SAMPLE_INTERVAL, SAMPLE_TIMEOUT
-from wsdiag.model import ProbeSpec, Role, Status, Transport, Via
 from wsdiag.quality.samples import PathSamples, Sample
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import ProbeSpec, Role, Status, Transport, Via
+from wsdiag.vocab.results import ProbeResult
 
 # (the answered path's result, the sample's timeout in seconds) -> the sample
 SampleFn = Callable[[ProbeResult, float], Awaitable[Sample]]

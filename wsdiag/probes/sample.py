@@ -17,14 +17,14 @@ import time
 from typing import TYPE_CHECKING, Any, cast
 
 from wsdiag.host.tcpinfo import kernel_rtt_ms
-from wsdiag.model import Status, Transport, Via
 from wsdiag.quality.samples import RttSource, Sample
+from wsdiag.vocab.model import Status, Transport, Via
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from wsdiag.model import Plan
-    from wsdiag.results import ProbeResult
+    from wsdiag.vocab.model import Plan
+    from wsdiag.vocab.results import ProbeResult
 
 
 def _ms(t0: float) -> float:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wsdiag.model import Via
 from wsdiag.quality.bounds import QualityBounds
 from wsdiag.quality.samples import PathSamples, RttSource
 from wsdiag.quality.score import Figure, Grade, Score, poor_figures, score_of
 from wsdiag.quality.stats import Figures, PathFigures, path_figures, pooled
+from wsdiag.vocab.model import Via
 
 
 @dataclass(frozen=True)

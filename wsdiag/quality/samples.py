@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.model import Transport, Via
+from wsdiag.vocab.model import Transport, Via
 
 
 class RttSource(StrEnum):

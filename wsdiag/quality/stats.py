@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wsdiag.budgets import QUALITY_MIN_ANSWERED, SAMPLE_RETRANSMIT_MS
-from wsdiag.model import Transport
 from wsdiag.quality.samples import PathSamples, RttSource, Sample
+from wsdiag.vocab.model import Transport
 
 
 @dataclass(frozen=True)

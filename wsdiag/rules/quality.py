@@ -10,11 +10,11 @@ nearer region) rather than a network team with nothing to fix.
 
 from __future__ import annotations
 
-from wsdiag.model import Environment, Owner, Severity
 from wsdiag.quality.facts import QualityFacts
 from wsdiag.quality.score import Figure, Grade
-from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire
+from wsdiag.vocab.model import Environment, Owner, Severity
+from wsdiag.vocab.results import Evidence
 
 
 def _params(e: Evidence, q: QualityFacts) -> dict[str, object]:
