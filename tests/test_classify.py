@@ -636,6 +636,14 @@ PROXY_CASES = [
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
     ),
+    (
+        "pac-answer-broken",
+        {"proxy": "pac-broken"},
+        "unknown",
+        "unknown",
+        {"PAC_ANSWER_BROKEN", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
+    ),
     # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
     (
         "proxy-untested-but-bypassed",

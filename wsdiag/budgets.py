@@ -63,6 +63,27 @@ RUN_GUARD = 5.0
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
 
+# --- summarize (collected reports; issue 18) ----------------------------------------------------
+# One document (a JSON line, or a pretty file) larger than this is counted "too large" and
+# never parsed: the largest real report is about 38 kB as one line (69 kB indented), and a
+# parser's objects cost 20-50 times the text (one 40 MB line of `{},` took 1.8 GB).
+MAX_REPORT_BYTES = 1 << 20
+# Decompressed bytes read from one .gz file: 10^4 of the largest reports (one line each) are
+# ~400 MB; beyond this a file is a bomb or a collection to be given as several files.
+SUMMARIZE_GZIP_MAX_BYTES = 1 << 30
+# Similar reports gzip about 110-140 times (measured: byte-identical compact reports 138x),
+# runs of one byte (a bomb of newlines) 1,028x, deflate's ceiling. Judged only beyond
+# SUMMARIZE_RATIO_AFTER decompressed bytes, so a real collection is always read in full.
+SUMMARIZE_GZIP_MAX_RATIO = 400
+SUMMARIZE_RATIO_AFTER = 64 << 20
+# Wall time spent on one file (not stdin, whose producer sets the pace): a 1 GiB file reads
+# in about 10 s on a busy laptop; a file costing more is built to be slow.
+SUMMARIZE_FILE_SECONDS = 30.0
+# Records in one file that were not reports (broken or foreign) after which the file is
+# given up, when they also outnumber its reports: a file of a million junk lines says
+# nothing more after its first thousand, and each costs a parse.
+SUMMARIZE_MAX_UNUSABLE = 1000
+
 # --- session quality (issue 20) ---------------------------------------------------------------
 # Samples per answered endpoint path (--samples). Small, because samples run only while the
 # run still waits for its planned probes and never extend it: on a healthy LAN the run is

@@ -145,7 +145,8 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
     ]
     t0 = time.monotonic()
-    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3, servers)
     if found is None:
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.terminal import escape
@@ -54,18 +55,39 @@ def summarize(paths: list[str], top: int = 10) -> Summary:
             else:
                 summary.add_broken(path, skip)
             continue
-        for rec in records(path):
+        _read_file(summary, path, loads)
+    return summary
+
+
+def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> None:
+    """One file's records into `summary`; a file whose records are mostly not reports is
+    given up after SUMMARIZE_MAX_UNUSABLE of them (closing the generator closes the file)."""
+    unusable = 0
+    gen = records(path)
+    try:
+        for rec in gen:
+            before = summary.reports
             if rec.error is not None:
                 summary.add_broken(rec.where, rec.error)
-                continue
-            try:
-                doc = loads(rec.data)
-            except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
-                first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-                summary.add_broken(rec.where, f"not JSON: {first}")
-                continue
-            summary.add_document(doc, rec.where, rec.fallback_host)
-    return summary
+            else:
+                try:
+                    doc = loads(rec.data)
+                except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
+                    first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+                    summary.add_broken(rec.where, f"not JSON: {first}")
+                else:
+                    summary.add_document(doc, rec.where, rec.fallback_host)
+            if summary.reports == before:
+                unusable += 1
+                if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports:
+                    summary.add_broken(
+                        path,
+                        f"stopped reading: {unusable} records in it are not reports "
+                        "(broken or foreign), the rest is not read",
+                    )
+                    return
+    finally:
+        gen.close()
 
 
 def to_dict(s: Summary) -> dict[str, Any]:

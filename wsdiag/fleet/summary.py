@@ -19,6 +19,10 @@ from typing import Any
 SCHEMA_PREFIX = "wsdiag.report/"
 MAX_KEYS = 1000  # distinct values kept per counter; a fleet has a handful of each
 MAX_NAMED = 50  # broken/foreign records named; the rest are counted
+# Reports come one per document or as an array (`jq -s`, and arrays of those): deeper
+# nesting is no layout anything writes, and the walk stays shallow whatever a file holds.
+MAX_ARRAY_DEPTH = 4
+MAX_SCHEMA_DIGITS = 9  # a schema version of more digits is not one
 OTHER = "(other)"
 NONE = "(none)"
 # The monitoring order (issue 9, watch): worse first. An unrecognised verdict ranks as
@@ -88,19 +92,34 @@ class Summary:
         self.skipped += 1
 
     def add_document(self, doc: Any, where: str, fallback_host: str) -> None:
-        """One parsed JSON value: a report, an array of reports, or something foreign."""
-        if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                self.add_document(item, f"{where}[{i}]", f"{fallback_host}[{i}]")
-            return
-        if not isinstance(doc, dict):
-            self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
-            return
-        schema = doc.get("schema")
-        if not self._known_schema(schema):
-            self.add_foreign(where, f"schema {schema!r} is not {SCHEMA_PREFIX}N")
-            return
-        self._add_report(doc, where, fallback_host)
+        """One parsed JSON value: a report, an array of reports (arrays of arrays too), or
+        something foreign. Iterative, in document order: nesting depth costs no stack."""
+        stack: list[tuple[Any, str, str, int]] = [(doc, where, fallback_host, 0)]
+        while stack:
+            doc, where, fallback_host, depth = stack.pop()
+            if isinstance(doc, list):
+                if depth >= MAX_ARRAY_DEPTH:
+                    self.add_broken(
+                        where, f"arrays nested deeper than {MAX_ARRAY_DEPTH}: not reports"
+                    )
+                    continue
+                stack.extend(
+                    (item, f"{where}[{i}]", f"{fallback_host}[{i}]", depth + 1)
+                    for i, item in reversed(list(enumerate(doc)))
+                )
+            elif not isinstance(doc, dict):
+                self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
+            elif self._known_schema(schema := doc.get("schema")):
+                self._add_report(doc, where, fallback_host)
+            elif isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
+                version = schema.removeprefix(SCHEMA_PREFIX)
+                shown = (
+                    version if len(version) <= 20 else f"{version[:20]}... ({len(version)} chars)"
+                )
+                self.add_broken(where, f"schema version {shown!r} is not a number from 1")
+            else:
+                shown = repr(schema) if not isinstance(schema, str) else repr(schema[:80])
+                self.add_foreign(where, f"schema {shown} is not {SCHEMA_PREFIX}N")
 
     def _known_schema(self, schema: object) -> bool:
         if not isinstance(schema, str):
@@ -108,7 +127,15 @@ class Summary:
         ok = self._schemas.get(schema)
         if ok is None:
             version = schema.removeprefix(SCHEMA_PREFIX)
-            ok = schema.startswith(SCHEMA_PREFIX) and version.isdigit() and int(version) >= 1
+            # ASCII digits only ("²".isdigit() is true, int() refuses it) and few of them:
+            # int() refuses more than 4,300 digits (ValueError), and no schema gets there.
+            ok = (
+                schema.startswith(SCHEMA_PREFIX)
+                and 0 < len(version) <= MAX_SCHEMA_DIGITS
+                and version.isascii()
+                and version.isdigit()
+                and int(version) >= 1
+            )
             if len(self._schemas) < MAX_KEYS:
                 self._schemas[schema] = ok
         return ok

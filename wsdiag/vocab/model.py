@@ -250,6 +250,7 @@ class ProxyRoute:
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
+    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
