@@ -29,6 +29,7 @@ TITLES = {
     "region": "Region",
     "client_version": "Client version (from the client's logs)",
     "wsdiag_version": "wsdiag version",
+    "quality_grade": "Session quality grade",
 }
 
 
@@ -115,6 +116,16 @@ def to_dict(s: Summary) -> dict[str, Any]:
             }
             for h in s.worst_hosts()
         ],
+        "slowest_hosts": [
+            {
+                "host": h.host,
+                "p95_ms": h.p95_ms,
+                "grade": h.grade,
+                "started_at": h.started_at,
+                "where": h.where,
+            }
+            for h in s.slowest_hosts()
+        ],
     }
 
 
@@ -145,6 +156,12 @@ def _text_lines(s: Summary) -> list[str]:
         f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
         for h in worst
     ] or ["  (none: every report ready)"]
+    out += ["", "Worst hosts by RTT p95 (session quality)"]
+    out += [
+        f"  {h.host}  p95 {h.p95_ms:.0f} ms  {h.grade}  {h.started_at}"
+        + ("" if h.where == h.host else f"  ({h.where})")
+        for h in s.slowest_hosts()
+    ] or ["  (none: no report has session-quality samples)"]
     for title, count, named in (
         ("Broken", s.broken, s.named_broken),
         ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign),
@@ -175,6 +192,8 @@ def render_csv(s: Summary) -> str:
                 f"{h.verdict} {h.environment} {' '.join(h.findings)} {h.started_at}",
             ]
         )
+    for i, sh in enumerate(s.slowest_hosts(), 1):
+        w.writerow(["slowest_host", sh.host, i, f"p95 {sh.p95_ms:g} ms {sh.grade} {sh.started_at}"])
     w.writerow(["broken", "", s.broken, ""])
     w.writerows(["broken", where, 1, why] for where, why in s.named_broken)
     w.writerow(["foreign", "", s.foreign, ""])
