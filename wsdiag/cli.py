@@ -21,7 +21,7 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
-from wsdiag.budgets import DEFAULT_TIMEOUT
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.cli_options import (
     DeadlineOpt,
     DirectoryIdOpt,
@@ -36,8 +36,10 @@ from wsdiag.cli_options import (
     PacOpt,
     ProbesOpt,
     PublicRootsOpt,
+    QualityVerdictOpt,
     RedactHostOpt,
     RegionOpt,
+    SamplesOpt,
     TimeoutOpt,
     VerboseOpt,
     VpcCidrOpt,
@@ -150,6 +152,8 @@ def check(
     no_redact: NoRedactOpt = False,
     redact_host: RedactHostOpt = False,
     public_roots: PublicRootsOpt = None,
+    samples: SamplesOpt = DEFAULT_SAMPLES,
+    quality_verdict: QualityVerdictOpt = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
@@ -168,6 +172,8 @@ def check(
         no_logs,
         no_proxy,
         pac,
+        samples,
+        quality_verdict,
     )
     if public_roots is not None:
         from dataclasses import replace
@@ -207,6 +213,8 @@ _CHECK_ARGS = (
     "no_logs",
     "no_proxy",
     "pac",
+    "samples",
+    "quality_verdict",
 )
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

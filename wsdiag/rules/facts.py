@@ -108,6 +108,7 @@ class CheckFacts:
     evidence: Evidence
     environment: Environment
     proxy_mode: ProxyMode
+    pac_broken: Tri  # the PAC answered with no usable proxy address
     # some endpoint address has this defect (NO: none has; the addresses may be unknown)
     address_silent: Tri
     address_no_quic: Tri
@@ -135,6 +136,7 @@ class CheckFacts:
             evidence=e,
             environment=environment,
             proxy_mode=e.proxy.mode,
+            pac_broken=Tri.of(bool(e.proxy.pac_broken)),
             address_silent=_some(with_defect(e, Defect.SILENT)),
             address_no_quic=_some(with_defect(e, Defect.NO_QUIC)),
             address_no_4195=_some(with_defect(e, Defect.NO_4195)),

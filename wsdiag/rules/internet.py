@@ -56,6 +56,15 @@ def _proxy_unsupported(c: CheckFacts) -> Fire:
     )
 
 
+def _pac_answer_broken(c: CheckFacts) -> Fire:
+    e = c.evidence
+    untested = [t for t in e.targets if t.proxy_untested]
+    return Fire(
+        {"pac": e.proxy.pac or "the PAC", "why": e.proxy.pac_broken},
+        basis=tuple(f"targets[{t.id}]" for t in untested),
+    )
+
+
 def _auth_unreachable(c: CheckFacts) -> Fire | None:
     e = c.evidence
     env = c.environment
@@ -125,6 +134,23 @@ def _proxy_in_use(c: CheckFacts) -> Fire:
 
 INTERNET_RULES: tuple[CheckRule, ...] = (
     FindingRule(
+        name="pac-answer-broken",
+        code="PAC_ANSWER_BROKEN",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="the PAC answers with a proxy address that is none (`PROXY [bad:3128`): the "
+        "proxied paths are not tested (verdict unknown)",
+        message="The proxy auto-config {pac} gives an answer no program can follow: {why}. The "
+        "sign-in domains it routes were not probed, so wsdiag cannot say whether "
+        "registration and sign-in work; a client following this PAC fails or goes direct, "
+        "depending on how it reads the answer.",
+        remediation="Fix the PAC's FindProxyForURL answer (`PROXY host:port`, `DIRECT`, entries "
+        "separated by `;`), then run wsdiag check again.",
+        facts=(("pac_broken", (Y,)),),
+        fire=_pac_answer_broken,
+        basis=(),
+    ),
+    FindingRule(
         name="proxy-unsupported-scheme",
         code="PROXY_UNSUPPORTED_SCHEME",
         severity=Severity.WARNING,
@@ -135,7 +161,11 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         "work.",
         remediation="Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 "
         "egress (the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
-        facts=(("proxy_mode", (ProxyMode.UNTESTED,)), ("target_proxy_untested", (Y,))),
+        facts=(
+            ("proxy_mode", (ProxyMode.UNTESTED,)),
+            ("target_proxy_untested", (Y,)),
+            ("pac_broken", (N,)),  # a broken PAC answer is PAC_ANSWER_BROKEN's
+        ),
         fire=_proxy_unsupported,
         basis=(),
     ),

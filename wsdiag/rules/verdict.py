@@ -11,6 +11,7 @@ from __future__ import annotations
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
 from wsdiag.check.observed import Observed
+from wsdiag.check.quality_evidence import with_quality
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
@@ -25,6 +26,7 @@ from wsdiag.rules.facts import (
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
+from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.tls import TLS_RULES
 from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
 from wsdiag.vocab.report import Diagnosis
@@ -77,12 +79,18 @@ FINDING_RULES: tuple[CheckRule, ...] = (
     *TLS_RULES,
     *HOST_RULES,
     *BOUNDED_RULES,
+    *QUALITY_RULES,
     NOT_MEASURED,
 )
 
 
 def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
-    severities = {f.severity for f in findings}
+    # A poor session quality is shown always, and judged only with --quality-verdict.
+    severities = {
+        f.severity
+        for f in findings
+        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+    }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
@@ -110,7 +118,7 @@ def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Di
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict. Findings are listed most
     severe first; ties keep row order, our own before the logs'."""
-    e = with_host(gather(r), r, r.machine)
+    e = with_quality(with_host(gather(r), r, r.machine), r)
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
     shown = tuple(sorted(own + extra, key=lambda f: -f.severity.rank))
