@@ -121,3 +121,11 @@ QUALITY_LOSS = (0.01, 0.10)  # fractions of the judged samples
 # Grades from the score (wsdiag's own bands): good from 80, fair from 40, poor below.
 QUALITY_GOOD_SCORE = 80.0
 QUALITY_FAIR_SCORE = 40.0
+
+# --- this machine ---------------------------------------------------------------------------------
+# Reading the routes to a few dozen addresses and the process list, after the probes: both
+# answer in milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
+HOST_FACTS_BUDGET = 2.0
+# One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
+# they work; a tool that hangs (a desktop session that is gone) must not hold the check.
+HOST_TOOL_TIMEOUT = 3.0

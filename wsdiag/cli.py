@@ -21,7 +21,7 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
-from wsdiag.budgets import DEFAULT_SAMPLES
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.cli_options import (
     DeadlineOpt,
     DirectoryIdOpt,
@@ -54,7 +54,6 @@ from wsdiag.terminal import (
     EXIT_USAGE,
     LOGS_EXIT_CODES_HELP,
     OutputError,
-    exit_code,
     finish_stdout,
     one_line_error,
     os_error_text,
@@ -141,7 +140,7 @@ def check(
     nameserver: NameserverOpt = None,
     directory_id: DirectoryIdOpt = None,
     probes: ProbesOpt = None,
-    timeout: TimeoutOpt = 2.0,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     deadline: DeadlineOpt = None,
     json_out: JsonOutOpt = False,
     html: HtmlOpt = None,
@@ -199,7 +198,7 @@ def check(
     write_out(text)
     if html is not None:  # after the report, so a bad path still leaves the answer on screen
         _write_html(report, html, hide)
-    raise typer.Exit(exit_code(report.diagnosis.verdict))
+    raise typer.Exit(report.diagnosis.verdict.exit_code)
 
 
 _CHECK_ARGS = (

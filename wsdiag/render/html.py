@@ -201,7 +201,6 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         verdict=str(d.verdict),
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
         advice=advice,
-        owner_of=adv.owner_of,
         diagram=diagram(report),
         width=WIDTH,
         x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),

@@ -161,8 +161,7 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         out.blocks.append(Block.gap())
         out.add(0, [("NOTES", "bold")])
         for f in advice.notes:
-            owner = adv.owner_of(f)
-            _finding(out, f, 2, f"({owner})" if owner else "")
+            _finding(out, f, 2, f"({f.owner})" if f.owner else "")
     if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])
