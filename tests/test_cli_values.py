@@ -57,4 +57,7 @@ def test_options_convert_without_pydantic() -> None:
     assert check["fmt"] == ["str", "LINE"] and check["region"] == ["str", "eu-west-1"]
     assert out["bundle"]["output"] == ["PosixPath", ["PosixPath", "b.zip"]]
     assert out["bundle"]["deadline"] == ["float", 3.0]
-    assert out["show"]["report"] == ["str", "r.json"] and out["show"]["html"][1] == ["PosixPath", "p.html"]
+    assert out["show"]["report"] == ["str", "r.json"] and out["show"]["html"][1] == [
+        "PosixPath",
+        "p.html",
+    ]

@@ -49,7 +49,8 @@ def at(schema: dict[str, Any], *path: str) -> dict[str, Any]:
 
 # (schema path, the keys the dataclass writes)
 REPORT_OBJECTS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
-    ((), codec.keys(Report)),
+    # the session quality is Evidence.quality, written as the report's own block
+    ((), (*codec.keys(Report), "quality")),
     (("findings", "[]"), codec.keys(Finding)),
     (("evidence", "endpoint_addresses", "[]"), codec.keys(AddressEvidence)),
     (("dns", "[]"), codec.keys(DnsResult)),

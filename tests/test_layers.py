@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wsdiag"
 # Lowest first. A prefix names a module or a whole package.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag", "wsdiag.errors", "wsdiag.budgets", "wsdiag.clock"),  # no wsdiag imports above
-    ("wsdiag.vocab",),  # the data types of a run and of every report section
+    ("wsdiag.vocab", "wsdiag.quality"),  # the data types of a run and of every report section
+    # (wsdiag.quality: the session-quality figures and score, pure, on the vocabulary)
     ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs"),  # pure helpers every layer may use
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
@@ -27,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.logs",),  # the client's logs and the `logs` command
     ("wsdiag.rules",),  # evidence -> findings -> verdict
     ("wsdiag.fleet",),  # `summarize`
-    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.show"),  # the commands' roots
+    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop", "wsdiag.show"),  # roots
     ("wsdiag.cli_values", "wsdiag.cli_options"),  # argv -> inputs
     ("wsdiag.cli", "wsdiag.__main__"),
 )

@@ -30,7 +30,6 @@ from wsdiag.terminal import (
     EXIT_USAGE,
     LOGS_EXIT_CODES_HELP,
     OutputError,
-    exit_code,
     finish_stdout,
     one_line_error,
     os_error_text,
@@ -135,7 +134,7 @@ def check(opts: CheckOptions) -> None:
     write_out(text)
     if opts.html is not None:  # after the report, so a bad path still leaves the answer on screen
         _write_html(report, opts.html, hide)
-    raise typer.Exit(exit_code(report.diagnosis.verdict))
+    raise typer.Exit(report.diagnosis.verdict.exit_code)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -265,7 +264,7 @@ def show(
     write_out(text)
     if html is not None:
         shown.write_html(loaded, doc, html)
-    raise typer.Exit(exit_code(loaded.diagnosis.verdict))
+    raise typer.Exit(loaded.diagnosis.verdict.exit_code)
 
 
 @app.command(epilog=LOGS_EXIT_CODES_HELP)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
@@ -138,6 +139,23 @@ PublicRootsOpt = Annotated[
     ),
 ]
 
+SamplesOpt = Annotated[
+    int,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        help="Repeat each answered endpoint path's handshake up to N times for RTT spread, "
+        "jitter and loss, only while the run waits for its other probes (0: off).",
+    ),
+]
+QualityVerdictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quality-verdict",
+        help="Let a poor session quality (RTT, jitter, loss) make the verdict 'degraded'.",
+    ),
+]
+
 
 @dataclass(frozen=True)
 class CheckOptions:
@@ -150,7 +168,7 @@ class CheckOptions:
     nameserver: NameserverOpt = None
     directory_id: DirectoryIdOpt = None
     probes: ProbesOpt = None
-    timeout: TimeoutOpt = 2.0
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT
     deadline: DeadlineOpt = None
     json_out: JsonOutOpt = False
     html: HtmlOpt = None
@@ -162,6 +180,8 @@ class CheckOptions:
     no_redact: NoRedactOpt = False
     redact_host: RedactHostOpt = False
     public_roots: PublicRootsOpt = None
+    samples: SamplesOpt = DEFAULT_SAMPLES
+    quality_verdict: QualityVerdictOpt = False
 
 
 def check_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -216,13 +236,14 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     import time
 
     from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
-    from wsdiag.check.options import check_timing
+    from wsdiag.check.options import check_samples, check_timing
     from wsdiag.logs.context import choose_region, read_logs
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(opts.timeout, opts.deadline)
+    check_samples(opts.samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     logs = LogContext() if opts.no_logs else read_logs(None, until)
     region, region_source = choose_region(opts.region, os.environ, logs.region)
@@ -242,5 +263,7 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
         use_proxy=not opts.no_proxy,
         public_roots=str(opts.public_roots) if opts.public_roots is not None else None,
         pac=opts.pac,
+        samples=opts.samples,
+        quality_verdict=opts.quality_verdict,
     )
     return inputs, [Path(p) for p in opts.probes or []], region_source, logs

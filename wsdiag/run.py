@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wsdiag import __version__
-from wsdiag.budgets import RUN_GUARD
+from wsdiag.budgets import HOST_FACTS_BUDGET, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.names import dialed_by
 from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import RunResult, real_probes, run_plan
+from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
+from wsdiag.check.sampling import SampleFn
+from wsdiag.clock import ms_since
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
@@ -32,9 +34,7 @@ from wsdiag.vocab.report import Report
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
-
-HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
+AFTER_NETWORK = ("wsdiag.rules.verdict", "wsdiag.render.formats", "wsdiag.redact")
 
 
 def _quiet_libraries() -> None:
@@ -48,10 +48,16 @@ def _quiet_libraries() -> None:
 
 
 async def _run(
-    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: dict[Transport, ProbeFn],
+    budget: float,
+    sample: SampleFn | None = None,
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
+    return await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+    )
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -95,12 +101,12 @@ def run_check(
     t0 = time.perf_counter()
     try:
         budget = max(since + plan.deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget))
+        run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+    from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes))
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
     evidence, diagnosis = diagnose(results, extra=logs.findings)
@@ -113,7 +119,7 @@ def run_check(
         evidence=evidence,
         dns=results.dns,
         probes=results.probes,
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
         logs=client_logs(logs, results.probes),
@@ -138,7 +144,8 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
     ]
     t0 = time.monotonic()
-    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3, servers)
     if found is None:
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))

@@ -22,14 +22,12 @@ from wsdiag.logs.files import (
     looks_like_text,
     read_into,
 )
-from wsdiag.logs.findings import log_findings
+from wsdiag.logs.findings import log_findings, no_logs_findings
 from wsdiag.logs.parse import LogParser
-from wsdiag.logs.problems import no_logs_finding
 from wsdiag.logs.since import parse_since
 from wsdiag.terminal import (
     Paint,
     escape,
-    exit_code,
     path_text,
     to_json_text,
     use_colour,
@@ -61,7 +59,7 @@ class LogsResult:
     def exit_code(self) -> int:
         """check's rule: errors block (2), warnings degrade (1); nothing read is unknown (3)."""
         judged = bool(self.files)
-        return exit_code(verdict_from_findings((f.severity for f in self.findings), judged))
+        return verdict_from_findings((f.severity for f in self.findings), judged).exit_code
 
 
 def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
@@ -82,18 +80,8 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result.summary = parser.summary() if result.files else None
     findings = list(log_findings(result.summary, result.problems))
     if not files and not any(f.code == "LOGS_NOT_FOUND" for f in findings):
-        where = [str(p) for p in searched]
-        finding = no_logs_finding(where)
-        if since is not None:
-            finding = Finding(
-                code=finding.code,
-                severity=finding.severity,
-                message=f"No WorkSpaces client log file was modified since {_iso(since)} "
-                f"(looked in: {'; '.join(where) or 'nowhere'}).",
-                remediation="Widen --since, or connect with the client and run this again.",
-                rule=finding.rule,
-            )
-        findings.insert(0, finding)
+        since_text = _iso(since) if since is not None else None
+        findings[:0] = no_logs_findings([str(p) for p in searched], since_text)
     result.findings = tuple(findings)
     return result
 

@@ -15,9 +15,10 @@ Evidence has an empty one; names redacted in the document stay redacted.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any
 
 from wsdiag.host.paths import paths_from_json, paths_json
+from wsdiag.quality.json import quality_from_json, quality_json
 from wsdiag.vocab import codec
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.machine import HostPaths
@@ -26,12 +27,14 @@ from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import AddressEvidence, Evidence, Finding
 
 SCHEMA = "wsdiag.report/1"
-T = TypeVar("T")
 
 
 def to_json(report: Report) -> dict[str, Any]:
     """The report's JSON object, names not yet redacted (``render.formats.report_json``)."""
     out: dict[str, Any] = codec.encode(report, _WRITE)
+    quality = report.evidence.quality
+    if quality is not None:  # additive: the session quality (issue 20) is the report's block
+        out = _before(out, "process_ms", "quality", quality_json(quality))
     return out
 
 
@@ -39,7 +42,23 @@ def report_from_json(doc: Any) -> Report:
     """A Report from ``to_json`` output (any wsdiag.report/1 document: fields added since
     the first version are optional). Raises codec.DecodeError, naming the place, on a
     document of another shape."""
-    return codec.decode(Report, doc, _READ)
+    report = codec.decode(Report, doc, _READ)
+    if "quality" not in doc:
+        return report
+    try:
+        quality = quality_from_json(doc["quality"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise codec.DecodeError(f"quality: {exc}") from None
+    return dataclasses.replace(
+        report, evidence=dataclasses.replace(report.evidence, quality=quality)
+    )
+
+
+def _before(obj: dict[str, Any], key: str, new: str, value: Any) -> dict[str, Any]:
+    """``obj`` with ``new`` set just before ``key`` (at the end when ``key`` is absent)."""
+    items = [(k, v) for k, v in obj.items() if k != new]
+    at = next((i for i, (k, _) in enumerate(items) if k == key), len(items))
+    return dict([*items[:at], (new, value), *items[at:]])
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:
@@ -89,46 +108,26 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     """The tri-state facts (``yes``/``no``/``unknown``), plus each endpoint address as a
     unit with its four paths. The values behind the facts (names, hosts) are in the
     findings' messages, and the raw results in ``dns``/``probes``."""
-    out: dict[str, Any] = {k: v.value for k, v in _facts(e).items()}
+    out: dict[str, Any] = {
+        f.name: v.value for f in dataclasses.fields(e) if isinstance(v := getattr(e, f.name), Tri)
+    }
     out["endpoint_addresses"] = codec.encode(e.endpoint_addresses)
     return out
 
 
-def _facts(obj: Any) -> dict[str, Tri]:
-    """Every Tri field, those of nested fact records too (flattened: fact names are unique)."""
-    out: dict[str, Tri] = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, Tri):
-            out[f.name] = value
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out.update(_facts(value))
-    return out
-
-
 def _evidence(d: dict[str, Any]) -> Evidence:
-    addresses = [
-        codec.decode(AddressEvidence, a, at=f"evidence.endpoint_addresses[{i}]")
-        for i, a in enumerate(d.get("endpoint_addresses", []))
-    ]
-    return _facts_from(Evidence, d, endpoint_addresses=tuple(addresses))
-
-
-def _facts_from(cls: type[T], d: dict[str, Any], **values: Any) -> T:
-    """``cls`` with its Tri facts (and those of nested fact records) read from the flat
-    ``d``; a fact absent from it is unknown where the field has a default."""
-    hints = codec.hints(cls)
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        tp = hints[f.name]
-        if tp is Tri and f.name in d:
-            values[f.name] = codec.decode(Tri, d[f.name], at=f"evidence.{f.name}")
-        elif _is_facts(tp):  # a nested record of facts
-            values[f.name] = _facts_from(tp, d)
-    return cls(**values)
-
-
-def _is_facts(tp: Any) -> bool:
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp) and Tri in codec.hints(tp).values()
+    """The facts and addresses back; every other Evidence field (values for messages) at its
+    default: the JSON does not carry them."""
+    hints = codec.hints(Evidence)
+    facts: dict[str, Any] = {
+        f.name: codec.decode(Tri, d[f.name], at=f"evidence.{f.name}")
+        for f in dataclasses.fields(Evidence)
+        if hints[f.name] is Tri and f.name in d
+    }
+    addresses = codec.decode_all(
+        AddressEvidence, d.get("endpoint_addresses", []), at="evidence.endpoint_addresses"
+    )
+    return Evidence(**facts, endpoint_addresses=addresses)
 
 
 _WRITE: codec.Hooks = {HostIdentity: host_json, Evidence: evidence_json, HostPaths: paths_json}
