@@ -27,6 +27,7 @@ from wsdiag.model import (
 )
 
 if TYPE_CHECKING:  # the host and logs packages build on this vocabulary; type-only back
+    from wsdiag.cloud.model import CloudSection
     from wsdiag.host.paths import HostPaths
     from wsdiag.logs.context import ClientLogs
 
@@ -324,3 +325,4 @@ class Report:
     # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
     # probes, classifying. None in reports from before this field.
     process_ms: float | None = None
+    cloud: CloudSection | None = None  # --aws: what the endpoint's side allows (issue 21)

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import RUN_GUARD
+from wsdiag.budgets import AWS_BUDGET_SHARE, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
@@ -25,7 +26,11 @@ from wsdiag.logs.context import LogContext, client_logs
 from wsdiag.model import Catalog, Inputs, Plan, Role, Transport
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
-from wsdiag.results import Report
+from wsdiag.results import Finding, Report
+
+if TYPE_CHECKING:
+    from wsdiag.cloud.model import CloudSection
+    from wsdiag.cloud.source import CloudSource
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
@@ -70,9 +75,12 @@ def run_check(
     region_source: str = "option",
     logs: LogContext | None = None,
     since: float | None = None,
+    cloud: CloudSource | None = None,
 ) -> Report:
     """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
     deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    ``cloud`` (--aws): read after the probes, in its own share of the deadline (budgets.py
+    AWS_BUDGET_SHARE); its findings are shown, never counted in the verdict.
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -90,8 +98,9 @@ def run_check(
     resolve, probes = real_probes(plan, AFTER_NETWORK)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
+    probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget = max(since + plan.deadline - time.monotonic(), 0.0)
+        budget = max(since + probe_deadline - time.monotonic(), 0.0)
         run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
@@ -100,7 +109,8 @@ def run_check(
     results = Results(plan, tuple(run.dns), tuple(run.probes))
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
-    evidence, diagnosis = diagnose(results, extra=logs.findings)
+    section, cloud_found = _cloud(cloud, results, since + total)
+    evidence, diagnosis = diagnose(results, extra=logs.findings + cloud_found)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -118,7 +128,30 @@ def run_check(
         host=host_facts(logs.owner, logs.evidence is not None),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
+        cloud=section,
     )
+
+
+def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:
+    """(the probes' deadline, the whole run's) in seconds from the start. With --aws the
+    cloud gets AWS_BUDGET_SHARE of the run: added to the default deadline (the probes keep
+    theirs), carved out of a --deadline the user gave."""
+    if not aws:
+        return deadline, deadline
+    total = deadline if given is not None else deadline / (1 - AWS_BUDGET_SHARE)
+    return total * (1 - AWS_BUDGET_SHARE), total
+
+
+def _cloud(
+    cloud: CloudSource | None, results: Results, until: float
+) -> tuple[CloudSection | None, tuple[Finding, ...]]:
+    """The endpoint's side (--aws) and the findings explaining this run's paths by it."""
+    if cloud is None:
+        return None, ()
+    from wsdiag.rules.cloud import cloud_findings
+
+    section = cloud.gather(results.plan, results, until)
+    return section, cloud_findings(cloud.facts(section, results))
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:

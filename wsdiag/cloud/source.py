@@ -1,0 +1,229 @@
+"""The cloud cross-check as an evidence source (issue 15 item 3): ``gather`` reads AWS
+within its budget (boto3 imported there, only with ``--aws``), ``facts`` correlates what
+was read with the run's DNS and probe results (pure), ``to_json`` is the report's additive
+``cloud`` section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wsdiag.cloud.correlate import (
+    ClientView,
+    CloudFacts,
+    Seen,
+    client_paths,
+    correlate,
+)
+from wsdiag.cloud.model import CloudSection, FoundBy, Outcome
+from wsdiag.model import DnsOutcome, Plan, Role, Status, Transport
+
+if TYPE_CHECKING:
+    from wsdiag.check.evidence import Results
+
+_FAILED = (Status.FILTERED, Status.REFUSED, Status.UNREACHABLE)
+_NAME_FAILED = (DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER)
+
+
+@dataclass(frozen=True)
+class CloudSource:
+    """``--aws`` [``--aws-profile NAME``] [``--client-cidr CIDR``] [``--directory-id ID``]."""
+
+    profile: str | None = None
+    client_cidr: str | None = None
+    directory_id: str | None = None
+    name: str = "cloud"
+
+    def gather(self, plan: Plan, observed: Results | None, until: float) -> CloudSection:
+        """Read the endpoint's side by ``until`` (time.monotonic() s); never raises."""
+        from wsdiag.cloud.gather import gather  # boto3: only with --aws
+
+        resolved = _resolved(observed) if observed is not None else ()
+        section = gather(plan.region.code, until, self.directory_id, resolved, self.profile)
+        return _with_options(section, self.profile, self.client_cidr)
+
+    def facts(self, section: CloudSection, observed: Results) -> CloudFacts:
+        """Pure: the section against this machine's view of the same endpoint."""
+        return correlate(section, view(observed, self.client_cidr))
+
+    def to_json(self, section: CloudSection) -> dict[str, object]:
+        return section_json(section)
+
+
+def _with_options(section: CloudSection, profile: str | None, cidr: str | None) -> CloudSection:
+    from dataclasses import replace
+
+    return replace(section, profile=profile, client_cidr=cidr)
+
+
+def _endpoint_ids(r: Results) -> set[str]:
+    return {pt.target.id for pt in r.plan.targets if pt.target.role is Role.ENDPOINT}
+
+
+def _resolved(r: Results) -> tuple[str, ...]:
+    ids = _endpoint_ids(r)
+    out: dict[str, None] = {}
+    for d in r.dns:
+        if d.target_id in ids and d.outcome is DnsOutcome.ANSWER:
+            out.update(dict.fromkeys(d.addresses))
+    return tuple(out)
+
+
+def view(r: Results, client_cidr: str | None) -> ClientView:
+    """This machine's view: the private name's answers, each endpoint path as measured, and
+    the client's range: ``--client-cidr``, else this machine's own source address toward
+    the endpoint (assuming no NAT or VPN translation on the way, and saying so)."""
+    ids = _endpoint_ids(r)
+    dns = [d for d in r.dns if d.target_id in ids]
+    resolved = _resolved(r)
+    rows = []
+    for p in r.probes:
+        if p.target_id not in ids or p.address is None or p.via.value != "direct":
+            continue
+        seen = (
+            Seen.OPEN
+            if p.status is Status.OPEN
+            else Seen.FAILED
+            if p.status in _FAILED
+            else Seen.UNKNOWN
+        )
+        protocol = "udp" if p.transport is Transport.QUIC else "tcp"
+        rows.append((p.address, protocol, p.port, seen, p.id))
+    if client_cidr:
+        source, basis = client_cidr, "--client-cidr"
+    else:
+        local = [
+            f.route.local_addr
+            for f in (r.machine.of("endpoint") if r.machine is not None else ())
+            if f.route.local_addr
+        ]
+        source = f"{local[0]}/{128 if ':' in local[0] else 32}" if local else ""
+        basis = (
+            "this machine's own address, assuming no NAT or VPN translation on the way"
+            if local
+            else "not known: give --client-cidr"
+        )
+    host = next((pt.host for pt in r.plan.targets if pt.target.role is Role.ENDPOINT), "")
+    return ClientView(
+        source=source,
+        source_basis=basis,
+        endpoint_host=host,
+        resolved=resolved,
+        resolved_ids=tuple(d.id for d in dns),
+        name_failed=bool(dns) and not resolved and any(d.outcome in _NAME_FAILED for d in dns),
+        paths=client_paths(rows),
+    )
+
+
+def section_json(section: CloudSection) -> dict[str, Any]:
+    """The ``cloud`` section: how the endpoint was found, every call and its outcome, and
+    what was read. Ids, addresses and rule fields only: no ARN, account or message."""
+    ep = section.endpoint
+    return {
+        "region": section.region,
+        "found_by": str(section.found_by),
+        "profile": section.profile,
+        "client_cidr": section.client_cidr,
+        "calls": [
+            {"action": c.action, "outcome": str(c.outcome), "code": c.code or None, "ms": c.ms}
+            for c in section.calls
+        ],
+        "denied": list(section.denied()),
+        "endpoint": None
+        if ep is None
+        else {
+            "id": ep.id,
+            "service_name": ep.service_name,
+            "state": ep.state,
+            "private_dns": ep.private_dns,
+            "vpc": ep.vpc_id,
+            "subnets": list(ep.subnet_ids),
+            "security_groups": list(ep.group_ids),
+            "dns_names": list(ep.dns_names),
+            "interfaces": [
+                {"id": e.id, "subnet": e.subnet_id, "addresses": list(e.addresses)}
+                for e in section.enis
+            ],
+        },
+        "directory_endpoint": section.directory_endpoint,
+        "other_interfaces": [{"address": a, "id": e} for a, e in section.other_enis],
+        "inbound_rules": [
+            {
+                "group": r.group_id,
+                "rule": r.rule_id,
+                "protocol": r.protocol,
+                "from_port": r.from_port,
+                "to_port": r.to_port,
+                "source": r.cidr or r.prefix_list or r.group_ref,
+            }
+            for r in section.rules
+        ],
+        "prefix_lists": {pl: list(cidrs) for pl, cidrs in section.prefix_lists},
+        "network_acls": [
+            {
+                "id": a.id,
+                "subnets": list(a.subnet_ids),
+                "entries": [
+                    {
+                        "number": e.number,
+                        "egress": e.egress,
+                        "protocol": e.protocol,
+                        "action": "allow" if e.allow else "deny",
+                        "cidr": e.cidr,
+                        "ports": list(e.ports) if e.ports else None,
+                    }
+                    for e in a.entries
+                ],
+            }
+            for a in section.acls
+        ],
+        "route_tables": [
+            {
+                "id": t.id,
+                "subnets": list(t.subnet_ids),
+                "main": t.main,
+                "routes": [
+                    {"destination": r.destination, "target": r.target, "active": r.active}
+                    for r in t.routes
+                ],
+            }
+            for t in section.route_tables
+        ],
+        "resolver_endpoints": [
+            {
+                "id": r.id,
+                "direction": r.direction,
+                "status": r.status,
+                "addresses": list(r.addresses),
+            }
+            for r in section.resolver_endpoints
+        ],
+        "resolver_rules": [
+            {"id": r.id, "domain": r.domain, "type": r.rule_type, "vpcs": list(r.vpc_ids)}
+            for r in section.resolver_rules
+        ],
+    }
+
+
+def summary(section: CloudSection) -> str:
+    """One line for the text report: "vpce-0abc (found by the directory's association; 11
+    calls, 1 denied)" or why nothing was read."""
+    first = section.calls[0] if section.calls else None
+    if first is not None and first.outcome in (
+        Outcome.UNREACHABLE,
+        Outcome.NO_CREDENTIALS,
+        Outcome.REJECTED,
+        Outcome.TIMEOUT,
+    ):
+        return f"AWS not read: {first.text()}; the rest skipped"
+    denied = section.denied()
+    tail = f"{len(section.calls)} read-only calls" + (f", {len(denied)} denied" if denied else "")
+    if section.endpoint is None:
+        return f"no streaming endpoint found in {section.region} ({tail})"
+    how = {
+        FoundBy.DIRECTORY: "the directory's association",
+        FoundBy.ADDRESS: "an interface holding an address this machine resolved",
+        FoundBy.SERVICE_NAME: f"its service name {section.endpoint.service_name}",
+    }.get(section.found_by, "?")
+    dns = "private DNS on" if section.endpoint.private_dns else "private DNS off"
+    return f"{section.endpoint.id} ({section.endpoint.state}, {dns}; found by {how}; {tail})"
