@@ -12,12 +12,10 @@ from hypothesis import strategies as st
 
 from tests.synth import F, O, R, results
 from wsdiag.cloud.correlate import (
-    ClientView,
     Decision,
     Judgement,
     Seen,
     client_paths,
-    correlate,
     network_acl,
     return_route,
     security_groups,
@@ -251,7 +249,7 @@ def section(rules: tuple[SgRule, ...], **kw: object) -> CloudSection:
             ("subnet-1", "subnet-2"),
             (SG,),
             ("eni-1", "eni-2"),
-        ),  # fmt: skip
+        ),
         enis=ENIS,
         rules=rules,
         acls=(ALLOW_ALL_ACL,),

@@ -277,7 +277,8 @@ def network_acl(
         if not whole:
             return Layer(Decision.UNKNOWN, f"{rule} for only part of {what}", kind=kind)
         if entry.allow:
-            return Layer(Decision.ALLOW, f"{rule} {span} ({entry.cidr})", kind=kind)
+            ports_text = "" if entry.protocol == "-1" else f" {span}"
+            return Layer(Decision.ALLOW, f"{rule}{ports_text} ({entry.cidr})", kind=kind)
         denier = entry
         break
     if denier is not None and denier.number < 32767:
@@ -435,10 +436,11 @@ def path_facts(section: CloudSection, view: ClientView) -> tuple[PathFact, ...]:
         addrs.append(p.address)
         probes.extend(p.probes)
     owner = {Judgement.EXPLAINED: Owner.AWS, Judgement.CONTRADICTED: Owner.NETWORK}
-    return tuple(
+    facts = (
         PathFact(proto, port, tuple(addrs), j, owner.get(j), why, fix, cmd, tuple(probes))
         for (proto, port, j, why, fix), (addrs, probes, cmd) in groups.items()
     )
+    return tuple(sorted(facts, key=lambda f: (f.protocol, f.port)))
 
 
 def correlate(section: CloudSection, view: ClientView) -> CloudFacts:
