@@ -315,7 +315,10 @@ def test_check_aws_with_an_unreachable_api_ends_with_one_line(tmp_path: Path) ->
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}"
         args = ("check", "--region", REGION, "--no-logs", "--nameserver", dns.address)
-        proc = wsdiag(*args, "--timeout", "0.5", "--aws", env=aws_env(url, str(tmp_path)))
+        # A deadline with room for botocore's start-up on a busy machine: a refused
+        # connection, not the budget, must end the read (the budget gives "timeout").
+        limits = ("--timeout", "0.5", "--deadline", "30")
+        proc = wsdiag(*args, *limits, "--aws", env=aws_env(url, str(tmp_path)))
     lines = [x for x in proc.stdout.splitlines() if "AWS not read" in x]
     assert lines == ["  AWS not read: ec2:DescribeVpcEndpoints: unreachable; the rest skipped"], (
         proc.stdout
