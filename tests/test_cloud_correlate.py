@@ -20,7 +20,10 @@ from wsdiag.cloud.correlate import (
     return_route,
     security_groups,
 )
-from wsdiag.cloud.model import (
+from wsdiag.cloud.source import CloudSource, view
+from wsdiag.rules.cloud import CLOUD_RULES, cloud_findings
+from wsdiag.rules.verdict import diagnose
+from wsdiag.vocab.cloud import (
     AclEntry,
     Call,
     CloudSection,
@@ -34,10 +37,7 @@ from wsdiag.cloud.model import (
     RouteTable,
     SgRule,
 )
-from wsdiag.cloud.source import CloudSource, view
-from wsdiag.model import Owner, Status, Transport, Verdict
-from wsdiag.rules.cloud import CLOUD_RULES, cloud_findings
-from wsdiag.rules.verdict import diagnose
+from wsdiag.vocab.model import Owner, Status, Transport, Verdict
 
 CLIENT = ipaddress.ip_network("192.0.2.10/32")
 SG = "sg-0abc"
@@ -254,8 +254,14 @@ def section(rules: tuple[SgRule, ...], **kw: object) -> CloudSection:
         rules=rules,
         acls=(ALLOW_ALL_ACL,),
         route_tables=(RouteTable("rtb-1", (), True, (Route("0.0.0.0/0", "vgw-1", True),)),),
+        endpoint_targets=("endpoint",),
+        local_address="10.30.0.2",
     )
     return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def facts_of(sec: CloudSection, r: object):  # type: ignore[no-untyped-def]
+    return CloudSource().facts(sec, r.dns, r.probes)  # type: ignore[attr-defined]
 
 
 def udp_silent(address: str, transport: Transport, port: int) -> Status:
@@ -271,7 +277,7 @@ LACKS_UDP_4195 = (
 
 def facts_for(sec: CloudSection, endpoint: object = udp_silent, cidr: str = "192.0.2.10/32"):  # type: ignore[no-untyped-def]
     r = results(endpoint_dns=["10.20.1.10", "10.20.2.10"], endpoint=endpoint)  # type: ignore[arg-type]
-    return CloudSource(client_cidr=cidr).facts(sec, r), r
+    return CloudSource(client_cidr=cidr).facts(sec, r.dns, r.probes), r
 
 
 def test_a_group_lacking_udp_4195_explains_it_and_names_the_rule_to_add() -> None:
@@ -322,37 +328,42 @@ def test_denied_rules_leave_the_path_unknown_with_the_action_named() -> None:
 
 def test_an_answer_matching_no_interface_is_a_finding_private_dns_off_is_not() -> None:
     r = results(endpoint_dns=["10.20.1.10", "10.9.9.9"])
-    facts = CloudSource().facts(section(LACKS_UDP_4195, other_enis=(("10.9.9.9", "eni-9"),)), r)
+    facts = facts_of(section(LACKS_UDP_4195, other_enis=(("10.9.9.9", "eni-9"),)), r)
     found = {f.code: f for f in cloud_findings(facts)}
     assert "10.9.9.9, none of vpce-1's interfaces" in found["CLOUD_DNS_NOT_ENDPOINT"].message
     assert "eni-9" in found["CLOUD_DNS_NOT_ENDPOINT"].message
-    good = CloudSource().facts(section(LACKS_UDP_4195), results(endpoint_dns=["10.20.1.10"]))
+    good = facts_of(section(LACKS_UDP_4195), results(endpoint_dns=["10.20.1.10"]))
     assert "CLOUD_DNS_NOT_ENDPOINT" not in {f.code for f in cloud_findings(good)}
 
 
 def test_a_name_that_does_not_resolve_and_the_resolver_side() -> None:
-    from wsdiag.model import DnsOutcome
+    from wsdiag.vocab.model import DnsOutcome
 
     r = results(endpoint_dns=DnsOutcome.NXDOMAIN)
     on = section(LACKS_UDP_4195)
     on = replace(on, endpoint=replace(on.endpoint, private_dns=True))  # type: ignore[type-var]
-    codes = {f.code for f in cloud_findings(CloudSource().facts(on, r))}
+    codes = {f.code for f in cloud_findings(facts_of(on, r))}
     assert "CLOUD_NO_INBOUND_RESOLVER" in codes
     inbound = (ResolverEndpoint("rslvr-in-1", "INBOUND", "vpc-1", "OPERATIONAL", ("10.20.1.4",)),)
     found = {
-        f.code: f
-        for f in cloud_findings(CloudSource().facts(replace(on, resolver_endpoints=inbound), r))
+        f.code: f for f in cloud_findings(facts_of(replace(on, resolver_endpoints=inbound), r))
     }
     assert "10.20.1.4" in found["CLOUD_FORWARDING_MISSING"].remediation
     assert found["CLOUD_FORWARDING_MISSING"].owner is Owner.NETWORK
-    off = {f.code: f for f in cloud_findings(CloudSource().facts(section(LACKS_UDP_4195), r))}
+    off = {f.code: f for f in cloud_findings(facts_of(section(LACKS_UDP_4195), r))}
     assert "10.20.1.10, 10.20.2.10" in off["CLOUD_FORWARDING_MISSING"].remediation
 
 
 def test_the_assumed_source_is_this_machines_address_and_said_so() -> None:
-    r = results(endpoint_dns=["10.20.1.10"], host="vpn-split")
-    v = view(r, None)
-    assert v.source.endswith("/32") and "assuming no NAT" in v.source_basis
+    r = results(endpoint_dns=["10.20.1.10"])
+    v = view(section(()), r.dns, r.probes, None)
+    assert (v.source, v.source_basis.split(",")[0]) == (
+        "10.30.0.2/32",
+        "this machine's own address",
+    )
+    unknown = view(section((), local_address=None), r.dns, r.probes, None)
+    assert (unknown.source, unknown.source_basis) == ("", "not known: give --client-cidr")
+    assert view(section(()), r.dns, r.probes, "192.0.2.0/24").source == "192.0.2.0/24"
 
 
 def test_client_paths_open_wins_failed_only_when_every_probe_failed() -> None:
@@ -416,7 +427,7 @@ def test_cloud_findings_never_change_the_verdict(
     # and a path that failed here is never "consistent": the cloud allowing it is no answer
     failed = {
         (p.address, p.protocol, p.port)
-        for p in view(r, "192.0.2.10/32").paths
+        for p in view(sec, r.dns, r.probes, None).paths
         if p.seen is Seen.FAILED
     }
     for fact in facts.paths:

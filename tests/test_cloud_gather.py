@@ -24,8 +24,8 @@ from botocore.stub import Stubber
 from tests.support.cloud import Fixture, Spec, aws_env, build, moto_server
 from tests.support.dnsserver import NXDOMAIN, DnsServer
 from wsdiag.cloud.gather import ACTIONS, classify, gather
-from wsdiag.cloud.model import FoundBy, Outcome
 from wsdiag.cloud.source import section_json
+from wsdiag.vocab.cloud import FoundBy, Outcome
 
 REGION = "eu-west-1"
 ARN = "arn:aws:sts::123456789012:assumed-role/Admin/jane.doe@example.com"

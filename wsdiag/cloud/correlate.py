@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.cloud.model import (
+from wsdiag.vocab.cloud import (
     EPHEMERAL,
     AclEntry,
     CloudSection,
@@ -28,7 +28,7 @@ from wsdiag.cloud.model import (
     RouteTable,
     SgRule,
 )
-from wsdiag.model import Owner, Tri
+from wsdiag.vocab.model import Owner, Tri
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROTOCOL_NUMBER = {"tcp": "6", "udp": "17"}  # IANA protocol numbers, as network ACLs list them

@@ -32,7 +32,7 @@ from wsdiag.budgets import (
     AWS_MIN_CALL_TIMEOUT,
     AWS_THREADS,
 )
-from wsdiag.cloud.model import (
+from wsdiag.vocab.cloud import (
     SERVICE_NAMES,
     AclEntry,
     Call,

@@ -6,7 +6,7 @@ was read with the run's DNS and probe results (pure), ``to_json`` is the report'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wsdiag.cloud.correlate import (
     ClientView,
@@ -15,70 +15,86 @@ from wsdiag.cloud.correlate import (
     client_paths,
     correlate,
 )
-from wsdiag.cloud.model import CloudSection, FoundBy, Outcome
-from wsdiag.model import DnsOutcome, Plan, Role, Status, Transport
-
-if TYPE_CHECKING:
-    from wsdiag.check.evidence import Results
+from wsdiag.vocab.cloud import CloudSection, FoundBy, Outcome
+from wsdiag.vocab.model import DnsOutcome, Plan, Role, Status, Transport, Via
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 _FAILED = (Status.FILTERED, Status.REFUSED, Status.UNREACHABLE)
 _NAME_FAILED = (DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER)
+# The run's own results, as the seam (wsdiag.vocab.sources.EvidenceSource) passes them.
+Dns = tuple[DnsResult, ...]
+Probes = tuple[ProbeResult, ...]
 
 
 @dataclass(frozen=True)
 class CloudSource:
-    """``--aws`` [``--aws-profile NAME``] [``--client-cidr CIDR``] [``--directory-id ID``]."""
+    """``--aws`` [``--aws-profile NAME``] [``--client-cidr CIDR``] [``--directory-id ID``];
+    an ``EvidenceSource[CloudSection, CloudFacts]``."""
 
     profile: str | None = None
     client_cidr: str | None = None
     directory_id: str | None = None
     name: str = "cloud"
 
-    def gather(self, plan: Plan, observed: Results | None, until: float) -> CloudSection:
+    def gather(self, plan: Plan, dns: Dns, probes: Probes, until: float) -> CloudSection:
         """Read the endpoint's side by ``until`` (time.monotonic() s); never raises."""
+        from dataclasses import replace
+
         from wsdiag.cloud.gather import gather  # boto3: only with --aws
 
-        resolved = _resolved(observed) if observed is not None else ()
+        ids = tuple(pt.target.id for pt in plan.targets if pt.target.role is Role.ENDPOINT)
+        resolved = endpoint_answers(ids, dns)
         section = gather(plan.region.code, until, self.directory_id, resolved, self.profile)
-        return _with_options(section, self.profile, self.client_cidr)
+        return replace(
+            section,
+            profile=self.profile,
+            client_cidr=self.client_cidr,
+            local_address=_source_address(resolved[0]) if resolved else None,
+            endpoint_targets=ids,
+        )
 
-    def facts(self, section: CloudSection, observed: Results) -> CloudFacts:
-        """Pure: the section against this machine's view of the same endpoint."""
-        return correlate(section, view(observed, self.client_cidr))
+    def facts(self, section: CloudSection, dns: Dns, probes: Probes) -> CloudFacts:
+        """Pure: the section against this machine's view of the same endpoint (the results
+        of the section's ``endpoint_targets``)."""
+        return correlate(section, view(section, dns, probes, self.client_cidr))
 
     def to_json(self, section: CloudSection) -> dict[str, object]:
         return section_json(section)
 
 
-def _with_options(section: CloudSection, profile: str | None, cidr: str | None) -> CloudSection:
-    from dataclasses import replace
+def _source_address(address: str) -> str | None:
+    """The address this machine would send from to ``address``: a connected UDP socket's
+    own name (the OS picks the route; connect() on UDP sends nothing)."""
+    import socket
 
-    return replace(section, profile=profile, client_cidr=cidr)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as s:
+            s.connect((address, 4195))
+            return str(s.getsockname()[0])
+    except OSError:
+        return None
 
 
-def _endpoint_ids(r: Results) -> set[str]:
-    return {pt.target.id for pt in r.plan.targets if pt.target.role is Role.ENDPOINT}
-
-
-def _resolved(r: Results) -> tuple[str, ...]:
-    ids = _endpoint_ids(r)
+def endpoint_answers(ids: tuple[str, ...], dns: Dns) -> tuple[str, ...]:
+    """The private name's A/AAAA (and OS) answers, in order, without repeats."""
     out: dict[str, None] = {}
-    for d in r.dns:
+    for d in dns:
         if d.target_id in ids and d.outcome is DnsOutcome.ANSWER:
             out.update(dict.fromkeys(d.addresses))
     return tuple(out)
 
 
-def view(r: Results, client_cidr: str | None) -> ClientView:
+def view(section: CloudSection, dns: Dns, probes: Probes, client_cidr: str | None) -> ClientView:
     """This machine's view: the private name's answers, each endpoint path as measured, and
     the client's range: ``--client-cidr``, else this machine's own source address toward
     the endpoint (assuming no NAT or VPN translation on the way, and saying so)."""
-    ids = _endpoint_ids(r)
-    dns = [d for d in r.dns if d.target_id in ids]
-    resolved = _resolved(r)
+    ids = section.endpoint_targets
+    mine = [d for d in dns if d.target_id in ids]
+    resolved = endpoint_answers(ids, dns)
     rows = []
-    for p in r.probes:
-        if p.target_id not in ids or p.address is None or p.via.value != "direct":
+    for p in probes:
+        if p.target_id not in ids or p.address is None or p.via is not Via.DIRECT:
             continue
         seen = (
             Seen.OPEN
@@ -89,28 +105,21 @@ def view(r: Results, client_cidr: str | None) -> ClientView:
         )
         protocol = "udp" if p.transport is Transport.QUIC else "tcp"
         rows.append((p.address, protocol, p.port, seen, p.id))
+    local = section.local_address
     if client_cidr:
         source, basis = client_cidr, "--client-cidr"
+    elif local:
+        source = f"{local}/{128 if ':' in local else 32}"
+        basis = "this machine's own address, assuming no NAT or VPN translation on the way"
     else:
-        local = [
-            f.route.local_addr
-            for f in (r.machine.of("endpoint") if r.machine is not None else ())
-            if f.route.local_addr
-        ]
-        source = f"{local[0]}/{128 if ':' in local[0] else 32}" if local else ""
-        basis = (
-            "this machine's own address, assuming no NAT or VPN translation on the way"
-            if local
-            else "not known: give --client-cidr"
-        )
-    host = next((pt.host for pt in r.plan.targets if pt.target.role is Role.ENDPOINT), "")
+        source, basis = "", "not known: give --client-cidr"
     return ClientView(
         source=source,
         source_basis=basis,
-        endpoint_host=host,
+        endpoint_host=mine[0].host if mine else "",
         resolved=resolved,
-        resolved_ids=tuple(d.id for d in dns),
-        name_failed=bool(dns) and not resolved and any(d.outcome in _NAME_FAILED for d in dns),
+        resolved_ids=tuple(d.id for d in mine),
+        name_failed=bool(mine) and not resolved and any(d.outcome in _NAME_FAILED for d in mine),
         paths=client_paths(rows),
     )
 

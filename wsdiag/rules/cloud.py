@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from wsdiag.cloud.correlate import CloudFacts, Judgement, PathFact
-from wsdiag.model import Owner, Severity, Tri
-from wsdiag.results import Finding
+from wsdiag.vocab.model import Owner, Severity, Tri
+from wsdiag.vocab.results import Finding
 
 Params = Mapping[str, object]
 

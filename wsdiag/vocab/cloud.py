@@ -1,4 +1,5 @@
-"""What the cloud cross-check read from AWS: plain frozen dataclasses, no I/O, no boto3.
+"""The ``cloud`` section (``--aws``, issue 21): what the cross-check read from AWS, as plain
+frozen dataclasses; no I/O, no boto3.
 
 Only ids, names the administrator chose, addresses and rule fields are kept: never an
 ARN, an account number, a credential or an error message from AWS (botocore's messages
@@ -159,7 +160,12 @@ class CloudSection:
     other_enis: tuple[tuple[str, str], ...] = ()  # (address, eni-...) of resolved addresses
     # that belong to some other interface (another endpoint's, say)
     profile: str | None = None  # --aws-profile, as given (a name, never a credential)
-    client_cidr: str | None = None  # --aws-client-cidr, as given
+    client_cidr: str | None = None  # --client-cidr, as given
+    # this machine's own source address toward the endpoint (the OS's route, no packet
+    # sent): the client's range assumed when --client-cidr is not given
+    local_address: str | None = None
+    # the plan's endpoint target ids: whose DNS and probe results ``facts`` correlates
+    endpoint_targets: tuple[str, ...] = ()
 
     def call(self, action: str) -> Call | None:
         return next((c for c in self.calls if c.action == action), None)
