@@ -6,7 +6,7 @@ was read with the run's DNS and probe results (pure), ``to_json`` is the report'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wsdiag.cloud.correlate import (
     ClientView,
@@ -26,7 +26,7 @@ Dns = tuple[DnsResult, ...]
 Probes = tuple[ProbeResult, ...]
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: the seam's Protocol declares ``name`` a settable attribute
 class CloudSource:
     """``--aws`` [``--aws-profile NAME``] [``--client-cidr CIDR``] [``--directory-id ID``];
     an ``EvidenceSource[CloudSection, CloudFacts]``."""
@@ -236,3 +236,10 @@ def summary(section: CloudSection) -> str:
     }.get(section.found_by, "?")
     dns = "private DNS on" if section.endpoint.private_dns else "private DNS off"
     return f"{section.endpoint.id} ({section.endpoint.state}, {dns}; found by {how}; {tail})"
+
+
+if TYPE_CHECKING:  # the seam's contract, checked by mypy
+    from wsdiag.vocab.sources import EvidenceSource
+
+    def _conforms(source: CloudSource) -> EvidenceSource[CloudSection, CloudFacts]:
+        return source
