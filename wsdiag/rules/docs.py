@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from wsdiag.logs.rows import LOG_RULES
+from wsdiag.rules.cloud import CLOUD_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.rows import FindingRule, facts_text
 from wsdiag.rules.verdict import FINDING_RULES
@@ -28,7 +29,8 @@ def _when(rule: FindingRule) -> str:
 
 
 def findings_table() -> str:
-    """Every code: the check's rows in rule order, then the client logs' (never verdict)."""
+    """Every code: the check's rows in rule order, then the client logs' and --aws's (neither
+    changes the verdict)."""
     lines = ["| code | severity | owner | when |", "| --- | --- | --- | --- |"]
     seen: set[str] = set()
     for rule in FINDING_RULES:
@@ -37,6 +39,8 @@ def findings_table() -> str:
             lines.append(f"| `{rule.code}` | {rule.severity} | {rule.owner} | {_when(rule)} |")
     for log in sorted(LOG_RULES, key=lambda r: _SEVERITY_ORDER[r.severity]):
         lines.append(f"| `{log.code}` | {log.severity} | {log.owner} | client logs: {log.when} |")
+    for cloud in CLOUD_RULES:
+        lines.append(f"| `{cloud.code}` | {cloud.severity} | {cloud.owner} | --aws: {cloud.when} |")
     return "\n".join(lines)
 
 
