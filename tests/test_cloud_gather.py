@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 pytest.importorskip("boto3")
@@ -30,6 +31,7 @@ from wsdiag.vocab.cloud import FoundBy, Outcome
 REGION = "eu-west-1"
 ARN = "arn:aws:sts::123456789012:assumed-role/Admin/jane.doe@example.com"
 REPO = Path(__file__).resolve().parent.parent
+SCHEMA = REPO / "wsdiag" / "schema" / "report.schema.json"
 
 
 @pytest.fixture
@@ -296,6 +298,7 @@ def test_check_aws_explains_on_loopback_and_keeps_the_verdict(moto: str, tmp_pat
         text = wsdiag(*common, "--aws", env=aws_env(moto, str(tmp_path)))
     assert proc.stderr == "", proc.stderr
     report, before = json.loads(proc.stdout), json.loads(plain.stdout)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(report)
     assert (report["verdict"], proc.returncode) == (before["verdict"], plain.returncode)
     cloud = report["cloud"]
     assert (cloud["found_by"], cloud["endpoint"]["id"]) == ("address", fx.endpoint)
