@@ -636,6 +636,14 @@ PROXY_CASES = [
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
     ),
+    (
+        "pac-answer-broken",
+        {"proxy": "pac-broken"},
+        "unknown",
+        "unknown",
+        {"PAC_ANSWER_BROKEN", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
+    ),
     # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
     (
         "proxy-untested-but-bypassed",
@@ -734,6 +742,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         {r.name for r in FINDING_RULES}
         - fired
         - {"tls-untrusted", "endpoint-high-rtt", "auth-udp-unconfirmed"}
+        # from sampled figures, not probe statuses: tests/test_quality_rules.py
+        - {"quality-poor-network", "quality-poor-distance"}
     )
     assert never == set()
 

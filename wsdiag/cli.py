@@ -21,6 +21,7 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
+from wsdiag.budgets import DEFAULT_SAMPLES
 from wsdiag.cli_options import (
     AwsOpt,
     AwsProfileOpt,
@@ -38,8 +39,10 @@ from wsdiag.cli_options import (
     PacOpt,
     ProbesOpt,
     PublicRootsOpt,
+    QualityVerdictOpt,
     RedactHostOpt,
     RegionOpt,
+    SamplesOpt,
     TimeoutOpt,
     VerboseOpt,
     VpcCidrOpt,
@@ -157,6 +160,8 @@ def check(
     aws: AwsOpt = False,
     aws_profile: AwsProfileOpt = None,
     client_cidr: ClientCidrOpt = None,
+    samples: SamplesOpt = DEFAULT_SAMPLES,
+    quality_verdict: QualityVerdictOpt = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
@@ -176,6 +181,8 @@ def check(
         no_logs,
         no_proxy,
         pac,
+        samples,
+        quality_verdict,
     )
     if public_roots is not None:
         from dataclasses import replace
@@ -217,6 +224,8 @@ _CHECK_ARGS = (
     "no_logs",
     "no_proxy",
     "pac",
+    "samples",
+    "quality_verdict",
 )
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

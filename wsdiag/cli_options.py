@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wsdiag.budgets import DEFAULT_SAMPLES
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
@@ -182,6 +183,24 @@ def cloud_source(
     return CloudSource(profile=profile, client_cidr=client_cidr, directory_id=directory_id)
 
 
+SamplesOpt = Annotated[
+    int,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        help="Repeat each answered endpoint path's handshake up to N times for RTT spread, "
+        "jitter and loss, only while the run waits for its other probes (0: off).",
+    ),
+]
+QualityVerdictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quality-verdict",
+        help="Let a poor session quality (RTT, jitter, loss) make the verdict 'degraded'.",
+    ),
+]
+
+
 def output_format(fmt: str | None, json_out: bool) -> Format:
     from wsdiag.render.formats import Format
 
@@ -208,19 +227,22 @@ def prepare(
     no_logs: bool,
     no_proxy: bool,
     pac: str | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    quality_verdict: bool = False,
 ) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
     import time
 
     from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
-    from wsdiag.check.options import check_timing
+    from wsdiag.check.options import check_samples, check_timing
     from wsdiag.logs.context import choose_region, read_logs
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(timeout, deadline)
+    check_samples(samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     logs = LogContext() if no_logs else read_logs(None, until)
     region, region_source = choose_region(region, os.environ, logs.region)
@@ -239,5 +261,7 @@ def prepare(
         deadline=deadline,
         use_proxy=not no_proxy,
         pac=pac,
+        samples=samples,
+        quality_verdict=quality_verdict,
     )
     return inputs, [Path(p) for p in probes or []], region_source, logs

@@ -18,7 +18,8 @@ from wsdiag.check.catalog import load_catalog
 from wsdiag.check.names import dialed_by
 from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import RunResult, real_probes, run_plan
+from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
+from wsdiag.check.sampling import SampleFn
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
@@ -56,10 +57,16 @@ def _quiet_libraries() -> None:
 
 
 async def _run(
-    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: dict[Transport, ProbeFn],
+    budget: float,
+    sample: SampleFn | None = None,
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
+    return await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+    )
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -109,12 +116,12 @@ def run_check(
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
         budget = max(since + probe_deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget))
+        run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes))
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
     section, cloud_found = _cloud(cloud, results, since + total)
@@ -176,7 +183,8 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
     ]
     t0 = time.monotonic()
-    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3, servers)
     if found is None:
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.terminal import escape
@@ -28,6 +29,7 @@ TITLES = {
     "region": "Region",
     "client_version": "Client version (from the client's logs)",
     "wsdiag_version": "wsdiag version",
+    "quality_grade": "Session quality grade",
 }
 
 
@@ -53,18 +55,39 @@ def summarize(paths: list[str], top: int = 10) -> Summary:
             else:
                 summary.add_broken(path, skip)
             continue
-        for rec in records(path):
+        _read_file(summary, path, loads)
+    return summary
+
+
+def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> None:
+    """One file's records into `summary`; a file whose records are mostly not reports is
+    given up after SUMMARIZE_MAX_UNUSABLE of them (closing the generator closes the file)."""
+    unusable = 0
+    gen = records(path)
+    try:
+        for rec in gen:
+            before = summary.reports
             if rec.error is not None:
                 summary.add_broken(rec.where, rec.error)
-                continue
-            try:
-                doc = loads(rec.data)
-            except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
-                first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-                summary.add_broken(rec.where, f"not JSON: {first}")
-                continue
-            summary.add_document(doc, rec.where, rec.fallback_host)
-    return summary
+            else:
+                try:
+                    doc = loads(rec.data)
+                except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
+                    first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+                    summary.add_broken(rec.where, f"not JSON: {first}")
+                else:
+                    summary.add_document(doc, rec.where, rec.fallback_host)
+            if summary.reports == before:
+                unusable += 1
+                if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports:
+                    summary.add_broken(
+                        path,
+                        f"stopped reading: {unusable} records in it are not reports "
+                        "(broken or foreign), the rest is not read",
+                    )
+                    return
+    finally:
+        gen.close()
 
 
 def to_dict(s: Summary) -> dict[str, Any]:
@@ -92,6 +115,16 @@ def to_dict(s: Summary) -> dict[str, Any]:
                 "where": h.where,
             }
             for h in s.worst_hosts()
+        ],
+        "slowest_hosts": [
+            {
+                "host": h.host,
+                "p95_ms": h.p95_ms,
+                "grade": h.grade,
+                "started_at": h.started_at,
+                "where": h.where,
+            }
+            for h in s.slowest_hosts()
         ],
     }
 
@@ -123,6 +156,12 @@ def _text_lines(s: Summary) -> list[str]:
         f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
         for h in worst
     ] or ["  (none: every report ready)"]
+    out += ["", "Worst hosts by RTT p95 (session quality)"]
+    out += [
+        f"  {h.host}  p95 {h.p95_ms:.0f} ms  {h.grade}  {h.started_at}"
+        + ("" if h.where == h.host else f"  ({h.where})")
+        for h in s.slowest_hosts()
+    ] or ["  (none: no report has session-quality samples)"]
     for title, count, named in (
         ("Broken", s.broken, s.named_broken),
         ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign),
@@ -153,6 +192,8 @@ def render_csv(s: Summary) -> str:
                 f"{h.verdict} {h.environment} {' '.join(h.findings)} {h.started_at}",
             ]
         )
+    for i, sh in enumerate(s.slowest_hosts(), 1):
+        w.writerow(["slowest_host", sh.host, i, f"p95 {sh.p95_ms:g} ms {sh.grade} {sh.started_at}"])
     w.writerow(["broken", "", s.broken, ""])
     w.writerows(["broken", where, 1, why] for where, why in s.named_broken)
     w.writerow(["foreign", "", s.foreign, ""])

@@ -207,7 +207,40 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),
         facts=_host_facts(report),
         data=to_json(report) if data is None else data,
+        quality=_quality(report),
     )
+
+
+def _quality(report: Report) -> dict[str, Any] | None:
+    """The session-quality block: sentences, and per path a row with an inline SVG of its
+    RTT spread (markup built here from numbers only, so it is marked safe)."""
+    from markupsafe import Markup
+
+    from wsdiag.render.quality import rtt_svg, sentences
+
+    q = report.evidence.quality
+    if q is None:
+        return None
+    scale = max(
+        (p.figures.rtt_ms.max for p in q.paths if p.figures.rtt_ms is not None), default=0.0
+    )
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.0f} ms"
+
+    rows = [
+        {
+            "id": p.id,
+            "svg": Markup(rtt_svg(p.figures, scale)),
+            "p50": ms(p.figures.rtt_ms.p50 if p.figures.rtt_ms else None),
+            "p95": ms(p.figures.rtt_ms.p95 if p.figures.rtt_ms else None),
+            "jitter": ms(p.figures.jitter_ms),
+            "loss": "-" if p.figures.loss is None else f"{100 * p.figures.loss:.1f} %",
+            "sent": p.figures.sent,
+        }
+        for p in q.paths
+    ]
+    return {"grade": str(q.score.grade), "lines": sentences(q), "rows": rows}
 
 
 def _ticks(text: str) -> Any:

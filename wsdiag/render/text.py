@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
+from wsdiag.render.quality import sentences as quality_sentences
 from wsdiag.terminal import escape
 from wsdiag.vocab.model import ProxyMode, Role, Severity, Status, Verdict
 from wsdiag.vocab.report import Report
@@ -144,6 +145,11 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         for f in group.findings:
             _finding(out, f, 4)
     _paths(out, report, verbose)
+    if report.evidence.quality is not None:  # absent in reports from before it
+        out.blocks.append(Block.gap())
+        out.add(0, [("SESSION QUALITY", "bold")])
+        for line in quality_sentences(report.evidence.quality, verbose):
+            out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
     if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used

@@ -49,10 +49,20 @@ def _proxy_failure(
 
 def _proxy_unsupported(e: Evidence, _env: Environment) -> Fire | None:
     untested = [t for t in e.targets if t.proxy_untested]
-    if e.proxy.mode is not ProxyMode.UNTESTED or not untested:
-        return None
+    if e.proxy.mode is not ProxyMode.UNTESTED or not untested or e.proxy.pac_broken:
+        return None  # a broken PAC answer is PAC_ANSWER_BROKEN's
     return Fire(
         {"url": e.proxy.url, "source": _source(e.proxy.source), "reason": e.proxy.reason},
+        basis=tuple(f"targets[{t.id}]" for t in untested),
+    )
+
+
+def _pac_answer_broken(e: Evidence, _env: Environment) -> Fire | None:
+    if not e.proxy.pac_broken:
+        return None
+    untested = [t for t in e.targets if t.proxy_untested]
+    return Fire(
+        {"pac": e.proxy.pac or "the PAC", "why": e.proxy.pac_broken},
         basis=tuple(f"targets[{t.id}]" for t in untested),
     )
 
@@ -125,6 +135,22 @@ def _proxy_in_use(e: Evidence, _env: Environment) -> Fire | None:
 
 
 INTERNET_RULES: tuple[FindingRule, ...] = (
+    FindingRule(
+        "pac-answer-broken",
+        "PAC_ANSWER_BROKEN",
+        Severity.WARNING,
+        Owner.DESKTOP,
+        "the PAC answers with a proxy address that is none (`PROXY [bad:3128`): the "
+        "proxied paths are not tested (verdict unknown)",
+        "The proxy auto-config {pac} gives an answer no program can follow: {why}. The "
+        "sign-in domains it routes were not probed, so wsdiag cannot say whether "
+        "registration and sign-in work; a client following this PAC fails or goes direct, "
+        "depending on how it reads the answer.",
+        "Fix the PAC's FindProxyForURL answer (`PROXY host:port`, `DIRECT`, entries "
+        "separated by `;`), then run wsdiag check again.",
+        fire=_pac_answer_broken,
+        basis=(),
+    ),
     FindingRule(
         "proxy-unsupported-scheme",
         "PROXY_UNSUPPORTED_SCHEME",

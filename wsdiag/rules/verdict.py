@@ -11,12 +11,14 @@ from __future__ import annotations
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
 from wsdiag.check.observed import Observed
+from wsdiag.check.quality_evidence import with_quality
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
+from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
 from wsdiag.rules.tls import TLS_RULES
 from wsdiag.vocab.model import Environment, Owner, ProxyMode, Severity, Verdict
@@ -102,13 +104,19 @@ FINDING_RULES: tuple[FindingRule, ...] = (
     *TLS_RULES,
     *HOST_RULES,
     *BOUNDED_RULES,
+    *QUALITY_RULES,
     NOT_MEASURED,
 )
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
-    severities = {f.severity for f in findings}
+    # A poor session quality is shown always, and judged only with --quality-verdict.
+    severities = {
+        f.severity
+        for f in findings
+        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+    }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
@@ -135,7 +143,7 @@ def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
 def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict."""
-    e = with_host(gather(r), r, r.machine)
+    e = with_quality(with_host(gather(r), r, r.machine), r)
     environment, env_rule = environment_of(e)
     own = findings_of(e, environment)
     shown = tuple(sorted(own + extra, key=lambda f: SEVERITY_ORDER[f.severity]))

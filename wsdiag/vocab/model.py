@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.budgets import DEFAULT_TIMEOUT
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
+from wsdiag.quality.bounds import QualityBounds
 
 
 class Role(StrEnum):
@@ -232,6 +233,7 @@ class Catalog:
     targets: tuple[Target, ...]
     quic_alpn: tuple[str, ...] = ("h3",)
     sources: tuple[str, ...] = ()  # files it was loaded from, for error messages and reports
+    quality: QualityBounds = QualityBounds()  # [quality]: the session-quality score's bounds
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,7 @@ class ProxyRoute:
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
+    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -281,6 +284,8 @@ class Inputs:
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
     public_roots: str | None = None  # --public-roots FILE; None: $WSDIAG_PUBLIC_ROOTS, certifi
     pac: str | None = None  # --pac URL|FILE: this proxy auto-config instead of the system's
+    samples: int = DEFAULT_SAMPLES  # --samples: handshakes repeated per answered endpoint path
+    quality_verdict: bool = False  # --quality-verdict: a poor session quality changes the verdict
 
 
 @dataclass(frozen=True)
@@ -354,3 +359,6 @@ class Plan:
     quic_alpn: tuple[str, ...]
     proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
     public_roots: str | None = None  # --public-roots FILE (None: $WSDIAG_PUBLIC_ROOTS, certifi)
+    samples: int = 0  # per answered endpoint path (wsdiag.check.sampling); 0: none
+    quality: QualityBounds = QualityBounds()
+    quality_verdict: bool = False

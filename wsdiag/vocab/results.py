@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wsdiag.quality.facts import QualityFacts
 from wsdiag.vocab.model import (
     DnsOutcome,
     Need,
@@ -303,3 +304,5 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
+    quality: QualityFacts | None = None  # None: a report from before this field
