@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs"),  # pure helpers every layer may use
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
+    ("wsdiag.cloud",),  # --aws: the endpoint's side (boto3 at the edge, correlation pure)
     ("wsdiag.check",),  # catalog, plan, runner, evidence
     ("wsdiag.render",),  # report -> text, JSON, HTML
     ("wsdiag.logs",),  # the client's logs and the `logs` command

@@ -23,6 +23,9 @@ from typer import Abort
 from wsdiag import __version__
 from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.cli_options import (
+    AwsOpt,
+    AwsProfileOpt,
+    ClientCidrOpt,
     DeadlineOpt,
     DirectoryIdOpt,
     EndpointHostOpt,
@@ -43,6 +46,7 @@ from wsdiag.cli_options import (
     TimeoutOpt,
     VerboseOpt,
     VpcCidrOpt,
+    cloud_source,
     output_format,
     prepare,
 )
@@ -152,6 +156,9 @@ def check(
     no_redact: NoRedactOpt = False,
     redact_host: RedactHostOpt = False,
     public_roots: PublicRootsOpt = None,
+    aws: AwsOpt = False,
+    aws_profile: AwsProfileOpt = None,
+    client_cidr: ClientCidrOpt = None,
     samples: SamplesOpt = DEFAULT_SAMPLES,
     quality_verdict: QualityVerdictOpt = False,
 ) -> None:
@@ -160,6 +167,7 @@ def check(
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
+    cloud = cloud_source(aws, aws_profile, client_cidr, directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(
         region,
         endpoint_host,
@@ -180,7 +188,9 @@ def check(
 
         inputs = replace(inputs, public_roots=str(public_roots))
     with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, catalogs, region_source, logs_ctx, since=clock.STARTED)
+        report = run_check(
+            inputs, catalogs, region_source, logs_ctx, since=clock.STARTED, cloud=cloud
+        )
     from wsdiag.host.identity import redaction  # (imported while the run waited on DNS)
     from wsdiag.render.formats import render
 
@@ -257,9 +267,10 @@ def watch(
     opts = _check_options(ctx.args)
     seconds = parse_interval(interval)
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
     color = use_colour()
     code = watch_loop(
-        lambda: run_check(inputs, catalogs, region_source, logs_ctx),
+        lambda: run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud),
         seconds,
         count,
         sys.stdout,
@@ -294,8 +305,9 @@ def bundle(
 
     opts = _check_options(ctx.args)
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, catalogs, region_source, logs_ctx)
+        report = run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud)
     hide = redaction(opts["no_redact"], opts["redact_host"], report.host)
     other = other_users_logs() if logs_ctx.owner else None
     parts = build_parts(
