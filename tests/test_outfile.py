@@ -30,6 +30,7 @@ def _outfile() -> ModuleType:
 
     return outfile
 
+
 PARTS = [Part("report.txt", "the check", b"READY: fine\n")]
 
 

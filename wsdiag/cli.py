@@ -131,14 +131,10 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _write_html(report: Report, path: Path, hide: Redaction) -> None:
     """Jinja2 is imported here only: the page is the one thing that needs it. The page is
-    meant to be attached to a ticket, so it is redacted like every other format: the
-    report's values before the template sees them, then the page (the escaped spellings
-    too) for what the template adds."""
-    from wsdiag.render.formats import report_json
-    from wsdiag.render.html import render_html
+    meant to be attached to a ticket, so it is redacted like every other format."""
+    from wsdiag.render.html import render_page
 
-    page = hide.text(render_html(hide.values(report), report_json(report, hide)))
-    _write_file(path, page.encode("utf-8"))
+    _write_file(path, render_page(report, hide).encode("utf-8"))
 
 
 @app.command(epilog=EXIT_CODES_HELP)

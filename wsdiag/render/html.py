@@ -16,6 +16,7 @@ from typing import Any
 from wsdiag.model import DnsOutcome, ProxyMode, Role, Status
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
+from wsdiag.render.redact import Redaction
 from wsdiag.render.report import to_json
 from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
 from wsdiag.results import ProbeResult, Report
@@ -208,6 +209,15 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         facts=_host_facts(report),
         data=to_json(report) if data is None else data,
     )
+
+
+def render_page(report: Report, redaction: Redaction) -> str:
+    """The page ``--html`` writes: the report's values redacted before the template sees
+    them, the embedded JSON as ``--format json`` gives it, then the whole page redacted
+    once more (the escaped spellings too, ``o&#39;brien``) for what the template adds."""
+    from wsdiag.render.formats import report_json
+
+    return redaction.text(render_html(redaction.values(report), report_json(report, redaction)))
 
 
 def _shown(value: Any) -> Any:
