@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.dnsserver import DnsServer
-from tests.test_bundle import LOG_DIR, PERSON, person
+from tests.test_bundle import LOG_DIR, person
 from wsdiag.render.load import report_from_json
 
 __all__ = ["person"]  # the fixture: a real local user with the newest client logs
@@ -208,7 +208,7 @@ def test_summarize_csv_neutralises_formulas_and_escapes_controls(tmp_path: Path)
     cells = [c for row in rows for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert '\'=HYPERLINK("http://evil.example","x")' in cells
-    assert not [c for c in proc.stdout if c < " " and c != "\n" or "\x7f" <= c <= "\x9f"]
+    assert not [c for c in proc.stdout if (c < " " and c != "\n") or "\x7f" <= c <= "\x9f"]
     assert "\u202e" not in proc.stdout and "\\x1b]0;pwned\\x07" in proc.stdout
 
 
