@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from wsdiag.check.catalog import CatalogError, load_catalog
 from wsdiag.check.plan import check_nameservers, make_plan, split_nameserver
 from wsdiag.errors import WsdiagError
-from wsdiag.model import Inputs, Role, Transport
+from wsdiag.vocab.model import Inputs, Role, Transport
 
 
 def test_builtin_catalog_is_complete() -> None:

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from wsdiag.bundle import Part, write_bundle
-from wsdiag.render.redact import Redaction
+from wsdiag.redact import Redaction
 
 PRECIOUS = b"precious\n"
 
