@@ -90,6 +90,16 @@ HtmlOpt = Annotated[
         help="Also write the report as one self-contained HTML page (for a ticket).",
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE instead of stdout: whole or not at all, never through "
+        "a link (for scheduled runs as root, instead of a shell redirection).",
+    ),
+]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
 ]
@@ -122,7 +132,8 @@ FmtOpt = Annotated[
     ),
 ]
 NoRedactOpt = Annotated[
-    bool, typer.Option("--no-redact", help="Keep user names and home paths (redacted by default).")
+    bool,
+    typer.Option("--no-redact", help="Keep user names and home paths (redacted by default)."),
 ]
 RedactHostOpt = Annotated[bool, typer.Option("--redact-host", help="Also hide the host name.")]
 PublicRootsOpt = Annotated[
