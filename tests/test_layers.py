@@ -20,9 +20,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag", "wsdiag.errors", "wsdiag.budgets", "wsdiag.clock"),  # no wsdiag imports above
     ("wsdiag.vocab", "wsdiag.quality"),  # the data types of a run and of every report section
     # (wsdiag.quality: the session-quality figures and score, pure, on the vocabulary)
-    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs"),  # pure helpers every layer may use
+    # pure helpers every layer may use; outfile: the one way a file is written
+    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs", "wsdiag.outfile"),
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
+    ("wsdiag.cloud",),  # --aws: the endpoint's side (boto3 at the edge, correlation pure)
     ("wsdiag.check",),  # catalog, plan, runner, evidence
     ("wsdiag.render",),  # report -> text, JSON, HTML
     ("wsdiag.logs",),  # the client's logs and the `logs` command

@@ -269,15 +269,30 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
 # --- the command ---------------------------------------------------------------------------
 
 
-def logs_command(paths: list[Path], since: str | None, json_out: bool) -> int:
-    """``wsdiag logs [PATH…] [--since X] [--json]``: print, and return the exit code.
+def logs_command(
+    paths: list[Path], since: str | None, json_out: bool, no_redact: bool = False
+) -> int:
+    """``wsdiag logs [PATH…] [--since X] [--json] [--no-redact]``: print, and return the
+    exit code.
 
-    0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. A bad ``--since``
-    raises :class:`~wsdiag.errors.WsdiagError` (the CLI turns it into exit 3).
+    0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. Redacted like
+    every other output: the names and homes of this account and of whoever owns the files
+    read (as root: the profile they lie in), in every spelling (wsdiag.redact).
+    A bad ``--since`` raises :class:`~wsdiag.errors.WsdiagError` (the CLI turns it into
+    exit 3).
     """
+    from wsdiag.host.identity import redaction
+
     now = datetime.now(UTC)
     cutoff = parse_since(since, now) if since is not None else None
     result = collect(paths, cutoff)
+    read = [*result.searched, *(r.file.path for r in result.files)]
+    hide = redaction(no_redact, False, read=read)
+    # The values first (JSON), then the whole output: the text renderer adds paths of its own.
+    if json_out:
+        out = to_json_text(hide.json(to_json(result, now)))
+    else:
+        out = render_text(result, use_colour())
     # A reader that left early (a broken pipe) does not change what the logs say.
-    write_out(to_json_text(to_json(result, now)) if json_out else render_text(result, use_colour()))
+    write_out(hide.text(out))
     return result.exit_code

@@ -20,6 +20,7 @@ from typing import Any
 from wsdiag.host.paths import paths_from_json, paths_json
 from wsdiag.quality.json import quality_from_json, quality_json
 from wsdiag.vocab import codec
+from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Account, HostIdentity, ProxyRoute, Tri
@@ -42,7 +43,10 @@ def report_from_json(doc: Any) -> Report:
     """A Report from ``to_json`` output (any wsdiag.report/1 document: fields added since
     the first version are optional). Raises codec.DecodeError, naming the place, on a
     document of another shape."""
-    report = codec.decode(Report, doc, _READ)
+    if not isinstance(doc, dict):
+        raise codec.DecodeError("document: expected an object")
+    # The cloud section (--aws) is written, not read back: a report read again has none.
+    report = codec.decode(Report, {k: v for k, v in doc.items() if k != "cloud"}, _READ)
     if "quality" not in doc:
         return report
     try:
@@ -130,7 +134,18 @@ def _evidence(d: dict[str, Any]) -> Evidence:
     return Evidence(**facts, endpoint_addresses=addresses)
 
 
-_WRITE: codec.Hooks = {HostIdentity: host_json, Evidence: evidence_json, HostPaths: paths_json}
+def _cloud_json(section: CloudSection) -> dict[str, Any]:
+    from wsdiag.cloud.source import section_json  # only a run with --aws has one
+
+    return section_json(section)
+
+
+_WRITE: codec.Hooks = {
+    HostIdentity: host_json,
+    Evidence: evidence_json,
+    HostPaths: paths_json,
+    CloudSection: _cloud_json,
+}
 _READ: codec.Hooks = {HostIdentity: _host, Evidence: _evidence, HostPaths: paths_from_json}
 
 

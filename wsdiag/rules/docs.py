@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wsdiag.logs.rows import LOG_RULES, READ_RULES
+from wsdiag.rules.cloud import CLOUD_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.verdict import FINDING_RULES
 from wsdiag.vocab.rows import FindingRule, facts_text
@@ -43,15 +44,17 @@ def every_code() -> dict[str, list[AnyRule]]:
 
 
 def findings_table() -> str:
-    """Every code: the check's rows in rule order, then the client logs' (which never set
-    the verdict), most severe first. A code several rows emit shows the highest severity and
-    each row's condition."""
+    """Every code: the check's rows in rule order, then the client logs' and --aws's (neither
+    changes the verdict), most severe first. A code several rows emit shows the highest
+    severity and each row's condition."""
     lines = ["| code | severity | owner | when |", "| --- | --- | --- | --- |"]
     for code, rows in by_code(FINDING_RULES).items():
         lines.append(_row(code, rows, ""))
     logs = by_code([*LOG_RULES, *READ_RULES]).items()
     for code, rows in sorted(logs, key=lambda item: -max(r.severity.rank for r in item[1])):
         lines.append(_row(code, rows, "client logs: "))
+    for cloud in CLOUD_RULES:
+        lines.append(f"| `{cloud.code}` | {cloud.severity} | {cloud.owner} | --aws: {cloud.when} |")
     return "\n".join(lines)
 
 

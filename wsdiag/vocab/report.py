@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from wsdiag.vocab import codec
+from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Environment, HostIdentity, ProxyRoute, Verdict
@@ -55,3 +56,5 @@ class Report:
     # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
     # probes, classifying. None in reports from before this field.
     process_ms: float | None = field(default=None, metadata=codec.dense())
+    # --aws: what the endpoint's side allows (issue 21)
+    cloud: CloudSection | None = field(default=None, metadata=codec.dense())
