@@ -1,18 +1,24 @@
-"""The options of ``wsdiag check`` (shared by ``watch`` and ``bundle``, which parse them with
-check's own parser), declared once as annotated types, and their translation into the
-run's inputs. Heavy modules are imported inside the functions (start-up speed)."""
+"""The options of ``wsdiag check``, declared once (``CheckOptions``) and shared by ``watch``
+and ``bundle`` (``check_options``), and their translation into the run's inputs. Heavy
+modules are imported inside the functions (start-up speed)."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
+    from wsdiag.cloud.source import CloudSource
     from wsdiag.render.formats import Format
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
@@ -88,6 +94,16 @@ HtmlOpt = Annotated[
         help="Also write the report as one self-contained HTML page (for a ticket).",
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE instead of stdout: whole or not at all, never through "
+        "a link (for scheduled runs as root, instead of a shell redirection).",
+    ),
+]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
 ]
@@ -120,7 +136,8 @@ FmtOpt = Annotated[
     ),
 ]
 NoRedactOpt = Annotated[
-    bool, typer.Option("--no-redact", help="Keep user names and home paths (redacted by default).")
+    bool,
+    typer.Option("--no-redact", help="Keep user names and home paths (redacted by default)."),
 ]
 RedactHostOpt = Annotated[bool, typer.Option("--redact-host", help="Also hide the host name.")]
 PublicRootsOpt = Annotated[
@@ -133,13 +150,136 @@ PublicRootsOpt = Annotated[
         "elsewhere is TLS interception.",
     ),
 ]
+AwsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--aws",
+        help="Also read the endpoint's side with read-only AWS calls (boto3: pip install "
+        "'wsdiag[aws]') and explain what this machine saw: which group, ACL or route.",
+    ),
+]
+AwsProfileOpt = Annotated[
+    str | None,
+    typer.Option("--aws-profile", metavar="NAME", help="With --aws: the AWS profile to read with."),
+]
+ClientCidrOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--client-cidr",
+        metavar="CIDR",
+        help="With --aws: the range the endpoint sees this machine as, after VPN or NAT "
+        "(default: this machine's own address).",
+    ),
+]
+
+
+def cloud_source(
+    aws: bool, profile: str | None, client_cidr: str | None, directory_id: str | None
+) -> CloudSource | None:
+    """--aws and its options -> the cloud evidence source (wsdiag.cloud.source.CloudSource),
+    or None. Raises WsdiagError (one line) for an option without --aws or a bad CIDR."""
+    if not aws:
+        if profile is not None or client_cidr is not None:
+            given = "--aws-profile" if profile is not None else "--client-cidr"
+            raise WsdiagError(f"{given} needs --aws")
+        return None
+    import importlib.util
+    import ipaddress
+
+    if client_cidr is not None:
+        try:
+            client_cidr = str(ipaddress.ip_network(client_cidr, strict=False))
+        except ValueError:
+            raise WsdiagError(f"--client-cidr {client_cidr!r}: not an IP network") from None
+    if importlib.util.find_spec("boto3") is None:
+        raise WsdiagError("--aws needs boto3: pip install 'wsdiag[aws]'")
+    from wsdiag.cloud.source import CloudSource
+
+    return CloudSource(profile=profile, client_cidr=client_cidr, directory_id=directory_id)
+
+
+SamplesOpt = Annotated[
+    int,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        help="Repeat each answered endpoint path's handshake up to N times for RTT spread, "
+        "jitter and loss, only while the run waits for its other probes (0: off).",
+    ),
+]
+QualityVerdictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quality-verdict",
+        help="Let a poor session quality (RTT, jitter, loss) make the verdict 'degraded'.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The options of a run, as typer declares them (the annotations) and as the commands
+    receive them: one declaration for check, watch and bundle. How check prints its report
+    (--format, --json, --output, --html, --verbose) is check's own."""
+
+    region: RegionOpt = None
+    endpoint_host: EndpointHostOpt = None
+    vpc_cidr: VpcCidrOpt = None
+    nameserver: NameserverOpt = None
+    directory_id: DirectoryIdOpt = None
+    probes: ProbesOpt = None
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT
+    deadline: DeadlineOpt = None
+    no_logs: NoLogsOpt = False
+    no_proxy: NoProxyOpt = False
+    pac: PacOpt = None
+    no_redact: NoRedactOpt = False
+    redact_host: RedactHostOpt = False
+    public_roots: PublicRootsOpt = None
+    aws: AwsOpt = False
+    aws_profile: AwsProfileOpt = None
+    client_cidr: ClientCidrOpt = None
+    samples: SamplesOpt = DEFAULT_SAMPLES
+    quality_verdict: QualityVerdictOpt = False
+
+
+def check_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``func(opts: CheckOptions, **own)`` as a typer command function that takes its own
+    options, then every run option, and calls ``func`` with the run's gathered.
+
+    typer reads a command's parameters from ``inspect.signature``, which honours
+    ``__signature__`` (the standard way for a wrapper to say what it takes)."""
+    own = inspect.signature(func, eval_str=True)
+    hints = typing.get_type_hints(CheckOptions, include_extras=True)
+    shared = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+        )
+        for f in fields(CheckOptions)
+    ]
+    rest = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in list(own.parameters.values())[1:]
+    ]
+    names = frozenset(p.name for p in shared)
+
+    def command(**values: Any) -> None:
+        opts = CheckOptions(**{k: v for k, v in values.items() if k in names})
+        func(opts, **{k: v for k, v in values.items() if k not in names})
+
+    params = [*rest, *shared]
+    command.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        setattr(command, attr, getattr(func, attr))
+    return command
 
 
 def output_format(fmt: str | None, json_out: bool) -> Format:
+    """``--format`` (any case) and ``--json`` as one Format. Raises WsdiagError."""
     from wsdiag.render.formats import Format
 
     try:
-        chosen = Format(fmt) if fmt is not None else None
+        chosen = Format(fmt.lower()) if fmt is not None else None
     except ValueError:
         raise WsdiagError(
             f"--format {fmt!r}: expected one of " + ", ".join(f.value for f in Format)
@@ -149,48 +289,40 @@ def output_format(fmt: str | None, json_out: bool) -> Format:
     return Format.JSON if json_out else (chosen or Format.TEXT)
 
 
-def prepare(
-    region: str | None,
-    endpoint_host: list[str] | None,
-    vpc_cidr: list[str] | None,
-    nameserver: list[str] | None,
-    directory_id: str | None,
-    probes: list[Path] | None,
-    timeout: float,
-    deadline: float | None,
-    no_logs: bool,
-    no_proxy: bool,
-    pac: str | None = None,
-) -> tuple[Inputs, list[Path], str, LogContext]:
+def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
     import time
 
     from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
-    from wsdiag.check.options import check_timing
+    from wsdiag.check.options import check_samples, check_timing
     from wsdiag.logs.context import choose_region, read_logs
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
-    _, run_deadline = check_timing(timeout, deadline)
+    _, run_deadline = check_timing(opts.timeout, opts.deadline)
+    check_samples(opts.samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
-    logs = LogContext() if no_logs else read_logs(None, until)
-    region, region_source = choose_region(region, os.environ, logs.region)
+    logs = LogContext() if opts.no_logs else read_logs(None, until)
+    region, region_source = choose_region(opts.region, os.environ, logs.region)
     if not region:
         from wsdiag.check.catalog import load_catalog
 
-        known = ", ".join(sorted(load_catalog(probes or []).regions))
+        known = ", ".join(sorted(load_catalog(opts.probes or []).regions))
         raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
     inputs = Inputs(
         region=region,
-        endpoint_hosts=tuple(endpoint_host or ()),
-        directory_id=directory_id,
-        vpc_cidrs=tuple(vpc_cidr or ()),
-        nameservers=tuple(nameserver or ()),
-        timeout=timeout,
-        deadline=deadline,
-        use_proxy=not no_proxy,
-        pac=pac,
+        endpoint_hosts=tuple(opts.endpoint_host or ()),
+        directory_id=opts.directory_id,
+        vpc_cidrs=tuple(opts.vpc_cidr or ()),
+        nameservers=tuple(opts.nameserver or ()),
+        timeout=opts.timeout,
+        deadline=opts.deadline,
+        use_proxy=not opts.no_proxy,
+        public_roots=str(opts.public_roots) if opts.public_roots is not None else None,
+        pac=opts.pac,
+        samples=opts.samples,
+        quality_verdict=opts.quality_verdict,
     )
-    return inputs, [Path(p) for p in probes or []], region_source, logs
+    return inputs, [Path(p) for p in opts.probes or []], region_source, logs

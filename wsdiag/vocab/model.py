@@ -7,10 +7,12 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from wsdiag.budgets import DEFAULT_TIMEOUT
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
+from wsdiag.quality.bounds import QualityBounds
+from wsdiag.vocab import codec
 
 
 class Role(StrEnum):
@@ -141,15 +143,35 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
 
     @property
+    def rank(self) -> int:
+        """Worse is higher, in the order a monitor ranks verdicts: "could not judge" is worse
+        than "works with caveats", better than "cannot work"."""
+        return _VERDICT_RANK[self]
+
+    @property
     def exit_code(self) -> int:
-        # Monitoring-plugin convention: OK, WARNING, CRITICAL, UNKNOWN.
-        return {"ready": 0, "degraded": 1, "blocked": 2, "unknown": 3}[self.value]
+        """The process's exit code, the monitoring-plugin convention: OK, WARNING, CRITICAL,
+        UNKNOWN."""
+        return _EXIT_CODE[self]
+
+
+_VERDICT_RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
+_EXIT_CODE = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.BLOCKED: 2, Verdict.UNKNOWN: 3}
 
 
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """More severe is higher: info 0, warning 1, error 2. Sort by ``-rank`` for the most
+        severe first."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 class Owner(StrEnum):
@@ -232,6 +254,7 @@ class Catalog:
     targets: tuple[Target, ...]
     quic_alpn: tuple[str, ...] = ("h3",)
     sources: tuple[str, ...] = ()  # files it was loaded from, for error messages and reports
+    quality: QualityBounds = QualityBounds()  # [quality]: the session-quality score's bounds
 
 
 @dataclass(frozen=True)
@@ -241,14 +264,17 @@ class ProxyRoute:
 
     mode: ProxyMode = ProxyMode.NONE
     url: str | None = None  # as configured, credentials replaced by "***"
-    host: str | None = None  # the proxy's host name or IP (mode PROXY)
-    port: int | None = None
+    # the proxy's host name or IP (mode PROXY) and port: in the report, ``url`` says them
+    host: str | None = field(default=None, metadata=codec.omit())
+    port: int | None = field(default=None, metadata=codec.omit())
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
-    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
+    # the PAC answered with no usable proxy address: what it said (a fact for the rules; the
+    # report says it in PAC_ANSWER_BROKEN's message)
+    pac_broken: str = field(default="", metadata=codec.omit())
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -282,6 +308,8 @@ class Inputs:
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
     public_roots: str | None = None  # --public-roots FILE; None: $WSDIAG_PUBLIC_ROOTS, certifi
     pac: str | None = None  # --pac URL|FILE: this proxy auto-config instead of the system's
+    samples: int = DEFAULT_SAMPLES  # --samples: handshakes repeated per answered endpoint path
+    quality_verdict: bool = False  # --quality-verdict: a poor session quality changes the verdict
 
 
 @dataclass(frozen=True)
@@ -355,3 +383,6 @@ class Plan:
     quic_alpn: tuple[str, ...]
     proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
     public_roots: str | None = None  # --public-roots FILE (None: $WSDIAG_PUBLIC_ROOTS, certifi)
+    samples: int = 0  # per answered endpoint path (wsdiag.check.sampling); 0: none
+    quality: QualityBounds = QualityBounds()
+    quality_verdict: bool = False

@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wsdiag.quality.facts import QualityFacts
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
     Need,
@@ -29,9 +31,9 @@ from wsdiag.vocab.model import (
 @dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str = field(metadata=codec.key("type"))  # "A" | "AAAA"
     outcome: DnsOutcome
     addresses: tuple[str, ...] = ()
     resolver: str | None = None  # the nameserver that answered (or was tried)
@@ -39,10 +41,10 @@ class DnsResult:
     ms: float | None = None
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
-    dead_servers: tuple[str, ...] = ()
+    dead_servers: tuple[str, ...] = field(default=(), metadata=codec.omit())
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
-    reason: str = ""
+    reason: str = field(default="", metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -81,7 +83,7 @@ class CertSummary:
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
     address: str | None
     transport: Transport
@@ -100,15 +102,15 @@ class ProbeResult:
     # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
     # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
     tls_seen: TlsSeen | None = None
-    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
     # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
     # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
-    icmp: str | None = None
+    icmp: str | None = field(default=None, metadata=codec.dense())
     # The address that sent that ICMP error; None: not known (no queue on this OS, or a
     # local error). This machine's own address: its own firewall (``icmp`` "local").
-    offender: str | None = None
+    offender: str | None = field(default=None, metadata=codec.dense())
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
@@ -138,7 +140,7 @@ class Finding:
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
     # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
-    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=codec.pairs())
 
 
 Paths = tuple[tuple[Transport, int], ...]
@@ -169,13 +171,15 @@ class AddressEvidence:
     dns_answer: Tri = Tri.UNKNOWN  # in the resolver's A/AAAA answer; UNKNOWN: none came
 
     def path(self, transport: Transport, port: int) -> Tri:
-        tcp = transport is not Transport.QUIC
+        """The fact for one of ENDPOINT_PATHS: TCP (with or without TLS) or QUIC, on 443 or
+        4195. Raises KeyError for any other kind or port."""
+        kind = "tcp" if transport.is_tcp else str(transport)
         return {
-            (True, 443): self.tcp443,
-            (True, 4195): self.tcp4195,
-            (False, 443): self.quic443,
-            (False, 4195): self.quic4195,
-        }[(tcp, port)]
+            ("tcp", 443): self.tcp443,
+            ("tcp", 4195): self.tcp4195,
+            ("quic", 443): self.quic443,
+            ("quic", 4195): self.quic4195,
+        }[(kind, port)]
 
     def missing(self) -> tuple[str, ...]:
         """The paths measured as failing, e.g. ("quic/443", "quic/4195")."""
@@ -309,3 +313,5 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
+    quality: QualityFacts | None = None  # None: a report from before this field
