@@ -658,6 +658,11 @@ def check_firewall_prohibits(o: Observed) -> None:
     _prohibited([p for p in _direct(o, TCPISH) if p.get("port") == 4195], "endpoint TCP 4195")
     _all(o.probes(Role.ENDPOINT, TCPISH, port=443), "open", "endpoint TCP 443")
     _auth_open(o)
+    f = o.finding("ENDPOINT_PROHIBITED") or {}
+    message = str(f.get("message", ""))
+    assert f.get("owner") == "network" and f"{CLIENT_GW} refuses" in message, f
+    assert all(path in message for path in ("udp/443", "udp/4195", "tcp/4195")), f
+    assert "tcp/443" not in message and "security group" not in message, f
 
 
 def check_host_prohibited(o: Observed) -> None:
@@ -756,7 +761,6 @@ SCENARIOS += (
             absent=("ENDPOINT_4195_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
         ),
         _plain(check_firewall_prohibits),
-        pending="issue 17: who refused, as its own cause",
     ),
     Scenario(
         "firewall-host-prohibited",
@@ -774,7 +778,6 @@ SCENARIOS += (
             absent=("ENDPOINT_QUIC_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
         ),
         _plain(check_host_prohibited),
-        pending="issue 17: who refused, as its own cause",
     ),
     Scenario(
         "only-the-proxy",

@@ -310,6 +310,10 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # --- who refused the endpoint's direct paths (wsdiag.check.refusals, issue 17) ---------
+    # (firewall address, its refused paths "udp/443" ...), for messages; never a fact itself
+    endpoint_refused_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint_all_refused: bool = False  # every failed direct endpoint path was refused so
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
