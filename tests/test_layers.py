@@ -20,7 +20,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag", "wsdiag.errors", "wsdiag.budgets", "wsdiag.clock"),  # no wsdiag imports above
     ("wsdiag.vocab", "wsdiag.quality"),  # the data types of a run and of every report section
     # (wsdiag.quality: the session-quality figures and score, pure, on the vocabulary)
-    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs"),  # pure helpers every layer may use
+    (
+        "wsdiag.terminal",
+        "wsdiag.redact",
+        "wsdiag.certs",
+        "wsdiag.dns64",
+    ),  # pure helpers every layer may use
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
     ("wsdiag.check",),  # catalog, plan, runner, evidence

@@ -57,7 +57,8 @@ async def _run(
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+        run_plan(plan, resolve, probes, budget, sample),
+        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
 
 
@@ -94,6 +95,7 @@ def run_check(
     config = discover_safely()
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
+    plan = _with_os_dns(plan)
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
@@ -129,6 +131,26 @@ def run_check(
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
     )
+
+
+def _with_os_dns(plan: Plan) -> Plan:
+    """The plan with the OS's DNS: the servers it would ask for the private name (unless
+    --nameserver chose them) and how long its resolver waits (wsdiag.host.dns_os). Read
+    from this machine's configuration; never raises (unreadable: no servers, no patience)."""
+    import platform
+
+    from wsdiag.host.dns_os import os_budget, servers_for
+    from wsdiag.host.resolvers import read_os_view
+
+    system = platform.system()
+    try:
+        view = read_os_view(system)
+    except Exception:  # a reader's bug must not stop the run: the lookups still run
+        return plan
+    budget, _why = os_budget(system, view)
+    endpoint = next((pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT), "")
+    servers = servers_for(endpoint, system, view) if endpoint and not plan.nameservers else ()
+    return replace(plan, dns_os_budget=budget, os_servers=servers)
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:

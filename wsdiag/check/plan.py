@@ -218,7 +218,17 @@ def _with_specs(
     return dataclasses.replace(
         pt,
         dns=tuple(
-            DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout)
+            DnsSpec(
+                dns_id(t.id, rd),
+                t.id,
+                pt.host,
+                rd,
+                timeout,
+                # the private name: the OS waits its own budget for it, and each of its
+                # servers is asked alone (wsdiag.probes.dns_servers)
+                patient=t.role is Role.ENDPOINT,
+                per_server=t.role is Role.ENDPOINT and rd == "A",
+            )
             for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())
         ),
         probes=proxied + _streaming_through(pt, proxy, timeout),

@@ -67,16 +67,17 @@ async def run_plan(
     lasts (wsdiag.check.sampling), never longer."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
-    deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
+    # A list so that a late answer within the OS's DNS budget can move it (see one_dns).
+    deadline = [loop.time() + (plan.deadline if budget is None else max(budget, 0.0))]
     dns_out: dict[str, DnsResult | None] = {}
     dns_specs: dict[str, DnsSpec] = {}
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
-    sampler = Sampler(sample, plan.samples, deadline)
+    sampler = Sampler(sample, plan.samples, deadline[0])
 
     def remaining() -> float:
-        return max(deadline - loop.time(), 0.0)
+        return max(deadline[0] - loop.time(), 0.0)
 
     async def one_probe(spec: ProbeSpec) -> None:
         base = planned(spec)
@@ -93,7 +94,21 @@ async def run_plan(
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
-        result = await _lookup(resolve, spec, min(spec.timeout, remaining()))
+        left = remaining()
+        allowed = min(spec.timeout, left)
+        # The private name may take the OS resolver's own budget (the lookup uses it only
+        # when its server answered another query of this run); the run's deadline then
+        # grows by the extra DNS time actually spent, so its probes keep their time.
+        patience = (
+            max(plan.dns_os_budget - spec.timeout, 0.0)
+            if spec.patient and left >= spec.timeout
+            else 0.0
+        )
+        started = loop.time()
+        result = await _lookup(resolve, spec, allowed + patience)
+        over = loop.time() - started - allowed
+        if patience and over > 0:
+            deadline[0] = max(deadline[0], started + left + min(over, patience))
         dns_out[spec.id] = result
         return result
 
@@ -109,16 +124,17 @@ async def run_plan(
         (s.id, planned(s)) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
     )
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
-    if tasks:
-        _, unfinished = await asyncio.wait(tasks, timeout=remaining())
-        for task in unfinished:
-            task.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
+    unfinished: set[asyncio.Task[None]] = set(tasks)
+    while unfinished and remaining() > 0:  # again when a late DNS answer moved the deadline
+        _, unfinished = await asyncio.wait(unfinished, timeout=remaining())
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
     samples = await sampler.stop()  # the planned work is over: so are the samples
     return RunResult(
         dns=_finish_dns(dns_out, dns_specs),
         probes=sorted(
-            _finish_probes(probe_out, pending, loop.time() >= deadline).values(),
+            _finish_probes(probe_out, pending, loop.time() >= deadline[0]).values(),
             key=result_order(plan),
         ),
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
@@ -127,7 +143,8 @@ async def run_plan(
 
 
 async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult:
-    """One lookup within ``budget`` seconds; never raises (a bug is an error result)."""
+    """One lookup within ``budget`` seconds; never raises (a bug is an error result). A
+    budget beyond ``spec.timeout`` is patience the lookup uses only on its own evidence."""
     try:
         async with asyncio.timeout(budget + DNS_GUARD_GRACE):
             result = await resolve(spec, budget)

@@ -37,6 +37,7 @@ from wsdiag.vocab.results import (
     Evidence,
     Finding,
     ProbeResult,
+    ServerAnswer,
     TlsSeen,
 )
 
@@ -151,6 +152,31 @@ def _dns(x: dict[str, Any]) -> DnsResult:
         detail=x.get("detail", ""),
         ms=x.get("ms"),
         reason=x.get("reason", ""),
+        late=bool(x.get("late", False)),
+        servers=tuple(_server(s) for s in x.get("servers", ()) if isinstance(s, dict)),
+    )
+
+
+def _outcome(value: object) -> DnsOutcome | None:
+    return DnsOutcome(value) if isinstance(value, str) and value else None
+
+
+def _server(x: dict[str, Any]) -> ServerAnswer:
+    return ServerAnswer(
+        server=str(x.get("server", "")),
+        order=int(x.get("order", 0)),
+        source=str(x.get("source", "")),
+        outcome=DnsOutcome(x["outcome"]),
+        addresses=tuple(x.get("addresses", ())),
+        ms=x.get("ms"),
+        ede=tuple((int(e["code"]), str(e.get("text", ""))) for e in x.get("ede", ())),
+        cd_outcome=_outcome(x.get("cd_outcome")),
+        cd_ms=x.get("cd_ms"),
+        plain_again=_outcome(x.get("plain_again")),
+        soa_apex=_outcome(x.get("soa_apex")),
+        soa_region=_outcome(x.get("soa_region")),
+        dns64_prefix=str(x.get("dns64_prefix", "")),
+        answered_other=bool(x.get("answered_other", False)),
     )
 
 

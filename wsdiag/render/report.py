@@ -12,7 +12,7 @@ from wsdiag.quality.json import quality_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.model import HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import CertSummary, Evidence, Finding, ProbeResult
+from wsdiag.vocab.results import CertSummary, Evidence, Finding, ProbeResult, ServerAnswer
 
 SCHEMA = "wsdiag.report/1"
 
@@ -45,6 +45,9 @@ def to_json(report: Report) -> dict[str, Any]:
                 "detail": r.detail,
                 "ms": r.ms,
                 **({"reason": r.reason} if r.reason else {}),
+                # additive (issue 16): a late answer, each OS server asked alone
+                **({"late": True} if r.late else {}),
+                **({"servers": [server_json(s) for s in r.servers]} if r.servers else {}),
             }
             for r in report.dns
         ],
@@ -61,6 +64,26 @@ def to_json(report: Report) -> dict[str, Any]:
         ),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
+    }
+
+
+def server_json(s: ServerAnswer) -> dict[str, Any]:
+    """One server the OS would use, asked alone for the private name."""
+    return {
+        "server": s.server,
+        "order": s.order,
+        "source": s.source,
+        "outcome": str(s.outcome),
+        "addresses": list(s.addresses),
+        "ms": s.ms,
+        "ede": [{"code": code, "text": text} for code, text in s.ede],
+        "cd_outcome": str(s.cd_outcome) if s.cd_outcome else None,
+        "cd_ms": s.cd_ms,
+        "plain_again": str(s.plain_again) if s.plain_again else None,
+        "soa_apex": str(s.soa_apex) if s.soa_apex else None,
+        "soa_region": str(s.soa_region) if s.soa_region else None,
+        "dns64_prefix": s.dns64_prefix,
+        "answered_other": s.answered_other,
     }
 
 

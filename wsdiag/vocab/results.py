@@ -28,6 +28,33 @@ from wsdiag.vocab.model import (
 
 
 @dataclass(frozen=True)
+class ServerAnswer:
+    """What one of the servers the OS would use said for the private name, asked alone
+    (EDNS on, so RFC 8914 extended errors come back), with the follow-up questions that tell
+    a validating resolver and a broken forwarder apart (wsdiag.probes.dns_servers)."""
+
+    server: str  # "10.0.0.2", "127.0.0.1:5353", "[::1]:5353"
+    order: int  # its place in the list the OS asks (0: asked first)
+    source: str  # where the OS keeps it: "resolv.conf", "systemd-resolved eth0", "--nameserver"
+    outcome: DnsOutcome  # for the private name's A record
+    addresses: tuple[str, ...] = ()
+    ms: float | None = None  # until its answer; None: nothing came back
+    # RFC 8914 extended DNS errors it attached: (INFO-CODE, EXTRA-TEXT)
+    ede: tuple[tuple[int, str], ...] = ()
+    # After a SERVFAIL: the same query with CD (checking disabled, RFC 4035 section 3.2.2)
+    cd_outcome: DnsOutcome | None = None
+    cd_ms: float | None = None
+    plain_again: DnsOutcome | None = None  # the query without CD again, beside the CD one
+    # SOA of the zone's apex (a2z.com) and of the region's gateway zone, asked of this server
+    # when the private name got no answer: does its forwarder for a2z.com answer at all?
+    soa_apex: DnsOutcome | None = None
+    soa_region: DnsOutcome | None = None
+    # RFC 7050: the /96 it synthesizes IPv6 answers under (ipv4only.arpa AAAA), "" if none
+    dns64_prefix: str = ""
+    answered_other: bool = False  # it answered another query of this run (not this name)
+
+
+@dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
     target_id: str
@@ -44,6 +71,11 @@ class DnsResult:
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
     reason: str = ""
+    # The private name's A lookup only: each server the OS would use, asked alone
+    servers: tuple[ServerAnswer, ...] = ()
+    # Answered after --timeout, within the OS resolver's own budget (the server had answered
+    # another query of this run): the client gets it, slowly; ``ms`` says how slowly
+    late: bool = False
 
 
 class TlsSeen(StrEnum):
