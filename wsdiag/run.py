@@ -150,7 +150,11 @@ def _with_os_dns(plan: Plan) -> Plan:
     budget, _why = os_budget(system, view)
     endpoint = next((pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT), "")
     servers = servers_for(endpoint, system, view) if endpoint and not plan.nameservers else ()
-    return replace(plan, dns_os_budget=budget, os_servers=servers)
+    from wsdiag.host.families import routable_families
+
+    # Neither family routable: the no-route rules say so; the order stays the default's.
+    families = routable_families() or plan.families
+    return replace(plan, dns_os_budget=budget, os_servers=servers, families=families)
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:

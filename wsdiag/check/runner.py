@@ -115,7 +115,7 @@ async def run_plan(
     async def one_target(pt: PlannedTarget) -> None:
         async def direct() -> None:
             answers = await asyncio.gather(*(one_dns(s) for s in pt.dns))
-            await asyncio.gather(*(one_probe(s) for s in expand(pt, answers)))
+            await asyncio.gather(*(one_probe(s) for s in expand(pt, answers, plan.families)))
 
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
 

@@ -372,3 +372,6 @@ class Plan:
     # The servers the OS would ask for the private name, in order, with where each is kept:
     # (Nameserver, source); () with --nameserver (then those are asked) or when not read
     os_servers: tuple[tuple[Nameserver, str], ...] = ()
+    # IP families this machine has a route for (wsdiag.host.families); the client dials an
+    # IPv6 answer when only IPv6 is routable (DNS64/NAT64 networks)
+    families: tuple[int, ...] = (4, 6)
