@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
-from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
+from wsdiag.rules.environment import ENVIRONMENT_RULES
+from wsdiag.rules.verdict import FINDING_RULES, diagnose
 from wsdiag.vocab.model import (
     DnsOutcome,
     Environment,

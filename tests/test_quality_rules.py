@@ -12,7 +12,7 @@ from tests.synth import results
 from wsdiag.quality.samples import PathSamples, Sample
 from wsdiag.quality.score import Grade
 from wsdiag.render.quality import sentences
-from wsdiag.rules.classify import diagnose
+from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import Owner, Severity, Transport, Verdict, Via
 
 

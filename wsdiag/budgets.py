@@ -75,6 +75,21 @@ RUN_GUARD = 5.0
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
 
+# --- the cloud cross-check (--aws) ---------------------------------------------------------
+# The AWS reads run after the probes, in their own share of the run deadline: without
+# --deadline the run grows by it (the probes keep the default's full time: 5 s becomes
+# 7.5 s, 2.5 s of it for AWS); with --deadline the probes get (1 - share) of it. About ten
+# read-only calls, six of them in parallel, each a round trip of 50-300 ms from a laptop to
+# the regional API, plus botocore's start-up (~0.3 s): 2.5 s covers a retry of the slowest.
+AWS_BUDGET_SHARE = 1 / 3
+# Each call's connect and read timeouts: the share divided so that two attempts of both
+# fit (botocore's standard retry mode, max_attempts 2), never less than this floor (a TLS
+# handshake to the API cannot be quicker), never more than this ceiling.
+AWS_MIN_CALL_TIMEOUT = 0.2
+AWS_MAX_CALL_TIMEOUT = 3.0
+AWS_MAX_PAGES = 5  # pages of one listing (NextToken) at most: a bounded cost in a big account
+AWS_THREADS = 4  # independent reads in flight at once (ENIs, groups, ACLs, routes, resolver)
+
 # --- summarize (collected reports; issue 18) ----------------------------------------------------
 # One document (a JSON line, or a pretty file) larger than this is counted "too large" and
 # never parsed: the largest real report is about 38 kB as one line (69 kB indented), and a
@@ -133,3 +148,11 @@ QUALITY_LOSS = (0.01, 0.10)  # fractions of the judged samples
 # Grades from the score (wsdiag's own bands): good from 80, fair from 40, poor below.
 QUALITY_GOOD_SCORE = 80.0
 QUALITY_FAIR_SCORE = 40.0
+
+# --- this machine ---------------------------------------------------------------------------------
+# Reading the routes to a few dozen addresses and the process list, after the probes: both
+# answer in milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
+HOST_FACTS_BUDGET = 2.0
+# One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
+# they work; a tool that hangs (a desktop session that is gone) must not hold the check.
+HOST_TOOL_TIMEOUT = 3.0

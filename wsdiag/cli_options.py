@@ -14,6 +14,7 @@ from wsdiag.budgets import DEFAULT_SAMPLES
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
+    from wsdiag.cloud.source import CloudSource
     from wsdiag.render.formats import Format
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
@@ -89,6 +90,16 @@ HtmlOpt = Annotated[
         help="Also write the report as one self-contained HTML page (for a ticket).",
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE instead of stdout: whole or not at all, never through "
+        "a link (for scheduled runs as root, instead of a shell redirection).",
+    ),
+]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
 ]
@@ -121,7 +132,8 @@ FmtOpt = Annotated[
     ),
 ]
 NoRedactOpt = Annotated[
-    bool, typer.Option("--no-redact", help="Keep user names and home paths (redacted by default).")
+    bool,
+    typer.Option("--no-redact", help="Keep user names and home paths (redacted by default)."),
 ]
 RedactHostOpt = Annotated[bool, typer.Option("--redact-host", help="Also hide the host name.")]
 PublicRootsOpt = Annotated[
@@ -134,6 +146,53 @@ PublicRootsOpt = Annotated[
         "elsewhere is TLS interception.",
     ),
 ]
+AwsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--aws",
+        help="Also read the endpoint's side with read-only AWS calls (boto3: pip install "
+        "'wsdiag[aws]') and explain what this machine saw: which group, ACL or route.",
+    ),
+]
+AwsProfileOpt = Annotated[
+    str | None,
+    typer.Option("--aws-profile", metavar="NAME", help="With --aws: the AWS profile to read with."),
+]
+ClientCidrOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--client-cidr",
+        metavar="CIDR",
+        help="With --aws: the range the endpoint sees this machine as, after VPN or NAT "
+        "(default: this machine's own address).",
+    ),
+]
+
+
+def cloud_source(
+    aws: bool, profile: str | None, client_cidr: str | None, directory_id: str | None
+) -> CloudSource | None:
+    """--aws and its options -> the cloud evidence source (wsdiag.cloud.source.CloudSource),
+    or None. Raises WsdiagError (one line) for an option without --aws or a bad CIDR."""
+    if not aws:
+        if profile is not None or client_cidr is not None:
+            given = "--aws-profile" if profile is not None else "--client-cidr"
+            raise WsdiagError(f"{given} needs --aws")
+        return None
+    import importlib.util
+    import ipaddress
+
+    if client_cidr is not None:
+        try:
+            client_cidr = str(ipaddress.ip_network(client_cidr, strict=False))
+        except ValueError:
+            raise WsdiagError(f"--client-cidr {client_cidr!r}: not an IP network") from None
+    if importlib.util.find_spec("boto3") is None:
+        raise WsdiagError("--aws needs boto3: pip install 'wsdiag[aws]'")
+    from wsdiag.cloud.source import CloudSource
+
+    return CloudSource(profile=profile, client_cidr=client_cidr, directory_id=directory_id)
+
 
 SamplesOpt = Annotated[
     int,

@@ -10,15 +10,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import RUN_GUARD
+from wsdiag.budgets import AWS_BUDGET_SHARE, HOST_FACTS_BUDGET, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.names import dialed_by
 from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
 from wsdiag.check.sampling import SampleFn
+from wsdiag.clock import ms_since
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
@@ -30,12 +32,17 @@ from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
 from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Finding
+
+if TYPE_CHECKING:
+    from wsdiag.cloud.source import CloudSource
+    from wsdiag.vocab.cloud import CloudSection
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
+AFTER_NETWORK = ("wsdiag.rules.verdict", "wsdiag.render.formats", "wsdiag.redact")
 
-HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
+CLOUD_MODULES = ("boto3", "botocore.config", "wsdiag.cloud.gather", "wsdiag.rules.cloud")
 
 
 def _quiet_libraries() -> None:
@@ -81,9 +88,12 @@ def run_check(
     region_source: str = "option",
     logs: LogContext | None = None,
     since: float | None = None,
+    cloud: CloudSource | None = None,
 ) -> Report:
     """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
     deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    ``cloud`` (--aws): read after the probes, in its own share of the deadline (budgets.py
+    AWS_BUDGET_SHARE); its findings are shown, never counted in the verdict.
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -99,20 +109,24 @@ def run_check(
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    resolve, probes = real_probes(plan, AFTER_NETWORK)
+    # With --aws, boto3 (~0.2 s) imports then too: the cloud's share goes to its calls.
+    warm = AFTER_NETWORK + (CLOUD_MODULES if cloud is not None else ())
+    resolve, probes = real_probes(plan, warm)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
+    probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget = max(since + plan.deadline - time.monotonic(), 0.0)
+        budget = max(since + probe_deadline - time.monotonic(), 0.0)
         run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+    from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
 
     results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
-    evidence, diagnosis = diagnose(results, extra=logs.findings)
+    section, cloud_found = _cloud(cloud, results, since + total)
+    evidence, diagnosis = diagnose(results, extra=logs.findings + cloud_found)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -122,7 +136,7 @@ def run_check(
         evidence=evidence,
         dns=results.dns,
         probes=results.probes,
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
         logs=client_logs(logs, results.probes),
@@ -130,6 +144,7 @@ def run_check(
         host=host_facts(logs.owner, logs.evidence is not None),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
+        cloud=section,
     )
 
 
@@ -155,6 +170,28 @@ def _with_os_dns(plan: Plan) -> Plan:
     # Neither family routable: the no-route rules say so; the order stays the default's.
     families = routable_families() or plan.families
     return replace(plan, dns_os_budget=budget, os_servers=servers, families=families)
+
+
+def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:
+    """(the probes' deadline, the whole run's) in seconds from the start. With --aws the
+    cloud gets AWS_BUDGET_SHARE of the run: added to the default deadline (the probes keep
+    theirs), carved out of a --deadline the user gave."""
+    if not aws:
+        return deadline, deadline
+    total = deadline if given is not None else deadline / (1 - AWS_BUDGET_SHARE)
+    return total * (1 - AWS_BUDGET_SHARE), total
+
+
+def _cloud(
+    cloud: CloudSource | None, results: Observed, until: float
+) -> tuple[CloudSection | None, tuple[Finding, ...]]:
+    """The endpoint's side (--aws) and the findings explaining this run's paths by it."""
+    if cloud is None:
+        return None, ()
+    from wsdiag.rules.cloud import cloud_findings
+
+    section = cloud.gather(results.plan, results.dns, results.probes, until)
+    return section, cloud_findings(cloud.facts(section, results.dns, results.probes))
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:

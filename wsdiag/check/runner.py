@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.check.sampling import SampleFn, Sampler
+from wsdiag.clock import ms_since
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.quality.samples import PathSamples
 from wsdiag.vocab.model import (
@@ -137,7 +138,7 @@ async def run_plan(
             _finish_probes(probe_out, pending, loop.time() >= deadline[0]).values(),
             key=result_order(plan),
         ),
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
         samples=samples,
     )
 

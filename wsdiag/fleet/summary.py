@@ -16,6 +16,8 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
+from wsdiag.vocab.model import Severity, Verdict
+
 SCHEMA_PREFIX = "wsdiag.report/"
 MAX_KEYS = 1000  # distinct values kept per counter; a fleet has a handful of each
 MAX_NAMED = 50  # broken/foreign records named; the rest are counted
@@ -27,8 +29,8 @@ OTHER = "(other)"
 NONE = "(none)"
 # The monitoring order (issue 9, watch): worse first. An unrecognised verdict ranks as
 # unknown: it was not judged ready by anything this version understands.
-VERDICT_RANK = {"blocked": 3, "unknown": 2, "degraded": 1, "ready": 0}
-SEVERITY_RANK = {"error": 2, "warning": 1}
+VERDICT_RANK = {str(v): v.rank for v in Verdict}
+SEVERITY_RANK = {str(s): s.rank for s in Severity}
 FIELDS = (
     "verdict",
     "environment",
@@ -169,7 +171,7 @@ class Summary:
                     if isinstance(severity, str):
                         worst_severity = max(worst_severity, SEVERITY_RANK.get(severity, 0))
         self._add_quality(doc, where, fallback_host)
-        rank = VERDICT_RANK.get(verdict, 2)
+        rank = VERDICT_RANK.get(verdict, Verdict.UNKNOWN.rank)
         if self.top == 0 or (rank == 0 and worst_severity == 0):
             return  # ready with nothing worth a look: not a "worst host"
         started = _text(doc.get("started_at"))

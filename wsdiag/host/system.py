@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-_TOOL_TIMEOUT = 3.0  # seconds; scutil/gsettings answer in milliseconds when they work
+from wsdiag.budgets import HOST_TOOL_TIMEOUT
 
 # Internet Settings keys in the order WinINet applies them (policies before preferences).
 _INTERNET_SETTINGS = (
@@ -158,7 +158,7 @@ def _run(
             args,
             capture_output=True,
             text=True,
-            timeout=_TOOL_TIMEOUT,
+            timeout=HOST_TOOL_TIMEOUT,
             check=False,
             env=env,
             **(ids or {}),

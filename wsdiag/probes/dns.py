@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+from wsdiag.clock import ms_since
 
 # isort: split
 import dns.exception
@@ -99,7 +100,7 @@ async def resolve(
             else shell.resolver
         ),
         dead_servers=tuple(server_text(s) for s in got.dead_before),
-        ms=round((time.perf_counter() - t0) * 1000, 1),
+        ms=ms_since(t0),
         late=got.late and outcome is DnsOutcome.ANSWER,
     )
 

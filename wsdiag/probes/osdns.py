@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from wsdiag.clock import ms_since
 from wsdiag.vocab.model import DnsOutcome, DnsSpec
 from wsdiag.vocab.results import DnsResult
 
@@ -121,9 +122,7 @@ async def os_resolve(
     t0 = time.perf_counter()
 
     def done(outcome: OsOutcome, addresses: tuple[str, ...] = (), detail: str = "") -> OsAnswer:
-        return OsAnswer(
-            host, outcome, addresses, detail, round((time.perf_counter() - t0) * 1000, 1)
-        )
+        return OsAnswer(host, outcome, addresses, detail, ms_since(t0))
 
     fut = getaddrinfo_in_daemon_thread(host, 443)
     try:

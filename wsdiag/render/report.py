@@ -64,6 +64,7 @@ def to_json(report: Report) -> dict[str, Any]:
         ),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
+        **({"cloud": _cloud_json(report)} if report.cloud is not None else {}),
     }
 
 
@@ -85,6 +86,13 @@ def server_json(s: ServerAnswer) -> dict[str, Any]:
         "dns64_prefix": s.dns64_prefix,
         "answered_other": s.answered_other,
     }
+
+
+def _cloud_json(report: Report) -> dict[str, Any]:
+    from wsdiag.cloud.source import section_json
+
+    assert report.cloud is not None
+    return section_json(report.cloud)
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:

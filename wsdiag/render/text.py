@@ -157,12 +157,17 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         out.add(0, [("THIS MACHINE", "bold")])
         for line in machine:
             out.add(2, words(clean(line)))
+    if report.cloud is not None:  # --aws: its findings are in the owners' groups above
+        from wsdiag.cloud.source import summary
+
+        out.blocks.append(Block.gap())
+        out.add(0, [("THE ENDPOINT'S SIDE (AWS, read-only)", "bold")])
+        out.add(2, words(clean(summary(report.cloud))))
     if advice.notes:
         out.blocks.append(Block.gap())
         out.add(0, [("NOTES", "bold")])
         for f in advice.notes:
-            owner = adv.owner_of(f)
-            _finding(out, f, 2, f"({owner})" if owner else "")
+            _finding(out, f, 2, f"({f.owner})" if f.owner else "")
     if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])

@@ -142,15 +142,35 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
 
     @property
+    def rank(self) -> int:
+        """Worse is higher, in the order a monitor ranks verdicts: "could not judge" is worse
+        than "works with caveats", better than "cannot work"."""
+        return _VERDICT_RANK[self]
+
+    @property
     def exit_code(self) -> int:
-        # Monitoring-plugin convention: OK, WARNING, CRITICAL, UNKNOWN.
-        return {"ready": 0, "degraded": 1, "blocked": 2, "unknown": 3}[self.value]
+        """The process's exit code, the monitoring-plugin convention: OK, WARNING, CRITICAL,
+        UNKNOWN."""
+        return _EXIT_CODE[self]
+
+
+_VERDICT_RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
+_EXIT_CODE = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.BLOCKED: 2, Verdict.UNKNOWN: 3}
 
 
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """More severe is higher: info 0, warning 1, error 2. Sort by ``-rank`` for the most
+        severe first."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 class Owner(StrEnum):
