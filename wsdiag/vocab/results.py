@@ -265,6 +265,30 @@ class NameDivergence:
 
 
 @dataclass(frozen=True)
+class DnsChain:
+    """The values behind the resolver-chain facts (wsdiag.check.chain_evidence), for
+    messages; never read as facts themselves. Servers as ``ServerAnswer.server``."""
+
+    first: str = ""  # the server the OS asks first for the private name
+    first_said: str = ""  # what it said: "SERVFAIL", "NXDOMAIN", "no answer" ...
+    first_source: str = ""  # where the OS keeps it (resolv.conf, systemd-resolved eth0 ...)
+    answered_by: str = ""  # a later server with the private answer
+    slow_ms: float | None = None  # the private name's answer time, past --timeout
+    dnssec_at: str = ""  # the validating server
+    dnssec_local: bool = False  # ... on this machine (a local stub)
+    dnssec_why: str = ""  # "extended DNS error 10 (RRSIGs Missing)" / the CD pair
+    forwarder: str = ""  # the server whose forwarder for a2z.com does not answer
+    plus2: str = ""  # a configured server that is a --vpc-cidr's base + 2
+    plus2_cidr: str = ""
+    zone_missing_at: str = ""  # a private resolver (not on this LAN) saying NXDOMAIN
+    dns64_prefix: str = ""  # the NAT64 /96 (or other RFC 6052 length)
+    synthesized: tuple[tuple[str, str], ...] = ()  # (IPv6 answer, the IPv4 it embeds)
+    runs_in: str = "host"  # wsdiag.host.where.RunsIn value
+    runs_in_why: str = ""
+    home_why_not: str = ""  # what contradicts "home" (a private resolver, a tunnel ...)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Tri-state facts distilled from results; each with the result ids behind it
     (``basis``: fact name -> ids). Rules read this and nothing else."""
@@ -338,5 +362,17 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- the resolver chain (wsdiag.check.chain_evidence, issue 16) ---
+    servfail_first: Tri = Tri.UNKNOWN  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri = Tri.UNKNOWN  # the private name answered after --timeout
+    dnssec_validation: Tri = Tri.UNKNOWN  # DNSSEC validation fails the private name
+    forwarder_silent: Tri = Tri.UNKNOWN  # a server fails a2z.com (SOAs too), answers others
+    resolver_vpc_plus2: Tri = Tri.UNKNOWN  # a server is a --vpc-cidr's +2, failing the name
+    zone_missing: Tri = Tri.UNKNOWN  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri = Tri.UNKNOWN  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri = Tri.UNKNOWN  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri = Tri.UNKNOWN  # inside WSL: not Windows' network
+    home_evidence: Tri = Tri.UNKNOWN  # positive evidence of a home network (see chain_evidence)
+    chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
