@@ -9,29 +9,30 @@ set -eu
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 missing=""
-for tool in ip nft dnsmasq chromium; do
+for tool in ip nft dnsmasq unbound tayga chromium; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -z "$missing" ]; then
-    echo "lab-deps: ip, nft, dnsmasq and chromium present"
+    echo "lab-deps: ip, nft, dnsmasq, unbound, tayga and chromium present"
     exit 0
 fi
 
 echo "lab-deps: missing:$missing"
 if [ "$(id -u)" -ne 0 ]; then
-    echo "lab-deps: need root to install dnsmasq-base nftables iproute2 chromium" >&2
+    echo "lab-deps: need root to install dnsmasq-base nftables iproute2 unbound tayga chromium" >&2
     exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "lab-deps: no apt-get; install iproute2, nftables, dnsmasq and chromium by hand" >&2
+    echo "lab-deps: no apt-get; install iproute2, nftables, dnsmasq, unbound, tayga and chromium by hand" >&2
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # dnsmasq-base: the binary only, without the system service the full package starts.
 # chromium: Debian's build, run headless (--no-sandbox as root) in an empty namespace.
-apt-get install -y --no-install-recommends dnsmasq-base nftables iproute2 chromium
-for tool in ip nft dnsmasq chromium; do
+# unbound: a validating stub and a dns64 resolver; tayga: a NAT64 (issue 16 scenarios).
+apt-get install -y --no-install-recommends dnsmasq-base nftables iproute2 unbound tayga chromium
+for tool in ip nft dnsmasq unbound tayga chromium; do
     command -v "$tool" >/dev/null 2>&1 || { echo "lab-deps: $tool still missing" >&2; exit 1; }
 done
 echo "lab-deps: installed"

@@ -122,7 +122,8 @@ def run_check(
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
+    where = _where()
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
     section, cloud_found = _cloud(cloud, results, since + total)
@@ -141,11 +142,25 @@ def run_check(
         region_source=region_source,
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
-        host=host_facts(logs.owner, logs.evidence is not None),
+        host=replace(
+            host_facts(logs.owner, logs.evidence is not None),
+            runs_in=where[0],
+            runs_in_why=where[1],
+        ),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
         cloud=section,
     )
+
+
+def _where() -> tuple[str, str]:
+    """Where this process runs (wsdiag.host.where): WSL, a container, or the machine."""
+    import os
+
+    from wsdiag.host.where import detect
+
+    found = detect(Path("/"), os.environ)
+    return str(found.runs_in), found.why
 
 
 def _with_os_dns(plan: Plan) -> Plan:

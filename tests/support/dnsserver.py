@@ -176,3 +176,49 @@ def _records(
     want = [a for a in addresses if (":" in a) == (rdtype == "AAAA")]
     if want and rdtype in ("A", "AAAA"):
         reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", rdtype, want))
+
+
+def zone_from_json(spec: dict[str, object]) -> dict[str, Behaviour]:
+    """A zone written as JSON: name -> [addresses] | "servfail" | "nxdomain" | "drop" |
+    {"addresses": [...], "delay": 3.0} (a Reply)."""
+    zone: dict[str, Behaviour] = {}
+    for name, value in spec.items():
+        if isinstance(value, dict):
+            zone[name] = Reply(list(value.get("addresses", [])), delay=float(value.get("delay", 0)))
+        elif isinstance(value, list):
+            zone[name] = [str(a) for a in value]
+        else:
+            zone[name] = str(value)
+    return zone
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.support.dnsserver --listen IP --zone FILE``: serve one zone on
+    port 53 of IP until SIGTERM (the namespace lab's scripted resolvers); prints "ready"."""
+    import argparse
+    import json
+    import signal
+    import sys
+    import time
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--listen", required=True)
+    p.add_argument("--zone", required=True)
+    p.add_argument("--port", type=int, default=53)
+    args = p.parse_args(argv)
+    with open(args.zone) as fh:
+        zone = zone_from_json(json.load(fh))
+    server = DnsServer(args.listen, zone, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("ready", flush=True)
+    try:
+        while not stop.is_set():
+            time.sleep(0.2)
+    finally:
+        server.close()
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -177,6 +177,12 @@ def with_chain(e: Evidence, r: Observed) -> Evidence:
             and not _dnssec(s)
             and (s.soa_apex in _FAILED or s.soa_region in _FAILED)
         ]
+        # only a fault of the name when no server (and not the OS) has its answer: a server
+        # the OS moves past is servfail_first's
+        answered = any(s.outcome is DnsOutcome.ANSWER for s in servers) or (
+            os is not None and os.outcome is DnsOutcome.ANSWER
+        )
+        dead = [] if answered else dead
         facts["forwarder_silent"] = Tri.of(bool(dead))
         if dead:
             chain = replace(chain, forwarder=dead[0].server)

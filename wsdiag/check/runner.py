@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
+from wsdiag.budgets import DNS_GUARD_GRACE, DNS_GUARD_SHARE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.check.sampling import SampleFn, Sampler
 from wsdiag.clock import ms_since
@@ -77,8 +77,14 @@ async def run_plan(
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
     sampler = Sampler(sample, plan.samples, deadline[0])
 
+    patient: dict[object, float] = {}  # patient lookups in flight -> the latest they may end
+
     def remaining() -> float:
         return max(deadline[0] - loop.time(), 0.0)
+
+    def waiting() -> float:
+        """Time left for the run as a whole: the deadline, or a patient lookup's end."""
+        return max(max(patient.values(), default=0.0), deadline[0]) - loop.time()
 
     async def one_probe(spec: ProbeSpec) -> None:
         base = planned(spec)
@@ -106,7 +112,13 @@ async def run_plan(
             else 0.0
         )
         started = loop.time()
-        result = await _lookup(resolve, spec, allowed + patience)
+        key = object()
+        if patience:  # the run waits for it past the deadline while it may still answer
+            patient[key] = started + left + patience
+        try:
+            result = await _lookup(resolve, spec, allowed + patience)
+        finally:
+            patient.pop(key, None)
         over = loop.time() - started - allowed
         if patience and over > 0:
             deadline[0] = max(deadline[0], started + left + min(over, patience))
@@ -126,8 +138,8 @@ async def run_plan(
     )
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
     unfinished: set[asyncio.Task[None]] = set(tasks)
-    while unfinished and remaining() > 0:  # again when a late DNS answer moved the deadline
-        _, unfinished = await asyncio.wait(unfinished, timeout=remaining())
+    while unfinished and waiting() > 0:  # again when a late DNS answer moved the deadline
+        _, unfinished = await asyncio.wait(unfinished, timeout=waiting())
     for task in unfinished:
         task.cancel()
     await asyncio.gather(*unfinished, return_exceptions=True)
@@ -147,7 +159,7 @@ async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult
     """One lookup within ``budget`` seconds; never raises (a bug is an error result). A
     budget beyond ``spec.timeout`` is patience the lookup uses only on its own evidence."""
     try:
-        async with asyncio.timeout(budget + DNS_GUARD_GRACE):
+        async with asyncio.timeout(budget + max(DNS_GUARD_GRACE, budget * DNS_GUARD_SHARE)):
             result = await resolve(spec, budget)
     except TimeoutError:
         return _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")

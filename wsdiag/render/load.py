@@ -107,6 +107,8 @@ def _host(h: dict[str, Any]) -> HostIdentity:
         logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
         proxy_view="user" if proxy.startswith("user ") else proxy,
         proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
+        runs_in=str((h.get("runs_in") or {}).get("where", "host")),
+        runs_in_why=str((h.get("runs_in") or {}).get("why", "")),
     )
 
 

@@ -110,6 +110,8 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
         "time": h.time,
         "view": {"logs": logs, "proxy": proxy},
         "redacted": [],
+        # additive (issue 16): a note where wsdiag ran, never a finding for a container
+        **({"runs_in": {"where": h.runs_in, "why": h.runs_in_why}} if h.runs_in != "host" else {}),
     }
 
 

@@ -209,6 +209,9 @@ class HostIdentity:
     logs_read: bool = False  # False: no client logs were found/read
     proxy_view: str = "own"  # own | machine (WinHTTP) | user: whose proxy setting was used
     proxy_user: str | None = None  # proxy_view "user": whose
+    # where wsdiag ran (wsdiag.host.where): "host" | "wsl" | "container", and the sign seen
+    runs_in: str = "host"
+    runs_in_why: str = ""
 
 
 # --- catalog ---------------------------------------------------------------------------
