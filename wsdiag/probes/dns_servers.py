@@ -120,8 +120,9 @@ async def ask_server(
         addresses=addresses,
         ms=round(ms, 1) if outcome is not DnsOutcome.TIMEOUT else None,
         ede=extended_errors(got),
-        soa_apex=outcome_of(soa_apex, "SOA")[0],
-        soa_region=outcome_of(soa_parent, "SOA")[0],
+        # the SOAs tell a forwarder fault apart only where the name failed: kept there
+        soa_apex=outcome_of(soa_apex, "SOA")[0] if outcome is not DnsOutcome.ANSWER else None,
+        soa_region=outcome_of(soa_parent, "SOA")[0] if outcome is not DnsOutcome.ANSWER else None,
         dns64_prefix=discovered_prefix(outcome_of(v4only, "AAAA")[1]),
     )
     if outcome is not DnsOutcome.SERVFAIL:

@@ -155,7 +155,9 @@ def _dns(x: dict[str, Any]) -> DnsResult:
         ms=x.get("ms"),
         reason=x.get("reason", ""),
         late=bool(x.get("late", False)),
-        servers=tuple(_server(s) for s in x.get("servers", ()) if isinstance(s, dict)),
+        servers=tuple(
+            _server(s, i) for i, s in enumerate(x.get("servers", ())) if isinstance(s, dict)
+        ),
     )
 
 
@@ -163,10 +165,10 @@ def _outcome(value: object) -> DnsOutcome | None:
     return DnsOutcome(value) if isinstance(value, str) and value else None
 
 
-def _server(x: dict[str, Any]) -> ServerAnswer:
+def _server(x: dict[str, Any], i: int) -> ServerAnswer:
     return ServerAnswer(
         server=str(x.get("server", "")),
-        order=int(x.get("order", 0)),
+        order=int(x.get("order", i)),
         source=str(x.get("source", "")),
         outcome=DnsOutcome(x["outcome"]),
         addresses=tuple(x.get("addresses", ())),
