@@ -14,7 +14,7 @@ from tests.test_classify import CASES
 from wsdiag.check.observed import Observed
 from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import DnsOutcome, Verdict
-from wsdiag.vocab.results import DnsResult, ServerAnswer
+from wsdiag.vocab.results import DnsResult, Ede, ServerAnswer
 
 A, SF, NX, TO = DnsOutcome.ANSWER, DnsOutcome.SERVFAIL, DnsOutcome.NXDOMAIN, DnsOutcome.TIMEOUT
 EP = ["10.0.1.10", "10.0.2.10"]
@@ -63,9 +63,9 @@ def test_a_late_answer_is_ready_and_says_how_slow() -> None:
 @pytest.mark.parametrize(
     ("server", "kw", "named"),
     [
-        ("127.0.0.53", {"ede": ((10, "RRSIGs missing"),)}, "local stub"),
+        ("127.0.0.53", {"ede": (Ede(10, "RRSIGs missing"),)}, "local stub"),
         ("127.0.0.53", {"cd_outcome": A, "cd_ms": 12.0, "plain_again": SF}, "local stub"),
-        ("10.0.0.2", {"ede": ((6, ""),)}, "10.0.0.2"),
+        ("10.0.0.2", {"ede": (Ede(6),)}, "10.0.0.2"),
     ],
 )
 def test_dnssec_validation_is_named_only_with_its_evidence(
@@ -83,7 +83,7 @@ def test_dnssec_validation_is_named_only_with_its_evidence(
     "kw",
     [
         {},  # a plain SERVFAIL
-        {"ede": ((22, "no reachable authority"),)},  # EDE, but not a DNSSEC one
+        {"ede": (Ede(22, "no reachable authority"),)},  # EDE, but not a DNSSEC one
         {"cd_outcome": SF, "plain_again": SF},  # CD fails too
         {"cd_outcome": A, "cd_ms": 1500.0, "plain_again": SF},  # not within a second
     ],

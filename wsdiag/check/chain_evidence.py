@@ -93,7 +93,8 @@ def said(outcome: DnsOutcome) -> str:
 
 def _dnssec(s: ServerAnswer) -> str:
     """Why this server's SERVFAIL is DNSSEC validation, "" when nothing says so."""
-    for code, text in s.ede:
+    for e in s.ede:
+        code, text = e.code, e.text
         if code in DNSSEC_EDE:
             name = EDE_NAMES.get(code, "")
             extra = f": {text}" if text else ""

@@ -146,10 +146,14 @@ def make_plan(
             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
         ]
         proxy_route = route(proxy, hosts, inputs.use_proxy)
+    endpoints = [pt for pt in planned if pt.target.role is Role.ENDPOINT]
     return Plan(
         region=region,
         targets=tuple(
-            _with_specs(pt, proxy_route, timeout, not inputs.nameservers) for pt in planned
+            _with_specs(pt, proxy_route, timeout, not inputs.nameservers, endpoints.index(pt))
+            if pt in endpoints
+            else _with_specs(pt, proxy_route, timeout, not inputs.nameservers)
+            for pt in planned
         ),
         timeout=timeout,
         deadline=deadline,
@@ -191,7 +195,11 @@ def _spec(
 
 
 def _with_specs(
-    pt: PlannedTarget, proxy: ProxyRoute, timeout: float, os_lookup: bool = True
+    pt: PlannedTarget,
+    proxy: ProxyRoute,
+    timeout: float,
+    os_lookup: bool = True,
+    pt_index: int = 0,
 ) -> PlannedTarget:
     """The target's DNS lookups and the probes known before they answer.
 
@@ -227,7 +235,8 @@ def _with_specs(
                 # the private name: the OS waits its own budget for it, and each of its
                 # servers is asked alone (wsdiag.probes.dns_servers)
                 patient=t.role is Role.ENDPOINT,
-                per_server=t.role is Role.ENDPOINT and rd == "A",
+                # the primary private name only: the chain's facts read that one
+                per_server=t.role is Role.ENDPOINT and rd == "A" and not pt_index,
             )
             for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())
         ),

@@ -101,7 +101,7 @@ async def resolve(
         ),
         dead_servers=tuple(server_text(s) for s in got.dead_before),
         ms=ms_since(t0),
-        late=got.late and outcome is DnsOutcome.ANSWER,
+        late=True if got.late and outcome is DnsOutcome.ANSWER else None,
     )
 
 

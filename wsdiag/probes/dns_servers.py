@@ -29,8 +29,10 @@ from wsdiag.dns64 import IPV4ONLY, discovered_prefix
 from wsdiag.probes.dns_query import Lookup, Server, lookup, server_text
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 from wsdiag.vocab.model import DnsOutcome
-from wsdiag.vocab.results import ServerAnswer
+from wsdiag.vocab.results import Ede, ServerAnswer
 
+# Replies that settle the name at this server: its SOAs add nothing then.
+_SPOKE = (DnsOutcome.ANSWER, DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER)
 EDNS_PAYLOAD = 1232  # bytes: the DNS Flag Day 2020 size, no IP fragmentation on the path
 
 
@@ -68,14 +70,16 @@ def outcome_of(got: Lookup, rdtype: str) -> tuple[DnsOutcome, tuple[str, ...]]:
     return (DnsOutcome.ANSWER, found) if found else (DnsOutcome.NO_ANSWER, ())
 
 
-def extended_errors(got: Lookup) -> tuple[tuple[int, str], ...]:
+def extended_errors(got: Lookup) -> tuple[Ede, ...]:
     """RFC 8914 EDE options of the server's reply: (INFO-CODE, EXTRA-TEXT)."""
     h = got.heard[0] if got.heard else None
     r = got.answer or (h.response if h is not None else None)
     if r is None:
         return ()
     return tuple(
-        (int(o.code), (o.text or "")[:200]) for o in r.options if isinstance(o, dns.edns.EDEOption)
+        Ede(int(o.code), (o.text or "")[:200])
+        for o in r.options
+        if isinstance(o, dns.edns.EDEOption)
     )
 
 
@@ -121,8 +125,8 @@ async def ask_server(
         ms=round(ms, 1) if outcome is not DnsOutcome.TIMEOUT else None,
         ede=extended_errors(got),
         # the SOAs tell a forwarder fault apart only where the name failed: kept there
-        soa_apex=outcome_of(soa_apex, "SOA")[0] if outcome is not DnsOutcome.ANSWER else None,
-        soa_region=outcome_of(soa_parent, "SOA")[0] if outcome is not DnsOutcome.ANSWER else None,
+        soa_apex=outcome_of(soa_apex, "SOA")[0] if outcome not in _SPOKE else None,
+        soa_region=outcome_of(soa_parent, "SOA")[0] if outcome not in _SPOKE else None,
         dns64_prefix=discovered_prefix(outcome_of(v4only, "AAAA")[1]),
     )
     if outcome is not DnsOutcome.SERVFAIL:

@@ -171,9 +171,11 @@ def as_dns_result(spec: DnsSpec, answer: OsAnswer, why: tuple[str, str] | None) 
         detail=detail[:300],
         ms=answer.ms,
         reason=reason,
-        late=answer.outcome is OsOutcome.ANSWER
+        late=True
+        if answer.outcome is OsOutcome.ANSWER
         and answer.ms is not None
-        and answer.ms > spec.timeout * 1000,
+        and answer.ms > spec.timeout * 1000
+        else None,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.quality.facts import QualityFacts
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
     Need,
@@ -28,6 +29,14 @@ from wsdiag.vocab.model import (
 
 
 @dataclass(frozen=True)
+class Ede:
+    """An RFC 8914 extended DNS error: its INFO-CODE and EXTRA-TEXT."""
+
+    code: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class ServerAnswer:
     """What one of the servers the OS would use said for the private name, asked alone
     (EDNS on, so RFC 8914 extended errors come back), with the follow-up questions that tell
@@ -39,8 +48,8 @@ class ServerAnswer:
     outcome: DnsOutcome  # for the private name's A record
     addresses: tuple[str, ...] = ()
     ms: float | None = None  # until its answer; None: nothing came back
-    # RFC 8914 extended DNS errors it attached: (INFO-CODE, EXTRA-TEXT)
-    ede: tuple[tuple[int, str], ...] = ()
+    # RFC 8914 extended DNS errors it attached
+    ede: tuple[Ede, ...] = ()
     # After a SERVFAIL: the same query with CD (checking disabled, RFC 4035 section 3.2.2)
     cd_outcome: DnsOutcome | None = None
     cd_ms: float | None = None
@@ -57,9 +66,9 @@ class ServerAnswer:
 @dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str = field(metadata=codec.key("type"))  # "A" | "AAAA"
     outcome: DnsOutcome
     addresses: tuple[str, ...] = ()
     resolver: str | None = None  # the nameserver that answered (or was tried)
@@ -67,15 +76,16 @@ class DnsResult:
     ms: float | None = None
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
-    dead_servers: tuple[str, ...] = ()
+    dead_servers: tuple[str, ...] = field(default=(), metadata=codec.omit())
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
-    reason: str = ""
+    reason: str = field(default="", metadata=codec.dense())
     # The private name's A lookup only: each server the OS would use, asked alone
-    servers: tuple[ServerAnswer, ...] = ()
+    servers: tuple[ServerAnswer, ...] = field(default=(), metadata=codec.dense())
     # Answered after --timeout, within the OS resolver's own budget (the server had answered
-    # another query of this run): the client gets it, slowly; ``ms`` says how slowly
-    late: bool = False
+    # another query of this run): the client gets it, slowly; ``ms`` says how slowly.
+    # True, or None (not late: left out of the JSON)
+    late: bool | None = field(default=None, metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -114,7 +124,7 @@ class CertSummary:
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
     address: str | None
     transport: Transport
@@ -133,9 +143,15 @@ class ProbeResult:
     # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
     # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
     tls_seen: TlsSeen | None = None
-    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
+    # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
+    icmp: str | None = field(default=None, metadata=codec.dense())
+    # The address that sent that ICMP error; None: not known (no queue on this OS, or a
+    # local error). This machine's own address: its own firewall (``icmp`` "local").
+    offender: str | None = field(default=None, metadata=codec.dense())
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
@@ -165,7 +181,7 @@ class Finding:
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
     # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
-    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=codec.pairs())
 
 
 Paths = tuple[tuple[Transport, int], ...]
@@ -359,6 +375,10 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # --- who refused the endpoint's direct paths (wsdiag.check.refusals, issue 17) ---------
+    # (firewall address, its refused paths "udp/443" ...), for messages; never a fact itself
+    endpoint_refused_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint_all_refused: bool = False  # every failed direct endpoint path was refused so
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
