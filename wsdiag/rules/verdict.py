@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from wsdiag.check.chain_evidence import with_chain
 from wsdiag.check.client_paths import StreamRoute, client_view, stream_route, with_route
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
@@ -18,6 +19,7 @@ from wsdiag.check.quality_evidence import with_quality
 from wsdiag.check.refusals import with_refusals
 from wsdiag.clientpaths import Route
 from wsdiag.rules.bounded import BOUNDED_RULES
+from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.facts import (
@@ -79,6 +81,7 @@ NOT_MEASURED = FindingRule(
 )
 
 FINDING_RULES: tuple[CheckRule, ...] = (
+    *CHAIN_RULES,
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
@@ -98,12 +101,15 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     severities = {
         f.severity
         for f in findings
-        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+        if ((e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES)
+        and f.code not in ADVISORY_CODES  # the OS's own answer already decides
     }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
     if e.stream_undecided:  # both outcomes given (STREAM_PATH_UNKNOWN): which is not known
         return Verdict.UNKNOWN
+    if e.runs_in_wsl is Y:
+        return Verdict.UNKNOWN  # WSL's network is not Windows': at most unknown
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
         return Verdict.UNKNOWN
     if Severity.WARNING in severities:
@@ -136,7 +142,7 @@ class _Judged:
 
 def _judge(r: Observed, route: StreamRoute | None, through_proxy: bool) -> _Judged:
     e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
-    e = with_route(e, route, through_proxy)
+    e = with_route(with_chain(e, r), route, through_proxy)
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
     return _Judged(e, environment, env_rule, own, verdict_of(e, own))
@@ -201,7 +207,8 @@ def _both(proxied: _Judged, direct: _Judged) -> _Judged:
 def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict. Findings are listed most
-    severe first; ties keep row order, our own before the logs'.
+    severe first; ties keep row order, our own before the logs'; inside WSL the first
+    finding says the network is not Windows'.
 
     Behind an http proxy the client's own paths decide (``wsdiag.check.client_paths``): a
     client streaming TCP through the proxy is judged on the proxy's answers to CONNECT and
@@ -214,5 +221,7 @@ def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Di
         j = _judge(client_view(r), route, True)
     else:
         j = _both(_judge(client_view(r), route, True), _judge(r, route, False))
-    shown = tuple(sorted(j.findings + extra, key=lambda f: -f.severity.rank))
+    shown = tuple(
+        sorted(j.findings + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank))
+    )
     return j.evidence, Diagnosis(j.environment, j.verdict, shown, j.rule)
