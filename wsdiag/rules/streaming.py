@@ -147,8 +147,8 @@ def _nxdomain_proxy(c: CheckFacts) -> Fire:
     e = c.evidence
     words = {Y: "opens", N: "fails", U: "was not measured"}
     stream = (
-        f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
-        f":443 {words[e.proxy_stream_443]}"
+        f"CONNECT to {e.endpoint_host} through it: port 4195 {words[e.proxy_stream_4195]}, "
+        f"443 {words[e.proxy_stream_443]}"
     )
     # refused by the proxy's policy on both ports: nothing through it carries this name
     dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N) and c.proxy_policy_endpoint is Y
@@ -193,7 +193,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         when="the endpoint's TCP paths judged through the http proxy (CONNECT), QUIC direct; "
         "the direct TCP probes shown, not judged; a proxy's idle timeout may cut long sessions",
         message="{how}; QUIC goes direct to {host}. So the endpoint's TCP paths are the answers "
-        "of {url} to CONNECT {host}:4195 and :443; the direct TCP probes are shown, not "
+        "of {url} to CONNECT {host} (ports 4195 and 443); the direct TCP probes are shown, not "
         "judged. AWS: most proxies are not designed for long-running WebSocket "
         "connections, so a proxy's idle or connection-lifetime timeout may cut long sessions.",
         remediation="Give CONNECT tunnels to {host} (4195 and 443) a long idle timeout and no "
@@ -213,9 +213,9 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "squid's `http_access deny CONNECT !SSL_ports`), not :443; an error for a client "
         "streaming through it without the 443 fallback, info off the client's path where the "
         "direct path works",
-        message="The proxy {url} refuses CONNECT to {host}:4195 by its policy ({answers}){also}: "
-        "squid's default 'http_access deny CONNECT !SSL_ports' allows CONNECT to 443 only, "
-        "so a client streaming through the proxy cannot use 4195.{who}",
+        message="The proxy {url} refuses CONNECT to {host} on port 4195 by its policy "
+        "({answers}){also}: squid's default 'http_access deny CONNECT !SSL_ports' allows "
+        "CONNECT to 443 only, so a client streaming through the proxy cannot use 4195.{who}",
         remediation="Streaming through the proxy (AWS documents HTTP proxies for TCP 4195, "
         "Private DNS names off): add 4195 to the proxy's CONNECT ports (squid: 'acl SSL_ports "
         "port 443 4195'). Streaming direct: keep the private name off the proxy (bypass list).",
@@ -281,7 +281,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         when="the client's TCP stream goes through the http proxy and neither CONNECT "
         "<private name>:4195 nor :443 opened, without an HTTP answer (silence, a closed "
         "connection)",
-        message="Neither CONNECT {host}:4195 nor :443 through the proxy {url} opened, and the "
+        message="CONNECT to {host} through the proxy {url} opened on neither 4195 nor 443, and the "
         "proxy gave no HTTP answer: DCV authenticates over TCP, so no session starts.",
         remediation="Check the proxy's CONNECT handling for {host} (its logs show the attempt) "
         "and its route to the VPC; or keep the private name off the proxy.",
