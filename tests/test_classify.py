@@ -989,11 +989,27 @@ def any_results(draw: st.DrawFn) -> object:
         expected=draw(st.one_of(statuses, outcomes)),
         health=draw(statuses),
         all_dns=draw(st.one_of(st.none(), outcomes)),
-        proxy=draw(st.sampled_from([None, "relay", "untested", "disabled", *PROXY_BEHAVIOUR])),
+        proxy=(
+            proxy := draw(
+                st.sampled_from([None, "relay", "untested", "disabled", *PROXY_BEHAVIOUR])
+            )
+        ),
+        # issue 17: the proxy's answers to CONNECT <private name>, and which client runs here
+        stream=draw(
+            st.dictionaries(
+                st.sampled_from([4195, 443]),
+                st.tuples(statuses, st.sampled_from([None, 200, 403, 405, 407, 500, 503, 504])),
+            )
+        )
+        if proxy == "relay"
+        else None,
+        host=draw(
+            st.sampled_from([None, "client-5.24", "client-5.20", "client-4.5", "client-2024.8"])
+        ),
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(any_results())
 def test_ready_only_on_measured_success(r: object) -> None:
     _, d = diagnose(r)  # type: ignore[arg-type]
@@ -1005,9 +1021,17 @@ def test_ready_only_on_measured_success(r: object) -> None:
         assert broker and all(p.status is Status.OPEN for p in broker)
         # never on a path that was not tested (an untested proxy's)
         assert not any(p.via is Via.PROXY and p.status is Status.SKIPPED for p in broker)
+        # some TCP path the client would take answered: direct, or through the proxy
+        assert any(p.status is Status.OPEN and p.transport.is_tcp for p in ep)
         assert not any(f.severity is Severity.ERROR for f in d.findings)
     if d.verdict is Verdict.READY:
         assert not any(f.severity is Severity.WARNING for f in d.findings)
+        # a client streaming TCP through the proxy: ready only if it carries both ports
+        if "STREAM_VIA_PROXY" in {f.code for f in d.findings}:
+            through = [p for p in probes if p.target_id == "endpoint" and p.via is Via.PROXY]
+            assert {p.port for p in through if p.status is Status.OPEN} == {443, 4195}
+    if "STREAM_PATH_UNKNOWN" in {f.code for f in d.findings}:
+        assert d.verdict is Verdict.UNKNOWN
     if d.environment in (Environment.CLOSED, Environment.HOME, Environment.OFFLINE):
         assert d.verdict is Verdict.BLOCKED
     assert d.verdict.exit_code in (0, 1, 2, 3)
