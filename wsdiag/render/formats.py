@@ -128,7 +128,9 @@ def expand(obj: dict[str, Any]) -> dict[str, Any]:
     dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
     if isinstance(out.get("dns"), list):
         out["dns"] = [
-            {"id": f"{d.get('target')}/dns/{d.get('type')}", **d} if isinstance(d, dict) else d
+            _whole_dns({"id": f"{d.get('target')}/dns/{d.get('type')}", **d})
+            if isinstance(d, dict)
+            else d
             for d in out["dns"]
         ]
     if isinstance(out.get("probes"), list):
@@ -138,6 +140,17 @@ def expand(obj: dict[str, Any]) -> dict[str, Any]:
             _with_basis_probes(f) if isinstance(f, dict) else f for f in out["findings"]
         ]
     return out
+
+
+def _whole_dns(d: dict[str, Any]) -> dict[str, Any]:
+    """A dns[] entry whose servers[] lost their ``order`` in json-line: the list's own order."""
+    servers = d.get("servers")
+    if isinstance(servers, list):
+        d["servers"] = [
+            {"server": s.get("server"), "order": i, **s} if isinstance(s, dict) else s
+            for i, s in enumerate(servers)
+        ]
+    return d
 
 
 def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]:
