@@ -255,6 +255,7 @@ def gather(r: Observed) -> Evidence:
     facts.update(internet_facts(r, basis))
     facts["no_route"] = _no_route(r, basis)
     facts["proxy"] = r.plan.proxy
+    facts["region"] = r.plan.region.code
     facts.update(tls_facts(r, basis))
     facts.update(names_facts(r, basis, facts))
     return Evidence(basis=basis, **facts)

@@ -33,6 +33,7 @@ HEADLINE = {
 ENVIRONMENT_TEXT = {
     "closed": "closed network: VPC endpoint reachable, no internet",
     "minimal-egress": "minimal egress: VPC endpoint plus internet on 443 only",
+    "captive": "captive portal or DNS hijack: nothing else seen is real",
     "open-egress": "VPC endpoint plus open internet egress",
     "home": "outside the VPC: internet only",
     "vpn": "VPN connected, the endpoint not reached through it",

@@ -261,9 +261,11 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
     FindingRule(
         name="home-network",
         code="HOME_NETWORK",
-        severity=Severity.INFO,
+        # The one action at home: the private name's NXDOMAIN or public answer that being
+        # outside the VPC implies are notes beside it (ENDPOINT_NXDOMAIN, _PUBLIC_ANSWER).
+        severity=Severity.ERROR,
         owner=Owner.USER,
-        when="outside the VPC: connect the VPN",
+        when="outside the VPC: connect the VPN (blocks: streaming goes through the VPC only)",
         message="You are not on the company network (VPN off?): the internet works here, but a "
         "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
         "the VPC; it does not fall back to the internet.",

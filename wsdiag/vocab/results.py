@@ -308,3 +308,4 @@ class Evidence:
     endpoint_unprobed: int = 0
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
+    region: str = ""  # the checked region's code, for messages (never a fact)
