@@ -62,6 +62,12 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+# Which client-log sessions count in a check (issue 19 item 1): those of the last week. A
+# session older than that tells about another network, client version or directory; it is
+# a note with its age, never a finding beside a live verdict. ``--logs-since`` changes it.
+LOGS_RECENT_S = 7 * 86400.0
+# loginctl answers from logind's memory in milliseconds; a hung D-Bus must not hold a check.
+CONSOLE_USER_TIMEOUT = 1.0
 
 # --- the cloud cross-check (--aws) ---------------------------------------------------------
 # The AWS reads run after the probes, in their own share of the run deadline: without

@@ -58,6 +58,10 @@ def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
         for key, name in (("logs", report.host.logs_user), ("proxy", report.host.proxy_user)):
             if name and str(view.get(key, "")).startswith("user "):
                 view[key] = f"user {redaction.user(name)}"
+        if report.host.logs_user and redaction.enabled:
+            # The logs as SYSTEM/root are the console user's (issue 19 item 1): say whose
+            # role, not whose name; --no-redact names them.
+            view["logs"] = "console user"
         if redaction.host:
             host["name"] = MASK
     return out
@@ -170,6 +174,8 @@ def in_advice_order(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(
         act,
         key=lambda f: (
+            # the live run's findings before the client logs' (the past), as advice.advise
+            str(f.get("code", "")).startswith("LOGS_"),
             _OWNER_RANK.get(str(f.get("owner")), len(_OWNER_RANK)),
             -_SEVERITY_RANK.get(str(f.get("severity")), 0),
         ),
@@ -206,7 +212,10 @@ def render_line(report: dict[str, Any]) -> str:
             findings[0].get("message") if findings else "no finding explains it",
         )
         tail.append(f"reason: {_flat(why)}")
-    fix = next((f.get("remediation") for f in ordered if f.get("remediation")), None)
+    # The live run's action only: the client logs' findings describe the past and never
+    # lead the advice (a ready check says no fix rather than an old session's).
+    live = [f for f in ordered if not str(f.get("code", "")).startswith("LOGS_")]
+    fix = next((f.get("remediation") for f in live if f.get("remediation")), None)
     if fix:
         tail.append(f"fix: {_flat(fix)}")
     # The codes are worth more than the prose: cut the prose first, then the code list.

@@ -103,7 +103,9 @@ def _host(h: dict[str, Any]) -> HostIdentity:
         account=Account(h.get("account", "unknown")),
         time=h.get("time", ""),
         logs_read=logs != "none",
-        logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
+        logs_user=logs.removeprefix("user ")
+        if logs.startswith("user ")
+        else ("***" if logs == "console user" else None),
         proxy_view="user" if proxy.startswith("user ") else proxy,
         proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
     )

@@ -172,6 +172,8 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])
+        if report.host.logs_user:  # as SYSTEM/root: never the name (redact.user hides it)
+            out.add(2, words("read from the console user's profile"))
         out.add(2, words(report.logs.comparison))
     out.blocks.append(Block.gap())
     tail = f"exit code {d.verdict.exit_code} ({d.verdict}); --json or --html FILE for details"
@@ -183,8 +185,10 @@ def _facts(report: Report) -> list[str]:
     env = ENVIRONMENT_TEXT.get(str(report.diagnosis.environment), "environment unknown")
     facts = [
         env,
-        f"region {report.region}",
-        f"{report.duration_ms / 1000:.2f} s",
+        f"region {report.region}"
+        + (" (from the client's logs)" if report.region_source == "logs" else ""),
+        # the whole process's time (start-up, logs, probes), as the user waited for it
+        f"{(report.process_ms or report.duration_ms) / 1000:.2f} s",
         f"wsdiag {report.tool_version}",
     ]
     proxy = report.proxy
