@@ -27,7 +27,7 @@ from tests.lab.scenarios import BY_NAME, SCENARIOS, Observed, Scenario
 from tests.lab.topology import Lab, list_namespaces, unavailable_reason
 from tests.support.render_checks import check_html, check_text
 from wsdiag.render.html import render_html
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 
 pytestmark = pytest.mark.lab
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.quality.facts import QualityFacts
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
     Need,
@@ -30,9 +31,9 @@ from wsdiag.vocab.model import (
 @dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str = field(metadata=codec.key("type"))  # "A" | "AAAA"
     outcome: DnsOutcome
     addresses: tuple[str, ...] = ()
     resolver: str | None = None  # the nameserver that answered (or was tried)
@@ -40,10 +41,10 @@ class DnsResult:
     ms: float | None = None
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
-    dead_servers: tuple[str, ...] = ()
+    dead_servers: tuple[str, ...] = field(default=(), metadata=codec.omit())
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
-    reason: str = ""
+    reason: str = field(default="", metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -82,7 +83,7 @@ class CertSummary:
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
     address: str | None
     transport: Transport
@@ -101,8 +102,8 @@ class ProbeResult:
     # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
     # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
     tls_seen: TlsSeen | None = None
-    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
 
 
@@ -133,7 +134,7 @@ class Finding:
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
     # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
-    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=codec.pairs())
 
 
 Paths = tuple[tuple[Transport, int], ...]
