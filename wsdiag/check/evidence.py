@@ -325,6 +325,7 @@ def target_unit(r: Observed, target_id: str, need: Need) -> TargetEvidence:
         proxy_untested=_ids(p for p in proxied if p.status is Status.SKIPPED),
         proxy_explains=bool(tcp) and all(_proxy_down(p) or _proxy_auth(p) for p in tcp),
         probes=_ids([*mine, a]),
+        dns=a.outcome if a is not None and not proxied else None,
     )
 
 

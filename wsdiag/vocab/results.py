@@ -200,6 +200,7 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+    dns: DnsOutcome | None = None  # its own A lookup's outcome (None: not asked, or proxied)
 
 
 @dataclass(frozen=True)
