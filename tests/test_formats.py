@@ -174,8 +174,12 @@ def _home_with_logs(tmp: Path, user: str) -> tuple[Path, dict[str, str]]:
     home = tmp / "home" / user
     logs = home / ".local" / "share" / "Amazon Web Services" / "Amazon WorkSpaces" / "logs"
     logs.mkdir(parents=True)
+    # Dated yesterday: a check counts only the last week's sessions (issue 19 item 1), and
+    # the budget is about logs that count.
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
     for name in ("field-report-vpc-session.log", "field-report-home-no-endpoint.log"):
-        shutil.copy(FIXTURES / name, logs / name)
+        text = (FIXTURES / name).read_text().replace("2025-08-28", yesterday)
+        (logs / name).write_text(text)
     # newest of all profiles on this machine (run as root, every profile's logs compete)
     future = time.time() + 3600
     os.utime(logs / "field-report-vpc-session.log", (future, future))
@@ -217,6 +221,7 @@ def test_json_line_of_the_largest_report_keeps_its_budget(lab: Lab, tmp_path: Pa
         report = json.loads(proc.stdout)
         SCHEMA_VALIDATOR.validate(report)
         assert report["logs"] and report["logs"]["files"], "the client logs were read"
+        assert any(f["code"].startswith("LOGS_") for f in report["findings"]), "and count"
         assert any(p["target"] == "corp-idp" for p in report["probes"]), "org catalog used"
         assert report["host"]["view"]["logs"] == "own"
         assert "wo.jane.doe" not in proc.stdout and "home paths" in report["host"]["redacted"]
