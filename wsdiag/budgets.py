@@ -104,6 +104,10 @@ SUMMARIZE_FILE_SECONDS = 30.0
 # given up, when they also outnumber its reports: a file of a million junk lines says
 # nothing more after its first thousand, and each costs a parse.
 SUMMARIZE_MAX_UNUSABLE = 1000
+# `summarize --latest/--owner` (issue 19): one row per host, its newest report. A row is a
+# few hundred bytes; 10,000 hosts is a large fleet's to-do list and ~5 MB of memory; hosts
+# past it are counted (``hosts.over_cap``), never silently dropped.
+MAX_HOSTS = 10_000
 
 # --- session quality (issue 20) ---------------------------------------------------------------
 # Samples per answered endpoint path (--samples). Small, because samples run only while the
