@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from wsdiag.vocab.model import (
     Verdict,
     Via,
 )
-from wsdiag.vocab.results import Finding, TlsSeen
+from wsdiag.vocab.results import Finding, ProbeResult, TlsSeen
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:
@@ -30,6 +32,15 @@ def quic_silent(addr: str, transport: Transport, port: int) -> Status:
 
 def only_443(addr: str, transport: Transport, port: int) -> Status:
     return O if port == 443 else R
+
+
+def firewall_4195(p: ProbeResult) -> ProbeResult:
+    """A firewall at 10.30.0.1 answers the endpoint's 4195 paths with ICMP 3/13."""
+    if p.target_id == "endpoint" and p.port == 4195 and p.status is not O:
+        return dataclasses.replace(
+            p, status=Status.UNREACHABLE, icmp="prohibited", offender="10.30.0.1"
+        )
+    return p
 
 
 def only_4195(addr: str, transport: Transport, port: int) -> Status:
@@ -229,6 +240,14 @@ CASES = [
         "minimal-egress",
         "degraded",
         {"ENDPOINT_4195_BLOCKED"},
+    ),
+    (
+        # issue 17: the firewall is named and owns it, never the endpoint's security group
+        "4195-prohibited-by-a-firewall",
+        {"endpoint": only_443, "tweak": firewall_4195},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_PROHIBITED"},
     ),
     (
         "443-blocked-is-info",

@@ -132,7 +132,11 @@ PROBES = st.builds(
     certs=st.just(()),
     ms=st.none() | st.floats(0, 1e6, allow_nan=False),
     port=st.integers(0, 65535),
+    # written only when known (dense): an ICMP kind and an address are never ""
+    icmp=st.none() | st.text(min_size=1, max_size=8),
+    offender=st.none() | st.text(min_size=1, max_size=8),
 )
+PROBE_DENSE = {"icmp", "offender"}  # keys left out when None (reports before issue 17)
 
 
 @given(FINDINGS)
@@ -145,7 +149,8 @@ def test_a_finding_reads_back_as_written(f: Finding) -> None:
 def test_a_probe_reads_back_as_written(p: ProbeResult) -> None:
     doc = json.loads(json.dumps(codec.encode(p)))
     assert codec.decode(ProbeResult, doc) == p
-    assert set(doc) == set(codec.keys(ProbeResult))
+    unknown = {k for k in PROBE_DENSE if getattr(p, k) is None}
+    assert set(doc) == set(codec.keys(ProbeResult)) - unknown
 
 
 @given(st.builds(DnsResult, ms=st.none() | st.floats(0, 1e6, allow_nan=False)))

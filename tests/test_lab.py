@@ -113,8 +113,10 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     lab.apply(scenario.shape)
     run = lab.run_wsdiag(
         scenario.region,
+        *(a.format(region=scenario.region) for a in scenario.shape.args),
         trusts_lab_ca=scenario.shape.trusts_lab_ca,
         public_roots=scenario.shape.public_roots,
+        proxy=scenario.shape.proxy,
     )
     seconds = time.monotonic() - started
     report = run.report

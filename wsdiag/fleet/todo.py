@@ -15,8 +15,10 @@ from typing import Any
 
 from wsdiag.budgets import MAX_HOSTS
 from wsdiag.render.formats import in_advice_order
+from wsdiag.vocab.model import Verdict
 
 OWNERS = ("network", "aws", "desktop", "user")
+_RANK = {str(v): v.rank for v in Verdict}  # worse first, as the summary's worst hosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,9 @@ class HostTable:
     def listed(self) -> list[HostRow]:
         """The rows shown: with ``owner``, only the hosts whose newest report that owner
         acts on; worst verdict first, then the newest."""
-        from wsdiag.fleet.summary import VERDICT_RANK
-
         rows = [r for r in self.rows.values() if r.action_for(self.owner) or self.owner is None]
         rows.sort(key=lambda r: r.time, reverse=True)
-        rows.sort(key=lambda r: -VERDICT_RANK.get(r.verdict, VERDICT_RANK["unknown"]))
+        rows.sort(key=lambda r: -_RANK.get(r.verdict, Verdict.UNKNOWN.rank))
         return rows
 
     def counts(self, key: str) -> dict[str, int]:

@@ -12,6 +12,7 @@ from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
 from wsdiag.check.observed import Observed
 from wsdiag.check.quality_evidence import with_quality
+from wsdiag.check.refusals import with_refusals
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
@@ -27,6 +28,7 @@ from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
+from wsdiag.rules.refusals import REFUSAL_RULES
 from wsdiag.rules.tls import TLS_RULES
 from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
 from wsdiag.vocab.report import Diagnosis
@@ -75,6 +77,7 @@ FINDING_RULES: tuple[CheckRule, ...] = (
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
+    *REFUSAL_RULES,
     *INTERNET_RULES,
     *TLS_RULES,
     *HOST_RULES,
@@ -118,7 +121,7 @@ def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Di
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict. Findings are listed most
     severe first; ties keep row order, our own before the logs'."""
-    e = with_quality(with_host(gather(r), r, r.machine), r)
+    e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
     shown = tuple(sorted(own + extra, key=lambda f: -f.severity.rank))

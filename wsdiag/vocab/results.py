@@ -105,6 +105,12 @@ class ProbeResult:
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
+    # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
+    icmp: str | None = field(default=None, metadata=codec.dense())
+    # The address that sent that ICMP error; None: not known (no queue on this OS, or a
+    # local error). This machine's own address: its own firewall (``icmp`` "local").
+    offender: str | None = field(default=None, metadata=codec.dense())
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
@@ -305,6 +311,10 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # --- who refused the endpoint's direct paths (wsdiag.check.refusals, issue 17) ---------
+    # (firewall address, its refused paths "udp/443" ...), for messages; never a fact itself
+    endpoint_refused_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint_all_refused: bool = False  # every failed direct endpoint path was refused so
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
