@@ -257,6 +257,22 @@ def test_check_counts_no_session_of_last_year_but_names_its_age(tmp_path: Path) 
     note = next(f for f in report["findings"] if f["code"] == "LOGS_NOT_COUNTED")
     assert note["severity"] == "info" and "ap-northeast-1" in note["message"]
     assert report["logs"]["comparison"] is None
+    # --logs-since widens the window; the other region still does not count
+    wider = wsdiag(
+        "check",
+        "--json",
+        "--region",
+        "ap-northeast-1",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.3",
+        "--logs-since",
+        "2025-08-01",
+        env={"HOME": str(tmp_path)},
+    )
+    codes = {f["code"] for f in json.loads(wider.stdout)["findings"]}
+    assert "LOGS_NO_ENDPOINT_REACHABLE" in codes and "LOGS_NOT_COUNTED" not in codes
 
 
 def test_bare_wsdiag_shows_plain_help_and_exits_3() -> None:
