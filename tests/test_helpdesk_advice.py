@@ -6,6 +6,7 @@ renderer shows its answers as working."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -114,3 +115,13 @@ def test_a_captive_portal_is_not_minimal_egress_and_nothing_it_answers_is_green(
     text = render_text(report, width=100)
     assert "✓" not in text.split("PATHS", 1)[1].split("THIS MACHINE", 1)[0]
     assert render_line(to_json(report)).startswith("blocked env=captive ")
+
+
+def test_proxy_wording_never_says_quic_went_through_the_proxy() -> None:
+    report = report_of(results(proxy="relay", health=O))
+    text = render_text(report, width=200)
+    signin = next(ln for ln in text.splitlines() if "sign-in domains" in ln)
+    assert "via proxy" in signin, signin
+    assert not re.search(r"quic/\d+[^,·]* open via proxy", signin), signin
+    if "quic/" in signin:
+        assert "open direct" in signin

@@ -251,8 +251,20 @@ def _collapsed(out: Layout, good: list[pv.TargetView], label: str) -> None:
             everywhere.append(kind)
         else:
             some.append(f"{kind} open ({n} of {total})")
-    parts = ([", ".join(everywhere) + " open"] if everywhere else []) + some
-    via = " via proxy" if all(v.proxied for v in good) else ""
+    via = ""
+    if all(v.proxied for v in good):
+        # Only TCP/TLS goes through the proxy; QUIC (UDP) never does (issue 19 item 5).
+        tcp = [k for k in everywhere if not k.startswith("quic/")]
+        udp = [k for k in everywhere if k.startswith("quic/")]
+        everywhere = ([", ".join(tcp) + " open via proxy"] if tcp else []) + (
+            [", ".join(udp) + " open direct"] if udp else []
+        )
+        some = [
+            s.replace(" open (", " open direct (", 1) if s.startswith("quic/") else s for s in some
+        ]
+        parts = everywhere + some
+    else:
+        parts = ([", ".join(everywhere) + " open"] if everywhere else []) + some
     times = pv.ms_range(probes, out.dash)
     head = words(label) + _host_words(good[0]) if total == 1 else words(label + ":")
     tail = [(part + ",", "green") for part in parts[:-1]] + [(parts[-1] + via, "green")]
