@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
+from wsdiag.rules.chain import CHAIN_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.verdict import FINDING_RULES, diagnose
 from wsdiag.vocab.model import (
@@ -158,7 +159,9 @@ CASES = [
     (
         "home-router-rebind",
         {"endpoint_dns": DnsOutcome.NO_ANSWER, "host": "home-router"},
-        "home",
+        # issue 16: an empty NOERROR from an on-link resolver is a rebind filter's sign, not
+        # positive evidence of home (NXDOMAIN or a public answer): the label says unknown
+        "unknown",
         "blocked",
         {"ENDPOINT_DNS_FAILED", "DNS_REBIND_PROTECTION_LIKELY"},
     ),
@@ -226,7 +229,14 @@ CASES = [
         "unknown",
         {"DNS_NOT_CONFIGURED"},
     ),
-    ("servfail", {"endpoint_dns": DnsOutcome.SERVFAIL}, "home", "blocked", {"ENDPOINT_DNS_FAILED"}),
+    # issue 16: SERVFAIL is no evidence of home (only NXDOMAIN or a public answer is)
+    (
+        "servfail",
+        {"endpoint_dns": DnsOutcome.SERVFAIL},
+        "unknown",
+        "blocked",
+        {"ENDPOINT_DNS_FAILED"},
+    ),
     (
         "quic-blocked",
         {"endpoint": quic_silent},
@@ -304,7 +314,7 @@ CASES = [
     (
         "os-cannot-resolve",
         {"os": DnsOutcome.NXDOMAIN, "os_reason": "per-domain-resolver"},
-        "home",
+        "unknown",  # issue 16: the resolver's private answer says this is not home
         "blocked",
         {"OS_NAME_FAILED"},
     ),
@@ -766,6 +776,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"quality-poor-network", "quality-poor-distance"}
         # one target's DNS among answered ones: tests/test_directory_id.py
         - {"directory-missing"}
+        # from the per-server answers and where wsdiag runs: tests/test_chain.py
+        - {r.name for r in CHAIN_RULES}
     )
     assert never == set()
 

@@ -64,7 +64,8 @@ async def _run(
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+        run_plan(plan, resolve, probes, budget, sample),
+        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
 
 
@@ -105,6 +106,7 @@ def run_check(
     config = discover_safely()
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
+    plan = _with_os_dns(plan)
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
@@ -121,7 +123,8 @@ def run_check(
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
+    where = _where()
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
     section, cloud_found = _cloud(cloud, results, since + total)
@@ -140,11 +143,49 @@ def run_check(
         region_source=region_source,
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
-        host=host_facts(logs.owner, logs.evidence is not None),
+        host=replace(
+            host_facts(logs.owner, logs.evidence is not None),
+            runs_in=where[0],
+            runs_in_why=where[1],
+        ),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
         cloud=section,
     )
+
+
+def _where() -> tuple[str, str]:
+    """Where this process runs (wsdiag.host.where): WSL, a container, or the machine."""
+    import os
+
+    from wsdiag.host.where import detect
+
+    found = detect(Path("/"), os.environ)
+    return str(found.runs_in), found.why
+
+
+def _with_os_dns(plan: Plan) -> Plan:
+    """The plan with the OS's DNS: the servers it would ask for the private name (unless
+    --nameserver chose them) and how long its resolver waits (wsdiag.host.dns_os). Read
+    from this machine's configuration; never raises (unreadable: no servers, no patience)."""
+    import platform
+
+    from wsdiag.host.dns_os import os_budget, servers_for
+    from wsdiag.host.resolvers import read_os_view
+
+    system = platform.system()
+    try:
+        view = read_os_view(system)
+    except Exception:  # a reader's bug must not stop the run: the lookups still run
+        return plan
+    budget, _why = os_budget(system, view)
+    endpoint = next((pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT), "")
+    servers = servers_for(endpoint, system, view) if endpoint and not plan.nameservers else ()
+    from wsdiag.host.families import routable_families
+
+    # Neither family routable: the no-route rules say so; the order stays the default's.
+    families = routable_families() or plan.families
+    return replace(plan, dns_os_budget=budget, os_servers=servers, families=families)
 
 
 def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:

@@ -72,7 +72,8 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
-    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without what a reader
+    ``probes[]`` and ``dns[]`` items (and of ``dns[].servers[]``), without evidence facts that
+    are ``unknown``, without ``probes[].certs``, and without what a reader
     can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, a
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
     when its ``basis`` lists the same ids."""
@@ -97,6 +98,22 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
                 else item
                 for item in items
             ]
+    for d in out.get("dns") or []:  # each OS server asked alone (issue 16): the same rule
+        if isinstance(d, dict) and isinstance(d.get("servers"), list):
+            d["servers"] = [
+                # ``order`` is the list's own order: a reader rebuilds it
+                {
+                    k: v
+                    for k, v in srv.items()
+                    if v not in _EMPTY and v is not False and k != "order"
+                }
+                if isinstance(srv, dict)
+                else srv
+                for srv in d["servers"]
+            ]
+    evidence = out.get("evidence")
+    if isinstance(evidence, dict):  # a fact left out reads "unknown" (the loader's default)
+        out["evidence"] = {k: v for k, v in evidence.items() if v != "unknown"}
     findings = out.get("findings")
     if isinstance(findings, list):
         out["findings"] = [

@@ -81,6 +81,8 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
         "time": h.time,
         "view": {"logs": logs, "proxy": proxy},
         "redacted": [],
+        # additive (issue 16): a note where wsdiag ran, never a finding for a container
+        **({"runs_in": {"where": h.runs_in, "why": h.runs_in_why}} if h.runs_in != "host" else {}),
     }
 
 
@@ -101,6 +103,8 @@ def _host(h: dict[str, Any]) -> HostIdentity:
         else ("***" if logs == "console user" else None),
         proxy_view="user" if proxy.startswith("user ") else proxy,
         proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
+        runs_in=str((h.get("runs_in") or {}).get("where", "host")),
+        runs_in_why=str((h.get("runs_in") or {}).get("why", "")),
     )
 
 
