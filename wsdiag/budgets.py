@@ -77,6 +77,12 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+# Which client-log sessions count in a check (issue 19 item 1): those of the last week. A
+# session older than that tells about another network, client version or directory; it is
+# a note with its age, never a finding beside a live verdict. ``--logs-since`` changes it.
+LOGS_RECENT_S = 7 * 86400.0
+# loginctl answers from logind's memory in milliseconds; a hung D-Bus must not hold a check.
+CONSOLE_USER_TIMEOUT = 1.0
 
 # --- the cloud cross-check (--aws) ---------------------------------------------------------
 # The AWS reads run after the probes, in their own share of the run deadline: without
@@ -113,6 +119,10 @@ SUMMARIZE_FILE_SECONDS = 30.0
 # given up, when they also outnumber its reports: a file of a million junk lines says
 # nothing more after its first thousand, and each costs a parse.
 SUMMARIZE_MAX_UNUSABLE = 1000
+# `summarize --latest/--owner` (issue 19): one row per host, its newest report. A row is a
+# few hundred bytes; 10,000 hosts is a large fleet's to-do list and ~5 MB of memory; hosts
+# past it are counted (``hosts.over_cap``), never silently dropped.
+MAX_HOSTS = 10_000
 
 # --- session quality (issue 20) ---------------------------------------------------------------
 # Samples per answered endpoint path (--samples). Small, because samples run only while the

@@ -25,7 +25,7 @@ from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import client_logs
+from wsdiag.logs.context import client_logs, scope_logs
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
@@ -98,7 +98,8 @@ def run_check(
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
-    logs = logs or LogContext()
+    # Only the client sessions of the window and of this region count (issue 19 item 1).
+    logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.

@@ -98,7 +98,9 @@ def _host(h: dict[str, Any]) -> HostIdentity:
         account=codec.decode(Account, h.get("account", "unknown"), at="host.account"),
         time=str(h.get("time", "")),
         logs_read=logs != "none",
-        logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
+        logs_user=logs.removeprefix("user ")
+        if logs.startswith("user ")
+        else ("***" if logs == "console user" else None),
         proxy_view="user" if proxy.startswith("user ") else proxy,
         proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
         runs_in=str((h.get("runs_in") or {}).get("where", "host")),

@@ -132,6 +132,9 @@ class Environment(StrEnum):
     OPEN_EGRESS = "open-egress"
     HOME = "home"
     VPN = "vpn"  # a VPN (tunnel) is connected, yet the endpoint is not reached through it
+    # A captive portal (or DNS hijack) answers every name: nothing else seen is real, so no
+    # egress shape (minimal, open) can be read from it.
+    CAPTIVE = "captive"
     OFFLINE = "offline"
     UNKNOWN = "unknown"
 

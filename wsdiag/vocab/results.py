@@ -247,6 +247,7 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+    dns: DnsOutcome | None = None  # its own A lookup's outcome (None: not asked, or proxied)
 
 
 @dataclass(frozen=True)
@@ -416,3 +417,4 @@ class Evidence:
     chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
+    region: str = ""  # the checked region's code, for messages (never a fact)
