@@ -27,7 +27,7 @@ from tests.support.dnsserver import DROP, DnsServer
 from tests.support.processes import stop_process
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
-from wsdiag.model import DnsOutcome, DnsSpec, Status, Transport
+from wsdiag.model import DnsOutcome, DnsSpec, Plan, Status, Transport
 from wsdiag.results import DnsResult, ProbeResult
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
@@ -432,3 +432,100 @@ def test_undecodable_file_names_are_escaped_in_the_json(tmp_path: Path) -> None:
     assert doc["files"][0]["path"].endswith("client-\\xff\\xfe.log")
     text = wsdiag("logs", str(folder), env={"NO_COLOR": "1"}).stdout
     assert "client-\\xff\\xfe.log" in text
+
+
+def test_informational_probes_listen_on_their_own_clock_and_say_so() -> None:
+    """The health-check host gets INFO_TIMEOUT (1.0 s of a 2 s run), its silence is still
+    "filtered" (read as any silence within its timeout) and says how long it listened."""
+    budgets: dict[str, float] = {}
+
+    async def silent(base: ProbeResult, budget: float) -> ProbeResult:
+        budgets[base.id] = budget
+        return replace(base, status=Status.FILTERED, detail="no answer before the timeout")
+
+    plan = plan_for(timeout=2.0)
+    run = asyncio.run(run_plan(plan, answer, {t: silent for t in Transport}))
+    health = [p for p in run.probes if p.target_id == "health-check"]
+    assert health and {(p.status, p.detail) for p in health} == {
+        (Status.FILTERED, "no answer within 1.0 s")
+    }
+    assert {budgets[p.id] for p in health} == {1.0}
+    verdict_bearing = [p for p in run.probes if p.target_id in ("endpoint", "ws-broker")]
+    assert {budgets[p.id] for p in verdict_bearing} == {2.0}
+    assert {p.detail for p in verdict_bearing} == {"no answer before the timeout"}
+
+
+def _with_second_quic_signin(plan: Plan) -> Plan:
+    """The plan with an organisation's second needed sign-in host that also speaks QUIC."""
+    broker = next(pt for pt in plan.targets if pt.target.id == "ws-broker")
+    quic = tuple(c for c in broker.target.checks if c.transport is Transport.QUIC)
+    second = replace(
+        broker,
+        target=replace(broker.target, id="idp", host="sso.corp.example", checks=quic),
+        host="sso.corp.example",
+        dns=tuple(
+            replace(d, id=d.id.replace("ws-broker", "idp"), target_id="idp") for d in broker.dns
+        ),
+        after_dns=quic,
+    )
+    return replace(plan, targets=(*plan.targets, second))
+
+
+def test_a_decided_fact_ends_the_probes_that_serve_it() -> None:
+    """Once the broker answered QUIC on UDP 443, the other sign-in host's silence cannot
+    change "UDP 443 open": it ends early, as skipped, naming the probe that decided."""
+    cancelled: list[str] = []
+
+    async def quic(base: ProbeResult, budget: float) -> ProbeResult:
+        if base.target_id == "ws-broker":
+            return replace(base, status=Status.OPEN)
+        if base.target_id != "idp":
+            return replace(base, status=Status.FILTERED)
+        try:
+            await asyncio.sleep(budget)
+        except asyncio.CancelledError:
+            cancelled.append(base.id)
+            raise
+        return replace(base, status=Status.FILTERED)
+
+    # A timeout far beyond the test's run: only ending early lets the idp probe finish.
+    plan = _with_second_quic_signin(replace(plan_for(timeout=30.0), deadline=60.0))
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: quic}
+    run = asyncio.run(run_plan(plan, answer, probes))
+    idp = next(p for p in run.probes if p.target_id == "idp")
+    assert cancelled == [idp.id]
+    assert idp.status is Status.SKIPPED
+    assert idp.detail == "ended early: ws-broker/quic/443 answered, which decides auth_quic"
+    # The endpoint's per-address QUIC and the health check serve no any-of fact: they run.
+    others = [p for p in run.probes if p.transport is Transport.QUIC and p.target_id != "ws-broker"]
+    assert {p.status for p in others if p.target_id != "idp"} == {Status.FILTERED}
+
+
+def test_without_an_answer_every_probe_of_the_fact_runs_to_its_end() -> None:
+    async def quic(base: ProbeResult, budget: float) -> ProbeResult:
+        return replace(base, status=Status.FILTERED)
+
+    plan = _with_second_quic_signin(plan_for())
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: quic}
+    run = asyncio.run(run_plan(plan, answer, probes))
+    signin = [
+        p
+        for p in run.probes
+        if p.target_id in ("ws-broker", "idp") and p.transport is Transport.QUIC
+    ]
+    assert len(signin) == 2 and {p.status for p in signin} == {Status.FILTERED}
+
+
+def test_what_the_deadline_cuts_short_after_a_late_start_says_the_machine_was_busy() -> None:
+    plan = replace(plan_for(), deadline=0.3, timeout=0.2)
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: hang}
+    run = asyncio.run(run_plan(plan, answer, probes, late=1.5))
+    quic = [p for p in run.probes if p.transport is Transport.QUIC]
+    assert quic and {p.status for p in quic} == {Status.ERROR}
+    assert {p.detail for p in quic} == {
+        "cut short by the run deadline: this machine was too busy (started 1.5 s late)"
+    }
+    on_time = asyncio.run(run_plan(plan, answer, probes))
+    assert {p.detail for p in on_time.probes if p.transport is Transport.QUIC} == {
+        "cut short by the run deadline"
+    }

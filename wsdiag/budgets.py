@@ -19,6 +19,22 @@ MAX_DEADLINE = 300.0
 # process scheduling on a busy laptop: 2 x timeout + 1.
 DEADLINE_SLACK = 1.0
 
+# Informational probes (a catalog target with need "informational": the health-check host's
+# 4195, smart-card sign-in) cannot change the verdict, only explain the client's own network
+# check: they run on this shorter clock (or --timeout, if smaller), so a network where
+# everything else answers ("it works") does not wait a whole --timeout for their silence.
+# A second is many round trips to any region; silence that long is read like any silence
+# within its timeout (filtered), and the report says "no answer within 1.0 s".
+INFO_TIMEOUT = 1.0
+# The default deadline counts from the process start; on a loaded machine (20 runs on 2
+# cores) the start alone took seconds and ate the probes' time. A start later than
+# START_ALLOWANCE (a normal start on a slow laptop, inside DEADLINE_SLACK) extends the
+# default deadline by the lateness, at most MAX_START_LAG: the wall an SSM or Intune job
+# sees stays 2 x timeout + DEADLINE_SLACK + MAX_START_LAG. An explicit --deadline is the
+# caller's wall and never moves.
+START_ALLOWANCE = 0.5
+MAX_START_LAG = 2.0
+
 # --- DNS --------------------------------------------------------------------------------------
 # A query is re-sent on the same socket every timeout x this share (so about three sends
 # per lookup), while it keeps listening for an answer to any of them: one lost datagram is

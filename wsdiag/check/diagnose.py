@@ -17,6 +17,7 @@ from wsdiag.check.catalog import load_catalog
 from wsdiag.check.evidence import Results
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
+from wsdiag.clock import run_budget
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_target_ids
@@ -45,10 +46,10 @@ def _quiet_libraries() -> None:
 
 
 async def _run(
-    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float
+    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float, late: float
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
+    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget, late), budget + RUN_GUARD)
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -91,8 +92,10 @@ def run_check(
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:
-        budget = max(since + plan.deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget))
+        budget, late = run_budget(
+            plan.deadline, inputs.deadline is not None, since, time.monotonic()
+        )
+        run = asyncio.run(_run(plan, resolve, probes, budget, late))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)

@@ -4,7 +4,9 @@ The runner decides nothing: ids, routes, timeouts and skips come from the plan, 
 target's per-address probes from ``plan.expand`` over its DNS answers. What it owns is
 time: each lookup and probe gets min(its timeout, time left), a probe's own bug cannot
 cancel its siblings, and whatever has not finished when the deadline falls is reported as
-an error with phase "deadline", never as success and never silently dropped.
+an error with phase "deadline", never as success and never silently dropped (naming a
+start-up so late that the machine was too busy). A probe whose any-of fact another
+already answered (``ProbeSpec.serves``) ends early: its result could not change it.
 """
 
 from __future__ import annotations
@@ -55,10 +57,15 @@ async def run_plan(
     resolve: ResolveFn,
     probes: Mapping[Transport, ProbeFn],
     budget: float | None = None,
+    late: float = 0.0,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
-    deadline when the runner starts (None: all of ``plan.deadline``)."""
+    deadline when the runner starts (None: all of ``plan.deadline``). ``late``: seconds the
+    run started late (``wsdiag.clock.run_budget``), named in what the deadline cuts short.
+
+    A probe serving an any-of fact (``ProbeSpec.serves``) ends early, as skipped, once
+    another serving the same fact answered: its result could no longer change the fact."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
     deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
@@ -67,9 +74,18 @@ async def run_plan(
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
+    decided: dict[str, str] = {}  # fact -> the id of the probe that answered it
+    serving: dict[str, set[asyncio.Future[ProbeResult]]] = {}  # fact -> probes in flight
 
     def remaining() -> float:
         return max(deadline - loop.time(), 0.0)
+
+    def ended_early(base: ProbeResult, fact: str) -> ProbeResult:
+        return replace(
+            base,
+            status=Status.SKIPPED,
+            detail=f"ended early: {decided[fact]} answered, which decides {fact}",
+        )
 
     async def one_probe(spec: ProbeSpec) -> None:
         base = spec.result()
@@ -78,14 +94,38 @@ async def run_plan(
             return
         pending[spec.id] = base
         async with slots:  # the budget starts once a slot is free: waiting is not silence
-            budget = min(spec.timeout, remaining())
-            result = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+            if spec.serves in decided:
+                result = ended_early(base, spec.serves)
+            else:
+                budget = min(spec.timeout, remaining())
+                result = await _serve(spec, base, budget)
         probe_out[spec.id] = result
         pending.pop(spec.id, None)
+        if spec.serves and result.status is Status.OPEN and spec.serves not in decided:
+            decided[spec.serves] = spec.id
+            for other in serving.pop(spec.serves, set()):
+                other.cancel()
+
+    async def _serve(spec: ProbeSpec, base: ProbeResult, budget: float) -> ProbeResult:
+        run = _run_one(probes[spec.transport], base, budget, spec.timeout, late)
+        if not spec.serves:
+            return _worded(await run, spec, plan.timeout)
+        task = asyncio.ensure_future(run)
+        serving.setdefault(spec.serves, set()).add(task)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:  # the deadline: the probe goes with its runner
+            task.cancel()
+            raise
+        finally:
+            serving.get(spec.serves, set()).discard(task)
+        if task.cancelled():
+            return ended_early(base, spec.serves)
+        return _worded(task.result(), spec, plan.timeout)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
-        result = await _lookup(resolve, spec, min(spec.timeout, remaining()))
+        result = await _lookup(resolve, spec, min(spec.timeout, remaining()), late)
         dns_out[spec.id] = result
         return result
 
@@ -107,16 +147,16 @@ async def run_plan(
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
     return RunResult(
-        dns=_finish_dns(dns_out, dns_specs),
+        dns=_finish_dns(dns_out, dns_specs, late),
         probes=sorted(
-            _finish_probes(probe_out, pending, loop.time() >= deadline).values(),
+            _finish_probes(probe_out, pending, loop.time() >= deadline, late).values(),
             key=result_order(plan),
         ),
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
     )
 
 
-async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult:
+async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float, late: float = 0.0) -> DnsResult:
     """One lookup within ``budget`` seconds; never raises (a bug is an error result)."""
     try:
         async with asyncio.timeout(budget + DNS_GUARD_GRACE):
@@ -128,11 +168,26 @@ async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult
     if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
         # Silent for less than the full timeout (the deadline counts from the process
         # start): not evidence of a silent resolver.
-        return _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
+        return _dns_error(spec, f"silent for {budget:.2f} s before the run deadline{busy(late)}")
     return result
 
 
-async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float, timeout: float) -> ProbeResult:
+def _worded(result: ProbeResult, spec: ProbeSpec, run_timeout: float) -> ProbeResult:
+    """A probe on a clock shorter than the run's (informational: ``plan.info_timeout``) says
+    how long it listened: its silence is read as any silence within its timeout."""
+    if result.status is Status.FILTERED and spec.timeout < run_timeout:
+        return replace(result, detail=f"no answer within {spec.timeout:.1f} s")
+    return result
+
+
+def busy(late: float) -> str:
+    """What a result cut short adds when the run started ``late`` seconds late."""
+    return f": this machine was too busy (started {late:.1f} s late)" if late > 0 else ""
+
+
+async def _run_one(
+    fn: ProbeFn, base: ProbeResult, budget: float, timeout: float, late: float = 0.0
+) -> ProbeResult:
     try:
         result = await fn(base, budget)
     except Exception as exc:  # a bug in one probe must not cancel its siblings
@@ -148,17 +203,20 @@ async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float, timeout: float
             result,
             status=Status.ERROR,
             phase=Phase.DEADLINE,
-            detail=f"silent for {budget:.2f} s before the run deadline",
+            detail=f"silent for {budget:.2f} s before the run deadline{busy(late)}",
         )
     return result
 
 
 def _finish_probes(
-    out: dict[str, ProbeResult], pending: dict[str, ProbeResult], past_deadline: bool
+    out: dict[str, ProbeResult],
+    pending: dict[str, ProbeResult],
+    past_deadline: bool,
+    late: float = 0.0,
 ) -> dict[str, ProbeResult]:
     """Whatever the deadline cut short is an error, so it can never count as "open"."""
     if past_deadline:
-        phase, why = Phase.DEADLINE, "cut short by the run deadline"
+        phase, why = Phase.DEADLINE, f"cut short by the run deadline{busy(late)}"
     else:
         phase, why = Phase.INTERNAL, "the probe ended without a result (internal error)"
     for pid, base in pending.items():
@@ -166,9 +224,13 @@ def _finish_probes(
     return out
 
 
-def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> list[DnsResult]:
+def _finish_dns(
+    out: dict[str, DnsResult | None], specs: dict[str, DnsSpec], late: float = 0.0
+) -> list[DnsResult]:
     return [
-        res if res is not None else _dns_error(specs[rid], "cut short by the run deadline")
+        res
+        if res is not None
+        else _dns_error(specs[rid], f"cut short by the run deadline{busy(late)}")
         for rid, res in out.items()
     ]
 
