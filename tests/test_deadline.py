@@ -3,12 +3,31 @@ and a real loopback run beside two busy loops whose verdict does not change."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.certs import make_ca
+from tests.support.dnsserver import DnsServer
+from tests.support.processes import stop_process
 from wsdiag.budgets import MAX_START_LAG, START_ALLOWANCE
+from wsdiag.check.catalog import load_catalog
+from wsdiag.check.plan import make_plan
 from wsdiag.clock import run_budget
+from wsdiag.model import Inputs, Role
+
+ROOT = Path(__file__).resolve().parent.parent
 
 T0 = 1000.0  # an arbitrary monotonic reading: the process start
 
@@ -46,3 +65,107 @@ def test_the_wall_moves_only_for_a_default_deadline_and_at_most_max_start_lag(
     if not explicit and started_after >= START_ALLOWANCE and lag <= MAX_START_LAG:
         # Late, but within MAX_START_LAG: the probes keep what an on-time start leaves.
         assert budget == pytest.approx(max(deadline - START_ALLOWANCE, 0.0))
+
+
+# --- a loopback run beside two busy loops ---------------------------------------------------
+
+NET = random.randint(64, 250)  # one 127.NET.0.0/16 per run: parallel runs don't collide
+REGION = "eu-west-1"
+ENDPOINT, AUTH, HEALTH = f"127.{NET}.1.10", f"127.{NET}.2.10", f"127.{NET}.3.10"
+
+
+def _hosts(role: Role) -> list[str]:
+    plan = make_plan(load_catalog(), Inputs(region=REGION))
+    return [pt.host for pt in plan.targets if pt.target.role is role]
+
+
+@pytest.fixture(scope="module")
+def answering(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """Every target answering on loopback (TLS+QUIC on the endpoint and sign-in, TCP+QUIC on
+    the health check); yields the DNS server's address and the environment trusting the CA."""
+    probe = socket.socket()
+    try:
+        probe.bind((f"127.{NET}.250.1", 443))
+    except PermissionError:
+        pytest.skip("binding port 443 on loopback needs root")
+    finally:
+        probe.close()
+    pki = make_ca(tmp_path_factory.mktemp("pki"))
+    private = _hosts(Role.ENDPOINT)
+    leaf = pki.issue("server", _hosts(Role.AUTH) + _hosts(Role.HEALTH) + private)
+    args = [
+        f"--{kind}={addr}:{port}"
+        for kind in ("tls", "quic")
+        for port in (443, 4195)
+        for addr in (ENDPOINT,)
+    ]
+    args += [
+        f"--tls={AUTH}:443",
+        f"--quic={AUTH}:443",
+        f"--tcp={HEALTH}:4195",
+        f"--quic={HEALTH}:4195",
+    ]
+    servers = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.servers",
+            *args,
+            "--cert",
+            str(leaf.cert_path),
+            "--key",
+            str(leaf.key_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert servers.stdout is not None and servers.stdout.readline().strip() == "ready"
+        zone: dict[str, object] = {h: [AUTH] for h in _hosts(Role.AUTH)}
+        zone.update({h: [HEALTH] for h in _hosts(Role.HEALTH)})
+        zone.update({h: [ENDPOINT] for h in private})
+        with DnsServer(f"127.{NET}.0.53") as dns:
+            dns.zone = zone  # type: ignore[assignment]
+            yield dns.address, {**os.environ, **pki.env()}
+    finally:
+        stop_process(servers, grace=10)
+
+
+def _check(nameserver: str, env: dict[str, str]) -> dict[str, Any]:
+    cmd = [
+        sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json", "--no-logs",
+        "--nameserver", nameserver, "--vpc-cidr", f"127.{NET}.1.0/24",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, check=False)
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+def _answer(report: dict[str, Any]) -> tuple[str, str, int, list[str]]:
+    codes = sorted(f["code"] for f in report["findings"])
+    return report["environment"], report["verdict"], report["exit_code"], codes
+
+
+@contextlib.contextmanager
+def _busy_loops(n: int = 2) -> Iterator[None]:
+    """``n`` processes spinning on the CPU (both cores of the CI machine), killed after."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in loops:
+            stop_process(p, grace=1)
+
+
+def test_two_busy_loops_do_not_change_the_verdict(answering: tuple[str, dict[str, str]]) -> None:
+    """The answer on a loaded machine is the answer on an idle one: a slow start moves the
+    default deadline (up to MAX_START_LAG) instead of turning answers into "unknown"."""
+    nameserver, env = answering
+    idle = _check(nameserver, env)
+    assert _answer(idle)[:3] == ("open-egress", "ready", 0), _answer(idle)
+    with _busy_loops():
+        loaded = _check(nameserver, env)
+    assert _answer(loaded) == _answer(idle)
+    cut = [p["id"] for p in loaded["probes"] if p.get("phase") == "deadline"]
+    assert not cut, cut
