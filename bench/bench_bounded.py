@@ -125,9 +125,9 @@ async def _lag_during(run: asyncio.Future[object], tick: float = 0.005) -> list[
 async def _one_lag_run() -> tuple[list[float], int, float]:
     from tests.synth import plan_for
     from wsdiag.check.runner import run_plan
-    from wsdiag.model import DnsOutcome, DnsSpec, Transport
     from wsdiag.probes.registry import load
-    from wsdiag.results import DnsResult
+    from wsdiag.vocab.model import DnsOutcome, DnsSpec, Transport
+    from wsdiag.vocab.results import DnsResult
 
     plan = plan_for(vpc_cidrs=(f"127.{NET}.0.0/16",))
     plan = replace(plan, timeout=TIMEOUT, deadline=DEADLINE)

@@ -310,7 +310,7 @@ def can_bind_low_port(net: Net) -> bool:
 def hosts_by_role() -> dict[str, list[str]]:
     from wsdiag.check.catalog import load_catalog
     from wsdiag.check.plan import make_plan
-    from wsdiag.model import Inputs
+    from wsdiag.vocab.model import Inputs
 
     plan = make_plan(load_catalog(), Inputs(region=REGION, directory_id=DIRECTORY))
     out: dict[str, list[str]] = {}
@@ -418,7 +418,7 @@ DNS_PORT = 0  # set once the DNS server is bound
 def network_import_cost() -> float:
     """What `wsdiag check` imports lazily after its clock started (diagnose._run, real_probes)."""
     code = (
-        "import time, wsdiag.check.diagnose; t = time.perf_counter(); import dns.resolver, "
+        "import time, wsdiag.run; t = time.perf_counter(); import dns.resolver, "
         "wsdiag.probes.dns, wsdiag.probes.quic, wsdiag.probes.tcp; "
         "print(time.perf_counter() - t)"
     )
@@ -442,7 +442,7 @@ def summary(statuses: Sequence[str]) -> str:
 def make_plan_for(net: Net, timeout: float, cidr: str) -> Any:
     from wsdiag.check.catalog import load_catalog
     from wsdiag.check.plan import make_plan
-    from wsdiag.model import Inputs
+    from wsdiag.vocab.model import Inputs
 
     return make_plan(
         load_catalog(),
@@ -460,8 +460,8 @@ async def _concurrent(
     plan: Any, record: bool = True, identify: bool = True
 ) -> tuple[float, list[str]]:
     from wsdiag.check.runner import real_probes, run_plan
-    from wsdiag.model import Transport
     from wsdiag.probes import tcp
+    from wsdiag.vocab.model import Transport
 
     resolve, probes = real_probes(plan)  # trust loaded here, before the clock (as check does)
     if not (record and identify):

@@ -6,12 +6,20 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.evidence import Results
+from wsdiag.check.observed import Observed
 from wsdiag.check.plan import addresses_to_probe, dns_id, make_plan, probe_id, skipped
-from wsdiag.host.client import ClientProcess, ClientSession, Confidence
-from wsdiag.host.interfaces import HostFacts, IfKind, Interface, describe, route_fact
-from wsdiag.host.paths import HostPaths, PathFact
-from wsdiag.model import (
+from wsdiag.host.interfaces import describe, route_fact
+from wsdiag.vocab.machine import (
+    ClientProcess,
+    ClientSession,
+    Confidence,
+    HostFacts,
+    HostPaths,
+    IfKind,
+    Interface,
+    PathFact,
+)
+from wsdiag.vocab.model import (
     DnsOutcome,
     Inputs,
     Need,
@@ -24,7 +32,7 @@ from wsdiag.model import (
     Tri,
     Via,
 )
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741
@@ -87,8 +95,8 @@ def results(
     os: DnsOutcome | list[str] | None = None,
     os_all: list[str] | None = None,
     os_reason: str = "unknown",
-) -> Results:
-    """One Results object. A Status stands for every probe of that group; a DnsOutcome for
+) -> Observed:
+    """One Observed object. A Status stands for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
     (None, "relay", "untested", "disabled" or a PROXY_BEHAVIOUR key) sends the auth
     targets' TCP/TLS probes through an HTTPS proxy, which resolves names itself: a group's
@@ -191,7 +199,7 @@ def results(
         probes = [tweak(p) for p in probes]
     ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
     addrs = ep.addresses if ep is not None else ()
-    return Results(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))
+    return Observed(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))
 
 
 # This machine as the rules see it: a Wi-Fi interface, perhaps a VPN tunnel, the route of

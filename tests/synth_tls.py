@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from wsdiag.model import Need, Role, Status, Transport
-from wsdiag.results import CertSummary, ProbeResult, TlsSeen
+from wsdiag.vocab.model import Need, Role, Status, Transport
+from wsdiag.vocab.results import CertSummary, ProbeResult, TlsSeen
 
 PRIVATE_NAME = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 NOW = dt.datetime.now(dt.UTC)

@@ -20,10 +20,10 @@ from tests.test_classify import (
     any_results,
     paths,
 )
-from wsdiag.check.evidence import FAILED
-from wsdiag.model import Owner, Status, Transport, Tri, Verdict
+from wsdiag.check.observed import FAILED
 from wsdiag.render.report import evidence_json, finding_json
 from wsdiag.rules.classify import FINDING_RULES, diagnose
+from wsdiag.vocab.model import Owner, Status, Transport, Tri, Verdict
 
 ISSUE_NETWORKS = [
     # id, endpoint paths, code that must name the broken address, the failing paths it names

@@ -28,8 +28,8 @@ from wsdiag.host.platform import client_log_dirs
 from wsdiag.logs.evidence import client_log_evidence
 from wsdiag.logs.files import ProblemKind, discover, read_into
 from wsdiag.logs.parse import LogParser
-from wsdiag.model import DnsOutcome, Role
-from wsdiag.results import DnsResult
+from wsdiag.vocab.model import DnsOutcome, Role
+from wsdiag.vocab.results import DnsResult
 
 REGION = "eu-west-1"
 PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"

@@ -165,7 +165,7 @@ def test_bundle_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: 
     """Run as root, `-o /dev/null` must not turn a device into a zip: a FIFO stands in for
     it here; a symbolic link and a directory are refused too, and left as they were."""
     from wsdiag.bundle import write_bundle
-    from wsdiag.render.redact import Redaction
+    from wsdiag.redact import Redaction
 
     target = tmp_path / "out.zip"
     if kind == "fifo":

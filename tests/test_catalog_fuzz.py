@@ -22,7 +22,7 @@ from wsdiag.check.catalog import CatalogError, _builtin_doc, catalog_from_docs, 
 from wsdiag.check.options import check_timing
 from wsdiag.check.plan import check_host, make_plan
 from wsdiag.errors import WsdiagError
-from wsdiag.model import Inputs, Role
+from wsdiag.vocab.model import Inputs, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG = ("org-catalog.toml", tomllib.loads((ROOT / "examples" / "org-catalog.toml").read_text()))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wsdiag.check.catalog import CatalogError, load_catalog
 from wsdiag.check.plan import check_nameservers, expand, make_plan, split_nameserver
 from wsdiag.errors import WsdiagError
-from wsdiag.model import (
+from wsdiag.vocab.model import (
     Check,
     DnsOutcome,
     Inputs,
@@ -22,7 +22,7 @@ from wsdiag.model import (
     Target,
     Transport,
 )
-from wsdiag.results import DnsResult
+from wsdiag.vocab.results import DnsResult
 
 
 def test_builtin_catalog_is_complete() -> None:

@@ -14,9 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.certs import LabPki, LeafFiles, make_ca, self_signed
-from wsdiag.host import trust
-from wsdiag.model import Tri
-from wsdiag.probes.certs import (
+from wsdiag.certs import (
     CertSummary,
     PublicRoots,
     anchored_in,
@@ -31,6 +29,8 @@ from wsdiag.probes.certs import (
     unverified_chain,
     verify_for_host,
 )
+from wsdiag.host import trust
+from wsdiag.vocab.model import Tri
 
 NAME = "ws-broker-service.eu-west-1.amazonaws.com"
 NOW = dt.datetime.now(dt.UTC)

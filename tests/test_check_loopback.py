@@ -33,7 +33,7 @@ from tests.support.proxy import ThreadedProxy
 from tests.support.render_checks import check_html
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
-from wsdiag.model import Inputs, Role
+from wsdiag.vocab.model import Inputs, Role
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "wsdiag" / "schema" / "report.schema.json"
 SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))

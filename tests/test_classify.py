@@ -9,9 +9,18 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
-from wsdiag.model import DnsOutcome, Environment, Need, Severity, Status, Transport, Verdict, Via
-from wsdiag.results import Finding, TlsSeen
 from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
+from wsdiag.vocab.model import (
+    DnsOutcome,
+    Environment,
+    Need,
+    Severity,
+    Status,
+    Transport,
+    Verdict,
+    Via,
+)
+from wsdiag.vocab.results import Finding, TlsSeen
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:

@@ -25,7 +25,7 @@ from wsdiag.budgets import MAX_START_LAG, START_ALLOWANCE
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.clock import run_budget
-from wsdiag.model import Inputs, Role
+from wsdiag.vocab.model import Inputs, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 

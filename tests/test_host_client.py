@@ -17,17 +17,14 @@ import pytest
 
 from tests.support.processes import stop_process
 from wsdiag.host.client import (
-    ClientSession,
-    Confidence,
-    PeerKind,
-    SessionPeer,
     classify_peer,
     client_session,
     match_process,
     peers_from_connections,
     version_from_info_plist,
 )
-from wsdiag.model import Tri
+from wsdiag.vocab.machine import ClientSession, Confidence, PeerKind, SessionPeer
+from wsdiag.vocab.model import Tri
 
 # (system, name, exe) -> matched name, confidence. Names as each OS's process list shows them.
 PROCESSES = [

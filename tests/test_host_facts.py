@@ -14,10 +14,6 @@ from hypothesis import strategies as st
 from tests.support.netns import Netns, unavailable_reason
 from wsdiag.host.facts import build_interfaces, local_address_for
 from wsdiag.host.interfaces import (
-    HostFacts,
-    IfKind,
-    Interface,
-    active_tunnels,
     describe,
     descriptions_from_adapters,
     interface_kind,
@@ -25,7 +21,8 @@ from wsdiag.host.interfaces import (
     owner_of,
     route_fact,
 )
-from wsdiag.model import Tri
+from wsdiag.vocab.machine import HostFacts, IfKind, Interface, active_tunnels
+from wsdiag.vocab.model import Tri
 
 # (system, name, description, point_to_point) -> kind. Names and descriptions as each OS
 # shows them (ifconfig / ip link / Get-NetAdapter InterfaceDescription).

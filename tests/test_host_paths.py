@@ -24,8 +24,8 @@ from wsdiag.host.paths import (
     paths_from_json,
     paths_json,
 )
-from wsdiag.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,8 @@ needs_netns = pytest.mark.skipif(unavailable_reason() is not None, reason=str(un
 
 _QUIC = """
 import asyncio, json
-from wsdiag.model import Transport, Status
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import Transport, Status
+from wsdiag.vocab.results import ProbeResult
 from wsdiag.probes.quic import probe_quic
 base = ProbeResult("e/quic/4195", "e", "e.example", "10.99.2.2", Transport.QUIC, 4195,
                    Status.ERROR)

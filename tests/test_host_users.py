@@ -20,8 +20,8 @@ from wsdiag.host.users import (
     profile_log_dirs,
     profile_root,
 )
-from wsdiag.model import Account
-from wsdiag.render.redact import MASK, Redaction
+from wsdiag.redact import MASK, Redaction
+from wsdiag.vocab.model import Account
 
 
 @pytest.mark.parametrize(

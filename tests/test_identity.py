@@ -33,10 +33,10 @@ from wsdiag.check.identity import (
     interception,
     is_aws_name,
 )
-from wsdiag.model import Tri
+from wsdiag.probes.tls import Handshake
 from wsdiag.probes.tls import capture as tls_capture
-from wsdiag.probes.tlsid import Handshake
-from wsdiag.results import CertSummary, TlsSeen
+from wsdiag.vocab.model import Tri
+from wsdiag.vocab.results import CertSummary, TlsSeen
 
 HOST = "127.0.0.1"
 PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from wsdiag.logs.context import LogContext, choose_region, client_logs, read_logs
-from wsdiag.model import Status, Transport
-from wsdiag.results import ProbeResult
+from wsdiag.logs.context import choose_region, client_logs, read_logs
+from wsdiag.render.report import client_log_evidence_json, client_logs_json
+from wsdiag.vocab.logs import LogContext
+from wsdiag.vocab.model import Status, Transport
+from wsdiag.vocab.results import ProbeResult
 
 VPC = Path(__file__).parent / "fixtures" / "logs" / "field-report-vpc-session.log"
 HL = "privatelink.prod.ap-northeast-1.highlander.aws.a2z.com"
@@ -38,8 +40,8 @@ def test_logs_block_is_the_evidence_then_the_comparison() -> None:
     ]
     logs = client_logs(ctx, probes)
     assert logs is not None
-    doc = logs.to_json()
-    assert list(doc) == [*ctx.evidence.to_json(), "comparison"]
+    doc = client_logs_json(logs)
+    assert list(doc) == [*client_log_evidence_json(ctx.evidence), "comparison"]
     assert doc["comparison"] == (
         "last client session 2025-08-28T04:29:37.292Z (client 5.29.1.5595) reached: "
         "QUIC/4195, QUIC/443, TCP/4195, TCP/443; wsdiag now reaches: QUIC/4195, TCP/443"

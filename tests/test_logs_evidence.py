@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wsdiag.logs.evidence import ClientLogEvidence, client_log_evidence
+from wsdiag.logs.evidence import client_log_evidence
+from wsdiag.render.report import client_log_evidence_json
+from wsdiag.vocab.logs import ClientLogEvidence
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"
@@ -136,7 +138,7 @@ def test_unreadable_is_a_finding_not_an_exception(tmp_path: Path) -> None:
 def test_to_json_round_trips() -> None:
     ev = client_log_evidence([VPC])
     assert isinstance(ev, ClientLogEvidence)
-    doc = json.loads(json.dumps(ev.to_json()))
+    doc = json.loads(json.dumps(client_log_evidence_json(ev)))
     assert doc["region"] == "ap-northeast-1"
     assert doc["private_hosts"] == [HL, WSP]
     assert doc["findings"][0]["code"] == "LOGS_VPC_ENDPOINT_IN_USE"

@@ -9,9 +9,9 @@ import pytest
 from wsdiag.logs.files import ProblemKind, ReadProblem
 from wsdiag.logs.findings import log_findings, version_tuple
 from wsdiag.logs.parse import LogParser, parse_lines
-from wsdiag.logs.records import LogSummary
-from wsdiag.model import Severity
-from wsdiag.results import Finding
+from wsdiag.vocab.logs import LogSummary
+from wsdiag.vocab.model import Severity
+from wsdiag.vocab.results import Finding
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser, parse_lines
-from wsdiag.logs.records import LogSummary, Outcome, Protocol
 from wsdiag.logs.report import collect, render_text, to_json
+from wsdiag.vocab.logs import LogSummary, Outcome, Protocol
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 LINUX = FIX / "linux-client-2024.log"

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wsdiag.logs.parse import LogParser, parse_lines
-from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol
 from wsdiag.logs.sessions import parse_endpoint, region_of_session_id
+from wsdiag.vocab.logs import Endpoint, LogError, LogSummary, Outcome, Protocol
 
 FIX = Path(__file__).parent / "fixtures" / "logs"
 VPC = FIX / "field-report-vpc-session.log"

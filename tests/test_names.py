@@ -7,10 +7,10 @@ import pytest
 from tests.synth import F, O, R, results
 from wsdiag.check.names import is_shared, not_public
 from wsdiag.check.plan import OS_RDTYPE, RDTYPES
-from wsdiag.model import DnsOutcome, Status, Transport, Tri
 from wsdiag.probes.registry import DNS_SOURCES
 from wsdiag.rules.classify import diagnose
 from wsdiag.rules.names import NAME_RULES
+from wsdiag.vocab.model import DnsOutcome, Status, Transport, Tri
 
 A, B = "10.0.1.10", "10.0.2.10"
 
@@ -115,7 +115,7 @@ def test_quic_and_tcp_probes_work_over_ipv6(tmp_path: pytest.TempPathFactory) ->
     from tests.support.servers import Listen, running
     from wsdiag.probes.quic import probe_quic
     from wsdiag.probes.tcp import probe_tcp
-    from wsdiag.results import ProbeResult
+    from wsdiag.vocab.results import ProbeResult
 
     if not socket.has_ipv6:
         pytest.skip("no IPv6 on this machine")

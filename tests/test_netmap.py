@@ -6,8 +6,8 @@ import errno
 
 import pytest
 
-from wsdiag.model import Status
 from wsdiag.probes.errors import status_of
+from wsdiag.vocab.model import Status
 
 
 def winerror(code: int) -> OSError:

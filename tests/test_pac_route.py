@@ -6,7 +6,7 @@ import pytest
 
 from wsdiag.host.pac import PacAnswer, PacKind, PacResult, PacSource, chain_from_pypac
 from wsdiag.host.pac_route import route_from_pac
-from wsdiag.model import ProxyMode
+from wsdiag.vocab.model import ProxyMode
 
 SRC = (PacSource(PacKind.URL, "http://wpad.corp/wpad.dat", "--pac"),)
 BROKER, PRIVATE = "ws-broker-service.eu-west-1.amazonaws.com", "privatelink.x.a2z.com"

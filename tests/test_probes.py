@@ -15,14 +15,15 @@ from tests.support.certs import LabPki, LeafFiles, make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, REFUSED, SERVFAIL, DnsServer
 from tests.support.proxy import AUTH, CLOSE, FLOOD, FORBID, RELAY, SILENT, HttpProxy
 from tests.support.servers import start_quic_server, start_tcp_server, start_tls_server
-from wsdiag.model import DnsOutcome, DnsSpec, Status, Transport, Via
+from wsdiag.check.plan import check_nameservers
 from wsdiag.probes.connect_answer import printable
 from wsdiag.probes.dns import nameservers, resolve
 from wsdiag.probes.quic import probe_quic
 from wsdiag.probes.tcp import probe_tcp
 from wsdiag.probes.tls import tls_context
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Status, Transport, Via
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 HOST = "127.0.0.1"
 NAME = "svc.wsdiag.test"
@@ -77,7 +78,7 @@ def lookup(
 ) -> DnsResult:
     """One DNS lookup as a run makes it: the plan's spec, the servers as --nameserver."""
     spec = DnsSpec(f"t/dns/{rdtype}", "t", name, rdtype, timeout)
-    return asyncio.run(resolve(nameservers(servers), spec, timeout))
+    return asyncio.run(resolve(nameservers(check_nameservers(servers)), spec, timeout))
 
 
 # --- TCP / TLS ---------------------------------------------------------------------------
@@ -243,8 +244,8 @@ def test_no_resolver_configuration_is_reported_not_raised(
 
     import wsdiag.probes.dns
     import wsdiag.probes.osdns
-    from wsdiag.check.diagnose import run_check
-    from wsdiag.model import Inputs, Verdict
+    from wsdiag.run import run_check
+    from wsdiag.vocab.model import Inputs, Verdict
 
     def no_config(*_: object) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")

@@ -17,11 +17,11 @@ from tests.support.servers import start_tls_server
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
 from wsdiag.host.proxy import config_from, discover, route
-from wsdiag.model import DnsOutcome, DnsSpec, ProxyMode, ProxyRoute, Status, Transport, Via
 from wsdiag.probes.tls import tls_context
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.render.report import proxy_json
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, ProxyMode, ProxyRoute, Status, Transport, Via
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 AUTH_HOSTS = ["ws-broker-service.eu-west-1.amazonaws.com", "s3.amazonaws.com"]
@@ -224,7 +224,7 @@ def test_unreadable_settings_leave_the_proxied_paths_untested(
     import wsdiag.host.proxy
     from wsdiag.check.catalog import load_catalog
     from wsdiag.check.plan import make_plan
-    from wsdiag.model import Inputs
+    from wsdiag.vocab.model import Inputs
 
     def unreadable() -> None:
         raise PermissionError("registry")

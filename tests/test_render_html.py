@@ -18,11 +18,11 @@ import pytest
 
 from tests.support import browser
 from tests.support.render_checks import check_html
-from wsdiag.model import ProxyMode, ProxyRoute, Severity, Transport, Via
 from wsdiag.render.html import render_html
 from wsdiag.render.load import report_from_json
 from wsdiag.render.report import to_json
-from wsdiag.results import Finding
+from wsdiag.vocab.model import ProxyMode, ProxyRoute, Severity, Transport, Via
+from wsdiag.vocab.results import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "examples" / "reports"

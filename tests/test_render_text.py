@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsdiag.model import Owner, Severity, Status, Transport, Verdict
 from wsdiag.render import advice as adv
 from wsdiag.render.load import report_from_json
 from wsdiag.render.report import to_json
 from wsdiag.render.text import HEADLINE, Block, render_text, wrap
-from wsdiag.results import Finding, ProbeResult, Report
+from wsdiag.vocab.model import Owner, Severity, Status, Transport, Verdict
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Finding, ProbeResult
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "reports").glob("*.json"))

@@ -27,8 +27,8 @@ from tests.support.dnsserver import DROP, DnsServer
 from tests.support.processes import stop_process
 from tests.synth import plan_for
 from wsdiag.check.runner import run_plan
-from wsdiag.model import DnsOutcome, DnsSpec, Plan, Status, Transport
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Plan, Status, Transport
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 

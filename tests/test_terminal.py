@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsdiag.model import Severity, Verdict
 from wsdiag.terminal import (
     EXIT_CODES_HELP,
     Paint,
@@ -28,6 +27,7 @@ from wsdiag.terminal import (
     worst_severity,
     worst_verdict,
 )
+from wsdiag.vocab.model import Severity, Verdict
 
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 

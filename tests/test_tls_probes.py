@@ -17,6 +17,7 @@ import pytest
 from tests.support.certs import LabPki, LeafFiles, make_ca, self_signed
 from tests.support.proxy import RELAY, HttpProxy
 from tests.support.servers import start_banner_server, start_tcp_server, start_tls_server
+from wsdiag.certs import PublicRoots
 from wsdiag.check.identity import (
     AddressVerdict,
     endpoint_identity,
@@ -25,11 +26,10 @@ from wsdiag.check.identity import (
     signin_outcomes,
 )
 from wsdiag.host.trust import OsStore, load_public_roots
-from wsdiag.model import Status, Transport, Via
-from wsdiag.probes.certs import PublicRoots
 from wsdiag.probes.tcp import ProxyDialer, probe_tcp, probe_via_proxy
-from wsdiag.probes.tlsid import TrustSources
-from wsdiag.results import ProbeResult, TlsSeen
+from wsdiag.probes.tls import TrustSources
+from wsdiag.vocab.model import Status, Transport, Via
+from wsdiag.vocab.results import ProbeResult, TlsSeen
 
 HOST = "127.0.0.1"
 BROKER = "ws-broker-service.eu-west-1.amazonaws.com"

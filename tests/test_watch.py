@@ -18,16 +18,17 @@ from hypothesis import strategies as st
 
 from tests.support.dnsserver import NXDOMAIN, DnsServer
 from tests.support.processes import stop_process
-from wsdiag.check.watch import (
+from wsdiag.errors import WsdiagError
+from wsdiag.vocab.model import Environment, Severity, Tri, Verdict
+from wsdiag.vocab.report import Diagnosis, Report
+from wsdiag.vocab.results import Evidence, Finding
+from wsdiag.watch import (
     Observation,
     WatchState,
     next_start,
     parse_interval,
     watch,
 )
-from wsdiag.errors import WsdiagError
-from wsdiag.model import Environment, Severity, Tri, Verdict
-from wsdiag.results import Diagnosis, Evidence, Finding, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"

@@ -3,7 +3,7 @@
 Inside: the check report (text and JSON), the client-logs summary, the newest client log's
 tail (at most TAIL_BYTES), host facts, proxy/DNS configuration as wsdiag saw it, versions,
 and manifest.json listing every file and what was redacted. Every text that goes in passes
-through one :class:`~wsdiag.render.redact.Redaction`; proxy URLs never hold credentials
+through one :class:`~wsdiag.redact.Redaction`; proxy URLs never hold credentials
 (wsdiag.host.proxy drops them when parsing).
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from wsdiag import __version__
+from wsdiag.redact import Redaction
 from wsdiag.render.formats import dumps, report_json
-from wsdiag.render.redact import Redaction
-from wsdiag.results import Report
+from wsdiag.vocab.report import Report
 
 TAIL_BYTES = 256 * 1024
 BUNDLE_SCHEMA = "wsdiag.bundle/1"

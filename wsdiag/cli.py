@@ -62,8 +62,8 @@ from wsdiag.terminal import (
 )
 
 if TYPE_CHECKING:
-    from wsdiag.render.redact import Redaction
-    from wsdiag.results import Report
+    from wsdiag.redact import Redaction
+    from wsdiag.vocab.report import Report
 
 try:  # typer >= 0.2x vendors click; older typer depends on click itself
     from typer._click.exceptions import ClickException
@@ -153,7 +153,7 @@ def check(
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
-    from wsdiag.check.diagnose import run_check
+    from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
     inputs, catalogs, region_source, logs_ctx = prepare(
@@ -242,9 +242,9 @@ def watch(
     > degraded 1 > ready 0)."""
     import time
 
-    from wsdiag.check.diagnose import run_check
-    from wsdiag.check.watch import parse_interval
-    from wsdiag.check.watch import watch as watch_loop
+    from wsdiag.run import run_check
+    from wsdiag.watch import parse_interval
+    from wsdiag.watch import watch as watch_loop
 
     opts = _check_options(ctx.args)
     seconds = parse_interval(interval)
@@ -280,9 +280,9 @@ def bundle(
     names and home paths are redacted (--no-redact keeps them; --redact-host hides the host
     name). Takes every `check` option. Exit code 0 when written, 3 when not."""
     from wsdiag.bundle import build_parts, default_name, write_bundle
-    from wsdiag.check.diagnose import run_check
     from wsdiag.host.identity import other_users_logs, redaction
     from wsdiag.render.formats import Format, render
+    from wsdiag.run import run_check
 
     opts = _check_options(ctx.args)
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})

@@ -13,9 +13,9 @@ import typer
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
-    from wsdiag.logs.context import LogContext
-    from wsdiag.model import Inputs
     from wsdiag.render.formats import Format
+    from wsdiag.vocab.logs import LogContext
+    from wsdiag.vocab.model import Inputs
 
 RegionOpt = Annotated[
     str | None,
@@ -168,8 +168,9 @@ def prepare(
 
     from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
     from wsdiag.check.options import check_timing
-    from wsdiag.logs.context import LogContext, choose_region, read_logs
-    from wsdiag.model import Inputs
+    from wsdiag.logs.context import choose_region, read_logs
+    from wsdiag.vocab.logs import LogContext
+    from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(timeout, deadline)

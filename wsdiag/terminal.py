@@ -1,7 +1,7 @@
 """The terminal: the only module that knows one. Escaping, colour, the severity order, the
 exit-code rule and checked, encoding-safe writing, shared by ``check`` and ``logs``.
 
-Everything here is cheap to import (standard library only, not even wsdiag.model, whose
+Everything here is cheap to import (standard library only, not even wsdiag.vocab.model, whose
 dataclasses cost ~20 ms): the CLI imports it at start-up.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from wsdiag.model import Severity, Verdict
+    from wsdiag.vocab.model import Severity, Verdict
 
 # --- exit codes ------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ VERDICT_ORDER: tuple[str, ...] = ("blocked", "unknown", "degraded", "ready")
 
 def worst_severity(severities: Iterable[Severity]) -> Severity | None:
     """The most severe of ``severities`` (``None`` for none)."""
-    from wsdiag.model import Severity
+    from wsdiag.vocab.model import Severity
 
     present = set(severities)
     return next((Severity(s) for s in SEVERITY_ORDER if s in present), None)
@@ -53,7 +53,7 @@ def worst_severity(severities: Iterable[Severity]) -> Severity | None:
 
 def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
     """The worst of ``verdicts`` in monitoring order (``None`` for none)."""
-    from wsdiag.model import Verdict
+    from wsdiag.vocab.model import Verdict
 
     present = set(verdicts)
     return next((Verdict(v) for v in VERDICT_ORDER if v in present), None)
@@ -62,7 +62,7 @@ def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
 def verdict_from_findings(severities: Iterable[Severity], judged: bool) -> Verdict:
     """The verdict a list of findings gives when no network rule decides (``wsdiag logs``):
     an error finding blocks, a warning degrades, nothing measured is unknown."""
-    from wsdiag.model import Severity, Verdict
+    from wsdiag.vocab.model import Severity, Verdict
 
     if not judged:
         return Verdict.UNKNOWN

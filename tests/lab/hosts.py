@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
-from wsdiag.model import Inputs, Role, Transport
+from wsdiag.vocab.model import Inputs, Role, Transport
 
 # --- addressing ------------------------------------------------------------------------
 # Only private space (the VPC, the office LAN, the transit links) and the documentation

@@ -26,8 +26,8 @@ from tests.lab.hosts import (
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
-from wsdiag.model import Role
-from wsdiag.results import CertSummary, TlsSeen
+from wsdiag.vocab.model import Role
+from wsdiag.vocab.results import CertSummary, TlsSeen
 
 # Rule sets, written as a firewall admin would.
 DROP_INTERNET = ("ip daddr @internet drop",)

@@ -63,7 +63,7 @@ from tests.lab.hosts import (
 )
 from tests.support.certs import make_ca, self_signed
 from tests.support.processes import stop_process
-from wsdiag.model import Role
+from wsdiag.vocab.model import Role
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PREFIX_BASE = "wl"

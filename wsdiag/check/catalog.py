@@ -18,7 +18,7 @@ from typing import Any
 
 from wsdiag.errors import WsdiagError
 from wsdiag.host.readfile import ReadRefused, read_bytes
-from wsdiag.model import Catalog, Check, Need, Region, Role, Target, Transport
+from wsdiag.vocab.model import Catalog, Check, Need, Region, Role, Target, Transport
 
 SCHEMA = "wsdiag.catalog/1"
 MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's is smaller

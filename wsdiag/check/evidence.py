@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from wsdiag.check.names import (
+    dialed_by,
+    names_facts,
+    not_public,
+    os_result,
+    os_says_no,
+    wire,
+    with_sources,
+)
+from wsdiag.check.observed import FAILED, Observed, any_open
 from wsdiag.check.plan import capped
 from wsdiag.check.tls_facts import other_at, tls_facts
-from wsdiag.model import DnsOutcome, Need, Plan, Role, Status, Transport, Tri, Via
-from wsdiag.results import AddressEvidence, DnsResult, Evidence, ProbeResult, TargetEvidence
+from wsdiag.vocab.model import DnsOutcome, Need, Role, Status, Transport, Tri, Via
+from wsdiag.vocab.results import AddressEvidence, DnsResult, Evidence, ProbeResult, TargetEvidence
 
 if TYPE_CHECKING:
-    from wsdiag.host.paths import HostPaths
+    pass
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-FAILED = {Status.REFUSED, Status.FILTERED, Status.UNREACHABLE}
 DNS_SPOKE = {
     DnsOutcome.ANSWER,
     DnsOutcome.NXDOMAIN,
@@ -36,16 +45,6 @@ DNS_DEFINITE_NO = {
     DnsOutcome.REFUSED,
 }
 DNS_SILENT = {DnsOutcome.TIMEOUT, DnsOutcome.UNREACHABLE, DnsOutcome.NO_ROUTE}
-
-
-def any_open(results: Iterable[ProbeResult]) -> Tri:
-    """YES if any answered; NO if all (at least one) definitely failed; else UNKNOWN."""
-    rs = [r for r in results if r.status is not Status.SKIPPED]
-    if any(r.status is Status.OPEN for r in rs):
-        return Tri.YES
-    if rs and all(r.status in FAILED for r in rs):
-        return Tri.NO
-    return Tri.UNKNOWN
 
 
 def all_of(facts: Sequence[Tri]) -> Tri:
@@ -74,54 +73,6 @@ def is_private(address: str, vpc_cidrs: Sequence[str]) -> bool:
     return any(ip in n for n in nets)
 
 
-@dataclass(frozen=True)
-class Results:
-    """Everything a rule may look at: the plan, the facts and the raw results."""
-
-    plan: Plan
-    dns: tuple[DnsResult, ...]
-    probes: tuple[ProbeResult, ...]
-    machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
-
-    def host(self, target_id: str) -> str:
-        return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)
-
-    def dns_for(self, target_id: str, rdtype: str) -> DnsResult | None:
-        return next((d for d in self.dns if d.target_id == target_id and d.rdtype == rdtype), None)
-
-    def probes_for(self, target_ids: Iterable[str]) -> list[ProbeResult]:
-        ids = set(target_ids)
-        return [p for p in self.probes if p.target_id in ids]
-
-    def endpoint_probes(self, target_id: str) -> list[ProbeResult]:
-        """The endpoint's direct probes: streaming through a proxy (``…@proxy``, see
-        ``plan._streaming_through``) is judged on its own, never as the endpoint answering."""
-        return [p for p in self.probes_for([target_id]) if p.via is Via.DIRECT]
-
-    def target_ids(self, role: Role, needs: Iterable[Need] | None = None) -> list[str]:
-        wanted = set(needs) if needs is not None else set(Need)
-        return [
-            pt.target.id
-            for pt in self.plan.targets
-            if pt.target.role is role and pt.target.need in wanted and not pt.skip_reason
-        ]
-
-    def endpoint_id(self) -> str:
-        """The endpoint host the facts describe: the first that works, else the first."""
-        ids = self.target_ids(Role.ENDPOINT)
-        for tid in ids:
-            if any_open(self.endpoint_probes(tid)) is Tri.YES:
-                return tid
-        return ids[0]
-
-    def endpoint_v4(self) -> tuple[str, ...]:
-        """The endpoint addresses the client dials: IPv4, or IPv6 for an IPv6-only record
-        (wsdiag.check.names.dialed_by: the OS's answer first, else the resolver's)."""
-        from wsdiag.check.names import dialed_by
-
-        return dialed_by(self, self.endpoint_id())
-
-
 def _has_answer(d: DnsResult | None) -> bool:
     return d is not None and d.outcome is DnsOutcome.ANSWER
 
@@ -133,7 +84,7 @@ def _ids(results: Iterable[ProbeResult | DnsResult | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x.id for x in results if x is not None))
 
 
-def target_usable(r: Results, target_id: str) -> Tri:
+def target_usable(r: Observed, target_id: str) -> Tri:
     """An internet target: can this machine open TCP/TLS 443 to it (as the client would:
     through the OS proxy where one applies)?"""
     tcp = [p for p in r.probes_for([target_id]) if p.transport in TCPISH]
@@ -141,8 +92,6 @@ def target_usable(r: Results, target_id: str) -> Tri:
         # The proxy resolves the name: what the local resolver says does not matter, and
         # probes skipped because the proxy is untested leave the answer unknown.
         return any_open(tcp)
-    from wsdiag.check.names import os_result, os_says_no
-
     a = r.dns_for(target_id, "A")
     if os_says_no(r, target_id):
         return Tri.NO  # the OS decides what the client can resolve
@@ -181,9 +130,7 @@ def complete(a: AddressEvidence) -> Tri:
     return Tri.NO if a.other else all_of([a.tcp4195, a.quic4195])
 
 
-def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    from wsdiag.check.names import wire
-
+def _dns_facts(r: Observed, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     all_dns = wire(r.dns)  # the resolver's own answers; the OS's are read in names.py
     not_configured = any(d.outcome is DnsOutcome.NOT_CONFIGURED for d in all_dns)
     dns_configured = Tri.NO if not_configured else (Tri.YES if all_dns else Tri.UNKNOWN)
@@ -202,12 +149,12 @@ def _dns_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     }
 
 
-def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _endpoint_dns(r: Observed, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     ep = r.endpoint_id()
     a, aaaa = r.dns_for(ep, "A"), r.dns_for(ep, "AAAA")
-    from wsdiag.check.names import not_public, os_result, os_says_no
-
-    v4 = r.endpoint_v4()  # what the client dials: IPv4, or IPv6 for an IPv6-only record
+    v4 = dialed_by(
+        r, r.endpoint_id()
+    )  # what the client dials: IPv4, or IPv6 for an IPv6-only record
     os = os_result(r, ep)
     if v4 and not os_says_no(r, ep):
         resolves = Tri.YES
@@ -235,12 +182,10 @@ def _endpoint_dns(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, An
     }
 
 
-def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    from wsdiag.check.names import with_sources
-
+def _endpoint_paths(r: Observed, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     ep_probes = r.endpoint_probes(r.endpoint_id())
     other = other_at(ep_probes, [r.endpoint_id()])
-    v4 = r.endpoint_v4()
+    v4 = dialed_by(r, r.endpoint_id())
     probed, unprobed = capped(v4)  # the plan's cut: the rest were never probed
     units = with_sources(
         r,
@@ -288,10 +233,8 @@ def _endpoint_paths(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, 
     }
 
 
-def _no_route(r: Results, basis: dict[str, tuple[str, ...]]) -> Tri:
+def _no_route(r: Observed, basis: dict[str, tuple[str, ...]]) -> Tri:
     tried = [p for p in r.probes if p.status is not Status.SKIPPED]
-    from wsdiag.check.names import wire
-
     dns = wire(r.dns)  # getaddrinfo reports "no route" as a plain error: the resolver's say
     no_route_dns = [d for d in dns if d.outcome is DnsOutcome.NO_ROUTE]
     unreachable = [p for p in tried if p.status is Status.UNREACHABLE]
@@ -302,8 +245,8 @@ def _no_route(r: Results, basis: dict[str, tuple[str, ...]]) -> Tri:
     return Tri.of(len(unreachable) == len(tried) and (dns_no_route or bool(tried)))
 
 
-def gather(r: Results) -> Evidence:
-    """Results -> Evidence: every fact with the ids of the results behind it in ``basis``."""
+def gather(r: Observed) -> Evidence:
+    """Observed -> Evidence: every fact with the ids of the results behind it in ``basis``."""
     basis: dict[str, tuple[str, ...]] = {}
     facts: dict[str, Any] = {}
     facts.update(_dns_facts(r, basis))
@@ -313,8 +256,6 @@ def gather(r: Results) -> Evidence:
     facts["no_route"] = _no_route(r, basis)
     facts["proxy"] = r.plan.proxy
     facts.update(tls_facts(r, basis))
-    from wsdiag.check.names import names_facts
-
     facts.update(names_facts(r, basis, facts))
     return Evidence(basis=basis, **facts)
 
@@ -352,7 +293,7 @@ def _why(p: ProbeResult) -> str:
     return text
 
 
-def target_unit(r: Results, target_id: str, need: Need) -> TargetEvidence:
+def target_unit(r: Observed, target_id: str, need: Need) -> TargetEvidence:
     """One internet target's facts, the proxy's part in them included."""
     mine = r.probes_for([target_id])
     tcp = [p for p in mine if p.transport in TCPISH]
@@ -386,7 +327,7 @@ def target_unit(r: Results, target_id: str, need: Need) -> TargetEvidence:
     )
 
 
-def internet_facts(r: Results, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def internet_facts(r: Observed, basis: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """The internet side's Evidence fields (auth, optional, health, TLS trust, per-target
     units); records each fact's result ids in ``basis``."""
     needed = r.target_ids(Role.AUTH, [Need.NEEDED])

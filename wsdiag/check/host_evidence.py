@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wsdiag.check.evidence import Results, any_open
+from wsdiag.check.observed import Observed, any_open
 from wsdiag.host.mtu import EMSGSIZE_CODES, fits_quic
-from wsdiag.host.paths import HostPaths, fallback_443, on_link_resolvers
-from wsdiag.model import ProxyMode, Status, Transport, Tri, Via
-from wsdiag.results import Evidence, ProbeResult
+from wsdiag.host.paths import fallback_443, on_link_resolvers
+from wsdiag.vocab.machine import HostPaths
+from wsdiag.vocab.model import ProxyMode, Status, Transport, Tri, Via
+from wsdiag.vocab.results import Evidence, ProbeResult
 
 HOST_FACTS = (
     "tunnel_up",
@@ -27,7 +28,7 @@ HOST_FACTS = (
 )
 
 
-def proxy_streaming(e: Evidence, r: Results, basis: dict[str, tuple[str, ...]]) -> Evidence:
+def proxy_streaming(e: Evidence, r: Observed, basis: dict[str, tuple[str, ...]]) -> Evidence:
     """The endpoint's ``…@proxy`` probes: can an http proxy carry streaming to the private
     name (CONNECT :4195, :443), and did it refuse 4195 with an HTTP status?"""
     mine = [p for p in r.probes_for([r.endpoint_id()]) if p.via is Via.PROXY]
@@ -53,7 +54,7 @@ def _emsgsize(p: ProbeResult) -> bool:
     return p.transport is Transport.QUIC and p.errno in EMSGSIZE_CODES
 
 
-def with_host(e: Evidence, r: Results, paths: HostPaths | None) -> Evidence:
+def with_host(e: Evidence, r: Observed, paths: HostPaths | None) -> Evidence:
     """``e`` with the host facts filled in (and their ``basis``: the results behind them)."""
     basis = dict(e.basis)
     ep_ids = tuple(a.address for a in e.endpoint_addresses)

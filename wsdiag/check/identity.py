@@ -1,5 +1,5 @@
 """Pure facts from TLS handshakes: is it the endpoint at each address, and is sign-in traffic
-intercepted. No I/O; inputs are what the probes saw (see :mod:`wsdiag.probes.certs`).
+intercepted. No I/O; inputs are what the probes saw (see :mod:`wsdiag.certs`).
 
 Endpoint identity (issue 8, item 2). The endpoint is NOT judged by OS trust or by issuer: the
 client hands its DCV viewer a private CA certificate of its own (``highlanderPCACert`` in the
@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.model import Transport, Tri
-from wsdiag.probes.certs import clock_skew
-from wsdiag.results import CertSummary, ProbeResult, TlsSeen
+from wsdiag.certs import clock_skew
+from wsdiag.vocab.model import Transport, Tri
+from wsdiag.vocab.results import CertSummary, ProbeResult, TlsSeen
 
 # DNS suffixes of names AWS serves WorkSpaces under, from the allow-lists in FACTS §1.3/§1.4
 # (S1): amazonaws.com (service APIs, vpce names), a2z.com (aws.a2z.com: DCV gateways and the

@@ -15,11 +15,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from wsdiag.check.plan import OS_RDTYPE, RDTYPES, dialed
-from wsdiag.model import DnsOutcome, Need, Role, Tri
-from wsdiag.results import AddressEvidence, DnsResult, NameDivergence
+from wsdiag.vocab.model import DnsOutcome, Need, Role, Tri
+from wsdiag.vocab.results import AddressEvidence, DnsResult, NameDivergence
 
 if TYPE_CHECKING:
-    from wsdiag.check.evidence import Results
+    from wsdiag.check.observed import Observed
 
 # RFC 6598 shared address space: CGNAT, and the synthetic addresses zero-trust clients
 # (Cloudflare WARP, Tailscale, Zscaler ...) hand out for private names. Neither RFC 1918 nor
@@ -46,11 +46,11 @@ def not_public(address: str, vpc_cidrs: Sequence[str]) -> bool:
     return any(ip in n for n in nets) or ip in SHARED
 
 
-def answers(r: Results, target_id: str) -> list[DnsResult]:
+def answers(r: Observed, target_id: str) -> list[DnsResult]:
     return [d for d in r.dns if d.target_id == target_id]
 
 
-def os_result(r: Results, target_id: str) -> DnsResult | None:
+def os_result(r: Observed, target_id: str) -> DnsResult | None:
     return next((d for d in answers(r, target_id) if d.rdtype == OS_RDTYPE), None)
 
 
@@ -59,12 +59,12 @@ def wire(dns: Sequence[DnsResult]) -> list[DnsResult]:
     return [d for d in dns if d.rdtype in RDTYPES]
 
 
-def dialed_by(r: Results, target_id: str) -> tuple[str, ...]:
+def dialed_by(r: Observed, target_id: str) -> tuple[str, ...]:
     """What the client dials for this target (see wsdiag.check.plan.dialed)."""
     return dialed(answers(r, target_id))
 
 
-def os_says_no(r: Results, target_id: str) -> bool:
+def os_says_no(r: Observed, target_id: str) -> bool:
     """The OS definitely cannot resolve the name (getaddrinfo: no such name)."""
     o = os_result(r, target_id)
     return o is not None and o.outcome is DnsOutcome.NXDOMAIN
@@ -78,7 +78,7 @@ def _wire_addresses(dns: Sequence[DnsResult], family: str) -> tuple[str, ...] | 
     return d.addresses if d.outcome is DnsOutcome.ANSWER else ()
 
 
-def divergence(r: Results, target_id: str, host: str, needed: bool) -> NameDivergence | None:
+def divergence(r: Observed, target_id: str, host: str, needed: bool) -> NameDivergence | None:
     """The OS's and the resolver's answers for one name, when they differ: the OS answered
     and the resolver did not (or gave other IPv4/IPv6 addresses), or the OS failed where
     the resolver answered."""
@@ -111,7 +111,7 @@ def divergence(r: Results, target_id: str, host: str, needed: bool) -> NameDiver
     )
 
 
-def _divergences(r: Results) -> tuple[NameDivergence, ...]:
+def _divergences(r: Observed) -> tuple[NameDivergence, ...]:
     out = []
     for pt in r.plan.targets:
         if pt.skip_reason:
@@ -128,7 +128,7 @@ def _domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
-def captive(r: Results) -> tuple[Tri, str, tuple[str, ...], tuple[str, ...]]:
+def captive(r: Observed) -> tuple[Tri, str, tuple[str, ...], tuple[str, ...]]:
     """(fact, the one address, the names on it, their result ids): the endpoint and names of
     other, unrelated domains (the broker, a CDN name) all resolving to one and the same
     single address: a captive portal or a DNS hijack. Uses only answers already in hand."""
@@ -151,7 +151,7 @@ def captive(r: Results) -> tuple[Tri, str, tuple[str, ...], tuple[str, ...]]:
 
 
 def with_sources(
-    r: Results, target_id: str, units: Sequence[AddressEvidence]
+    r: Observed, target_id: str, units: Sequence[AddressEvidence]
 ) -> tuple[AddressEvidence, ...]:
     """Each endpoint address marked with whether the OS and the resolver answered it."""
     mine = answers(r, target_id)
@@ -174,7 +174,7 @@ def with_sources(
 
 
 def names_facts(
-    r: Results, basis: dict[str, tuple[str, ...]], facts: dict[str, Any]
+    r: Observed, basis: dict[str, tuple[str, ...]], facts: dict[str, Any]
 ) -> dict[str, Any]:
     """The Evidence fields of this module; corrects ``resolver_reachable``: a resolver whose
     answers reached the OS (not from its hosts file) but not dnspython is not silent."""

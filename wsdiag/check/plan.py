@@ -16,12 +16,13 @@ from wsdiag.budgets import INFO_TIMEOUT, MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
 from wsdiag.check.options import check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import ProxyConfig, route
-from wsdiag.model import (
+from wsdiag.vocab.model import (
     Catalog,
     Check,
     DnsOutcome,
     DnsSpec,
     Inputs,
+    Nameserver,
     Need,
     Plan,
     PlannedTarget,
@@ -33,7 +34,7 @@ from wsdiag.model import (
     Transport,
     Via,
 )
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.results import DnsResult, ProbeResult, planned
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -89,8 +90,9 @@ def check_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def check_nameservers(servers: tuple[str, ...]) -> tuple[str, ...]:
-    """IP, IPv4:port or [IPv6]:port; returned as written (normalised)."""
+def check_nameservers(servers: tuple[str, ...]) -> tuple[Nameserver, ...]:
+    """``--nameserver`` values (IP, IPv4:port or [IPv6]:port) parsed once, for every layer.
+    Raises WsdiagError naming the first value that is not one."""
     out = []
     for s in servers:
         try:
@@ -99,7 +101,7 @@ def check_nameservers(servers: tuple[str, ...]) -> tuple[str, ...]:
             raise WsdiagError(
                 f"--nameserver: {s!r} is not an IP address (optionally IP:port)"
             ) from None
-        out.append(ip if port == 53 else (f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"))
+        out.append(Nameserver(ip, port))
     return tuple(out)
 
 
@@ -335,7 +337,7 @@ def skipped(
     out = []
     for c in pt.target.checks if checks is None else checks:
         via = Via.PROXY if proxy.routes(pt.target.role, pt.host, c.transport) else Via.DIRECT
-        out.append(_spec(pt, c, 0.0, via=via, skip=reason).result())
+        out.append(planned(_spec(pt, c, 0.0, via=via, skip=reason)))
     return out
 
 

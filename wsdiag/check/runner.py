@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
-from wsdiag.model import (
+from wsdiag.probes.registry import ProbeFn, ResolveFn
+from wsdiag.vocab.model import (
     DnsOutcome,
     DnsSpec,
     Phase,
@@ -28,8 +29,7 @@ from wsdiag.model import (
     Status,
     Transport,
 )
-from wsdiag.probes.registry import ProbeFn, ResolveFn
-from wsdiag.results import DnsResult, ProbeResult
+from wsdiag.vocab.results import DnsResult, ProbeResult, planned
 
 # (the lookup, its budget in seconds) -> the result; a parameter so tests can stand in.
 
@@ -88,7 +88,7 @@ async def run_plan(
         )
 
     async def one_probe(spec: ProbeSpec) -> None:
-        base = spec.result()
+        base = planned(spec)
         if spec.skip_reason is not None:
             probe_out[spec.id] = base
             return
@@ -138,7 +138,7 @@ async def run_plan(
 
     # Skips are recorded now: a deadline cannot cut short what never runs.
     probe_out.update(
-        (s.id, s.result()) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
+        (s.id, planned(s)) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
     )
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
     if tasks:

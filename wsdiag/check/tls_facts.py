@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from wsdiag.certs import skew_direction
 from wsdiag.check.identity import (
     AddressVerdict,
     endpoint_identity,
@@ -21,12 +22,11 @@ from wsdiag.check.identity import (
     interception,
     signin_outcomes,
 )
-from wsdiag.model import Need, Role, Tri
-from wsdiag.probes.certs import skew_direction
-from wsdiag.results import ProbeResult, TlsFacts
+from wsdiag.vocab.model import Need, Role, Tri
+from wsdiag.vocab.results import ProbeResult, TlsFacts
 
 if TYPE_CHECKING:
-    from wsdiag.check.evidence import Results
+    from wsdiag.check.observed import Observed
 
 
 def other_at(probes: Sequence[ProbeResult], endpoint_ids: Iterable[str]) -> dict[str, str]:
@@ -37,7 +37,7 @@ def other_at(probes: Sequence[ProbeResult], endpoint_ids: Iterable[str]) -> dict
 
 
 def tls_facts(
-    r: Results, basis: dict[str, tuple[str, ...]], now: dt.datetime | None = None
+    r: Observed, basis: dict[str, tuple[str, ...]], now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """The Evidence fields endpoint_other, endpoint_issuers_differ, tls_inspected,
     tls_untrusted_needed, clock_skew and ``tls`` (the values for messages); each fact's

@@ -12,15 +12,10 @@ import ipaddress
 import plistlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
-from wsdiag.model import Tri
-
-
-class Confidence(StrEnum):
-    CONFIRMED = "confirmed"  # the name appears in AWS documentation
-    ASSUMED = "assumed"  # inferred (app bundle name, third-party logs); not seen here
+from wsdiag.vocab.machine import ClientProcess, ClientSession, Confidence, PeerKind, SessionPeer
+from wsdiag.vocab.model import Tri
 
 
 @dataclass(frozen=True)
@@ -78,46 +73,6 @@ def match_process(system: str, name: str, exe: str = "") -> ClientName | None:
     return None
 
 
-class PeerKind(StrEnum):
-    ENDPOINT = "endpoint"  # one of the given endpoint addresses
-    PROXY = "proxy"  # the configured proxy
-    PUBLIC = "public"
-    PRIVATE = "private"  # RFC 1918, RFC 6598, ULA ... but not an endpoint address
-    LOOPBACK = "loopback"
-    UNKNOWN = "unknown"  # the OS did not give the peer
-
-
-@dataclass(frozen=True)
-class SessionPeer:
-    """One socket of a client process. ``remote_addr`` None: the OS did not say."""
-
-    pid: int
-    protocol: str  # "tcp" | "udp"
-    remote_addr: str | None
-    remote_port: int | None
-    kind: PeerKind
-    status: str = ""  # psutil's TCP state ("ESTABLISHED"); "" for UDP
-
-    def sentence(self) -> str:
-        """E.g. "TCP to 10.20.1.10:4195 (an endpoint address)"."""
-        proto = self.protocol.upper()
-        if self.remote_addr is None:
-            return f"{proto} socket, peer unknown (this OS does not give it)"
-        host = f"[{self.remote_addr}]" if ":" in self.remote_addr else self.remote_addr
-        return f"{proto} to {host}:{self.remote_port} ({_KIND_WORDS[self.kind]})"
-
-
-_KIND_WORDS = {
-    PeerKind.ENDPOINT: "an endpoint address",
-    PeerKind.PROXY: "through the proxy",
-    PeerKind.PUBLIC: "a public address: this session was opened before the directory used "
-    "the endpoint, or it streams over the internet",
-    PeerKind.PRIVATE: "a private address that is not an endpoint address",
-    PeerKind.LOOPBACK: "this machine",
-    PeerKind.UNKNOWN: "unknown",
-}
-
-
 def classify_peer(
     addr: str | None, port: int | None, endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None
 ) -> PeerKind:
@@ -145,40 +100,6 @@ def _same(text: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return ipaddress.ip_address(text.split("%", 1)[0]) == ip
     except ValueError:
         return False
-
-
-@dataclass(frozen=True)
-class ClientProcess:
-    pid: int
-    name: str
-    confidence: Confidence
-    version: str | None = None  # from the app bundle (macOS); None where not readable
-
-
-@dataclass(frozen=True)
-class ClientSession:
-    """``running`` is UNKNOWN when the process list could not be read; ``peers`` are the
-    live sockets of the client processes; ``problem`` says what the OS withheld."""
-
-    running: Tri
-    processes: tuple[ClientProcess, ...] = ()
-    peers: tuple[SessionPeer, ...] = ()
-    problem: str = ""
-
-    def live(self) -> tuple[SessionPeer, ...]:
-        """Peers that are streaming candidates: not loopback (local helper sockets)."""
-        return tuple(p for p in self.peers if p.kind is not PeerKind.LOOPBACK)
-
-    def sentences(self) -> list[str]:
-        """Report lines: "live session: TCP to 10.20.1.10:4195 (an endpoint address)"."""
-        if self.running is Tri.UNKNOWN:
-            return [f"client: unknown ({self.problem or 'the process list was not readable'})"]
-        if self.running is Tri.NO:
-            return ["client: not running"]
-        lines = [f"live session: {p.sentence()}" for p in self.live()]
-        if self.problem:
-            lines.append(f"live session: unknown for some sockets ({self.problem})")
-        return lines or ["client running, no live session"]
 
 
 def version_from_info_plist(data: bytes) -> str | None:

@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from wsdiag.host.interfaces import HostFacts, Interface, RouteFact, interface_kind, route_fact
+from wsdiag.host.interfaces import interface_kind, route_fact
+from wsdiag.vocab.machine import HostFacts, Interface, RouteFact
 
 # A port is needed for connect(); UDP "discard" is never sent to (connect sends nothing).
 _PROBE_PORT = 9

@@ -23,8 +23,8 @@ from pathlib import Path
 from wsdiag import __version__
 from wsdiag.host import users
 from wsdiag.host.platform import default_log_dirs
-from wsdiag.model import Account, HostIdentity
-from wsdiag.render.redact import Redaction
+from wsdiag.redact import Redaction
+from wsdiag.vocab.model import Account, HostIdentity
 
 _INET = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 _PROFILES = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"

@@ -14,20 +14,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Iterable
 from typing import Any
 
-from wsdiag.model import Tri
-
-
-class IfKind(StrEnum):
-    LOOPBACK = "loopback"
-    TUNNEL = "tunnel"  # VPN/tunnel adapter: tun, wg, ppp, ipsec, utun, vendor VPN adapters
-    PHYSICAL = "physical"  # anything else: Ethernet, Wi-Fi, bridges, virtual switches
-    UNKNOWN = "unknown"
-
+from wsdiag.vocab.machine import HostFacts, IfKind, Interface, RouteFact
+from wsdiag.vocab.model import Tri
 
 # Interface-name patterns of tunnels, per ``platform.system()``. Sources: the kernels'
 # own device names (Linux tun/tap/wg/ppp/ipsec/vti/xfrm; BSD/macOS utun/ppp/ipsec/gif/tun/tap)
@@ -74,57 +65,6 @@ _WINDOWS_DESCRIPTIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Interface:
-    """One network interface as the OS reports it.
-
-    ``addresses`` are "address/prefixlen" strings (IPv6 without the "%scope"); ``mtu`` in
-    bytes; ``up`` and ``point_to_point`` are None where the OS did not say.
-    """
-
-    name: str
-    kind: IfKind
-    up: bool | None = None
-    addresses: tuple[str, ...] = ()
-    mtu: int | None = None
-    point_to_point: bool | None = None
-    description: str | None = None  # Windows adapter description; None elsewhere
-
-
-@dataclass(frozen=True)
-class RouteFact:
-    """How this machine would send to ``destination``; found without sending a packet.
-
-    ``interface`` is None and ``reason`` says why where the OS gave no answer ("no route to
-    host" is itself a fact: a VPN whose route list misses the destination often shows it).
-    """
-
-    destination: str
-    local_addr: str | None
-    interface: str | None
-    is_tunnel: Tri
-    mtu: int | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class HostFacts:
-    """Interfaces plus the route of each destination asked about (keyed by destination)."""
-
-    system: str
-    interfaces: tuple[Interface, ...]
-    routes: Mapping[str, RouteFact] = field(default_factory=dict)
-    problem: str = ""  # why the interface list is missing or partial ("" when complete)
-
-    def interface(self, name: str) -> Interface | None:
-        return next((i for i in self.interfaces if i.name == name), None)
-
-    def tunnels_carrying_routes(self) -> tuple[str, ...]:
-        """Tunnel interfaces that at least one asked-about destination uses."""
-        used = (r.interface for r in self.routes.values() if r.is_tunnel is Tri.YES)
-        return tuple(dict.fromkeys(n for n in used if n))
-
-
 def interface_kind(
     system: str,
     name: str,
@@ -165,27 +105,6 @@ def descriptions_from_adapters(adapters: Iterable[Any]) -> dict[str, str]:
             if friendly and desc:
                 out.setdefault(str(friendly), str(desc))
     return out
-
-
-def carries_traffic(iface: Interface) -> bool:
-    """Pure: whether an interface has an address a route could use (not only link-local).
-
-    macOS's system utun0-utun3 carry only fe80:: addresses; a VPN's utun has a routable one.
-    """
-    for text in iface.addresses:
-        addr = ipaddress.ip_interface(text).ip
-        if not (addr.is_link_local or addr.is_loopback):
-            return True
-    return False
-
-
-def active_tunnels(interfaces: Iterable[Interface]) -> tuple[Interface, ...]:
-    """Pure: tunnels that are up and hold a routable address (a VPN that is connected)."""
-    return tuple(
-        i
-        for i in interfaces
-        if i.kind is IfKind.TUNNEL and i.up is not False and carries_traffic(i)
-    )
 
 
 def owner_of(local_addr: str, interfaces: Iterable[Interface]) -> Interface | None:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 
 from wsdiag.host.pac import ChainEntry, HopKind, PacResult
-from wsdiag.model import ProxyMode, ProxyRoute
+from wsdiag.vocab.model import ProxyMode, ProxyRoute
 
 
 def _untested(pac: str | None, reason: str, note: str = "") -> ProxyRoute:

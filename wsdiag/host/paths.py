@@ -12,86 +12,24 @@ import ipaddress
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from wsdiag.host.client import ClientProcess, ClientSession, Confidence, PeerKind, SessionPeer
-from wsdiag.host.interfaces import (
+from wsdiag.host.interfaces import describe, on_link
+from wsdiag.vocab.machine import (
+    ClientProcess,
+    ClientSession,
+    Confidence,
     HostFacts,
+    HostPaths,
     IfKind,
     Interface,
+    PathFact,
+    PeerKind,
     RouteFact,
-    active_tunnels,
-    describe,
-    on_link,
+    SessionPeer,
 )
-from wsdiag.model import DnsOutcome, ProxyRoute, Role, Tri
-from wsdiag.results import DnsResult
-
-
-@dataclass(frozen=True)
-class PathFact:
-    """One destination this run tested and the way the OS sends to it."""
-
-    role: str  # "resolver" | "endpoint" | "internet"
-    destination: str  # an IP address
-    route: RouteFact
-    text: str  # "via utun4 (VPN, MTU 1380)" (``interfaces.describe``)
-
-
-@dataclass(frozen=True)
-class HostPaths:
-    """Interfaces, the route of each tested path, and the WorkSpaces client on this machine.
-    ``session`` None: not looked at; ``client_version`` from the process or the logs."""
-
-    facts: HostFacts
-    paths: tuple[PathFact, ...] = ()
-    session: ClientSession | None = None
-    client_version: str | None = None
-
-    def of(self, role: str) -> tuple[PathFact, ...]:
-        return tuple(p for p in self.paths if p.role == role)
-
-    def tunnels(self) -> tuple[str, ...]:
-        """Connected tunnels (up, with a routable address): a VPN that is connected."""
-        return tuple(i.name for i in active_tunnels(self.facts.interfaces))
-
-    def summary(self) -> str:
-        """ "endpoint via utun4 (VPN, MTU 1380); internet and resolver 10.0.0.2 via en0":
-        paths that leave the same way are named together; endpoint addresses are named one
-        by one only where they differ."""
-        labels: dict[str, list[str]] = {}
-        for role in ("endpoint", "internet", "resolver"):
-            mine = self.of(role)
-            if len({p.text for p in mine}) == 1 and role != "resolver":
-                labels.setdefault(mine[0].text, []).append(role)
-                continue
-            for p in mine:
-                labels.setdefault(p.text, []).append(f"{role} {p.destination}")
-        return "; ".join(f"{_and(names)} {text}" for text, names in labels.items())
-
-    def sentences(self) -> list[str]:
-        """The report's lines about this machine: paths, tunnels, the client."""
-        lines = [self.summary()] if self.paths else []
-        if self.facts.problem:
-            lines.append(f"interfaces: {self.facts.problem}")
-        tunnels = self.tunnels()
-        lines.append(
-            f"VPN connected: {', '.join(tunnels)}"
-            if tunnels
-            else "no VPN (tunnel interface) connected"
-        )
-        if self.session is not None:
-            version = f" (version {self.client_version})" if self.client_version else ""
-            said = self.session.sentences()
-            if self.session.running is Tri.YES and version:
-                said = [f"client running{version}", *said]
-            lines += said
-        return lines
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Role, Tri
+from wsdiag.vocab.results import DnsResult
 
 
 def fallback_443(system: str, version: str | None) -> Tri:

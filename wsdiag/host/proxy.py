@@ -17,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from wsdiag.model import ProxyMode, ProxyRoute
+from wsdiag.vocab.model import ProxyMode, ProxyRoute
 
 Bypass = Callable[[str], bool]
 _DEFAULT_PORTS = {

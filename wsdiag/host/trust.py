@@ -28,9 +28,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wsdiag.errors import WsdiagError
-from wsdiag.model import Tri
-from wsdiag.probes.certs import (
+from wsdiag.certs import (
     Chain,
     PublicRoots,
     Verified,
@@ -39,6 +37,8 @@ from wsdiag.probes.certs import (
     load_pem_bundle,
     verify_for_host,
 )
+from wsdiag.errors import WsdiagError
+from wsdiag.vocab.model import Tri
 
 if TYPE_CHECKING:
     from cryptography import x509

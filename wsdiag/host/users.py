@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from wsdiag.host.platform import client_log_dirs
-from wsdiag.model import Account
+from wsdiag.vocab.model import Account
 
 # Profile directories that belong to no person (Windows, macOS, Linux).
 NOT_PROFILES = frozenset(

@@ -4,70 +4,15 @@ the run (region, private name, findings) and the record the report carries after
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wsdiag.model import Status, Transport
-from wsdiag.results import Finding, ProbeResult
+from wsdiag.vocab.logs import ClientLogs, LogContext
+from wsdiag.vocab.model import Status, Transport
+from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
-    from wsdiag.logs.evidence import ClientLogEvidence
-
-
-@dataclass(frozen=True)
-class LogContext:
-    """What the client's own logs contributed to this check (empty: none were read)."""
-
-    region: str | None = None
-    private_hosts: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    evidence: ClientLogEvidence | None = None
-    owner: str | None = None  # whose logs (run as SYSTEM/root); None: this account's own
-
-
-@dataclass(frozen=True)
-class ClientLogs:
-    """The client's logs as the check report carries them: the evidence, and one line
-    comparing its last session with what this run reached (``None``: no session seen)."""
-
-    evidence: ClientLogEvidence
-    comparison: str | None
-
-    def to_json(self) -> dict[str, object]:
-        """The ``logs`` block of ``wsdiag.report/1``: the evidence's fields, then
-        ``comparison``."""
-        return {**self.evidence.to_json(), "comparison": self.comparison}
-
-
-def client_logs_from_json(d: object) -> ClientLogs | None:
-    """The ``logs`` block of a saved report back as a typed value (its findings are in the
-    report's own findings list, so they are not repeated here). ``None`` for no block."""
-    if not isinstance(d, dict):
-        return None
-
-    def text(key: str) -> str | None:
-        value = d.get(key)
-        return value if isinstance(value, str) else None
-
-    def texts(key: str) -> tuple[str, ...]:
-        value = d.get(key)
-        return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
-
-    from wsdiag.logs.evidence import ClientLogEvidence
-
-    evidence = ClientLogEvidence(
-        region=text("region"),
-        private_hosts=texts("private_hosts"),
-        last_session_time=text("last_session_time"),
-        last_reachable=texts("last_reachable"),
-        last_no_endpoint_reachable=d.get("last_no_endpoint_reachable") is True,
-        client_version=text("client_version"),
-        findings=(),
-        last_session_id=text("last_session_id"),
-        files=texts("files"),
-    )
-    return ClientLogs(evidence, text("comparison"))
+    pass
 
 
 def read_logs(paths: Sequence[Path] | None, until: float | None = None) -> LogContext:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
 from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser
-from wsdiag.logs.records import LogSummary, Session
-from wsdiag.render.report import finding_json
-from wsdiag.results import Finding
+from wsdiag.vocab.logs import ClientLogEvidence, LogSummary, Session
 
 _MAX_FILES = 3
 # A name check is about to resolve and connect to must be a plain DNS name, whatever bytes
@@ -27,32 +25,6 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-
-
-@dataclass(frozen=True)
-class ClientLogEvidence:
-    region: str | None  # from the most recent session that names one; lower case
-    private_hosts: tuple[str, ...]  # PrivateLink names offered in the latest endpoint session
-    last_session_time: str | None
-    last_reachable: tuple[str, ...]  # e.g. ("QUIC/4195", "TCP/443")
-    last_no_endpoint_reachable: bool
-    client_version: str | None
-    findings: tuple[Finding, ...]
-    last_session_id: str | None = None
-    files: tuple[str, ...] = ()  # the files read, newest first
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "region": self.region,
-            "private_hosts": list(self.private_hosts),
-            "last_session_id": self.last_session_id,
-            "last_session_time": self.last_session_time,
-            "last_reachable": list(self.last_reachable),
-            "last_no_endpoint_reachable": self.last_no_endpoint_reachable,
-            "client_version": self.client_version,
-            "files": list(self.files),
-            "findings": [finding_json(f) for f in self.findings],
-        }
 
 
 def _last(summary: LogSummary, pred: str) -> Session | None:

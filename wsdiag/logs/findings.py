@@ -14,10 +14,10 @@ from dataclasses import replace
 
 from wsdiag.logs.files import ReadProblem
 from wsdiag.logs.problems import problem_findings
-from wsdiag.logs.records import LogError, LogSummary, Outcome, Protocol, Session
 from wsdiag.logs.rows import OWNERS
-from wsdiag.model import Owner, Severity
-from wsdiag.results import Finding
+from wsdiag.vocab.logs import LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.vocab.model import Owner, Severity
+from wsdiag.vocab.results import Finding
 
 # Minimum client versions with the TCP/UDP 443 fallback for DCV (What's New, Nov 2024).
 _FALLBACK_WINMAC = (5, 23)

@@ -67,11 +67,6 @@ from wsdiag.logs.lines import (
     find_code,
     timestamp_of,
 )
-from wsdiag.logs.records import (
-    LogError,
-    LogSummary,
-    Protocol,
-)
 from wsdiag.logs.sessions import (
     DEFAULT_MAX_SESSIONS,
     MAX_ERRORS,
@@ -83,6 +78,11 @@ from wsdiag.logs.sessions import (
     endpoint_of,
     parse_endpoint,
     to_datetime,
+)
+from wsdiag.vocab.logs import (
+    LogError,
+    LogSummary,
+    Protocol,
 )
 
 

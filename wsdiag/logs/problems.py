@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
-from wsdiag.model import Owner, Severity
-from wsdiag.results import Finding
+from wsdiag.vocab.model import Owner, Severity
+from wsdiag.vocab.results import Finding
 
 
 def problem_findings(problems: Sequence[ReadProblem]) -> list[Finding]:

@@ -25,11 +25,8 @@ from wsdiag.logs.files import (
 from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser
 from wsdiag.logs.problems import no_logs_finding
-from wsdiag.logs.records import Endpoint, LogError, LogSummary, Outcome, Protocol, Session
 from wsdiag.logs.since import parse_since
-from wsdiag.model import Severity
 from wsdiag.render.report import finding_json
-from wsdiag.results import Finding
 from wsdiag.terminal import (
     Paint,
     escape,
@@ -40,6 +37,9 @@ from wsdiag.terminal import (
     verdict_from_findings,
     write_out,
 )
+from wsdiag.vocab.logs import Endpoint, LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.vocab.model import Severity
+from wsdiag.vocab.results import Finding
 
 SCHEMA = "wsdiag.logs/1"
 TEXT_SESSIONS = 10  # the text timeline shows this many; JSON has every session kept

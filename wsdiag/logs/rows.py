@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.model import Owner, Severity
+from wsdiag.vocab.model import Owner, Severity
 
 
 @dataclass(frozen=True)

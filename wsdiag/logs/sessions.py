@@ -13,7 +13,7 @@ from wsdiag.logs.lines import (
     ENDPOINT,
     REGION_IN_SID,
 )
-from wsdiag.logs.records import (
+from wsdiag.vocab.logs import (
     Endpoint,
     LogError,
     Protocol,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wsdiag.budgets import MAX_PROXY_HEAD
-from wsdiag.model import Status
+from wsdiag.vocab.model import Status
 
 _STATUS_LINE = re.compile(rb"^HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t][^\r\n]*)?$")
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")

@@ -25,15 +25,14 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from wsdiag.check.plan import split_nameserver
-from wsdiag.model import DnsOutcome, DnsSpec
 from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 from wsdiag.probes.registry import ResolveFn
-from wsdiag.results import DnsResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Nameserver
+from wsdiag.vocab.results import DnsResult
 
 if TYPE_CHECKING:
-    from wsdiag.model import Plan
+    from wsdiag.vocab.model import Plan
 
 # When every server failed, the most informative failure is reported: a server that
 # spoke beats one that was silent, and silence beats "could not even send".
@@ -47,11 +46,11 @@ _FAILURE_ORDER = [
 ]
 
 
-def nameservers(configured: Sequence[str]) -> list[Server]:
+def nameservers(configured: Sequence[Nameserver]) -> list[Server]:
     """``--nameserver`` values, or the system's resolver configuration (read here).
     Raises dns.resolver.NoResolverConfiguration when the system has none."""
     if configured:
-        return [split_nameserver(ns) for ns in configured]
+        return [(ns.ip, ns.port) for ns in configured]
     resolver = dns.resolver.Resolver()
     out: list[Server] = []
     for ns in resolver.nameservers:

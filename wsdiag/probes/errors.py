@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno as _e
 from enum import StrEnum
 
-from wsdiag.model import DnsOutcome, Status
+from wsdiag.vocab.model import DnsOutcome, Status
 
 
 class Fault(StrEnum):

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from wsdiag.model import DnsOutcome, DnsSpec
-from wsdiag.results import DnsResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec
+from wsdiag.vocab.results import DnsResult
 
 if TYPE_CHECKING:
-    from wsdiag.model import Plan
     from wsdiag.probes.registry import ResolveFn
+    from wsdiag.vocab.model import Plan
 
 AddrInfo = list[tuple[str, int]]  # (address, family) in the OS's order
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from wsdiag.model import Phase, Status
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import Phase, Status
+from wsdiag.vocab.results import ProbeResult
 
 
 def ms_since(t0: float) -> float:

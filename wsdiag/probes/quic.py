@@ -23,14 +23,14 @@ from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
 from wsdiag.host.mtu import EMSGSIZE_CODES, learned_mtu, set_dont_fragment
-from wsdiag.model import Phase, Status
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import Phase, Status
+from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
-    from wsdiag.model import Plan
     from wsdiag.probes.registry import ProbeFn
+    from wsdiag.vocab.model import Plan
 
 
 class _Driver(asyncio.DatagramProtocol):

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wsdiag.model import Status
 from wsdiag.probes.errors import status_of
+from wsdiag.vocab.model import Status
 
 _PEER_PACKET = "transport:packet_received"
 

@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wsdiag.model import Transport
+from wsdiag.vocab.model import Transport
 
 if TYPE_CHECKING:
-    from wsdiag.model import DnsSpec, Plan
-    from wsdiag.results import DnsResult, ProbeResult
+    from wsdiag.vocab.model import DnsSpec, Plan
+    from wsdiag.vocab.results import DnsResult, ProbeResult
 
 # (base result with id/host/address/port/via, budget in seconds) -> the result
 ProbeFn = Callable[["ProbeResult", float], Awaitable["ProbeResult"]]

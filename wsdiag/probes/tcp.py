@@ -11,17 +11,17 @@ import time
 from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
-from wsdiag.model import Phase, ProxyMode, Role, Status, Via
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import Phase, ProxyMode, Role, Status, Via
+from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
-    from wsdiag.model import Plan
     from wsdiag.probes.registry import ProbeFn
-    from wsdiag.probes.tlsid import TrustSources
+    from wsdiag.probes.tls import TrustSources
+    from wsdiag.vocab.model import Plan
 
 
 async def probe_tcp(
@@ -50,7 +50,7 @@ async def probe_tcp(
         if ctx is None and trust is None:
             result = outcome(base, Status.OPEN, Phase.CONNECT, t0, ms=connect_ms)
             if identify and t0 + timeout - time.perf_counter() > TLS_MIN_BUDGET:
-                from wsdiag.probes.tlsid import identify_step
+                from wsdiag.probes.tls import identify_step
 
                 result = await identify_step(result, reader, writer, t0 + timeout)
             return result
@@ -71,7 +71,7 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
     ``record``/``identify`` False (bench/ only: the cost of each) verify in the handshake
     instead / skip the endpoint's extra handshake."""
     from wsdiag.host.trust import public_roots_path
-    from wsdiag.probes.tlsid import load_trust
+    from wsdiag.probes.tls import load_trust
 
     ctx = tls_context()
     trust = load_trust(public_roots_path(plan.public_roots, os.environ)) if record else None

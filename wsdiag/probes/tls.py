@@ -5,27 +5,42 @@ The handshake runs over memory BIOs rather than ``StreamWriter.start_tls``, so b
 already arrived on the stream (a proxy's bytes after its ``200``) are fed to TLS first,
 as the start of the peer's stream, instead of being stranded in the plaintext reader.
 
-With run-wide ``TrustSources`` (``wsdiag.probes.tlsid``) the handshake runs with verification
+With run-wide ``TrustSources`` the handshake runs with verification
 OFF and records the chain; trust (OS store, public roots) is judged afterwards, offline, so
 one handshake serves interception, OS trust and the endpoint's identity (``capture``).
+
+Run-wide trust sources are loaded once before the run (``load_trust``); ``judge`` turns a
+captured chain into the sign-in TLS result (``certs``, ``tls_public_root``, ``tls_trusted``);
+``identify_step`` is the endpoint's extra handshake after a TCP connect (it fills
+``tls_seen`` and ``certs`` and never changes the status: TCP works either way).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import ssl
 import time
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from wsdiag.budgets import TLS_MIN_BUDGET
-from wsdiag.model import Phase, Status
+from wsdiag.certs import (
+    PublicRoots,
+    anchored_in,
+    context_without_verification,
+    ends_in_public_root,
+    parsed,
+    seen_of_ssl_reason,
+    summarise_chain,
+    unverified_chain,
+)
+from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trust
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.outcome import outcome
-from wsdiag.results import ProbeResult, TlsSeen
-
-if TYPE_CHECKING:
-    from wsdiag.probes.tlsid import Handshake, TrustSources
+from wsdiag.vocab.model import Phase, Status, Tri
+from wsdiag.vocab.results import ProbeResult, TlsSeen
 
 _READ = 65536
 
@@ -81,8 +96,6 @@ async def tls_step(
     With ``trust``: the chain is recorded (``certs``, ``tls_seen``) and judged offline
     (``tls_trusted`` may then be None: unknown, ``tls_public_root``); ``ctx`` is unused."""
     if trust is not None:
-        from wsdiag.probes.tlsid import judge
-
         hs = await capture(reader, writer, base.host, end, initial)
         if hs.status is not Status.OPEN or not hs.chain:
             return replace(
@@ -144,9 +157,6 @@ async def capture(
     what the peer presented (DER chain, leaf first; ``leaf_only``: its own certificate), or
     why nothing (not TLS, an alert, a reset, silence). Never raises for network reasons;
     the caller owns (and aborts) the transport."""
-    from wsdiag.probes.certs import seen_of_ssl_reason, unverified_chain
-    from wsdiag.probes.tlsid import Handshake, unverifying_context
-
     t0 = time.perf_counter()
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     incoming.write(initial)
@@ -174,3 +184,88 @@ async def capture(
             TlsSeen.NONE, Status.OPEN, ms=ms, detail="the handshake completed without a certificate"
         )
     return Handshake(TlsSeen.CERT, Status.OPEN, tuple(chain), ms=ms)
+
+
+_CTX: ssl.SSLContext | None = None
+
+
+def unverifying_context() -> ssl.SSLContext:
+    # One context per process: creating one costs more than a loopback handshake.
+    global _CTX
+    if _CTX is None:
+        _CTX = context_without_verification()
+    return _CTX
+
+
+@dataclass(frozen=True)
+class Handshake:
+    seen: TlsSeen
+    status: Status  # OPEN when it completed; else as the probe reports the failure
+    chain: tuple[bytes, ...] = ()  # DER, leaf first, with TlsSeen.CERT
+    detail: str = ""  # why not: the alert, the error, "no answer before the timeout"
+    errno: int | None = None
+    ms: float | None = None  # handshake time, when it completed
+
+
+@dataclass(frozen=True)
+class TrustSources:
+    """Loaded once per run, before any probe, so judging a chain is CPU only (a few
+    signature checks; at most MAX_CHAIN certificates per chain) and never waits on a disk."""
+
+    public: PublicRoots
+    os_store: OsStore
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+
+def load_trust(public_roots: Path | None) -> TrustSources:
+    """Raises wsdiag.host.trust.TrustError for an unusable ``--public-roots`` file."""
+    store = load_os_store()
+    _ = store.anchors  # built now, before any probe's clock runs
+    return TrustSources(load_public_roots(public_roots), store)
+
+
+async def identify_step(
+    result: ProbeResult,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    end: float,
+) -> ProbeResult:
+    """After an OPEN endpoint TCP probe: handshake with SNI = ``result.host`` until ``end``
+    (a perf_counter time) and record what the address presented. Status, phase and ms (the
+    connect time) stay as they were."""
+    hs = await capture(reader, writer, result.host, end, leaf_only=True)
+    detail = (
+        result.detail
+        if hs.seen is TlsSeen.CERT
+        else "; ".join(x for x in (result.detail, hs.detail) if x)
+    )
+    return replace(result, tls_seen=hs.seen, certs=summarise_chain(hs.chain), detail=detail)
+
+
+def judge(base: ProbeResult, chain_der: tuple[bytes, ...], trust: TrustSources) -> ProbeResult:
+    """``base`` as an OPEN sign-in TLS result for a completed handshake that presented
+    ``chain_der`` (leaf first). CPU only: a few signature checks, nothing fetched."""
+    chain = parsed(chain_der)  # once; every judgement below reads these objects
+    trusted, reason, path = os_trust(chain, base.host, trust.clock(), trust.os_store, trust.public)
+    # A path the OS validated to a public root answers the public question too (no second
+    # round of signature checks); otherwise walk the chain from the leaf.
+    public = (
+        Tri.YES if anchored_in(path, trust.public) else ends_in_public_root(chain, trust.public)
+    )
+    detail = f"certificate {reason}" if trusted is Tri.NO else ""
+    if trusted is Tri.UNKNOWN and reason:
+        detail = f"OS trust unknown: {reason}"
+    return replace(
+        base,
+        status=Status.OPEN,
+        errno=None,
+        detail=detail,
+        tls_seen=TlsSeen.CERT,
+        certs=summarise_chain(chain),
+        tls_public_root=_bool(public),
+        tls_trusted=_bool(trusted),
+    )
+
+
+def _bool(value: Tri) -> bool | None:
+    return None if value is Tri.UNKNOWN else value is Tri.YES

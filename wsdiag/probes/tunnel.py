@@ -17,16 +17,16 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from wsdiag.model import Phase, Status, Via
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
-from wsdiag.results import ProbeResult
+from wsdiag.vocab.model import Phase, Status, Via
+from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
-    from wsdiag.probes.tlsid import TrustSources
+    from wsdiag.probes.tls import TrustSources
 
 # getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}

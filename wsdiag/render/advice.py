@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wsdiag.model import Owner, ProxyMode, Severity, Status, Verdict
-from wsdiag.results import Finding, ProbeResult, Report
+from wsdiag.vocab.model import Owner, ProxyMode, Severity, Status, Verdict
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Finding, ProbeResult
 
 # Used only while a finding carries no owner (the rule rows will fill Finding.owner; until
 # then, and for reports written by older versions, this table decides). Codes not listed

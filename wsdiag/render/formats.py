@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from wsdiag.render.redact import MASK, Redaction
-from wsdiag.results import Report
+from wsdiag.redact import MASK, Redaction
+from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wsdiag.model import DnsOutcome, ProxyMode, Role, Status
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
-from wsdiag.render.report import to_json
+from wsdiag.render.report import client_logs_json, to_json
 from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
-from wsdiag.results import ProbeResult, Report
+from wsdiag.vocab.model import DnsOutcome, ProxyMode, Role, Status
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import ProbeResult
 
 WIDTH = 980  # SVG user units; the page scales it to fit
 X_MACHINE, X_HUB, X_LABEL, X_CHIPS = 12, 170, 345, 700
@@ -227,7 +228,7 @@ def _host_facts(report: Report) -> list[tuple[str, str]]:
         ("duration", f"{report.duration_ms / 1000:.2f} s"),
         ("wsdiag", report.tool_version),
     ]
-    for key, value in (report.logs.to_json() if report.logs else {}).items():
+    for key, value in (client_logs_json(report.logs) if report.logs else {}).items():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             facts.append((f"client logs: {key}", str(value)))
     return facts

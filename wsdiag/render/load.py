@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 
 from wsdiag.host.paths import paths_from_json
-from wsdiag.logs.context import client_logs_from_json
-from wsdiag.model import (
+from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
+from wsdiag.vocab.model import (
     Account,
     DnsOutcome,
     Environment,
@@ -28,15 +28,14 @@ from wsdiag.model import (
     Verdict,
     Via,
 )
-from wsdiag.results import (
+from wsdiag.vocab.report import Diagnosis, Report
+from wsdiag.vocab.results import (
     AddressEvidence,
     CertSummary,
-    Diagnosis,
     DnsResult,
     Evidence,
     Finding,
     ProbeResult,
-    Report,
     TlsSeen,
 )
 
@@ -190,3 +189,31 @@ def _cert(c: dict[str, Any]) -> CertSummary:
         sha256=c["sha256"],
         self_issued=bool(c["self_issued"]),
     )
+
+
+def client_logs_from_json(d: object) -> ClientLogs | None:
+    """The ``logs`` block of a saved report back as a typed value (its findings are in the
+    report's own findings list, so they are not repeated here). ``None`` for no block."""
+    if not isinstance(d, dict):
+        return None
+
+    def text(key: str) -> str | None:
+        value = d.get(key)
+        return value if isinstance(value, str) else None
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = d.get(key)
+        return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
+
+    evidence = ClientLogEvidence(
+        region=text("region"),
+        private_hosts=texts("private_hosts"),
+        last_session_time=text("last_session_time"),
+        last_reachable=texts("last_reachable"),
+        last_no_endpoint_reachable=d.get("last_no_endpoint_reachable") is True,
+        client_version=text("client_version"),
+        findings=(),
+        last_session_id=text("last_session_id"),
+        files=texts("files"),
+    )
+    return ClientLogs(evidence, text("comparison"))

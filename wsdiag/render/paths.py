@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.model import DnsOutcome, Role, Status, Via
-from wsdiag.results import DnsResult, ProbeResult, Report
+from wsdiag.vocab.model import DnsOutcome, Role, Status, Via
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 GROUP_TITLE = {
     Role.ENDPOINT: ("streaming endpoint", "streaming endpoints"),

@@ -8,8 +8,10 @@ from dataclasses import fields
 from typing import Any
 
 from wsdiag.host.paths import paths_json
-from wsdiag.model import HostIdentity, ProxyRoute, Tri
-from wsdiag.results import CertSummary, Evidence, Finding, ProbeResult, Report
+from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
+from wsdiag.vocab.model import HostIdentity, ProxyRoute, Tri
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import CertSummary, Evidence, Finding, ProbeResult
 
 SCHEMA = "wsdiag.report/1"
 
@@ -46,7 +48,7 @@ def to_json(report: Report) -> dict[str, Any]:
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
-        "logs": report.logs.to_json() if report.logs else None,
+        "logs": client_logs_json(report.logs) if report.logs else None,
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": paths_json(report.paths),
@@ -56,7 +58,7 @@ def to_json(report: Report) -> dict[str, Any]:
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:
-    """The host block, raw: wsdiag.render.redact hides names in it (and everywhere else)."""
+    """The host block, raw: wsdiag.redact hides names in it (and everywhere else)."""
     logs = "none"
     if h.logs_read:
         logs = f"user {h.logs_user}" if h.logs_user else "own"
@@ -163,3 +165,23 @@ def _cert_json(c: CertSummary) -> dict[str, Any]:
         "sha256": c.sha256,
         "self_issued": c.self_issued,
     }
+
+
+def client_log_evidence_json(e: ClientLogEvidence) -> dict[str, object]:
+    """What ``wsdiag logs --json`` and a report's ``logs`` block say of the client's logs."""
+    return {
+        "region": e.region,
+        "private_hosts": list(e.private_hosts),
+        "last_session_id": e.last_session_id,
+        "last_session_time": e.last_session_time,
+        "last_reachable": list(e.last_reachable),
+        "last_no_endpoint_reachable": e.last_no_endpoint_reachable,
+        "client_version": e.client_version,
+        "files": list(e.files),
+        "findings": [finding_json(f) for f in e.findings],
+    }
+
+
+def client_logs_json(logs: ClientLogs) -> dict[str, object]:
+    """The ``logs`` block of ``wsdiag.report/1``: the evidence's fields, then ``comparison``."""
+    return {**client_log_evidence_json(logs.evidence), "comparison": logs.comparison}

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wsdiag.model import ProxyMode, Role, Severity, Status, Verdict
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
-from wsdiag.results import Finding, ProbeResult, Report
 from wsdiag.terminal import escape
+from wsdiag.vocab.model import ProxyMode, Role, Severity, Status, Verdict
+from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Finding, ProbeResult
 
 # Control and bidi characters from the network or a file never reach the terminal raw:
 # one escaping for every renderer (wsdiag.terminal).

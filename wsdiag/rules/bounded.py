@@ -4,9 +4,9 @@ Pure rule rows (see rows.py)."""
 from __future__ import annotations
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES
-from wsdiag.model import Environment, Owner, Severity
-from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire
+from wsdiag.vocab.model import Environment, Owner, Severity
+from wsdiag.vocab.results import Evidence
 
 
 def _unprobed(e: Evidence, _env: Environment) -> Fire | None:

@@ -16,9 +16,9 @@ import ipaddress
 from collections.abc import Callable
 
 from wsdiag.check.evidence import complete, usable
-from wsdiag.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.results import AddressEvidence, Evidence
 from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.vocab.results import AddressEvidence, Evidence
 
 HIGH_RTT_MS = 250.0  # DCV: above 250 ms RTT the session is usable but degraded (admin guide)
 

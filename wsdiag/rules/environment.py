@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wsdiag.model import Environment, Tri
-from wsdiag.results import Evidence
 from wsdiag.rules.host import HOST_ENV_RULES
 from wsdiag.rules.rows import EnvRule
+from wsdiag.vocab.model import Environment, Tri
+from wsdiag.vocab.results import Evidence
 
 Y, N = Tri.YES, Tri.NO
 

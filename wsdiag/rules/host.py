@@ -7,10 +7,10 @@ fires.
 from __future__ import annotations
 
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
-from wsdiag.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.results import Evidence
 from wsdiag.rules.endpoint import _at, _with
 from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, U, Y
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.vocab.results import Evidence
 
 
 def _endpoint_bad(e: Evidence) -> bool:

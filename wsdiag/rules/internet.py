@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wsdiag.model import Environment, Need, Owner, ProxyMode, Severity
-from wsdiag.results import Evidence, TargetEvidence
 from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
+from wsdiag.vocab.model import Environment, Need, Owner, ProxyMode, Severity
+from wsdiag.vocab.results import Evidence, TargetEvidence
 
 
 def _failed(e: Evidence, need: Need) -> list[TargetEvidence]:

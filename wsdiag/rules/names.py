@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 from wsdiag.check.evidence import usable
-from wsdiag.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.results import Evidence, NameDivergence
 from wsdiag.rules.rows import FindingRule, Fire, FireFn, N, Y
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.vocab.results import Evidence, NameDivergence
 
 
 def _answers(d: NameDivergence) -> str:

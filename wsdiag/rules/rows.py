@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from wsdiag.model import Environment, Owner, Severity, Tri
-from wsdiag.results import Evidence, Finding
+from wsdiag.vocab.model import Environment, Owner, Severity, Tri
+from wsdiag.vocab.results import Evidence, Finding
 
 Y, N, U = Tri.YES, Tri.NO, Tri.UNKNOWN
 NOT_YES = (N, U)

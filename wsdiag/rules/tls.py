@@ -11,9 +11,9 @@ something else answers at an endpoint address.
 
 from __future__ import annotations
 
-from wsdiag.model import Environment, Owner, Severity
-from wsdiag.results import Evidence
 from wsdiag.rules.rows import FindingRule, Fire, N, Y
+from wsdiag.vocab.model import Environment, Owner, Severity
+from wsdiag.vocab.results import Evidence
 
 
 def _pairs(items: tuple[tuple[str, str], ...]) -> str:

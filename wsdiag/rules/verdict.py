@@ -8,10 +8,9 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 
 from __future__ import annotations
 
-from wsdiag.check.evidence import Results, gather
+from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
-from wsdiag.model import Environment, Owner, ProxyMode, Severity, Verdict
-from wsdiag.results import Diagnosis, Evidence, Finding
+from wsdiag.check.observed import Observed
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
@@ -20,6 +19,9 @@ from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
 from wsdiag.rules.tls import TLS_RULES
+from wsdiag.vocab.model import Environment, Owner, ProxyMode, Severity, Verdict
+from wsdiag.vocab.report import Diagnosis
+from wsdiag.vocab.results import Evidence, Finding
 
 # Every one of these must be a measured YES or NO for a verdict of ready or degraded:
 # streaming paths we could not measure are never assumed to work.
@@ -130,8 +132,8 @@ def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def diagnose(r: Results, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
-    """Results -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
+def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
+    """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict."""
     e = with_host(gather(r), r, r.machine)
     environment, env_rule = environment_of(e)

@@ -27,8 +27,8 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wsdiag.model import Tri
-from wsdiag.results import CertSummary, TlsSeen
+from wsdiag.vocab.model import Tri
+from wsdiag.vocab.results import CertSummary, TlsSeen
 
 if TYPE_CHECKING:
     from cryptography import x509

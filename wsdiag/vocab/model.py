@@ -2,19 +2,15 @@
 
 Everything that crosses a module boundary (catalog -> plan -> runner -> evidence ->
 classify -> report) is one of these types, so each layer can be tested on its own. What a run
-found (results, evidence, findings, the report) is in wsdiag.results, built on these.
+found (results, evidence, findings, the report) is in wsdiag.vocab.results, built on these.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from wsdiag.budgets import DEFAULT_TIMEOUT
-
-if TYPE_CHECKING:  # the results vocabulary builds on this one; a type-only reference back
-    from wsdiag.results import ProbeResult
 
 
 class Role(StrEnum):
@@ -34,8 +30,8 @@ class Need(StrEnum):
 
 
 class Transport(StrEnum):
-    """A probe kind. What each kind is (TCP-based, authenticates ...) is registered once, in
-    ``wsdiag.probes.registry``; rules ask these properties, never "not QUIC means TCP"."""
+    """A probe kind. What each kind is (runs over TCP, authenticates the peer) is data below,
+    beside the enum; rules ask these properties, never "not QUIC means TCP"."""
 
     TCP = "tcp"  # TCP connect only
     TLS = "tls"  # TCP connect + TLS handshake with SNI = host
@@ -44,16 +40,18 @@ class Transport(StrEnum):
     @property
     def is_tcp(self) -> bool:
         """Runs over TCP (so an HTTP proxy can carry it, and DCV can authenticate on it)."""
-        from wsdiag.probes.registry import kind
-
-        return kind(self).over_tcp
+        return self in _OVER_TCP
 
     @property
     def authenticates(self) -> bool:
         """Proves the peer's identity (a TLS handshake whose certificate chain is checked)."""
-        from wsdiag.probes.registry import kind
+        return self in _AUTHENTICATES
 
-        return kind(self).authenticates
+
+# The kinds' properties. A new Transport gets its row here and its factory in
+# wsdiag.probes.registry (a test holds both tables to every Transport).
+_OVER_TCP = frozenset({Transport.TCP, Transport.TLS})
+_AUTHENTICATES = frozenset({Transport.TLS})
 
 
 class Phase(StrEnum):
@@ -176,7 +174,7 @@ class Account(StrEnum):
 class HostIdentity:
     """Which machine a report comes from and whose view of it wsdiag used.
 
-    Raw facts: names here are NOT redacted; renderers redact them (wsdiag.render.redact).
+    Raw facts: names here are NOT redacted; renderers redact them (wsdiag.redact).
     """
 
     name: str | None = None  # the host name (socket.gethostname())
@@ -286,6 +284,20 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Nameserver:
+    """A DNS server to ask directly (``--nameserver``), parsed once, in the plan."""
+
+    ip: str  # normalised IPv4 or IPv6 text, without brackets or a scope
+    port: int = 53
+
+    def __str__(self) -> str:
+        """'10.0.0.2', '127.0.0.1:5353' or '[::1]:5353': how the report and options write it."""
+        if self.port == 53:
+            return self.ip
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True)
 class DnsSpec:
     """One DNS lookup the plan asks for: ``rdtype`` of ``host``, within ``timeout`` seconds."""
 
@@ -317,24 +329,6 @@ class ProbeSpec:
     # serving it answered, the others' silence cannot change it, so they end early.
     serves: str = ""
 
-    def result(self) -> ProbeResult:
-        """The result before the probe runs: an error until the probe says otherwise, or
-        skipped with the reason."""
-        from wsdiag.results import ProbeResult  # the results build on this module
-
-        skipped = self.skip_reason is not None
-        return ProbeResult(
-            id=self.id,
-            target_id=self.target_id,
-            host=self.host,
-            address=self.address,
-            transport=self.transport,
-            port=self.port,
-            status=Status.SKIPPED if skipped else Status.ERROR,
-            detail=self.skip_reason or "",
-            via=self.via,
-        )
-
 
 @dataclass(frozen=True)
 class PlannedTarget:
@@ -359,7 +353,7 @@ class Plan:
     timeout: float
     deadline: float
     vpc_cidrs: tuple[str, ...]
-    nameservers: tuple[str, ...]
+    nameservers: tuple[Nameserver, ...]
     quic_alpn: tuple[str, ...]
     proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
     public_roots: str | None = None  # --public-roots FILE (None: $WSDIAG_PUBLIC_ROOTS, certifi)

@@ -1,35 +1,27 @@
 """The vocabulary of what a run found: DNS and probe results, evidence (tri-state facts with
 the results behind them), findings, the diagnosis and the report. Frozen dataclasses and
 enums, no I/O; the words they are built from (statuses, roles, the plan) are in
-wsdiag.model."""
+wsdiag.vocab.model."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from wsdiag.model import (
+from wsdiag.vocab.model import (
     DnsOutcome,
-    Environment,
-    HostIdentity,
     Need,
     Owner,
     Phase,
+    ProbeSpec,
     ProxyRoute,
     Severity,
     Status,
     Transport,
     Tri,
-    Verdict,
     Via,
 )
-
-if TYPE_CHECKING:  # the host and logs packages build on this vocabulary; type-only back
-    from wsdiag.host.paths import HostPaths
-    from wsdiag.logs.context import ClientLogs
-
 
 # --- results ---------------------------------------------------------------------------
 
@@ -111,6 +103,23 @@ class ProbeResult:
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+
+
+def planned(spec: ProbeSpec) -> ProbeResult:
+    """The result of ``spec`` before its probe runs: an error until the probe says otherwise,
+    or skipped with the spec's reason."""
+    skipped = spec.skip_reason is not None
+    return ProbeResult(
+        id=spec.id,
+        target_id=spec.target_id,
+        host=spec.host,
+        address=spec.address,
+        transport=spec.transport,
+        port=spec.port,
+        status=Status.SKIPPED if skipped else Status.ERROR,
+        detail=spec.skip_reason or "",
+        via=spec.via,
+    )
 
 
 @dataclass(frozen=True)
@@ -294,33 +303,3 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    environment: Environment
-    verdict: Verdict
-    findings: tuple[Finding, ...]
-    rule: str  # which environment rule fired
-
-
-@dataclass(frozen=True)
-class Report:
-    schema: str
-    tool_version: str
-    region: str
-    endpoint_hosts: tuple[str, ...]
-    diagnosis: Diagnosis
-    evidence: Evidence
-    dns: tuple[DnsResult, ...]
-    probes: tuple[ProbeResult, ...]
-    duration_ms: float
-    started_at: str  # ISO 8601 UTC
-    region_source: str = "option"  # option | env | logs
-    logs: ClientLogs | None = None  # the client's logs, when read
-    proxy: ProxyRoute = ProxyRoute()
-    host: HostIdentity = HostIdentity()
-    paths: HostPaths | None = None  # this machine's interfaces, routes and client session
-    # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
-    # probes, classifying. None in reports from before this field.
-    process_ms: float | None = None

@@ -14,23 +14,26 @@ from pathlib import Path
 from wsdiag import __version__
 from wsdiag.budgets import RUN_GUARD
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.evidence import Results
+from wsdiag.check.names import dialed_by
+from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
 from wsdiag.clock import run_budget
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
-from wsdiag.host.paths import HostPaths, destinations, gather_paths, internet_target_ids
+from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import LogContext, client_logs
-from wsdiag.model import Catalog, Inputs, Plan, Role, Transport
+from wsdiag.logs.context import client_logs
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
-from wsdiag.results import Report
+from wsdiag.vocab.logs import LogContext
+from wsdiag.vocab.machine import HostPaths
+from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
+from wsdiag.vocab.report import Report
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.render.redact")
+AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
 
 HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
 
@@ -100,7 +103,7 @@ def run_check(
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
 
-    results = Results(plan, tuple(run.dns), tuple(run.probes))
+    results = Observed(plan, tuple(run.dns), tuple(run.probes))
     paths = _host_paths(results, logs)
     results = replace(results, machine=paths)
     evidence, diagnosis = diagnose(results, extra=logs.findings)
@@ -145,12 +148,15 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
     return replace(make_plan(catalog, inputs, found), deadline=left)
 
 
-def _host_paths(results: Results, logs: LogContext) -> HostPaths:
+def _host_paths(results: Observed, logs: LogContext) -> HostPaths:
     """Routes to what was tested and the client session: no packets, a short budget of its
     own (reading the routing table and the process list is local and quick)."""
     plan = results.plan
     dests = destinations(
-        results.dns, results.endpoint_v4(), internet_target_ids(plan.targets), plan.proxy
+        results.dns,
+        dialed_by(results, results.endpoint_id()),
+        internet_target_ids(plan.targets),
+        plan.proxy,
     )
     proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
     version = logs.evidence.client_version if logs.evidence is not None else None

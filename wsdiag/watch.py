@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from wsdiag.errors import WsdiagError
-from wsdiag.model import Environment, Verdict
-from wsdiag.results import Report
+from wsdiag.vocab.model import Environment, Verdict
+from wsdiag.vocab.report import Report
 
 # Monitoring order: what a dashboard must show when the runs disagree.
 RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wsdiag.vocab.results import Finding
+
 
 class Protocol(StrEnum):
     """Streaming protocol of a session. The client still calls DCV "WSP" in places."""
@@ -132,3 +134,36 @@ class LogSummary:
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class ClientLogEvidence:
+    region: str | None  # from the most recent session that names one; lower case
+    private_hosts: tuple[str, ...]  # PrivateLink names offered in the latest endpoint session
+    last_session_time: str | None
+    last_reachable: tuple[str, ...]  # e.g. ("QUIC/4195", "TCP/443")
+    last_no_endpoint_reachable: bool
+    client_version: str | None
+    findings: tuple[Finding, ...]
+    last_session_id: str | None = None
+    files: tuple[str, ...] = ()  # the files read, newest first
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """What the client's own logs contributed to this check (empty: none were read)."""
+
+    region: str | None = None
+    private_hosts: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    evidence: ClientLogEvidence | None = None
+    owner: str | None = None  # whose logs (run as SYSTEM/root); None: this account's own
+
+
+@dataclass(frozen=True)
+class ClientLogs:
+    """The client's logs as the check report carries them: the evidence, and one line
+    comparing its last session with what this run reached (``None``: no session seen)."""
+
+    evidence: ClientLogEvidence
+    comparison: str | None
