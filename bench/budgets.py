@@ -39,6 +39,7 @@ class Run:
     stderr: str
     wall: float
     peak_rss_mb: float
+    cpu: float = 0.0  # s: the child's user + system CPU time (steadier than wall on a busy box)
 
 
 def run_measured(
@@ -78,6 +79,7 @@ def run_measured(
             err.read().decode(errors="replace"),
             wall,
             usage.ru_maxrss * scale / 1e6,
+            usage.ru_utime + usage.ru_stime,
         )
 
 

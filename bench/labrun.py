@@ -26,6 +26,7 @@ class Measured:
     wall: float  # seconds, the whole process
     peak_rss_mb: float
     report: dict[str, Any]
+    cpu: float = 0.0  # seconds of CPU (user + system) the process used
 
     @property
     def duration(self) -> float:
@@ -66,4 +67,4 @@ def run(lab: Lab, scenario: Scenario, tree: Path, timeout: float, *extra: str) -
         report = json.loads(proc.stdout)
     except ValueError:
         report = {"error": proc.stderr.strip()[-300:], "exit_code": proc.returncode}
-    return Measured(proc.wall, proc.peak_rss_mb, report)
+    return Measured(proc.wall, proc.peak_rss_mb, report, proc.cpu)

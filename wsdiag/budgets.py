@@ -68,6 +68,12 @@ MAX_ENDPOINT_ADDRESSES = 16
 # deadline then cuts short is reported as such.
 MAX_CONCURRENT_PROBES = 96
 
+# This machine's routes and process list are gathered beside the probes, within the run
+# deadline; when the runner ends, what is still being gathered gets this long at most
+# beyond the deadline (then its facts are unknown): reading the routing table and the
+# process list is local and takes milliseconds.
+HOST_PATHS_GRACE = 0.05
+
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):
 # if this ever fires, it is a bug, reported as an internal error rather than a hang.

@@ -5,37 +5,49 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import RUN_GUARD
+from wsdiag.budgets import HOST_PATHS_GRACE, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.names import dialed_by
-from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
 from wsdiag.clock import run_budget
 from wsdiag.errors import WsdiagError
-from wsdiag.host.identity import host_facts
-from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import client_logs
-from wsdiag.probes.registry import ProbeFn, ResolveFn
-from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
-from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
 from wsdiag.vocab.report import Report
 
-# Modules a run needs only once the network has answered: imported in the background while
-# the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
+if TYPE_CHECKING:
+    from wsdiag.check.observed import Observed
+    from wsdiag.probes.registry import ProbeFn, ResolveFn
+    from wsdiag.vocab.machine import HostPaths
+    from wsdiag.vocab.results import DnsResult
 
-HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
+# Modules a run needs only once the network has answered: imported in the background while
+# the lookups wait, so a silent network does not pay for them after its timeout, and the
+# first packet does not wait for them.
+AFTER_NETWORK = (
+    "wsdiag.host.paths",
+    "wsdiag.host.facts",
+    "wsdiag.host.client",
+    "wsdiag.check.observed",
+    "wsdiag.check.names",
+    "wsdiag.rules.classify",
+    "wsdiag.logs.context",
+    "wsdiag.host.identity",
+    "wsdiag.render.report",
+    "wsdiag.render.formats",
+    "wsdiag.redact",
+)
 
 
 def _quiet_libraries() -> None:
@@ -49,10 +61,48 @@ def _quiet_libraries() -> None:
 
 
 async def _run(
-    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float, late: float
-) -> RunResult:
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: dict[Transport, ProbeFn],
+    budget: float,
+    late: float,
+    logs: LogContext,
+) -> tuple[RunResult, HostPaths | None]:
+    """The run, and this machine's paths to what DNS answered, gathered in a thread while
+    the probes wait (started once every lookup has ended), within the same deadline: after
+    the last probe result only pure work is left. None: the paths were not gathered in time
+    (their facts are then unknown)."""
+    until = time.monotonic() + budget
+    gathering: list[Future[HostPaths]] = []
+
+    def dns_done(dns: tuple[DnsResult, ...]) -> None:
+        gathering.append(_in_thread(_gather_paths, plan, dns, logs, until))
+
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget, late), budget + RUN_GUARD)
+    run = await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done), budget + RUN_GUARD
+    )
+    if not gathering:  # the deadline ended a lookup: what is left of it, if anything
+        gathering.append(_in_thread(_gather_paths, plan, tuple(run.dns), logs, until))
+    wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
+    try:
+        return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
+    except Exception:  # late (or a bug in gathering): the facts stay unknown, never a guess
+        return run, None
+
+
+def _in_thread(fn: Callable[..., HostPaths], *args: object) -> Future[HostPaths]:
+    """``fn(*args)`` in a daemon thread: one that outlives its wait never holds up the exit."""
+    out: Future[HostPaths] = Future()
+
+    def work() -> None:
+        try:
+            out.set_result(fn(*args))
+        except BaseException as exc:  # handed to the waiter, never lost in a thread
+            out.set_exception(exc)
+
+    threading.Thread(target=work, name="wsdiag-host-paths", daemon=True).start()
+    return out
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -80,6 +130,11 @@ def run_check(
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    # The network stack imports from now on, beside the planning below (which waits on
+    # files and child processes): the first packet needs it, nothing else here does.
+    from wsdiag.probes.registry import preload
+
+    preload()
     catalog = load_catalog(catalogs)
     logs = logs or LogContext()
     if logs.private_hosts and not inputs.log_endpoint_hosts:
@@ -98,13 +153,18 @@ def run_check(
         budget, late = run_budget(
             plan.deadline, inputs.deadline is not None, since, time.monotonic()
         )
-        run = asyncio.run(_run(plan, resolve, probes, budget, late))
+        run, gathered = asyncio.run(_run(plan, resolve, probes, budget, late, logs))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+    # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
+    from wsdiag.check.observed import Observed
+    from wsdiag.host.identity import host_facts
+    from wsdiag.logs.context import client_logs
+    from wsdiag.render.report import SCHEMA
+    from wsdiag.rules.classify import diagnose
 
     results = Observed(plan, tuple(run.dns), tuple(run.probes))
-    paths = _host_paths(results, logs)
+    paths = _described(gathered, results) if gathered is not None else None
     results = replace(results, machine=paths)
     evidence, diagnosis = diagnose(results, extra=logs.findings)
     return Report(
@@ -148,16 +208,42 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
     return replace(make_plan(catalog, inputs, found), deadline=left)
 
 
-def _host_paths(results: Observed, logs: LogContext) -> HostPaths:
-    """Routes to what was tested and the client session: no packets, a short budget of its
-    own (reading the routing table and the process list is local and quick)."""
-    plan = results.plan
+def _gather_paths(
+    plan: Plan, dns: tuple[DnsResult, ...], logs: LogContext, until: float
+) -> HostPaths:
+    """Routes to what DNS answered (every endpoint name's addresses: which one the facts
+    describe is known only once the probes are in, see ``_described``) and the client
+    session: no packets, by ``until`` (time.monotonic(), s)."""
+    from wsdiag.check.names import dialed_by
+    from wsdiag.check.observed import Observed
+    from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
+
+    seen = Observed(plan, dns, ())
+    endpoints = [a for tid in seen.target_ids(Role.ENDPOINT) for a in dialed_by(seen, tid)]
     dests = destinations(
-        results.dns,
-        dialed_by(results, results.endpoint_id()),
-        internet_target_ids(plan.targets),
-        plan.proxy,
+        dns, dict.fromkeys(endpoints), internet_target_ids(plan.targets), plan.proxy
     )
     proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
     version = logs.evidence.client_version if logs.evidence is not None else None
-    return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)
+    return gather_paths(dests, until, proxy, version)
+
+
+def _described(gathered: HostPaths, results: Observed) -> HostPaths:
+    """Pure: the gathered paths cut to the endpoint name the facts describe (the first that
+    answered, ``Observed.endpoint_id``), as a run that gathered after the probes would
+    have named them."""
+    from wsdiag.check.names import dialed_by
+    from wsdiag.host.paths import destinations, internet_target_ids
+
+    plan = results.plan
+    wanted = set(
+        destinations(
+            results.dns,
+            dialed_by(results, results.endpoint_id()),
+            internet_target_ids(plan.targets),
+            plan.proxy,
+        )
+    )
+    return replace(
+        gathered, paths=tuple(p for p in gathered.paths if (p.role, p.destination) in wanted)
+    )

@@ -12,8 +12,9 @@ already answered (``ProbeSpec.serves``) ends early: its result could not change 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
@@ -58,6 +59,7 @@ async def run_plan(
     probes: Mapping[Transport, ProbeFn],
     budget: float | None = None,
     late: float = 0.0,
+    on_dns: Callable[[tuple[DnsResult, ...]], None] | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
@@ -65,7 +67,11 @@ async def run_plan(
     run started late (``wsdiag.clock.run_budget``), named in what the deadline cuts short.
 
     A probe serving an any-of fact (``ProbeSpec.serves``) ends early, as skipped, once
-    another serving the same fact answered: its result could no longer change the fact."""
+    another serving the same fact answered: its result could no longer change the fact.
+    ``on_dns`` is called once (in the loop, quickly: it starts work, never waits) with every
+    lookup's result when the last lookup has ended, so work that needs the answers but no
+    probe (this machine's routes to them) runs while the probes wait; an exception it
+    raises is ignored (the caller's work is then simply not started)."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
     deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
@@ -129,9 +135,18 @@ async def run_plan(
         dns_out[spec.id] = result
         return result
 
+    looking_up = [len(plan.targets)]  # targets whose lookups have not all ended
+
+    def lookups_ended() -> None:
+        looking_up[0] -= 1
+        if looking_up[0] == 0 and on_dns is not None:
+            with contextlib.suppress(Exception):
+                on_dns(tuple(r for r in dns_out.values() if r is not None))
+
     async def one_target(pt: PlannedTarget) -> None:
         async def direct() -> None:
             answers = await asyncio.gather(*(one_dns(s) for s in pt.dns))
+            lookups_ended()
             await asyncio.gather(*(one_probe(s) for s in expand(pt, answers)))
 
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
