@@ -46,8 +46,11 @@ DNS_MIN_RETRANSMIT = 0.2  # never re-send faster than this: a slow resolver is n
 # ones is heard; the first server is asked alone for a while, as the OS resolver would.
 DNS_STAGGER_SHARE = 0.5
 # The runner's guard over a lookup: the lookup ends itself at its budget; this grace only
-# catches a lookup that does not (a bug), and never extends a silent network's cost.
-DNS_GUARD_GRACE = 0.05
+# catches a lookup that does not (a bug), and never extends a silent network's cost. It
+# must outlast the event loop's lateness on a loaded machine: when the loop wakes late,
+# the lookup's own timer and the guard's are both due, and a guard only 50 ms behind fired
+# first, turning a resolver's silence into an error ("unknown").
+DNS_GUARD_GRACE = 0.25
 
 # --- probes -----------------------------------------------------------------------------------
 TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this cannot finish
