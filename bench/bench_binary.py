@@ -46,7 +46,7 @@ def build(out: Path) -> tuple[Path, Path | None, float]:
     """(one-file binary, one-folder executable, build seconds): scripts/wsdiag.spec as
     build-binary.sh runs it, plus a one-folder output of the same Analysis."""
     spec = (ROOT / "scripts" / "wsdiag.spec").read_text()
-    spec = spec.replace("Path(SPECPATH).resolve().parent", repr(str(ROOT)))
+    spec = spec.replace("Path(SPECPATH).resolve().parent", f"Path({str(ROOT)!r})")
     spec += (
         "\nexe_dir = EXE(pyz, a.scripts, [], exclude_binaries=True, name='wsdiag-onedir',"
         " console=True, upx=False, strip=False)\n"
