@@ -529,3 +529,32 @@ def test_what_the_deadline_cuts_short_after_a_late_start_says_the_machine_was_bu
     assert {p.detail for p in on_time.probes if p.transport is Transport.QUIC} == {
         "cut short by the run deadline"
     }
+
+
+def test_a_check_parses_the_catalog_once_and_starts_no_pac_child_without_a_pac(
+    silent_dns: DnsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lean start: the catalog's TOML is parsed once per run, and where no PAC applies
+    (the OS names none, no --pac) no PAC child process is started."""
+    import wsdiag.check.catalog as catalog
+    import wsdiag.host.pac as pac
+    import wsdiag.host.pac_eval as pac_eval
+    from wsdiag.run import run_check
+    from wsdiag.vocab.model import Inputs
+
+    parsed: list[str] = []
+    real_toml = catalog._toml
+    monkeypatch.setattr(
+        catalog, "_toml", lambda name, text: parsed.append(name) or real_toml(name, text)
+    )
+    monkeypatch.setattr(pac, "discover_sources", lambda explicit=None, reads=None: [])
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a PAC child was started without a PAC")
+
+    monkeypatch.setattr(pac_eval, "evaluate_pac", no_child)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    report = run_check(Inputs(region="eu-west-1", nameservers=(silent_dns.address,), timeout=0.2))
+    assert len(parsed) == 1
+    assert report.proxy.source != "pac"
