@@ -20,7 +20,7 @@ from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
     from wsdiag.probes.registry import ProbeFn
-    from wsdiag.probes.tls import TrustSources
+    from wsdiag.probes.tls import Trust
     from wsdiag.vocab.model import Plan
 
 
@@ -28,7 +28,7 @@ async def probe_tcp(
     base: ProbeResult,
     timeout: float,
     ctx: ssl.SSLContext | None = None,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
     identify: bool = False,
 ) -> ProbeResult:
     """``base`` carries id/target/host/address/port; the result fills status and timings.
@@ -67,14 +67,17 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
     dialer (when the plan routes through an HTTP proxy). A result routed ``via`` the proxy
     goes through it; a kind that authenticates gets the TLS step (chain recorded, judged
     offline); the endpoint's direct TCP probes also record what each address presents.
-    Raises wsdiag.host.trust.TrustError (a WsdiagError) for an unusable public-roots file.
+    An unusable public-roots file raises wsdiag.host.trust.TrustError where a chain is
+    judged (the run refuses one before any probe: ``wsdiag.run._check_public_roots``).
     ``record``/``identify`` False (bench/ only: the cost of each) verify in the handshake
     instead / skip the endpoint's extra handshake."""
     from wsdiag.host.trust import public_roots_path
-    from wsdiag.probes.tls import load_trust
+    from wsdiag.probes.tls import PendingTrust
 
-    ctx = tls_context()
-    trust = load_trust(public_roots_path(plan.public_roots, os.environ)) if record else None
+    # Recording judges chains offline: no verifying context (the system bundle's parse) and
+    # the trust sources load beside the first packets (PendingTrust), not before them.
+    ctx = None if record else tls_context()
+    trust = PendingTrust(public_roots_path(plan.public_roots, os.environ)) if record else None
     endpoint = {pt.target.id for pt in plan.targets if identify and pt.target.role is Role.ENDPOINT}
     proxy = (
         ProxyDialer(plan.proxy.host, plan.proxy.port)
