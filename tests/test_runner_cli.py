@@ -558,3 +558,25 @@ def test_a_check_parses_the_catalog_once_and_starts_no_pac_child_without_a_pac(
     report = run_check(Inputs(region="eu-west-1", nameservers=(silent_dns.address,), timeout=0.2))
     assert len(parsed) == 1
     assert report.proxy.source != "pac"
+
+
+def test_on_dns_hears_every_lookup_once_while_the_probes_still_wait() -> None:
+    """The runner's hook for work beside the probes: called once, when the last lookup has
+    ended, with every lookup's result, before any probe is over; its exception is ignored."""
+    heard: list[tuple[int, int]] = []  # (lookups heard, probes finished by then)
+    finished: list[str] = []
+
+    async def slow_ok(base: ProbeResult, budget: float) -> ProbeResult:
+        await asyncio.sleep(0.05)
+        finished.append(base.id)
+        return replace(base, status=Status.OPEN)
+
+    def on_dns(dns: tuple[DnsResult, ...]) -> None:
+        heard.append((len(dns), len(finished)))
+        raise RuntimeError("a bug in the caller's hook")
+
+    plan = plan_for()
+    run = asyncio.run(run_plan(plan, answer, {t: slow_ok for t in Transport}, on_dns=on_dns))
+    lookups = sum(len(pt.dns) for pt in plan.targets)
+    assert heard == [(lookups, 0)]
+    assert len(run.dns) == lookups and any(p.status is Status.OPEN for p in run.probes)
