@@ -77,6 +77,14 @@ MAX_CONCURRENT_PROBES = 96
 # process list is local and takes milliseconds.
 HOST_PATHS_GRACE = 0.05
 
+# What the report needs after the network (the rules' and renderers' imports, this
+# machine's routes and process list) is done in a thread while the probes wait, starting
+# this long after the last lookup ended: the probes' first packets and quick answers are in
+# by then. A thread busy beside the probes' first round trips shares the interpreter with
+# the event loop and made the endpoint's measured connect time tens of ms longer in the
+# lab (its RTT decides ENDPOINT_HIGH_RTT); a silent network waits far longer than this.
+AFTER_DNS_SETTLE = 0.1
+
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):
 # if this ever fires, it is a bug, reported as an internal error rather than a hang.

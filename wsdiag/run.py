@@ -4,6 +4,7 @@ the pure layers to the network."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import HOST_PATHS_GRACE, RUN_GUARD
+from wsdiag.budgets import AFTER_DNS_SETTLE, HOST_PATHS_GRACE, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
@@ -68,22 +69,29 @@ async def _run(
     late: float,
     logs: LogContext,
 ) -> tuple[RunResult, HostPaths | None]:
-    """The run, and this machine's paths to what DNS answered, gathered in a thread while
-    the probes wait (started once every lookup has ended), within the same deadline: after
-    the last probe result only pure work is left. None: the paths were not gathered in time
-    (their facts are then unknown)."""
+    """The run, and what the report needs after it, done in one thread while the probes
+    wait, within the same deadline: the imports of the rules and renderers, then this
+    machine's paths to what DNS answered. It starts AFTER_DNS_SETTLE after the last lookup
+    ended (the probes' first packets and the quick answers are in by then, and a
+    connect's measured time is the network's, not this thread's CPU), or when the runner
+    ends, if sooner. After the last probe result only pure work is left. None: the paths
+    were not gathered in time (their facts are then unknown)."""
+    loop = asyncio.get_running_loop()
     until = time.monotonic() + budget
     gathering: list[Future[HostPaths]] = []
 
+    def start(dns: tuple[DnsResult, ...]) -> None:
+        if not gathering:
+            gathering.append(_in_thread(_after_network, plan, dns, logs, until))
+
     def dns_done(dns: tuple[DnsResult, ...]) -> None:
-        gathering.append(_in_thread(_gather_paths, plan, dns, logs, until))
+        loop.call_later(AFTER_DNS_SETTLE, start, dns)
 
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
         run_plan(plan, resolve, probes, budget, late, on_dns=dns_done), budget + RUN_GUARD
     )
-    if not gathering:  # the deadline ended a lookup: what is left of it, if anything
-        gathering.append(_in_thread(_gather_paths, plan, tuple(run.dns), logs, until))
+    start(tuple(run.dns))  # not started yet: the runner ended first
     wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
     try:
         return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
@@ -146,7 +154,7 @@ def run_check(
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    resolve, probes = real_probes(plan, AFTER_NETWORK)
+    resolve, probes = real_probes(plan)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     try:
@@ -206,6 +214,19 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
     return replace(make_plan(catalog, inputs, found), deadline=left)
+
+
+def _after_network(
+    plan: Plan, dns: tuple[DnsResult, ...], logs: LogContext, until: float
+) -> HostPaths:
+    """The AFTER_NETWORK imports (an import error is left for the caller's own import to
+    raise), then ``_gather_paths``."""
+    import importlib
+
+    for name in AFTER_NETWORK:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    return _gather_paths(plan, dns, logs, until)
 
 
 def _gather_paths(
