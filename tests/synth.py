@@ -63,6 +63,17 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
         return ProxyRoute()
     if proxy == "disabled":
         return ProxyRoute(ProxyMode.DISABLED, PROXY_URL, source="environment")
+    if proxy == "pac-broken":  # a PAC answering "PROXY [bad:3128" (issue 18)
+        why = "FindProxyForURL answered 'PROXY [bad:3128': 'PROXY [bad:3128' is no proxy address"
+        return ProxyRoute(
+            ProxyMode.UNTESTED,
+            "PAC /etc/wsdiag/p.pac",
+            source="pac",
+            bypassed=bypassed,
+            reason=f"the PAC's answer is broken: {why}",
+            pac="/etc/wsdiag/p.pac",
+            pac_broken=why,
+        )
     if proxy == "untested":
         return ProxyRoute(
             ProxyMode.UNTESTED,
@@ -247,7 +258,7 @@ def _through_proxy(
         status=Status.SKIPPED,
         via=Via.PROXY,
     )
-    if proxy == "untested":
+    if proxy in ("untested", "pac-broken"):
         return replace(base, detail="would go through the proxy socks5://10.0.0.5:1080, not tested")
     if proxy in PROXY_BEHAVIOUR:
         status, phase, code = PROXY_BEHAVIOUR[proxy]

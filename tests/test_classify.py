@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
-from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES, diagnose
+from wsdiag.rules.environment import ENVIRONMENT_RULES
+from wsdiag.rules.verdict import FINDING_RULES, diagnose
 from wsdiag.vocab.model import (
     DnsOutcome,
     Environment,
@@ -636,6 +637,14 @@ PROXY_CASES = [
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
     ),
+    (
+        "pac-answer-broken",
+        {"proxy": "pac-broken"},
+        "unknown",
+        "unknown",
+        {"PAC_ANSWER_BROKEN", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
+    ),
     # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
     (
         "proxy-untested-but-bypassed",
@@ -734,6 +743,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         {r.name for r in FINDING_RULES}
         - fired
         - {"tls-untrusted", "endpoint-high-rtt", "auth-udp-unconfirmed"}
+        # from sampled figures, not probe statuses: tests/test_quality_rules.py
+        - {"quality-poor-network", "quality-poor-distance"}
     )
     assert never == set()
 

@@ -169,3 +169,20 @@ def test_a_scoped_link_local_nameserver_is_heard() -> None:
             "print(json.dumps([r.outcome.value, list(r.addresses)]))\n",
         )
     assert got == ["answer", ["127.0.0.9"]]
+
+
+def test_a_cname_beside_addresses_tests_every_address_a_resolver_may_dial() -> None:
+    """Issue 18, defect 14: CNAME and A for one name (RFC 2181 section 10.1 forbids it).
+    dnspython alone takes the name's own A; glibc, reading the answer in order, follows
+    the CNAME to another address. Both are probed (never a silent ready on one of them),
+    and the answer says why."""
+    zone = {
+        NAME: Reply(cname="other.wsdiag.test"),
+        "other.wsdiag.test": Reply(["127.0.0.20"], extra={NAME: ["127.0.0.9"]}),
+    }
+    with DnsServer(HOST, zone) as server:  # type: ignore[arg-type]
+        r = lookup((server.address,))
+    assert r.outcome is DnsOutcome.ANSWER
+    assert set(r.addresses) == {"127.0.0.20", "127.0.0.9"}
+    assert r.addresses[0] == "127.0.0.20"  # what glibc dials, first
+    assert "RFC 2181" in r.detail and NAME in r.detail

@@ -8,8 +8,8 @@ from tests.synth import F, O, R, results
 from wsdiag.check.names import is_shared, not_public
 from wsdiag.check.plan import OS_RDTYPE, RDTYPES
 from wsdiag.probes.registry import DNS_SOURCES
-from wsdiag.rules.classify import diagnose
 from wsdiag.rules.names import NAME_RULES
+from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import DnsOutcome, Status, Transport, Tri
 
 A, B = "10.0.1.10", "10.0.2.10"

@@ -48,3 +48,9 @@ def run_budget(deadline: float, explicit: bool, since: float, now: float) -> tup
     lag = max(now - since - START_ALLOWANCE, 0.0)
     extension = 0.0 if explicit else min(lag, MAX_START_LAG)
     return max(since + deadline + extension - now, 0.0), lag
+
+
+def ms_since(t0: float) -> float:
+    """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms: how every
+    probe and run reports its duration."""
+    return round((time.perf_counter() - t0) * 1000, 1)

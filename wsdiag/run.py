@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import AFTER_DNS_SETTLE, HOST_PATHS_GRACE, RUN_GUARD
+from wsdiag.budgets import AWS_BUDGET_SHARE, BACKGROUND_DELAY, HOST_PATHS_GRACE, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import RunResult, real_probes, run_plan
-from wsdiag.clock import run_budget
+from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
+from wsdiag.check.sampling import SampleFn
+from wsdiag.clock import ms_since, run_budget
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import discover_safely
 from wsdiag.vocab.logs import LogContext
@@ -29,26 +30,30 @@ from wsdiag.vocab.report import Report
 
 if TYPE_CHECKING:
     from wsdiag.check.observed import Observed
+    from wsdiag.cloud.source import CloudSource
     from wsdiag.probes.registry import ProbeFn, ResolveFn
+    from wsdiag.vocab.cloud import CloudSection
     from wsdiag.vocab.machine import HostPaths
-    from wsdiag.vocab.results import DnsResult
+    from wsdiag.vocab.results import DnsResult, Finding
 
 # Modules a run needs only once the network has answered: imported in the background while
-# the lookups wait, so a silent network does not pay for them after its timeout, and the
-# first packet does not wait for them.
+# the probes wait (wsdiag.run._after_network), so a silent network does not pay for them
+# after its timeout, and the first packet does not wait for them.
 AFTER_NETWORK = (
     "wsdiag.host.paths",
     "wsdiag.host.facts",
     "wsdiag.host.client",
     "wsdiag.check.observed",
     "wsdiag.check.names",
-    "wsdiag.rules.classify",
+    "wsdiag.rules.verdict",
     "wsdiag.logs.context",
     "wsdiag.host.identity",
     "wsdiag.render.report",
     "wsdiag.render.formats",
     "wsdiag.redact",
 )
+
+CLOUD_MODULES = ("boto3", "botocore.config", "wsdiag.cloud.gather", "wsdiag.rules.cloud")
 
 
 def _quiet_libraries() -> None:
@@ -68,30 +73,36 @@ async def _run(
     budget: float,
     late: float,
     logs: LogContext,
+    sample: SampleFn | None = None,
 ) -> tuple[RunResult, HostPaths | None]:
-    """The run, and what the report needs after it, done in one thread while the probes
-    wait, within the same deadline: the imports of the rules and renderers, then this
-    machine's paths to what DNS answered. It starts AFTER_DNS_SETTLE after the last lookup
-    ended (the probes' first packets and the quick answers are in by then, and a
-    connect's measured time is the network's, not this thread's CPU), or when the runner
-    ends, if sooner. After the last probe result only pure work is left. None: the paths
-    were not gathered in time (their facts are then unknown)."""
+    """The run, and what the report needs after it, done in one thread while DNS and the
+    probes wait, within the same deadline: the imports of the rules and renderers, then
+    (once every lookup has ended) this machine's paths to what DNS answered. The thread
+    starts BACKGROUND_DELAY after the runner (the first packets and the quick answers are
+    in by then, so a connect's measured time is the network's, not this thread's CPU), or
+    when the runner ends, if sooner. After the last probe result only pure work is left.
+    None: the paths were not gathered in time (their facts are then unknown)."""
     loop = asyncio.get_running_loop()
     until = time.monotonic() + budget
+    answers: Future[tuple[DnsResult, ...]] = Future()
     gathering: list[Future[HostPaths]] = []
 
-    def start(dns: tuple[DnsResult, ...]) -> None:
+    def start() -> None:
         if not gathering:
-            gathering.append(_in_thread(_after_network, plan, dns, logs, until))
+            gathering.append(_in_thread(_after_network, plan, answers, logs, until))
 
     def dns_done(dns: tuple[DnsResult, ...]) -> None:
-        loop.call_later(AFTER_DNS_SETTLE, start, dns)
+        if not answers.done():
+            answers.set_result(dns)
 
+    loop.call_later(BACKGROUND_DELAY, start)
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done), budget + RUN_GUARD
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
+        budget + RUN_GUARD,
     )
-    start(tuple(run.dns))  # not started yet: the runner ended first
+    dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
+    start()  # not started yet: the runner ended first
     wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
     try:
         return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
@@ -132,9 +143,12 @@ def run_check(
     region_source: str = "option",
     logs: LogContext | None = None,
     since: float | None = None,
+    cloud: CloudSource | None = None,
 ) -> Report:
     """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
     deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    ``cloud`` (--aws): read after the probes, in its own share of the deadline (budgets.py
+    AWS_BUDGET_SHARE); its findings are shown, never counted in the verdict.
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -152,16 +166,19 @@ def run_check(
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     _quiet_libraries()
-    # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    resolve, probes = real_probes(plan)
+    # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else ())
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
+    probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget, late = run_budget(
-            plan.deadline, inputs.deadline is not None, since, time.monotonic()
+        now = time.monotonic()
+        budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
+        moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
+        run, gathered = asyncio.run(
+            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan))
         )
-        run, gathered = asyncio.run(_run(plan, resolve, probes, budget, late, logs))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
@@ -169,12 +186,13 @@ def run_check(
     from wsdiag.host.identity import host_facts
     from wsdiag.logs.context import client_logs
     from wsdiag.render.report import SCHEMA
-    from wsdiag.rules.classify import diagnose
+    from wsdiag.rules.verdict import diagnose
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes))
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
     paths = _described(gathered, results) if gathered is not None else None
     results = replace(results, machine=paths)
-    evidence, diagnosis = diagnose(results, extra=logs.findings)
+    section, cloud_found = _cloud(cloud, results, since + total + moved)
+    evidence, diagnosis = diagnose(results, extra=logs.findings + cloud_found)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -184,7 +202,7 @@ def run_check(
         evidence=evidence,
         dns=results.dns,
         probes=results.probes,
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
         logs=client_logs(logs, results.probes),
@@ -192,7 +210,30 @@ def run_check(
         host=host_facts(logs.owner, logs.evidence is not None),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
+        cloud=section,
     )
+
+
+def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:
+    """(the probes' deadline, the whole run's) in seconds from the start. With --aws the
+    cloud gets AWS_BUDGET_SHARE of the run: added to the default deadline (the probes keep
+    theirs), carved out of a --deadline the user gave."""
+    if not aws:
+        return deadline, deadline
+    total = deadline if given is not None else deadline / (1 - AWS_BUDGET_SHARE)
+    return total * (1 - AWS_BUDGET_SHARE), total
+
+
+def _cloud(
+    cloud: CloudSource | None, results: Observed, until: float
+) -> tuple[CloudSection | None, tuple[Finding, ...]]:
+    """The endpoint's side (--aws) and the findings explaining this run's paths by it."""
+    if cloud is None:
+        return None, ()
+    from wsdiag.rules.cloud import cloud_findings
+
+    section = cloud.gather(results.plan, results.dns, results.probes, until)
+    return section, cloud_findings(cloud.facts(section, results.dns, results.probes))
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
@@ -209,7 +250,8 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
     ]
     t0 = time.monotonic()
-    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3, servers)
     if found is None:
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
@@ -217,15 +259,17 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
 
 
 def _after_network(
-    plan: Plan, dns: tuple[DnsResult, ...], logs: LogContext, until: float
+    plan: Plan, answers: Future[tuple[DnsResult, ...]], logs: LogContext, until: float
 ) -> HostPaths:
     """The AFTER_NETWORK imports (an import error is left for the caller's own import to
-    raise), then ``_gather_paths``."""
+    raise), then, once ``answers`` holds every lookup's result, ``_gather_paths``. Raises
+    TimeoutError when the lookups have not ended by ``until``."""
     import importlib
 
     for name in AFTER_NETWORK:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    dns = answers.result(timeout=max(until - time.monotonic(), 0.0))
     return _gather_paths(plan, dns, logs, until)
 
 

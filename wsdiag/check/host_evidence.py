@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from wsdiag.check.observed import Observed, any_open
+from wsdiag.fallback443 import client_has_443_fallback
 from wsdiag.host.mtu import EMSGSIZE_CODES, fits_quic
-from wsdiag.host.paths import fallback_443, on_link_resolvers
+from wsdiag.host.paths import on_link_resolvers
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import ProxyMode, Status, Transport, Tri, Via
 from wsdiag.vocab.results import Evidence, ProbeResult
@@ -99,7 +100,7 @@ def with_host(e: Evidence, r: Observed, paths: HostPaths | None) -> Evidence:
         endpoint_via_tunnel=via_tunnel,
         resolver_on_link=Tri.of(bool(on_link)) if resolvers else Tri.UNKNOWN,
         path_mtu_small=mtu_small,
-        client_fallback_443=fallback_443(system, paths.client_version),
+        client_fallback_443=Tri.of(client_has_443_fallback(system, paths.client_version)),
         tunnels=paths.tunnels(),
         endpoint_routes=tuple(f"{p.destination} {p.text}" for p in routes),
         on_link_resolver=", ".join(on_link),

@@ -19,7 +19,10 @@ from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
+from wsdiag.check.sampling import SampleFn, Sampler
+from wsdiag.clock import ms_since
 from wsdiag.probes.registry import ProbeFn, ResolveFn
+from wsdiag.quality.samples import PathSamples
 from wsdiag.vocab.model import (
     DnsOutcome,
     DnsSpec,
@@ -40,6 +43,7 @@ class RunResult:
     dns: list[DnsResult]
     probes: list[ProbeResult]
     duration_ms: float
+    samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples
 
 
 def _dns_error(spec: DnsSpec, detail: str) -> DnsResult:
@@ -60,11 +64,14 @@ async def run_plan(
     budget: float | None = None,
     late: float = 0.0,
     on_dns: Callable[[tuple[DnsResult, ...]], None] | None = None,
+    sample: SampleFn | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
     deadline when the runner starts (None: all of ``plan.deadline``). ``late``: seconds the
     run started late (``wsdiag.clock.run_budget``), named in what the deadline cuts short.
+    With ``sample``, the endpoint paths that answer are sampled ``plan.samples`` times while
+    the planned work lasts (wsdiag.check.sampling), never longer.
 
     A probe serving an any-of fact (``ProbeSpec.serves``) ends early, as skipped, once
     another serving the same fact answered: its result could no longer change the fact.
@@ -82,6 +89,7 @@ async def run_plan(
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
     decided: dict[str, str] = {}  # fact -> the id of the probe that answered it
     serving: dict[str, set[asyncio.Future[ProbeResult]]] = {}  # fact -> probes in flight
+    sampler = Sampler(sample, plan.samples, deadline)
 
     def remaining() -> float:
         return max(deadline - loop.time(), 0.0)
@@ -107,6 +115,7 @@ async def run_plan(
                 result = await _serve(spec, base, budget)
         probe_out[spec.id] = result
         pending.pop(spec.id, None)
+        sampler.answered(spec, result)
         if spec.serves and result.status is Status.OPEN and spec.serves not in decided:
             decided[spec.serves] = spec.id
             for other in serving.pop(spec.serves, set()):
@@ -161,13 +170,15 @@ async def run_plan(
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
+    samples = await sampler.stop()  # the planned work is over: so are the samples
     return RunResult(
         dns=_finish_dns(dns_out, dns_specs, late),
         probes=sorted(
             _finish_probes(probe_out, pending, loop.time() >= deadline, late).values(),
             key=result_order(plan),
         ),
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
+        samples=samples,
     )
 
 
@@ -248,6 +259,15 @@ def _finish_dns(
         else _dns_error(specs[rid], f"cut short by the run deadline{busy(late)}")
         for rid, res in out.items()
     ]
+
+
+def real_sampler(plan: Plan) -> SampleFn | None:
+    """The sample function for ``plan`` (None with --samples 0)."""
+    if plan.samples <= 0:
+        return None
+    from wsdiag.probes.sample import for_plan
+
+    return for_plan(plan)
 
 
 def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
+from wsdiag.clock import ms_since
 from wsdiag.vocab.model import Phase, Status
 from wsdiag.vocab.results import ProbeResult
-
-
-def ms_since(t0: float) -> float:
-    """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms."""
-    return round((time.perf_counter() - t0) * 1000, 1)
 
 
 def outcome(

@@ -237,17 +237,27 @@ def render(
 ) -> str:
     """The whole output of one check in ``fmt``, newline-terminated; ``width`` (columns),
     ``verbose`` and ``ascii_only`` shape the text format only."""
+    # Redacted twice: the report's values before a renderer sees them (a renderer may
+    # escape, encode or cut a name into a spelling no later pass would know), then the
+    # output, for the strings the renderer adds itself.
     if fmt is Format.TEXT:
         from wsdiag.render.text import render_text
 
-        return redaction.text(
-            render_text(report, width=width, color=color, verbose=verbose, ascii_only=ascii_only)
+        text = render_text(
+            redaction.values(report),
+            width=width,
+            color=color,
+            verbose=verbose,
+            ascii_only=ascii_only,
         )
-    obj = report_json(report, redaction)
-    if fmt is Format.JSON:
-        return dumps(obj)
-    if fmt is Format.JSON_LINE:
-        return dumps(compact(obj), one_line=True)
-    if fmt is Format.LINE:
-        return render_line(obj) + "\n"
-    return render_jamf(obj) + "\n"
+    else:
+        obj = report_json(report, redaction)
+        if fmt is Format.JSON:
+            text = dumps(obj)
+        elif fmt is Format.JSON_LINE:
+            text = dumps(compact(obj), one_line=True)
+        elif fmt is Format.LINE:
+            text = render_line(obj) + "\n"
+        else:
+            text = render_jamf(obj) + "\n"
+    return redaction.text(text)

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from wsdiag.host.paths import paths_json
+from wsdiag.quality.json import quality_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.model import HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
@@ -52,9 +53,23 @@ def to_json(report: Report) -> dict[str, Any]:
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": paths_json(report.paths),
+        # additive: absent in reports from before session quality (issue 20)
+        **(
+            {"quality": quality_json(report.evidence.quality)}
+            if report.evidence.quality is not None
+            else {}
+        ),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
+        **({"cloud": _cloud_json(report)} if report.cloud is not None else {}),
     }
+
+
+def _cloud_json(report: Report) -> dict[str, Any]:
+    from wsdiag.cloud.source import section_json
+
+    assert report.cloud is not None
+    return section_json(report.cloud)
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:

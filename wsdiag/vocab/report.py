@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Environment, HostIdentity, ProxyRoute, Verdict
@@ -39,3 +40,4 @@ class Report:
     # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
     # probes, classifying. None in reports from before this field.
     process_ms: float | None = None
+    cloud: CloudSection | None = None  # --aws: what the endpoint's side allows (issue 21)
