@@ -26,7 +26,6 @@ from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import discover_safely
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
-from wsdiag.vocab.report import Report
 
 if TYPE_CHECKING:
     from wsdiag.check.observed import Observed
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from wsdiag.probes.registry import ProbeFn, ResolveFn
     from wsdiag.vocab.cloud import CloudSection
     from wsdiag.vocab.machine import HostPaths
+    from wsdiag.vocab.report import Report
     from wsdiag.vocab.results import DnsResult, Finding
 
 # Modules a run needs only once the network has answered: imported in the background while
@@ -48,6 +48,7 @@ AFTER_NETWORK = (
     "wsdiag.rules.verdict",
     "wsdiag.logs.context",
     "wsdiag.host.identity",
+    "wsdiag.vocab.report",
     "wsdiag.render.report",
     "wsdiag.render.formats",
     "wsdiag.redact",
@@ -187,6 +188,7 @@ def run_check(
     from wsdiag.logs.context import client_logs
     from wsdiag.render.report import SCHEMA
     from wsdiag.rules.verdict import diagnose
+    from wsdiag.vocab.report import Report
 
     results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
     paths = _described(gathered, results) if gathered is not None else None
