@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                 (wall - t <= limit) if budgeted else None,
             )
             table.row(
+                f"{label}: CPU of the process (steadier than wall on a busy machine)",
+                secs(median([m.cpu for m in now])),
+                f"before {secs(median([m.cpu for m in before]))}" if before else "-",
+            )
+            table.row(
                 f"{label}: duration_ms (network part)",
                 secs(median([m.duration for m in now])),
                 f"before {secs(median([m.duration for m in before]))}" if before else "-",
