@@ -26,9 +26,10 @@ import pytest
 from tests.support.dnsserver import DROP, DnsServer
 from tests.support.processes import stop_process
 from tests.synth import plan_for
+from wsdiag.check.plan import expand
 from wsdiag.check.runner import run_plan
 from wsdiag.vocab.model import DnsOutcome, DnsSpec, Plan, Status, Transport
-from wsdiag.vocab.results import DnsResult, ProbeResult
+from wsdiag.vocab.results import DnsResult, ProbeResult, planned
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
@@ -594,3 +595,37 @@ def test_on_dns_hears_every_lookup_once_while_the_probes_still_wait() -> None:
     lookups = sum(len(pt.dns) for pt in plan.targets)
     assert heard == [(lookups, 0)]
     assert len(run.dns) == lookups and any(p.status is Status.OPEN for p in run.probes)
+
+
+def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_describe() -> None:
+    """Gathered while the probes wait, the routes cover every endpoint name's addresses; once
+    the probes are in, only the name the facts describe (the first that answered) is kept,
+    as a run that gathered afterwards would have named them. Pure."""
+    from wsdiag.check.observed import Observed
+    from wsdiag.run import _described
+    from wsdiag.vocab.machine import HostFacts, HostPaths, PathFact, RouteFact
+    from wsdiag.vocab.model import Tri
+
+    plan = plan_for(endpoint_hosts=("a.example", "b.example"))
+    first, second = (pt.target.id for pt in plan.targets if pt.target.role.value == "endpoint")
+
+    def a_record(tid: str, addr: str) -> DnsResult:
+        host = next(pt.host for pt in plan.targets if pt.target.id == tid)
+        return DnsResult(f"{tid}/dns/A", tid, host, "A", DnsOutcome.ANSWER, (addr,))
+
+    dns = (a_record(first, "10.0.1.10"), a_record(second, "10.0.9.10"))
+    probes = tuple(
+        replace(planned(s), status=Status.OPEN if s.target_id == second else Status.FILTERED)
+        for pt in plan.targets
+        if pt.target.id in (first, second)
+        for s in expand(pt, [d for d in dns if d.target_id == pt.target.id])
+    )
+
+    def path(role: str, ip: str) -> PathFact:
+        return PathFact(role, ip, RouteFact(ip, None, "eth0", Tri.NO), "via eth0")
+
+    gathered = HostPaths(
+        HostFacts("Linux", ()), (path("endpoint", "10.0.1.10"), path("endpoint", "10.0.9.10"))
+    )
+    cut = _described(gathered, Observed(plan, dns, probes))
+    assert [(p.role, p.destination) for p in cut.paths] == [("endpoint", "10.0.9.10")]
