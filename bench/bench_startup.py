@@ -164,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
 
     for flag, limit in (("--version", budgets.VERSION_VS_TYPER), ("--help", budgets.HELP_VS_TYPER)):
         now = ratio(f"now {flag}")
-        base = f"before {ratio(f'before {flag}'):.2f}x" if f"before {flag}" in times else "-"
+        shown = f"before {ratio(f'before {flag}'):.2f}x" if f"before {flag}" in times else "-"
         table.row(
             f"wsdiag {flag} / import typer",
             f"{now:.2f}x ({secs(median(times[f'now {flag}']))})",
-            base,
+            shown,
             f"typer {secs(median(floor))}",
             f"<= {limit}x",
             now <= limit,
