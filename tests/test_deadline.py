@@ -147,10 +147,18 @@ def _answer(report: dict[str, Any]) -> tuple[str, str, int, list[str]]:
     return report["environment"], report["verdict"], report["exit_code"], codes
 
 
+# `while 1: pass`, which also ends itself once this test's process is gone (killed, say):
+# a stopped test must never leave the machine's cores busy.
+BUSY_LOOP = (
+    "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n"
+    "    for _ in range(100_000): pass\n"
+)
+
+
 @contextlib.contextmanager
 def _busy_loops(n: int = 2) -> Iterator[None]:
     """``n`` processes spinning on the CPU (both cores of the CI machine), killed after."""
-    loops = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(n)]
+    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(n)]
     try:
         yield
     finally:
