@@ -150,15 +150,15 @@ def _answer(report: dict[str, Any]) -> tuple[str, str, int, list[str]]:
 # `while 1: pass`, which also ends itself once this test's process is gone (killed, say):
 # a stopped test must never leave the machine's cores busy.
 BUSY_LOOP = (
-    "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n"
-    "    for _ in range(100_000): pass\n"
+    "import os, sys\nwhile os.getppid() == int(sys.argv[1]):\n    for _ in range(100_000): pass\n"
 )
 
 
 @contextlib.contextmanager
 def _busy_loops(n: int = 2) -> Iterator[None]:
     """``n`` processes spinning on the CPU (both cores of the CI machine), killed after."""
-    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(n)]
+    me = str(os.getpid())
+    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP, me]) for _ in range(n)]
     try:
         yield
     finally:
