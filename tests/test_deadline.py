@@ -3,6 +3,7 @@ and a real loopback run beside two busy loops whose verdict does not change."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -177,3 +178,29 @@ def test_two_busy_loops_do_not_change_the_verdict(answering: tuple[str, dict[str
     assert _answer(loaded) == _answer(idle)
     cut = [p["id"] for p in loaded["probes"] if p.get("phase") == "deadline"]
     assert not cut, cut
+
+
+def test_a_connects_round_trip_is_the_kernels_not_the_schedulers() -> None:
+    """On Linux the connect's ms is the kernel's SYN to SYN-ACK time (TCP_INFO), never more
+    than wsdiag's timer: a loaded machine's scheduling delay (the timer's) must not make a
+    LAN endpoint "high RTT"."""
+    from wsdiag.host.tcpinfo import kernel_rtt_ms
+    from wsdiag.probes.tcp import _on_the_wire
+
+    async def main() -> tuple[float | None, float, float]:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                kernel = kernel_rtt_ms(writer.get_extra_info("socket"))
+                return kernel, _on_the_wire(writer, 10_000.0), _on_the_wire(writer, 0.0)
+            finally:
+                writer.close()
+
+    kernel, slow_timer, fast_timer = asyncio.run(main())
+    if not sys.platform.startswith("linux"):
+        assert (slow_timer, fast_timer) == (10_000.0, 0.0)  # no kernel figure: the timer's
+        return
+    assert kernel is not None and 0 < kernel < 10_000.0
+    assert (slow_timer, fast_timer) == (kernel, 0.0)
