@@ -25,7 +25,6 @@ HELP_VS_TYPER = 3.0  # `wsdiag --help` <= 3 x `python -c "import typer"`
 SILENT_OVER_TIMEOUT_S = 0.25  # the internet silent: the whole process <= --timeout + 0.25 s
 MINIMAL_EGRESS_S = 1.3  # "it works" (endpoint + 443 out), default timeout: the whole process
 HEALTHY_LAN_S = 0.4  # everything answers: the whole process
-HANDSHAKE_DRIFT_MS = 5.0  # the endpoint's connect p50 with work moved beside the probes
 PEAK_RSS_MB = 60.0  # peak resident memory of one `wsdiag check`
 JSON_LINE_BYTES = 20_000  # the largest lab report as json-line writes it (SSM keeps 24,000)
 
