@@ -153,11 +153,6 @@ def run_check(
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    # The network stack imports from now on, beside the planning below (which waits on
-    # files and child processes): the first packet needs it, nothing else here does.
-    from wsdiag.probes.registry import preload
-
-    preload()
     catalog = load_catalog(catalogs)
     logs = logs or LogContext()
     if logs.private_hosts and not inputs.log_endpoint_hosts:

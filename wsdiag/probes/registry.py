@@ -127,22 +127,3 @@ def _warm(modules: Sequence[str]) -> None:
             importlib.import_module(name)
         except Exception:  # the caller's own import raises it, where it is needed
             continue
-
-
-def network_modules() -> tuple[str, ...]:
-    """Every module the lookups and probe kinds live in: DNS sources first (the first
-    packets), then the probe kinds in registry order."""
-    paths = [*DNS_SOURCES.values(), *(k.factory for k in KINDS.values())]
-    return tuple(dict.fromkeys(p.partition(":")[0] for p in paths))
-
-
-def preload(modules: Sequence[str] = ()) -> None:
-    """Import ``network_modules()`` and then ``modules`` in a daemon thread from now on,
-    while the caller plans the run (client logs, catalog, proxy and PAC discovery, which
-    wait on files and child processes): ``load_resolve`` and ``load_in_background`` then
-    find them imported (an import another thread has begun is waited for, not repeated).
-    Never raises; an import error is left for the caller's own import to raise."""
-    import threading
-
-    names = (*network_modules(), *modules)
-    threading.Thread(target=_warm, args=(names,), name="wsdiag-preload", daemon=True).start()
