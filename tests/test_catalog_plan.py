@@ -219,19 +219,22 @@ def test_any_text_is_a_catalog_or_a_catalog_error(
     [(2.0, 1.0), (5.0, 1.0), (1.0, 1.0), (0.4, 0.4), (0.05, 0.05)],
 )
 def test_informational_probes_have_their_own_shorter_clock(timeout: float, info: float) -> None:
-    """The health-check host and smart-card sign-in cannot change the verdict: INFO_TIMEOUT
-    (or --timeout, if smaller); every verdict-bearing probe keeps the full timeout."""
+    """The health-check host, smart-card sign-in and the broker's QUIC (it serves only
+    auth_quic, an info finding's fact) cannot change the verdict: INFO_TIMEOUT (or
+    --timeout, if smaller); every verdict-bearing probe keeps the full timeout."""
     plan = make_plan(load_catalog(), Inputs(region="eu-west-1", timeout=timeout))
-    by_target = {
-        pt.target.id: {s.timeout for s in expand(pt, [_answer(pt)]) + pt.probes}
+    clocks = {
+        (pt.target.id, str(s.transport)): s.timeout
         for pt in plan.targets
         if not pt.skip_reason
+        for s in expand(pt, [_answer(pt)]) + pt.probes
     }
-    assert by_target["health-check"] == by_target["smartcard"] == {info}
-    others = {
-        t for tid, ts in by_target.items() if tid not in ("health-check", "smartcard") for t in ts
+    informational = {
+        k for k in clocks if k[0] in ("health-check", "smartcard") or k == ("ws-broker", "quic")
     }
-    assert others == {timeout}
+    assert ("ws-broker", "quic") in informational and len(informational) == 4
+    assert {clocks[k] for k in informational} == {info}
+    assert {v for k, v in clocks.items() if k not in informational} == {timeout}
     assert plan.deadline == 2 * timeout + 1  # the run's clock is unchanged
 
 

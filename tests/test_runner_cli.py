@@ -450,8 +450,9 @@ def test_undecodable_file_names_are_escaped_in_the_json(tmp_path: Path) -> None:
 
 
 def test_informational_probes_listen_on_their_own_clock_and_say_so() -> None:
-    """The health-check host gets INFO_TIMEOUT (1.0 s of a 2 s run), its silence is still
-    "filtered" (read as any silence within its timeout) and says how long it listened."""
+    """The health-check host (and the broker's QUIC, which serves only an info finding's
+    fact) gets INFO_TIMEOUT (1.0 s of a 2 s run), its silence is still "filtered" (read as
+    any silence within its timeout) and says how long it listened."""
     budgets: dict[str, float] = {}
 
     async def silent(base: ProbeResult, budget: float) -> ProbeResult:
@@ -460,12 +461,16 @@ def test_informational_probes_listen_on_their_own_clock_and_say_so() -> None:
 
     plan = plan_for(timeout=2.0)
     run = asyncio.run(run_plan(plan, answer, {t: silent for t in Transport}))
-    health = [p for p in run.probes if p.target_id == "health-check"]
+    health = [
+        p for p in run.probes if p.target_id == "health-check" or p.id == "ws-broker/quic/443"
+    ]
     assert health and {(p.status, p.detail) for p in health} == {
         (Status.FILTERED, "no answer within 1.0 s")
     }
     assert {budgets[p.id] for p in health} == {1.0}
-    verdict_bearing = [p for p in run.probes if p.target_id in ("endpoint", "ws-broker")]
+    verdict_bearing = [
+        p for p in run.probes if p.target_id == "endpoint" or p.id == "ws-broker/tls/443"
+    ]
     assert {budgets[p.id] for p in verdict_bearing} == {2.0}
     assert {p.detail for p in verdict_bearing} == {"no answer before the timeout"}
 

@@ -116,7 +116,9 @@ def _in_thread(fn: Callable[..., HostPaths], *args: object) -> Future[HostPaths]
     out: Future[HostPaths] = Future()
 
     def work() -> None:
-        try:
+        if not out.set_running_or_notify_cancel():  # given up on before it started
+            return
+        try:  # running: a waiter that gives up now cannot cancel it, only stop waiting
             out.set_result(fn(*args))
         except BaseException as exc:  # handed to the waiter, never lost in a thread
             out.set_exception(exc)

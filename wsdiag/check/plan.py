@@ -55,6 +55,12 @@ ANY_OF_FACTS: dict[tuple[Role, Need, Transport, int], str] = {
 }
 
 
+# Any-of facts no verdict-bearing rule reads: a probe serving one is informational too,
+# whatever its target's need. "auth_quic" feeds only AUTH_UDP_443_UNCONFIRMED (info): the
+# broker's QUIC is undocumented (catalog.toml), its silence never decides the verdict.
+INFO_FACTS = frozenset({"auth_quic"})
+
+
 def info_timeout(timeout: float) -> float:
     """Seconds an informational probe (need "informational": it cannot change the
     verdict) waits: ``INFO_TIMEOUT``, or the run's ``timeout`` if smaller."""
@@ -192,7 +198,8 @@ def _spec(
 ) -> ProbeSpec:
     t = pt.target
     shown = address if t.all_addresses else None
-    if t.need is Need.INFORMATIONAL:
+    serves = ANY_OF_FACTS.get((t.role, t.need, check.transport, check.port), "")
+    if t.need is Need.INFORMATIONAL or serves in INFO_FACTS:
         timeout = info_timeout(timeout)
     return ProbeSpec(
         id=probe_id(t.id, check.transport, check.port, shown),
@@ -206,7 +213,7 @@ def _spec(
         via=via,
         timeout=timeout,
         skip_reason=skip,
-        serves=ANY_OF_FACTS.get((t.role, t.need, check.transport, check.port), ""),
+        serves=serves,
     )
 
 
