@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.check.evidence import is_private
+from wsdiag.rules.chain import CHAIN_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.verdict import FINDING_RULES, diagnose
 from wsdiag.vocab.model import (
@@ -21,7 +24,7 @@ from wsdiag.vocab.model import (
     Verdict,
     Via,
 )
-from wsdiag.vocab.results import Finding, TlsSeen
+from wsdiag.vocab.results import Finding, ProbeResult, TlsSeen
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:
@@ -30,6 +33,15 @@ def quic_silent(addr: str, transport: Transport, port: int) -> Status:
 
 def only_443(addr: str, transport: Transport, port: int) -> Status:
     return O if port == 443 else R
+
+
+def firewall_4195(p: ProbeResult) -> ProbeResult:
+    """A firewall at 10.30.0.1 answers the endpoint's 4195 paths with ICMP 3/13."""
+    if p.target_id == "endpoint" and p.port == 4195 and p.status is not O:
+        return dataclasses.replace(
+            p, status=Status.UNREACHABLE, icmp="prohibited", offender="10.30.0.1"
+        )
+    return p
 
 
 def only_4195(addr: str, transport: Transport, port: int) -> Status:
@@ -147,7 +159,9 @@ CASES = [
     (
         "home-router-rebind",
         {"endpoint_dns": DnsOutcome.NO_ANSWER, "host": "home-router"},
-        "home",
+        # issue 16: an empty NOERROR from an on-link resolver is a rebind filter's sign, not
+        # positive evidence of home (NXDOMAIN or a public answer): the label says unknown
+        "unknown",
         "blocked",
         {"ENDPOINT_DNS_FAILED", "DNS_REBIND_PROTECTION_LIKELY"},
     ),
@@ -215,7 +229,14 @@ CASES = [
         "unknown",
         {"DNS_NOT_CONFIGURED"},
     ),
-    ("servfail", {"endpoint_dns": DnsOutcome.SERVFAIL}, "home", "blocked", {"ENDPOINT_DNS_FAILED"}),
+    # issue 16: SERVFAIL is no evidence of home (only NXDOMAIN or a public answer is)
+    (
+        "servfail",
+        {"endpoint_dns": DnsOutcome.SERVFAIL},
+        "unknown",
+        "blocked",
+        {"ENDPOINT_DNS_FAILED"},
+    ),
     (
         "quic-blocked",
         {"endpoint": quic_silent},
@@ -229,6 +250,14 @@ CASES = [
         "minimal-egress",
         "degraded",
         {"ENDPOINT_4195_BLOCKED"},
+    ),
+    (
+        # issue 17: the firewall is named and owns it, never the endpoint's security group
+        "4195-prohibited-by-a-firewall",
+        {"endpoint": only_443, "tweak": firewall_4195},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_PROHIBITED"},
     ),
     (
         "443-blocked-is-info",
@@ -285,7 +314,7 @@ CASES = [
     (
         "os-cannot-resolve",
         {"os": DnsOutcome.NXDOMAIN, "os_reason": "per-domain-resolver"},
-        "home",
+        "unknown",  # issue 16: the resolver's private answer says this is not home
         "blocked",
         {"OS_NAME_FAILED"},
     ),
@@ -745,6 +774,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"tls-untrusted", "endpoint-high-rtt", "auth-udp-unconfirmed"}
         # from sampled figures, not probe statuses: tests/test_quality_rules.py
         - {"quality-poor-network", "quality-poor-distance"}
+        # from the per-server answers and where wsdiag runs: tests/test_chain.py
+        - {r.name for r in CHAIN_RULES}
     )
     assert never == set()
 

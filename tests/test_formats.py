@@ -66,6 +66,17 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
     SCHEMA_VALIDATOR.validate(small)
     for key in ("probes", "dns"):
         for full, kept in zip(report[key], small[key], strict=True):
+            # each OS server asked alone: its null, empty and false fields left out
+            for s_full, s_kept in zip(
+                full.get("servers", []), kept.get("servers", []), strict=True
+            ):
+                assert s_kept.items() <= s_full.items()
+                assert all(
+                    s_full[k] in (None, "", [], False) or k == "order"
+                    for k in s_full.keys() - s_kept.keys()
+                )
+            full = {k: v for k, v in full.items() if k != "servers"}
+            kept = {k: v for k, v in kept.items() if k != "servers"}
             assert kept.items() <= full.items()
             # certificate chains are left out of json-line (findings name the issuers), and a
             # probe's host where a dns entry of its target names it
@@ -87,9 +98,11 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
         assert {k: v for k, v in full_f.items() if k != "probes"} == {
             k: v for k, v in kept_f.items() if k != "probes"
         }
-    assert {k: v for k, v in report.items() if k not in ("probes", "dns", "findings")} == {
-        k: v for k, v in small.items() if k not in ("probes", "dns", "findings")
-    }
+    assert {
+        k: v for k, v in report.items() if k not in ("probes", "dns", "findings", "evidence")
+    } == {k: v for k, v in small.items() if k not in ("probes", "dns", "findings", "evidence")}
+    # evidence facts that are unknown are left out (a reader's default)
+    assert small["evidence"] == {k: v for k, v in report["evidence"].items() if v != "unknown"}
 
 
 def test_unknown_says_why() -> None:

@@ -51,6 +51,21 @@ DNS_STAGGER_SHARE = 0.5
 # the lookup's own timer and the guard's are both due, and a guard only 50 ms behind fired
 # first, turning a resolver's silence into an error ("unknown").
 DNS_GUARD_GRACE = 0.25
+# ... and this share of a long lookup (the private name's patience, up to 10 s): a busy
+# laptop's event loop may be late by more than 50 ms over many seconds of tasks.
+DNS_GUARD_SHARE = 0.02
+# The most the private name's lookup may wait past --timeout, when its server has answered
+# another query of this run (a slow conditional forwarder, not a silent network): the OS's
+# own budget (resolv.conf timeout x attempts, 10 s by Microsoft KB 2834226 on Windows),
+# never more than this, so one slow forwarder cannot make a run longer than an engine's job
+# allows. A resolver that answered nothing still ends at --timeout.
+DNS_OS_BUDGET_MAX = 10.0
+# Past --timeout (patience) a query is re-sent this often: a slow forwarder is waited on,
+# not flooded; glibc's own stub re-sends after its timeout (5 s) at the earliest.
+DNS_PATIENT_RETRANSMIT = 1.0
+# Follow-ups asked of each server (CD, SOA, ipv4only.arpa) get this long at most: the
+# DNSSEC rule compares the plain and CD answers only when both came within a second.
+DNS_FOLLOWUP_TIMEOUT = 1.0
 
 # --- probes -----------------------------------------------------------------------------------
 TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this cannot finish
@@ -177,3 +192,9 @@ QUALITY_FAIR_SCORE = 40.0
 # One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
 # they work; a tool that hangs (a desktop session that is gone) must not hold the check.
 HOST_TOOL_TIMEOUT = 3.0
+
+# --- reading a report back (`wsdiag show`) ------------------------------------------------------
+# What is read of the input at most: a bundle's zip holds the report beside the logs' summary
+# and tail (tens of kB); reading stops there (never all of /dev/zero or a huge upload). The
+# report in it, or the file itself, is held to MAX_REPORT_BYTES like summarize's.
+SHOW_MAX_BYTES = 16 * 1024 * 1024

@@ -75,6 +75,7 @@ async def _run(
     late: float,
     logs: LogContext,
     sample: SampleFn | None = None,
+    where: list[tuple[str, str]] | None = None,
 ) -> tuple[RunResult, HostPaths | None]:
     """The run, and what the report needs after it, done in one thread while DNS and the
     probes wait, within the same deadline: the imports of the rules and renderers, then
@@ -90,7 +91,7 @@ async def _run(
 
     def start() -> None:
         if not gathering:
-            gathering.append(_in_thread(_after_network, plan, answers, logs, until))
+            gathering.append(_in_thread(_after_network, plan, answers, logs, until, where))
 
     def dns_done(dns: tuple[DnsResult, ...]) -> None:
         if not answers.done():
@@ -100,7 +101,7 @@ async def _run(
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
         run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
-        budget + RUN_GUARD,
+        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
     dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
     start()  # not started yet: the runner ended first
@@ -163,6 +164,7 @@ def run_check(
     config = discover_safely()
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
+    plan = _with_os_dns(plan)
     _quiet_libraries()
     _check_public_roots(plan)
     # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
@@ -174,8 +176,9 @@ def run_check(
         now = time.monotonic()
         budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
         moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
+        seen_where: list[tuple[str, str]] = []  # filled beside the probes
         run, gathered = asyncio.run(
-            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan))
+            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan), seen_where)
         )
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
@@ -187,7 +190,8 @@ def run_check(
     from wsdiag.rules.verdict import diagnose
     from wsdiag.vocab.report import Report
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
+    where = seen_where[0] if seen_where else _where()
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
     paths = _described(gathered, results) if gathered is not None else None
     results = replace(results, machine=paths)
     section, cloud_found = _cloud(cloud, results, since + total + moved)
@@ -206,11 +210,49 @@ def run_check(
         region_source=region_source,
         logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
-        host=host_facts(logs.owner, logs.evidence is not None),
+        host=replace(
+            host_facts(logs.owner, logs.evidence is not None),
+            runs_in=where[0],
+            runs_in_why=where[1],
+        ),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
         cloud=section,
     )
+
+
+def _where() -> tuple[str, str]:
+    """Where this process runs (wsdiag.host.where): WSL, a container, or the machine."""
+    import os
+
+    from wsdiag.host.where import detect
+
+    found = detect(Path("/"), os.environ)
+    return str(found.runs_in), found.why
+
+
+def _with_os_dns(plan: Plan) -> Plan:
+    """The plan with the OS's DNS: the servers it would ask for the private name (unless
+    --nameserver chose them) and how long its resolver waits (wsdiag.host.dns_os). Read
+    from this machine's configuration; never raises (unreadable: no servers, no patience)."""
+    import platform
+
+    from wsdiag.host.dns_os import os_budget, servers_for
+    from wsdiag.host.resolvers import read_os_view
+
+    system = platform.system()
+    try:
+        view = read_os_view(system)
+    except Exception:  # a reader's bug must not stop the run: the lookups still run
+        return plan
+    budget, _why = os_budget(system, view)
+    endpoint = next((pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT), "")
+    servers = servers_for(endpoint, system, view) if endpoint and not plan.nameservers else ()
+    from wsdiag.host.families import routable_families
+
+    # Neither family routable: the no-route rules say so; the order stays the default's.
+    families = routable_families() or plan.families
+    return replace(plan, dns_os_budget=budget, os_servers=servers, families=families)
 
 
 def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:
@@ -258,16 +300,23 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
 
 
 def _after_network(
-    plan: Plan, answers: Future[tuple[DnsResult, ...]], logs: LogContext, until: float
+    plan: Plan,
+    answers: Future[tuple[DnsResult, ...]],
+    logs: LogContext,
+    until: float,
+    where: list[tuple[str, str]] | None = None,
 ) -> HostPaths:
     """The AFTER_NETWORK imports (an import error is left for the caller's own import to
-    raise), then, once ``answers`` holds every lookup's result, ``_gather_paths``. Raises
-    TimeoutError when the lookups have not ended by ``until``."""
+    raise), where this process runs (into ``where``), then, once ``answers`` holds every
+    lookup's result, ``_gather_paths``. Raises TimeoutError when the lookups have not ended
+    by ``until``."""
     import importlib
 
     for name in AFTER_NETWORK:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    if where is not None:
+        where.append(_where())
     dns = answers.result(timeout=max(until - time.monotonic(), 0.0))
     return _gather_paths(plan, dns, logs, until)
 

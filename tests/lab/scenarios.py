@@ -12,18 +12,26 @@ documentation ranges) and ``@public_answer`` (the public address a bad resolver 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.lab.hosts import (
     CLIENT_GW,
+    DEAD_FORWARDER_RESOLVER,
     ENDPOINT_ADDRS,
     ENDPOINT_ADDRS6,
+    HUB_RESOLVER,
+    NAT64_PREFIX,
     OVERLAY_ADDRS,
     PUBLIC_ANSWER,
+    SERVFAIL_RESOLVER,
+    STUB_RESOLVER,
+    VPC_RESOLVER,
 )
-from tests.lab.topology import LAN_DEVICE_ADDR, Shape
+from tests.lab.topology import LAN_DEVICE_ADDR, Shape, vpce_name
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
 from wsdiag.vocab.model import Role
@@ -580,6 +588,395 @@ SCENARIOS += (
             absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED"),
         ),
         check_ipv6_only,
+    ),
+)
+
+
+# --- the resolver chain (issue 16) -------------------------------------------------------
+
+
+def _servers(o: Observed, region: str) -> list[dict[str, Any]]:
+    (a,) = o.dns(endpoint_host(region))
+    return sorted(a.get("servers", []), key=lambda s: s["order"])
+
+
+def _first(o: Observed, code: str) -> dict[str, Any]:
+    """The finding ``code``, which must come before any other error."""
+    found = o.report.get("findings", [])
+    f = o.finding(code)
+    assert f is not None, [x.get("code") for x in found]
+    errors = [x.get("code") for x in found if x.get("severity") == "error"]
+    assert not errors or errors[0] == code, errors
+    return f
+
+
+def check_servfail_first(o: Observed, region: str) -> None:
+    first, second = _servers(o, region)
+    assert (first["server"], first["outcome"]) == (SERVFAIL_RESOLVER, "servfail"), first
+    assert (second["server"], second["outcome"]) == (VPC_RESOLVER, "answer"), second
+    os_answer = [set(d.get("addresses", ())) for d in o.dns(endpoint_host(region), "OS")]
+    assert os_answer == [set(ENDPOINT_ADDRS)], os_answer  # glibc moved past the SERVFAIL
+    _endpoint_fully_open(o)
+    f = o.finding("DNS_FIRST_SERVER_SERVFAIL") or {}
+    assert SERVFAIL_RESOLVER in f["message"] and "SERVFAIL" in f["message"], f
+    assert "not confirmed for current Windows" in f["message"], f
+    assert "fix or remove" in f["remediation"].lower(), f
+
+
+def check_slow(o: Observed, region: str) -> None:
+    (a,) = o.dns(endpoint_host(region))
+    assert a.get("late") is True and a["ms"] >= 3000, a
+    _endpoint_fully_open(o)
+    f = o.finding("ENDPOINT_DNS_SLOW") or {}
+    assert re.search(r"took 3\.\d s", f.get("message", "")), f
+
+
+def check_validating_stub(o: Observed, region: str) -> None:
+    (stub,) = _servers(o, region)
+    assert (stub["server"], stub["outcome"], stub["cd_outcome"]) == (
+        STUB_RESOLVER,
+        "servfail",
+        "answer",
+    ), stub
+    assert any(6 <= e["code"] <= 12 for e in stub["ede"]), stub  # unbound's ede: yes
+    f = _first(o, "DNSSEC_VALIDATION_FAILS")
+    assert "DNSSEC validation in the local stub" in f["message"], f
+    _none_open(o.probes(Role.ENDPOINT), "endpoint")
+
+
+def check_dead_forwarder(o: Observed, region: str) -> None:
+    (srv,) = _servers(o, region)
+    assert (srv["outcome"], srv["soa_apex"], srv["answered_other"]) == ("timeout", "timeout", True)
+    _auth_open(o)  # the same server answers the other names
+    f = _first(o, "DNS_FORWARDER_SILENT")
+    assert f"a2z.com alone fails on the resolver {DEAD_FORWARDER_RESOLVER}" in f["message"], f
+    assert "inbound endpoint" in f["remediation"] and ".2 address" in f["remediation"], f
+
+
+def check_hub(o: Observed, region: str) -> None:
+    assert {d.get("outcome") for d in o.dns(endpoint_host(region))} == {"nxdomain"}
+    f = _first(o, "DNS_PRIVATE_ZONE_NOT_VISIBLE")
+    assert HUB_RESOLVER in f["message"] and "private hosted zone" in f["message"], f
+    assert "inbound endpoint" in f["remediation"], f
+    assert "connect the vpn" not in json.dumps(o.report).lower()
+
+
+def check_dns64(o: Observed, region: str) -> None:
+    (srv,) = _servers(o, region)
+    assert srv["dns64_prefix"] == NAT64_PREFIX, srv  # RFC 7050: ipv4only.arpa
+    aaaa = [set(d.get("addresses", ())) for d in o.dns(endpoint_host(region), "AAAA")]
+    want = {"fd00:64::a14:10a", "fd00:64::a14:20a"}  # 10.20.1.10, 10.20.2.10 embedded
+    assert aaaa == [want], aaaa
+    _endpoint_open_at(o, tuple(sorted(want)))  # over IPv6, through the NAT64
+    _auth_open(o)
+    f = o.finding("NETWORK_DNS64") or {}
+    assert "IPv6-only network with DNS64" in f["message"] and "10.20.1.10" in f["message"], f
+    assert "security group" in f["remediation"] and "NAT64" in f["remediation"], f
+
+
+# --- paths as the client takes them (issue 17) -----------------------------------------
+# Squid at the laptop's gateway (tests.lab.topology: "443" = CONNECT to 443 only, as Squid's
+# suggested ``http_access deny CONNECT !SSL_ports``; "open" = 443 and 4195); nftables'
+# ``reject with icmpx type admin-prohibited`` as a firewall that refuses out loud. The
+# router's address on the laptop's LAN (CLIENT_GW) is the firewall that answers.
+
+DIRECT_ENDPOINT_DROPPED = ("ip daddr @endpoints drop",)
+DIRECT_INTERNET_DROPPED = ("ip daddr @internet drop",)
+PROHIBITED_STREAM = (
+    "ip daddr @endpoints udp dport { 443, 4195 } reject with icmpx type admin-prohibited",
+    "ip daddr @endpoints tcp dport 4195 reject with icmpx type admin-prohibited",
+)
+
+
+def _proxied(o: Observed, port: int) -> dict[str, Any]:
+    got = [p for p in o.probes(Role.ENDPOINT, ["tcp"], port=port) if p.get("via") == "proxy"]
+    assert len(got) == 1, f"endpoint/tcp/{port}@proxy: {got}"
+    return got[0]
+
+
+def _direct(o: Observed, transports: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    return [p for p in o.probes(Role.ENDPOINT, transports) if p.get("via") != "proxy"]
+
+
+def _auth_tls_open(o: Observed) -> None:
+    """The sign-in TLS probes went through the proxy and verified (their QUIC is direct)."""
+    tls = o.probes(Role.AUTH, ["tls"])
+    _all(tls, "open", "auth TLS")
+    assert {p.get("via") for p in tls} == {"proxy"}, tls
+    assert all(p.get("tls_trusted") is True for p in tls), tls
+
+
+def _prohibited(probes: list[dict[str, Any]], what: str) -> None:
+    assert probes, f"no {what} probes were run"
+    bad = [
+        (p.get("id"), p.get("status"), p.get("icmp"), p.get("offender"))
+        for p in probes
+        if (p.get("status"), p.get("icmp"), p.get("offender"))
+        != ("unreachable", "prohibited", CLIENT_GW)
+    ]
+    assert not bad, f"{what}: expected ICMP prohibited from {CLIENT_GW}, got {bad}"
+
+
+def check_proxy_443_only(o: Observed) -> None:
+    _all(_direct(o), "filtered", "endpoint direct")
+    refused, opened = _proxied(o, 4195), _proxied(o, 443)
+    assert (refused["status"], refused["proxy_status"]) == ("refused", 403), refused
+    assert "by its policy" in refused["detail"], refused
+    assert (opened["status"], opened["proxy_status"]) == ("open", 200), opened
+    _auth_tls_open(o)  # through the proxy
+
+
+def check_proxy_quic_direct(o: Observed) -> None:
+    _all(_direct(o, ["quic"]), "open", "endpoint QUIC direct")
+    _all(_direct(o, TCPISH), "filtered", "endpoint TCP direct")
+    assert _proxied(o, 4195)["proxy_status"] == 403
+    assert _proxied(o, 443)["status"] == "open"
+
+
+def check_private_dns_off(o: Observed, region: str) -> None:
+    host = vpce_name(region)
+    answers = [set(d.get("addresses", ())) for d in o.dns(host)]
+    assert answers == [set(ENDPOINT_ADDRS)], f"{host} via the public resolver: {answers}"
+    _all(_direct(o), "filtered", "endpoint direct")
+    for port in (4195, 443):
+        p = _proxied(o, port)
+        assert (p["status"], p["proxy_status"], p["host"]) == ("open", 200, host), p
+    _auth_tls_open(o)
+
+
+def check_firewall_prohibits(o: Observed) -> None:
+    _prohibited(_direct(o, ["quic"]), "endpoint QUIC 443/4195")
+    _prohibited([p for p in _direct(o, TCPISH) if p.get("port") == 4195], "endpoint TCP 4195")
+    _all(o.probes(Role.ENDPOINT, TCPISH, port=443), "open", "endpoint TCP 443")
+    _auth_open(o)
+    f = o.finding("ENDPOINT_PROHIBITED") or {}
+    message = str(f.get("message", ""))
+    assert f.get("owner") == "network" and f"{CLIENT_GW} refuses" in message, f
+    assert all(path in message for path in ("udp/443", "udp/4195", "tcp/4195")), f
+    assert "tcp/443" not in message and "security group" not in message, f
+
+
+def check_host_prohibited(o: Observed) -> None:
+    quic = _direct(o, ["quic"])
+    assert quic and {(p["icmp"], p["offender"]) for p in quic} == {("prohibited", CLIENT_GW)}
+    assert "ICMP 3/10" in quic[0]["detail"], quic[0]
+    _all(o.probes(Role.ENDPOINT, TCPISH), "open", "endpoint TCP")
+
+
+def check_only_the_proxy(o: Observed) -> None:
+    _prohibited(_direct(o), "endpoint direct")
+    for port in (4195, 443):
+        assert _proxied(o, port)["status"] == "open", _proxied(o, port)
+    _auth_tls_open(o)
+
+
+SCENARIOS += (
+    Scenario(
+        "servfail-first",
+        "eu-west-1",
+        "resolv.conf names a company server that SERVFAILs a2z.com at once, then the VPC's "
+        "resolver with the private answer: glibc moves on",
+        Shape(resolver="servfail-first"),
+        Expect("open-egress", "ready", 0, ("DNS_FIRST_SERVER_SERVFAIL",)),
+        check_servfail_first,
+    ),
+    Scenario(
+        "slow-forwarder",
+        "ap-northeast-1",
+        "a conditional forwarder answers the private name after 3 s, other names at once",
+        Shape(resolver="slow"),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("ENDPOINT_DNS_SLOW",),
+            absent=("NOT_MEASURED", "DNS_RESOLVER_UNREACHABLE", "ENDPOINT_DNS_FAILED"),
+        ),
+        check_slow,
+    ),
+    Scenario(
+        "validating-stub",
+        "eu-west-1",
+        "a local stub (unbound on 127.0.0.53) validates DNSSEC and fails every a2z.com answer; "
+        "with CD set the answer comes",
+        Shape(resolver="stub"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNSSEC_VALIDATION_FAILS",),
+            absent=("HOME_NETWORK", "ENDPOINT_DNS_FAILED"),
+        ),
+        check_validating_stub,
+    ),
+    Scenario(
+        "dead-forwarder",
+        "ap-northeast-1",
+        "the company resolver forwards a2z.com to a VPC's +2 from outside: the private name "
+        "and a2z.com's SOA get no answer, other names resolve through the same server",
+        Shape(resolver="dead-forwarder"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNS_FORWARDER_SILENT",),
+            absent=("HOME_NETWORK", "DNS_RESOLVER_UNREACHABLE"),
+        ),
+        check_dead_forwarder,
+    ),
+    Scenario(
+        "hub-without-zone",
+        "eu-west-1",
+        "the company resolver forwards to a hub VPC's inbound endpoint that cannot see the "
+        "endpoint's private zone: NXDOMAIN, VPC routed",
+        Shape(resolver="hub"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNS_PRIVATE_ZONE_NOT_VISIBLE",),
+            absent=("HOME_NETWORK", "ENDPOINT_NXDOMAIN"),
+        ),
+        check_hub,
+    ),
+    Scenario(
+        "ipv6-only-dns64",
+        "ap-northeast-1",
+        "an IPv6-only network (no IPv4 default route): unbound's dns64 synthesizes AAAA under "
+        "a network-specific /96, tayga's NAT64 in the router reaches the VPC",
+        Shape(resolver="dns64", ipv6_only=True),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("NETWORK_DNS64",),
+            absent=("ENDPOINT_DUAL_STACK", "NO_ROUTE", "ENDPOINT_AAAA_ONLY"),
+        ),
+        check_dns64,
+    ),
+)
+
+SCENARIOS += (
+    Scenario(
+        "proxy-443-only",
+        "eu-west-1",
+        "Squid allows CONNECT to 443 only (deny CONNECT !SSL_ports); direct TCP and UDP to "
+        "the VPC and the internet dropped; the proxy reaches the VPC",
+        Shape(proxy="443", rules=(*DIRECT_ENDPOINT_DROPPED, *DIRECT_INTERNET_DROPPED)),
+        # No client on the lab machine: whether it streams through the proxy is not known,
+        # so both outcomes are given and the verdict is unknown (a client >= 5.23 that
+        # does: degraded over CONNECT :443; one that streams direct: blocked).
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_proxy_443_only),
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "proxy-443-quic-direct",
+        "ap-northeast-1",
+        "Squid allows CONNECT to 443 only; UDP to the endpoint passes direct (QUIC), direct "
+        "TCP dropped",
+        Shape(
+            proxy="443",
+            rules=(
+                "ip daddr @endpoints meta l4proto tcp drop",
+                *DIRECT_INTERNET_DROPPED,
+            ),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_proxy_quic_direct),
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "private-dns-off",
+        "eu-west-1",
+        "private DNS names off (AWS's advice behind a proxy): the privatelink name NXDOMAIN, "
+        "the endpoint's own vpce name public; Squid (443 and 4195) reaches the VPC; direct "
+        "dropped; run with --endpoint-host <vpce name>",
+        Shape(
+            resolver="home",
+            proxy="open",
+            rules=(
+                *DIRECT_ENDPOINT_DROPPED,
+                "ip daddr @internet udp dport != 53 drop",
+                "ip daddr @internet tcp dport != 53 drop",
+            ),
+            args=("--endpoint-host", vpce_name("{region}")),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("STREAM_PATH_UNKNOWN",),
+            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+        ),
+        check_private_dns_off,
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "firewall-prohibits",
+        "ap-northeast-1",
+        f"a firewall ({CLIENT_GW}) refuses UDP 443/4195 and TCP 4195 to the endpoint with "
+        "ICMP 3/13 (administratively prohibited); TCP 443 passes; internet open",
+        Shape(rules=PROHIBITED_STREAM),
+        Expect(
+            "open-egress",
+            "degraded",
+            1,
+            ("ENDPOINT_PROHIBITED",),
+            absent=("ENDPOINT_4195_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
+        ),
+        _plain(check_firewall_prohibits),
+    ),
+    Scenario(
+        "firewall-host-prohibited",
+        "eu-west-1",
+        f"a firewall ({CLIENT_GW}) refuses UDP to the endpoint with ICMP 3/10 (host "
+        "administratively prohibited); TCP passes; internet open",
+        Shape(
+            rules=("ip daddr @endpoints meta l4proto udp reject with icmp type host-prohibited",)
+        ),
+        Expect(
+            "open-egress",
+            "degraded",
+            1,
+            ("ENDPOINT_PROHIBITED",),
+            absent=("ENDPOINT_QUIC_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
+        ),
+        _plain(check_host_prohibited),
+    ),
+    Scenario(
+        "only-the-proxy",
+        "ap-northeast-1",
+        "everything direct refused by policy (ICMP 3/13 from the firewall); only Squid (443 "
+        "and 4195) open, and it reaches the VPC",
+        Shape(
+            proxy="open",
+            rules=(
+                "ip daddr @endpoints reject with icmpx type admin-prohibited",
+                "ip daddr @internet reject with icmpx type admin-prohibited",
+            ),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("STREAM_PATH_UNKNOWN",),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_only_the_proxy),
+        pending="issue 17: the verdict from the client's own paths",
     ),
 )
 

@@ -42,11 +42,17 @@ from tests.lab.hosts import (
     CLIENT_GW,
     CLIENT_GW6,
     CLIENT_PREFIX,
+    DEAD_FORWARDER_RESOLVER,
     ENDPOINT_ADDRS,
     ENDPOINT_ADDRS6,
     HOME_PUBLIC_RESOLVER,
     HOME_RESOLVER,
+    HUB_RESOLVER,
     INTERNET_CIDRS,
+    IPV4ONLY,
+    NAT64_ADDR,
+    NAT64_POOL,
+    NAT64_PREFIX,
     OVERLAY_ADDRS,
     OVERLAY_CIDR,
     OVERLAY_RESOLVER,
@@ -54,6 +60,10 @@ from tests.lab.hosts import (
     RTR_NET,
     RTR_VPC,
     RTR_VPC6,
+    SERVFAIL_RESOLVER,
+    SLOW_RESOLVER,
+    SLOW_SECONDS,
+    STUB_RESOLVER,
     TRANSIT_PREFIX,
     V6_RESOLVER,
     VPC_CIDR,
@@ -72,10 +82,34 @@ PREFIX_BASE = "wl"
 _SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
 )
-REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
+REQUIRED_TOOLS = ("ip", "nft", "dnsmasq", "squid", "unbound", "tayga")
 
-Resolver = Literal["vpc", "home", "home-public", "none", "captive", "overlay", "vpc-v6"]
-RESOLVERS: dict[str, str | None] = {
+# Squid in the router namespace (issue 17), as a corporate proxy at the laptop's gateway; its
+# own traffic leaves the router itself (the output hook), so the scenario rules, which judge
+# only what the laptop forwards, never touch it: the proxy reaches the VPC however the
+# laptop's direct paths are cut. One instance, two ports: Squid's suggested configuration
+# (``http_access deny CONNECT !SSL_ports``, SSL_ports 443) and the same with 4195 allowed.
+PROXY_443 = f"http://{CLIENT_GW}:3128"  # CONNECT to 443 only: 403 for 4195
+PROXY_OPEN = f"http://{CLIENT_GW}:3129"  # SSL_ports 443 4195
+Proxy = Literal["443", "open"]
+PROXIES: dict[str, str] = {"443": PROXY_443, "open": PROXY_OPEN}
+
+Resolver = Literal[
+    "vpc",
+    "home",
+    "home-public",
+    "none",
+    "captive",
+    "overlay",
+    "vpc-v6",
+    "servfail-first",
+    "slow",
+    "dead-forwarder",
+    "hub",
+    "stub",
+    "dns64",
+]
+RESOLVERS: dict[str, str | tuple[str, ...] | None] = {
     "vpc": VPC_RESOLVER,
     "home": HOME_RESOLVER,
     "home-public": HOME_PUBLIC_RESOLVER,
@@ -83,6 +117,13 @@ RESOLVERS: dict[str, str | None] = {
     "captive": CLIENT_GW,  # a Wi-Fi gateway before login: every name is the gateway itself
     "overlay": OVERLAY_RESOLVER,  # a zero-trust client's: the private name in 100.64.0.0/10
     "vpc-v6": V6_RESOLVER,  # the VPC's, for an endpoint with an IPv6 record: AAAA only
+    # issue 16: the resolver chain
+    "servfail-first": (SERVFAIL_RESOLVER, VPC_RESOLVER),  # SERVFAIL first, then the answer
+    "slow": SLOW_RESOLVER,
+    "dead-forwarder": DEAD_FORWARDER_RESOLVER,
+    "hub": HUB_RESOLVER,
+    "stub": STUB_RESOLVER,  # unbound, validating, forwarding to the VPC's resolver
+    "dns64": CLIENT_GW6,  # unbound's dns64 module on the router
 }
 # The client's OS path stays in its namespace: its own hosts file and nsswitch.conf (files,
 # then DNS through resolv.conf), never the host's systemd-resolved or mDNS.
@@ -197,6 +238,10 @@ class Names:
         return f"{self.prefix}-{role}"
 
     @property
+    def squid(self) -> str:  # Squid's service name (-n): its /dev/shm segments carry it
+        return f"{self.prefix}sq"
+
+    @property
     def cli(self) -> str:
         return self.ns("cli")
 
@@ -244,6 +289,13 @@ class Shape:
     public_roots: Literal["lab", "other"] = "lab"
     # (address, name) lines of the laptop's hosts file, e.g. the private name pinned
     hosts: tuple[tuple[str, str], ...] = ()
+    # no IPv4 default route: an IPv6-only network (DNS64 + NAT64 in the router)
+    ipv6_only: bool = False
+    # The laptop's HTTPS proxy (HTTPS_PROXY): Squid at the gateway, "443" (CONNECT to 443
+    # only) or "open" (443 and 4195); None: no proxy.
+    proxy: Proxy | None = None
+    # Extra ``wsdiag check`` arguments ("{region}" is replaced), e.g. --endpoint-host <vpce>
+    args: tuple[str, ...] = ()
 
 
 LAN_DEVICE_ADDR = ENDPOINT_ADDRS[1]
@@ -335,6 +387,9 @@ class Lab:
                 attempt(f"stop pid {pid}", _stop_pid, pid, str(self.workdir))
         self._procs.clear()
         self.pids.clear()
+        # Squid's shared-memory segments are named after its service name (-n): ours only.
+        for seg in Path("/dev/shm").glob(f"{self.names.squid}-*"):
+            attempt(f"remove {seg}", seg.unlink, True)
         try:
             alive = set(list_namespaces()) if self.namespaces else set()
         except Exception as exc:
@@ -389,7 +444,7 @@ class Lab:
         self._write_resolv_conf(RESOLVERS[shape.resolver])
         self._write_hosts(shape.hosts)
         ip = _tool("ip")
-        if shape.default_route:
+        if shape.default_route and not shape.ipv6_only:
             _run([ip, "-n", n.cli, "route", "replace", "default", "via", CLIENT_GW])
         else:
             _run([ip, "-n", n.cli, "route", "del", "default"], check=False)
@@ -420,7 +475,10 @@ class Lab:
                 raise LabError(f"{' '.join(lan)}: {proc.stderr.strip()}")
 
     def wsdiag_env(
-        self, trusts_lab_ca: bool = True, public_roots: Literal["lab", "other"] = "lab"
+        self,
+        trusts_lab_ca: bool = True,
+        public_roots: Literal["lab", "other"] = "lab",
+        proxy: Proxy | None = None,
     ) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
@@ -434,6 +492,8 @@ class Lab:
         )
         if trusts_lab_ca:
             env["SSL_CERT_FILE"] = str(self.ca_path)
+        if proxy is not None:
+            env["HTTPS_PROXY"] = PROXIES[proxy]
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
@@ -463,6 +523,7 @@ class Lab:
         trusts_lab_ca: bool = True,
         command: Sequence[str] = (),
         public_roots: Literal["lab", "other"] = "lab",
+        proxy: Proxy | None = None,
     ) -> WsdiagRun:
         argv = self.wsdiag_argv(region, *extra, timeout=timeout, command=command)
         started = time.monotonic()
@@ -471,7 +532,7 @@ class Lab:
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
-            env=self.wsdiag_env(trusts_lab_ca, public_roots),
+            env=self.wsdiag_env(trusts_lab_ca, public_roots, proxy),
             timeout=120,
             check=False,
         )
@@ -488,11 +549,15 @@ class Lab:
         environment as ``run_wsdiag`` for ``shape`` (its trust settings decide the verdict:
         which roots the laptop trusts, which count as public), proxies unset."""
         shape = shape or Shape()
-        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots)
+        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots, shape.proxy)
         unset = sorted(
             k for k in os.environ if k.lower().endswith("_proxy") or k == "SSL_CERT_FILE"
         )
-        given = [f"{k}={env[k]}" for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS") if k in env]
+        given = [
+            f"{k}={env[k]}"
+            for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS", "HTTPS_PROXY")
+            if k in env
+        ]
         words = [
             *self._in(self.names.cli),
             "env",
@@ -505,6 +570,7 @@ class Lab:
             "check",
             "--region",
             region,
+            *(a.format(region=region) for a in shape.args),
         ]
         return shlex.join(words)
 
@@ -634,6 +700,10 @@ class Lab:
                         VPC_RESOLVER,
                         OVERLAY_RESOLVER,
                         V6_RESOLVER,
+                        SERVFAIL_RESOLVER,
+                        SLOW_RESOLVER,
+                        DEAD_FORWARDER_RESOLVER,
+                        HUB_RESOLVER,
                         *endpoint_addrs,
                         *OVERLAY_ADDRS,
                     ]
@@ -676,7 +746,7 @@ class Lab:
 
         pki = make_ca(self.workdir / "pki")
         self.ca_path = pki.ca_path
-        all_names = [h.name for h in self.world.hosts]
+        all_names = [h.name for h in self.world.hosts] + [vpce_name(r) for r in self.regions]
         all_addrs = sorted({a for h in self.world.hosts for a in h.addresses})
         leaf = pki.issue("servers", all_names, all_addrs)
         self.other_public_path = make_ca(self.workdir / "other-public", "Other Public Root").ca_path
@@ -684,8 +754,13 @@ class Lab:
 
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=self._nft_table(endpoint_addrs))
 
-        records = [(h.name, a) for h in self.world.hosts for a in h.addresses]
-        public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)]
+        # The endpoint's own name (private DNS names off or on, it resolves publicly, to the
+        # endpoint's addresses: FACTS §2), in every resolver that answers public names.
+        vpce = [(vpce_name(r), a) for r in self.regions for a in ENDPOINT_ADDRS]
+        records = (
+            [(h.name, a) for h in self.world.hosts for a in h.addresses] + vpce + list(IPV4ONLY)
+        )
+        public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)] + vpce
         public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
         eps = self.world.endpoint_names()
@@ -732,6 +807,7 @@ class Lab:
         self._servers(
             n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"], nas.cert_path, nas.key_path
         )
+        self._resolver_chain(public)
         # The same endpoint listeners at its overlay and IPv6 addresses.
         kinds = sorted({spec for h in self.world.by_role(Role.ENDPOINT) for spec in h.listeners})
         extra = [
@@ -740,7 +816,163 @@ class Lab:
             for kind, port in kinds
         ]
         self._servers(n.vpc, "servers-extra", extra, leaf.cert_path, leaf.key_path)
+        self._squid()
         self._wait_ready()
+
+    def _resolver_chain(self, public: Sequence[tuple[str, str]]) -> None:
+        """Issue 16's resolvers: scripted company DNS servers in the VPC's range, a
+        validating unbound stub on the client, unbound's dns64 and tayga's NAT64 on the
+        router."""
+        n = self.names
+        assert self.workdir is not None
+        answers: dict[str, object] = {}
+        for name, addr in public:
+            answers.setdefault(name, []).append(addr)  # type: ignore[union-attr]
+        endpoint = {name: list(ENDPOINT_ADDRS) for name in self.world.endpoint_names()}
+        region_zones = {name.split(".", 1)[1] for name in self.world.endpoint_names()}
+        zones: dict[str, tuple[str, dict[str, object]]] = {
+            # SERVFAIL at once for a2z.com, as a resolver whose a2z.com forwarder refuses
+            "servfail": (
+                SERVFAIL_RESOLVER,
+                {**answers, **{e: "servfail" for e in endpoint}, "a2z.com": "servfail"},
+            ),
+            "slow": (
+                SLOW_RESOLVER,
+                {
+                    **answers,
+                    **{e: {"addresses": a, "delay": SLOW_SECONDS} for e, a in endpoint.items()},
+                },
+            ),
+            "dead-forwarder": (
+                DEAD_FORWARDER_RESOLVER,
+                {
+                    **answers,
+                    **{e: "drop" for e in endpoint},
+                    **{z: "drop" for z in region_zones},
+                    "a2z.com": "drop",
+                },
+            ),
+            "hub": (HUB_RESOLVER, {**answers, "a2z.com": ["10.20.0.13"]}),  # the zone apex only
+        }
+        for name, (listen, zone) in zones.items():
+            path = self.workdir / f"zone-{name}.json"
+            path.write_text(json.dumps(zone))
+            env = dict(os.environ)
+            env["PYTHONPATH"] = str(REPO_ROOT)
+            self._spawn(
+                n.vpc,
+                f"zone-{name}",
+                [sys.executable, "-m", "tests.support.dnsserver", "--listen", listen,
+                 "--zone", str(path)],
+                env=env,
+            )  # fmt: skip
+        # The validating stub: a trust anchor for a2z.com that the (unsigned) private zone
+        # cannot meet, so validation fails it (SERVFAIL, EDE 9/10); CD gets the answer.
+        bogus_ds = "a2z.com. DS 12345 13 2 " + "ab" * 32
+        self._unbound(
+            n.cli,
+            "unbound-stub",
+            [STUB_RESOLVER],
+            ["127.0.0.0/8 allow"],
+            ["validator iterator"],
+            [f'trust-anchor: "{bogus_ds}"'],
+        )
+        # DNS64 on the router's LAN side, forwarding to the VPC's resolver; NAT64 (tayga)
+        # translating NAT64_PREFIX to the pool, routed in the router.
+        self._unbound(
+            n.rtr,
+            "unbound-dns64",
+            [CLIENT_GW6],
+            ["fd00:30::/64 allow"],
+            ["dns64 iterator"],
+            [f"dns64-prefix: {NAT64_PREFIX}"],
+        )
+        conf = self.workdir / "tayga.conf"
+        (self.workdir / "tayga").mkdir()
+        conf.write_text(
+            f"tun-device {n.prefix}-nat64\nipv4-addr {NAT64_ADDR}\nprefix {NAT64_PREFIX}\n"
+            f"dynamic-pool {NAT64_POOL}\ndata-dir {self.workdir / 'tayga'}\n"
+        )
+        tayga = _tool("tayga")
+        _run([*self._in(n.rtr), tayga, "-c", str(conf), "--mktun"])
+        tun = f"{n.prefix}-nat64"
+        _ip_batch(
+            n.rtr,
+            [f"link set {tun} up", f"route add {NAT64_POOL} dev {tun}",
+             f"route add {NAT64_PREFIX} dev {tun}"],
+        )  # fmt: skip
+        self._spawn(n.rtr, "nat64", [tayga, "-c", str(conf), "--nodetach"])
+
+    def _unbound(
+        self,
+        ns: str,
+        name: str,
+        listen: Sequence[str],
+        allow: Sequence[str],
+        modules: Sequence[str],
+        extra: Sequence[str],
+    ) -> None:
+        assert self.workdir is not None
+        conf = self.workdir / f"{name}.conf"
+        lines = [
+            "server:",
+            *(f"  interface: {a}" for a in listen),
+            *(f"  access-control: {a}" for a in allow),
+            *(f'  module-config: "{m}"' for m in modules),
+            "  do-daemonize: no",
+            '  username: ""',
+            '  chroot: ""',
+            f'  directory: "{self.workdir}"',
+            f'  pidfile: "{self.workdir / name}.pid"',
+            f'  logfile: "{self.workdir / name}.log"',
+            "  use-syslog: no",
+            "  do-ip6: yes",
+            "  ede: yes",
+            "  val-log-level: 2",
+            "  verbosity: 1",
+            *(f"  {x}" for x in extra),
+            "forward-zone:",
+            '  name: "."',
+            f"  forward-addr: {VPC_RESOLVER}",
+        ]
+        conf.write_text("\n".join(lines) + "\n")
+        self._spawn(ns, name, [_tool("unbound"), "-d", "-c", str(conf)])
+
+    def _squid(self) -> None:
+        """Squid (Debian's) on the router: its own DNS is the VPC resolver, no cache, no
+        disk; as root it drops to the ``proxy`` user (Debian's ``cache_effective_user``) once
+        its ports are bound, so it logs to the stderr it inherits, never to a file."""
+        assert self.workdir is not None
+        conf = self.workdir / "squid.conf"
+        conf.write_text(
+            f"""http_port {CLIENT_GW}:3128 name=only443
+http_port {CLIENT_GW}:3129 name=open
+acl only443 myportname only443
+acl SSL_ports port 443
+acl SSL_ports_open port 443 4195
+acl CONNECT method CONNECT
+http_access deny CONNECT only443 !SSL_ports
+http_access deny CONNECT !only443 !SSL_ports_open
+http_access allow all
+cache deny all
+cache_mem 8 MB
+dns_nameservers {VPC_RESOLVER}
+hosts_file none
+pid_filename none
+cache_log /dev/null
+access_log none
+coredump_dir none
+netdb_filename none
+pinger_enable off
+shutdown_lifetime 0 seconds
+connect_timeout 5 seconds
+"""
+        )
+        self._spawn(
+            self.names.rtr,
+            "proxy-squid",
+            [_tool("squid"), "-N", "-d", "1", "-n", self.names.squid, "-f", str(conf)],
+        )
 
     def _nft_table(self, endpoint_addrs: Iterable[str]) -> str:
         n = self.names
@@ -766,10 +998,11 @@ table inet {n.table} {{
         lines = "".join(f"{address}\t{name}\n" for address, name in pins)
         (self.names.etc_dir / "hosts").write_text(BASE_HOSTS + lines)
 
-    def _write_resolv_conf(self, nameserver: str | None) -> None:
+    def _write_resolv_conf(self, nameserver: str | tuple[str, ...] | None) -> None:
         # What a DHCP client would write on a laptop: no tuning options.
-        line = f"nameserver {nameserver}\n" if nameserver else "# no DNS servers from DHCP\n"
-        (self.names.etc_dir / "resolv.conf").write_text(line)
+        servers = (nameserver,) if isinstance(nameserver, str) else nameserver or ()
+        text = "".join(f"nameserver {s}\n" for s in servers) or "# no DNS servers from DHCP\n"
+        (self.names.etc_dir / "resolv.conf").write_text(text)
 
     def _spawn(
         self, ns: str, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
@@ -846,9 +1079,14 @@ table inet {n.table} {{
                 if proc.poll() is not None:
                     err = (self.workdir / f"{name}.err").read_text(errors="replace").strip()
                     raise LabError(f"{name} exited with {proc.returncode}: {err[-2000:]}")
-                if name.startswith("dns-"):
-                    # dnsmasq writes its pid file only after binding its sockets.
+                if name.startswith(("dns-", "unbound-")):
+                    # dnsmasq and unbound write their pid files after binding their sockets.
                     ready = (self.workdir / f"{name}.pid").exists()
+                elif name == "nat64":
+                    ready = True  # tayga has no readiness sign; its tun is up already
+                elif name.startswith("proxy-"):
+                    said = (self.workdir / f"{name}.err").read_text(errors="replace")
+                    ready = said.count("Accepting HTTP Socket connections") >= 2
                 else:
                     ready = "ready" in (self.workdir / f"{name}.out").read_text()
                 if ready:
@@ -857,6 +1095,13 @@ table inet {n.table} {{
                 raise LabError(f"not ready after {timeout:g}s: {sorted(pending)}")
             if pending:
                 time.sleep(0.02)
+
+
+def vpce_name(region: str) -> str:
+    """The endpoint's own regional DNS name, as the VPC console shows it: the documented
+    pattern ``*.prod.highlander.<region>.vpce.amazonaws.com`` (FACTS §2; the label layout
+    ``vpce-<id>-<suffix>`` is assumed, §8 item 2)."""
+    return f"vpce-0a1b2c3d4e5f60718-k2ez3h9q.prod.highlander.{region}.vpce.amazonaws.com"
 
 
 def _pairs(world: World, exclude: Role) -> list[tuple[Any, str]]:

@@ -33,6 +33,8 @@ class Observed:
     probes: tuple[ProbeResult, ...]
     machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
     samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples (quality)
+    # where wsdiag runs (wsdiag.host.where): ("host" | "wsl" | "container", the sign seen)
+    where: tuple[str, str] = ("host", "")
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)

@@ -68,7 +68,8 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
-    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without what a reader
+    ``probes[]`` and ``dns[]`` items (and of ``dns[].servers[]``), without evidence facts that
+    are ``unknown``, without ``probes[].certs``, and without what a reader
     can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, a
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
     when its ``basis`` lists the same ids."""
@@ -93,12 +94,71 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
                 else item
                 for item in items
             ]
+    for d in out.get("dns") or []:  # each OS server asked alone (issue 16): the same rule
+        if isinstance(d, dict) and isinstance(d.get("servers"), list):
+            d["servers"] = [
+                # ``order`` is the list's own order: a reader rebuilds it
+                {
+                    k: v
+                    for k, v in srv.items()
+                    if v not in _EMPTY and v is not False and k != "order"
+                }
+                if isinstance(srv, dict)
+                else srv
+                for srv in d["servers"]
+            ]
+    evidence = out.get("evidence")
+    if isinstance(evidence, dict):  # a fact left out reads "unknown" (the loader's default)
+        out["evidence"] = {k: v for k, v in evidence.items() if v != "unknown"}
     findings = out.get("findings")
     if isinstance(findings, list):
         out["findings"] = [
             _without_repeated_probes(f) if isinstance(f, dict) else f for f in findings
         ]
     return out
+
+
+def expand(obj: dict[str, Any]) -> dict[str, Any]:
+    """A json-line object (``compact``) made whole again, as far as it can be: a ``dns[]``
+    entry's ``id`` (``<target>/dns/<type>``), a probe's ``host`` (the name its target's DNS
+    entry asked, the one that answered its address where several did) and ``address`` (null),
+    a finding's ``probes`` (the ids of its basis, in order). Certificate chains are not in
+    json-line and stay out. A full ``json`` object comes back unchanged."""
+    out = dict(obj)
+    dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
+    if isinstance(out.get("dns"), list):
+        out["dns"] = [
+            {"id": f"{d.get('target')}/dns/{d.get('type')}", **d} if isinstance(d, dict) else d
+            for d in out["dns"]
+        ]
+    if isinstance(out.get("probes"), list):
+        out["probes"] = [_whole_probe(p, dns) if isinstance(p, dict) else p for p in out["probes"]]
+    if isinstance(out.get("findings"), list):
+        out["findings"] = [
+            _with_basis_probes(f) if isinstance(f, dict) else f for f in out["findings"]
+        ]
+    return out
+
+
+def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]:
+    if "host" in p and "address" in p:
+        return p
+    names = list(dict.fromkeys(d.get("host") for d in dns if d.get("target") == p.get("target")))
+    answered = [
+        d.get("host")
+        for d in dns
+        if d.get("target") == p.get("target") and p.get("address") in (d.get("addresses") or ())
+    ]
+    host = answered[0] if answered else (names[0] if len(names) == 1 else "")
+    return {"host": host, "address": None, **p}
+
+
+def _with_basis_probes(f: dict[str, Any]) -> dict[str, Any]:
+    basis = f.get("basis")
+    if "probes" in f or not isinstance(basis, dict):
+        return f
+    ids = [i for v in basis.values() if isinstance(v, list) for i in v]
+    return {**f, "probes": list(dict.fromkeys(ids))}
 
 
 def _without_repeated_probes(f: dict[str, Any]) -> dict[str, Any]:

@@ -152,6 +152,11 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
             out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
+    if report.host.runs_in == "container":  # a note, never a finding (issue 16)
+        machine.append(
+            f"Note: wsdiag ran inside a container ({report.host.runs_in_why}): its network "
+            "may be the host's or its own."
+        )
     if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used
         out.blocks.append(Block.gap())
         out.add(0, [("THIS MACHINE", "bold")])

@@ -8,11 +8,14 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 
 from __future__ import annotations
 
+from wsdiag.check.chain_evidence import with_chain
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
 from wsdiag.check.observed import Observed
 from wsdiag.check.quality_evidence import with_quality
+from wsdiag.check.refusals import with_refusals
 from wsdiag.rules.bounded import BOUNDED_RULES
+from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.facts import (
@@ -27,6 +30,7 @@ from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
+from wsdiag.rules.refusals import REFUSAL_RULES
 from wsdiag.rules.tls import TLS_RULES
 from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
 from wsdiag.vocab.report import Diagnosis
@@ -72,9 +76,11 @@ NOT_MEASURED = FindingRule(
 )
 
 FINDING_RULES: tuple[CheckRule, ...] = (
+    *CHAIN_RULES,
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
+    *REFUSAL_RULES,
     *INTERNET_RULES,
     *TLS_RULES,
     *HOST_RULES,
@@ -89,10 +95,13 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     severities = {
         f.severity
         for f in findings
-        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+        if ((e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES)
+        and f.code not in ADVISORY_CODES  # the OS's own answer already decides
     }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
+    if e.runs_in_wsl is Y:
+        return Verdict.UNKNOWN  # WSL's network is not Windows': at most unknown
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
         return Verdict.UNKNOWN
     if Severity.WARNING in severities:
@@ -118,8 +127,10 @@ def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Di
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict. Findings are listed most
     severe first; ties keep row order, our own before the logs'."""
-    e = with_quality(with_host(gather(r), r, r.machine), r)
+    e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
+    e = with_chain(e, r)
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
-    shown = tuple(sorted(own + extra, key=lambda f: -f.severity.rank))
+    # most severe first; inside WSL the first finding says the network is not Windows'
+    shown = tuple(sorted(own + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank)))
     return e, Diagnosis(environment, verdict_of(e, own), shown, env_rule)

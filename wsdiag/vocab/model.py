@@ -7,11 +7,12 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.quality.bounds import QualityBounds
+from wsdiag.vocab import codec
 
 
 class Role(StrEnum):
@@ -209,6 +210,9 @@ class HostIdentity:
     logs_read: bool = False  # False: no client logs were found/read
     proxy_view: str = "own"  # own | machine (WinHTTP) | user: whose proxy setting was used
     proxy_user: str | None = None  # proxy_view "user": whose
+    # where wsdiag ran (wsdiag.host.where): "host" | "wsl" | "container", and the sign seen
+    runs_in: str = "host"
+    runs_in_why: str = ""
 
 
 # --- catalog ---------------------------------------------------------------------------
@@ -263,14 +267,17 @@ class ProxyRoute:
 
     mode: ProxyMode = ProxyMode.NONE
     url: str | None = None  # as configured, credentials replaced by "***"
-    host: str | None = None  # the proxy's host name or IP (mode PROXY)
-    port: int | None = None
+    # the proxy's host name or IP (mode PROXY) and port: in the report, ``url`` says them
+    host: str | None = field(default=None, metadata=codec.omit())
+    port: int | None = field(default=None, metadata=codec.omit())
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
-    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
+    # the PAC answered with no usable proxy address: what it said (a fact for the rules; the
+    # report says it in PAC_ANSWER_BROKEN's message)
+    pac_broken: str = field(default="", metadata=codec.omit())
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -331,6 +338,10 @@ class DnsSpec:
     host: str
     rdtype: str  # "A" | "AAAA" (asked of a resolver) | "OS" (getaddrinfo: IPv4 and IPv6)
     timeout: float  # seconds; the lookup's whole life, retransmissions and servers included
+    # The private name's lookups: may wait past ``timeout`` up to the OS resolver's own
+    # budget (Plan.dns_os_budget) when the server answered another query of this run
+    patient: bool = False
+    per_server: bool = False  # the private name's A: also ask each OS server alone
 
 
 @dataclass(frozen=True)
@@ -385,3 +396,12 @@ class Plan:
     samples: int = 0  # per answered endpoint path (wsdiag.check.sampling); 0: none
     quality: QualityBounds = QualityBounds()
     quality_verdict: bool = False
+    # Seconds the OS resolver itself waits for a name (wsdiag.host.dns_os.os_budget, read at
+    # the edge, capped by DNS_OS_BUDGET_MAX); 0: no more than --timeout
+    dns_os_budget: float = 0.0
+    # The servers the OS would ask for the private name, in order, with where each is kept:
+    # (Nameserver, source); () with --nameserver (then those are asked) or when not read
+    os_servers: tuple[tuple[Nameserver, str], ...] = ()
+    # IP families this machine has a route for (wsdiag.host.families); the client dials an
+    # IPv6 answer when only IPv6 is routable (DNS64/NAT64 networks)
+    families: tuple[int, ...] = (4, 6)

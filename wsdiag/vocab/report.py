@@ -3,8 +3,10 @@ Pure data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 
+from wsdiag.vocab import codec
 from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
@@ -17,16 +19,30 @@ class Diagnosis:
     environment: Environment
     verdict: Verdict
     findings: tuple[Finding, ...]
-    rule: str  # which environment rule fired
+    rule: str = field(metadata=codec.key("environment_rule"))  # which environment rule fired
+
+    JSON_COMPUTED: ClassVar[tuple[str, ...]] = ("exit_code",)
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
 
 
 @dataclass(frozen=True)
 class Report:
+    """One check, as every renderer gets it; its JSON is wsdiag.report/1 (wsdiag.render.report).
+    ``JSON_ORDER``: the keys a reader meets first, in the order the schema was published."""
+
+    JSON_ORDER: ClassVar[tuple[str, ...]] = (
+        *("schema", "tool_version", "started_at", "duration_ms", "region", "region_source"),
+        *("endpoint_hosts", "environment", "environment_rule", "verdict", "exit_code"),
+    )
+
     schema: str
     tool_version: str
     region: str
     endpoint_hosts: tuple[str, ...]
-    diagnosis: Diagnosis
+    diagnosis: Diagnosis = field(metadata=codec.flat())  # its keys are the report's
     evidence: Evidence
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
@@ -39,5 +55,6 @@ class Report:
     paths: HostPaths | None = None  # this machine's interfaces, routes and client session
     # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
     # probes, classifying. None in reports from before this field.
-    process_ms: float | None = None
-    cloud: CloudSection | None = None  # --aws: what the endpoint's side allows (issue 21)
+    process_ms: float | None = field(default=None, metadata=codec.dense())
+    # --aws: what the endpoint's side allows (issue 21)
+    cloud: CloudSection | None = field(default=None, metadata=codec.dense())

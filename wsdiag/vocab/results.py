@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.quality.facts import QualityFacts
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
     Need,
@@ -28,11 +29,46 @@ from wsdiag.vocab.model import (
 
 
 @dataclass(frozen=True)
+class Ede:
+    """An RFC 8914 extended DNS error: its INFO-CODE and EXTRA-TEXT."""
+
+    code: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ServerAnswer:
+    """What one of the servers the OS would use said for the private name, asked alone
+    (EDNS on, so RFC 8914 extended errors come back), with the follow-up questions that tell
+    a validating resolver and a broken forwarder apart (wsdiag.probes.dns_servers)."""
+
+    server: str  # "10.0.0.2", "127.0.0.1:5353", "[::1]:5353"
+    order: int  # its place in the list the OS asks (0: asked first)
+    source: str  # where the OS keeps it: "resolv.conf", "systemd-resolved eth0", "--nameserver"
+    outcome: DnsOutcome  # for the private name's A record
+    addresses: tuple[str, ...] = ()
+    ms: float | None = None  # until its answer; None: nothing came back
+    # RFC 8914 extended DNS errors it attached
+    ede: tuple[Ede, ...] = ()
+    # After a SERVFAIL: the same query with CD (checking disabled, RFC 4035 section 3.2.2)
+    cd_outcome: DnsOutcome | None = None
+    cd_ms: float | None = None
+    plain_again: DnsOutcome | None = None  # the query without CD again, beside the CD one
+    # SOA of the zone's apex (a2z.com) and of the region's gateway zone, asked of this server
+    # when the private name got no answer: does its forwarder for a2z.com answer at all?
+    soa_apex: DnsOutcome | None = None
+    soa_region: DnsOutcome | None = None
+    # RFC 7050: the /96 it synthesizes IPv6 answers under (ipv4only.arpa AAAA), "" if none
+    dns64_prefix: str = ""
+    answered_other: bool = False  # it answered another query of this run (not this name)
+
+
+@dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str = field(metadata=codec.key("type"))  # "A" | "AAAA"
     outcome: DnsOutcome
     addresses: tuple[str, ...] = ()
     resolver: str | None = None  # the nameserver that answered (or was tried)
@@ -40,10 +76,16 @@ class DnsResult:
     ms: float | None = None
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
-    dead_servers: tuple[str, ...] = ()
+    dead_servers: tuple[str, ...] = field(default=(), metadata=codec.omit())
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
-    reason: str = ""
+    reason: str = field(default="", metadata=codec.dense())
+    # The private name's A lookup only: each server the OS would use, asked alone
+    servers: tuple[ServerAnswer, ...] = field(default=(), metadata=codec.dense())
+    # Answered after --timeout, within the OS resolver's own budget (the server had answered
+    # another query of this run): the client gets it, slowly; ``ms`` says how slowly.
+    # True, or None (not late: left out of the JSON)
+    late: bool | None = field(default=None, metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -82,7 +124,7 @@ class CertSummary:
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
     address: str | None
     transport: Transport
@@ -101,9 +143,15 @@ class ProbeResult:
     # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
     # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
     tls_seen: TlsSeen | None = None
-    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
+    # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
+    icmp: str | None = field(default=None, metadata=codec.dense())
+    # The address that sent that ICMP error; None: not known (no queue on this OS, or a
+    # local error). This machine's own address: its own firewall (``icmp`` "local").
+    offender: str | None = field(default=None, metadata=codec.dense())
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
@@ -133,7 +181,7 @@ class Finding:
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
     # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
-    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=codec.pairs())
 
 
 Paths = tuple[tuple[Transport, int], ...]
@@ -233,6 +281,30 @@ class NameDivergence:
 
 
 @dataclass(frozen=True)
+class DnsChain:
+    """The values behind the resolver-chain facts (wsdiag.check.chain_evidence), for
+    messages; never read as facts themselves. Servers as ``ServerAnswer.server``."""
+
+    first: str = ""  # the server the OS asks first for the private name
+    first_said: str = ""  # what it said: "SERVFAIL", "NXDOMAIN", "no answer" ...
+    first_source: str = ""  # where the OS keeps it (resolv.conf, systemd-resolved eth0 ...)
+    answered_by: str = ""  # a later server with the private answer
+    slow_ms: float | None = None  # the private name's answer time, past --timeout
+    dnssec_at: str = ""  # the validating server
+    dnssec_local: bool = False  # ... on this machine (a local stub)
+    dnssec_why: str = ""  # "extended DNS error 10 (RRSIGs Missing)" / the CD pair
+    forwarder: str = ""  # the server whose forwarder for a2z.com does not answer
+    plus2: str = ""  # a configured server that is a --vpc-cidr's base + 2
+    plus2_cidr: str = ""
+    zone_missing_at: str = ""  # a private resolver (not on this LAN) saying NXDOMAIN
+    dns64_prefix: str = ""  # the NAT64 /96 (or other RFC 6052 length)
+    synthesized: tuple[tuple[str, str], ...] = ()  # (IPv6 answer, the IPv4 it embeds)
+    runs_in: str = "host"  # wsdiag.host.where.RunsIn value
+    runs_in_why: str = ""
+    home_why_not: str = ""  # what contradicts "home" (a private resolver, a tunnel ...)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Tri-state facts distilled from results; each with the result ids behind it
     (``basis``: fact name -> ids). Rules read this and nothing else."""
@@ -303,8 +375,24 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # --- who refused the endpoint's direct paths (wsdiag.check.refusals, issue 17) ---------
+    # (firewall address, its refused paths "udp/443" ...), for messages; never a fact itself
+    endpoint_refused_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint_all_refused: bool = False  # every failed direct endpoint path was refused so
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- the resolver chain (wsdiag.check.chain_evidence, issue 16) ---
+    servfail_first: Tri = Tri.UNKNOWN  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri = Tri.UNKNOWN  # the private name answered after --timeout
+    dnssec_validation: Tri = Tri.UNKNOWN  # DNSSEC validation fails the private name
+    forwarder_silent: Tri = Tri.UNKNOWN  # a server fails a2z.com (SOAs too), answers others
+    resolver_vpc_plus2: Tri = Tri.UNKNOWN  # a server is a --vpc-cidr's +2, failing the name
+    zone_missing: Tri = Tri.UNKNOWN  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri = Tri.UNKNOWN  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri = Tri.UNKNOWN  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri = Tri.UNKNOWN  # inside WSL: not Windows' network
+    home_evidence: Tri = Tri.UNKNOWN  # positive evidence of a home network (see chain_evidence)
+    chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
