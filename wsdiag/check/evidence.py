@@ -255,6 +255,7 @@ def gather(r: Observed) -> Evidence:
     facts.update(internet_facts(r, basis))
     facts["no_route"] = _no_route(r, basis)
     facts["proxy"] = r.plan.proxy
+    facts["region"] = r.plan.region.code
     facts.update(tls_facts(r, basis))
     facts.update(names_facts(r, basis, facts))
     return Evidence(basis=basis, **facts)
@@ -324,6 +325,7 @@ def target_unit(r: Observed, target_id: str, need: Need) -> TargetEvidence:
         proxy_untested=_ids(p for p in proxied if p.status is Status.SKIPPED),
         proxy_explains=bool(tcp) and all(_proxy_down(p) or _proxy_auth(p) for p in tcp),
         probes=_ids([*mine, a]),
+        dns=a.outcome if a is not None and not proxied else None,
     )
 
 

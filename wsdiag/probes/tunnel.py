@@ -28,7 +28,7 @@ from wsdiag.vocab.model import Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
-    from wsdiag.probes.tls import TrustSources
+    from wsdiag.probes.tls import Trust
 
 # getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
@@ -131,7 +131,7 @@ async def probe_via_proxy(
     timeout: float,
     proxy: ProxyDialer,
     ctx: ssl.SSLContext | None = None,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
     identify: bool = False,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
@@ -168,7 +168,7 @@ async def _through(
     t0: float,
     where: str,
     via: str,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
     identify: bool = False,
 ) -> ProbeResult:
     target = f"{base.host}:{base.port}"

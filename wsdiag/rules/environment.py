@@ -46,6 +46,14 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         text="no DNS query was answered",
     ),
     EnvRule(
+        name="captive-portal",
+        # Before the endpoint rules: the portal's own address answers for the private name and
+        # for the internet alike, so "endpoint ok, internet ok" would be read off the portal.
+        when=lambda e: e.captive_portal is Y,
+        environment=Environment.CAPTIVE,
+        text="unrelated names all resolve to one address (a captive portal or DNS hijack)",
+    ),
+    EnvRule(
         name="client-path-undocumented",
         when=lambda e: e.stream_undecided,
         environment=Environment.UNKNOWN,

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from wsdiag.check.evidence import complete, usable
 from wsdiag.probes.connect_answer import Refusal, refusal_of
-from wsdiag.vocab.model import DnsOutcome, Environment, ProxyMode, Tri
+from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Tri
 from wsdiag.vocab.results import AddressEvidence, Evidence
 from wsdiag.vocab.rows import FindingRule, Fire
 
@@ -97,6 +97,28 @@ def with_defect(e: Evidence, *wanted: Defect) -> list[AddressEvidence]:
     return [a for a in e.endpoint_addresses if defects(a) & set(wanted)]
 
 
+LOGIN_TARGET = "login"  # the catalog's {directory_id}.awsapps.com target
+
+
+def _directory_missing(e: Evidence) -> Tri:
+    login = next((t for t in e.targets if t.id == LOGIN_TARGET), None)
+    if login is None or login.dns is None:
+        return U
+    if login.dns is not DnsOutcome.NXDOMAIN:
+        return N
+    others = [t.dns for t in e.targets if t.id != LOGIN_TARGET and t.dns is not None]
+    if DnsOutcome.ANSWER in others:
+        return Y  # the same resolver answers the public names: only this one is missing
+    return N if others else U
+
+
+def _auth_dns_only(e: Evidence) -> Tri:
+    failed = [t for t in e.targets if t.need is Need.NEEDED and t.usable is N]
+    if not failed:
+        return N
+    return Tri.of(all(t.dns not in (None, DnsOutcome.ANSWER) for t in failed))
+
+
 def _some(items: object) -> Tri:
     return Tri.of(bool(items))
 
@@ -143,6 +165,11 @@ class CheckFacts:
     proxy_policy_endpoint: Tri  # :443 refused by policy: the name is not allowed
     proxy_upstream: Tri  # 500/502/503/504: the proxy could not resolve or reach the name
     proxy_auth_endpoint: Tri  # 407: the proxy wants credentials
+    # <directory id>.awsapps.com is NXDOMAIN while another public WorkSpaces name resolved
+    # through the same resolver: the id or alias does not exist (not a network fault)
+    directory_missing: Tri = U
+    # every needed name that failed, failed at DNS (no address): a resolver fault, not 443
+    auth_dns_only: Tri = U
 
     @staticmethod
     def of(e: Evidence, environment: Environment) -> CheckFacts:
@@ -180,6 +207,8 @@ class CheckFacts:
             proxy_policy_endpoint=Tri.of(443 in policy),
             proxy_upstream=_some(proxy_readings(e, Refusal.UPSTREAM)),
             proxy_auth_endpoint=_some(proxy_readings(e, Refusal.AUTH)),
+            directory_missing=_directory_missing(e),
+            auth_dns_only=_auth_dns_only(e),
         )
 
     def fact(self, name: str) -> object:

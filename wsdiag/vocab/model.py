@@ -132,6 +132,9 @@ class Environment(StrEnum):
     OPEN_EGRESS = "open-egress"
     HOME = "home"
     VPN = "vpn"  # a VPN (tunnel) is connected, yet the endpoint is not reached through it
+    # A captive portal (or DNS hijack) answers every name: nothing else seen is real, so no
+    # egress shape (minimal, open) can be read from it.
+    CAPTIVE = "captive"
     OFFLINE = "offline"
     UNKNOWN = "unknown"
 
@@ -361,6 +364,9 @@ class ProbeSpec:
     via: Via = Via.DIRECT
     timeout: float = DEFAULT_TIMEOUT  # seconds; the runner gives min(this, time left)
     skip_reason: str | None = None
+    # The any-of fact this probe serves (wsdiag.check.plan.ANY_OF_FACTS): once one probe
+    # serving it answered, the others' silence cannot change it, so they end early.
+    serves: str = ""
 
 
 @dataclass(frozen=True)

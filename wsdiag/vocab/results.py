@@ -247,6 +247,7 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+    dns: DnsOutcome | None = None  # its own A lookup's outcome (None: not asked, or proxied)
 
 
 @dataclass(frozen=True)
@@ -398,16 +399,37 @@ class Evidence:
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
     # --- the resolver chain (wsdiag.check.chain_evidence, issue 16) ---
-    servfail_first: Tri = Tri.UNKNOWN  # the first server SERVFAILs the name, a later answers
-    endpoint_dns_slow: Tri = Tri.UNKNOWN  # the private name answered after --timeout
-    dnssec_validation: Tri = Tri.UNKNOWN  # DNSSEC validation fails the private name
-    forwarder_silent: Tri = Tri.UNKNOWN  # a server fails a2z.com (SOAs too), answers others
-    resolver_vpc_plus2: Tri = Tri.UNKNOWN  # a server is a --vpc-cidr's +2, failing the name
-    zone_missing: Tri = Tri.UNKNOWN  # NXDOMAIN from a private resolver off this LAN
-    dns64: Tri = Tri.UNKNOWN  # the private name's IPv6 answer is synthesized (RFC 6147)
-    ipv6_only: Tri = Tri.UNKNOWN  # this machine has a route for IPv6 only
-    runs_in_wsl: Tri = Tri.UNKNOWN  # inside WSL: not Windows' network
-    home_evidence: Tri = Tri.UNKNOWN  # positive evidence of a home network (see chain_evidence)
+    servfail_first: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the private name answered after --timeout
+    dnssec_validation: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # DNSSEC validation fails the private name
+    forwarder_silent: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # a server fails a2z.com (SOAs too), answers others
+    resolver_vpc_plus2: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # a server is a --vpc-cidr's +2, failing the name
+    zone_missing: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # inside WSL: not Windows' network
+    home_evidence: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # positive evidence of a home network (see chain_evidence)
     chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
+    region: str = ""  # the checked region's code, for messages (never a fact)
