@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 from tests.synth import O, R, results
 from wsdiag.check.client_paths import client_view, stream_route
 from wsdiag.clientpaths import CLIENT_PATHS, Route, client_path
+from wsdiag.rules.verdict import diagnose
+from wsdiag.vocab.machine import PeerKind, SessionPeer
 from wsdiag.vocab.model import Transport, Via
 
 P, D, U = Route.PROXY, Route.DIRECT, Route.UNDOCUMENTED
@@ -77,3 +81,17 @@ def test_the_client_view_puts_the_proxys_answer_in_place_of_direct_tcp() -> None
     assert all(p.status is R for p in direct if p.transport is Transport.QUIC)  # as probed
     assert len(view.probes) == len(r.probes)
     assert r.probes != view.probes  # the run itself is left as it was
+
+
+def test_the_running_clients_own_socket_to_the_endpoint_says_direct() -> None:
+    """A 5.24 client would take the proxy by the table, but its live TCP socket goes to an
+    endpoint address: what it does wins over what the table says."""
+    r = results(proxy="relay", endpoint=O, stream=DENY_4195, host="client-5.24")
+    assert r.machine is not None and r.machine.session is not None
+    peer = SessionPeer(4242, "tcp", "10.0.1.10", 4195, PeerKind.ENDPOINT, "ESTABLISHED")
+    seen = replace(r, machine=replace(r.machine, session=replace(r.machine.session, peers=(peer,))))
+    got = stream_route(seen)
+    assert got is not None and got.tcp is D and "10.0.1.10:4195" in got.source
+    _, d = diagnose(seen)
+    assert str(d.verdict) == "ready"  # the direct paths all answer
+    assert "STREAM_VIA_PROXY" not in {f.code for f in d.findings}
