@@ -45,8 +45,7 @@ def report_from_json(doc: Any) -> Report:
     document of another shape."""
     if not isinstance(doc, dict):
         raise codec.DecodeError("document: expected an object")
-    # The cloud section (--aws) is written, not read back: a report read again has none.
-    report = codec.decode(Report, {k: v for k, v in doc.items() if k != "cloud"}, _READ)
+    report = codec.decode(Report, doc, _READ)
     if "quality" not in doc:
         return report
     try:
@@ -159,7 +158,20 @@ _WRITE: codec.Hooks = {
     HostPaths: paths_json,
     CloudSection: _cloud_json,
 }
-_READ: codec.Hooks = {HostIdentity: _host, Evidence: _evidence, HostPaths: paths_from_json}
+
+
+def _cloud(doc: Any) -> CloudSection:
+    from wsdiag.cloud.source import section_from_json  # only a report with one reads it
+
+    return section_from_json(doc)
+
+
+_READ: codec.Hooks = {
+    HostIdentity: _host,
+    Evidence: _evidence,
+    HostPaths: paths_from_json,
+    CloudSection: _cloud,
+}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
