@@ -5,8 +5,9 @@ field metadata names the keys that differ); the published schema
 (``wsdiag/schema/report.schema.json``) is held to those fields by tests/test_contract.py.
 Three blocks are views rather than fields, each written and read here or by its owner: the
 host (whose view of the machine was used), the evidence (its tri-state facts only) and the
-machine's paths (``wsdiag.host.paths``). The text a person reads is render/text.py; the HTML
-page render/html.py.
+machine's paths (``wsdiag.host.paths``); the ``--aws`` cloud section is written and read by
+``wsdiag.cloud.source`` (imported only for a report that has one). The text a person reads
+is render/text.py; the HTML page render/html.py.
 
 Reading back: the JSON carries no evidence basis (the per-fact probe ids), so the loaded
 Evidence has an empty one; names redacted in the document stay redacted.
