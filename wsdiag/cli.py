@@ -560,11 +560,14 @@ def main() -> None:
 
 def _command() -> Any:
     """The click command typer builds from ``app``, its plain options converted without
-    pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run)."""
-    from wsdiag.cli_values import plain_values
+    pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run) and its arguments' help
+    without type noise."""
+    from wsdiag.cli_values import plain_values, readable_arguments
 
     command = typer.main.get_command(app)
-    plain_values([command, *getattr(command, "commands", {}).values()])
+    commands = [command, *getattr(command, "commands", {}).values()]
+    plain_values(commands)
+    readable_arguments(commands)
     return command
 
 
