@@ -450,7 +450,7 @@ def logs(
     and home paths are redacted (--no-redact keeps them)."""
     from wsdiag.logs.report import logs_command
 
-    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact))
+    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact, _width()))
 
 
 @app.command()
