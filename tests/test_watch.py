@@ -26,8 +26,8 @@ from wsdiag.watch import (
     Observation,
     WatchState,
     next_start,
-    share_text,
     parse_interval,
+    share_text,
     watch,
 )
 
