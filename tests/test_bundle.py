@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import random
 import shutil
 import subprocess
@@ -213,3 +214,41 @@ def test_bundle_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: 
     assert not (tmp_path / "out.zip.part").exists()
     if kind == "symlink":
         assert target.is_symlink() and (tmp_path / "elsewhere").read_text() == "keep"
+
+
+def test_bundle_as_root_never_follows_a_users_link_to_a_root_only_file(
+    tmp_path: Path, dns: DnsServer, person: Path
+) -> None:
+    """An account that owns its log folder plants a symbolic link and a hard link to files
+    only root may read; root's bundle must carry neither (it carried /etc/shadow)."""
+    secret = tmp_path / "secret"
+    secret.write_text("root-only-secret-line\n")
+    secret.chmod(0o600)
+    logs = person / LOG_DIR
+    uid = pwd.getpwnam(PERSON).pw_uid
+    for d in [*reversed(logs.relative_to(person).parents), logs.relative_to(person)]:
+        os.chown(person / d, uid, uid)
+    os.chown(logs / "client.log", uid, uid)
+    (logs / "zz.log").symlink_to(secret)
+    os.lchown(logs / "zz.log", uid, uid)
+    hard = tmp_path / "hard-secret"
+    hard.write_text("root-only-hard-line\n")
+    hard.chmod(0o600)
+    os.link(hard, logs / "zy.log")  # a hard link: a regular file, owned by root
+    newest = time.time() + 9000
+    for name in ("zz.log", "zy.log"):
+        os.utime(logs / name, (newest, newest), follow_symlinks=False)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "USER": "root",
+        "LOGNAME": "root",
+        "XDG_DATA_HOME": "",
+        "PATH": _fake_loginctl(tmp_path, PERSON),
+    }
+    with _bundle(tmp_path, dns, env, "--no-redact") as zf:
+        everything = b"".join(zf.read(n) for n in zf.namelist())
+        report = json.loads(zf.read("report.json"))
+    assert b"root-only-secret-line" not in everything
+    assert b"root-only-hard-line" not in everything
+    assert report["host"]["view"]["logs"] == f"user {PERSON}"

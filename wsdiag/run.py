@@ -4,43 +4,55 @@ the pure layers to the network."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import AWS_BUDGET_SHARE, HOST_FACTS_BUDGET, RUN_GUARD
+from wsdiag.budgets import AWS_BUDGET_SHARE, BACKGROUND_DELAY, HOST_PATHS_GRACE, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.names import dialed_by
-from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
 from wsdiag.check.sampling import SampleFn
-from wsdiag.clock import ms_since
+from wsdiag.clock import ms_since, run_budget
 from wsdiag.errors import WsdiagError
-from wsdiag.host.identity import host_facts
-from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import client_logs, scope_logs
-from wsdiag.probes.registry import ProbeFn, ResolveFn
-from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
-from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
-from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import Finding
 
 if TYPE_CHECKING:
+    from wsdiag.check.observed import Observed
     from wsdiag.cloud.source import CloudSource
+    from wsdiag.probes.registry import ProbeFn, ResolveFn
     from wsdiag.vocab.cloud import CloudSection
+    from wsdiag.vocab.machine import HostPaths
+    from wsdiag.vocab.report import Report
+    from wsdiag.vocab.results import DnsResult, Finding
 
 # Modules a run needs only once the network has answered: imported in the background while
-# the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.verdict", "wsdiag.render.formats", "wsdiag.redact")
+# the probes wait (wsdiag.run._after_network), so a silent network does not pay for them
+# after its timeout, and the first packet does not wait for them.
+AFTER_NETWORK = (
+    "wsdiag.host.paths",
+    "wsdiag.host.facts",
+    "wsdiag.host.client",
+    "wsdiag.check.observed",
+    "wsdiag.check.names",
+    "wsdiag.rules.verdict",
+    "wsdiag.logs.context",
+    "wsdiag.host.identity",
+    "wsdiag.vocab.report",
+    "wsdiag.render.report",
+    "wsdiag.render.formats",
+    "wsdiag.redact",
+)
 
 CLOUD_MODULES = ("boto3", "botocore.config", "wsdiag.cloud.gather", "wsdiag.rules.cloud")
 
@@ -60,13 +72,60 @@ async def _run(
     resolve: ResolveFn,
     probes: dict[Transport, ProbeFn],
     budget: float,
+    late: float,
+    logs: LogContext,
     sample: SampleFn | None = None,
-) -> RunResult:
+    where: list[tuple[str, str]] | None = None,
+) -> tuple[RunResult, HostPaths | None]:
+    """The run, and what the report needs after it, done in one thread while DNS and the
+    probes wait, within the same deadline: the imports of the rules and renderers, then
+    (once every lookup has ended) this machine's paths to what DNS answered. The thread
+    starts BACKGROUND_DELAY after the runner (the first packets and the quick answers are
+    in by then, so a connect's measured time is the network's, not this thread's CPU), or
+    when the runner ends, if sooner. After the last probe result only pure work is left.
+    None: the paths were not gathered in time (their facts are then unknown)."""
+    loop = asyncio.get_running_loop()
+    until = time.monotonic() + budget
+    answers: Future[tuple[DnsResult, ...]] = Future()
+    gathering: list[Future[HostPaths]] = []
+
+    def start() -> None:
+        if not gathering:
+            gathering.append(_in_thread(_after_network, plan, answers, logs, until, where))
+
+    def dns_done(dns: tuple[DnsResult, ...]) -> None:
+        if not answers.done():
+            answers.set_result(dns)
+
+    loop.call_later(BACKGROUND_DELAY, start)
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, sample),
+    run = await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
         budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
+    dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
+    start()  # not started yet: the runner ended first
+    wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
+    try:
+        return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
+    except Exception:  # late (or a bug in gathering): the facts stay unknown, never a guess
+        return run, None
+
+
+def _in_thread(fn: Callable[..., HostPaths], *args: object) -> Future[HostPaths]:
+    """``fn(*args)`` in a daemon thread: one that outlives its wait never holds up the exit."""
+    out: Future[HostPaths] = Future()
+
+    def work() -> None:
+        if not out.set_running_or_notify_cancel():  # given up on before it started
+            return
+        try:  # running: a waiter that gives up now cannot cancel it, only stop waiting
+            out.set_result(fn(*args))
+        except BaseException as exc:  # handed to the waiter, never lost in a thread
+            out.set_exception(exc)
+
+    threading.Thread(target=work, name="wsdiag-host-paths", daemon=True).start()
+    return out
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -99,6 +158,8 @@ def run_check(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
     # Only the client sessions of the window and of this region count (issue 19 item 1).
+    from wsdiag.logs.context import scope_logs  # pure and light: vocabulary imports only
+
     logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
@@ -108,26 +169,35 @@ def run_check(
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     plan = _with_os_dns(plan)
     _quiet_libraries()
-    # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    # With --aws, boto3 (~0.2 s) imports then too: the cloud's share goes to its calls.
-    warm = AFTER_NETWORK + (CLOUD_MODULES if cloud is not None else ())
-    resolve, probes = real_probes(plan, warm)
+    # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else ())
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget = max(since + probe_deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
+        now = time.monotonic()
+        budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
+        moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
+        seen_where: list[tuple[str, str]] = []  # filled beside the probes
+        run, gathered = asyncio.run(
+            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan), seen_where)
+        )
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.verdict import diagnose  # imported during the run (AFTER_NETWORK)
+    # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
+    from wsdiag.check.observed import Observed
+    from wsdiag.host.identity import host_facts
+    from wsdiag.logs.context import client_logs
+    from wsdiag.render.report import SCHEMA
+    from wsdiag.rules.verdict import diagnose
+    from wsdiag.vocab.report import Report
 
-    where = _where()
+    where = seen_where[0] if seen_where else _where()
     results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
-    paths = _host_paths(results, logs)
+    paths = _described(gathered, results) if gathered is not None else None
     results = replace(results, machine=paths)
-    section, cloud_found = _cloud(cloud, results, since + total)
+    section, cloud_found = _cloud(cloud, results, since + total + moved)
     evidence, diagnosis = diagnose(results, extra=logs.findings + cloud_found)
     return Report(
         schema=SCHEMA,
@@ -232,16 +302,64 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
     return replace(make_plan(catalog, inputs, found), deadline=left)
 
 
-def _host_paths(results: Observed, logs: LogContext) -> HostPaths:
-    """Routes to what was tested and the client session: no packets, a short budget of its
-    own (reading the routing table and the process list is local and quick)."""
-    plan = results.plan
+def _after_network(
+    plan: Plan,
+    answers: Future[tuple[DnsResult, ...]],
+    logs: LogContext,
+    until: float,
+    where: list[tuple[str, str]] | None = None,
+) -> HostPaths:
+    """The AFTER_NETWORK imports (an import error is left for the caller's own import to
+    raise), where this process runs (into ``where``), then, once ``answers`` holds every
+    lookup's result, ``_gather_paths``. Raises TimeoutError when the lookups have not ended
+    by ``until``."""
+    import importlib
+
+    for name in AFTER_NETWORK:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    if where is not None:
+        where.append(_where())
+    dns = answers.result(timeout=max(until - time.monotonic(), 0.0))
+    return _gather_paths(plan, dns, logs, until)
+
+
+def _gather_paths(
+    plan: Plan, dns: tuple[DnsResult, ...], logs: LogContext, until: float
+) -> HostPaths:
+    """Routes to what DNS answered (every endpoint name's addresses: which one the facts
+    describe is known only once the probes are in, see ``_described``) and the client
+    session: no packets, by ``until`` (time.monotonic(), s)."""
+    from wsdiag.check.names import dialed_by
+    from wsdiag.check.observed import Observed
+    from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
+
+    seen = Observed(plan, dns, ())
+    endpoints = [a for tid in seen.target_ids(Role.ENDPOINT) for a in dialed_by(seen, tid)]
     dests = destinations(
-        results.dns,
-        dialed_by(results, results.endpoint_id()),
-        internet_target_ids(plan.targets),
-        plan.proxy,
+        dns, dict.fromkeys(endpoints), internet_target_ids(plan.targets), plan.proxy
     )
     proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
     version = logs.evidence.client_version if logs.evidence is not None else None
-    return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)
+    return gather_paths(dests, until, proxy, version)
+
+
+def _described(gathered: HostPaths, results: Observed) -> HostPaths:
+    """Pure: the gathered paths cut to the endpoint name the facts describe (the first that
+    answered, ``Observed.endpoint_id``), as a run that gathered after the probes would
+    have named them."""
+    from wsdiag.check.names import dialed_by
+    from wsdiag.host.paths import destinations, internet_target_ids
+
+    plan = results.plan
+    wanted = set(
+        destinations(
+            results.dns,
+            dialed_by(results, results.endpoint_id()),
+            internet_target_ids(plan.targets),
+            plan.proxy,
+        )
+    )
+    return replace(
+        gathered, paths=tuple(p for p in gathered.paths if (p.role, p.destination) in wanted)
+    )
