@@ -16,7 +16,6 @@ from tests.synth import F, results, synthetic_host
 from tests.test_host_mtu import _lab
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import HOST_FACTS, with_host
-from wsdiag.host.mtu import EMSGSIZE_CODES
 from wsdiag.host.paths import (
     destinations,
     fallback_443,
@@ -24,7 +23,7 @@ from wsdiag.host.paths import (
     paths_from_json,
     paths_json,
 )
-from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
+from wsdiag.vocab.model import DnsOutcome, Fault, ProxyRoute, Status, Transport, Tri
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
 
@@ -118,6 +117,7 @@ def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
                 **p.__dict__,
                 "status": Status.UNREACHABLE,
                 "errno": errno.EMSGSIZE,
+                "cause": Fault.TOO_BIG,
                 "path_mtu": 1100,
             }
         )
@@ -140,7 +140,7 @@ from wsdiag.probes.quic import probe_quic
 base = ProbeResult("e/quic/4195", "e", "e.example", "10.99.2.2", Transport.QUIC, 4195,
                    Status.ERROR)
 r = asyncio.run(probe_quic(base, 2.0, ("h3",)))
-print(json.dumps({"status": str(r.status), "errno": r.errno, "mtu": r.path_mtu}))
+print(json.dumps({"status": str(r.status), "cause": str(r.cause), "mtu": r.path_mtu}))
 """
 
 
@@ -162,7 +162,7 @@ def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None
     assert isinstance(got, dict)
     assert (got["status"], got["mtu"]) == expect, got
     if expect[0] == "unreachable":
-        assert got["errno"] in EMSGSIZE_CODES
+        assert got["cause"] == "too-big"
 
 
 def test_quic_probe_on_loopback_still_answers_refused() -> None:

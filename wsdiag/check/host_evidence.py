@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from wsdiag.check.observed import Observed, any_open
-from wsdiag.host.mtu import EMSGSIZE_CODES, fits_quic
+from wsdiag.host.mtu import fits_quic
 from wsdiag.host.paths import fallback_443, on_link_resolvers
 from wsdiag.vocab.machine import HostPaths
-from wsdiag.vocab.model import ProxyMode, Status, Transport, Tri, Via
+from wsdiag.vocab.model import Fault, ProxyMode, Status, Transport, Tri, Via
 from wsdiag.vocab.results import Evidence, ProbeResult
 
 HOST_FACTS = (
@@ -51,7 +51,7 @@ def proxy_streaming(e: Evidence, r: Observed, basis: dict[str, tuple[str, ...]])
 
 
 def _emsgsize(p: ProbeResult) -> bool:
-    return p.transport is Transport.QUIC and p.errno in EMSGSIZE_CODES
+    return p.transport is Transport.QUIC and p.cause is Fault.TOO_BIG
 
 
 def with_host(e: Evidence, r: Observed, paths: HostPaths | None) -> Evidence:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from wsdiag.vocab.model import Phase, Status
+from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
 
 
@@ -21,16 +21,19 @@ def outcome(
     t0: float,
     *,
     errno: int | None = None,
+    cause: Fault = Fault.NONE,
     detail: str = "",
     ms: float | None = None,
     trusted: bool | None = None,
 ) -> ProbeResult:
-    """``base`` with the outcome; ``ms`` defaults to the time since ``t0``."""
+    """``base`` with the outcome; ``ms`` defaults to the time since ``t0``; ``cause`` is the
+    error map's reading of the socket error that ended it (``errors.failure_of``)."""
     return replace(
         base,
         status=status,
         phase=phase,
         errno=errno,
+        cause=cause,
         detail=detail,
         ms=ms if ms is not None else ms_since(t0),
         tls_trusted=trusted,

@@ -22,10 +22,10 @@ from aioquic.quic.events import HandshakeCompleted
 from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
-from wsdiag.host.mtu import EMSGSIZE_CODES, learned_mtu, set_dont_fragment
-from wsdiag.probes.errors import status_of
+from wsdiag.host.mtu import learned_mtu, set_dont_fragment
+from wsdiag.probes.errors import failure_of
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
-from wsdiag.vocab.model import Phase, Status
+from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
@@ -147,18 +147,18 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
             driver.quic.connect(addr, now=loop.time())
             driver.transmit()
         except OSError as exc:
-            status, code, detail = status_of(exc)
+            f = failure_of(exc)
             early = _with(
                 base,
-                Decision(status, detail, code),
+                Decision(f.status, f.detail, f.errno, cause=f.cause),
                 Phase.CONNECT,
                 t0,
                 driver.rx if driver else None,
             )
-            return _too_big(early, None) if code in EMSGSIZE_CODES else early
+            return _too_big(early, None) if f.cause is Fault.TOO_BIG else early
         decision = await _await_decision(driver, deadline)
         result = _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
-        if result.errno in EMSGSIZE_CODES:
+        if result.cause is Fault.TOO_BIG:
             return _too_big(result, learned_mtu(cast("socket.socket", sock)) if sock else None)
         if result.status is Status.OPEN and not df:
             return replace(
@@ -192,6 +192,7 @@ def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | Non
         status=d.status,
         phase=phase,
         errno=d.errno,
+        cause=d.cause,
         detail=d.detail,
         datagrams_rx=rx,
         alpn=d.alpn,

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
-from wsdiag.probes.errors import status_of
+from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
@@ -143,9 +143,15 @@ async def probe_via_proxy(
         return addresses
     dialled = await _dial(addresses, end)
     if isinstance(dialled, BaseException):
-        status, code, detail = status_of(dialled)
+        f = failure_of(dialled)
         return outcome(
-            base, status, Phase.PROXY_CONNECT, t0, errno=code, detail=f"{where}: {detail}"
+            base,
+            f.status,
+            Phase.PROXY_CONNECT,
+            t0,
+            errno=f.errno,
+            cause=f.cause,
+            detail=f"{where}: {f.detail}",
         )
     reader, writer, via = dialled
     try:
@@ -179,8 +185,16 @@ async def _through(
             detail=f"{where}: no answer to CONNECT before the timeout",
         )
     except OSError as exc:
-        status, code, detail = status_of(exc)
-        return outcome(base, status, Phase.PROXY, t0, errno=code, detail=f"{where}: {detail}")
+        f = failure_of(exc)
+        return outcome(
+            base,
+            f.status,
+            Phase.PROXY,
+            t0,
+            errno=f.errno,
+            cause=f.cause,
+            detail=f"{where}: {f.detail}",
+        )
     if isinstance(got[0], Status):
         return outcome(base, got[0], Phase.PROXY, t0, detail=f"{where}: {got[1]!s}")
     code, line, rest = got

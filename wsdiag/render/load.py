@@ -17,6 +17,7 @@ from wsdiag.vocab.model import (
     Account,
     DnsOutcome,
     Environment,
+    Fault,
     HostIdentity,
     Owner,
     ProxyMode,
@@ -149,6 +150,7 @@ def _dns(x: dict[str, Any]) -> DnsResult:
         detail=x.get("detail", ""),
         ms=x.get("ms"),
         reason=x.get("reason", ""),
+        cause=Fault(x.get("cause", "none")),
     )
 
 
@@ -172,6 +174,8 @@ def _probe(x: dict[str, Any]) -> ProbeResult:
         via=Via(x.get("via", "direct")),
         proxy_status=x.get("proxy_status"),
         path_mtu=x.get("path_mtu"),
+        cause=Fault(x.get("cause", "none")),
+        offender=x.get("offender"),
         tls_seen=TlsSeen(x["tls_seen"]) if x.get("tls_seen") else None,
         certs=tuple(_cert(c) for c in x.get("certs", ())),
         tls_public_root=x.get("tls_public_root"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from wsdiag.host.paths import paths_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
-from wsdiag.vocab.model import HostIdentity, ProxyRoute, Tri
+from wsdiag.vocab.model import Fault, HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import CertSummary, Evidence, Finding, ProbeResult
 
@@ -44,6 +44,8 @@ def to_json(report: Report) -> dict[str, Any]:
                 "detail": r.detail,
                 "ms": r.ms,
                 **({"reason": r.reason} if r.reason else {}),
+                # additive (wsdiag.report/1): the error map's cause, where a socket error decided
+                **({"cause": str(r.cause)} if r.cause is not Fault.NONE else {}),
             }
             for r in report.dns
         ],
@@ -151,6 +153,9 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "tls_public_root": p.tls_public_root,
         "certs": [_cert_json(c) for c in p.certs],
         "path_mtu": p.path_mtu,
+        # additive (wsdiag.report/1): the cause beside the coarse status, and who sent it
+        "cause": str(p.cause),
+        **({"offender": p.offender} if p.offender is not None else {}),
     }
 
 

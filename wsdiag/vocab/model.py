@@ -80,6 +80,28 @@ class Status(StrEnum):
     SKIPPED = "skipped"  # not run, with a reason
 
 
+class Fault(StrEnum):
+    """Why a probe or lookup failed, as the one error map (``wsdiag.probes.errors``) read the
+    socket error; kept beside the coarse ``Status`` so evidence never re-reads errnos. The
+    values are the report's strings (``probes[].cause``).
+
+    On Linux an errno alone cannot name the sender of an ICMP error: a remote firewall's
+    "administratively prohibited" arrives as ENETUNREACH/EHOSTUNREACH (ICMP 3/9, 3/10, 3/13)
+    or, for ICMPv6 1/1, as EACCES, the same as a local block; so PROHIBITED is only set
+    where the sender (``ProbeResult.offender``, read from the error queue) is known.
+    """
+
+    NONE = "none"  # no socket error ended it: an answer, a skip, a TLS alert, the deadline
+    REFUSED = "refused"  # TCP RST, ICMP port unreachable
+    NO_ROUTE = "no-route"  # no route or no usable local address: nothing was sent
+    HOST_UNREACHABLE = "host-unreachable"  # the host (or its network) is unreachable
+    PROHIBITED = "prohibited"  # an ICMP administratively-prohibited from a known sender
+    LOCAL_BLOCK = "local-block"  # this machine's firewall refused the send (EPERM/EACCES)
+    TOO_BIG = "too-big"  # EMSGSIZE: a Don't-Fragment datagram does not fit the path MTU
+    TIMEOUT = "timeout"  # silence
+    OTHER = "other"  # any other error (the detail names it)
+
+
 class Via(StrEnum):
     """Which way a probe went (or, skipped, would have gone)."""
 

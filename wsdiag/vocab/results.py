@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from wsdiag.vocab.model import (
     DnsOutcome,
+    Fault,
     Need,
     Owner,
     Phase,
@@ -43,6 +44,7 @@ class DnsResult:
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
     reason: str = ""
+    cause: Fault = Fault.NONE  # the error map's reading of the socket error, where one ended it
 
 
 class TlsSeen(StrEnum):
@@ -103,6 +105,12 @@ class ProbeResult:
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # Why it failed, as the one error map read the socket error (``status`` is the coarse
+    # outcome); evidence reads this, never ``errno``.
+    cause: Fault = Fault.NONE
+    # The address that sent the ICMP error behind ``cause``, where the OS names it (the
+    # socket's error queue); None: not known. This machine's own address: a local block.
+    offender: str | None = None
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
