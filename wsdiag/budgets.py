@@ -62,3 +62,6 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+# The evidence sources gathered after the probes (wsdiag.run): this machine's paths are the
+# routes of a few dozen addresses and the process list, read locally without a packet.
+HOST_FACTS_BUDGET = 2.0

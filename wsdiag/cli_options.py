@@ -192,5 +192,7 @@ def prepare(
         deadline=deadline,
         use_proxy=not no_proxy,
         pac=pac,
+        # the private name the client itself last tried: planned when none is given
+        log_endpoint_hosts=logs.private_hosts,
     )
     return inputs, [Path(p) for p in probes or []], region_source, logs

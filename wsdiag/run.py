@@ -1,40 +1,44 @@
-"""Composition root: inputs -> plan -> run -> classify -> Report. The only place that wires
-the pure layers to the network."""
+"""Composition root: inputs -> plan -> run -> evidence (with the sources') -> rules -> Report.
+The only place that wires the pure layers to the network."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import RUN_GUARD
+from wsdiag.budgets import HOST_FACTS_BUDGET, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.names import dialed_by
-from wsdiag.check.observed import Observed
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, run_plan
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
-from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import client_logs
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
-from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
-from wsdiag.vocab.report import Report
+from wsdiag.vocab.observed import Observed
+from wsdiag.vocab.report import Diagnosis, Report
+from wsdiag.vocab.results import Evidence, Finding
+
+if TYPE_CHECKING:
+    from wsdiag.evidence.machine import MachineFacts
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
-AFTER_NETWORK = ("wsdiag.rules.classify", "wsdiag.render.formats", "wsdiag.redact")
-
-HOST_FACTS_BUDGET = 2.0  # seconds: routes of a few dozen addresses and the process list
+AFTER_NETWORK = (
+    "wsdiag.evidence.build",
+    "wsdiag.rules.classify",
+    "wsdiag.render.formats",
+    "wsdiag.redact",
+)
 
 
 def _quiet_libraries() -> None:
@@ -81,8 +85,6 @@ def run_check(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
     logs = logs or LogContext()
-    if logs.private_hosts and not inputs.log_endpoint_hosts:
-        inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.
     config = discover_safely()
     plan = make_plan(catalog, inputs, config)
@@ -98,12 +100,17 @@ def run_check(
         run = asyncio.run(_run(plan, resolve, probes, budget))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.rules.classify import diagnose  # imported during the run (AFTER_NETWORK)
+    from wsdiag.evidence.build import collect  # imported during the run (AFTER_NETWORK)
+    from wsdiag.evidence.logs import LogsSource
+    from wsdiag.evidence.machine import PathsSource
 
-    results = Observed(plan, tuple(run.dns), tuple(run.probes))
-    paths = _host_paths(results, logs)
-    results = replace(results, machine=paths)
-    evidence, diagnosis = diagnose(results, extra=logs.findings)
+    observed = Observed(plan, tuple(run.dns), tuple(run.probes))
+    # The sources beside the probes, each in its own budget after them (registered here).
+    until = time.monotonic() + HOST_FACTS_BUDGET
+    version = logs.evidence.client_version if logs.evidence is not None else None
+    paths = collect(PathsSource(version), observed, until)
+    client = collect(LogsSource(logs), observed, until)
+    evidence, diagnosis = judge(observed, datetime.now(UTC), paths.facts, client.facts.findings)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -111,17 +118,33 @@ def run_check(
         endpoint_hosts=tuple(pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT),
         diagnosis=diagnosis,
         evidence=evidence,
-        dns=results.dns,
-        probes=results.probes,
+        dns=observed.dns,
+        probes=observed.probes,
         duration_ms=round((time.perf_counter() - t0) * 1000, 1),
         started_at=started,
         region_source=region_source,
-        logs=client_logs(logs, results.probes),
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
-        paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
+        sections=(client.report, paths.report),
     )
+
+
+def judge(
+    observed: Observed,
+    now: datetime,
+    machine: MachineFacts,
+    log_findings: tuple[Finding, ...] = (),
+    sources: Mapping[str, object] | None = None,
+) -> tuple[Evidence, Diagnosis]:
+    """The evidence from what the run observed and the sources' facts (``machine``: this
+    machine's; ``sources``: any other source's, by name), then the rules' diagnosis.
+    ``now`` (UTC) is the clock certificates are judged against. Pure."""
+    from wsdiag.evidence.build import build
+    from wsdiag.rules.classify import diagnose
+
+    evidence = build(observed, now, machine, sources)
+    return evidence, diagnose(evidence, extra=log_findings)
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
@@ -143,18 +166,3 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
     return replace(make_plan(catalog, inputs, found), deadline=left)
-
-
-def _host_paths(results: Observed, logs: LogContext) -> HostPaths:
-    """Routes to what was tested and the client session: no packets, a short budget of its
-    own (reading the routing table and the process list is local and quick)."""
-    plan = results.plan
-    dests = destinations(
-        results.dns,
-        dialed_by(results, results.endpoint_id()),
-        internet_target_ids(plan.targets),
-        plan.proxy,
-    )
-    proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
-    version = logs.evidence.client_version if logs.evidence is not None else None
-    return gather_paths(dests, time.monotonic() + HOST_FACTS_BUDGET, proxy, version)

@@ -25,7 +25,7 @@ from tests.lab.hosts import (
 )
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
+from wsdiag.evidence.identity import AddressVerdict, EndpointTls, endpoint_identity
 from wsdiag.vocab.model import Role
 from wsdiag.vocab.results import CertSummary, TlsSeen
 
@@ -218,7 +218,7 @@ def check_tls_untrusted(o: Observed) -> None:
 
 
 def _identity(o: Observed) -> dict[str, AddressVerdict]:
-    """wsdiag.check.identity's verdict per endpoint address, from the report's JSON."""
+    """wsdiag.evidence.identity's verdict per endpoint address, from the report's JSON."""
     outcomes = []
     for p in o.probes(Role.ENDPOINT, ["tcp"]):
         if p.get("tls_seen") is None:

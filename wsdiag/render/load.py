@@ -39,6 +39,7 @@ from wsdiag.vocab.results import (
     ProbeResult,
     TlsSeen,
 )
+from wsdiag.vocab.sources import Section
 
 
 def report_from_json(d: dict[str, Any]) -> Report:
@@ -74,7 +75,6 @@ def report_from_json(d: dict[str, Any]) -> Report:
         duration_ms=float(d["duration_ms"]),
         started_at=d["started_at"],
         region_source=d.get("region_source", "option"),
-        logs=client_logs_from_json(d.get("logs")),
         proxy=ProxyRoute(
             mode=ProxyMode(proxy.get("mode", "none")),
             url=proxy.get("url"),
@@ -85,8 +85,11 @@ def report_from_json(d: dict[str, Any]) -> Report:
             pac_note=proxy.get("pac_note", ""),
         ),
         host=_host(d.get("host") or {}),
-        paths=paths_from_json(d.get("paths")),
         process_ms=float(d["process_ms"]) if d.get("process_ms") is not None else None,
+        sections=(
+            Section("logs", client_logs_from_json(d.get("logs")), d.get("logs")),
+            Section("paths", paths_from_json(d.get("paths")), d.get("paths")),
+        ),
     )
 
 

@@ -4,10 +4,10 @@ The text a person reads is render/text.py; the HTML page render/html.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from wsdiag.host.paths import paths_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.model import Fault, HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
@@ -50,13 +50,23 @@ def to_json(report: Report) -> dict[str, Any]:
             for r in report.dns
         ],
         "probes": [_probe_json(p) for p in report.probes],
-        "logs": client_logs_json(report.logs) if report.logs else None,
+        "logs": _section_json(report, "logs"),
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
-        "paths": paths_json(report.paths),
+        "paths": _section_json(report, "paths"),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
+        # any other evidence source's section, under its name (additive)
+        **{s.name: s.json for s in report.sections if s.name not in _FIXED_SECTIONS},
     }
+
+
+_FIXED_SECTIONS = ("logs", "paths")  # always present (null when not gathered), in place
+
+
+def _section_json(report: Report, name: str) -> Mapping[str, object] | None:
+    s = report.section(name)
+    return s.json if s is not None else None
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:
@@ -153,8 +163,9 @@ def _probe_json(p: ProbeResult) -> dict[str, Any]:
         "tls_public_root": p.tls_public_root,
         "certs": [_cert_json(c) for c in p.certs],
         "path_mtu": p.path_mtu,
-        # additive (wsdiag.report/1): the cause beside the coarse status, and who sent it
-        "cause": str(p.cause),
+        # additive (wsdiag.report/1): the cause beside the coarse status where a socket error
+        # ended the probe (absent: none did, or a report older than the field), and its sender
+        **({"cause": str(p.cause)} if p.cause is not Fault.NONE else {}),
         **({"offender": p.offender} if p.offender is not None else {}),
     }
 

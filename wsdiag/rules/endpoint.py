@@ -15,10 +15,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from wsdiag.check.evidence import complete, usable
 from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.vocab.results import AddressEvidence, Evidence
+from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
 
 HIGH_RTT_MS = 250.0  # DCV: above 250 ms RTT the session is usable but degraded (admin guide)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wsdiag.rules.host import HOST_ENV_RULES
+from wsdiag.rules.local import LOCAL_ENV_RULES
 from wsdiag.rules.rows import EnvRule
 from wsdiag.vocab.model import Environment, Tri
 from wsdiag.vocab.results import Evidence
@@ -33,6 +34,7 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         Environment.UNKNOWN,
         "no resolver configuration",
     ),
+    *LOCAL_ENV_RULES,
     EnvRule(
         "no-route",
         lambda e: e.no_route is Y,

@@ -1,6 +1,6 @@
 """Rows that read this machine's facts: the VPN and its routes, an on-link resolver, the path
 MTU for QUIC, the client's 443 fallback. Pure (the facts come from
-``wsdiag.check.host_evidence``); without host facts every fact here is unknown and no row
+``wsdiag.evidence.machine``); without host facts every fact here is unknown and no row
 fires.
 """
 

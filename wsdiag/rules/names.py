@@ -13,10 +13,9 @@
 
 from __future__ import annotations
 
-from wsdiag.check.evidence import usable
 from wsdiag.rules.rows import FindingRule, Fire, FireFn, N, Y
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.vocab.results import Evidence, NameDivergence
+from wsdiag.vocab.results import Evidence, NameDivergence, usable
 
 
 def _answers(d: NameDivergence) -> str:

@@ -48,7 +48,7 @@ class FindingRule:
 
 def apply(rule: FindingRule, e: Evidence, environment: Environment) -> Finding | None:
     """The finding this rule makes of this evidence, or None."""
-    if not all(getattr(e, attr) in values for attr, values in rule.facts):
+    if not all(e.fact(attr) in values for attr, values in rule.facts):
         return None
     fired = rule.fire(e, environment) if rule.fire is not None else Fire()
     if fired is None:

@@ -8,14 +8,12 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 
 from __future__ import annotations
 
-from wsdiag.check.evidence import gather
-from wsdiag.check.host_evidence import with_host
-from wsdiag.check.observed import Observed
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
+from wsdiag.rules.local import LOCAL_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
 from wsdiag.rules.tls import TLS_RULES
@@ -101,6 +99,7 @@ FINDING_RULES: tuple[FindingRule, ...] = (
     *INTERNET_RULES,
     *TLS_RULES,
     *HOST_RULES,
+    *LOCAL_RULES,
     *BOUNDED_RULES,
     NOT_MEASURED,
 )
@@ -132,11 +131,10 @@ def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
-    """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
-    past: they are shown, but only our own rules set the verdict."""
-    e = with_host(gather(r), r, r.machine)
+def diagnose(e: Evidence, extra: tuple[Finding, ...] = ()) -> Diagnosis:
+    """Evidence -> Diagnosis. ``extra`` findings (the client's logs) describe the past: they
+    are shown, but only our own rules set the verdict."""
     environment, env_rule = environment_of(e)
     own = findings_of(e, environment)
     shown = tuple(sorted(own + extra, key=lambda f: SEVERITY_ORDER[f.severity]))
-    return e, Diagnosis(environment, verdict_of(e, own), shown, env_rule)
+    return Diagnosis(environment, verdict_of(e, own), shown, env_rule)

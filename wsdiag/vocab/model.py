@@ -7,6 +7,7 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -144,6 +145,24 @@ class Tri(StrEnum):
         if value is None:
             return Tri.UNKNOWN
         return Tri.YES if value else Tri.NO
+
+
+def all_of(facts: Sequence[Tri]) -> Tri:
+    """NO if any is NO; YES if all (at least one) are YES; else UNKNOWN."""
+    if not facts:
+        return Tri.UNKNOWN
+    if any(f is Tri.NO for f in facts):
+        return Tri.NO
+    return Tri.YES if all(f is Tri.YES for f in facts) else Tri.UNKNOWN
+
+
+def any_of(facts: Sequence[Tri]) -> Tri:
+    """YES if any is YES; NO if all (at least one) are NO; else UNKNOWN."""
+    if any(f is Tri.YES for f in facts):
+        return Tri.YES
+    if facts and all(f is Tri.NO for f in facts):
+        return Tri.NO
+    return Tri.UNKNOWN
 
 
 class Environment(StrEnum):

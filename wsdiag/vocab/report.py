@@ -9,6 +9,7 @@ from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Environment, HostIdentity, ProxyRoute, Verdict
 from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult
+from wsdiag.vocab.sources import Section
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,26 @@ class Report:
     duration_ms: float
     started_at: str  # ISO 8601 UTC
     region_source: str = "option"  # option | env | logs
-    logs: ClientLogs | None = None  # the client's logs, when read
     proxy: ProxyRoute = ProxyRoute()
     host: HostIdentity = HostIdentity()
-    paths: HostPaths | None = None  # this machine's interfaces, routes and client session
     # The whole run from its start (the process's, for a CLI run): imports, logs, catalog,
     # probes, classifying. None in reports from before this field.
     process_ms: float | None = None
+    # Each evidence source's section, keyed by its name: "paths" (this machine), "logs"
+    # (the client's logs) and any other source's, in the order the run collected them.
+    sections: tuple[Section, ...] = ()
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    @property
+    def logs(self) -> ClientLogs | None:
+        """The client's logs, when read."""
+        s = self.section("logs")
+        return s.data if s is not None and isinstance(s.data, ClientLogs) else None
+
+    @property
+    def paths(self) -> HostPaths | None:
+        """This machine's interfaces, routes and client session, when gathered."""
+        s = self.section("paths")
+        return s.data if s is not None and isinstance(s.data, HostPaths) else None

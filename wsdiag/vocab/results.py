@@ -6,7 +6,8 @@ wsdiag.vocab.model."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from wsdiag.vocab.model import (
@@ -22,6 +23,8 @@ from wsdiag.vocab.model import (
     Transport,
     Tri,
     Via,
+    all_of,
+    any_of,
 )
 
 # --- results ---------------------------------------------------------------------------
@@ -184,6 +187,18 @@ class AddressEvidence:
         return tuple(f"{t}/{p}" for t, p in ENDPOINT_PATHS if self.path(t, p) is Tri.NO)
 
 
+def usable(a: AddressEvidence) -> Tri:
+    """DCV authenticates over a TCP WebSocket even when QUIC carries the data (DCV admin
+    guide, "Disabling the QUIC UDP transport protocol"): no TCP, no session. Something
+    else answering there (``a.other``) is not the endpoint: not usable."""
+    return Tri.NO if a.other else any_of([a.tcp443, a.tcp4195])
+
+
+def complete(a: AddressEvidence) -> Tri:
+    """Both 4195 paths answer: every client, old or new, streams as designed."""
+    return Tri.NO if a.other else all_of([a.tcp4195, a.quic4195])
+
+
 @dataclass(frozen=True)
 class TargetEvidence:
     """One internet (sign-in, registration, supporting) target as the client would use it."""
@@ -207,8 +222,8 @@ class TargetEvidence:
 
 
 @dataclass(frozen=True)
-class TlsFacts:
-    """The values behind the TLS facts, for messages (``wsdiag.check.tls_facts``)."""
+class TlsValues:
+    """The values behind the TLS facts, for messages (``wsdiag.evidence.tls``)."""
 
     other: tuple[tuple[str, str], ...] = ()  # (endpoint address, why something else answers)
     issuers: tuple[tuple[str, str], ...] = ()  # (endpoint address, issuer(s) it presented)
@@ -277,15 +292,15 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
-    # TLS (issue 8 items 2, 3; wsdiag.check.tls_facts): is it the endpoint at each address,
+    # TLS (issue 8 items 2, 3; wsdiag.evidence.tls): is it the endpoint at each address,
     # is sign-in TLS decrypted on the way, does the OS trust it, is the clock right.
     endpoint_other: Tri = Tri.UNKNOWN  # something else answers at some endpoint address
     endpoint_issuers_differ: Tri = Tri.UNKNOWN  # its addresses' certificates differ in issuer
     tls_inspected: Tri = Tri.UNKNOWN  # a needed sign-in chain ends in no public root
     tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
     clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
-    tls: TlsFacts = TlsFacts()
-    # --- this machine (wsdiag.check.host_evidence): routes, tunnels, MTU, the client -------
+    tls: TlsValues = TlsValues()
+    # --- this machine (wsdiag.evidence.machine): routes, tunnels, MTU, the client -------
     tunnel_up: Tri = Tri.UNKNOWN  # a tunnel/VPN interface is up with a routable address
     endpoint_via_tunnel: Tri = Tri.UNKNOWN  # every endpoint address's route uses a tunnel
     resolver_on_link: Tri = Tri.UNKNOWN  # a resolver asked is inside a local subnet
@@ -301,7 +316,7 @@ class Evidence:
     proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
     proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
     proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
-    # --- names as the OS resolves them (wsdiag.check.names) ---
+    # --- names as the OS resolves them (wsdiag.evidence.names) ---
     os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
     name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
     captive_portal: Tri = Tri.UNKNOWN  # unrelated names all resolve to one address
@@ -311,3 +326,22 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- this machine's own firewall (wsdiag.evidence.route) ---
+    local_block: Tri = Tri.UNKNOWN  # it refused some send (EPERM/EACCES): nothing left
+    local_blocked: tuple[str, ...] = ()  # the hosts whose sends it refused
+    # The facts of evidence sources that have no field above (source name -> its facts
+    # dataclass, e.g. "cloud"); rows read them by name through ``fact``.
+    sources: Mapping[str, object] = field(default_factory=dict)
+
+    def fact(self, name: str) -> object:
+        """The fact (or value) ``name``: a field of this record, else a field of a source's
+        facts. Raises AttributeError for a name nobody owns (a row's typo fails loudly)."""
+        if name in _FIELDS:
+            return getattr(self, name)
+        for part in self.sources.values():
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(f"no evidence source has a fact {name!r}")
+
+
+_FIELDS = frozenset(f.name for f in fields(Evidence))
