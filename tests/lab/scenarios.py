@@ -177,6 +177,19 @@ def check_no_route(o: Observed, region: str) -> None:
     _none_open(o.probes(), "any")
 
 
+def check_local_firewall(o: Observed, region: str) -> None:
+    causes = {(d.get("outcome"), d.get("cause")) for d in o.dns(endpoint_host(region))}
+    assert ("no-route", "local-block") in causes, f"endpoint A, every send refused: {causes}"
+    _none_open(o.probes(), "any")
+
+
+def check_local_udp_block(o: Observed) -> None:
+    quic = o.probes(Role.ENDPOINT, ["quic"])
+    _all(quic, "unreachable", "endpoint QUIC (refused by this machine)")
+    assert {p.get("cause") for p in quic} == {"local-block"}, quic
+    _all(o.probes(Role.ENDPOINT, TCPISH), "open", "endpoint TCP")
+
+
 def check_reject(o: Observed) -> None:
     _endpoint_fully_open(o)
     _all(o.probes(Role.AUTH, TCPISH), "refused", "auth TCP (RST)")
@@ -580,6 +593,33 @@ SCENARIOS += (
             absent=("ENDPOINT_AAAA_ONLY", "ENDPOINT_DUAL_STACK", "NOT_MEASURED"),
         ),
         check_ipv6_only,
+    ),
+)
+
+# The laptop's own firewall (EPERM on send): never "offline"/NO_ROUTE, never a network ticket.
+LOCAL_BLOCK_ABSENT = ("NO_ROUTE", "DNS_RESOLVER_UNREACHABLE", "ENDPOINT_QUIC_BLOCKED")
+SCENARIOS += (
+    Scenario(
+        "local-firewall",
+        "eu-west-1",
+        "the laptop's own firewall drops every packet it sends (EPERM), DNS included",
+        Shape(client_rules=('oifname != "lo" drop',)),
+        Expect("unknown", "unknown", 3, ("LOCAL_FIREWALL_BLOCKS",), absent=LOCAL_BLOCK_ABSENT),
+        check_local_firewall,
+    ),
+    Scenario(
+        "local-udp-block",
+        "ap-northeast-1",
+        "the laptop's own firewall drops the UDP it sends but DNS; the network is open",
+        Shape(client_rules=("udp dport != 53 drop",)),
+        Expect(
+            "open-egress",
+            "unknown",
+            3,
+            ("LOCAL_FIREWALL_BLOCKS",),
+            absent=LOCAL_BLOCK_ABSENT,
+        ),
+        _plain(check_local_udp_block),
     ),
 )
 

@@ -34,7 +34,7 @@ from wsdiag.vocab.model import (
     Transport,
     Via,
 )
-from wsdiag.vocab.results import DnsResult, ProbeResult, planned
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -306,19 +306,6 @@ def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, 
             reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
         return tuple(_spec(pt, c, timeout, skip=reason) for c in pt.after_dns)
     return tuple(_spec(pt, c, timeout, address=addr) for addr in addrs for c in pt.after_dns)
-
-
-def skipped(
-    pt: PlannedTarget, reason: str, plan: Plan | None = None, checks: Sequence[Check] | None = None
-) -> list[ProbeResult]:
-    """Skipped results for ``pt``'s checks (all, or ``checks``), routed as ``plan`` would
-    route them: for building synthetic results in tests and benchmarks."""
-    proxy = plan.proxy if plan is not None else ProxyRoute()
-    out = []
-    for c in pt.target.checks if checks is None else checks:
-        via = Via.PROXY if proxy.routes(pt.target.role, pt.host, c.transport) else Via.DIRECT
-        out.append(planned(_spec(pt, c, 0.0, via=via, skip=reason)))
-    return out
 
 
 def result_order(plan: Plan) -> Callable[[ProbeResult], tuple[int, int, int, int]]:

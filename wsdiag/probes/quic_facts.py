@@ -91,4 +91,6 @@ def decide(facts: Facts, timed_out: bool) -> Decision | None:
         return None
     if h.packets:
         return Decision(Status.OPEN, detail="a QUIC server answered; the handshake did not finish")
-    return Decision(Status.FILTERED, detail="no QUIC answer before the timeout")
+    return Decision(
+        Status.FILTERED, detail="no QUIC answer before the timeout", cause=Fault.TIMEOUT
+    )

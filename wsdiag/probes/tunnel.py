@@ -22,7 +22,7 @@ from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import ms_since, outcome
 from wsdiag.probes.tls import tls_step
-from wsdiag.vocab.model import Phase, Status, Via
+from wsdiag.vocab.model import Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
@@ -182,6 +182,7 @@ async def _through(
             Status.FILTERED,
             Phase.PROXY,
             t0,
+            cause=Fault.TIMEOUT,
             detail=f"{where}: no answer to CONNECT before the timeout",
         )
     except OSError as exc:
