@@ -116,7 +116,8 @@ def results(
     ``os``: the OS's answer (getaddrinfo) for the endpoint, every other name getting from
     the OS what its resolver would have said before ``all_dns``; ``os_all``: every name's
     OS answer (a captive portal); ``os_reason``: why the OS answers as it does. Neither:
-    the OS was not consulted (as with --nameserver). ``local_block``: every "unreachable"
+    the OS was not consulted (as with --nameserver). One piece: the groups' made-up
+    outcomes over the plan's own specs, target by target. ``local_block``: every "unreachable"
     probe and "no route" lookup was this machine's own firewall refusing the send (EPERM)."""
     if plan is not None and proxy is not None:
         raise ValueError("plan the proxy in: plan_for(proxy=proxy_route(...))")

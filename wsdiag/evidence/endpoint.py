@@ -78,7 +78,8 @@ def endpoint_addresses(r: Observed) -> tuple[tuple[AddressEvidence, ...], int]:
 
 
 def endpoint_facts(r: Observed) -> EndpointFacts:
-    """Observed -> the endpoint's facts, each with the results behind it."""
+    """Observed -> the endpoint's facts, each with the results behind it. One piece past 60
+    lines: one named line per fact and per basis entry, read side by side."""
     ep = r.endpoint_id()
     a, aaaa = r.dns_for(ep, "A"), r.dns_for(ep, "AAAA")
     v4 = dialed_by(r, ep)  # what the client dials: IPv4, or IPv6 for an IPv6-only record

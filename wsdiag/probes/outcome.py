@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from wsdiag.probes.errors import Failure
 from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
 
@@ -37,4 +38,20 @@ def outcome(
         detail=detail,
         ms=ms if ms is not None else ms_since(t0),
         tls_trusted=trusted,
+    )
+
+
+def failed(
+    base: ProbeResult,
+    f: Failure,
+    phase: Phase,
+    t0: float,
+    *,
+    where: str = "",
+    ms: float | None = None,
+) -> ProbeResult:
+    """``base`` ended by the socket failure ``f`` (``errors.failure_of``) at ``phase``: its
+    status, cause and errno, the detail after ``where`` (e.g. "TLS: ")."""
+    return outcome(
+        base, f.status, phase, t0, errno=f.errno, cause=f.cause, detail=where + f.detail, ms=ms
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
 from wsdiag.probes.errors import failure_of
-from wsdiag.probes.outcome import ms_since, outcome
+from wsdiag.probes.outcome import failed, ms_since, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.vocab.model import Phase, ProxyMode, Role, Status, Via
@@ -44,10 +44,7 @@ async def probe_tcp(
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(base.address, base.port)
         except (OSError, TimeoutError) as exc:
-            f = failure_of(exc)
-            return outcome(
-                base, f.status, Phase.CONNECT, t0, errno=f.errno, cause=f.cause, detail=f.detail
-            )
+            return failed(base, failure_of(exc), Phase.CONNECT, t0)
         connect_ms = ms_since(t0)
         if ctx is None and trust is None:
             result = outcome(base, Status.OPEN, Phase.CONNECT, t0, ms=connect_ms)

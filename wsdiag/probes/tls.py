@@ -38,7 +38,7 @@ from wsdiag.certs import (
 )
 from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trust
 from wsdiag.probes.errors import failure_of
-from wsdiag.probes.outcome import outcome
+from wsdiag.probes.outcome import failed, outcome
 from wsdiag.vocab.model import Fault, Phase, Status, Tri
 from wsdiag.vocab.results import ProbeResult, TlsSeen
 
@@ -129,17 +129,7 @@ async def tls_step(
         why = exc.reason or exc.__class__.__name__
         return outcome(base, tls_failure_status(exc), Phase.TLS, t0, detail=f"TLS failed: {why}")
     except (OSError, TimeoutError) as exc:
-        f = failure_of(exc)
-        return outcome(
-            base,
-            f.status,
-            Phase.TLS,
-            t0,
-            errno=f.errno,
-            cause=f.cause,
-            detail=f"TLS: {f.detail}",
-            ms=connect_ms,
-        )
+        return failed(base, failure_of(exc), Phase.TLS, t0, where="TLS: ", ms=connect_ms)
     return outcome(base, Status.OPEN, Phase.TLS, t0, ms=connect_ms, trusted=True)
 
 

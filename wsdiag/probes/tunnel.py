@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
-from wsdiag.probes.outcome import ms_since, outcome
+from wsdiag.probes.outcome import failed, ms_since, outcome
 from wsdiag.probes.tls import tls_step
 from wsdiag.vocab.model import Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
@@ -143,16 +143,7 @@ async def probe_via_proxy(
         return addresses
     dialled = await _dial(addresses, end)
     if isinstance(dialled, BaseException):
-        f = failure_of(dialled)
-        return outcome(
-            base,
-            f.status,
-            Phase.PROXY_CONNECT,
-            t0,
-            errno=f.errno,
-            cause=f.cause,
-            detail=f"{where}: {f.detail}",
-        )
+        return failed(base, failure_of(dialled), Phase.PROXY_CONNECT, t0, where=f"{where}: ")
     reader, writer, via = dialled
     try:
         return await _through(base, reader, writer, ctx, end, t0, where, via, trust)
@@ -186,16 +177,7 @@ async def _through(
             detail=f"{where}: no answer to CONNECT before the timeout",
         )
     except OSError as exc:
-        f = failure_of(exc)
-        return outcome(
-            base,
-            f.status,
-            Phase.PROXY,
-            t0,
-            errno=f.errno,
-            cause=f.cause,
-            detail=f"{where}: {f.detail}",
-        )
+        return failed(base, failure_of(exc), Phase.PROXY, t0, where=f"{where}: ")
     if isinstance(got[0], Status):
         return outcome(base, got[0], Phase.PROXY, t0, detail=f"{where}: {got[1]!s}")
     code, line, rest = got
