@@ -2,13 +2,15 @@
 
     sudo python examples/lab.py list
     sudo python examples/lab.py up minimal-egress --region eu-west-1
-    sudo ip netns exec <client-ns> env SSL_CERT_FILE=<ca> wsdiag check --region eu-west-1
+    sudo <the command it prints>                        # wsdiag on the simulated laptop
     sudo python examples/lab.py switch udp-blocked      # same lab, other scenario
     sudo python examples/lab.py down
 
-The namespaces, resolvers and servers stay up between commands; what they are is kept in a
-small state file (``/run/wsdiag-lab.json``), which ``down`` reads to remove all of it.
-Needs root, iproute2, nftables and dnsmasq (``scripts/lab-deps.sh``).
+The namespaces, resolvers and servers stay up between commands; what they are is kept in
+one state file per lab (``/run/wsdiag-lab/<prefix>.json``), which ``down`` reads to remove
+all of that lab and nothing of another. With several labs up, ``switch`` and ``down`` need
+``--lab PREFIX``. The printed command carries the scenario's trust settings, so it gives the
+verdict ``list`` expects. Needs root, iproute2, nftables and dnsmasq (``scripts/lab-deps.sh``).
 """
 
 from __future__ import annotations
@@ -16,32 +18,60 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.lab.scenarios import BY_NAME, SCENARIOS  # noqa: E402
+from tests.lab.scenarios import BY_NAME, SCENARIOS, Scenario  # noqa: E402
 from tests.lab.topology import Lab, unavailable_reason  # noqa: E402
 from wsdiag.errors import WsdiagError  # noqa: E402
 
-STATE = Path("/run" if os.access("/run", os.W_OK) else "/tmp") / "wsdiag-lab.json"
+STATE_DIR = Path("/run" if os.access("/run", os.W_OK) else "/tmp") / "wsdiag-lab"
 
 
-def _load() -> dict[str, object] | None:
-    try:
-        data: dict[str, object] = json.loads(STATE.read_text())
-    except FileNotFoundError:
+def _state_file(prefix: str) -> Path:
+    return STATE_DIR / f"{prefix}.json"
+
+
+def _labs() -> list[dict[str, object]]:
+    out = []
+    for path in sorted(STATE_DIR.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("prefix"), str):
+            out.append(data)
+    return out
+
+
+def _load(prefix: str | None) -> dict[str, object] | None:
+    """The lab named by ``prefix``, or the only one up; None (with the reason printed)."""
+    labs = _labs()
+    if prefix is not None:
+        found = [lab for lab in labs if lab["prefix"] == prefix]
+        if not found:
+            print(f"no lab {prefix} is up", file=sys.stderr)
+        return found[0] if found else None
+    if len(labs) > 1:
+        names = ", ".join(str(lab["prefix"]) for lab in labs)
+        print(f"several labs are up ({names}): name one with --lab", file=sys.stderr)
         return None
-    return data
+    if not labs:
+        print("no lab is up", file=sys.stderr)
+    return labs[0] if labs else None
+
+
+def _save(state: dict[str, object]) -> None:
+    STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    _state_file(str(state["prefix"])).write_text(json.dumps(state, indent=2))
 
 
 def cmd_list(_: argparse.Namespace) -> int:
-    state = _load()
-    if state:
-        print(f"up: {state['prefix']} scenario={state.get('scenario')} ({STATE})\n")
+    for state in _labs():
+        print(f"up: {state['prefix']} scenario={state.get('scenario')}")
     print(f"{'scenario':<22}{'region':<16}{'environment':<16}{'verdict':<10}exit  network")
     for s in SCENARIOS:
         e = s.expect
@@ -51,22 +81,15 @@ def cmd_list(_: argparse.Namespace) -> int:
     return 0
 
 
-def _instructions(lab: Lab, region: str) -> None:
+def _instructions(lab: Lab, region: str, scenario: Scenario) -> None:
     ns = lab.names.cli
     print(f"lab {lab.prefix} is up; client namespace {ns}")
-    if shutil.which("wsdiag"):
-        print(
-            f"  ip netns exec {ns} env SSL_CERT_FILE={lab.ca_path} wsdiag check --region {region}"
-        )
-    print(f"  {lab.user_command(region)}")
+    print(f"  {lab.user_command(region, scenario.shape)}")
     print(f"  ip netns exec {ns} bash    # a shell on the simulated laptop")
-    print("take it down with: python examples/lab.py down")
+    print(f"take it down with: python examples/lab.py down --lab {lab.prefix}")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    if _load() is not None:
-        print(f"a lab is already up ({STATE}); run `down` first", file=sys.stderr)
-        return 1
     if reason := unavailable_reason():
         print(f"cannot build the lab: {reason}", file=sys.stderr)
         return 1
@@ -80,41 +103,40 @@ def cmd_up(args: argparse.Namespace) -> int:
     lab.up()
     try:
         lab.apply(scenario.shape)
-        STATE.write_text(json.dumps({**lab.state(), "scenario": scenario.name}, indent=2))
+        _save({**lab.state(), "scenario": scenario.name})
     except BaseException:
         lab.down()
         raise
     print(f"scenario {scenario.name}: {scenario.story}")
     print(f"expected: environment={scenario.expect.environment} verdict={scenario.expect.verdict}")
-    _instructions(lab, region)
+    _instructions(lab, region, scenario)
     return 0
 
 
 def cmd_switch(args: argparse.Namespace) -> int:
-    state = _load()
+    state = _load(args.lab)
     if state is None:
-        print("no lab is up", file=sys.stderr)
         return 1
     lab = Lab.attach(state)
     scenario = BY_NAME[args.scenario]
     lab.apply(scenario.shape)
-    STATE.write_text(json.dumps({**state, "scenario": scenario.name}, indent=2))
+    _save({**state, "scenario": scenario.name})
     print(f"scenario {scenario.name}: {scenario.story}")
-    _instructions(lab, lab.regions[0])
+    print(f"expected: environment={scenario.expect.environment} verdict={scenario.expect.verdict}")
+    _instructions(lab, lab.regions[0], scenario)
     return 0
 
 
-def cmd_down(_: argparse.Namespace) -> int:
-    state = _load()
+def cmd_down(args: argparse.Namespace) -> int:
+    state = _load(args.lab)
     if state is None:
-        print("no lab is up")
-        return 0
+        return 1
     errors = Lab.attach(state).down()
     for err in errors:
         print(f"clean-up: {err}", file=sys.stderr)
     if errors:
         return 1
-    STATE.unlink()
+    _state_file(str(state["prefix"])).unlink(missing_ok=True)
     print(f"lab {state['prefix']} removed")
     return 0
 
@@ -129,8 +151,11 @@ def main() -> int:
     up.set_defaults(fn=cmd_up)
     switch = sub.add_parser("switch", help="re-shape the running lab into another scenario")
     switch.add_argument("scenario", choices=sorted(BY_NAME))
+    switch.add_argument("--lab", metavar="PREFIX", help="which lab, when several are up")
     switch.set_defaults(fn=cmd_switch)
-    sub.add_parser("down", help="remove everything the lab made").set_defaults(fn=cmd_down)
+    down = sub.add_parser("down", help="remove everything one lab made")
+    down.add_argument("--lab", metavar="PREFIX", help="which lab, when several are up")
+    down.set_defaults(fn=cmd_down)
     args = parser.parse_args()
     return int(args.fn(args))
 

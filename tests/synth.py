@@ -39,7 +39,7 @@ from wsdiag.vocab.model import (
 )
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.report import Diagnosis
-from wsdiag.vocab.results import DnsResult, Evidence, ProbeResult, planned
+from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult, planned
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741
@@ -71,6 +71,17 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
         return ProxyRoute()
     if proxy == "disabled":
         return ProxyRoute(ProxyMode.DISABLED, PROXY_URL, source="environment")
+    if proxy == "pac-broken":  # a PAC answering "PROXY [bad:3128" (issue 18)
+        why = "FindProxyForURL answered 'PROXY [bad:3128': 'PROXY [bad:3128' is no proxy address"
+        return ProxyRoute(
+            ProxyMode.UNTESTED,
+            "PAC /etc/wsdiag/p.pac",
+            source="pac",
+            bypassed=bypassed,
+            reason=f"the PAC's answer is broken: {why}",
+            pac="/etc/wsdiag/p.pac",
+            pac_broken=why,
+        )
     if proxy == "untested":
         return ProxyRoute(
             ProxyMode.UNTESTED,
@@ -186,7 +197,7 @@ def results(
         probes = [tweak(p) for p in probes]
     ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
     addrs = ep.addresses if ep is not None else ()
-    return Synthetic(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))
+    return Synthetic(plan, tuple(dns), tuple(probes), paths=synthetic_host(host, addrs))
 
 
 @dataclass(frozen=True)
@@ -196,11 +207,12 @@ class Synthetic(Observed):
     paths: HostPaths | None = None
 
 
-def diagnose(r: Observed) -> tuple[Evidence, Diagnosis]:
+def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
     """The production composition (``wsdiag.run.judge``) over synthetic results: this
-    machine's facts from ``r.paths`` (none for a plain Observed), the clock now."""
+    machine's facts from ``r.paths`` (none for a plain Observed), the clock now; ``extra``:
+    other sources' findings (the logs', the cloud's)."""
     paths = r.paths if isinstance(r, Synthetic) else None
-    return judge(r, dt.datetime.now(dt.UTC), machine_facts(paths, r))
+    return judge(r, dt.datetime.now(dt.UTC), machine_facts(paths, r), extra)
 
 
 # This machine as the rules see it: a Wi-Fi interface, perhaps a VPN tunnel, the route of

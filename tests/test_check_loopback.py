@@ -529,3 +529,19 @@ def test_socks_proxy_is_not_tested_so_unknown(lab: Lab) -> None:
     assert (code, r["verdict"]) == (3, "unknown"), codes(r)
     assert {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"} <= codes(r)
     assert probe(r, "ws-broker/tls/443")["status"] == "skipped"
+
+
+def test_a_cname_beside_the_endpoints_address_is_never_a_silent_ready(lab: Lab) -> None:
+    """Issue 18, defect 14: the private name has a CNAME to a dead address and, against
+    RFC 2181 section 10.1, its own A to a working one. A resolver following the CNAME (glibc
+    does, the CNAME coming first) dials the dead one: that address is probed too."""
+    from tests.support.dnsserver import Reply
+
+    alias = "alias.wsdiag-lab.test"
+    lab.zone(Reply(cname=alias))
+    lab.dns.zone[alias] = Reply([EP_DEAD], extra={PRIVATE: [EP_A]})
+    _, r = lab.check()
+    assert r["verdict"] != "ready", r["findings"]
+    assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
+    dns_a = [d for d in r["dns"] if d["host"] == PRIVATE and "RFC 2181" in (d["detail"] or "")]
+    assert dns_a, r["dns"]

@@ -134,3 +134,52 @@ def test_pac_saying_direct_tests_direct(
     assert r["proxy"]["mode"] == "none" and "DIRECT for every name" in r["proxy"]["pac_note"]
     assert (code, r["verdict"]) == (2, "blocked") and "AUTH_UNREACHABLE" in codes(r)
     assert proxy.targets() == []
+
+
+def test_pac_answer_with_no_proxy_address_is_a_finding_not_a_crash(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    tmp_path: Path,
+) -> None:
+    """Issue 18, defect 9: `PROXY [bad:3128` ended as "internal error: ValueError: Invalid
+    IPv6 URL" and no report. Now a finding for the desktop team; the proxied paths stay
+    unknown, never closed, and never tested direct."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac = tmp_path / "broken.pac"
+    pac.write_text(
+        "function FindProxyForURL(url, host) {\n"
+        '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+        '  return "PROXY [bad:3128; DIRECT";\n}\n'
+    )
+    code, r = lab.check("--pac", str(pac))  # asserts an empty stderr and a valid report
+    broken = [f for f in r["findings"] if f["code"] == "PAC_ANSWER_BROKEN"]
+    assert broken and broken[0]["owner"] == "desktop", (codes(r), r["proxy"])
+    assert "[bad:3128" in broken[0]["message"]
+    assert r["proxy"]["mode"] == "untested" and r["proxy"]["source"] == "pac"
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+    assert r["environment"] != "closed"
+    assert "AUTH_UNREACHABLE" not in codes(r) and "PROXY_UNSUPPORTED_SCHEME" not in codes(r)
+
+
+def test_pac_dns_resolve_asks_the_runs_nameserver(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    proxy: ThreadedProxy,
+    tmp_path: Path,
+) -> None:
+    """Issue 18, defect 10: with --nameserver the PAC's dnsResolve()/isResolvable() ask
+    that server, not the OS: the name below exists only in the test DNS server's zone, so
+    the proxy is chosen only if the PAC asked it."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    only_here = "pac-proxy.wsdiag-lab.test"
+    lab.dns.zone[only_here] = [PROXY_IP]
+    pac = tmp_path / "resolve.pac"
+    pac.write_text(
+        "function FindProxyForURL(url, host) {\n"
+        '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
+        f'  if (isResolvable("{only_here}") && dnsResolve("{only_here}") == "{PROXY_IP}")\n'
+        f'    return "PROXY {PROXY_IP}:{proxy.port}";\n'
+        '  return "DIRECT";\n}\n'
+    )
+    code, r = lab.check("--pac", str(pac))
+    assert r["proxy"]["url"] == f"http://{PROXY_IP}:{proxy.port}", r["proxy"]
+    assert (code, r["verdict"]) == (0, "ready"), codes(r)
+    assert any(name.rstrip(".") == only_here for name, _ in lab.dns.queries)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, diagnose, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.evidence.names import not_public
-from wsdiag.rules.classify import ENVIRONMENT_RULES, FINDING_RULES
+from wsdiag.rules.environment import ENVIRONMENT_RULES
+from wsdiag.rules.verdict import FINDING_RULES
 from wsdiag.vocab.model import (
     DnsOutcome,
     Environment,
@@ -682,6 +683,14 @@ PROXY_CASES = [
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
     ),
+    (
+        "pac-answer-broken",
+        {"proxy": "pac-broken"},
+        "unknown",
+        "unknown",
+        {"PAC_ANSWER_BROKEN", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
+    ),
     # a socks proxy that the sign-in domains bypass: nothing untested, so nothing unknown
     (
         "proxy-untested-but-bypassed",
@@ -780,6 +789,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         {r.name for r in FINDING_RULES}
         - fired
         - {"tls-untrusted", "endpoint-high-rtt", "auth-udp-unconfirmed"}
+        # from sampled figures, not probe statuses: tests/test_quality_rules.py
+        - {"quality-poor-network", "quality-poor-distance"}
     )
     assert never == set()
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.dnsserver import DROP, GARBAGE, NXDOMAIN, DnsServer, Reply
+from tests.support.netns import Netns, unavailable_reason
 from wsdiag.budgets import DEFAULT_TIMEOUT
 from wsdiag.check.plan import check_nameservers
 from wsdiag.probes.dns import nameservers, resolve
@@ -136,3 +137,52 @@ def test_an_unreadable_resolver_configuration_is_a_result_not_a_crash(
     r = asyncio.run(wsdiag.probes.dns.for_plan(plan_for())(spec, 0.5))
     assert r.outcome is DnsOutcome.ERROR
     assert r.detail == "the resolver configuration could not be read (ValueError)"
+
+
+def test_an_ipv6_nameserver_is_heard() -> None:
+    """A reply on an AF_INET6 socket comes from a 4-tuple: it must still match the query."""
+    with DnsServer("::1", {NAME: ["127.0.0.9"]}) as server:
+        r = lookup((server.address,), timeout=1.0)
+    assert (r.outcome, r.addresses) == (DnsOutcome.ANSWER, ("127.0.0.9",))
+    assert r.dead_servers == ()
+
+
+@pytest.mark.lab
+def test_a_scoped_link_local_nameserver_is_heard() -> None:
+    """A router-advertised resolver (fe80::…%if): the reply carries the scope id."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with Netns() as ns:
+        ns.add("dns")
+        ns.ip("dns", "link", "add", "d0", "type", "veth", "peer", "name", "d1")
+        for dev in ("d0", "d1"):
+            ns.ip("dns", "link", "set", dev, "up")
+        ns.ip("dns", "addr", "add", "fe80::53/64", "dev", "d0", "nodad")
+        got = ns.python(
+            "dns",
+            "import json\n"
+            "from tests.support.dnsserver import DnsServer\n"
+            "from tests.test_dns_honest import lookup\n"
+            f"with DnsServer('fe80::53%d0', {{{NAME!r}: ['127.0.0.9']}}) as s:\n"
+            "    r = lookup((s.address,), timeout=1.0)\n"
+            "print(json.dumps([r.outcome.value, list(r.addresses)]))\n",
+        )
+    assert got == ["answer", ["127.0.0.9"]]
+
+
+def test_a_cname_beside_addresses_tests_every_address_a_resolver_may_dial() -> None:
+    """Issue 18, defect 14: CNAME and A for one name (RFC 2181 section 10.1 forbids it).
+    dnspython alone takes the name's own A; glibc, reading the answer in order, follows
+    the CNAME to another address. Both are probed (never a silent ready on one of them),
+    and the answer says why."""
+    zone = {
+        NAME: Reply(cname="other.wsdiag.test"),
+        "other.wsdiag.test": Reply(["127.0.0.20"], extra={NAME: ["127.0.0.9"]}),
+    }
+    with DnsServer(HOST, zone) as server:  # type: ignore[arg-type]
+        r = lookup((server.address,))
+    assert r.outcome is DnsOutcome.ANSWER
+    assert set(r.addresses) == {"127.0.0.20", "127.0.0.9"}
+    assert r.addresses[0] == "127.0.0.20"  # what glibc dials, first
+    assert "RFC 2181" in r.detail and NAME in r.detail

@@ -20,18 +20,20 @@ from wsdiag.evidence.internet import InternetFacts, internet_facts
 from wsdiag.evidence.logs import LogsSource
 from wsdiag.evidence.machine import MachineFacts, PathsSource, machine_facts
 from wsdiag.evidence.names import NameFacts, name_facts
+from wsdiag.evidence.quality import SessionFacts, session_facts
 from wsdiag.evidence.route import RouteFacts, route_facts
 from wsdiag.evidence.stream import ProxyStreamFacts, proxy_stream_facts
 from wsdiag.evidence.tls import TlsFacts, tls_facts
 from wsdiag.host.paths import paths_json
 from wsdiag.render.report import to_json
-from wsdiag.rules.classify import diagnose
-from wsdiag.rules.rows import FindingRule, Y, apply
+from wsdiag.rules.facts import CheckFacts
+from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Plan, Severity, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, Evidence, ProbeResult
+from wsdiag.vocab.rows import FindingRule, Y, apply
 
 STAGES = (
     DnsFacts,
@@ -42,6 +44,7 @@ STAGES = (
     NameFacts,
     ProxyStreamFacts,
     MachineFacts,
+    SessionFacts,
 )
 OWN = {"basis", "sources"}  # Evidence's own fields: the merged basis, other sources' facts
 KWARGS = [c[1] for c in CASES + PROXY_CASES]
@@ -72,6 +75,7 @@ def _stages(r: Observed) -> list[Mapping[str, tuple[str, ...]]]:
         name_facts(r, ep.endpoint_addresses).basis,
         proxy_stream_facts(r).basis,
         machine_facts(getattr(r, "paths", None), r).basis,
+        session_facts(r).basis,
     ]
 
 
@@ -127,7 +131,7 @@ class ToySource:
         return {"hosts": list(section)}
 
 
-TOY_ROW = FindingRule(
+TOY_ROW: FindingRule[CheckFacts] = FindingRule(
     name="toy-sg",
     code="TOY_SG_4195",
     severity=Severity.WARNING,
@@ -144,7 +148,7 @@ def test_a_third_source_plugs_in_without_touching_evidence_or_the_renderers() ->
     toy = collect(ToySource(), r, time.monotonic() + 1)
     e = build(r, NOW, machine_facts(None, r), {"toy": toy.facts})
     assert e.fact("toy_sg_4195") is Tri.YES and e.basis["toy_sg_4195"] == ("toy/api",)
-    finding = apply(TOY_ROW, e, Environment.UNKNOWN)
+    finding = apply(TOY_ROW, CheckFacts.of(e, Environment.UNKNOWN))
     assert finding is not None and finding.basis == (("toy_sg_4195", ("toy/api",)),)
     with pytest.raises(AttributeError):
         e.fact("no_such_fact")

@@ -21,6 +21,7 @@ from wsdiag.host.pac import (
     chain_from_pypac,
     discover_sources,
     explicit_source,
+    parse_answer,
     parse_connection_settings,
     parse_gvariant_string,
     parse_scutil_proxy,
@@ -29,6 +30,8 @@ from wsdiag.host.pac import (
     sources_from_windows,
 )
 from wsdiag.host.pac_eval import evaluate_pac, result_from_lines
+from wsdiag.host.pac_route import route_from_pac
+from wsdiag.vocab.model import ProxyMode
 
 INET = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 POLICY = r"Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings"
@@ -343,3 +346,40 @@ def test_pac_is_fetched_directly_never_through_a_proxy(
         PacSource(PacKind.URL, pac_server + "/proxy.pac", "--pac"), HOSTS, time.monotonic() + 20
     )
     _check_answers(result)
+
+
+@pytest.mark.parametrize(
+    ("raw", "chain", "bad"),
+    [
+        (
+            "PROXY p:3128; DIRECT",
+            (ChainEntry(HopKind.PROXY, "p", 3128), ChainEntry(HopKind.DIRECT)),
+            (),
+        ),
+        ("PROXY [bad:3128; DIRECT", (ChainEntry(HopKind.DIRECT),), ("PROXY [bad:3128",)),
+        ("PROXY [::1]:8080", (ChainEntry(HopKind.PROXY, "::1", 8080),), ()),
+        ("SOCKS5 s:1080", (ChainEntry(HopKind.SOCKS, "s", 1080),), ()),
+        ("PROXY p:99999", (), ("PROXY p:99999",)),
+        ("BOGUS x:1; DIRECT", (ChainEntry(HopKind.DIRECT),), ("BOGUS x:1",)),
+        ("PROXY", (), ("PROXY",)),
+        ("", (), ()),
+    ],
+)
+def test_pac_answers_keep_what_they_cannot_use(
+    raw: str, chain: tuple[ChainEntry, ...], bad: tuple[str, ...]
+) -> None:
+    """Issue 18, defect 9: an entry that is no proxy address is reported, never dropped
+    (dropping `PROXY [bad:3128` would leave DIRECT) and never raised."""
+    assert parse_answer(raw) == (chain, bad)
+
+
+def test_an_answer_with_a_broken_entry_is_broken_not_direct() -> None:
+    src = (PacSource(PacKind.FILE, "/p.pac", "--pac"),)
+    lines = [
+        '{"pac": "/p.pac", "problem": ""}',
+        '{"host": "a.example", "raw": "PROXY [bad:3128; DIRECT"}',
+    ]
+    res = result_from_lines(src, ["a.example"], lines, timed_out=False)
+    assert res.chain_for("a.example") is None and res.answers["a.example"].broken
+    route = route_from_pac(res, ["a.example"])
+    assert route.mode is ProxyMode.UNTESTED and "[bad:3128" in route.pac_broken

@@ -19,7 +19,6 @@ from wsdiag.evidence.machine import MachineFacts
 from wsdiag.evidence.stream import ProxyStreamFacts
 from wsdiag.host.paths import (
     destinations,
-    fallback_443,
     gather_paths,
     paths_from_json,
     paths_json,
@@ -27,27 +26,6 @@ from wsdiag.host.paths import (
 from wsdiag.vocab.model import DnsOutcome, Fault, ProxyRoute, Status, Transport, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
-
-
-@pytest.mark.parametrize(
-    ("system", "version", "has"),
-    [
-        ("Windows", "5.23.0.1234", Tri.YES),
-        ("Windows", "5.22.2", Tri.NO),
-        ("Darwin", "5.23", Tri.YES),
-        ("Darwin", "5.9.1", Tri.NO),
-        ("Darwin", "6.0", Tri.YES),
-        ("Linux", "2024.7.1", Tri.YES),
-        ("Linux", "2024.6.9", Tri.NO),
-        ("Linux", "2025.1", Tri.YES),
-        ("Linux", "4.7", Tri.NO),
-        ("Windows", None, Tri.UNKNOWN),
-        ("Windows", "beta", Tri.UNKNOWN),
-        ("FreeBSD", "5.23", Tri.UNKNOWN),
-    ],
-)
-def test_443_fallback_by_version(system: str, version: str | None, has: Tri) -> None:
-    assert fallback_443(system, version) is has
 
 
 def test_destinations_name_each_resolver_endpoint_address_and_the_internet() -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.scenarios import SCENARIOS, Observed, Scenario
+from tests.lab.scenarios import BY_NAME, SCENARIOS, Observed, Scenario
 from tests.lab.topology import Lab, list_namespaces, unavailable_reason
 from tests.support.render_checks import check_html, check_text
 from wsdiag.render.html import render_html
@@ -155,3 +157,18 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     # What a person sees of this real run: 80/120-column text, and the HTML page.
     check_text(report)
     check_html(render_html(report_from_json(report), report), report)
+
+
+# The scenarios whose verdict turns on the laptop's trust settings: a printed command that
+# left them out read minimal-egress as blocked (TLS_INSPECTED) and both TLS-inspection
+# scenarios as ready.
+PRINTED = ("minimal-egress", "tls-inspected", "tls-inspected-trusted")
+
+
+@pytest.mark.parametrize("name", PRINTED)
+def test_the_printed_command_gives_the_scenarios_verdict(lab: Lab, name: str) -> None:
+    scenario = BY_NAME[name]
+    lab.apply(scenario.shape)
+    argv = [*shlex.split(lab.user_command(scenario.region, scenario.shape)), "--no-logs"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == scenario.expect.exit_code, (proc.stdout[-2000:], proc.stderr)

@@ -18,17 +18,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wsdiag"
 # Lowest first. A prefix names a module or a whole package.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag", "wsdiag.errors", "wsdiag.budgets", "wsdiag.clock"),  # no wsdiag imports above
-    ("wsdiag.vocab",),  # the data types of a run and of every report section
-    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs"),  # pure helpers every layer may use
+    ("wsdiag.vocab", "wsdiag.quality"),  # the data types of a run and of every report section
+    # (wsdiag.quality: the session-quality figures and score, pure, on the vocabulary)
+    # pure helpers every layer may use; outfile: the one way a file is written
+    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs", "wsdiag.outfile"),
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
+    ("wsdiag.cloud",),  # --aws: the endpoint's side (boto3 at the edge, correlation pure)
     ("wsdiag.check",),  # catalog, plan, runner
     ("wsdiag.render",),  # report -> text, JSON, HTML
     ("wsdiag.logs",),  # the client's logs and the `logs` command
     ("wsdiag.evidence",),  # observed -> typed facts; the evidence sources (paths, logs)
     ("wsdiag.rules",),  # evidence -> findings -> verdict
     ("wsdiag.fleet",),  # `summarize`
-    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle"),  # composition roots of the commands
+    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop"),  # composition roots
     ("wsdiag.cli_values", "wsdiag.cli_options"),  # argv -> inputs
     ("wsdiag.cli", "wsdiag.__main__"),
 )

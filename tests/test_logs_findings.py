@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wsdiag.logs.files import ProblemKind, ReadProblem
-from wsdiag.logs.findings import log_findings, version_tuple
+from wsdiag.logs.findings import log_findings
 from wsdiag.logs.parse import LogParser, parse_lines
 from wsdiag.vocab.logs import LogSummary
 from wsdiag.vocab.model import Severity
@@ -191,11 +191,3 @@ def test_problems_become_findings() -> None:
         ("LOGS_NOT_FOUND", Severity.WARNING),
         ("LOGS_UNREADABLE", Severity.WARNING),
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("5.29.1.5595", (5, 29, 1, 5595)), ("2024.7", (2024, 7)), ("v5", None), ("", None)],
-)
-def test_version_tuple(text: str, expected: tuple[int, ...] | None) -> None:
-    assert version_tuple(text) == expected

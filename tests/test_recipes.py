@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -93,55 +94,77 @@ def cron_job(text: str) -> tuple[dict[str, str], str]:
     return env, jobs[0].replace("\\%", "%")
 
 
-@pytest.mark.parametrize("case", ["ready", "blocked", "missing", "usage error"])
+def fake_logger(where: Path) -> Path:
+    """A `logger` first on PATH that appends its arguments and stdin to ``where``: the
+    recipe's syslog lines, without writing to this machine's syslog."""
+    path = where.parent / "fakebin" / "logger"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho \"logger $*\" >> '{where}'\ncat >> '{where}'\n")
+    path.chmod(0o755)
+    return path.parent
+
+
+def no_shell_writes(command: str) -> None:
+    """The shell writes no file as root: no `>`/`>>` but stderr joined to stdout."""
+    assert ">" not in command.replace("2>&1", ""), command
+
+
+@pytest.mark.parametrize("case", ["ready", "blocked", "missing", "usage error", "stale"])
 def test_cron_line_runs_as_written(lab: Lab, tmp_path: Path, case: str) -> None:
     env, command = cron_job((RECIPES / "cron.d-wsdiag").read_text())
     assert env["WSDIAG"].startswith("/") and env["WSDIAG_LOG"].startswith("/")
+    no_shell_writes(command)
+    syslog = tmp_path / "syslog"
     # what cron gives a job: a bare environment plus the file's own lines
     env |= {"HOME": str(tmp_path), "LOGNAME": "root", "WSDIAG_LOG": str(tmp_path / "log/ws")}
+    env["PATH"] = f"{fake_logger(syslog)}:{env['PATH']}"
     if case == "missing":
         env["WSDIAG"] = str(tmp_path / "nothing/wsdiag")
     else:
         env["WSDIAG"] = str(shim(lab, tmp_path / "bin/wsdiag"))
-    if case == "usage error":
+    if case in ("usage error", "stale"):
         env["WSDIAG_REGION"] = BAD_REGION
+    if case == "stale":  # a report from an earlier run must not outlive a run that failed
+        Path(env["WSDIAG_LOG"]).mkdir(parents=True)
+        (Path(env["WSDIAG_LOG"]) / "last.json").write_text('{"verdict": "ready"}')
     if case in SCENARIOS:
         lab.zone(SCENARIOS[case][0])
     proc = sh(command, env)
     log = Path(env["WSDIAG_LOG"])
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
-    entries = (log / "exit-codes.log").read_text().splitlines()
-    assert len(entries) == 1 and re.fullmatch(
-        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ exit=\d+", entries[0]
-    ), entries
-    status = int(entries[0].rsplit("=", 1)[1])
-    last = (log / "last.json").read_text()
+    lines = syslog.read_text().splitlines()
+    assert lines[0] == "logger -t wsdiag", lines
+    assert re.fullmatch(r"exit=\d+", lines[-1]), lines
+    status = int(lines[-1].split("=", 1)[1])
+    last = (log / "last.json").read_text() if (log / "last.json").exists() else ""
     if case in SCENARIOS:
         assert status == SCENARIOS[case][1]
         assert json.loads(last)["verdict"] == case
+        assert stat.S_IMODE(log.stat().st_mode) == 0o755
     elif case == "missing":
         assert status == 127 and last == ""
-        assert "not found" in (log / "last.err").read_text()
+        assert any("not found" in ln for ln in lines[1:-1]), lines
     else:
         assert status == 3 and last == ""
-        assert (log / "last.err").read_text().startswith("wsdiag: error:")
+        assert lines[1].startswith("wsdiag: error:"), lines
 
 
 # --- systemd ----------------------------------------------------------------------------
 
 
-def exec_start(unit: str) -> str:
+def exec_start(unit: str) -> list[str]:
     (line,) = [ln for ln in unit.splitlines() if ln.startswith("ExecStart=")]
-    argv = line.removeprefix("ExecStart=")
-    m = re.fullmatch(r"/bin/sh -c '(.*)'", argv)
-    assert m, argv
-    return m[1].replace("%%", "%").replace("$$", "$")  # systemd's specifier/variable escapes
+    argv = shlex.split(line.removeprefix("ExecStart="))
+    assert not any(a.startswith(("/bin/sh", ">", "2>")) for a in argv), argv  # no shell
+    return argv
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_systemd_units_verify(tmp_path: Path) -> None:
     for name in ("wsdiag.service", "wsdiag.timer"):
-        shutil.copy(RECIPES / name, tmp_path / name)
+        text = (RECIPES / name).read_text()
+        # verify wants ExecStart's program to exist: stand in an executable for wsdiag
+        (tmp_path / name).write_text(text.replace("/usr/local/bin/wsdiag", "/bin/true"))
     proc = subprocess.run(
         [
             "systemd-analyze",
@@ -160,21 +183,28 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", ["blocked", "missing"])
 def test_systemd_exec_start_runs_as_written(lab: Lab, tmp_path: Path, case: str) -> None:
     unit = (RECIPES / "wsdiag.service").read_text()
-    assert "LogsDirectory=wsdiag" in unit  # systemd creates /var/log/wsdiag
-    script = exec_start(unit)
+    assert "LogsDirectory=wsdiag" in unit  # systemd creates /var/log/wsdiag, root's, 755
+    argv = exec_start(unit)
+    assert argv[0] == "/usr/local/bin/wsdiag"  # absolute: systemd has no PATH search here
     log = tmp_path / "log"
     log.mkdir()
+    log.chmod(0o755)
     wsdiag = tmp_path / "bin/wsdiag"
     if case != "missing":
         shim(lab, wsdiag)
         lab.zone(SCENARIOS[case][0])
-    script = script.replace("/var/log/wsdiag", str(log)).replace(
-        "/usr/local/bin/wsdiag", str(wsdiag)
-    )
-    proc = sh(script, {"PATH": "/usr/bin:/bin", "WSDIAG_REGION": "eu-west-1"})
-    (entry,) = (log / "exit-codes.log").read_text().splitlines()
-    want = 127 if case == "missing" else SCENARIOS[case][1]
-    assert proc.returncode == want and entry.endswith(f" exit={want}")
+    argv = [
+        a.replace("/var/log/wsdiag", str(log)).replace("/usr/local/bin/wsdiag", str(wsdiag))
+        for a in argv
+    ]
+    env = {"PATH": "/usr/bin:/bin", "WSDIAG_REGION": "eu-west-1"}
+    if case == "missing":  # systemd fails the unit with status 203/EXEC
+        with pytest.raises(FileNotFoundError):
+            subprocess.run(argv, env=env, capture_output=True, timeout=60, check=False)
+        return
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == SCENARIOS[case][1] and proc.stdout == ""
+    assert json.loads((log / "last.json").read_text())["verdict"] == case
 
 
 # --- SSM Run Command document --------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_unknown_says_what_would_decide_it() -> None:
     assert advice.decide is not None and "--deadline" in advice.decide
     assert advice.first == advice.decide
     # with a finding to act on first, the deciding step still shows
-    nxd = Finding("ENDPOINT_DNS_FAILED", Severity.ERROR, "m", "r")
+    nxd = Finding("ENDPOINT_DNS_FAILED", Severity.ERROR, "m", "r", owner=Owner.NETWORK)
     report = _unknown(base, (cut,))
     report = dataclasses.replace(
         report, diagnosis=dataclasses.replace(report.diagnosis, findings=(nxd,))
@@ -172,24 +172,6 @@ def test_unknown_says_what_would_decide_it() -> None:
     advice = adv.advise(_unknown(base, (silent,)))
     assert advice.decide is not None and "run again" not in advice.decide
     assert "--timeout" not in advice.decide
-
-
-@pytest.mark.parametrize(
-    ("code", "owner"),
-    [
-        ("HOME_NETWORK", Owner.USER),
-        ("NO_ROUTE", Owner.USER),
-        ("ENDPOINT_QUIC_BLOCKED", Owner.AWS),
-        ("ENDPOINT_4195_BLOCKED", Owner.AWS),
-        ("AUTH_UNREACHABLE", Owner.NETWORK),
-        ("DNS_RESOLVER_UNREACHABLE", Owner.NETWORK),
-        ("PROXY_UNSUPPORTED_SCHEME", Owner.DESKTOP),
-        ("SOMETHING_NEW", None),
-    ],
-)
-def test_owner_falls_back_only_when_the_finding_has_none(code: str, owner: Owner | None) -> None:
-    assert adv.owner_of(Finding(code, Severity.ERROR, "m")) is owner
-    assert adv.owner_of(Finding(code, Severity.ERROR, "m", owner=Owner.DESKTOP)) is Owner.DESKTOP
 
 
 @given(

@@ -181,7 +181,8 @@ def test_version_and_help_do_not_import_the_network_stack() -> None:
         "import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
         "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich')\n"
+        "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich',\n"
+        "                     'boto3', 'botocore')\n"
         "         if m in sys.modules]\n"
         "print(heavy, file=sys.stderr)"
     )
@@ -191,6 +192,19 @@ def test_version_and_help_do_not_import_the_network_stack() -> None:
         )
         assert proc.stderr.strip().splitlines()[-1] == "[]", (arg, proc.stderr)
     assert wsdiag("--version").stdout.startswith("wsdiag ")
+
+
+def test_a_check_without_aws_does_not_import_boto3() -> None:
+    """boto3 costs ~0.3 s and ~30 MB: only --aws pays for it (issue 21)."""
+    code = (
+        "import sys, runpy; sys.argv=['wsdiag', 'check', '--no-logs', '--region', 'eu-west-1',\n"
+        "    '--nameserver', '127.0.0.1:9', '--timeout', '0.2', '--format', 'json-line']\n"
+        "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print([m for m in ('boto3', 'botocore') if m in sys.modules], file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr
 
 
 def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path) -> None:

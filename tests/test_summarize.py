@@ -263,3 +263,150 @@ def test_hostile_files_are_counted_never_fatal(tmp_path: Path) -> None:
     assert out["reports"] == 1
     broken = json.dumps(out)
     assert all(name in broken for name in ("deep.json", "fifo.json", "zero.json"))
+
+
+# --- issue 18: hostile input is bounded and counted, never fatal -----------------------------
+
+
+def _loads_recording(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make summarize's parser record the size of every document it is handed."""
+    import wsdiag.fleet.summarize as mod
+
+    sizes: list[int] = []
+    real = mod._loader()
+
+    def loads(data: bytes) -> Any:
+        sizes.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(mod, "_loader", lambda: loads)
+    return sizes
+
+
+def _broken(s: Summary) -> dict[str, str]:
+    return dict(s.named_broken)
+
+
+def test_a_gzip_bomb_of_newlines_is_given_up_as_a_bomb(tmp_path: Path) -> None:
+    """1 MB of gzip that expands to 1 GiB of newlines (issue 18, defect 5): one broken
+    entry naming the bomb, the report beside it still counted."""
+    member = gzip.compress(b"\n" * (1 << 20), compresslevel=9)  # ~1 kB per MiB
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(member * 1024)  # multi-member gzip: 1 GiB expanded
+    assert bomb.stat().st_size < 2 << 20
+    good = tmp_path / "good.json"
+    good.write_text(compact(report("closed", "PC-OK")))
+    s = summarize([str(bomb), str(good)])
+    assert s.reports == 1
+    assert "gzip bomb" in _broken(s)[str(bomb)]
+
+
+def test_a_gzip_of_similar_reports_is_read_in_full(tmp_path: Path) -> None:
+    """10^4 similar reports compress ~100x (more than 64 MiB expanded): the ratio cap must
+    not take them for a bomb."""
+    doc = report("no-route", "PC-0")
+    path = tmp_path / "fleet.jsonl.gz"
+    expanded = 0
+    with gzip.open(path, "wb", compresslevel=6) as f:
+        for i in range(10_000):
+            doc["host"]["name"] = f"PC-{i:05d}"
+            line = (compact(doc) + "\n").encode()
+            expanded += len(line)
+            f.write(line)
+    assert expanded > 64 << 20
+    assert expanded / path.stat().st_size > 90  # the premise: close to 100x
+    s = summarize([str(path)])
+    assert (s.reports, s.broken) == (10_000, 0)
+
+
+def test_a_40_mb_line_is_too_large_and_never_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One 40 MB line `[{},{},...]` (defect 6; 1.8 GB and 37 s before): counted too large
+    without reaching the parser; the next line is still read, with its own line number."""
+    sizes = _loads_recording(monkeypatch)
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as f:
+        f.write(b"[" + b"{}," * 13_000_000 + b"{}]\n")
+        f.write((compact(report("closed", "PC-OK")) + "\n").encode())
+    pretty = tmp_path / "big.json"
+    pretty.write_bytes(b"[\n" + b"{},\n" * 600_000 + b"{}]\n")  # 2.4 MB pretty document
+    zipped = tmp_path / "big.jsonl.gz"
+    zipped.write_bytes(gzip.compress(b"[" + b"{}," * 13_000_000 + b"{}]\n"))
+    s = summarize([str(path), str(pretty), str(zipped)])
+    assert s.reports == 1 and s.foreign == 0
+    broken = _broken(s)
+    for where in (f"{path}:1", str(pretty), f"{zipped}:1"):
+        assert broken[where].startswith("too large"), broken
+    assert max(sizes) < 1 << 20
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        # a valid gzip header, then a deflate stream that is not one: zlib.error
+        ("corrupt.json.gz", gzip.compress(b"x" * 5000)[:10] + b"\xff" * 64, "unreadable"),
+        ("truncated.json.gz", gzip.compress(b'{"a": 1}\n' * 999)[:-9], "unreadable"),  # EOF
+        ("deep.json", b"[" * 1000 + b"]" * 1000, ""),  # RecursionError in the walk
+        ("digits.json", b'{"schema":"wsdiag.report/' + b"9" * 5000 + b'"}', "schema version"),
+        ("super.json", '{"schema":"wsdiag.report/²"}'.encode(), "schema version"),
+        ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not JSON"),
+    ],
+    ids=["corrupt-deflate", "truncated-gzip", "deep", "digits", "superscript", "latin1"],
+)
+def test_one_bad_file_is_one_named_broken_entry(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    """Defect 7: each of these once ended the whole summary with an internal error."""
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.json").write_text(compact(report("closed", "PC-OK")))
+    s = summarize([str(tmp_path)])
+    assert s.reports == 1 and s.broken >= 1
+    assert any(name in where and why.startswith(reason) for where, why in s.named_broken), (
+        s.named_broken
+    )
+
+
+def test_a_file_of_junk_lines_is_given_up_after_the_budget(tmp_path: Path) -> None:
+    """A million junk lines say nothing more after the first thousand: the file is given up
+    (one entry says so), and the next file is read."""
+    junk = tmp_path / "a-junk.jsonl"
+    junk.write_bytes(b"x\n" * 1_000_000)
+    (tmp_path / "b-good.json").write_text(compact(report("closed", "PC-OK")))
+    s = summarize([str(tmp_path)])
+    from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
+
+    assert s.reports == 1
+    assert s.broken == SUMMARIZE_MAX_UNUSABLE + 2  # the lines read, and "stopped reading"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.just(b"\n"),
+            st.just(b"   \r\n"),
+            st.sampled_from([b'{"schema":"wsdiag.report/1"}', b"junk", b"[]", b"  {}  "]),
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=1, max_value=64),
+    st.integers(min_value=4, max_value=40),
+)
+def test_lines_are_numbered_across_any_chunking(parts: list[bytes], chunk: int, limit: int) -> None:
+    """The line splitter gives the same (line number, text) as split, however the stream is
+    cut into chunks; a line longer than the document limit comes as None."""
+    from unittest import mock
+
+    import wsdiag.fleet.sources as sources
+
+    data = b"\n".join(parts)
+    chunks = iter([data[i : i + chunk] for i in range(0, len(data), chunk)])
+    with mock.patch.object(sources, "MAX_REPORT_BYTES", limit):
+        got = list(sources._Lines(chunks))
+    want = [
+        (i + 1, None if len(ln.lstrip()) > limit else ln.lstrip())
+        for i, ln in enumerate(data.split(b"\n"))
+        if ln.strip()
+    ]
+    assert got == want

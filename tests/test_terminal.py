@@ -16,7 +16,6 @@ from wsdiag.terminal import (
     EXIT_CODES_HELP,
     Paint,
     escape,
-    exit_code,
     one_line_error,
     path_text,
     shorten,
@@ -159,7 +158,7 @@ def test_one_exit_code_rule(
     severities: tuple[Severity, ...], judged: bool, verdict: Verdict, code: int
 ) -> None:
     assert verdict_from_findings(severities, judged) is verdict
-    assert exit_code(verdict) == code == verdict.exit_code
+    assert verdict.exit_code == code
 
 
 def test_orders() -> None:

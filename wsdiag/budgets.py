@@ -62,6 +62,85 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
-# The evidence sources gathered after the probes (wsdiag.run): this machine's paths are the
-# routes of a few dozen addresses and the process list, read locally without a packet.
+
+# --- the cloud cross-check (--aws) ---------------------------------------------------------
+# The AWS reads run after the probes, in their own share of the run deadline: without
+# --deadline the run grows by it (the probes keep the default's full time: 5 s becomes
+# 7.5 s, 2.5 s of it for AWS); with --deadline the probes get (1 - share) of it. About ten
+# read-only calls, six of them in parallel, each a round trip of 50-300 ms from a laptop to
+# the regional API, plus botocore's start-up (~0.3 s): 2.5 s covers a retry of the slowest.
+AWS_BUDGET_SHARE = 1 / 3
+# Each call's connect and read timeouts: the share divided so that two attempts of both
+# fit (botocore's standard retry mode, max_attempts 2), never less than this floor (a TLS
+# handshake to the API cannot be quicker), never more than this ceiling.
+AWS_MIN_CALL_TIMEOUT = 0.2
+AWS_MAX_CALL_TIMEOUT = 3.0
+AWS_MAX_PAGES = 5  # pages of one listing (NextToken) at most: a bounded cost in a big account
+AWS_THREADS = 4  # independent reads in flight at once (ENIs, groups, ACLs, routes, resolver)
+
+# --- summarize (collected reports; issue 18) ----------------------------------------------------
+# One document (a JSON line, or a pretty file) larger than this is counted "too large" and
+# never parsed: the largest real report is about 38 kB as one line (69 kB indented), and a
+# parser's objects cost 20-50 times the text (one 40 MB line of `{},` took 1.8 GB).
+MAX_REPORT_BYTES = 1 << 20
+# Decompressed bytes read from one .gz file: 10^4 of the largest reports (one line each) are
+# ~400 MB; beyond this a file is a bomb or a collection to be given as several files.
+SUMMARIZE_GZIP_MAX_BYTES = 1 << 30
+# Similar reports gzip about 110-140 times (measured: byte-identical compact reports 138x),
+# runs of one byte (a bomb of newlines) 1,028x, deflate's ceiling. Judged only beyond
+# SUMMARIZE_RATIO_AFTER decompressed bytes, so a real collection is always read in full.
+SUMMARIZE_GZIP_MAX_RATIO = 400
+SUMMARIZE_RATIO_AFTER = 64 << 20
+# Wall time spent on one file (not stdin, whose producer sets the pace): a 1 GiB file reads
+# in about 10 s on a busy laptop; a file costing more is built to be slow.
+SUMMARIZE_FILE_SECONDS = 30.0
+# Records in one file that were not reports (broken or foreign) after which the file is
+# given up, when they also outnumber its reports: a file of a million junk lines says
+# nothing more after its first thousand, and each costs a parse.
+SUMMARIZE_MAX_UNUSABLE = 1000
+
+# --- session quality (issue 20) ---------------------------------------------------------------
+# Samples per answered endpoint path (--samples). Small, because samples run only while the
+# run still waits for its planned probes and never extend it: on a healthy LAN the run is
+# over in tens of ms and few are sent; on a slow path, where the figures matter, the
+# planned probes take longer and leave room for these. bench/bench_quality.py measures
+# that the default moves neither the silent-network bound nor the healthy-LAN time.
+DEFAULT_SAMPLES = 5
+MAX_SAMPLES = 200  # 8 paths x 200 at the interval below stays under 100 handshakes/s
+# Seconds between the starts of one path's samples. Fixed, and samples do not wait on
+# each other, so a slow answer never delays the next sample (the figures describe the
+# path, not wsdiag's pacing); 20 ms is below DCV's frame interval at 30 fps (33 ms).
+SAMPLE_INTERVAL = 0.02
+# One sample's timeout: below Linux's initial SYN retransmission timeout (1 s, RFC 6298
+# section 2.1 via TCP_TIMEOUT_INIT), so a TCP sample never sees a retransmitted SYN and a
+# missing SYN-ACK is a lost packet; QUIC samples send one Initial and never retransmit.
+SAMPLE_TIMEOUT = 0.9
+# A TCP sample slower than this is a retransmission (the kernel's, after its 1 s RTO), not
+# a round trip: counted apart, never in the RTT figures.
+SAMPLE_RETRANSMIT_MS = 900.0
+# Fewer answered samples than this: jitter and the grade are unknown (a mean of consecutive
+# differences needs at least two differences).
+QUALITY_MIN_ANSWERED = 3
+# Score bounds, per figure (good, poor): 100 at or below the good bound, 0 at or above the
+# poor bound, linear in between (as the Omnissa Horizon client scores its network state).
+# RTT: AWS, "Client network requirements" for WorkSpaces (DCV/WSP, 2022): below 250 ms the
+# session is good, 250-400 ms usable but degraded; above 400 ms not recommended.
+QUALITY_RTT_MS = (250.0, 400.0)
+# Jitter and loss have no AWS figure: borrowed from Microsoft's guidance for Teams media
+# ("Prepare your organization's network for Teams": jitter < 30 ms, packet loss < 1 %),
+# real-time media as sensitive as a streamed desktop. The poor bounds: loss 10 % is the
+# Teams Call Quality Dashboard's "poor stream" packet-loss rate; jitter 60 ms is wsdiag's
+# own (twice the good bound: Microsoft publishes no second jitter figure).
+QUALITY_JITTER_MS = (30.0, 60.0)
+QUALITY_LOSS = (0.01, 0.10)  # fractions of the judged samples
+# Grades from the score (wsdiag's own bands): good from 80, fair from 40, poor below.
+QUALITY_GOOD_SCORE = 80.0
+QUALITY_FAIR_SCORE = 40.0
+
+# --- this machine ---------------------------------------------------------------------------------
+# Reading the routes to a few dozen addresses and the process list, after the probes: both
+# answer in milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
 HOST_FACTS_BUDGET = 2.0
+# One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
+# they work; a tool that hangs (a desktop session that is gone) must not hold the check.
+HOST_TOOL_TIMEOUT = 3.0

@@ -9,7 +9,7 @@ through one :class:`~wsdiag.redact.Redaction`; proxy URLs never hold credentials
 
 from __future__ import annotations
 
-import errno
+import io
 import platform
 import zipfile
 from collections.abc import Sequence
@@ -155,11 +155,18 @@ def build_parts(
 
 
 def write_bundle(path: Path, parts: Sequence[Part], redaction: Redaction) -> Path:
-    """Write the zip (parts + manifest.json); returns ``path``. Only a new path or an
-    existing regular file is written: run as root, ``-o /dev/null`` must not replace a
-    device with a zip. Raises OSError (a refused target as IsADirectoryError or
-    FileExistsError with the reason)."""
-    _check_target(path)
+    """Write the zip (parts + manifest.json); returns ``path``. Written whole or not at all
+    through :func:`wsdiag.outfile.write_file`: never through a link or a pre-existing
+    temporary name, and only over a regular file (run as root, ``-o /dev/null`` must not
+    replace a device with a zip). Raises OSError (:class:`wsdiag.outfile.OutputRefused`
+    with the reason for a refused target or folder)."""
+    from wsdiag.outfile import write_file
+
+    # The final pass: whatever a part's maker added (a file name, an error) is redacted too.
+    parts = [
+        Part(p.name, p.what, redaction.text(p.data.decode("utf-8", "replace")).encode())
+        for p in parts
+    ]
     manifest = {
         "schema": BUNDLE_SCHEMA,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -168,33 +175,14 @@ def write_bundle(path: Path, parts: Sequence[Part], redaction: Redaction) -> Pat
         "redaction": "on" if redaction.enabled else "off (--no-redact)",
         "files": [{"name": p.name, "bytes": len(p.data), "what": p.what} for p in parts],
     }
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for p in parts:
-                zf.writestr(p.name, p.data)
-            zf.writestr("manifest.json", dumps(manifest))
-        tmp.replace(path)  # never a half-written bundle under the name the user asked for
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk or Ctrl-C leaves nothing behind
-        raise
-    return path
-
-
-def _check_target(path: Path) -> None:
-    import os
-    import stat
-
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return
-    if stat.S_ISLNK(mode):
-        raise FileExistsError(errno.EEXIST, "is a symbolic link; give a new file name")
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, "is a directory")
-    if not stat.S_ISREG(mode):
-        raise FileExistsError(errno.EEXIST, "is not a regular file (a device or pipe)")
+    # Built in memory (the parts already are: the log tail is at most TAIL_BYTES), so the
+    # file on disk is only ever the finished zip.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for p in parts:
+            zf.writestr(p.name, p.data)
+        zf.writestr("manifest.json", dumps(manifest))
+    return write_file(path, buf.getvalue())
 
 
 def default_name(now: datetime | None = None) -> Path:

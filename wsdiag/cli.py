@@ -21,7 +21,11 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.cli_options import (
+    AwsOpt,
+    AwsProfileOpt,
+    ClientCidrOpt,
     DeadlineOpt,
     DirectoryIdOpt,
     EndpointHostOpt,
@@ -32,14 +36,18 @@ from wsdiag.cli_options import (
     NoLogsOpt,
     NoProxyOpt,
     NoRedactOpt,
+    OutputOpt,
     PacOpt,
     ProbesOpt,
     PublicRootsOpt,
+    QualityVerdictOpt,
     RedactHostOpt,
     RegionOpt,
+    SamplesOpt,
     TimeoutOpt,
     VerboseOpt,
     VpcCidrOpt,
+    cloud_source,
     output_format,
     prepare,
 )
@@ -51,7 +59,6 @@ from wsdiag.terminal import (
     EXIT_USAGE,
     LOGS_EXIT_CODES_HELP,
     OutputError,
-    exit_code,
     finish_stdout,
     one_line_error,
     os_error_text,
@@ -117,17 +124,23 @@ def _utf8() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
 
 
+def _write_file(path: Path, data: bytes) -> None:
+    """One file through wsdiag.outfile (temporary file, rename, never a link); any
+    failure is one line and exit 3."""
+    from wsdiag.outfile import error_text, write_file
+
+    try:
+        write_file(path, data)
+    except OSError as exc:
+        raise WsdiagError(error_text(path, exc)) from None
+
+
 def _write_html(report: Report, path: Path, hide: Redaction) -> None:
     """Jinja2 is imported here only: the page is the one thing that needs it. The page is
     meant to be attached to a ticket, so it is redacted like every other format."""
-    from wsdiag.render.formats import report_json
-    from wsdiag.render.html import render_html
+    from wsdiag.render.html import render_page
 
-    try:
-        page = hide.text(render_html(report, report_json(report, hide)))
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise WsdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _write_file(path, render_page(report, hide).encode("utf-8"))
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -138,10 +151,11 @@ def check(
     nameserver: NameserverOpt = None,
     directory_id: DirectoryIdOpt = None,
     probes: ProbesOpt = None,
-    timeout: TimeoutOpt = 2.0,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     deadline: DeadlineOpt = None,
     json_out: JsonOutOpt = False,
     html: HtmlOpt = None,
+    output: OutputOpt = None,
     verbose: VerboseOpt = False,
     no_logs: NoLogsOpt = False,
     no_proxy: NoProxyOpt = False,
@@ -150,12 +164,18 @@ def check(
     no_redact: NoRedactOpt = False,
     redact_host: RedactHostOpt = False,
     public_roots: PublicRootsOpt = None,
+    aws: AwsOpt = False,
+    aws_profile: AwsProfileOpt = None,
+    client_cidr: ClientCidrOpt = None,
+    samples: SamplesOpt = DEFAULT_SAMPLES,
+    quality_verdict: QualityVerdictOpt = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
+    cloud = cloud_source(aws, aws_profile, client_cidr, directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(
         region,
         endpoint_host,
@@ -168,13 +188,17 @@ def check(
         no_logs,
         no_proxy,
         pac,
+        samples,
+        quality_verdict,
     )
     if public_roots is not None:
         from dataclasses import replace
 
         inputs = replace(inputs, public_roots=str(public_roots))
     with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, catalogs, region_source, logs_ctx, since=clock.STARTED)
+        report = run_check(
+            inputs, catalogs, region_source, logs_ctx, since=clock.STARTED, cloud=cloud
+        )
     from wsdiag.host.identity import redaction  # (imported while the run waited on DNS)
     from wsdiag.render.formats import render
 
@@ -188,11 +212,13 @@ def check(
         verbose=verbose,
         ascii_only=not _utf8(),
     )
-    # A reader that left early (`| head -1`) does not change the verdict: same exit code.
-    write_out(text)
+    if output is not None:
+        _write_file(output, text.encode("utf-8"))
+    else:  # a reader that left early (`| head -1`) does not change the verdict's exit code
+        write_out(text)
     if html is not None:  # after the report, so a bad path still leaves the answer on screen
         _write_html(report, html, hide)
-    raise typer.Exit(exit_code(report.diagnosis.verdict))
+    raise typer.Exit(report.diagnosis.verdict.exit_code)
 
 
 _CHECK_ARGS = (
@@ -207,6 +233,8 @@ _CHECK_ARGS = (
     "no_logs",
     "no_proxy",
     "pac",
+    "samples",
+    "quality_verdict",
 )
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -247,11 +275,16 @@ def watch(
     from wsdiag.watch import watch as watch_loop
 
     opts = _check_options(ctx.args)
+    if opts.get("output") is not None or opts.get("html") is not None:
+        raise WsdiagError(
+            "watch writes one line per run to stdout: --output and --html are check's"
+        )
     seconds = parse_interval(interval)
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
     color = use_colour()
     code = watch_loop(
-        lambda: run_check(inputs, catalogs, region_source, logs_ctx),
+        lambda: run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud),
         seconds,
         count,
         sys.stdout,
@@ -281,15 +314,17 @@ def bundle(
     name). Takes every `check` option. Exit code 0 when written, 3 when not."""
     from wsdiag.bundle import build_parts, default_name, write_bundle
     from wsdiag.host.identity import other_users_logs, redaction
+    from wsdiag.outfile import error_text
     from wsdiag.render.formats import Format, render
     from wsdiag.run import run_check
 
     opts = _check_options(ctx.args)
     inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
+    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
-        report = run_check(inputs, catalogs, region_source, logs_ctx)
-    hide = redaction(opts["no_redact"], opts["redact_host"], report.host)
+        report = run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud)
     other = other_users_logs() if logs_ctx.owner else None
+    hide = redaction(opts["no_redact"], opts["redact_host"], report.host, other[1] if other else ())
     parts = build_parts(
         report,
         render(report, Format.TEXT, hide),
@@ -298,10 +333,11 @@ def bundle(
         not opts["no_logs"],
         hide,
     )
+    path = output or default_name()
     try:
-        path = write_bundle(output or default_name(), parts, hide)
+        write_bundle(path, parts, hide)
     except OSError as exc:
-        raise WsdiagError(f"cannot write the bundle: {exc.strerror or exc}") from None
+        raise WsdiagError(error_text(path, exc)) from None
     write_out(f"{path}\n")
 
 
@@ -323,11 +359,13 @@ def logs(
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_redact: NoRedactOpt = False,
 ) -> None:
-    """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors."""
+    """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors. User names
+    and home paths are redacted (--no-redact keeps them)."""
     from wsdiag.logs.report import logs_command
 
-    raise typer.Exit(logs_command(list(paths or []), since, json_out))
+    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact))
 
 
 @app.command()

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wsdiag.budgets import DEFAULT_SAMPLES
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
+    from wsdiag.cloud.source import CloudSource
     from wsdiag.render.formats import Format
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
@@ -88,6 +90,16 @@ HtmlOpt = Annotated[
         help="Also write the report as one self-contained HTML page (for a ticket).",
     ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE instead of stdout: whole or not at all, never through "
+        "a link (for scheduled runs as root, instead of a shell redirection).",
+    ),
+]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
 ]
@@ -120,7 +132,8 @@ FmtOpt = Annotated[
     ),
 ]
 NoRedactOpt = Annotated[
-    bool, typer.Option("--no-redact", help="Keep user names and home paths (redacted by default).")
+    bool,
+    typer.Option("--no-redact", help="Keep user names and home paths (redacted by default)."),
 ]
 RedactHostOpt = Annotated[bool, typer.Option("--redact-host", help="Also hide the host name.")]
 PublicRootsOpt = Annotated[
@@ -131,6 +144,70 @@ PublicRootsOpt = Annotated[
         help="PEM bundle of the roots that count as public, instead of the Mozilla list "
         "certifi ships (default: $WSDIAG_PUBLIC_ROOTS). A sign-in chain that ends "
         "elsewhere is TLS interception.",
+    ),
+]
+AwsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--aws",
+        help="Also read the endpoint's side with read-only AWS calls (boto3: pip install "
+        "'wsdiag[aws]') and explain what this machine saw: which group, ACL or route.",
+    ),
+]
+AwsProfileOpt = Annotated[
+    str | None,
+    typer.Option("--aws-profile", metavar="NAME", help="With --aws: the AWS profile to read with."),
+]
+ClientCidrOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--client-cidr",
+        metavar="CIDR",
+        help="With --aws: the range the endpoint sees this machine as, after VPN or NAT "
+        "(default: this machine's own address).",
+    ),
+]
+
+
+def cloud_source(
+    aws: bool, profile: str | None, client_cidr: str | None, directory_id: str | None
+) -> CloudSource | None:
+    """--aws and its options -> the cloud evidence source (wsdiag.cloud.source.CloudSource),
+    or None. Raises WsdiagError (one line) for an option without --aws or a bad CIDR."""
+    if not aws:
+        if profile is not None or client_cidr is not None:
+            given = "--aws-profile" if profile is not None else "--client-cidr"
+            raise WsdiagError(f"{given} needs --aws")
+        return None
+    import importlib.util
+    import ipaddress
+
+    if client_cidr is not None:
+        try:
+            client_cidr = str(ipaddress.ip_network(client_cidr, strict=False))
+        except ValueError:
+            raise WsdiagError(f"--client-cidr {client_cidr!r}: not an IP network") from None
+    if importlib.util.find_spec("boto3") is None:
+        raise WsdiagError("--aws needs boto3: pip install 'wsdiag[aws]'")
+    from wsdiag.cloud.source import CloudSource
+
+    return CloudSource(profile=profile, client_cidr=client_cidr, directory_id=directory_id)
+
+
+SamplesOpt = Annotated[
+    int,
+    typer.Option(
+        "--samples",
+        metavar="N",
+        help="Repeat each answered endpoint path's handshake up to N times for RTT spread, "
+        "jitter and loss, only while the run waits for its other probes (0: off).",
+    ),
+]
+QualityVerdictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quality-verdict",
+        help="Let a poor session quality (RTT, jitter, loss) make the verdict 'degraded'.",
     ),
 ]
 
@@ -161,19 +238,22 @@ def prepare(
     no_logs: bool,
     no_proxy: bool,
     pac: str | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    quality_verdict: bool = False,
 ) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
     import time
 
     from wsdiag.budgets import LOGS_DEADLINE_SHARE, LOGS_READ_MAX
-    from wsdiag.check.options import check_timing
+    from wsdiag.check.options import check_samples, check_timing
     from wsdiag.logs.context import choose_region, read_logs
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(timeout, deadline)
+    check_samples(samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     logs = LogContext() if no_logs else read_logs(None, until)
     region, region_source = choose_region(region, os.environ, logs.region)
@@ -192,6 +272,8 @@ def prepare(
         deadline=deadline,
         use_proxy=not no_proxy,
         pac=pac,
+        samples=samples,
+        quality_verdict=quality_verdict,
         # the private name the client itself last tried: planned when none is given
         log_endpoint_hosts=logs.private_hosts,
     )

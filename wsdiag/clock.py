@@ -34,3 +34,9 @@ STARTED = time.monotonic() - _process_age()
 def elapsed() -> float:
     """Seconds since the process started."""
     return time.monotonic() - STARTED
+
+
+def ms_since(t0: float) -> float:
+    """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms: how every
+    probe and run reports its duration."""
+    return round((time.perf_counter() - t0) * 1000, 1)

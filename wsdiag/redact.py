@@ -1,25 +1,40 @@
 """Redaction of anything wsdiag writes for others to read: user names, home paths, host name.
 
 Pure: a :class:`Redaction` is built from facts (wsdiag.host.identity collects them) and
-applied to text or to a JSON-shaped value. Default on: a report or bundle is made to be
-shared (tickets, fleet dashboards), and a user name or a host name like "JANES-MACBOOK"
+applied to a report's values (:meth:`Redaction.values`, before any renderer sees them), to a
+JSON-shaped value, and once more to each rendered output (:meth:`Redaction.text`), because
+renderers and the CLI add strings of their own. Default on: a report or bundle is made to
+be shared (tickets, fleet dashboards), and a user name or a host name like "JANES-MACBOOK"
 identifies a person.
 
-What is replaced, case-insensitively:
+What is replaced:
 - credentials in URLs: ``http://user:pass@proxy`` -> ``http://***@proxy``;
 - each home directory: its last component becomes ``***`` (``/home/jane.doe/x`` ->
   ``/home/***/x``, ``C:\\Users\\Jane\\AppData`` -> ``C:\\Users\\***\\AppData``);
-- each user name as a whole word (not inside a longer word: "al" in "also" stays);
-  system accounts (root, SYSTEM ...) are not personal and stay;
+- each user name as a whole word (not inside a longer word: "jane" in "janet" stays);
+  system accounts (root, SYSTEM ...) are not personal and stay. A name under
+  SHORT_NAME characters ("al", "ws") is replaced only in a path position (after ``/`` or
+  ``\\``) and after "for ", so that it never eats a host name ("ws" in
+  ``ws.example``), a word ("dns") or a finding code;
 - with ``host``: the host name and its first label, as whole words.
+
+Every spelling an output can hold is matched, character by character: the name in NFC and
+NFD (macOS stores file names decomposed), percent-encoded (``%2Fhome%2Fjane%2F``,
+``o%27brien``, ``j%C3%B6rg``, in either hex case), HTML-escaped (``o&#39;brien``,
+``&amp;``, ``&quot;``) and JSON-escaped (``o\\u0027brien``, ``j\\u00f6rg``). Case is
+ignored when ``fold_case`` (Windows and macOS file systems and account names are
+case-insensitive; a Linux name is matched as written, its hex escapes in either case).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 MASK = "***"
 # Accounts that name no person: redacting "root" would also garble every "root" in a text.
@@ -28,6 +43,7 @@ SYSTEM_ACCOUNTS = frozenset(
         "root",
         "system",
         "localsystem",
+        "systemprofile",
         "nobody",
         "daemon",
         "local service",
@@ -39,23 +55,83 @@ SYSTEM_ACCOUNTS = frozenset(
     }
 )
 _MIN_NAME = 2  # a one-letter "name" would erase that letter everywhere
+SHORT_NAME = 4  # names shorter than this are replaced only in path positions and after "for "
+T = TypeVar("T")
+
+# --- spellings ----------------------------------------------------------------------------
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+# Characters no encoder wsdiag meets escapes (RFC 3986 "unreserved"): matched as written.
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
 
-def _word(text: str) -> re.Pattern[str]:
-    # Word = not glued to letters/digits on either side; dots and dashes count as separators
-    # so "jane.doe" is found in "/home/jane.doe/" and in "user jane.doe".
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])", re.IGNORECASE)
+def _hex(n: int, width: int) -> str:
+    """Regex for the hex digits of ``n``, each letter in either case (``%2f`` = ``%2F``)."""
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{n:0{width}x}")
 
 
-def _mask_leaf(m: re.Match[str]) -> str:
-    """The matched home path with its last component masked, separators as written."""
-    path = m[0]
-    cut = max(path.rfind("/"), path.rfind("\\"))
-    return path[: cut + 1] + MASK
+def _char(ch: str) -> str:
+    """Regex for one character in every spelling: itself, percent-encoded UTF-8, an HTML
+    entity (named for the five markupsafe writes, decimal, hex) and a JSON ``\\uXXXX``."""
+    if ch in _PLAIN:
+        return re.escape(ch)
+    alts = [re.escape(ch), "".join("%" + _hex(b, 2) for b in ch.encode("utf-8", "replace"))]
+    if ch == " ":
+        alts.append(r"\+")  # form encoding
+    if ch in _ENTITIES:
+        alts.append(re.escape(_ENTITIES[ch]))
+    alts += [f"&#0*{ord(ch)};", f"&#[xX]0*{_hex(ord(ch), 1)};"]
+    if ord(ch) <= 0xFFFF:
+        alts.append(r"\\u" + _hex(ord(ch), 4))
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _spelled(text: str) -> str:
+    """Regex for ``text`` in every spelling, each character in NFC or NFD (mixed too)."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        one = _char(ch)
+        nfd = unicodedata.normalize("NFD", ch)
+        if nfd != ch:
+            one = f"(?:{one}|{''.join(_char(c) for c in nfd)})"
+        out.append(one)
+    return "".join(out)
+
+
+# Where a word may start: after no letter or digit (an underscore counts as one: finding
+# codes are UPPER_SNAKE), or right after an escape (%2F, \x1b, \u202e) whose hex digits
+# would otherwise look like the end of a word.
+_BEFORE = r"(?:(?<!\w)|(?<=%[0-9A-Fa-f]{2})|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4}))"
+# Where it may end: not before a letter, digit or combining mark.
+_AFTER = r"(?![\w\u0300-\u036f])"
+# A short name: after a path separator (any spelling) or "for ", and not continued by a
+# host name's next label ("ws.example") nor preceded by "//" (a URL's host).
+_SEP = r"(?:\\\\|[\\/]|%2[fF]|%5[cC])"
+_SHORT_BEFORE = r"(?:(?<=[\\/])(?<!//)|(?<=%2[fF])|(?<=%5[cC])|(?<=\bfor ))"
+_SHORT_AFTER = r"(?![\w\u0300-\u036f]|[.-]\w)"
+
+
+def _names_rule(names: Iterable[str], flags: int) -> Rule | None:
+    names = sorted(names, key=len, reverse=True)  # longest first: "jane.doe" before "jane"
+    long = [_spelled(n) for n in names if len(n) >= SHORT_NAME]
+    short = [_spelled(n) for n in names if len(n) < SHORT_NAME]
+    parts = []
+    if long:
+        parts.append(_BEFORE + "(?:" + "|".join(long) + ")" + _AFTER)
+    if short:
+        parts.append(_SHORT_BEFORE + "(?:" + "|".join(short) + ")" + _SHORT_AFTER)
+    if not parts:
+        return None
+    return re.compile("|".join(parts), flags), _mask_all
 
 
 def _mask_all(_m: re.Match[str]) -> str:
     return MASK
+
+
+def _mask_leaf(m: re.Match[str]) -> str:
+    """The matched home path with its last component masked, separators as written."""
+    return m["head"] + MASK
 
 
 # user[:password]@ inside a URL (a proxy setting echoed in a log, an environment dump).
@@ -69,13 +145,24 @@ def _mask_credentials(m: re.Match[str]) -> str:
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
 
-def _home_pattern(home: str) -> Rule | None:
-    cut = max(home.rfind("/"), home.rfind("\\"))
-    if not home[cut + 1 :] or cut < 1:  # "/" or "C:" are not a person's home
+def _home_pattern(home: str, flags: int) -> Rule | None:
+    parts = re.split(r"[\\/]", home)
+    if len(parts) < 2 or not parts[-1] or not "".join(parts[:-1]).strip(":"):
+        return None  # "/" or "C:\" are not a person's home
+    # Either separator, in any spelling: a Windows path may be written with "/" in a log,
+    # or percent-encoded in a URL.
+    head = _SEP.join(_spelled(p) for p in parts[:-1]) + _SEP
+    body = f"(?P<head>{head})(?P<leaf>{_spelled(parts[-1])})" + _SHORT_AFTER
+    return re.compile(body, flags), _mask_leaf
+
+
+def _clean(name: str | None) -> str | None:
+    if not name:
         return None
-    # Either separator anywhere: a Windows path may be written with "/" in a log.
-    body = r"[\\/]".join(re.escape(part) for part in re.split(r"[\\/]", home))
-    return re.compile(body + r"(?![A-Za-z0-9._-])", re.IGNORECASE), _mask_leaf
+    name = unicodedata.normalize("NFC", name.strip())
+    if len(name) < _MIN_NAME or name.lower() in SYSTEM_ACCOUNTS:
+        return None
+    return name
 
 
 @dataclass(frozen=True)
@@ -86,6 +173,7 @@ class Redaction:
     homes: tuple[str, ...] = ()
     host: str | None = None  # set only with --redact-host
     enabled: bool = False  # built by of(): redacting, even if no name was known
+    fold_case: bool = True
     _rules: tuple[Rule, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
@@ -94,29 +182,28 @@ class Redaction:
         users: Iterable[str | None] = (),
         homes: Iterable[str | None] = (),
         host: str | None = None,
+        fold_case: bool = True,
     ) -> Redaction:
-        """Build one, dropping empty values, system accounts and one-letter names."""
-        names = tuple(
-            dict.fromkeys(
-                u.strip()
-                for u in users
-                if u
-                and u.strip()
-                and len(u.strip()) >= _MIN_NAME
-                and u.strip().lower() not in SYSTEM_ACCOUNTS
-            )
-        )
+        """Build one, dropping empty values, system accounts and one-letter names.
+        ``fold_case``: names and homes match whatever their case (False for Linux, where
+        "Jane" and "jane" are two accounts); a host name always does (DNS ignores case)."""
+        names = tuple(dict.fromkeys(n for n in map(_clean, users) if n))
         dirs = tuple(dict.fromkeys(h.rstrip("/\\") for h in homes if h and h.rstrip("/\\")))
+        flags = re.IGNORECASE if fold_case else 0
         rules: list[Rule] = [(_URL_CREDENTIALS, _mask_credentials)]
         for home in sorted(dirs, key=len, reverse=True):  # longest first: nested homes
-            rule = _home_pattern(home)
+            rule = _home_pattern(home, flags)
             if rule:
                 rules.append(rule)
-        rules += [(_word(n), _mask_all) for n in sorted(names, key=len, reverse=True)]
+        named = _names_rule(names, flags)
+        if named:
+            rules.append(named)
         if host:
-            short = host.split(".")[0]
-            rules += [(_word(h), _mask_all) for h in dict.fromkeys((host, short)) if len(h) >= 2]
-        return cls(names, dirs, host or None, True, tuple(rules))
+            labels = [h for h in dict.fromkeys((host, host.split(".")[0])) if len(h) >= 2]
+            host_rule = _names_rule(labels, re.IGNORECASE)
+            if host_rule:
+                rules.append(host_rule)
+        return cls(names, dirs, host or None, True, fold_case, tuple(rules))
 
     @property
     def kinds(self) -> list[str]:
@@ -131,6 +218,7 @@ class Redaction:
         return out
 
     def text(self, value: str) -> str:
+        """``value`` with every rule applied: a rendered output's final pass."""
         for pattern, mask in self._rules:
             value = pattern.sub(mask, value)
         return value
@@ -155,3 +243,35 @@ class Redaction:
         if isinstance(value, list | tuple):
             return [self.json(v) for v in value]
         return value
+
+    def values(self, value: T) -> T:
+        """A copy of ``value`` (a report: frozen dataclasses, tuples, dicts) with every
+        string redacted, for the renderers to work from; enums, numbers and dates stay.
+        Objects without a string to change are returned as they are."""
+        if not self._rules:
+            return value
+        out: T = self._walk(value)
+        return out
+
+    def _walk(self, v: Any) -> Any:
+        if isinstance(v, Enum):  # StrEnums are str: their value is vocabulary, not data
+            return v
+        if isinstance(v, str):
+            return self.text(v)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            changes = {}
+            for f in dataclasses.fields(v):
+                if f.init:
+                    old = getattr(v, f.name)
+                    new = self._walk(old)
+                    if new is not old:
+                        changes[f.name] = new
+            return dataclasses.replace(v, **changes) if changes else v
+        if isinstance(v, tuple | list | frozenset):
+            items = [self._walk(x) for x in v]
+            if all(a is b for a, b in zip(items, v, strict=True)):
+                return v
+            return type(v)(items) if not hasattr(v, "_fields") else type(v)(*items)
+        if isinstance(v, dict):
+            return {self._walk(k): self._walk(x) for k, x in v.items()}
+        return v

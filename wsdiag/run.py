@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import HOST_FACTS_BUDGET, RUN_GUARD
+from wsdiag.budgets import AWS_BUDGET_SHARE, HOST_FACTS_BUDGET, RUN_GUARD
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
-from wsdiag.check.runner import RunResult, real_probes, run_plan
+from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
+from wsdiag.check.sampling import SampleFn
+from wsdiag.clock import ms_since
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.proxy import discover_safely
@@ -29,16 +31,19 @@ from wsdiag.vocab.report import Diagnosis, Report
 from wsdiag.vocab.results import Evidence, Finding
 
 if TYPE_CHECKING:
+    from wsdiag.cloud.source import CloudSource
     from wsdiag.evidence.machine import MachineFacts
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the lookups wait, so a silent network does not pay for them after its timeout.
 AFTER_NETWORK = (
     "wsdiag.evidence.build",
-    "wsdiag.rules.classify",
+    "wsdiag.rules.verdict",
     "wsdiag.render.formats",
     "wsdiag.redact",
 )
+
+CLOUD_MODULES = ("boto3", "botocore.config", "wsdiag.cloud.gather", "wsdiag.rules.cloud")
 
 
 def _quiet_libraries() -> None:
@@ -52,10 +57,16 @@ def _quiet_libraries() -> None:
 
 
 async def _run(
-    plan: Plan, resolve: ResolveFn, probes: dict[Transport, ProbeFn], budget: float
+    plan: Plan,
+    resolve: ResolveFn,
+    probes: dict[Transport, ProbeFn],
+    budget: float,
+    sample: SampleFn | None = None,
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(run_plan(plan, resolve, probes, budget), budget + RUN_GUARD)
+    return await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+    )
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -77,9 +88,12 @@ def run_check(
     region_source: str = "option",
     logs: LogContext | None = None,
     since: float | None = None,
+    cloud: CloudSource | None = None,
 ) -> Report:
     """One run, ``since`` a monotonic time (``wsdiag.clock.STARTED`` for a CLI run, so the
     deadline counts start-up, logs and catalogs; None: now, as ``watch`` runs do).
+    ``cloud`` (--aws): read after the probes, in its own share of the deadline (budgets.py
+    AWS_BUDGET_SHARE); its findings are shown, never counted in the verdict.
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -92,25 +106,37 @@ def run_check(
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    resolve, probes = real_probes(plan, AFTER_NETWORK)
+    # With --aws, boto3 (~0.2 s) imports then too: the cloud's share goes to its calls.
+    warm = AFTER_NETWORK + (CLOUD_MODULES if cloud is not None else ())
+    resolve, probes = real_probes(plan, warm)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
+    probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget = max(since + plan.deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget))
+        budget = max(since + probe_deadline - time.monotonic(), 0.0)
+        run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     from wsdiag.evidence.build import collect  # imported during the run (AFTER_NETWORK)
     from wsdiag.evidence.logs import LogsSource
     from wsdiag.evidence.machine import PathsSource
 
-    observed = Observed(plan, tuple(run.dns), tuple(run.probes))
-    # The sources beside the probes, each in its own budget after them (registered here).
+    observed = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
+    # The sources beside the probes, registered here, each gathered after them in its own
+    # budget: this machine's paths and the logs' record in HOST_FACTS_BUDGET, the cloud
+    # (--aws) in its share of the run deadline.
     until = time.monotonic() + HOST_FACTS_BUDGET
     version = logs.evidence.client_version if logs.evidence is not None else None
     paths = collect(PathsSource(version), observed, until)
     client = collect(LogsSource(logs), observed, until)
-    evidence, diagnosis = judge(observed, datetime.now(UTC), paths.facts, client.facts.findings)
+    sections, extra = [client.report, paths.report], client.facts.findings
+    if cloud is not None:
+        from wsdiag.rules.cloud import cloud_findings
+
+        aws = collect(cloud, observed, since + total)
+        sections.append(aws.report)
+        extra += cloud_findings(aws.facts)
+    evidence, diagnosis = judge(observed, datetime.now(UTC), paths.facts, extra)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -120,13 +146,13 @@ def run_check(
         evidence=evidence,
         dns=observed.dns,
         probes=observed.probes,
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
         process_ms=round((time.monotonic() - since) * 1000, 1),
-        sections=(client.report, paths.report),
+        sections=tuple(sections),
     )
 
 
@@ -134,17 +160,29 @@ def judge(
     observed: Observed,
     now: datetime,
     machine: MachineFacts,
-    log_findings: tuple[Finding, ...] = (),
+    extra: tuple[Finding, ...] = (),
     sources: Mapping[str, object] | None = None,
 ) -> tuple[Evidence, Diagnosis]:
     """The evidence from what the run observed and the sources' facts (``machine``: this
-    machine's; ``sources``: any other source's, by name), then the rules' diagnosis.
-    ``now`` (UTC) is the clock certificates are judged against. Pure."""
+    machine's; ``sources``: any other source's whose facts the rows read, by name), then
+    the rules' diagnosis; ``extra``: findings of other sources (the logs', the cloud's),
+    shown but never setting the verdict. ``now`` (UTC) is the clock certificates are
+    judged against. Pure."""
     from wsdiag.evidence.build import build
-    from wsdiag.rules.classify import diagnose
+    from wsdiag.rules.verdict import diagnose
 
     evidence = build(observed, now, machine, sources)
-    return evidence, diagnose(evidence, extra=log_findings)
+    return evidence, diagnose(evidence, extra=extra)
+
+
+def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:
+    """(the probes' deadline, the whole run's) in seconds from the start. With --aws the
+    cloud gets AWS_BUDGET_SHARE of the run: added to the default deadline (the probes keep
+    theirs), carved out of a --deadline the user gave."""
+    if not aws:
+        return deadline, deadline
+    total = deadline if given is not None else deadline / (1 - AWS_BUDGET_SHARE)
+    return total * (1 - AWS_BUDGET_SHARE), total
 
 
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
@@ -161,7 +199,8 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
     ]
     t0 = time.monotonic()
-    found = pac_route(inputs.pac, hosts, plan.deadline / 3)
+    servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+    found = pac_route(inputs.pac, hosts, plan.deadline / 3, servers)
     if found is None:
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))

@@ -35,28 +35,16 @@ LOGS_EXIT_CODES_HELP = (
     "be read (also: bad usage, or stdout could not be written), 130 interrupted (Ctrl-C)."
 )
 
-# Most to least severe, for sorting and for "the worst of". Values of model.Severity and
-# model.Verdict (StrEnums compare equal to their values): no model import at start-up.
-SEVERITY_ORDER: tuple[str, ...] = ("error", "warning", "info")
-# The order a monitor ranks verdicts in (worst first): "could not judge" is worse than
-# "works with caveats", better than "cannot work".
-VERDICT_ORDER: tuple[str, ...] = ("blocked", "unknown", "degraded", "ready")
-
 
 def worst_severity(severities: Iterable[Severity]) -> Severity | None:
-    """The most severe of ``severities`` (``None`` for none)."""
-    from wsdiag.vocab.model import Severity
-
-    present = set(severities)
-    return next((Severity(s) for s in SEVERITY_ORDER if s in present), None)
+    """The most severe of ``severities`` (``None`` for none), by ``Severity.rank``."""
+    return max(severities, key=lambda s: s.rank, default=None)
 
 
 def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
-    """The worst of ``verdicts`` in monitoring order (``None`` for none)."""
-    from wsdiag.vocab.model import Verdict
-
-    present = set(verdicts)
-    return next((Verdict(v) for v in VERDICT_ORDER if v in present), None)
+    """The worst of ``verdicts`` in monitoring order, by ``Verdict.rank`` (``None`` for
+    none)."""
+    return max(verdicts, key=lambda v: v.rank, default=None)
 
 
 def verdict_from_findings(severities: Iterable[Severity], judged: bool) -> Verdict:
@@ -70,12 +58,6 @@ def verdict_from_findings(severities: Iterable[Severity], judged: bool) -> Verdi
     if worst is Severity.ERROR:
         return Verdict.BLOCKED
     return Verdict.DEGRADED if worst is Severity.WARNING else Verdict.READY
-
-
-def exit_code(verdict: Verdict) -> int:
-    """The one rule, for ``check`` and ``logs`` alike: 0 ready, 1 degraded, 2 blocked,
-    3 unknown."""
-    return verdict.exit_code
 
 
 # --- escaping ----------------------------------------------------------------------------

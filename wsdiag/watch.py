@@ -53,11 +53,27 @@ class Observation:
     verdict: Verdict
     environment: Environment
     codes: frozenset[str]
+    # session quality (wsdiag.quality): grade "" when the report has none (--samples 0 too)
+    grade: str = ""
+    quality: str = ""  # "q 89 p50 81 p95 112 ms" for the run line
 
     @classmethod
     def of(cls, at: datetime, report: Report) -> Observation:
         d = report.diagnosis
-        return cls(at, d.verdict, d.environment, frozenset(f.code for f in d.findings))
+        grade, quality = _quality(report)
+        return cls(
+            at, d.verdict, d.environment, frozenset(f.code for f in d.findings), grade, quality
+        )
+
+
+def _quality(report: Report) -> tuple[str, str]:
+    q = report.evidence.quality
+    if q is None or q.samples == 0:
+        return "", ""
+    f = q.overall
+    rtt = f"p50 {f.rtt_ms.p50:.0f} p95 {f.rtt_ms.p95:.0f} ms" if f and f.rtt_ms else "p50 - p95 -"
+    score = "-" if q.score.score is None else str(q.score.score)
+    return str(q.score.grade), f"quality {q.score.grade} {score} {rtt}"
 
 
 @dataclass
@@ -73,10 +89,10 @@ class WatchState:
 
     def add(self, obs: Observation, mono: float) -> bool:
         """Record one run (``mono``: monotonic seconds at its start); True if it changed
-        the verdict, the environment or the finding set."""
+        the verdict, the environment, the finding set or the session-quality grade."""
         changed = self.last is not None and (
-            (obs.verdict, obs.environment, obs.codes)
-            != (self.last.verdict, self.last.environment, self.last.codes)
+            (obs.verdict, obs.environment, obs.codes, obs.grade)
+            != (self.last.verdict, self.last.environment, self.last.codes, self.last.grade)
         )
         if self.last is not None:
             self._credit(mono)
@@ -109,7 +125,8 @@ def _t(at: datetime) -> str:
 
 def run_line(obs: Observation) -> str:
     codes = ",".join(sorted(obs.codes)) or "-"
-    return f"{_t(obs.at)} {obs.verdict:<8} {obs.environment:<14} {codes}"
+    line = f"{_t(obs.at)} {obs.verdict:<8} {obs.environment:<14} {codes}"
+    return f"{line} {obs.quality}" if obs.quality else line
 
 
 def change_line(before: Observation, now: Observation) -> str:
@@ -118,6 +135,8 @@ def change_line(before: Observation, now: Observation) -> str:
         parts.append(f"verdict {before.verdict} -> {now.verdict}")
     if before.environment != now.environment:
         parts.append(f"environment {before.environment} -> {now.environment}")
+    if before.grade != now.grade and before.grade and now.grade:
+        parts.append(f"quality {before.grade} -> {now.grade}")
     gone, new = sorted(before.codes - now.codes), sorted(now.codes - before.codes)
     if gone or new:
         parts.append("findings " + " ".join([f"+{c}" for c in new] + [f"-{c}" for c in gone]))

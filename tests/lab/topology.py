@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -491,12 +492,30 @@ class Lab:
             report = None
         return WsdiagRun(tuple(argv), proc.returncode, proc.stdout, proc.stderr, seconds, report)
 
-    def user_command(self, region: str) -> str:
-        return (
-            f"ip netns exec {self.names.cli} env SSL_CERT_FILE={self.ca_path} "
-            f"WSDIAG_PUBLIC_ROOTS={self.ca_path} "
-            f"PYTHONPATH={REPO_ROOT} {sys.executable} -m wsdiag check --region {region}"
+    def user_command(self, region: str, shape: Shape | None = None) -> str:
+        """The command a person types to see what the tests see in this scenario: the same
+        environment as ``run_wsdiag`` for ``shape`` (its trust settings decide the verdict:
+        which roots the laptop trusts, which count as public), proxies unset."""
+        shape = shape or Shape()
+        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots)
+        unset = sorted(
+            k for k in os.environ if k.lower().endswith("_proxy") or k == "SSL_CERT_FILE"
         )
+        given = [f"{k}={env[k]}" for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS") if k in env]
+        words = [
+            *self._in(self.names.cli),
+            "env",
+            *(f"-u{k}" for k in unset),
+            *given,
+            f"PYTHONPATH={REPO_ROOT}",
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "check",
+            "--region",
+            region,
+        ]
+        return shlex.join(words)
 
     # --- persistence (examples/lab.py keeps a lab up between commands) -----------------
 

@@ -54,8 +54,13 @@ class DnsServer:
     queries: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((self.host, self.port))
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:  # "fe80::53%d0": the scope goes into the 4-tuple
+            info = socket.getaddrinfo(self.host, self.port, family, socket.SOCK_DGRAM)
+            self._sock.bind(info[0][4])
+        else:
+            self._sock.bind((self.host, self.port))
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
         self._stop = threading.Event()
@@ -64,7 +69,8 @@ class DnsServer:
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        """As ``--nameserver`` takes it: ``127.0.0.1:5353`` or ``[::1]:5353``."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def close(self) -> None:
         self._stop.set()

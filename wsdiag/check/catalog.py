@@ -18,11 +18,14 @@ from typing import Any
 
 from wsdiag.errors import WsdiagError
 from wsdiag.host.readfile import ReadRefused, read_bytes
+from wsdiag.quality.bounds import Bound, QualityBounds
 from wsdiag.vocab.model import Catalog, Check, Need, Region, Role, Target, Transport
 
 SCHEMA = "wsdiag.catalog/1"
 MAX_CATALOG_BYTES = 1 << 20  # the shipped catalog is a few kB; an organisation's is smaller
-_TOP_KEYS = {"schema", "quic", "targets", "regions"}
+_TOP_KEYS = {"schema", "quic", "targets", "regions", "quality"}
+# [quality]: the session-quality score's bounds, [good, poor] each (wsdiag.budgets)
+_QUALITY_KEYS = {"rtt_ms": 10_000.0, "jitter_ms": 10_000.0, "loss_percent": 100.0}
 _TARGET_KEYS = {"id", "host", "role", "need", "checks", "purpose", "requires", "all_addresses"}
 _REGION_KEYS = {"name", "airport", "airport_borrowed"}
 _PLACEHOLDERS = {"region", "airport", "directory_id"}
@@ -104,8 +107,10 @@ def catalog_from_docs(docs: Sequence[tuple[str, Any]]) -> Catalog:
     regions: dict[str, Region] = {}
     targets: dict[str, Target] = {}
     alpn: list[str] = []
+    quality = QualityBounds()
     for i, (name, doc) in enumerate(docs):
         more_regions, more_targets, more_alpn = _parse(name, doc, partial=i > 0)
+        quality = _quality(name, doc.get("quality", {}), quality)
         regions.update(more_regions)
         targets.update(more_targets)  # same id replaces: an organisation's override wins
         alpn = more_alpn or alpn
@@ -115,6 +120,7 @@ def catalog_from_docs(docs: Sequence[tuple[str, Any]]) -> Catalog:
             targets=tuple(targets.values()),
             quic_alpn=tuple(alpn or ("h3",)),
             sources=tuple(name for name, _ in docs),
+            quality=quality,
         )
     )
 
@@ -176,6 +182,43 @@ def _parse(
     if not partial and not any(t.role is Role.ENDPOINT for t in targets.values()):
         raise fail("targets", "no target with role = 'endpoint'")
     return regions, targets, alpn
+
+
+def _quality(name: str, table: Any, before: QualityBounds) -> QualityBounds:
+    """``[quality]`` over ``before``: each key a [good, poor] pair, 0 <= good < poor (loss
+    in percent, 0-100). Raises CatalogError naming the file and key."""
+    if not isinstance(table, dict):
+        raise CatalogError(f"catalog {name}: quality: must be a table")
+    unknown = set(table) - set(_QUALITY_KEYS)
+    if unknown:
+        raise CatalogError(
+            f"catalog {name}: quality.{sorted(unknown)[0]}: {_unknown_key(set(_QUALITY_KEYS))}"
+        )
+    got: dict[str, Bound] = {}
+    for key, most in _QUALITY_KEYS.items():
+        if key not in table:
+            continue
+        pair = table[key]
+        ok = (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+            and 0 <= pair[0] < pair[1] <= most
+        )
+        if not ok:
+            raise CatalogError(
+                f"catalog {name}: quality.{key}: must be [good, poor] with "
+                f"0 <= good < poor <= {most:g}, got {short(pair)}"
+            )
+        scale = 0.01 if key == "loss_percent" else 1.0
+        got[key] = Bound(float(pair[0]) * scale, float(pair[1]) * scale)
+    return QualityBounds(
+        rtt_ms=got.get("rtt_ms", before.rtt_ms),
+        jitter_ms=got.get("jitter_ms", before.jitter_ms),
+        loss=got.get("loss_percent", before.loss),
+        good_score=before.good_score,
+        fair_score=before.fair_score,
+    )
 
 
 def _unknown_key(known: set[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from wsdiag.budgets import DEADLINE_SLACK, MAX_DEADLINE, MAX_TIMEOUT, MIN_TIMEOUT
+from wsdiag.budgets import DEADLINE_SLACK, MAX_DEADLINE, MAX_SAMPLES, MAX_TIMEOUT, MIN_TIMEOUT
 from wsdiag.errors import WsdiagError
 
 
@@ -27,3 +27,10 @@ def check_timing(timeout: float, deadline: float | None) -> tuple[float, float]:
             f"--deadline must be between the timeout ({timeout:g} s) and {MAX_DEADLINE:g} seconds"
         )
     return timeout, deadline
+
+
+def check_samples(samples: int) -> int:
+    """--samples: 0 (off) to MAX_SAMPLES per answered endpoint path. Raises WsdiagError."""
+    if not 0 <= samples <= MAX_SAMPLES:
+        raise WsdiagError(f"--samples must be between 0 (off) and {MAX_SAMPLES}")
+    return samples

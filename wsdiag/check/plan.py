@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
-from wsdiag.check.options import check_timing
+from wsdiag.check.options import check_samples, check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import ProxyConfig, route
 from wsdiag.vocab.model import (
@@ -158,6 +158,9 @@ def make_plan(
         quic_alpn=catalog.quic_alpn,
         public_roots=inputs.public_roots,
         proxy=proxy_route,
+        samples=check_samples(inputs.samples),
+        quality=catalog.quality,
+        quality_verdict=inputs.quality_verdict,
     )
 
 

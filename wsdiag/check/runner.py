@@ -16,7 +16,10 @@ from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
+from wsdiag.check.sampling import SampleFn, Sampler
+from wsdiag.clock import ms_since
 from wsdiag.probes.registry import ProbeFn, ResolveFn
+from wsdiag.quality.samples import PathSamples
 from wsdiag.vocab.model import (
     DnsOutcome,
     DnsSpec,
@@ -37,6 +40,7 @@ class RunResult:
     dns: list[DnsResult]
     probes: list[ProbeResult]
     duration_ms: float
+    samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples
 
 
 def _dns_error(spec: DnsSpec, detail: str) -> DnsResult:
@@ -55,10 +59,13 @@ async def run_plan(
     resolve: ResolveFn,
     probes: Mapping[Transport, ProbeFn],
     budget: float | None = None,
+    sample: SampleFn | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
-    deadline when the runner starts (None: all of ``plan.deadline``)."""
+    deadline when the runner starts (None: all of ``plan.deadline``). With ``sample``, the
+    endpoint paths that answer are sampled ``plan.samples`` times while the planned work
+    lasts (wsdiag.check.sampling), never longer."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
     deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
@@ -67,6 +74,7 @@ async def run_plan(
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
+    sampler = Sampler(sample, plan.samples, deadline)
 
     def remaining() -> float:
         return max(deadline - loop.time(), 0.0)
@@ -82,6 +90,7 @@ async def run_plan(
             result = await _run_one(probes[spec.transport], base, budget, spec.timeout)
         probe_out[spec.id] = result
         pending.pop(spec.id, None)
+        sampler.answered(spec, result)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
@@ -106,13 +115,15 @@ async def run_plan(
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
+    samples = await sampler.stop()  # the planned work is over: so are the samples
     return RunResult(
         dns=_finish_dns(dns_out, dns_specs),
         probes=sorted(
             _finish_probes(probe_out, pending, loop.time() >= deadline).values(),
             key=result_order(plan),
         ),
-        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        duration_ms=ms_since(t0),
+        samples=samples,
     )
 
 
@@ -171,6 +182,15 @@ def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> 
         res if res is not None else _dns_error(specs[rid], "cut short by the run deadline")
         for rid, res in out.items()
     ]
+
+
+def real_sampler(plan: Plan) -> SampleFn | None:
+    """The sample function for ``plan`` (None with --samples 0)."""
+    if plan.samples <= 0:
+        return None
+    from wsdiag.probes.sample import for_plan
+
+    return for_plan(plan)
 
 
 def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:

@@ -14,6 +14,7 @@ from wsdiag.evidence.endpoint import endpoint_facts
 from wsdiag.evidence.internet import internet_facts
 from wsdiag.evidence.machine import MachineFacts
 from wsdiag.evidence.names import name_facts
+from wsdiag.evidence.quality import session_facts
 from wsdiag.evidence.route import route_facts
 from wsdiag.evidence.stream import proxy_stream_facts
 from wsdiag.evidence.tls import tls_facts
@@ -64,9 +65,10 @@ def build(
     tls = tls_facts(r, now)
     names = name_facts(r, ep.endpoint_addresses)
     stream = proxy_stream_facts(r)
+    session = session_facts(r)
     parts = dict(sources or {})
     bases: list[Basis] = [dns.basis, ep.basis, net.basis, route.basis, tls.basis]
-    bases += [names.basis, machine.basis, stream.basis]
+    bases += [names.basis, machine.basis, stream.basis, session.basis]
     bases += [b for p in parts.values() if isinstance(b := getattr(p, "basis", None), Mapping)]
     return Evidence(
         basis={k: v for b in bases for k, v in b.items()},
@@ -132,5 +134,6 @@ def build(
         proxy_stream_4195=stream.proxy_stream_4195,
         proxy_stream_443=stream.proxy_stream_443,
         proxy_stream_refused=stream.proxy_stream_refused,
+        quality=session.quality,
         sources=parts,
     )

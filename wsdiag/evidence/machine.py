@@ -16,10 +16,10 @@ from wsdiag.check.plan import capped
 from wsdiag.evidence.basis import Basis, ids
 from wsdiag.evidence.dns import wire
 from wsdiag.evidence.names import dialed_by, os_result
+from wsdiag.fallback443 import client_has_443_fallback
 from wsdiag.host.mtu import fits_quic
 from wsdiag.host.paths import (
     destinations,
-    fallback_443,
     gather_paths,
     internet_target_ids,
     on_link_resolvers,
@@ -128,7 +128,9 @@ def machine_facts(paths: HostPaths | None, r: Observed) -> MachineFacts:
         endpoint_via_tunnel=via_tunnel,
         resolver_on_link=Tri.of(bool(on_link)) if paths.of("resolver") else Tri.UNKNOWN,
         path_mtu_small=mtu_small,
-        client_fallback_443=fallback_443(paths.facts.system, paths.client_version),
+        client_fallback_443=Tri.of(
+            client_has_443_fallback(paths.facts.system, paths.client_version)
+        ),
         tunnels=paths.tunnels(),
         endpoint_routes=tuple(f"{p.destination} {p.text}" for p in routes),
         on_link_resolver=", ".join(on_link),

@@ -4,8 +4,15 @@ A source yields records, never whole folders: `summarize` keeps constant memory 
 many reports it reads. Two layouts are recognised per file, by its first line:
 
 - a pretty (indented) JSON document, as `wsdiag check --json` writes: the first line is a
-  lone `{` (or `[` for an array of reports); the whole file is one record (capped in size);
+  lone `{` (or `[` for an array of reports); the whole file is one record;
 - JSON lines (`--format json-line`, or reports concatenated by `cat`): one record a line.
+
+Hostile input is bounded by the budgets in wsdiag.budgets (issue 18): a document over
+MAX_REPORT_BYTES is a "too large" record, never handed to a parser (a longer line is
+skipped up to its newline, unread); gzip stops after SUMMARIZE_GZIP_MAX_BYTES decompressed
+or, beyond SUMMARIZE_RATIO_AFTER, past SUMMARIZE_GZIP_MAX_RATIO times its compressed bytes;
+a file (not stdin) stops after SUMMARIZE_FILE_SECONDS. Each stop is one record with
+`error` set, after the records read before it.
 
 Gzip is recognised by its magic bytes, not the file name. In folders (walked recursively,
 sorted) only names that look like reports are read: *.json, *.jsonl, *.ndjson (each also
@@ -15,18 +22,30 @@ on the command line is always read.
 
 from __future__ import annotations
 
-import gzip
+import io
 import os
+import re
 import sys
-from collections.abc import Iterator
+import time
+import zlib
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
-from wsdiag.host.readfile import ReadRefused, open_regular
+from wsdiag.budgets import (
+    MAX_REPORT_BYTES,
+    SUMMARIZE_FILE_SECONDS,
+    SUMMARIZE_GZIP_MAX_BYTES,
+    SUMMARIZE_GZIP_MAX_RATIO,
+    SUMMARIZE_RATIO_AFTER,
+)
+from wsdiag.host.readfile import GzipReader, ReadRefused, open_regular, os_detail
 
 GZIP_MAGIC = b"\x1f\x8b"
-MAX_DOCUMENT = 64 * 1024 * 1024  # one pretty report is ~20 kB; more is not a report
+CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
+# A line's text from its first non-blank byte to its end (the newline not included).
+_LINE = re.compile(rb"[^ \t\r\n\f\v][^\n]*")
 REPORT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 SSM_OUTPUT_NAMES = ("stdout",)
 
@@ -78,56 +97,151 @@ def _walk(top: str) -> Iterator[tuple[str, str | None]]:
             yield str(err.filename or top), f"unreadable folder: {err.strerror or err}"
 
 
-def records(path: str) -> Iterator[Record]:
-    """The records in one file (`-` = stdin); a file that cannot be opened or decompressed
-    yields one Record with `error` set instead of raising."""
+def records(path: str) -> Generator[Record, None, None]:
+    """The records in one file (`-` = stdin); a file that cannot be opened, decompressed or
+    read to its end within the budgets (wsdiag.budgets, SUMMARIZE_*) yields one Record with
+    `error` set instead of raising, after the records read before the trouble."""
     try:
         if path == "-":
-            yield from _records(sys.stdin.buffer, "(stdin)")
+            yield from _records(sys.stdin.buffer, "(stdin)", None)
             return
         # Regular files only (a FIFO would block, /dev/zero never end), opened without
         # waiting: the same bounded opener as the client's logs and --probes.
         raw, _ = open_regular(Path(path))
         with raw:
-            yield from _records(raw, path)
+            yield from _records(raw, path, time.monotonic() + SUMMARIZE_FILE_SECONDS)
     except ReadRefused as exc:
         yield Record(path, b"", path, f"unreadable: {exc.detail}")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:  # EOFError: truncated .gz
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        yield Record(path, b"", path, f"unreadable: {reason}")
+    except _Stopped as exc:
+        yield Record(path, b"", path, str(exc))
+    except (OSError, EOFError, zlib.error) as exc:  # EOFError: truncated .gz
+        yield Record(path, b"", path, f"unreadable: {os_detail(exc)}")
 
 
-def _records(raw: IO[bytes], name: str) -> Iterator[Record]:
-    stream: IO[bytes] = raw
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+class _Stopped(Exception):
+    """A file given up under a budget; str() says which, for a person."""
+
+
+def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Record]:
+    stream: GzipReader | BinaryIO = raw
+    head = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
     if head == GZIP_MAGIC:
-        stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-    first = b""
-    lineno = 0
-    for line in _lines(stream):  # skip leading blank lines
-        lineno += 1
-        if line.strip():
-            first = line
-            break
-    if not first:
+        stream = GzipReader(
+            raw,
+            max_bytes=SUMMARIZE_GZIP_MAX_BYTES,
+            max_ratio=SUMMARIZE_GZIP_MAX_RATIO,
+            ratio_after=SUMMARIZE_RATIO_AFTER,
+        )
+    lines = _Lines(_chunks(stream, deadline))
+    it = iter(lines)
+    first = next(it, None)
+    if first is None:
         yield Record(name, b"", Path(name).name, "empty")
         return
-    if first.strip() in (b"{", b"["):
-        rest = stream.read(MAX_DOCUMENT + 1)
-        if len(rest) > MAX_DOCUMENT:
-            yield Record(name, b"", name, f"larger than {MAX_DOCUMENT >> 20} MiB")
+    lineno, line = first
+    if line is not None and line.strip() in (b"{", b"["):
+        rest = lines.rest(MAX_REPORT_BYTES)
+        if len(line) + len(rest) > MAX_REPORT_BYTES:
+            yield Record(name, b"", name, _too_large())
         else:
-            yield Record(name, first + rest, name)
+            yield Record(name, line + rest, name)
         return
-    yield Record(f"{name}:{lineno}", first, f"{name}:{lineno}")
-    for line in _lines(stream):
-        lineno += 1
-        if line.strip():
-            yield Record(f"{name}:{lineno}", line, f"{name}:{lineno}")
+    while True:
+        where = f"{name}:{lineno}"
+        if line is None:
+            yield Record(where, b"", where, _too_large())
+        else:
+            yield Record(where, line, where)
+        nxt = next(it, None)
+        if nxt is None:
+            return
+        lineno, line = nxt
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Lines of at most MAX_DOCUMENT bytes (a longer one is cut there and fails to parse as
-    JSON, counted as broken): memory stays bounded whatever a file holds."""
-    while line := stream.readline(MAX_DOCUMENT + 1):
-        yield line
+def _too_large() -> str:
+    return f"too large: over {MAX_REPORT_BYTES >> 20} MiB, not parsed (a report is ~40 kB)"
+
+
+def _chunks(stream: GzipReader | BinaryIO, deadline: float | None) -> Iterator[bytes]:
+    """The decompressed bytes of a file, CHUNK at a time; raises _Stopped past a budget."""
+    while chunk := stream.read(CHUNK):
+        yield chunk
+        if deadline is not None and time.monotonic() > deadline:
+            raise _Stopped(f"stopped after {SUMMARIZE_FILE_SECONDS:.0f} s (the time per file)")
+    stopped = getattr(stream, "stopped", None)
+    if stopped is not None:
+        if stopped.bomb:
+            raise _Stopped(
+                f"stopped after {SUMMARIZE_RATIO_AFTER >> 20} MiB decompressed: it expands more"
+                f" than {SUMMARIZE_GZIP_MAX_RATIO} times, a gzip bomb (reports: ~140x at most)"
+            )
+        raise _Stopped(
+            f"stopped after {SUMMARIZE_GZIP_MAX_BYTES >> 20} MiB decompressed (the limit per file)"
+        )
+
+
+class _Lines:
+    """The non-blank lines of a stream of chunks as (line number, bytes), in order; a line
+    longer than MAX_REPORT_BYTES comes as (line number, None) and is skipped unread, so
+    memory stays within two chunks plus one document whatever the file holds. Runs of
+    blank lines are skipped by the regular expression engine, not one line at a time (a
+    gzip of newlines expands to a billion of them)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = b""
+        self._pos = 0
+        self._newlines = 0  # newlines before self._pos in the whole stream
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None]]:
+        while True:
+            buf, pos = self._buf, self._pos
+            cut = buf.rfind(b"\n", pos) + 1  # the end of the complete lines, 0: none
+            if cut > pos:
+                for m in _LINE.finditer(buf, pos, cut):
+                    lineno = self._newlines + buf.count(b"\n", pos, m.start()) + 1
+                    self._newlines, self._pos = lineno - 1, m.end()
+                    pos = m.end()
+                    long = m.end() - m.start() > MAX_REPORT_BYTES
+                    yield lineno, None if long else m.group()
+                    if self._buf is not buf:  # rest() took over
+                        return
+                self._newlines += buf.count(b"\n", pos, cut)
+                pos = cut
+            tail = buf[pos:]
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._buf, self._pos = b"", 0
+                if last := _LINE.search(tail):
+                    long = last.end() - last.start() > MAX_REPORT_BYTES
+                    yield self._newlines + 1, None if long else last.group()
+                return
+            if not _LINE.search(tail):
+                tail = b""  # blank, and without a newline: nothing to count or keep
+            elif len(tail) > MAX_REPORT_BYTES:
+                yield self._newlines + 1, None
+                chunk = self._skip_line(chunk)
+                if chunk is None:
+                    return
+                tail = b""
+            self._buf, self._pos = tail + chunk, 0
+
+    def _skip_line(self, chunk: bytes | None) -> bytes | None:
+        """Chunks dropped up to the newline ending a too-large line: the rest from there."""
+        while chunk is not None:
+            i = chunk.find(b"\n")
+            if i >= 0:
+                return chunk[i:]
+            chunk = next(self._chunks, None)
+        return None
+
+    def rest(self, limit: int) -> bytes:
+        """Every byte after the last line returned, at most `limit` + 1 of them; ends the
+        iteration (for a pretty document, which is the whole file)."""
+        parts = [self._buf[self._pos :]]
+        size = len(parts[0])
+        self._buf, self._pos = b"", 0
+        while size <= limit and (chunk := next(self._chunks, None)) is not None:
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)[: limit + 1]

@@ -11,12 +11,13 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
-from wsdiag.terminal import escape
+from wsdiag.terminal import escape, to_json_text
 
 FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
@@ -28,6 +29,7 @@ TITLES = {
     "region": "Region",
     "client_version": "Client version (from the client's logs)",
     "wsdiag_version": "wsdiag version",
+    "quality_grade": "Session quality grade",
 }
 
 
@@ -53,18 +55,39 @@ def summarize(paths: list[str], top: int = 10) -> Summary:
             else:
                 summary.add_broken(path, skip)
             continue
-        for rec in records(path):
+        _read_file(summary, path, loads)
+    return summary
+
+
+def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> None:
+    """One file's records into `summary`; a file whose records are mostly not reports is
+    given up after SUMMARIZE_MAX_UNUSABLE of them (closing the generator closes the file)."""
+    unusable = 0
+    gen = records(path)
+    try:
+        for rec in gen:
+            before = summary.reports
             if rec.error is not None:
                 summary.add_broken(rec.where, rec.error)
-                continue
-            try:
-                doc = loads(rec.data)
-            except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
-                first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-                summary.add_broken(rec.where, f"not JSON: {first}")
-                continue
-            summary.add_document(doc, rec.where, rec.fallback_host)
-    return summary
+            else:
+                try:
+                    doc = loads(rec.data)
+                except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
+                    first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+                    summary.add_broken(rec.where, f"not JSON: {first}")
+                else:
+                    summary.add_document(doc, rec.where, rec.fallback_host)
+            if summary.reports == before:
+                unusable += 1
+                if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports:
+                    summary.add_broken(
+                        path,
+                        f"stopped reading: {unusable} records in it are not reports "
+                        "(broken or foreign), the rest is not read",
+                    )
+                    return
+    finally:
+        gen.close()
 
 
 def to_dict(s: Summary) -> dict[str, Any]:
@@ -92,6 +115,16 @@ def to_dict(s: Summary) -> dict[str, Any]:
                 "where": h.where,
             }
             for h in s.worst_hosts()
+        ],
+        "slowest_hosts": [
+            {
+                "host": h.host,
+                "p95_ms": h.p95_ms,
+                "grade": h.grade,
+                "started_at": h.started_at,
+                "where": h.where,
+            }
+            for h in s.slowest_hosts()
         ],
     }
 
@@ -123,6 +156,12 @@ def _text_lines(s: Summary) -> list[str]:
         f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
         for h in worst
     ] or ["  (none: every report ready)"]
+    out += ["", "Worst hosts by RTT p95 (session quality)"]
+    out += [
+        f"  {h.host}  p95 {h.p95_ms:.0f} ms  {h.grade}  {h.started_at}"
+        + ("" if h.where == h.host else f"  ({h.where})")
+        for h in s.slowest_hosts()
+    ] or ["  (none: no report has session-quality samples)"]
     for title, count, named in (
         ("Broken", s.broken, s.named_broken),
         ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign),
@@ -134,11 +173,43 @@ def _text_lines(s: Summary) -> list[str]:
     return out
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): `=HYPERLINK(...)` from a report field or a file name would run on the
+# reader's machine. Tab and CR are on OWASP's list too (escape() already turns them into
+# a space and \x0d; checked after it anyway).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell as written: numbers as they are; text with every control and bidirectional
+    character escaped as the text format escapes it (terminal.escape), and a leading ``'``
+    when it would start a formula, which a spreadsheet shows as text."""
+    if not isinstance(value, str):
+        return value
+    text = escape(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _SafeWriter:
+    """csv.writer whose every cell goes through :func:`csv_cell`."""
+
+    def __init__(self, buf: io.StringIO) -> None:
+        self._w = csv.writer(buf, lineterminator="\n")
+
+    def writerow(self, row: list[object]) -> None:
+        self._w.writerow([csv_cell(c) for c in row])
+
+    def writerows(self, rows: Iterable[list[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def render_csv(s: Summary) -> str:
     """One table: kind,key,count,detail. Worst hosts are rows of kind worst_host (count =
-    rank, 1 is worst); broken/foreign rows name the record and the reason."""
+    rank, 1 is worst); broken/foreign rows name the record and the reason. Every text cell
+    is escaped and formula-neutralised (:func:`csv_cell`)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = _SafeWriter(buf)
     w.writerow(["kind", "key", "count", "detail"])
     w.writerow(["reports", "", s.reports, ""])
     for name in FIELDS:
@@ -153,10 +224,12 @@ def render_csv(s: Summary) -> str:
                 f"{h.verdict} {h.environment} {' '.join(h.findings)} {h.started_at}",
             ]
         )
+    for i, sh in enumerate(s.slowest_hosts(), 1):
+        w.writerow(["slowest_host", sh.host, i, f"p95 {sh.p95_ms:g} ms {sh.grade} {sh.started_at}"])
     w.writerow(["broken", "", s.broken, ""])
-    w.writerows(["broken", where, 1, why] for where, why in s.named_broken)
+    w.writerows([["broken", where, 1, why] for where, why in s.named_broken])
     w.writerow(["foreign", "", s.foreign, ""])
-    w.writerows(["foreign", where, 1, why] for where, why in s.named_foreign)
+    w.writerows([["foreign", where, 1, why] for where, why in s.named_foreign])
     return buf.getvalue()
 
 
@@ -174,7 +247,10 @@ def summarize_command(paths: list[str], fmt: str, top: int) -> int:
         sys.stderr.write(f"wsdiag: error: no such file or folder: {exc.args[0]}\n")
         return EXIT_USAGE
     if fmt == "json":
-        sys.stdout.write(json.dumps(to_dict(s), indent=2, ensure_ascii=True) + "\n")
+        # Strict JSON: a file name that is not UTF-8 arrives with lone surrogates
+        # (surrogateescape), which json.dumps would write as "\udcXX", an escape strict
+        # parsers reject. to_json_text writes each such byte as the text \xNN instead.
+        sys.stdout.write(to_json_text(to_dict(s)))
     elif fmt == "csv":
         sys.stdout.write(render_csv(s))
     else:

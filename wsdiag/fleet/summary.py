@@ -16,16 +16,30 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
+from wsdiag.vocab.model import Severity, Verdict
+
 SCHEMA_PREFIX = "wsdiag.report/"
 MAX_KEYS = 1000  # distinct values kept per counter; a fleet has a handful of each
 MAX_NAMED = 50  # broken/foreign records named; the rest are counted
+# Reports come one per document or as an array (`jq -s`, and arrays of those): deeper
+# nesting is no layout anything writes, and the walk stays shallow whatever a file holds.
+MAX_ARRAY_DEPTH = 4
+MAX_SCHEMA_DIGITS = 9  # a schema version of more digits is not one
 OTHER = "(other)"
 NONE = "(none)"
 # The monitoring order (issue 9, watch): worse first. An unrecognised verdict ranks as
 # unknown: it was not judged ready by anything this version understands.
-VERDICT_RANK = {"blocked": 3, "unknown": 2, "degraded": 1, "ready": 0}
-SEVERITY_RANK = {"error": 2, "warning": 1}
-FIELDS = ("verdict", "environment", "finding", "region", "client_version", "wsdiag_version")
+VERDICT_RANK = {str(v): v.rank for v in Verdict}
+SEVERITY_RANK = {str(s): s.rank for s in Severity}
+FIELDS = (
+    "verdict",
+    "environment",
+    "finding",
+    "region",
+    "client_version",
+    "wsdiag_version",
+    "quality_grade",  # quality.grade (issue 20); (none) in reports from before it
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +48,17 @@ class WorstHost:
     verdict: str
     environment: str
     findings: tuple[str, ...]
+    started_at: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlowHost:
+    """A host by its session quality's RTT p95 (ms, the direct paths pooled)."""
+
+    host: str
+    p95_ms: float
+    grade: str
     started_at: str
     where: str
 
@@ -52,6 +77,7 @@ class Summary:
     named_foreign: list[tuple[str, str]] = field(default_factory=list)
     _heap: list[tuple[tuple[int, int, int, str], int, WorstHost]] = field(default_factory=list)
     _seq: int = 0
+    _slow: list[tuple[float, int, SlowHost]] = field(default_factory=list)  # min-heap by p95
     _schemas: dict[str, bool] = field(default_factory=dict)
 
     def add_broken(self, where: str, reason: str) -> None:
@@ -68,19 +94,34 @@ class Summary:
         self.skipped += 1
 
     def add_document(self, doc: Any, where: str, fallback_host: str) -> None:
-        """One parsed JSON value: a report, an array of reports, or something foreign."""
-        if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                self.add_document(item, f"{where}[{i}]", f"{fallback_host}[{i}]")
-            return
-        if not isinstance(doc, dict):
-            self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
-            return
-        schema = doc.get("schema")
-        if not self._known_schema(schema):
-            self.add_foreign(where, f"schema {schema!r} is not {SCHEMA_PREFIX}N")
-            return
-        self._add_report(doc, where, fallback_host)
+        """One parsed JSON value: a report, an array of reports (arrays of arrays too), or
+        something foreign. Iterative, in document order: nesting depth costs no stack."""
+        stack: list[tuple[Any, str, str, int]] = [(doc, where, fallback_host, 0)]
+        while stack:
+            doc, where, fallback_host, depth = stack.pop()
+            if isinstance(doc, list):
+                if depth >= MAX_ARRAY_DEPTH:
+                    self.add_broken(
+                        where, f"arrays nested deeper than {MAX_ARRAY_DEPTH}: not reports"
+                    )
+                    continue
+                stack.extend(
+                    (item, f"{where}[{i}]", f"{fallback_host}[{i}]", depth + 1)
+                    for i, item in reversed(list(enumerate(doc)))
+                )
+            elif not isinstance(doc, dict):
+                self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
+            elif self._known_schema(schema := doc.get("schema")):
+                self._add_report(doc, where, fallback_host)
+            elif isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
+                version = schema.removeprefix(SCHEMA_PREFIX)
+                shown = (
+                    version if len(version) <= 20 else f"{version[:20]}... ({len(version)} chars)"
+                )
+                self.add_broken(where, f"schema version {shown!r} is not a number from 1")
+            else:
+                shown = repr(schema) if not isinstance(schema, str) else repr(schema[:80])
+                self.add_foreign(where, f"schema {shown} is not {SCHEMA_PREFIX}N")
 
     def _known_schema(self, schema: object) -> bool:
         if not isinstance(schema, str):
@@ -88,7 +129,15 @@ class Summary:
         ok = self._schemas.get(schema)
         if ok is None:
             version = schema.removeprefix(SCHEMA_PREFIX)
-            ok = schema.startswith(SCHEMA_PREFIX) and version.isdigit() and int(version) >= 1
+            # ASCII digits only ("²".isdigit() is true, int() refuses it) and few of them:
+            # int() refuses more than 4,300 digits (ValueError), and no schema gets there.
+            ok = (
+                schema.startswith(SCHEMA_PREFIX)
+                and 0 < len(version) <= MAX_SCHEMA_DIGITS
+                and version.isascii()
+                and version.isdigit()
+                and int(version) >= 1
+            )
             if len(self._schemas) < MAX_KEYS:
                 self._schemas[schema] = ok
         return ok
@@ -121,7 +170,8 @@ class Summary:
                     severity = f.get("severity")
                     if isinstance(severity, str):
                         worst_severity = max(worst_severity, SEVERITY_RANK.get(severity, 0))
-        rank = VERDICT_RANK.get(verdict, 2)
+        self._add_quality(doc, where, fallback_host)
+        rank = VERDICT_RANK.get(verdict, Verdict.UNKNOWN.rank)
         if self.top == 0 or (rank == 0 and worst_severity == 0):
             return  # ready with nothing worth a look: not a "worst host"
         started = _text(doc.get("started_at"))
@@ -142,6 +192,42 @@ class Summary:
             where,
         )
         self._push(key, entry)
+
+    def _add_quality(self, doc: dict[str, Any], where: str, fallback_host: str) -> None:
+        q = doc.get("quality")
+        q = q if isinstance(q, dict) else {}
+        _bump(self.counts["quality_grade"], _text(q.get("grade")))
+        overall = q.get("overall")
+        rtt = overall.get("rtt_ms") if isinstance(overall, dict) else None
+        p95 = rtt.get("p95") if isinstance(rtt, dict) else None
+        if not isinstance(p95, int | float) or isinstance(p95, bool) or self.top == 0:
+            return
+        entry = SlowHost(
+            _host_name(doc, fallback_host),
+            float(p95),
+            _text(q.get("grade")),
+            _text(doc.get("started_at")),
+            where,
+        )
+        heap = self._slow
+        for i, (old_p95, _, old) in enumerate(heap):
+            if old.host == entry.host:  # one line per host: its slowest report
+                if old_p95 >= entry.p95_ms:
+                    return
+                heap[i] = heap[-1]
+                heap.pop()
+                heapq.heapify(heap)
+                break
+        self._seq += 1
+        item = (entry.p95_ms, -self._seq, entry)
+        if len(heap) < self.top:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+
+    def slowest_hosts(self) -> list[SlowHost]:
+        """The hosts with the highest RTT p95 first (at most ``top``)."""
+        return [e for _, _, e in sorted(self._slow, reverse=True)]
 
     def _push(self, key: tuple[int, int, int, str], entry: WorstHost) -> None:
         heap = self._heap
@@ -164,6 +250,12 @@ class Summary:
         """Worst first: verdict (blocked > unknown > degraded > ready), then the worst
         finding severity, the number of finding codes, the newest start time."""
         return [e for _, _, e in sorted(self._heap, reverse=True)]
+
+
+def _host_name(doc: dict[str, Any], fallback: str) -> str:
+    host = doc.get("host")
+    name = host.get("name") if isinstance(host, dict) else None
+    return name if isinstance(name, str) and name.strip("*") else fallback
 
 
 def _text(value: object) -> str:

@@ -15,7 +15,7 @@ import os
 import platform
 import socket
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,22 +75,86 @@ def host_facts(logs_user: str | None = None, logs_read: bool = False) -> HostIde
     )
 
 
-def redaction(no_redact: bool, redact_host: bool, facts: HostIdentity | None = None) -> Redaction:
-    """The redaction for output of this run: this account's and the logs owner's names and
-    homes; ``no_redact`` -> none; ``redact_host`` also hides the host name."""
+def redaction(
+    no_redact: bool,
+    redact_host: bool,
+    facts: HostIdentity | None = None,
+    read: Iterable[str | os.PathLike[str]] = (),
+) -> Redaction:
+    """The redaction for output of this run: the names and homes of this account, of the
+    logs owner and proxy user (as SYSTEM/root), and of whoever owns ``read`` (the files and
+    folders whose content or names go into the output: as root, the profile the logs came
+    from). Windows adds the account's ``DOMAIN\\user`` and UPN forms. ``no_redact`` ->
+    none; ``redact_host`` also hides the host name. Case is folded where the OS folds it."""
     if no_redact:
         return Redaction()
     facts = facts or host_facts()
+    system = platform.system()
     names = [facts.user, facts.logs_user, facts.proxy_user] + [
         os.environ.get(v) for v in ("USER", "LOGNAME", "USERNAME")
     ]
     homes = [os.environ.get("HOME"), os.environ.get("USERPROFILE")]
     with contextlib.suppress(RuntimeError, KeyError):  # no HOME and no passwd entry
         homes.append(str(Path.home()))
-    root = users.profile_root(platform.system(), os.environ)
+    root = users.profile_root(system, os.environ)
     if root is not None:
         homes += [str(root / n) for n in (facts.logs_user, facts.proxy_user) if n]
-    return Redaction.of(names, homes, socket.gethostname() if redact_host else None)
+    for path in read:
+        name, home = _owner(os.fspath(path))
+        names.append(name)
+        homes.append(home)
+    if system == "Windows":
+        names += users.windows_names(*_windows_account_names())
+    # A profile folder's name may differ from the account's ("jane.CORP", "jdoe.000").
+    for home in list(homes):
+        found = users.profile_owner(system, root, home) if home else None
+        if found:
+            names.append(found[0])
+    return Redaction.of(
+        names,
+        homes,
+        socket.gethostname() if redact_host else None,
+        fold_case=system in ("Windows", "Darwin"),
+    )
+
+
+def _owner(path: str) -> tuple[str | None, str | None]:
+    """(account name, home) of whoever owns ``path``: its owner's passwd entry on POSIX
+    (as root the logs read may be anyone's), else the profile it lies in."""
+    found = users.profile_owner(
+        platform.system(), users.profile_root(platform.system(), os.environ), path
+    )
+    try:
+        import pwd
+
+        entry = pwd.getpwuid(os.stat(path).st_uid)
+    except (ImportError, OSError, KeyError):
+        return found if found else (None, None)
+    if entry.pw_uid == 0:  # root's files name no person (a profile path still may)
+        return found if found else (None, None)
+    return entry.pw_name, entry.pw_dir
+
+
+def _windows_account_names() -> tuple[str | None, str | None]:
+    """(NameSamCompatible ``DOMAIN\\user``, NameUserPrincipal ``user@domain``) of this
+    account from secur32's GetUserNameExW; (None, None) when the OS will not say (a local
+    account has no UPN)."""
+    out: list[str | None] = []
+    try:
+        import ctypes
+
+        get = ctypes.windll.secur32.GetUserNameExW  # type: ignore[attr-defined,unused-ignore]
+    except (ImportError, AttributeError, OSError):
+        return None, None
+    for kind in (2, 8):  # EXTENDED_NAME_FORMAT: NameSamCompatible, NameUserPrincipal
+        size = ctypes.c_ulong(512)
+        buf = ctypes.create_unicode_buffer(size.value)
+        try:
+            ok = get(kind, buf, ctypes.byref(size))
+        except OSError:
+            ok = 0
+        out.append(buf.value if ok else None)
+    return out[0], out[1]
 
 
 # --- other users' logs -------------------------------------------------------------------

@@ -61,6 +61,7 @@ class PacAnswer:
     chain: tuple[ChainEntry, ...] = ()
     raw: str = ""
     problem: str = ""
+    broken: bool = False  # the PAC answered, but with entries that are no usable hop
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,52 @@ def chain_from_pypac(entries: Iterable[str]) -> tuple[ChainEntry, ...]:
         if entry.strip().upper() == "DIRECT":
             chain.append(ChainEntry(HopKind.DIRECT))
             continue
-        parts = urllib.parse.urlsplit(entry)
-        kind = kinds.get(parts.scheme.lower())
-        try:
+        try:  # "http://[bad:3128": urlsplit itself raises (Invalid IPv6 URL)
+            parts = urllib.parse.urlsplit(entry)
             port = parts.port
         except ValueError:
             continue
+        kind = kinds.get(parts.scheme.lower())
         if kind is not None and parts.hostname:
             chain.append(ChainEntry(kind, parts.hostname, port))
     return tuple(chain)
+
+
+# A FindProxyForURL answer's keywords and the URL scheme each means (Mozilla's PAC
+# "Return value format"; HTTP/HTTPS/SOCKS4/SOCKS5 as Chrome and pypac read them).
+_ANSWER_SCHEMES = {
+    "PROXY": "http",
+    "HTTP": "http",
+    "HTTPS": "https",
+    "SOCKS": "socks5",
+    "SOCKS4": "socks4",
+    "SOCKS5": "socks5",
+}
+
+
+def parse_answer(raw: str) -> tuple[tuple[ChainEntry, ...], tuple[str, ...]]:
+    """Pure: a FindProxyForURL answer ("PROXY a:3128; DIRECT") -> (the chain, the entries
+    that are no usable hop, each cut to 80 characters). An entry is "KEYWORD host:port" or
+    DIRECT; a host that is no host (``[bad:3128``), an unknown keyword or a port out of
+    range makes an unusable entry, never a skipped one: dropping it would turn
+    "PROXY [bad:3128; DIRECT" into DIRECT."""
+    chain: list[ChainEntry] = []
+    bad: list[str] = []
+    for entry in raw.split(";"):
+        text = entry.strip()
+        if not text:
+            continue
+        if text.upper() == "DIRECT":
+            chain.append(ChainEntry(HopKind.DIRECT))
+            continue
+        words = text.split()
+        scheme = _ANSWER_SCHEMES.get(words[0].upper()) if len(words) == 2 else None
+        hop = chain_from_pypac([f"{scheme}://{words[1]}"]) if scheme else ()
+        if hop:
+            chain.append(hop[0])
+        else:
+            bad.append(text[:80])
+    return tuple(chain), tuple(bad)
 
 
 def explicit_source(value: str) -> PacSource:

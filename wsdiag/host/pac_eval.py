@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from wsdiag.host.pac import PacAnswer, PacKind, PacResult, PacSource, chain_from_pypac
+from wsdiag.host.pac import PacAnswer, PacKind, PacResult, PacSource, parse_answer
 
 MAX_PAC_BYTES = 1 << 20  # a PAC is a few KB; more is not a PAC
 
@@ -30,10 +30,13 @@ def evaluate_pac(
     hosts: Iterable[str],
     deadline: float,
     fetch_timeout: float = 3.0,
+    nameservers: Sequence[tuple[str, int]] = (),
 ) -> PacResult:
     """FindProxyForURL("https://<host>/", host) for each host, with the first source that
     loads. ``deadline`` is a ``time.monotonic()`` value; the child is killed when it passes
-    and hosts without an answer by then are unknown. Never raises."""
+    and hosts without an answer by then are unknown. ``nameservers`` ((IP, port), the run's
+    ``--nameserver``): the PAC's dnsResolve()/isResolvable() ask them, not the OS resolver,
+    each lookup within ``fetch_timeout`` s. Never raises."""
     srcs = (sources,) if isinstance(sources, PacSource) else tuple(sources)
     names = list(dict.fromkeys(hosts))
     if not srcs:
@@ -45,6 +48,8 @@ def evaluate_pac(
         "sources": [[s.kind.value, s.location] for s in srcs],
         "hosts": names,
         "fetch_timeout": min(fetch_timeout, remaining),
+        "nameservers": [[ip, port] for ip, port in nameservers],
+        "dns_timeout": min(fetch_timeout, remaining),
     }
     try:
         proc = subprocess.Popen(
@@ -114,7 +119,16 @@ def result_from_lines(
             if msg.get("error"):
                 answers[msg["host"]] = PacAnswer(msg["host"], problem=str(msg["error"]))
             else:
-                chain, raw = chain_from_pypac(msg["chain"]), str(msg["raw"])
+                raw = str(msg.get("raw", ""))
+                chain, bad = parse_answer(raw)
+                if bad:
+                    why = (
+                        f"FindProxyForURL answered {raw[:120]!r}: "
+                        + ", ".join(repr(b) for b in bad[:3])
+                        + " is no proxy address"
+                    )
+                    answers[msg["host"]] = PacAnswer(msg["host"], (), raw, why, broken=True)
+                    continue
                 empty = "" if chain else f"FindProxyForURL returned nothing usable ({raw[:80]!r})"
                 answers[msg["host"]] = PacAnswer(msg["host"], chain, raw, empty)
         elif "problem" in msg:
@@ -187,8 +201,11 @@ def _child() -> None:
     _emit({"pac": used, "problem": problem})
     if script is None:
         return
-    from pypac.parser import PACFile, parse_pac_value
+    from pypac.parser import PACFile
 
+    servers = [(str(ip), int(port)) for ip, port in request.get("nameservers") or ()]
+    if servers:
+        _resolve_with(servers, float(request.get("dns_timeout") or request["fetch_timeout"]))
     try:
         pac = PACFile(script)
     except Exception as exc:  # MalformedPacError and whatever the JS engine raises
@@ -200,7 +217,75 @@ def _child() -> None:
         except Exception as exc:
             _emit({"host": host, "error": f"FindProxyForURL failed ({type(exc).__name__})"})
             continue
-        _emit({"host": host, "raw": raw, "chain": parse_pac_value(raw)})
+        _emit({"host": host, "raw": raw})  # parsed by the parent (pac.parse_answer)
+
+
+def _resolve_with(servers: list[tuple[str, int]], timeout: float) -> None:
+    """Route the PAC's DNS functions (dnsResolve, isResolvable, their -Ex forms, and through
+    them isInNet, isInNetEx) to ``servers`` instead of the OS resolver: ``--nameserver``
+    promises the OS is not asked. pypac injects the functions of its
+    ``parser_functions.function_injections`` and ``parser_functions_ex.function_injections``
+    into the JS context when a PACFile is built, and isInNet looks dnsResolve up in its
+    module, so both the tables and the module names are replaced (before PACFile()).
+    myIpAddress() would resolve this machine's name: it answers the local address that routes
+    to the first server instead (a UDP connect, which sends nothing)."""
+    import ipaddress
+    import socket
+
+    import dns.exception
+    import dns.nameserver
+    import dns.resolver
+    import pypac.parser_functions as pf
+    import pypac.parser_functions_ex as pfx
+
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in servers]
+    resolver.timeout = resolver.lifetime = timeout
+
+    def addresses(host: object, rdtype: str) -> list[str]:
+        name = str(host)
+        try:
+            ipaddress.ip_address(name)
+            return [name]
+        except ValueError:
+            pass
+        try:
+            answer = resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+        except (dns.exception.DNSException, ValueError):
+            return []
+        return [str(r.address) for r in answer.rrset] if answer.rrset else []
+
+    def dns_resolve(host: object) -> str:
+        found = [a for a in addresses(host, "A") if ":" not in a]
+        return found[0] if found else ""
+
+    def dns_resolve_ex(host: object) -> str:
+        return ";".join(addresses(host, "AAAA") + addresses(host, "A"))
+
+    def my_ip() -> str:
+        ip, port = servers[0]
+        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.connect((ip, port))
+                return str(sock.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+    plain = {
+        "dnsResolve": dns_resolve,
+        "isResolvable": lambda host: dns_resolve(host) != "",
+        "myIpAddress": my_ip,
+    }
+    extended = {
+        "dnsResolveEx": dns_resolve_ex,
+        "isResolvableEx": lambda host: dns_resolve_ex(host) != "",
+        "myIpAddressEx": my_ip,
+    }
+    for module, table in ((pf, plain), (pfx, extended)):
+        for name, func in table.items():
+            setattr(module, name, func)
+            module.function_injections[name] = func
 
 
 def child_main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from wsdiag.host.pac import ChainEntry, HopKind, PacResult
 from wsdiag.vocab.model import ProxyMode, ProxyRoute
@@ -36,6 +37,14 @@ def route_from_pac(result: PacResult, hosts: Sequence[str]) -> ProxyRoute:
     if result.used is None:
         return _untested(pac, f"the PAC could not be fetched or evaluated ({result.problem})")
     chains = {h: result.chain_for(h) for h in dict.fromkeys(hosts)}
+    broken = [a for h in chains if (a := result.answers.get(h)) is not None and a.broken]
+    if broken:
+        # Not "closed", not DIRECT: the proxied paths stay untested (unknown), and the
+        # finding PAC_ANSWER_BROKEN names the answer for the desktop team.
+        why = broken[0].problem + (
+            f" (and for {len(broken) - 1} more name(s))" if len(broken) > 1 else ""
+        )
+        return replace(_untested(pac, f"the PAC's answer is broken: {why}"), pac_broken=why)
     unknown = [h for h, c in chains.items() if not c]
     if unknown:
         why = "; ".join(
@@ -89,14 +98,21 @@ def route_from_pac(result: PacResult, hosts: Sequence[str]) -> ProxyRoute:
     )
 
 
-def pac_route(explicit: str | None, hosts: Sequence[str], budget: float) -> ProxyRoute | None:
+def pac_route(
+    explicit: str | None,
+    hosts: Sequence[str],
+    budget: float,
+    nameservers: Sequence[tuple[str, int]] = (),
+) -> ProxyRoute | None:
     """The route a PAC decides for ``hosts``, or None where no PAC is configured (and no
     ``--pac`` given). ``budget`` seconds for fetching and evaluating (a killable child
-    process); never raises."""
+    process); ``nameservers`` (IP, port) answer the PAC's dnsResolve() when given (the
+    run's ``--nameserver``: the OS resolver is not asked); never raises."""
     from wsdiag.host.pac import discover_sources
     from wsdiag.host.pac_eval import evaluate_pac
 
     sources = discover_sources(explicit)
     if not sources:
         return None
-    return route_from_pac(evaluate_pac(sources, hosts, time.monotonic() + budget), hosts)
+    result = evaluate_pac(sources, hosts, time.monotonic() + budget, nameservers=nameservers)
+    return route_from_pac(result, hosts)

@@ -9,7 +9,6 @@ withholds stays unknown. ``gather_paths`` does the I/O; everything else here is 
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -30,23 +29,6 @@ from wsdiag.vocab.machine import (
 )
 from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Role, Tri
 from wsdiag.vocab.results import DnsResult
-
-
-def fallback_443(system: str, version: str | None) -> Tri:
-    """Pure: does this client version fall back to 443 when 4195 is blocked?
-
-    AWS: Windows and macOS clients 5.23 and later, Linux 2024.7 and later. ``system`` is a
-    ``platform.system()`` name; an unparsable version or an unknown OS is UNKNOWN.
-    """
-    if not version:
-        return Tri.UNKNOWN
-    nums = [int(x) for x in re.findall(r"\d+", version)[:2]]
-    if len(nums) < 2:
-        return Tri.UNKNOWN
-    need = {"Windows": (5, 23), "Darwin": (5, 23), "Linux": (2024, 7)}.get(system)
-    if need is None:
-        return Tri.UNKNOWN
-    return Tri.of((nums[0], nums[1]) >= need)
 
 
 def _ip(text: str) -> str | None:

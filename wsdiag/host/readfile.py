@@ -220,17 +220,24 @@ class GzipReader:
     """Decompressed ``read()`` from a gzip stream, capped in size and compression ratio.
 
     Stops (returns EOF, sets ``stopped``) once more than ``max_bytes`` came out, or once
-    past the first megabyte the output exceeds ``max_ratio`` times the compressed bytes
-    consumed so far. Corrupt data raises :class:`ReadRefused` (UNREADABLE).
+    past ``ratio_after`` bytes (default: the first megabyte) the output exceeds ``max_ratio``
+    times the compressed bytes consumed so far. Corrupt data raises :class:`ReadRefused`
+    (UNREADABLE).
     """
 
     def __init__(
-        self, raw: BinaryIO, *, max_bytes: int, max_ratio: int = DEFAULT_MAX_RATIO
+        self,
+        raw: BinaryIO,
+        *,
+        max_bytes: int,
+        max_ratio: int = DEFAULT_MAX_RATIO,
+        ratio_after: int = _RATIO_GRACE,
     ) -> None:
         self._raw = _SmallReads(raw)
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb")
         self._max = max_bytes
         self._ratio = max_ratio
+        self._ratio_after = ratio_after
         self.produced = 0
         self.stopped: ReadLimit | None = None
 
@@ -251,7 +258,7 @@ class GzipReader:
             )
             return data[: len(data) - (self.produced - self._max)]
         consumed = max(1, self._raw.consumed)
-        if self.produced > _RATIO_GRACE and self.produced > self._ratio * consumed:
+        if self.produced > self._ratio_after and self.produced > self._ratio * consumed:
             self.stopped = ReadLimit(
                 RefusedKind.TOO_LARGE,
                 f"stopped after {self.produced} decompressed bytes: it expands more than "

@@ -8,11 +8,15 @@ and adapter reads and macOS ``scutil`` are exercised on those systems only.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any
 
-_TOOL_TIMEOUT = 3.0  # seconds; scutil/gsettings answer in milliseconds when they work
+from wsdiag.budgets import HOST_TOOL_TIMEOUT
 
 # Internet Settings keys in the order WinINet applies them (policies before preferences).
 _INTERNET_SETTINGS = (
@@ -76,19 +80,88 @@ def scutil_proxy() -> str | None:
     return _run(["scutil", "--proxy"]) if sys.platform == "darwin" else None
 
 
-def gsettings_proxy() -> tuple[str, str] | None:
-    """Linux desktop: (mode, autoconfig-url) of org.gnome.system.proxy as GVariant text."""
+@dataclass(frozen=True)
+class DesktopUser:
+    """The account whose desktop settings a root run reads (uid, gid, name, home)."""
+
+    uid: int
+    gid: int
+    name: str
+    home: str
+
+
+def gsettings_proxy(as_user: DesktopUser | None = None) -> tuple[str, str] | None:
+    """Linux desktop: (mode, autoconfig-url) of org.gnome.system.proxy as GVariant text.
+
+    gsettings (through dconf) writes ``$XDG_RUNTIME_DIR/dconf/user`` or, without one,
+    ``$HOME/.cache/dconf/user`` (into the current folder when HOME is relative): it runs
+    with both XDG_RUNTIME_DIR and XDG_CACHE_HOME in a temporary folder removed afterwards.
+    As root, root's settings are not the desktop's: it runs as the desktop user (``as_user``,
+    else :func:`desktop_user`), and with none found the setting is not read (None)."""
     if not sys.platform.startswith("linux") or shutil.which("gsettings") is None:
         return None
-    mode = _run(["gsettings", "get", "org.gnome.system.proxy", "mode"])
-    url = _run(["gsettings", "get", "org.gnome.system.proxy", "autoconfig-url"])
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        as_user = as_user or desktop_user()
+        if as_user is None:
+            return None
+    with tempfile.TemporaryDirectory(prefix="wsdiag-gsettings-") as scratch:
+        env = {**os.environ, "XDG_RUNTIME_DIR": scratch, "XDG_CACHE_HOME": scratch}
+        ids: dict[str, object] = {}
+        if as_user is not None:
+            try:
+                os.chown(scratch, as_user.uid, as_user.gid)
+            except OSError:
+                return None
+            env.update(HOME=as_user.home, USER=as_user.name, LOGNAME=as_user.name)
+            env.pop("XDG_CONFIG_HOME", None)  # root's, not the user's
+            env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+            ids = {"user": as_user.uid, "group": as_user.gid, "extra_groups": []}
+        keys = ("mode", "autoconfig-url")
+        mode, url = (
+            _run(["gsettings", "get", "org.gnome.system.proxy", k], env, ids) for k in keys
+        )
     return None if mode is None else (mode, url or "''")
 
 
-def _run(args: list[str]) -> str | None:
+def desktop_user() -> DesktopUser | None:
+    """Linux, as root: the person whose desktop session is newest, by their runtime folder
+    ``/run/user/<uid>`` (systemd-logind makes one per logged-in user) and a dconf database
+    in their home; None when no such account (a server, nobody logged in)."""
+    try:
+        import pwd
+    except ImportError:
+        return None
+    found: list[tuple[float, DesktopUser]] = []
+    try:
+        entries = list(os.scandir("/run/user"))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit() or int(entry.name) < 1000:  # system accounts below
+            continue
+        try:
+            pw = pwd.getpwuid(int(entry.name))
+            dconf = os.stat(os.path.join(pw.pw_dir, ".config", "dconf", "user"))
+            started = entry.stat().st_mtime
+        except (KeyError, OSError):
+            continue
+        if dconf.st_uid == pw.pw_uid:
+            found.append((started, DesktopUser(pw.pw_uid, pw.pw_gid, pw.pw_name, pw.pw_dir)))
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _run(
+    args: list[str], env: dict[str, str] | None = None, ids: dict[str, Any] | None = None
+) -> str | None:
     try:
         proc = subprocess.run(
-            args, capture_output=True, text=True, timeout=_TOOL_TIMEOUT, check=False
+            args,
+            capture_output=True,
+            text=True,
+            timeout=HOST_TOOL_TIMEOUT,
+            check=False,
+            env=env,
+            **(ids or {}),
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -91,6 +91,38 @@ def profile_log_dirs(
     ]
 
 
+def profile_owner(system: str, root: PurePath | None, path: str) -> tuple[str, str] | None:
+    """(profile folder name, profile folder) of the profile ``path`` lies in, when it lies
+    under ``root`` (``/home/jane/...`` -> ``("jane", "/home/jane")``); None otherwise.
+    Compared case-insensitively on Windows and macOS, whose file systems are."""
+    if root is None:
+        return None
+    flavour = PureWindowsPath if system == "Windows" else PurePosixPath
+    p, r = flavour(path), flavour(str(root))
+    fold = system in ("Windows", "Darwin")
+    parts, top = p.parts, r.parts
+    if len(parts) <= len(top):
+        return None
+    same = [a.lower() if fold else a for a in parts[: len(top)]] == [
+        a.lower() if fold else a for a in top
+    ]
+    if not same or not is_profile(parts[len(top)]):
+        return None
+    return parts[len(top)], str(flavour(*parts[: len(top) + 1]))
+
+
+def windows_names(sam: str | None, upn: str | None) -> list[str]:
+    """The names a Windows account goes by besides USERNAME: ``DOMAIN\\user`` (the
+    NameSamCompatible form) gives ``user``, a UPN ``first.last@corp.example`` gives
+    ``first.last`` (the part that names the person; the domain does not)."""
+    out = []
+    if sam and "\\" in sam:
+        out.append(sam.rsplit("\\", 1)[1])
+    if upn and "@" in upn:
+        out.append(upn.split("@", 1)[0])
+    return [n for n in out if n]
+
+
 def newest(candidates: Iterable[tuple[str, float]]) -> str | None:
     """The user whose newest client log is the most recent (mtime, seconds): the session a
     person had last is the one the ticket is about. None when there are none."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag.vocab.logs import ClientLogs, LogContext
-from wsdiag.vocab.model import Status, Transport
+from wsdiag.vocab.model import Status
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
@@ -43,7 +43,7 @@ def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | 
         return None
     now = sorted(
         {
-            f"{'QUIC' if p.transport is Transport.QUIC else 'TCP'}/{p.port}"
+            f"{'TCP' if p.transport.is_tcp else str(p.transport).upper()}/{p.port}"
             for p in probes
             if p.target_id.startswith("endpoint") and p.status is Status.OPEN
         }

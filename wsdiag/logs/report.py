@@ -22,15 +22,13 @@ from wsdiag.logs.files import (
     looks_like_text,
     read_into,
 )
-from wsdiag.logs.findings import log_findings
+from wsdiag.logs.findings import log_findings, no_logs_findings
 from wsdiag.logs.parse import LogParser
-from wsdiag.logs.problems import no_logs_finding
 from wsdiag.logs.since import parse_since
 from wsdiag.render.report import finding_json
 from wsdiag.terminal import (
     Paint,
     escape,
-    exit_code,
     path_text,
     to_json_text,
     use_colour,
@@ -61,7 +59,7 @@ class LogsResult:
     def exit_code(self) -> int:
         """check's rule: errors block (2), warnings degrade (1); nothing read is unknown (3)."""
         judged = bool(self.files)
-        return exit_code(verdict_from_findings((f.severity for f in self.findings), judged))
+        return verdict_from_findings((f.severity for f in self.findings), judged).exit_code
 
 
 def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
@@ -82,18 +80,8 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result.summary = parser.summary() if result.files else None
     findings = list(log_findings(result.summary, result.problems))
     if not files and not any(f.code == "LOGS_NOT_FOUND" for f in findings):
-        where = [str(p) for p in searched]
-        finding = no_logs_finding(where)
-        if since is not None:
-            finding = Finding(
-                code=finding.code,
-                severity=finding.severity,
-                message=f"No WorkSpaces client log file was modified since {_iso(since)} "
-                f"(looked in: {'; '.join(where) or 'nowhere'}).",
-                remediation="Widen --since, or connect with the client and run this again.",
-                rule=finding.rule,
-            )
-        findings.insert(0, finding)
+        since_text = _iso(since) if since is not None else None
+        findings[:0] = no_logs_findings([str(p) for p in searched], since_text)
     result.findings = tuple(findings)
     return result
 
@@ -330,15 +318,30 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
 # --- the command ---------------------------------------------------------------------------
 
 
-def logs_command(paths: list[Path], since: str | None, json_out: bool) -> int:
-    """``wsdiag logs [PATH…] [--since X] [--json]``: print, and return the exit code.
+def logs_command(
+    paths: list[Path], since: str | None, json_out: bool, no_redact: bool = False
+) -> int:
+    """``wsdiag logs [PATH…] [--since X] [--json] [--no-redact]``: print, and return the
+    exit code.
 
-    0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. A bad ``--since``
-    raises :class:`~wsdiag.errors.WsdiagError` (the CLI turns it into exit 3).
+    0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. Redacted like
+    every other output: the names and homes of this account and of whoever owns the files
+    read (as root: the profile they lie in), in every spelling (wsdiag.redact).
+    A bad ``--since`` raises :class:`~wsdiag.errors.WsdiagError` (the CLI turns it into
+    exit 3).
     """
+    from wsdiag.host.identity import redaction
+
     now = datetime.now(UTC)
     cutoff = parse_since(since, now) if since is not None else None
     result = collect(paths, cutoff)
+    read = [*result.searched, *(r.file.path for r in result.files)]
+    hide = redaction(no_redact, False, read=read)
+    # The values first (JSON), then the whole output: the text renderer adds paths of its own.
+    if json_out:
+        out = to_json_text(hide.json(to_json(result, now)))
+    else:
+        out = render_text(result, use_colour())
     # A reader that left early (a broken pipe) does not change what the logs say.
-    write_out(to_json_text(to_json(result, now)) if json_out else render_text(result, use_colour()))
+    write_out(hide.text(out))
     return result.exit_code

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
+from wsdiag.clock import ms_since
 
 # isort: split
 import dns.exception
@@ -99,7 +100,7 @@ async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> Dn
             else base.resolver
         ),
         dead_servers=tuple(server_text(s) for s in got.dead_before),
-        ms=round((time.perf_counter() - t0) * 1000, 1),
+        ms=ms_since(t0),
     )
 
 
@@ -124,11 +125,61 @@ def _answered(r: dns.message.Message, rdtype: str) -> tuple[DnsOutcome, str, tup
     rrset = chain.answer if chain is not None else None
     if rrset is None or rrset.rdtype != want:
         return DnsOutcome.NO_ANSWER, f"the name exists but has no {rdtype} record", ()
+    found = [str(x.address) for x in rrset]
+    detail = ""
+    both = _cname_beside_records(r, want)
+    if both is not None:
+        # RFC 2181 section 10.1: a name with a CNAME has no other data. dnspython takes the
+        # name's own records, glibc's getaddrinfo follows the answer in order (a CNAME
+        # first: the target's records), others may differ: every address some resolver
+        # may dial is probed, so that the verdict is ready only if all of them work.
+        owner, glibc, followed = both
+        found = list(dict.fromkeys(glibc + found + followed))
+        detail = (
+            f"the answer holds both a CNAME and {rdtype} records for {owner} (forbidden by "
+            "RFC 2181 section 10.1): resolvers differ in which they use, so every address "
+            "was tested"
+        )
     # A resolver may put odd things in an answer; keep only well-formed addresses.
-    valid = tuple(a for a in dict.fromkeys(str(x.address) for x in rrset) if _is_ip(a))
+    valid = tuple(a for a in dict.fromkeys(found) if _is_ip(a))
     if not valid:
         return DnsOutcome.NO_ANSWER, f"no usable {rdtype} address in the answer", ()
-    return DnsOutcome.ANSWER, "", valid
+    return DnsOutcome.ANSWER, detail, valid
+
+
+def _cname_beside_records(
+    r: dns.message.Message, want: dns.rdatatype.RdataType
+) -> tuple[str, list[str], list[str]] | None:
+    """A CNAME and ``want`` records owned by the same name in the chain from the question:
+    (that name, the addresses glibc's walk takes, the addresses the CNAME leads to); None
+    when the answer is lawful. glibc (nss_dns getanswer_r) reads the answer in order,
+    keeps records owned by the name it expects, and a CNAME changes that name."""
+    if not r.question:
+        return None
+    qname = r.question[0].name
+    rdclass = r.question[0].rdclass
+    name, owner = qname, None
+    for _ in range(16):  # the chain's length, as resolve_chaining bounds it
+        has_cname = r.get_rrset(r.answer, name, rdclass, dns.rdatatype.CNAME)
+        if has_cname is None:
+            break
+        if r.get_rrset(r.answer, name, rdclass, want) is not None:
+            owner = name
+        name = has_cname[0].target
+    if owner is None:
+        return None
+    target = r.get_rrset(r.answer, name, rdclass, want)
+    followed = [str(x.address) for x in target] if target is not None else []
+    glibc: list[str] = []
+    expected = qname
+    for rrset in r.answer:
+        if rrset.name != expected:
+            continue
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            expected = rrset[0].target
+        elif rrset.rdtype == want:
+            glibc += [str(x.address) for x in rrset]
+    return owner.to_text(omit_final_dot=True), glibc, followed
 
 
 def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str, Fault]:

@@ -76,7 +76,10 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
     backend = dns.asyncbackend.get_default_backend()
     ip, port = h.server
     af = dns.inet.af_for_address(ip)
-    dest = (ip, port)
+    # The destination in the socket family's own form: an AF_INET6 socket reports a reply's
+    # source as (ip, port, flowinfo, scope_id), and dnspython drops a reply whose source does
+    # not equal the destination it was given, so a 2-tuple made every IPv6 server "silent".
+    dest = dns.inet.low_level_address_tuple((ip, port), af)
     wire = q.to_wire()
     lifetime = end - loop.time()
     every = max(lifetime * DNS_RETRANSMIT_SHARE, DNS_MIN_RETRANSMIT)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from wsdiag.clock import ms_since
 from wsdiag.vocab.model import DnsOutcome, DnsSpec
 from wsdiag.vocab.results import DnsResult
 
@@ -113,9 +114,7 @@ async def os_resolve(host: str, timeout: float) -> OsAnswer:
     t0 = time.perf_counter()
 
     def done(outcome: OsOutcome, addresses: tuple[str, ...] = (), detail: str = "") -> OsAnswer:
-        return OsAnswer(
-            host, outcome, addresses, detail, round((time.perf_counter() - t0) * 1000, 1)
-        )
+        return OsAnswer(host, outcome, addresses, detail, ms_since(t0))
 
     try:
         async with asyncio.timeout(timeout):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
+from wsdiag.clock import ms_since
 from wsdiag.probes.errors import Failure
 from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
-
-
-def ms_since(t0: float) -> float:
-    """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms."""
-    return round((time.perf_counter() - t0) * 1000, 1)
 
 
 def outcome(

@@ -22,6 +22,7 @@ from aioquic.quic.events import HandshakeCompleted
 from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
+from wsdiag.clock import ms_since
 from wsdiag.host.mtu import learned_mtu, set_dont_fragment
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
@@ -197,7 +198,7 @@ def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | Non
         datagrams_rx=rx,
         alpn=d.alpn,
         quic_error=d.quic_error,
-        ms=round((time.perf_counter() - t0) * 1000, 1),
+        ms=ms_since(t0),
     )
 
 

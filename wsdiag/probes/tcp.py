@@ -11,8 +11,9 @@ import time
 from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
+from wsdiag.clock import ms_since
 from wsdiag.probes.errors import failure_of
-from wsdiag.probes.outcome import failed, ms_since, outcome
+from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.vocab.model import Phase, ProxyMode, Role, Status, Via

@@ -36,6 +36,7 @@ from wsdiag.certs import (
     summarise_chain,
     unverified_chain,
 )
+from wsdiag.clock import ms_since
 from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trust
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.outcome import failed, outcome
@@ -171,7 +172,7 @@ async def capture(
         f = failure_of(exc)
         seen = TlsSeen.CLOSED if isinstance(exc, ConnectionError) else TlsSeen.NONE
         return Handshake(seen, f.status, detail=f"TLS: {f.detail}", errno=f.errno, cause=f.cause)
-    ms = round((time.perf_counter() - t0) * 1000, 1)
+    ms = ms_since(t0)
     if leaf_only:
         leaf = obj.getpeercert(binary_form=True)
         chain = [leaf] if leaf else []

@@ -17,10 +17,11 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from wsdiag.clock import ms_since
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
-from wsdiag.probes.outcome import failed, ms_since, outcome
+from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import tls_step
 from wsdiag.vocab.model import Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult

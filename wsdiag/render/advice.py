@@ -15,38 +15,6 @@ from wsdiag.vocab.model import Owner, ProxyMode, Severity, Status, Verdict
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import Finding, ProbeResult
 
-# Used only while a finding carries no owner (the rule rows will fill Finding.owner; until
-# then, and for reports written by older versions, this table decides). Codes not listed
-# stay unassigned and are shown as such: guessing a team would send a ticket astray.
-FALLBACK_OWNER: dict[str, Owner] = {
-    "HOME_NETWORK": Owner.USER,  # connect the VPN
-    "NO_ROUTE": Owner.USER,  # connect to a network or the VPN
-    "DNS_NOT_CONFIGURED": Owner.DESKTOP,
-    "PROXY_UNSUPPORTED_SCHEME": Owner.DESKTOP,  # the machine's proxy setting
-    "PROXY_IN_USE": Owner.DESKTOP,  # bypass list for the private name
-    "LOGS_CLIENT_TOO_OLD_FOR_443_FALLBACK": Owner.DESKTOP,
-    "DNS_RESOLVER_UNREACHABLE": Owner.NETWORK,
-    "ENDPOINT_DNS_FAILED": Owner.NETWORK,  # resolver forwarding for a2z.com
-    "ENDPOINT_PUBLIC_ANSWER": Owner.NETWORK,  # split DNS / resolver
-    "ENDPOINT_UNREACHABLE": Owner.NETWORK,  # route to the VPC first
-    "ENDPOINT_HIGH_RTT": Owner.NETWORK,
-    "AUTH_UNREACHABLE": Owner.NETWORK,  # firewall / NAT / proxy allow-list
-    "AUTH_UDP_443_UNCONFIRMED": Owner.NETWORK,
-    "OPTIONAL_DOMAINS_UNREACHABLE": Owner.NETWORK,
-    "TLS_UNTRUSTED": Owner.NETWORK,  # TLS inspection
-    "HEALTH_CHECK_BLOCKED": Owner.NETWORK,
-    "PROXY_UNREACHABLE": Owner.NETWORK,
-    "PROXY_AUTH_REQUIRED": Owner.NETWORK,
-    "ENDPOINT_NXDOMAIN": Owner.AWS,  # the endpoint's private DNS names
-    "ENDPOINT_AAAA_ONLY": Owner.AWS,
-    "ENDPOINT_DUAL_STACK": Owner.AWS,
-    "ENDPOINT_ADDRESS_SILENT": Owner.AWS,  # endpoint subnets, network ACL
-    "ENDPOINT_QUIC_BLOCKED": Owner.AWS,  # endpoint security group
-    "ENDPOINT_4195_BLOCKED": Owner.AWS,
-    "ENDPOINT_443_BLOCKED": Owner.AWS,
-    "LOGS_INTERNET_ENDPOINT_IN_USE": Owner.AWS,  # directory's streaming endpoint
-}
-
 # Most useful first: what the person at the keyboard can do now comes before any ticket.
 OWNER_ORDER: tuple[Owner, ...] = (Owner.USER, Owner.DESKTOP, Owner.NETWORK, Owner.AWS)
 OWNER_TITLE: dict[Owner | None, str] = {
@@ -54,6 +22,8 @@ OWNER_TITLE: dict[Owner | None, str] = {
     Owner.DESKTOP: "This machine's settings (you or desktop support)",
     Owner.NETWORK: "Network team (firewall, proxy, DNS, routes)",
     Owner.AWS: "AWS administrator (VPC endpoint, security group, directory)",
+    # Every finding carries its row's owner; None only in a saved report that names none.
+    # A team is never guessed: a ticket sent astray costs more than an unassigned line.
     None: "Not yet assigned to a team",
 }
 ESCALATE_TO: dict[Owner, str] = {
@@ -62,7 +32,6 @@ ESCALATE_TO: dict[Owner, str] = {
     Owner.AWS: "your AWS administrator",
 }
 HAND_OVER = "`wsdiag bundle` (or the output of `wsdiag check --json`)"
-SEVERITY_ORDER: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -86,23 +55,18 @@ class Advice:
     decide: str | None
 
 
-def owner_of(f: Finding) -> Owner | None:
-    """The finding's own owner, else the fallback table's, else None (unassigned)."""
-    return f.owner if f.owner is not None else FALLBACK_OWNER.get(f.code)
-
-
 def _actionable(f: Finding) -> bool:
-    return f.severity is not Severity.INFO or owner_of(f) is Owner.USER
+    return f.severity is not Severity.INFO or f.owner is Owner.USER
 
 
 def advise(report: Report) -> Advice:
     """Order the report's findings into advice. Pure; never raises on any Report."""
-    findings = sorted(report.diagnosis.findings, key=lambda f: SEVERITY_ORDER[f.severity])
+    findings = sorted(report.diagnosis.findings, key=lambda f: -f.severity.rank)
     act = [f for f in findings if _actionable(f)]
     notes = tuple(f for f in findings if not _actionable(f))
     groups = []
     for owner in (*OWNER_ORDER, None):
-        mine = tuple(f for f in act if owner_of(f) is owner)
+        mine = tuple(f for f in act if f.owner is owner)
         if mine:
             groups.append(Group(owner, OWNER_TITLE[owner], mine))
     verdict = report.diagnosis.verdict

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
+from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
@@ -69,7 +70,8 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
     ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without what a reader
-    can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, a
+    can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, its
+    ``cause`` where its status implies it (``vocab.model.USUAL_CAUSE``), a
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
     when its ``basis`` lists the same ids."""
     out = dict(obj)
@@ -80,6 +82,8 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
             return False
         if key == "probes" and k == "host":
             return (item.get("target"), v) not in named
+        if key == "probes" and k == "cause":
+            return bool(USUAL_CAUSE.get(item.get("status", "")) != v)
         if key == "dns" and k == "id":
             return bool(v != f"{item.get('target')}/dns/{item.get('type')}")
         return True
@@ -237,17 +241,27 @@ def render(
 ) -> str:
     """The whole output of one check in ``fmt``, newline-terminated; ``width`` (columns),
     ``verbose`` and ``ascii_only`` shape the text format only."""
+    # Redacted twice: the report's values before a renderer sees them (a renderer may
+    # escape, encode or cut a name into a spelling no later pass would know), then the
+    # output, for the strings the renderer adds itself.
     if fmt is Format.TEXT:
         from wsdiag.render.text import render_text
 
-        return redaction.text(
-            render_text(report, width=width, color=color, verbose=verbose, ascii_only=ascii_only)
+        text = render_text(
+            redaction.values(report),
+            width=width,
+            color=color,
+            verbose=verbose,
+            ascii_only=ascii_only,
         )
-    obj = report_json(report, redaction)
-    if fmt is Format.JSON:
-        return dumps(obj)
-    if fmt is Format.JSON_LINE:
-        return dumps(compact(obj), one_line=True)
-    if fmt is Format.LINE:
-        return render_line(obj) + "\n"
-    return render_jamf(obj) + "\n"
+    else:
+        obj = report_json(report, redaction)
+        if fmt is Format.JSON:
+            text = dumps(obj)
+        elif fmt is Format.JSON_LINE:
+            text = dumps(compact(obj), one_line=True)
+        elif fmt is Format.LINE:
+            text = render_line(obj) + "\n"
+        else:
+            text = render_jamf(obj) + "\n"
+    return redaction.text(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wsdiag.redact import Redaction
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
 from wsdiag.render.report import client_logs_json, to_json
@@ -191,6 +192,7 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
     env.filters["ticks"] = _ticks
     advice = adv.advise(report)
@@ -201,13 +203,75 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         verdict=str(d.verdict),
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
         advice=advice,
-        owner_of=adv.owner_of,
         diagram=diagram(report),
         width=WIDTH,
         x=dict(machine=X_MACHINE, hub=X_HUB, label=X_LABEL, chips=X_CHIPS, chip_w=CHIP_W),
         facts=_host_facts(report),
         data=to_json(report) if data is None else data,
+        quality=_quality(report),
     )
+
+
+def _quality(report: Report) -> dict[str, Any] | None:
+    """The session-quality block: sentences, and per path a row with an inline SVG of its
+    RTT spread (markup built here from numbers only, so it is marked safe)."""
+    from markupsafe import Markup
+
+    from wsdiag.render.quality import rtt_svg, sentences
+
+    q = report.evidence.quality
+    if q is None:
+        return None
+    scale = max(
+        (p.figures.rtt_ms.max for p in q.paths if p.figures.rtt_ms is not None), default=0.0
+    )
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.0f} ms"
+
+    rows = [
+        {
+            "id": p.id,
+            "svg": Markup(rtt_svg(p.figures, scale)),
+            "p50": ms(p.figures.rtt_ms.p50 if p.figures.rtt_ms else None),
+            "p95": ms(p.figures.rtt_ms.p95 if p.figures.rtt_ms else None),
+            "jitter": ms(p.figures.jitter_ms),
+            "loss": "-" if p.figures.loss is None else f"{100 * p.figures.loss:.1f} %",
+            "sent": p.figures.sent,
+        }
+        for p in q.paths
+    ]
+    return {"grade": str(q.score.grade), "lines": sentences(q), "rows": rows}
+
+
+def render_page(report: Report, redaction: Redaction) -> str:
+    """The page ``--html`` writes: the report's values redacted before the template sees
+    them, the embedded JSON as ``--format json`` gives it, then the whole page redacted
+    once more (the escaped spellings too, ``o&#39;brien``) for what the template adds."""
+    from wsdiag.render.formats import report_json
+
+    return redaction.text(render_html(redaction.values(report), report_json(report, redaction)))
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` before autoescaping: a string's controls (ESC, OSC, BEL, C1)
+    and bidirectional/format characters written as the text format writes them
+    (``\\x1b``, ``\\u202e``), so that ``cat report.html`` runs nothing and a browser
+    reorders no name. Lines stay lines. Markup (``|tojson``, ``|ticks``) is already safe:
+    JSON escapes every control, ``_ticks`` escapes its text the same way."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return shown_text(value)
+    return value
+
+
+def shown_text(text: str) -> str:
+    """``text`` with every control and bidirectional character escaped as
+    :func:`wsdiag.terminal.escape` does, newlines kept."""
+    from wsdiag.terminal import escape
+
+    return "\n".join(escape(line) for line in text.split("\n"))
 
 
 def _ticks(text: str) -> Any:
@@ -216,7 +280,8 @@ def _ticks(text: str) -> Any:
 
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
+    safe = str(escape(shown_text(str(text))))
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", safe))
 
 
 def _host_facts(report: Report) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from wsdiag.host.paths import paths_from_json
+from wsdiag.quality.json import quality_from_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.model import (
     Account,
@@ -61,6 +62,7 @@ def report_from_json(d: dict[str, Any]) -> Report:
     evidence = Evidence(
         **facts,
         endpoint_addresses=tuple(_address(a) for a in d["evidence"].get("endpoint_addresses", ())),
+        quality=quality_from_json(d["quality"]) if "quality" in d else None,
     )
     proxy = d.get("proxy") or {}
     return Report(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from wsdiag.quality.json import quality_json
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.model import Fault, HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
@@ -54,9 +55,15 @@ def to_json(report: Report) -> dict[str, Any]:
         "proxy": proxy_json(report.proxy),
         "host": host_json(report.host),
         "paths": _section_json(report, "paths"),
+        # additive: absent in reports from before session quality (issue 20)
+        **(
+            {"quality": quality_json(report.evidence.quality)}
+            if report.evidence.quality is not None
+            else {}
+        ),
         # additive (wsdiag.report/1): absent from reports made before it, or not by a run
         **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
-        # any other evidence source's section, under its name (additive)
+        # any other evidence source's section under its name, additive ("cloud": --aws)
         **{s.name: s.json for s in report.sections if s.name not in _FIXED_SECTIONS},
     }
 

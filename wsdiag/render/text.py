@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
+from wsdiag.render.quality import sentences as quality_sentences
 from wsdiag.terminal import escape
 from wsdiag.vocab.model import ProxyMode, Role, Severity, Status, Verdict
 from wsdiag.vocab.report import Report
@@ -144,6 +145,11 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         for f in group.findings:
             _finding(out, f, 4)
     _paths(out, report, verbose)
+    if report.evidence.quality is not None:  # absent in reports from before it
+        out.blocks.append(Block.gap())
+        out.add(0, [("SESSION QUALITY", "bold")])
+        for line in quality_sentences(report.evidence.quality, verbose):
+            out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
     if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used
@@ -151,12 +157,17 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
         out.add(0, [("THIS MACHINE", "bold")])
         for line in machine:
             out.add(2, words(clean(line)))
+    if report.cloud is not None:  # --aws: its findings are in the owners' groups above
+        from wsdiag.cloud.source import summary
+
+        out.blocks.append(Block.gap())
+        out.add(0, [("THE ENDPOINT'S SIDE (AWS, read-only)", "bold")])
+        out.add(2, words(clean(summary(report.cloud))))
     if advice.notes:
         out.blocks.append(Block.gap())
         out.add(0, [("NOTES", "bold")])
         for f in advice.notes:
-            owner = adv.owner_of(f)
-            _finding(out, f, 2, f"({owner})" if owner else "")
+            _finding(out, f, 2, f"({f.owner})" if f.owner else "")
     if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])

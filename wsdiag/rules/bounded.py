@@ -1,17 +1,16 @@
 """Findings about work wsdiag bounded on purpose: endpoint addresses past the fan-out cap.
-Pure rule rows (see rows.py)."""
+Pure rule rows (see wsdiag.vocab.rows)."""
 
 from __future__ import annotations
 
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES
-from wsdiag.rules.rows import FindingRule, Fire
-from wsdiag.vocab.model import Environment, Owner, Severity
-from wsdiag.vocab.results import Evidence
+from wsdiag.rules.facts import CheckFacts, CheckRule
+from wsdiag.vocab.model import Owner, Severity
+from wsdiag.vocab.rows import FindingRule, Fire, Y
 
 
-def _unprobed(e: Evidence, _env: Environment) -> Fire | None:
-    if not e.endpoint_unprobed:
-        return None
+def _unprobed(c: CheckFacts) -> Fire:
+    e = c.evidence
     total = MAX_ENDPOINT_ADDRESSES + e.endpoint_unprobed
     return Fire(
         {
@@ -23,19 +22,20 @@ def _unprobed(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-BOUNDED_RULES: tuple[FindingRule, ...] = (
+BOUNDED_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "endpoint-addresses-not-probed",
-        "ENDPOINT_ADDRESSES_NOT_PROBED",
-        Severity.WARNING,
-        Owner.NETWORK,
-        f"the private name has more than {MAX_ENDPOINT_ADDRESSES} IPv4 addresses: only the "
+        name="endpoint-addresses-not-probed",
+        code="ENDPOINT_ADDRESSES_NOT_PROBED",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when=f"the private name has more than {MAX_ENDPOINT_ADDRESSES} IPv4 addresses: only the "
         "first are probed, so the verdict cannot be 'ready'",
-        "{host} resolves to {total} IPv4 addresses; wsdiag probed the first {probed} (in "
+        message="{host} resolves to {total} IPv4 addresses; wsdiag probed the first {probed} (in "
         "answer order) and left {left} unprobed. An interface endpoint has one address per "
         "subnet, a handful at most: this answer is broken or not the endpoint's.",
-        "Check the private hosted zone or the DNS forwarder that answers for this name: it "
-        "should return only the endpoint's interface addresses.",
+        remediation="Check the private hosted zone or the DNS forwarder that answers for this "
+        "name: it should return only the endpoint's interface addresses.",
+        facts=(("endpoint_capped", (Y,)),),
         fire=_unprobed,
         basis=("endpoint_unprobed", "endpoint_all_addresses"),
     ),

@@ -7,13 +7,16 @@ differs, so the tables cannot drift from the rules.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
-from wsdiag.logs.rows import LOG_RULES
+from wsdiag.logs.rows import LOG_RULES, READ_RULES
+from wsdiag.rules.cloud import CLOUD_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
-from wsdiag.rules.rows import FindingRule, facts_text
 from wsdiag.rules.verdict import FINDING_RULES
+from wsdiag.vocab.rows import FindingRule, facts_text
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+AnyRule = FindingRule[Any]
 
 
 def environment_table() -> str:
@@ -22,22 +25,43 @@ def environment_table() -> str:
     return "\n".join(lines)
 
 
-def _when(rule: FindingRule) -> str:
+def _when(rule: AnyRule) -> str:
     facts = facts_text(rule.facts)
     return f"{rule.when} ({facts})" if facts else rule.when
 
 
+def by_code(rules: Sequence[AnyRule]) -> dict[str, list[AnyRule]]:
+    """Every code the rows can emit, in row order, with its rows."""
+    out: dict[str, list[AnyRule]] = {}
+    for rule in rules:
+        out.setdefault(rule.code, []).append(rule)
+    return out
+
+
+def every_code() -> dict[str, list[AnyRule]]:
+    """Every finding code wsdiag can emit, the check's first, then the client logs'."""
+    return by_code([*FINDING_RULES, *LOG_RULES, *READ_RULES])
+
+
 def findings_table() -> str:
-    """Every code: the check's rows in rule order, then the client logs' (never verdict)."""
+    """Every code: the check's rows in rule order, then the client logs' and --aws's (neither
+    changes the verdict), most severe first. A code several rows emit shows the highest
+    severity and each row's condition."""
     lines = ["| code | severity | owner | when |", "| --- | --- | --- | --- |"]
-    seen: set[str] = set()
-    for rule in FINDING_RULES:
-        if rule.code not in seen:
-            seen.add(rule.code)
-            lines.append(f"| `{rule.code}` | {rule.severity} | {rule.owner} | {_when(rule)} |")
-    for log in sorted(LOG_RULES, key=lambda r: _SEVERITY_ORDER[r.severity]):
-        lines.append(f"| `{log.code}` | {log.severity} | {log.owner} | client logs: {log.when} |")
+    for code, rows in by_code(FINDING_RULES).items():
+        lines.append(_row(code, rows, ""))
+    logs = by_code([*LOG_RULES, *READ_RULES]).items()
+    for code, rows in sorted(logs, key=lambda item: -max(r.severity.rank for r in item[1])):
+        lines.append(_row(code, rows, "client logs: "))
+    for cloud in CLOUD_RULES:
+        lines.append(f"| `{cloud.code}` | {cloud.severity} | {cloud.owner} | --aws: {cloud.when} |")
     return "\n".join(lines)
+
+
+def _row(code: str, rows: list[AnyRule], prefix: str) -> str:
+    severity = max((r.severity for r in rows), key=lambda s: s.rank)
+    when = "; or ".join(dict.fromkeys(_when(r) for r in rows))
+    return f"| `{code}` | {severity} | {rows[0].owner} | {prefix}{when} |"
 
 
 TABLES = {"environment-rules": environment_table, "findings": findings_table}

@@ -13,45 +13,24 @@ client's endpoint), then the whole:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 
-from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
-from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
-
-HIGH_RTT_MS = 250.0  # DCV: above 250 ms RTT the session is usable but degraded (admin guide)
-
+from wsdiag.rules.facts import (
+    HIGH_RTT_MS,
+    CheckFacts,
+    CheckRule,
+    Defect,
+    FireFn,
+    defects,
+    with_defect,
+)
+from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.results import AddressEvidence, Evidence
+from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
 # --- each address ------------------------------------------------------------------------
 
 
-def defects(a: AddressEvidence) -> frozenset[str]:
-    """What is definitely wrong with one address: silent, no-tcp, no-quic, no-4195, partial
-    (a 4195 path missing otherwise), no-443 (only 443 paths missing). Unknowns are not
-    defects; the verdict's "every path measured" fact catches them."""
-    if a.answered is N:
-        return frozenset({"silent"})
-    if a.other:  # something else answers there: ENDPOINT_ADDRESS_OTHER says so
-        return frozenset({"other"})
-    if usable(a) is N:
-        return frozenset({"no-tcp"})
-    out = set()
-    if usable(a) is Y and (a.quic443, a.quic4195) == (N, N):
-        out.add("no-quic")
-    if usable(a) is Y and (a.tcp4195, a.quic4195) == (N, N):
-        out.add("no-4195")
-    if complete(a) is N and not out:
-        out.add("partial")
-    if usable(a) is Y and complete(a) is Y and N in (a.tcp443, a.quic443):
-        out.add("no-443")
-    return frozenset(out)
-
-
-def _with(e: Evidence, defect: str) -> list[AddressEvidence]:
-    return [a for a in e.endpoint_addresses if defect in defects(a)]
-
-
-def _at(e: Evidence, hit: list[AddressEvidence]) -> str:
+def at_addresses(e: Evidence, hit: list[AddressEvidence]) -> str:
     """ "10.0.2.10 (1 of 2 addresses; fails quic/443, quic/4195)" """
     total = len(e.endpoint_addresses)
     share = (
@@ -68,26 +47,26 @@ def _at(e: Evidence, hit: list[AddressEvidence]) -> str:
     return f"{each} — {share}"
 
 
-def _per_address(defect: str) -> Callable[[Evidence, Environment], Fire | None]:
-    def fire(e: Evidence, _env: Environment) -> Fire | None:
-        hit = _with(e, defect)
-        if not hit:
-            return None
+def _per_address(defect: Defect) -> FireFn:
+    """The addresses with this defect, named (the row declares the fact that some have it)."""
+
+    def fire(c: CheckFacts) -> Fire:
+        e = c.evidence
+        hit = with_defect(e, defect)
         return Fire(
-            {"host": e.endpoint_host, "at": _at(e, hit)},
+            {"host": e.endpoint_host, "at": at_addresses(e, hit)},
             basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit),
         )
 
     return fire
 
 
-def _partial(e: Evidence, _env: Environment) -> Fire | None:
-    hit = _with(e, "partial") + (_with(e, "no-tcp") if e.endpoint_usable is Y else [])
-    if not hit:
-        return None
+def _partial(c: CheckFacts) -> Fire:
+    e = c.evidence
+    hit = with_defect(e, Defect.PARTIAL, Defect.NO_TCP)
     items = [
         f"{a.address} answers no TCP ({', '.join(a.missing())} fail): DCV cannot authenticate there"
-        if "no-tcp" in defects(a)
+        if Defect.NO_TCP in defects(a)
         else f"{a.address} misses {', '.join(a.missing())}"
         for a in hit
     ]
@@ -101,10 +80,9 @@ def _partial(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-def _silent(e: Evidence, _env: Environment) -> Fire | None:
-    hit = _with(e, "silent")
-    if not hit:
-        return None
+def _silent(c: CheckFacts) -> Fire:
+    e = c.evidence
+    hit = with_defect(e, Defect.SILENT)
     return Fire(
         {
             "host": e.endpoint_host,
@@ -116,7 +94,8 @@ def _silent(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-def _no_tcp(e: Evidence, _env: Environment) -> Fire | None:
+def _no_tcp(c: CheckFacts) -> Fire | None:
+    e = c.evidence
     if e.endpoint_addresses and all(a.other for a in e.endpoint_addresses):
         return None  # nothing there is the endpoint: ENDPOINT_ADDRESS_OTHER says so
     quic = " (QUIC answers, so UDP gets through)" if e.endpoint_reachable is Y else ""
@@ -132,39 +111,40 @@ def _no_tcp(e: Evidence, _env: Environment) -> Fire | None:
 # --- the rows ----------------------------------------------------------------------------
 
 
-def _resolver_silent(e: Evidence, _env: Environment) -> Fire:
+def _resolver_silent(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire({"servers": ", ".join(e.resolvers) or "system"})
 
 
-def _nxdomain(e: Evidence, _env: Environment) -> Fire | None:
-    return Fire({"host": e.endpoint_host}) if e.endpoint_a is DnsOutcome.NXDOMAIN else None
+def _host(c: CheckFacts) -> Fire:
+    return Fire({"host": c.evidence.endpoint_host})
 
 
-def _aaaa_only(e: Evidence, _env: Environment) -> Fire | None:
-    if e.endpoint_a in (None, DnsOutcome.NXDOMAIN) or not e.endpoint_v6:
-        return None
+def _aaaa_only(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire({"host": e.endpoint_host, "v6": ", ".join(e.endpoint_v6)})
 
 
-def _dns_failed(e: Evidence, _env: Environment) -> Fire | None:
-    failed = (DnsOutcome.NO_ANSWER, DnsOutcome.SERVFAIL, DnsOutcome.REFUSED)
-    if e.endpoint_a not in failed or e.endpoint_v6:
-        return None
+def _dns_failed(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire({"host": e.endpoint_host, "outcome": e.endpoint_a, "detail": e.endpoint_a_detail})
 
 
-def _dual_stack(e: Evidence, _env: Environment) -> Fire | None:
+def _dual_stack(c: CheckFacts) -> Fire | None:
+    e = c.evidence
     # IPv4 beside the AAAA answer: an IPv6-only record is probed over IPv6 and judged instead
     v4 = any(":" not in a.address for a in e.endpoint_addresses)
-    return Fire({"host": e.endpoint_host}) if e.endpoint_v6 and v4 else None
+    return Fire({"host": e.endpoint_host}) if v4 else None
 
 
-def _public(e: Evidence, _env: Environment) -> Fire:
+def _public(c: CheckFacts) -> Fire:
+    e = c.evidence
     where = "the VPC ranges given" if e.vpc_cidrs else "private (RFC 1918) ranges"
     return Fire({"host": e.endpoint_host, "public": ", ".join(e.endpoint_public), "where": where})
 
 
-def _unreachable(e: Evidence, _env: Environment) -> Fire:
+def _unreachable(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire(
         {
             "host": e.endpoint_host,
@@ -174,9 +154,8 @@ def _unreachable(e: Evidence, _env: Environment) -> Fire:
     )
 
 
-def _high_rtt(e: Evidence, _env: Environment) -> Fire | None:
-    if e.endpoint_rtt_ms is None or e.endpoint_rtt_ms <= HIGH_RTT_MS:
-        return None
+def _high_rtt(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire(
         {"host": e.endpoint_host, "rtt": f"{e.endpoint_rtt_ms:.0f}", "limit": f"{HIGH_RTT_MS:.0f}"}
     )
@@ -188,30 +167,30 @@ _PER_ADDRESS_FIX = (
     "4195 and 443. Or remove the subnet from the endpoint."
 )
 
-DNS_RULES: tuple[FindingRule, ...] = (
+DNS_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "dns-not-configured",
-        "DNS_NOT_CONFIGURED",
-        Severity.WARNING,
-        Owner.DESKTOP,
-        "no resolver configuration (verdict unknown)",
-        "This machine has no DNS resolver configuration that wsdiag can read, so nothing "
+        name="dns-not-configured",
+        code="DNS_NOT_CONFIGURED",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="no resolver configuration (verdict unknown)",
+        message="This machine has no DNS resolver configuration that wsdiag can read, so nothing "
         "could be looked up.",
-        "Check the network adapter's DNS settings (or VPN client); to test a specific "
+        remediation="Check the network adapter's DNS settings (or VPN client); to test a specific "
         "resolver run wsdiag with --nameserver IP.",
         facts=(("dns_configured", (N,)),),
         never_with=("DNS_RESOLVER_UNREACHABLE",),
     ),
     FindingRule(
-        "no-route",
-        "NO_ROUTE",
-        Severity.ERROR,
-        Owner.USER,
-        "no route: every connection failed before a packet left",
-        "This machine has no network route: every connection failed with 'network "
+        name="no-route",
+        code="NO_ROUTE",
+        severity=Severity.ERROR,
+        owner=Owner.USER,
+        when="no route: every connection failed before a packet left",
+        message="This machine has no network route: every connection failed with 'network "
         "unreachable' before a packet left.",
-        "Connect to the network (Wi-Fi/Ethernet) or the VPN; check that the machine has a "
-        "default route or a route to the VPC.",
+        remediation="Connect to the network (Wi-Fi/Ethernet) or the VPN; check that the machine "
+        "has a default route or a route to the VPC.",
         facts=(("no_route", (Y,)),),
         never_with=(
             "DNS_RESOLVER_UNREACHABLE",
@@ -221,92 +200,105 @@ DNS_RULES: tuple[FindingRule, ...] = (
         ),
     ),
     FindingRule(
-        "resolver-silent",
-        "DNS_RESOLVER_UNREACHABLE",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "the resolver answered nothing",
-        "The DNS resolver ({servers}) did not answer any query, so the WorkSpaces client "
+        name="resolver-silent",
+        code="DNS_RESOLVER_UNREACHABLE",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="the resolver answered nothing",
+        message="The DNS resolver ({servers}) did not answer any query, so the WorkSpaces client "
         "cannot find the streaming endpoint or the sign-in service.",
-        "Make sure the resolver is reachable on UDP/TCP 53 from this network (firewall, "
-        "VPN split-DNS), or fix the DNS servers configured on this machine.",
+        remediation="Make sure the resolver is reachable on UDP/TCP 53 from this network "
+        "(firewall, VPN split-DNS), or fix the DNS servers configured on this machine.",
         facts=(("resolver_reachable", (N,)), ("no_route", NOT_YES), ("dns_configured", NOT_NO)),
         fire=_resolver_silent,
         basis=("resolver_reachable",),
     ),
     FindingRule(
-        "endpoint-nxdomain",
-        "ENDPOINT_NXDOMAIN",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "the private name does not exist for this resolver",
-        "This machine cannot find the WorkSpaces streaming endpoint: the private name "
+        name="endpoint-nxdomain",
+        code="ENDPOINT_NXDOMAIN",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="the private name does not exist for this resolver",
+        message="This machine cannot find the WorkSpaces streaming endpoint: the private name "
         "{host} does not exist for its resolver (NXDOMAIN), so it is not using the VPC's DNS.",
-        "VPC console > Endpoints > the com.amazonaws.<region>.prod.highlander endpoint: "
-        "enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
-        "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a "
-        "Route 53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > "
-        "Inbound endpoints).",
-        facts=(("endpoint_resolves", NOT_YES), ("proxy_http", NOT_YES)),
-        fire=_nxdomain,
+        remediation="VPC console > Endpoints > the com.amazonaws.<region>.prod.highlander "
+        "endpoint: enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
+        "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a Route "
+        "53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > Inbound "
+        "endpoints).",
+        facts=(
+            ("endpoint_resolves", NOT_YES),
+            ("endpoint_a", (DnsOutcome.NXDOMAIN,)),
+            ("proxy_http", NOT_YES),
+        ),
+        fire=_host,
         basis=("endpoint_a",),
     ),
     FindingRule(
-        "endpoint-no-address",
-        "ENDPOINT_AAAA_ONLY",
-        Severity.WARNING,
-        Owner.AWS,
-        "only IPv6 addresses, and they could not be judged (verdict unknown); IPv6-only "
+        name="endpoint-no-address",
+        code="ENDPOINT_AAAA_ONLY",
+        severity=Severity.WARNING,
+        owner=Owner.AWS,
+        when="only IPv6 addresses, and they could not be judged (verdict unknown); IPv6-only "
         "answers that can be probed are judged like IPv4",
-        "The private name {host} has only IPv6 addresses ({v6}) and wsdiag could not judge "
+        message="The private name {host} has only IPv6 addresses ({v6}) and wsdiag could not judge "
         "them, so it cannot vouch for streaming.",
-        "Set the endpoint's DNS record IP type to IPv4 (dual-stack is not supported).",
-        facts=(("endpoint_resolves", NOT_YES),),
+        remediation="Set the endpoint's DNS record IP type to IPv4 (dual-stack is not supported).",
+        facts=(
+            ("endpoint_resolves", NOT_YES),
+            ("endpoint_a", tuple(o for o in DnsOutcome if o is not DnsOutcome.NXDOMAIN)),
+            ("endpoint_has_v6", (Y,)),
+        ),
         fire=_aaaa_only,
         basis=("endpoint_a", "endpoint_v6"),
     ),
     FindingRule(
-        "endpoint-no-address",
-        "ENDPOINT_DNS_FAILED",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "no IPv4 answer (NODATA, SERVFAIL, REFUSED)",
-        "The resolver gave no IPv4 address for {host} ({outcome}: {detail}).",
-        "Check the VPC endpoint's private DNS name and the resolver's forwarding for a2z.com.",
-        facts=(("endpoint_resolves", NOT_YES),),
+        name="endpoint-no-address",
+        code="ENDPOINT_DNS_FAILED",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="no IPv4 answer (NODATA, SERVFAIL, REFUSED)",
+        message="The resolver gave no IPv4 address for {host} ({outcome}: {detail}).",
+        remediation="Check the VPC endpoint's private DNS name and the resolver's forwarding for "
+        "a2z.com.",
+        facts=(
+            ("endpoint_resolves", NOT_YES),
+            ("endpoint_a", (DnsOutcome.NO_ANSWER, DnsOutcome.SERVFAIL, DnsOutcome.REFUSED)),
+            ("endpoint_has_v6", (N,)),
+        ),
         fire=_dns_failed,
         basis=("endpoint_a",),
         never_with=("ENDPOINT_NXDOMAIN",),
     ),
     FindingRule(
-        "endpoint-public",
-        "ENDPOINT_PUBLIC_ANSWER",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "an address outside RFC 1918 / `--vpc-cidr`",
-        "The private name {host} resolves to {public}, outside {where}: this machine is not "
-        "getting the VPC endpoint's private DNS answer.",
-        "Use the VPC's resolver (VPN split-DNS or a Route 53 Resolver inbound endpoint); "
-        "check that 'Private DNS names' is enabled on the endpoint and that no other DNS "
-        "zone shadows the name.",
+        name="endpoint-public",
+        code="ENDPOINT_PUBLIC_ANSWER",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="an address outside RFC 1918 / `--vpc-cidr`",
+        message="The private name {host} resolves to {public}, outside {where}: this machine is "
+        "not getting the VPC endpoint's private DNS answer.",
+        remediation="Use the VPC's resolver (VPN split-DNS or a Route 53 Resolver inbound "
+        "endpoint); check that 'Private DNS names' is enabled on the endpoint and that no other "
+        "DNS zone shadows the name.",
         facts=(("endpoint_private", (N,)),),
         fire=_public,
         basis=("endpoint_public",),
     ),
 )
 
-ENDPOINT_RULES: tuple[FindingRule, ...] = (
+ENDPOINT_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "endpoint-unreachable",
-        "ENDPOINT_UNREACHABLE",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "no address answered on any port or transport",
-        "The streaming endpoint does not answer from here: no address of {host} "
+        name="endpoint-unreachable",
+        code="ENDPOINT_UNREACHABLE",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="no address answered on any port or transport",
+        message="The streaming endpoint does not answer from here: no address of {host} "
         "({addresses}) answered on TCP or UDP 443/4195 ({statuses}).",
-        "Give this network a route to the VPC (VPN / Direct Connect / peering), and, in the "
-        "VPC console > Security groups > the streaming endpoint's group > Inbound rules, allow "
-        "TCP and UDP 443 and 4195 from the client range (and in the subnet's network ACL).",
+        remediation="Give this network a route to the VPC (VPN / Direct Connect / peering), and, "
+        "in the VPC console > Security groups > the streaming endpoint's group > Inbound rules, "
+        "allow TCP and UDP 443 and 4195 from the client range (and in the subnet's network ACL).",
         facts=(
             ("endpoint_reachable", (N,)),
             ("endpoint_private", (Y,)),
@@ -317,17 +309,17 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         never_with=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED"),
     ),
     FindingRule(
-        "endpoint-tcp-blocked",
-        "ENDPOINT_TCP_BLOCKED",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "no endpoint address answers on TCP (443 or 4195), QUIC perhaps: DCV authenticates "
+        name="endpoint-tcp-blocked",
+        code="ENDPOINT_TCP_BLOCKED",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="no endpoint address answers on TCP (443 or 4195), QUIC perhaps: DCV authenticates "
         "over TCP, so no session starts",
-        "No address of {host} ({addresses}) answers on TCP 443 or 4195{quic}: DCV "
+        message="No address of {host} ({addresses}) answers on TCP 443 or 4195{quic}: DCV "
         "authenticates over a TCP WebSocket even when QUIC carries the stream, so no "
         "session can start.",
-        "Allow inbound TCP 443 and 4195 in the endpoint's security group and network ACL, "
-        "and outbound TCP 443/4195 on any firewall between this network and the VPC.",
+        remediation="Allow inbound TCP 443 and 4195 in the endpoint's security group and network "
+        "ACL, and outbound TCP 443/4195 on any firewall between this network and the VPC.",
         facts=(
             ("endpoint_usable", (N,)),
             ("endpoint_reachable", NOT_NO),
@@ -337,100 +329,109 @@ ENDPOINT_RULES: tuple[FindingRule, ...] = (
         never_with=("ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED"),
     ),
     FindingRule(
-        "endpoint-address-silent",
-        "ENDPOINT_ADDRESS_SILENT",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "some endpoint addresses (AZs) answer on no path",
-        "{n} of {total} addresses of {host} did not answer ({dead}); a client that picks one "
-        "of them will fail or wait.",
-        "Check the route and network ACL to every endpoint subnet (each address is one "
+        name="endpoint-address-silent",
+        code="ENDPOINT_ADDRESS_SILENT",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="some endpoint addresses (AZs) answer on no path",
+        message="{n} of {total} addresses of {host} did not answer ({dead}); a client that picks "
+        "one of them will fail or wait.",
+        remediation="Check the route and network ACL to every endpoint subnet (each address is one "
         "Availability Zone's interface), or remove the subnet from the endpoint.",
-        facts=(("endpoint_reachable", (Y,)), ("endpoint_all_addresses", (N,))),
+        facts=(
+            ("endpoint_reachable", (Y,)),
+            ("endpoint_all_addresses", (N,)),
+            ("address_silent", (Y,)),
+        ),
         fire=_silent,
         basis=(),
     ),
     FindingRule(
-        "endpoint-address-partial",
-        "ENDPOINT_ADDRESS_PARTIAL",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "an endpoint address answers only in part while another is usable: no TCP (QUIC "
+        name="endpoint-address-partial",
+        code="ENDPOINT_ADDRESS_PARTIAL",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="an endpoint address answers only in part while another is usable: no TCP (QUIC "
         "only), or one 4195 path missing",
-        "{share} addresses of {host} answer only in part: {items}. DNS hands every address "
+        message="{share} addresses of {host} answer only in part: {items}. DNS hands every address "
         "to some clients, and those fail or lose a path.",
-        _PER_ADDRESS_FIX,
-        facts=(("endpoint_usable", (Y,)),),
+        remediation=_PER_ADDRESS_FIX,
+        facts=(("endpoint_usable", (Y,)), ("address_partial", (Y,))),
         fire=_partial,
         basis=(),
     ),
     FindingRule(
-        "endpoint-quic-blocked",
-        "ENDPOINT_QUIC_BLOCKED",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "an address answers on TCP, not QUIC: TCP fallback (names the addresses)",
-        "Streaming will use the slower TCP fallback: the endpoint answers on TCP but not on "
-        "UDP (QUIC) at {at}.",
-        "VPC console > Security groups > the streaming endpoint's group > Inbound rules: "
-        "allow UDP 443 and 4195 from the client range (and in the subnet's network ACL); "
+        name="endpoint-quic-blocked",
+        code="ENDPOINT_QUIC_BLOCKED",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="an address answers on TCP, not QUIC: TCP fallback (names the addresses)",
+        message="Streaming will use the slower TCP fallback: the endpoint answers on TCP but not "
+        "on UDP (QUIC) at {at}.",
+        remediation="VPC console > Security groups > the streaming endpoint's group > Inbound "
+        "rules: allow UDP 443 and 4195 from the client range (and in the subnet's network ACL); "
         "allow outbound UDP 443/4195 on any firewall between this network and the VPC.",
-        facts=(("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
-        fire=_per_address("no-quic"),
+        facts=(
+            ("endpoint_usable", (Y,)),
+            ("path_mtu_small", NOT_YES),
+            ("address_no_quic", (Y,)),
+        ),
+        fire=_per_address(Defect.NO_QUIC),
         basis=(),
     ),
     FindingRule(
-        "endpoint-4195-blocked",
-        "ENDPOINT_4195_BLOCKED",
-        Severity.WARNING,
-        Owner.AWS,
-        "an address answers on 443, not 4195 (TCP nor QUIC): needs Windows/macOS 5.23+, "
+        name="endpoint-4195-blocked",
+        code="ENDPOINT_4195_BLOCKED",
+        severity=Severity.WARNING,
+        owner=Owner.AWS,
+        when="an address answers on 443, not 4195 (TCP nor QUIC): needs Windows/macOS 5.23+, "
         "Linux 2024.7+",
-        "Older WorkSpaces clients cannot stream here: the endpoint answers on 443 but not on "
-        "4195 at {at}, and only clients with the 443 fallback (Windows and macOS 5.23 or "
+        message="Older WorkSpaces clients cannot stream here: the endpoint answers on 443 but not "
+        "on 4195 at {at}, and only clients with the 443 fallback (Windows and macOS 5.23 or "
         "later, Linux 2024.7 or later) use 443.",
-        "VPC console > Security groups > the streaming endpoint's group > Inbound rules: "
-        "allow TCP and UDP 4195 from the client range (and outbound 4195 on firewalls "
+        remediation="VPC console > Security groups > the streaming endpoint's group > Inbound "
+        "rules: allow TCP and UDP 4195 from the client range (and outbound 4195 on firewalls "
         "towards the VPC), or make sure every client is recent enough.",
-        facts=(("endpoint_usable", (Y,)),),
-        fire=_per_address("no-4195"),
+        facts=(("endpoint_usable", (Y,)), ("address_no_4195", (Y,))),
+        fire=_per_address(Defect.NO_4195),
         basis=(),
     ),
     FindingRule(
-        "endpoint-443-blocked",
-        "ENDPOINT_443_BLOCKED",
-        Severity.INFO,
-        Owner.AWS,
-        "an address answers TCP and QUIC 4195 but misses 443 paths",
-        "The endpoint answers on 4195 but not on every 443 path at {at}; streaming uses "
+        name="endpoint-443-blocked",
+        code="ENDPOINT_443_BLOCKED",
+        severity=Severity.INFO,
+        owner=Owner.AWS,
+        when="an address answers TCP and QUIC 4195 but misses 443 paths",
+        message="The endpoint answers on 4195 but not on every 443 path at {at}; streaming uses "
         "4195, so this only removes the fallback port.",
-        "Allow inbound TCP and UDP 443 in the endpoint's security group as well.",
-        facts=(("endpoint_usable", (Y,)),),
-        fire=_per_address("no-443"),
+        remediation="Allow inbound TCP and UDP 443 in the endpoint's security group as well.",
+        facts=(("endpoint_usable", (Y,)), ("address_no_443", (Y,))),
+        fire=_per_address(Defect.NO_443),
         basis=(),
     ),
     FindingRule(
-        "endpoint-dual-stack",
-        "ENDPOINT_DUAL_STACK",
-        Severity.WARNING,
-        Owner.AWS,
-        "A and AAAA records: dual-stack is not supported",
-        "The private name {host} has IPv6 as well as IPv4 addresses; dual-stack is not "
+        name="endpoint-dual-stack",
+        code="ENDPOINT_DUAL_STACK",
+        severity=Severity.WARNING,
+        owner=Owner.AWS,
+        when="A and AAAA records: dual-stack is not supported",
+        message="The private name {host} has IPv6 as well as IPv4 addresses; dual-stack is not "
         "supported for WorkSpaces streaming endpoints and the client may prefer IPv6.",
-        "Set the VPC endpoint's DNS record IP type to IPv4.",
-        facts=(("endpoint_resolves", (Y,)),),
+        remediation="Set the VPC endpoint's DNS record IP type to IPv4.",
+        facts=(("endpoint_resolves", (Y,)), ("endpoint_has_v6", (Y,))),
         fire=_dual_stack,
         basis=("endpoint_v6",),
     ),
     FindingRule(
-        "endpoint-high-rtt",
-        "ENDPOINT_HIGH_RTT",
-        Severity.WARNING,
-        Owner.NETWORK,
-        f"TCP RTT to the endpoint above {HIGH_RTT_MS:.0f} ms",
-        "The round trip to {host} is {rtt} ms; above {limit} ms DCV streaming is usable but "
-        "sluggish.",
-        "Check the VPN or WAN path to the VPC; a closer region may help.",
+        name="endpoint-high-rtt",
+        code="ENDPOINT_HIGH_RTT",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when=f"TCP RTT to the endpoint above {HIGH_RTT_MS:.0f} ms",
+        message="The round trip to {host} is {rtt} ms; above {limit} ms DCV streaming is usable "
+        "but sluggish.",
+        remediation="Check the VPN or WAN path to the VPC; a closer region may help.",
+        facts=(("endpoint_rtt_high", (Y,)),),
         fire=_high_rtt,
         basis=("endpoint_rtt_ms",),
     ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from wsdiag.rules.host import HOST_ENV_RULES
 from wsdiag.rules.local import LOCAL_ENV_RULES
-from wsdiag.rules.rows import EnvRule
 from wsdiag.vocab.model import Environment, Tri
 from wsdiag.vocab.results import Evidence
+from wsdiag.vocab.rows import EnvRule
 
 Y, N = Tri.YES, Tri.NO
 
@@ -29,65 +29,67 @@ def _not_ours(e: Evidence) -> bool:
 
 ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
     EnvRule(
-        "no-resolver-config",
-        lambda e: e.dns_configured is N,
-        Environment.UNKNOWN,
-        "no resolver configuration",
+        name="no-resolver-config",
+        when=lambda e: e.dns_configured is N,
+        environment=Environment.UNKNOWN,
+        text="no resolver configuration",
     ),
     *LOCAL_ENV_RULES,
     EnvRule(
-        "no-route",
-        lambda e: e.no_route is Y,
-        Environment.OFFLINE,
-        'every connection failed with "network unreachable"',
+        name="no-route",
+        when=lambda e: e.no_route is Y,
+        environment=Environment.OFFLINE,
+        text='every connection failed with "network unreachable"',
     ),
     EnvRule(
-        "resolver-silent",
-        lambda e: e.resolver_reachable is N,
-        Environment.UNKNOWN,
-        "no DNS query was answered",
+        name="resolver-silent",
+        when=lambda e: e.resolver_reachable is N,
+        environment=Environment.UNKNOWN,
+        text="no DNS query was answered",
     ),
     EnvRule(
-        "endpoint-only",
-        lambda e: _endpoint_ok(e) and e.internet_reachable is N,
-        Environment.CLOSED,
-        "endpoint resolves privately and answers; internet does not",
+        name="endpoint-only",
+        when=lambda e: _endpoint_ok(e) and e.internet_reachable is N,
+        environment=Environment.CLOSED,
+        text="endpoint resolves privately and answers; internet does not",
     ),
     EnvRule(
-        "endpoint-and-443-only",
-        lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is N,
-        Environment.MINIMAL_EGRESS,
-        "endpoint ok, internet 443 ok (through the proxy, where there is one), "
+        name="endpoint-and-443-only",
+        when=lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is N,
+        environment=Environment.MINIMAL_EGRESS,
+        text="endpoint ok, internet 443 ok (through the proxy, where there is one), "
         "health-check host on 4195 not",
     ),
     EnvRule(
-        "endpoint-and-open-egress",
-        lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is Y,
-        Environment.OPEN_EGRESS,
-        "endpoint ok, internet ok, 4195 to the internet ok",
+        name="endpoint-and-open-egress",
+        when=lambda e: _endpoint_ok(e) and e.internet_reachable is Y and e.beyond_443 is Y,
+        environment=Environment.OPEN_EGRESS,
+        text="endpoint ok, internet ok, 4195 to the internet ok",
     ),
     *HOST_ENV_RULES,
     EnvRule(
-        "internet-without-endpoint",
-        lambda e: _endpoint_bad(e) and e.internet_reachable is Y and _not_ours(e),
-        Environment.HOME,
-        "endpoint name missing or public (or no answer from the resolver), its path not "
+        name="internet-without-endpoint",
+        when=lambda e: _endpoint_bad(e) and e.internet_reachable is Y and _not_ours(e),
+        environment=Environment.HOME,
+        text="endpoint name missing or public (or no answer from the resolver), its path not "
         "through a tunnel; internet ok",
     ),
     EnvRule(
-        "private-answer-silent",
-        lambda e: _endpoint_bad(e) and e.internet_reachable is Y,
-        Environment.UNKNOWN,
-        "private answer but the endpoint silent, no tunnel connected: not home (the "
+        name="private-answer-silent",
+        when=lambda e: _endpoint_bad(e) and e.internet_reachable is Y,
+        environment=Environment.UNKNOWN,
+        text="private answer but the endpoint silent, no tunnel connected: not home (the "
         "resolver knows the VPC's zone), not the VPC",
     ),
     EnvRule(
-        "nothing-reachable",
-        lambda e: _endpoint_bad(e) and e.internet_reachable is N,
-        Environment.OFFLINE,
-        "endpoint bad and internet unreachable",
+        name="nothing-reachable",
+        when=lambda e: _endpoint_bad(e) and e.internet_reachable is N,
+        environment=Environment.OFFLINE,
+        text="endpoint bad and internet unreachable",
     ),
-    EnvRule("undecided", lambda e: True, Environment.UNKNOWN, "anything else"),
+    EnvRule(
+        name="undecided", when=lambda e: True, environment=Environment.UNKNOWN, text="anything else"
+    ),
 )
 
 

@@ -7,10 +7,11 @@ fires.
 from __future__ import annotations
 
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
-from wsdiag.rules.endpoint import _at, _with
-from wsdiag.rules.rows import NOT_YES, EnvRule, FindingRule, Fire, FireFn, N, U, Y
+from wsdiag.rules.endpoint import at_addresses
+from wsdiag.rules.facts import CheckFacts, CheckRule, Defect, with_defect
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
 from wsdiag.vocab.results import Evidence
+from wsdiag.vocab.rows import NOT_YES, EnvRule, FindingRule, Fire, N, U, Y
 
 
 def _endpoint_bad(e: Evidence) -> bool:
@@ -30,16 +31,16 @@ def _proxy_may_stream(e: Evidence) -> bool:
 # never "home", and "connect the VPN" (HOME_NETWORK) is then never said.
 HOST_ENV_RULES: tuple[EnvRule, ...] = (
     EnvRule(
-        "vpn-without-endpoint",
-        lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
-        Environment.VPN,
-        "a VPN is connected, the endpoint is missing, public or silent; internet ok",
+        name="vpn-without-endpoint",
+        when=lambda e: e.tunnel_up is Y and _endpoint_bad(e) and e.internet_reachable is Y,
+        environment=Environment.VPN,
+        text="a VPN is connected, the endpoint is missing, public or silent; internet ok",
     ),
     EnvRule(
-        "proxy-may-carry-streaming",
-        _proxy_may_stream,
-        Environment.UNKNOWN,
-        "an http proxy, the private name has no answer here, and the proxy's CONNECT to "
+        name="proxy-may-carry-streaming",
+        when=_proxy_may_stream,
+        environment=Environment.UNKNOWN,
+        text="an http proxy, the private name has no answer here, and the proxy's CONNECT to "
         "it is not refused on both ports: the documented proxy set-up, or not; not "
         "'home'",
     ),
@@ -50,7 +51,8 @@ def _routes(e: Evidence) -> str:
     return "; ".join(e.endpoint_routes) or "routes unknown"
 
 
-def _vpn_misses(e: Evidence, _env: Environment) -> Fire:
+def _vpn_misses(c: CheckFacts) -> Fire:
+    e = c.evidence
     tunnels = ", ".join(e.tunnels)
     if e.endpoint_via_tunnel is Y:
         how = (
@@ -71,22 +73,21 @@ def _vpn_misses(e: Evidence, _env: Environment) -> Fire:
     )
 
 
-def _rebind(e: Evidence, _env: Environment) -> Fire | None:
-    if e.endpoint_a is not DnsOutcome.NO_ANSWER or e.endpoint_v6:
-        return None
+def _rebind(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire({"resolver": e.on_link_resolver, "host": e.endpoint_host})
 
 
-def _mtu(e: Evidence, _env: Environment) -> Fire:
+def _mtu(c: CheckFacts) -> Fire:
+    e = c.evidence
     where = f"the path MTU is {e.path_mtu} bytes" if e.path_mtu else "the path MTU is smaller"
     return Fire(
         {"host": e.endpoint_host, "where": where, "need": QUIC_MIN_IP_MTU[4], "routes": _routes(e)}
     )
 
 
-def _mtu_possible(e: Evidence, _env: Environment) -> Fire | None:
-    if "filtered" not in e.endpoint_failures:
-        return None  # an answer that refuses (ICMP port unreachable) is not an MTU problem
+def _mtu_possible(c: CheckFacts) -> Fire:
+    e = c.evidence
     via = (
         f" The path goes through the VPN ({', '.join(e.tunnels)}), whose encapsulation "
         "often lowers the MTU."
@@ -104,7 +105,8 @@ def _stream_result(e: Evidence) -> str:
     )
 
 
-def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
+def _proxy_denies_4195(c: CheckFacts) -> Fire | None:
+    e = c.evidence
     if e.proxy_stream_refused is None:
         return None
     # Matters most where the direct path does not work: then the proxy is the way left.
@@ -121,9 +123,8 @@ def _proxy_denies_4195(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-def _nxdomain_proxy(e: Evidence, _env: Environment) -> Fire | None:
-    if e.endpoint_a is not DnsOutcome.NXDOMAIN:
-        return None
+def _nxdomain_proxy(c: CheckFacts) -> Fire:
+    e = c.evidence
     dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N)
     return Fire(
         {"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
@@ -132,32 +133,28 @@ def _nxdomain_proxy(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-def _fallback(has: bool) -> FireFn:
-    def fire(e: Evidence, _env: Environment) -> Fire | None:
-        hit = _with(e, "no-4195")
-        if not hit or (e.client_fallback_443 is Y) is not has:
-            return None
-        return Fire(
-            {"client": e.client, "at": _at(e, hit)},
-            basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit),
-        )
-
-    return fire
+def _fallback(c: CheckFacts) -> Fire:
+    e = c.evidence
+    hit = with_defect(e, Defect.NO_4195)
+    return Fire(
+        {"client": e.client, "at": at_addresses(e, hit)},
+        basis=tuple(f"endpoint_addresses[{a.address}]" for a in hit),
+    )
 
 
-HOST_RULES: tuple[FindingRule, ...] = (
+HOST_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "vpn-misses-endpoint",
-        "VPN_ROUTES_MISS_ENDPOINT",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "a VPN is connected, the private name resolves privately, no endpoint address "
+        name="vpn-misses-endpoint",
+        code="VPN_ROUTES_MISS_ENDPOINT",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="a VPN is connected, the private name resolves privately, no endpoint address "
         "answers: the VPN's routes (or its far side) do not cover the endpoint subnets",
-        "A VPN is connected ({tunnels}) and {host} resolves to private addresses, but no "
+        message="A VPN is connected ({tunnels}) and {host} resolves to private addresses, but no "
         "endpoint address answers: {how}.",
-        "Add the endpoint subnets (the VPC's CIDR) to the VPN's split-tunnel route list and "
-        "make sure the VPN's far side routes them to the VPC; the VPN is already connected, "
-        "reconnecting will not help.",
+        remediation="Add the endpoint subnets (the VPC's CIDR) to the VPN's split-tunnel route "
+        "list and make sure the VPN's far side routes them to the VPC; the VPN is already "
+        "connected, reconnecting will not help.",
         facts=(
             ("tunnel_up", (Y,)),
             ("endpoint_private", (Y,)),
@@ -168,117 +165,143 @@ HOST_RULES: tuple[FindingRule, ...] = (
         never_with=("ENDPOINT_UNREACHABLE", "HOME_NETWORK"),
     ),
     FindingRule(
-        "dns-rebind-likely",
-        "DNS_REBIND_PROTECTION_LIKELY",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "an on-link resolver (a home router) answers NOERROR with no A record for the private name",
-        "The resolver {resolver} is on this machine's own subnet, as home routers are, and "
+        name="dns-rebind-likely",
+        code="DNS_REBIND_PROTECTION_LIKELY",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="an on-link resolver (a home router) answers NOERROR with no A record for the "
+        "private name",
+        message="The resolver {resolver} is on this machine's own subnet, as home routers are, and "
         "answered {host} with no address (NOERROR, no A record): DNS-rebind protection, "
         "which removes private addresses from public names' answers, is a likely cause, "
         "next to missing forwarding.",
-        "Use the VPN's DNS servers for a2z.com, or exempt a2z.com from the router's "
+        remediation="Use the VPN's DNS servers for a2z.com, or exempt a2z.com from the router's "
         "DNS-rebind protection (e.g. dnsmasq's rebind-domain-ok, a FRITZ!Box's exceptions).",
-        facts=(("resolver_on_link", (Y,)), ("endpoint_resolves", NOT_YES)),
+        facts=(
+            ("resolver_on_link", (Y,)),
+            ("endpoint_resolves", NOT_YES),
+            ("endpoint_a", (DnsOutcome.NO_ANSWER,)),
+            ("endpoint_has_v6", (N,)),
+        ),
         fire=_rebind,
         basis=("resolver_on_link", "endpoint_a"),
     ),
     FindingRule(
-        "path-mtu-small",
-        "PATH_MTU_SMALL",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "QUIC's 1,200-byte datagrams with Don't Fragment do not fit the path to the "
+        name="path-mtu-small",
+        code="PATH_MTU_SMALL",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="QUIC's 1,200-byte datagrams with Don't Fragment do not fit the path to the "
         "endpoint (EMSGSIZE, or an interface MTU below 1,228 bytes)",
-        "QUIC's first datagrams (1200 bytes of UDP, never fragmented) do not fit the path to "
-        "{host}: {where}, QUIC needs {need} ({routes}). Streaming falls back to TCP; the "
+        message="QUIC's first datagrams (1200 bytes of UDP, never fragmented) do not fit the path "
+        "to {host}: {where}, QUIC needs {need} ({routes}). Streaming falls back to TCP; the "
         "endpoint's security group is not the cause.",
-        "Raise the tunnel/VPN interface MTU to at least 1280 bytes (or lower the VPN's "
+        remediation="Raise the tunnel/VPN interface MTU to at least 1280 bytes (or lower the VPN's "
         "encapsulation overhead), and let ICMP 'fragmentation needed' back through firewalls.",
         facts=(("path_mtu_small", (Y,)), ("endpoint_resolves", (Y,))),
         fire=_mtu,
         never_with=("ENDPOINT_QUIC_BLOCKED",),
     ),
     FindingRule(
-        "quic-mtu-possible",
-        "ENDPOINT_QUIC_MTU_POSSIBLE",
-        Severity.INFO,
-        Owner.NETWORK,
-        "QUIC silent where TCP answers and no MTU fact either way: a hop below 1,228 bytes "
+        name="quic-mtu-possible",
+        code="ENDPOINT_QUIC_MTU_POSSIBLE",
+        severity=Severity.INFO,
+        owner=Owner.NETWORK,
+        when="QUIC silent where TCP answers and no MTU fact either way: a hop below 1,228 bytes "
         "that drops ICMP looks the same as a UDP block",
-        "QUIC to {host} gets no answer where TCP does. Besides a security group or firewall "
-        "dropping UDP, a hop with an MTU below {need} bytes that drops ICMP 'fragmentation "
-        "needed' looks exactly the same; from here wsdiag cannot tell them apart.{via}",
-        "If UDP 443/4195 is allowed end to end, check the MTU of tunnels on the path (at "
-        "least 1280 bytes) and let ICMP 'fragmentation needed' through.",
-        facts=(("endpoint_quic", (N,)), ("endpoint_usable", (Y,)), ("path_mtu_small", NOT_YES)),
+        message="QUIC to {host} gets no answer where TCP does. Besides a security group or "
+        "firewall dropping UDP, a hop with an MTU below {need} bytes that drops ICMP "
+        "'fragmentation needed' looks exactly the same; from here wsdiag cannot tell them "
+        "apart.{via}",
+        remediation="If UDP 443/4195 is allowed end to end, check the MTU of tunnels on the path "
+        "(at least 1280 bytes) and let ICMP 'fragmentation needed' through.",
+        facts=(
+            ("endpoint_quic", (N,)),
+            ("endpoint_usable", (Y,)),
+            ("path_mtu_small", NOT_YES),
+            # an answer that refuses (ICMP port unreachable) is not an MTU problem
+            ("endpoint_filtered", (Y,)),
+        ),
         fire=_mtu_possible,
         basis=("endpoint_quic", "path_mtu_small"),
     ),
     FindingRule(
-        "proxy-denies-connect-4195",
-        "PROXY_DENIES_CONNECT_4195",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
+        name="proxy-denies-connect-4195",
+        code="PROXY_DENIES_CONNECT_4195",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
         "`deny CONNECT !SSL_ports`); info where the direct path works",
-        "The proxy {url} refuses CONNECT to {host}:4195 (HTTP {status}){also}: squid's "
+        message="The proxy {url} refuses CONNECT to {host}:4195 (HTTP {status}){also}: squid's "
         "default 'http_access deny CONNECT !SSL_ports' allows CONNECT to 443 only, so a "
         "client streaming through the proxy cannot use 4195.",
-        "If streaming is meant to go through the proxy (AWS documents HTTP proxies for TCP "
-        "4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
-        "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass "
-        "list) so the client streams direct.",
+        remediation="If streaming is meant to go through the proxy (AWS documents HTTP proxies "
+        "for TCP 4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
+        "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass list) "
+        "so the client streams direct.",
         facts=(("proxy_stream_4195", (N,)),),
         fire=_proxy_denies_4195,
         basis=("proxy_stream_4195",),
     ),
     FindingRule(
-        "endpoint-nxdomain-proxy",
-        "ENDPOINT_NXDOMAIN_BEHIND_PROXY",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "the private name does not exist here, and an http proxy is configured: either "
+        name="endpoint-nxdomain-proxy",
+        code="ENDPOINT_NXDOMAIN_BEHIND_PROXY",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="the private name does not exist here, and an http proxy is configured: either "
         "Private DNS names are off for the documented proxy set-up, or the resolver is wrong "
         "(error where the proxy cannot reach it either)",
-        "The private name {host} does not exist for this machine's resolver, and this "
+        message="The private name {host} does not exist for this machine's resolver, and this "
         "machine uses the proxy {url}. Two set-ups explain that: the endpoint's Private DNS "
         "names are off on purpose, as AWS advises for clients behind a proxy, and streaming "
         "goes through the proxy ({stream}); or this machine does not use the VPC's DNS.",
-        "Decide which set-up the directory uses. Through the proxy: keep Private DNS names "
-        "off, let the proxy resolve the name and allow CONNECT to it on 4195 and 443 (no "
-        "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 "
-        "Resolver inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
-        facts=(("proxy_http", (Y,)), ("endpoint_resolves", NOT_YES)),
+        remediation="Decide which set-up the directory uses. Through the proxy: keep Private DNS "
+        "names off, let the proxy resolve the name and allow CONNECT to it on 4195 and 443 (no "
+        "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 Resolver "
+        "inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
+        facts=(
+            ("proxy_http", (Y,)),
+            ("endpoint_resolves", NOT_YES),
+            ("endpoint_a", (DnsOutcome.NXDOMAIN,)),
+        ),
         fire=_nxdomain_proxy,
+        basis=("proxy_http", "endpoint_resolves"),
         never_with=("ENDPOINT_NXDOMAIN",),
     ),
     FindingRule(
-        "client-no-443-fallback",
-        "CLIENT_NO_443_FALLBACK",
-        Severity.ERROR,
-        Owner.DESKTOP,
-        "4195 blocked at an address and the client running here is older than Windows/macOS "
+        name="client-no-443-fallback",
+        code="CLIENT_NO_443_FALLBACK",
+        severity=Severity.ERROR,
+        owner=Owner.DESKTOP,
+        when="4195 blocked at an address and the client running here is older than Windows/macOS "
         "5.23, Linux 2024.7",
-        "{client} has no 443 fallback, and the endpoint does not answer on 4195 at {at}: "
+        message="{client} has no 443 fallback, and the endpoint does not answer on 4195 at {at}: "
         "this client cannot stream there.",
-        "Update the WorkSpaces client (Windows and macOS 5.23 or later, Linux 2024.7 or "
-        "later), or allow TCP and UDP 4195 to the endpoint.",
-        facts=(("client_fallback_443", (N,)), ("endpoint_usable", (Y,))),
-        fire=_fallback(False),
+        remediation="Update the WorkSpaces client (Windows and macOS 5.23 or later, Linux 2024.7 "
+        "or later), or allow TCP and UDP 4195 to the endpoint.",
+        facts=(
+            ("client_fallback_443", (N,)),
+            ("endpoint_usable", (Y,)),
+            ("address_no_4195", (Y,)),
+        ),
+        fire=_fallback,
         basis=("client_fallback_443",),
     ),
     FindingRule(
-        "client-has-443-fallback",
-        "CLIENT_HAS_443_FALLBACK",
-        Severity.INFO,
-        Owner.DESKTOP,
-        "4195 blocked at an address; the client running here has the 443 fallback",
-        "{client} has the 443 fallback, so it streams over 443 at {at}; older clients "
+        name="client-has-443-fallback",
+        code="CLIENT_HAS_443_FALLBACK",
+        severity=Severity.INFO,
+        owner=Owner.DESKTOP,
+        when="4195 blocked at an address; the client running here has the 443 fallback",
+        message="{client} has the 443 fallback, so it streams over 443 at {at}; older clients "
         "elsewhere cannot.",
-        "Nothing to do on this machine; for older clients allow TCP and UDP 4195.",
-        facts=(("client_fallback_443", (Y,)), ("endpoint_usable", (Y,))),
-        fire=_fallback(True),
+        remediation="Nothing to do on this machine; for older clients allow TCP and UDP 4195.",
+        facts=(
+            ("client_fallback_443", (Y,)),
+            ("endpoint_usable", (Y,)),
+            ("address_no_4195", (Y,)),
+        ),
+        fire=_fallback,
         basis=("client_fallback_443",),
     ),
 )

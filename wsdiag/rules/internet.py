@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wsdiag.rules.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
+from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn
 from wsdiag.vocab.model import Environment, Need, Owner, ProxyMode, Severity
 from wsdiag.vocab.results import Evidence, TargetEvidence
+from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
 
 def _failed(e: Evidence, need: Need) -> list[TargetEvidence]:
@@ -24,15 +25,14 @@ def _source(source: str | None) -> str:
 
 def _proxy_failure(
     ids: Callable[[TargetEvidence], tuple[str, ...]],
-) -> Callable[[Evidence, Environment], Fire | None]:
+) -> FireFn:
     """One finding for the targets whose proxied probes failed this way: an error when a
     needed target is among them and the proxy explains its failure, else a warning (only
     supporting domains are affected)."""
 
-    def fire(e: Evidence, _env: Environment) -> Fire | None:
+    def fire(c: CheckFacts) -> Fire:
+        e = c.evidence
         hit = [t for t in e.targets if ids(t)]
-        if not hit:
-            return None
         blocks = any(t.need is Need.NEEDED and t.proxy_explains for t in hit)
         # The needed domains by name, the rest counted: a proxy fails them all alike.
         first = list(dict.fromkeys(t.host for t in hit if t.need is Need.NEEDED)) or [hit[0].host]
@@ -47,17 +47,27 @@ def _proxy_failure(
     return fire
 
 
-def _proxy_unsupported(e: Evidence, _env: Environment) -> Fire | None:
+def _proxy_unsupported(c: CheckFacts) -> Fire:
+    e = c.evidence
     untested = [t for t in e.targets if t.proxy_untested]
-    if e.proxy.mode is not ProxyMode.UNTESTED or not untested:
-        return None
     return Fire(
         {"url": e.proxy.url, "source": _source(e.proxy.source), "reason": e.proxy.reason},
         basis=tuple(f"targets[{t.id}]" for t in untested),
     )
 
 
-def _auth_unreachable(e: Evidence, env: Environment) -> Fire | None:
+def _pac_answer_broken(c: CheckFacts) -> Fire:
+    e = c.evidence
+    untested = [t for t in e.targets if t.proxy_untested]
+    return Fire(
+        {"pac": e.proxy.pac or "the PAC", "why": e.proxy.pac_broken},
+        basis=tuple(f"targets[{t.id}]" for t in untested),
+    )
+
+
+def _auth_unreachable(c: CheckFacts) -> Fire | None:
+    e = c.evidence
+    env = c.environment
     failed = [t for t in _failed(e, Need.NEEDED) if not t.proxy_explains]
     if not failed:
         return None
@@ -74,7 +84,8 @@ def _auth_unreachable(e: Evidence, env: Environment) -> Fire | None:
     )
 
 
-def _optional_unreachable(e: Evidence, _env: Environment) -> Fire:
+def _optional_unreachable(c: CheckFacts) -> Fire:
+    e = c.evidence
     failed = _failed(e, Need.EXPECTED)
     return Fire(
         {"n": len(failed), "failed": "; ".join(f"{t.host} ({t.why})" for t in failed)},
@@ -82,7 +93,9 @@ def _optional_unreachable(e: Evidence, _env: Environment) -> Fire:
     )
 
 
-def _health(e: Evidence, env: Environment) -> Fire:
+def _health(c: CheckFacts) -> Fire:
+    e = c.evidence
+    env = c.environment
     works = env is Environment.MINIMAL_EGRESS
     return Fire(
         {
@@ -94,14 +107,9 @@ def _health(e: Evidence, env: Environment) -> Fire:
     )
 
 
-def _home(_e: Evidence, env: Environment) -> Fire | None:
-    return Fire() if env is Environment.HOME else None
-
-
-def _proxy_in_use(e: Evidence, _env: Environment) -> Fire | None:
+def _proxy_in_use(c: CheckFacts) -> Fire:
+    e = c.evidence
     used = [t for t in e.targets if t.proxy_used]
-    if e.proxy.mode is not ProxyMode.PROXY or not used:
-        return None
     bypassed = e.proxy.bypassed
     on_list = [h for h in e.endpoint_hosts if h in bypassed]
     off_list = [h for h in e.endpoint_hosts if h not in bypassed]
@@ -124,138 +132,162 @@ def _proxy_in_use(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-INTERNET_RULES: tuple[FindingRule, ...] = (
+INTERNET_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "proxy-unsupported-scheme",
-        "PROXY_UNSUPPORTED_SCHEME",
-        Severity.WARNING,
-        Owner.DESKTOP,
-        "a `socks…://` or `https://` proxy: those paths are not tested (verdict unknown)",
-        "The HTTPS proxy {url} (from {source}) was not tested: {reason}. The sign-in domains "
-        "behind it were not probed, so wsdiag cannot say whether registration and sign-in "
+        name="pac-answer-broken",
+        code="PAC_ANSWER_BROKEN",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="the PAC answers with a proxy address that is none (`PROXY [bad:3128`): the "
+        "proxied paths are not tested (verdict unknown)",
+        message="The proxy auto-config {pac} gives an answer no program can follow: {why}. The "
+        "sign-in domains it routes were not probed, so wsdiag cannot say whether "
+        "registration and sign-in work; a client following this PAC fails or goes direct, "
+        "depending on how it reads the answer.",
+        remediation="Fix the PAC's FindProxyForURL answer (`PROXY host:port`, `DIRECT`, entries "
+        "separated by `;`), then run wsdiag check again.",
+        facts=(("pac_broken", (Y,)),),
+        fire=_pac_answer_broken,
+        basis=(),
+    ),
+    FindingRule(
+        name="proxy-unsupported-scheme",
+        code="PROXY_UNSUPPORTED_SCHEME",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="a `socks…://` or `https://` proxy: those paths are not tested (verdict unknown)",
+        message="The HTTPS proxy {url} (from {source}) was not tested: {reason}. The sign-in "
+        "domains behind it were not probed, so wsdiag cannot say whether registration and sign-in "
         "work.",
-        "Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 egress "
-        "(the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
+        remediation="Check the proxy by hand, or run wsdiag with --no-proxy to test direct 443 "
+        "egress (the WorkSpaces client uses the OS proxy for 443; AWS documents HTTP proxies).",
+        facts=(
+            ("proxy_mode", (ProxyMode.UNTESTED,)),
+            ("target_proxy_untested", (Y,)),
+            ("pac_broken", (N,)),  # a broken PAC answer is PAC_ANSWER_BROKEN's
+        ),
         fire=_proxy_unsupported,
         basis=(),
     ),
     FindingRule(
-        "proxy-unreachable",
-        "PROXY_UNREACHABLE",
-        Severity.ERROR,
-        Owner.DESKTOP,
-        "the proxy itself cannot be reached (name, port, silence) for needed domains "
+        name="proxy-unreachable",
+        code="PROXY_UNREACHABLE",
+        severity=Severity.ERROR,
+        owner=Owner.DESKTOP,
+        when="the proxy itself cannot be reached (name, port, silence) for needed domains "
         "(warning if only supporting domains)",
-        "The proxy {url} cannot be reached ({why}), and the WorkSpaces client sends its "
+        message="The proxy {url} cannot be reached ({why}), and the WorkSpaces client sends its "
         "443 traffic there: {hosts} fail.",
-        "Check the proxy setting (the https_proxy environment variable or the OS proxy "
+        remediation="Check the proxy setting (the https_proxy environment variable or the OS proxy "
         "settings) and that the proxy runs and is reachable from this network; if this "
         "network reaches the internet directly, remove the setting.",
-        facts=(("no_route", NOT_YES),),  # NO_ROUTE already says why
+        facts=(("target_proxy_down", (Y,)), ("no_route", NOT_YES)),  # NO_ROUTE says why
         fire=_proxy_failure(lambda t: t.proxy_down),
         basis=(),
     ),
     FindingRule(
-        "proxy-auth-required",
-        "PROXY_AUTH_REQUIRED",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "the proxy answers 407: the client does not support proxies that need credentials "
+        name="proxy-auth-required",
+        code="PROXY_AUTH_REQUIRED",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="the proxy answers 407: the client does not support proxies that need credentials "
         "(warning if only supporting domains)",
-        "The proxy {url} asks for credentials (HTTP 407) for {hosts}. Proxy servers that "
+        message="The proxy {url} asks for credentials (HTTP 407) for {hosts}. Proxy servers that "
         "require authentication with sign-in credentials are not supported by the WorkSpaces "
         "client, so registration and sign-in fail through it.",
-        "Let the WorkSpaces domains through the proxy without authentication (an allow-list "
-        "rule for CONNECT to them on 443), or let this network reach them directly on 443 "
-        "(check that path with wsdiag --no-proxy).",
+        remediation="Let the WorkSpaces domains through the proxy without authentication (an "
+        "allow-list rule for CONNECT to them on 443), or let this network reach them directly on "
+        "443 (check that path with wsdiag --no-proxy).",
+        facts=(("target_proxy_auth", (Y,)),),
         fire=_proxy_failure(lambda t: t.proxy_auth),
         basis=(),
     ),
     FindingRule(
-        "auth-unreachable",
-        "AUTH_UNREACHABLE",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "a needed sign-in/registration domain fails on 443 (directly, or refused by the "
+        name="auth-unreachable",
+        code="AUTH_UNREACHABLE",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="a needed sign-in/registration domain fails on 443 (directly, or refused by the "
         "proxy: 403, 502 …)",
-        "Registration and sign-in fail: {failed}. They need the internet on 443 even when "
+        message="Registration and sign-in fail: {failed}. They need the internet on 443 even when "
         "streaming uses the VPC endpoint{closed}",
-        "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication "
-        "domains (NAT gateway, firewall or proxy allow-list); streaming can stay on the "
-        "endpoint.{by_proxy}",
+        remediation="Allow outbound TCP and UDP 443 to the WorkSpaces registration and "
+        "authentication domains (NAT gateway, firewall or proxy allow-list); streaming can stay "
+        "on the endpoint.{by_proxy}",
         facts=(("auth_reachable", (N,)), ("no_route", NOT_YES), ("resolver_reachable", NOT_NO)),
         fire=_auth_unreachable,
         basis=(),
     ),
     FindingRule(
-        "optional-unreachable",
-        "OPTIONAL_DOMAINS_UNREACHABLE",
-        Severity.WARNING,
-        Owner.NETWORK,
-        "updates, metrics, CAPTCHA, connectivity-check domains fail",
-        "{n} supporting domain(s) cannot be reached on 443: {failed}. Updates, metrics, "
+        name="optional-unreachable",
+        code="OPTIONAL_DOMAINS_UNREACHABLE",
+        severity=Severity.WARNING,
+        owner=Owner.NETWORK,
+        when="updates, metrics, CAPTCHA, connectivity-check domains fail",
+        message="{n} supporting domain(s) cannot be reached on 443: {failed}. Updates, metrics, "
         "CAPTCHA or the connectivity check may fail.",
-        "Add these domains to the outbound 443 allow-list (firewall or proxy).",
+        remediation="Add these domains to the outbound 443 allow-list (firewall or proxy).",
         facts=(("optional_reachable", (N,)), ("internet_reachable", NOT_NO)),
         fire=_optional_unreachable,
         basis=(),
     ),
     FindingRule(
-        "health-blocked",
-        "HEALTH_CHECK_BLOCKED",
-        Severity.INFO,
-        Owner.NETWORK,
-        "health-check host unreachable on 4195: the client's network check will fail; "
+        name="health-blocked",
+        code="HEALTH_CHECK_BLOCKED",
+        severity=Severity.INFO,
+        owner=Owner.NETWORK,
+        when="health-check host unreachable on 4195: the client's network check will fail; "
         "expected in minimal-egress",
-        "The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
+        message="The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
         "client's own network check uses it, so that check will show a failure{expected}",
-        "Nothing to change for PrivateLink streaming; to make the client's network check "
-        "pass, allow outbound TCP/UDP 4195 to the region's health-check servers.",
+        remediation="Nothing to change for PrivateLink streaming; to make the client's network "
+        "check pass, allow outbound TCP/UDP 4195 to the region's health-check servers.",
         # Only worth saying where the internet otherwise works; offline it is just noise.
         facts=(("beyond_443", (N,)), ("internet_reachable", (Y,))),
         fire=_health,
     ),
     FindingRule(
-        "auth-udp-unconfirmed",
-        "AUTH_UDP_443_UNCONFIRMED",
-        Severity.INFO,
-        Owner.NETWORK,
-        "no QUIC answer on UDP 443 from the broker (it may not speak QUIC)",
-        "No QUIC answer on UDP 443 from the registration service; it may not speak QUIC, "
+        name="auth-udp-unconfirmed",
+        code="AUTH_UDP_443_UNCONFIRMED",
+        severity=Severity.INFO,
+        owner=Owner.NETWORK,
+        when="no QUIC answer on UDP 443 from the broker (it may not speak QUIC)",
+        message="No QUIC answer on UDP 443 from the registration service; it may not speak QUIC, "
         "so this proves nothing by itself, but AWS asks for UDP 443 to be open too.",
-        "If outbound UDP 443 is blocked, allow it to the WorkSpaces domains.",
+        remediation="If outbound UDP 443 is blocked, allow it to the WorkSpaces domains.",
         facts=(("auth_reachable", (Y,)), ("auth_quic", (N,))),
         basis=("auth_quic",),
     ),
     FindingRule(
-        "home-network",
-        "HOME_NETWORK",
-        Severity.INFO,
-        Owner.USER,
-        "outside the VPC: connect the VPN",
-        "You are not on the company network (VPN off?): the internet works here, but a "
+        name="home-network",
+        code="HOME_NETWORK",
+        severity=Severity.INFO,
+        owner=Owner.USER,
+        when="outside the VPC: connect the VPN",
+        message="You are not on the company network (VPN off?): the internet works here, but a "
         "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
         "the VPC; it does not fall back to the internet.",
-        "Connect the VPN (or another route to the VPC with its DNS), then run wsdiag check "
-        "again. Admin, if users must stream from anywhere: WorkSpaces console > Directories "
+        remediation="Connect the VPN (or another route to the VPC with its DNS), then run wsdiag "
+        "check again. Admin, if users must stream from anywhere: WorkSpaces console > Directories "
         "> the directory > VPC Endpoints > Edit: remove the streaming endpoint.",
-        fire=_home,
+        facts=(("environment", (Environment.HOME,)),),
         basis=("internet_reachable", "endpoint_reachable"),
     ),
     FindingRule(
-        "proxy-in-use",
-        "PROXY_IN_USE",
-        Severity.INFO,
-        Owner.DESKTOP,
-        "443 went through the proxy (shown without credentials); streaming and QUIC do not: "
+        name="proxy-in-use",
+        code="PROXY_IN_USE",
+        severity=Severity.INFO,
+        owner=Owner.DESKTOP,
+        when="443 went through the proxy (shown without credentials); streaming and QUIC do not: "
         "bypass the private name, no caching",
-        "443 to the sign-in and registration domains goes through the proxy {url} (from "
+        message="443 to the sign-in and registration domains goes through the proxy {url} (from "
         "{source}), as the WorkSpaces client's does, and was tested that way; streaming to "
         "the VPC endpoint and QUIC (UDP) do not use the proxy and were tested directly.{more}",
-        "Make sure the private endpoint name ({endpoints}) bypasses the proxy (no_proxy, or "
-        "the exceptions in the OS proxy settings) and that proxy caching is disabled for it, "
-        "so streaming stays direct to the endpoint; the proxy must allow CONNECT to the "
-        "WorkSpaces domains on 443 without authentication.",
+        remediation="Make sure the private endpoint name ({endpoints}) bypasses the proxy "
+        "(no_proxy, or the exceptions in the OS proxy settings) and that proxy caching is "
+        "disabled for it, so streaming stays direct to the endpoint; the proxy must allow CONNECT "
+        "to the WorkSpaces domains on 443 without authentication.",
+        facts=(("proxy_mode", (ProxyMode.PROXY,)), ("target_proxy_used", (Y,))),
         fire=_proxy_in_use,
         basis=(),
     ),

@@ -4,9 +4,10 @@ facts come from ``wsdiag.evidence.route``)."""
 
 from __future__ import annotations
 
-from wsdiag.rules.rows import EnvRule, FindingRule, Fire, Y
+from wsdiag.rules.facts import CheckFacts, CheckRule
 from wsdiag.vocab.model import Environment, Owner, Severity
 from wsdiag.vocab.results import Evidence
+from wsdiag.vocab.rows import EnvRule, FindingRule, Fire, Y
 
 
 def _nothing_left(e: Evidence) -> bool:
@@ -16,21 +17,20 @@ def _nothing_left(e: Evidence) -> bool:
 # First in wsdiag.rules.environment: before "no-route", which a local block must never reach.
 LOCAL_ENV_RULES: tuple[EnvRule, ...] = (
     EnvRule(
-        "local-firewall",
-        _nothing_left,
-        Environment.UNKNOWN,
-        "this machine's own firewall refused the sends, nothing reached the endpoint or the "
-        "internet: the network behind it was not measured",
+        name="local-firewall",
+        when=_nothing_left,
+        environment=Environment.UNKNOWN,
+        text="this machine's own firewall refused the sends, nothing reached the endpoint or "
+        "the internet: the network behind it was not measured",
     ),
 )
 
 
-def _blocked(e: Evidence, _env: Environment) -> Fire:
-    hosts = ", ".join(e.local_blocked) or "some hosts"
-    return Fire({"hosts": hosts})
+def _blocked(c: CheckFacts) -> Fire:
+    return Fire({"hosts": ", ".join(c.evidence.local_blocked) or "some hosts"})
 
 
-LOCAL_RULES: tuple[FindingRule, ...] = (
+LOCAL_RULES: tuple[CheckRule, ...] = (
     FindingRule(
         name="local-firewall",
         code="LOCAL_FIREWALL_BLOCKS",

@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
-from wsdiag.rules.rows import FindingRule, Fire, FireFn, N, Y
-from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
-from wsdiag.vocab.results import Evidence, NameDivergence, usable
+from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn
+from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.results import NameDivergence, usable
+from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
 
 def _answers(d: NameDivergence) -> str:
@@ -25,24 +26,22 @@ def _answers(d: NameDivergence) -> str:
 
 
 def _differs(hosts_file: bool) -> FireFn:
-    def fire(e: Evidence, _env: Environment) -> Fire | None:
+    def fire(c: CheckFacts) -> Fire:
+        e = c.evidence
         hit = [
             d
             for d in e.name_divergences
             if d.os_outcome is DnsOutcome.ANSWER and (d.reason == "hosts-file") is hosts_file
         ]
-        if not hit:
-            return None
         whys = "; ".join(dict.fromkeys(d.detail for d in hit if d.detail)) or "reason not known"
         return Fire({"names": "; ".join(_answers(d) for d in hit), "why": whys})
 
     return fire
 
 
-def _os_failed(e: Evidence, _env: Environment) -> Fire | None:
+def _os_failed(c: CheckFacts) -> Fire:
+    e = c.evidence
     hit = [d for d in e.name_divergences if d.os_outcome is not DnsOutcome.ANSWER]
-    if not hit:
-        return None
     whys = "; ".join(dict.fromkeys(d.detail for d in hit if d.detail)) or "reason not known"
     return Fire(
         {"names": "; ".join(_answers(d) for d in hit), "why": whys},
@@ -50,18 +49,21 @@ def _os_failed(e: Evidence, _env: Environment) -> Fire | None:
     )
 
 
-def _captive(e: Evidence, _env: Environment) -> Fire:
+def _captive(c: CheckFacts) -> Fire:
+    e = c.evidence
     return Fire({"address": e.captive_address, "names": ", ".join(e.captive_hosts)})
 
 
-def _overlay(e: Evidence, _env: Environment) -> Fire | None:
+def _overlay(c: CheckFacts) -> Fire | None:
+    e = c.evidence
     units = [a for a in e.endpoint_addresses if a.address in e.endpoint_overlay]
     if not units or any(usable(a) is not Y for a in units):
         return None
     return Fire({"host": e.endpoint_host, "addresses": ", ".join(a.address for a in units)})
 
 
-def _overlay_silent(e: Evidence, _env: Environment) -> Fire | None:
+def _overlay_silent(c: CheckFacts) -> Fire | None:
+    e = c.evidence
     units = [a for a in e.endpoint_addresses if a.address in e.endpoint_overlay]
     dead = [a for a in units if a.answered is N or usable(a) is N]
     if not dead:
@@ -98,95 +100,95 @@ _CAPTIVE_EXPLAINS = (
     "CLOCK_SKEW",
 )
 
-NAME_RULES: tuple[FindingRule, ...] = (
+NAME_RULES: tuple[CheckRule, ...] = (
     FindingRule(
-        "captive-portal",
-        "CAPTIVE_PORTAL",
-        Severity.ERROR,
-        Owner.USER,
-        "the endpoint and unrelated names (broker, a CDN name) all resolve to one address: "
+        name="captive-portal",
+        code="CAPTIVE_PORTAL",
+        severity=Severity.ERROR,
+        owner=Owner.USER,
+        when="the endpoint and unrelated names (broker, a CDN name) all resolve to one address: "
         "a captive portal or DNS hijack (takes precedence over path and TLS findings)",
-        "Every name resolves to the same address {address} ({names}): this network is "
+        message="Every name resolves to the same address {address} ({names}): this network is "
         "holding traffic for a login page (captive portal) or rewriting DNS, so nothing "
         "else wsdiag saw about these names is real.",
-        "Log in to the network (open a web browser and complete the Wi-Fi / hotel / guest "
-        "portal), then run wsdiag again.",
+        remediation="Log in to the network (open a web browser and complete the Wi-Fi / hotel / "
+        "guest portal), then run wsdiag again.",
         facts=(("captive_portal", (Y,)),),
         fire=_captive,
         never_with=_CAPTIVE_EXPLAINS,
     ),
     FindingRule(
-        "os-hosts-file",
-        "OS_HOSTS_FILE",
-        Severity.INFO,
-        Owner.DESKTOP,
-        "the hosts file gives a name another answer than the resolver (the client dials "
+        name="os-hosts-file",
+        code="OS_HOSTS_FILE",
+        severity=Severity.INFO,
+        owner=Owner.DESKTOP,
+        when="the hosts file gives a name another answer than the resolver (the client dials "
         "the hosts file's)",
-        "This machine's hosts file answers for these names, not DNS: {names} ({why}). The "
+        message="This machine's hosts file answers for these names, not DNS: {names} ({why}). The "
         "client dials the hosts file's addresses; wsdiag tested those.",
-        "Nothing to do while those addresses are right; remove the entries when the "
+        remediation="Nothing to do while those addresses are right; remove the entries when the "
         "endpoint's addresses change (they are fixed per subnet until the endpoint is "
         "re-created).",
-        facts=(("os_consulted", (Y,)),),
+        facts=(("os_consulted", (Y,)), ("os_hosts_file", (Y,))),
         fire=_differs(True),
         basis=("name_divergences",),
     ),
     FindingRule(
-        "os-resolver-differs",
-        "OS_RESOLVER_DIFFERS",
-        Severity.INFO,
-        Owner.NETWORK,
-        "the OS resolves a name differently from the resolver asked (per-domain resolver, "
+        name="os-resolver-differs",
+        code="OS_RESOLVER_DIFFERS",
+        severity=Severity.INFO,
+        owner=Owner.NETWORK,
+        when="the OS resolves a name differently from the resolver asked (per-domain resolver, "
         "link-local resolver, reason unknown); the client dials the OS's answer",
-        "The operating system resolves these names differently from the resolver wsdiag "
+        message="The operating system resolves these names differently from the resolver wsdiag "
         "asked: {names} ({why}). The client dials the OS's answer; wsdiag tested those.",
-        "Nothing to do if the OS's answer is right (VPN split DNS usually is); to test a "
-        "specific resolver run wsdiag with --nameserver IP.",
-        facts=(("os_consulted", (Y,)),),
+        remediation="Nothing to do if the OS's answer is right (VPN split DNS usually is); to "
+        "test a specific resolver run wsdiag with --nameserver IP.",
+        facts=(("os_consulted", (Y,)), ("os_answers_differ", (Y,))),
         fire=_differs(False),
         basis=("name_divergences",),
     ),
     FindingRule(
-        "os-name-failed",
-        "OS_NAME_FAILED",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "the OS cannot resolve a name the resolver answers (error for the endpoint or a "
+        name="os-name-failed",
+        code="OS_NAME_FAILED",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="the OS cannot resolve a name the resolver answers (error for the endpoint or a "
         "needed name, else warning)",
-        "The operating system cannot resolve names the resolver answers: {names} ({why}). "
+        message="The operating system cannot resolve names the resolver answers: {names} ({why}). "
         "The client resolves through the OS, so it cannot reach them.",
-        "Fix the per-domain DNS the OS uses for these names (VPN split DNS, /etc/resolver/, "
-        "NRPT, systemd-resolved link domains) or the hosts file.",
-        facts=(("os_consulted", (Y,)),),
+        remediation="Fix the per-domain DNS the OS uses for these names (VPN split DNS, "
+        "/etc/resolver/, NRPT, systemd-resolved link domains) or the hosts file.",
+        facts=(("os_consulted", (Y,)), ("os_name_failed", (Y,))),
         fire=_os_failed,
         basis=("name_divergences",),
     ),
     FindingRule(
-        "endpoint-overlay",
-        "ENDPOINT_OVERLAY",
-        Severity.INFO,
-        Owner.NETWORK,
-        "the endpoint answers at RFC 6598 shared addresses (100.64.0.0/10) on its paths: "
+        name="endpoint-overlay",
+        code="ENDPOINT_OVERLAY",
+        severity=Severity.INFO,
+        owner=Owner.NETWORK,
+        when="the endpoint answers at RFC 6598 shared addresses (100.64.0.0/10) on its paths: "
         "reached through an overlay",
-        "{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10), "
+        message="{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10), "
         "and the endpoint's paths answer there: it is reached through an overlay "
         "(a zero-trust or mesh VPN client, or carrier-grade NAT).",
-        "Nothing to do; if streaming misbehaves, check the overlay client's settings for "
-        "the WorkSpaces names and UDP 4195.",
+        remediation="Nothing to do; if streaming misbehaves, check the overlay client's settings "
+        "for the WorkSpaces names and UDP 4195.",
         fire=_overlay,
         basis=("endpoint_overlay",),
     ),
     FindingRule(
-        "endpoint-overlay-silent",
-        "ENDPOINT_OVERLAY_SILENT",
-        Severity.ERROR,
-        Owner.NETWORK,
-        "an RFC 6598 shared address (100.64.0.0/10) of the endpoint does not answer "
+        name="endpoint-overlay-silent",
+        code="ENDPOINT_OVERLAY_SILENT",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="an RFC 6598 shared address (100.64.0.0/10) of the endpoint does not answer "
         "(error when no address is usable)",
-        "{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10: "
+        message="{host} resolves to {addresses} in shared address space (RFC 6598, 100.64.0.0/10: "
         "a zero-trust or mesh VPN client, or carrier-grade NAT), and that overlay address "
         "did not answer on the endpoint's TCP paths.",
-        "Check that the overlay (zero-trust / VPN) client is connected and routes the "
+        remediation="Check that the overlay (zero-trust / VPN) client is connected and routes the "
         "WorkSpaces private name and TCP/UDP 443 and 4195 to the VPC.",
         fire=_overlay_silent,
         basis=("endpoint_overlay",),

@@ -11,54 +11,29 @@ from __future__ import annotations
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
+from wsdiag.rules.facts import (
+    MUST_BE_YES,
+    READY_FACTS,
+    READY_ONLY_IF_YES,
+    CheckFacts,
+    CheckRule,
+    unmeasured,
+)
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.local import LOCAL_RULES
 from wsdiag.rules.names import NAME_RULES
-from wsdiag.rules.rows import FindingRule, Fire, U, Y, apply
+from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.tls import TLS_RULES
-from wsdiag.vocab.model import Environment, Owner, ProxyMode, Severity, Verdict
+from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
 from wsdiag.vocab.report import Diagnosis
 from wsdiag.vocab.results import Evidence, Finding
-
-# Every one of these must be a measured YES or NO for a verdict of ready or degraded:
-# streaming paths we could not measure are never assumed to work.
-READY_FACTS: dict[str, str] = {
-    "DNS configuration": "dns_configured",
-    "private name resolves": "endpoint_resolves",
-    "private address": "endpoint_private",
-    "endpoint reachable": "endpoint_reachable",
-    "every endpoint address": "endpoint_all_addresses",
-    "QUIC to the endpoint": "endpoint_quic",
-    "port 4195 on the endpoint": "endpoint_4195",
-    "TCP to the endpoint": "endpoint_usable",
-    "both 4195 paths of every endpoint address": "endpoint_complete",
-    "registration reachable": "auth_reachable",
-}
-
-# ... and these must be YES: a NO here without an error finding would be a gap in the rules,
-# and a gap must read "unknown", never "ready".
-MUST_BE_YES = (
-    "dns_configured",
-    "endpoint_resolves",
-    "endpoint_private",
-    "endpoint_reachable",
-    "endpoint_usable",
-    "auth_reachable",
-)
-# ... and this must be YES for "ready" (a NO degrades through the per-address findings; a NO
-# that none of them names is such a gap too).
-READY_ONLY_IF_YES = ("endpoint_complete",)
+from wsdiag.vocab.rows import FindingRule, Fire, Y, apply
 
 
-def unmeasured(e: Evidence) -> list[str]:
-    return [label for label, attr in READY_FACTS.items() if getattr(e, attr) is U]
-
-
-def _not_measured(e: Evidence, _env: Environment) -> Fire | None:
+def _not_measured(c: CheckFacts) -> Fire:
+    e = c.evidence
     unknown = unmeasured(e)
-    if not unknown:
-        return None
     causes = (
         "errors, the run deadline or a proxy wsdiag does not test"
         if e.proxy.mode is ProxyMode.UNTESTED
@@ -80,19 +55,20 @@ def _not_measured(e: Evidence, _env: Environment) -> Fire | None:
 
 
 NOT_MEASURED = FindingRule(
-    "not-measured",
-    "NOT_MEASURED",
-    Severity.INFO,
-    Owner.USER,
-    "which needed facts could not be measured (dropped when an error finding explains why)",
-    "Could not measure: {unknown} ({causes}); wsdiag does not guess, so the verdict cannot "
+    name="not-measured",
+    code="NOT_MEASURED",
+    severity=Severity.INFO,
+    owner=Owner.USER,
+    when="which needed facts could not be measured (dropped when an error finding explains why)",
+    message="Could not measure: {unknown} ({causes}); wsdiag does not guess, so the verdict cannot "
     "be 'ready'.",
-    "{fix}",
+    remediation="{fix}",
+    facts=(("needed_unmeasured", (Y,)),),
     fire=_not_measured,
     basis=(),
 )
 
-FINDING_RULES: tuple[FindingRule, ...] = (
+FINDING_RULES: tuple[CheckRule, ...] = (
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
@@ -101,13 +77,18 @@ FINDING_RULES: tuple[FindingRule, ...] = (
     *HOST_RULES,
     *LOCAL_RULES,
     *BOUNDED_RULES,
+    *QUALITY_RULES,
     NOT_MEASURED,
 )
-SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
-    severities = {f.severity for f in findings}
+    # A poor session quality is shown always, and judged only with --quality-verdict.
+    severities = {
+        f.severity
+        for f in findings
+        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+    }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
@@ -119,10 +100,10 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     return Verdict.READY
 
 
-def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
+def findings_of(c: CheckFacts) -> tuple[Finding, ...]:
     """Every row's finding, in row order; a finding removes those its row's ``never_with``
     names (a captive portal explains the path findings about its names)."""
-    fired = [(rule, f) for rule in FINDING_RULES if (f := apply(rule, e, environment))]
+    fired = [(rule, f) for rule in FINDING_RULES if (f := apply(rule, c))]
     explained = {code for rule, _ in fired for code in rule.never_with}
     found = [f for _, f in fired if f.code not in explained]
     if any(f.severity is Severity.ERROR for f in found):
@@ -132,9 +113,10 @@ def findings_of(e: Evidence, environment: Environment) -> tuple[Finding, ...]:
 
 
 def diagnose(e: Evidence, extra: tuple[Finding, ...] = ()) -> Diagnosis:
-    """Evidence -> Diagnosis. ``extra`` findings (the client's logs) describe the past: they
-    are shown, but only our own rules set the verdict."""
+    """Evidence -> Diagnosis. ``extra`` findings (the client's logs, the cloud's) describe
+    the past or the other side: they are shown, but only our own rules set the verdict.
+    Findings are listed most severe first; ties keep row order, our own before the others'."""
     environment, env_rule = environment_of(e)
-    own = findings_of(e, environment)
-    shown = tuple(sorted(own + extra, key=lambda f: SEVERITY_ORDER[f.severity]))
+    own = findings_of(CheckFacts.of(e, environment))
+    shown = tuple(sorted(own + extra, key=lambda f: -f.severity.rank))
     return Diagnosis(environment, verdict_of(e, own), shown, env_rule)

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wsdiag.budgets import DEFAULT_TIMEOUT
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
+from wsdiag.quality.bounds import QualityBounds
 
 
 class Role(StrEnum):
@@ -103,6 +104,11 @@ class Fault(StrEnum):
     OTHER = "other"  # any other error (the detail names it)
 
 
+# The cause each of these statuses has unless a probe says otherwise: json-line leaves such a
+# ``cause`` out (a reader rebuilds it from ``status``); any other pair is always written.
+USUAL_CAUSE: dict[str, Fault] = {Status.REFUSED: Fault.REFUSED, Status.FILTERED: Fault.TIMEOUT}
+
+
 class Via(StrEnum):
     """Which way a probe went (or, skipped, would have gone)."""
 
@@ -182,15 +188,35 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
 
     @property
+    def rank(self) -> int:
+        """Worse is higher, in the order a monitor ranks verdicts: "could not judge" is worse
+        than "works with caveats", better than "cannot work"."""
+        return _VERDICT_RANK[self]
+
+    @property
     def exit_code(self) -> int:
-        # Monitoring-plugin convention: OK, WARNING, CRITICAL, UNKNOWN.
-        return {"ready": 0, "degraded": 1, "blocked": 2, "unknown": 3}[self.value]
+        """The process's exit code, the monitoring-plugin convention: OK, WARNING, CRITICAL,
+        UNKNOWN."""
+        return _EXIT_CODE[self]
+
+
+_VERDICT_RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
+_EXIT_CODE = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.BLOCKED: 2, Verdict.UNKNOWN: 3}
 
 
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """More severe is higher: info 0, warning 1, error 2. Sort by ``-rank`` for the most
+        severe first."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 class Owner(StrEnum):
@@ -273,6 +299,7 @@ class Catalog:
     targets: tuple[Target, ...]
     quic_alpn: tuple[str, ...] = ("h3",)
     sources: tuple[str, ...] = ()  # files it was loaded from, for error messages and reports
+    quality: QualityBounds = QualityBounds()  # [quality]: the session-quality score's bounds
 
 
 @dataclass(frozen=True)
@@ -289,6 +316,7 @@ class ProxyRoute:
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
+    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?
@@ -322,6 +350,8 @@ class Inputs:
     use_proxy: bool = True  # False: --no-proxy, probe the sign-in domains directly
     public_roots: str | None = None  # --public-roots FILE; None: $WSDIAG_PUBLIC_ROOTS, certifi
     pac: str | None = None  # --pac URL|FILE: this proxy auto-config instead of the system's
+    samples: int = DEFAULT_SAMPLES  # --samples: handshakes repeated per answered endpoint path
+    quality_verdict: bool = False  # --quality-verdict: a poor session quality changes the verdict
 
 
 @dataclass(frozen=True)
@@ -395,3 +425,6 @@ class Plan:
     quic_alpn: tuple[str, ...]
     proxy: ProxyRoute = ProxyRoute()  # decided before planning (an input of make_plan)
     public_roots: str | None = None  # --public-roots FILE (None: $WSDIAG_PUBLIC_ROOTS, certifi)
+    samples: int = 0  # per answered endpoint path (wsdiag.check.sampling); 0: none
+    quality: QualityBounds = QualityBounds()
+    quality_verdict: bool = False

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wsdiag.quality.samples import PathSamples
 from wsdiag.vocab.model import Fault, Need, Plan, Role, Status, Tri, Via
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -38,6 +39,7 @@ class Observed:
     plan: Plan
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
+    samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples (quality)
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Environment, HostIdentity, ProxyRoute, Verdict
@@ -56,3 +57,9 @@ class Report:
         """This machine's interfaces, routes and client session, when gathered."""
         s = self.section("paths")
         return s.data if s is not None and isinstance(s.data, HostPaths) else None
+
+    @property
+    def cloud(self) -> CloudSection | None:
+        """--aws: what the endpoint's side allows (issue 21), when read."""
+        s = self.section("cloud")
+        return s.data if s is not None and isinstance(s.data, CloudSection) else None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+from wsdiag.quality.facts import QualityFacts
 from wsdiag.vocab.model import (
     DnsOutcome,
     Fault,
@@ -174,13 +175,15 @@ class AddressEvidence:
     dns_answer: Tri = Tri.UNKNOWN  # in the resolver's A/AAAA answer; UNKNOWN: none came
 
     def path(self, transport: Transport, port: int) -> Tri:
-        tcp = transport is not Transport.QUIC
+        """The fact for one of ENDPOINT_PATHS: TCP (with or without TLS) or QUIC, on 443 or
+        4195. Raises KeyError for any other kind or port."""
+        kind = "tcp" if transport.is_tcp else str(transport)
         return {
-            (True, 443): self.tcp443,
-            (True, 4195): self.tcp4195,
-            (False, 443): self.quic443,
-            (False, 4195): self.quic4195,
-        }[(tcp, port)]
+            ("tcp", 443): self.tcp443,
+            ("tcp", 4195): self.tcp4195,
+            ("quic", 443): self.quic443,
+            ("quic", 4195): self.quic4195,
+        }[(kind, port)]
 
     def missing(self) -> tuple[str, ...]:
         """The paths measured as failing, e.g. ("quic/443", "quic/4195")."""
@@ -326,6 +329,8 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
+    quality: QualityFacts | None = None  # None: a report from before this field
     # --- this machine's own firewall (wsdiag.evidence.route) ---
     local_block: Tri = Tri.UNKNOWN  # it refused some send (EPERM/EACCES): nothing left
     local_blocked: tuple[str, ...] = ()  # the hosts whose sends it refused

@@ -1,0 +1,129 @@
+"""Who refused: ICMP errors read from the socket's error queue (Linux IP_RECVERR), against a
+router in a namespace that rejects with nftables, and the pure parser on recorded bytes."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+
+import pytest
+
+from tests.support.netns import Netns, unavailable_reason
+from wsdiag.host.errqueue import (
+    SO_EE_ORIGIN_ICMP,
+    SO_EE_ORIGIN_ICMP6,
+    SO_EE_ORIGIN_LOCAL,
+    IcmpKind,
+    kind_of,
+    parse,
+)
+
+
+@pytest.mark.parametrize(
+    ("origin", "icmp_type", "code", "kind"),
+    [
+        (SO_EE_ORIGIN_ICMP, 3, 13, IcmpKind.PROHIBITED),  # nft reject ... admin-prohibited
+        (SO_EE_ORIGIN_ICMP, 3, 10, IcmpKind.PROHIBITED),  # host-prohibited
+        (SO_EE_ORIGIN_ICMP, 3, 9, IcmpKind.PROHIBITED),  # net-prohibited (reads ENETUNREACH)
+        (SO_EE_ORIGIN_ICMP, 3, 3, IcmpKind.PORT_UNREACHABLE),
+        (SO_EE_ORIGIN_ICMP, 3, 1, IcmpKind.HOST_UNREACHABLE),
+        (SO_EE_ORIGIN_ICMP, 3, 0, IcmpKind.NET_UNREACHABLE),
+        (SO_EE_ORIGIN_ICMP, 3, 4, IcmpKind.TOO_BIG),
+        (SO_EE_ORIGIN_ICMP, 11, 0, IcmpKind.OTHER),  # time exceeded
+        (SO_EE_ORIGIN_ICMP6, 1, 1, IcmpKind.PROHIBITED),  # reads EACCES, like a local block
+        (SO_EE_ORIGIN_ICMP6, 1, 4, IcmpKind.PORT_UNREACHABLE),
+        (SO_EE_ORIGIN_ICMP6, 1, 3, IcmpKind.HOST_UNREACHABLE),
+        (SO_EE_ORIGIN_ICMP6, 2, 0, IcmpKind.TOO_BIG),
+        (SO_EE_ORIGIN_LOCAL, 0, 0, IcmpKind.LOCAL),
+        (9, 3, 13, IcmpKind.OTHER),  # an origin this table does not know
+    ],
+)
+def test_kind_of(origin: int, icmp_type: int, code: int, kind: IcmpKind) -> None:
+    assert kind_of(origin, icmp_type, code) is kind
+
+
+def _sockaddr_in(address: str) -> bytes:
+    family = socket.AF_INET.to_bytes(2, sys.byteorder)
+    return family + struct.pack("!H", 0) + socket.inet_aton(address) + bytes(8)
+
+
+def test_parse_reads_errno_type_code_and_offender() -> None:
+    # sock_extended_err as Linux queues it for ICMP 3/13 from 10.99.1.1 (EHOSTUNREACH=113)
+    data = struct.pack("=IBBBBII", 113, SO_EE_ORIGIN_ICMP, 3, 13, 0, 0, 0) + _sockaddr_in(
+        "10.99.1.1"
+    )
+    report = parse(data)
+    assert report is not None
+    assert (report.errno, report.kind, report.offender) == (113, IcmpKind.PROHIBITED, "10.99.1.1")
+
+
+def test_parse_a_local_error_has_no_offender_and_short_bytes_are_none() -> None:
+    local = struct.pack("=IBBBBII", 90, SO_EE_ORIGIN_LOCAL, 0, 0, 0, 1400, 0) + bytes(16)
+    report = parse(local)
+    assert report is not None and report.offender is None and report.info == 1400
+    assert parse(b"\x00" * 5) is None
+
+
+_SEND = """
+import json, socket, time
+from wsdiag.host.errqueue import drain, enable
+out = {}
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+out["enabled"] = enable(u)
+u.connect(("10.99.2.2", 4195))
+u.send(b"x" * 32)
+time.sleep(0.3)
+try:
+    u.recv(64)
+except OSError as exc:
+    out["udp_errno"] = exc.errno
+out["udp"] = [(r.kind.value, r.offender) for r in drain(u)]
+out["udp_after"] = len(drain(u))  # drained: nothing left to poll as an error
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+enable(t)
+t.settimeout(2)
+try:
+    t.connect(("10.99.2.2", 4195))
+except OSError as exc:
+    out["tcp_errno"] = exc.errno
+out["tcp"] = [(r.kind.value, r.offender) for r in drain(t)]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.lab
+def test_a_firewall_refusal_names_the_firewall() -> None:
+    """client 10.99.1.2 -- router 10.99.1.1 (rejects 4195 admin-prohibited) -- 10.99.2.2."""
+    if reason := unavailable_reason():
+        pytest.skip(reason)
+    with Netns() as ns:
+        for role in ("c", "r", "s"):
+            ns.add(role)
+        ns.veth("c", "r", "c0", "r0")
+        ns.veth("r", "s", "r1", "s0")
+        ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
+        ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
+        ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
+        ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
+        ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
+        ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
+        ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        ns.exec("r", ["nft", "add table inet wnerr"])
+        ns.exec("r", ["nft", "add chain inet wnerr pass { type filter hook forward priority 0; }"])
+        ns.exec(
+            "r",
+            [
+                "nft",
+                "add rule inet wnerr pass th dport 4195 reject with icmpx type admin-prohibited",
+            ],
+        )
+        got = ns.python("c", _SEND)
+    assert isinstance(got, dict)
+    assert got["enabled"] is True
+    # errno alone says EHOSTUNREACH, as a missing route would; the queue names the firewall
+    assert got["udp_errno"] == 113 and got["tcp_errno"] == 113
+    # one queued error per ICMP that came back (a retransmitted SYN may bring a second)
+    assert {tuple(r) for r in got["udp"]} == {("prohibited", "10.99.1.1")}
+    assert got["udp_after"] == 0
+    assert {tuple(r) for r in got["tcp"]} == {("prohibited", "10.99.1.1")}
