@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.lab.scenarios import BY_NAME  # noqa: E402
 from tests.lab.topology import Lab, unavailable_reason  # noqa: E402
-from wsdiag.render.load import report_from_json  # noqa: E402
+from wsdiag.render.report import report_from_json  # noqa: E402
 from wsdiag.render.text import render_text  # noqa: E402
 
 SAMPLES = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,8 @@ from hypothesis import strategies as st
 from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, diagnose, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
 from wsdiag.evidence.names import not_public
+from wsdiag.host.errqueue import SO_EE_ORIGIN_ICMP, IcmpReport
+from wsdiag.probes.icmp import refine
 from wsdiag.rules.environment import ENVIRONMENT_RULES
 from wsdiag.rules.verdict import FINDING_RULES
 from wsdiag.vocab.model import (
@@ -23,7 +27,7 @@ from wsdiag.vocab.model import (
     Verdict,
     Via,
 )
-from wsdiag.vocab.results import Finding, TlsSeen
+from wsdiag.vocab.results import Finding, ProbeResult, TlsSeen
 
 
 def quic_silent(addr: str, transport: Transport, port: int) -> Status:
@@ -32,6 +36,15 @@ def quic_silent(addr: str, transport: Transport, port: int) -> Status:
 
 def only_443(addr: str, transport: Transport, port: int) -> Status:
     return O if port == 443 else R
+
+
+def firewall_4195(p: ProbeResult) -> ProbeResult:
+    """A firewall at 10.30.0.1 answers the endpoint's 4195 paths with ICMP 3/13."""
+    if p.target_id == "endpoint" and p.port == 4195 and p.status is not O:
+        # what the probes' own reading of the error queue makes of it (probes.icmp.refine)
+        report = IcmpReport(errno.EHOSTUNREACH, SO_EE_ORIGIN_ICMP, 3, 13, 0, "10.30.0.1")
+        return refine(p, [report], "192.168.1.20")
+    return p
 
 
 def only_4195(addr: str, transport: Transport, port: int) -> Status:
@@ -258,6 +271,14 @@ CASES = [
         "minimal-egress",
         "degraded",
         {"ENDPOINT_4195_BLOCKED"},
+    ),
+    (
+        # issue 17: the firewall is named and owns it, never the endpoint's security group
+        "4195-prohibited-by-a-firewall",
+        {"endpoint": only_443, "tweak": firewall_4195},
+        "minimal-egress",
+        "degraded",
+        {"ENDPOINT_PROHIBITED"},
     ),
     (
         "443-blocked-is-info",

@@ -3,9 +3,11 @@ router in a namespace that rejects with nftables, and the pure parser on recorde
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -127,3 +129,109 @@ def test_a_firewall_refusal_names_the_firewall() -> None:
     assert {tuple(r) for r in got["udp"]} == {("prohibited", "10.99.1.1")}
     assert got["udp_after"] == 0
     assert {tuple(r) for r in got["tcp"]} == {("prohibited", "10.99.1.1")}
+
+
+@contextlib.contextmanager
+def _routed(router_rule: str, client_rule: str = "") -> Iterator[Netns]:
+    """client 10.99.1.2 -- router 10.99.1.1 (``router_rule`` in its forward chain) --
+    10.99.2.2 (nothing listens); ``client_rule`` in the client's own output chain."""
+    if reason := unavailable_reason():
+        pytest.skip(reason)
+    with Netns() as ns:
+        for role in ("c", "r", "s"):
+            ns.add(role)
+        ns.veth("c", "r", "c0", "r0")
+        ns.veth("r", "s", "r1", "s0")
+        ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
+        ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
+        ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
+        ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
+        ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
+        ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
+        ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        ns.exec("r", ["nft", "add table inet wnerr"])
+        ns.exec("r", ["nft", "add chain inet wnerr pass { type filter hook forward priority 0; }"])
+        ns.exec("r", ["nft", f"add rule inet wnerr pass {router_rule}"])
+        if client_rule:
+            ns.exec("c", ["nft", "add table inet wnloc"])
+            ns.exec(
+                "c", ["nft", "add chain inet wnloc out { type filter hook output priority 0; }"]
+            )
+            ns.exec("c", ["nft", f"add rule inet wnloc out {client_rule}"])
+        yield ns
+
+
+# Runs the real probes in the client namespace; CPU time (time.process_time, the whole
+# process) around each one, so a loop spinning on an undrained error queue shows as seconds
+# of CPU whatever the machine's load (wall time would not tell).
+_PROBES = """
+import asyncio, json, time
+from wsdiag.probes.quic import probe_quic
+from wsdiag.probes.tcp import probe_tcp
+from wsdiag.vocab.model import Status, Transport
+from wsdiag.vocab.results import ProbeResult
+
+async def main():
+    out = {}
+    for t, port in ((Transport.QUIC, 4195), (Transport.TCP, 4195), (Transport.QUIC, 443),
+                    (Transport.TCP, 443)):
+        base = ProbeResult(id="x", target_id="x", host="x", address="10.99.2.2", transport=t,
+                           port=port, status=Status.ERROR)
+        cpu = time.process_time()
+        r = await (probe_quic(base, 2.0, ("h3",)) if t is Transport.QUIC
+                   else probe_tcp(base, 2.0))
+        out[f"{t.value}/{port}"] = {"status": r.status.value, "icmp": r.icmp,
+            "offender": r.offender, "detail": r.detail,
+            "cpu_ms": (time.process_time() - cpu) * 1000}
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.lab
+def test_probes_name_the_firewall_not_a_route() -> None:
+    """nft ``reject with icmpx type admin-prohibited`` for 4195: the probes say a firewall
+    at 10.99.1.1 refused, never "no route to host" (which the errno, EHOSTUNREACH, says)."""
+    with _routed("th dport 4195 reject with icmpx type admin-prohibited") as ns:
+        got = ns.python("c", _PROBES, timeout=60)
+    assert isinstance(got, dict)
+    for path in ("quic/4195", "tcp/4195"):
+        r = got[path]
+        assert (r["status"], r["icmp"], r["offender"]) == (
+            "unreachable",
+            "prohibited",
+            "10.99.1.1",
+        ), r
+        assert "administratively prohibited" in r["detail"] and "10.99.1.1" in r["detail"], r
+        assert "route" not in r["detail"].lower(), r
+    # 443 passes the router: the host itself answers (port unreachable / RST), the peer's
+    assert (got["quic/443"]["status"], got["quic/443"]["icmp"]) == ("refused", "port-unreachable")
+    assert got["quic/443"]["offender"] == "10.99.2.2"
+    assert got["tcp/443"]["status"] == "refused"
+
+
+@pytest.mark.lab
+def test_this_machines_own_firewall_is_named_local() -> None:
+    """The client's own output chain rejects 443 with an ICMP from its own address."""
+    with _routed("udp dport 9 drop", "th dport 443 reject with icmpx type admin-prohibited") as ns:
+        got = ns.python("c", _PROBES, timeout=60)
+    assert isinstance(got, dict)
+    for path in ("quic/443", "tcp/443"):
+        r = got[path]
+        assert (r["status"], r["icmp"], r["offender"]) == ("unreachable", "local", "10.99.1.2"), r
+        assert "this machine's own firewall" in r["detail"], r
+
+
+@pytest.mark.lab
+def test_a_queued_error_never_spins_the_loop() -> None:
+    """ICMP 3/2 (protocol unreachable) says nothing final: the QUIC probe waits its 2 s out.
+    The error sits in the socket's queue; undrained, the socket polls as an error and the
+    loop spins (about a second of CPU over the wait, measured); drained, a few ms."""
+    with _routed("udp dport 4195 reject with icmp type prot-unreachable") as ns:
+        got = ns.python("c", _PROBES, timeout=60)
+    assert isinstance(got, dict)
+    r = got["quic/4195"]
+    assert (r["status"], r["icmp"], r["offender"]) == ("filtered", "other", "10.99.1.1"), r
+    assert "3/2" in r["detail"] and "10.99.1.1" in r["detail"], r
+    assert r["cpu_ms"] < 50, r

@@ -21,17 +21,16 @@ from wsdiag.evidence.logs import LogsSource
 from wsdiag.evidence.machine import MachineFacts, PathsSource, machine_facts
 from wsdiag.evidence.names import NameFacts, name_facts
 from wsdiag.evidence.quality import SessionFacts, session_facts
+from wsdiag.evidence.refusals import RefusalFacts, refusal_facts
 from wsdiag.evidence.route import RouteFacts, route_facts
 from wsdiag.evidence.stream import ProxyStreamFacts, proxy_stream_facts
 from wsdiag.evidence.tls import TlsFacts, tls_facts
 from wsdiag.host.paths import paths_json
-from wsdiag.render.report import to_json
 from wsdiag.rules.facts import CheckFacts
 from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Plan, Severity, Tri
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, Evidence, ProbeResult
 from wsdiag.vocab.rows import FindingRule, Y, apply
 
@@ -45,6 +44,7 @@ STAGES = (
     ProxyStreamFacts,
     MachineFacts,
     SessionFacts,
+    RefusalFacts,
 )
 OWN = {"basis", "sources"}  # Evidence's own fields: the merged basis, other sources' facts
 KWARGS = [c[1] for c in CASES + PROXY_CASES]
@@ -76,6 +76,7 @@ def _stages(r: Observed) -> list[Mapping[str, tuple[str, ...]]]:
         proxy_stream_facts(r).basis,
         machine_facts(getattr(r, "paths", None), r).basis,
         session_facts(r).basis,
+        refusal_facts(r).basis,
     ]
 
 
@@ -143,7 +144,7 @@ TOY_ROW: FindingRule[CheckFacts] = FindingRule(
 )
 
 
-def test_a_third_source_plugs_in_without_touching_evidence_or_the_renderers() -> None:
+def test_a_third_source_plugs_in_without_touching_evidence_or_the_rows_engine() -> None:
     r = results()
     toy = collect(ToySource(), r, time.monotonic() + 1)
     e = build(r, NOW, machine_facts(None, r), {"toy": toy.facts})
@@ -152,22 +153,9 @@ def test_a_third_source_plugs_in_without_touching_evidence_or_the_renderers() ->
     assert finding is not None and finding.basis == (("toy_sg_4195", ("toy/api",)),)
     with pytest.raises(AttributeError):
         e.fact("no_such_fact")
-    report = Report(
-        "wsdiag.report/1",
-        "0",
-        "eu-west-1",
-        (),
-        diagnose(e),
-        e,
-        r.dns,
-        r.probes,
-        1.0,
-        "",
-        sections=(toy.report,),
-    )
-    doc = to_json(report)
-    assert doc["toy"] == {"hosts": list(toy.section)}
-    assert doc["paths"] is None and doc["logs"] is None  # the fixed keys stay, null
+    # Its findings (the cloud's are) can be shown beside the check's without setting the
+    # verdict; its rows read its facts by name through Evidence.fact, as here.
+    assert diagnose(e).verdict is diagnose(build(r, NOW, machine_facts(None, r))).verdict
 
 
 def test_the_paths_and_logs_sources_fill_their_sections() -> None:
@@ -180,7 +168,8 @@ def test_the_paths_and_logs_sources_fill_their_sections() -> None:
     paths = collect(PathsSource(), r, time.monotonic() + 2)
     assert paths.section is not None
     assert [p.destination for p in paths.section.paths] == ["127.0.0.10"]
-    assert paths.report.name == "paths" and paths.report.json == paths_json(paths.section)
+    assert paths_json(paths.section) is not None
     assert paths.facts.tunnel_up in (Tri.YES, Tri.NO)
     logs = collect(LogsSource(LogContext()), r, time.monotonic() + 1)
-    assert (logs.section, logs.report.json, logs.facts.findings) == (None, None, ())
+    assert (logs.section, logs.facts.findings) == (None, ())
+    assert LogsSource(LogContext()).to_json(None) is None

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 from wsdiag.render.text import render_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ from tests.lab.scenarios import BY_NAME, SCENARIOS, Observed, Scenario
 from tests.lab.topology import Lab, list_namespaces, unavailable_reason
 from tests.support.render_checks import check_html, check_text
 from wsdiag.render.html import render_html
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 
 pytestmark = pytest.mark.lab
 
@@ -113,8 +113,10 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
     lab.apply(scenario.shape)
     run = lab.run_wsdiag(
         scenario.region,
+        *(a.format(region=scenario.region) for a in scenario.shape.args),
         trusts_lab_ca=scenario.shape.trusts_lab_ca,
         public_roots=scenario.shape.public_roots,
+        proxy=scenario.shape.proxy,
     )
     seconds = time.monotonic() - started
     report = run.report

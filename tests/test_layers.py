@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.evidence",),  # observed -> typed facts; the evidence sources (paths, logs)
     ("wsdiag.rules",),  # evidence -> findings -> verdict
     ("wsdiag.fleet",),  # `summarize`
-    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop"),  # composition roots
+    ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop", "wsdiag.show"),  # roots
     ("wsdiag.cli_values", "wsdiag.cli_options"),  # argv -> inputs
     ("wsdiag.cli", "wsdiag.__main__"),
 )

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from tests.synth import plan_for
 from wsdiag.check.plan import dialed, expand
-from wsdiag.probes.connect_answer import State, parse_connect_answer
+from wsdiag.probes.connect_answer import (
+    Refusal,
+    State,
+    parse_connect_answer,
+    refusal_of,
+    refusal_words,
+)
 from wsdiag.probes.quic_facts import Facts, Heard, decide, heard
 from wsdiag.probes.registry import KINDS
 from wsdiag.vocab.model import DnsOutcome, ProbeSpec, ProxyMode, ProxyRoute, Status, Transport, Via
@@ -62,6 +68,25 @@ def test_connect_answer(
     got = parse_connect_answer(data, eof)
     assert (got.state, got.code, got.rest, got.status) == (state, code, rest, status)
     assert "\n" not in got.problem
+
+
+@pytest.mark.parametrize(
+    ("code", "refusal", "words"),
+    [
+        (403, Refusal.POLICY, "by its policy (HTTP 403)"),  # squid: deny CONNECT !SSL_ports
+        (405, Refusal.POLICY, "by its policy (HTTP 405)"),
+        (407, Refusal.AUTH, "requires authentication"),
+        (500, Refusal.UPSTREAM, "could not resolve or reach"),
+        (502, Refusal.UPSTREAM, "could not resolve or reach"),
+        (503, Refusal.UPSTREAM, "could not resolve or reach"),  # squid: ERR_DNS_FAIL
+        (504, Refusal.UPSTREAM, "could not resolve or reach"),  # squid: connect timeout
+        (404, Refusal.OTHER, "refused CONNECT h:4195 (HTTP 404)"),
+        (418, Refusal.OTHER, "refused CONNECT"),
+    ],
+)
+def test_a_proxys_refusal_says_whose_it_is(code: int, refusal: Refusal, words: str) -> None:
+    assert refusal_of(code) is refusal
+    assert words in refusal_words(code, "h:4195")
 
 
 @given(st.binary(max_size=9000), st.booleans())

@@ -12,8 +12,7 @@ from wsdiag.fleet.summarize import render_csv, render_text, to_dict
 from wsdiag.fleet.summary import Summary
 from wsdiag.quality.facts import quality_facts
 from wsdiag.quality.samples import PathSamples, Sample
-from wsdiag.render.load import report_from_json
-from wsdiag.render.report import to_json
+from wsdiag.render.report import report_from_json, to_json
 from wsdiag.vocab.model import Transport, Via
 from wsdiag.vocab.report import Report
 from wsdiag.watch import watch

@@ -19,8 +19,7 @@ import pytest
 from tests.support import browser
 from tests.support.render_checks import check_html
 from wsdiag.render.html import render_html
-from wsdiag.render.load import report_from_json
-from wsdiag.render.report import to_json
+from wsdiag.render.report import report_from_json, to_json
 from wsdiag.vocab.model import ProxyMode, ProxyRoute, Severity, Transport, Via
 from wsdiag.vocab.results import Finding
 

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wsdiag.render import advice as adv
-from wsdiag.render.load import report_from_json
-from wsdiag.render.report import to_json
+from wsdiag.render.report import report_from_json, to_json
 from wsdiag.render.text import HEADLINE, Block, render_text, wrap
 from wsdiag.vocab.model import Owner, Severity, Status, Transport, Verdict
 from wsdiag.vocab.report import Report

@@ -33,7 +33,7 @@ import pytest
 
 from tests.support.dnsserver import DnsServer
 from tests.test_bundle import LOG_DIR, person
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 
 __all__ = ["person"]  # the fixture: a real local user with the newest client logs
 ROOT = Path(__file__).resolve().parent.parent

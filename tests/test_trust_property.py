@@ -26,7 +26,7 @@ from wsdiag.fleet.summarize import render_csv, render_text, summarize
 from wsdiag.redact import MASK, SHORT_NAME, SYSTEM_ACCOUNTS, Redaction
 from wsdiag.render.formats import Format, render
 from wsdiag.render.html import render_page
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 from wsdiag.vocab.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent

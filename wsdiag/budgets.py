@@ -144,3 +144,9 @@ HOST_FACTS_BUDGET = 2.0
 # One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
 # they work; a tool that hangs (a desktop session that is gone) must not hold the check.
 HOST_TOOL_TIMEOUT = 3.0
+
+# --- reading a report back (`wsdiag show`) ------------------------------------------------------
+# What is read of the input at most: a bundle's zip holds the report beside the logs' summary
+# and tail (tens of kB); reading stops there (never all of /dev/zero or a huge upload). The
+# report in it, or the file itself, is held to MAX_REPORT_BYTES like summarize's.
+SHOW_MAX_BYTES = 16 * 1024 * 1024

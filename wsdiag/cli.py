@@ -21,32 +21,15 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__
-from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.cli_options import (
-    AwsOpt,
-    AwsProfileOpt,
-    ClientCidrOpt,
-    DeadlineOpt,
-    DirectoryIdOpt,
-    EndpointHostOpt,
+    CheckOptions,
     FmtOpt,
     HtmlOpt,
     JsonOutOpt,
-    NameserverOpt,
-    NoLogsOpt,
-    NoProxyOpt,
     NoRedactOpt,
     OutputOpt,
-    PacOpt,
-    ProbesOpt,
-    PublicRootsOpt,
-    QualityVerdictOpt,
-    RedactHostOpt,
-    RegionOpt,
-    SamplesOpt,
-    TimeoutOpt,
     VerboseOpt,
-    VpcCidrOpt,
+    check_options,
     cloud_source,
     output_format,
     prepare,
@@ -72,11 +55,6 @@ if TYPE_CHECKING:
     from wsdiag.redact import Redaction
     from wsdiag.vocab.report import Report
 
-try:  # typer >= 0.2x vendors click; older typer depends on click itself
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
-
 EXIT_UNKNOWN = EXIT_USAGE
 # Errors of the output itself (the file or pipe stdout points at), not of wsdiag's work.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT})
@@ -85,7 +63,6 @@ app = typer.Typer(
     name="wsdiag",
     help="Can this machine stream Amazon WorkSpaces over the PrivateLink (VPC) endpoint?",
     epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -99,13 +76,17 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     """Exit codes: see EXIT_CODES_HELP (the help's epilog)."""
+    if ctx.invoked_subcommand is None:  # a bare `wsdiag`: the help is the answer, on stderr
+        write_err(ctx.get_help())
+        raise typer.Exit(EXIT_USAGE)
 
 
 def _width() -> int:
@@ -144,57 +125,22 @@ def _write_html(report: Report, path: Path, hide: Redaction) -> None:
 
 
 @app.command(epilog=EXIT_CODES_HELP)
+@check_options
 def check(
-    region: RegionOpt = None,
-    endpoint_host: EndpointHostOpt = None,
-    vpc_cidr: VpcCidrOpt = None,
-    nameserver: NameserverOpt = None,
-    directory_id: DirectoryIdOpt = None,
-    probes: ProbesOpt = None,
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
-    deadline: DeadlineOpt = None,
-    json_out: JsonOutOpt = False,
-    html: HtmlOpt = None,
-    output: OutputOpt = None,
-    verbose: VerboseOpt = False,
-    no_logs: NoLogsOpt = False,
-    no_proxy: NoProxyOpt = False,
-    pac: PacOpt = None,
+    opts: CheckOptions,
     fmt: FmtOpt = None,
-    no_redact: NoRedactOpt = False,
-    redact_host: RedactHostOpt = False,
-    public_roots: PublicRootsOpt = None,
-    aws: AwsOpt = False,
-    aws_profile: AwsProfileOpt = None,
-    client_cidr: ClientCidrOpt = None,
-    samples: SamplesOpt = DEFAULT_SAMPLES,
-    quality_verdict: QualityVerdictOpt = False,
+    json_out: JsonOutOpt = False,
+    output: OutputOpt = None,
+    html: HtmlOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
-    cloud = cloud_source(aws, aws_profile, client_cidr, directory_id)
-    inputs, catalogs, region_source, logs_ctx = prepare(
-        region,
-        endpoint_host,
-        vpc_cidr,
-        nameserver,
-        directory_id,
-        probes,
-        timeout,
-        deadline,
-        no_logs,
-        no_proxy,
-        pac,
-        samples,
-        quality_verdict,
-    )
-    if public_roots is not None:
-        from dataclasses import replace
-
-        inputs = replace(inputs, public_roots=str(public_roots))
+    cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
+    inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(
             inputs, catalogs, region_source, logs_ctx, since=clock.STARTED, cloud=cloud
@@ -202,7 +148,7 @@ def check(
     from wsdiag.host.identity import redaction  # (imported while the run waited on DNS)
     from wsdiag.render.formats import render
 
-    hide = redaction(no_redact, redact_host, report.host)
+    hide = redaction(opts.no_redact, opts.redact_host, report.host)
     text = render(
         report,
         out_format,
@@ -221,36 +167,10 @@ def check(
     raise typer.Exit(report.diagnosis.verdict.exit_code)
 
 
-_CHECK_ARGS = (
-    "region",
-    "endpoint_host",
-    "vpc_cidr",
-    "nameserver",
-    "directory_id",
-    "probes",
-    "timeout",
-    "deadline",
-    "no_logs",
-    "no_proxy",
-    "pac",
-    "samples",
-    "quality_verdict",
-)
-_PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
-
-
-def _check_options(args: list[str]) -> dict[str, Any]:
-    """Parse ``args`` with check's own option parser: watch and bundle take exactly the
-    options check takes. Raises click's UsageError (exit 3) on a bad one."""
-    command = _command()
-    sub = command.commands["check"]
-    with sub.make_context("check", list(args)) as ctx:
-        return dict(ctx.params)
-
-
-@app.command(context_settings=_PASSTHROUGH)
+@app.command(epilog=EXIT_CODES_HELP)
+@check_options
 def watch(
-    ctx: typer.Context,
+    opts: CheckOptions,
     interval: Annotated[
         str,
         typer.Option(
@@ -274,14 +194,9 @@ def watch(
     from wsdiag.watch import parse_interval
     from wsdiag.watch import watch as watch_loop
 
-    opts = _check_options(ctx.args)
-    if opts.get("output") is not None or opts.get("html") is not None:
-        raise WsdiagError(
-            "watch writes one line per run to stdout: --output and --html are check's"
-        )
     seconds = parse_interval(interval)
-    inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
-    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
+    cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
+    inputs, catalogs, region_source, logs_ctx = prepare(opts)
     color = use_colour()
     code = watch_loop(
         lambda: run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud),
@@ -295,9 +210,10 @@ def watch(
     raise typer.Exit(code)
 
 
-@app.command(context_settings=_PASSTHROUGH)
+@app.command()
+@check_options
 def bundle(
-    ctx: typer.Context,
+    opts: CheckOptions,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -318,19 +234,18 @@ def bundle(
     from wsdiag.render.formats import Format, render
     from wsdiag.run import run_check
 
-    opts = _check_options(ctx.args)
-    inputs, catalogs, region_source, logs_ctx = prepare(**{k: opts[k] for k in _CHECK_ARGS})
-    cloud = cloud_source(opts["aws"], opts["aws_profile"], opts["client_cidr"], inputs.directory_id)
+    cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
+    inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud)
     other = other_users_logs() if logs_ctx.owner else None
-    hide = redaction(opts["no_redact"], opts["redact_host"], report.host, other[1] if other else ())
+    hide = redaction(opts.no_redact, opts.redact_host, report.host, other[1] if other else ())
     parts = build_parts(
         report,
         render(report, Format.TEXT, hide),
         inputs.nameservers,
         other[1] if other else None,
-        not opts["no_logs"],
+        not opts.no_logs,
         hide,
     )
     path = output or default_name()
@@ -339,6 +254,51 @@ def bundle(
     except OSError as exc:
         raise WsdiagError(error_text(path, exc)) from None
     write_out(f"{path}\n")
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def show(
+    report: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPORT",
+            help="A report as `check --format json` or `json-line` wrote it (SSM output, an "
+            "upload, a bundle's report.json or the bundle's .zip), or - for stdin.",
+        ),
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="text | json | json-line | line | jamf."),
+    ] = "text",
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write the report as one HTML page."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
+    ] = False,
+) -> None:
+    """Render a report collected elsewhere again: as text (labelled with the host and time it
+    comes from), another format, or an HTML page. Redacted names stay redacted. Exit code: the
+    report's verdict; 3 for a report cut short, a broken or a foreign file."""
+    from wsdiag import show as shown
+
+    out_format = output_format(fmt, False)
+    doc = shown.parse(shown.read_source(report))
+    loaded = shown.load(doc)
+    text = shown.render(
+        loaded,
+        doc,
+        out_format,
+        color=use_colour(),
+        width=_width(),
+        verbose=verbose,
+        ascii_only=not _utf8(),
+    )
+    write_out(text)
+    if html is not None:
+        shown.write_html(loaded, doc, html)
+    raise typer.Exit(loaded.diagnosis.verdict.exit_code)
 
 
 @app.command(epilog=LOGS_EXIT_CODES_HELP)
@@ -447,16 +407,14 @@ def _run_app() -> int:
     """Run the command; every failure becomes one line on stderr and an exit code."""
     argv = sys.argv[1:]
     try:
-        code = _command()(prog_name="wsdiag", standalone_mode=False)
+        code = _command()(args=argv, prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         write_err(f"wsdiag: error: {one_line_error(str(exc), argv)}")
         _stdout_reason(str(exc))
         return EXIT_UNKNOWN
-    except ClickException as exc:
+    except typer.TyperException as exc:  # a usage error (typer's own, and its click's)
         message = exc.format_message()
-        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `wsdiag`: the help is the answer
-            write_err(message)
-        elif message:
+        if message:
             write_err(f"wsdiag: error: {one_line_error(message, argv)} (see wsdiag --help)")
             _stdout_reason(f"usage error: {one_line_error(message, argv)}")
         return EXIT_UNKNOWN
@@ -466,9 +424,9 @@ def _run_app() -> int:
     except (Abort, KeyboardInterrupt):
         code = EXIT_INTERRUPTED
     except SystemExit as exc:
-        # The CLI library exits 1 after a broken pipe while printing help: the reader left,
-        # nothing failed.
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        # The CLI library exits 1 after a broken pipe while printing help (the exit raised
+        # while handling it): the reader left, nothing failed.
+        if isinstance(exc.__context__, BrokenPipeError):
             return 0
         return exc.code if isinstance(exc.code, int) else EXIT_UNKNOWN
     except OSError as exc:

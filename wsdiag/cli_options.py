@@ -1,16 +1,20 @@
-"""The options of ``wsdiag check`` (shared by ``watch`` and ``bundle``, which parse them with
-check's own parser), declared once as annotated types, and their translation into the
-run's inputs. Heavy modules are imported inside the functions (start-up speed)."""
+"""The options of ``wsdiag check``, declared once (``CheckOptions``) and shared by ``watch``
+and ``bundle`` (``check_options``), and their translation into the run's inputs. Heavy
+modules are imported inside the functions (start-up speed)."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from wsdiag.budgets import DEFAULT_SAMPLES
+from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
@@ -212,11 +216,70 @@ QualityVerdictOpt = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class CheckOptions:
+    """The options of a run, as typer declares them (the annotations) and as the commands
+    receive them: one declaration for check, watch and bundle. How check prints its report
+    (--format, --json, --output, --html, --verbose) is check's own."""
+
+    region: RegionOpt = None
+    endpoint_host: EndpointHostOpt = None
+    vpc_cidr: VpcCidrOpt = None
+    nameserver: NameserverOpt = None
+    directory_id: DirectoryIdOpt = None
+    probes: ProbesOpt = None
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT
+    deadline: DeadlineOpt = None
+    no_logs: NoLogsOpt = False
+    no_proxy: NoProxyOpt = False
+    pac: PacOpt = None
+    no_redact: NoRedactOpt = False
+    redact_host: RedactHostOpt = False
+    public_roots: PublicRootsOpt = None
+    aws: AwsOpt = False
+    aws_profile: AwsProfileOpt = None
+    client_cidr: ClientCidrOpt = None
+    samples: SamplesOpt = DEFAULT_SAMPLES
+    quality_verdict: QualityVerdictOpt = False
+
+
+def check_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``func(opts: CheckOptions, **own)`` as a typer command function that takes its own
+    options, then every run option, and calls ``func`` with the run's gathered.
+
+    typer reads a command's parameters from ``inspect.signature``, which honours
+    ``__signature__`` (the standard way for a wrapper to say what it takes)."""
+    own = inspect.signature(func, eval_str=True)
+    hints = typing.get_type_hints(CheckOptions, include_extras=True)
+    shared = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+        )
+        for f in fields(CheckOptions)
+    ]
+    rest = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in list(own.parameters.values())[1:]
+    ]
+    names = frozenset(p.name for p in shared)
+
+    def command(**values: Any) -> None:
+        opts = CheckOptions(**{k: v for k, v in values.items() if k in names})
+        func(opts, **{k: v for k, v in values.items() if k not in names})
+
+    params = [*rest, *shared]
+    command.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        setattr(command, attr, getattr(func, attr))
+    return command
+
+
 def output_format(fmt: str | None, json_out: bool) -> Format:
+    """``--format`` (any case) and ``--json`` as one Format. Raises WsdiagError."""
     from wsdiag.render.formats import Format
 
     try:
-        chosen = Format(fmt) if fmt is not None else None
+        chosen = Format(fmt.lower()) if fmt is not None else None
     except ValueError:
         raise WsdiagError(
             f"--format {fmt!r}: expected one of " + ", ".join(f.value for f in Format)
@@ -226,21 +289,7 @@ def output_format(fmt: str | None, json_out: bool) -> Format:
     return Format.JSON if json_out else (chosen or Format.TEXT)
 
 
-def prepare(
-    region: str | None,
-    endpoint_host: list[str] | None,
-    vpc_cidr: list[str] | None,
-    nameserver: list[str] | None,
-    directory_id: str | None,
-    probes: list[Path] | None,
-    timeout: float,
-    deadline: float | None,
-    no_logs: bool,
-    no_proxy: bool,
-    pac: str | None = None,
-    samples: int = DEFAULT_SAMPLES,
-    quality_verdict: bool = False,
-) -> tuple[Inputs, list[Path], str, LogContext]:
+def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
     import time
@@ -252,29 +301,30 @@ def prepare(
     from wsdiag.vocab.model import Inputs
 
     # One clock: the logs are read inside the run deadline, for a share of it at most.
-    _, run_deadline = check_timing(timeout, deadline)
-    check_samples(samples)
+    _, run_deadline = check_timing(opts.timeout, opts.deadline)
+    check_samples(opts.samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
-    logs = LogContext() if no_logs else read_logs(None, until)
-    region, region_source = choose_region(region, os.environ, logs.region)
+    logs = LogContext() if opts.no_logs else read_logs(None, until)
+    region, region_source = choose_region(opts.region, os.environ, logs.region)
     if not region:
         from wsdiag.check.catalog import load_catalog
 
-        known = ", ".join(sorted(load_catalog(probes or []).regions))
+        known = ", ".join(sorted(load_catalog(opts.probes or []).regions))
         raise WsdiagError(f"no region: give --region or set WSDIAG_REGION (known: {known})")
     inputs = Inputs(
         region=region,
-        endpoint_hosts=tuple(endpoint_host or ()),
-        directory_id=directory_id,
-        vpc_cidrs=tuple(vpc_cidr or ()),
-        nameservers=tuple(nameserver or ()),
-        timeout=timeout,
-        deadline=deadline,
-        use_proxy=not no_proxy,
-        pac=pac,
-        samples=samples,
-        quality_verdict=quality_verdict,
+        endpoint_hosts=tuple(opts.endpoint_host or ()),
+        directory_id=opts.directory_id,
+        vpc_cidrs=tuple(opts.vpc_cidr or ()),
+        nameservers=tuple(opts.nameserver or ()),
+        timeout=opts.timeout,
+        deadline=opts.deadline,
+        use_proxy=not opts.no_proxy,
+        public_roots=str(opts.public_roots) if opts.public_roots is not None else None,
+        pac=opts.pac,
+        samples=opts.samples,
+        quality_verdict=opts.quality_verdict,
         # the private name the client itself last tried: planned when none is given
         log_endpoint_hosts=logs.private_hosts,
     )
-    return inputs, [Path(p) for p in probes or []], region_source, logs
+    return inputs, [Path(p) for p in opts.probes or []], region_source, logs

@@ -1,4 +1,7 @@
-"""Option values without pydantic: typer (0.2x) converts every option's value through a
+"""Option values without pydantic, the one module that touches a typer internal (its
+pinned range in pyproject.toml; tests/test_cli_values.py fails when typer changes it).
+
+typer (0.2x) converts every option's value through a
 pydantic TypeAdapter, and importing pydantic for that costs ~0.1 s and ~13 MB of a
 `wsdiag check` that has 0.35 s of start-up and 60 MB in all (README, "Budgets").
 

@@ -129,12 +129,11 @@ def run_check(
     version = logs.evidence.client_version if logs.evidence is not None else None
     paths = collect(PathsSource(version), observed, until)
     client = collect(LogsSource(logs), observed, until)
-    sections, extra = [client.report, paths.report], client.facts.findings
+    extra, aws = client.facts.findings, None
     if cloud is not None:
         from wsdiag.rules.cloud import cloud_findings
 
         aws = collect(cloud, observed, since + total)
-        sections.append(aws.report)
         extra += cloud_findings(aws.facts)
     evidence, diagnosis = judge(observed, datetime.now(UTC), paths.facts, extra)
     return Report(
@@ -152,7 +151,9 @@ def run_check(
         proxy=plan.proxy,
         host=host_facts(logs.owner, logs.evidence is not None),
         process_ms=round((time.monotonic() - since) * 1000, 1),
-        sections=tuple(sections),
+        logs=client.section,
+        paths=paths.section,
+        cloud=aws.section if aws is not None else None,
     )
 
 

@@ -23,7 +23,7 @@ from tests.lab.hosts import (
     OVERLAY_ADDRS,
     PUBLIC_ANSWER,
 )
-from tests.lab.topology import LAN_DEVICE_ADDR, Shape
+from tests.lab.topology import LAN_DEVICE_ADDR, Shape, vpce_name
 from wsdiag.check.catalog import load_catalog
 from wsdiag.evidence.identity import AddressVerdict, EndpointTls, endpoint_identity
 from wsdiag.vocab.model import Role
@@ -620,6 +620,226 @@ SCENARIOS += (
             absent=LOCAL_BLOCK_ABSENT,
         ),
         _plain(check_local_udp_block),
+    ),
+)
+
+# --- paths as the client takes them (issue 17) -----------------------------------------
+# Squid at the laptop's gateway (tests.lab.topology: "443" = CONNECT to 443 only, as Squid's
+# suggested ``http_access deny CONNECT !SSL_ports``; "open" = 443 and 4195); nftables'
+# ``reject with icmpx type admin-prohibited`` as a firewall that refuses out loud. The
+# router's address on the laptop's LAN (CLIENT_GW) is the firewall that answers.
+
+DIRECT_ENDPOINT_DROPPED = ("ip daddr @endpoints drop",)
+DIRECT_INTERNET_DROPPED = ("ip daddr @internet drop",)
+PROHIBITED_STREAM = (
+    "ip daddr @endpoints udp dport { 443, 4195 } reject with icmpx type admin-prohibited",
+    "ip daddr @endpoints tcp dport 4195 reject with icmpx type admin-prohibited",
+)
+
+
+def _proxied(o: Observed, port: int) -> dict[str, Any]:
+    got = [p for p in o.probes(Role.ENDPOINT, ["tcp"], port=port) if p.get("via") == "proxy"]
+    assert len(got) == 1, f"endpoint/tcp/{port}@proxy: {got}"
+    return got[0]
+
+
+def _direct(o: Observed, transports: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    return [p for p in o.probes(Role.ENDPOINT, transports) if p.get("via") != "proxy"]
+
+
+def _auth_tls_open(o: Observed) -> None:
+    """The sign-in TLS probes went through the proxy and verified (their QUIC is direct)."""
+    tls = o.probes(Role.AUTH, ["tls"])
+    _all(tls, "open", "auth TLS")
+    assert {p.get("via") for p in tls} == {"proxy"}, tls
+    assert all(p.get("tls_trusted") is True for p in tls), tls
+
+
+def _prohibited(probes: list[dict[str, Any]], what: str) -> None:
+    assert probes, f"no {what} probes were run"
+    bad = [
+        (p.get("id"), p.get("status"), p.get("icmp"), p.get("offender"))
+        for p in probes
+        if (p.get("status"), p.get("icmp"), p.get("offender"))
+        != ("unreachable", "prohibited", CLIENT_GW)
+    ]
+    assert not bad, f"{what}: expected ICMP prohibited from {CLIENT_GW}, got {bad}"
+
+
+def check_proxy_443_only(o: Observed) -> None:
+    _all(_direct(o), "filtered", "endpoint direct")
+    refused, opened = _proxied(o, 4195), _proxied(o, 443)
+    assert (refused["status"], refused["proxy_status"]) == ("refused", 403), refused
+    assert "by its policy" in refused["detail"], refused
+    assert (opened["status"], opened["proxy_status"]) == ("open", 200), opened
+    _auth_tls_open(o)  # through the proxy
+
+
+def check_proxy_quic_direct(o: Observed) -> None:
+    _all(_direct(o, ["quic"]), "open", "endpoint QUIC direct")
+    _all(_direct(o, TCPISH), "filtered", "endpoint TCP direct")
+    assert _proxied(o, 4195)["proxy_status"] == 403
+    assert _proxied(o, 443)["status"] == "open"
+
+
+def check_private_dns_off(o: Observed, region: str) -> None:
+    host = vpce_name(region)
+    answers = [set(d.get("addresses", ())) for d in o.dns(host)]
+    assert answers == [set(ENDPOINT_ADDRS)], f"{host} via the public resolver: {answers}"
+    _all(_direct(o), "filtered", "endpoint direct")
+    for port in (4195, 443):
+        p = _proxied(o, port)
+        assert (p["status"], p["proxy_status"], p["host"]) == ("open", 200, host), p
+    _auth_tls_open(o)
+
+
+def check_firewall_prohibits(o: Observed) -> None:
+    _prohibited(_direct(o, ["quic"]), "endpoint QUIC 443/4195")
+    _prohibited([p for p in _direct(o, TCPISH) if p.get("port") == 4195], "endpoint TCP 4195")
+    _all(o.probes(Role.ENDPOINT, TCPISH, port=443), "open", "endpoint TCP 443")
+    _auth_open(o)
+    f = o.finding("ENDPOINT_PROHIBITED") or {}
+    message = str(f.get("message", ""))
+    assert f.get("owner") == "network" and f"{CLIENT_GW} refuses" in message, f
+    assert all(path in message for path in ("udp/443", "udp/4195", "tcp/4195")), f
+    assert "tcp/443" not in message and "security group" not in message, f
+
+
+def check_host_prohibited(o: Observed) -> None:
+    quic = _direct(o, ["quic"])
+    assert quic and {(p["icmp"], p["offender"]) for p in quic} == {("prohibited", CLIENT_GW)}
+    assert "ICMP 3/10" in quic[0]["detail"], quic[0]
+    _all(o.probes(Role.ENDPOINT, TCPISH), "open", "endpoint TCP")
+
+
+def check_only_the_proxy(o: Observed) -> None:
+    _prohibited(_direct(o), "endpoint direct")
+    for port in (4195, 443):
+        assert _proxied(o, port)["status"] == "open", _proxied(o, port)
+    _auth_tls_open(o)
+
+
+SCENARIOS += (
+    Scenario(
+        "proxy-443-only",
+        "eu-west-1",
+        "Squid allows CONNECT to 443 only (deny CONNECT !SSL_ports); direct TCP and UDP to "
+        "the VPC and the internet dropped; the proxy reaches the VPC",
+        Shape(proxy="443", rules=(*DIRECT_ENDPOINT_DROPPED, *DIRECT_INTERNET_DROPPED)),
+        # No client on the lab machine: whether it streams through the proxy is not known,
+        # so both outcomes are given and the verdict is unknown (a client >= 5.23 that
+        # does: degraded over CONNECT :443; one that streams direct: blocked).
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_proxy_443_only),
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "proxy-443-quic-direct",
+        "ap-northeast-1",
+        "Squid allows CONNECT to 443 only; UDP to the endpoint passes direct (QUIC), direct "
+        "TCP dropped",
+        Shape(
+            proxy="443",
+            rules=(
+                "ip daddr @endpoints meta l4proto tcp drop",
+                *DIRECT_INTERNET_DROPPED,
+            ),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_proxy_quic_direct),
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "private-dns-off",
+        "eu-west-1",
+        "private DNS names off (AWS's advice behind a proxy): the privatelink name NXDOMAIN, "
+        "the endpoint's own vpce name public; Squid (443 and 4195) reaches the VPC; direct "
+        "dropped; run with --endpoint-host <vpce name>",
+        Shape(
+            resolver="home",
+            proxy="open",
+            rules=(
+                *DIRECT_ENDPOINT_DROPPED,
+                "ip daddr @internet udp dport != 53 drop",
+                "ip daddr @internet tcp dport != 53 drop",
+            ),
+            args=("--endpoint-host", vpce_name("{region}")),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("STREAM_PATH_UNKNOWN",),
+            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+        ),
+        check_private_dns_off,
+        pending="issue 17: the verdict from the client's own paths",
+    ),
+    Scenario(
+        "firewall-prohibits",
+        "ap-northeast-1",
+        f"a firewall ({CLIENT_GW}) refuses UDP 443/4195 and TCP 4195 to the endpoint with "
+        "ICMP 3/13 (administratively prohibited); TCP 443 passes; internet open",
+        Shape(rules=PROHIBITED_STREAM),
+        Expect(
+            "open-egress",
+            "degraded",
+            1,
+            ("ENDPOINT_PROHIBITED",),
+            absent=("ENDPOINT_4195_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
+        ),
+        _plain(check_firewall_prohibits),
+    ),
+    Scenario(
+        "firewall-host-prohibited",
+        "eu-west-1",
+        f"a firewall ({CLIENT_GW}) refuses UDP to the endpoint with ICMP 3/10 (host "
+        "administratively prohibited); TCP passes; internet open",
+        Shape(
+            rules=("ip daddr @endpoints meta l4proto udp reject with icmp type host-prohibited",)
+        ),
+        Expect(
+            "open-egress",
+            "degraded",
+            1,
+            ("ENDPOINT_PROHIBITED",),
+            absent=("ENDPOINT_QUIC_BLOCKED", "NO_ROUTE", "ENDPOINT_UNREACHABLE"),
+        ),
+        _plain(check_host_prohibited),
+    ),
+    Scenario(
+        "only-the-proxy",
+        "ap-northeast-1",
+        "everything direct refused by policy (ICMP 3/13 from the firewall); only Squid (443 "
+        "and 4195) open, and it reaches the VPC",
+        Shape(
+            proxy="open",
+            rules=(
+                "ip daddr @endpoints reject with icmpx type admin-prohibited",
+                "ip daddr @internet reject with icmpx type admin-prohibited",
+            ),
+        ),
+        Expect(
+            "unknown",
+            "unknown",
+            3,
+            ("STREAM_PATH_UNKNOWN",),
+            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+        ),
+        _plain(check_only_the_proxy),
+        pending="issue 17: the verdict from the client's own paths",
     ),
 )
 

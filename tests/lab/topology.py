@@ -72,7 +72,17 @@ PREFIX_BASE = "wl"
 _SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
 )
-REQUIRED_TOOLS = ("ip", "nft", "dnsmasq")
+REQUIRED_TOOLS = ("ip", "nft", "dnsmasq", "squid")
+
+# Squid in the router namespace (issue 17), as a corporate proxy at the laptop's gateway; its
+# own traffic leaves the router itself (the output hook), so the scenario rules, which judge
+# only what the laptop forwards, never touch it: the proxy reaches the VPC however the
+# laptop's direct paths are cut. One instance, two ports: Squid's suggested configuration
+# (``http_access deny CONNECT !SSL_ports``, SSL_ports 443) and the same with 4195 allowed.
+PROXY_443 = f"http://{CLIENT_GW}:3128"  # CONNECT to 443 only: 403 for 4195
+PROXY_OPEN = f"http://{CLIENT_GW}:3129"  # SSL_ports 443 4195
+Proxy = Literal["443", "open"]
+PROXIES: dict[str, str] = {"443": PROXY_443, "open": PROXY_OPEN}
 
 Resolver = Literal["vpc", "home", "home-public", "none", "captive", "overlay", "vpc-v6"]
 RESOLVERS: dict[str, str | None] = {
@@ -197,6 +207,10 @@ class Names:
         return f"{self.prefix}-{role}"
 
     @property
+    def squid(self) -> str:  # Squid's service name (-n): its /dev/shm segments carry it
+        return f"{self.prefix}sq"
+
+    @property
     def cli(self) -> str:
         return self.ns("cli")
 
@@ -247,6 +261,11 @@ class Shape:
     # nft rule bodies for the laptop's OWN output chain: its local firewall, whose drop a
     # sender sees as EPERM (nothing leaves), unlike the router's silence or reject
     client_rules: tuple[str, ...] = ()
+    # The laptop's HTTPS proxy (HTTPS_PROXY): Squid at the gateway, "443" (CONNECT to 443
+    # only) or "open" (443 and 4195); None: no proxy.
+    proxy: Proxy | None = None
+    # Extra ``wsdiag check`` arguments ("{region}" is replaced), e.g. --endpoint-host <vpce>
+    args: tuple[str, ...] = ()
 
 
 LAN_DEVICE_ADDR = ENDPOINT_ADDRS[1]
@@ -338,6 +357,9 @@ class Lab:
                 attempt(f"stop pid {pid}", _stop_pid, pid, str(self.workdir))
         self._procs.clear()
         self.pids.clear()
+        # Squid's shared-memory segments are named after its service name (-n): ours only.
+        for seg in Path("/dev/shm").glob(f"{self.names.squid}-*"):
+            attempt(f"remove {seg}", seg.unlink, True)
         try:
             alive = set(list_namespaces()) if self.namespaces else set()
         except Exception as exc:
@@ -429,7 +451,10 @@ class Lab:
                 raise LabError(f"{' '.join(lan)}: {proc.stderr.strip()}")
 
     def wsdiag_env(
-        self, trusts_lab_ca: bool = True, public_roots: Literal["lab", "other"] = "lab"
+        self,
+        trusts_lab_ca: bool = True,
+        public_roots: Literal["lab", "other"] = "lab",
+        proxy: Proxy | None = None,
     ) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
@@ -443,6 +468,8 @@ class Lab:
         )
         if trusts_lab_ca:
             env["SSL_CERT_FILE"] = str(self.ca_path)
+        if proxy is not None:
+            env["HTTPS_PROXY"] = PROXIES[proxy]
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
@@ -472,6 +499,7 @@ class Lab:
         trusts_lab_ca: bool = True,
         command: Sequence[str] = (),
         public_roots: Literal["lab", "other"] = "lab",
+        proxy: Proxy | None = None,
     ) -> WsdiagRun:
         argv = self.wsdiag_argv(region, *extra, timeout=timeout, command=command)
         started = time.monotonic()
@@ -480,7 +508,7 @@ class Lab:
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
-            env=self.wsdiag_env(trusts_lab_ca, public_roots),
+            env=self.wsdiag_env(trusts_lab_ca, public_roots, proxy),
             timeout=120,
             check=False,
         )
@@ -497,11 +525,15 @@ class Lab:
         environment as ``run_wsdiag`` for ``shape`` (its trust settings decide the verdict:
         which roots the laptop trusts, which count as public), proxies unset."""
         shape = shape or Shape()
-        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots)
+        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots, shape.proxy)
         unset = sorted(
             k for k in os.environ if k.lower().endswith("_proxy") or k == "SSL_CERT_FILE"
         )
-        given = [f"{k}={env[k]}" for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS") if k in env]
+        given = [
+            f"{k}={env[k]}"
+            for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS", "HTTPS_PROXY")
+            if k in env
+        ]
         words = [
             *self._in(self.names.cli),
             "env",
@@ -514,6 +546,7 @@ class Lab:
             "check",
             "--region",
             region,
+            *(a.format(region=region) for a in shape.args),
         ]
         return shlex.join(words)
 
@@ -685,7 +718,7 @@ class Lab:
 
         pki = make_ca(self.workdir / "pki")
         self.ca_path = pki.ca_path
-        all_names = [h.name for h in self.world.hosts]
+        all_names = [h.name for h in self.world.hosts] + [vpce_name(r) for r in self.regions]
         all_addrs = sorted({a for h in self.world.hosts for a in h.addresses})
         leaf = pki.issue("servers", all_names, all_addrs)
         self.other_public_path = make_ca(self.workdir / "other-public", "Other Public Root").ca_path
@@ -693,8 +726,11 @@ class Lab:
 
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=self._nft_table(endpoint_addrs))
 
-        records = [(h.name, a) for h in self.world.hosts for a in h.addresses]
-        public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)]
+        # The endpoint's own name (private DNS names off or on, it resolves publicly, to the
+        # endpoint's addresses: FACTS §2), in every resolver that answers public names.
+        vpce = [(vpce_name(r), a) for r in self.regions for a in ENDPOINT_ADDRS]
+        records = [(h.name, a) for h in self.world.hosts for a in h.addresses] + vpce
+        public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)] + vpce
         public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
         eps = self.world.endpoint_names()
@@ -749,7 +785,44 @@ class Lab:
             for kind, port in kinds
         ]
         self._servers(n.vpc, "servers-extra", extra, leaf.cert_path, leaf.key_path)
+        self._squid()
         self._wait_ready()
+
+    def _squid(self) -> None:
+        """Squid (Debian's) on the router: its own DNS is the VPC resolver, no cache, no
+        disk; as root it drops to the ``proxy`` user (Debian's ``cache_effective_user``) once
+        its ports are bound, so it logs to the stderr it inherits, never to a file."""
+        assert self.workdir is not None
+        conf = self.workdir / "squid.conf"
+        conf.write_text(
+            f"""http_port {CLIENT_GW}:3128 name=only443
+http_port {CLIENT_GW}:3129 name=open
+acl only443 myportname only443
+acl SSL_ports port 443
+acl SSL_ports_open port 443 4195
+acl CONNECT method CONNECT
+http_access deny CONNECT only443 !SSL_ports
+http_access deny CONNECT !only443 !SSL_ports_open
+http_access allow all
+cache deny all
+cache_mem 8 MB
+dns_nameservers {VPC_RESOLVER}
+hosts_file none
+pid_filename none
+cache_log /dev/null
+access_log none
+coredump_dir none
+netdb_filename none
+pinger_enable off
+shutdown_lifetime 0 seconds
+connect_timeout 5 seconds
+"""
+        )
+        self._spawn(
+            self.names.rtr,
+            "proxy-squid",
+            [_tool("squid"), "-N", "-d", "1", "-n", self.names.squid, "-f", str(conf)],
+        )
 
     def _nft_table(self, endpoint_addrs: Iterable[str]) -> str:
         n = self.names
@@ -858,6 +931,9 @@ table inet {n.table} {{
                 if name.startswith("dns-"):
                     # dnsmasq writes its pid file only after binding its sockets.
                     ready = (self.workdir / f"{name}.pid").exists()
+                elif name.startswith("proxy-"):
+                    said = (self.workdir / f"{name}.err").read_text(errors="replace")
+                    ready = said.count("Accepting HTTP Socket connections") >= 2
                 else:
                     ready = "ready" in (self.workdir / f"{name}.out").read_text()
                 if ready:
@@ -866,6 +942,13 @@ table inet {n.table} {{
                 raise LabError(f"not ready after {timeout:g}s: {sorted(pending)}")
             if pending:
                 time.sleep(0.02)
+
+
+def vpce_name(region: str) -> str:
+    """The endpoint's own regional DNS name, as the VPC console shows it: the documented
+    pattern ``*.prod.highlander.<region>.vpce.amazonaws.com`` (FACTS §2; the label layout
+    ``vpce-<id>-<suffix>`` is assumed, §8 item 2)."""
+    return f"vpce-0a1b2c3d4e5f60718-k2ez3h9q.prod.highlander.{region}.vpce.amazonaws.com"
 
 
 def _pairs(world: World, exclude: Role) -> list[tuple[Any, str]]:

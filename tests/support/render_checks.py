@@ -8,7 +8,7 @@ import json
 from html.parser import HTMLParser
 from typing import Any
 
-from wsdiag.render.load import report_from_json
+from wsdiag.render.report import report_from_json
 from wsdiag.render.text import render_text
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"

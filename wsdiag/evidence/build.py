@@ -15,12 +15,13 @@ from wsdiag.evidence.internet import internet_facts
 from wsdiag.evidence.machine import MachineFacts
 from wsdiag.evidence.names import name_facts
 from wsdiag.evidence.quality import session_facts
+from wsdiag.evidence.refusals import refusal_facts
 from wsdiag.evidence.route import route_facts
 from wsdiag.evidence.stream import proxy_stream_facts
 from wsdiag.evidence.tls import tls_facts
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import Evidence
-from wsdiag.vocab.sources import EvidenceSource, Section
+from wsdiag.vocab.sources import EvidenceSource
 
 S = TypeVar("S")
 F = TypeVar("F")
@@ -28,22 +29,18 @@ F = TypeVar("F")
 
 @dataclass(frozen=True)
 class Gathered(Generic[S, F]):
-    """What one source gathered, its facts, and its section of the report."""
+    """What one source gathered (its section of the report, ``Report.sections[name]``) and
+    its facts."""
 
     section: S
     facts: F
-    report: Section
 
 
 def collect(source: EvidenceSource[S, F], observed: Observed, until: float) -> Gathered[S, F]:
     """Run one source: gather (I/O, by ``until``, a monotonic time in s), then its facts
-    and its JSON (pure). Never raises where the source keeps its contract."""
+    (pure). Never raises where the source keeps its contract."""
     section = source.gather(observed.plan, observed.dns, observed.probes, until)
-    return Gathered(
-        section,
-        source.facts(section, observed),
-        Section(source.name, section, source.to_json(section)),
-    )
+    return Gathered(section, source.facts(section, observed))
 
 
 def build(
@@ -66,9 +63,11 @@ def build(
     names = name_facts(r, ep.endpoint_addresses)
     stream = proxy_stream_facts(r)
     session = session_facts(r)
+    refused = refusal_facts(r)
     parts = dict(sources or {})
     bases: list[Basis] = [dns.basis, ep.basis, net.basis, route.basis, tls.basis]
     bases += [names.basis, machine.basis, stream.basis, session.basis]
+    bases += [refused.basis]
     bases += [b for p in parts.values() if isinstance(b := getattr(p, "basis", None), Mapping)]
     return Evidence(
         basis={k: v for b in bases for k, v in b.items()},
@@ -135,5 +134,7 @@ def build(
         proxy_stream_443=stream.proxy_stream_443,
         proxy_stream_refused=stream.proxy_stream_refused,
         quality=session.quality,
+        endpoint_refused_by=refused.endpoint_refused_by,
+        endpoint_all_refused=refused.endpoint_all_refused,
         sources=parts,
     )

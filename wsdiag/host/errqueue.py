@@ -134,6 +134,20 @@ def enable(sock: socket.socket) -> bool:
     return True
 
 
+def disable(sock: socket.socket) -> None:
+    """Stop queueing ICMP errors on ``sock`` (the kernel drops what is queued): a connected
+    TCP socket with the queue on takes every later ICMP error as fatal (tcp_v4_err), which
+    the client's own sockets do not."""
+    if not sys.platform.startswith("linux"):
+        return
+    v6 = sock.family == socket.AF_INET6
+    with contextlib.suppress(OSError):
+        if v6:
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 0)
+        else:
+            sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 0)
+
+
 def drain(sock: socket.socket) -> tuple[IcmpReport, ...]:
     """Read every queued error off ``sock`` without blocking (at most ``_QUEUE_READS``); an
     empty tuple where nothing is queued or the OS has no queue."""

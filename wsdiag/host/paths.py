@@ -11,19 +11,19 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wsdiag.host.interfaces import describe, on_link
+from wsdiag.vocab import codec
 from wsdiag.vocab.machine import (
     ClientProcess,
     ClientSession,
-    Confidence,
     HostFacts,
     HostPaths,
     IfKind,
     Interface,
     PathFact,
-    PeerKind,
     RouteFact,
     SessionPeer,
 )
@@ -120,7 +120,8 @@ def on_link_resolvers(hp: HostPaths) -> list[str]:
 def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
     """The report's ``paths`` block (wsdiag.report/1, additive): the interfaces the tested
     paths use and every tunnel, one row per tested path, the client session. None when not
-    gathered."""
+    gathered. A view of HostPaths, not its fields: rows are written by ``wsdiag.vocab.codec``,
+    the block's summary and sentences are what the text says."""
     if hp is None:
         return None
     s = hp.session
@@ -130,63 +131,19 @@ def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
     return {
         "system": hp.facts.system,
         "problem": hp.facts.problem,
-        "interfaces": [
-            _dense(
-                {
-                    "name": i.name,
-                    "kind": str(i.kind),
-                    "up": i.up,
-                    "addresses": list(i.addresses),
-                    "mtu": i.mtu,
-                    "point_to_point": i.point_to_point,
-                    "description": i.description,
-                },
-                ("name", "kind", "up", "addresses", "mtu"),
-            )
-            for i in hp.facts.interfaces
-            if i.name in used or i.kind is IfKind.TUNNEL
-        ],
+        "interfaces": codec.encode(
+            [i for i in hp.facts.interfaces if i.name in used or i.kind is IfKind.TUNNEL]
+        ),
         "tunnels": list(hp.tunnels()),
-        "routes": [
-            _dense(
-                {
-                    "role": p.role,
-                    "destination": p.destination,
-                    "local_addr": p.route.local_addr,
-                    "interface": p.route.interface,
-                    "tunnel": str(p.route.is_tunnel),
-                    "mtu": p.route.mtu,
-                    "reason": p.route.reason,
-                },
-                ("role", "destination", "interface", "tunnel"),
-            )
-            for p in hp.paths
-        ],
+        "routes": [{"role": p.role, **codec.encode(p.route)} for p in hp.paths],
         "summary": hp.summary(),
         "client": None
         if s is None
         else {
-            "running": str(s.running),
+            "running": s.running.value,
             "version": hp.client_version,
-            "processes": [
-                {
-                    "pid": c.pid,
-                    "name": c.name,
-                    "confidence": str(c.confidence),
-                    "version": c.version,
-                }
-                for c in s.processes
-            ],
-            "peers": [
-                {
-                    "protocol": x.protocol,
-                    "remote_addr": x.remote_addr,
-                    "remote_port": x.remote_port,
-                    "kind": str(x.kind),
-                    "status": x.status,
-                }
-                for x in s.live()
-            ],
+            "processes": codec.encode(s.processes),
+            "peers": codec.encode(s.live()),
             "sentences": s.sentences(),
             "problem": s.problem,
         },
@@ -195,72 +152,47 @@ def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
 
 def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
     """The ``paths`` block back into HostPaths (a report read from a file); None for None.
-    Raises KeyError/ValueError on a block that is not ``paths_json`` output."""
+    Peers come back with pid 0 (the block has none). Raises codec.DecodeError on a block
+    that is not ``paths_json`` output."""
     if d is None:
         return None
-    interfaces = tuple(
-        Interface(
-            i["name"],
-            IfKind(i["kind"]),
-            i.get("up"),
-            tuple(i.get("addresses", ())),
-            i.get("mtu"),
-            i.get("point_to_point"),
-            i.get("description"),
-        )
-        for i in d.get("interfaces", ())
-    )
+    rows = codec.decode_all(_Row, d["routes"], at="paths.routes")
     routes = [
-        (
-            r["role"],
-            RouteFact(
-                r["destination"],
-                r.get("local_addr"),
-                r.get("interface"),
-                Tri(r["tunnel"]),
-                r.get("mtu"),
-                r.get("reason", ""),
-            ),
-        )
-        for r in d.get("routes", ())
+        (row.role, codec.decode(RouteFact, r)) for row, r in zip(rows, d["routes"], strict=True)
     ]
     facts = HostFacts(
-        d.get("system", ""),
-        interfaces,
+        codec.decode(str, d.get("system", ""), at="paths.system"),
+        codec.decode_all(Interface, d.get("interfaces", []), at="paths.interfaces"),
         {rf.destination: rf for _, rf in routes},
-        d.get("problem", ""),
+        codec.decode(str, d.get("problem", ""), at="paths.problem"),
     )
     paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts)) for role, rf in routes)
     c = d.get("client")
-    session = (
-        None
-        if c is None
-        else ClientSession(
-            Tri(c["running"]),
-            tuple(
-                ClientProcess(x["pid"], x["name"], Confidence(x["confidence"]), x.get("version"))
-                for x in c.get("processes", ())
-            ),
-            tuple(
-                SessionPeer(
-                    0,
-                    x["protocol"],
-                    x.get("remote_addr"),
-                    x.get("remote_port"),
-                    PeerKind(x["kind"]),
-                    x.get("status", ""),
-                )
-                for x in c.get("peers", ())
-            ),
-            c.get("problem", ""),
-        )
+    if c is None:
+        return HostPaths(facts, paths)
+    client = codec.decode(_Client, c, at="paths.client")
+    session = ClientSession(
+        client.running,
+        client.processes,
+        codec.decode_all(SessionPeer, [{"pid": 0, **x} for x in c.get("peers", [])], at="peers"),
+        client.problem,
     )
-    return HostPaths(facts, paths, session, c.get("version") if c else None)
+    return HostPaths(facts, paths, session, client.version)
 
 
-def _dense(row: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
-    """``row`` without its null/empty optional fields (the schema reads absent as null)."""
-    return {k: v for k, v in row.items() if k in required or v not in (None, "", [])}
+@dataclass(frozen=True)
+class _Client:
+    """The ``client`` block's own fields, as read back."""
+
+    running: Tri
+    version: str | None = None
+    processes: tuple[ClientProcess, ...] = ()
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class _Row:
+    role: str  # "resolver" | "endpoint" | "internet": a route row's own key
 
 
 def internet_target_ids(targets: Iterable[Any]) -> list[str]:

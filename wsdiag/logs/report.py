@@ -25,7 +25,6 @@ from wsdiag.logs.files import (
 from wsdiag.logs.findings import log_findings, no_logs_findings
 from wsdiag.logs.parse import LogParser
 from wsdiag.logs.since import parse_since
-from wsdiag.render.report import finding_json
 from wsdiag.terminal import (
     Paint,
     escape,
@@ -35,7 +34,8 @@ from wsdiag.terminal import (
     verdict_from_findings,
     write_out,
 )
-from wsdiag.vocab.logs import Endpoint, LogError, LogSummary, Outcome, Protocol, Session
+from wsdiag.vocab import codec
+from wsdiag.vocab.logs import Endpoint, LogSummary, Outcome, Protocol, Session
 from wsdiag.vocab.model import Severity
 from wsdiag.vocab.results import Finding
 
@@ -93,55 +93,6 @@ def _iso(value: datetime) -> str:
 # --- JSON ----------------------------------------------------------------------------------
 
 
-def endpoint_json(e: Endpoint) -> dict[str, object]:
-    return {
-        "host": e.host,
-        "transport": e.transport,
-        "port": e.port,
-        "gateway_type": e.gateway_type,
-        "ip_version": e.ip_version,
-        "private": e.private,
-    }
-
-
-def error_json(e: LogError) -> dict[str, object]:
-    return {
-        "time": e.time,
-        "code": e.code,
-        "message": e.message,
-        "error_type": e.error_type,
-        "source": e.source,
-        "action": e.action,
-        "request_type": e.request_type,
-        "protocol": e.protocol,
-        "origin": e.origin,
-    }
-
-
-def session_json(s: Session) -> dict[str, object]:
-    return {
-        "key": s.key,
-        "session_id": s.session_id,
-        "region": s.region,
-        "protocol": str(s.protocol),
-        "start_time": s.start_time,
-        "client_version": s.client_version,
-        "outcome": str(s.outcome),
-        "offered": [endpoint_json(e) for e in s.offered],
-        "reachable": [endpoint_json(e) for e in s.reachable],
-        "probed": s.probed,
-        "no_endpoint_reachable_time": s.no_endpoint_reachable_time,
-        "attempted": endpoint_json(s.attempted) if s.attempted else None,
-        "attempted_time": s.attempted_time,
-        "reconnection": s.reconnection,
-        "connect_transport": s.connect_transport,
-        "request_type": s.request_type,
-        "request_id": s.request_id,
-        "errors": [error_json(e) for e in s.errors],
-        "source": s.source,
-    }
-
-
 def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object]:
     summary = result.summary
     return {
@@ -173,9 +124,9 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
         "lines": summary.lines if summary else 0,
         "unknown_lines": summary.unknown_lines if summary else 0,
         "sessions_total": summary.sessions_total if summary else 0,
-        "sessions": [session_json(s) for s in summary.sessions] if summary else [],
-        "errors": [error_json(e) for e in summary.errors] if summary else [],
-        "findings": [finding_json(f) for f in result.findings],
+        "sessions": codec.encode(summary.sessions) if summary else [],
+        "errors": codec.encode(summary.errors) if summary else [],
+        "findings": codec.encode(result.findings),
         "exit_code": result.exit_code,
     }
 

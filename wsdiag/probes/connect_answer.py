@@ -39,6 +39,47 @@ class ConnectAnswer:
     interim: int = 0  # interim (1xx) heads skipped
 
 
+class Refusal(StrEnum):
+    """What a proxy's non-2xx answer to ``CONNECT`` says, and so whose it is to fix."""
+
+    POLICY = "policy"  # 403, 405: the proxy's own rules refuse this host or port
+    UPSTREAM = "upstream"  # 500, 502, 503, 504: the proxy could not resolve or reach it
+    AUTH = "auth"  # 407: the proxy wants credentials (the WorkSpaces clients send none)
+    OTHER = "other"  # any other status: the proxy refused, the reason not standard
+
+
+# RFC 9110 §15.5.4 (403), §15.5.6 (405), §15.5.8 (407), §15.6.1 (500), §15.6.3 (502),
+# §15.6.4 (503), §15.6.5 (504). Squid answers 403 for ``http_access deny CONNECT
+# !SSL_ports`` and an ACL's deny, 503 when it cannot resolve or connect to the host (its
+# ERR_DNS_FAIL / ERR_CONNECT_FAIL pages), 504 on its connect timeout, 502 for a broken
+# upstream; other proxies use 500/502 for the same failures.
+_REFUSALS = {
+    403: Refusal.POLICY,
+    405: Refusal.POLICY,
+    407: Refusal.AUTH,
+    500: Refusal.UPSTREAM,
+    502: Refusal.UPSTREAM,
+    503: Refusal.UPSTREAM,
+    504: Refusal.UPSTREAM,
+}
+_SAYS = {
+    Refusal.POLICY: "refused CONNECT {target} by its policy",
+    Refusal.UPSTREAM: "could not resolve or reach {target} itself",
+    Refusal.AUTH: "requires authentication for CONNECT {target}",
+    Refusal.OTHER: "refused CONNECT {target}",
+}
+
+
+def refusal_of(code: int) -> Refusal:
+    """Pure: the reading of a proxy's final non-2xx status to ``CONNECT`` (RFC 9110 §15)."""
+    return _REFUSALS.get(code, Refusal.OTHER)
+
+
+def refusal_words(code: int, target: str) -> str:
+    """One clause for a report: "refused CONNECT host:4195 by its policy (HTTP 403)"."""
+    return f"{_SAYS[refusal_of(code)].format(target=target)} (HTTP {code})"
+
+
 def printable(data: bytes | str, limit: int = 120) -> str:
     """Network text for a report: printable ASCII only, and short."""
     text = data.decode("latin-1") if isinstance(data, bytes) else data

@@ -5,6 +5,11 @@ reduces every failure to a bare ConnectionError (see QUIC-NOTES.md). We drive a
 QuicConnection through its public API (receive_datagram, datagrams_to_send, get_timer,
 handle_timer, next_event) over a *connected* UDP socket, so ICMP port-unreachable reaches
 us through ``error_received``, and ``quic_facts.decide`` says as soon as the evidence is in.
+
+The socket is made here, with the OS's ICMP error queue on (``wsdiag.host.errqueue``): an
+error's sender and ICMP type name who refused (``wsdiag.probes.icmp``). The queue is read
+empty in ``error_received``: a socket with a queued error polls as an error until then, and
+the event loop would spin on it for the rest of the wait.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from aioquic.quic.logger import QuicLogger
 
 from wsdiag.budgets import QUIC_IDLE_MARGIN
 from wsdiag.clock import ms_since
+from wsdiag.host import errqueue
 from wsdiag.host.mtu import learned_mtu, set_dont_fragment
 from wsdiag.probes.errors import failure_of
+from wsdiag.probes.icmp import FINAL, kind_here, refine
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
 from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
@@ -37,8 +44,14 @@ if TYPE_CHECKING:
 class _Driver(asyncio.DatagramProtocol):
     """Feeds datagrams and timers to the QuicConnection; records facts; owns its timer."""
 
-    def __init__(self, quic: QuicConnection, log: QuicLogger) -> None:
+    def __init__(
+        self, quic: QuicConnection, log: QuicLogger, sock: socket.socket | None = None
+    ) -> None:
         self.quic, self.log = quic, log
+        self.sock = sock  # the socket itself (the transport's is a wrapper without recvmsg)
+        self.local: str | None = sock.getsockname()[0] if sock is not None else None
+        self.peer: str | None = sock.getpeername()[0] if sock is not None else None
+        self.icmp: list[errqueue.IcmpReport] = []
         self.loop = asyncio.get_running_loop()
         self.facts = Facts()
         self.rx = 0
@@ -60,6 +73,12 @@ class _Driver(asyncio.DatagramProtocol):
         self._after()
 
     def error_received(self, exc: Exception) -> None:
+        got = errqueue.drain(self.sock) if self.sock is not None else ()
+        self.icmp.extend(got)
+        # An ICMP the queue names but that says nothing final (time exceeded, protocol
+        # unreachable) is kept for the result; the probe waits on, as a client retransmits.
+        if got and not any(kind_here(r, self.local, self.peer) in FINAL for r in got):
+            return
         self.facts = replace(self.facts, error=exc)
         self.changed.set()
 
@@ -134,20 +153,23 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
     addr = (base.address, base.port)
     transport: asyncio.DatagramTransport | None = None
     driver: _Driver | None = None
-    sock: Any = None
+    sock: socket.socket | None = None
     df = False
     try:
         try:
+            sock = _udp_socket(base.address, base.port)
+            made = sock
             transport, driver = await loop.create_datagram_endpoint(
-                lambda: _Driver(QuicConnection(configuration=config), log), remote_addr=addr
+                lambda: _Driver(QuicConnection(configuration=config), log, made), sock=made
             )
             # The client's datagrams carry DF: without it the kernel would fragment locally
             # once it learns a small path MTU, and the probe would pass where the client fails.
-            sock = transport.get_extra_info("socket")
-            df = sock is not None and set_dont_fragment(cast("socket.socket", sock))
+            df = set_dont_fragment(sock)
             driver.quic.connect(addr, now=loop.time())
             driver.transmit()
         except OSError as exc:
+            if sock is not None and transport is None:
+                sock.close()  # made, but no transport owns it yet
             f = failure_of(exc)
             early = _with(
                 base,
@@ -160,7 +182,8 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
         decision = await _await_decision(driver, deadline)
         result = _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
         if result.cause is Fault.TOO_BIG:
-            return _too_big(result, learned_mtu(cast("socket.socket", sock)) if sock else None)
+            return _too_big(result, learned_mtu(sock) if sock else None)
+        result = refine(result, driver.icmp, driver.local)
         if result.status is Status.OPEN and not df:
             return replace(
                 result,
@@ -173,6 +196,23 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
             driver.stop(polite=driver.facts.handshake)
         if transport is not None:
             transport.close()
+
+
+def _udp_socket(address: str, port: int) -> socket.socket:
+    """A non-blocking UDP socket connected to ``address``:``port`` (a numeric address: no
+    lookup), with the ICMP error queue on where the OS has one. Raises OSError (no route)."""
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
+        address, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICHOST
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        errqueue.enable(sock)
+        sock.connect(sockaddr)  # UDP: sets the peer, never blocks
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _too_big(result: ProbeResult, mtu: int | None) -> ProbeResult:

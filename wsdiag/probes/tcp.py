@@ -1,18 +1,27 @@
 """TCP connect to one already-resolved address; for a TLS check, the TLS step on top
 (``wsdiag.probes.tls``). Through an HTTP proxy, the same steps run over the proxy's
-CONNECT tunnel instead (``wsdiag.probes.tunnel``)."""
+CONNECT tunnel instead (``wsdiag.probes.tunnel``).
+
+The connect's socket is made here with the OS's ICMP error queue on (``wsdiag.host.errqueue``):
+a failed connect reads it, so a firewall's "administratively prohibited" names the firewall
+(``wsdiag.probes.icmp``) instead of reading as "no route to host". Once connected the queue is
+turned off again, so the TLS step sees ICMP errors the way the client's sockets do."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
 import ssl
 import time
 from typing import TYPE_CHECKING
 
 from wsdiag.budgets import TLS_MIN_BUDGET
 from wsdiag.clock import ms_since
+from wsdiag.host import errqueue
 from wsdiag.probes.errors import failure_of
+from wsdiag.probes.icmp import refine
 from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
@@ -43,9 +52,12 @@ async def probe_tcp(
     try:
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(base.address, base.port)
-        except (OSError, TimeoutError) as exc:
+                reader, writer = await _connect(base.address, base.port)
+        except TimeoutError as exc:
             return failed(base, failure_of(exc), Phase.CONNECT, t0)
+        except _Failed as error:
+            result = failed(base, failure_of(error.error), Phase.CONNECT, t0)
+            return refine(result, error.icmp, error.local)
         connect_ms = ms_since(t0)
         if ctx is None and trust is None:
             result = outcome(base, Status.OPEN, Phase.CONNECT, t0, ms=connect_ms)
@@ -59,6 +71,57 @@ async def probe_tcp(
         if writer is not None:
             # abort(): a graceful close could wait on a silent peer.
             writer.transport.abort()
+
+
+class _Failed(Exception):
+    """A connect that failed: the socket error (or TimeoutError), the ICMP errors its queue
+    held and the socket's local address."""
+
+    def __init__(
+        self, error: BaseException, icmp: tuple[errqueue.IcmpReport, ...], local: str | None
+    ) -> None:
+        super().__init__(str(error))
+        self.error, self.icmp, self.local = error, icmp, local
+
+
+async def _connect(address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """TCP connect to a numeric ``address``, the ICMP error queue on until it stands.
+    Raises _Failed (with the queue read) for any OSError; a cancellation (the caller's
+    timeout) closes the socket and propagates: an ICMP error would have ended the connect
+    (Linux aborts a SYN_SENT connect on any ICMP unreachable), so none is lost."""
+    loop = asyncio.get_running_loop()
+    try:
+        family, kind, proto, _, sockaddr = socket.getaddrinfo(
+            address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise _Failed(exc, (), None) from None
+    local: str | None = None
+    queued = False
+    try:
+        sock.setblocking(False)
+        queued = errqueue.enable(sock)
+        await loop.sock_connect(sock, sockaddr)
+    except OSError as exc:
+        icmp = errqueue.drain(sock) if queued else ()
+        with contextlib.suppress(OSError):
+            local = sock.getsockname()[0]  # kept after a failed connect (the source chosen)
+        sock.close()
+        raise _Failed(exc, icmp, local) from None
+    except BaseException:
+        sock.close()
+        raise
+    if queued:
+        errqueue.disable(sock)
+    try:
+        return await asyncio.open_connection(sock=sock)
+    except OSError as exc:
+        sock.close()
+        raise _Failed(exc, (), local) from None
+    except BaseException:
+        sock.close()
+        raise
 
 
 def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> ProbeFn:

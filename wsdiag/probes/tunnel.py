@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wsdiag.clock import ms_since
-from wsdiag.probes.connect_answer import State, parse_connect_answer, printable
+from wsdiag.probes.connect_answer import State, parse_connect_answer, printable, refusal_words
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import failed, outcome
@@ -183,25 +183,15 @@ async def _through(
         return outcome(base, got[0], Phase.PROXY, t0, detail=f"{where}: {got[1]!s}")
     code, line, rest = got
     shown = printable(line)
-    if code == 407:
-        return replace(
-            outcome(
-                base,
-                Status.REFUSED,
-                Phase.PROXY,
-                t0,
-                detail=f"{where} requires authentication: '{shown}'",
-            ),
-            proxy_status=code,
-        )
     if not 200 <= code < 300:
+        # 403/405 the proxy's policy, 5xx its own reach, 407 credentials (connect_answer)
         return replace(
             outcome(
                 base,
                 Status.REFUSED,
                 Phase.PROXY,
                 t0,
-                detail=f"{where} refused CONNECT {target}: '{shown}'",
+                detail=f"{where} {refusal_words(code, target)}: '{shown}'",
             ),
             proxy_status=code,
         )

@@ -105,6 +105,49 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def expand(obj: dict[str, Any]) -> dict[str, Any]:
+    """A json-line object (``compact``) made whole again, as far as it can be: a ``dns[]``
+    entry's ``id`` (``<target>/dns/<type>``), a probe's ``host`` (the name its target's DNS
+    entry asked, the one that answered its address where several did) and ``address`` (null),
+    a finding's ``probes`` (the ids of its basis, in order). Certificate chains are not in
+    json-line and stay out. A full ``json`` object comes back unchanged."""
+    out = dict(obj)
+    dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
+    if isinstance(out.get("dns"), list):
+        out["dns"] = [
+            {"id": f"{d.get('target')}/dns/{d.get('type')}", **d} if isinstance(d, dict) else d
+            for d in out["dns"]
+        ]
+    if isinstance(out.get("probes"), list):
+        out["probes"] = [_whole_probe(p, dns) if isinstance(p, dict) else p for p in out["probes"]]
+    if isinstance(out.get("findings"), list):
+        out["findings"] = [
+            _with_basis_probes(f) if isinstance(f, dict) else f for f in out["findings"]
+        ]
+    return out
+
+
+def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]:
+    if "host" in p and "address" in p:
+        return p
+    names = list(dict.fromkeys(d.get("host") for d in dns if d.get("target") == p.get("target")))
+    answered = [
+        d.get("host")
+        for d in dns
+        if d.get("target") == p.get("target") and p.get("address") in (d.get("addresses") or ())
+    ]
+    host = answered[0] if answered else (names[0] if len(names) == 1 else "")
+    return {"host": host, "address": None, **p}
+
+
+def _with_basis_probes(f: dict[str, Any]) -> dict[str, Any]:
+    basis = f.get("basis")
+    if "probes" in f or not isinstance(basis, dict):
+        return f
+    ids = [i for v in basis.values() if isinstance(v, list) for i in v]
+    return {**f, "probes": list(dict.fromkeys(ids))}
+
+
 def _without_repeated_probes(f: dict[str, Any]) -> dict[str, Any]:
     basis = f.get("basis")
     if not isinstance(basis, dict) or not basis:

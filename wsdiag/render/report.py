@@ -1,83 +1,73 @@
-"""The report as JSON: a versioned contract (wsdiag.report/1) for tools. Pure.
+"""The report as JSON, both ways: a versioned contract (wsdiag.report/1) for tools. Pure.
 
-The text a person reads is render/text.py; the HTML page render/html.py."""
+The shape is the vocabulary's dataclasses, written and read by ``wsdiag.vocab.codec`` (their
+field metadata names the keys that differ); the published schema
+(``wsdiag/schema/report.schema.json``) is held to those fields by tests/test_contract.py.
+Three blocks are views rather than fields, each written and read here or by its owner: the
+host (whose view of the machine was used), the evidence (its tri-state facts only) and the
+machine's paths (``wsdiag.host.paths``). The text a person reads is render/text.py; the HTML
+page render/html.py.
+
+Reading back: the JSON carries no evidence basis (the per-fact probe ids), so the loaded
+Evidence has an empty one; names redacted in the document stay redacted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields
+import dataclasses
 from typing import Any
 
-from wsdiag.quality.json import quality_json
+from wsdiag.host.paths import paths_from_json, paths_json
+from wsdiag.quality.json import quality_from_json, quality_json
+from wsdiag.vocab import codec
+from wsdiag.vocab.cloud import CloudSection
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
-from wsdiag.vocab.model import Fault, HostIdentity, ProxyRoute, Tri
+from wsdiag.vocab.machine import HostPaths
+from wsdiag.vocab.model import Account, HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import CertSummary, Evidence, Finding, ProbeResult
+from wsdiag.vocab.results import AddressEvidence, Evidence, Finding
 
 SCHEMA = "wsdiag.report/1"
 
 
 def to_json(report: Report) -> dict[str, Any]:
-    d = report.diagnosis
-    return {
-        "schema": report.schema,
-        "tool_version": report.tool_version,
-        "started_at": report.started_at,
-        "duration_ms": report.duration_ms,
-        "region": report.region,
-        "region_source": report.region_source,
-        "endpoint_hosts": list(report.endpoint_hosts),
-        "environment": str(d.environment),
-        "environment_rule": d.rule,
-        "verdict": str(d.verdict),
-        "exit_code": d.verdict.exit_code,
-        "findings": [finding_json(f) for f in d.findings],
-        "evidence": evidence_json(report.evidence),
-        "dns": [
-            {
-                "id": r.id,
-                "target": r.target_id,
-                "host": r.host,
-                "type": r.rdtype,
-                "outcome": str(r.outcome),
-                "addresses": list(r.addresses),
-                "resolver": r.resolver,
-                "detail": r.detail,
-                "ms": r.ms,
-                **({"reason": r.reason} if r.reason else {}),
-                # additive (wsdiag.report/1): the error map's cause, where a socket error decided
-                **({"cause": str(r.cause)} if r.cause is not Fault.NONE else {}),
-            }
-            for r in report.dns
-        ],
-        "probes": [_probe_json(p) for p in report.probes],
-        "logs": _section_json(report, "logs"),
-        "proxy": proxy_json(report.proxy),
-        "host": host_json(report.host),
-        "paths": _section_json(report, "paths"),
-        # additive: absent in reports from before session quality (issue 20)
-        **(
-            {"quality": quality_json(report.evidence.quality)}
-            if report.evidence.quality is not None
-            else {}
-        ),
-        # additive (wsdiag.report/1): absent from reports made before it, or not by a run
-        **({"process_ms": report.process_ms} if report.process_ms is not None else {}),
-        # any other evidence source's section under its name, additive ("cloud": --aws)
-        **{s.name: s.json for s in report.sections if s.name not in _FIXED_SECTIONS},
-    }
+    """The report's JSON object, names not yet redacted (``render.formats.report_json``)."""
+    out: dict[str, Any] = codec.encode(report, _WRITE)
+    quality = report.evidence.quality
+    if quality is not None:  # additive: the session quality (issue 20) is the report's block
+        out = _before(out, "process_ms", "quality", quality_json(quality))
+    return out
 
 
-_FIXED_SECTIONS = ("logs", "paths")  # always present (null when not gathered), in place
+def report_from_json(doc: Any) -> Report:
+    """A Report from ``to_json`` output (any wsdiag.report/1 document: fields added since
+    the first version are optional). Raises codec.DecodeError, naming the place, on a
+    document of another shape."""
+    if not isinstance(doc, dict):
+        raise codec.DecodeError("document: expected an object")
+    # The cloud section (--aws) is written, not read back: a report read again has none.
+    report = codec.decode(Report, {k: v for k, v in doc.items() if k != "cloud"}, _READ)
+    if "quality" not in doc:
+        return report
+    try:
+        quality = quality_from_json(doc["quality"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise codec.DecodeError(f"quality: {exc}") from None
+    return dataclasses.replace(
+        report, evidence=dataclasses.replace(report.evidence, quality=quality)
+    )
 
 
-def _section_json(report: Report, name: str) -> Mapping[str, object] | None:
-    s = report.section(name)
-    return s.json if s is not None else None
+def _before(obj: dict[str, Any], key: str, new: str, value: Any) -> dict[str, Any]:
+    """``obj`` with ``new`` set just before ``key`` (at the end when ``key`` is absent)."""
+    items = [(k, v) for k, v in obj.items() if k != new]
+    at = next((i for i, (k, _) in enumerate(items) if k == key), len(items))
+    return dict([*items[:at], (new, value), *items[at:]])
 
 
 def host_json(h: HostIdentity) -> dict[str, Any]:
-    """The host block, raw: wsdiag.redact hides names in it (and everywhere else)."""
+    """The host block, raw: wsdiag.redact hides names in it (and everywhere else).
+    ``redacted`` is filled by the renderer that redacts (render.formats)."""
     logs = "none"
     if h.logs_read:
         logs = f"user {h.logs_user}" if h.logs_user else "own"
@@ -94,32 +84,28 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
     }
 
 
-def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
-    """Which way 443 to the internet was tested; the URL never holds credentials."""
-    return {
-        "mode": str(proxy.mode),
-        "url": proxy.url,
-        "source": proxy.source,
-        "bypassed": list(proxy.bypassed),
-        "reason": proxy.reason,
-        "pac": proxy.pac,
-        "pac_note": proxy.pac_note,
-    }
+def _host(h: dict[str, Any]) -> HostIdentity:
+    """The host block as written (names already redacted there stay redacted)."""
+    view = h.get("view") or {}
+    logs, proxy = str(view.get("logs", "none")), str(view.get("proxy", "own"))
+    return HostIdentity(
+        name=_text(h.get("name"), "host.name"),
+        os=str(h.get("os", "")),
+        os_version=str(h.get("os_version", "")),
+        tool_version=str(h.get("tool_version", "")),
+        account=codec.decode(Account, h.get("account", "unknown"), at="host.account"),
+        time=str(h.get("time", "")),
+        logs_read=logs != "none",
+        logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
+        proxy_view="user" if proxy.startswith("user ") else proxy,
+        proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
+    )
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
-    """One finding as JSON: the same shape in every wsdiag report (check and logs).
-    ``owner``: who acts; ``basis``: fact -> ids of the results behind it."""
-    return {
-        "code": f.code,
-        "severity": str(f.severity),
-        "message": f.message,
-        "remediation": f.remediation,
-        "probes": list(f.probes),
-        "rule": f.rule,
-        "owner": str(f.owner) if f.owner else None,
-        "basis": {fact: list(ids) for fact, ids in f.basis},
-    }
+def _text(value: Any, at: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise codec.DecodeError(f"{at}: expected a string or null")
+    return value
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -127,84 +113,65 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
     unit with its four paths. The values behind the facts (names, hosts) are in the
     findings' messages, and the raw results in ``dns``/``probes``."""
     out: dict[str, Any] = {
-        f.name: str(getattr(e, f.name)) for f in fields(e) if isinstance(getattr(e, f.name), Tri)
+        f.name: v.value
+        for f in dataclasses.fields(e)
+        if isinstance(v := getattr(e, f.name), Tri)
+        and not (v is Tri.UNKNOWN and f.metadata.get("evidence.absent_when_unknown"))
     }
-    out["endpoint_addresses"] = [
-        {
-            "address": a.address,
-            "tcp443": str(a.tcp443),
-            "tcp4195": str(a.tcp4195),
-            "quic443": str(a.quic443),
-            "quic4195": str(a.quic4195),
-            "answered": str(a.answered),
-            "probes": list(a.probes),
-            "other": a.other,
-            "os_answer": str(a.os_answer),
-            "dns_answer": str(a.dns_answer),
-        }
-        for a in e.endpoint_addresses
-    ]
+    out["endpoint_addresses"] = codec.encode(e.endpoint_addresses)
     return out
 
 
-def _probe_json(p: ProbeResult) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "target": p.target_id,
-        "host": p.host,
-        "address": p.address,
-        "transport": str(p.transport),
-        "port": p.port,
-        "status": str(p.status),
-        "phase": p.phase,
-        "errno": p.errno,
-        "quic_error": p.quic_error,
-        "detail": p.detail,
-        "ms": p.ms,
-        "tls_trusted": p.tls_trusted,
-        "alpn": p.alpn,
-        "datagrams_rx": p.datagrams_rx,
-        "via": str(p.via),
-        "proxy_status": p.proxy_status,
-        "tls_seen": str(p.tls_seen) if p.tls_seen else None,
-        "tls_public_root": p.tls_public_root,
-        "certs": [_cert_json(c) for c in p.certs],
-        "path_mtu": p.path_mtu,
-        # additive (wsdiag.report/1): the cause beside the coarse status where a socket error
-        # ended the probe (absent: none did, or a report older than the field), and its sender
-        **({"cause": str(p.cause)} if p.cause is not Fault.NONE else {}),
-        **({"offender": p.offender} if p.offender is not None else {}),
+def _evidence(d: dict[str, Any]) -> Evidence:
+    """The facts and addresses back; every other Evidence field (values for messages) at its
+    default: the JSON does not carry them."""
+    hints = codec.hints(Evidence)
+    facts: dict[str, Any] = {
+        f.name: codec.decode(Tri, d[f.name], at=f"evidence.{f.name}")
+        for f in dataclasses.fields(Evidence)
+        if hints[f.name] is Tri and f.name in d
     }
+    addresses = codec.decode_all(
+        AddressEvidence, d.get("endpoint_addresses", []), at="evidence.endpoint_addresses"
+    )
+    return Evidence(**facts, endpoint_addresses=addresses)
 
 
-def _cert_json(c: CertSummary) -> dict[str, Any]:
-    return {
-        "subject_cn": c.subject_cn,
-        "sans": list(c.sans),
-        "issuer": c.issuer,
-        "issuer_cn": c.issuer_cn,
-        "not_before": c.not_before.isoformat(timespec="seconds"),
-        "not_after": c.not_after.isoformat(timespec="seconds"),
-        "sha256": c.sha256,
-        "self_issued": c.self_issued,
-    }
+def _cloud_json(section: CloudSection) -> dict[str, Any]:
+    from wsdiag.cloud.source import section_json  # only a run with --aws has one
+
+    return section_json(section)
 
 
-def client_log_evidence_json(e: ClientLogEvidence) -> dict[str, object]:
+_WRITE: codec.Hooks = {
+    HostIdentity: host_json,
+    Evidence: evidence_json,
+    HostPaths: paths_json,
+    CloudSection: _cloud_json,
+}
+_READ: codec.Hooks = {HostIdentity: _host, Evidence: _evidence, HostPaths: paths_from_json}
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as JSON: the same shape in every wsdiag report (check and logs).
+    ``owner``: who acts; ``basis``: fact -> ids of the results behind it."""
+    out: dict[str, Any] = codec.encode(f)
+    return out
+
+
+def proxy_json(proxy: ProxyRoute) -> dict[str, Any]:
+    """Which way 443 to the internet was tested; the URL never holds credentials."""
+    out: dict[str, Any] = codec.encode(proxy)
+    return out
+
+
+def client_log_evidence_json(e: ClientLogEvidence) -> dict[str, Any]:
     """What ``wsdiag logs --json`` and a report's ``logs`` block say of the client's logs."""
-    return {
-        "region": e.region,
-        "private_hosts": list(e.private_hosts),
-        "last_session_id": e.last_session_id,
-        "last_session_time": e.last_session_time,
-        "last_reachable": list(e.last_reachable),
-        "last_no_endpoint_reachable": e.last_no_endpoint_reachable,
-        "client_version": e.client_version,
-        "files": list(e.files),
-        "findings": [finding_json(f) for f in e.findings],
-    }
+    out: dict[str, Any] = codec.encode(e)
+    return out
 
 
-def client_logs_json(logs: ClientLogs) -> dict[str, object]:
+def client_logs_json(logs: ClientLogs) -> dict[str, Any]:
     """The ``logs`` block of ``wsdiag.report/1``: the evidence's fields, then ``comparison``."""
-    return {**client_log_evidence_json(logs.evidence), "comparison": logs.comparison}
+    out: dict[str, Any] = codec.encode(logs)
+    return out

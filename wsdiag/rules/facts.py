@@ -126,6 +126,8 @@ class CheckFacts:
     os_answers_differ: Tri  # the OS answers a name otherwise than the resolver (no hosts file)
     os_name_failed: Tri  # the OS fails a name the resolver answers
     needed_unmeasured: Tri  # a fact "ready" needs (READY_FACTS) is UNKNOWN
+    # every failed direct endpoint path met a firewall's ICMP "prohibited" (check.refusals)
+    endpoint_prohibited_all: Tri
 
     @staticmethod
     def of(e: Evidence, environment: Environment) -> CheckFacts:
@@ -155,6 +157,7 @@ class CheckFacts:
             os_answers_differ=_some([d for d in os_answered if d.reason != "hosts-file"]),
             os_name_failed=_some([d for d in div if d.os_outcome is not DnsOutcome.ANSWER]),
             needed_unmeasured=_some(unmeasured(e)),
+            endpoint_prohibited_all=Tri.of(e.endpoint_all_refused),
         )
 
     def fact(self, name: str) -> object:

@@ -24,6 +24,7 @@ from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.local import LOCAL_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
+from wsdiag.rules.refusals import REFUSAL_RULES
 from wsdiag.rules.tls import TLS_RULES
 from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
 from wsdiag.vocab.report import Diagnosis
@@ -72,6 +73,7 @@ FINDING_RULES: tuple[CheckRule, ...] = (
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
+    *REFUSAL_RULES,
     *INTERNET_RULES,
     *TLS_RULES,
     *HOST_RULES,

@@ -4,9 +4,11 @@ reached endpoints, errors, outcome). Frozen dataclasses and enums, no I/O, no pa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
+from wsdiag.vocab import codec
 from wsdiag.vocab.results import Finding
 
 
@@ -45,6 +47,8 @@ class Endpoint:
     port: int
     gateway_type: str | None = None
     ip_version: str | None = None
+
+    JSON_COMPUTED: ClassVar[tuple[str, ...]] = ("private",)
 
     @property
     def label(self) -> str:
@@ -97,6 +101,8 @@ class Session:
     request_id: str | None = None  # the broker request's Session-Id
     errors: tuple[LogError, ...] = ()
     source: str | None = None  # the file the session started in, when the reader said
+
+    JSON_COMPUTED: ClassVar[tuple[str, ...]] = ("outcome",)
 
     @property
     def outcome(self) -> Outcome:
@@ -165,5 +171,5 @@ class ClientLogs:
     """The client's logs as the check report carries them: the evidence, and one line
     comparing its last session with what this run reached (``None``: no session seen)."""
 
-    evidence: ClientLogEvidence
+    evidence: ClientLogEvidence = field(metadata=codec.flat())  # its keys are the block's
     comparison: str | None

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import Tri
 
 
@@ -32,8 +33,9 @@ class Interface:
     up: bool | None = None
     addresses: tuple[str, ...] = ()
     mtu: int | None = None
-    point_to_point: bool | None = None
-    description: str | None = None  # Windows adapter description; None elsewhere
+    point_to_point: bool | None = field(default=None, metadata=codec.dense())
+    # Windows adapter description; None elsewhere
+    description: str | None = field(default=None, metadata=codec.dense())
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,11 @@ class RouteFact:
     """
 
     destination: str
-    local_addr: str | None
+    local_addr: str | None = field(metadata=codec.dense())
     interface: str | None
-    is_tunnel: Tri
-    mtu: int | None = None
-    reason: str = ""
+    is_tunnel: Tri = field(metadata=codec.key("tunnel"))
+    mtu: int | None = field(default=None, metadata=codec.dense())
+    reason: str = field(default="", metadata=codec.dense())
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class PeerKind(StrEnum):
 class SessionPeer:
     """One socket of a client process. ``remote_addr`` None: the OS did not say."""
 
-    pid: int
+    pid: int = field(metadata=codec.omit())  # not in the report: it names nothing there
     protocol: str  # "tcp" | "udp"
     remote_addr: str | None
     remote_port: int | None

@@ -8,11 +8,12 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.quality.bounds import QualityBounds
+from wsdiag.vocab import codec
 
 
 class Role(StrEnum):
@@ -93,7 +94,7 @@ class Fault(StrEnum):
     where the sender (``ProbeResult.offender``, read from the error queue) is known.
     """
 
-    NONE = "none"  # no socket error ended it: an answer, a skip, a TLS alert, the deadline
+    NONE = ""  # no socket error ended it: an answer, a skip, a TLS alert, the deadline
     REFUSED = "refused"  # TCP RST, ICMP port unreachable
     NO_ROUTE = "no-route"  # no route or no usable local address: nothing was sent
     HOST_UNREACHABLE = "host-unreachable"  # the host (or its network) is unreachable
@@ -309,14 +310,17 @@ class ProxyRoute:
 
     mode: ProxyMode = ProxyMode.NONE
     url: str | None = None  # as configured, credentials replaced by "***"
-    host: str | None = None  # the proxy's host name or IP (mode PROXY)
-    port: int | None = None
+    # the proxy's host name or IP (mode PROXY) and port: in the report, ``url`` says them
+    host: str | None = field(default=None, metadata=codec.omit())
+    port: int | None = field(default=None, metadata=codec.omit())
     source: str | None = None  # "environment" | "system" (registry, SystemConfiguration)
     bypassed: tuple[str, ...] = ()  # planned hosts the bypass list (no_proxy ...) exempts
     reason: str = ""  # mode UNTESTED: why
     pac: str | None = None  # the PAC (URL or path) that decided this route, when one did
     pac_note: str = ""  # what the PAC answered and what of it was tested
-    pac_broken: str = ""  # the PAC answered with no usable proxy address: what it said
+    # the PAC answered with no usable proxy address: what it said (a fact for the rules; the
+    # report says it in PAC_ANSWER_BROKEN's message)
+    pac_broken: str = field(default="", metadata=codec.omit())
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from wsdiag.quality.facts import QualityFacts
+from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
     Fault,
@@ -34,9 +35,9 @@ from wsdiag.vocab.model import (
 @dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
-    rdtype: str  # "A" | "AAAA"
+    rdtype: str = field(metadata=codec.key("type"))  # "A" | "AAAA"
     outcome: DnsOutcome
     addresses: tuple[str, ...] = ()
     resolver: str | None = None  # the nameserver that answered (or was tried)
@@ -44,11 +45,12 @@ class DnsResult:
     ms: float | None = None
     # configured servers that sent nothing back before another one answered (in the
     # configured order): the OS resolver would wait on each before trying the next
-    dead_servers: tuple[str, ...] = ()
+    dead_servers: tuple[str, ...] = field(default=(), metadata=codec.omit())
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
-    reason: str = ""
-    cause: Fault = Fault.NONE  # the error map's reading of the socket error, where one ended it
+    reason: str = field(default="", metadata=codec.dense())
+    # the error map's reading of the socket error, where one ended it (absent: none)
+    cause: Fault = field(default=Fault.NONE, metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -87,7 +89,7 @@ class CertSummary:
 @dataclass(frozen=True)
 class ProbeResult:
     id: str  # e.g. "endpoint/quic/4195@10.0.1.5" or "ws-broker/tls/443"
-    target_id: str
+    target_id: str = field(metadata=codec.key("target"))
     host: str
     address: str | None
     transport: Transport
@@ -106,15 +108,19 @@ class ProbeResult:
     # What a TLS handshake showed (verification off, SNI = host): sign-in TLS probes, and the
     # endpoint's TCP probes, which also handshake to tell the endpoint from something else.
     tls_seen: TlsSeen | None = None
-    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
+    certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
-    # Why it failed, as the one error map read the socket error (``status`` is the coarse
-    # outcome); evidence reads this, never ``errno``.
-    cause: Fault = Fault.NONE
-    # The address that sent the ICMP error behind ``cause``, where the OS names it (the
-    # socket's error queue); None: not known. This machine's own address: a local block.
-    offender: str | None = None
+    # Why it failed, as the one error map read the socket error and, where the error queue
+    # named a sender, ``icmp``/``offender`` refined it (``status`` is the coarse outcome);
+    # evidence reads this, never ``errno``. Absent in JSON where none ended the probe.
+    cause: Fault = field(default=Fault.NONE, metadata=codec.dense())
+    # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
+    # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
+    icmp: str | None = field(default=None, metadata=codec.dense())
+    # The address that sent that ICMP error; None: not known (no queue on this OS, or a
+    # local error). This machine's own address: its own firewall (``icmp`` "local").
+    offender: str | None = field(default=None, metadata=codec.dense())
 
 
 def planned(spec: ProbeSpec) -> ProbeResult:
@@ -144,7 +150,7 @@ class Finding:
     rule: str = ""  # classification rule that produced it
     owner: Owner | None = None  # who acts; None only for findings not yet given one
     # fact -> ids of the probe/DNS results behind it: why this finding, traceable in the JSON
-    basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    basis: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=codec.pairs())
 
 
 Paths = tuple[tuple[Transport, int], ...]
@@ -255,6 +261,11 @@ class NameDivergence:
     ids: tuple[str, ...] = ()  # the OS and DNS result ids
 
 
+# Metadata of a tri-state fact added after the report's first version: the evidence block
+# leaves it out while UNKNOWN, so a report from before it reads and writes back unchanged.
+ABSENT_WHEN_UNKNOWN = {"evidence.absent_when_unknown": True}
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Tri-state facts distilled from results; each with the result ids behind it
@@ -326,13 +337,19 @@ class Evidence:
     captive_address: str = ""
     captive_hosts: tuple[str, ...] = ()
     endpoint_overlay: tuple[str, ...] = ()  # endpoint addresses in RFC 6598 shared space
+    # --- who refused the endpoint's direct paths (wsdiag.check.refusals, issue 17) ---------
+    # (firewall address, its refused paths "udp/443" ...), for messages; never a fact itself
+    endpoint_refused_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint_all_refused: bool = False  # every failed direct endpoint path was refused so
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
     # --- this machine's own firewall (wsdiag.evidence.route) ---
-    local_block: Tri = Tri.UNKNOWN  # it refused some send (EPERM/EACCES): nothing left
+    # it refused some send (EPERM/EACCES): nothing left; added after wsdiag.report/1's first
+    # version, so its JSON is absent where unknown (as in every report before it)
+    local_block: Tri = field(default=Tri.UNKNOWN, metadata=ABSENT_WHEN_UNKNOWN)
     local_blocked: tuple[str, ...] = ()  # the hosts whose sends it refused
     # The facts of evidence sources that have no field above (source name -> its facts
     # dataclass, e.g. "cloud"); rows read them by name through ``fact``.

@@ -6,7 +6,6 @@ and ``VulnerabilityService`` interfaces."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from wsdiag.vocab.model import Plan
@@ -38,13 +37,3 @@ class EvidenceSource(Protocol[SectionT, FactsT]):
     def facts(self, section: SectionT, observed: Observed) -> FactsT: ...
 
     def to_json(self, section: SectionT) -> Mapping[str, object] | None: ...
-
-
-@dataclass(frozen=True)
-class Section:
-    """One source's part of the report: its name (the JSON key), what it gathered (a
-    source's own type: ``HostPaths``, ``ClientLogs`` ...; None: nothing) and its JSON."""
-
-    name: str
-    data: object
-    json: Mapping[str, object] | None

@@ -1,0 +1,173 @@
+"""`wsdiag show REPORT`: a report collected elsewhere rendered again, as a user runs it.
+
+The oracle is the reports themselves: every sample (examples/reports) and every report of
+schema /1 as the previous release wrote it (tests/fixtures/reports-v1, kept when the samples
+are regenerated) comes back as the text `wsdiag check` printed, as the same JSON byte for
+byte, as a line and as an HTML page; a json-line copy (what SSM collects) as the same report
+but its certificate chains. What is not a whole report gets one line and exit 3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.support.render_checks import check_html
+from wsdiag.render.formats import compact, dumps
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "examples" / "reports").glob("*.json"))
+V1 = sorted((ROOT / "tests" / "fixtures" / "reports-v1").glob("*.json"))
+EXIT = {"ready": 0, "degraded": 1, "blocked": 2, "unknown": 3}
+
+
+def show(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "show", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        env=env,
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    )
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str], text: str) -> None:
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wsdiag: error: "), proc.stderr
+    assert text in lines[0], lines[0]
+
+
+def without_certs(doc: dict[str, object]) -> dict[str, object]:
+    probes = doc["probes"]
+    assert isinstance(probes, list)
+    return {**doc, "probes": [{k: v for k, v in p.items() if k != "certs"} for p in probes]}
+
+
+def test_the_v1_fixtures_are_the_previous_release_reports() -> None:
+    assert len(V1) >= 15 and {p.stem for p in V1} >= {"closed", "home", "udp-blocked"}
+    assert all(json.loads(p.read_text())["schema"] == "wsdiag.report/1" for p in V1)
+
+
+@pytest.mark.parametrize(
+    "path", SAMPLES + V1, ids=[f"sample-{p.stem}" for p in SAMPLES] + [f"v1-{p.stem}" for p in V1]
+)
+def test_a_report_comes_back_as_text_json_line_and_html(path: Path, tmp_path: Path) -> None:
+    doc = json.loads(path.read_text())
+    page = tmp_path / "report.html"
+    proc = show(str(path), "--html", str(page))
+    assert proc.returncode == EXIT[doc["verdict"]], proc.stderr
+    head, _, text = proc.stdout.partition("\n")
+    assert head == f"report from {doc['host']['name']} at {doc['started_at']}"
+    txt = path.with_suffix(".txt")
+    if txt.exists():  # the text beside a sample is what `wsdiag check` printed at 80 columns
+        assert text == txt.read_text()
+    check_html(page.read_text(encoding="utf-8"), doc)
+    again = show(str(path), "--format", "json")
+    assert again.stdout == path.read_text()  # byte for byte: nothing lost, nothing un-redacted
+    line = show(str(path), "--format", "LINE")  # any case
+    assert line.stdout.startswith(f"{doc['verdict']} env={doc['environment']} host=")
+    assert line.stdout.count("\n") == 1 and line.returncode == EXIT[doc["verdict"]]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_a_json_line_report_from_stdin_is_rebuilt(path: Path) -> None:
+    doc = json.loads(path.read_text())
+    collected = dumps(compact(doc), one_line=True).encode()
+    back = show("-", "--format", "json", stdin=collected)
+    assert back.returncode == EXIT[doc["verdict"]], back.stderr
+    # ids, hosts and addresses json-line leaves out are rebuilt; certificate chains are not
+    # in json-line, and stay out
+    assert without_certs(json.loads(back.stdout)) == without_certs(doc)
+    assert show("-", "--format", "json-line", stdin=collected).stdout.encode() == collected
+    text = show("-", stdin=collected)
+    assert text.stdout == show(str(path)).stdout
+
+
+def test_a_bundle_zip_shows_its_report(tmp_path: Path) -> None:
+    sample = ROOT / "examples" / "reports" / "home.json"
+    bundle = tmp_path / "wsdiag-bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr("manifest.json", "{}")
+        zf.writestr("report.json", sample.read_text())
+    proc = show(str(bundle), "--format", "json")
+    assert (proc.returncode, proc.stdout) == (2, sample.read_text())
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("notes.txt", "hello")
+    one_error_line(show(str(other)), "a zip without report.json")
+
+
+@pytest.mark.parametrize("keep", [1, 100, 0.5, 0.99, -1])
+@pytest.mark.parametrize("fmt", ["json", "json-line"])
+def test_a_cut_report_is_one_line_and_exit_3(keep: float, fmt: str) -> None:
+    doc = json.loads((ROOT / "examples" / "reports" / "minimal-egress.json").read_text())
+    full = dumps(doc) if fmt == "json" else dumps(compact(doc), one_line=True)
+    full = full.rstrip("\n")
+    n = int(keep) if keep >= 1 else (len(full) - 1 if keep == -1 else int(len(full) * keep))
+    proc = show("-", stdin=full[:n].encode())
+    one_error_line(proc, f"report cut at {n:,} characters")
+    assert proc.stdout == ""
+    line = show("-", "--format", "line", stdin=full[:n].encode())
+    assert line.stdout == f"unknown reason: report cut at {n:,} characters\n"
+
+
+BROKEN = [
+    (b"", "empty"),
+    (b"\xff\xfe\x00garbage", "not UTF-8"),
+    (b"hello world\n", "not JSON"),
+    (b"[1, 2]", "not an object"),
+    (b'{"schema": "wsdiag.logs/1", "sessions": []}', "a wsdiag.logs/1 document"),
+    (b'{"schema": "wsdiag.report/2"}', "this wsdiag reads wsdiag.report/1"),
+    (b'{"name": "something else"}', "not a wsdiag report"),
+    (b'{"schema": "wsdiag.report/1"}', "not a wsdiag.report/1 report: tool_version: missing"),
+    (b"{}\n{}\n", "more than one document"),
+]
+
+
+@pytest.mark.parametrize(("data", "why"), BROKEN, ids=[w for _, w in BROKEN])
+def test_a_broken_or_foreign_document_is_one_line_and_exit_3(data: bytes, why: str) -> None:
+    proc = show("-", stdin=data)
+    one_error_line(proc, why)
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "why"),
+    [
+        (("probes", 0, "status"), "opne", "probes[0].status: 'opne' is not a Status"),
+        (("dns", 0, "ms"), "fast", "dns[0].ms: expected float, not a string"),
+        (("findings",), {"a": 1}, "findings: expected an array, not an object"),
+        (("evidence", "endpoint_tcp"), "maybe", "evidence.endpoint_tcp: 'maybe' is not a Tri"),
+        (("host", "account"), "king", "host.account: 'king' is not a Account"),
+    ],
+)
+def test_a_wrong_field_is_named_in_one_line(
+    path: tuple[str | int, ...], value: object, why: str, tmp_path: Path
+) -> None:
+    doc = json.loads((ROOT / "examples" / "reports" / "minimal-egress.json").read_text())
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    one_error_line(show(str(bad)), why)
+
+
+def test_what_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    one_error_line(show(str(tmp_path)), "not a regular file")
+    one_error_line(show(str(tmp_path / "nothing.json")), "no such file")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    one_error_line(show(str(fifo)), "not a regular file")  # never blocks on it

@@ -1,0 +1,175 @@
+"""``wsdiag show REPORT``: a report collected elsewhere rendered again, here.
+
+The report is a ``json`` or ``json-line`` document of schema wsdiag.report/1 (SSM Run
+Command output, an upload, a bundle's ``report.json``): a file, ``-`` for stdin, or a bundle's
+.zip. What json-line leaves out and can be rebuilt (ids, a probe's host) is rebuilt
+(``render.formats.expand``); the text says whose report it is and when it was made ("report
+from <host> at <time>"), never this machine's. Names redacted in the document stay redacted:
+nothing here can bring them back, and this machine's names are not the report's.
+
+One line on stderr and exit 3 for what is not a whole report: a document cut short ("report
+cut at N characters", as SSM's 24,000-character limit cuts one), a broken or foreign file.
+Otherwise the exit code is the report's verdict's, as ``wsdiag check`` gave it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from wsdiag.budgets import SHOW_MAX_BYTES
+from wsdiag.errors import WsdiagError
+from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
+from wsdiag.render.report import SCHEMA, report_from_json, to_json
+from wsdiag.vocab.codec import DecodeError
+from wsdiag.vocab.report import Report
+
+ZIP_MAGIC = b"PK\x03\x04"
+BUNDLE_REPORT = "report.json"  # the check's JSON inside a `wsdiag bundle` zip
+
+
+class NotAReport(WsdiagError):
+    """The input is not a whole wsdiag.report/1 document; the message is one line."""
+
+
+def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
+    """The raw bytes of ``source`` (a path, or ``-`` for ``stdin``), at most SHOW_MAX_BYTES;
+    a zip's ``report.json``. Raises NotAReport for what cannot be read (a FIFO, a directory,
+    a file too large, a zip without a report)."""
+    from wsdiag.host.readfile import ReadRefused, open_regular
+
+    if source == "-":
+        data = (stdin or sys.stdin.buffer).read(SHOW_MAX_BYTES + 1)
+    else:
+        try:
+            raw, _ = open_regular(Path(source), max_size=SHOW_MAX_BYTES)
+        except ReadRefused as exc:
+            raise NotAReport(f"{source}: {exc.detail}") from None
+        with raw:
+            data = raw.read(SHOW_MAX_BYTES + 1)
+    if len(data) > SHOW_MAX_BYTES:
+        raise NotAReport(f"{source}: larger than {SHOW_MAX_BYTES >> 20} MiB: not a report")
+    if data.startswith(ZIP_MAGIC):
+        return _from_zip(source, data)
+    return data
+
+
+def _from_zip(source: str, data: bytes) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo(BUNDLE_REPORT)
+            if info.file_size > SHOW_MAX_BYTES:
+                raise NotAReport(f"{source}: its {BUNDLE_REPORT} is too large")
+            return zf.read(info)
+    except KeyError:
+        raise NotAReport(f"{source}: a zip without {BUNDLE_REPORT}: not a wsdiag bundle") from None
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        raise NotAReport(f"{source}: a broken zip ({exc})") from None
+
+
+def parse(data: bytes) -> dict[str, Any]:
+    """The report's JSON object from raw bytes (UTF-8, a BOM allowed). Raises NotAReport:
+    "report cut at N characters" for a document that ends before it closes, else why it is
+    not a wsdiag.report/1 report."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NotAReport("not a report: not UTF-8 text") from None
+    body = text.strip()
+    if not body:
+        raise NotAReport("not a report: empty")
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        if body.startswith("{") and _cut(exc, body):
+            raise NotAReport(f"report cut at {len(text):,} characters") from None
+        if exc.msg == "Extra data":
+            raise NotAReport(
+                "more than one document: wsdiag show takes one report (wsdiag summarize reads many)"
+            ) from None
+        raise NotAReport(f"not a report: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(doc, dict):
+        raise NotAReport("not a report: the JSON is not an object")
+    schema = doc.get("schema")
+    if schema == SCHEMA:
+        return doc
+    if isinstance(schema, str) and schema.startswith("wsdiag.report/"):
+        raise NotAReport(f"schema {schema}: this wsdiag reads {SCHEMA}")
+    if isinstance(schema, str) and schema.startswith("wsdiag."):
+        raise NotAReport(f"a {schema} document, not a check report ({SCHEMA})")
+    raise NotAReport(f'not a wsdiag report: no "schema": "{SCHEMA}"')
+
+
+def _cut(exc: json.JSONDecodeError, body: str) -> bool:
+    """The parser ran out of text (rather than meeting a wrong character): the document
+    was cut. A string left open runs to the end, whatever position the parser names."""
+    return exc.pos >= len(body) or exc.msg.startswith("Unterminated string")
+
+
+def load(doc: dict[str, Any]) -> Report:
+    """The Report from a parsed json or json-line object. Raises NotAReport."""
+    try:
+        return report_from_json(expand(doc))
+    except DecodeError as exc:
+        raise NotAReport(f"not a {SCHEMA} report: {exc}") from None
+
+
+def label(doc: dict[str, Any]) -> str:
+    """ "report from <host> at <time>": whose report it is, in the document's own words."""
+    host = doc.get("host") if isinstance(doc.get("host"), dict) else {}
+    name = host.get("name") if isinstance(host, dict) else None
+    when = doc.get("started_at") or "an unknown time"
+    return f"report from {name or 'an unnamed host'} at {when}"
+
+
+def render(
+    report: Report,
+    doc: dict[str, Any],
+    fmt: Format,
+    *,
+    color: bool = False,
+    width: int = 80,
+    verbose: bool = False,
+    ascii_only: bool = False,
+) -> str:
+    """The whole output of ``wsdiag show`` in ``fmt``, newline-terminated. JSON comes from the
+    rebuilt report, its host block saying what was redacted where it was made."""
+    from wsdiag.terminal import escape
+
+    if fmt is Format.TEXT:
+        from wsdiag.render.text import render_text
+
+        text = render_text(report, width=width, color=color, verbose=verbose, ascii_only=ascii_only)
+        return f"{escape(label(doc))}\n{text}"
+    obj = json_of(report, doc)
+    if fmt is Format.JSON:
+        return dumps(obj)
+    if fmt is Format.JSON_LINE:
+        return dumps(compact(obj), one_line=True)
+    if fmt is Format.LINE:
+        return render_line(obj) + "\n"
+    return render_jamf(obj) + "\n"
+
+
+def json_of(report: Report, doc: dict[str, Any]) -> dict[str, Any]:
+    """The rebuilt report's JSON, with the document's own record of what was redacted."""
+    obj = to_json(report)
+    host = doc.get("host")
+    redacted = host.get("redacted") if isinstance(host, dict) else None
+    if isinstance(obj.get("host"), dict) and isinstance(redacted, list):
+        obj["host"]["redacted"] = [x for x in redacted if isinstance(x, str)]
+    return obj
+
+
+def write_html(report: Report, doc: dict[str, Any], path: Path) -> None:
+    """The report as one HTML page at ``path``. Raises WsdiagError when it cannot be written."""
+    from wsdiag.render.html import render_html
+
+    try:
+        path.write_text(render_html(report, json_of(report, doc)), encoding="utf-8")
+    except OSError as exc:
+        raise WsdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
