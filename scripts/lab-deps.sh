@@ -10,30 +10,31 @@ set -eu
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 missing=""
-for tool in ip nft dnsmasq squid chromium; do
+for tool in ip nft dnsmasq squid unbound tayga chromium; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -z "$missing" ]; then
-    echo "lab-deps: ip, nft, dnsmasq, squid and chromium present"
+    echo "lab-deps: ip, nft, dnsmasq, squid, unbound, tayga and chromium present"
     exit 0
 fi
 
 echo "lab-deps: missing:$missing"
 if [ "$(id -u)" -ne 0 ]; then
-    echo "lab-deps: need root to install dnsmasq-base nftables iproute2 squid chromium" >&2
+    echo "lab-deps: need root to install dnsmasq-base nftables iproute2 squid unbound tayga chromium" >&2
     exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "lab-deps: no apt-get; install iproute2, nftables, dnsmasq, squid and chromium by hand" >&2
+    echo "lab-deps: no apt-get; install iproute2, nftables, dnsmasq, squid, unbound, tayga and chromium by hand" >&2
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # dnsmasq-base: the binary only, without the system service the full package starts.
 # chromium: Debian's build, run headless (--no-sandbox as root) in an empty namespace.
-# squid: Debian's; the lab runs its own instance in a namespace (-N), never the service.
-apt-get install -y --no-install-recommends dnsmasq-base nftables iproute2 squid chromium
-for tool in ip nft dnsmasq squid chromium; do
+# squid, unbound (a validating stub, dns64) and tayga (NAT64): Debian's; the lab runs its own
+# instances in namespaces, never the services.
+apt-get install -y --no-install-recommends dnsmasq-base nftables iproute2 squid unbound tayga chromium
+for tool in ip nft dnsmasq squid unbound tayga chromium; do
     command -v "$tool" >/dev/null 2>&1 || { echo "lab-deps: $tool still missing" >&2; exit 1; }
 done
 echo "lab-deps: installed"

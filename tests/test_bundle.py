@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import random
 import shutil
 import subprocess
@@ -133,9 +134,34 @@ def person() -> Iterator[Path]:
         shutil.rmtree(f"/home/{PERSON}", ignore_errors=True)
 
 
-def test_bundle_as_root_reads_the_newest_users_logs_and_hides_whose(
-    tmp_path: Path, dns: DnsServer, person: Path
+def _fake_loginctl(tmp: Path, seat_user: str | None) -> str:
+    """A ``loginctl`` on PATH printing recorded logind output: one local seat session of
+    ``seat_user`` (None: only an ssh session), beside a display manager's greeter."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    who = seat_user or PERSON
+    seat, remote = ("seat0", "no") if seat_user else ("", "yes")
+    script = bin_dir / "loginctl"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = list-sessions ]; then\n'
+        f"  echo '    3 1001 {who} {seat or '-'} tty2'\n"
+        "  echo '   c1  120 gdm seat0 tty1'\n"
+        "else\n"
+        f"  printf 'Name={who}\\nSeat={seat}\\nActive=yes\\nClass=user\\nRemote={remote}\\n\\n'\n"
+        "  printf 'Name=gdm\\nSeat=seat0\\nActive=no\\nClass=greeter\\nRemote=no\\n'\n"
+        "fi\n"
+    )
+    script.chmod(0o755)
+    return f"{bin_dir}:{os.environ.get('PATH', '')}"
+
+
+@pytest.mark.parametrize("at_console", [True, False], ids=["console-user", "ssh-only"])
+def test_bundle_as_root_reads_the_console_users_logs_and_hides_whose(
+    tmp_path: Path, dns: DnsServer, person: Path, at_console: bool
 ) -> None:
+    """Issue 19 item 1: as root, the console user's profile (logind's one active seat
+    session), not whichever profile logged last: with only an ssh session, none."""
     root_home = tmp_path / "roothome"  # root's own profile: no client logs
     root_home.mkdir()
     env = {
@@ -144,11 +170,15 @@ def test_bundle_as_root_reads_the_newest_users_logs_and_hides_whose(
         "USER": "root",
         "LOGNAME": "root",
         "XDG_DATA_HOME": "",
+        "PATH": _fake_loginctl(tmp_path, PERSON if at_console else None),
     }
     with _bundle(tmp_path, dns, env) as zf:
         report = json.loads(zf.read("report.json"))
         assert report["host"]["account"] == "root"
-        assert report["host"]["view"]["logs"] == "user ***"
+        if not at_console:
+            assert report["host"]["view"]["logs"] == "none" and not report.get("logs")
+            return
+        assert report["host"]["view"]["logs"] == "console user"
         assert report["logs"]["files"] == [f"/home/***/{LOG_DIR}/client.log"]
         assert (
             zf.read("client-log-tail.txt").decode()
@@ -180,3 +210,41 @@ def test_bundle_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: 
     assert not (tmp_path / "out.zip.part").exists()
     if kind == "symlink":
         assert target.is_symlink() and (tmp_path / "elsewhere").read_text() == "keep"
+
+
+def test_bundle_as_root_never_follows_a_users_link_to_a_root_only_file(
+    tmp_path: Path, dns: DnsServer, person: Path
+) -> None:
+    """An account that owns its log folder plants a symbolic link and a hard link to files
+    only root may read; root's bundle must carry neither (it carried /etc/shadow)."""
+    secret = tmp_path / "secret"
+    secret.write_text("root-only-secret-line\n")
+    secret.chmod(0o600)
+    logs = person / LOG_DIR
+    uid = pwd.getpwnam(PERSON).pw_uid
+    for d in [*reversed(logs.relative_to(person).parents), logs.relative_to(person)]:
+        os.chown(person / d, uid, uid)
+    os.chown(logs / "client.log", uid, uid)
+    (logs / "zz.log").symlink_to(secret)
+    os.lchown(logs / "zz.log", uid, uid)
+    hard = tmp_path / "hard-secret"
+    hard.write_text("root-only-hard-line\n")
+    hard.chmod(0o600)
+    os.link(hard, logs / "zy.log")  # a hard link: a regular file, owned by root
+    newest = time.time() + 9000
+    for name in ("zz.log", "zy.log"):
+        os.utime(logs / name, (newest, newest), follow_symlinks=False)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "USER": "root",
+        "LOGNAME": "root",
+        "XDG_DATA_HOME": "",
+        "PATH": _fake_loginctl(tmp_path, PERSON),
+    }
+    with _bundle(tmp_path, dns, env, "--no-redact") as zf:
+        everything = b"".join(zf.read(n) for n in zf.namelist())
+        report = json.loads(zf.read("report.json"))
+    assert b"root-only-secret-line" not in everything
+    assert b"root-only-hard-line" not in everything
+    assert report["host"]["view"]["logs"] == f"user {PERSON}"

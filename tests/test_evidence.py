@@ -14,6 +14,7 @@ from tests.synth import results
 from tests.synth_tls import NOW, signin_chains
 from tests.test_classify import CASES, PROXY_CASES
 from wsdiag.evidence.build import build, collect
+from wsdiag.evidence.chain import ChainFacts, chain_facts
 from wsdiag.evidence.dns import DnsFacts, dns_facts
 from wsdiag.evidence.endpoint import EndpointFacts, endpoint_facts
 from wsdiag.evidence.internet import InternetFacts, internet_facts
@@ -45,6 +46,7 @@ STAGES = (
     MachineFacts,
     SessionFacts,
     RefusalFacts,
+    ChainFacts,
 )
 OWN = {"basis", "sources"}  # Evidence's own fields: the merged basis, other sources' facts
 KWARGS = [c[1] for c in CASES + PROXY_CASES]
@@ -77,11 +79,12 @@ def _stages(r: Observed) -> list[Mapping[str, tuple[str, ...]]]:
         machine_facts(getattr(r, "paths", None), r).basis,
         session_facts(r).basis,
         refusal_facts(r).basis,
+        chain_facts(r, ep.endpoint_private, machine_facts(getattr(r, "paths", None), r)).basis,
     ]
 
 
 @pytest.mark.parametrize("kwargs", KWARGS)
-def test_the_stages_bases_never_overlap_and_cover_every_fact(kwargs: dict) -> None:
+def test_the_stages_bases_never_overlap_and_cover_every_known_fact(kwargs: dict) -> None:
     r = results(**kwargs)
     bases = _stages(r)
     seen: set[str] = set()
@@ -90,8 +93,13 @@ def test_the_stages_bases_never_overlap_and_cover_every_fact(kwargs: dict) -> No
         seen |= set(b)
     e = build(r, NOW, machine_facts(r.paths, r))
     assert e.basis == {k: v for b in bases for k, v in b.items()}
-    tri = {f.name for f in fields(Evidence) if isinstance(getattr(e, f.name), Tri)}
-    assert tri <= set(e.basis), tri - set(e.basis)
+    # every fact a stage decided (YES or NO) names the results behind it
+    known = {
+        f.name
+        for f in fields(Evidence)
+        if isinstance(v := getattr(e, f.name), Tri) and v is not Tri.UNKNOWN
+    }
+    assert known <= set(e.basis), known - set(e.basis)
 
 
 def test_the_clock_is_an_input() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -54,8 +53,8 @@ def test_line_of_every_lab_scenario_fits_with_the_verdict_first(path: Path) -> N
     assert len(line) <= LINE_MAX and "\n" not in line and line.isascii()
     assert line.split()[0] == report["verdict"]
     assert f"env={report['environment']}" in line
-    for f in report["findings"]:
-        assert f["code"] in line
+    for f in report["findings"]:  # the actionable ones; notes stay in the JSON
+        assert (f["code"] in line) == (f["severity"] != "info" or f["owner"] == "user")
     jamf = render_jamf(report)
     assert jamf.startswith(f"<result>{report['verdict']} ") and jamf.endswith("</result>")
 
@@ -67,6 +66,17 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
     SCHEMA_VALIDATOR.validate(small)
     for key in ("probes", "dns"):
         for full, kept in zip(report[key], small[key], strict=True):
+            # each OS server asked alone: its null, empty and false fields left out
+            for s_full, s_kept in zip(
+                full.get("servers", []), kept.get("servers", []), strict=True
+            ):
+                assert s_kept.items() <= s_full.items()
+                assert all(
+                    s_full[k] in (None, "", [], False) or k == "order"
+                    for k in s_full.keys() - s_kept.keys()
+                )
+            full = {k: v for k, v in full.items() if k != "servers"}
+            kept = {k: v for k, v in kept.items() if k != "servers"}
             assert kept.items() <= full.items()
             # certificate chains are left out of json-line (findings name the issuers), and a
             # probe's host where a dns entry of its target names it
@@ -93,9 +103,11 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
         assert {k: v for k, v in full_f.items() if k != "probes"} == {
             k: v for k, v in kept_f.items() if k != "probes"
         }
-    assert {k: v for k, v in report.items() if k not in ("probes", "dns", "findings")} == {
-        k: v for k, v in small.items() if k not in ("probes", "dns", "findings")
-    }
+    assert {
+        k: v for k, v in report.items() if k not in ("probes", "dns", "findings", "evidence")
+    } == {k: v for k, v in small.items() if k not in ("probes", "dns", "findings", "evidence")}
+    # evidence facts that are unknown are left out (a reader's default)
+    assert small["evidence"] == {k: v for k, v in report["evidence"].items() if v != "unknown"}
 
 
 def test_unknown_says_why() -> None:
@@ -180,8 +192,12 @@ def _home_with_logs(tmp: Path, user: str) -> tuple[Path, dict[str, str]]:
     home = tmp / "home" / user
     logs = home / ".local" / "share" / "Amazon Web Services" / "Amazon WorkSpaces" / "logs"
     logs.mkdir(parents=True)
+    # Dated yesterday: a check counts only the last week's sessions (issue 19 item 1), and
+    # the budget is about logs that count.
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
     for name in ("field-report-vpc-session.log", "field-report-home-no-endpoint.log"):
-        shutil.copy(FIXTURES / name, logs / name)
+        text = (FIXTURES / name).read_text().replace("2025-08-28", yesterday)
+        (logs / name).write_text(text)
     # newest of all profiles on this machine (run as root, every profile's logs compete)
     future = time.time() + 3600
     os.utime(logs / "field-report-vpc-session.log", (future, future))
@@ -223,6 +239,7 @@ def test_json_line_of_the_largest_report_keeps_its_budget(lab: Lab, tmp_path: Pa
         report = json.loads(proc.stdout)
         SCHEMA_VALIDATOR.validate(report)
         assert report["logs"] and report["logs"]["files"], "the client logs were read"
+        assert any(f["code"].startswith("LOGS_") for f in report["findings"]), "and count"
         assert any(p["target"] == "corp-idp" for p in report["probes"]), "org catalog used"
         assert report["host"]["view"]["logs"] == "own"
         assert "wo.jane.doe" not in proc.stdout and "home paths" in report["host"]["redacted"]

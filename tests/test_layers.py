@@ -20,8 +20,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag", "wsdiag.errors", "wsdiag.budgets", "wsdiag.clock"),  # no wsdiag imports above
     ("wsdiag.vocab", "wsdiag.quality"),  # the data types of a run and of every report section
     # (wsdiag.quality: the session-quality figures and score, pure, on the vocabulary)
-    # pure helpers every layer may use; outfile: the one way a file is written
-    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs", "wsdiag.outfile"),
+    # pure helpers every layer may use; outfile: the one way a file is written; dns64: RFC
+    # 6052 / RFC 7050 address arithmetic
+    ("wsdiag.terminal", "wsdiag.redact", "wsdiag.certs", "wsdiag.outfile", "wsdiag.dns64"),
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
     ("wsdiag.cloud",),  # --aws: the endpoint's side (boto3 at the edge, correlation pure)

@@ -278,18 +278,15 @@ def test_jamf_extension_attribute(lab: Lab, tmp_path: Path, case: str) -> None:
         env = {"PATH": "/usr/bin:/bin", "WSDIAG": "wsdiag"}
     result = jamf(env)
     if case in SCENARIOS:
+        # wsdiag's own --format jamf line (issue 19 item 6): verdict, env=, findings=, fix:
         words = result.split()
         assert words[0] == label(case), result
-        assert len(words) >= 2 and words[1] in (
-            "open-egress",
-            "home",
-            "minimal-egress",
-            "closed",
-            "offline",
-            "unknown",
-        )
+        assert words[1] in {f"env={e}" for e in ENVIRONMENTS}, result
+        codes = next(w for w in words if w.startswith("findings=")).removeprefix("findings=")
+        listed = codes.split(",")
+        assert len(listed) == len(set(listed)), f"a code repeated: {result}"
         if case != "ready":
-            assert re.fullmatch(r"[A-Z0-9_,]+", words[2])
+            assert re.fullmatch(r"[A-Z0-9_,]+", codes) and " fix: " in result
     elif case == "usage error":
         assert result.startswith(OUTCOMES["usage_error"] + ": wsdiag: error:")
     else:
@@ -297,6 +294,18 @@ def test_jamf_extension_attribute(lab: Lab, tmp_path: Path, case: str) -> None:
 
 
 # --- PowerShell: parsed, mirrored against the table ---------------------------------------------
+
+
+ENVIRONMENTS = (
+    "open-egress",
+    "home",
+    "minimal-egress",
+    "closed",
+    "captive",
+    "vpn",
+    "offline",
+    "unknown",
+)
 
 
 def ps_switch(text: str) -> dict[str, str]:
@@ -318,7 +327,7 @@ def test_intune_detection_mirrors_the_table() -> None:
         if code != "3":
             assert table[code] == f"$label = '{verdict}'"
     assert table["3"] == (
-        'if (-not $json) { $label = "'
+        'if (-not $report) { $label = "'
         + OUTCOMES["usage_error"]
         + ": $reason\" } else { $label = '"
         + OUTCOMES["exit"]["3"]
@@ -331,7 +340,12 @@ def test_intune_detection_mirrors_the_table() -> None:
         r"    Write-Output \"" + OUTCOMES["missing"] + r": \$wsdiag\"\n    exit 1\n\}",
         text,
     )
-    assert "$wsdiag = Join-Path $env:ProgramFiles" in text
+    # Intune's default 32-bit host turns $env:ProgramFiles into "Program Files (x86)"
+    assert "$programFiles = $env:ProgramW6432" in text
+    assert "$wsdiag = Join-Path $programFiles 'wsdiag\\wsdiag.exe'" in text
+    assert "Join-Path $env:ProgramFiles" not in text
+    # wsdiag prints the line itself; no JSON parsed
+    assert "--format line" in text and "ConvertFrom-Json" not in text
     # compliant only on ready; the last line written is the one <= 2,048 characters
     assert text.rstrip().endswith("if ($rc -eq 0) { exit 0 } else { exit 1 }")
     assert OUTCOMES["compliant"] == ["ready"] and OUTCOMES["exit"]["0"] == "ready"
@@ -347,20 +361,22 @@ def test_ssm_powershell_step_mirrors_the_shell_step() -> None:
     for script in (ps, shell):
         assert f"{OUTCOMES['missing']}: " in script and "exit 127" in script
         assert OUTCOMES["usage_error"] + ": wsdiag exited 3 with no report" in script
-        assert "--region 'eu-west-1' --json --timeout 3" in script
+        assert "--region 'eu-west-1' --format json-line --timeout 3" in script
     assert "Test-Path -LiteralPath $wsdiag -PathType Leaf" in ps
     assert ps.rstrip().endswith("exit $rc") and shell.rstrip().endswith('exit "$rc"')
-    assert "$rc -eq 3 -and -not $json" in ps and '"$rc" -eq 3 ] && [ -z "$out" ]' in shell
+    assert (
+        "$rc -eq 3 -and -not $json" in ps
+    )  # json-line: one line of JSON, or nothing and '"$rc" -eq 3 ] && [ -z "$out" ]' in shell
     assert ps.count("{") == ps.count("}")
 
 
 def test_jamf_and_intune_share_labels() -> None:
     shell = (RECIPES / "jamf-ea.sh").read_text()
-    for code, verdict in OUTCOMES["exit"].items():
-        if code != "3":
-            assert f"    {code}) label={verdict} ;;" in shell
-    usage, unknown = OUTCOMES["usage_error"], OUTCOMES["exit"]["3"]
-    assert f'label="{usage}: $reason"; else label={unknown}' in shell
+    # the verdict words are wsdiag's own (--format jamf prints them); what the script adds:
+    assert "--format jamf" in shell and "grep" not in shell
+    assert '0|1|2|3) if [ -n "$out" ]; then printf' in shell
+    assert f'3) label="{OUTCOMES["usage_error"]}: $reason" ;;' in shell
+    assert f'*) label="{OUTCOMES["other"]} (exit $rc): $reason" ;;' in shell
     assert f"<result>{OUTCOMES['missing']}: $WSDIAG</result>" in shell
     assert os.access(RECIPES / "jamf-ea.sh", os.X_OK)
 

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -210,7 +211,10 @@ def test_a_check_without_aws_does_not_import_boto3() -> None:
 def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path) -> None:
     logs = tmp_path / ".local/share/Amazon Web Services/Amazon WorkSpaces/logs"
     logs.mkdir(parents=True)
-    shutil.copy(FIXTURES / "field-report-vpc-session.log", logs)
+    # The field report's session, dated yesterday: only the last week's sessions count.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    text = (FIXTURES / "field-report-vpc-session.log").read_text()
+    (logs / "client.log").write_text(text.replace("2025-08-28", yesterday))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a resolver that never answers
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -230,6 +234,45 @@ def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path
     assert "reached: QUIC/4195, QUIC/443, TCP/4195, TCP/443" in report["logs"]["comparison"]
     # the logs inform; the verdict is what this machine can do now
     assert report["verdict"] == "blocked" and proc.returncode == 2
+
+
+def test_check_counts_no_session_of_last_year_but_names_its_age(tmp_path: Path) -> None:
+    logs = tmp_path / ".local/share/Amazon Web Services/Amazon WorkSpaces/logs"
+    logs.mkdir(parents=True)
+    shutil.copy(FIXTURES / "field-report-home-no-endpoint.log", logs)  # 2025-08-28
+    proc = wsdiag(
+        "check",
+        "--json",
+        "--region",
+        "eu-west-1",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.3",
+        env={"HOME": str(tmp_path)},
+    )
+    report = json.loads(proc.stdout)
+    codes = {f["code"] for f in report["findings"]}
+    assert "LOGS_NO_ENDPOINT_REACHABLE" not in codes and "LOGS_NO_SESSIONS" not in codes
+    note = next(f for f in report["findings"] if f["code"] == "LOGS_NOT_COUNTED")
+    assert note["severity"] == "info" and "ap-northeast-1" in note["message"]
+    assert report["logs"]["comparison"] is None
+    # --logs-since widens the window; the other region still does not count
+    wider = wsdiag(
+        "check",
+        "--json",
+        "--region",
+        "ap-northeast-1",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.3",
+        "--logs-since",
+        "2025-08-01",
+        env={"HOME": str(tmp_path)},
+    )
+    codes = {f["code"] for f in json.loads(wider.stdout)["findings"]}
+    assert "LOGS_NO_ENDPOINT_REACHABLE" in codes and "LOGS_NOT_COUNTED" not in codes
 
 
 def test_bare_wsdiag_shows_plain_help_and_exits_3() -> None:

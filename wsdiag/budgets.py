@@ -32,6 +32,21 @@ DNS_STAGGER_SHARE = 0.5
 # The runner's guard over a lookup: the lookup ends itself at its budget; this grace only
 # catches a lookup that does not (a bug), and never extends a silent network's cost.
 DNS_GUARD_GRACE = 0.05
+# ... and this share of a long lookup (the private name's patience, up to 10 s): a busy
+# laptop's event loop may be late by more than 50 ms over many seconds of tasks.
+DNS_GUARD_SHARE = 0.02
+# The most the private name's lookup may wait past --timeout, when its server has answered
+# another query of this run (a slow conditional forwarder, not a silent network): the OS's
+# own budget (resolv.conf timeout x attempts, 10 s by Microsoft KB 2834226 on Windows),
+# never more than this, so one slow forwarder cannot make a run longer than an engine's job
+# allows. A resolver that answered nothing still ends at --timeout.
+DNS_OS_BUDGET_MAX = 10.0
+# Past --timeout (patience) a query is re-sent this often: a slow forwarder is waited on,
+# not flooded; glibc's own stub re-sends after its timeout (5 s) at the earliest.
+DNS_PATIENT_RETRANSMIT = 1.0
+# Follow-ups asked of each server (CD, SOA, ipv4only.arpa) get this long at most: the
+# DNSSEC rule compares the plain and CD answers only when both came within a second.
+DNS_FOLLOWUP_TIMEOUT = 1.0
 
 # --- probes -----------------------------------------------------------------------------------
 TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this cannot finish
@@ -62,6 +77,12 @@ RUN_GUARD = 5.0
 # deadline's slack (start-up ~0.3 s + logs <= 0.5 s < DEADLINE_SLACK), never the probes' time.
 LOGS_DEADLINE_SHARE = 0.15
 LOGS_READ_MAX = 0.5
+# Which client-log sessions count in a check (issue 19 item 1): those of the last week. A
+# session older than that tells about another network, client version or directory; it is
+# a note with its age, never a finding beside a live verdict. ``--logs-since`` changes it.
+LOGS_RECENT_S = 7 * 86400.0
+# loginctl answers from logind's memory in milliseconds; a hung D-Bus must not hold a check.
+CONSOLE_USER_TIMEOUT = 1.0
 
 # --- the cloud cross-check (--aws) ---------------------------------------------------------
 # The AWS reads run after the probes, in their own share of the run deadline: without
@@ -98,6 +119,10 @@ SUMMARIZE_FILE_SECONDS = 30.0
 # given up, when they also outnumber its reports: a file of a million junk lines says
 # nothing more after its first thousand, and each costs a parse.
 SUMMARIZE_MAX_UNUSABLE = 1000
+# `summarize --latest/--owner` (issue 19): one row per host, its newest report. A row is a
+# few hundred bytes; 10,000 hosts is a large fleet's to-do list and ~5 MB of memory; hosts
+# past it are counted (``hosts.over_cap``), never silently dropped.
+MAX_HOSTS = 10_000
 
 # --- session quality (issue 20) ---------------------------------------------------------------
 # Samples per answered endpoint path (--samples). Small, because samples run only while the

@@ -79,6 +79,7 @@ def proxy_config() -> dict[str, Any]:
 def log_parts(log_dirs: Sequence[Path] | None, redaction: Redaction) -> list[Part]:
     """The logs summary (as `wsdiag logs --json`: every file, streamed, constant memory)
     and the newest file's tail, redacted."""
+    from wsdiag.host.readfile import ReadRefused, open_regular
     from wsdiag.logs.files import discover, looks_like_text
     from wsdiag.logs.report import collect, to_json
 
@@ -95,9 +96,12 @@ def log_parts(log_dirs: Sequence[Path] | None, redaction: Redaction) -> list[Par
     newest = next((f for f in files if not f.compressed and looks_like_text(f)), None)
     if newest is not None:
         try:
-            with newest.path.open("rb") as fh:
+            stream, _ = open_regular(newest.path, owner=newest.owner)
+            with stream as fh:
                 fh.seek(max(0, newest.size - TAIL_BYTES))
                 tail = fh.read(TAIL_BYTES)
+        except ReadRefused as exc:
+            tail = f"(not read: {exc.detail})\n".encode()
         except OSError as exc:
             tail = f"(unreadable: {exc.strerror or exc})\n".encode()
         text = redaction.text(tail.decode("utf-8", "replace"))

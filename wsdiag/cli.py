@@ -344,12 +344,33 @@ def summarize(
     top: Annotated[
         int, typer.Option("--top", metavar="N", help="How many worst hosts to list.")
     ] = 10,
+    latest: Annotated[
+        bool,
+        typer.Option(
+            "--latest",
+            help="Also one row per host from its newest report (host, time, verdict, "
+            "environment, main code, fix), and counts of hosts beside those of reports.",
+        ),
+    ] = False,
+    actionable: Annotated[
+        bool,
+        typer.Option("--actionable", help="Leave out info codes (ENDPOINT_CERTIFICATE ...)."),
+    ] = False,
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner",
+            metavar="network|aws|desktop|user",
+            help="A to-do list: the hosts whose newest report this team acts on, with its "
+            "first code and fix (implies --latest).",
+        ),
+    ] = None,
 ) -> None:
     """Summarise collected reports: counts by verdict, environment, finding, region,
     client version, and the worst hosts. Broken or foreign files are counted, not fatal."""
     from wsdiag.fleet.summarize import summarize_command
 
-    raise typer.Exit(summarize_command(list(paths or []), fmt, top))
+    raise typer.Exit(summarize_command(list(paths or []), fmt, top, latest, actionable, owner))
 
 
 @contextlib.contextmanager

@@ -18,6 +18,8 @@ from wsdiag.budgets import DEFAULT_SAMPLES, DEFAULT_TIMEOUT
 from wsdiag.errors import WsdiagError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from wsdiag.cloud.source import CloudSource
     from wsdiag.render.formats import Format
     from wsdiag.vocab.logs import LogContext
@@ -109,6 +111,15 @@ VerboseOpt = Annotated[
 ]
 NoLogsOpt = Annotated[
     bool, typer.Option("--no-logs", help="Do not read the WorkSpaces client's logs.")
+]
+LogsSinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--logs-since",
+        metavar="WHEN",
+        help="Count the client's logged sessions since WHEN (30m, 2h, 3d, 1w or an ISO "
+        "date/time; default: the last 7 days). Older ones are one note with their age.",
+    ),
 ]
 NoProxyOpt = Annotated[
     bool,
@@ -231,6 +242,7 @@ class CheckOptions:
     timeout: TimeoutOpt = DEFAULT_TIMEOUT
     deadline: DeadlineOpt = None
     no_logs: NoLogsOpt = False
+    logs_since: LogsSinceOpt = None
     no_proxy: NoProxyOpt = False
     pac: PacOpt = None
     no_redact: NoRedactOpt = False
@@ -289,6 +301,19 @@ def output_format(fmt: str | None, json_out: bool) -> Format:
     return Format.JSON if json_out else (chosen or Format.TEXT)
 
 
+def _logs_since(text: str) -> datetime:
+    """``--logs-since`` as a UTC datetime (the grammar of ``wsdiag logs --since``)."""
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    from wsdiag.logs.since import parse_since
+
+    try:
+        return parse_since(text, dt.now(UTC))
+    except WsdiagError as exc:
+        raise WsdiagError(str(exc).replace("--since", "--logs-since", 1)) from None
+
+
 def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
@@ -304,7 +329,8 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     _, run_deadline = check_timing(opts.timeout, opts.deadline)
     check_samples(opts.samples)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
-    logs = LogContext() if opts.no_logs else read_logs(None, until)
+    since = _logs_since(opts.logs_since) if opts.logs_since is not None else None
+    logs = LogContext() if opts.no_logs else read_logs(None, until, since)
     region, region_source = choose_region(opts.region, os.environ, logs.region)
     if not region:
         from wsdiag.check.catalog import load_catalog
@@ -324,7 +350,5 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
         pac=opts.pac,
         samples=opts.samples,
         quality_verdict=opts.quality_verdict,
-        # the private name the client itself last tried: planned when none is given
-        log_endpoint_hosts=logs.private_hosts,
     )
     return inputs, [Path(p) for p in opts.probes or []], region_source, logs

@@ -22,6 +22,7 @@ from wsdiag.clock import ms_since
 from wsdiag.errors import WsdiagError
 from wsdiag.host.identity import host_facts
 from wsdiag.host.proxy import discover_safely
+from wsdiag.logs.context import scope_logs
 from wsdiag.probes.registry import ProbeFn, ResolveFn
 from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
@@ -65,7 +66,8 @@ async def _run(
 ) -> RunResult:
     # A last guard on top of the runner's own deadline handling: never hang.
     return await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, sample), budget + RUN_GUARD
+        run_plan(plan, resolve, probes, budget, sample),
+        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
 
 
@@ -98,11 +100,17 @@ def run_check(
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
-    logs = logs or LogContext()
+    # Only the client sessions of the window and of this region count (issue 19 item 1).
+    logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
+    # The private name the client itself last tried (in those sessions) is an input of
+    # the plan where none was given.
+    if logs.private_hosts and not inputs.log_endpoint_hosts:
+        inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.
     config = discover_safely()
     plan = make_plan(catalog, inputs, config)
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
+    plan = _with_os_dns(plan)
     _quiet_libraries()
     # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
@@ -121,7 +129,8 @@ def run_check(
     from wsdiag.evidence.logs import LogsSource
     from wsdiag.evidence.machine import PathsSource
 
-    observed = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples)
+    where = _where()
+    observed = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
     # The sources beside the probes, registered here, each gathered after them in its own
     # budget: this machine's paths and the logs' record in HOST_FACTS_BUDGET, the cloud
     # (--aws) in its share of the run deadline.
@@ -149,7 +158,11 @@ def run_check(
         started_at=started,
         region_source=region_source,
         proxy=plan.proxy,
-        host=host_facts(logs.owner, logs.evidence is not None),
+        host=replace(
+            host_facts(logs.owner, logs.evidence is not None),
+            runs_in=where[0],
+            runs_in_why=where[1],
+        ),
         process_ms=round((time.monotonic() - since) * 1000, 1),
         logs=client.section,
         paths=paths.section,
@@ -174,6 +187,40 @@ def judge(
 
     evidence = build(observed, now, machine, sources)
     return evidence, diagnose(evidence, extra=extra)
+
+
+def _where() -> tuple[str, str]:
+    """Where this process runs (wsdiag.host.where): WSL, a container, or the machine."""
+    import os
+
+    from wsdiag.host.where import detect
+
+    found = detect(Path("/"), os.environ)
+    return str(found.runs_in), found.why
+
+
+def _with_os_dns(plan: Plan) -> Plan:
+    """The plan with the OS's DNS: the servers it would ask for the private name (unless
+    --nameserver chose them) and how long its resolver waits (wsdiag.host.dns_os). Read
+    from this machine's configuration; never raises (unreadable: no servers, no patience)."""
+    import platform
+
+    from wsdiag.host.dns_os import os_budget, servers_for
+    from wsdiag.host.resolvers import read_os_view
+
+    system = platform.system()
+    try:
+        view = read_os_view(system)
+    except Exception:  # a reader's bug must not stop the run: the lookups still run
+        return plan
+    budget, _why = os_budget(system, view)
+    endpoint = next((pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT), "")
+    servers = servers_for(endpoint, system, view) if endpoint and not plan.nameservers else ()
+    from wsdiag.host.families import routable_families
+
+    # Neither family routable: the no-route rules say so; the order stays the default's.
+    families = routable_families() or plan.families
+    return replace(plan, dns_os_budget=budget, os_servers=servers, families=families)
 
 
 def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, float]:

@@ -44,6 +44,21 @@ RTR_VPC6 = ("fd00:99:1::1", "fd00:99:1::2")
 VPC_CIDR6 = "fd00:20::/32"
 ENDPOINT_ADDRS6 = ("fd00:20:1::10", "fd00:20:2::10")
 
+# The resolver chain (issue 16): scripted resolvers in the VPC's range standing for a
+# company's DNS servers (tests.support.dnsserver run as a process), a validating local stub
+# (unbound on the client's 127.0.0.53) and a DNS64 resolver (unbound on the router's LAN
+# side) with a NAT64 (tayga, router) under a network-specific /96 (RFC 6052 section 3.1).
+SERVFAIL_RESOLVER = "10.20.0.10"  # SERVFAIL for every a2z.com name at once; others answer
+SLOW_RESOLVER = "10.20.0.11"  # a conditional forwarder: the private name after 3 s
+DEAD_FORWARDER_RESOLVER = "10.20.0.12"  # its forwarder for a2z.com never answers
+HUB_RESOLVER = "10.20.0.13"  # a hub's inbound endpoint without the private zone: NXDOMAIN
+SLOW_SECONDS = 3.0
+STUB_RESOLVER = "127.0.0.53"  # on the client: unbound validating DNSSEC
+NAT64_PREFIX = "fd00:64::/96"
+NAT64_POOL = "10.99.64.0/24"  # the IPv4 sources the endpoint sees through the NAT64
+NAT64_ADDR = "10.99.64.1"
+IPV4ONLY = (("ipv4only.arpa", "192.0.0.170"), ("ipv4only.arpa", "192.0.0.171"))  # RFC 7050
+
 INTERNET_CIDRS = ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24")
 AUTH_NET = "203.0.113.0/24"  # one address per auth/service host, from .10 up
 HEALTH_NET = "198.51.100.0/24"  # one address per health-check host, from .10 up

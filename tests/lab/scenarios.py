@@ -12,16 +12,24 @@ documentation ranges) and ``@public_answer`` (the public address a bad resolver 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.lab.hosts import (
     CLIENT_GW,
+    DEAD_FORWARDER_RESOLVER,
     ENDPOINT_ADDRS,
     ENDPOINT_ADDRS6,
+    HUB_RESOLVER,
+    NAT64_PREFIX,
     OVERLAY_ADDRS,
     PUBLIC_ANSWER,
+    SERVFAIL_RESOLVER,
+    STUB_RESOLVER,
+    VPC_RESOLVER,
 )
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape, vpce_name
 from wsdiag.check.catalog import load_catalog
@@ -623,6 +631,88 @@ SCENARIOS += (
     ),
 )
 
+# --- the resolver chain (issue 16) -------------------------------------------------------
+
+
+def _servers(o: Observed, region: str) -> list[dict[str, Any]]:
+    (a,) = o.dns(endpoint_host(region))
+    return sorted(a.get("servers", []), key=lambda s: s["order"])
+
+
+def _first(o: Observed, code: str) -> dict[str, Any]:
+    """The finding ``code``, which must come before any other error."""
+    found = o.report.get("findings", [])
+    f = o.finding(code)
+    assert f is not None, [x.get("code") for x in found]
+    errors = [x.get("code") for x in found if x.get("severity") == "error"]
+    assert not errors or errors[0] == code, errors
+    return f
+
+
+def check_servfail_first(o: Observed, region: str) -> None:
+    first, second = _servers(o, region)
+    assert (first["server"], first["outcome"]) == (SERVFAIL_RESOLVER, "servfail"), first
+    assert (second["server"], second["outcome"]) == (VPC_RESOLVER, "answer"), second
+    os_answer = [set(d.get("addresses", ())) for d in o.dns(endpoint_host(region), "OS")]
+    assert os_answer == [set(ENDPOINT_ADDRS)], os_answer  # glibc moved past the SERVFAIL
+    _endpoint_fully_open(o)
+    f = o.finding("DNS_FIRST_SERVER_SERVFAIL") or {}
+    assert SERVFAIL_RESOLVER in f["message"] and "SERVFAIL" in f["message"], f
+    assert "not confirmed for current Windows" in f["message"], f
+    assert "fix or remove" in f["remediation"].lower(), f
+
+
+def check_slow(o: Observed, region: str) -> None:
+    (a,) = o.dns(endpoint_host(region))
+    assert a.get("late") is True and a["ms"] >= 3000, a
+    _endpoint_fully_open(o)
+    f = o.finding("ENDPOINT_DNS_SLOW") or {}
+    assert re.search(r"took 3\.\d s", f.get("message", "")), f
+
+
+def check_validating_stub(o: Observed, region: str) -> None:
+    (stub,) = _servers(o, region)
+    assert (stub["server"], stub["outcome"], stub["cd_outcome"]) == (
+        STUB_RESOLVER,
+        "servfail",
+        "answer",
+    ), stub
+    assert any(6 <= e["code"] <= 12 for e in stub["ede"]), stub  # unbound's ede: yes
+    f = _first(o, "DNSSEC_VALIDATION_FAILS")
+    assert "DNSSEC validation in the local stub" in f["message"], f
+    _none_open(o.probes(Role.ENDPOINT), "endpoint")
+
+
+def check_dead_forwarder(o: Observed, region: str) -> None:
+    (srv,) = _servers(o, region)
+    assert (srv["outcome"], srv["soa_apex"], srv["answered_other"]) == ("timeout", "timeout", True)
+    _auth_open(o)  # the same server answers the other names
+    f = _first(o, "DNS_FORWARDER_SILENT")
+    assert f"a2z.com alone fails on the resolver {DEAD_FORWARDER_RESOLVER}" in f["message"], f
+    assert "inbound endpoint" in f["remediation"] and ".2 address" in f["remediation"], f
+
+
+def check_hub(o: Observed, region: str) -> None:
+    assert {d.get("outcome") for d in o.dns(endpoint_host(region))} == {"nxdomain"}
+    f = _first(o, "DNS_PRIVATE_ZONE_NOT_VISIBLE")
+    assert HUB_RESOLVER in f["message"] and "private hosted zone" in f["message"], f
+    assert "inbound endpoint" in f["remediation"], f
+    assert "connect the vpn" not in json.dumps(o.report).lower()
+
+
+def check_dns64(o: Observed, region: str) -> None:
+    (srv,) = _servers(o, region)
+    assert srv["dns64_prefix"] == NAT64_PREFIX, srv  # RFC 7050: ipv4only.arpa
+    aaaa = [set(d.get("addresses", ())) for d in o.dns(endpoint_host(region), "AAAA")]
+    want = {"fd00:64::a14:10a", "fd00:64::a14:20a"}  # 10.20.1.10, 10.20.2.10 embedded
+    assert aaaa == [want], aaaa
+    _endpoint_open_at(o, tuple(sorted(want)))  # over IPv6, through the NAT64
+    _auth_open(o)
+    f = o.finding("NETWORK_DNS64") or {}
+    assert "IPv6-only network with DNS64" in f["message"] and "10.20.1.10" in f["message"], f
+    assert "security group" in f["remediation"] and "NAT64" in f["remediation"], f
+
+
 # --- paths as the client takes them (issue 17) -----------------------------------------
 # Squid at the laptop's gateway (tests.lab.topology: "443" = CONNECT to 443 only, as Squid's
 # suggested ``http_access deny CONNECT !SSL_ports``; "open" = 443 and 4195); nftables'
@@ -718,6 +808,92 @@ def check_only_the_proxy(o: Observed) -> None:
         assert _proxied(o, port)["status"] == "open", _proxied(o, port)
     _auth_tls_open(o)
 
+
+SCENARIOS += (
+    Scenario(
+        "servfail-first",
+        "eu-west-1",
+        "resolv.conf names a company server that SERVFAILs a2z.com at once, then the VPC's "
+        "resolver with the private answer: glibc moves on",
+        Shape(resolver="servfail-first"),
+        Expect("open-egress", "ready", 0, ("DNS_FIRST_SERVER_SERVFAIL",)),
+        check_servfail_first,
+    ),
+    Scenario(
+        "slow-forwarder",
+        "ap-northeast-1",
+        "a conditional forwarder answers the private name after 3 s, other names at once",
+        Shape(resolver="slow"),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("ENDPOINT_DNS_SLOW",),
+            absent=("NOT_MEASURED", "DNS_RESOLVER_UNREACHABLE", "ENDPOINT_DNS_FAILED"),
+        ),
+        check_slow,
+    ),
+    Scenario(
+        "validating-stub",
+        "eu-west-1",
+        "a local stub (unbound on 127.0.0.53) validates DNSSEC and fails every a2z.com answer; "
+        "with CD set the answer comes",
+        Shape(resolver="stub"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNSSEC_VALIDATION_FAILS",),
+            absent=("HOME_NETWORK", "ENDPOINT_DNS_FAILED"),
+        ),
+        check_validating_stub,
+    ),
+    Scenario(
+        "dead-forwarder",
+        "ap-northeast-1",
+        "the company resolver forwards a2z.com to a VPC's +2 from outside: the private name "
+        "and a2z.com's SOA get no answer, other names resolve through the same server",
+        Shape(resolver="dead-forwarder"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNS_FORWARDER_SILENT",),
+            absent=("HOME_NETWORK", "DNS_RESOLVER_UNREACHABLE"),
+        ),
+        check_dead_forwarder,
+    ),
+    Scenario(
+        "hub-without-zone",
+        "eu-west-1",
+        "the company resolver forwards to a hub VPC's inbound endpoint that cannot see the "
+        "endpoint's private zone: NXDOMAIN, VPC routed",
+        Shape(resolver="hub"),
+        Expect(
+            "unknown",
+            "blocked",
+            2,
+            ("DNS_PRIVATE_ZONE_NOT_VISIBLE",),
+            absent=("HOME_NETWORK", "ENDPOINT_NXDOMAIN"),
+        ),
+        check_hub,
+    ),
+    Scenario(
+        "ipv6-only-dns64",
+        "ap-northeast-1",
+        "an IPv6-only network (no IPv4 default route): unbound's dns64 synthesizes AAAA under "
+        "a network-specific /96, tayga's NAT64 in the router reaches the VPC",
+        Shape(resolver="dns64", ipv6_only=True),
+        Expect(
+            "open-egress",
+            "ready",
+            0,
+            ("NETWORK_DNS64",),
+            absent=("ENDPOINT_DUAL_STACK", "NO_ROUTE", "ENDPOINT_AAAA_ONLY"),
+        ),
+        check_dns64,
+    ),
+)
 
 SCENARIOS += (
     Scenario(

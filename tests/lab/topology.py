@@ -42,11 +42,17 @@ from tests.lab.hosts import (
     CLIENT_GW,
     CLIENT_GW6,
     CLIENT_PREFIX,
+    DEAD_FORWARDER_RESOLVER,
     ENDPOINT_ADDRS,
     ENDPOINT_ADDRS6,
     HOME_PUBLIC_RESOLVER,
     HOME_RESOLVER,
+    HUB_RESOLVER,
     INTERNET_CIDRS,
+    IPV4ONLY,
+    NAT64_ADDR,
+    NAT64_POOL,
+    NAT64_PREFIX,
     OVERLAY_ADDRS,
     OVERLAY_CIDR,
     OVERLAY_RESOLVER,
@@ -54,6 +60,10 @@ from tests.lab.hosts import (
     RTR_NET,
     RTR_VPC,
     RTR_VPC6,
+    SERVFAIL_RESOLVER,
+    SLOW_RESOLVER,
+    SLOW_SECONDS,
+    STUB_RESOLVER,
     TRANSIT_PREFIX,
     V6_RESOLVER,
     VPC_CIDR,
@@ -72,7 +82,7 @@ PREFIX_BASE = "wl"
 _SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
 )
-REQUIRED_TOOLS = ("ip", "nft", "dnsmasq", "squid")
+REQUIRED_TOOLS = ("ip", "nft", "dnsmasq", "squid", "unbound", "tayga")
 
 # Squid in the router namespace (issue 17), as a corporate proxy at the laptop's gateway; its
 # own traffic leaves the router itself (the output hook), so the scenario rules, which judge
@@ -84,8 +94,22 @@ PROXY_OPEN = f"http://{CLIENT_GW}:3129"  # SSL_ports 443 4195
 Proxy = Literal["443", "open"]
 PROXIES: dict[str, str] = {"443": PROXY_443, "open": PROXY_OPEN}
 
-Resolver = Literal["vpc", "home", "home-public", "none", "captive", "overlay", "vpc-v6"]
-RESOLVERS: dict[str, str | None] = {
+Resolver = Literal[
+    "vpc",
+    "home",
+    "home-public",
+    "none",
+    "captive",
+    "overlay",
+    "vpc-v6",
+    "servfail-first",
+    "slow",
+    "dead-forwarder",
+    "hub",
+    "stub",
+    "dns64",
+]
+RESOLVERS: dict[str, str | tuple[str, ...] | None] = {
     "vpc": VPC_RESOLVER,
     "home": HOME_RESOLVER,
     "home-public": HOME_PUBLIC_RESOLVER,
@@ -93,6 +117,13 @@ RESOLVERS: dict[str, str | None] = {
     "captive": CLIENT_GW,  # a Wi-Fi gateway before login: every name is the gateway itself
     "overlay": OVERLAY_RESOLVER,  # a zero-trust client's: the private name in 100.64.0.0/10
     "vpc-v6": V6_RESOLVER,  # the VPC's, for an endpoint with an IPv6 record: AAAA only
+    # issue 16: the resolver chain
+    "servfail-first": (SERVFAIL_RESOLVER, VPC_RESOLVER),  # SERVFAIL first, then the answer
+    "slow": SLOW_RESOLVER,
+    "dead-forwarder": DEAD_FORWARDER_RESOLVER,
+    "hub": HUB_RESOLVER,
+    "stub": STUB_RESOLVER,  # unbound, validating, forwarding to the VPC's resolver
+    "dns64": CLIENT_GW6,  # unbound's dns64 module on the router
 }
 # The client's OS path stays in its namespace: its own hosts file and nsswitch.conf (files,
 # then DNS through resolv.conf), never the host's systemd-resolved or mDNS.
@@ -261,6 +292,8 @@ class Shape:
     # nft rule bodies for the laptop's OWN output chain: its local firewall, whose drop a
     # sender sees as EPERM (nothing leaves), unlike the router's silence or reject
     client_rules: tuple[str, ...] = ()
+    # no IPv4 default route: an IPv6-only network (DNS64 + NAT64 in the router)
+    ipv6_only: bool = False
     # The laptop's HTTPS proxy (HTTPS_PROXY): Squid at the gateway, "443" (CONNECT to 443
     # only) or "open" (443 and 4195); None: no proxy.
     proxy: Proxy | None = None
@@ -414,7 +447,7 @@ class Lab:
         self._write_resolv_conf(RESOLVERS[shape.resolver])
         self._write_hosts(shape.hosts)
         ip = _tool("ip")
-        if shape.default_route:
+        if shape.default_route and not shape.ipv6_only:
             _run([ip, "-n", n.cli, "route", "replace", "default", "via", CLIENT_GW])
         else:
             _run([ip, "-n", n.cli, "route", "del", "default"], check=False)
@@ -676,6 +709,10 @@ class Lab:
                         VPC_RESOLVER,
                         OVERLAY_RESOLVER,
                         V6_RESOLVER,
+                        SERVFAIL_RESOLVER,
+                        SLOW_RESOLVER,
+                        DEAD_FORWARDER_RESOLVER,
+                        HUB_RESOLVER,
                         *endpoint_addrs,
                         *OVERLAY_ADDRS,
                     ]
@@ -729,7 +766,9 @@ class Lab:
         # The endpoint's own name (private DNS names off or on, it resolves publicly, to the
         # endpoint's addresses: FACTS §2), in every resolver that answers public names.
         vpce = [(vpce_name(r), a) for r in self.regions for a in ENDPOINT_ADDRS]
-        records = [(h.name, a) for h in self.world.hosts for a in h.addresses] + vpce
+        records = (
+            [(h.name, a) for h in self.world.hosts for a in h.addresses] + vpce + list(IPV4ONLY)
+        )
         public = [(h.name, a) for h, a in _pairs(self.world, exclude=Role.ENDPOINT)] + vpce
         public_answer = [(name, PUBLIC_ANSWER) for name in self.world.endpoint_names()]
         self._dnsmasq(n.vpc, "dns-vpc", VPC_RESOLVER, records)
@@ -777,6 +816,7 @@ class Lab:
         self._servers(
             n.rtr, "servers-nas", ["--tls", f"{LAN_DEVICE_ADDR}:443"], nas.cert_path, nas.key_path
         )
+        self._resolver_chain(public)
         # The same endpoint listeners at its overlay and IPv6 addresses.
         kinds = sorted({spec for h in self.world.by_role(Role.ENDPOINT) for spec in h.listeners})
         extra = [
@@ -787,6 +827,125 @@ class Lab:
         self._servers(n.vpc, "servers-extra", extra, leaf.cert_path, leaf.key_path)
         self._squid()
         self._wait_ready()
+
+    def _resolver_chain(self, public: Sequence[tuple[str, str]]) -> None:
+        """Issue 16's resolvers: scripted company DNS servers in the VPC's range, a
+        validating unbound stub on the client, unbound's dns64 and tayga's NAT64 on the
+        router."""
+        n = self.names
+        assert self.workdir is not None
+        answers: dict[str, object] = {}
+        for name, addr in public:
+            answers.setdefault(name, []).append(addr)  # type: ignore[union-attr]
+        endpoint = {name: list(ENDPOINT_ADDRS) for name in self.world.endpoint_names()}
+        region_zones = {name.split(".", 1)[1] for name in self.world.endpoint_names()}
+        zones: dict[str, tuple[str, dict[str, object]]] = {
+            # SERVFAIL at once for a2z.com, as a resolver whose a2z.com forwarder refuses
+            "servfail": (
+                SERVFAIL_RESOLVER,
+                {**answers, **{e: "servfail" for e in endpoint}, "a2z.com": "servfail"},
+            ),
+            "slow": (
+                SLOW_RESOLVER,
+                {
+                    **answers,
+                    **{e: {"addresses": a, "delay": SLOW_SECONDS} for e, a in endpoint.items()},
+                },
+            ),
+            "dead-forwarder": (
+                DEAD_FORWARDER_RESOLVER,
+                {
+                    **answers,
+                    **{e: "drop" for e in endpoint},
+                    **{z: "drop" for z in region_zones},
+                    "a2z.com": "drop",
+                },
+            ),
+            "hub": (HUB_RESOLVER, {**answers, "a2z.com": ["10.20.0.13"]}),  # the zone apex only
+        }
+        for name, (listen, zone) in zones.items():
+            path = self.workdir / f"zone-{name}.json"
+            path.write_text(json.dumps(zone))
+            env = dict(os.environ)
+            env["PYTHONPATH"] = str(REPO_ROOT)
+            self._spawn(
+                n.vpc,
+                f"zone-{name}",
+                [sys.executable, "-m", "tests.support.dnsserver", "--listen", listen,
+                 "--zone", str(path)],
+                env=env,
+            )  # fmt: skip
+        # The validating stub: a trust anchor for a2z.com that the (unsigned) private zone
+        # cannot meet, so validation fails it (SERVFAIL, EDE 9/10); CD gets the answer.
+        bogus_ds = "a2z.com. DS 12345 13 2 " + "ab" * 32
+        self._unbound(
+            n.cli,
+            "unbound-stub",
+            [STUB_RESOLVER],
+            ["127.0.0.0/8 allow"],
+            ["validator iterator"],
+            [f'trust-anchor: "{bogus_ds}"'],
+        )
+        # DNS64 on the router's LAN side, forwarding to the VPC's resolver; NAT64 (tayga)
+        # translating NAT64_PREFIX to the pool, routed in the router.
+        self._unbound(
+            n.rtr,
+            "unbound-dns64",
+            [CLIENT_GW6],
+            ["fd00:30::/64 allow"],
+            ["dns64 iterator"],
+            [f"dns64-prefix: {NAT64_PREFIX}"],
+        )
+        conf = self.workdir / "tayga.conf"
+        (self.workdir / "tayga").mkdir()
+        conf.write_text(
+            f"tun-device {n.prefix}-nat64\nipv4-addr {NAT64_ADDR}\nprefix {NAT64_PREFIX}\n"
+            f"dynamic-pool {NAT64_POOL}\ndata-dir {self.workdir / 'tayga'}\n"
+        )
+        tayga = _tool("tayga")
+        _run([*self._in(n.rtr), tayga, "-c", str(conf), "--mktun"])
+        tun = f"{n.prefix}-nat64"
+        _ip_batch(
+            n.rtr,
+            [f"link set {tun} up", f"route add {NAT64_POOL} dev {tun}",
+             f"route add {NAT64_PREFIX} dev {tun}"],
+        )  # fmt: skip
+        self._spawn(n.rtr, "nat64", [tayga, "-c", str(conf), "--nodetach"])
+
+    def _unbound(
+        self,
+        ns: str,
+        name: str,
+        listen: Sequence[str],
+        allow: Sequence[str],
+        modules: Sequence[str],
+        extra: Sequence[str],
+    ) -> None:
+        assert self.workdir is not None
+        conf = self.workdir / f"{name}.conf"
+        lines = [
+            "server:",
+            *(f"  interface: {a}" for a in listen),
+            *(f"  access-control: {a}" for a in allow),
+            *(f'  module-config: "{m}"' for m in modules),
+            "  do-daemonize: no",
+            '  username: ""',
+            '  chroot: ""',
+            f'  directory: "{self.workdir}"',
+            f'  pidfile: "{self.workdir / name}.pid"',
+            f'  logfile: "{self.workdir / name}.log"',
+            "  use-syslog: no",
+            "  do-ip6: yes",
+            "  ede: yes",
+            "  val-log-level: 2",
+            "  verbosity: 1",
+            *(f"  {x}" for x in extra),
+            "forward-zone:",
+            '  name: "."',
+            f"  forward-addr: {VPC_RESOLVER}",
+        ]
+        conf.write_text("\n".join(lines) + "\n")
+        self._spawn(ns, name, [_tool("unbound"), "-d", "-c", str(conf)])
 
     def _squid(self) -> None:
         """Squid (Debian's) on the router: its own DNS is the VPC resolver, no cache, no
@@ -848,10 +1007,11 @@ table inet {n.table} {{
         lines = "".join(f"{address}\t{name}\n" for address, name in pins)
         (self.names.etc_dir / "hosts").write_text(BASE_HOSTS + lines)
 
-    def _write_resolv_conf(self, nameserver: str | None) -> None:
+    def _write_resolv_conf(self, nameserver: str | tuple[str, ...] | None) -> None:
         # What a DHCP client would write on a laptop: no tuning options.
-        line = f"nameserver {nameserver}\n" if nameserver else "# no DNS servers from DHCP\n"
-        (self.names.etc_dir / "resolv.conf").write_text(line)
+        servers = (nameserver,) if isinstance(nameserver, str) else nameserver or ()
+        text = "".join(f"nameserver {s}\n" for s in servers) or "# no DNS servers from DHCP\n"
+        (self.names.etc_dir / "resolv.conf").write_text(text)
 
     def _spawn(
         self, ns: str, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
@@ -928,9 +1088,11 @@ table inet {n.table} {{
                 if proc.poll() is not None:
                     err = (self.workdir / f"{name}.err").read_text(errors="replace").strip()
                     raise LabError(f"{name} exited with {proc.returncode}: {err[-2000:]}")
-                if name.startswith("dns-"):
-                    # dnsmasq writes its pid file only after binding its sockets.
+                if name.startswith(("dns-", "unbound-")):
+                    # dnsmasq and unbound write their pid files after binding their sockets.
                     ready = (self.workdir / f"{name}.pid").exists()
+                elif name == "nat64":
+                    ready = True  # tayga has no readiness sign; its tun is up already
                 elif name.startswith("proxy-"):
                     said = (self.workdir / f"{name}.err").read_text(errors="replace")
                     ready = said.count("Accepting HTTP Socket connections") >= 2

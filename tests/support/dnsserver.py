@@ -5,6 +5,8 @@ runs. Packets are parsed and built by dnspython, not by hand.
 
     zone = {"name.example": ["127.1.2.3"], "gone.example": NXDOMAIN, "*": DROP,
             "slow.example": Reply(["127.1.2.4"], delay=0.8),
+            "bogus.example": Reply(["127.1.2.6"], rcode=SERVFAIL, ede=(10, "no RRSIG"),
+                                   answer_with_cd=True),  # a validator's DNSSEC failure
             "alias.example": Reply(cname="name.example"),  # the chain's records included
             "mixed.example": Reply(["127.1.2.5"], extra={"other.example": ["127.6.6.6"]})}
 
@@ -19,6 +21,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.name
@@ -41,6 +44,11 @@ class Reply:
     delay: float = 0.0  # seconds before the answer is sent
     cname: str | None = None  # the name is an alias: CNAME, then the target's records
     extra: dict[str, list[str]] = field(default_factory=dict)  # records owned by other names
+    rcode: str = ""  # "servfail", "refused", "nxdomain": this rcode instead of the records
+    ede: tuple[int, str] | None = None  # an RFC 8914 extended error attached (EDNS queries)
+    # A validating resolver's view: with the CD bit set the records are sent, whatever
+    # ``rcode`` says (RFC 4035 section 3.2.2)
+    answer_with_cd: bool = False
 
 
 Behaviour = str | list[str] | Reply  # a keyword above, addresses (A/AAAA by family), a Reply
@@ -131,7 +139,16 @@ class DnsServer:
         elif isinstance(behaviour, list):
             _records(reply, q.name, rdtype, behaviour)
         elif isinstance(behaviour, Reply):
-            self._reply(reply, q.name, rdtype, behaviour)
+            cd = bool(query.flags & dns.flags.CD)
+            codes = {NXDOMAIN: dns.rcode.NXDOMAIN, SERVFAIL: dns.rcode.SERVFAIL,
+                     REFUSED: dns.rcode.REFUSED}  # fmt: skip
+            if behaviour.rcode and not (cd and behaviour.answer_with_cd):
+                reply.set_rcode(codes[behaviour.rcode])
+            else:
+                self._reply(reply, q.name, rdtype, behaviour)
+            if behaviour.ede is not None and query.edns >= 0:
+                code, text = behaviour.ede
+                reply.use_edns(0, options=[dns.edns.EDEOption(code, text)])
         return reply.to_wire()
 
     def _reply(
@@ -159,3 +176,49 @@ def _records(
     want = [a for a in addresses if (":" in a) == (rdtype == "AAAA")]
     if want and rdtype in ("A", "AAAA"):
         reply.answer.append(dns.rrset.from_text_list(owner, 60, "IN", rdtype, want))
+
+
+def zone_from_json(spec: dict[str, object]) -> dict[str, Behaviour]:
+    """A zone written as JSON: name -> [addresses] | "servfail" | "nxdomain" | "drop" |
+    {"addresses": [...], "delay": 3.0} (a Reply)."""
+    zone: dict[str, Behaviour] = {}
+    for name, value in spec.items():
+        if isinstance(value, dict):
+            zone[name] = Reply(list(value.get("addresses", [])), delay=float(value.get("delay", 0)))
+        elif isinstance(value, list):
+            zone[name] = [str(a) for a in value]
+        else:
+            zone[name] = str(value)
+    return zone
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.support.dnsserver --listen IP --zone FILE``: serve one zone on
+    port 53 of IP until SIGTERM (the namespace lab's scripted resolvers); prints "ready"."""
+    import argparse
+    import json
+    import signal
+    import sys
+    import time
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--listen", required=True)
+    p.add_argument("--zone", required=True)
+    p.add_argument("--port", type=int, default=53)
+    args = p.parse_args(argv)
+    with open(args.zone) as fh:
+        zone = zone_from_json(json.load(fh))
+    server = DnsServer(args.listen, zone, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("ready", flush=True)
+    try:
+        while not stop.is_set():
+            time.sleep(0.2)
+    finally:
+        server.close()
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -146,10 +146,14 @@ def make_plan(
             if not pt.skip_reason and pt.target.role in (Role.AUTH, Role.ENDPOINT)
         ]
         proxy_route = route(proxy, hosts, inputs.use_proxy)
+    endpoints = [pt for pt in planned if pt.target.role is Role.ENDPOINT]
     return Plan(
         region=region,
         targets=tuple(
-            _with_specs(pt, proxy_route, timeout, not inputs.nameservers) for pt in planned
+            _with_specs(pt, proxy_route, timeout, not inputs.nameservers, endpoints.index(pt))
+            if pt in endpoints
+            else _with_specs(pt, proxy_route, timeout, not inputs.nameservers)
+            for pt in planned
         ),
         timeout=timeout,
         deadline=deadline,
@@ -191,7 +195,11 @@ def _spec(
 
 
 def _with_specs(
-    pt: PlannedTarget, proxy: ProxyRoute, timeout: float, os_lookup: bool = True
+    pt: PlannedTarget,
+    proxy: ProxyRoute,
+    timeout: float,
+    os_lookup: bool = True,
+    pt_index: int = 0,
 ) -> PlannedTarget:
     """The target's DNS lookups and the probes known before they answer.
 
@@ -218,7 +226,18 @@ def _with_specs(
     return dataclasses.replace(
         pt,
         dns=tuple(
-            DnsSpec(dns_id(t.id, rd), t.id, pt.host, rd, timeout)
+            DnsSpec(
+                dns_id(t.id, rd),
+                t.id,
+                pt.host,
+                rd,
+                timeout,
+                # the private name: the OS waits its own budget for it, and each of its
+                # servers is asked alone (wsdiag.probes.dns_servers)
+                patient=t.role is Role.ENDPOINT,
+                # the primary private name only: the chain's facts read that one
+                per_server=t.role is Role.ENDPOINT and rd == "A" and not pt_index,
+            )
             for rd in RDTYPES + ((OS_RDTYPE,) if os_lookup else ())
         ),
         probes=proxied + _streaming_through(pt, proxy, timeout),
@@ -262,10 +281,12 @@ def capped(v4: Sequence[str]) -> tuple[tuple[str, ...], int]:
     return tuple(v4[:MAX_ENDPOINT_ADDRESSES]), max(len(v4) - MAX_ENDPOINT_ADDRESSES, 0)
 
 
-def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
+def dialed(answers: Sequence[DnsResult], families: Sequence[int] = (4, 6)) -> tuple[str, ...]:
     """The addresses the client dials for one name: the OS's answer (getaddrinfo) when it
     gave one, else the resolver's A and AAAA answers; IPv4 if there is any, else IPv6 (an
-    IPv6-only endpoint record is probed over IPv6; dual-stack keeps to IPv4). Pure."""
+    IPv6-only endpoint record is probed over IPv6; dual-stack keeps to IPv4). ``families``:
+    those this machine has a route for; without an IPv4 route IPv6 comes first (an
+    IPv6-only network with DNS64: RFC 6724 sorts unreachable destinations last). Pure."""
     os_answer = next(
         (
             r
@@ -285,23 +306,30 @@ def dialed(answers: Sequence[DnsResult]) -> tuple[str, ...]:
         ]
     unique = list(dict.fromkeys(found))
     v4 = [x for x in unique if ipaddress.ip_address(x).version == 4]
-    return tuple(v4 or [x for x in unique if ipaddress.ip_address(x).version == 6])
+    v6 = [x for x in unique if ipaddress.ip_address(x).version == 6]
+    if v6 and 4 not in families and 6 in families:
+        return tuple(v6)
+    return tuple(v4 or v6)
 
 
-def addresses_to_probe(pt: PlannedTarget, a: DnsResult, *more: DnsResult) -> list[str]:
+def addresses_to_probe(
+    pt: PlannedTarget, a: DnsResult, *more: DnsResult, families: Sequence[int] = (4, 6)
+) -> list[str]:
     """``dialed`` of the answers: for the endpoint every address up to the cap (``capped``),
     for other targets the first."""
-    addrs = list(dialed((a, *more)))
+    addrs = list(dialed((a, *more), families))
     return list(capped(addrs)[0]) if pt.target.all_addresses else addrs[:1]
 
 
-def expand(pt: PlannedTarget, answers: Sequence[DnsResult]) -> tuple[ProbeSpec, ...]:
+def expand(
+    pt: PlannedTarget, answers: Sequence[DnsResult], families: Sequence[int] = (4, 6)
+) -> tuple[ProbeSpec, ...]:
     """The direct probes of ``pt`` once its lookups answered: one per address the client
     would dial (``dialed``) and check, in plan order; without an address, each check
     skipped with the reason ("no IPv4 address", "DNS nxdomain" ...)."""
     a = next((r for r in answers if r.rdtype == "A"), None)
     timeout = next((s.timeout for s in pt.dns), MAX_TIMEOUT)
-    addrs = addresses_to_probe(pt, *answers) if answers else []
+    addrs = addresses_to_probe(pt, *answers, families=families) if answers else []
     if not addrs:
         if a is None:
             reason = "no A lookup"

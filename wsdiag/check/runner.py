@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from wsdiag.budgets import DNS_GUARD_GRACE, MAX_CONCURRENT_PROBES
+from wsdiag.budgets import DNS_GUARD_GRACE, DNS_GUARD_SHARE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
 from wsdiag.check.sampling import SampleFn, Sampler
 from wsdiag.clock import ms_since
@@ -68,16 +68,23 @@ async def run_plan(
     lasts (wsdiag.check.sampling), never longer."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
-    deadline = loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
+    # A list so that a late answer within the OS's DNS budget can move it (see one_dns).
+    deadline = [loop.time() + (plan.deadline if budget is None else max(budget, 0.0))]
     dns_out: dict[str, DnsResult | None] = {}
     dns_specs: dict[str, DnsSpec] = {}
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
-    sampler = Sampler(sample, plan.samples, deadline)
+    sampler = Sampler(sample, plan.samples, deadline[0])
+
+    patient: dict[object, float] = {}  # patient lookups in flight -> the latest they may end
 
     def remaining() -> float:
-        return max(deadline - loop.time(), 0.0)
+        return max(deadline[0] - loop.time(), 0.0)
+
+    def waiting() -> float:
+        """Time left for the run as a whole: the deadline, or a patient lookup's end."""
+        return max(max(patient.values(), default=0.0), deadline[0]) - loop.time()
 
     async def one_probe(spec: ProbeSpec) -> None:
         base = planned(spec)
@@ -94,14 +101,34 @@ async def run_plan(
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
-        result = await _lookup(resolve, spec, min(spec.timeout, remaining()))
+        left = remaining()
+        allowed = min(spec.timeout, left)
+        # The private name may take the OS resolver's own budget (the lookup uses it only
+        # when its server answered another query of this run); the run's deadline then
+        # grows by the extra DNS time actually spent, so its probes keep their time.
+        patience = (
+            max(plan.dns_os_budget - spec.timeout, 0.0)
+            if spec.patient and left >= spec.timeout
+            else 0.0
+        )
+        started = loop.time()
+        key = object()
+        if patience:  # the run waits for it past the deadline while it may still answer
+            patient[key] = started + left + patience
+        try:
+            result = await _lookup(resolve, spec, allowed + patience)
+        finally:
+            patient.pop(key, None)
+        over = loop.time() - started - allowed
+        if patience and over > 0:
+            deadline[0] = max(deadline[0], started + left + min(over, patience))
         dns_out[spec.id] = result
         return result
 
     async def one_target(pt: PlannedTarget) -> None:
         async def direct() -> None:
             answers = await asyncio.gather(*(one_dns(s) for s in pt.dns))
-            await asyncio.gather(*(one_probe(s) for s in expand(pt, answers)))
+            await asyncio.gather(*(one_probe(s) for s in expand(pt, answers, plan.families)))
 
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
 
@@ -110,16 +137,17 @@ async def run_plan(
         (s.id, planned(s)) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
     )
     tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
-    if tasks:
-        _, unfinished = await asyncio.wait(tasks, timeout=remaining())
-        for task in unfinished:
-            task.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
+    unfinished: set[asyncio.Task[None]] = set(tasks)
+    while unfinished and waiting() > 0:  # again when a late DNS answer moved the deadline
+        _, unfinished = await asyncio.wait(unfinished, timeout=waiting())
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
     samples = await sampler.stop()  # the planned work is over: so are the samples
     return RunResult(
         dns=_finish_dns(dns_out, dns_specs),
         probes=sorted(
-            _finish_probes(probe_out, pending, loop.time() >= deadline).values(),
+            _finish_probes(probe_out, pending, loop.time() >= deadline[0]).values(),
             key=result_order(plan),
         ),
         duration_ms=ms_since(t0),
@@ -128,9 +156,10 @@ async def run_plan(
 
 
 async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult:
-    """One lookup within ``budget`` seconds; never raises (a bug is an error result)."""
+    """One lookup within ``budget`` seconds; never raises (a bug is an error result). A
+    budget beyond ``spec.timeout`` is patience the lookup uses only on its own evidence."""
     try:
-        async with asyncio.timeout(budget + DNS_GUARD_GRACE):
+        async with asyncio.timeout(budget + max(DNS_GUARD_GRACE, budget * DNS_GUARD_SHARE)):
             result = await resolve(spec, budget)
     except TimeoutError:
         return _dns_error(spec, f"the lookup did not end within its {budget:.2f} s")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from wsdiag.evidence.basis import Basis
+from wsdiag.evidence.chain import chain_facts
 from wsdiag.evidence.dns import dns_facts
 from wsdiag.evidence.endpoint import endpoint_facts
 from wsdiag.evidence.internet import internet_facts
@@ -64,10 +65,11 @@ def build(
     stream = proxy_stream_facts(r)
     session = session_facts(r)
     refused = refusal_facts(r)
+    chain = chain_facts(r, ep.endpoint_private, machine)
     parts = dict(sources or {})
     bases: list[Basis] = [dns.basis, ep.basis, net.basis, route.basis, tls.basis]
     bases += [names.basis, machine.basis, stream.basis, session.basis]
-    bases += [refused.basis]
+    bases += [refused.basis, chain.basis]
     bases += [b for p in parts.values() if isinstance(b := getattr(p, "basis", None), Mapping)]
     return Evidence(
         basis={k: v for b in bases for k, v in b.items()},
@@ -104,6 +106,7 @@ def build(
         tls_untrusted=net.tls_untrusted,
         targets=net.targets,
         proxy=net.proxy,
+        region=net.region,
         no_route=route.no_route,
         local_block=route.local_block,
         local_blocked=route.local_blocked,
@@ -136,5 +139,16 @@ def build(
         quality=session.quality,
         endpoint_refused_by=refused.endpoint_refused_by,
         endpoint_all_refused=refused.endpoint_all_refused,
+        servfail_first=chain.servfail_first,
+        endpoint_dns_slow=chain.endpoint_dns_slow,
+        dnssec_validation=chain.dnssec_validation,
+        forwarder_silent=chain.forwarder_silent,
+        resolver_vpc_plus2=chain.resolver_vpc_plus2,
+        zone_missing=chain.zone_missing,
+        dns64=chain.dns64,
+        ipv6_only=chain.ipv6_only,
+        runs_in_wsl=chain.runs_in_wsl,
+        home_evidence=chain.home_evidence,
+        chain=chain.chain,
         sources=parts,
     )

@@ -42,6 +42,7 @@ class InternetFacts:
     tls_untrusted: tuple[str, ...]  # hosts whose certificate chain did not verify
     targets: tuple[TargetEvidence, ...]  # internet targets, planned and not skipped
     proxy: ProxyRoute
+    region: str  # the checked region's code, for messages
     basis: Basis
 
 
@@ -128,6 +129,7 @@ def target_unit(r: Observed, target_id: str, need: Need) -> TargetEvidence:
         proxy_untested=ids(p for p in proxied if p.status is Status.SKIPPED),
         proxy_explains=bool(tcp) and all(_proxy_down(p) or _proxy_auth(p) for p in tcp),
         probes=ids([*mine, a]),
+        dns=a.outcome if a is not None and not proxied else None,
     )
 
 
@@ -155,6 +157,7 @@ def internet_facts(r: Observed) -> InternetFacts:
         tls_untrusted=tuple(sorted({p.host for p in untrusted})),
         targets=units,
         proxy=r.plan.proxy,
+        region=r.plan.region.code,
         basis={
             **{f"targets[{u.id}]": u.probes for u in units},
             "auth_reachable": ids(r.probes_for(needed)),

@@ -55,7 +55,7 @@ def os_result(r: Observed, target_id: str) -> DnsResult | None:
 
 def dialed_by(r: Observed, target_id: str) -> tuple[str, ...]:
     """What the client dials for this target (see wsdiag.check.plan.dialed)."""
-    return dialed(answers(r, target_id))
+    return dialed(answers(r, target_id), r.plan.families)
 
 
 def os_says_no(r: Observed, target_id: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
+from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
 
 FORMATS = ("text", "csv", "json")
@@ -41,13 +42,24 @@ def _loader() -> Callable[[bytes], Any]:
     return orjson.loads
 
 
-def summarize(paths: list[str], top: int = 10) -> Summary:
+def summarize(
+    paths: list[str],
+    top: int = 10,
+    *,
+    latest: bool = False,
+    actionable: bool = False,
+    owner: str | None = None,
+) -> Summary:
     """Read every report under `paths` (files, folders, "-" for stdin) into a Summary.
+    ``latest``: also each host's newest report as a row (``owner``: the rows that owner
+    acts on, implies ``latest``); ``actionable``: info codes neither counted nor listed.
 
     Raises FileNotFoundError for a named path that does not exist; anything wrong inside a
     file (unreadable, not JSON, not a wsdiag report) is counted in the Summary instead."""
     loads = _loader()
-    summary = Summary(top=top)
+    summary = Summary(top=top, actionable=actionable)
+    if latest or owner is not None:
+        summary.hosts = HostTable(owner=owner)
     for path, skip in expand(paths):
         if skip is not None:
             if skip == "not a report name":
@@ -126,6 +138,8 @@ def to_dict(s: Summary) -> dict[str, Any]:
             }
             for h in s.slowest_hosts()
         ],
+        # --latest/--owner: counts of hosts (their newest report), beside those of reports
+        **({"hosts": table_json(s.hosts)} if s.hosts is not None else {}),
     }
 
 
@@ -146,7 +160,10 @@ def _text_lines(s: Summary) -> list[str]:
     for name in FIELDS:
         out.append("")
         out.append(TITLES[name])
-        for key, n in _sorted(s.counts[name]):
+        rows = _sorted(s.counts[name])
+        if name == "finding":  # the info notes after what someone acts on
+            rows.sort(key=lambda kv: s.info_only.get(kv[0], False))
+        for key, n in rows:
             share = f"{100 * n / s.reports:5.1f}%" if s.reports else ""
             out.append(f"  {key:<40} {n:>8} {share}")
     worst = s.worst_hosts()
@@ -162,6 +179,8 @@ def _text_lines(s: Summary) -> list[str]:
         + ("" if h.where == h.host else f"  ({h.where})")
         for h in s.slowest_hosts()
     ] or ["  (none: no report has session-quality samples)"]
+    if s.hosts is not None:
+        out += table_lines(s.hosts)
     for title, count, named in (
         ("Broken", s.broken, s.named_broken),
         ("Foreign (not a wsdiag report)", s.foreign, s.named_foreign),
@@ -226,6 +245,8 @@ def render_csv(s: Summary) -> str:
         )
     for i, sh in enumerate(s.slowest_hosts(), 1):
         w.writerow(["slowest_host", sh.host, i, f"p95 {sh.p95_ms:g} ms {sh.grade} {sh.started_at}"])
+    if s.hosts is not None:
+        w.writerows(table_csv_rows(s.hosts))
     w.writerow(["broken", "", s.broken, ""])
     w.writerows([["broken", where, 1, why] for where, why in s.named_broken])
     w.writerow(["foreign", "", s.foreign, ""])
@@ -233,8 +254,20 @@ def render_csv(s: Summary) -> str:
     return buf.getvalue()
 
 
-def summarize_command(paths: list[str], fmt: str, top: int) -> int:
+def summarize_command(
+    paths: list[str],
+    fmt: str,
+    top: int,
+    latest: bool = False,
+    actionable: bool = False,
+    owner: str | None = None,
+) -> int:
     """The command: exit 0 with the summary (broken files counted), 3 on a usage error."""
+    fmt = fmt.lower()
+    owner = owner.lower() if owner else None
+    if owner is not None and owner not in OWNERS:
+        sys.stderr.write(f"wsdiag: error: --owner must be one of {'|'.join(OWNERS)}\n")
+        return EXIT_USAGE
     if fmt not in FORMATS:
         sys.stderr.write(f"wsdiag: error: --format must be one of {', '.join(FORMATS)}\n")
         return EXIT_USAGE
@@ -242,7 +275,7 @@ def summarize_command(paths: list[str], fmt: str, top: int) -> int:
         sys.stderr.write("wsdiag: error: --top must be 0 or more\n")
         return EXIT_USAGE
     try:
-        s = summarize(paths or ["-"], top)
+        s = summarize(paths or ["-"], top, latest=latest, actionable=actionable, owner=owner)
     except FileNotFoundError as exc:
         sys.stderr.write(f"wsdiag: error: no such file or folder: {exc.args[0]}\n")
         return EXIT_USAGE

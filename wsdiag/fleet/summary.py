@@ -16,6 +16,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
+from wsdiag.fleet.todo import HostTable
 from wsdiag.vocab.model import Severity, Verdict
 
 SCHEMA_PREFIX = "wsdiag.report/"
@@ -79,6 +80,12 @@ class Summary:
     _seq: int = 0
     _slow: list[tuple[float, int, SlowHost]] = field(default_factory=list)  # min-heap by p95
     _schemas: dict[str, bool] = field(default_factory=dict)
+    # --actionable: info codes (ENDPOINT_CERTIFICATE ...) are neither counted nor listed
+    actionable: bool = False
+    # --latest / --owner: each host's newest report as a row (wsdiag.fleet.todo)
+    hosts: HostTable | None = None
+    # codes seen, with whether every report had them as info only (bounded as the counters)
+    info_only: dict[str, bool] = field(default_factory=dict)
 
     def add_broken(self, where: str, reason: str) -> None:
         self.broken += 1
@@ -164,18 +171,27 @@ class Summary:
             for f in findings:
                 if isinstance(f, dict):
                     code = _text(f.get("code"))
+                    severity = f.get("severity")
+                    info = severity == "info" and f.get("owner") != "user"
+                    if info and self.actionable:
+                        continue
+                    if code in self.info_only or len(self.info_only) < MAX_KEYS:
+                        self.info_only[code] = self.info_only.get(code, True) and info
                     if code not in codes:  # a host counts once per code
                         codes.append(code)
                         _bump(finding_counts, code)
-                    severity = f.get("severity")
                     if isinstance(severity, str):
                         worst_severity = max(worst_severity, SEVERITY_RANK.get(severity, 0))
         self._add_quality(doc, where, fallback_host)
+        if self.hosts is not None:
+            self.hosts.add(doc, where, fallback_host)
         rank = VERDICT_RANK.get(verdict, Verdict.UNKNOWN.rank)
         if self.top == 0 or (rank == 0 and worst_severity == 0):
             return  # ready with nothing worth a look: not a "worst host"
         started = _text(doc.get("started_at"))
-        key = (rank, worst_severity, len(codes), started)
+        # info notes do not make a host look worse (ENDPOINT_CERTIFICATE is on every one)
+        acting = sum(1 for c in codes if not self.info_only.get(c, False))
+        key = (rank, worst_severity, acting, started)
         heap = self._heap
         if len(heap) >= self.top and key <= heap[0][0]:
             return

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from wsdiag import __version__
 from wsdiag.host import users
-from wsdiag.host.platform import default_log_dirs
 from wsdiag.redact import Redaction
 from wsdiag.vocab.model import Account, HostIdentity
 
@@ -176,35 +175,92 @@ def _newest_mtime(dirs: list[Path]) -> float | None:
     return best
 
 
+def console_user() -> str | None:
+    """The account at this machine's screen: the ``/dev/console`` owner (macOS), the one
+    active seat session in logind (Linux), the console session's user (Windows); None when
+    there is none, several, or the OS will not say. The decisions are in wsdiag.host.users."""
+    system = platform.system()
+    try:
+        if system == "Darwin":
+            import pwd
+
+            uid = os.stat("/dev/console").st_uid
+            return users.macos_console_user(uid, pwd.getpwuid(uid).pw_name)
+        if system == "Linux":
+            return _logind_console_user()
+        if system == "Windows":
+            return users.windows_console_user(*_wts_console())
+    except (OSError, KeyError, ValueError, subprocess.SubprocessError):
+        return None
+    return None
+
+
+def _logind_console_user() -> str | None:
+    from wsdiag.budgets import CONSOLE_USER_TIMEOUT
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            ["loginctl", *args],
+            capture_output=True,
+            text=True,
+            timeout=CONSOLE_USER_TIMEOUT,
+            check=False,
+        )
+        return done.stdout if done.returncode == 0 else ""
+
+    ids = [
+        line.split()[0] for line in run("list-sessions", "--no-legend").splitlines() if line.split()
+    ]
+    if not ids:
+        return None
+    props = ("Name", "Seat", "Active", "Class", "Remote")
+    shown = run("show-session", *ids, *(a for p in props for a in ("-p", p)))
+    return users.linux_console_user(users.parse_loginctl_show(shown))
+
+
+def _wts_console() -> tuple[int | None, str | None]:
+    """(WTSGetActiveConsoleSessionId, that session's WTSUserName); (None, None) off Windows."""
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        wtsapi32 = ctypes.windll.wtsapi32  # type: ignore[attr-defined,unused-ignore]
+    except (ImportError, AttributeError, OSError):
+        return None, None
+    sid = int(kernel32.WTSGetActiveConsoleSessionId()) & 0xFFFFFFFF
+    if sid == users.WTS_NO_CONSOLE:
+        return sid, None
+    buf = ctypes.c_wchar_p()
+    size = ctypes.c_ulong()
+    wts_user_name = 5  # WTS_INFO_CLASS.WTSUserName
+    if not wtsapi32.WTSQuerySessionInformationW(
+        None, sid, wts_user_name, ctypes.byref(buf), ctypes.byref(size)
+    ):
+        return sid, None
+    try:
+        return sid, buf.value
+    finally:
+        wtsapi32.WTSFreeMemory(buf)
+
+
 def other_users_logs() -> tuple[str, list[Path]] | None:
-    """Run as SYSTEM/root: (user, existing log dirs) of the profile whose client wrote a
-    log most recently; None for an ordinary account, when no profile has logs, or when
-    this account's own logs are the newest."""
-    kind, _ = account()
+    """Run as SYSTEM/root: (user, existing log dirs) of the console user's profile (the
+    person at the screen, not whoever logged last: a short-lived account's profile says
+    nothing about them); None for an ordinary account, with no console user or several,
+    when it is this account, or when their profile has no client logs."""
+    kind, me = account()
     if kind not in (Account.SYSTEM, Account.ROOT):
         return None
     system = platform.system()
     root = users.profile_root(system, os.environ)
-    if root is None:
+    person = console_user()
+    if root is None or person is None or person == me:
         return None
-    try:
-        names = [e.name for e in os.scandir(Path(root)) if e.is_dir()]
-    except OSError:
-        return None
-    found: dict[str, list[Path]] = {}
-    stamps: list[tuple[str, float]] = []
-    for user, dirs in users.profile_log_dirs(system, root, names):
+    for user, dirs in users.profile_log_dirs(system, root, [person]):
         existing = [Path(d) for d in dirs if Path(d).is_dir()]
-        mtime = _newest_mtime(existing)
-        if mtime is not None:
-            found[user] = existing
-            stamps.append((user, mtime))
-    try:  # this account's own logs compete too: newest session wins
-        own = _newest_mtime([d for d in default_log_dirs() if d.is_dir()])
-    except (RuntimeError, KeyError, OSError):
-        own = None
-    chosen = users.newest(stamps + ([("", own)] if own is not None else []))
-    return (chosen, found[chosen]) if chosen else None
+        if existing and _newest_mtime(existing) is not None:
+            return user, existing
+    return None
 
 
 # --- the proxy a SYSTEM run should use (Windows) ----------------------------------------

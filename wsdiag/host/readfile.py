@@ -24,6 +24,7 @@ the OS is turned into the same, so callers handle one exception type.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import stat
@@ -113,23 +114,38 @@ def refuse_virtual(path: Path) -> None:
         raise ReadRefused(RefusedKind.NOT_REGULAR, detail)
 
 
-def open_regular(path: Path, *, max_size: int | None = None) -> tuple[BinaryIO, os.stat_result]:
+def open_regular(
+    path: Path, *, max_size: int | None = None, owner: int | None = None
+) -> tuple[BinaryIO, os.stat_result]:
     """Open ``path`` for binary reading if, and only if, it is a regular file.
 
     Returns the open file and its ``fstat``. ``max_size`` (bytes) refuses larger files
-    outright with kind TOO_LARGE. Raises :class:`ReadRefused`; never blocks on a FIFO.
+    outright with kind TOO_LARGE. ``owner`` (a uid): the file must be that account's and
+    not a symbolic link (O_NOFOLLOW) -- how root reads a folder another account controls,
+    where a link or a hard link would hand it /etc/shadow. Raises :class:`ReadRefused`;
+    never blocks on a FIFO.
     """
     refuse_virtual(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    if owner is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise ReadRefused(RefusedKind.NOT_FOUND, "no such file") from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        if owner is not None and exc.errno == errno.ELOOP:
+            detail = "a symbolic link in another account's folder: not followed"
+            raise ReadRefused(RefusedKind.NOT_REGULAR, detail) from None
+        raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
+    except ValueError as exc:
         raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
     try:
         st = os.fstat(fd)
+        if owner is not None and st.st_uid != owner:
+            detail = f"owned by uid {st.st_uid}, not by the folder's owner (uid {owner})"
+            raise ReadRefused(RefusedKind.NOT_REGULAR, detail)
         if not stat.S_ISREG(st.st_mode):
             detail = f"not a regular file ({stat_kind(st.st_mode)})"
             raise ReadRefused(RefusedKind.NOT_REGULAR, detail)
@@ -271,9 +287,10 @@ class GzipReader:
         self._gz.close()
 
 
-def sniff(path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of a regular file, decompressed if it is gzip."""
-    stream, _ = open_regular(path)
+def sniff(path: Path, size: int, owner: int | None = None) -> bytes:
+    """The first ``size`` bytes of a regular file, decompressed if it is gzip (``owner``: as
+    :func:`open_regular`)."""
+    stream, _ = open_regular(path, owner=owner)
     with stream:
         try:
             head = stream.read(size)

@@ -56,6 +56,7 @@ class ScopeSource(StrEnum):
     SCUTIL = "scutil"  # macOS: /etc/resolver/ files, VPN split DNS
     RESOLVED = "systemd-resolved"  # Linux: per-link routing domains
     NRPT = "nrpt"  # Windows: Name Resolution Policy Table
+    ADAPTER = "windows-adapter"  # Windows: an adapter's own server list (no domain)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,24 @@ def nrpt_rules(rules: Iterable[tuple[object, object]]) -> tuple[ScopedResolver, 
     return tuple(out)
 
 
+def windows_adapter_servers(
+    values: Iterable[tuple[str, object, object]],
+) -> tuple[ScopedResolver, ...]:
+    """Windows adapters' DNS servers as the registry holds them: (interface GUID,
+    ``NameServer``, ``DhcpNameServer``) per ``Tcpip\\Parameters\\Interfaces\\{guid}``; a
+    static ``NameServer`` (REG_SZ, servers separated by spaces or commas) wins over DHCP's,
+    as the DNS client uses it. Adapters with neither are left out. Pure."""
+    out = []
+    for guid, static, dhcp in values:
+        chosen = static if isinstance(static, str) and static.strip() else dhcp
+        if not isinstance(chosen, str):
+            continue
+        found = tuple(x for x in re.split(r"[;,\s]+", chosen) if x)
+        if found:
+            out.append(ScopedResolver("", found, ScopeSource.ADAPTER, guid))
+    return tuple(out)
+
+
 def scope_for(name: str, scoped: Iterable[ScopedResolver]) -> ScopedResolver | None:
     """The per-domain resolver the OS would use for ``name``: the longest matching domain."""
     want = name.lower().rstrip(".")
@@ -178,6 +197,9 @@ class ResolvConf:
     nameservers: tuple[str, ...]
     search: tuple[str, ...]
     unscoped_link_local: tuple[str, ...]  # fe80::/10 servers written without "%iface"
+    # ``options timeout:n attempts:n`` as written (None: the default, resolv.conf(5))
+    timeout: int | None = None
+    attempts: int | None = None
 
 
 def parse_resolv_conf(text: str) -> ResolvConf:
@@ -185,12 +207,18 @@ def parse_resolv_conf(text: str) -> ResolvConf:
     servers that carry no scope — dnspython cannot match their replies."""
     servers: list[str] = []
     search: list[str] = []
+    knobs: dict[str, int] = {}
     for line in text.splitlines():
         fields = line.split("#", 1)[0].split(";", 1)[0].split()
         if len(fields) >= 2 and fields[0] == "nameserver":
             servers.append(fields[1])
         elif fields and fields[0] in ("search", "domain"):
             search = fields[1:]
+        elif fields and fields[0] == "options":
+            for opt in fields[1:]:
+                key, _, value = opt.partition(":")
+                if key in ("timeout", "attempts") and value.isdigit():
+                    knobs[key] = int(value)  # the last one wins, as in glibc's res_init
     unscoped = []
     for s in servers:
         if "%" in s:
@@ -201,7 +229,13 @@ def parse_resolv_conf(text: str) -> ResolvConf:
             continue  # garbage: not the case we name
         if ip.version == 6 and ip.is_link_local:
             unscoped.append(s)
-    return ResolvConf(tuple(servers), tuple(search), tuple(unscoped))
+    return ResolvConf(
+        tuple(servers),
+        tuple(search),
+        tuple(unscoped),
+        knobs.get("timeout"),
+        knobs.get("attempts"),
+    )
 
 
 class Divergence(StrEnum):
@@ -221,6 +255,9 @@ class OsView:
     scoped: tuple[ScopedResolver, ...] = ()
     resolv_conf: ResolvConf | None = None
     problems: tuple[str, ...] = ()  # what could not be read, one line each
+    # Windows: each adapter's DNS servers, in the order the DNS client asks the adapters
+    # (Tcpip\Parameters\Interfaces\{guid}: NameServer, else DhcpNameServer)
+    adapters: tuple[ScopedResolver, ...] = ()
 
 
 def explain(name: str, os_addresses: Iterable[str], view: OsView) -> tuple[Divergence, str]:
@@ -256,11 +293,13 @@ def read_os_view(system: str) -> OsView:
     if problem:
         problems.append(problem)
     scoped: tuple[ScopedResolver, ...] = ()
+    adapters: tuple[ScopedResolver, ...] = ()
     resolv: ResolvConf | None = None
     if system == "Darwin":
         scoped = parse_scutil_dns(osread.scutil_dns() or "")
     elif system == "Windows":
         scoped = nrpt_rules(osread.windows_nrpt_values())
+        adapters = windows_adapter_servers(osread.windows_interface_dns_values())
     else:
         scoped = parse_resolvectl_status(osread.resolvectl_status() or "")
     if system != "Windows":
@@ -268,4 +307,4 @@ def read_os_view(system: str) -> OsView:
         resolv = parse_resolv_conf(conf) if conf is not None else None
         if problem:
             problems.append(problem)
-    return OsView(hosts, scoped, resolv, tuple(problems))
+    return OsView(hosts, scoped, resolv, tuple(problems), adapters)

@@ -245,3 +245,38 @@ def windows_nrpt_values() -> list[tuple[object, object]]:
                 continue
             out.append((names, servers))
     return out
+
+
+_TCPIP_INTERFACES = r"SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Interfaces"
+
+
+def windows_interface_dns_values() -> list[tuple[str, object, object]]:
+    """Windows: (interface GUID, NameServer, DhcpNameServer) per adapter in the registry
+    (the values dnspython's own Windows reader uses); [] elsewhere or when unreadable."""
+    if sys.platform != "win32":
+        return []
+    import winreg
+
+    out: list[tuple[str, object, object]] = []
+    try:
+        root = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _TCPIP_INTERFACES)
+    except OSError:
+        return out
+    with root:
+        for i in range(256):  # bounded: a machine has a few dozen adapters at most
+            try:
+                guid = winreg.EnumKey(root, i)
+            except OSError:
+                break
+            values: list[object] = []
+            try:
+                with winreg.OpenKey(root, guid) as key:
+                    for value in ("NameServer", "DhcpNameServer"):
+                        try:
+                            values.append(winreg.QueryValueEx(key, value)[0])
+                        except OSError:
+                            values.append(None)
+            except OSError:
+                continue
+            out.append((guid, values[0], values[1]))
+    return out

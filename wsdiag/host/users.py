@@ -133,6 +133,69 @@ def newest(candidates: Iterable[tuple[str, float]]) -> str | None:
     return best[1] if best else None
 
 
+# --- the console user: whose profile a SYSTEM/root run reads (issue 19 item 1) ----------
+# Not "whoever logged last": a short-lived or service account's profile says nothing about the
+# person at the keyboard. One console user, or none: with several, none is guessed.
+
+# macOS: /dev/console belongs to root at the login window, to _mbsetupuser during setup.
+_MAC_NOT_PEOPLE = frozenset({"root", "_mbsetupuser", "loginwindow"})
+WTS_NO_CONSOLE = 0xFFFFFFFF  # WTSGetActiveConsoleSessionId: no session attached to the console
+
+
+def macos_console_user(uid: int | None, name: str | None) -> str | None:
+    """The owner of ``/dev/console`` (``uid``, its passwd ``name``) when a person: the
+    account logged in at the screen (the approach of Apple's ``scutil``
+    ``State:/Users/ConsoleUser`` key, read from the file's owner); None at the login window
+    (root), during setup (_mbsetupuser) or when unknown."""
+    if uid is None or uid == 0 or not name or name in _MAC_NOT_PEOPLE:
+        return None
+    return name
+
+
+def parse_loginctl_show(text: str) -> list[dict[str, str]]:
+    """``loginctl show-session ID... -p Name -p Seat -p Active -p Class -p Remote`` output:
+    one ``Key=Value`` block per session, blocks separated by blank lines."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+            current = {}
+            continue
+        key, sep, value = line.partition("=")
+        if sep:
+            current[key.strip()] = value.strip()
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def linux_console_user(sessions: Iterable[Mapping[str, str]]) -> str | None:
+    """The one user with an active, local, seated ``user``-class login session (systemd-
+    logind: ``Active=yes``, a ``Seat``, ``Remote=no``, ``Class=user``): the person at the
+    screen. None when there is none, or several different users (never guessed)."""
+    names = {
+        s.get("Name", "")
+        for s in sessions
+        if s.get("Active") == "yes"
+        and s.get("Seat")
+        and s.get("Remote", "no") == "no"
+        and s.get("Class", "user") == "user"
+    }
+    names.discard("")
+    return names.pop() if len(names) == 1 else None
+
+
+def windows_console_user(session_id: int | None, name: str | None) -> str | None:
+    """The user of the session attached to the console (WTSGetActiveConsoleSessionId, then
+    WTSQuerySessionInformationW's WTSUserName); None with no console session
+    (0xFFFFFFFF), session 0 (services) or no user name."""
+    if session_id is None or session_id in (0, WTS_NO_CONSOLE) or not name:
+        return None
+    return name
+
+
 # --- proxies ---------------------------------------------------------------------------
 
 

@@ -4,36 +4,81 @@ the run (region, private name, findings) and the record the report carries after
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag.vocab.logs import ClientLogs, LogContext
 from wsdiag.vocab.model import Status
-from wsdiag.vocab.results import ProbeResult
+from wsdiag.vocab.results import Finding, ProbeResult
 
 if TYPE_CHECKING:  # the parser is imported only when logs are read (--no-logs skips it)
     pass
 
 
-def read_logs(paths: Sequence[Path] | None, until: float | None = None) -> LogContext:
+def read_logs(
+    paths: Sequence[Path] | None,
+    until: float | None = None,
+    since: datetime | None = None,
+) -> LogContext:
     """The context from the newest client logs (``None``: this user's default log folder;
-    run as SYSTEM/root, the profile whose client logged most recently). Never raises for
-    I/O problems: they come back as findings. ``until``: a ``time.monotonic()`` value at
-    which reading stops (check's share of its run deadline)."""
+    run as SYSTEM/root, the console user's profile). Never raises for I/O problems: they
+    come back as findings. ``until``: a ``time.monotonic()`` value at which reading stops
+    (check's share of its run deadline). ``since`` (``--logs-since``): sessions before it
+    do not count (default: the last LOGS_RECENT_S); which count is decided once the region
+    is known (``scope_logs``)."""
     from wsdiag.host.identity import other_users_logs
-    from wsdiag.logs.evidence import client_log_evidence
+    from wsdiag.logs.evidence import evidence_from_summary, read_raw
 
     owner = None
     if not paths:
         other = other_users_logs()
         if other is not None:
             owner, paths = other
-    ev = client_log_evidence(paths, until=until)
-    if ev is None:
-        return LogContext(owner=owner)
+    raw = read_raw(paths, until=until)
+    if raw is None:
+        return LogContext(owner=owner, since=since)
+    ev = evidence_from_summary(raw.summary, (), raw.files, raw.read_findings)
     # Only the name the client itself tried or reached (listed first): the session header
     # has been seen to print a variant (".WSP.") that the client never dials.
-    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, ev, owner)
+    return LogContext(ev.region, ev.private_hosts[:1], ev.findings, ev, owner, raw, since)
+
+
+def scope_logs(logs: LogContext, region: str, now: datetime) -> LogContext:
+    """The context as one check of ``region`` at ``now`` counts it: only the sessions of the
+    window (``logs.since``, else LOGS_RECENT_S before ``now``) and of ``region`` give
+    findings and private names; the rest are one LOGS_NOT_COUNTED note with the newest
+    one's age. The region read from the logs stays (it may have chosen ``region``). Pure;
+    idempotent."""
+    from wsdiag.budgets import LOGS_RECENT_S
+    from wsdiag.logs.evidence import evidence_from_summary
+    from wsdiag.logs.findings import not_counted_findings
+    from wsdiag.logs.scope import age_words, scope, session_time, why_left
+
+    raw = logs.raw
+    if logs.scoped or raw is None or raw.summary is None:
+        return replace(logs, scoped=True)
+    since = logs.since or now - timedelta(seconds=LOGS_RECENT_S)
+    mtimes = dict(raw.mtimes)
+    scoped = scope(raw.summary, since, region, mtimes)
+    notes: tuple[Finding, ...] = ()
+    if scoped.left_out:
+        newest = scoped.left_out[-1]
+        t = session_time(newest, mtimes, max(mtimes.values(), default=None))
+        when = newest.start_time or (
+            datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds") if t else ""
+        )
+        age = age_words(now.timestamp() - t) if t is not None else ""
+        why = why_left(scoped, since)
+        notes = not_counted_findings(len(scoped.left_out), when, age, why, region)
+    ev = evidence_from_summary(scoped.summary, (), raw.files, raw.read_findings, notes)
+    if notes:  # "no sessions" would be false: there are, not counted (the note says why)
+        ev = replace(ev, findings=tuple(f for f in ev.findings if f.code != "LOGS_NO_SESSIONS"))
+    ev = replace(ev, region=logs.region)
+    return replace(
+        logs, private_hosts=ev.private_hosts[:1], findings=ev.findings, evidence=ev, scoped=True
+    )
 
 
 def compare_with_logs(logs: LogContext, probes: Sequence[ProbeResult]) -> str | None:

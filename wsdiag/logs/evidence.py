@@ -14,9 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
-from wsdiag.logs.findings import log_findings
+from wsdiag.logs.findings import log_findings, problem_findings
 from wsdiag.logs.parse import LogParser
-from wsdiag.vocab.logs import ClientLogEvidence, LogSummary, Session
+from wsdiag.vocab.logs import ClientLogEvidence, LogSummary, RawLogs, Session
+from wsdiag.vocab.results import Finding
 
 _MAX_FILES = 3
 # A name check is about to resolve and connect to must be a plain DNS name, whatever bytes
@@ -38,9 +39,14 @@ def evidence_from_summary(
     summary: LogSummary | None,
     problems: Sequence[ReadProblem] = (),
     files: Sequence[str] = (),
+    read: Sequence[Finding] = (),
+    notes: Sequence[Finding] = (),
 ) -> ClientLogEvidence:
-    """Pure: the evidence a parsed summary gives (``None``: nothing could be parsed)."""
-    findings = log_findings(summary, problems)
+    """Pure: the evidence a parsed summary gives (``None``: nothing could be parsed).
+    ``read`` (findings about reading the files, already made) lead at equal severity,
+    ``notes`` (what was left out of the summary) follow."""
+    found = (*read, *log_findings(summary, problems), *notes)
+    findings = tuple(sorted(found, key=lambda f: -f.severity.rank))
     if summary is None:
         return ClientLogEvidence(None, (), None, (), False, None, findings, None, tuple(files))
     last = summary.last_session
@@ -76,7 +82,22 @@ def client_log_evidence(
     max_bytes: int = 8 * 1024 * 1024,
     until: float | None = None,
 ) -> ClientLogEvidence | None:
-    """Evidence from the newest client log(s); ``None`` when there are no logs at all.
+    """Evidence from the newest client log(s), every session counted (see ``read_raw``);
+    ``None`` when there are no logs at all."""
+    raw = read_raw(paths, max_bytes=max_bytes, until=until)
+    if raw is None:
+        return None
+    return evidence_from_summary(raw.summary, (), raw.files, raw.read_findings)
+
+
+def read_raw(
+    paths: Sequence[Path] | None = None,
+    *,
+    max_bytes: int = 8 * 1024 * 1024,
+    until: float | None = None,
+) -> RawLogs | None:
+    """The newest client log(s) parsed, before any session is judged; ``None`` when there
+    are no logs at all.
 
     Reads at most ``max_bytes`` in all, from the end of each file, newest file first, and
     stops at the first file that records a session. A ``.gz`` file cannot be read from the
@@ -120,4 +141,5 @@ def client_log_evidence(
         chosen = replace(chosen, client_version=version)
     if chosen is None and not problems:
         return None
-    return evidence_from_summary(chosen, problems, read_paths)
+    mtimes = tuple((str(f.path), f.mtime) for f in files if str(f.path) in read_paths)
+    return RawLogs(chosen, problem_findings(problems), tuple(read_paths), mtimes)

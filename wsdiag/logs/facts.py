@@ -128,6 +128,13 @@ class ReadFacts:
     detail: str = ""
     searched: tuple[str, ...] = ()
     since: str = ""  # ISO 8601, when given
+    # sessions left out of a check (older than its window, or of another region)
+    left_out: Tri = U
+    left_n: int = 0
+    left_when: str = ""  # the newest left-out session's time, "2025-08-28T04:29:37Z"
+    left_age: str = ""  # its age in words, "15 months"
+    left_why: str = ""  # "older than 2026-11-26" and/or "for us-east-1"
+    region: str = ""  # the checked region
 
     @staticmethod
     def of(p: ReadProblem) -> ReadFacts:
@@ -141,6 +148,20 @@ class ReadFacts:
             since_given=Tri.of(since is not None),
             searched=searched,
             since=since or "",
+        )
+
+    @staticmethod
+    def left(n: int, when: str, age: str, why: str, region: str) -> ReadFacts:
+        return ReadFacts(
+            problem=None,
+            found=Y,
+            since_given=U,
+            left_out=Y,
+            left_n=n,
+            left_when=when,
+            left_age=age,
+            left_why=why,
+            region=region,
         )
 
     def fact(self, name: str) -> object:

@@ -78,6 +78,9 @@ class LogFile:
     mtime: float  # seconds since the epoch
     compressed: bool
     named: bool = False  # given explicitly (not found in a directory): read even if binary
+    # Run as root in a folder another account owns: the file must be that account's and no
+    # link (wsdiag.host.readfile.open_regular); None: read as this account reads it.
+    owner: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,15 @@ def _problem(path: object, exc: ReadRefused) -> ReadProblem:
     return ReadProblem(str(path), _KIND_OF[exc.kind], exc.detail)
 
 
-def _stat_file(path: Path, named: bool) -> LogFile:
+def _stat_file(path: Path, named: bool, owner: int | None = None) -> LogFile:
     """Raises :class:`ReadRefused` for anything but a readable regular file."""
-    stream, st = open_regular(path)
+    stream, st = open_regular(path, owner=owner)
     with stream:
         try:
             compressed = is_gzip(stream.read(2))
         except OSError as exc:
             raise ReadRefused(RefusedKind.UNREADABLE, os_detail(exc)) from None
-    return LogFile(path, st.st_size, st.st_mtime, compressed, named)
+    return LogFile(path, st.st_size, st.st_mtime, compressed, named, owner)
 
 
 def looks_like_text(file: LogFile) -> bool:
@@ -120,7 +123,7 @@ def looks_like_text(file: LogFile) -> bool:
     if file.named:
         return True
     try:
-        head = sniff(file.path, _SNIFF)
+        head = sniff(file.path, _SNIFF, file.owner)
     except ReadRefused:
         return True  # let the read report the problem
     return b"\x00" not in head
@@ -153,9 +156,25 @@ def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) 
             problems.append(ReadProblem(entry.path, ProblemKind.UNREADABLE, _one_line(exc)))
 
 
-def _candidates(root: Path, explicit: bool, problems: list[ReadProblem]) -> list[tuple[Path, bool]]:
-    """(path, named by the user) for one searched root: the root itself when it is a regular
-    file, the files under it when a directory; anything else becomes a problem."""
+def _guard(root: Path) -> int | None:
+    """The uid a file found under ``root`` must belong to: when this process is root and the
+    folder is another account's (a profile's log folder read as SYSTEM/root), that account;
+    None otherwise (an account reading its own files gains nothing by a link)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        uid = os.lstat(root).st_uid
+    except OSError:
+        return None
+    return uid if uid != 0 else None
+
+
+def _candidates(
+    root: Path, explicit: bool, problems: list[ReadProblem]
+) -> list[tuple[Path, bool, int | None]]:
+    """(path, named by the user, owner it must have) for one searched root: the root itself
+    when it is a regular file, the files under it when a directory; anything else becomes a
+    problem."""
     try:
         refuse_virtual(root)
     except ReadRefused as exc:
@@ -173,9 +192,10 @@ def _candidates(root: Path, explicit: bool, problems: list[ReadProblem]) -> list
     if stat.S_ISDIR(st.st_mode):
         found: list[Path] = []
         _walk(root, 1, found, problems)
-        return [(p, False) for p in found]
+        owner = _guard(root)
+        return [(p, False, owner) for p in found]
     if stat.S_ISREG(st.st_mode):
-        return [(root, True)]
+        return [(root, True, None)]
     # A FIFO or device would block or never end; it is not a log file.
     detail = f"not a regular file ({stat_kind(st.st_mode)})"
     problems.append(ReadProblem(str(root), ProblemKind.NOT_REGULAR, detail))
@@ -206,12 +226,12 @@ def discover(
     candidates = [c for root in searched for c in _candidates(root, explicit, problems)]
     files: list[LogFile] = []
     seen: set[Path] = set()
-    for path, named in candidates:
+    for path, named, owner in candidates:
         if path in seen:
             continue
         seen.add(path)
         try:
-            info = _stat_file(path, named)
+            info = _stat_file(path, named, owner)
         except ReadRefused as exc:
             problems.append(_problem(path, exc))
             continue
@@ -240,7 +260,7 @@ class BlockStats:
 
 def _open(file: LogFile) -> BinaryIO:
     """The raw file, opened as a regular file only (raises ReadRefused or OSError)."""
-    stream, _ = open_regular(file.path)
+    stream, _ = open_regular(file.path, owner=file.owner)
     return stream
 
 

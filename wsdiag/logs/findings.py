@@ -22,6 +22,11 @@ def _read_findings(facts: ReadFacts) -> list[Finding]:
     return [f for rule in READ_RULES if (f := apply(rule, facts))]
 
 
+def problem_findings(problems: Sequence[ReadProblem]) -> tuple[Finding, ...]:
+    """The findings about reading the files alone, in the problems' order."""
+    return tuple(f for p in problems for f in _read_findings(ReadFacts.of(p)))
+
+
 def log_findings(
     summary: LogSummary | None, problems: Sequence[ReadProblem] = ()
 ) -> tuple[Finding, ...]:
@@ -36,3 +41,9 @@ def no_logs_findings(searched: Sequence[str], since: str | None = None) -> tuple
     """No client log file where wsdiag looked (``searched``: the places, in order), or none
     modified since ``since`` (ISO 8601)."""
     return tuple(_read_findings(ReadFacts.nothing_found(tuple(searched), since)))
+
+
+def not_counted_findings(n: int, when: str, age: str, why: str, region: str) -> tuple[Finding, ...]:
+    """The note for ``n`` sessions left out of a check (``wsdiag.logs.scope``): the newest
+    one's time and age, why (``older than …``, ``for <region>``), the region checked."""
+    return tuple(_read_findings(ReadFacts.left(n, when, age, why, region)))

@@ -413,4 +413,26 @@ READ_RULES: tuple[ReadRule, ...] = (
         facts=(("found", (N,)), ("since_given", (Y,))),
         fire=_searched,
     ),
+    FindingRule(
+        name="scope",
+        code="LOGS_NOT_COUNTED",
+        severity=Severity.INFO,
+        owner=Owner.DESKTOP,
+        when="client-log sessions older than the window (7 days, `--logs-since`) or of another "
+        "region than the one checked: a note with their age, never a finding",
+        message="Not counted: {n} client session(s) {why} (the newest {when}, {age} ago); they "
+        "tell about another time or directory, not this check of {region}.",
+        remediation="Nothing to do for this check. To read them anyway: wsdiag logs (or "
+        "--logs-since with an older date).",
+        facts=(("left_out", (Y,)),),
+        fire=lambda f: Fire(
+            {
+                "n": f.left_n,
+                "why": f.left_why,
+                "when": f.left_when or "at an unknown time",
+                "age": f.left_age or "an unknown time",
+                "region": f.region or "this region",
+            }
+        ),
+    ),
 )

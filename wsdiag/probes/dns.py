@@ -8,9 +8,10 @@ carries for unrelated names are never taken as the name's addresses.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup
+from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup, server_text
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 from wsdiag.probes.registry import ResolveFn
 from wsdiag.vocab.model import DnsOutcome, DnsSpec, Fault, Nameserver
@@ -64,18 +65,17 @@ def nameservers(configured: Sequence[Nameserver]) -> list[Server]:
     return out
 
 
-def server_text(server: Server) -> str:
-    """'10.0.0.2' or '127.0.0.1:5353' or '[::1]:5353'."""
-    ip, port = server
-    if port == 53:
-        return ip
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-
-
-async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> DnsResult:
+async def resolve(
+    servers: Sequence[Server],
+    spec: DnsSpec,
+    budget: float,
+    keep_going: Callable[[], bool] | None = None,
+) -> DnsResult:
     """``spec.rdtype`` of ``spec.host`` within ``budget`` seconds. Never raises for what
-    the network does; the detail names the server(s) as ``server_text``."""
-    base = DnsResult(
+    the network does; the detail names the server(s) as ``server_text``. A budget beyond
+    ``spec.timeout`` is patience, used only while ``keep_going()`` when the timeout ends
+    (an answer in it is ``late``)."""
+    shell = DnsResult(
         id=spec.id,
         target_id=spec.target_id,
         host=spec.host,
@@ -85,10 +85,11 @@ async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> Dn
     )
     t0 = time.perf_counter()
     q = dns.message.make_query(spec.host + ".", spec.rdtype)
-    got = await lookup(q, servers, budget)
+    base = min(budget, spec.timeout)
+    got = await lookup(q, servers, base, budget - base, keep_going)
     outcome, detail, addresses, cause = _read(got, spec.rdtype)
     return replace(
-        base,
+        shell,
         outcome=outcome,
         detail=detail,
         cause=cause,
@@ -97,10 +98,11 @@ async def resolve(servers: Sequence[Server], spec: DnsSpec, budget: float) -> Dn
         resolver=(
             got.answered_by[0]
             if got.answered_by and outcome is DnsOutcome.ANSWER
-            else base.resolver
+            else shell.resolver
         ),
         dead_servers=tuple(server_text(s) for s in got.dead_before),
         ms=ms_since(t0),
+        late=True if got.late and outcome is DnsOutcome.ANSWER else None,
     )
 
 
@@ -226,7 +228,12 @@ def _is_ip(text: str) -> bool:
 
 def for_plan(plan: Plan) -> ResolveFn:
     """The run's DNS probe: the servers are read once (the system's configuration, unless
-    the plan names servers); a machine without any gets NOT_CONFIGURED per lookup."""
+    the plan names servers); a machine without any gets NOT_CONFIGURED per lookup.
+
+    The private name's lookups (``spec.patient``) may wait past their timeout, up to the
+    budget the runner gives, only when a server they ask has answered another name in this
+    run; its A lookup (``spec.per_server``) also asks each server the OS would use alone
+    (``plan.os_servers``, or ``--nameserver``'s) and keeps their answers."""
     # Reported per lookup, so the report says what could not be done.
     servers: list[Server] | None = None
     outcome = DnsOutcome.NOT_CONFIGURED
@@ -238,6 +245,16 @@ def for_plan(plan: Plan) -> ResolveFn:
     except Exception as exc:  # e.g. a resolv.conf with an invalid address or binary content
         outcome = DnsOutcome.ERROR
         detail = f"the resolver configuration could not be read ({exc.__class__.__name__})"
+    each: list[tuple[Server, str]] = (
+        [((ns.ip, ns.port), "--nameserver") for ns in plan.nameservers]
+        if plan.nameservers
+        else [((ns.ip, ns.port), where) for ns, where in plan.os_servers]
+    )
+    # server -> the names it has answered (any rcode) in this run's lookups
+    answered: dict[Server, set[str]] = {}
+
+    def answered_other(host: str) -> Callable[[Server], bool]:
+        return lambda s: bool(answered.get(s, set()) - {host})
 
     async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
         if servers is None:
@@ -249,6 +266,31 @@ def for_plan(plan: Plan) -> ResolveFn:
                 outcome=outcome,
                 detail=detail,
             )
-        return await resolve(servers, spec, budget)
+        other = answered_other(spec.host)
+        main = resolve(servers, spec, budget, lambda: any(other(s) for s in servers))
+        if spec.per_server and each:
+            from wsdiag.probes.dns_servers import ask_each
+
+            base = min(budget, spec.timeout)
+            result, alone = await asyncio.gather(
+                main, ask_each(each, spec.host, base, budget - base, other)
+            )
+            result = replace(result, servers=alone)
+        else:
+            result = await main
+        for who in _spoke(result, servers):
+            answered.setdefault(who, set()).add(spec.host)
+        return result
 
     return do_resolve
+
+
+def _spoke(result: DnsResult, servers: Sequence[Server]) -> list[Server]:
+    """The servers a result shows answering (any rcode): the one that answered, or, for a
+    failure, those the detail names as having said something (SERVFAIL, REFUSED ...)."""
+    if result.outcome in (DnsOutcome.ANSWER, DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER):
+        named = [s for s in servers if s[0] == result.resolver]
+        return named or list(servers[:1])
+    if result.outcome in (DnsOutcome.SERVFAIL, DnsOutcome.REFUSED):
+        return [s for s in servers if result.detail.startswith(server_text(s) + " ")]
+    return []

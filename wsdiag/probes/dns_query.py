@@ -9,6 +9,9 @@ answer: dnspython builds and parses every message; this module only decides when
 - A server counts as silent only when nothing came back from it: an answer that does not
   parse is recorded as such, never as silence.
 - A truncated answer is asked again over TCP, within the same lifetime.
+- Patience: a lookup may be given more time than its lifetime (``extra``), used only while
+  ``keep_going()`` says so when the lifetime ends (its server answered another query of the
+  run: slow, not silent); then it re-sends once a second, as a stub resolver would.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import wsdiag.probes.dnslib  # noqa: F401  (first: before dnspython decides its features)
@@ -30,10 +33,23 @@ import dns.inet
 import dns.message
 import dns.rcode
 
-from wsdiag.budgets import DNS_MIN_RETRANSMIT, DNS_RETRANSMIT_SHARE, DNS_STAGGER_SHARE
+from wsdiag.budgets import (
+    DNS_MIN_RETRANSMIT,
+    DNS_PATIENT_RETRANSMIT,
+    DNS_RETRANSMIT_SHARE,
+    DNS_STAGGER_SHARE,
+)
 
 Server = tuple[str, int]  # (IP address, port)
 _DEFINITE = {dns.rcode.NOERROR, dns.rcode.NXDOMAIN}  # the name's own answer: stop asking
+
+
+def server_text(server: Server) -> str:
+    """'10.0.0.2' or '127.0.0.1:5353' or '[::1]:5353'."""
+    ip, port = server
+    if port == 53:
+        return ip
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 @dataclass
@@ -53,6 +69,13 @@ class Heard:
 
 
 @dataclass
+class Until:
+    """The loop-time instant a lookup ends; moved later once when patience applies."""
+
+    at: float
+
+
+@dataclass
 class Lookup:
     """The outcome: ``answer`` (rcode NOERROR or NXDOMAIN) from ``answered_by``, or none;
     ``heard`` per server in the configured order."""
@@ -61,9 +84,10 @@ class Lookup:
     answer: dns.message.Message | None = None
     answered_by: Server | None = None
     dead_before: list[Server] = field(default_factory=list)
+    late: bool = False  # the answer came in the patience after the lifetime
 
 
-async def _listen(q: dns.message.Message, h: Heard, end: float) -> None:
+async def _listen(q: dns.message.Message, h: Heard, end: Until) -> None:
     """Send ``q`` to one server, re-send on the same socket, keep the first parsed reply."""
     try:
         await _ask(q, h, end)
@@ -71,7 +95,7 @@ async def _listen(q: dns.message.Message, h: Heard, end: float) -> None:
         h.error = OSError(f"{exc.__class__.__name__}: {exc}"[:200])
 
 
-async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
+async def _ask(q: dns.message.Message, h: Heard, end: Until) -> None:
     loop = asyncio.get_running_loop()
     backend = dns.asyncbackend.get_default_backend()
     ip, port = h.server
@@ -81,7 +105,8 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
     # not equal the destination it was given, so a 2-tuple made every IPv6 server "silent".
     dest = dns.inet.low_level_address_tuple((ip, port), af)
     wire = q.to_wire()
-    lifetime = end - loop.time()
+    first_end = end.at
+    lifetime = end.at - loop.time()
     every = max(lifetime * DNS_RETRANSMIT_SHARE, DNS_MIN_RETRANSMIT)
     connected = dest if backend.datagram_connection_required() else None  # type: ignore[no-untyped-call]
     sock = await backend.make_socket(  # type: ignore[no-untyped-call]
@@ -93,13 +118,14 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
 
     try:
         next_send = loop.time()
-        while loop.time() < end:
+        while loop.time() < end.at:
             if loop.time() >= next_send:
-                await dns.asyncquery.send_udp(sock, wire, dest, wall(end))
-                next_send = loop.time() + every
+                await dns.asyncquery.send_udp(sock, wire, dest, wall(end.at))
+                patient = loop.time() >= first_end
+                next_send = loop.time() + (max(every, DNS_PATIENT_RETRANSMIT) if patient else every)
             try:
                 r, _, _ = await dns.asyncquery.receive_udp(
-                    sock, dest, wall(min(next_send, end)), ignore_unexpected=True, query=q
+                    sock, dest, wall(min(next_send, end.at)), ignore_unexpected=True, query=q
                 )
             except dns.exception.Timeout:
                 continue
@@ -114,21 +140,31 @@ async def _ask(q: dns.message.Message, h: Heard, end: float) -> None:
         await sock.close()
 
 
-async def _over_tcp(q: dns.message.Message, h: Heard, end: float) -> None:
+async def _over_tcp(q: dns.message.Message, h: Heard, end: Until) -> None:
     loop = asyncio.get_running_loop()
     try:
-        h.response = await dns.asyncquery.tcp(q, h.server[0], end - loop.time(), h.server[1])
+        h.response = await dns.asyncquery.tcp(
+            q, h.server[0], max(end.at - loop.time(), 0.0), h.server[1]
+        )
     except OSError as exc:
         h.error = exc
     except dns.exception.DNSException:
         pass  # keep the truncated UDP answer: the server did answer
 
 
-async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: float) -> Lookup:
-    """Ask ``servers`` (configured order) for ``q`` within ``lifetime`` seconds; never
-    raises for the network's behaviour, never runs past the lifetime (plus scheduling)."""
+async def lookup(
+    q: dns.message.Message,
+    servers: Sequence[Server],
+    lifetime: float,
+    extra: float = 0.0,
+    keep_going: Callable[[], bool] | None = None,
+) -> Lookup:
+    """Ask ``servers`` (configured order) for ``q`` within ``lifetime`` seconds, and up to
+    ``extra`` seconds more when ``keep_going()`` is true as the lifetime ends; never raises
+    for the network's behaviour, never runs past lifetime + extra (plus scheduling)."""
     loop = asyncio.get_running_loop()
-    end = loop.time() + lifetime
+    first_end = loop.time() + lifetime
+    end = Until(first_end)
     heard = [Heard(s) for s in servers]
     out = Lookup(heard)
     if not servers:
@@ -143,14 +179,21 @@ async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: fl
             tasks[asyncio.create_task(_listen(q, heard[i], end))] = heard[i]
 
     try:
-        while (now := loop.time()) < end:
+        while True:
+            now = loop.time()
+            if now >= end.at:
+                patient = end.at == first_end and extra > 0 and keep_going is not None
+                if not (patient and keep_going is not None and keep_going()):
+                    break
+                end.at = first_end + extra
+                continue
             for i, h in enumerate(heard):
                 if not h.started and t0 + i * stagger <= now:
                     start(i)
             waiting = [t0 + i * stagger for i, h in enumerate(heard) if not h.started]
             if not tasks and not waiting:
                 break
-            wake = min([end, *waiting])
+            wake = min([end.at, *waiting])
             if not tasks:
                 await asyncio.sleep(wake - now)
                 continue
@@ -166,6 +209,7 @@ async def lookup(q: dns.message.Message, servers: Sequence[Server], lifetime: fl
                 # none of it): never the name's answer, never "no such record".
                 if r is not None and r.rcode() in _DEFINITE and not r.flags & dns.flags.TC:
                     out.answer, out.answered_by = r, h.server
+                    out.late = loop.time() > first_end
                     out.dead_before = [x.server for x in heard[: heard.index(h)] if x.silent]
                     return out
                 # This server failed outright (SERVFAIL, REFUSED, ICMP): the next one now.

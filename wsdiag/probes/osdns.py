@@ -12,6 +12,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -109,18 +110,31 @@ def getaddrinfo_in_daemon_thread(
     return fut
 
 
-async def os_resolve(host: str, timeout: float) -> OsAnswer:
-    """The OS's answer for ``host`` within ``timeout`` seconds (IPv4 and IPv6). Never raises."""
+async def os_resolve(
+    host: str,
+    timeout: float,
+    extra: float = 0.0,
+    keep_going: Callable[[], bool] | None = None,
+) -> OsAnswer:
+    """The OS's answer for ``host`` within ``timeout`` seconds (IPv4 and IPv6), and up to
+    ``extra`` seconds more when ``keep_going()`` is true as the timeout ends (the OS answered
+    other names of this run: its resolver is slow for this one, not silent). Never raises."""
     t0 = time.perf_counter()
 
     def done(outcome: OsOutcome, addresses: tuple[str, ...] = (), detail: str = "") -> OsAnswer:
         return OsAnswer(host, outcome, addresses, detail, ms_since(t0))
 
+    fut = getaddrinfo_in_daemon_thread(host, 443)
     try:
-        async with asyncio.timeout(timeout):
-            infos, error = await getaddrinfo_in_daemon_thread(host, 443)
+        try:
+            infos, error = await asyncio.wait_for(asyncio.shield(fut), timeout)
+        except TimeoutError:
+            if not (extra > 0 and keep_going is not None and keep_going()):
+                raise
+            infos, error = await asyncio.wait_for(fut, extra)
     except TimeoutError:
-        return done(OsOutcome.TIMEOUT, detail=f"getaddrinfo did not return in {timeout:g} s")
+        waited = timeout + (extra if keep_going is not None and keep_going() else 0.0)
+        return done(OsOutcome.TIMEOUT, detail=f"getaddrinfo did not return in {waited:g} s")
     if error is not None:
         code = error.errno if isinstance(error, socket.gaierror) else None
         return done(outcome_of_gaierror(code), detail=(error.strerror or str(error))[:200])
@@ -157,6 +171,11 @@ def as_dns_result(spec: DnsSpec, answer: OsAnswer, why: tuple[str, str] | None) 
         detail=detail[:300],
         ms=answer.ms,
         reason=reason,
+        late=True
+        if answer.outcome is OsOutcome.ANSWER
+        and answer.ms is not None
+        and answer.ms > spec.timeout * 1000
+        else None,
     )
 
 
@@ -169,13 +188,19 @@ def for_plan(plan: Plan) -> ResolveFn:
     from wsdiag.host.resolvers import OsView, explain, read_os_view
 
     view: asyncio.Task[OsView] | None = None
+    answered: set[str] = set()  # names the OS resolved (or said do not exist) in this run
 
     async def do_resolve(spec: DnsSpec, budget: float) -> DnsResult:
         nonlocal view
         if view is None:
             view = asyncio.ensure_future(asyncio.to_thread(read_os_view, platform.system()))
         deadline = time.perf_counter() + budget
-        answer = await os_resolve(spec.host, budget)
+        base = min(budget, spec.timeout)
+        answer = await os_resolve(
+            spec.host, base, budget - base, lambda: bool(answered - {spec.host})
+        )
+        if answer.outcome in (OsOutcome.ANSWER, OsOutcome.NO_NAME):
+            answered.add(spec.host)
         why = None
         with contextlib.suppress(Exception):  # TimeoutError, or a reader's bug: reason unknown
             left = max(deadline - time.perf_counter(), 0.0)

@@ -59,19 +59,30 @@ def _actionable(f: Finding) -> bool:
     return f.severity is not Severity.INFO or f.owner is Owner.USER
 
 
+def from_logs(f: Finding) -> bool:
+    """A finding of the client's logs (the past), not of this run."""
+    return f.code.startswith("LOGS_")
+
+
 def advise(report: Report) -> Advice:
-    """Order the report's findings into advice. Pure; never raises on any Report."""
-    findings = sorted(report.diagnosis.findings, key=lambda f: -f.severity.rank)
+    """Order the report's findings into advice. Pure; never raises on any Report. The live
+    run's findings lead within each owner, and only they make the first line: the logs
+    describe the past and never set the verdict, so they never lead its advice."""
+    findings = sorted(report.diagnosis.findings, key=lambda f: (from_logs(f), -f.severity.rank))
     act = [f for f in findings if _actionable(f)]
     notes = tuple(f for f in findings if not _actionable(f))
     groups = []
+    live = []
     for owner in (*OWNER_ORDER, None):
         mine = tuple(f for f in act if f.owner is owner)
         if mine:
             groups.append(Group(owner, OWNER_TITLE[owner], mine))
+        now = tuple(f for f in mine if not from_logs(f))
+        if now:
+            live.append(Group(owner, OWNER_TITLE[owner], now))
     verdict = report.diagnosis.verdict
     decide = what_would_decide(report) if verdict is Verdict.UNKNOWN else None
-    return Advice(_first_line(verdict, tuple(groups), decide), tuple(groups), notes, decide)
+    return Advice(_first_line(verdict, tuple(live), decide), tuple(groups), notes, decide)
 
 
 def _first_line(verdict: Verdict, groups: tuple[Group, ...], decide: str | None) -> str:

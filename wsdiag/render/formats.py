@@ -59,6 +59,10 @@ def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
         for key, name in (("logs", report.host.logs_user), ("proxy", report.host.proxy_user)):
             if name and str(view.get(key, "")).startswith("user "):
                 view[key] = f"user {redaction.user(name)}"
+        if report.host.logs_user and redaction.enabled:
+            # The logs as SYSTEM/root are the console user's (issue 19 item 1): say whose
+            # role, not whose name; --no-redact names them.
+            view["logs"] = "console user"
         if redaction.host:
             host["name"] = MASK
     return out
@@ -69,7 +73,8 @@ _EMPTY: tuple[object, ...] = (None, "", [])
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
-    ``probes[]`` and ``dns[]`` items, without ``probes[].certs``, and without what a reader
+    ``probes[]`` and ``dns[]`` items (and of ``dns[].servers[]``), without evidence facts that
+    are ``unknown``, without ``probes[].certs``, and without what a reader
     can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, its
     ``cause`` where its status implies it (``vocab.model.USUAL_CAUSE``), a
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
@@ -97,6 +102,22 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
                 else item
                 for item in items
             ]
+    for d in out.get("dns") or []:  # each OS server asked alone (issue 16): the same rule
+        if isinstance(d, dict) and isinstance(d.get("servers"), list):
+            d["servers"] = [
+                # ``order`` is the list's own order: a reader rebuilds it
+                {
+                    k: v
+                    for k, v in srv.items()
+                    if v not in _EMPTY and v is not False and k != "order"
+                }
+                if isinstance(srv, dict)
+                else srv
+                for srv in d["servers"]
+            ]
+    evidence = out.get("evidence")
+    if isinstance(evidence, dict):  # a fact left out reads "unknown" (the loader's default)
+        out["evidence"] = {k: v for k, v in evidence.items() if v != "unknown"}
     findings = out.get("findings")
     if isinstance(findings, list):
         out["findings"] = [
@@ -115,7 +136,9 @@ def expand(obj: dict[str, Any]) -> dict[str, Any]:
     dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
     if isinstance(out.get("dns"), list):
         out["dns"] = [
-            {"id": f"{d.get('target')}/dns/{d.get('type')}", **d} if isinstance(d, dict) else d
+            _whole_dns({"id": f"{d.get('target')}/dns/{d.get('type')}", **d})
+            if isinstance(d, dict)
+            else d
             for d in out["dns"]
         ]
     if isinstance(out.get("probes"), list):
@@ -125,6 +148,17 @@ def expand(obj: dict[str, Any]) -> dict[str, Any]:
             _with_basis_probes(f) if isinstance(f, dict) else f for f in out["findings"]
         ]
     return out
+
+
+def _whole_dns(d: dict[str, Any]) -> dict[str, Any]:
+    """A dns[] entry whose servers[] lost their ``order`` in json-line: the list's own order."""
+    servers = d.get("servers")
+    if isinstance(servers, list):
+        d["servers"] = [
+            {"server": s.get("server"), "order": i, **s} if isinstance(s, dict) else s
+            for i, s in enumerate(servers)
+        ]
+    return d
 
 
 def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]:
@@ -199,13 +233,44 @@ _UNKNOWN_CAUSES = (
 )
 
 
+_SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+_OWNER_RANK = {"user": 0, "desktop": 1, "network": 2, "aws": 3}  # advice.OWNER_ORDER
+
+
+def actionable(f: dict[str, Any]) -> bool:
+    """A finding someone acts on: an error or warning, or the user's own (as the text's
+    WHAT TO DO has it); the other info findings are notes."""
+    return f.get("severity") != "info" or f.get("owner") == "user"
+
+
+def in_advice_order(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The actionable findings as the text and HTML advice order them: by owner (the user
+    first, then this machine's settings, the network team, AWS, an unassigned one last),
+    then most severe first; ties keep the report's order."""
+    act = [f for f in findings if actionable(f)]
+    return sorted(
+        act,
+        key=lambda f: (
+            # the live run's findings before the client logs' (the past), as advice.advise
+            str(f.get("code", "")).startswith("LOGS_"),
+            _OWNER_RANK.get(str(f.get("owner")), len(_OWNER_RANK)),
+            -_SEVERITY_RANK.get(str(f.get("severity")), 0),
+        ),
+    )
+
+
 def render_line(report: dict[str, Any]) -> str:
     """The ``line`` format of one report's JSON (a dict as in schema wsdiag.report/1,
-    any version: missing fields read as unknown). At most LINE_MAX characters, no newline."""
+    any version: missing fields read as unknown). At most LINE_MAX characters, no newline.
+
+    ``findings=`` lists the actionable codes in advice order (info notes such as
+    ENDPOINT_CERTIFICATE are left out: ``--format json`` keeps them); ``fix:`` is the first
+    action of the first owner, the one the text's WHAT TO DO leads with."""
     verdict = _flat(report.get("verdict") or "unknown") or "unknown"
     host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
-    codes = ",".join(_flat(f.get("code", "?")) for f in findings) or "-"
+    ordered = in_advice_order(findings)
+    codes = ",".join(dict.fromkeys(_flat(f.get("code", "?")) for f in ordered)) or "-"
     parts = [
         verdict,
         f"env={_flat(report.get('environment') or 'unknown')}",
@@ -224,7 +289,10 @@ def render_line(report: dict[str, Any]) -> str:
             findings[0].get("message") if findings else "no finding explains it",
         )
         tail.append(f"reason: {_flat(why)}")
-    fix = next((f.get("remediation") for f in findings if f.get("remediation")), None)
+    # The live run's action only: the client logs' findings describe the past and never
+    # lead the advice (a ready check says no fix rather than an old session's).
+    live = [f for f in ordered if not str(f.get("code", "")).startswith("LOGS_")]
+    fix = next((f.get("remediation") for f in live if f.get("remediation")), None)
     if fix:
         tail.append(f"fix: {_flat(fix)}")
     # The codes are worth more than the prose: cut the prose first, then the code list.

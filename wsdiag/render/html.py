@@ -88,6 +88,7 @@ def diagram(report: Report) -> Diagram:
     d = Diagram()
     y = 10
     views = pv.target_views(report)
+    portal = pv.held(report)
     sections = [
         (Role.ENDPOINT, "streaming endpoint"),
         (Role.AUTH, "sign-in domains"),
@@ -105,8 +106,9 @@ def diagram(report: Report) -> Diagram:
             for label, probes in _target_rows(v):
                 d.rows.append(Row(label, y))
                 for i, p in enumerate(probes):
-                    d.chips.append(_chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y))
-                    statuses.append(str(p.status))
+                    chip = _chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y, portal)
+                    d.chips.append(chip)
+                    statuses.append(chip.status)
                 y += ROW_H
             if v.state == "dns":  # why it was not probed, on a line of its own
                 d.rows.append(Row(f"  {v.reason}; not probed", y, note=True))
@@ -149,13 +151,21 @@ def _section_sub(report: Report, role: Role) -> str:
     return ""
 
 
-def _chip(p: ProbeResult, x: int, y: int) -> Chip:
+def _chip(p: ProbeResult, x: int, y: int, portal: bool = False) -> Chip:
+    """One probe's chip. Green only for what was tested and works: an open connection whose
+    certificate did not verify is ``untrusted``, and under a captive portal every open path
+    is ``held`` (the portal answered, not the service)."""
     note = pv.probe_note(p)
     bits = [p.id, str(p.status)]
     if p.ms is not None and p.status is Status.OPEN:
         bits.append(f"{p.ms:.0f} ms")
+    status = str(p.status)
+    if p.status is Status.OPEN and portal:
+        status, note = "held", (note + ", " if note else "") + "held by a captive portal"
+    elif p.status is Status.OPEN and p.tls_trusted is False:
+        status = "untrusted"
     bits += [x for x in (p.phase, p.detail, note) if x]
-    return Chip(p.id, f"{p.transport}/{p.port}", str(p.status), " · ".join(bits), x, y)
+    return Chip(p.id, f"{p.transport}/{p.port}", status, " · ".join(bits), x, y)
 
 
 def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:
@@ -166,6 +176,8 @@ def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:
     dns_status = (
         "skipped" if ep is None else "open" if ep.outcome is DnsOutcome.ANSWER else "failed"
     )
+    if dns_status == "open" and pv.held(report):  # the portal's answer, not the zone's
+        dns_status = "held"
     d.hubs.append(("resolver", ", ".join(resolvers) or "system", my, dns_status))
     d.links.append(Link(mx, my, X_HUB, my, dns_status))
     proxied = report.proxy.mode in (ProxyMode.PROXY, ProxyMode.UNTESTED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Phase, Role, Status, Via
+from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Via
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -57,8 +57,16 @@ def _ok(p: ProbeResult) -> bool:
     return p.status is Status.OPEN and p.tls_trusted is not False
 
 
+def held(report: Report) -> bool:
+    """A captive portal (or DNS hijack) answered: no open path seen is the real service, so
+    no renderer may show one as working (CAPTIVE_PORTAL's "nothing else seen is real")."""
+    return report.diagnosis.environment is Environment.CAPTIVE
+
+
 def target_views(report: Report) -> list[TargetView]:
-    """Every target of the report, in the report's order."""
+    """Every target of the report, in the report's order; under a captive portal none is
+    ``ok``."""
+    portal = held(report)
     by_target: dict[str, list[ProbeResult]] = {}
     for p in report.probes:
         by_target.setdefault(p.target_id, []).append(p)
@@ -75,7 +83,8 @@ def target_views(report: Report) -> list[TargetView]:
             else:
                 state, reason = "skipped", probes[0].detail or "not planned"
         else:
-            state, reason = ("ok" if all(_ok(p) for p in ran) else "fail"), ""
+            works = all(_ok(p) for p in ran) and not portal
+            state, reason = ("ok" if works else "fail"), ""
         views.append(TargetView(tid, probes[0].host, role, probes, a, state, reason))
     return views
 

@@ -81,6 +81,8 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
         "time": h.time,
         "view": {"logs": logs, "proxy": proxy},
         "redacted": [],
+        # additive (issue 16): a note where wsdiag ran, never a finding for a container
+        **({"runs_in": {"where": h.runs_in, "why": h.runs_in_why}} if h.runs_in != "host" else {}),
     }
 
 
@@ -96,9 +98,13 @@ def _host(h: dict[str, Any]) -> HostIdentity:
         account=codec.decode(Account, h.get("account", "unknown"), at="host.account"),
         time=str(h.get("time", "")),
         logs_read=logs != "none",
-        logs_user=logs.removeprefix("user ") if logs.startswith("user ") else None,
+        logs_user=logs.removeprefix("user ")
+        if logs.startswith("user ")
+        else ("***" if logs == "console user" else None),
         proxy_view="user" if proxy.startswith("user ") else proxy,
         proxy_user=proxy.removeprefix("user ") if proxy.startswith("user ") else None,
+        runs_in=str((h.get("runs_in") or {}).get("where", "host")),
+        runs_in_why=str((h.get("runs_in") or {}).get("why", "")),
     )
 
 
@@ -116,7 +122,7 @@ def evidence_json(e: Evidence) -> dict[str, Any]:
         f.name: v.value
         for f in dataclasses.fields(e)
         if isinstance(v := getattr(e, f.name), Tri)
-        and not (v is Tri.UNKNOWN and f.metadata.get("evidence.absent_when_unknown"))
+        and not (v is Tri.UNKNOWN and f.metadata.get(codec.KNOWN_ONLY))
     }
     out["endpoint_addresses"] = codec.encode(e.endpoint_addresses)
     return out
@@ -126,10 +132,14 @@ def _evidence(d: dict[str, Any]) -> Evidence:
     """The facts and addresses back; every other Evidence field (values for messages) at its
     default: the JSON does not carry them."""
     hints = codec.hints(Evidence)
+    # A fact a document leaves out reads unknown: json-line drops unknown facts, and facts
+    # added after the schema's first version are written only when known.
     facts: dict[str, Any] = {
         f.name: codec.decode(Tri, d[f.name], at=f"evidence.{f.name}")
+        if f.name in d
+        else Tri.UNKNOWN
         for f in dataclasses.fields(Evidence)
-        if hints[f.name] is Tri and f.name in d
+        if hints[f.name] is Tri
     }
     addresses = codec.decode_all(
         AddressEvidence, d.get("endpoint_addresses", []), at="evidence.endpoint_addresses"

@@ -33,6 +33,7 @@ HEADLINE = {
 ENVIRONMENT_TEXT = {
     "closed": "closed network: VPC endpoint reachable, no internet",
     "minimal-egress": "minimal egress: VPC endpoint plus internet on 443 only",
+    "captive": "captive portal or DNS hijack: nothing else seen is real",
     "open-egress": "VPC endpoint plus open internet egress",
     "home": "outside the VPC: internet only",
     "vpn": "VPN connected, the endpoint not reached through it",
@@ -152,6 +153,11 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
             out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
+    if report.host.runs_in == "container":  # a note, never a finding (issue 16)
+        machine.append(
+            f"Note: wsdiag ran inside a container ({report.host.runs_in_why}): its network "
+            "may be the host's or its own."
+        )
     if machine:  # routes per path, tunnels, the client (wsdiag.host.paths), the PAC used
         out.blocks.append(Block.gap())
         out.add(0, [("THIS MACHINE", "bold")])
@@ -171,6 +177,8 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     if report.logs and report.logs.comparison:
         out.blocks.append(Block.gap())
         out.add(0, [("CLIENT LOGS", "bold")])
+        if report.host.logs_user:  # as SYSTEM/root: never the name (redact.user hides it)
+            out.add(2, words("read from the console user's profile"))
         out.add(2, words(report.logs.comparison))
     out.blocks.append(Block.gap())
     tail = f"exit code {d.verdict.exit_code} ({d.verdict}); --json or --html FILE for details"
@@ -182,8 +190,10 @@ def _facts(report: Report) -> list[str]:
     env = ENVIRONMENT_TEXT.get(str(report.diagnosis.environment), "environment unknown")
     facts = [
         env,
-        f"region {report.region}",
-        f"{report.duration_ms / 1000:.2f} s",
+        f"region {report.region}"
+        + (" (from the client's logs)" if report.region_source == "logs" else ""),
+        # the whole process's time (start-up, logs, probes), as the user waited for it
+        f"{(report.process_ms or report.duration_ms) / 1000:.2f} s",
         f"wsdiag {report.tool_version}",
     ]
     proxy = report.proxy
@@ -246,8 +256,20 @@ def _collapsed(out: Layout, good: list[pv.TargetView], label: str) -> None:
             everywhere.append(kind)
         else:
             some.append(f"{kind} open ({n} of {total})")
-    parts = ([", ".join(everywhere) + " open"] if everywhere else []) + some
-    via = " via proxy" if all(v.proxied for v in good) else ""
+    via = ""
+    if all(v.proxied for v in good):
+        # Only TCP/TLS goes through the proxy; QUIC (UDP) never does (issue 19 item 5).
+        tcp = [k for k in everywhere if not k.startswith("quic/")]
+        udp = [k for k in everywhere if k.startswith("quic/")]
+        everywhere = ([", ".join(tcp) + " open via proxy"] if tcp else []) + (
+            [", ".join(udp) + " open direct"] if udp else []
+        )
+        some = [
+            s.replace(" open (", " open direct (", 1) if s.startswith("quic/") else s for s in some
+        ]
+        parts = everywhere + some
+    else:
+        parts = ([", ".join(everywhere) + " open"] if everywhere else []) + some
     times = pv.ms_range(probes, out.dash)
     head = words(label) + _host_words(good[0]) if total == 1 else words(label + ":")
     tail = [(part + ",", "green") for part in parts[:-1]] + [(parts[-1] + via, "green")]

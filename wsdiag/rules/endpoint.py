@@ -23,7 +23,7 @@ from wsdiag.rules.facts import (
     defects,
     with_defect,
 )
-from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
 from wsdiag.vocab.results import AddressEvidence, Evidence
 from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
@@ -120,6 +120,18 @@ def _host(c: CheckFacts) -> Fire:
     return Fire({"host": c.evidence.endpoint_host})
 
 
+def _consequence(c: CheckFacts, params: dict[str, object]) -> Fire:
+    """At home the private name's absence (or public answer) is what being outside the VPC
+    means: HOME_NETWORK carries the one action, this finding stays as a note."""
+    home = c.environment is Environment.HOME
+    return Fire(params, severity=Severity.INFO if home else None)
+
+
+def _nxdomain(c: CheckFacts) -> Fire:
+    e = c.evidence
+    return _consequence(c, {"host": e.endpoint_host, "region": e.region or "<region>"})
+
+
 def _aaaa_only(c: CheckFacts) -> Fire:
     e = c.evidence
     return Fire({"host": e.endpoint_host, "v6": ", ".join(e.endpoint_v6)})
@@ -140,7 +152,9 @@ def _dual_stack(c: CheckFacts) -> Fire | None:
 def _public(c: CheckFacts) -> Fire:
     e = c.evidence
     where = "the VPC ranges given" if e.vpc_cidrs else "private (RFC 1918) ranges"
-    return Fire({"host": e.endpoint_host, "public": ", ".join(e.endpoint_public), "where": where})
+    return _consequence(
+        c, {"host": e.endpoint_host, "public": ", ".join(e.endpoint_public), "where": where}
+    )
 
 
 def _unreachable(c: CheckFacts) -> Fire:
@@ -218,10 +232,11 @@ DNS_RULES: tuple[CheckRule, ...] = (
         code="ENDPOINT_NXDOMAIN",
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
-        when="the private name does not exist for this resolver",
+        when="the private name does not exist for this resolver (a note at home: "
+        "HOME_NETWORK says what to do)",
         message="This machine cannot find the WorkSpaces streaming endpoint: the private name "
         "{host} does not exist for its resolver (NXDOMAIN), so it is not using the VPC's DNS.",
-        remediation="VPC console > Endpoints > the com.amazonaws.<region>.prod.highlander "
+        remediation="VPC console > Endpoints > the com.amazonaws.{region}.prod.highlander "
         "endpoint: enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
         "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a Route "
         "53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > Inbound "
@@ -231,7 +246,7 @@ DNS_RULES: tuple[CheckRule, ...] = (
             ("endpoint_a", (DnsOutcome.NXDOMAIN,)),
             ("proxy_http", NOT_YES),
         ),
-        fire=_host,
+        fire=_nxdomain,
         basis=("endpoint_a",),
     ),
     FindingRule(
@@ -275,7 +290,8 @@ DNS_RULES: tuple[CheckRule, ...] = (
         code="ENDPOINT_PUBLIC_ANSWER",
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
-        when="an address outside RFC 1918 / `--vpc-cidr`",
+        when="an address outside RFC 1918 / `--vpc-cidr` (a note at home: HOME_NETWORK says "
+        "what to do)",
         message="The private name {host} resolves to {public}, outside {where}: this machine is "
         "not getting the VPC endpoint's private DNS answer.",
         remediation="Use the VPC's resolver (VPN split-DNS or a Route 53 Resolver inbound "

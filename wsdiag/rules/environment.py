@@ -48,6 +48,14 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         text="no DNS query was answered",
     ),
     EnvRule(
+        name="captive-portal",
+        # Before the endpoint rules: the portal's own address answers for the private name and
+        # for the internet alike, so "endpoint ok, internet ok" would be read off the portal.
+        when=lambda e: e.captive_portal is Y,
+        environment=Environment.CAPTIVE,
+        text="unrelated names all resolve to one address (a captive portal or DNS hijack)",
+    ),
+    EnvRule(
         name="endpoint-only",
         when=lambda e: _endpoint_ok(e) and e.internet_reachable is N,
         environment=Environment.CLOSED,
@@ -69,10 +77,24 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
     *HOST_ENV_RULES,
     EnvRule(
         name="internet-without-endpoint",
-        when=lambda e: _endpoint_bad(e) and e.internet_reachable is Y and _not_ours(e),
+        when=lambda e: (
+            _endpoint_bad(e) and e.internet_reachable is Y and _not_ours(e) and e.home_evidence is Y
+        ),
         environment=Environment.HOME,
-        text="endpoint name missing or public (or no answer from the resolver), its path not "
-        "through a tunnel; internet ok",
+        text="endpoint name missing (NXDOMAIN) or public, from a resolver on the LAN, at a "
+        "public address or a local stub; no tunnel up, its path not through one; internet ok",
+    ),
+    EnvRule(
+        name="not-home-by-evidence",
+        when=lambda e: (
+            _endpoint_bad(e)
+            and e.internet_reachable is Y
+            and e.endpoint_private is not Y
+            and e.home_evidence is not Y
+        ),
+        environment=Environment.UNKNOWN,
+        text="no usable private answer, and nothing shows a home network (the name failed or "
+        "timed out, or a private resolver off the LAN or a tunnel says otherwise): not home",
     ),
     EnvRule(
         name="private-answer-silent",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
-from wsdiag.vocab.model import DnsOutcome, Environment, ProxyMode, Tri
+from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Tri
 from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
 from wsdiag.vocab.rows import FindingRule, Fire
 
@@ -95,6 +95,28 @@ def with_defect(e: Evidence, *wanted: Defect) -> list[AddressEvidence]:
     return [a for a in e.endpoint_addresses if defects(a) & set(wanted)]
 
 
+LOGIN_TARGET = "login"  # the catalog's {directory_id}.awsapps.com target
+
+
+def _directory_missing(e: Evidence) -> Tri:
+    login = next((t for t in e.targets if t.id == LOGIN_TARGET), None)
+    if login is None or login.dns is None:
+        return U
+    if login.dns is not DnsOutcome.NXDOMAIN:
+        return N
+    others = [t.dns for t in e.targets if t.id != LOGIN_TARGET and t.dns is not None]
+    if DnsOutcome.ANSWER in others:
+        return Y  # the same resolver answers the public names: only this one is missing
+    return N if others else U
+
+
+def _auth_dns_only(e: Evidence) -> Tri:
+    failed = [t for t in e.targets if t.need is Need.NEEDED and t.usable is N]
+    if not failed:
+        return N
+    return Tri.of(all(t.dns not in (None, DnsOutcome.ANSWER) for t in failed))
+
+
 def _some(items: object) -> Tri:
     return Tri.of(bool(items))
 
@@ -128,6 +150,11 @@ class CheckFacts:
     needed_unmeasured: Tri  # a fact "ready" needs (READY_FACTS) is UNKNOWN
     # every failed direct endpoint path met a firewall's ICMP "prohibited" (check.refusals)
     endpoint_prohibited_all: Tri
+    # <directory id>.awsapps.com is NXDOMAIN while another public WorkSpaces name resolved
+    # through the same resolver: the id or alias does not exist (not a network fault)
+    directory_missing: Tri = U
+    # every needed name that failed, failed at DNS (no address): a resolver fault, not 443
+    auth_dns_only: Tri = U
 
     @staticmethod
     def of(e: Evidence, environment: Environment) -> CheckFacts:
@@ -158,6 +185,8 @@ class CheckFacts:
             os_name_failed=_some([d for d in div if d.os_outcome is not DnsOutcome.ANSWER]),
             needed_unmeasured=_some(unmeasured(e)),
             endpoint_prohibited_all=Tri.of(e.endpoint_all_refused),
+            directory_missing=_directory_missing(e),
+            auth_dns_only=_auth_dns_only(e),
         )
 
     def fact(self, name: str) -> object:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn
-from wsdiag.vocab.model import Environment, Need, Owner, ProxyMode, Severity
+from wsdiag.rules.facts import LOGIN_TARGET, CheckFacts, CheckRule, FireFn
+from wsdiag.vocab.model import DnsOutcome, Environment, Need, Owner, ProxyMode, Severity
 from wsdiag.vocab.results import Evidence, TargetEvidence
 from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
@@ -65,22 +65,49 @@ def _pac_answer_broken(c: CheckFacts) -> Fire:
     )
 
 
+_FIREWALL_FIX = (
+    "Allow outbound TCP and UDP 443 to the WorkSpaces registration and authentication domains "
+    "(NAT gateway, firewall or proxy allow-list); streaming can stay on the endpoint."
+)
+_DNS_FIX = (
+    "Fix public name resolution: the resolver ({resolvers}) gives no address for these "
+    "public names, so no connection was tried; forward public names (or amazonaws.com, "
+    "awsapps.com, amazonworkspaces.com) to a resolver that answers them. Not a firewall rule."
+)
+
+
 def _auth_unreachable(c: CheckFacts) -> Fire | None:
     e = c.evidence
     env = c.environment
     failed = [t for t in _failed(e, Need.NEEDED) if not t.proxy_explains]
+    if c.directory_missing is Y:  # DIRECTORY_NOT_FOUND says it: the id, not the network
+        failed = [t for t in failed if t.id != LOGIN_TARGET]
     if not failed:
         return None
     by_proxy = any(t.proxy_refused for t in failed)
+    dns_only = all(t.dns not in (None, DnsOutcome.ANSWER) for t in failed)
+    fix = (
+        _DNS_FIX.format(resolvers=", ".join(e.resolvers) or "system") if dns_only else _FIREWALL_FIX
+    )
     return Fire(
         {
             "failed": "; ".join(f"{t.host} ({t.why})" for t in failed),
             "closed": " — this is a closed network." if env is Environment.CLOSED else ".",
+            "fix": fix,
             "by_proxy": " Here the proxy refused them: add them to its allow-list."
             if by_proxy
             else "",
         },
         basis=tuple(f"targets[{t.id}]" for t in failed),
+    )
+
+
+def _directory(c: CheckFacts) -> Fire:
+    e = c.evidence
+    login = next(t for t in e.targets if t.id == LOGIN_TARGET)
+    return Fire(
+        {"host": login.host, "resolvers": ", ".join(e.resolvers) or "the system resolver"},
+        basis=tuple(f"targets[{t.id}]" for t in e.targets if t.dns is not None),
     )
 
 
@@ -211,12 +238,27 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         "proxy: 403, 502 …)",
         message="Registration and sign-in fail: {failed}. They need the internet on 443 even when "
         "streaming uses the VPC endpoint{closed}",
-        remediation="Allow outbound TCP and UDP 443 to the WorkSpaces registration and "
-        "authentication domains (NAT gateway, firewall or proxy allow-list); streaming can stay "
-        "on the endpoint.{by_proxy}",
+        # {fix}: outbound 443 (a firewall rule), or, where every failed name failed at DNS,
+        # public name resolution (a resolver fault): never a firewall ticket for a DNS fault.
+        remediation="{fix}{by_proxy}",
         facts=(("auth_reachable", (N,)), ("no_route", NOT_YES), ("resolver_reachable", NOT_NO)),
         fire=_auth_unreachable,
         basis=(),
+    ),
+    FindingRule(
+        name="directory-missing",
+        code="DIRECTORY_NOT_FOUND",
+        severity=Severity.ERROR,
+        owner=Owner.USER,
+        when="`<directory id>.awsapps.com` NXDOMAIN while the other public WorkSpaces names "
+        "resolve through the same resolver: the id or alias does not exist",
+        message="This directory id or alias does not exist: {host} is NXDOMAIN while the other "
+        "public WorkSpaces names resolve through the same resolver ({resolvers}).",
+        remediation="Check the registration code (and the --directory-id given): copy it again "
+        "from the invitation e-mail, or ask desktop support for the directory's registration "
+        "code. Nothing to change in the network.",
+        facts=(("directory_missing", (Y,)),),
+        fire=_directory,
     ),
     FindingRule(
         name="optional-unreachable",
@@ -261,9 +303,11 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
     FindingRule(
         name="home-network",
         code="HOME_NETWORK",
-        severity=Severity.INFO,
+        # The one action at home: the private name's NXDOMAIN or public answer that being
+        # outside the VPC implies are notes beside it (ENDPOINT_NXDOMAIN, _PUBLIC_ANSWER).
+        severity=Severity.ERROR,
         owner=Owner.USER,
-        when="outside the VPC: connect the VPN",
+        when="outside the VPC: connect the VPN (blocks: streaming goes through the VPC only)",
         message="You are not on the company network (VPN off?): the internet works here, but a "
         "WorkSpace whose directory streams through a VPC endpoint streams only from inside "
         "the VPC; it does not fall back to the internet.",

@@ -9,6 +9,7 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 from __future__ import annotations
 
 from wsdiag.rules.bounded import BOUNDED_RULES
+from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.facts import (
@@ -70,6 +71,7 @@ NOT_MEASURED = FindingRule(
 )
 
 FINDING_RULES: tuple[CheckRule, ...] = (
+    *CHAIN_RULES,
     *NAME_RULES,
     *DNS_RULES,
     *ENDPOINT_RULES,
@@ -89,10 +91,13 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     severities = {
         f.severity
         for f in findings
-        if (e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES
+        if ((e.quality is not None and e.quality.counts) or f.code not in QUALITY_CODES)
+        and f.code not in ADVISORY_CODES  # the OS's own answer already decides
     }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
+    if e.runs_in_wsl is Y:
+        return Verdict.UNKNOWN  # WSL's network is not Windows': at most unknown
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
         return Verdict.UNKNOWN
     if Severity.WARNING in severities:
@@ -120,5 +125,6 @@ def diagnose(e: Evidence, extra: tuple[Finding, ...] = ()) -> Diagnosis:
     Findings are listed most severe first; ties keep row order, our own before the others'."""
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
-    shown = tuple(sorted(own + extra, key=lambda f: -f.severity.rank))
+    # most severe first; inside WSL the first finding says the network is not Windows'
+    shown = tuple(sorted(own + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank)))
     return Diagnosis(environment, verdict_of(e, own), shown, env_rule)

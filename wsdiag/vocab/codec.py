@@ -31,6 +31,7 @@ _OMIT = "json.omit"
 _DENSE = "json.dense"
 _PAIRS = "json.pairs"
 _FLAT = "json.flat"
+KNOWN_ONLY = "json.known_only"
 EMPTY: tuple[object, ...] = (None, "", (), [], {})
 
 Hooks = Mapping[type, Callable[[Any], Any]]
@@ -56,6 +57,13 @@ def omit() -> dict[str, object]:
 def dense(name: str | None = None) -> dict[str, object]:
     """Metadata: the field is left out when None, "" or empty (read back as its default)."""
     return {_DENSE: True, **({_KEY: name} if name else {})}
+
+
+def known_only() -> dict[str, object]:
+    """Metadata: a tri-state fact added after the schema's first version, written only when
+    known (``yes``/``no``), so a report that never measured it keeps its first-version shape;
+    read back as unknown when absent."""
+    return {KNOWN_ONLY: True}
 
 
 def pairs() -> dict[str, object]:

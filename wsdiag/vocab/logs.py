@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -156,14 +157,31 @@ class ClientLogEvidence:
 
 
 @dataclass(frozen=True)
+class RawLogs:
+    """The logs as read, before a check judges which sessions count: the summary (None:
+    nothing parsed), the findings about reading the files, the files read newest first, and
+    their modification times (path, s since the epoch)."""
+
+    summary: LogSummary | None
+    read_findings: tuple[Finding, ...]
+    files: tuple[str, ...]
+    mtimes: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class LogContext:
-    """What the client's own logs contributed to this check (empty: none were read)."""
+    """What the client's own logs contributed to this check (empty: none were read).
+    ``region`` is read from every session (it may choose the region); the findings and
+    private names only from the sessions that count (``wsdiag.logs.context.scope_logs``)."""
 
     region: str | None = None
     private_hosts: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     evidence: ClientLogEvidence | None = None
     owner: str | None = None  # whose logs (run as SYSTEM/root); None: this account's own
+    raw: RawLogs | None = None  # what was read, for scoping to the checked region
+    since: datetime | None = None  # sessions before this do not count (None: the default)
+    scoped: bool = False  # scope_logs has run
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,9 @@ class Environment(StrEnum):
     OPEN_EGRESS = "open-egress"
     HOME = "home"
     VPN = "vpn"  # a VPN (tunnel) is connected, yet the endpoint is not reached through it
+    # A captive portal (or DNS hijack) answers every name: nothing else seen is real, so no
+    # egress shape (minimal, open) can be read from it.
+    CAPTIVE = "captive"
     OFFLINE = "offline"
     UNKNOWN = "unknown"
 
@@ -256,6 +259,9 @@ class HostIdentity:
     logs_read: bool = False  # False: no client logs were found/read
     proxy_view: str = "own"  # own | machine (WinHTTP) | user: whose proxy setting was used
     proxy_user: str | None = None  # proxy_view "user": whose
+    # where wsdiag ran (wsdiag.host.where): "host" | "wsl" | "container", and the sign seen
+    runs_in: str = "host"
+    runs_in_why: str = ""
 
 
 # --- catalog ---------------------------------------------------------------------------
@@ -381,6 +387,10 @@ class DnsSpec:
     host: str
     rdtype: str  # "A" | "AAAA" (asked of a resolver) | "OS" (getaddrinfo: IPv4 and IPv6)
     timeout: float  # seconds; the lookup's whole life, retransmissions and servers included
+    # The private name's lookups: may wait past ``timeout`` up to the OS resolver's own
+    # budget (Plan.dns_os_budget) when the server answered another query of this run
+    patient: bool = False
+    per_server: bool = False  # the private name's A: also ask each OS server alone
 
 
 @dataclass(frozen=True)
@@ -432,3 +442,12 @@ class Plan:
     samples: int = 0  # per answered endpoint path (wsdiag.check.sampling); 0: none
     quality: QualityBounds = QualityBounds()
     quality_verdict: bool = False
+    # Seconds the OS resolver itself waits for a name (wsdiag.host.dns_os.os_budget, read at
+    # the edge, capped by DNS_OS_BUDGET_MAX); 0: no more than --timeout
+    dns_os_budget: float = 0.0
+    # The servers the OS would ask for the private name, in order, with where each is kept:
+    # (Nameserver, source); () with --nameserver (then those are asked) or when not read
+    os_servers: tuple[tuple[Nameserver, str], ...] = ()
+    # IP families this machine has a route for (wsdiag.host.families); the client dials an
+    # IPv6 answer when only IPv6 is routable (DNS64/NAT64 networks)
+    families: tuple[int, ...] = (4, 6)

@@ -40,6 +40,8 @@ class Observed:
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
     samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples (quality)
+    # where wsdiag runs (wsdiag.host.where): ("host" | "wsl" | "container", the sign seen)
+    where: tuple[str, str] = ("host", "")
 
     def host(self, target_id: str) -> str:
         return next(pt.host for pt in self.plan.targets if pt.target.id == target_id)

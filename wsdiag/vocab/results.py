@@ -33,6 +33,41 @@ from wsdiag.vocab.model import (
 
 
 @dataclass(frozen=True)
+class Ede:
+    """An RFC 8914 extended DNS error: its INFO-CODE and EXTRA-TEXT."""
+
+    code: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ServerAnswer:
+    """What one of the servers the OS would use said for the private name, asked alone
+    (EDNS on, so RFC 8914 extended errors come back), with the follow-up questions that tell
+    a validating resolver and a broken forwarder apart (wsdiag.probes.dns_servers)."""
+
+    server: str  # "10.0.0.2", "127.0.0.1:5353", "[::1]:5353"
+    order: int  # its place in the list the OS asks (0: asked first)
+    source: str  # where the OS keeps it: "resolv.conf", "systemd-resolved eth0", "--nameserver"
+    outcome: DnsOutcome  # for the private name's A record
+    addresses: tuple[str, ...] = ()
+    ms: float | None = None  # until its answer; None: nothing came back
+    # RFC 8914 extended DNS errors it attached
+    ede: tuple[Ede, ...] = ()
+    # After a SERVFAIL: the same query with CD (checking disabled, RFC 4035 section 3.2.2)
+    cd_outcome: DnsOutcome | None = None
+    cd_ms: float | None = None
+    plain_again: DnsOutcome | None = None  # the query without CD again, beside the CD one
+    # SOA of the zone's apex (a2z.com) and of the region's gateway zone, asked of this server
+    # when the private name got no answer: does its forwarder for a2z.com answer at all?
+    soa_apex: DnsOutcome | None = None
+    soa_region: DnsOutcome | None = None
+    # RFC 7050: the /96 it synthesizes IPv6 answers under (ipv4only.arpa AAAA), "" if none
+    dns64_prefix: str = ""
+    answered_other: bool = False  # it answered another query of this run (not this name)
+
+
+@dataclass(frozen=True)
 class DnsResult:
     id: str  # e.g. "endpoint/dns/A"
     target_id: str = field(metadata=codec.key("target"))
@@ -51,6 +86,12 @@ class DnsResult:
     reason: str = field(default="", metadata=codec.dense())
     # the error map's reading of the socket error, where one ended it (absent: none)
     cause: Fault = field(default=Fault.NONE, metadata=codec.dense())
+    # The private name's A lookup only: each server the OS would use, asked alone
+    servers: tuple[ServerAnswer, ...] = field(default=(), metadata=codec.dense())
+    # Answered after --timeout, within the OS resolver's own budget (the server had answered
+    # another query of this run): the client gets it, slowly; ``ms`` says how slowly.
+    # True, or None (not late: left out of the JSON)
+    late: bool | None = field(default=None, metadata=codec.dense())
 
 
 class TlsSeen(StrEnum):
@@ -228,6 +269,7 @@ class TargetEvidence:
     # every TCP/TLS probe failed at the proxy (down, or asking for credentials)
     proxy_explains: bool = False
     probes: tuple[str, ...] = ()  # every result behind ``usable`` (its DNS included)
+    dns: DnsOutcome | None = None  # its own A lookup's outcome (None: not asked, or proxied)
 
 
 @dataclass(frozen=True)
@@ -261,9 +303,28 @@ class NameDivergence:
     ids: tuple[str, ...] = ()  # the OS and DNS result ids
 
 
-# Metadata of a tri-state fact added after the report's first version: the evidence block
-# leaves it out while UNKNOWN, so a report from before it reads and writes back unchanged.
-ABSENT_WHEN_UNKNOWN = {"evidence.absent_when_unknown": True}
+@dataclass(frozen=True)
+class DnsChain:
+    """The values behind the resolver-chain facts (wsdiag.evidence.chain), for
+    messages; never read as facts themselves. Servers as ``ServerAnswer.server``."""
+
+    first: str = ""  # the server the OS asks first for the private name
+    first_said: str = ""  # what it said: "SERVFAIL", "NXDOMAIN", "no answer" ...
+    first_source: str = ""  # where the OS keeps it (resolv.conf, systemd-resolved eth0 ...)
+    answered_by: str = ""  # a later server with the private answer
+    slow_ms: float | None = None  # the private name's answer time, past --timeout
+    dnssec_at: str = ""  # the validating server
+    dnssec_local: bool = False  # ... on this machine (a local stub)
+    dnssec_why: str = ""  # "extended DNS error 10 (RRSIGs Missing)" / the CD pair
+    forwarder: str = ""  # the server whose forwarder for a2z.com does not answer
+    plus2: str = ""  # a configured server that is a --vpc-cidr's base + 2
+    plus2_cidr: str = ""
+    zone_missing_at: str = ""  # a private resolver (not on this LAN) saying NXDOMAIN
+    dns64_prefix: str = ""  # the NAT64 /96 (or other RFC 6052 length)
+    synthesized: tuple[tuple[str, str], ...] = ()  # (IPv6 answer, the IPv4 it embeds)
+    runs_in: str = "host"  # wsdiag.host.where.RunsIn value
+    runs_in_why: str = ""
+    home_why_not: str = ""  # what contradicts "home" (a private resolver, a tunnel ...)
 
 
 @dataclass(frozen=True)
@@ -344,16 +405,48 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
+    # --- the resolver chain (wsdiag.evidence.chain, issue 16) ---
+    servfail_first: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the private name answered after --timeout
+    dnssec_validation: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # DNSSEC validation fails the private name
+    forwarder_silent: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # a server fails a2z.com (SOAs too), answers others
+    resolver_vpc_plus2: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # a server is a --vpc-cidr's +2, failing the name
+    zone_missing: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # inside WSL: not Windows' network
+    home_evidence: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # positive evidence of a home network (see wsdiag.evidence.chain)
+    chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
+    region: str = ""  # the checked region's code, for messages (never a fact)
     # --- this machine's own firewall (wsdiag.evidence.route) ---
-    # it refused some send (EPERM/EACCES): nothing left; added after wsdiag.report/1's first
-    # version, so its JSON is absent where unknown (as in every report before it)
-    local_block: Tri = field(default=Tri.UNKNOWN, metadata=ABSENT_WHEN_UNKNOWN)
+    # it refused some send (EPERM/EACCES): nothing left (written only when known)
+    local_block: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
     local_blocked: tuple[str, ...] = ()  # the hosts whose sends it refused
     # The facts of evidence sources that have no field above (source name -> its facts
-    # dataclass, e.g. "cloud"); rows read them by name through ``fact``.
-    sources: Mapping[str, object] = field(default_factory=dict)
+    # dataclass); rows read them by name through ``fact``.
+    sources: Mapping[str, object] = field(default_factory=dict, metadata=codec.omit())
 
     def fact(self, name: str) -> object:
         """The fact (or value) ``name``: a field of this record, else a field of a source's

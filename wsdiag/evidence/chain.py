@@ -1,0 +1,299 @@
+"""The resolver chain as facts: each server the OS would use for the private name
+(wsdiag.probes.dns_servers), read against how the OS walks them and what contradicts
+"home". Pure: Observed, the endpoint's privacy and this machine's facts in, ChainFacts out.
+
+- servfail_first: the server the OS asks first SERVFAILs the private name, a later one has
+  the answer (glibc moves on; older Microsoft documentation says Windows stops).
+- endpoint_dns_slow: the private name answered after --timeout, within the OS's budget.
+- dnssec_validation: named only when an RFC 8914 extended error with INFO-CODE 6-12 (the
+  DNSSEC ones: 6 DNSSEC Bogus ... 12 NSEC Missing) says so, or when the same query still
+  SERVFAILs without CD while the CD query answers, both within a second.
+- forwarder_silent: the private name and the SOAs of a2z.com and of its region zone get
+  silence or SERVFAIL from a server that answered other names of the run.
+- resolver_vpc_plus2: a server the OS asks is a --vpc-cidr's base + 2 (the Route 53
+  Resolver of that VPC), and the private name fails there: asked from outside the VPC.
+- zone_missing: NXDOMAIN from a private resolver that is not on this machine's LAN.
+- dns64: the private name's IPv6 answer embeds its IPv4 address under a NAT64 prefix
+  (RFC 6052; the prefix from ipv4only.arpa, RFC 7050, or from the A answer itself).
+- home_evidence: "home" needs positive evidence: NXDOMAIN or a public answer for the
+  private name, from a resolver on the LAN, at a public address or a local stub, and
+  nothing against it (a tunnel up, the endpoint routed into a tunnel, a private resolver
+  off the LAN, a resolver with no zone). Unknown host facts do not count against it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from wsdiag.dns64 import matches_answer, synthesized_from
+from wsdiag.evidence.basis import Basis, ids
+from wsdiag.evidence.machine import MachineFacts
+from wsdiag.vocab.model import DnsOutcome, Tri
+from wsdiag.vocab.observed import Observed
+from wsdiag.vocab.results import DnsChain, DnsResult, ServerAnswer
+
+U = Tri.UNKNOWN
+
+
+@dataclass(frozen=True)
+class ChainFacts:
+    servfail_first: Tri  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri  # the private name answered after --timeout, in the OS's budget
+    dnssec_validation: Tri  # a server's SERVFAIL is DNSSEC validation (EDE 6-12, CD pair)
+    forwarder_silent: Tri  # the a2z.com forwarder silent while the server answers others
+    resolver_vpc_plus2: Tri  # a --vpc-cidr's +2 asked from outside, the name failing
+    zone_missing: Tri  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri  # inside WSL: not Windows' network
+    home_evidence: Tri  # positive evidence of a home network
+    chain: DnsChain  # the values behind them, for messages
+    basis: Basis
+
+
+DNSSEC_EDE = range(6, 13)  # RFC 8914 section 4: 6 DNSSEC Bogus ... 12 NSEC Missing
+EDE_NAMES = {
+    6: "DNSSEC Bogus",
+    7: "Signature Expired",
+    8: "Signature Not Yet Valid",
+    9: "DNSKEY Missing",
+    10: "RRSIGs Missing",
+    11: "No Zone Key Bit Set",
+    12: "NSEC Missing",
+}
+PAIR_MS = 1000.0  # the CD and plain queries both within a second
+_FAILED = (DnsOutcome.TIMEOUT, DnsOutcome.SERVFAIL)
+_SAID = {
+    DnsOutcome.SERVFAIL: "SERVFAIL",
+    DnsOutcome.REFUSED: "REFUSED",
+    DnsOutcome.NXDOMAIN: "NXDOMAIN",
+    DnsOutcome.NO_ANSWER: "NOERROR without an address (NODATA)",
+    DnsOutcome.TIMEOUT: "no answer",
+    DnsOutcome.ANSWER: "the private answer",
+}
+_RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+_NOT_PUBLIC = (
+    *_RFC1918,
+    ipaddress.ip_network("100.64.0.0/10"),  # RFC 6598
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("fc00::/7"),  # ULA
+    ipaddress.ip_network("fe80::/10"),
+)
+
+
+def _ip(server: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = server.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+def resolver_kind(server: str) -> str:
+    """ "loopback" (a stub on this machine), "private" (RFC 1918, RFC 6598, ULA, link-local)
+    or "public"; "" for text that is not an address."""
+    ip = _ip(server)
+    if ip is None:
+        return ""
+    if ip.is_loopback:
+        return "loopback"
+    if any(ip.version == n.version and ip in n for n in _NOT_PUBLIC):
+        return "private"
+    return "public"
+
+
+def said(outcome: DnsOutcome) -> str:
+    return _SAID.get(outcome, str(outcome))
+
+
+def _dnssec(s: ServerAnswer) -> str:
+    """Why this server's SERVFAIL is DNSSEC validation, "" when nothing says so."""
+    for e in s.ede:
+        code, text = e.code, e.text
+        if code in DNSSEC_EDE:
+            name = EDE_NAMES.get(code, "")
+            extra = f": {text}" if text else ""
+            return f"extended DNS error {code} ({name}{extra})"
+    pair = (
+        s.cd_outcome is DnsOutcome.ANSWER
+        and s.plain_again is DnsOutcome.SERVFAIL
+        and s.cd_ms is not None
+        and s.cd_ms <= PAIR_MS
+    )
+    if pair:
+        return "the same query fails (SERVFAIL) without CD and answers with CD set"
+    return ""
+
+
+def _plus2(server: str, cidrs: Sequence[str]) -> str:
+    ip = _ip(server)
+    for c in cidrs:
+        net = ipaddress.ip_network(c, strict=False)
+        if ip is not None and ip.version == net.version and int(ip) == int(net[0]) + 2:
+            return str(net)
+    return ""
+
+
+def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> ChainFacts:
+    """The resolver-chain facts, from the run and the facts they read: the endpoint's
+    privacy (EndpointFacts) and this machine's tunnel, route and on-link resolver
+    (MachineFacts). One piece past 60 lines: each fact beside the values it explains."""
+    ep = r.endpoint_id()
+    a = r.dns_for(ep, "A")
+    aaaa = r.dns_for(ep, "AAAA")
+    os = r.dns_for(ep, "OS")
+    servers = tuple(sorted(a.servers, key=lambda s: s.order)) if a is not None else ()
+    chain = DnsChain(runs_in=r.where[0], runs_in_why=r.where[1])
+    facts: dict[str, Tri] = {}
+
+    # the first server and who has the answer
+    if servers:
+        first = servers[0]
+        later = next((s for s in servers[1:] if s.outcome is DnsOutcome.ANSWER), None)
+        chain = replace(
+            chain,
+            first=first.server,
+            first_said=said(first.outcome),
+            first_source=first.source,
+            answered_by=later.server
+            if later is not None and first.outcome is not DnsOutcome.ANSWER
+            else "",
+        )
+        facts["servfail_first"] = Tri.of(first.outcome is DnsOutcome.SERVFAIL and later is not None)
+
+    # slow
+    late = [d for d in (os, a) if d is not None and d.late]
+    if late:
+        facts["endpoint_dns_slow"] = Tri.YES
+        chain = replace(chain, slow_ms=late[0].ms)
+    elif a is not None and a.outcome is DnsOutcome.ANSWER:
+        facts["endpoint_dns_slow"] = Tri.NO
+
+    # DNSSEC
+    if servers:
+        validating = [
+            (s, why) for s in servers if s.outcome is DnsOutcome.SERVFAIL and (why := _dnssec(s))
+        ]
+        facts["dnssec_validation"] = Tri.of(bool(validating))
+        if validating:
+            s, why = validating[0]
+            chain = replace(
+                chain,
+                dnssec_at=s.server,
+                dnssec_local=resolver_kind(s.server) == "loopback",
+                dnssec_why=why,
+            )
+        # forwarder for a2z.com silent, while the server answers other names
+        dead = [
+            s
+            for s in servers
+            if s.outcome in _FAILED
+            and s.answered_other
+            and not _dnssec(s)
+            and (s.soa_apex in _FAILED or s.soa_region in _FAILED)
+        ]
+        # only a fault of the name when no server (and not the OS) has its answer: a server
+        # the OS moves past is servfail_first's
+        answered = any(s.outcome is DnsOutcome.ANSWER for s in servers) or (
+            os is not None and os.outcome is DnsOutcome.ANSWER
+        )
+        dead = [] if answered else dead
+        facts["forwarder_silent"] = Tri.of(bool(dead))
+        if dead:
+            chain = replace(chain, forwarder=dead[0].server)
+        if r.plan.vpc_cidrs:
+            plus2 = [
+                (s, c)
+                for s in servers
+                if (c := _plus2(s.server, r.plan.vpc_cidrs)) and s.outcome is not DnsOutcome.ANSWER
+            ]
+            facts["resolver_vpc_plus2"] = Tri.of(bool(plus2))
+            if plus2:
+                chain = replace(chain, plus2=plus2[0][0].server, plus2_cidr=plus2[0][1])
+
+    # a private resolver off this LAN without the zone (a hub's inbound endpoint)
+    nx = a is not None and a.outcome is DnsOutcome.NXDOMAIN
+    os_answers = os is not None and os.outcome is DnsOutcome.ANSWER
+    if a is not None and a.outcome in (
+        DnsOutcome.NXDOMAIN,
+        DnsOutcome.ANSWER,
+        DnsOutcome.NO_ANSWER,
+    ):
+        who = a.resolver or ""
+        off_lan = resolver_kind(who) == "private" and machine.resolver_on_link is Tri.NO
+        facts["zone_missing"] = Tri.of(nx and off_lan and not os_answers)
+        if facts["zone_missing"] is Tri.YES:
+            chain = replace(chain, zone_missing_at=who)
+
+    # DNS64
+    v6 = _addresses(aaaa) or tuple(x for x in (os.addresses if os is not None else ()) if ":" in x)
+    v4 = _addresses(a)
+    if v6:
+        prefix = next((s.dns64_prefix for s in servers if s.dns64_prefix), "")
+        pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
+        if not prefix or not all(v for _, v in pairs):
+            prefix = matches_answer(v6, v4)
+            pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
+        synth = bool(pairs) and all(v for _, v in pairs)
+        facts["dns64"] = Tri.of(synth)
+        if synth:
+            chain = replace(chain, dns64_prefix=prefix, synthesized=pairs)
+    elif aaaa is not None and aaaa.outcome in (DnsOutcome.NO_ANSWER, DnsOutcome.NXDOMAIN):
+        facts["dns64"] = Tri.NO
+    fam = r.plan.families
+    facts["ipv6_only"] = Tri.of(4 not in fam and 6 in fam)
+    facts["runs_in_wsl"] = Tri.of(r.where[0] == "wsl")
+
+    # home, from positive evidence only
+    home, why_not = _home(endpoint_private, machine, a, facts.get("zone_missing", U))
+    facts["home_evidence"] = home
+    chain = replace(chain, home_why_not=why_not)
+    behind = ids([a, aaaa, os])
+    return ChainFacts(
+        servfail_first=facts.get("servfail_first", U),
+        endpoint_dns_slow=facts.get("endpoint_dns_slow", U),
+        dnssec_validation=facts.get("dnssec_validation", U),
+        forwarder_silent=facts.get("forwarder_silent", U),
+        resolver_vpc_plus2=facts.get("resolver_vpc_plus2", U),
+        zone_missing=facts.get("zone_missing", U),
+        dns64=facts.get("dns64", U),
+        ipv6_only=facts["ipv6_only"],
+        runs_in_wsl=facts["runs_in_wsl"],
+        home_evidence=home,
+        chain=chain,
+        basis={name: behind for name in facts},
+    )
+
+
+def _addresses(d: DnsResult | None) -> tuple[str, ...]:
+    return d.addresses if d is not None and d.outcome is DnsOutcome.ANSWER else ()
+
+
+def _home(
+    endpoint_private: Tri, machine: MachineFacts, a: DnsResult | None, zone_missing: Tri
+) -> tuple[Tri, str]:
+    """(the fact, what stands against it): see the module docstring."""
+    if a is None:
+        return Tri.UNKNOWN, ""
+    positive = a.outcome is DnsOutcome.NXDOMAIN or endpoint_private is Tri.NO
+    if not positive:
+        return Tri.NO, f"the private name got {said(a.outcome)}, not NXDOMAIN or a public answer"
+    against = []
+    if machine.tunnel_up is Tri.YES:
+        against.append(f"a tunnel is up ({', '.join(machine.tunnels) or 'a VPN'})")
+    if machine.endpoint_via_tunnel is Tri.YES:
+        against.append("the endpoint's route goes into a tunnel")
+    if zone_missing is Tri.YES:
+        against.append(f"the resolver {a.resolver} is a private address off this LAN")
+    kind = resolver_kind(a.resolver or "")
+    if kind == "private" and machine.resolver_on_link is Tri.NO and zone_missing is not Tri.YES:
+        against.append(f"the resolver {a.resolver} is a private address off this LAN")
+    if against:
+        return Tri.NO, "; ".join(dict.fromkeys(against))
+    return Tri.YES, ""
