@@ -1,10 +1,13 @@
-"""Start-up of the single-file executable against the installed `wsdiag` command.
+"""Start-up of the single-file executable against the installed `wsdiag` command, and
+against the same build as one folder: the figure behind the build choice.
 
-Not a test. Builds the binary with scripts/build-binary.sh into a temporary folder
-(timing the build) unless --binary names one, then times, median of --runs:
+Not a test. Builds once, with the Python and spec scripts/build-binary.sh uses (one
+PyInstaller Analysis, two outputs: the one-file `wsdiag` the script ships and a one-folder
+`wsdiag-onedir/`), into a temporary folder (timing the build), unless --binary names a
+one-file build. Then, median of --runs, interleaved, with the load average:
 
-  1. `--version` (start-up alone: the one-file binary unpacks itself to a temp folder on
-     every start, the installed command imports from site-packages);
+  1. `--version` (start-up alone: the one-file binary unpacks its archive to a temp folder
+     on every start, the one-folder build and the installed command import from disk);
   2. `check --json` against a loopback DNS server answering NXDOMAIN (start-up plus the
      heavy imports: dnspython, aioquic, cryptography), both with --no-logs.
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,84 +32,97 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import RUNS, Table, interleaved, median, secs  # noqa: E402
 from tests.support.dnsserver import NXDOMAIN, DnsServer  # noqa: E402
 
 
-def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(argv, capture_output=True, env=env, check=False, timeout=120)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def once(argv: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, capture_output=True, env=env, check=False, timeout=120)
+    return time.perf_counter() - t0
 
 
-def build(out: Path) -> tuple[Path, float]:
-    env = {
-        **os.environ,
-        "PYTHON": sys.executable,
-        "WSDIAG_DIST": str(out / "dist"),
-        "WSDIAG_BUILD": str(out / "build"),
-    }
+def build(out: Path) -> tuple[Path, Path | None, float]:
+    """(one-file binary, one-folder executable, build seconds): scripts/wsdiag.spec as
+    build-binary.sh runs it, plus a one-folder output of the same Analysis."""
+    spec = (ROOT / "scripts" / "wsdiag.spec").read_text()
+    spec = spec.replace("Path(SPECPATH).resolve().parent", f"Path({str(ROOT)!r})")
+    spec += (
+        "\nexe_dir = EXE(pyz, a.scripts, [], exclude_binaries=True, name='wsdiag-onedir',"
+        " console=True, upx=False, strip=False)\n"
+        "COLLECT(exe_dir, a.binaries, a.datas, name='wsdiag-onedir', upx=False, strip=False)\n"
+    )
+    both = out / "both.spec"
+    both.write_text(spec)
+    if subprocess.run([sys.executable, "-c", "import PyInstaller"], check=False).returncode:
+        subprocess.run(  # as build-binary.sh does
+            [sys.executable, "-m", "pip", "install", "--quiet", "pyinstaller>=6.0"], check=True
+        )
     t0 = time.perf_counter()
     subprocess.run(
-        ["sh", str(ROOT / "scripts/build-binary.sh")],
-        env=env,
+        [
+            sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+            "--distpath", str(out / "dist"), "--workpath", str(out / "build"), str(both),
+        ],
         check=True,
         cwd=ROOT,
         capture_output=True,
-    )
-    return out / "dist" / "wsdiag", time.perf_counter() - t0
+    )  # fmt: skip
+    onedir = out / "dist" / "wsdiag-onedir" / "wsdiag-onedir"
+    return out / "dist" / "wsdiag", onedir if onedir.exists() else None, time.perf_counter() - t0
+
+
+def _size_mb(path: Path) -> float:
+    if path.is_file():
+        return path.stat().st_size / 1e6
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--binary", type=Path)
-    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=RUNS)
     args = ap.parse_args()
+    table = Table("single-file binary against the installed command and a one-folder build")
     tmp = Path(tempfile.mkdtemp(prefix="wf-bench-bin-"))
     try:
-        binary = args.binary
+        binary, onedir = args.binary, None
         if binary is None:
-            binary, seconds = build(tmp)
-            print(f"build: {seconds:.0f} s on {os.cpu_count()} cores")
-        print(f"binary: {binary.stat().st_size / 1e6:.1f} MB")
+            binary, onedir, seconds = build(tmp)
+            table.notes.append(f"build (one Analysis, both outputs): {seconds:.0f} s wall")
+        table.notes.append(f"one file: {_size_mb(binary):.1f} MB")
+        if onedir is not None:
+            table.notes.append(f"one folder: {_size_mb(onedir.parent):.1f} MB on disk")
         installed = shutil.which("wsdiag")
         env = dict(os.environ)
         if installed:
             source = [installed]
-            print(f"installed command: {installed}")
+            table.notes.append(f"installed command: {installed}")
         else:
             source = [sys.executable, "-m", "wsdiag"]
             env["PYTHONPATH"] = str(ROOT)
-            print("installed command: none on PATH; python -m wsdiag from this checkout")
-        for label, extra in (("--version", ["--version"]),):
-            b = median_seconds([str(binary), *extra], args.runs, env)
-            s = median_seconds([*source, *extra], args.runs, env)
-            print(
-                f"{label:<28} binary {b * 1000:6.0f} ms  installed {s * 1000:6.0f} ms  "
-                f"ratio {b / s:.2f}x"
-            )
+            table.notes.append("installed command: none on PATH; python -m wsdiag")
         with DnsServer("127.0.0.53", zone={"*": NXDOMAIN}) as dns:
-            extra = [
-                "check",
-                "--region",
-                "eu-west-1",
-                "--json",
-                "--no-logs",
-                "--timeout",
-                "1",
-                "--nameserver",
-                dns.address,
-            ]
-            b = median_seconds([str(binary), *extra], args.runs, env)
-            s = median_seconds([*source, *extra], args.runs, env)
-            print(
-                f"{'check (loopback, NXDOMAIN)':<28} binary {b * 1000:6.0f} ms  installed "
-                f"{s * 1000:6.0f} ms  ratio {b / s:.2f}x"
-            )
+            check = ["check", "--region", "eu-west-1", "--json", "--no-logs", "--timeout", "1",
+                     "--nameserver", dns.address]  # fmt: skip
+            for label, extra in (("--version", ["--version"]), ("check, NXDOMAIN", check)):
+                cmds = {"one file": [str(binary), *extra], "installed": [*source, *extra]}
+                if onedir is not None:
+                    cmds["one folder"] = [str(onedir), *extra]
+                times = interleaved(
+                    {k: (lambda c=c: once(c, env)) for k, c in cmds.items()}, args.runs
+                )
+                base = median(times["installed"])
+                for k in cmds:
+                    if k == "installed":
+                        continue
+                    m = median(times[k])
+                    table.row(
+                        f"{label}: {k}", secs(m), f"installed {secs(base)}", f"{m / base:.2f}x"
+                    )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    table.print()
 
 
 if __name__ == "__main__":

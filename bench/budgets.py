@@ -22,7 +22,9 @@ REPORTS = ROOT / "examples" / "reports"
 # The README's table, in the units bench_check.py prints.
 VERSION_VS_TYPER = 1.3  # `wsdiag --version` <= 1.3 x `python -c "import typer"`
 HELP_VS_TYPER = 3.0  # `wsdiag --help` <= 3 x `python -c "import typer"`
-SILENT_OVER_TIMEOUT_S = 0.35  # a silent network: the whole process <= --timeout + 0.35 s
+SILENT_OVER_TIMEOUT_S = 0.25  # the internet silent: the whole process <= --timeout + 0.25 s
+MINIMAL_EGRESS_S = 1.3  # "it works" (endpoint + 443 out), default timeout: the whole process
+HEALTHY_LAN_S = 0.4  # everything answers: the whole process
 PEAK_RSS_MB = 60.0  # peak resident memory of one `wsdiag check`
 JSON_LINE_BYTES = 20_000  # the largest lab report as json-line writes it (SSM keeps 24,000)
 
@@ -36,16 +38,24 @@ class Run:
     stderr: str
     wall: float
     peak_rss_mb: float
+    cpu: float = 0.0  # s: the child's user + system CPU time (steadier than wall on a busy box)
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 60.0) -> Run:
+def run_measured(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    cwd: str | Path | None = None,
+) -> Run:
     """Run ``cmd`` and measure it alone: wall time from fork to reaping, and the child's own
     peak RSS from ``wait4`` (``getrusage(RUSAGE_CHILDREN)`` would be the maximum over every
     child this process ever reaped, the lab's servers included). Linux/BSD only (``wait4``).
-    Raises ``TimeoutError`` (after killing the child) when it runs past ``timeout``."""
+    Raises ``TimeoutError`` (after killing the child) when it runs past ``timeout``.
+    ``cwd``: where it runs (`python -m` puts the working folder first on sys.path, so a
+    baseline tree must run from its own folder, not this checkout)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         deadline = t0 + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -68,6 +78,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, timeout: flo
             err.read().decode(errors="replace"),
             wall,
             usage.ru_maxrss * scale / 1e6,
+            usage.ru_utime + usage.ru_stime,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wsdiag.check.catalog import CatalogError, load_catalog
-from wsdiag.check.plan import check_nameservers, make_plan, split_nameserver
+from wsdiag.check.plan import check_nameservers, expand, make_plan, split_nameserver
 from wsdiag.errors import WsdiagError
-from wsdiag.vocab.model import Inputs, Role, Transport
+from wsdiag.vocab.model import (
+    Check,
+    DnsOutcome,
+    Inputs,
+    Need,
+    PlannedTarget,
+    Role,
+    Target,
+    Transport,
+)
+from wsdiag.vocab.results import DnsResult
 
 
 def test_builtin_catalog_is_complete() -> None:
@@ -201,3 +212,53 @@ def test_any_text_is_a_catalog_or_a_catalog_error(
         load_catalog([path])
     except CatalogError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "info"),
+    [(2.0, 1.0), (5.0, 1.0), (1.0, 1.0), (0.4, 0.4), (0.05, 0.05)],
+)
+def test_informational_probes_have_their_own_shorter_clock(timeout: float, info: float) -> None:
+    """The health-check host, smart-card sign-in and the broker's QUIC (it serves only
+    auth_quic, an info finding's fact) cannot change the verdict: INFO_TIMEOUT (or
+    --timeout, if smaller); every verdict-bearing probe keeps the full timeout."""
+    plan = make_plan(load_catalog(), Inputs(region="eu-west-1", timeout=timeout))
+    clocks = {
+        (pt.target.id, str(s.transport)): s.timeout
+        for pt in plan.targets
+        if not pt.skip_reason
+        for s in expand(pt, [_answer(pt)]) + pt.probes
+    }
+    informational = {
+        k for k in clocks if k[0] in ("health-check", "smartcard") or k == ("ws-broker", "quic")
+    }
+    assert ("ws-broker", "quic") in informational and len(informational) == 4
+    assert {clocks[k] for k in informational} == {info}
+    assert {v for k, v in clocks.items() if k not in informational} == {timeout}
+    assert plan.deadline == 2 * timeout + 1  # the run's clock is unchanged
+
+
+def test_a_spec_names_the_any_of_fact_it_serves() -> None:
+    """Only the needed sign-in hosts' QUIC serves "auth_quic"; the endpoint's per-address
+    paths never end early (each address counts on its own)."""
+    extra = Target("idp", "sso.corp.example", Role.AUTH, Need.NEEDED, (Check(Transport.QUIC, 443),))
+    cat = load_catalog()
+    cat = replace(cat, targets=(*cat.targets, extra))
+    plan = make_plan(cat, Inputs(region="eu-west-1"))
+    served = {
+        (pt.target.id, s.transport, s.port): s.serves
+        for pt in plan.targets
+        if not pt.skip_reason
+        for s in expand(pt, [_answer(pt)])
+    }
+    assert {k for k, v in served.items() if v} == {
+        ("ws-broker", Transport.QUIC, 443),
+        ("idp", Transport.QUIC, 443),
+    }
+    assert set(served.values()) == {"", "auth_quic"}
+
+
+def _answer(pt: PlannedTarget) -> DnsResult:
+    return DnsResult(
+        f"{pt.target.id}/dns/A", pt.target.id, pt.host, "A", DnsOutcome.ANSWER, ("10.0.1.10",)
+    )

@@ -27,9 +27,10 @@ import pytest
 from tests.support.dnsserver import DROP, DnsServer
 from tests.support.processes import stop_process
 from tests.synth import plan_for
+from wsdiag.check.plan import expand
 from wsdiag.check.runner import run_plan
-from wsdiag.vocab.model import DnsOutcome, DnsSpec, Status, Transport
-from wsdiag.vocab.results import DnsResult, ProbeResult
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Plan, Status, Transport
+from wsdiag.vocab.results import DnsResult, ProbeResult, planned
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
@@ -489,3 +490,190 @@ def test_undecodable_file_names_are_escaped_in_the_json(tmp_path: Path) -> None:
     assert doc["files"][0]["path"].endswith("client-\\xff\\xfe.log")
     text = wsdiag("logs", str(folder), env={"NO_COLOR": "1"}).stdout
     assert "client-\\xff\\xfe.log" in text
+
+
+def test_informational_probes_listen_on_their_own_clock_and_say_so() -> None:
+    """The health-check host (and the broker's QUIC, which serves only an info finding's
+    fact) gets INFO_TIMEOUT (1.0 s of a 2 s run), its silence is still "filtered" (read as
+    any silence within its timeout) and says how long it listened."""
+    budgets: dict[str, float] = {}
+
+    async def silent(base: ProbeResult, budget: float) -> ProbeResult:
+        budgets[base.id] = budget
+        return replace(base, status=Status.FILTERED, detail="no answer before the timeout")
+
+    plan = plan_for(timeout=2.0)
+    run = asyncio.run(run_plan(plan, answer, {t: silent for t in Transport}))
+    health = [
+        p for p in run.probes if p.target_id == "health-check" or p.id == "ws-broker/quic/443"
+    ]
+    assert health and {(p.status, p.detail) for p in health} == {
+        (Status.FILTERED, "no answer within 1.0 s")
+    }
+    assert {budgets[p.id] for p in health} == {1.0}
+    verdict_bearing = [
+        p for p in run.probes if p.target_id == "endpoint" or p.id == "ws-broker/tls/443"
+    ]
+    assert {budgets[p.id] for p in verdict_bearing} == {2.0}
+    assert {p.detail for p in verdict_bearing} == {"no answer before the timeout"}
+
+
+def _with_second_quic_signin(plan: Plan) -> Plan:
+    """The plan with an organisation's second needed sign-in host that also speaks QUIC."""
+    broker = next(pt for pt in plan.targets if pt.target.id == "ws-broker")
+    quic = tuple(c for c in broker.target.checks if c.transport is Transport.QUIC)
+    second = replace(
+        broker,
+        target=replace(broker.target, id="idp", host="sso.corp.example", checks=quic),
+        host="sso.corp.example",
+        dns=tuple(
+            replace(d, id=d.id.replace("ws-broker", "idp"), target_id="idp") for d in broker.dns
+        ),
+        after_dns=quic,
+    )
+    return replace(plan, targets=(*plan.targets, second))
+
+
+def test_a_decided_fact_ends_the_probes_that_serve_it() -> None:
+    """Once the broker answered QUIC on UDP 443, the other sign-in host's silence cannot
+    change "UDP 443 open": it ends early, as skipped, naming the probe that decided."""
+    cancelled: list[str] = []
+
+    async def quic(base: ProbeResult, budget: float) -> ProbeResult:
+        if base.target_id == "ws-broker":
+            return replace(base, status=Status.OPEN)
+        if base.target_id != "idp":
+            return replace(base, status=Status.FILTERED)
+        try:
+            await asyncio.sleep(budget)
+        except asyncio.CancelledError:
+            cancelled.append(base.id)
+            raise
+        return replace(base, status=Status.FILTERED)
+
+    # A timeout far beyond the test's run: only ending early lets the idp probe finish.
+    plan = _with_second_quic_signin(replace(plan_for(timeout=30.0), deadline=60.0))
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: quic}
+    run = asyncio.run(run_plan(plan, answer, probes))
+    idp = next(p for p in run.probes if p.target_id == "idp")
+    assert cancelled == [idp.id]
+    assert idp.status is Status.SKIPPED
+    assert idp.detail == "ended early: ws-broker/quic/443 answered, which decides auth_quic"
+    # The endpoint's per-address QUIC and the health check serve no any-of fact: they run.
+    others = [p for p in run.probes if p.transport is Transport.QUIC and p.target_id != "ws-broker"]
+    assert {p.status for p in others if p.target_id != "idp"} == {Status.FILTERED}
+
+
+def test_without_an_answer_every_probe_of_the_fact_runs_to_its_end() -> None:
+    async def quic(base: ProbeResult, budget: float) -> ProbeResult:
+        return replace(base, status=Status.FILTERED)
+
+    plan = _with_second_quic_signin(plan_for())
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: quic}
+    run = asyncio.run(run_plan(plan, answer, probes))
+    signin = [
+        p
+        for p in run.probes
+        if p.target_id in ("ws-broker", "idp") and p.transport is Transport.QUIC
+    ]
+    assert len(signin) == 2 and {p.status for p in signin} == {Status.FILTERED}
+
+
+def test_what_the_deadline_cuts_short_after_a_late_start_says_the_machine_was_busy() -> None:
+    plan = replace(plan_for(), deadline=0.3, timeout=0.2)
+    probes = {Transport.TCP: ok, Transport.TLS: ok, Transport.QUIC: hang}
+    run = asyncio.run(run_plan(plan, answer, probes, late=1.5))
+    quic = [p for p in run.probes if p.transport is Transport.QUIC]
+    assert quic and {p.status for p in quic} == {Status.ERROR}
+    assert {p.detail for p in quic} == {
+        "cut short by the run deadline: this machine was too busy (started 1.5 s late)"
+    }
+    on_time = asyncio.run(run_plan(plan, answer, probes))
+    assert {p.detail for p in on_time.probes if p.transport is Transport.QUIC} == {
+        "cut short by the run deadline"
+    }
+
+
+def test_a_check_parses_the_catalog_once_and_starts_no_pac_child_without_a_pac(
+    silent_dns: DnsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lean start: the catalog's TOML is parsed once per run, and where no PAC applies
+    (the OS names none, no --pac) no PAC child process is started."""
+    import wsdiag.check.catalog as catalog
+    import wsdiag.host.pac as pac
+    import wsdiag.host.pac_eval as pac_eval
+    from wsdiag.run import run_check
+    from wsdiag.vocab.model import Inputs
+
+    parsed: list[str] = []
+    real_toml = catalog._toml
+    monkeypatch.setattr(
+        catalog, "_toml", lambda name, text: parsed.append(name) or real_toml(name, text)
+    )
+    monkeypatch.setattr(pac, "discover_sources", lambda explicit=None, reads=None: [])
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a PAC child was started without a PAC")
+
+    monkeypatch.setattr(pac_eval, "evaluate_pac", no_child)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    report = run_check(Inputs(region="eu-west-1", nameservers=(silent_dns.address,), timeout=0.2))
+    assert len(parsed) == 1
+    assert report.proxy.source != "pac"
+
+
+def test_on_dns_hears_every_lookup_once_while_the_probes_still_wait() -> None:
+    """The runner's hook for work beside the probes: called once, when the last lookup has
+    ended, with every lookup's result, before any probe is over; its exception is ignored."""
+    heard: list[tuple[int, int]] = []  # (lookups heard, probes finished by then)
+    finished: list[str] = []
+
+    async def slow_ok(base: ProbeResult, budget: float) -> ProbeResult:
+        await asyncio.sleep(0.05)
+        finished.append(base.id)
+        return replace(base, status=Status.OPEN)
+
+    def on_dns(dns: tuple[DnsResult, ...]) -> None:
+        heard.append((len(dns), len(finished)))
+        raise RuntimeError("a bug in the caller's hook")
+
+    plan = plan_for()
+    run = asyncio.run(run_plan(plan, answer, {t: slow_ok for t in Transport}, on_dns=on_dns))
+    lookups = sum(len(pt.dns) for pt in plan.targets)
+    assert heard == [(lookups, 0)]
+    assert len(run.dns) == lookups and any(p.status is Status.OPEN for p in run.probes)
+
+
+def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_describe() -> None:
+    """Gathered while the probes wait, the routes cover every endpoint name's addresses; once
+    the probes are in, only the name the facts describe (the first that answered) is kept,
+    as a run that gathered afterwards would have named them. Pure."""
+    from wsdiag.evidence.machine import PathsSource
+    from wsdiag.vocab.machine import HostFacts, HostPaths, PathFact, RouteFact
+    from wsdiag.vocab.model import Tri
+    from wsdiag.vocab.observed import Observed
+
+    plan = plan_for(endpoint_hosts=("a.example", "b.example"))
+    first, second = (pt.target.id for pt in plan.targets if pt.target.role.value == "endpoint")
+
+    def a_record(tid: str, addr: str) -> DnsResult:
+        host = next(pt.host for pt in plan.targets if pt.target.id == tid)
+        return DnsResult(f"{tid}/dns/A", tid, host, "A", DnsOutcome.ANSWER, (addr,))
+
+    dns = (a_record(first, "10.0.1.10"), a_record(second, "10.0.9.10"))
+    probes = tuple(
+        replace(planned(s), status=Status.OPEN if s.target_id == second else Status.FILTERED)
+        for pt in plan.targets
+        if pt.target.id in (first, second)
+        for s in expand(pt, [d for d in dns if d.target_id == pt.target.id])
+    )
+
+    def path(role: str, ip: str) -> PathFact:
+        return PathFact(role, ip, RouteFact(ip, None, "eth0", Tri.NO), "via eth0")
+
+    gathered = HostPaths(
+        HostFacts("Linux", ()), (path("endpoint", "10.0.1.10"), path("endpoint", "10.0.9.10"))
+    )
+    cut = PathsSource().described(gathered, Observed(plan, dns, probes))
+    assert [(p.role, p.destination) for p in cut.paths] == [("endpoint", "10.0.9.10")]

@@ -19,6 +19,22 @@ MAX_DEADLINE = 300.0
 # process scheduling on a busy laptop: 2 x timeout + 1.
 DEADLINE_SLACK = 1.0
 
+# Informational probes (a catalog target with need "informational": the health-check host's
+# 4195, smart-card sign-in) cannot change the verdict, only explain the client's own network
+# check: they run on this shorter clock (or --timeout, if smaller), so a network where
+# everything else answers ("it works") does not wait a whole --timeout for their silence.
+# A second is many round trips to any region; silence that long is read like any silence
+# within its timeout (filtered), and the report says "no answer within 1.0 s".
+INFO_TIMEOUT = 1.0
+# The default deadline counts from the process start; on a loaded machine (20 runs on 2
+# cores) the start alone took seconds and ate the probes' time. A start later than
+# START_ALLOWANCE (a normal start on a slow laptop, inside DEADLINE_SLACK) extends the
+# default deadline by the lateness, at most MAX_START_LAG: the wall an SSM or Intune job
+# sees stays 2 x timeout + DEADLINE_SLACK + MAX_START_LAG. An explicit --deadline is the
+# caller's wall and never moves.
+START_ALLOWANCE = 0.5
+MAX_START_LAG = 2.0
+
 # --- DNS --------------------------------------------------------------------------------------
 # A query is re-sent on the same socket every timeout x this share (so about three sends
 # per lookup), while it keeps listening for an answer to any of them: one lost datagram is
@@ -30,8 +46,11 @@ DNS_MIN_RETRANSMIT = 0.2  # never re-send faster than this: a slow resolver is n
 # ones is heard; the first server is asked alone for a while, as the OS resolver would.
 DNS_STAGGER_SHARE = 0.5
 # The runner's guard over a lookup: the lookup ends itself at its budget; this grace only
-# catches a lookup that does not (a bug), and never extends a silent network's cost.
-DNS_GUARD_GRACE = 0.05
+# catches a lookup that does not (a bug), and never extends a silent network's cost. It
+# must outlast the event loop's lateness on a loaded machine: when the loop wakes late,
+# the lookup's own timer and the guard's are both due, and a guard only 50 ms behind fired
+# first, turning a resolver's silence into an error ("unknown").
+DNS_GUARD_GRACE = 0.25
 # ... and this share of a long lookup (the private name's patience, up to 10 s): a busy
 # laptop's event loop may be late by more than 50 ms over many seconds of tasks.
 DNS_GUARD_SHARE = 0.02
@@ -66,6 +85,20 @@ MAX_ENDPOINT_ADDRESSES = 16
 # normal run never waits for a slot; an organisation's large catalog queues, and what the
 # deadline then cuts short is reported as such.
 MAX_CONCURRENT_PROBES = 96
+
+# This machine's routes and process list are gathered beside the probes, within the run
+# deadline; when the runner ends, what is still being gathered gets this long at most
+# beyond the deadline (then its facts are unknown): reading the routing table and the
+# process list is local and takes milliseconds.
+HOST_PATHS_GRACE = 0.05
+
+# What the report needs after the network (the rules' and renderers' imports, this
+# machine's routes and process list) is done in a thread while DNS and the probes wait,
+# starting this long after the runner: the first packets and quick answers are in by then.
+# A thread busy beside the probes' first round trips shares the interpreter with the event
+# loop and made the endpoint's measured connect time tens of ms longer in the lab (its RTT
+# decides ENDPOINT_HIGH_RTT); a silent network waits far longer than this.
+BACKGROUND_DELAY = 0.1
 
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):
@@ -163,9 +196,9 @@ QUALITY_GOOD_SCORE = 80.0
 QUALITY_FAIR_SCORE = 40.0
 
 # --- this machine ---------------------------------------------------------------------------------
-# Reading the routes to a few dozen addresses and the process list, after the probes: both
-# answer in milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
-HOST_FACTS_BUDGET = 2.0
+# Reading the routes to a few dozen addresses and the process list happens beside the
+# probes, within the run deadline (BACKGROUND_DELAY, HOST_PATHS_GRACE above): both answer in
+# milliseconds; a machine that takes longer (a hung psutil call) is left unknown.
 # One OS tool (scutil, gsettings) reading a proxy setting: they answer in milliseconds when
 # they work; a tool that hangs (a desktop session that is gone) must not hold the check.
 HOST_TOOL_TIMEOUT = 3.0

@@ -36,6 +36,20 @@ def elapsed() -> float:
     return time.monotonic() - STARTED
 
 
+def run_budget(deadline: float, explicit: bool, since: float, now: float) -> tuple[float, float]:
+    """(budget, lag) in seconds: what the runner has from ``now`` for a run whose
+    ``deadline`` counts from ``since`` (monotonic seconds both), and how late the run starts
+    beyond a normal start (``START_ALLOWANCE``; 0.0 when on time). A default deadline is
+    extended by the lag, at most ``MAX_START_LAG`` (a loaded machine's slow start must not
+    eat the probes' time); an ``explicit`` one (--deadline) is the caller's wall and never
+    moves. Pure: the clock is the caller's."""
+    from wsdiag.budgets import MAX_START_LAG, START_ALLOWANCE
+
+    lag = max(now - since - START_ALLOWANCE, 0.0)
+    extension = 0.0 if explicit else min(lag, MAX_START_LAG)
+    return max(since + deadline + extension - now, 0.0), lag
+
+
 def ms_since(t0: float) -> float:
     """Milliseconds since ``t0`` (a ``time.perf_counter()`` reading), to 0.1 ms: how every
     probe and run reports its duration."""

@@ -1,45 +1,62 @@
-"""Composition root: inputs -> plan -> run -> evidence (with the sources') -> rules -> Report.
-The only place that wires the pure layers to the network."""
+"""Composition root: inputs -> plan -> run -> evidence (with the sources') -> rules ->
+Report. The only place that wires the pure layers to the network."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import AWS_BUDGET_SHARE, HOST_FACTS_BUDGET, RUN_GUARD
+from wsdiag.budgets import (
+    AWS_BUDGET_SHARE,
+    BACKGROUND_DELAY,
+    HOST_PATHS_GRACE,
+    RUN_GUARD,
+)
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
 from wsdiag.check.sampling import SampleFn
-from wsdiag.clock import ms_since
+from wsdiag.clock import ms_since, run_budget
 from wsdiag.errors import WsdiagError
-from wsdiag.host.identity import host_facts
 from wsdiag.host.proxy import discover_safely
-from wsdiag.logs.context import scope_logs
-from wsdiag.probes.registry import ProbeFn, ResolveFn
-from wsdiag.render.report import SCHEMA
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
-from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.report import Diagnosis, Report
-from wsdiag.vocab.results import Evidence, Finding
 
 if TYPE_CHECKING:
     from wsdiag.cloud.source import CloudSource
     from wsdiag.evidence.machine import MachineFacts
+    from wsdiag.probes.registry import ProbeFn, ResolveFn
+    from wsdiag.vocab.machine import HostPaths
+    from wsdiag.vocab.observed import Observed
+    from wsdiag.vocab.report import Diagnosis, Report
+    from wsdiag.vocab.results import DnsResult, Evidence, Finding
 
 # Modules a run needs only once the network has answered: imported in the background while
-# the lookups wait, so a silent network does not pay for them after its timeout.
+# the probes wait (wsdiag.run._after_network), so a silent network does not pay for them
+# after its timeout, and the first packet does not wait for them.
 AFTER_NETWORK = (
+    "wsdiag.host.paths",
+    "wsdiag.host.facts",
+    "wsdiag.host.client",
+    "wsdiag.vocab.observed",
     "wsdiag.evidence.build",
+    "wsdiag.evidence.machine",
+    "wsdiag.evidence.logs",
     "wsdiag.rules.verdict",
+    "wsdiag.logs.context",
+    "wsdiag.host.identity",
+    "wsdiag.vocab.report",
+    "wsdiag.render.report",
     "wsdiag.render.formats",
     "wsdiag.redact",
 )
@@ -62,13 +79,60 @@ async def _run(
     resolve: ResolveFn,
     probes: dict[Transport, ProbeFn],
     budget: float,
+    late: float,
+    logs: LogContext,
     sample: SampleFn | None = None,
-) -> RunResult:
+    where: list[tuple[str, str]] | None = None,
+) -> tuple[RunResult, HostPaths | None]:
+    """The run, and what the report needs after it, done in one thread while DNS and the
+    probes wait, within the same deadline: the imports of the rules and renderers, then
+    (once every lookup has ended) this machine's paths to what DNS answered. The thread
+    starts BACKGROUND_DELAY after the runner (the first packets and the quick answers are
+    in by then, so a connect's measured time is the network's, not this thread's CPU), or
+    when the runner ends, if sooner. After the last probe result only pure work is left.
+    None: the paths were not gathered in time (their facts are then unknown)."""
+    loop = asyncio.get_running_loop()
+    until = time.monotonic() + budget
+    answers: Future[tuple[DnsResult, ...]] = Future()
+    gathering: list[Future[HostPaths]] = []
+
+    def start() -> None:
+        if not gathering:
+            gathering.append(_in_thread(_after_network, plan, answers, logs, until, where))
+
+    def dns_done(dns: tuple[DnsResult, ...]) -> None:
+        if not answers.done():
+            answers.set_result(dns)
+
+    loop.call_later(BACKGROUND_DELAY, start)
     # A last guard on top of the runner's own deadline handling: never hang.
-    return await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, sample),
+    run = await asyncio.wait_for(
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
         budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
     )
+    dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
+    start()  # not started yet: the runner ended first
+    wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
+    try:
+        return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
+    except Exception:  # late (or a bug in gathering): the facts stay unknown, never a guess
+        return run, None
+
+
+def _in_thread(fn: Callable[..., HostPaths], *args: object) -> Future[HostPaths]:
+    """``fn(*args)`` in a daemon thread: one that outlives its wait never holds up the exit."""
+    out: Future[HostPaths] = Future()
+
+    def work() -> None:
+        if not out.set_running_or_notify_cancel():  # given up on before it started
+            return
+        try:  # running: a waiter that gives up now cannot cancel it, only stop waiting
+            out.set_result(fn(*args))
+        except BaseException as exc:  # handed to the waiter, never lost in a thread
+            out.set_exception(exc)
+
+    threading.Thread(target=work, name="wsdiag-host-paths", daemon=True).start()
+    return out
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -101,9 +165,9 @@ def run_check(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     catalog = load_catalog(catalogs)
     # Only the client sessions of the window and of this region count (issue 19 item 1).
+    from wsdiag.logs.context import scope_logs  # pure and light: vocabulary imports only
+
     logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
-    # The private name the client itself last tried (in those sessions) is an input of
-    # the plan where none was given.
     if logs.private_hosts and not inputs.log_endpoint_hosts:
         inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
     # The proxy is an input of the plan: found first, then applied to the planned names.
@@ -112,39 +176,48 @@ def run_check(
     plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
     plan = _with_os_dns(plan)
     _quiet_libraries()
-    # The network stack and what the report needs afterwards import while DNS waits.
     _check_public_roots(plan)
-    # With --aws, boto3 (~0.2 s) imports then too: the cloud's share goes to its calls.
-    warm = AFTER_NETWORK + (CLOUD_MODULES if cloud is not None else ())
-    resolve, probes = real_probes(plan, warm)
+    # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else ())
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
     try:
-        budget = max(since + probe_deadline - time.monotonic(), 0.0)
-        run = asyncio.run(_run(plan, resolve, probes, budget, real_sampler(plan)))
+        now = time.monotonic()
+        budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
+        moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
+        seen_where: list[tuple[str, str]] = []  # filled beside the probes
+        run, gathered = asyncio.run(
+            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan), seen_where)
+        )
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    from wsdiag.evidence.build import collect  # imported during the run (AFTER_NETWORK)
+    # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
+    from wsdiag.evidence.build import collect
     from wsdiag.evidence.logs import LogsSource
     from wsdiag.evidence.machine import PathsSource
+    from wsdiag.host.identity import host_facts
+    from wsdiag.render.report import SCHEMA
+    from wsdiag.vocab.observed import Observed
+    from wsdiag.vocab.report import Report
 
-    where = _where()
-    observed = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
-    # The sources beside the probes, registered here, each gathered after them in its own
-    # budget: this machine's paths and the logs' record in HOST_FACTS_BUDGET, the cloud
-    # (--aws) in its share of the run deadline.
-    until = time.monotonic() + HOST_FACTS_BUDGET
-    version = logs.evidence.client_version if logs.evidence is not None else None
-    paths = collect(PathsSource(version), observed, until)
-    client = collect(LogsSource(logs), observed, until)
+    where = seen_where[0] if seen_where else _where()
+    results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
+    # The sources, registered here. This machine's paths were gathered while the probes
+    # waited (``_after_network``: PathsSource.gather needs only DNS); here they are cut to
+    # the endpoint name the facts describe. The logs' record and the cloud (--aws, in its
+    # share of the deadline) are gathered now.
+    machine = PathsSource()
+    paths = machine.described(gathered, results) if gathered is not None else None
+    client = collect(LogsSource(logs), results, since + total + moved)  # pure: no I/O
     extra, aws = client.facts.findings, None
     if cloud is not None:
         from wsdiag.rules.cloud import cloud_findings
 
-        aws = collect(cloud, observed, since + total)
+        aws = collect(cloud, results, since + total + moved)
         extra += cloud_findings(aws.facts)
-    evidence, diagnosis = judge(observed, datetime.now(UTC), paths.facts, extra)
+    facts = machine.facts(paths, results)
+    evidence, diagnosis = judge(results, datetime.now(UTC), facts, extra)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -152,20 +225,20 @@ def run_check(
         endpoint_hosts=tuple(pt.host for pt in plan.targets if pt.target.role is Role.ENDPOINT),
         diagnosis=diagnosis,
         evidence=evidence,
-        dns=observed.dns,
-        probes=observed.probes,
+        dns=results.dns,
+        probes=results.probes,
         duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
+        logs=client.section,
         proxy=plan.proxy,
         host=replace(
             host_facts(logs.owner, logs.evidence is not None),
             runs_in=where[0],
             runs_in_why=where[1],
         ),
+        paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
-        logs=client.section,
-        paths=paths.section,
         cloud=aws.section if aws is not None else None,
     )
 
@@ -253,3 +326,28 @@ def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> 
         return plan
     left = max(plan.timeout, plan.deadline - (time.monotonic() - t0))
     return replace(make_plan(catalog, inputs, found), deadline=left)
+
+
+def _after_network(
+    plan: Plan,
+    answers: Future[tuple[DnsResult, ...]],
+    logs: LogContext,
+    until: float,
+    where: list[tuple[str, str]] | None = None,
+) -> HostPaths:
+    """The AFTER_NETWORK imports (an import error is left for the caller's own import to
+    raise), where this process runs (into ``where``), then, once ``answers`` holds every
+    lookup's result, this machine's paths (``PathsSource.gather``). Raises TimeoutError
+    when the lookups have not ended by ``until``."""
+    import importlib
+
+    for name in AFTER_NETWORK:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    if where is not None:
+        where.append(_where())
+    from wsdiag.evidence.machine import PathsSource
+
+    dns = answers.result(timeout=max(until - time.monotonic(), 0.0))
+    version = logs.evidence.client_version if logs.evidence is not None else None
+    return PathsSource(version).gather(plan, dns, (), until)

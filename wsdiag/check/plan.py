@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
+from wsdiag.budgets import INFO_TIMEOUT, MAX_ENDPOINT_ADDRESSES, MAX_TIMEOUT
 from wsdiag.check.options import check_samples, check_timing
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import ProxyConfig, route
@@ -42,6 +42,29 @@ RDTYPES = ("A", "AAAA")  # both asked of the resolver and reported
 # getaddrinfo, the OS's answer (hosts file, per-domain resolvers): what the client dials.
 # Not asked when --nameserver names the resolver (the user chose it; tests stay on loopback).
 OS_RDTYPE = "OS"
+
+
+# Facts that are "any of" their probes (evidence: ``any_open``), by the probes that serve
+# them: (role, need, transport, port) -> the fact. Once one answered, the others' silence
+# cannot change the fact, so the runner ends them early (reported as skipped, naming the
+# probe that decided). Per-address facts (the endpoint's) are never here: each address
+# counts on its own.
+ANY_OF_FACTS: dict[tuple[Role, Need, Transport, int], str] = {
+    # One sign-in host answering QUIC proves UDP 443 open to the internet.
+    (Role.AUTH, Need.NEEDED, Transport.QUIC, 443): "auth_quic",
+}
+
+
+# Any-of facts no verdict-bearing rule reads: a probe serving one is informational too,
+# whatever its target's need. "auth_quic" feeds only AUTH_UDP_443_UNCONFIRMED (info): the
+# broker's QUIC is undocumented (catalog.toml), its silence never decides the verdict.
+INFO_FACTS = frozenset({"auth_quic"})
+
+
+def info_timeout(timeout: float) -> float:
+    """Seconds an informational probe (need "informational": it cannot change the
+    verdict) waits: ``INFO_TIMEOUT``, or the run's ``timeout`` if smaller."""
+    return min(INFO_TIMEOUT, timeout)
 
 
 def probe_id(target_id: str, transport: Transport, port: int, address: str | None) -> str:
@@ -179,6 +202,9 @@ def _spec(
 ) -> ProbeSpec:
     t = pt.target
     shown = address if t.all_addresses else None
+    serves = ANY_OF_FACTS.get((t.role, t.need, check.transport, check.port), "")
+    if t.need is Need.INFORMATIONAL or serves in INFO_FACTS:
+        timeout = info_timeout(timeout)
     return ProbeSpec(
         id=probe_id(t.id, check.transport, check.port, shown),
         target_id=t.id,
@@ -191,6 +217,7 @@ def _spec(
         via=via,
         timeout=timeout,
         skip_reason=skip,
+        serves=serves,
     )
 
 

@@ -4,14 +4,17 @@ The runner decides nothing: ids, routes, timeouts and skips come from the plan, 
 target's per-address probes from ``plan.expand`` over its DNS answers. What it owns is
 time: each lookup and probe gets min(its timeout, time left), a probe's own bug cannot
 cancel its siblings, and whatever has not finished when the deadline falls is reported as
-an error with phase "deadline", never as success and never silently dropped.
+an error with phase "deadline", never as success and never silently dropped (naming a
+start-up so late that the machine was too busy). A probe whose any-of fact another
+already answered (``ProbeSpec.serves``) ends early: its result could not change it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from wsdiag.budgets import DNS_GUARD_GRACE, DNS_GUARD_SHARE, MAX_CONCURRENT_PROBES
@@ -59,13 +62,23 @@ async def run_plan(
     resolve: ResolveFn,
     probes: Mapping[Transport, ProbeFn],
     budget: float | None = None,
+    late: float = 0.0,
+    on_dns: Callable[[tuple[DnsResult, ...]], None] | None = None,
     sample: SampleFn | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
-    deadline when the runner starts (None: all of ``plan.deadline``). With ``sample``, the
-    endpoint paths that answer are sampled ``plan.samples`` times while the planned work
-    lasts (wsdiag.check.sampling), never longer."""
+    deadline when the runner starts (None: all of ``plan.deadline``). ``late``: seconds the
+    run started late (``wsdiag.clock.run_budget``), named in what the deadline cuts short.
+    With ``sample``, the endpoint paths that answer are sampled ``plan.samples`` times while
+    the planned work lasts (wsdiag.check.sampling), never longer.
+
+    A probe serving an any-of fact (``ProbeSpec.serves``) ends early, as skipped, once
+    another serving the same fact answered: its result could no longer change the fact.
+    ``on_dns`` is called once (in the loop, quickly: it starts work, never waits) with every
+    lookup's result when the last lookup has ended, so work that needs the answers but no
+    probe (this machine's routes to them) runs while the probes wait; an exception it
+    raises is ignored (the caller's work is then simply not started)."""
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
     # A list so that a late answer within the OS's DNS budget can move it (see one_dns).
@@ -75,6 +88,8 @@ async def run_plan(
     probe_out: dict[str, ProbeResult] = {}
     pending: dict[str, ProbeResult] = {}
     slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
+    decided: dict[str, str] = {}  # fact -> the id of the probe that answered it
+    serving: dict[str, set[asyncio.Future[ProbeResult]]] = {}  # fact -> probes in flight
     sampler = Sampler(sample, plan.samples, deadline[0])
 
     patient: dict[object, float] = {}  # patient lookups in flight -> the latest they may end
@@ -86,6 +101,13 @@ async def run_plan(
         """Time left for the run as a whole: the deadline, or a patient lookup's end."""
         return max(max(patient.values(), default=0.0), deadline[0]) - loop.time()
 
+    def ended_early(base: ProbeResult, fact: str) -> ProbeResult:
+        return replace(
+            base,
+            status=Status.SKIPPED,
+            detail=f"ended early: {decided[fact]} answered, which decides {fact}",
+        )
+
     async def one_probe(spec: ProbeSpec) -> None:
         base = planned(spec)
         if spec.skip_reason is not None:
@@ -93,11 +115,35 @@ async def run_plan(
             return
         pending[spec.id] = base
         async with slots:  # the budget starts once a slot is free: waiting is not silence
-            budget = min(spec.timeout, remaining())
-            result = await _run_one(probes[spec.transport], base, budget, spec.timeout)
+            if spec.serves in decided:
+                result = ended_early(base, spec.serves)
+            else:
+                budget = min(spec.timeout, remaining())
+                result = await _serve(spec, base, budget)
         probe_out[spec.id] = result
         pending.pop(spec.id, None)
         sampler.answered(spec, result)
+        if spec.serves and result.status is Status.OPEN and spec.serves not in decided:
+            decided[spec.serves] = spec.id
+            for other in serving.pop(spec.serves, set()):
+                other.cancel()
+
+    async def _serve(spec: ProbeSpec, base: ProbeResult, budget: float) -> ProbeResult:
+        run = _run_one(probes[spec.transport], base, budget, spec.timeout, late)
+        if not spec.serves:
+            return _worded(await run, spec, plan.timeout)
+        task = asyncio.ensure_future(run)
+        serving.setdefault(spec.serves, set()).add(task)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:  # the deadline: the probe goes with its runner
+            task.cancel()
+            raise
+        finally:
+            serving.get(spec.serves, set()).discard(task)
+        if task.cancelled():
+            return ended_early(base, spec.serves)
+        return _worded(task.result(), spec, plan.timeout)
 
     async def one_dns(spec: DnsSpec) -> DnsResult:
         dns_out[spec.id], dns_specs[spec.id] = None, spec
@@ -116,7 +162,7 @@ async def run_plan(
         if patience:  # the run waits for it past the deadline while it may still answer
             patient[key] = started + left + patience
         try:
-            result = await _lookup(resolve, spec, allowed + patience)
+            result = await _lookup(resolve, spec, allowed + patience, late)
         finally:
             patient.pop(key, None)
         over = loop.time() - started - allowed
@@ -125,9 +171,18 @@ async def run_plan(
         dns_out[spec.id] = result
         return result
 
+    looking_up = [len(plan.targets)]  # targets whose lookups have not all ended
+
+    def lookups_ended() -> None:
+        looking_up[0] -= 1
+        if looking_up[0] == 0 and on_dns is not None:
+            with contextlib.suppress(Exception):
+                on_dns(tuple(r for r in dns_out.values() if r is not None))
+
     async def one_target(pt: PlannedTarget) -> None:
         async def direct() -> None:
             answers = await asyncio.gather(*(one_dns(s) for s in pt.dns))
+            lookups_ended()
             await asyncio.gather(*(one_probe(s) for s in expand(pt, answers, plan.families)))
 
         await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
@@ -145,9 +200,9 @@ async def run_plan(
     await asyncio.gather(*unfinished, return_exceptions=True)
     samples = await sampler.stop()  # the planned work is over: so are the samples
     return RunResult(
-        dns=_finish_dns(dns_out, dns_specs),
+        dns=_finish_dns(dns_out, dns_specs, late),
         probes=sorted(
-            _finish_probes(probe_out, pending, loop.time() >= deadline[0]).values(),
+            _finish_probes(probe_out, pending, loop.time() >= deadline[0], late).values(),
             key=result_order(plan),
         ),
         duration_ms=ms_since(t0),
@@ -155,9 +210,10 @@ async def run_plan(
     )
 
 
-async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult:
+async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float, late: float = 0.0) -> DnsResult:
     """One lookup within ``budget`` seconds; never raises (a bug is an error result). A
-    budget beyond ``spec.timeout`` is patience the lookup uses only on its own evidence."""
+    budget beyond ``spec.timeout`` is patience the lookup uses only on its own evidence.
+    ``late``: how late the run started, named where the deadline cut the lookup short."""
     try:
         async with asyncio.timeout(budget + max(DNS_GUARD_GRACE, budget * DNS_GUARD_SHARE)):
             result = await resolve(spec, budget)
@@ -168,11 +224,26 @@ async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float) -> DnsResult
     if result.outcome is DnsOutcome.TIMEOUT and budget < spec.timeout:
         # Silent for less than the full timeout (the deadline counts from the process
         # start): not evidence of a silent resolver.
-        return _dns_error(spec, f"silent for {budget:.2f} s before the run deadline")
+        return _dns_error(spec, f"silent for {budget:.2f} s before the run deadline{busy(late)}")
     return result
 
 
-async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float, timeout: float) -> ProbeResult:
+def _worded(result: ProbeResult, spec: ProbeSpec, run_timeout: float) -> ProbeResult:
+    """A probe on a clock shorter than the run's (informational: ``plan.info_timeout``) says
+    how long it listened: its silence is read as any silence within its timeout."""
+    if result.status is Status.FILTERED and spec.timeout < run_timeout:
+        return replace(result, detail=f"no answer within {spec.timeout:.1f} s")
+    return result
+
+
+def busy(late: float) -> str:
+    """What a result cut short adds when the run started ``late`` seconds late."""
+    return f": this machine was too busy (started {late:.1f} s late)" if late > 0 else ""
+
+
+async def _run_one(
+    fn: ProbeFn, base: ProbeResult, budget: float, timeout: float, late: float = 0.0
+) -> ProbeResult:
     try:
         result = await fn(base, budget)
     except Exception as exc:  # a bug in one probe must not cancel its siblings
@@ -188,17 +259,20 @@ async def _run_one(fn: ProbeFn, base: ProbeResult, budget: float, timeout: float
             result,
             status=Status.ERROR,
             phase=Phase.DEADLINE,
-            detail=f"silent for {budget:.2f} s before the run deadline",
+            detail=f"silent for {budget:.2f} s before the run deadline{busy(late)}",
         )
     return result
 
 
 def _finish_probes(
-    out: dict[str, ProbeResult], pending: dict[str, ProbeResult], past_deadline: bool
+    out: dict[str, ProbeResult],
+    pending: dict[str, ProbeResult],
+    past_deadline: bool,
+    late: float = 0.0,
 ) -> dict[str, ProbeResult]:
     """Whatever the deadline cut short is an error, so it can never count as "open"."""
     if past_deadline:
-        phase, why = Phase.DEADLINE, "cut short by the run deadline"
+        phase, why = Phase.DEADLINE, f"cut short by the run deadline{busy(late)}"
     else:
         phase, why = Phase.INTERNAL, "the probe ended without a result (internal error)"
     for pid, base in pending.items():
@@ -206,9 +280,13 @@ def _finish_probes(
     return out
 
 
-def _finish_dns(out: dict[str, DnsResult | None], specs: dict[str, DnsSpec]) -> list[DnsResult]:
+def _finish_dns(
+    out: dict[str, DnsResult | None], specs: dict[str, DnsSpec], late: float = 0.0
+) -> list[DnsResult]:
     return [
-        res if res is not None else _dns_error(specs[rid], "cut short by the run deadline")
+        res
+        if res is not None
+        else _dns_error(specs[rid], f"cut short by the run deadline{busy(late)}")
         for rid, res in out.items()
     ]
 

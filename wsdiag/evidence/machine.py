@@ -10,7 +10,7 @@ them never fires on a guess.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wsdiag.check.plan import capped
 from wsdiag.evidence.basis import Basis, ids
@@ -26,7 +26,7 @@ from wsdiag.host.paths import (
     paths_json,
 )
 from wsdiag.vocab.machine import HostPaths
-from wsdiag.vocab.model import Fault, Plan, Status, Transport, Tri
+from wsdiag.vocab.model import Fault, Plan, Role, Status, Transport, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -57,15 +57,33 @@ class PathsSource:
 
     def gather(
         self, plan: Plan, dns: tuple[DnsResult, ...], probes: tuple[ProbeResult, ...], until: float
-    ) -> HostPaths | None:
-        """The routes to what was tested and the client session, by ``until`` (monotonic
-        s). Never raises."""
-        r = Observed(plan, dns, probes)
+    ) -> HostPaths:
+        """The routes to what DNS answered (every endpoint name's addresses: which one the
+        facts describe is known only once the probes are in, see ``described``) and the
+        client session, by ``until`` (monotonic s). Needs no probe result, so the run
+        gathers it while the probes wait. Sends nothing; never raises."""
+        seen = Observed(plan, dns, ())
+        endpoints = [a for tid in seen.target_ids(Role.ENDPOINT) for a in dialed_by(seen, tid)]
         dests = destinations(
-            dns, dialed_by(r, r.endpoint_id()), internet_target_ids(plan.targets), plan.proxy
+            dns, dict.fromkeys(endpoints), internet_target_ids(plan.targets), plan.proxy
         )
         proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
         return gather_paths(dests, until, proxy, self.client_version)
+
+    def described(self, gathered: HostPaths, observed: Observed) -> HostPaths:
+        """Pure: the gathered paths cut to the endpoint name the facts describe (the first
+        that answered, ``Observed.endpoint_id``): the report's section."""
+        plan = observed.plan
+        wanted = set(
+            destinations(
+                observed.dns,
+                dialed_by(observed, observed.endpoint_id()),
+                internet_target_ids(plan.targets),
+                plan.proxy,
+            )
+        )
+        kept = tuple(p for p in gathered.paths if (p.role, p.destination) in wanted)
+        return replace(gathered, paths=kept)
 
     def facts(self, section: HostPaths | None, observed: Observed) -> MachineFacts:
         return machine_facts(section, observed)

@@ -98,27 +98,42 @@ def load_resolve(plan: Plan) -> ResolveFn:
 def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, ProbeFn]:
     """Like ``load``, but the imports run in a thread from now on, while the run's DNS
     lookups wait on the network: a probe kind is needed only once its name has answered,
-    and in a silent network never. Each returned function waits for the imports (once),
-    then probes with its whole budget: the wait is wsdiag's, not the network's. An import
-    error surfaces as that probe's exception (the runner reports it as an internal error).
-    ``warm``: modules the caller needs after the network, imported next in the same thread
-    (an import error there is left for the caller's own import to raise)."""
+    and in a silent network never. Each kind's factory loads on its own, in registry order
+    (TCP and TLS, then QUIC), so a TLS probe never waits for aioquic. Each returned
+    function waits for its kind (once), then probes with its whole budget: the wait is
+    wsdiag's, not the network's. An import error surfaces as that probe's exception (the
+    runner reports it as an internal error). ``warm``: modules the caller needs after the
+    network, imported next in the same thread (an import error there is left for the
+    caller's own import to raise)."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
-    loaded = pool.submit(load, plan)
+    factories: dict[str, Future[ProbeFn]] = {}
+    for k in KINDS.values():
+        if k.factory not in factories:
+            factories[k.factory] = pool.submit(_build, k.factory, plan)
     pool.submit(_warm, warm)
     pool.shutdown(wait=False)  # the thread ends with the imports
 
     def lazy(transport: Transport) -> ProbeFn:
+        loaded = factories[KINDS[transport].factory]
+
         async def probe(base: ProbeResult, budget: float) -> ProbeResult:
-            fns = await asyncio.wrap_future(loaded)
-            return await fns[transport](base, budget)
+            fn = await asyncio.wrap_future(loaded)
+            return await fn(base, budget)
 
         return probe
 
     return {transport: lazy(transport) for transport in KINDS}
+
+
+def _build(path: str, plan: Plan) -> ProbeFn:
+    """The probe function the "module:function" factory at ``path`` makes for ``plan``
+    (importing its module here)."""
+    module, _, name = path.partition(":")
+    factory: ProbeFactory = getattr(importlib.import_module(module), name)
+    return factory(plan)
 
 
 def _warm(modules: Sequence[str]) -> None:

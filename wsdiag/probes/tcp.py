@@ -30,7 +30,7 @@ from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
     from wsdiag.probes.registry import ProbeFn
-    from wsdiag.probes.tls import TrustSources
+    from wsdiag.probes.tls import Trust
     from wsdiag.vocab.model import Plan
 
 
@@ -38,7 +38,7 @@ async def probe_tcp(
     base: ProbeResult,
     timeout: float,
     ctx: ssl.SSLContext | None = None,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
     identify: bool = False,
 ) -> ProbeResult:
     """``base`` carries id/target/host/address/port; the result fills status and timings.
@@ -58,7 +58,7 @@ async def probe_tcp(
         except _Failed as error:
             result = failed(base, failure_of(error.error), Phase.CONNECT, t0)
             return refine(result, error.icmp, error.local)
-        connect_ms = ms_since(t0)
+        connect_ms = _on_the_wire(writer, ms_since(t0))
         if ctx is None and trust is None:
             result = outcome(base, Status.OPEN, Phase.CONNECT, t0, ms=connect_ms)
             if identify and t0 + timeout - time.perf_counter() > TLS_MIN_BUDGET:
@@ -71,6 +71,19 @@ async def probe_tcp(
         if writer is not None:
             # abort(): a graceful close could wait on a silent peer.
             writer.transport.abort()
+
+
+def _on_the_wire(writer: asyncio.StreamWriter, timer_ms: float) -> float:
+    """The connect's round trip (ms): the kernel's own measure of the SYN to SYN-ACK time
+    (Linux TCP_INFO, wsdiag.host.tcpinfo) where it gives one, else ``timer_ms``, wsdiag's
+    clock from the connect call to its completion. The timer also counts how long this
+    process waited to be scheduled, which on a loaded machine is hundreds of ms and made a
+    LAN endpoint "high RTT" (ENDPOINT_HIGH_RTT); the kernel's figure never exceeds it."""
+    from wsdiag.host.tcpinfo import kernel_rtt_ms
+
+    sock = writer.get_extra_info("socket")
+    kernel = kernel_rtt_ms(sock) if sock is not None else None
+    return min(kernel, timer_ms) if kernel is not None else timer_ms
 
 
 class _Failed(Exception):
@@ -130,14 +143,17 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
     dialer (when the plan routes through an HTTP proxy). A result routed ``via`` the proxy
     goes through it; a kind that authenticates gets the TLS step (chain recorded, judged
     offline); the endpoint's direct TCP probes also record what each address presents.
-    Raises wsdiag.host.trust.TrustError (a WsdiagError) for an unusable public-roots file.
+    An unusable public-roots file raises wsdiag.host.trust.TrustError where a chain is
+    judged (the run refuses one before any probe: ``wsdiag.run._check_public_roots``).
     ``record``/``identify`` False (bench/ only: the cost of each) verify in the handshake
     instead / skip the endpoint's extra handshake."""
     from wsdiag.host.trust import public_roots_path
-    from wsdiag.probes.tls import load_trust
+    from wsdiag.probes.tls import PendingTrust
 
-    ctx = tls_context()
-    trust = load_trust(public_roots_path(plan.public_roots, os.environ)) if record else None
+    # Recording judges chains offline: no verifying context (the system bundle's parse) and
+    # the trust sources load beside the first packets (PendingTrust), not before them.
+    ctx = None if record else tls_context()
+    trust = PendingTrust(public_roots_path(plan.public_roots, os.environ)) if record else None
     endpoint = {pt.target.id for pt in plan.targets if identify and pt.target.role is Role.ENDPOINT}
     proxy = (
         ProxyDialer(plan.proxy.host, plan.proxy.port)

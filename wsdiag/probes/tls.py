@@ -89,7 +89,7 @@ async def tls_step(
     t0: float,
     connect_ms: float,
     initial: bytes = b"",
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
 ) -> ProbeResult:
     """Handshake with SNI = ``base.host`` until ``end`` (a perf_counter time). OPEN with
     ``tls_trusted`` True/False once the server's certificate arrived (an untrusted chain
@@ -112,7 +112,8 @@ async def tls_step(
                 ),
                 tls_seen=hs.seen,
             )
-        return replace(judge(base, hs.chain, trust), phase=Phase.TLS, ms=connect_ms)
+        sources = await trust.ready() if isinstance(trust, PendingTrust) else trust
+        return replace(judge(base, hs.chain, sources), phase=Phase.TLS, ms=connect_ms)
     assert ctx is not None
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     incoming.write(initial)
@@ -222,6 +223,34 @@ def load_trust(public_roots: Path | None) -> TrustSources:
     store = load_os_store()
     _ = store.anchors  # built now, before any probe's clock runs
     return TrustSources(load_public_roots(public_roots), store)
+
+
+class PendingTrust:
+    """``load_trust`` in a daemon thread from creation: the first packets never wait for the
+    OS store and the public roots (parsing ~150 certificates), a handshake that completes
+    waits for them once, before its chain is judged, and a silent network never needs them.
+    A TrustError is raised where the trust is awaited (the run checks a public-roots file
+    before any probe, so there it is a bug, reported as that probe's internal error)."""
+
+    def __init__(self, public_roots: Path | None) -> None:
+        import threading
+        from concurrent.futures import Future
+
+        self._loaded: Future[TrustSources] = Future()
+
+        def work() -> None:
+            try:
+                self._loaded.set_result(load_trust(public_roots))
+            except BaseException as exc:  # handed to the awaiting probe, never lost
+                self._loaded.set_exception(exc)
+
+        threading.Thread(target=work, name="wsdiag-trust", daemon=True).start()
+
+    async def ready(self) -> TrustSources:
+        return await asyncio.wrap_future(self._loaded)
+
+
+Trust = TrustSources | PendingTrust  # what the TLS step judges a chain with
 
 
 async def identify_step(

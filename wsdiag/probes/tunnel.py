@@ -27,7 +27,7 @@ from wsdiag.vocab.model import Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
-    from wsdiag.probes.tls import TrustSources
+    from wsdiag.probes.tls import Trust
 
 # getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
@@ -130,7 +130,7 @@ async def probe_via_proxy(
     timeout: float,
     proxy: ProxyDialer,
     ctx: ssl.SSLContext | None = None,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
     SNI = host, all within ``timeout``. No credentials are sent: the WorkSpaces client
@@ -161,7 +161,7 @@ async def _through(
     t0: float,
     where: str,
     via: str,
-    trust: TrustSources | None = None,
+    trust: Trust | None = None,
 ) -> ProbeResult:
     target = f"{base.host}:{base.port}"
     try:

@@ -410,6 +410,9 @@ class ProbeSpec:
     via: Via = Via.DIRECT
     timeout: float = DEFAULT_TIMEOUT  # seconds; the runner gives min(this, time left)
     skip_reason: str | None = None
+    # The any-of fact this probe serves (wsdiag.check.plan.ANY_OF_FACTS): once one probe
+    # serving it answered, the others' silence cannot change it, so they end early.
+    serves: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,137 @@
+"""An answering network, as a user waits for it: the whole `wsdiag check` process in the
+namespace lab, this tree against the baseline (bench/common.py), interleaved.
+
+    python bench/bench_answering.py            # root; about a minute
+    python bench/bench_answering.py --runs 9
+
+1. Minimal egress (the "it works" case: endpoint plus 443 out; the health-check host's 4195
+   silent), default timeout: whole process <= 1.3 s, with the same environment, verdict and
+   finding codes as the baseline.
+2. Healthy LAN (open egress: everything answers): whole process <= 0.4 s.
+3. The endpoint's TCP connect p50 (the probes' own `ms`: the kernel's RTT where Linux
+   gives it, the baseline's timer), for information.
+4. Peak RSS of every run (the child's own, wait4) <= 60 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import budgets
+from bench.common import RUNS, Table, interleaved, median, secs, trees
+from bench.labrun import Measured, lab_up, run
+from tests.lab.scenarios import BY_NAME
+
+CASES = (
+    # (scenario, what the figure is called, --timeout, the budget in seconds)
+    ("minimal-egress", "minimal egress (it works), default timeout", 2.0, budgets.MINIMAL_EGRESS_S),
+    ("open-egress", "healthy LAN (everything answers)", 2.0, budgets.HEALTHY_LAN_S),
+)
+
+
+def connect_ms(m: Measured) -> list[float]:
+    return [
+        float(p["ms"])
+        for p in m.report.get("probes", [])
+        if p.get("target") == "endpoint"
+        and p.get("transport") == "tcp"
+        and p.get("status") == "open"
+        and p.get("ms") is not None
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    args = parser.parse_args(argv)
+    table = Table("answering network (namespace lab)")
+    both = trees()
+    if "before" not in both:
+        table.notes.append("no baseline tree (set WSDIAG_BASE): figures without a baseline")
+    rss: dict[str, list[float]] = {k: [] for k in both}
+    with lab_up(tuple(c[0] for c in CASES)) as lab:
+        if isinstance(lab, str):
+            table.skip("answering network", lab)
+            return table.print()
+        for name, label, timeout, limit in CASES:
+            scenario = BY_NAME[name]
+            lab.apply(scenario.shape)
+            samples = interleaved(
+                {
+                    k: (lambda t=tree, s=scenario, to=timeout: run(lab, s, t, to))
+                    for k, tree in both.items()
+                },
+                args.runs,
+            )
+            now = samples["now"]
+            for k, runs in samples.items():
+                rss[k] += [m.peak_rss_mb for m in runs]
+            wall = median([m.wall for m in now])
+            before = samples.get("before", [])
+            base_wall = median([m.wall for m in before])
+            table.row(
+                f"{label}: whole process (n={args.runs})",
+                secs(wall),
+                f"before {secs(base_wall)}" if before else "-",
+                f"{wall / base_wall:.2f}x" if before else "",
+                f"<= {secs(limit)}",
+                wall <= limit,
+            )
+            table.row(
+                f"{label}: CPU of the process (steadier than wall on a busy machine)",
+                secs(median([m.cpu for m in now])),
+                f"before {secs(median([m.cpu for m in before]))}" if before else "-",
+            )
+            table.row(
+                f"{label}: duration_ms (network part)",
+                secs(median([m.duration for m in now])),
+                f"before {secs(median([m.duration for m in before]))}" if before else "-",
+            )
+            answers = {m.answer for m in now}
+            expect = scenario.expect
+            want = (expect.environment, expect.verdict, expect.exit_code)
+            same = not before or answers == {m.answer for m in before}
+            table.row(
+                f"{label}: environment, verdict, codes",
+                " / ".join(map(str, sorted(answers)[0][:3])) if len(answers) == 1 else "varies",
+                "same as before" if same else f"before {sorted({m.answer for m in before})}",
+                "",
+                "= the lab's expectation and the baseline's",
+                len(answers) == 1 and sorted(answers)[0][:3] == want and same,
+            )
+            if len(answers) > 1 or not same:
+                table.notes.append(f"{name}: now {sorted(answers)}")
+            p50 = median([x for m in now for x in connect_ms(m)])
+            base_p50 = median([x for m in before for x in connect_ms(m)])
+            # Informational: a connect's ms is the kernel's RTT (TCP_INFO) where Linux gives
+            # it, since the baseline wsdiag's timer (which counts scheduling delay).
+            table.row(
+                f"{label}: endpoint TCP connect p50",
+                f"{p50:.2f} ms",
+                f"before {base_p50:.2f} ms" if before else "-",
+                f"{p50 - base_p50:+.2f} ms" if before else "",
+            )
+            table.notes.append(
+                f"{name}: whole process now "
+                + ", ".join(secs(m.wall) for m in now)
+                + (("; before " + ", ".join(secs(m.wall) for m in before)) if before else "")
+            )
+    peak = max(rss["now"]) if rss["now"] else float("nan")
+    table.row(
+        f"peak RSS of wsdiag check (max of {len(rss['now'])})",
+        f"{peak:.1f} MB",
+        f"before {max(rss['before']):.1f} MB" if rss.get("before") else "-",
+        "",
+        f"<= {budgets.PEAK_RSS_MB:g} MB",
+        peak <= budgets.PEAK_RSS_MB,
+    )
+    table.print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""What every bench/ script shares: the two trees it compares, interleaved runs, the table.
+
+A figure is only worth its baseline from the same run on the same machine: each script
+times the current tree and the baseline ("before": the old main checked out at
+$WSDIAG_BASE, default /tmp/wsdiag-base, run with PYTHONPATH pointing at it) round-robin,
+so drift on a shared 2-core machine hits both alike, and prints the load average at the
+start and the end beside the table. Medians of ``RUNS`` (5) interleaved runs after one
+warm-up round (page cache, .pyc files).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.support is not installed; run from anywhere
+
+BASE = Path(os.environ.get("WSDIAG_BASE", "/tmp/wsdiag-base"))
+RUNS = 5
+T = TypeVar("T")
+
+
+def trees() -> dict[str, Path]:
+    """{"now": this checkout, "before": the baseline tree} (the baseline only if present)."""
+    out = {"now": ROOT}
+    if (BASE / "wsdiag" / "__init__.py").is_file() and BASE.resolve() != ROOT:
+        out["before"] = BASE
+    return out
+
+
+def tree_env(tree: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) with ``tree`` first on PYTHONPATH, so `python -m
+    wsdiag` runs that tree's code whatever the editable install points at."""
+    out = dict(os.environ if env is None else env)
+    rest = [p for p in out.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p) != ROOT]
+    out["PYTHONPATH"] = os.pathsep.join([str(tree), *rest])
+    return out
+
+
+def interleaved(variants: Mapping[str, Callable[[], T]], runs: int = RUNS) -> dict[str, list[T]]:
+    """Each variant ``runs`` times, round-robin, after one warm-up round (not kept)."""
+    samples: dict[str, list[T]] = {k: [] for k in variants}
+    for rnd in range(runs + 1):
+        for name, fn in variants.items():
+            value = fn()
+            if rnd:
+                samples[name].append(value)
+    return samples
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def secs(x: float) -> str:
+    """Seconds as ms below 10 s."""
+    return f"{x * 1000:.0f} ms" if abs(x) < 10 else f"{x:.1f} s"
+
+
+@dataclass
+class Table:
+    """Rows of (metric, value, baseline, ratio, target, result); PASS/FAIL/info/SKIP."""
+
+    title: str
+    rows: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    started_load: str = field(default_factory=load_average)
+
+    def row(
+        self,
+        metric: str,
+        value: str,
+        baseline: str = "",
+        ratio: str = "",
+        target: str = "",
+        ok: bool | None = None,
+    ) -> None:
+        result = "info" if ok is None else ("PASS" if ok else "FAIL")
+        self.rows.append((metric, value, baseline, ratio, target, result))
+
+    def skip(self, metric: str, why: str) -> None:
+        self.rows.append((metric, "-", "-", "-", "-", "SKIP"))
+        self.notes.append(f"SKIP {metric}: {why}")
+
+    def print(self) -> int:
+        """Print the table; the number of FAIL rows."""
+        head = ("metric", "value", "baseline", "ratio", "target", "result")
+        rows = [head, *self.rows]
+        width = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        print(f"== {self.title}")
+        print(f"   at start: {self.started_load}; at end: {load_average()}")
+        for r in rows:
+            line = "  ".join(c.ljust(w) for c, w in zip(r, width, strict=True)).rstrip()
+            print(line + ("   <-- FAIL" if r[5] == "FAIL" else ""))
+        for note in self.notes:
+            print(f"  - {note}")
+        fails = [r[0] for r in self.rows if r[5] == "FAIL"]
+        print(f"FAIL: {len(fails)} ({'; '.join(fails)})" if fails else "all targets PASS")
+        return len(fails)
