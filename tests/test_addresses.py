@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import E, F, O, R, results
+from tests.synth import E, F, O, R, diagnose, results
 from tests.test_classify import (
     A_ALL,
     NO_TCP4195_B,
@@ -20,11 +20,11 @@ from tests.test_classify import (
     any_results,
     paths,
 )
-from wsdiag.check.observed import FAILED
 from wsdiag.render.report import evidence_json, finding_json
 from wsdiag.rules.facts import DERIVED
-from wsdiag.rules.verdict import FINDING_RULES, diagnose
+from wsdiag.rules.verdict import FINDING_RULES
 from wsdiag.vocab.model import Owner, Status, Transport, Tri, Verdict
+from wsdiag.vocab.observed import FAILED
 
 ISSUE_NETWORKS = [
     # id, endpoint paths, code that must name the broken address, the failing paths it names

@@ -1,5 +1,5 @@
 """Rows about streaming behind an HTTP proxy (issue 17): the route the client's DCV TCP
-stream takes (``wsdiag.check.client_paths``, the table ``wsdiag.clientpaths``), the proxy's
+stream takes (``wsdiag.evidence.client_paths``, the table ``wsdiag.clientpaths``), the proxy's
 answers to ``CONNECT <private name>:4195/443`` read one by one (RFC 9110 §15: 403/405 its
 policy, 500/502/503/504 its own reach, 407 credentials), and a private name that does not
 resolve behind a proxy (Private DNS names off, as AWS advises for proxies). Pure.
@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 
 from wsdiag.fallback443 import FALLBACK_FROM
-from wsdiag.probes.connect_answer import Refusal
 from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn, proxy_readings
-from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Owner, Refusal, Severity
 from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import NOT_YES, FindingRule, Fire, N, U, Y
 
@@ -124,7 +123,7 @@ def _outcome(route: str, verdict: str, why: str) -> str:
 
 def _undecided(c: CheckFacts) -> Fire:
     e = c.evidence
-    outcomes = "; ".join(_outcome(*o) for o in e.stream_outcomes)
+    outcomes = "; ".join(_outcome(*o) for o in c.stream_outcomes)
     return Fire(
         {
             "client": e.stream_client,
