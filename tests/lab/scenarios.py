@@ -557,7 +557,7 @@ SCENARIOS += (
         "page on 443 under its own certificate",
         Shape(resolver="captive"),
         Expect(
-            "minimal-egress",
+            "captive",  # issue 19 item 3: was minimal-egress, which no portal is
             "blocked",
             2,
             ("CAPTIVE_PORTAL",),
