@@ -180,6 +180,7 @@ UNDECIDED: CheckRule = FindingRule(
     "endpoint on TCP and UDP 443 and 4195.",
     facts=(("stream_undecided", (Y,)),),
     fire=_undecided,
+    basis=(),  # the rules' judgement over two routes; the fire names the probes behind it
 )
 
 STREAMING_RULES: tuple[CheckRule, ...] = (
@@ -220,6 +221,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "port 443 4195'). Streaming direct: keep the private name off the proxy (bypass list).",
         facts=(("proxy_policy_4195", (Y,)),),
         fire=_policy_4195,
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
     ),
     FindingRule(
         name="proxy-denies-endpoint",
@@ -236,6 +238,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "'http_access allow CONNECT workspaces SSL_ports' before the deny rules), or keep the "
         "private name off the proxy.",
         facts=(("proxy_policy_endpoint", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.POLICY),
     ),
     FindingRule(
@@ -254,6 +257,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "range, and allow TCP 443 and 4195 from the proxy's address in the endpoint's security "
         "group: through a proxy the stream's source is the proxy, not this machine.",
         facts=(("proxy_upstream", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.UPSTREAM),
     ),
     FindingRule(
@@ -270,6 +274,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         f"'{_SQUID_NAMES}' and 'http_access allow CONNECT workspaces' before the proxy_auth "
         "rule), or keep the private name off the proxy.",
         facts=(("proxy_auth_endpoint", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.AUTH),
     ),
     FindingRule(
@@ -286,6 +291,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "and its route to the VPC; or keep the private name off the proxy.",
         facts=(("tcp_via_proxy", (Y,)), ("endpoint_usable", (N,))),
         fire=_proxy_failed,
+        basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_usable"),
     ),
     FindingRule(
         name="endpoint-nxdomain-proxy",
