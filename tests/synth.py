@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.observed import Observed
-from wsdiag.check.plan import addresses_to_probe, dns_id, make_plan, probe_id, skipped
+from wsdiag.check.plan import dns_id, expand, make_plan
+from wsdiag.evidence.machine import machine_facts
 from wsdiag.host.interfaces import describe, route_fact
+from wsdiag.run import judge
 from wsdiag.vocab.machine import (
     ClientProcess,
     ClientSession,
@@ -21,18 +24,22 @@ from wsdiag.vocab.machine import (
 )
 from wsdiag.vocab.model import (
     DnsOutcome,
+    Fault,
     Inputs,
     Need,
+    Phase,
     Plan,
+    ProbeSpec,
     ProxyMode,
     ProxyRoute,
     Role,
     Status,
     Transport,
     Tri,
-    Via,
 )
-from wsdiag.vocab.results import DnsResult, ProbeResult
+from wsdiag.vocab.observed import Observed
+from wsdiag.vocab.report import Diagnosis
+from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult, planned
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741
@@ -43,18 +50,19 @@ O, R, F, U, E = (  # noqa: E741
     Status.ERROR,
 )
 EndpointFn = Callable[[str, Transport, int], Status]
+Result = TypeVar("Result", ProbeResult, DnsResult)
 
 PROXY_URL = "http://***@10.0.0.5:3128"
 PRIVATE_NAME = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 # What every probe through the proxy meets, by name: (status, phase, the proxy's HTTP status).
 # "relay" is the proxy opening the tunnel: the probe then meets the group's own status.
-PROXY_BEHAVIOUR: dict[str, tuple[Status, str, int | None]] = {
-    "auth-407": (R, "proxy", 407),
-    "forbid-403": (R, "proxy", 403),
-    "silent": (F, "proxy", None),
-    "down": (R, "proxy-connect", None),
-    "down-silent": (F, "proxy-connect", None),
-    "name-gone": (U, "proxy-resolve", None),
+PROXY_BEHAVIOUR: dict[str, tuple[Status, Phase, int | None]] = {
+    "auth-407": (R, Phase.PROXY, 407),
+    "forbid-403": (R, Phase.PROXY, 403),
+    "silent": (F, Phase.PROXY, None),
+    "down": (R, Phase.PROXY_CONNECT, None),
+    "down-silent": (F, Phase.PROXY_CONNECT, None),
+    "name-gone": (U, Phase.PROXY_RESOLVE, None),
 }
 
 
@@ -106,8 +114,10 @@ def results(
     os: DnsOutcome | list[str] | None = None,
     os_all: list[str] | None = None,
     os_reason: str = "unknown",
-) -> Observed:
-    """One Observed object. A Status stands for every probe of that group; a DnsOutcome for
+    local_block: bool = False,
+) -> Synthetic:
+    """One Observed object, and the made-up machine's paths (``host``). A Status stands
+    for every probe of that group; a DnsOutcome for
     the group's A lookup failing that way; ``all_dns`` makes every lookup fail. ``proxy``
     (None, "relay", "untested", "disabled" or a PROXY_BEHAVIOUR key) sends the auth
     targets' TCP/TLS probes through an HTTPS proxy, which resolves names itself: a group's
@@ -117,14 +127,21 @@ def results(
     ``os``: the OS's answer (getaddrinfo) for the endpoint, every other name getting from
     the OS what its resolver would have said before ``all_dns``; ``os_all``: every name's
     OS answer (a captive portal); ``os_reason``: why the OS answers as it does. Neither:
-    the OS was not consulted (as with --nameserver)."""
-    plan = replace(plan or plan_for(), proxy=proxy_route(proxy, bypassed))
+    the OS was not consulted (as with --nameserver). One piece: the groups' made-up
+    outcomes over the plan's own specs, target by target. ``local_block``: every "unreachable"
+    probe and "no route" lookup was this machine's own firewall refusing the send (EPERM)."""
+    if plan is not None and proxy is not None:
+        raise ValueError("plan the proxy in: plan_for(proxy=proxy_route(...))")
+    plan = plan or plan_for(proxy=proxy_route(proxy, bypassed))
+    # The plan's own specs decide ids, routing and skips: the probes known before DNS
+    # (skipped targets, checks through the proxy) and, once the made-up lookups answer,
+    # ``expand``'s direct probes. Only the outcomes are made up here.
     dns: list[DnsResult] = []
     probes: list[ProbeResult] = []
     for pt in plan.targets:
         t = pt.target
         if pt.skip_reason:
-            probes += skipped(pt, pt.skip_reason, plan)
+            probes += [planned(s) for s in pt.probes]
             continue
         if t.role is Role.ENDPOINT:
             spec: object = endpoint_dns
@@ -152,65 +169,50 @@ def results(
         if os_spec is not None:
             answers.append(_os(pt.target.id, pt.host, os_spec, os_reason))
             dns.append(answers[-1])
-        routed = [c for c in t.checks if plan.proxy.routes(t.role, pt.host, c.transport)]
-        for c in routed:
+        for s in pt.probes:
+            if s.id.endswith("@proxy"):  # CONNECT <private name>:port, only where asked
+                if stream is not None and s.port in stream:
+                    probes.append(_streamed(s, *stream[s.port]))
+            elif s.skip_reason is not None:
+                probes.append(planned(s))
+            else:
+                probes.append(_through_proxy(s, proxy, status_of("", s.transport, s.port)))
+        for s in expand(pt, answers):
+            if s.skip_reason is not None or s.address is None:
+                probes.append(planned(s))
+                continue
+            status = status_of(s.address, s.transport, s.port)
             probes.append(
-                _through_proxy(
-                    pt.target.id,
-                    pt.host,
-                    c.transport,
-                    c.port,
-                    proxy,
-                    status_of("", c.transport, c.port),
+                replace(
+                    planned(s),
+                    status=status,
+                    ms=5.0 if status is O else None,
+                    tls_trusted=True if (status is O and s.transport is Transport.TLS) else None,
                 )
             )
-        direct = [c for c in t.checks if c not in routed]
-        addrs = addresses_to_probe(pt, *answers)
-        if not addrs:
-            probes += [
-                r
-                for r in skipped(pt, f"DNS {a.outcome}")
-                if any((r.transport, r.port) == (c.transport, c.port) for c in direct)
-            ]
-            continue
-        for addr in addrs:
-            for c in direct:
-                status = status_of(addr, c.transport, c.port)
-                probes.append(
-                    ProbeResult(
-                        id=probe_id(t.id, c.transport, c.port, addr if t.all_addresses else None),
-                        target_id=t.id,
-                        host=pt.host,
-                        address=addr,
-                        transport=c.transport,
-                        port=c.port,
-                        status=status,
-                        ms=5.0 if status is O else None,
-                        tls_trusted=True
-                        if (status is O and c.transport is Transport.TLS)
-                        else None,
-                    )
-                )
-    for port, (status, code) in (stream or {}).items():  # CONNECT <private name>:port
-        probes.append(
-            ProbeResult(
-                id=f"endpoint/tcp/{port}@proxy",
-                target_id="endpoint",
-                host=PRIVATE_NAME,
-                address=None,
-                transport=Transport.TCP,
-                port=port,
-                status=status,
-                phase="proxy" if status is not O else "connect",
-                proxy_status=code,
-                via=Via.PROXY,
-            )
-        )
+    if local_block:
+        probes = [_blocked(p) if p.status is U else p for p in probes]
+        dns = [_blocked(d) if d.outcome is DnsOutcome.NO_ROUTE else d for d in dns]
     if tweak is not None:
         probes = [tweak(p) for p in probes]
     ep = next((d for d in dns if d.target_id == "endpoint" and d.rdtype == "A"), None)
     addrs = ep.addresses if ep is not None else ()
-    return Observed(plan, tuple(dns), tuple(probes), synthetic_host(host, addrs))
+    return Synthetic(plan, tuple(dns), tuple(probes), paths=synthetic_host(host, addrs))
+
+
+@dataclass(frozen=True)
+class Synthetic(Observed):
+    """What a made-up run observed, and the made-up machine it ran on (``host``)."""
+
+    paths: HostPaths | None = None
+
+
+def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
+    """The production composition (``wsdiag.run.judge``) over synthetic results: this
+    machine's facts from ``r.paths`` (none for a plain Observed), the clock now; ``extra``:
+    other sources' findings (the logs', the cloud's)."""
+    paths = r.paths if isinstance(r, Synthetic) else None
+    return judge(r, dt.datetime.now(dt.UTC), machine_facts(paths, r), paths, extra)
 
 
 # This machine as the rules see it: a Wi-Fi interface, perhaps a VPN tunnel, the route of
@@ -245,21 +247,20 @@ def synthetic_host(kind: str | None, endpoint_addrs: tuple[str, ...]) -> HostPat
     return HostPaths(facts, paths, session, version)
 
 
-def _through_proxy(
-    target_id: str, host: str, transport: Transport, port: int, proxy: str | None, relayed: Status
-) -> ProbeResult:
-    base = ProbeResult(
-        id=probe_id(target_id, transport, port, None),
-        target_id=target_id,
-        host=host,
-        address=None,
-        transport=transport,
-        port=port,
-        status=Status.SKIPPED,
-        via=Via.PROXY,
+def _streamed(spec: ProbeSpec, status: Status, code: int | None) -> ProbeResult:
+    """A CONNECT <private name>:port through the proxy: ``status``, the proxy's ``code``."""
+    return replace(
+        planned(spec),
+        status=status,
+        phase=Phase.PROXY if status is not O else Phase.CONNECT,
+        proxy_status=code,
     )
-    if proxy in ("untested", "pac-broken"):
-        return replace(base, detail="would go through the proxy socks5://10.0.0.5:1080, not tested")
+
+
+def _through_proxy(spec: ProbeSpec, proxy: str | None, relayed: Status) -> ProbeResult:
+    """One probe the plan sends through the proxy, meeting the proxy behaviour ``proxy``
+    (or, "relay", the group's own status through an opened tunnel)."""
+    base = planned(spec)
     if proxy in PROXY_BEHAVIOUR:
         status, phase, code = PROXY_BEHAVIOUR[proxy]
         return replace(base, status=status, phase=phase, proxy_status=code)
@@ -267,11 +268,17 @@ def _through_proxy(
     return replace(
         base,
         status=relayed,
-        phase="tls",
+        phase=Phase.TLS,
         proxy_status=200 if opened else None,
         ms=5.0 if opened else None,
-        tls_trusted=True if opened and transport is Transport.TLS else None,
+        tls_trusted=True if opened and spec.transport is Transport.TLS else None,
     )
+
+
+def _blocked(r: Result) -> Result:
+    """``r`` as this machine's firewall refusing the send makes it (EPERM)."""
+    detail = "Operation not permitted (blocked on this machine)"
+    return replace(r, cause=Fault.LOCAL_BLOCK, detail=detail)
 
 
 def _constant(status: Status) -> EndpointFn:

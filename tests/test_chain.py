@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import results
+from tests.synth import diagnose, results
 from tests.test_classify import CASES
-from wsdiag.check.observed import Observed
-from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import DnsOutcome, Verdict
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, Ede, ServerAnswer
 
 A, SF, NX, TO = DnsOutcome.ANSWER, DnsOutcome.SERVFAIL, DnsOutcome.NXDOMAIN, DnsOutcome.TIMEOUT

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import dataclasses
+import errno
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, plan_for, results
+from tests.synth import PROXY_BEHAVIOUR, E, EndpointFn, F, O, R, U, diagnose, plan_for, results
 from tests.synth_tls import PRIVATE_NAME, both, cert, endpoint_certs, signin_chains
-from wsdiag.check.evidence import is_private
+from wsdiag.evidence.names import not_public
+from wsdiag.host.errqueue import SO_EE_ORIGIN_ICMP, IcmpReport
+from wsdiag.probes.icmp import refine
 from wsdiag.rules.chain import CHAIN_RULES
 from wsdiag.rules.environment import ENVIRONMENT_RULES
-from wsdiag.rules.verdict import FINDING_RULES, diagnose
+from wsdiag.rules.verdict import FINDING_RULES
 from wsdiag.vocab.model import (
     DnsOutcome,
     Environment,
     Need,
+    Owner,
     Severity,
     Status,
     Transport,
+    Tri,
     Verdict,
     Via,
 )
@@ -38,9 +42,9 @@ def only_443(addr: str, transport: Transport, port: int) -> Status:
 def firewall_4195(p: ProbeResult) -> ProbeResult:
     """A firewall at 10.30.0.1 answers the endpoint's 4195 paths with ICMP 3/13."""
     if p.target_id == "endpoint" and p.port == 4195 and p.status is not O:
-        return dataclasses.replace(
-            p, status=Status.UNREACHABLE, icmp="prohibited", offender="10.30.0.1"
-        )
+        # what the probes' own reading of the error queue makes of it (probes.icmp.refine)
+        report = IcmpReport(errno.EHOSTUNREACH, SO_EE_ORIGIN_ICMP, 3, 13, 0, "10.30.0.1")
+        return refine(p, [report], "192.168.1.20")
     return p
 
 
@@ -208,6 +212,33 @@ CASES = [
         {"NO_ROUTE"},
     ),
     ("no-route-dns", {"all_dns": DnsOutcome.NO_ROUTE}, "offline", "blocked", {"NO_ROUTE"}),
+    # This machine's own firewall refused every send (EPERM): not offline, not NO_ROUTE;
+    # the network behind it was never measured.
+    (
+        "local-firewall",
+        {"endpoint": U, "needed": U, "expected": U, "health": U, "local_block": True},
+        "unknown",
+        "unknown",
+        {"LOCAL_FIREWALL_BLOCKS", "NOT_MEASURED"},
+    ),
+    (
+        "local-firewall-dns",
+        {"all_dns": DnsOutcome.NO_ROUTE, "local_block": True},
+        "unknown",
+        "unknown",
+        {"LOCAL_FIREWALL_BLOCKS", "NOT_MEASURED"},
+    ),
+    (
+        "local-firewall-udp",
+        {
+            "endpoint": lambda a, t, p: U if t is Transport.QUIC else O,
+            "health": O,
+            "local_block": True,
+        },
+        "open-egress",
+        "unknown",
+        {"LOCAL_FIREWALL_BLOCKS", "NOT_MEASURED"},
+    ),
     (
         "resolver-silent",
         {"all_dns": DnsOutcome.TIMEOUT},
@@ -529,6 +560,23 @@ def test_rules(kwargs: dict, environment: str, verdict: str, codes: set[str]) ->
     assert (str(d.environment), str(d.verdict)) == (environment, verdict), got
     assert codes <= got
     assert all(f.rule for f in d.findings)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0].startswith("local-firewall")])
+def test_a_local_block_is_never_offline_or_a_network_ticket(case: tuple) -> None:
+    """EPERM/EACCES is this machine's own firewall: never "connect to a network"
+    (NO_ROUTE, offline), never a finding that sends the network or AWS team to fix it."""
+    e, d = diagnose(results(**case[1]))
+    assert e.no_route is Tri.NO and e.local_block is Tri.YES
+    assert d.environment is not Environment.OFFLINE
+    owners = {f.code: f.owner for f in d.findings}
+    assert "NO_ROUTE" not in owners
+    assert owners["LOCAL_FIREWALL_BLOCKS"] is Owner.DESKTOP
+    assert all(o not in (Owner.NETWORK, Owner.AWS) for o in owners.values()), owners
+    # The same results without the local cause are definite failures of the network.
+    plain = {k: v for k, v in case[1].items() if k != "local_block"}
+    _, before = diagnose(results(**plain))
+    assert before.verdict in (Verdict.BLOCKED, Verdict.DEGRADED)
 
 
 PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
@@ -944,18 +992,18 @@ def test_vpc_cidr_narrows_private() -> None:
         ("172.31.255.255", True),
         ("192.168.1.1", True),
         ("172.32.0.1", False),
-        ("100.64.0.1", False),
+        ("100.64.0.1", True),  # RFC 6598 shared space: reached through an overlay, not public
         ("192.0.2.1", False),
         ("198.51.100.1", False),
         ("203.0.113.1", False),
         ("127.0.0.1", False),
         ("169.254.1.1", False),
         ("8.8.8.8", False),
-        ("fd00::1", False),
+        ("fd00::1", True),  # IPv6: a VPC's ranges are global unicast, the paths judge it
     ],
 )
 def test_rfc1918_explicitly(address: str, private: bool) -> None:
-    assert is_private(address, ()) is private
+    assert not_public(address, ()) is private
 
 
 statuses = st.sampled_from(list(Status))

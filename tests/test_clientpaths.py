@@ -1,5 +1,5 @@
 """The sourced table of where each client sends DCV's TCP stream behind an OS proxy
-(wsdiag.clientpaths), and the route check.client_paths reads from a run. Pure."""
+(wsdiag.clientpaths), and the route wsdiag.evidence.client_paths reads from a run. Pure."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.synth import O, R, results
-from wsdiag.check.client_paths import client_view, stream_route
+from tests.synth import O, R, diagnose, results
 from wsdiag.clientpaths import CLIENT_PATHS, Route, client_path
-from wsdiag.rules.verdict import diagnose
+from wsdiag.evidence.client_paths import client_view, stream_route
 from wsdiag.vocab.machine import PeerKind, SessionPeer
 from wsdiag.vocab.model import Transport, Via
 
@@ -61,13 +60,17 @@ DENY_4195 = {4195: (R, 403), 443: (O, 200)}
 
 
 def test_the_route_of_a_run() -> None:
-    assert stream_route(results(proxy="relay")) is None  # no CONNECT to the private name
-    got = stream_route(results(proxy="relay", stream=DENY_4195, host="client-5.24"))
+    plain = results(proxy="relay")
+    assert stream_route(plain, plain.paths) is None  # no CONNECT to the private name
+    r = results(proxy="relay", stream=DENY_4195, host="client-5.24")
+    got = stream_route(r, r.paths)
     assert got is not None and got.tcp is P and "5.24" in got.client
-    got = stream_route(results(proxy="relay", stream=DENY_4195))
+    r = results(proxy="relay", stream=DENY_4195)
+    got = stream_route(r, r.paths)
     assert got is not None and got.tcp is U
     bypass = ("privatelink.prod.eu-west-1.highlander.aws.a2z.com",)
-    got = stream_route(results(proxy="relay", stream=DENY_4195, bypassed=bypass))
+    r = results(proxy="relay", stream=DENY_4195, bypassed=bypass)
+    got = stream_route(r, r.paths)
     assert got is not None and got.tcp is D and "bypass" in got.source
 
 
@@ -87,10 +90,10 @@ def test_the_running_clients_own_socket_to_the_endpoint_says_direct() -> None:
     """A 5.24 client would take the proxy by the table, but its live TCP socket goes to an
     endpoint address: what it does wins over what the table says."""
     r = results(proxy="relay", endpoint=O, stream=DENY_4195, host="client-5.24")
-    assert r.machine is not None and r.machine.session is not None
+    assert r.paths is not None and r.paths.session is not None
     peer = SessionPeer(4242, "tcp", "10.0.1.10", 4195, PeerKind.ENDPOINT, "ESTABLISHED")
-    seen = replace(r, machine=replace(r.machine, session=replace(r.machine.session, peers=(peer,))))
-    got = stream_route(seen)
+    seen = replace(r, paths=replace(r.paths, session=replace(r.paths.session, peers=(peer,))))
+    got = stream_route(seen, seen.paths)
     assert got is not None and got.tcp is D and "10.0.1.10:4195" in got.source
     _, d = diagnose(seen)
     assert str(d.verdict) == "ready"  # the direct paths all answer

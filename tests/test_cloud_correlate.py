@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.synth import F, O, R, results
+from tests.synth import F, O, R, diagnose, results
 from wsdiag.cloud.correlate import (
     Decision,
     Judgement,
@@ -22,7 +22,6 @@ from wsdiag.cloud.correlate import (
 )
 from wsdiag.cloud.source import CloudSource, view
 from wsdiag.rules.cloud import CLOUD_RULES, cloud_findings
-from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.cloud import (
     AclEntry,
     Call,
@@ -261,7 +260,7 @@ def section(rules: tuple[SgRule, ...], **kw: object) -> CloudSection:
 
 
 def facts_of(sec: CloudSection, r: object):  # type: ignore[no-untyped-def]
-    return CloudSource().facts(sec, r.dns, r.probes)  # type: ignore[attr-defined]
+    return CloudSource().facts(sec, r)  # type: ignore[attr-defined]
 
 
 def udp_silent(address: str, transport: Transport, port: int) -> Status:
@@ -277,7 +276,7 @@ LACKS_UDP_4195 = (
 
 def facts_for(sec: CloudSection, endpoint: object = udp_silent, cidr: str = "192.0.2.10/32"):  # type: ignore[no-untyped-def]
     r = results(endpoint_dns=["10.20.1.10", "10.20.2.10"], endpoint=endpoint)  # type: ignore[arg-type]
-    return CloudSource(client_cidr=cidr).facts(sec, r.dns, r.probes), r
+    return CloudSource(client_cidr=cidr).facts(sec, r), r
 
 
 def test_a_group_lacking_udp_4195_explains_it_and_names_the_rule_to_add() -> None:

@@ -19,7 +19,7 @@ from wsdiag.render.report import report_from_json, to_json
 from wsdiag.vocab import codec
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs, Endpoint, LogError, Session
 from wsdiag.vocab.machine import ClientProcess, Confidence, Interface, RouteFact
-from wsdiag.vocab.model import ProxyRoute, Tri
+from wsdiag.vocab.model import Fault, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import (
     AddressEvidence,
@@ -140,7 +140,8 @@ PROBES = st.builds(
     icmp=st.none() | st.text(min_size=1, max_size=8),
     offender=st.none() | st.text(min_size=1, max_size=8),
 )
-PROBE_DENSE = {"icmp", "offender"}  # keys left out when None (reports before issue 17)
+# keys left out when empty: None for icmp/offender (reports before issue 17), no cause
+PROBE_DENSE: dict[str, object] = {"icmp": None, "offender": None, "cause": Fault.NONE}
 
 
 @given(FINDINGS)
@@ -153,7 +154,7 @@ def test_a_finding_reads_back_as_written(f: Finding) -> None:
 def test_a_probe_reads_back_as_written(p: ProbeResult) -> None:
     doc = json.loads(json.dumps(codec.encode(p)))
     assert codec.decode(ProbeResult, doc) == p
-    unknown = {k for k in PROBE_DENSE if getattr(p, k) is None}
+    unknown = {k for k, empty in PROBE_DENSE.items() if getattr(p, k) == empty}
     assert set(doc) == set(codec.keys(ProbeResult)) - unknown
 
 

@@ -9,11 +9,11 @@ from dataclasses import replace
 
 from tests.synth import O, plan_for, results
 from tests.test_helpdesk_advice import report_of
-from wsdiag.check.observed import Observed
 from wsdiag.render import advice as adv
 from wsdiag.render.formats import render_line
 from wsdiag.render.report import to_json
 from wsdiag.vocab.model import DnsOutcome, Owner, Verdict
+from wsdiag.vocab.observed import Observed
 
 PLAN = plan_for(directory_id="d-9067a1b2c3")
 

@@ -35,6 +35,7 @@ from wsdiag.render.formats import (
     render_line,
     requested_format,
 )
+from wsdiag.vocab.model import USUAL_CAUSE
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = sorted((ROOT / "examples" / "reports").glob("*.json"))
@@ -84,6 +85,11 @@ def test_json_line_drops_only_empty_fields_and_holds_to_the_schema(path: Path) -
                 assert (
                     full[k] in (None, "", [])
                     or (key == "probes" and k == "host" and (full["target"], full[k]) in named)
+                    or (
+                        key == "probes"
+                        and k == "cause"
+                        and USUAL_CAUSE.get(full["status"]) == full[k]
+                    )
                     or (
                         key == "dns"
                         and k == "id"
@@ -290,3 +296,17 @@ def test_unknown_reason_is_what_left_it_unmeasured() -> None:
     }
     line = render_line(report)
     assert "reason: socks untested" in line and "reason: one AZ" not in line
+
+
+def test_json_line_keeps_a_cause_its_status_does_not_imply() -> None:
+    probe = {"id": "e/tcp/443", "target": "e", "transport": "tcp", "port": 443}
+    report = {
+        "probes": [
+            {**probe, "status": "refused", "cause": "refused"},
+            {**probe, "status": "filtered", "cause": "timeout"},
+            {**probe, "status": "unreachable", "cause": "local-block"},
+            {**probe, "status": "refused", "cause": "other"},
+        ]
+    }
+    kept = [p.get("cause") for p in compact(report)["probes"]]
+    assert kept == [None, None, "local-block", "other"]

@@ -10,17 +10,16 @@ import re
 
 import pytest
 
-from tests.synth import F, O, results
+from tests.synth import F, O, diagnose, results
 from tests.test_classify import only_443, quic_silent
-from wsdiag.check.observed import Observed
 from wsdiag.redact import Redaction
 from wsdiag.render import advice as adv
 from wsdiag.render.formats import Format, render, render_line
 from wsdiag.render.html import render_html
 from wsdiag.render.report import to_json
 from wsdiag.render.text import render_text
-from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import DnsOutcome, Environment, Severity, Verdict
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.report import Report
 
 

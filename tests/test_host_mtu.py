@@ -1,34 +1,29 @@
-"""Path MTU: the pure classifier and DF table, and the real thing in namespaces: a router
-whose egress link has MTU 1100, with its ICMP 'fragmentation needed' returned or dropped."""
+"""Path MTU: the test probe's classifier (over the error map's causes), the DF table, and the
+real thing in namespaces: a router whose egress link has MTU 1100, with its ICMP
+'fragmentation needed' returned or dropped."""
 
 from __future__ import annotations
 
+import errno
 import socket
 
 import pytest
 
 from tests.support.netns import Netns, unavailable_reason
-from wsdiag.host.mtu import (
-    DF_OPTIONS,
-    MtuStatus,
-    PathMtu,
-    classify,
-    fits_quic,
-    platform_key,
-    probe_path_mtu,
-    set_dont_fragment,
-)
+from tests.support.pmtu import MtuStatus, PathMtu, classify, probe_path_mtu
+from wsdiag.host.mtu import DF_OPTIONS, fits_quic, platform_key, set_dont_fragment
+from wsdiag.probes.errors import fault_of
 
 CLASSIFY = [
-    # df_set, error, replied, learned -> status, mtu
-    (True, 90, False, 1100, MtuStatus.SMALL, 1100),  # Linux EMSGSIZE, IP_MTU read
-    (True, 40, False, None, MtuStatus.SMALL, None),  # macOS EMSGSIZE, no IP_MTU there
+    # df_set, errno, replied, learned -> status, mtu (the errno read by the one error map)
+    (True, errno.EMSGSIZE, False, 1100, MtuStatus.SMALL, 1100),  # EMSGSIZE, IP_MTU read
+    (True, errno.EMSGSIZE, False, None, MtuStatus.SMALL, None),  # macOS: no IP_MTU there
     (True, 10040, False, 1280, MtuStatus.SMALL, 1280),  # WSAEMSGSIZE
     (True, None, True, None, MtuStatus.OK, None),  # a reply
-    (True, 111, False, None, MtuStatus.OK, None),  # port unreachable: it arrived
+    (True, errno.ECONNREFUSED, False, None, MtuStatus.OK, None),  # port unreachable: arrived
     (True, 10054, False, None, MtuStatus.OK, None),  # Windows: WSAECONNRESET on UDP
     (True, None, False, None, MtuStatus.UNKNOWN, None),  # silence is never success
-    (True, 113, False, None, MtuStatus.UNKNOWN, None),  # host unreachable: nothing proven
+    (True, errno.EHOSTUNREACH, False, None, MtuStatus.UNKNOWN, None),  # nothing proven
     (False, None, True, None, MtuStatus.UNKNOWN, None),  # without DF a reply proves nothing
 ]
 
@@ -42,7 +37,8 @@ def test_classify(
     status: MtuStatus,
     mtu: int | None,
 ) -> None:
-    result = classify(df_set=df, error=error, replied=replied, learned=learned)
+    cause = fault_of(OSError(error, "socket error"))[0] if error is not None else None
+    result = classify(df_set=df, cause=cause, replied=replied, learned=learned)
     assert (result.status, result.mtu) == (status, mtu)
     assert result.detail
 
@@ -92,7 +88,7 @@ def test_loopback_closed_port_is_ok_and_echo_is_ok() -> None:
 _PROBE = """
 import json
 from dataclasses import asdict
-from wsdiag.host.mtu import probe_path_mtu
+from tests.support.pmtu import probe_path_mtu
 print(json.dumps(asdict(probe_path_mtu("10.99.2.2", 4195, 2.0))))
 """
 
@@ -155,7 +151,7 @@ def test_full_mtu_path_is_ok() -> None:
 _LOCAL = """
 import json, socket
 from dataclasses import asdict
-from wsdiag.host.mtu import probe_path_mtu
+from tests.support.pmtu import probe_path_mtu
 plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 plain.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_PMTUDISC_DONT: the kernel may fragment
 sent = plain.sendto(bytes(1200), ("10.99.2.2", 4195))

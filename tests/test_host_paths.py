@@ -6,24 +6,25 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+from dataclasses import fields
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.netns import Netns, unavailable_reason
-from tests.synth import F, results, synthetic_host
+from tests.synth import F, diagnose, results, synthetic_host
 from tests.test_host_mtu import _lab
-from wsdiag.check.evidence import gather
-from wsdiag.check.host_evidence import HOST_FACTS, with_host
-from wsdiag.host.mtu import EMSGSIZE_CODES
+from wsdiag.evidence.machine import MachineFacts
+from wsdiag.evidence.stream import ProxyStreamFacts
 from wsdiag.host.paths import (
     destinations,
     gather_paths,
     paths_from_json,
     paths_json,
 )
-from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Status, Transport, Tri
+from wsdiag.vocab.model import DnsOutcome, Fault, ProxyRoute, Status, Transport, Tri
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
 
@@ -78,12 +79,17 @@ def test_loopback_route_is_not_a_tunnel_and_sends_nothing() -> None:
     assert route.local_addr == "127.0.0.1" and route.is_tunnel is Tri.NO
 
 
+HOST_FACTS = [f.name for f in fields(MachineFacts) if f.type == "Tri"]
+STREAM_FACTS = [f.name for f in fields(ProxyStreamFacts) if f.type == "Tri"]
+
+
 def test_without_host_facts_every_host_fact_is_unknown() -> None:
     r = results(endpoint=F)
-    e = with_host(gather(r), r, None)
-    assert all(getattr(e, f) is Tri.UNKNOWN for f in HOST_FACTS if f != "proxy_http")
+    e, _ = diagnose(r)
+    assert HOST_FACTS and all(getattr(e, f) is Tri.UNKNOWN for f in HOST_FACTS)
+    assert all(getattr(e, f) is Tri.UNKNOWN for f in STREAM_FACTS if f != "proxy_http")
     assert e.proxy_http is Tri.NO  # a setting, known without host facts
-    assert set(HOST_FACTS) <= set(e.basis)
+    assert set(HOST_FACTS + STREAM_FACTS) <= set(e.basis)
 
 
 def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
@@ -96,13 +102,13 @@ def test_emsgsize_on_quic_is_a_small_path_even_without_host_facts() -> None:
                 **p.__dict__,
                 "status": Status.UNREACHABLE,
                 "errno": errno.EMSGSIZE,
+                "cause": Fault.TOO_BIG,
                 "path_mtu": 1100,
             }
         )
         for p in r.probes
     )
-    r2 = type(r)(r.plan, r.dns, probes)
-    e = with_host(gather(r2), r2, None)
+    e, _ = diagnose(Observed(r.plan, r.dns, probes))
     assert e.path_mtu_small is Tri.YES and e.path_mtu == 1100
 
 
@@ -118,7 +124,7 @@ from wsdiag.probes.quic import probe_quic
 base = ProbeResult("e/quic/4195", "e", "e.example", "10.99.2.2", Transport.QUIC, 4195,
                    Status.ERROR)
 r = asyncio.run(probe_quic(base, 2.0, ("h3",)))
-print(json.dumps({"status": str(r.status), "errno": r.errno, "mtu": r.path_mtu}))
+print(json.dumps({"status": str(r.status), "cause": str(r.cause), "mtu": r.path_mtu}))
 """
 
 
@@ -140,7 +146,7 @@ def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None
     assert isinstance(got, dict)
     assert (got["status"], got["mtu"]) == expect, got
     if expect[0] == "unreachable":
-        assert got["errno"] in EMSGSIZE_CODES
+        assert got["cause"] == "too-big"
 
 
 def test_quic_probe_on_loopback_still_answers_refused() -> None:

@@ -24,7 +24,7 @@ from tests.support.servers import (
     start_tls_server,
     tls_context,
 )
-from wsdiag.check.identity import (
+from wsdiag.evidence.identity import (
     AWS_SUFFIXES,
     AddressVerdict,
     EndpointTls,

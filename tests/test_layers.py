@@ -26,9 +26,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.host",),  # this machine, read at the edge
     ("wsdiag.probes",),  # the network, one module per probe kind
     ("wsdiag.cloud",),  # --aws: the endpoint's side (boto3 at the edge, correlation pure)
-    ("wsdiag.check",),  # catalog, plan, runner, evidence
+    ("wsdiag.check",),  # catalog, plan, runner
     ("wsdiag.render",),  # report -> text, JSON, HTML
     ("wsdiag.logs",),  # the client's logs and the `logs` command
+    ("wsdiag.evidence",),  # observed -> typed facts; the evidence sources (paths, logs)
     ("wsdiag.rules",),  # evidence -> findings -> verdict
     ("wsdiag.fleet",),  # `summarize`
     ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop", "wsdiag.show"),  # roots
@@ -176,3 +177,17 @@ def test_the_walk_sees_function_level_and_type_checking_imports() -> None:
     )
     found = {target for target, _ in imports_of("wsdiag.vocab.results", source)}
     assert found == {"wsdiag.rules.verdict", "wsdiag.cli", "wsdiag.vocab.model"}
+
+
+def test_the_rules_never_build_evidence() -> None:
+    """The composition root builds the evidence, then calls the rules: the rules read the
+    vocabulary (Evidence), never the layers that build it or what it is built from."""
+    builders = ("wsdiag.check", "wsdiag.evidence", "wsdiag.probes", "wsdiag.vocab.observed")
+    found = [
+        f"{module}:{line} imports {target}"
+        for module in MODULES
+        if module.startswith("wsdiag.rules")
+        for target, line in imports_of(module)
+        if any(target == b or target.startswith(b + ".") for b in builders)
+    ]
+    assert not found, "\n".join(found)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.synth import F, O, R, results
-from wsdiag.check.names import is_shared, not_public
+from tests.synth import F, O, R, diagnose, results
 from wsdiag.check.plan import OS_RDTYPE, RDTYPES
+from wsdiag.evidence.names import is_shared, not_public
 from wsdiag.probes.registry import DNS_SOURCES
 from wsdiag.rules.names import NAME_RULES
-from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import DnsOutcome, Status, Transport, Tri
 
 A, B = "10.0.1.10", "10.0.2.10"

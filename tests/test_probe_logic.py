@@ -12,16 +12,20 @@ from hypothesis import strategies as st
 
 from tests.synth import plan_for
 from wsdiag.check.plan import dialed, expand
-from wsdiag.probes.connect_answer import (
-    Refusal,
-    State,
-    parse_connect_answer,
-    refusal_of,
-    refusal_words,
-)
+from wsdiag.probes.connect_answer import State, parse_connect_answer, refusal_words
 from wsdiag.probes.quic_facts import Facts, Heard, decide, heard
 from wsdiag.probes.registry import KINDS
-from wsdiag.vocab.model import DnsOutcome, ProbeSpec, ProxyMode, ProxyRoute, Status, Transport, Via
+from wsdiag.vocab.model import (
+    DnsOutcome,
+    ProbeSpec,
+    ProxyMode,
+    ProxyRoute,
+    Refusal,
+    Status,
+    Transport,
+    Via,
+    refusal_of,
+)
 from wsdiag.vocab.results import DnsResult
 
 OK = b"HTTP/1.1 200 Connection established\r\n\r\n"

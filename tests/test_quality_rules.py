@@ -8,11 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from tests.synth import results
+from tests.synth import diagnose, results
 from wsdiag.quality.samples import PathSamples, Sample
 from wsdiag.quality.score import Grade
 from wsdiag.render.quality import sentences
-from wsdiag.rules.verdict import diagnose
 from wsdiag.vocab.model import Owner, Severity, Transport, Verdict, Via
 
 

@@ -649,10 +649,10 @@ def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_desc
     """Gathered while the probes wait, the routes cover every endpoint name's addresses; once
     the probes are in, only the name the facts describe (the first that answered) is kept,
     as a run that gathered afterwards would have named them. Pure."""
-    from wsdiag.check.observed import Observed
-    from wsdiag.run import _described
+    from wsdiag.evidence.machine import PathsSource
     from wsdiag.vocab.machine import HostFacts, HostPaths, PathFact, RouteFact
     from wsdiag.vocab.model import Tri
+    from wsdiag.vocab.observed import Observed
 
     plan = plan_for(endpoint_hosts=("a.example", "b.example"))
     first, second = (pt.target.id for pt in plan.targets if pt.target.role.value == "endpoint")
@@ -675,5 +675,5 @@ def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_desc
     gathered = HostPaths(
         HostFacts("Linux", ()), (path("endpoint", "10.0.1.10"), path("endpoint", "10.0.9.10"))
     )
-    cut = _described(gathered, Observed(plan, dns, probes))
+    cut = PathsSource().described(gathered, Observed(plan, dns, probes))
     assert [(p.role, p.destination) for p in cut.paths] == [("endpoint", "10.0.9.10")]

@@ -18,7 +18,7 @@ from tests.support.certs import LabPki, LeafFiles, make_ca, self_signed
 from tests.support.proxy import RELAY, TRAILING, HttpProxy
 from tests.support.servers import start_banner_server, start_tcp_server, start_tls_server
 from wsdiag.certs import PublicRoots
-from wsdiag.check.identity import (
+from wsdiag.evidence.identity import (
     AddressVerdict,
     endpoint_identity,
     endpoint_outcomes,

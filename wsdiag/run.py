@@ -1,5 +1,5 @@
-"""Composition root: inputs -> plan -> run -> classify -> Report. The only place that wires
-the pure layers to the network."""
+"""Composition root: inputs -> plan -> run -> evidence (with the sources') -> rules ->
+Report. The only place that wires the pure layers to the network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsdiag import __version__
-from wsdiag.budgets import AWS_BUDGET_SHARE, BACKGROUND_DELAY, HOST_PATHS_GRACE, RUN_GUARD
+from wsdiag.budgets import (
+    AWS_BUDGET_SHARE,
+    BACKGROUND_DELAY,
+    HOST_PATHS_GRACE,
+    RUN_GUARD,
+)
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.check.runner import RunResult, real_probes, real_sampler, run_plan
@@ -28,13 +33,13 @@ from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
 
 if TYPE_CHECKING:
-    from wsdiag.check.observed import Observed
     from wsdiag.cloud.source import CloudSource
+    from wsdiag.evidence.machine import MachineFacts
     from wsdiag.probes.registry import ProbeFn, ResolveFn
-    from wsdiag.vocab.cloud import CloudSection
     from wsdiag.vocab.machine import HostPaths
-    from wsdiag.vocab.report import Report
-    from wsdiag.vocab.results import DnsResult, Finding
+    from wsdiag.vocab.observed import Observed
+    from wsdiag.vocab.report import Diagnosis, Report
+    from wsdiag.vocab.results import DnsResult, Evidence, Finding
 
 # Modules a run needs only once the network has answered: imported in the background while
 # the probes wait (wsdiag.run._after_network), so a silent network does not pay for them
@@ -43,8 +48,10 @@ AFTER_NETWORK = (
     "wsdiag.host.paths",
     "wsdiag.host.facts",
     "wsdiag.host.client",
-    "wsdiag.check.observed",
-    "wsdiag.check.names",
+    "wsdiag.vocab.observed",
+    "wsdiag.evidence.build",
+    "wsdiag.evidence.machine",
+    "wsdiag.evidence.logs",
     "wsdiag.rules.verdict",
     "wsdiag.logs.context",
     "wsdiag.host.identity",
@@ -186,19 +193,31 @@ def run_check(
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
     # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
-    from wsdiag.check.observed import Observed
+    from wsdiag.evidence.build import collect
+    from wsdiag.evidence.logs import LogsSource
+    from wsdiag.evidence.machine import PathsSource
     from wsdiag.host.identity import host_facts
-    from wsdiag.logs.context import client_logs
     from wsdiag.render.report import SCHEMA
-    from wsdiag.rules.verdict import diagnose
+    from wsdiag.vocab.observed import Observed
     from wsdiag.vocab.report import Report
 
     where = seen_where[0] if seen_where else _where()
     results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
-    paths = _described(gathered, results) if gathered is not None else None
-    results = replace(results, machine=paths)
-    section, cloud_found = _cloud(cloud, results, since + total + moved)
-    evidence, diagnosis = diagnose(results, extra=logs.findings + cloud_found)
+    # The sources, registered here. This machine's paths were gathered while the probes
+    # waited (``_after_network``: PathsSource.gather needs only DNS); here they are cut to
+    # the endpoint name the facts describe. The logs' record and the cloud (--aws, in its
+    # share of the deadline) are gathered now.
+    machine = PathsSource()
+    paths = machine.described(gathered, results) if gathered is not None else None
+    client = collect(LogsSource(logs), results, since + total + moved)  # pure: no I/O
+    extra, aws = client.facts.findings, None
+    if cloud is not None:
+        from wsdiag.rules.cloud import cloud_findings
+
+        aws = collect(cloud, results, since + total + moved)
+        extra += cloud_findings(aws.facts)
+    facts = machine.facts(paths, results)
+    evidence, diagnosis = judge(results, datetime.now(UTC), facts, paths, extra)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,
@@ -211,7 +230,7 @@ def run_check(
         duration_ms=ms_since(t0),
         started_at=started,
         region_source=region_source,
-        logs=client_logs(logs, results.probes),
+        logs=client.section,
         proxy=plan.proxy,
         host=replace(
             host_facts(logs.owner, logs.evidence is not None),
@@ -220,8 +239,38 @@ def run_check(
         ),
         paths=paths,
         process_ms=round((time.monotonic() - since) * 1000, 1),
-        cloud=section,
+        cloud=aws.section if aws is not None else None,
     )
+
+
+def judge(
+    observed: Observed,
+    now: datetime,
+    machine: MachineFacts,
+    paths: HostPaths | None,
+    extra: tuple[Finding, ...] = (),
+    sources: Mapping[str, object] | None = None,
+) -> tuple[Evidence, Diagnosis]:
+    """The evidence from what the run observed and the sources' facts (``machine``: this
+    machine's, from ``paths``; ``sources``: any other source's whose facts the rows read,
+    by name), then the rules' diagnosis; ``extra``: findings of other sources (the logs',
+    the cloud's), shown but never setting the verdict. ``now`` (UTC) is the clock
+    certificates are judged against. Pure.
+
+    Behind an http proxy the client's own paths decide (``wsdiag.evidence.client_paths``):
+    one Evidence per route the client's DCV TCP stream may take (through the proxy, on its
+    answers to CONNECT with direct QUIC; direct; both where the route is undocumented),
+    judged and combined by the rules (``diagnose_routes``)."""
+    from wsdiag.evidence.build import build
+    from wsdiag.evidence.client_paths import stream_route, views
+    from wsdiag.rules.verdict import diagnose_routes
+
+    route = stream_route(observed, paths)
+    evidences = [
+        build(v.observed, now, machine, sources, route, v.through_proxy)
+        for v in views(observed, route)
+    ]
+    return diagnose_routes(evidences, extra=extra)
 
 
 def _where() -> tuple[str, str]:
@@ -268,18 +317,6 @@ def _deadlines(deadline: float, given: float | None, aws: bool) -> tuple[float, 
     return total * (1 - AWS_BUDGET_SHARE), total
 
 
-def _cloud(
-    cloud: CloudSource | None, results: Observed, until: float
-) -> tuple[CloudSection | None, tuple[Finding, ...]]:
-    """The endpoint's side (--aws) and the findings explaining this run's paths by it."""
-    if cloud is None:
-        return None, ()
-    from wsdiag.rules.cloud import cloud_findings
-
-    section = cloud.gather(results.plan, results.dns, results.probes, until)
-    return section, cloud_findings(cloud.facts(section, results.dns, results.probes))
-
-
 def _with_pac(catalog: Catalog, inputs: Inputs, plan: Plan, env_proxy: bool) -> Plan:
     """The plan again with the PAC's route, where ``--pac`` is given or (no proxy in the
     environment) the OS has one; the PAC's time comes out of the run deadline (a third at
@@ -311,8 +348,8 @@ def _after_network(
 ) -> HostPaths:
     """The AFTER_NETWORK imports (an import error is left for the caller's own import to
     raise), where this process runs (into ``where``), then, once ``answers`` holds every
-    lookup's result, ``_gather_paths``. Raises TimeoutError when the lookups have not ended
-    by ``until``."""
+    lookup's result, this machine's paths (``PathsSource.gather``). Raises TimeoutError
+    when the lookups have not ended by ``until``."""
     import importlib
 
     for name in AFTER_NETWORK:
@@ -320,46 +357,8 @@ def _after_network(
             importlib.import_module(name)
     if where is not None:
         where.append(_where())
+    from wsdiag.evidence.machine import PathsSource
+
     dns = answers.result(timeout=max(until - time.monotonic(), 0.0))
-    return _gather_paths(plan, dns, logs, until)
-
-
-def _gather_paths(
-    plan: Plan, dns: tuple[DnsResult, ...], logs: LogContext, until: float
-) -> HostPaths:
-    """Routes to what DNS answered (every endpoint name's addresses: which one the facts
-    describe is known only once the probes are in, see ``_described``) and the client
-    session: no packets, by ``until`` (time.monotonic(), s)."""
-    from wsdiag.check.names import dialed_by
-    from wsdiag.check.observed import Observed
-    from wsdiag.host.paths import destinations, gather_paths, internet_target_ids
-
-    seen = Observed(plan, dns, ())
-    endpoints = [a for tid in seen.target_ids(Role.ENDPOINT) for a in dialed_by(seen, tid)]
-    dests = destinations(
-        dns, dict.fromkeys(endpoints), internet_target_ids(plan.targets), plan.proxy
-    )
-    proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
     version = logs.evidence.client_version if logs.evidence is not None else None
-    return gather_paths(dests, until, proxy, version)
-
-
-def _described(gathered: HostPaths, results: Observed) -> HostPaths:
-    """Pure: the gathered paths cut to the endpoint name the facts describe (the first that
-    answered, ``Observed.endpoint_id``), as a run that gathered after the probes would
-    have named them."""
-    from wsdiag.check.names import dialed_by
-    from wsdiag.host.paths import destinations, internet_target_ids
-
-    plan = results.plan
-    wanted = set(
-        destinations(
-            results.dns,
-            dialed_by(results, results.endpoint_id()),
-            internet_target_ids(plan.targets),
-            plan.proxy,
-        )
-    )
-    return replace(
-        gathered, paths=tuple(p for p in gathered.paths if (p.role, p.destination) in wanted)
-    )
+    return PathsSource(version).gather(plan, dns, (), until)

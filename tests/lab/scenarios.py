@@ -33,7 +33,7 @@ from tests.lab.hosts import (
 )
 from tests.lab.topology import LAN_DEVICE_ADDR, Shape, vpce_name
 from wsdiag.check.catalog import load_catalog
-from wsdiag.check.identity import AddressVerdict, EndpointTls, endpoint_identity
+from wsdiag.evidence.identity import AddressVerdict, EndpointTls, endpoint_identity
 from wsdiag.vocab.model import Role
 from wsdiag.vocab.results import CertSummary, TlsSeen
 
@@ -185,6 +185,19 @@ def check_no_route(o: Observed, region: str) -> None:
     _none_open(o.probes(), "any")
 
 
+def check_local_firewall(o: Observed, region: str) -> None:
+    causes = {(d.get("outcome"), d.get("cause")) for d in o.dns(endpoint_host(region))}
+    assert ("no-route", "local-block") in causes, f"endpoint A, every send refused: {causes}"
+    _none_open(o.probes(), "any")
+
+
+def check_local_udp_block(o: Observed) -> None:
+    quic = o.probes(Role.ENDPOINT, ["quic"])
+    _all(quic, "unreachable", "endpoint QUIC (refused by this machine)")
+    assert {p.get("cause") for p in quic} == {"local-block"}, quic
+    _all(o.probes(Role.ENDPOINT, TCPISH), "open", "endpoint TCP")
+
+
 def check_reject(o: Observed) -> None:
     _endpoint_fully_open(o)
     _all(o.probes(Role.AUTH, TCPISH), "refused", "auth TCP (RST)")
@@ -226,7 +239,7 @@ def check_tls_untrusted(o: Observed) -> None:
 
 
 def _identity(o: Observed) -> dict[str, AddressVerdict]:
-    """wsdiag.check.identity's verdict per endpoint address, from the report's JSON."""
+    """wsdiag.evidence.identity's verdict per endpoint address, from the report's JSON."""
     outcomes = []
     for p in o.probes(Role.ENDPOINT, ["tcp"]):
         if p.get("tls_seen") is None:
@@ -591,6 +604,32 @@ SCENARIOS += (
     ),
 )
 
+# The laptop's own firewall (EPERM on send): never "offline"/NO_ROUTE, never a network ticket.
+LOCAL_BLOCK_ABSENT = ("NO_ROUTE", "DNS_RESOLVER_UNREACHABLE", "ENDPOINT_QUIC_BLOCKED")
+SCENARIOS += (
+    Scenario(
+        "local-firewall",
+        "eu-west-1",
+        "the laptop's own firewall drops every packet it sends (EPERM), DNS included",
+        Shape(client_rules=('oifname != "lo" drop',)),
+        Expect("unknown", "unknown", 3, ("LOCAL_FIREWALL_BLOCKS",), absent=LOCAL_BLOCK_ABSENT),
+        check_local_firewall,
+    ),
+    Scenario(
+        "local-udp-block",
+        "ap-northeast-1",
+        "the laptop's own firewall drops the UDP it sends but DNS; the network is open",
+        Shape(client_rules=("udp dport != 53 drop",)),
+        Expect(
+            "open-egress",
+            "unknown",
+            3,
+            ("LOCAL_FIREWALL_BLOCKS",),
+            absent=LOCAL_BLOCK_ABSENT,
+        ),
+        _plain(check_local_udp_block),
+    ),
+)
 
 # --- the resolver chain (issue 16) -------------------------------------------------------
 

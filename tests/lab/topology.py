@@ -289,6 +289,9 @@ class Shape:
     public_roots: Literal["lab", "other"] = "lab"
     # (address, name) lines of the laptop's hosts file, e.g. the private name pinned
     hosts: tuple[tuple[str, str], ...] = ()
+    # nft rule bodies for the laptop's OWN output chain: its local firewall, whose drop a
+    # sender sees as EPERM (nothing leaves), unlike the router's silence or reject
+    client_rules: tuple[str, ...] = ()
     # no IPv4 default route: an IPv6-only network (DNS64 + NAT64 in the router)
     ipv6_only: bool = False
     # The laptop's HTTPS proxy (HTTPS_PROXY): Squid at the gateway, "443" (CONNECT to 443
@@ -456,6 +459,12 @@ class Lab:
         )
         # One nft transaction: the old rules and the new never mix.
         _run([*self._in(n.rtr), _tool("nft"), "-f", "-"], input=script)
+        own = (
+            f"add table inet {n.table}\n"
+            f"add chain inet {n.table} own {{ type filter hook output priority 0; }}\n"
+            f"flush chain inet {n.table} own\n"
+        ) + "".join(f"add rule inet {n.table} own {rule}\n" for rule in shape.client_rules)
+        _run([*self._in(n.cli), _tool("nft"), "-f", "-"], input=own)
         # The NAS: the endpoint address on the router's LAN side is delivered locally (to
         # the NAS server bound there since the build), instead of routed to the VPC.
         lan = [

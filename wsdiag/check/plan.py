@@ -34,7 +34,7 @@ from wsdiag.vocab.model import (
     Transport,
     Via,
 )
-from wsdiag.vocab.results import DnsResult, ProbeResult, planned
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$")
 _DIRECTORY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -282,7 +282,7 @@ def _streaming_through(
     streaming through it would (AWS documents HTTP proxies for TCP 4195; a proxied
     PrivateLink path needs Private DNS names off). Ids end in ``@proxy``; the endpoint's
     need and full timeout: where the client streams through the proxy they are its TCP
-    paths (``wsdiag.check.client_paths``)."""
+    paths (``wsdiag.evidence.client_paths``)."""
     if pt.target.role is not Role.ENDPOINT or proxy.mode is not ProxyMode.PROXY:
         return ()
     t = pt.target
@@ -365,19 +365,6 @@ def expand(
             reason = "no IPv4 address" if a.outcome is DnsOutcome.ANSWER else f"DNS {a.outcome}"
         return tuple(_spec(pt, c, timeout, skip=reason) for c in pt.after_dns)
     return tuple(_spec(pt, c, timeout, address=addr) for addr in addrs for c in pt.after_dns)
-
-
-def skipped(
-    pt: PlannedTarget, reason: str, plan: Plan | None = None, checks: Sequence[Check] | None = None
-) -> list[ProbeResult]:
-    """Skipped results for ``pt``'s checks (all, or ``checks``), routed as ``plan`` would
-    route them: for building synthetic results in tests and benchmarks."""
-    proxy = plan.proxy if plan is not None else ProxyRoute()
-    out = []
-    for c in pt.target.checks if checks is None else checks:
-        via = Via.PROXY if proxy.routes(pt.target.role, pt.host, c.transport) else Via.DIRECT
-        out.append(planned(_spec(pt, c, 0.0, via=via, skip=reason)))
-    return out
 
 
 def result_order(plan: Plan) -> Callable[[ProbeResult], tuple[int, int, int, int]]:

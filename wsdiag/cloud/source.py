@@ -34,6 +34,7 @@ from wsdiag.vocab.cloud import (
 )
 from wsdiag.vocab.codec import DecodeError
 from wsdiag.vocab.model import DnsOutcome, Plan, Role, Status, Transport, Via
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
 _FAILED = (Status.FILTERED, Status.REFUSED, Status.UNREACHABLE)
@@ -70,10 +71,11 @@ class CloudSource:
             endpoint_targets=ids,
         )
 
-    def facts(self, section: CloudSection, dns: Dns, probes: Probes) -> CloudFacts:
+    def facts(self, section: CloudSection, observed: Observed) -> CloudFacts:
         """Pure: the section against this machine's view of the same endpoint (the results
         of the section's ``endpoint_targets``)."""
-        return correlate(section, view(section, dns, probes, self.client_cidr))
+        view_ = view(section, observed.dns, observed.probes, self.client_cidr)
+        return correlate(section, view_)
 
     def to_json(self, section: CloudSection) -> dict[str, object]:
         return section_json(section)

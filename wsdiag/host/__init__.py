@@ -4,8 +4,8 @@ Entry points (each never raises; what the OS withholds is unknown):
 
 - ``facts.gather_host_facts(destinations, deadline) -> interfaces.HostFacts``: interfaces
   and the route (local address, interface, tunnel or not, MTU) each destination IP takes.
-- ``mtu.probe_path_mtu(addr, port, timeout) -> mtu.PathMtu``; ``mtu.set_dont_fragment(sock)``
-  and ``mtu.classify`` for the QUIC probe's own socket.
+- ``mtu.set_dont_fragment(sock)`` and ``mtu.learned_mtu(sock)`` for the QUIC probe's own
+  socket; ``mtu.fits_quic(mtu)``.
 - ``pac.discover_sources(explicit) -> list[pac.PacSource]`` and
   ``pac_eval.evaluate_pac(sources, hosts, deadline) -> pac.PacResult``.
 - ``client.client_session(endpoint_addrs, proxy) -> client.ClientSession``.

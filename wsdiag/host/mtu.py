@@ -4,24 +4,18 @@ QUIC's first datagrams carry at least 1,200 bytes of UDP payload (RFC 9000 §14)
 be fragmented, so a path whose MTU is below 1,228 (IPv4) / 1,248 (IPv6) bytes cannot carry
 QUIC. Without DF the kernel fragments locally once it has learned a smaller path MTU and a
 probe "succeeds" where the client fails: every socket here sets DF, and a fragmented success
-cannot happen. EMSGSIZE on send (errno 90 Linux, 40 BSD/macOS, WSAEMSGSIZE 10040) is a path
-fact, not an error: the kernel learned (ICMP "fragmentation needed" / "packet too big") or
-knows (the local interface) that the datagram does not fit.
+cannot happen. EMSGSIZE on send is a path fact, not an error: the error map
+(``wsdiag.probes.errors``) names it ``Fault.TOO_BIG``.
 
-Pure: the per-OS socket option table and ``classify``. I/O: ``set_dont_fragment``,
-``learned_mtu`` and ``probe_path_mtu``.
+Pure: the per-OS socket option tables and ``fits_quic``. I/O: ``set_dont_fragment`` and
+``learned_mtu``, for the QUIC probe's own socket.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import ipaddress
 import socket
 import sys
-import time
 from dataclasses import dataclass
-from enum import StrEnum
 
 QUIC_MIN_PAYLOAD = 1200
 # The smallest IP MTU that carries QUIC's first datagrams: 1,200 + 8 (UDP) + 20 (IPv4) / 40.
@@ -59,58 +53,11 @@ MTU_OPTIONS: dict[tuple[str, int], tuple[int, int]] = {
     ("win32", 4): (_IPPROTO_IP, 73),
     ("win32", 6): (_IPPROTO_IPV6, 72),
 }
-# "Message too long" per OS: Linux 90, BSD/macOS 40, Winsock WSAEMSGSIZE 10040.
-EMSGSIZE_CODES = frozenset({90, 40, 10040})
-_REFUSED_CODES = frozenset({errno.ECONNREFUSED, 61, 111, 10054, 10061})
-
-
-class MtuStatus(StrEnum):
-    OK = "ok"  # 1,200 bytes with DF reached the destination host (a reply or port unreachable)
-    SMALL = "small"  # the path (or the local interface) cannot carry it: EMSGSIZE
-    UNKNOWN = "unknown"  # silence, DF not settable, or another error: nothing proven
-
-
-@dataclass(frozen=True)
-class PathMtu:
-    """What a DF probe proved about the path. ``mtu`` is the learned path MTU in bytes
-    where the OS gives it (SMALL only), ``detail`` one sentence for the report."""
-
-    status: MtuStatus
-    mtu: int | None = None
-    detail: str = ""
 
 
 def platform_key(platform: str = sys.platform) -> str:
     """``sys.platform`` -> the key used in the tables ("linux", "darwin", "win32", "")."""
     return next((k for k in ("linux", "darwin", "win32") if platform.startswith(k)), "")
-
-
-def classify(*, df_set: bool, error: int | None, replied: bool, learned: int | None) -> PathMtu:
-    """Pure: the outcome of DF sends of 1,200 bytes -> a path fact.
-
-    ``error`` is the errno of the first failed send/recv (None: none), ``replied`` whether any
-    datagram came back, ``learned`` the kernel's path MTU when read. Without DF nothing is
-    proven (a success could have been fragmented). Silence is never success.
-    """
-    if not df_set:
-        return PathMtu(MtuStatus.UNKNOWN, None, "Don't Fragment could not be set on this OS")
-    if error in EMSGSIZE_CODES:
-        where = f"path MTU {learned} bytes" if learned else "path MTU not readable on this OS"
-        return PathMtu(
-            MtuStatus.SMALL,
-            learned,
-            f"a 1200-byte UDP payload with Don't Fragment does not fit ({where})",
-        )
-    if replied or error in _REFUSED_CODES:
-        how = "a reply came back" if replied else "the host answered port unreachable"
-        return PathMtu(MtuStatus.OK, None, f"1200 bytes with Don't Fragment got through ({how})")
-    if error is not None:
-        return PathMtu(MtuStatus.UNKNOWN, None, f"the send failed (errno {error})")
-    return PathMtu(
-        MtuStatus.UNKNOWN,
-        None,
-        "no reply: the datagram or an ICMP 'fragmentation needed' may be dropped",
-    )
 
 
 def fits_quic(mtu: int | None, ip_version: int = 4) -> bool | None:
@@ -148,50 +95,3 @@ def learned_mtu(sock: socket.socket) -> int | None:
     except OSError:
         return None
     return value if value > 0 else None
-
-
-def probe_path_mtu(
-    addr: str, port: int, timeout: float, *, payload: bytes | None = None, attempts: int = 2
-) -> PathMtu:
-    """Send up to ``attempts`` DF datagrams of ``payload`` (default 1,200 zero bytes) to
-    ``addr:port`` (an IP literal) and classify; each waits ``timeout``/``attempts`` s.
-
-    The second send matters: the ICMP "fragmentation needed" answering the first one only
-    updates the kernel's route, and the next send (or the pending socket error) says EMSGSIZE.
-    A reply or a port-unreachable proves the 1,200 bytes arrived. Never raises.
-    """
-    data = payload if payload is not None else bytes(QUIC_MIN_PAYLOAD)
-    try:
-        family = socket.AF_INET6 if ipaddress.ip_address(addr).version == 6 else socket.AF_INET
-    except ValueError:
-        return PathMtu(MtuStatus.UNKNOWN, None, "not an IP address")
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        df = set_dont_fragment(sock)
-        if not df:
-            return classify(df_set=False, error=None, replied=False, learned=None)
-        error, replied = _exchange(sock, (addr, port), data, timeout, max(1, attempts))
-        learned = learned_mtu(sock) if error in EMSGSIZE_CODES else None
-    return classify(df_set=True, error=error, replied=replied, learned=learned)
-
-
-def _exchange(
-    sock: socket.socket, peer: tuple[str, int], data: bytes, timeout: float, attempts: int
-) -> tuple[int | None, bool]:
-    """(first errno, whether a datagram came back) of up to ``attempts`` send+wait rounds."""
-    try:
-        sock.connect(peer)
-    except OSError as exc:
-        return exc.errno, False
-    deadline = time.monotonic() + timeout
-    for i in range(attempts):
-        try:
-            sock.send(data)
-            round_end = time.monotonic() + (deadline - time.monotonic()) / (attempts - i)
-            while (left := round_end - time.monotonic()) > 0:
-                sock.settimeout(left)
-                with contextlib.suppress(TimeoutError):
-                    sock.recv(65535)
-                    return None, True
-        except OSError as exc:  # EMSGSIZE, ECONNREFUSED, ... (socket.timeout handled above)
-            return exc.errno, False
-    return None, False

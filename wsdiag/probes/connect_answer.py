@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wsdiag.budgets import MAX_PROXY_HEAD
-from wsdiag.vocab.model import Status
+from wsdiag.vocab.model import Refusal, Status, refusal_of
 
 _STATUS_LINE = re.compile(rb"^HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t][^\r\n]*)?$")
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
@@ -39,40 +39,12 @@ class ConnectAnswer:
     interim: int = 0  # interim (1xx) heads skipped
 
 
-class Refusal(StrEnum):
-    """What a proxy's non-2xx answer to ``CONNECT`` says, and so whose it is to fix."""
-
-    POLICY = "policy"  # 403, 405: the proxy's own rules refuse this host or port
-    UPSTREAM = "upstream"  # 500, 502, 503, 504: the proxy could not resolve or reach it
-    AUTH = "auth"  # 407: the proxy wants credentials (the WorkSpaces clients send none)
-    OTHER = "other"  # any other status: the proxy refused, the reason not standard
-
-
-# RFC 9110 §15.5.4 (403), §15.5.6 (405), §15.5.8 (407), §15.6.1 (500), §15.6.3 (502),
-# §15.6.4 (503), §15.6.5 (504). Squid answers 403 for ``http_access deny CONNECT
-# !SSL_ports`` and an ACL's deny, 503 when it cannot resolve or connect to the host (its
-# ERR_DNS_FAIL / ERR_CONNECT_FAIL pages), 504 on its connect timeout, 502 for a broken
-# upstream; other proxies use 500/502 for the same failures.
-_REFUSALS = {
-    403: Refusal.POLICY,
-    405: Refusal.POLICY,
-    407: Refusal.AUTH,
-    500: Refusal.UPSTREAM,
-    502: Refusal.UPSTREAM,
-    503: Refusal.UPSTREAM,
-    504: Refusal.UPSTREAM,
-}
 _SAYS = {
     Refusal.POLICY: "refused CONNECT {target} by its policy",
     Refusal.UPSTREAM: "could not resolve or reach {target} itself",
     Refusal.AUTH: "requires authentication for CONNECT {target}",
     Refusal.OTHER: "refused CONNECT {target}",
 }
-
-
-def refusal_of(code: int) -> Refusal:
-    """Pure: the reading of a proxy's final non-2xx status to ``CONNECT`` (RFC 9110 §15)."""
-    return _REFUSALS.get(code, Refusal.OTHER)
 
 
 def refusal_words(code: int, target: str) -> str:

@@ -30,7 +30,7 @@ import dns.resolver
 from wsdiag.probes.dns_query import Heard, Lookup, Server, lookup, server_text
 from wsdiag.probes.errors import DNS_RCODES, dns_outcome_of
 from wsdiag.probes.registry import ResolveFn
-from wsdiag.vocab.model import DnsOutcome, DnsSpec, Nameserver
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Fault, Nameserver
 from wsdiag.vocab.results import DnsResult
 
 if TYPE_CHECKING:
@@ -87,11 +87,12 @@ async def resolve(
     q = dns.message.make_query(spec.host + ".", spec.rdtype)
     base = min(budget, spec.timeout)
     got = await lookup(q, servers, base, budget - base, keep_going)
-    outcome, detail, addresses = _read(got, spec.rdtype)
+    outcome, detail, addresses, cause = _read(got, spec.rdtype)
     return replace(
         shell,
         outcome=outcome,
         detail=detail,
+        cause=cause,
         addresses=addresses,
         # the answering server by address, as dnspython's Answer.nameserver names it
         resolver=(
@@ -105,10 +106,15 @@ async def resolve(
     )
 
 
-def _read(got: Lookup, rdtype: str) -> tuple[DnsOutcome, str, tuple[str, ...]]:
+def _read(got: Lookup, rdtype: str) -> tuple[DnsOutcome, str, tuple[str, ...], Fault]:
+    """(outcome, detail, addresses, cause): the cause only where a socket error decided it."""
     if got.answer is None or got.answered_by is None:
-        return (*_failure(got.heard), ())
-    r = got.answer
+        outcome, detail, cause = _failure(got.heard)
+        return outcome, detail, (), cause
+    return (*_answered(got.answer, rdtype), Fault.NONE)
+
+
+def _answered(r: dns.message.Message, rdtype: str) -> tuple[DnsOutcome, str, tuple[str, ...]]:
     if r.rcode() == dns.rcode.NXDOMAIN:
         return DnsOutcome.NXDOMAIN, "the name does not exist", ()
     try:
@@ -178,9 +184,10 @@ def _cname_beside_records(
     return owner.to_text(omit_final_dot=True), glibc, followed
 
 
-def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
-    """No server gave the name's answer: what did each actually say?"""
-    outcomes: list[tuple[DnsOutcome, str]] = []
+def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str, Fault]:
+    """No server gave the name's answer: what did each actually say (and, for a socket
+    error, its cause)?"""
+    outcomes: list[tuple[DnsOutcome, str, Fault]] = []
     for h in heard:
         who = server_text(h.server)
         if h.response is not None and h.response.flags & dns.flags.TC:
@@ -188,6 +195,7 @@ def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
                 (
                     DnsOutcome.ERROR,
                     f"{who} sent a truncated (TC) answer and the retry over TCP did not complete",
+                    Fault.NONE,
                 )
             )
         elif h.response is not None:
@@ -195,16 +203,18 @@ def _failure(heard: Sequence[Heard]) -> tuple[DnsOutcome, str]:
                 h.response.rcode(),
                 (DnsOutcome.ERROR, f"answered {dns.rcode.to_text(h.response.rcode())}"),
             )
-            outcomes.append((outcome, f"{who} {said}"))
+            outcomes.append((outcome, f"{who} {said}", Fault.NONE))
         elif h.error is not None:
-            outcome, text = dns_outcome_of(h.error)
-            outcomes.append((outcome, f"{who}: {text}"))
+            outcome, cause, text = dns_outcome_of(h.error)
+            outcomes.append((outcome, f"{who}: {text}", cause))
         elif h.garbled:
-            outcomes.append((DnsOutcome.ERROR, f"{who}: sent {h.garbled} unreadable answer(s)"))
+            outcomes.append(
+                (DnsOutcome.ERROR, f"{who}: sent {h.garbled} unreadable answer(s)", Fault.NONE)
+            )
         elif h.started:
-            outcomes.append((DnsOutcome.TIMEOUT, f"{who}: no answer"))
+            outcomes.append((DnsOutcome.TIMEOUT, f"{who}: no answer", Fault.TIMEOUT))
     if not outcomes:
-        return DnsOutcome.TIMEOUT, "no resolver was asked before the timeout"
+        return DnsOutcome.TIMEOUT, "no resolver was asked before the timeout", Fault.NONE
     return min(outcomes, key=lambda o: _FAILURE_ORDER.index(o[0]))
 
 

@@ -11,47 +11,46 @@ from one row of ``_STATUS`` / ``_DNS`` (a DNS resolver's "port unreachable" is a
 from __future__ import annotations
 
 import errno as _e
-from enum import StrEnum
+from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Status
+from wsdiag.vocab.model import DnsOutcome, Fault, Status
 
-
-class Fault(StrEnum):
-    REFUSED = "refused"  # TCP RST, ICMP port unreachable
-    UNREACHABLE = "unreachable"  # no route, net/host unreachable or down
-    LOCAL_BLOCK = "local-block"  # this machine's firewall refused the send
-    TIMEOUT = "timeout"  # silence
-    OTHER = "other"
-
-
-# No route / network or host unreachable, including WSAENETUNREACH, WSAEHOSTUNREACH
-# and WSAENETDOWN/WSAEHOSTDOWN, which Python on Windows reports as bare winerror codes.
-_UNREACHABLE = {
-    _e.ENETUNREACH,
-    _e.EHOSTUNREACH,
-    _e.ENETDOWN,
-    _e.EHOSTDOWN,
-    _e.EADDRNOTAVAIL,
-    10050,
-    10051,
-    10064,
-    10065,
-}
-# A local firewall (nftables/pf/Windows Firewall) refusing the send.
+# No route, or no local address to send from: nothing left this machine. WSAENETUNREACH
+# (10051) and WSAENETDOWN (10050), which Python on Windows reports as bare winerror codes.
+_NO_ROUTE = {_e.ENETUNREACH, _e.ENETDOWN, _e.EADDRNOTAVAIL, 10050, 10051}
+# The host (or its network) unreachable: EHOSTUNREACH, EHOSTDOWN, WSAEHOSTUNREACH (10065),
+# WSAEHOSTDOWN (10064). Linux also reports a remote filter's ICMP 3/10 and 3/13 (and 3/9 as
+# ENETUNREACH) this way: without the sender (ProbeResult.offender) they stay here.
+_HOST_UNREACHABLE = {_e.EHOSTUNREACH, _e.EHOSTDOWN, 10064, 10065}
+# A local firewall (nftables/pf/Windows Firewall) refusing the send. On Linux EACCES is
+# also how an ICMPv6 1/1 (administratively prohibited) from a remote filter arrives: the
+# errno cannot tell the two apart, so it stays LOCAL_BLOCK until the sender is known.
 _LOCAL_BLOCK = {_e.EPERM, _e.EACCES, 10013}
 _REFUSED = {_e.ECONNREFUSED, _e.ECONNRESET, 10061, 10054}
+# "Message too long" on a Don't-Fragment send: the kernel learned (ICMP "fragmentation
+# needed" / "packet too big") or knows (the interface) that the datagram does not fit.
+# EMSGSIZE (Linux 90, BSD/macOS 40), WSAEMSGSIZE 10040.
+_TOO_BIG = {_e.EMSGSIZE, 10040}
 
 _STATUS = {
+    Fault.NONE: Status.ERROR,
     Fault.REFUSED: Status.REFUSED,
-    Fault.UNREACHABLE: Status.UNREACHABLE,
+    Fault.NO_ROUTE: Status.UNREACHABLE,
+    Fault.HOST_UNREACHABLE: Status.UNREACHABLE,
+    Fault.PROHIBITED: Status.UNREACHABLE,
     Fault.LOCAL_BLOCK: Status.UNREACHABLE,
+    Fault.TOO_BIG: Status.UNREACHABLE,  # the path cannot carry the datagram
     Fault.TIMEOUT: Status.FILTERED,
     Fault.OTHER: Status.ERROR,
 }
 _DNS = {
+    Fault.NONE: DnsOutcome.ERROR,
     Fault.REFUSED: DnsOutcome.UNREACHABLE,
-    Fault.UNREACHABLE: DnsOutcome.NO_ROUTE,
+    Fault.NO_ROUTE: DnsOutcome.NO_ROUTE,
+    Fault.HOST_UNREACHABLE: DnsOutcome.NO_ROUTE,
+    Fault.PROHIBITED: DnsOutcome.NO_ROUTE,
     Fault.LOCAL_BLOCK: DnsOutcome.NO_ROUTE,
+    Fault.TOO_BIG: DnsOutcome.ERROR,
     Fault.TIMEOUT: DnsOutcome.TIMEOUT,
     Fault.OTHER: DnsOutcome.ERROR,
 }
@@ -63,6 +62,17 @@ DNS_RCODES = {
 }
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One socket failure as a probe records it: the coarse status, the cause, the errno
+    (or WSA code) and a one-line detail."""
+
+    status: Status
+    cause: Fault
+    errno: int | None
+    detail: str
+
+
 def fault_of(exc: BaseException) -> tuple[Fault, int | None, str]:
     """(fault, errno or WSA code, one-line detail) for an exception from a socket."""
     if isinstance(exc, TimeoutError):
@@ -72,21 +82,26 @@ def fault_of(exc: BaseException) -> tuple[Fault, int | None, str]:
         text = exc.strerror or exc.__class__.__name__
         if isinstance(exc, ConnectionRefusedError | ConnectionResetError) or code in _REFUSED:
             return Fault.REFUSED, code, text
-        if code in _UNREACHABLE:
-            return Fault.UNREACHABLE, code, text
+        if code in _NO_ROUTE:
+            return Fault.NO_ROUTE, code, text
+        if code in _HOST_UNREACHABLE:
+            return Fault.HOST_UNREACHABLE, code, text
         if code in _LOCAL_BLOCK:
             return Fault.LOCAL_BLOCK, code, f"{text} (blocked on this machine)"
+        if code in _TOO_BIG:
+            return Fault.TOO_BIG, code, text
         return Fault.OTHER, code, text
     return Fault.OTHER, None, f"{exc.__class__.__name__}: {exc}"[:200]
 
 
-def status_of(exc: BaseException) -> tuple[Status, int | None, str]:
-    """(status, errno, one-line detail) for an exception raised by a socket operation."""
+def failure_of(exc: BaseException) -> Failure:
+    """The status, cause, errno and one-line detail for an exception raised by a socket
+    operation."""
     fault, code, text = fault_of(exc)
-    return _STATUS[fault], code, text
+    return Failure(_STATUS[fault], fault, code, text)
 
 
-def dns_outcome_of(exc: BaseException) -> tuple[DnsOutcome, str]:
-    """(outcome, one-line detail) for a socket error while asking a DNS server."""
+def dns_outcome_of(exc: BaseException) -> tuple[DnsOutcome, Fault, str]:
+    """(outcome, cause, one-line detail) for a socket error while asking a DNS server."""
     fault, _, text = fault_of(exc)
-    return _DNS[fault], "port unreachable" if fault is Fault.REFUSED else text
+    return _DNS[fault], fault, "port unreachable" if fault is Fault.REFUSED else text

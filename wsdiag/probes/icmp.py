@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from wsdiag.host.errqueue import IcmpKind, IcmpReport
-from wsdiag.vocab.model import Status
+from wsdiag.vocab.model import Fault, Status
 from wsdiag.vocab.results import ProbeResult
 
 # The kinds that decide a probe at once; any other ICMP (time exceeded, protocol
@@ -53,6 +53,17 @@ _WORDS = {
     IcmpKind.NET_UNREACHABLE: "network unreachable",
     IcmpKind.TOO_BIG: "too big for the path",
     IcmpKind.OTHER: "an ICMP error",
+}
+# The cause a final kind gives the result (vocab Fault): only here, with the sender read from
+# the queue, does "administratively prohibited" become its own cause; from this machine's
+# own address it is the local firewall.
+_CAUSE = {
+    IcmpKind.PROHIBITED: Fault.PROHIBITED,
+    IcmpKind.LOCAL: Fault.LOCAL_BLOCK,
+    IcmpKind.PORT_UNREACHABLE: Fault.REFUSED,
+    IcmpKind.HOST_UNREACHABLE: Fault.HOST_UNREACHABLE,
+    IcmpKind.NET_UNREACHABLE: Fault.NO_ROUTE,
+    IcmpKind.TOO_BIG: Fault.TOO_BIG,
 }
 _STATUS = {
     IcmpKind.PROHIBITED: Status.UNREACHABLE,
@@ -103,7 +114,7 @@ def describe(report: IcmpReport, kind: IcmpKind) -> str:
 def refine(result: ProbeResult, reports: Iterable[IcmpReport], local: str | None) -> ProbeResult:
     """``result`` with what its socket's queued ICMP errors say: ``icmp`` (an IcmpKind value),
     ``offender`` (the sender's address) and the detail in those words; for a final kind the
-    status is the one the ICMP means (3/13 is UNREACHABLE, port unreachable REFUSED). An
+    status and cause are the ones the ICMP means (3/13 is UNREACHABLE, port unreachable REFUSED). An
     open result and a result without reports are returned unchanged; a non-final ICMP on a
     probe that timed out keeps its status and adds the ICMP to the detail."""
     best = telling(reports)
@@ -113,7 +124,12 @@ def refine(result: ProbeResult, reports: Iterable[IcmpReport], local: str | None
     said = describe(best, kind)
     if kind in FINAL:
         return replace(
-            result, status=_STATUS[kind], icmp=kind.value, offender=best.offender, detail=said
+            result,
+            status=_STATUS[kind],
+            cause=_CAUSE[kind],
+            icmp=kind.value,
+            offender=best.offender,
+            detail=said,
         )
     detail = f"{result.detail}; {said}" if result.detail else said
     return replace(result, icmp=kind.value, offender=best.offender, detail=detail)

@@ -29,11 +29,11 @@ from aioquic.quic.logger import QuicLogger
 from wsdiag.budgets import QUIC_IDLE_MARGIN
 from wsdiag.clock import ms_since
 from wsdiag.host import errqueue
-from wsdiag.host.mtu import EMSGSIZE_CODES, learned_mtu, set_dont_fragment
-from wsdiag.probes.errors import status_of
+from wsdiag.host.mtu import learned_mtu, set_dont_fragment
+from wsdiag.probes.errors import failure_of
 from wsdiag.probes.icmp import FINAL, kind_here, refine
 from wsdiag.probes.quic_facts import Decision, Facts, decide, heard
-from wsdiag.vocab.model import Phase, Status
+from wsdiag.vocab.model import Fault, Phase, Status
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
@@ -170,18 +170,18 @@ async def probe_quic(base: ProbeResult, timeout: float, alpn: tuple[str, ...]) -
         except OSError as exc:
             if sock is not None and transport is None:
                 sock.close()  # made, but no transport owns it yet
-            status, code, detail = status_of(exc)
+            f = failure_of(exc)
             early = _with(
                 base,
-                Decision(status, detail, code),
+                Decision(f.status, f.detail, f.errno, cause=f.cause),
                 Phase.CONNECT,
                 t0,
                 driver.rx if driver else None,
             )
-            return _too_big(early, None) if code in EMSGSIZE_CODES else early
+            return _too_big(early, None) if f.cause is Fault.TOO_BIG else early
         decision = await _await_decision(driver, deadline)
         result = _with(base, decision, Phase.HANDSHAKE, t0, driver.rx)
-        if result.errno in EMSGSIZE_CODES:
+        if result.cause is Fault.TOO_BIG:
             return _too_big(result, learned_mtu(sock) if sock else None)
         result = refine(result, driver.icmp, driver.local)
         if result.status is Status.OPEN and not df:
@@ -233,6 +233,7 @@ def _with(base: ProbeResult, d: Decision, phase: Phase, t0: float, rx: int | Non
         status=d.status,
         phase=phase,
         errno=d.errno,
+        cause=d.cause,
         detail=d.detail,
         datagrams_rx=rx,
         alpn=d.alpn,

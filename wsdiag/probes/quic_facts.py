@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wsdiag.probes.errors import status_of
-from wsdiag.vocab.model import Status
+from wsdiag.probes.errors import failure_of
+from wsdiag.vocab.model import Fault, Status
 
 _PEER_PACKET = "transport:packet_received"
 
@@ -51,6 +51,7 @@ class Decision:
     errno: int | None = None
     alpn: str | None = None
     quic_error: int | None = None
+    cause: Fault = Fault.NONE
 
 
 def heard(events: Iterable[Mapping[str, Any]]) -> Heard:
@@ -84,10 +85,12 @@ def decide(facts: Facts, timed_out: bool) -> Decision | None:
     if h.version_negotiation:
         return Decision(Status.OPEN, detail="a QUIC server answered with version negotiation")
     if facts.error is not None:
-        status, code, detail = status_of(facts.error)
-        return Decision(status, detail=detail, errno=code)
+        f = failure_of(facts.error)
+        return Decision(f.status, detail=f.detail, errno=f.errno, cause=f.cause)
     if not timed_out:
         return None
     if h.packets:
         return Decision(Status.OPEN, detail="a QUIC server answered; the handshake did not finish")
-    return Decision(Status.FILTERED, detail="no QUIC answer before the timeout")
+    return Decision(
+        Status.FILTERED, detail="no QUIC answer before the timeout", cause=Fault.TIMEOUT
+    )

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from wsdiag.budgets import TLS_MIN_BUDGET
 from wsdiag.clock import ms_since
 from wsdiag.host import errqueue
-from wsdiag.probes.errors import status_of
+from wsdiag.probes.errors import failure_of
 from wsdiag.probes.icmp import refine
-from wsdiag.probes.outcome import outcome
+from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import tls_context, tls_step
 from wsdiag.probes.tunnel import ProxyDialer, probe_via_proxy
 from wsdiag.vocab.model import Phase, ProxyMode, Role, Status, Via
@@ -54,12 +54,10 @@ async def probe_tcp(
             async with asyncio.timeout(timeout):
                 reader, writer = await _connect(base.address, base.port)
         except TimeoutError as exc:
-            status, code, detail = status_of(exc)
-            return outcome(base, status, Phase.CONNECT, t0, errno=code, detail=detail)
-        except _Failed as failed:
-            status, code, detail = status_of(failed.error)
-            result = outcome(base, status, Phase.CONNECT, t0, errno=code, detail=detail)
-            return refine(result, failed.icmp, failed.local)
+            return failed(base, failure_of(exc), Phase.CONNECT, t0)
+        except _Failed as error:
+            result = failed(base, failure_of(error.error), Phase.CONNECT, t0)
+            return refine(result, error.icmp, error.local)
         connect_ms = _on_the_wire(writer, ms_since(t0))
         if ctx is None and trust is None:
             result = outcome(base, Status.OPEN, Phase.CONNECT, t0, ms=connect_ms)

@@ -38,9 +38,9 @@ from wsdiag.certs import (
 )
 from wsdiag.clock import ms_since
 from wsdiag.host.trust import OsStore, load_os_store, load_public_roots, os_trust
-from wsdiag.probes.errors import status_of
-from wsdiag.probes.outcome import outcome
-from wsdiag.vocab.model import Phase, Status, Tri
+from wsdiag.probes.errors import failure_of
+from wsdiag.probes.outcome import failed, outcome
+from wsdiag.vocab.model import Fault, Phase, Status, Tri
 from wsdiag.vocab.results import ProbeResult, TlsSeen
 
 _READ = 65536
@@ -106,6 +106,7 @@ async def tls_step(
                     Phase.TLS,
                     t0,
                     errno=hs.errno,
+                    cause=hs.cause,
                     detail=hs.detail,
                     ms=connect_ms if hs.status is not Status.ERROR else None,
                 ),
@@ -130,10 +131,7 @@ async def tls_step(
         why = exc.reason or exc.__class__.__name__
         return outcome(base, tls_failure_status(exc), Phase.TLS, t0, detail=f"TLS failed: {why}")
     except (OSError, TimeoutError) as exc:
-        status, code, detail = status_of(exc)
-        return outcome(
-            base, status, Phase.TLS, t0, errno=code, detail=f"TLS: {detail}", ms=connect_ms
-        )
+        return failed(base, failure_of(exc), Phase.TLS, t0, where="TLS: ", ms=connect_ms)
     return outcome(base, Status.OPEN, Phase.TLS, t0, ms=connect_ms, trusted=True)
 
 
@@ -172,9 +170,9 @@ async def capture(
             seen = TlsSeen.CLOSED
         return Handshake(seen, tls_failure_status(exc), detail=f"TLS failed: {exc.reason or exc}")
     except (OSError, TimeoutError) as exc:
-        status, code, text = status_of(exc)
+        f = failure_of(exc)
         seen = TlsSeen.CLOSED if isinstance(exc, ConnectionError) else TlsSeen.NONE
-        return Handshake(seen, status, detail=f"TLS: {text}", errno=code)
+        return Handshake(seen, f.status, detail=f"TLS: {f.detail}", errno=f.errno, cause=f.cause)
     ms = ms_since(t0)
     if leaf_only:
         leaf = obj.getpeercert(binary_form=True)
@@ -206,6 +204,7 @@ class Handshake:
     chain: tuple[bytes, ...] = ()  # DER, leaf first, with TlsSeen.CERT
     detail: str = ""  # why not: the alert, the error, "no answer before the timeout"
     errno: int | None = None
+    cause: Fault = Fault.NONE  # the error map's reading of a socket error that ended it
     ms: float | None = None  # handshake time, when it completed
 
 

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 from wsdiag.budgets import TLS_MIN_BUDGET
 from wsdiag.clock import ms_since
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable, refusal_words
-from wsdiag.probes.errors import status_of
+from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
-from wsdiag.probes.outcome import outcome
+from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import identify_step, tls_step
-from wsdiag.vocab.model import Phase, Status, Via
+from wsdiag.vocab.model import Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
@@ -148,10 +148,7 @@ async def probe_via_proxy(
         return addresses
     dialled = await _dial(addresses, end)
     if isinstance(dialled, BaseException):
-        status, code, detail = status_of(dialled)
-        return outcome(
-            base, status, Phase.PROXY_CONNECT, t0, errno=code, detail=f"{where}: {detail}"
-        )
+        return failed(base, failure_of(dialled), Phase.PROXY_CONNECT, t0, where=f"{where}: ")
     reader, writer, via = dialled
     try:
         return await _through(base, reader, writer, ctx, end, t0, where, via, trust, identify)
@@ -182,11 +179,11 @@ async def _through(
             Status.FILTERED,
             Phase.PROXY,
             t0,
+            cause=Fault.TIMEOUT,
             detail=f"{where}: no answer to CONNECT before the timeout",
         )
     except OSError as exc:
-        status, code, detail = status_of(exc)
-        return outcome(base, status, Phase.PROXY, t0, errno=code, detail=f"{where}: {detail}")
+        return failed(base, failure_of(exc), Phase.PROXY, t0, where=f"{where}: ")
     if isinstance(got[0], Status):
         return outcome(base, got[0], Phase.PROXY, t0, detail=f"{where}: {got[1]!s}")
     code, line, rest = got

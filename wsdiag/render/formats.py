@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
+from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
@@ -74,7 +75,8 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy for json-line (SSM keeps 24,000 characters): without the null/empty fields of
     ``probes[]`` and ``dns[]`` items (and of ``dns[].servers[]``), without evidence facts that
     are ``unknown``, without ``probes[].certs``, and without what a reader
-    can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, a
+    can rebuild: a probe's ``host`` where a ``dns[]`` entry of its target names it, its
+    ``cause`` where its status implies it (``vocab.model.USUAL_CAUSE``), a
     ``dns[]`` entry's ``id`` when it is ``<target>/dns/<type>``, and a finding's ``probes``
     when its ``basis`` lists the same ids."""
     out = dict(obj)
@@ -85,6 +87,8 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
             return False
         if key == "probes" and k == "host":
             return (item.get("target"), v) not in named
+        if key == "probes" and k == "cause":
+            return bool(USUAL_CAUSE.get(item.get("status", "")) != v)
         if key == "dns" and k == "id":
             return bool(v != f"{item.get('target')}/dns/{item.get('type')}")
         return True

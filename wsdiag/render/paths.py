@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Environment, Role, Status, Via
+from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Via
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -110,7 +110,7 @@ def probe_note(p: ProbeResult) -> str:
     """What a person needs beside the status: the proxy's part, an untrusted certificate."""
     note = ""
     if p.via is Via.PROXY and p.status is not Status.SKIPPED:
-        if p.phase in ("proxy-resolve", "proxy-connect"):
+        if p.phase in (Phase.PROXY_RESOLVE, Phase.PROXY_CONNECT):
             note = "proxy unreachable"
         elif p.proxy_status and p.status is not Status.OPEN:
             note = f"proxy: HTTP {p.proxy_status}"

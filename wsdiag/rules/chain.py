@@ -1,5 +1,5 @@
 """Rows about the resolver chain: the servers the OS asks for the private name, read one
-by one (wsdiag.check.chain_evidence), and where wsdiag runs. Pure.
+by one (wsdiag.evidence.chain), and where wsdiag runs. Pure.
 
 The verdict follows what the OS does (its getaddrinfo answer), so the rows that describe a
 server the OS moved past (SERVFAIL first, a slow answer) are advisory: they never change a

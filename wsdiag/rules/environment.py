@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wsdiag.rules.host import HOST_ENV_RULES
+from wsdiag.rules.local import LOCAL_ENV_RULES
 from wsdiag.vocab.model import Environment, Tri
 from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import EnvRule
@@ -26,6 +27,16 @@ def _not_ours(e: Evidence) -> bool:
     ) and e.endpoint_via_tunnel is not Y
 
 
+# Not a fact of one Evidence: the rules' judgement over the two routes' Evidences
+# (``wsdiag.rules.verdict.diagnose_routes``), which asks for it through ``environment_of``.
+UNDECIDED_ENV = EnvRule(
+    name="client-path-undocumented",
+    when=lambda e: False,
+    environment=Environment.UNKNOWN,
+    text="an http proxy, and which way the client streams TCP is not documented: the two "
+    "routes lead to different verdicts",
+)
+
 ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
     EnvRule(
         name="no-resolver-config",
@@ -33,6 +44,7 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         environment=Environment.UNKNOWN,
         text="no resolver configuration",
     ),
+    *LOCAL_ENV_RULES,
     EnvRule(
         name="no-route",
         when=lambda e: e.no_route is Y,
@@ -53,13 +65,7 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         environment=Environment.CAPTIVE,
         text="unrelated names all resolve to one address (a captive portal or DNS hijack)",
     ),
-    EnvRule(
-        name="client-path-undocumented",
-        when=lambda e: e.stream_undecided,
-        environment=Environment.UNKNOWN,
-        text="an http proxy, and which way the client streams TCP is not documented: the two "
-        "routes lead to different verdicts",
-    ),
+    UNDECIDED_ENV,
     EnvRule(
         name="endpoint-only",
         when=lambda e: _endpoint_ok(e) and e.internet_reachable is N,
@@ -120,6 +126,8 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
 )
 
 
-def environment_of(e: Evidence) -> tuple[Environment, str]:
-    rule = next(r for r in ENVIRONMENT_RULES if r.when(e))
+def environment_of(e: Evidence, undecided: bool = False) -> tuple[Environment, str]:
+    """The first row that matches ``e``; ``undecided``: an undocumented route's two
+    verdicts differ, which ``UNDECIDED_ENV`` stands for in the rows' order."""
+    rule = next(r for r in ENVIRONMENT_RULES if (undecided and r is UNDECIDED_ENV) or r.when(e))
     return rule.environment, rule.name

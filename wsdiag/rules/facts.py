@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
-from wsdiag.check.evidence import complete, usable
-from wsdiag.probes.connect_answer import Refusal, refusal_of
-from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Tri
-from wsdiag.vocab.results import AddressEvidence, Evidence
+from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Refusal, Tri, refusal_of
+from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
 from wsdiag.vocab.rows import FindingRule, Fire
 
 Y, N, U = Tri.YES, Tri.NO, Tri.UNKNOWN
@@ -157,10 +155,12 @@ class CheckFacts:
     needed_unmeasured: Tri  # a fact "ready" needs (READY_FACTS) is UNKNOWN
     # every failed direct endpoint path met a firewall's ICMP "prohibited" (check.refusals)
     endpoint_prohibited_all: Tri
-    # --- the client's own paths behind the proxy (wsdiag.check.client_paths) ---
+    # --- the client's own paths behind the proxy (wsdiag.evidence.client_paths) ---
     tcp_via_proxy: Tri  # the endpoint's TCP facts are the proxy's answers (its view)
-    stream_undecided: Tri  # the route is undocumented and the two routes' verdicts differ
-    # the proxy's answers to CONNECT <private name>, read (wsdiag.probes.connect_answer)
+    # the route is undocumented and the two routes' verdicts differ: a judgement of the
+    # rules over two Evidences (wsdiag.rules.verdict.diagnose_routes), never a stage's fact
+    stream_undecided: Tri
+    # the proxy's answers to CONNECT <private name>, read (wsdiag.vocab.model.refusal_of)
     proxy_policy_4195: Tri  # :4195 refused by policy (403/405), :443 not
     proxy_policy_endpoint: Tri  # :443 refused by policy: the name is not allowed
     proxy_upstream: Tri  # 500/502/503/504: the proxy could not resolve or reach the name
@@ -170,9 +170,18 @@ class CheckFacts:
     directory_missing: Tri = U
     # every needed name that failed, failed at DNS (no address): a resolver fault, not 443
     auth_dns_only: Tri = U
+    # (route, its verdict, what decides it) of each route judged, "proxy" first: where the
+    # two differ (``stream_undecided``), for STREAM_PATH_UNKNOWN's message
+    stream_outcomes: tuple[tuple[str, str, str], ...] = ()
 
     @staticmethod
-    def of(e: Evidence, environment: Environment) -> CheckFacts:
+    def of(
+        e: Evidence,
+        environment: Environment,
+        undecided: tuple[tuple[str, str, str], ...] = (),
+    ) -> CheckFacts:
+        """``undecided``: the two routes' outcomes where an undocumented route's two
+        verdicts differ (``wsdiag.rules.verdict``); empty for one route judged."""
         div = e.name_divergences
         os_answered = [d for d in div if d.os_outcome is DnsOutcome.ANSWER]
         policy = {port for port, _ in proxy_readings(e, Refusal.POLICY)}
@@ -202,19 +211,20 @@ class CheckFacts:
             needed_unmeasured=_some(unmeasured(e)),
             endpoint_prohibited_all=Tri.of(e.endpoint_all_refused),
             tcp_via_proxy=Tri.of(e.tcp_through_proxy),
-            stream_undecided=Tri.of(e.stream_undecided),
+            stream_undecided=Tri.of(bool(undecided)),
             proxy_policy_4195=Tri.of(4195 in policy and 443 not in policy),
             proxy_policy_endpoint=Tri.of(443 in policy),
             proxy_upstream=_some(proxy_readings(e, Refusal.UPSTREAM)),
             proxy_auth_endpoint=_some(proxy_readings(e, Refusal.AUTH)),
             directory_missing=_directory_missing(e),
             auth_dns_only=_auth_dns_only(e),
+            stream_outcomes=undecided,
         )
 
     def fact(self, name: str) -> object:
         if name in DERIVED:
             return getattr(self, name)
-        return getattr(self.evidence, name)
+        return self.evidence.fact(name)
 
     def basis_of(self, name: str) -> tuple[str, ...]:
         return self.evidence.basis.get(name, ())

@@ -1,16 +1,15 @@
 """Rows that read this machine's facts: the VPN and its routes, an on-link resolver, the path
 MTU for QUIC, the client's 443 fallback. Pure (the facts come from
-``wsdiag.check.host_evidence``); without host facts every fact here is unknown and no row
+``wsdiag.evidence.machine``); without host facts every fact here is unknown and no row
 fires.
 """
 
 from __future__ import annotations
 
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
-from wsdiag.probes.connect_answer import Refusal, refusal_of
 from wsdiag.rules.endpoint import at_addresses
 from wsdiag.rules.facts import CheckFacts, CheckRule, Defect, with_defect
-from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Refusal, Severity, refusal_of
 from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import NOT_YES, EnvRule, FindingRule, Fire, N, Y
 

@@ -259,6 +259,7 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         "code. Nothing to change in the network.",
         facts=(("directory_missing", (Y,)),),
         fire=_directory,
+        basis=(),  # the fire names the targets' lookups behind it
     ),
     FindingRule(
         name="optional-unreachable",

@@ -13,10 +13,9 @@
 
 from __future__ import annotations
 
-from wsdiag.check.evidence import usable
 from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity
-from wsdiag.vocab.results import NameDivergence
+from wsdiag.vocab.results import NameDivergence, usable
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
 

@@ -1,5 +1,5 @@
 """Rows about streaming behind an HTTP proxy (issue 17): the route the client's DCV TCP
-stream takes (``wsdiag.check.client_paths``, the table ``wsdiag.clientpaths``), the proxy's
+stream takes (``wsdiag.evidence.client_paths``, the table ``wsdiag.clientpaths``), the proxy's
 answers to ``CONNECT <private name>:4195/443`` read one by one (RFC 9110 §15: 403/405 its
 policy, 500/502/503/504 its own reach, 407 credentials), and a private name that does not
 resolve behind a proxy (Private DNS names off, as AWS advises for proxies). Pure.
@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 
 from wsdiag.fallback443 import FALLBACK_FROM
-from wsdiag.probes.connect_answer import Refusal
 from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn, proxy_readings
-from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Owner, Refusal, Severity
 from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import NOT_YES, FindingRule, Fire, N, U, Y
 
@@ -124,7 +123,7 @@ def _outcome(route: str, verdict: str, why: str) -> str:
 
 def _undecided(c: CheckFacts) -> Fire:
     e = c.evidence
-    outcomes = "; ".join(_outcome(*o) for o in e.stream_outcomes)
+    outcomes = "; ".join(_outcome(*o) for o in c.stream_outcomes)
     return Fire(
         {
             "client": e.stream_client,
@@ -181,6 +180,7 @@ UNDECIDED: CheckRule = FindingRule(
     "endpoint on TCP and UDP 443 and 4195.",
     facts=(("stream_undecided", (Y,)),),
     fire=_undecided,
+    basis=(),  # the rules' judgement over two routes; the fire names the probes behind it
 )
 
 STREAMING_RULES: tuple[CheckRule, ...] = (
@@ -221,6 +221,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "port 443 4195'). Streaming direct: keep the private name off the proxy (bypass list).",
         facts=(("proxy_policy_4195", (Y,)),),
         fire=_policy_4195,
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
     ),
     FindingRule(
         name="proxy-denies-endpoint",
@@ -237,6 +238,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "'http_access allow CONNECT workspaces SSL_ports' before the deny rules), or keep the "
         "private name off the proxy.",
         facts=(("proxy_policy_endpoint", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.POLICY),
     ),
     FindingRule(
@@ -255,6 +257,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "range, and allow TCP 443 and 4195 from the proxy's address in the endpoint's security "
         "group: through a proxy the stream's source is the proxy, not this machine.",
         facts=(("proxy_upstream", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.UPSTREAM),
     ),
     FindingRule(
@@ -271,6 +274,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         f"'{_SQUID_NAMES}' and 'http_access allow CONNECT workspaces' before the proxy_auth "
         "rule), or keep the private name off the proxy.",
         facts=(("proxy_auth_endpoint", (Y,)),),
+        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
         fire=_reading(Refusal.AUTH),
     ),
     FindingRule(
@@ -287,6 +291,7 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "and its route to the VPC; or keep the private name off the proxy.",
         facts=(("tcp_via_proxy", (Y,)), ("endpoint_usable", (N,))),
         fire=_proxy_failed,
+        basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_usable"),
     ),
     FindingRule(
         name="endpoint-nxdomain-proxy",

@@ -1,6 +1,6 @@
 """Rows about TLS: is it the endpoint at each address, is sign-in traffic decrypted on the
 way, does the OS trust it, is the clock right. Pure; the facts come from
-``wsdiag.check.tls_facts``.
+``wsdiag.evidence.tls``.
 
 Sources: AWS documents TLS decryption and inspection as unsupported for WorkSpaces traffic
 (FACTS §1.1, §7); the endpoint is never judged by OS trust or issuer, since the client hands

@@ -8,16 +8,9 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from wsdiag.check.chain_evidence import with_chain
-from wsdiag.check.client_paths import StreamRoute, client_view, stream_route, with_route
-from wsdiag.check.evidence import gather
-from wsdiag.check.host_evidence import with_host
-from wsdiag.check.observed import Observed
-from wsdiag.check.quality_evidence import with_quality
-from wsdiag.check.refusals import with_refusals
-from wsdiag.clientpaths import Route
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
@@ -32,6 +25,7 @@ from wsdiag.rules.facts import (
 )
 from wsdiag.rules.host import HOST_RULES
 from wsdiag.rules.internet import INTERNET_RULES
+from wsdiag.rules.local import LOCAL_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.refusals import REFUSAL_RULES
@@ -90,13 +84,15 @@ FINDING_RULES: tuple[CheckRule, ...] = (
     *TLS_RULES,
     *HOST_RULES,
     *STREAMING_RULES,
+    *LOCAL_RULES,
     *BOUNDED_RULES,
     *QUALITY_RULES,
     NOT_MEASURED,
 )
 
 
-def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
+def verdict_of(e: Evidence, findings: tuple[Finding, ...], undecided: bool = False) -> Verdict:
+    """``undecided``: an undocumented route's two verdicts differ (``_both``)."""
     # A poor session quality is shown always, and judged only with --quality-verdict.
     severities = {
         f.severity
@@ -106,7 +102,7 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
-    if e.stream_undecided:  # both outcomes given (STREAM_PATH_UNKNOWN): which is not known
+    if undecided:  # both outcomes given (STREAM_PATH_UNKNOWN): which is not known
         return Verdict.UNKNOWN
     if e.runs_in_wsl is Y:
         return Verdict.UNKNOWN  # WSL's network is not Windows': at most unknown
@@ -140,9 +136,7 @@ class _Judged:
     verdict: Verdict
 
 
-def _judge(r: Observed, route: StreamRoute | None, through_proxy: bool) -> _Judged:
-    e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
-    e = with_route(with_chain(e, r), route, through_proxy)
+def _judge(e: Evidence) -> _Judged:
     environment, env_rule = environment_of(e)
     own = findings_of(CheckFacts.of(e, environment))
     return _Judged(e, environment, env_rule, own, verdict_of(e, own))
@@ -182,46 +176,54 @@ def _both(proxied: _Judged, direct: _Judged) -> _Judged:
     the findings of both (one per code); else the verdict is unknown, the findings the two
     share (at the lower severity) and STREAM_PATH_UNKNOWN with both outcomes. The proxy's
     view is the evidence shown (its direct TCP probes stay in the report)."""
-    outcomes = tuple(
-        (route, _verdict_words(j), _why(j)) for route, j in (("proxy", proxied), ("direct", direct))
-    )
-    e = replace(proxied.evidence, stream_outcomes=outcomes)
     if proxied.verdict is direct.verdict:
         seen = {f.code for f in proxied.findings}
         found = proxied.findings + tuple(f for f in direct.findings if f.code not in seen)
-        return replace(proxied, evidence=e, findings=found)
-    e = replace(e, stream_undecided=True)
-    environment, env_rule = environment_of(e)
+        return _Judged(proxied.evidence, proxied.environment, proxied.rule, found, proxied.verdict)
+    outcomes = tuple(
+        (route, _verdict_words(j), _why(j)) for route, j in (("proxy", proxied), ("direct", direct))
+    )
+    e = proxied.evidence
+    environment, env_rule = environment_of(e, undecided=True)
     theirs = {f.code: f for f in direct.findings}
     shared = [
         min(f, theirs[f.code], key=lambda x: x.severity.rank)
         for f in proxied.findings
         if f.code in theirs
     ]
-    facts = CheckFacts.of(e, environment)
-    undecided = apply(UNDECIDED, facts)
+    undecided = apply(UNDECIDED, CheckFacts.of(e, environment, outcomes))
     found = ((undecided,) if undecided else ()) + tuple(shared)
-    return _Judged(e, environment, env_rule, found, verdict_of(e, found))
+    return _Judged(e, environment, env_rule, found, verdict_of(e, found, undecided=True))
 
 
-def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
-    """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
-    past: they are shown, but only our own rules set the verdict. Findings are listed most
-    severe first; ties keep row order, our own before the logs'; inside WSL the first
-    finding says the network is not Windows'.
-
-    Behind an http proxy the client's own paths decide (``wsdiag.check.client_paths``): a
-    client streaming TCP through the proxy is judged on the proxy's answers to CONNECT and
-    its direct QUIC; one streaming direct on the direct probes; an undocumented route on
-    both (``_both``)."""
-    route = stream_route(r)
-    if route is None or route.tcp is Route.DIRECT:
-        j = _judge(r, route, False)
-    elif route.tcp is Route.PROXY:
-        j = _judge(client_view(r), route, True)
-    else:
-        j = _both(_judge(client_view(r), route, True), _judge(r, route, False))
+def _shown(j: _Judged, extra: tuple[Finding, ...]) -> Diagnosis:
+    # most severe first; inside WSL the first finding says the network is not Windows'
     shown = tuple(
         sorted(j.findings + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank))
     )
-    return j.evidence, Diagnosis(j.environment, j.verdict, shown, j.rule)
+    return Diagnosis(j.environment, j.verdict, shown, j.rule)
+
+
+def diagnose(e: Evidence, extra: tuple[Finding, ...] = ()) -> Diagnosis:
+    """Evidence -> Diagnosis. ``extra`` findings (the client's logs, the cloud's) describe
+    the past or the other side: they are shown, but only our own rules set the verdict.
+    Findings are listed most severe first; ties keep row order, our own before the others'."""
+    return _shown(_judge(e), extra)
+
+
+def diagnose_routes(
+    evidences: Sequence[Evidence], extra: tuple[Finding, ...] = ()
+) -> tuple[Evidence, Diagnosis]:
+    """The Evidence of each route the client's DCV TCP stream may take (built by
+    ``wsdiag.evidence.client_paths.views``) -> (the Evidence shown, its Diagnosis).
+
+    One Evidence (no proxy path probed, or the route decided: direct, or through the proxy
+    on its answers to CONNECT with direct QUIC): that one, judged as ``diagnose`` does.
+    Two (an undocumented route: through the proxy first, then direct): both judged and
+    combined (``_both``). Raises ValueError for none or more than two."""
+    if len(evidences) == 1:
+        return evidences[0], diagnose(evidences[0], extra)
+    if len(evidences) != 2 or not evidences[0].tcp_through_proxy:
+        raise ValueError("one Evidence per route: one, or through the proxy then direct")
+    j = _both(_judge(evidences[0]), _judge(evidences[1]))
+    return j.evidence, _shown(j, extra)

@@ -7,6 +7,7 @@ found (results, evidence, findings, the report) is in wsdiag.vocab.results, buil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -82,6 +83,33 @@ class Status(StrEnum):
     SKIPPED = "skipped"  # not run, with a reason
 
 
+class Fault(StrEnum):
+    """Why a probe or lookup failed, as the one error map (``wsdiag.probes.errors``) read the
+    socket error; kept beside the coarse ``Status`` so evidence never re-reads errnos. The
+    values are the report's strings (``probes[].cause``).
+
+    On Linux an errno alone cannot name the sender of an ICMP error: a remote firewall's
+    "administratively prohibited" arrives as ENETUNREACH/EHOSTUNREACH (ICMP 3/9, 3/10, 3/13)
+    or, for ICMPv6 1/1, as EACCES, the same as a local block; so PROHIBITED is only set
+    where the sender (``ProbeResult.offender``, read from the error queue) is known.
+    """
+
+    NONE = ""  # no socket error ended it: an answer, a skip, a TLS alert, the deadline
+    REFUSED = "refused"  # TCP RST, ICMP port unreachable
+    NO_ROUTE = "no-route"  # no route or no usable local address: nothing was sent
+    HOST_UNREACHABLE = "host-unreachable"  # the host (or its network) is unreachable
+    PROHIBITED = "prohibited"  # an ICMP administratively-prohibited from a known sender
+    LOCAL_BLOCK = "local-block"  # this machine's firewall refused the send (EPERM/EACCES)
+    TOO_BIG = "too-big"  # EMSGSIZE: a Don't-Fragment datagram does not fit the path MTU
+    TIMEOUT = "timeout"  # silence
+    OTHER = "other"  # any other error (the detail names it)
+
+
+# The cause each of these statuses has unless a probe says otherwise: json-line leaves such a
+# ``cause`` out (a reader rebuilds it from ``status``); any other pair is always written.
+USUAL_CAUSE: dict[str, Fault] = {Status.REFUSED: Fault.REFUSED, Status.FILTERED: Fault.TIMEOUT}
+
+
 class Via(StrEnum):
     """Which way a probe went (or, skipped, would have gone)."""
 
@@ -96,6 +124,37 @@ class ProxyMode(StrEnum):
     PROXY = "proxy"  # an http:// proxy: 443 to the sign-in domains goes through it
     UNTESTED = "untested"  # a proxy wsdiag cannot speak (socks, https://): those paths not tested
     DISABLED = "disabled"  # --no-proxy: everything direct, whatever is configured
+
+
+class Refusal(StrEnum):
+    """What a proxy's non-2xx answer to ``CONNECT`` says, and so whose it is to fix
+    (``refusal_of``). Vocabulary: the probe records the HTTP status, the rules read it."""
+
+    POLICY = "policy"  # 403, 405: the proxy's own rules refuse this host or port
+    UPSTREAM = "upstream"  # 500, 502, 503, 504: the proxy could not resolve or reach it
+    AUTH = "auth"  # 407: the proxy wants credentials (the WorkSpaces clients send none)
+    OTHER = "other"  # any other status: the proxy refused, the reason not standard
+
+
+# RFC 9110 §15.5.4 (403), §15.5.6 (405), §15.5.8 (407), §15.6.1 (500), §15.6.3 (502),
+# §15.6.4 (503), §15.6.5 (504). Squid answers 403 for ``http_access deny CONNECT
+# !SSL_ports`` and an ACL's deny, 503 when it cannot resolve or connect to the host (its
+# ERR_DNS_FAIL / ERR_CONNECT_FAIL pages), 504 on its connect timeout, 502 for a broken
+# upstream; other proxies use 500/502 for the same failures.
+_REFUSALS = {
+    403: Refusal.POLICY,
+    405: Refusal.POLICY,
+    407: Refusal.AUTH,
+    500: Refusal.UPSTREAM,
+    502: Refusal.UPSTREAM,
+    503: Refusal.UPSTREAM,
+    504: Refusal.UPSTREAM,
+}
+
+
+def refusal_of(code: int) -> Refusal:
+    """Pure: the reading of a proxy's final non-2xx status to ``CONNECT`` (RFC 9110 §15)."""
+    return _REFUSALS.get(code, Refusal.OTHER)
 
 
 class DnsOutcome(StrEnum):
@@ -124,6 +183,24 @@ class Tri(StrEnum):
         if value is None:
             return Tri.UNKNOWN
         return Tri.YES if value else Tri.NO
+
+
+def all_of(facts: Sequence[Tri]) -> Tri:
+    """NO if any is NO; YES if all (at least one) are YES; else UNKNOWN."""
+    if not facts:
+        return Tri.UNKNOWN
+    if any(f is Tri.NO for f in facts):
+        return Tri.NO
+    return Tri.YES if all(f is Tri.YES for f in facts) else Tri.UNKNOWN
+
+
+def any_of(facts: Sequence[Tri]) -> Tri:
+    """YES if any is YES; NO if all (at least one) are NO; else UNKNOWN."""
+    if any(f is Tri.YES for f in facts):
+        return Tri.YES
+    if facts and all(f is Tri.NO for f in facts):
+        return Tri.NO
+    return Tri.UNKNOWN
 
 
 class Environment(StrEnum):

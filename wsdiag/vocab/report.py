@@ -58,3 +58,9 @@ class Report:
     process_ms: float | None = field(default=None, metadata=codec.dense())
     # --aws: what the endpoint's side allows (issue 21)
     cloud: CloudSection | None = field(default=None, metadata=codec.dense())
+
+    @property
+    def sections(self) -> dict[str, object]:
+        """Each evidence source's section by the source's name (its JSON key): "logs",
+        "paths", "cloud"; None where the source did not run or found nothing."""
+        return {"logs": self.logs, "paths": self.paths, "cloud": self.cloud}

@@ -6,13 +6,15 @@ wsdiag.vocab.model."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from wsdiag.quality.facts import QualityFacts
 from wsdiag.vocab import codec
 from wsdiag.vocab.model import (
     DnsOutcome,
+    Fault,
     Need,
     Owner,
     Phase,
@@ -23,6 +25,8 @@ from wsdiag.vocab.model import (
     Transport,
     Tri,
     Via,
+    all_of,
+    any_of,
 )
 
 # --- results ---------------------------------------------------------------------------
@@ -80,6 +84,8 @@ class DnsResult:
     # rdtype "OS" only: why this OS's answer can differ from a resolver's, read from its
     # configuration (wsdiag.host.resolvers.Divergence: hosts-file, per-domain-resolver ...)
     reason: str = field(default="", metadata=codec.dense())
+    # the error map's reading of the socket error, where one ended it (absent: none)
+    cause: Fault = field(default=Fault.NONE, metadata=codec.dense())
     # The private name's A lookup only: each server the OS would use, asked alone
     servers: tuple[ServerAnswer, ...] = field(default=(), metadata=codec.dense())
     # Answered after --timeout, within the OS resolver's own budget (the server had answered
@@ -146,6 +152,10 @@ class ProbeResult:
     tls_public_root: bool | None = None  # sign-in TLS: the chain ends in a public root
     certs: tuple[CertSummary, ...] = ()  # the chain as presented, leaf first
     path_mtu: int | None = None  # QUIC: the path MTU (bytes) the OS learned after EMSGSIZE
+    # Why it failed, as the one error map read the socket error and, where the error queue
+    # named a sender, ``icmp``/``offender`` refined it (``status`` is the coarse outcome);
+    # evidence reads this, never ``errno``. Absent in JSON where none ended the probe.
+    cause: Fault = field(default=Fault.NONE, metadata=codec.dense())
     # The ICMP error the socket's error queue named (wsdiag.host.errqueue.IcmpKind value:
     # "prohibited", "port-unreachable", "host-unreachable", "local" ...), None: none read.
     icmp: str | None = field(default=None, metadata=codec.dense())
@@ -227,6 +237,18 @@ class AddressEvidence:
         return tuple(f"{t}/{p}" for t, p in ENDPOINT_PATHS if self.path(t, p) is Tri.NO)
 
 
+def usable(a: AddressEvidence) -> Tri:
+    """DCV authenticates over a TCP WebSocket even when QUIC carries the data (DCV admin
+    guide, "Disabling the QUIC UDP transport protocol"): no TCP, no session. Something
+    else answering there (``a.other``) is not the endpoint: not usable."""
+    return Tri.NO if a.other else any_of([a.tcp443, a.tcp4195])
+
+
+def complete(a: AddressEvidence) -> Tri:
+    """Both 4195 paths answer: every client, old or new, streams as designed."""
+    return Tri.NO if a.other else all_of([a.tcp4195, a.quic4195])
+
+
 @dataclass(frozen=True)
 class TargetEvidence:
     """One internet (sign-in, registration, supporting) target as the client would use it."""
@@ -251,8 +273,8 @@ class TargetEvidence:
 
 
 @dataclass(frozen=True)
-class TlsFacts:
-    """The values behind the TLS facts, for messages (``wsdiag.check.tls_facts``)."""
+class TlsValues:
+    """The values behind the TLS facts, for messages (``wsdiag.evidence.tls``)."""
 
     other: tuple[tuple[str, str], ...] = ()  # (endpoint address, why something else answers)
     issuers: tuple[tuple[str, str], ...] = ()  # (endpoint address, issuer(s) it presented)
@@ -283,7 +305,7 @@ class NameDivergence:
 
 @dataclass(frozen=True)
 class DnsChain:
-    """The values behind the resolver-chain facts (wsdiag.check.chain_evidence), for
+    """The values behind the resolver-chain facts (wsdiag.evidence.chain), for
     messages; never read as facts themselves. Servers as ``ServerAnswer.server``."""
 
     first: str = ""  # the server the OS asks first for the private name
@@ -345,15 +367,15 @@ class Evidence:
     health_hosts: tuple[str, ...] = ()
     tls_untrusted: tuple[str, ...] = ()  # hosts whose certificate chain did not verify
     proxy: ProxyRoute = ProxyRoute()
-    # TLS (issue 8 items 2, 3; wsdiag.check.tls_facts): is it the endpoint at each address,
+    # TLS (issue 8 items 2, 3; wsdiag.evidence.tls): is it the endpoint at each address,
     # is sign-in TLS decrypted on the way, does the OS trust it, is the clock right.
     endpoint_other: Tri = Tri.UNKNOWN  # something else answers at some endpoint address
     endpoint_issuers_differ: Tri = Tri.UNKNOWN  # its addresses' certificates differ in issuer
     tls_inspected: Tri = Tri.UNKNOWN  # a needed sign-in chain ends in no public root
     tls_untrusted_needed: Tri = Tri.UNKNOWN  # the OS rejects a needed sign-in chain
     clock_skew: Tri = Tri.UNKNOWN  # the certificates seen say this machine's clock is off
-    tls: TlsFacts = TlsFacts()
-    # --- this machine (wsdiag.check.host_evidence): routes, tunnels, MTU, the client -------
+    tls: TlsValues = TlsValues()
+    # --- this machine (wsdiag.evidence.machine): routes, tunnels, MTU, the client -------
     tunnel_up: Tri = Tri.UNKNOWN  # a tunnel/VPN interface is up with a routable address
     endpoint_via_tunnel: Tri = Tri.UNKNOWN  # every endpoint address's route uses a tunnel
     resolver_on_link: Tri = Tri.UNKNOWN  # a resolver asked is inside a local subnet
@@ -371,20 +393,18 @@ class Evidence:
     proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
     # (port, HTTP status) of every non-2xx answer to CONNECT <private name>:port, port order
     proxy_stream_answers: tuple[tuple[int, int], ...] = ()
-    # --- the client's own paths (wsdiag.check.client_paths, wsdiag.clientpaths; issue 17) ---
+    # --- the client's own paths (wsdiag.evidence.client_paths, wsdiag.clientpaths; issue 17) ---
     # where the client's DCV TCP stream goes behind the proxy: "proxy", "direct" or
     # "undocumented" (wsdiag.clientpaths.Route); "" where no proxy path was probed
     stream_tcp: str = ""
     # the endpoint's TCP facts here are the proxy's answers to CONNECT (its direct TCP probes
-    # are not the client's path; wsdiag.check.client_paths.client_view)
+    # are not the client's path; wsdiag.evidence.client_paths.client_view)
     tcp_through_proxy: bool = False
     stream_client: str = ""  # "the Windows client 5.24.0": the table row's client, for messages
     stream_source: str = ""  # the row's source (FACTS tags), or what the live session showed
-    # undocumented, and the two routes' verdicts differ: the verdict is unknown
-    stream_undecided: bool = False
-    # (route, its verdict, what decides it) for each route judged, "proxy" first
-    stream_outcomes: tuple[tuple[str, str, str], ...] = ()
-    # --- names as the OS resolves them (wsdiag.check.names) ---
+    # (an undocumented route is judged on two Evidences, one per route; whether their
+    # verdicts differ is the rules' judgement: wsdiag.rules.verdict.diagnose_routes)
+    # --- names as the OS resolves them (wsdiag.evidence.names) ---
     os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
     name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
     captive_portal: Tri = Tri.UNKNOWN  # unrelated names all resolve to one address
@@ -398,7 +418,7 @@ class Evidence:
     # endpoint IPv4 addresses past the fan-out cap, never probed (they keep the facts about
     # "every address" unknown); a value for messages, as the ones above
     endpoint_unprobed: int = 0
-    # --- the resolver chain (wsdiag.check.chain_evidence, issue 16) ---
+    # --- the resolver chain (wsdiag.evidence.chain, issue 16) ---
     servfail_first: Tri = field(
         default=Tri.UNKNOWN, metadata=codec.known_only()
     )  # the first server SERVFAILs the name, a later answers
@@ -428,8 +448,28 @@ class Evidence:
     )  # inside WSL: not Windows' network
     home_evidence: Tri = field(
         default=Tri.UNKNOWN, metadata=codec.known_only()
-    )  # positive evidence of a home network (see chain_evidence)
+    )  # positive evidence of a home network (see wsdiag.evidence.chain)
     chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
     region: str = ""  # the checked region's code, for messages (never a fact)
+    # --- this machine's own firewall (wsdiag.evidence.route) ---
+    # it refused some send (EPERM/EACCES): nothing left (written only when known)
+    local_block: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
+    local_blocked: tuple[str, ...] = ()  # the hosts whose sends it refused
+    # The facts of evidence sources that have no field above (source name -> its facts
+    # dataclass); rows read them by name through ``fact``.
+    sources: Mapping[str, object] = field(default_factory=dict, metadata=codec.omit())
+
+    def fact(self, name: str) -> object:
+        """The fact (or value) ``name``: a field of this record, else a field of a source's
+        facts. Raises AttributeError for a name nobody owns (a row's typo fails loudly)."""
+        if name in _FIELDS:
+            return getattr(self, name)
+        for part in self.sources.values():
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(f"no evidence source has a fact {name!r}")
+
+
+_FIELDS = frozenset(f.name for f in fields(Evidence))

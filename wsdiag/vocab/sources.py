@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 from wsdiag.vocab.model import Plan
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
 SectionT = TypeVar("SectionT")
@@ -21,18 +22,18 @@ class EvidenceSource(Protocol[SectionT, FactsT]):
     ``name`` keys the source's section in the report and its JSON (``"paths"``, ``"logs"``,
     ``"cloud"``). ``gather`` does the I/O and must return by ``until`` (a ``time.monotonic()``
     value, s); it never raises: a failure is data in its section. ``facts`` is pure: the
-    section and what the run observed (DNS and probe results) -> a frozen dataclass of facts,
-    each with the result ids behind it. ``to_json`` is the section's JSON object.
+    section and what the run observed (the plan, DNS and probe results) -> a frozen dataclass
+    of facts, each with the result ids behind it (a ``basis`` field, where it has facts the
+    rules read). ``to_json`` is the section's JSON object (None: the key's value is null).
     """
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def gather(
         self, plan: Plan, dns: tuple[DnsResult, ...], probes: tuple[ProbeResult, ...], until: float
     ) -> SectionT: ...
 
-    def facts(
-        self, section: SectionT, dns: tuple[DnsResult, ...], probes: tuple[ProbeResult, ...]
-    ) -> FactsT: ...
+    def facts(self, section: SectionT, observed: Observed) -> FactsT: ...
 
-    def to_json(self, section: SectionT) -> Mapping[str, object]: ...
+    def to_json(self, section: SectionT) -> Mapping[str, object] | None: ...

@@ -1,5 +1,5 @@
-"""What a run observed, as the evidence stages read it: the plan, every DNS and probe result,
-and this machine's paths. Pure."""
+"""What a run observed, as the evidence stages and sources read it: the plan and every DNS and
+probe result; and what a result proves (``any_open``). Pure."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wsdiag.quality.samples import PathSamples
-from wsdiag.vocab.machine import HostPaths
-from wsdiag.vocab.model import Need, Plan, Role, Status, Tri, Via
+from wsdiag.vocab.model import Fault, Need, Plan, Role, Status, Tri, Via
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
 FAILED = {Status.REFUSED, Status.FILTERED, Status.UNREACHABLE}
+
+
+def definitely_failed(r: ProbeResult) -> bool:
+    """A failure that says something about the path: refused, silent, unreachable. A send
+    this machine's own firewall refused (``Fault.LOCAL_BLOCK``) never left it: it says
+    nothing about the network, so it is no evidence that the path is closed."""
+    return r.status in FAILED and r.cause is not Fault.LOCAL_BLOCK
 
 
 def any_open(results: Iterable[ProbeResult]) -> Tri:
@@ -19,19 +25,20 @@ def any_open(results: Iterable[ProbeResult]) -> Tri:
     rs = [r for r in results if r.status is not Status.SKIPPED]
     if any(r.status is Status.OPEN for r in rs):
         return Tri.YES
-    if rs and all(r.status in FAILED for r in rs):
+    if rs and all(definitely_failed(r) for r in rs):
         return Tri.NO
     return Tri.UNKNOWN
 
 
 @dataclass(frozen=True)
 class Observed:
-    """Everything a rule may look at: the plan, the facts and the raw results."""
+    """What the evidence is built from: the plan and the raw results. What other sources
+    gathered (this machine's paths, the client's logs) reaches the evidence through their
+    own ``EvidenceSource.facts``, never as a field here."""
 
     plan: Plan
     dns: tuple[DnsResult, ...]
     probes: tuple[ProbeResult, ...]
-    machine: HostPaths | None = None  # this machine's routes and client (wsdiag.host.paths)
     samples: tuple[PathSamples, ...] = ()  # the answered endpoint paths' samples (quality)
     # where wsdiag runs (wsdiag.host.where): ("host" | "wsl" | "container", the sign seen)
     where: tuple[str, str] = ("host", "")

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
 
-from wsdiag.check.plan import OS_RDTYPE, RDTYPES, dialed
+from wsdiag.check.plan import OS_RDTYPE, dialed
+from wsdiag.evidence.basis import Basis
+from wsdiag.evidence.dns import wire
 from wsdiag.vocab.model import DnsOutcome, Need, Role, Tri
+from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import AddressEvidence, DnsResult, NameDivergence
-
-if TYPE_CHECKING:
-    from wsdiag.check.observed import Observed
 
 # RFC 6598 shared address space: CGNAT, and the synthetic addresses zero-trust clients
 # (Cloudflare WARP, Tailscale, Zscaler ...) hand out for private names. Neither RFC 1918 nor
@@ -52,11 +51,6 @@ def answers(r: Observed, target_id: str) -> list[DnsResult]:
 
 def os_result(r: Observed, target_id: str) -> DnsResult | None:
     return next((d for d in answers(r, target_id) if d.rdtype == OS_RDTYPE), None)
-
-
-def wire(dns: Sequence[DnsResult]) -> list[DnsResult]:
-    """The resolver's results (A, AAAA), without the OS's."""
-    return [d for d in dns if d.rdtype in RDTYPES]
 
 
 def dialed_by(r: Observed, target_id: str) -> tuple[str, ...]:
@@ -173,29 +167,35 @@ def with_sources(
     )
 
 
-def names_facts(
-    r: Observed, basis: dict[str, tuple[str, ...]], facts: dict[str, Any]
-) -> dict[str, Any]:
-    """The Evidence fields of this module; corrects ``resolver_reachable``: a resolver whose
-    answers reached the OS (not from its hosts file) but not dnspython is not silent."""
+@dataclass(frozen=True)
+class NameFacts:
+    os_consulted: Tri  # NO: --nameserver given, getaddrinfo not asked
+    name_divergences: tuple[NameDivergence, ...]  # names the OS answers differently
+    captive_portal: Tri  # unrelated names all resolve to one address
+    captive_address: str
+    captive_hosts: tuple[str, ...]
+    endpoint_overlay: tuple[str, ...]  # endpoint addresses in RFC 6598 shared space
+    basis: Basis
+
+
+def name_facts(r: Observed, endpoint_addresses: Sequence[AddressEvidence]) -> NameFacts:
+    """Observed and the endpoint's probed addresses -> the names' facts, each with the
+    results behind it."""
     os_all = [d for d in r.dns if d.rdtype == OS_RDTYPE]
-    out: dict[str, Any] = {"os_consulted": Tri.YES if os_all else Tri.NO}
-    basis["os_consulted"] = tuple(d.id for d in os_all)
     divs = _divergences(r)
-    out["name_divergences"] = divs
-    basis["name_divergences"] = tuple(i for d in divs for i in d.ids)
-    # Only an address from a resolver proves one spoke: "no such name" can come from the
-    # hosts file alone (or a resolv.conf without servers), a hosts-file answer from no server.
-    spoke = [d for d in os_all if d.outcome is DnsOutcome.ANSWER and d.reason != "hosts-file"]
-    if facts.get("resolver_reachable") is Tri.NO and spoke:
-        out["resolver_reachable"] = Tri.YES
-        basis["resolver_reachable"] = basis.get("resolver_reachable", ()) + tuple(
-            d.id for d in spoke
-        )
-    fact, address, hosts, ids = captive(r)
-    out.update(captive_portal=fact, captive_address=address, captive_hosts=hosts)
-    basis["captive_portal"] = ids
-    units = facts.get("endpoint_addresses", ())
-    out["endpoint_overlay"] = tuple(u.address for u in units if is_shared(u.address))
-    basis["endpoint_overlay"] = tuple(i for u in units if is_shared(u.address) for i in u.probes)
-    return out
+    fact, address, hosts, captive_ids = captive(r)
+    overlay = [u for u in endpoint_addresses if is_shared(u.address)]
+    return NameFacts(
+        os_consulted=Tri.YES if os_all else Tri.NO,
+        name_divergences=divs,
+        captive_portal=fact,
+        captive_address=address,
+        captive_hosts=hosts,
+        endpoint_overlay=tuple(u.address for u in overlay),
+        basis={
+            "os_consulted": tuple(d.id for d in os_all),
+            "name_divergences": tuple(i for d in divs for i in d.ids),
+            "captive_portal": captive_ids,
+            "endpoint_overlay": tuple(i for u in overlay for i in u.probes),
+        },
+    )

@@ -1,6 +1,6 @@
 """The resolver chain as facts: each server the OS would use for the private name
 (wsdiag.probes.dns_servers), read against how the OS walks them and what contradicts
-"home". Pure: Observed and the Evidence so far in, Evidence with these facts out.
+"home". Pure: Observed, the endpoint's privacy and this machine's facts in, ChainFacts out.
 
 - servfail_first: the server the OS asks first SERVFAILs the private name, a later one has
   the answer (glibc moves on; older Microsoft documentation says Windows stops).
@@ -25,12 +25,33 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 
-from wsdiag.check.observed import Observed
 from wsdiag.dns64 import matches_answer, synthesized_from
+from wsdiag.evidence.basis import Basis, ids
+from wsdiag.evidence.machine import MachineFacts
 from wsdiag.vocab.model import DnsOutcome, Tri
-from wsdiag.vocab.results import DnsChain, DnsResult, Evidence, ServerAnswer
+from wsdiag.vocab.observed import Observed
+from wsdiag.vocab.results import DnsChain, DnsResult, ServerAnswer
+
+U = Tri.UNKNOWN
+
+
+@dataclass(frozen=True)
+class ChainFacts:
+    servfail_first: Tri  # the first server SERVFAILs the name, a later answers
+    endpoint_dns_slow: Tri  # the private name answered after --timeout, in the OS's budget
+    dnssec_validation: Tri  # a server's SERVFAIL is DNSSEC validation (EDE 6-12, CD pair)
+    forwarder_silent: Tri  # the a2z.com forwarder silent while the server answers others
+    resolver_vpc_plus2: Tri  # a --vpc-cidr's +2 asked from outside, the name failing
+    zone_missing: Tri  # NXDOMAIN from a private resolver off this LAN
+    dns64: Tri  # the private name's IPv6 answer is synthesized (RFC 6147)
+    ipv6_only: Tri  # this machine has a route for IPv6 only
+    runs_in_wsl: Tri  # inside WSL: not Windows' network
+    home_evidence: Tri  # positive evidence of a home network
+    chain: DnsChain  # the values behind them, for messages
+    basis: Basis
+
 
 DNSSEC_EDE = range(6, 13)  # RFC 8914 section 4: 6 DNSSEC Bogus ... 12 NSEC Missing
 EDE_NAMES = {
@@ -119,16 +140,15 @@ def _plus2(server: str, cidrs: Sequence[str]) -> str:
     return ""
 
 
-def with_chain(e: Evidence, r: Observed) -> Evidence:
-    """``e`` with the resolver-chain facts (after wsdiag.check.host_evidence: it reads
-    ``tunnel_up``, ``resolver_on_link``, ``endpoint_via_tunnel``)."""
+def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> ChainFacts:
+    """The resolver-chain facts, from the run and the facts they read: the endpoint's
+    privacy (EndpointFacts) and this machine's tunnel, route and on-link resolver
+    (MachineFacts). One piece past 60 lines: each fact beside the values it explains."""
     ep = r.endpoint_id()
     a = r.dns_for(ep, "A")
     aaaa = r.dns_for(ep, "AAAA")
     os = r.dns_for(ep, "OS")
     servers = tuple(sorted(a.servers, key=lambda s: s.order)) if a is not None else ()
-    ids = tuple(d.id for d in (a, aaaa, os) if d is not None)
-    basis = dict(e.basis)
     chain = DnsChain(runs_in=r.where[0], runs_in_why=r.where[1])
     facts: dict[str, Tri] = {}
 
@@ -206,7 +226,7 @@ def with_chain(e: Evidence, r: Observed) -> Evidence:
         DnsOutcome.NO_ANSWER,
     ):
         who = a.resolver or ""
-        off_lan = resolver_kind(who) == "private" and e.resolver_on_link is Tri.NO
+        off_lan = resolver_kind(who) == "private" and machine.resolver_on_link is Tri.NO
         facts["zone_missing"] = Tri.of(nx and off_lan and not os_answers)
         if facts["zone_missing"] is Tri.YES:
             chain = replace(chain, zone_missing_at=who)
@@ -231,12 +251,28 @@ def with_chain(e: Evidence, r: Observed) -> Evidence:
     facts["runs_in_wsl"] = Tri.of(r.where[0] == "wsl")
 
     # home, from positive evidence only
-    home, why_not = _home(e, a, os, facts.get("zone_missing", Tri.UNKNOWN))
+    home, why_not = _home(endpoint_private, machine, a, facts.get("zone_missing", U))
     facts["home_evidence"] = home
     chain = replace(chain, home_why_not=why_not)
-    for name in facts:
-        basis[name] = ids
-    return replace(e, basis=basis, chain=chain, **facts)  # type: ignore[arg-type]
+    behind = ids([a, aaaa, os])
+    return ChainFacts(
+        servfail_first=facts.get("servfail_first", U),
+        endpoint_dns_slow=facts.get("endpoint_dns_slow", U),
+        dnssec_validation=facts.get("dnssec_validation", U),
+        forwarder_silent=facts.get("forwarder_silent", U),
+        resolver_vpc_plus2=facts.get("resolver_vpc_plus2", U),
+        zone_missing=facts.get("zone_missing", U),
+        dns64=facts.get("dns64", U),
+        ipv6_only=facts["ipv6_only"],
+        runs_in_wsl=facts["runs_in_wsl"],
+        home_evidence=home,
+        chain=chain,
+        # every fact, decided or not, names the lookups it was read from
+        basis={name: behind for name in _FACT_NAMES},
+    )
+
+
+_FACT_NAMES = tuple(f.name for f in fields(ChainFacts) if f.name not in ("chain", "basis"))
 
 
 def _addresses(d: DnsResult | None) -> tuple[str, ...]:
@@ -244,23 +280,23 @@ def _addresses(d: DnsResult | None) -> tuple[str, ...]:
 
 
 def _home(
-    e: Evidence, a: DnsResult | None, os: DnsResult | None, zone_missing: Tri
+    endpoint_private: Tri, machine: MachineFacts, a: DnsResult | None, zone_missing: Tri
 ) -> tuple[Tri, str]:
     """(the fact, what stands against it): see the module docstring."""
     if a is None:
         return Tri.UNKNOWN, ""
-    positive = a.outcome is DnsOutcome.NXDOMAIN or e.endpoint_private is Tri.NO
+    positive = a.outcome is DnsOutcome.NXDOMAIN or endpoint_private is Tri.NO
     if not positive:
         return Tri.NO, f"the private name got {said(a.outcome)}, not NXDOMAIN or a public answer"
     against = []
-    if e.tunnel_up is Tri.YES:
-        against.append(f"a tunnel is up ({', '.join(e.tunnels) or 'a VPN'})")
-    if e.endpoint_via_tunnel is Tri.YES:
+    if machine.tunnel_up is Tri.YES:
+        against.append(f"a tunnel is up ({', '.join(machine.tunnels) or 'a VPN'})")
+    if machine.endpoint_via_tunnel is Tri.YES:
         against.append("the endpoint's route goes into a tunnel")
     if zone_missing is Tri.YES:
         against.append(f"the resolver {a.resolver} is a private address off this LAN")
     kind = resolver_kind(a.resolver or "")
-    if kind == "private" and e.resolver_on_link is Tri.NO and zone_missing is not Tri.YES:
+    if kind == "private" and machine.resolver_on_link is Tri.NO and zone_missing is not Tri.YES:
         against.append(f"the resolver {a.resolver} is a private address off this LAN")
     if against:
         return Tri.NO, "; ".join(dict.fromkeys(against))

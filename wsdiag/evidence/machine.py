@@ -1,0 +1,158 @@
+"""This machine's paths as an evidence source: tunnels, the endpoint's route, an on-link
+resolver, the path MTU for QUIC, the client's 443 fallback.
+
+``PathsSource.gather`` reads the routes of what was tested and the client session (no
+packets; ``wsdiag.host.paths``); ``facts`` is pure. Without host facts (a section of None)
+every fact here is UNKNOWN but the path MTU a QUIC probe itself learned, so a rule reading
+them never fires on a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from wsdiag.check.plan import capped
+from wsdiag.evidence.basis import Basis, ids
+from wsdiag.evidence.dns import wire
+from wsdiag.evidence.names import dialed_by, os_result
+from wsdiag.fallback443 import client_has_443_fallback
+from wsdiag.host.mtu import fits_quic
+from wsdiag.host.paths import (
+    destinations,
+    gather_paths,
+    internet_target_ids,
+    on_link_resolvers,
+    paths_json,
+)
+from wsdiag.vocab.machine import HostPaths
+from wsdiag.vocab.model import Fault, Plan, Role, Status, Transport, Tri
+from wsdiag.vocab.observed import Observed
+from wsdiag.vocab.results import DnsResult, ProbeResult
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    tunnel_up: Tri  # a tunnel/VPN interface is up with a routable address
+    endpoint_via_tunnel: Tri  # every endpoint address's route uses a tunnel
+    resolver_on_link: Tri  # a resolver asked is inside a local subnet
+    path_mtu_small: Tri  # QUIC's 1,200-byte DF datagrams cannot pass to it
+    client_fallback_443: Tri  # the client here has the 443 fallback
+    # the values behind the facts, for messages
+    tunnels: tuple[str, ...]
+    endpoint_routes: tuple[str, ...]
+    on_link_resolver: str
+    path_mtu: int | None
+    client: str
+    basis: Basis
+
+
+@dataclass(frozen=True)
+class PathsSource:
+    """The ``paths`` section: this machine's interfaces, the route of each tested path and
+    the client session. ``client_version``: what the client's logs say, when read."""
+
+    client_version: str | None = None
+    name: str = "paths"
+
+    def gather(
+        self, plan: Plan, dns: tuple[DnsResult, ...], probes: tuple[ProbeResult, ...], until: float
+    ) -> HostPaths:
+        """The routes to what DNS answered (every endpoint name's addresses: which one the
+        facts describe is known only once the probes are in, see ``described``) and the
+        client session, by ``until`` (monotonic s). Needs no probe result, so the run
+        gathers it while the probes wait. Sends nothing; never raises."""
+        seen = Observed(plan, dns, ())
+        endpoints = [a for tid in seen.target_ids(Role.ENDPOINT) for a in dialed_by(seen, tid)]
+        dests = destinations(
+            dns, dict.fromkeys(endpoints), internet_target_ids(plan.targets), plan.proxy
+        )
+        proxy = (plan.proxy.host, plan.proxy.port) if plan.proxy.host and plan.proxy.port else None
+        return gather_paths(dests, until, proxy, self.client_version)
+
+    def described(self, gathered: HostPaths, observed: Observed) -> HostPaths:
+        """Pure: the gathered paths cut to the endpoint name the facts describe (the first
+        that answered, ``Observed.endpoint_id``): the report's section."""
+        plan = observed.plan
+        wanted = set(
+            destinations(
+                observed.dns,
+                dialed_by(observed, observed.endpoint_id()),
+                internet_target_ids(plan.targets),
+                plan.proxy,
+            )
+        )
+        kept = tuple(p for p in gathered.paths if (p.role, p.destination) in wanted)
+        return replace(gathered, paths=kept)
+
+    def facts(self, section: HostPaths | None, observed: Observed) -> MachineFacts:
+        return machine_facts(section, observed)
+
+    def to_json(self, section: HostPaths | None) -> Mapping[str, object] | None:
+        return paths_json(section)
+
+
+def machine_facts(paths: HostPaths | None, r: Observed) -> MachineFacts:
+    """This machine's paths and what the run observed -> the host facts, each with the
+    results behind it. One piece past 60 lines: with and without paths, the same facts
+    named once each."""
+    ep = r.endpoint_id()
+    probed, _ = capped(dialed_by(r, ep))
+    quic = [p for p in r.probes_for([ep]) if p.transport is Transport.QUIC]
+    small = [p for p in quic if p.cause is Fault.TOO_BIG]
+    learned = [p.path_mtu for p in small if p.path_mtu]
+    basis = {
+        "path_mtu_small": ids(small or quic),
+        "endpoint_via_tunnel": ids([r.dns_for(ep, "A"), os_result(r, ep)]),
+        "resolver_on_link": ids(wire(r.dns)),
+        "tunnel_up": (),
+        "client_fallback_443": (),
+    }
+    if paths is None:
+        return MachineFacts(
+            tunnel_up=Tri.UNKNOWN,
+            endpoint_via_tunnel=Tri.UNKNOWN,
+            resolver_on_link=Tri.UNKNOWN,
+            path_mtu_small=Tri.YES if small else Tri.UNKNOWN,
+            client_fallback_443=Tri.UNKNOWN,
+            tunnels=(),
+            endpoint_routes=(),
+            on_link_resolver="",
+            path_mtu=min(learned) if learned else None,
+            client="",
+            basis=basis,
+        )
+    routes = [p for p in paths.of("endpoint") if p.destination in probed]
+    tunnel = [p.route.is_tunnel for p in routes]
+    via_tunnel = (
+        Tri.UNKNOWN
+        if not routes or Tri.UNKNOWN in tunnel
+        else Tri.of(all(t is Tri.YES for t in tunnel))
+    )
+    mtus = learned + [p.route.mtu for p in routes if p.route.mtu]
+    iface_small = any(fits_quic(p.route.mtu) is False for p in routes)
+    if small or iface_small:
+        mtu_small = Tri.YES
+    elif any(p.status is Status.OPEN for p in quic):
+        mtu_small = Tri.NO
+    else:
+        mtu_small = Tri.UNKNOWN
+    on_link = on_link_resolvers(paths)
+    client = ""
+    if paths.session is not None and paths.session.running is Tri.YES:
+        client = f"The WorkSpaces client here ({paths.client_version or 'version unknown'})"
+    return MachineFacts(
+        tunnel_up=Tri.of(bool(paths.tunnels())) if paths.facts.interfaces else Tri.UNKNOWN,
+        endpoint_via_tunnel=via_tunnel,
+        resolver_on_link=Tri.of(bool(on_link)) if paths.of("resolver") else Tri.UNKNOWN,
+        path_mtu_small=mtu_small,
+        client_fallback_443=Tri.of(
+            client_has_443_fallback(paths.facts.system, paths.client_version)
+        ),
+        tunnels=paths.tunnels(),
+        endpoint_routes=tuple(f"{p.destination} {p.text}" for p in routes),
+        on_link_resolver=", ".join(on_link),
+        path_mtu=min(mtus) if mtus else None,
+        client=client,
+        basis=basis,
+    )
