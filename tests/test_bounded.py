@@ -118,13 +118,15 @@ def test_a_hostile_log_directory_ends_with_a_report(dns_server: HostileDns, tmp_
     assert endpoint and all(p["address"] == f"127.{NET}.1.10" for p in endpoint)
 
 
-@pytest.mark.parametrize("kind", ["too-many-targets", "too-large", "fifo"])
+@pytest.mark.parametrize("kind", ["too-many-targets", "too-large", "fifo", "deep"])
 def test_an_oversized_catalog_is_one_line_error(
     dns_server: HostileDns, tmp_path: Path, kind: str
 ) -> None:
     catalog = tmp_path / "org.toml"
     if kind == "fifo":
         os.mkfifo(catalog)
+    elif kind == "deep":  # tomllib recurses per level: RecursionError, not a TOMLDecodeError
+        catalog.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     else:
         n = MAX_TARGETS + 1 if kind == "too-many-targets" else 40_000
         catalog.write_text(
