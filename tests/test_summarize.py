@@ -451,3 +451,11 @@ def test_a_minor_version_of_the_first_schema_is_counted() -> None:
     s = Summary()
     s.add_document(report("closed", "PC-1", schema="wsdiag.report/1.3"), "a", "a")
     assert (s.reports, s.broken, s.foreign) == (1, 0, 0)
+
+
+def test_top_0_says_the_lists_were_not_asked_for() -> None:
+    s = Summary(top=0)
+    s.add_document(report("closed", "PC-1"), "a", "a")
+    text = render_text(s)
+    assert "no report has session-quality samples" not in text
+    assert "every report ready" not in text and text.count("(not listed: --top 0)") == 2
