@@ -177,3 +177,23 @@ def test_cli_logs_without_any_logs_subprocess() -> None:
     assert proc.returncode == 3
     assert "LOGS_NOT_FOUND" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_path_that_is_not_a_regular_file_is_unreadable_not_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    """``wsdiag logs FIFO`` and ``logs /dev/zero`` said LOGS_NOT_FOUND ("no log files were
+    found") first; the file exists and was refused as not a regular file."""
+    import os
+
+    path = Path("/dev/zero")
+    if kind == "fifo":
+        path = tmp_path / "client.log"
+        os.mkfifo(path)
+    code, out = run(capsys, [path], js=True)
+    doc = json.loads(out)
+    validate(doc)
+    assert code == 3
+    assert [f["code"] for f in doc["findings"]] == ["LOGS_UNREADABLE"]
+    assert "not a regular file" in doc["findings"][0]["message"]

@@ -79,7 +79,9 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result.files.reverse()
     result.summary = parser.summary() if result.files else None
     findings = list(log_findings(result.summary, result.problems))
-    if not files and not any(f.code == "LOGS_NOT_FOUND" for f in findings):
+    # A path given that could not be read (a FIFO, /dev/zero, a file not readable) has its
+    # own finding: "no log files were found" beside it would name the wrong cause.
+    if not files and not result.problems:
         since_text = _iso(since) if since is not None else None
         findings[:0] = no_logs_findings([str(p) for p in searched], since_text)
     result.findings = tuple(findings)
