@@ -298,6 +298,9 @@ def test_one_endpoint_address_dead(lab: Lab) -> None:
     assert (code, r["verdict"]) == (1, "degraded")
     assert "ENDPOINT_ADDRESS_SILENT" in codes(r)
     assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
+    # every path refused (RST, ICMP port unreachable): it answered, with a no
+    (silent,) = [f for f in r["findings"] if f["code"] == "ENDPOINT_ADDRESS_SILENT"]
+    assert f"refused every path ({EP_DEAD})" in silent["message"], silent["message"]
 
 
 def test_resolver_silent(lab: Lab) -> None:
