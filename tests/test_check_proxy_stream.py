@@ -65,7 +65,12 @@ def test_proxy_refusing_connect_4195_names_the_rule(lab: Lab, proxy: ThreadedPro
     assert "deny CONNECT !SSL_ports" in f["message"] and f["owner"] == "network"
     assert f["severity"] == "info"  # the direct path works here
     assert probe(r, "endpoint/tcp/4195@proxy")["proxy_status"] == 403
-    assert r["verdict"] == "ready"
+    # No client here: whether it streams through the proxy is not documented, and the two
+    # routes differ (direct ready, through the proxy 443 only): both given, verdict unknown.
+    said = next(f for f in r["findings"] if f["code"] == "STREAM_PATH_UNKNOWN")["message"]
+    assert "through the proxy: degraded for clients with the 443 fallback" in said, said
+    assert "direct: ready" in said, said
+    assert r["verdict"] == "unknown"
 
 
 def test_nxdomain_behind_a_proxy_that_reaches_the_endpoint(
@@ -89,7 +94,12 @@ def test_nxdomain_behind_a_proxy_that_cannot_reach_it(
     lab.zone(NXDOMAIN, health=HEALTH_DEAD)
     proxy.mode, proxy.names = fake_proxy.SSL_PORTS, {PRIVATE: EP_DEAD}
     r = run(lab, proxy)
+    """Private DNS names off as AWS advises for proxies: the proxy cannot resolve or reach
+    the privatelink name either (its 443 answer 5xx). Not 'home', never 'enable Private
+    DNS names': test the endpoint's own vpce name through the proxy."""
     f = next(f for f in r["findings"] if f["code"] == "ENDPOINT_NXDOMAIN_BEHIND_PROXY")
-    assert f["severity"] == "error" and "Private DNS names" in f["remediation"]
-    assert "PROXY_DENIES_CONNECT_4195" in codes(r)
-    assert (r["environment"], r["verdict"]) == ("home", "blocked")
+    assert f["severity"] == "warning" and "--endpoint-host" in f["remediation"], f
+    assert "enable" not in f["remediation"].lower(), f
+    assert {"PROXY_DENIES_CONNECT_4195", "PROXY_CANNOT_REACH_ENDPOINT"} <= codes(r)
+    assert not {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"} & codes(r)
+    assert (r["environment"], r["verdict"]) == ("unknown", "unknown")

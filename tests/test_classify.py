@@ -533,6 +533,18 @@ def test_rules(kwargs: dict, environment: str, verdict: str, codes: set[str]) ->
 
 PRIVATE = "privatelink.prod.eu-west-1.highlander.aws.a2z.com"
 NX = DnsOutcome.NXDOMAIN
+DENY_4195 = {4195: (R, 403), 443: (O, 200)}  # squid's deny CONNECT !SSL_ports
+OPEN_BOTH = {4195: (O, 200), 443: (O, 200)}
+
+
+def both(status: Status, code: int | None) -> dict[int, tuple[Status, int | None]]:
+    return {4195: (status, code), 443: (status, code)}
+
+
+def quic_only_direct(addr: str, transport: Transport, port: int) -> Status:
+    return O if transport is Transport.QUIC else F
+
+
 PROXY_CASES = [
     # id, results kwargs, environment, verdict, findings present, findings absent
     (
@@ -591,24 +603,154 @@ PROXY_CASES = [
         {"proxy": "relay", "endpoint_dns": NX, "stream": {4195: (R, 403), 443: (R, 403)}},
         "home",
         "blocked",
-        {"ENDPOINT_NXDOMAIN_BEHIND_PROXY", "PROXY_DENIES_CONNECT_4195"},
+        {"ENDPOINT_NXDOMAIN_BEHIND_PROXY", "PROXY_DENIES_ENDPOINT"},
         {"ENDPOINT_NXDOMAIN"},
     ),
+    # issue 17: the client's own paths. No client known: which way its TCP stream goes is
+    # not documented, so both outcomes are given and the verdict is unknown where they differ.
     (
         "proxy-denies-4195-direct-works",
-        {"proxy": "relay", "stream": {4195: (R, 403), 443: (O, 200)}},
-        "minimal-egress",
-        "ready",
-        {"PROXY_DENIES_CONNECT_4195"},
+        {"proxy": "relay", "stream": DENY_4195},
+        "unknown",
+        "unknown",
+        {"PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"},
         set(),
     ),
     (
         "proxy-denies-4195-direct-dead",
-        {"proxy": "relay", "endpoint": F, "stream": {4195: (R, 403), 443: (O, 200)}},
+        {"proxy": "relay", "endpoint": F, "stream": DENY_4195},
+        "unknown",
+        "unknown",
+        {"PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"},
+        {"ENDPOINT_UNREACHABLE", "STREAM_VIA_PROXY"},
+    ),
+    # Windows 5.24 streams TCP through the OS proxy (S1, S13) and has the 443 fallback: the
+    # proxy's CONNECT :443 carries it; the direct probes are information, not the cause
+    (
+        "proxy-443-only-client-5.24",
+        {"proxy": "relay", "endpoint": F, "stream": DENY_4195, "host": "client-5.24"},
+        "minimal-egress",
+        "degraded",
+        {"PROXY_DENIES_CONNECT_4195", "STREAM_VIA_PROXY", "ENDPOINT_QUIC_BLOCKED"},
+        {"ENDPOINT_UNREACHABLE", "ENDPOINT_4195_BLOCKED", "STREAM_PATH_UNKNOWN"},
+    ),
+    (
+        "proxy-443-only-client-5.20",
+        {"proxy": "relay", "endpoint": F, "stream": DENY_4195, "host": "client-5.20"},
+        "minimal-egress",
+        "blocked",
+        {"PROXY_DENIES_CONNECT_4195", "CLIENT_NO_443_FALLBACK"},
+        {"ENDPOINT_UNREACHABLE", "ENDPOINT_4195_BLOCKED"},
+    ),
+    # QUIC direct works, TCP 4195 refused by the proxy: only the TCP 4195 path is missing
+    (
+        "proxy-443-quic-direct-client-5.24",
+        {
+            "proxy": "relay",
+            "endpoint": quic_only_direct,
+            "stream": DENY_4195,
+            "host": "client-5.24",
+        },
+        "minimal-egress",
+        "degraded",
+        {"PROXY_DENIES_CONNECT_4195", "STREAM_VIA_PROXY"},
+        {"ENDPOINT_TCP_BLOCKED", "ENDPOINT_ADDRESS_PARTIAL", "STREAM_PATH_UNKNOWN"},
+    ),
+    (
+        "proxy-443-quic-direct-client-5.20",
+        {
+            "proxy": "relay",
+            "endpoint": quic_only_direct,
+            "stream": DENY_4195,
+            "host": "client-5.20",
+        },
+        "minimal-egress",
+        "blocked",
+        {"PROXY_DENIES_CONNECT_4195"},
+        {"ENDPOINT_TCP_BLOCKED", "STREAM_PATH_UNKNOWN"},
+    ),
+    (
+        "proxy-carries-everything-client-5.24",
+        {
+            "proxy": "relay",
+            "endpoint": quic_only_direct,
+            "stream": OPEN_BOTH,
+            "host": "client-5.24",
+        },
+        "minimal-egress",
+        "ready",
+        {"STREAM_VIA_PROXY"},
+        {"ENDPOINT_TCP_BLOCKED", "PROXY_DENIES_CONNECT_4195"},
+    ),
+    # the Windows 4.x client streams direct (S16): the proxy's answer is information
+    (
+        "proxy-443-only-client-4.5",
+        {"proxy": "relay", "endpoint": F, "stream": DENY_4195, "host": "client-4.5"},
         "unknown",
         "blocked",
-        {"PROXY_DENIES_CONNECT_4195", "ENDPOINT_UNREACHABLE"},
-        set(),
+        {"ENDPOINT_UNREACHABLE", "PROXY_DENIES_CONNECT_4195"},
+        {"STREAM_VIA_PROXY", "STREAM_PATH_UNKNOWN"},
+    ),
+    # a year-numbered (Linux) client: its proxy use is not documented
+    (
+        "proxy-443-only-linux-client",
+        {"proxy": "relay", "endpoint": F, "stream": DENY_4195, "host": "client-2024.8"},
+        "unknown",
+        "unknown",
+        {"STREAM_PATH_UNKNOWN", "PROXY_DENIES_CONNECT_4195"},
+        {"ENDPOINT_UNREACHABLE"},
+    ),
+    # the private name on the bypass list: the client streams direct
+    (
+        "proxy-bypassed-denies-4195",
+        {"proxy": "relay", "stream": DENY_4195, "bypassed": (PRIVATE,)},
+        "minimal-egress",
+        "ready",
+        {"PROXY_DENIES_CONNECT_4195"},
+        {"STREAM_PATH_UNKNOWN", "STREAM_VIA_PROXY"},
+    ),
+    # the proxy's other answers, each its own code (RFC 9110 §15)
+    (
+        "proxy-cannot-reach-endpoint",
+        {"proxy": "relay", "endpoint": F, "stream": both(R, 503), "host": "client-5.24"},
+        "unknown",
+        "blocked",
+        {"PROXY_CANNOT_REACH_ENDPOINT"},
+        {"ENDPOINT_UNREACHABLE", "PROXY_DENIES_CONNECT_4195", "PROXY_STREAM_FAILED"},
+    ),
+    (
+        "proxy-endpoint-auth",
+        {"proxy": "relay", "endpoint": F, "stream": both(R, 407), "host": "client-5.24"},
+        "unknown",
+        "blocked",
+        {"PROXY_ENDPOINT_AUTH"},
+        {"ENDPOINT_UNREACHABLE", "PROXY_STREAM_FAILED"},
+    ),
+    (
+        "proxy-denies-endpoint",
+        {"proxy": "relay", "endpoint": F, "stream": both(R, 403), "host": "client-5.24"},
+        "unknown",
+        "blocked",
+        {"PROXY_DENIES_ENDPOINT"},
+        {"ENDPOINT_UNREACHABLE", "PROXY_DENIES_CONNECT_4195", "PROXY_STREAM_FAILED"},
+    ),
+    (
+        "proxy-stream-silent",
+        {"proxy": "relay", "endpoint": F, "stream": both(F, None), "host": "client-5.24"},
+        "unknown",
+        "blocked",
+        {"PROXY_STREAM_FAILED"},
+        {"ENDPOINT_UNREACHABLE"},
+    ),
+    # Private DNS names off: the privatelink name is NXDOMAIN everywhere, the proxy cannot
+    # resolve it either (503); never "home", never "enable Private DNS names"
+    (
+        "private-dns-off-nxdomain",
+        {"proxy": "relay", "endpoint_dns": NX, "stream": both(R, 503)},
+        "unknown",
+        "unknown",
+        {"ENDPOINT_NXDOMAIN_BEHIND_PROXY", "PROXY_CANNOT_REACH_ENDPOINT"},
+        {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"},
     ),
     (
         "proxy-407",
@@ -849,11 +991,27 @@ def any_results(draw: st.DrawFn) -> object:
         expected=draw(st.one_of(statuses, outcomes)),
         health=draw(statuses),
         all_dns=draw(st.one_of(st.none(), outcomes)),
-        proxy=draw(st.sampled_from([None, "relay", "untested", "disabled", *PROXY_BEHAVIOUR])),
+        proxy=(
+            proxy := draw(
+                st.sampled_from([None, "relay", "untested", "disabled", *PROXY_BEHAVIOUR])
+            )
+        ),
+        # issue 17: the proxy's answers to CONNECT <private name>, and which client runs here
+        stream=draw(
+            st.dictionaries(
+                st.sampled_from([4195, 443]),
+                st.tuples(statuses, st.sampled_from([None, 200, 403, 405, 407, 500, 503, 504])),
+            )
+        )
+        if proxy == "relay"
+        else None,
+        host=draw(
+            st.sampled_from([None, "client-5.24", "client-5.20", "client-4.5", "client-2024.8"])
+        ),
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(any_results())
 def test_ready_only_on_measured_success(r: object) -> None:
     _, d = diagnose(r)  # type: ignore[arg-type]
@@ -865,9 +1023,17 @@ def test_ready_only_on_measured_success(r: object) -> None:
         assert broker and all(p.status is Status.OPEN for p in broker)
         # never on a path that was not tested (an untested proxy's)
         assert not any(p.via is Via.PROXY and p.status is Status.SKIPPED for p in broker)
+        # some TCP path the client would take answered: direct, or through the proxy
+        assert any(p.status is Status.OPEN and p.transport.is_tcp for p in ep)
         assert not any(f.severity is Severity.ERROR for f in d.findings)
     if d.verdict is Verdict.READY:
         assert not any(f.severity is Severity.WARNING for f in d.findings)
+        # a client streaming TCP through the proxy: ready only if it carries both ports
+        if "STREAM_VIA_PROXY" in {f.code for f in d.findings}:
+            through = [p for p in probes if p.target_id == "endpoint" and p.via is Via.PROXY]
+            assert {p.port for p in through if p.status is Status.OPEN} == {443, 4195}
+    if "STREAM_PATH_UNKNOWN" in {f.code for f in d.findings}:
+        assert d.verdict is Verdict.UNKNOWN
     if d.environment in (Environment.CLOSED, Environment.HOME, Environment.OFFLINE):
         assert d.verdict is Verdict.BLOCKED
     assert d.verdict.exit_code in (0, 1, 2, 3)

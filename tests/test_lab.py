@@ -117,6 +117,7 @@ def test_scenario(lab: Lab, scenario: Scenario) -> None:
         trusts_lab_ca=scenario.shape.trusts_lab_ca,
         public_roots=scenario.shape.public_roots,
         proxy=scenario.shape.proxy,
+        client_log=scenario.shape.client_log,
     )
     seconds = time.monotonic() - started
     report = run.report

@@ -165,3 +165,20 @@ def test_fast_on_a_large_file(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert ev is not None and ev.region == "ap-northeast-1"
     assert elapsed < 1.0, elapsed
+
+
+def test_the_endpoints_own_vpce_name_is_taken_from_the_logs(tmp_path: Path) -> None:
+    """issue 17: with Private DNS names off the client streams to the endpoint's own name;
+    a log that names it hands it to check, which then probes it (through the proxy too)."""
+    vpce = "vpce-0a1b2c3d4e5f60718-k2ez3h9q.prod.highlander.eu-west-1.vpce.amazonaws.com"
+    path = tmp_path / "x.log"
+    path.write_text(
+        '2025-08-28T04:29:38.638Z { Version: "5.29.1.5595" }: [INF] Supported endpoint: '
+        f'"hostname: {vpce}, transport: TCP, port: 4195, gatewayType: NLB", '
+        "session ID: prod-eu-west-1-abc\n"
+        '2025-08-28T04:29:38.638Z { Version: "5.29.1.5595" }: [INF] Supported endpoint: '
+        '"hostname: vpce-1.workspaces.eu-west-1.vpce.amazonaws.com, transport: TCP, port: 443, '
+        'gatewayType: NLB", session ID: prod-eu-west-1-abc\n'
+    )
+    ev = client_log_evidence([path])
+    assert ev is not None and ev.private_hosts == (vpce,)  # not the API endpoint's name

@@ -19,6 +19,8 @@ from wsdiag.watch import watch
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = json.loads((ROOT / "examples" / "reports" / "open-egress.json").read_text())
+# The same sample as the previous release wrote it: no session-quality block.
+OLD = json.loads((ROOT / "tests" / "fixtures" / "reports-v1" / "open-egress.json").read_text())
 
 
 def with_rtt(report: Report, rtt: float) -> Report:
@@ -57,8 +59,8 @@ def test_summarize_counts_grades_and_lists_the_slowest_hosts() -> None:
         doc = to_json(with_rtt(base, rtt))
         doc["host"]["name"] = name
         s.add_document(doc, f"{name}.json", name)
-    old = {k: v for k, v in HOME.items() if k != "quality"}
-    s.add_document(old, "old.json", "old")  # a report from before session quality
+    assert "quality" not in OLD
+    s.add_document(OLD, "old.json", "old")  # a report from before session quality
     d = to_dict(s)
     assert d["quality_grade"] == {"good": 1, "fair": 1, "poor": 1, "(none)": 1}
     assert [h["host"] for h in d["slowest_hosts"]] == ["c", "b"]

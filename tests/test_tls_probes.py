@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.certs import LabPki, LeafFiles, make_ca, self_signed
-from tests.support.proxy import RELAY, HttpProxy
+from tests.support.proxy import RELAY, TRAILING, HttpProxy
 from tests.support.servers import start_banner_server, start_tcp_server, start_tls_server
 from wsdiag.certs import PublicRoots
 from wsdiag.check.identity import (
@@ -235,6 +235,35 @@ def test_identity_from_probe_results(pki: Pki) -> None:
     ]
     assert "nas.local" in ident.addresses[1].reason
     assert "not with TLS" in ident.addresses[2].reason
+
+
+def test_endpoint_identity_through_the_proxy(pki: Pki) -> None:
+    """issue 17: ``endpoint/tcp/…@proxy`` runs the same identity handshake through the
+    CONNECT tunnel as the direct probe (SNI = the private name); a tunnel that speaks
+    something else (bytes after the proxy's 200 that are not TLS) is recorded as such."""
+
+    async def through(mode: str, port: int) -> ProbeResult:
+        proxy = HttpProxy(mode, upstream=HOST)
+        pport = await proxy.start(HOST, 0)
+        try:
+            probe = replace(endpoint_probe(port), address=None, via=Via.PROXY)
+            return await probe_via_proxy(probe, 2.0, ProxyDialer(HOST, pport), identify=True)
+        finally:
+            await proxy.aclose()
+
+    async def go() -> tuple[ProbeResult, ProbeResult]:
+        async with tls_server(pki.gateway) as port:
+            return await through(RELAY, port), await through(TRAILING, port)
+
+    gateway, other = asyncio.run(go())
+    assert (gateway.status, gateway.proxy_status, gateway.tls_seen) == (
+        Status.OPEN,
+        200,
+        TlsSeen.CERT,
+    )
+    assert gateway.certs[0].sans == (PRIVATE,)
+    assert gateway.tls_trusted is None  # shown, never judged by trust
+    assert (other.status, other.tls_seen) == (Status.OPEN, TlsSeen.NOT_TLS)  # the tunnel's
 
 
 def test_identify_costs_nothing_when_tcp_fails(tmp_path: Path) -> None:

@@ -31,15 +31,18 @@ def client_has_443_fallback(os: str | None, version: str | None) -> bool | None:
     """Does this client fall back to 443 when 4195 is blocked? None: not known.
 
     ``os`` is a ``platform.system()`` name, or None where only the version is known (the
-    client's log does not name its OS): the numbering then tells, a year (>= 2000) being a
-    Linux client's. An OS without a WorkSpaces client, a version without at least two
-    numbers, or no version is None.
+    client's log does not name its OS) or one the numbering contradicts: the numbering then
+    tells, a year (>= 2000) being a Linux client's. An OS without a WorkSpaces client, a
+    version without at least two numbers, or no version is None.
     """
     numbers = version_numbers(version) if version else None
     if numbers is None or len(numbers) < 2:
         return None
-    if os is None:
-        os = "Linux" if numbers[0] >= _YEAR_NUMBERED else "Windows"
+    year_numbered = numbers[0] >= _YEAR_NUMBERED
+    if os is None or (os in FALLBACK_FROM and (os == "Linux") is not year_numbered):
+        # No OS, or one the numbering contradicts (a Windows/macOS log read on Linux): the
+        # numbering names the client (Windows and macOS share their threshold).
+        os = "Linux" if year_numbered else "Windows"
     need = FALLBACK_FROM.get(os)
     if need is None:
         return None

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tests.lab.hosts import (
@@ -544,7 +544,7 @@ SCENARIOS += (
         "page on 443 under its own certificate",
         Shape(resolver="captive"),
         Expect(
-            "minimal-egress",
+            "captive",  # issue 19 item 3: was minimal-egress, which no portal is
             "blocked",
             2,
             ("CAPTIVE_PORTAL",),
@@ -871,10 +871,9 @@ SCENARIOS += (
             "unknown",
             3,
             ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
-            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "NO_ROUTE"),
         ),
         _plain(check_proxy_443_only),
-        pending="issue 17: the verdict from the client's own paths",
     ),
     Scenario(
         "proxy-443-quic-direct",
@@ -893,10 +892,9 @@ SCENARIOS += (
             "unknown",
             3,
             ("PROXY_DENIES_CONNECT_4195", "STREAM_PATH_UNKNOWN"),
-            absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
+            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "NO_ROUTE"),
         ),
         _plain(check_proxy_quic_direct),
-        pending="issue 17: the verdict from the client's own paths",
     ),
     Scenario(
         "private-dns-off",
@@ -919,10 +917,9 @@ SCENARIOS += (
             "unknown",
             3,
             ("STREAM_PATH_UNKNOWN",),
-            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+            absent=("ENDPOINT_UNREACHABLE", "ENDPOINT_NXDOMAIN", "HOME_NETWORK", "NOT_MEASURED"),
         ),
         check_private_dns_off,
-        pending="issue 17: the verdict from the client's own paths",
     ),
     Scenario(
         "firewall-prohibits",
@@ -976,7 +973,80 @@ SCENARIOS += (
             absent=("ENDPOINT_UNREACHABLE", "NO_ROUTE"),
         ),
         _plain(check_only_the_proxy),
-        pending="issue 17: the verdict from the client's own paths",
+    ),
+)
+
+
+# The same shapes with the client's version given by its log (issue 17): a Windows/macOS
+# client 5.24 streams TCP through the OS proxy (wsdiag.clientpaths: S1, S13) and has the 443
+# fallback; 5.20 streams through it too but has no 443 fallback. The verdict then comes
+# from the probes through the proxy and QUIC direct; the direct TCP probes are information.
+CLIENT_LOG = "client-{}-version.log"  # in tests/fixtures/logs/
+
+
+def _with_client(name: str, version: str, expect: Expect) -> Scenario:
+    base = next(s for s in SCENARIOS if s.name == name)
+    shape = replace(base.shape, client_log=CLIENT_LOG.format(version))
+    story = f"{base.story}; the client's log says version {version}"
+    return replace(base, name=f"{name}-client-{version}", story=story, shape=shape, expect=expect)
+
+
+NOT_DIRECT = ("ENDPOINT_UNREACHABLE", "ENDPOINT_TCP_BLOCKED", "NO_ROUTE", "STREAM_PATH_UNKNOWN")
+SCENARIOS += (
+    _with_client(
+        "proxy-443-only",
+        "5.24",
+        Expect(
+            "minimal-egress",
+            "degraded",
+            1,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_VIA_PROXY", "ENDPOINT_QUIC_BLOCKED"),
+            absent=(*NOT_DIRECT, "ENDPOINT_4195_BLOCKED"),
+        ),
+    ),
+    _with_client(
+        "proxy-443-only",
+        "5.20",
+        Expect(
+            "minimal-egress",
+            "blocked",
+            2,
+            ("PROXY_DENIES_CONNECT_4195", "CLIENT_NO_443_FALLBACK"),
+            absent=(*NOT_DIRECT, "ENDPOINT_4195_BLOCKED"),
+        ),
+    ),
+    _with_client(
+        "proxy-443-quic-direct",
+        "5.24",
+        Expect(
+            "minimal-egress",
+            "degraded",
+            1,
+            ("PROXY_DENIES_CONNECT_4195", "STREAM_VIA_PROXY"),
+            absent=(*NOT_DIRECT, "ENDPOINT_ADDRESS_PARTIAL", "ENDPOINT_QUIC_BLOCKED"),
+        ),
+    ),
+    _with_client(
+        "private-dns-off",
+        "5.24",
+        Expect(
+            "minimal-egress",
+            "degraded",
+            1,
+            ("STREAM_VIA_PROXY", "ENDPOINT_QUIC_BLOCKED"),
+            absent=(*NOT_DIRECT, "ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+        ),
+    ),
+    _with_client(
+        "only-the-proxy",
+        "5.24",
+        Expect(
+            "minimal-egress",
+            "degraded",
+            1,
+            ("STREAM_VIA_PROXY", "ENDPOINT_PROHIBITED"),
+            absent=NOT_DIRECT,
+        ),
     ),
 )
 

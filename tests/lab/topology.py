@@ -296,6 +296,9 @@ class Shape:
     proxy: Proxy | None = None
     # Extra ``wsdiag check`` arguments ("{region}" is replaced), e.g. --endpoint-host <vpce>
     args: tuple[str, ...] = ()
+    # A file of tests/fixtures/logs/ as the laptop's WorkSpaces client log (the client's
+    # Linux log folder below XDG_DATA_HOME, in the lab's work folder); "": no client log
+    client_log: str = ""
 
 
 LAN_DEVICE_ADDR = ENDPOINT_ADDRS[1]
@@ -479,6 +482,7 @@ class Lab:
         trusts_lab_ca: bool = True,
         public_roots: Literal["lab", "other"] = "lab",
         proxy: Proxy | None = None,
+        client_log: str = "",
     ) -> dict[str, str]:
         assert self.ca_path is not None
         # A proxy setting from the developer's shell would change what wsdiag tries.
@@ -497,6 +501,16 @@ class Lab:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
+        if client_log:
+            data = self.workdir / "client-data"
+            logs = data / "Amazon Web Services" / "Amazon WorkSpaces" / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            for old in logs.iterdir():
+                old.unlink()
+            shutil.copyfile(
+                REPO_ROOT / "tests" / "fixtures" / "logs" / client_log, logs / client_log
+            )
+            env["XDG_DATA_HOME"] = str(data)
         return env
 
     def wsdiag_argv(
@@ -524,6 +538,7 @@ class Lab:
         command: Sequence[str] = (),
         public_roots: Literal["lab", "other"] = "lab",
         proxy: Proxy | None = None,
+        client_log: str = "",
     ) -> WsdiagRun:
         argv = self.wsdiag_argv(region, *extra, timeout=timeout, command=command)
         started = time.monotonic()
@@ -532,7 +547,7 @@ class Lab:
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
-            env=self.wsdiag_env(trusts_lab_ca, public_roots, proxy),
+            env=self.wsdiag_env(trusts_lab_ca, public_roots, proxy, client_log),
             timeout=120,
             check=False,
         )
@@ -549,13 +564,15 @@ class Lab:
         environment as ``run_wsdiag`` for ``shape`` (its trust settings decide the verdict:
         which roots the laptop trusts, which count as public), proxies unset."""
         shape = shape or Shape()
-        env = self.wsdiag_env(shape.trusts_lab_ca, shape.public_roots, shape.proxy)
+        env = self.wsdiag_env(
+            shape.trusts_lab_ca, shape.public_roots, shape.proxy, shape.client_log
+        )
         unset = sorted(
             k for k in os.environ if k.lower().endswith("_proxy") or k == "SSL_CERT_FILE"
         )
         given = [
             f"{k}={env[k]}"
-            for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS", "HTTPS_PROXY")
+            for k in ("SSL_CERT_FILE", "WSDIAG_PUBLIC_ROOTS", "HTTPS_PROXY", "XDG_DATA_HOME")
             if k in env
         ]
         words = [

@@ -48,6 +48,12 @@ def proxy_streaming(e: Evidence, r: Observed, basis: dict[str, tuple[str, ...]])
         proxy_stream_4195=any_open(by_port[4195]),
         proxy_stream_443=any_open(by_port[443]),
         proxy_stream_refused=refused,
+        proxy_stream_answers=tuple(
+            (p.port, p.proxy_status)
+            for port in (4195, 443)
+            for p in by_port[port]
+            if p.proxy_status and not 200 <= p.proxy_status < 300
+        ),
     )
 
 

@@ -280,8 +280,9 @@ def _streaming_through(
 ) -> tuple[ProbeSpec, ...]:
     """``CONNECT <private name>:4195`` and ``:443`` through an http proxy, as a client
     streaming through it would (AWS documents HTTP proxies for TCP 4195; a proxied
-    PrivateLink path needs Private DNS names off). Ids end in ``@proxy``; the endpoint's own
-    facts read only its direct probes."""
+    PrivateLink path needs Private DNS names off). Ids end in ``@proxy``; the endpoint's
+    need and full timeout: where the client streams through the proxy they are its TCP
+    paths (``wsdiag.check.client_paths``)."""
     if pt.target.role is not Role.ENDPOINT or proxy.mode is not ProxyMode.PROXY:
         return ()
     t = pt.target
@@ -291,7 +292,7 @@ def _streaming_through(
             target_id=t.id,
             host=pt.host,
             role=t.role,
-            need=Need.INFORMATIONAL,
+            need=t.need,
             transport=Transport.TCP,
             port=port,
             via=Via.PROXY,

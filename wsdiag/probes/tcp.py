@@ -167,7 +167,9 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
         auth = base.transport.authenticates
         tls, judge = (ctx, trust) if auth else (None, None)
         if base.via is Via.PROXY and proxy is not None:
-            return await probe_via_proxy(base, timeout, proxy, tls, judge)
+            # the endpoint's CONNECT probes check who answers, as its direct ones do
+            who = not auth and base.target_id in endpoint
+            return await probe_via_proxy(base, timeout, proxy, tls, judge, identify=who)
         return await probe_tcp(
             base, timeout, tls, judge, identify=not auth and base.target_id in endpoint
         )

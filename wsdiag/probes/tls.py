@@ -259,11 +259,13 @@ async def identify_step(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     end: float,
+    initial: bytes = b"",
 ) -> ProbeResult:
     """After an OPEN endpoint TCP probe: handshake with SNI = ``result.host`` until ``end``
     (a perf_counter time) and record what the address presented. Status, phase and ms (the
-    connect time) stay as they were."""
-    hs = await capture(reader, writer, result.host, end, leaf_only=True)
+    connect time) stay as they were. ``initial``: bytes already read (what a proxy sent
+    after its answer to CONNECT, the start of the tunnel)."""
+    hs = await capture(reader, writer, result.host, end, initial=initial, leaf_only=True)
     detail = (
         result.detail
         if hs.seen is TlsSeen.CERT

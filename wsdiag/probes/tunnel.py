@@ -17,13 +17,13 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from wsdiag.budgets import PROXY_RESOLVE_TIMEOUT
+from wsdiag.budgets import PROXY_RESOLVE_TIMEOUT, TLS_MIN_BUDGET
 from wsdiag.clock import ms_since
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable, refusal_words
 from wsdiag.probes.errors import status_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import outcome
-from wsdiag.probes.tls import tls_step
+from wsdiag.probes.tls import identify_step, tls_step
 from wsdiag.vocab.model import DnsOutcome, DnsSpec, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
@@ -176,10 +176,13 @@ async def probe_via_proxy(
     proxy: ProxyDialer,
     ctx: ssl.SSLContext | None = None,
     trust: Trust | None = None,
+    identify: bool = False,
 ) -> ProbeResult:
     """TCP to the proxy, ``CONNECT host:port``, then (with ``ctx``) a handshake with
-    SNI = host, all within ``timeout``. No credentials are sent: the WorkSpaces client
-    cannot send any."""
+    SNI = host, all within ``timeout``; plain TCP with ``identify`` (the endpoint's
+    ``…@proxy`` probes): the same identity handshake as the direct endpoint probes, through
+    the tunnel (``tls.identify_step``; the status is the tunnel's). No credentials are sent:
+    the WorkSpaces client cannot send any."""
     base = replace(base, via=Via.PROXY, address=None)
     t0 = time.perf_counter()
     end = t0 + timeout
@@ -195,7 +198,7 @@ async def probe_via_proxy(
         )
     reader, writer, via = dialled
     try:
-        return await _through(base, reader, writer, ctx, end, t0, where, via, trust)
+        return await _through(base, reader, writer, ctx, end, t0, where, via, trust, identify)
     finally:
         writer.transport.abort()
 
@@ -210,6 +213,7 @@ async def _through(
     where: str,
     via: str,
     trust: Trust | None = None,
+    identify: bool = False,
 ) -> ProbeResult:
     target = f"{base.host}:{base.port}"
     try:
@@ -246,7 +250,10 @@ async def _through(
     tunnel_ms = ms_since(t0)  # through a proxy, the time until the tunnel stood
     base = replace(base, proxy_status=code)
     if ctx is None and trust is None:
-        return outcome(base, Status.OPEN, Phase.PROXY, t0, detail=f"via {via}", ms=tunnel_ms)
+        result = outcome(base, Status.OPEN, Phase.PROXY, t0, detail=f"via {via}", ms=tunnel_ms)
+        if identify and end - time.perf_counter() > TLS_MIN_BUDGET:
+            result = await identify_step(result, reader, writer, end, initial=rest)
+        return result
     result = await tls_step(
         base, reader, writer, ctx, end, t0, tunnel_ms, initial=rest, trust=trust
     )

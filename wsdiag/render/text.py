@@ -103,7 +103,8 @@ def words(text: str, style: str = "") -> list[Word]:
 
 
 def wrap(block: Block, width: int) -> list[list[Word]]:
-    """Lines of whole words, each no wider than ``width`` unless one word alone is. Pure."""
+    """Lines of whole words, each no wider than ``width`` unless one word alone is (a
+    continuation line gives up its indent first). Pure."""
     if block.blank:
         return [[]]
     lines: list[list[Word]] = []
@@ -114,7 +115,10 @@ def wrap(block: Block, width: int) -> list[list[Word]]:
         need = len(w) + (0 if bare else 1)
         if not bare and used + need > width:
             lines.append(line)
-            line, used, bare = [(" " * block.rest, "")], block.rest, True
+            # A word longer than the indented line (a vpce-… name is 77 characters) gives up
+            # indent rather than overflow.
+            indent = block.rest if block.rest + len(w) <= width else max(0, width - len(w))
+            line, used, bare = [(" " * indent, "")], indent, True
             need = len(w)
         if not bare:
             line.append((" ", ""))

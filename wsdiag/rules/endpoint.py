@@ -61,9 +61,14 @@ def _per_address(defect: Defect) -> FireFn:
     return fire
 
 
-def _partial(c: CheckFacts) -> Fire:
+def _partial(c: CheckFacts) -> Fire | None:
     e = c.evidence
     hit = with_defect(e, Defect.PARTIAL, Defect.NO_TCP)
+    if c.tcp_via_proxy is Y:
+        # every address's TCP is the proxy's one answer: its own finding says so
+        hit = [a for a in hit if any(not m.startswith("tcp/") for m in a.missing())]
+        if not hit:
+            return None
     items = [
         f"{a.address} answers no TCP ({', '.join(a.missing())} fail): DCV cannot authenticate there"
         if Defect.NO_TCP in defects(a)
@@ -326,6 +331,8 @@ ENDPOINT_RULES: tuple[CheckRule, ...] = (
             ("endpoint_private", (Y,)),
             ("no_route", NOT_YES),
             ("tunnel_up", NOT_YES),
+            # through the proxy, its answers say why (wsdiag.rules.streaming)
+            ("tcp_via_proxy", (N,)),
         ),
         fire=_unreachable,
         never_with=("ENDPOINT_ADDRESS_SILENT", "ENDPOINT_TCP_BLOCKED"),
@@ -346,6 +353,7 @@ ENDPOINT_RULES: tuple[CheckRule, ...] = (
             ("endpoint_usable", (N,)),
             ("endpoint_reachable", NOT_NO),
             ("endpoint_private", (Y,)),
+            ("tcp_via_proxy", (N,)),
         ),
         fire=_no_tcp,
         never_with=("ENDPOINT_QUIC_BLOCKED", "ENDPOINT_4195_BLOCKED"),
@@ -414,7 +422,8 @@ ENDPOINT_RULES: tuple[CheckRule, ...] = (
         remediation="VPC console > Security groups > the streaming endpoint's group > Inbound "
         "rules: allow TCP and UDP 4195 from the client range (and outbound 4195 on firewalls "
         "towards the VPC), or make sure every client is recent enough.",
-        facts=(("endpoint_usable", (Y,)), ("address_no_4195", (Y,))),
+        # through the proxy, TCP 4195 is the proxy's answer: PROXY_DENIES_CONNECT_4195
+        facts=(("endpoint_usable", (Y,)), ("address_no_4195", (Y,)), ("tcp_via_proxy", (N,))),
         fire=_per_address(Defect.NO_4195),
         basis=(),
     ),
@@ -427,7 +436,7 @@ ENDPOINT_RULES: tuple[CheckRule, ...] = (
         message="The endpoint answers on 4195 but not on every 443 path at {at}; streaming uses "
         "4195, so this only removes the fallback port.",
         remediation="Allow inbound TCP and UDP 443 in the endpoint's security group as well.",
-        facts=(("endpoint_usable", (Y,)), ("address_no_443", (Y,))),
+        facts=(("endpoint_usable", (Y,)), ("address_no_443", (Y,)), ("tcp_via_proxy", (N,))),
         fire=_per_address(Defect.NO_443),
         basis=(),
     ),

@@ -54,6 +54,13 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         text="unrelated names all resolve to one address (a captive portal or DNS hijack)",
     ),
     EnvRule(
+        name="client-path-undocumented",
+        when=lambda e: e.stream_undecided,
+        environment=Environment.UNKNOWN,
+        text="an http proxy, and which way the client streams TCP is not documented: the two "
+        "routes lead to different verdicts",
+    ),
+    EnvRule(
         name="endpoint-only",
         when=lambda e: _endpoint_ok(e) and e.internet_reachable is N,
         environment=Environment.CLOSED,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from wsdiag.check.evidence import complete, usable
+from wsdiag.probes.connect_answer import Refusal, refusal_of
 from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Tri
 from wsdiag.vocab.results import AddressEvidence, Evidence
 from wsdiag.vocab.rows import FindingRule, Fire
@@ -122,6 +123,11 @@ def _some(items: object) -> Tri:
     return Tri.of(bool(items))
 
 
+def proxy_readings(e: Evidence, reading: Refusal) -> list[tuple[int, int]]:
+    """(port, HTTP status) of the proxy's answers to CONNECT <private name> read so."""
+    return [(port, code) for port, code in e.proxy_stream_answers if refusal_of(code) is reading]
+
+
 @dataclass(frozen=True)
 class CheckFacts:
     """The Evidence, the environment and the derived facts. Rows read a fact by its name
@@ -151,6 +157,14 @@ class CheckFacts:
     needed_unmeasured: Tri  # a fact "ready" needs (READY_FACTS) is UNKNOWN
     # every failed direct endpoint path met a firewall's ICMP "prohibited" (check.refusals)
     endpoint_prohibited_all: Tri
+    # --- the client's own paths behind the proxy (wsdiag.check.client_paths) ---
+    tcp_via_proxy: Tri  # the endpoint's TCP facts are the proxy's answers (its view)
+    stream_undecided: Tri  # the route is undocumented and the two routes' verdicts differ
+    # the proxy's answers to CONNECT <private name>, read (wsdiag.probes.connect_answer)
+    proxy_policy_4195: Tri  # :4195 refused by policy (403/405), :443 not
+    proxy_policy_endpoint: Tri  # :443 refused by policy: the name is not allowed
+    proxy_upstream: Tri  # 500/502/503/504: the proxy could not resolve or reach the name
+    proxy_auth_endpoint: Tri  # 407: the proxy wants credentials
     # <directory id>.awsapps.com is NXDOMAIN while another public WorkSpaces name resolved
     # through the same resolver: the id or alias does not exist (not a network fault)
     directory_missing: Tri = U
@@ -161,6 +175,7 @@ class CheckFacts:
     def of(e: Evidence, environment: Environment) -> CheckFacts:
         div = e.name_divergences
         os_answered = [d for d in div if d.os_outcome is DnsOutcome.ANSWER]
+        policy = {port for port, _ in proxy_readings(e, Refusal.POLICY)}
         return CheckFacts(
             evidence=e,
             environment=environment,
@@ -186,6 +201,12 @@ class CheckFacts:
             os_name_failed=_some([d for d in div if d.os_outcome is not DnsOutcome.ANSWER]),
             needed_unmeasured=_some(unmeasured(e)),
             endpoint_prohibited_all=Tri.of(e.endpoint_all_refused),
+            tcp_via_proxy=Tri.of(e.tcp_through_proxy),
+            stream_undecided=Tri.of(e.stream_undecided),
+            proxy_policy_4195=Tri.of(4195 in policy and 443 not in policy),
+            proxy_policy_endpoint=Tri.of(443 in policy),
+            proxy_upstream=_some(proxy_readings(e, Refusal.UPSTREAM)),
+            proxy_auth_endpoint=_some(proxy_readings(e, Refusal.AUTH)),
             directory_missing=_directory_missing(e),
             auth_dns_only=_auth_dns_only(e),
         )

@@ -7,11 +7,12 @@ fires.
 from __future__ import annotations
 
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
+from wsdiag.probes.connect_answer import Refusal, refusal_of
 from wsdiag.rules.endpoint import at_addresses
 from wsdiag.rules.facts import CheckFacts, CheckRule, Defect, with_defect
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
 from wsdiag.vocab.results import Evidence
-from wsdiag.vocab.rows import NOT_YES, EnvRule, FindingRule, Fire, N, U, Y
+from wsdiag.vocab.rows import NOT_YES, EnvRule, FindingRule, Fire, N, Y
 
 
 def _endpoint_bad(e: Evidence) -> bool:
@@ -19,11 +20,18 @@ def _endpoint_bad(e: Evidence) -> bool:
 
 
 def _proxy_may_stream(e: Evidence) -> bool:
+    # The proxy failing to resolve or reach the name too (5xx) is what Private DNS names off
+    # looks like from the privatelink name: not "home" either.
+    # (A port ACL refuses 4195 before the name is looked up, so 443's answer tells.)
+    upstream = any(
+        port == 443 and refusal_of(code) is Refusal.UPSTREAM
+        for port, code in e.proxy_stream_answers
+    )
     return (
         e.proxy_http is Y
         and e.endpoint_resolves is not Y
         and e.internet_reachable is Y
-        and (e.proxy_stream_4195, e.proxy_stream_443) != (N, N)
+        and ((e.proxy_stream_4195, e.proxy_stream_443) != (N, N) or upstream)
     )
 
 
@@ -41,8 +49,8 @@ HOST_ENV_RULES: tuple[EnvRule, ...] = (
         when=_proxy_may_stream,
         environment=Environment.UNKNOWN,
         text="an http proxy, the private name has no answer here, and the proxy's CONNECT to "
-        "it is not refused on both ports: the documented proxy set-up, or not; not "
-        "'home'",
+        "it is not refused on both ports (or only fails to reach it, 5xx): the documented "
+        "proxy set-up, or not; not 'home'",
     ),
 )
 
@@ -95,42 +103,6 @@ def _mtu_possible(c: CheckFacts) -> Fire:
         else ""
     )
     return Fire({"host": e.endpoint_host, "need": QUIC_MIN_IP_MTU[4], "via": via})
-
-
-def _stream_result(e: Evidence) -> str:
-    words = {Y: "opens", N: "fails", U: "was not measured"}
-    return (
-        f"CONNECT {e.endpoint_host}:4195 through it {words[e.proxy_stream_4195]}, "
-        f":443 {words[e.proxy_stream_443]}"
-    )
-
-
-def _proxy_denies_4195(c: CheckFacts) -> Fire | None:
-    e = c.evidence
-    if e.proxy_stream_refused is None:
-        return None
-    # Matters most where the direct path does not work: then the proxy is the way left.
-    severity = None if e.endpoint_usable is not Y else Severity.INFO
-    return Fire(
-        {
-            "url": e.proxy.url,
-            "status": e.proxy_stream_refused,
-            "host": e.endpoint_host,
-            "also": " (CONNECT to 443 opens)" if e.proxy_stream_443 is Y else "",
-        },
-        basis=("proxy_stream_443",),
-        severity=severity,
-    )
-
-
-def _nxdomain_proxy(c: CheckFacts) -> Fire:
-    e = c.evidence
-    dead = (e.proxy_stream_4195, e.proxy_stream_443) == (N, N)
-    return Fire(
-        {"host": e.endpoint_host, "url": e.proxy.url, "stream": _stream_result(e)},
-        basis=("proxy_stream_4195", "proxy_stream_443", "endpoint_a"),
-        severity=Severity.ERROR if dead else None,
-    )
 
 
 def _fallback(c: CheckFacts) -> Fire:
@@ -224,49 +196,6 @@ HOST_RULES: tuple[CheckRule, ...] = (
         ),
         fire=_mtu_possible,
         basis=("endpoint_quic", "path_mtu_small"),
-    ),
-    FindingRule(
-        name="proxy-denies-connect-4195",
-        code="PROXY_DENIES_CONNECT_4195",
-        severity=Severity.WARNING,
-        owner=Owner.NETWORK,
-        when="the http proxy answers CONNECT <private name>:4195 with a refusal (squid's "
-        "`deny CONNECT !SSL_ports`); info where the direct path works",
-        message="The proxy {url} refuses CONNECT to {host}:4195 (HTTP {status}){also}: squid's "
-        "default 'http_access deny CONNECT !SSL_ports' allows CONNECT to 443 only, so a "
-        "client streaming through the proxy cannot use 4195.",
-        remediation="If streaming is meant to go through the proxy (AWS documents HTTP proxies "
-        "for TCP 4195, Private DNS names off), add 4195 to the proxy's SSL_ports (squid: 'acl "
-        "SSL_ports port 443 4195'); otherwise keep the private name off the proxy (bypass list) "
-        "so the client streams direct.",
-        facts=(("proxy_stream_4195", (N,)),),
-        fire=_proxy_denies_4195,
-        basis=("proxy_stream_4195",),
-    ),
-    FindingRule(
-        name="endpoint-nxdomain-proxy",
-        code="ENDPOINT_NXDOMAIN_BEHIND_PROXY",
-        severity=Severity.WARNING,
-        owner=Owner.NETWORK,
-        when="the private name does not exist here, and an http proxy is configured: either "
-        "Private DNS names are off for the documented proxy set-up, or the resolver is wrong "
-        "(error where the proxy cannot reach it either)",
-        message="The private name {host} does not exist for this machine's resolver, and this "
-        "machine uses the proxy {url}. Two set-ups explain that: the endpoint's Private DNS "
-        "names are off on purpose, as AWS advises for clients behind a proxy, and streaming "
-        "goes through the proxy ({stream}); or this machine does not use the VPC's DNS.",
-        remediation="Decide which set-up the directory uses. Through the proxy: keep Private DNS "
-        "names off, let the proxy resolve the name and allow CONNECT to it on 4195 and 443 (no "
-        "caching). Direct: enable Private DNS names and forward a2z.com to a Route 53 Resolver "
-        "inbound endpoint. Enabling Private DNS names would break the proxy set-up.",
-        facts=(
-            ("proxy_http", (Y,)),
-            ("endpoint_resolves", NOT_YES),
-            ("endpoint_a", (DnsOutcome.NXDOMAIN,)),
-        ),
-        fire=_nxdomain_proxy,
-        basis=("proxy_http", "endpoint_resolves"),
-        never_with=("ENDPOINT_NXDOMAIN",),
     ),
     FindingRule(
         name="client-no-443-fallback",

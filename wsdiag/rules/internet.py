@@ -322,11 +322,12 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         code="PROXY_IN_USE",
         severity=Severity.INFO,
         owner=Owner.DESKTOP,
-        when="443 went through the proxy (shown without credentials); streaming and QUIC do not: "
-        "bypass the private name, no caching",
+        when="443 went through the proxy (shown without credentials); QUIC never does: bypass "
+        "the private name, no caching",
         message="443 to the sign-in and registration domains goes through the proxy {url} (from "
-        "{source}), as the WorkSpaces client's does, and was tested that way; streaming to "
-        "the VPC endpoint and QUIC (UDP) do not use the proxy and were tested directly.{more}",
+        "{source}), as the WorkSpaces client's does, and was tested that way; QUIC (UDP) never "
+        "uses the proxy and was tested directly; TCP streaming to the VPC endpoint was tested "
+        "both directly and through the proxy (CONNECT).{more}",
         remediation="Make sure the private endpoint name ({endpoints}) bypasses the proxy "
         "(no_proxy, or the exceptions in the OS proxy settings) and that proxy caching is "
         "disabled for it, so streaming stays direct to the endpoint; the proxy must allow CONNECT "

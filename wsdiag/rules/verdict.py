@@ -8,12 +8,16 @@ any WARNING -> degraded; else ready, and only where every endpoint address answe
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from wsdiag.check.chain_evidence import with_chain
+from wsdiag.check.client_paths import StreamRoute, client_view, stream_route, with_route
 from wsdiag.check.evidence import gather
 from wsdiag.check.host_evidence import with_host
 from wsdiag.check.observed import Observed
 from wsdiag.check.quality_evidence import with_quality
 from wsdiag.check.refusals import with_refusals
+from wsdiag.clientpaths import Route
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
 from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
@@ -31,8 +35,9 @@ from wsdiag.rules.internet import INTERNET_RULES
 from wsdiag.rules.names import NAME_RULES
 from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.refusals import REFUSAL_RULES
+from wsdiag.rules.streaming import FALLBACK_CLIENTS, STREAMING_RULES, UNDECIDED
 from wsdiag.rules.tls import TLS_RULES
-from wsdiag.vocab.model import Owner, ProxyMode, Severity, Verdict
+from wsdiag.vocab.model import Environment, Owner, ProxyMode, Severity, Tri, Verdict
 from wsdiag.vocab.report import Diagnosis
 from wsdiag.vocab.results import Evidence, Finding
 from wsdiag.vocab.rows import FindingRule, Fire, Y, apply
@@ -84,6 +89,7 @@ FINDING_RULES: tuple[CheckRule, ...] = (
     *INTERNET_RULES,
     *TLS_RULES,
     *HOST_RULES,
+    *STREAMING_RULES,
     *BOUNDED_RULES,
     *QUALITY_RULES,
     NOT_MEASURED,
@@ -100,6 +106,8 @@ def verdict_of(e: Evidence, findings: tuple[Finding, ...]) -> Verdict:
     }
     if Severity.ERROR in severities:
         return Verdict.BLOCKED
+    if e.stream_undecided:  # both outcomes given (STREAM_PATH_UNKNOWN): which is not known
+        return Verdict.UNKNOWN
     if e.runs_in_wsl is Y:
         return Verdict.UNKNOWN  # WSL's network is not Windows': at most unknown
     if unmeasured(e) or any(getattr(e, a) is not Y for a in MUST_BE_YES):
@@ -123,14 +131,97 @@ def findings_of(c: CheckFacts) -> tuple[Finding, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class _Judged:
+    evidence: Evidence
+    environment: Environment
+    rule: str
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+
+
+def _judge(r: Observed, route: StreamRoute | None, through_proxy: bool) -> _Judged:
+    e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
+    e = with_route(with_chain(e, r), route, through_proxy)
+    environment, env_rule = environment_of(e)
+    own = findings_of(CheckFacts.of(e, environment))
+    return _Judged(e, environment, env_rule, own, verdict_of(e, own))
+
+
+# What decides a verdict, for the two outcomes' summary: its errors, else its warnings.
+_DECIDING = {Verdict.BLOCKED: Severity.ERROR, Verdict.DEGRADED: Severity.WARNING}
+
+
+def _why(j: _Judged) -> str:
+    rank = _DECIDING.get(j.verdict)
+    codes = [f.code for f in j.findings if rank is not None and f.severity is rank]
+    if j.verdict is Verdict.UNKNOWN:
+        codes = [f.code for f in j.findings if f.severity is not Severity.INFO] or ["NOT_MEASURED"]
+    return ", ".join(dict.fromkeys(codes))
+
+
+def _verdict_words(j: _Judged) -> str:
+    """ "degraded", or "degraded for clients with the 443 fallback (…), blocked for older
+    ones" where the proxy carries 443 only and the client's version is not known."""
+    codes = {f.code for f in j.findings}
+    split = (
+        j.verdict is Verdict.DEGRADED
+        and "PROXY_DENIES_CONNECT_4195" in codes
+        and j.evidence.client_fallback_443 is Tri.UNKNOWN
+    )
+    if split:
+        return (
+            f"degraded for clients with the 443 fallback ({FALLBACK_CLIENTS}), blocked for "
+            "older ones"
+        )
+    return str(j.verdict)
+
+
+def _both(proxied: _Judged, direct: _Judged) -> _Judged:
+    """An undocumented route: where the two routes agree on the verdict, that verdict with
+    the findings of both (one per code); else the verdict is unknown, the findings the two
+    share (at the lower severity) and STREAM_PATH_UNKNOWN with both outcomes. The proxy's
+    view is the evidence shown (its direct TCP probes stay in the report)."""
+    outcomes = tuple(
+        (route, _verdict_words(j), _why(j)) for route, j in (("proxy", proxied), ("direct", direct))
+    )
+    e = replace(proxied.evidence, stream_outcomes=outcomes)
+    if proxied.verdict is direct.verdict:
+        seen = {f.code for f in proxied.findings}
+        found = proxied.findings + tuple(f for f in direct.findings if f.code not in seen)
+        return replace(proxied, evidence=e, findings=found)
+    e = replace(e, stream_undecided=True)
+    environment, env_rule = environment_of(e)
+    theirs = {f.code: f for f in direct.findings}
+    shared = [
+        min(f, theirs[f.code], key=lambda x: x.severity.rank)
+        for f in proxied.findings
+        if f.code in theirs
+    ]
+    facts = CheckFacts.of(e, environment)
+    undecided = apply(UNDECIDED, facts)
+    found = ((undecided,) if undecided else ()) + tuple(shared)
+    return _Judged(e, environment, env_rule, found, verdict_of(e, found))
+
+
 def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Diagnosis]:
     """Observed -> (Evidence, Diagnosis). ``extra`` findings (the client's logs) describe the
     past: they are shown, but only our own rules set the verdict. Findings are listed most
-    severe first; ties keep row order, our own before the logs'."""
-    e = with_refusals(with_quality(with_host(gather(r), r, r.machine), r), r)
-    e = with_chain(e, r)
-    environment, env_rule = environment_of(e)
-    own = findings_of(CheckFacts.of(e, environment))
-    # most severe first; inside WSL the first finding says the network is not Windows'
-    shown = tuple(sorted(own + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank)))
-    return e, Diagnosis(environment, verdict_of(e, own), shown, env_rule)
+    severe first; ties keep row order, our own before the logs'; inside WSL the first
+    finding says the network is not Windows'.
+
+    Behind an http proxy the client's own paths decide (``wsdiag.check.client_paths``): a
+    client streaming TCP through the proxy is judged on the proxy's answers to CONNECT and
+    its direct QUIC; one streaming direct on the direct probes; an undocumented route on
+    both (``_both``)."""
+    route = stream_route(r)
+    if route is None or route.tcp is Route.DIRECT:
+        j = _judge(r, route, False)
+    elif route.tcp is Route.PROXY:
+        j = _judge(client_view(r), route, True)
+    else:
+        j = _both(_judge(client_view(r), route, True), _judge(r, route, False))
+    shown = tuple(
+        sorted(j.findings + extra, key=lambda f: (f.code != "RUNS_IN_WSL", -f.severity.rank))
+    )
+    return j.evidence, Diagnosis(j.environment, j.verdict, shown, j.rule)

@@ -58,8 +58,13 @@ class Endpoint:
 
     @property
     def private(self) -> bool:
-        """Named like the PrivateLink endpoint (``privatelink.prod.<region>…``)."""
-        return "privatelink" in self.host.lower()
+        """Named like the PrivateLink endpoint: the private DNS name
+        (``privatelink.prod.<region>…``) or the endpoint's own name
+        (``vpce-….prod.highlander.<region>.vpce.amazonaws.com``, S1), which a directory with
+        Private DNS names off streams to."""
+        host = self.host.lower()
+        own = host.startswith("vpce-") and ".highlander." in host and ".vpce.amazonaws.com" in host
+        return "privatelink" in host or own
 
     def key(self) -> tuple[str, str, int]:
         return (self.host.lower(), self.transport, self.port)

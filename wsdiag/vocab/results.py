@@ -369,6 +369,21 @@ class Evidence:
     proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
     proxy_stream_443: Tri = Tri.UNKNOWN  # CONNECT <private name>:443 through it opened
     proxy_stream_refused: int | None = None  # the proxy's HTTP status refusing CONNECT :4195
+    # (port, HTTP status) of every non-2xx answer to CONNECT <private name>:port, port order
+    proxy_stream_answers: tuple[tuple[int, int], ...] = ()
+    # --- the client's own paths (wsdiag.check.client_paths, wsdiag.clientpaths; issue 17) ---
+    # where the client's DCV TCP stream goes behind the proxy: "proxy", "direct" or
+    # "undocumented" (wsdiag.clientpaths.Route); "" where no proxy path was probed
+    stream_tcp: str = ""
+    # the endpoint's TCP facts here are the proxy's answers to CONNECT (its direct TCP probes
+    # are not the client's path; wsdiag.check.client_paths.client_view)
+    tcp_through_proxy: bool = False
+    stream_client: str = ""  # "the Windows client 5.24.0": the table row's client, for messages
+    stream_source: str = ""  # the row's source (FACTS tags), or what the live session showed
+    # undocumented, and the two routes' verdicts differ: the verdict is unknown
+    stream_undecided: bool = False
+    # (route, its verdict, what decides it) for each route judged, "proxy" first
+    stream_outcomes: tuple[tuple[str, str, str], ...] = ()
     # --- names as the OS resolves them (wsdiag.check.names) ---
     os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
     name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
