@@ -19,8 +19,8 @@ from wsdiag.logs.files import (
     LogFile,
     ReadProblem,
     discover,
-    looks_like_text,
     read_into,
+    skip_reason,
 )
 from wsdiag.logs.findings import log_findings, no_logs_findings
 from wsdiag.logs.parse import LogParser
@@ -51,7 +51,8 @@ class LogsResult:
     since: datetime | None
     searched: list[Path]
     files: list[FileRead] = field(default_factory=list)  # newest first
-    skipped: list[LogFile] = field(default_factory=list)  # binary files in a log directory
+    skipped: list[LogFile] = field(default_factory=list)  # files in a log directory not read
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # path -> files.skip_reason
     problems: list[ReadProblem] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
 
@@ -68,8 +69,10 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result = LogsResult(summary=None, since=since, searched=searched, problems=problems)
     # Oldest first, so that a session that straddles a rotation is read in order.
     for file in reversed(files):
-        if not looks_like_text(file):
+        why = skip_reason(file)
+        if why is not None:
             result.skipped.append(file)
+            result.skip_reasons[str(file.path)] = why
             continue
         done, problem = read_into(parser, file)
         if problem is not None:
@@ -117,7 +120,10 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
             }
             for r in result.files
         ],
-        "skipped": [{"path": path_text(f.path), "reason": "binary"} for f in result.skipped],
+        "skipped": [
+            {"path": path_text(f.path), "reason": result.skip_reasons.get(str(f.path), "binary")}
+            for f in result.skipped
+        ],
         "problems": [
             {"path": path_text(p.path), "kind": str(p.kind), "detail": p.detail}
             for p in result.problems
