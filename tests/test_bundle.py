@@ -31,6 +31,7 @@ LOG_DIR = Path(".local", "share", "Amazon Web Services", "Amazon WorkSpaces", "l
 EXPECTED = {
     "report.txt",
     "report.json",
+    "report.html",
     "host.json",
     "network.json",
     "versions.json",
@@ -80,7 +81,10 @@ def _bundle(tmp: Path, dns: DnsServer, env: dict[str, str], *extra: str) -> zipf
         env=env,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(out)
+    verdict_line, where = proc.stdout.splitlines()
+    assert where == str(out)
+    assert verdict_line.split()[0] in {"ready", "degraded", "blocked", "unknown"}
+    assert "region=eu-west-1" in verdict_line
     assert not (tmp / "ticket.zip.part").exists()
     return zipfile.ZipFile(out)
 

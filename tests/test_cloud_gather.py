@@ -124,31 +124,49 @@ ENDPOINT = {
 }
 
 
+class _PerOperation:
+    """A service's client as gather sees it: each operation answered by its own stub."""
+
+    def __init__(self, stubs: Stubs, service: str) -> None:
+        self._stubs, self._service = stubs, service
+
+    def __getattr__(self, op: str) -> Any:
+        self._stubs._stub(self._service, op)  # an operation no test answered: a stub error
+        return getattr(self._stubs.clients[self._service, op], op)
+
+
 class Stubs:
-    """One stubbed client per service, answering in the order the test adds."""
+    """One stubbed client per (service, operation), answering in the order the test adds:
+    gather runs its calls in threads, so one Stubber per service would see them in any order
+    (its queue is ordered) and the test would fail now and then."""
 
     def __init__(self) -> None:
+        self.clients: dict[tuple[str, str], Any] = {}
+        self.stubs: dict[tuple[str, str], Stubber] = {}
+
+    def _stub(self, service: str, op: str) -> Stubber:
         import boto3
 
-        self.clients = {
-            s: boto3.client(s, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
-            for s in ("ec2", "workspaces", "route53resolver")
-        }
-        self.stubs = {s: Stubber(c) for s, c in self.clients.items()}
-        for stub in self.stubs.values():
-            stub.activate()
+        if (service, op) not in self.stubs:
+            client = boto3.client(
+                service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+            )
+            self.clients[service, op] = client
+            self.stubs[service, op] = Stubber(client)
+            self.stubs[service, op].activate()
+        return self.stubs[service, op]
 
     def make(self, service: str, _timeout: float) -> Any:
-        return self.clients[service]
+        return _PerOperation(self, service)
 
     def ok(
         self, service: str, op: str, response: dict[str, Any], params: dict[str, Any] | None = None
     ) -> None:
-        self.stubs[service].add_response(op, response, params)
+        self._stub(service, op).add_response(op, response, params)
 
     def denied(self, service: str, op: str, code: str = "UnauthorizedOperation") -> None:
         message = f"You are not authorized to perform this operation. User: {ARN} is not authorized"
-        self.stubs[service].add_client_error(
+        self._stub(service, op).add_client_error(
             op, service_error_code=code, service_message=message, http_status_code=403
         )
 

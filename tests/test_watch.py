@@ -27,6 +27,7 @@ from wsdiag.watch import (
     WatchState,
     next_start,
     parse_interval,
+    share_text,
     watch,
 )
 
@@ -238,3 +239,42 @@ def test_sigint_ends_watch_with_a_summary_and_the_worst_exit_code(dns: DnsServer
     assert proc.returncode == 2, err
     assert out.splitlines()[-1].startswith("watched 1 run(s), 0 change(s); worst verdict blocked")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("part", "total", "text"),
+    [
+        (0.4, 600.4, "<1%"),  # a last run of 0.4 s after 10 minutes of another verdict
+        (600.0, 600.4, ">99%"),
+        (3.0, 300.0, "1%"),
+        (150.0, 300.0, "50%"),
+        (300.0, 300.0, "100%"),
+        (0.0, 300.0, "0%"),  # only a verdict that held no time at all reads 0%
+    ],
+)
+def test_a_share_that_held_time_never_reads_0_or_100(part: float, total: float, text: str) -> None:
+    assert share_text(part, total) == text
+
+
+@given(st.floats(0.001, 1e6), st.floats(0.001, 1e6))
+def test_share_text_is_never_zero_for_time_held(part: float, other: float) -> None:
+    assert share_text(part, part + other) not in ("0%", "100%")
+
+
+def test_the_last_run_of_a_long_watch_is_not_0_percent() -> None:
+    clock = FakeClock()
+    runs = iter(
+        [
+            (0.5, _report(Verdict.READY, Environment.MINIMAL_EGRESS)),
+            (0.5, _report(Verdict.BLOCKED, Environment.CLOSED, "AUTH_UNREACHABLE")),
+        ]
+    )
+
+    def run_once() -> Report:
+        took, report = next(runs)
+        clock.t += took
+        return report
+
+    out = io.StringIO()
+    watch(run_once, 300.0, 2, out, monotonic=clock.monotonic, sleep=clock.sleep, wall=clock.wall)
+    assert out.getvalue().splitlines()[-1].endswith("time per verdict: blocked <1%, ready >99%")

@@ -1,10 +1,10 @@
 """``wsdiag bundle``: one zip for a helpdesk ticket, redacted by default.
 
-Inside: the check report (text and JSON), the client-logs summary, the newest client log's
-tail (at most TAIL_BYTES), host facts, proxy/DNS configuration as wsdiag saw it, versions,
-and manifest.json listing every file and what was redacted. Every text that goes in passes
-through one :class:`~wsdiag.redact.Redaction`; proxy URLs never hold credentials
-(wsdiag.host.proxy drops them when parsing).
+Inside: the check report (text, JSON and one HTML page), the client-logs summary, the
+newest client log's tail (at most TAIL_BYTES), host facts, proxy/DNS configuration as
+wsdiag saw it, versions, and manifest.json listing every file and what was redacted. Every
+text that goes in passes through one :class:`~wsdiag.redact.Redaction`; proxy URLs never
+hold credentials (wsdiag.host.proxy drops them when parsing).
 """
 
 from __future__ import annotations
@@ -124,11 +124,19 @@ def build_parts(
     read_logs: bool,
     redaction: Redaction,
 ) -> list[Part]:
-    """Every file of the bundle except the manifest."""
+    """Every file of the bundle except the manifest: the check as text, JSON and one HTML
+    page (what the helpdesk opens first), host, network and version facts, the logs."""
+    from wsdiag.render.html import render_page  # Jinja2: only where a page is made
+
     obj = report_json(report, redaction)
     parts = [
         Part("report.txt", "the check, as `wsdiag check` prints it", text.encode("utf-8")),
         Part("report.json", "the check, schema wsdiag.report/1", dumps(obj).encode()),
+        Part(
+            "report.html",
+            "the check as one self-contained page (as `wsdiag check --html`)",
+            render_page(report, redaction).encode("utf-8"),
+        ),
         Part(
             "host.json",
             "host facts: machine, OS, account, whose view",

@@ -13,7 +13,7 @@ import errno
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -53,6 +53,9 @@ from wsdiag.terminal import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from wsdiag.desktop import Outcome
     from wsdiag.redact import Redaction
     from wsdiag.vocab.report import Report
 
@@ -85,9 +88,103 @@ def _root(
     ] = False,
 ) -> None:
     """Exit codes: see EXIT_CODES_HELP (the help's epilog)."""
-    if ctx.invoked_subcommand is None:  # a bare `wsdiag`: the help is the answer, on stderr
-        write_err(ctx.get_help())
-        raise typer.Exit(EXIT_USAGE)
+    if ctx.invoked_subcommand is None:
+        import platform
+
+        from wsdiag.desktop import console_processes, launched_by_double_click, own_process
+
+        pid, ppid = own_process()
+        double_click = launched_by_double_click(platform.system(), pid, ppid, console_processes())
+        raise typer.Exit(
+            bare_start(double_click, ctx.get_help, CheckOptions(), ask=input, say=write_out)
+        )
+
+
+def bare_start(
+    double_click: bool,
+    help_text: Callable[[], str],
+    opts: CheckOptions,
+    *,
+    ask: Callable[[str], str],
+    say: Callable[[str], object],
+    folder: Path | None = None,
+    now: datetime | None = None,
+) -> int:
+    """A bare ``wsdiag``; returns the exit code. From a shell (``double_click`` False): the
+    help, on stderr, exit 3. Double-clicked (wsdiag.desktop.launched_by_double_click): the
+    desktop start: the region the client's logs name (else asked once, ``ask``), the check
+    with ``opts``, the headline and the one action (``say``, one line per call), a bundle
+    (report.html, report.json, report.txt ...) written to ``folder`` (default: the Desktop
+    known folder) as ``bundle_name(host, verdict, now)``, then ``ask`` again to keep the
+    window open. Exit code: the verdict's; 3 when no check ran."""
+    from wsdiag.desktop import desktop_start, wait_for_key
+
+    if not double_click:
+        write_err(help_text())
+        return EXIT_USAGE
+    verdict_code = [EXIT_UNKNOWN]
+
+    def run(region: str | None) -> Outcome:
+        outcome, code = _desktop_check(opts, region, folder, now)
+        verdict_code[0] = code
+        return outcome
+
+    def line(text: str) -> None:
+        say(text + "\n")
+
+    desktop_start(_found_region(opts), ask, run, line)
+    wait_for_key(ask)
+    return verdict_code[0]
+
+
+def _found_region(opts: CheckOptions) -> str | None:
+    """The region a desktop start would use without asking: --region, $WSDIAG_REGION,
+    $AWS_REGION or the client's logs (wsdiag.logs.context.choose_region)."""
+    import time
+
+    from wsdiag.budgets import LOGS_READ_MAX
+    from wsdiag.logs.context import choose_region, read_logs
+
+    logged = None if opts.no_logs else read_logs(None, time.monotonic() + LOGS_READ_MAX).region
+    return choose_region(opts.region, os.environ, logged)[0]
+
+
+def _desktop_check(
+    opts: CheckOptions, region: str | None, folder: Path | None, now: datetime | None
+) -> tuple[Outcome, int]:
+    """The check and its bundle for the desktop start: (what to tell the user, exit code).
+    Never raises for what the user can do nothing about: a failure is the outcome's line."""
+    import dataclasses
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    from wsdiag.bundle import write_bundle
+    from wsdiag.desktop import Outcome, bundle_name, desktop_folder
+    from wsdiag.outfile import error_text
+    from wsdiag.render.advice import advise
+    from wsdiag.render.formats import report_json
+    from wsdiag.render.text import HEADLINE
+    from wsdiag.run import run_check
+
+    try:
+        chosen = dataclasses.replace(opts, region=region or opts.region)
+        inputs, catalogs, region_source, logs_ctx = prepare(chosen)
+        report = run_check(inputs, catalogs, region_source, logs_ctx)
+    except WsdiagError as exc:
+        why = one_line_error(str(exc), [])
+        return Outcome("The check could not run.", why, None, why), EXIT_UNKNOWN
+    parts, hide = _ticket(opts, report, bool(logs_ctx.owner))
+    verdict = report.diagnosis.verdict
+    host = (report_json(report, hide).get("host") or {}).get("name") or "host"
+    name = bundle_name(str(host), str(verdict), now or dt.now(UTC))
+    path = (folder or desktop_folder()) / name
+    headline = hide.text(HEADLINE[verdict])
+    action = hide.text(advise(report).first)
+    try:
+        write_bundle(path, parts, hide)
+    except OSError as exc:
+        return Outcome(headline, action, None, error_text(path, exc)), verdict.exit_code
+    return Outcome(headline, action, path), verdict.exit_code
 
 
 def _width() -> int:
@@ -117,6 +214,17 @@ def _write_file(path: Path, data: bytes) -> None:
         raise WsdiagError(error_text(path, exc)) from None
 
 
+def _check_target(path: Path) -> None:
+    """A file the run will write (-o, --html), tried before the run: a missing folder or an
+    unwritable place is one line and exit 3 at once, not after seconds of probing."""
+    from wsdiag.outfile import check_writable, error_text
+
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise WsdiagError(error_text(path, exc)) from None
+
+
 def _write_html(report: Report, path: Path, hide: Redaction) -> None:
     """Jinja2 is imported here only: the page is the one thing that needs it. The page is
     meant to be attached to a ticket, so it is redacted like every other format."""
@@ -140,6 +248,9 @@ def check(
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
+    for target in (output, html):
+        if target is not None:
+            _check_target(target)
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
@@ -229,32 +340,46 @@ def bundle(
     and newest log's tail, host facts, proxy/DNS settings, versions, and a manifest. User
     names and home paths are redacted (--no-redact keeps them; --redact-host hides the host
     name). Takes every `check` option. Exit code 0 when written, 3 when not."""
-    from wsdiag.bundle import build_parts, default_name, write_bundle
-    from wsdiag.host.identity import other_users_logs, redaction
+    from wsdiag.bundle import default_name, write_bundle
     from wsdiag.outfile import error_text
     from wsdiag.render.formats import Format, render
     from wsdiag.run import run_check
 
+    if output is not None:
+        _check_target(output)
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
         report = run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud)
-    other = other_users_logs() if logs_ctx.owner else None
-    hide = redaction(opts.no_redact, opts.redact_host, report.host, other[1] if other else ())
-    parts = build_parts(
-        report,
-        render(report, Format.TEXT, hide),
-        inputs.nameservers,
-        other[1] if other else None,
-        not opts.no_logs,
-        hide,
-    )
+    parts, hide = _ticket(opts, report, bool(logs_ctx.owner))
     path = output or default_name()
     try:
         write_bundle(path, parts, hide)
     except OSError as exc:
         raise WsdiagError(error_text(path, exc)) from None
-    write_out(f"{path}\n")
+    # The verdict line first (what a person or a script reads), then where the file is.
+    write_out(render(report, Format.LINE, hide) + f"{path}\n")
+    raise typer.Exit(0)
+
+
+def _ticket(opts: CheckOptions, report: Report, as_other: bool) -> tuple[list[Any], Redaction]:
+    """The bundle's parts for ``report`` and the redaction they went through (``as_other``:
+    the logs were read from another account's profile, which is hidden too)."""
+    from wsdiag.bundle import build_parts
+    from wsdiag.host.identity import other_users_logs, redaction
+    from wsdiag.render.formats import Format, render
+
+    other = other_users_logs() if as_other else None
+    hide = redaction(opts.no_redact, opts.redact_host, report.host, other[1] if other else ())
+    parts = build_parts(
+        report,
+        render(report, Format.TEXT, hide),
+        opts.nameserver or (),
+        other[1] if other else None,
+        not opts.no_logs,
+        hide,
+    )
+    return parts, hide
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -331,7 +456,7 @@ def logs(
     and home paths are redacted (--no-redact keeps them)."""
     from wsdiag.logs.report import logs_command
 
-    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact))
+    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact, _width()))
 
 
 @app.command()
@@ -401,8 +526,27 @@ def _stdout_reason(reason: str) -> None:
         sys.stdout.write(text)
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (an agent's timeout, `timeout 30 wsdiag ...`, a service stop): the reason on
+    stderr and, for line/jamf, on stdout, then exit 3 (unknown) at once. ``os._exit``: the
+    probes' threads (a resolver call cannot be cancelled) must not keep the process alive
+    past the signal that asked it to go."""
+    import signal
+
+    name = signal.Signals(signum).name
+    with contextlib.suppress(Exception):
+        _stdout_reason(f"stopped by {name}")
+        sys.stdout.flush()
+    write_err(f"wsdiag: stopped by {name} before the check finished")
+    os._exit(EXIT_UNKNOWN)
+
+
 def main() -> None:
+    import signal
+
     setup_streams()
+    with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded): skip
+        signal.signal(signal.SIGTERM, _terminated)
     if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to answer
         write_err("wsdiag: error: stdout is closed")
         sys.exit(EXIT_OUTPUT)
@@ -422,11 +566,14 @@ def main() -> None:
 
 def _command() -> Any:
     """The click command typer builds from ``app``, its plain options converted without
-    pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run)."""
-    from wsdiag.cli_values import plain_values
+    pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run) and its arguments' help
+    without type noise."""
+    from wsdiag.cli_values import plain_values, readable_arguments
 
     command = typer.main.get_command(app)
-    plain_values([command, *getattr(command, "commands", {}).values()])
+    commands = [command, *getattr(command, "commands", {}).values()]
+    plain_values(commands)
+    readable_arguments(commands)
     return command
 
 

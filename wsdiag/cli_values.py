@@ -9,6 +9,10 @@ wsdiag's options are plain strings, numbers and paths, so this module gives each
 option a converter of its own, through typer's per-option hook (``_runtime_param``, the
 cache typer fills on first use). An option of any other shape, a constraint (min/max,
 a parser, a click type), or a typer without the hook keeps typer's own conversion.
+
+It also keeps type noise out of ``--help`` (:func:`readable_arguments`): typer prints an
+argument as ``PATH <list[Path]>`` and a required one as ``{REPORT}`` in the usage line,
+where a named metavar already says what to give.
 """
 
 from __future__ import annotations
@@ -121,3 +125,21 @@ def plain_values(commands: Iterable[Any]) -> None:
                 convert = _converter(desc.annotation, desc.parameter_info)
             if convert is not None:
                 param._runtime_param = Plain(desc.parameter_info, desc.annotation, convert)
+
+
+def readable_arguments(commands: Iterable[Any]) -> None:
+    """Every positional argument of ``commands`` that has a metavar shows just that in
+    ``--help``: ``PATH...`` (several), ``REPORT``, ``[PATH]...`` in the usage line (click's
+    own spelling). Never raises: where typer's internals differ, its spelling stays (and
+    tests/test_cli_values.py fails)."""
+    for command in commands:
+        for param in getattr(command, "params", ()):
+            metavar = getattr(param, "metavar", None)
+            if getattr(param, "param_type_name", "") != "argument" or not metavar:
+                continue
+            many = "..." if getattr(param, "nargs", 1) != 1 else ""
+            usage = (metavar if param.required else f"[{metavar}]") + many
+            # instance attributes shadow typer's methods for this one parameter
+            param.display_type_rich = lambda ctx: None
+            param._rich_display_name = lambda name=metavar + many: name
+            param._usage_display_name = lambda usage=usage: usage

@@ -160,6 +160,34 @@ def write_file(path: Path, data: bytes, *, as_root: bool | None = None) -> Path:
     return path
 
 
+def check_writable(path: Path, *, as_root: bool | None = None) -> None:
+    """Before a run of seconds: would :func:`write_file` to ``path`` get as far as its
+    rename? The same refusals, then a temporary file created and removed in the target's
+    folder: the one honest test of "can write here" (permissions, ACLs, a read-only mount,
+    no inodes left). A full disk can still fail the write itself later.
+
+    Raises :class:`OutputRefused`, or OSError with a one-line strerror (a missing folder
+    reads ``no folder <path>``)."""
+    import tempfile
+
+    root = _as_root() if as_root is None else as_root
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.name or path.name in (".", ".."):
+        raise IsADirectoryError(errno.EISDIR, "is a directory")
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, f"no folder {path_text(folder)}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, f"{path_text(folder)} is not a folder")
+    check_folder(st, root)
+    with contextlib.suppress(FileNotFoundError):
+        check_target_mode(os.lstat(path).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def _create(dfd: int, name: str) -> tuple[str, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     for _ in range(_TRIES):

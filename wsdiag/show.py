@@ -168,13 +168,11 @@ def json_of(report: Report, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_html(report: Report, doc: dict[str, Any], path: Path) -> None:
-    """The report as one HTML page at ``path``, through :func:`wsdiag.outfile.write_file`
-    (whole or not at all, never through a link: ``show`` runs as root too). Raises
-    WsdiagError when it cannot be written."""
+    """The report as one HTML page at ``path``. Raises WsdiagError when it cannot be written."""
     from wsdiag.outfile import error_text, write_file
     from wsdiag.render.html import render_html
 
-    try:
+    try:  # whole or not at all, never through a link (wsdiag.outfile), as check --html
         write_file(path, render_html(report, json_of(report, doc)).encode("utf-8"))
     except OSError as exc:
         raise WsdiagError(error_text(path, exc)) from None

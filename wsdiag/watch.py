@@ -143,11 +143,23 @@ def change_line(before: Observation, now: Observation) -> str:
     return f"{_t(now.at)} CHANGE " + "; ".join(parts)
 
 
+def share_text(part: float, total: float) -> str:
+    """``part`` of ``total`` (seconds) as a whole percentage that never rounds a verdict
+    that held for some time to ``0%`` (nor one that did not hold all the time to ``100%``):
+    ``<1%`` and ``>99%`` instead. Pure; ``total`` > 0."""
+    pct = 100 * part / total
+    if 0 < pct < 1:
+        return "<1%"
+    if 99 < pct < 100:
+        return ">99%"
+    return f"{pct:.0f}%"
+
+
 def summary_lines(state: WatchState) -> list[str]:
     total = sum(state.seconds.values())
     shares = (
         ", ".join(
-            f"{v} {100 * s / total:.0f}%"
+            f"{v} {share_text(s, total)}"
             for v, s in sorted(state.seconds.items(), key=lambda kv: -RANK[kv[0]])
             if s
         )

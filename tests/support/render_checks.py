@@ -5,6 +5,7 @@ self-contained page whose diagram has one node per probe in its JSON status."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,6 +13,11 @@ from wsdiag.render.report import report_from_json
 from wsdiag.render.text import render_text
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
+# The one kind of link a page may hold: an AWS console page (render/console.py), which a
+# click opens and loading never requests.
+CONSOLE = re.compile(
+    r"https://[a-z]{2}-[a-z]+-[1-9]\.console\.aws\.amazon\.com/[A-Za-z0-9/?=&#:._-]+"
+)
 
 
 def check_text(doc: dict[str, Any], widths: tuple[int, ...] = (80, 120)) -> None:
@@ -40,6 +46,7 @@ class Dom(HTMLParser):
         self.json_text = ""
         self.script_types: list[str] = []
         self.hubs: list[str] = []  # the diagram's resolver/proxy nodes, in order
+        self.links: list[str] = []  # <a href> values: navigation on a click, never a load
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -50,6 +57,9 @@ class Dom(HTMLParser):
             self.hubs.append(a["data-hub"])
         if tag == "meta":
             self.metas.append(a)
+        if tag == "a" and "href" in a and set(a) <= {"href", "rel"}:
+            self.links.append(a["href"])
+            a = {k: v for k, v in a.items() if k != "href"}
         for key in ("src", "href", "xlink:href", "srcset", "action", "poster", "data"):
             if key in a:
                 self.loads.append(f"{tag} {key}={a[key]}")
@@ -95,6 +105,9 @@ def check_html(page: str, doc: dict[str, Any]) -> Dom:
     ]
     assert csp == [CSP]
     assert not dom.loads, f"the page references something to load: {dom.loads}"
+    odd = [u for u in dom.links if not CONSOLE.fullmatch(u)]
+    assert not odd, f"links other than AWS console pages: {odd}"
+    assert bool(dom.links) <= bool(doc.get("cloud")), "console links come from the cloud section"
     assert dom.script_types == ["application/json"], "no executable script"
     assert "url(" not in page and "@import" not in page
     assert json.loads(dom.json_text) == doc

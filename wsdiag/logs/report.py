@@ -8,6 +8,7 @@ terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -274,14 +275,55 @@ def render_text(result: LogsResult, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_HANG = re.compile(r"( *)(?:fix: |[^ ]+ {2,})?")
+
+
+def wrap_text(text: str, width: int) -> str:
+    """``text`` with every line longer than ``width`` columns broken at spaces (pure).
+
+    A continuation lines up with where the line's value starts: after a row's label and its
+    column of spaces (``offered    ``, ``INFO     ``), after ``fix: ``, else under the line's
+    own indent. Colour codes take no column; a word longer than the width (a host name, a
+    path) is never cut. ``width`` below 20 is taken as 20."""
+    width = max(width, 20)
+    out: list[str] = []
+    for line in text.split("\n"):
+        visible = _ANSI.sub("", line)
+        if len(visible) <= width:
+            out.append(line)
+            continue
+        hang = _HANG.match(visible)
+        lead = len(hang.group(1)) if hang else 0
+        indent = hang.end() if hang and hang.end() <= width // 2 else lead
+        current, used = line[: len(line) - len(line.lstrip(" "))], lead
+        gap = ""  # the spaces before the next word, kept as written on the same line
+        for m in re.finditer(r"(\S+)( *)", line.lstrip(" ")):
+            word, size = m.group(1), len(_ANSI.sub("", m.group(1)))
+            # a break that would not move the word left gains nothing (a label's value)
+            if gap and used + len(gap) + size > width and indent < used + len(gap):
+                out.append(current)
+                current, used = " " * indent + word, indent + size
+            else:
+                current += gap + word
+                used += len(gap) + size
+            gap = m.group(2)
+        out.append(current)
+    return "\n".join(out)
+
+
 # --- the command ---------------------------------------------------------------------------
 
 
 def logs_command(
-    paths: list[Path], since: str | None, json_out: bool, no_redact: bool = False
+    paths: list[Path],
+    since: str | None,
+    json_out: bool,
+    no_redact: bool = False,
+    width: int | None = None,
 ) -> int:
     """``wsdiag logs [PATH…] [--since X] [--json] [--no-redact]``: print, and return the
-    exit code.
+    exit code. The text is wrapped to ``width`` columns (the terminal's; None: not at all).
 
     0 nothing wrong, 1 warnings, 2 errors found, 3 nothing could be read. Redacted like
     every other output: the names and homes of this account and of whoever owns the files
@@ -301,6 +343,8 @@ def logs_command(
         out = to_json_text(hide.json(to_json(result, now)))
     else:
         out = render_text(result, use_colour())
+        if width is not None:
+            out = wrap_text(out, width)
     # A reader that left early (a broken pipe) does not change what the logs say.
     write_out(hide.text(out))
     return result.exit_code

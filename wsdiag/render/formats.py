@@ -330,7 +330,7 @@ def requested_format(argv: Sequence[str]) -> Format | None:
             value = arg.split("=", 1)[1]
         if value is not None:
             try:
-                return Format(value)
+                return Format(value.lower())  # any case, as the option takes it
             except ValueError:
                 return None
     return None

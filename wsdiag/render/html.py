@@ -20,7 +20,7 @@ from wsdiag.render.report import client_logs_json, to_json
 from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
 from wsdiag.vocab.model import DnsOutcome, ProxyMode, Role, Status
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import ProbeResult
+from wsdiag.vocab.results import Finding, ProbeResult
 
 WIDTH = 980  # SVG user units; the page scales it to fit
 X_MACHINE, X_HUB, X_LABEL, X_CHIPS = 12, 170, 345, 700
@@ -221,7 +221,40 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
         facts=_host_facts(report),
         data=to_json(report) if data is None else data,
         quality=_quality(report),
+        cloud=_cloud(report),
+        console=_console(report),
     )
+
+
+def _console(report: Report) -> Any:
+    """The template's ``console(finding)``: its AWS console links (render.console), none
+    without a cloud section."""
+    from wsdiag.render.console import links
+
+    section = report.cloud
+
+    def of(f: Finding) -> tuple[Any, ...]:  # render.console.Link
+        return () if section is None else links(f, section)
+
+    return of
+
+
+def _cloud(report: Report) -> dict[str, Any] | None:
+    """The cloud section's block: its one-line summary, each call as action and outcome
+    (never AWS's text: the section keeps none), the resources read with their console
+    links."""
+    from wsdiag.cloud.source import summary
+    from wsdiag.render.console import known_ids, url
+
+    section = report.cloud
+    if section is None:
+        return None
+    ids = sorted(known_ids(section))
+    return {
+        "summary": summary(section),
+        "calls": [(c.action, str(c.outcome)) for c in section.calls],
+        "resources": [(i, u) for i in ids if (u := url(section.region, i)) is not None],
+    }
 
 
 def _quality(report: Report) -> dict[str, Any] | None:

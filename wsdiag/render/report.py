@@ -5,8 +5,9 @@ field metadata names the keys that differ); the published schema
 (``wsdiag/schema/report.schema.json``) is held to those fields by tests/test_contract.py.
 Three blocks are views rather than fields, each written and read here or by its owner: the
 host (whose view of the machine was used), the evidence (its tri-state facts only) and the
-machine's paths (``wsdiag.host.paths``). The text a person reads is render/text.py; the HTML
-page render/html.py.
+machine's paths (``wsdiag.host.paths``); the ``--aws`` cloud section is written and read by
+``wsdiag.cloud.source`` (imported only for a report that has one). The text a person reads
+is render/text.py; the HTML page render/html.py.
 
 Reading back: the JSON carries no evidence basis (the per-fact probe ids), so the loaded
 Evidence has an empty one; names redacted in the document stay redacted.
@@ -45,8 +46,7 @@ def report_from_json(doc: Any) -> Report:
     document of another shape."""
     if not isinstance(doc, dict):
         raise codec.DecodeError("document: expected an object")
-    # The cloud section (--aws) is written, not read back: a report read again has none.
-    report = codec.decode(Report, {k: v for k, v in doc.items() if k != "cloud"}, _READ)
+    report = codec.decode(Report, doc, _READ)
     if "quality" not in doc:
         return report
     try:
@@ -159,7 +159,20 @@ _WRITE: codec.Hooks = {
     HostPaths: paths_json,
     CloudSection: _cloud_json,
 }
-_READ: codec.Hooks = {HostIdentity: _host, Evidence: _evidence, HostPaths: paths_from_json}
+
+
+def _cloud(doc: Any) -> CloudSection:
+    from wsdiag.cloud.source import section_from_json  # only a report with one reads it
+
+    return section_from_json(doc)
+
+
+_READ: codec.Hooks = {
+    HostIdentity: _host,
+    Evidence: _evidence,
+    HostPaths: paths_from_json,
+    CloudSection: _cloud,
+}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
