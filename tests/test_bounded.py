@@ -118,13 +118,15 @@ def test_a_hostile_log_directory_ends_with_a_report(dns_server: HostileDns, tmp_
     assert endpoint and all(p["address"] == f"127.{NET}.1.10" for p in endpoint)
 
 
-@pytest.mark.parametrize("kind", ["too-many-targets", "too-large", "fifo"])
+@pytest.mark.parametrize("kind", ["too-many-targets", "too-large", "fifo", "deep"])
 def test_an_oversized_catalog_is_one_line_error(
     dns_server: HostileDns, tmp_path: Path, kind: str
 ) -> None:
     catalog = tmp_path / "org.toml"
     if kind == "fifo":
         os.mkfifo(catalog)
+    elif kind == "deep":  # tomllib recurses per level: RecursionError, not a TOMLDecodeError
+        catalog.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     else:
         n = MAX_TARGETS + 1 if kind == "too-many-targets" else 40_000
         catalog.write_text(
@@ -193,3 +195,22 @@ def test_log_evidence_past_its_time_reads_no_file(tmp_path: Path) -> None:
     (tmp_path / "a.log").write_text("2026-01-01 00:00:00.000 [INF] hello\n")
     evidence: Any = client_log_evidence([tmp_path], until=time.monotonic() - 1)
     assert evidence is None or evidence.files == ()
+
+
+def test_dash_o_dash_is_stdout_and_html_dash_is_refused(
+    dns_server: HostileDns, tmp_path: Path
+) -> None:
+    """``-o -`` and ``--html -`` made a file named ``-`` (in run_check's cwd, the repo)."""
+    dash = ROOT / "-"
+    assert not dash.exists()
+    try:
+        proc = run_check(dns_server, tmp_path, "--no-logs", "-o", "-")
+        assert json.loads(proc.stdout)["schema"] == "wsdiag.report/1"
+        assert not dash.exists()
+        proc = run_check(dns_server, tmp_path, "--no-logs", "--html", "-")
+        assert proc.returncode == 3 and proc.stdout == ""
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "give a file name, not -" in lines[0], proc.stderr
+        assert not dash.exists()
+    finally:
+        dash.unlink(missing_ok=True)

@@ -298,6 +298,9 @@ def test_one_endpoint_address_dead(lab: Lab) -> None:
     assert (code, r["verdict"]) == (1, "degraded")
     assert "ENDPOINT_ADDRESS_SILENT" in codes(r)
     assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
+    # every path refused (RST, ICMP port unreachable): it answered, with a no
+    (silent,) = [f for f in r["findings"] if f["code"] == "ENDPOINT_ADDRESS_SILENT"]
+    assert f"refused every path ({EP_DEAD})" in silent["message"], silent["message"]
 
 
 def test_resolver_silent(lab: Lab) -> None:
@@ -524,6 +527,58 @@ def test_proxy_port_closed_is_the_proxy_unreachable(lab: Lab) -> None:
     assert (code, r["verdict"]) == (2, "blocked")
     assert "PROXY_UNREACHABLE" in codes(r)
     assert probe(r, "ws-broker/tls/443")["phase"] == "proxy-connect"
+
+
+PROXY_NAME = "wsdiag-proxy.test"
+# Stands in for the OS's resolver in the child: every getaddrinfo of a name (not an address
+# literal) is written down and fails, so an OS lookup of the proxy's name would show.
+_NO_OS_NAMES = """
+import ipaddress, os, socket
+_real = socket.getaddrinfo
+def _gai(host, *a, **k):
+    try:
+        ipaddress.ip_address(host if isinstance(host, str) else "")
+    except ValueError:
+        if host is not None:
+            with open(os.environ["WSDIAG_TEST_GAI_LOG"], "a") as f:
+                f.write(str(host) + "\\n")
+            raise socket.gaierror(socket.EAI_FAIL, "the OS resolver was asked")
+    return _real(host, *a, **k)
+socket.getaddrinfo = _gai
+"""
+
+
+def _no_os_names(lab: Lab, tmp_path: Path, url: str) -> tuple[dict[str, str], Path]:
+    (tmp_path / "sitecustomize.py").write_text(_NO_OS_NAMES)
+    log = tmp_path / "gai.log"
+    path = os.pathsep.join(p for p in (str(tmp_path), lab.env.get("PYTHONPATH", "")) if p)
+    return {**with_proxy(lab, url), "PYTHONPATH": path, "WSDIAG_TEST_GAI_LOG": str(log)}, log
+
+
+def test_with_nameserver_the_proxys_name_is_resolved_through_it(
+    lab: Lab, proxy: ThreadedProxy, tmp_path: Path
+) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    lab.dns.zone[PROXY_NAME] = [PROXY_IP]  # type: ignore[index]
+    env, log = _no_os_names(lab, tmp_path, f"http://{PROXY_NAME}:{proxy.port}")
+    _, r = lab.check(env=env)
+    os_asked = log.read_text().split() if log.exists() else []
+    assert PROXY_NAME not in os_asked
+    broker = probe(r, "ws-broker/tls/443")
+    assert (broker["via"], broker["status"]) == ("proxy", "open"), broker
+    assert proxy.requests, "the proxy was never reached"
+
+
+def test_with_nameserver_a_proxy_name_it_does_not_know_is_unresolvable_there(
+    lab: Lab, tmp_path: Path
+) -> None:
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    env, log = _no_os_names(lab, tmp_path, "http://garbage:3128")
+    _, r = lab.check(env=env)
+    assert "garbage" not in (log.read_text().split() if log.exists() else [])
+    broker = probe(r, "ws-broker/tls/443")
+    assert (broker["status"], broker["phase"]) == ("unreachable", "proxy-resolve"), broker
+    assert "--nameserver" in broker["detail"] and lab.dns.address in broker["detail"]
 
 
 def test_socks_proxy_is_not_tested_so_unknown(lab: Lab) -> None:

@@ -183,3 +183,30 @@ def test_pac_dns_resolve_asks_the_runs_nameserver(
     assert r["proxy"]["url"] == f"http://{PROXY_IP}:{proxy.port}", r["proxy"]
     assert (code, r["verdict"]) == (0, "ready"), codes(r)
     assert any(name.rstrip(".") == only_here for name, _ in lab.dns.queries)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"function FindProxyForURL(url, host) { return 'PROXY x:1'; ",  # a syntax error
+        b"function FindProxyForURL(url, host) { while (true) {} }",  # loops
+        b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)),  # binary
+    ],
+    ids=["syntax-error", "loops", "binary"],
+)
+def test_a_pac_that_cannot_be_evaluated_is_the_pacs_own_finding(
+    lab: Lab,  # noqa: F811  (the imported fixture, by name)
+    tmp_path: Path,
+    body: bytes,
+) -> None:
+    """It was PROXY_UNSUPPORTED_SCHEME "(from the environment (https_proxy))": the PAC's
+    finding names the PAC file instead."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac = tmp_path / "bad.pac"
+    pac.write_bytes(body)
+    code, r = lab.check("--pac", str(pac), "--timeout", "2")
+    assert "PROXY_UNSUPPORTED_SCHEME" not in codes(r)
+    (found,) = [f for f in r["findings"] if f["code"] == "PAC_NOT_USED"]
+    assert str(pac) in found["message"] and "https_proxy" not in found["message"]
+    assert found["owner"] == "desktop"
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)

@@ -434,3 +434,23 @@ def test_cloud_findings_never_change_the_verdict(
             assert fact.judgement not in (Judgement.CONSISTENT, Judgement.SOURCE_MISMATCH)
     if own.verdict is not Verdict.READY:
         assert with_cloud.verdict is not Verdict.READY
+
+
+@pytest.mark.parametrize(
+    ("cidr", "want"),
+    [
+        ("127.0.0.0/8", "127.0.0.1"),
+        ("192.0.2.10/32", "192.0.2.10"),
+        ("198.51.100.0/31", "198.51.100.0"),
+        ("2001:db8::/64", "2001:db8::1"),
+    ],
+)
+def test_the_reachability_command_starts_from_a_host_address_of_the_range(
+    cidr: str, want: str
+) -> None:
+    from wsdiag.cloud.correlate import reachability_command
+
+    cmd = reachability_command(
+        "eu-west-1", "vgw-1", ipaddress.ip_network(cidr), "eni-1", "udp", 443
+    )
+    assert f"--source-ip {want} " in cmd

@@ -177,3 +177,41 @@ def test_cli_logs_without_any_logs_subprocess() -> None:
     assert proc.returncode == 3
     assert "LOGS_NOT_FOUND" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_path_that_is_not_a_regular_file_is_unreadable_not_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    """``wsdiag logs FIFO`` and ``logs /dev/zero`` said LOGS_NOT_FOUND ("no log files were
+    found") first; the file exists and was refused as not a regular file."""
+    import os
+
+    path = Path("/dev/zero")
+    if kind == "fifo":
+        path = tmp_path / "client.log"
+        os.mkfifo(path)
+    code, out = run(capsys, [path], js=True)
+    doc = json.loads(out)
+    validate(doc)
+    assert code == 3
+    assert [f["code"] for f in doc["findings"]] == ["LOGS_UNREADABLE"]
+    assert "not a regular file" in doc["findings"][0]["message"]
+
+
+def test_a_log_directory_reads_only_what_looks_like_the_clients_logs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``wsdiag logs DIR`` read a README.md beside the logs as a client log. A file found
+    in a folder is read when its name is a log's or a line of it is in the client's format."""
+    (tmp_path / "README.md").write_text("# Notes\n\nConnecting WorkSpace using QUIC\n")
+    (tmp_path / "settings.json").write_text('{"a": 1}\n')
+    (tmp_path / "renamed-export").write_bytes(VPC.read_bytes())  # content in the format
+    (tmp_path / "client.log").write_bytes(VPC.read_bytes())
+    _, out = run(capsys, [tmp_path], js=True)
+    doc = json.loads(out)
+    validate(doc)
+    read = {Path(f["path"]).name for f in doc["files"]}
+    assert read == {"renamed-export", "client.log"}
+    skipped = {Path(s["path"]).name: s["reason"] for s in doc["skipped"]}
+    assert skipped == {"README.md": "not-a-client-log", "settings.json": "not-a-client-log"}

@@ -158,3 +158,64 @@ def test_a_folder_given_through_a_link_is_checked_where_it_leads(tmp_path: Path)
     real.chmod(0o755)
     _outfile().write_file(tmp_path / "via" / "x.json", b"{}", as_root=os.geteuid() == 0)
     assert (real / "x.json").read_bytes() == b"{}"
+
+
+def _link_owned_by(link: Path, target: Path, uid: int) -> None:
+    link.symlink_to(target)
+    os.lchown(link, uid, -1)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a link to another account")
+@pytest.mark.parametrize("through", ["direct", "behind a root link"])
+def test_as_root_a_folder_path_through_another_accounts_link_is_refused(
+    tmp_path: Path, through: str
+) -> None:
+    """nobody's ``ln -s /root/dir /tmp/evil`` then root's ``-o /tmp/evil/x.json``: refused,
+    also when root's own link leads through nobody's."""
+    victim = tmp_path / "rootdir"
+    victim.mkdir(mode=0o700)
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    _link_owned_by(sticky / "evil", victim, 65534)
+    via = sticky / "evil"
+    if through == "behind a root link":
+        (tmp_path / "rootlink").symlink_to(sticky)
+        via = tmp_path / "rootlink" / "evil"
+    with pytest.raises(_outfile().OutputRefused, match="uid 65534"):
+        _outfile().write_file(via / "x.json", b"{}", as_root=True)
+    assert not list(victim.iterdir())
+    # the same link owned by root is followed (macOS's /tmp -> /private/tmp)
+    os.lchown(sticky / "evil", 0, -1)
+    _outfile().write_file(via / "x.json", b"{}", as_root=True)
+    assert (victim / "x.json").read_bytes() == b"{}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a link to another account")
+def test_root_show_html_through_a_users_link_is_one_line_exit_3(tmp_path: Path) -> None:
+    """The CLI end: ``wsdiag show REPORT --html /tmp/evil/x.html`` as root."""
+    import subprocess
+    import sys
+
+    victim = tmp_path / "rootdir"
+    victim.mkdir(mode=0o700)
+    _link_owned_by(tmp_path / "evil", victim, 65534)
+    sample = sorted((Path(__file__).parent.parent / "examples/reports").glob("*.json"))[0]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wsdiag",
+            "show",
+            str(sample),
+            "--html",
+            str(tmp_path / "evil/x.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "symbolic link" in proc.stderr
+    assert not list(victim.iterdir())

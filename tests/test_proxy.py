@@ -290,3 +290,21 @@ def test_a_proxy_port_of_0_or_out_of_range_is_a_clear_problem(setting: str) -> N
     assert config is not None and config.port is None
     assert "no valid port" in config.problem
     assert route(config, AUTH_HOSTS, True).mode is ProxyMode.UNTESTED
+
+
+def test_an_unclosed_ipv6_bracket_is_the_environments_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``https_proxy='http://[bad:3128'`` was reported "from the system proxy settings"
+    (urlsplit's ValueError escaped discovery): the setting is the environment's, named so."""
+    from wsdiag.host.proxy import discover_safely
+    from wsdiag.rules.internet import _source
+
+    monkeypatch.setattr("wsdiag.host.identity.proxy_view", lambda: None)
+    from_env(monkeypatch, {})
+    monkeypatch.setenv("https_proxy", "http://[bad:3128")
+    config = discover_safely()
+    assert config is not None and not config.unreadable
+    assert config.source == "environment" and "not a valid URL" in config.problem
+    assert _source(config.source) == "the environment (https_proxy)"
+    assert route(config, AUTH_HOSTS, True).mode is ProxyMode.UNTESTED

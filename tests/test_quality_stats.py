@@ -136,15 +136,70 @@ def figures(p95: float, jitter_ms: float | None = 5.0, loss: float | None = 0.0)
         (figures(80.0, 45.0), 50, Grade.FAIR, Figure.JITTER, "jitter 45 ms: above the 30 ms"),
         (figures(80.0, 5.0, 0.02), 88, Grade.GOOD, Figure.LOSS, "loss 2.0 %: above the 1 %"),
         (figures(80.0, 5.0, 0.08), 22, Grade.POOR, Figure.LOSS, "loss 8.0 %"),
-        (figures(80.0, None, None), 100, Grade.GOOD, None, ""),  # unknown figures not scored
+        # an unmeasured figure is never "within its bound": no grade is claimed from RTT alone
+        (figures(80.0, None, None), None, Grade.UNKNOWN, None, "jitter and loss not measured"),
+        (figures(80.0, None, 0.0), None, Grade.UNKNOWN, None, "jitter not measured"),
+        (figures(310.0, 5.0, None), None, Grade.UNKNOWN, None, "loss not measured"),
+        # ... but known figures already poor are poor whatever the others are
+        (figures(450.0, None, None), 0, Grade.POOR, Figure.RTT, "(jitter and loss not measured)"),
     ],
 )
 def test_score_grade_and_limit(
-    f: Figures, score: int, grade: Grade, limit: Figure | None, text: str
+    f: Figures, score: int | None, grade: Grade, limit: Figure | None, text: str
 ) -> None:
     s = score_of(f, B)
     assert (s.score, s.grade, s.limit) == (score, grade, limit)
     assert text in s.limit_text
+
+
+def test_one_answer_per_path_is_never_called_good() -> None:
+    """The tester's run: one answered sample on each of four paths, so jitter and loss
+    unknown; the headline said 'good, 100/100: every figure within its good bound'."""
+    from wsdiag.render.quality import headline
+
+    paths = [path([20.0], pid=f"endpoint/quic/4195@10.0.1.1{i}") for i in range(4)]
+    q = quality_facts(paths, samples=1)
+    assert q.overall is not None and q.overall.jitter_ms is None
+    assert q.score.grade is Grade.UNKNOWN and q.score.score is None
+    line = headline(q)
+    assert "within its good bound" not in line.split("(")[0] and "good," not in line
+    assert "jitter" in line and "not measured" in line
+
+
+@pytest.mark.parametrize(
+    ("f", "bounds", "text", "absent"),
+    [
+        (
+            figures(450.0),
+            QualityBounds(rtt_ms=Bound(0.0, 0.4)),
+            "the catalog's poor bound, 0.4 ms",
+            "AWS",
+        ),
+        (
+            figures(50.0),
+            QualityBounds(rtt_ms=Bound(20.0, 400.0)),
+            "the catalog's good bound, 20 ms",
+            "DCV",
+        ),
+        (
+            figures(50.0, 12.0),
+            QualityBounds(jitter_ms=Bound(10.0, 60.0)),
+            "catalog's good bound, 10 ms",
+            "Teams",
+        ),
+        (
+            figures(50.0, 1.0, 0.03),
+            QualityBounds(loss=Bound(0.02, 0.5)),
+            "catalog's good bound, 2 %",
+            "Teams",
+        ),
+    ],
+)
+def test_a_catalog_bound_is_named_as_the_catalogs_with_its_own_value(
+    f: Figures, bounds: QualityBounds, text: str, absent: str
+) -> None:
+    s = score_of(f, bounds)
+    assert text in s.limit_text and absent not in s.limit_text
 
 
 def test_too_few_answered_is_unknown() -> None:
@@ -218,3 +273,13 @@ def test_tcp_info_rtt_is_read_from_its_offset() -> None:
 def test_sources_are_labelled() -> None:
     p = dataclasses.replace(path([1.0, 2.0, 3.0]), samples=(Sample(1.0, source=RttSource.KERNEL),))
     assert path_figures(p).source is RttSource.KERNEL
+
+
+@given(p95=ms, jit=st.one_of(st.none(), ms), loss=st.one_of(st.none(), frac))
+def test_an_unmeasured_figure_never_yields_good_or_fair(
+    p95: float, jit: float | None, loss: float | None
+) -> None:
+    s = score_of(figures(p95, jit, loss))
+    if jit is None or loss is None:
+        assert s.grade in (Grade.UNKNOWN, Grade.POOR)
+        assert "every figure within" not in s.limit_text

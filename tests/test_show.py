@@ -132,6 +132,8 @@ BROKEN = [
     (b'{"name": "something else"}', "not a wsdiag report"),
     (b'{"schema": "wsdiag.report/1"}', "not a wsdiag.report/1 report: tool_version: missing"),
     (b"{}\n{}\n", "more than one document"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),  # json's RecursionError
+    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nested too deep"),
 ]
 
 

@@ -73,20 +73,21 @@ def fleet(tmp_path: Path) -> Path:
 
 def test_a_folder_of_every_layout(fleet: Path) -> None:
     s = summarize([str(fleet)])
-    assert s.reports == 7
-    assert s.counts["verdict"] == {"blocked": 4, "ready": 2, "degraded": 1}
-    assert s.counts["client_version"] == {"5.29.1": 3, "(none)": 4}
-    assert s.counts["region"] == {"eu-west-1": 3, "ap-northeast-1": 4}  # as the samples say
-    assert s.counts["finding"]["AUTH_UNREACHABLE"] == 2
+    assert s.reports == 6  # future.json's wsdiag.report/7 is a later major: foreign
+    assert s.counts["verdict"] == {"blocked": 3, "ready": 2, "degraded": 1}
+    assert s.counts["client_version"] == {"5.29.1": 3, "(none)": 3}
+    assert s.counts["region"] == {"eu-west-1": 3, "ap-northeast-1": 3}  # as the samples say
+    assert s.counts["finding"]["AUTH_UNREACHABLE"] == 1
     assert s.skipped == 1  # stderr
     broken = {Path(w).name: r for w, r in s.named_broken}
     assert set(broken) == {"truncated.json", "empty.json", "notgz.json.gz"}
     assert broken["truncated.json"].startswith("not JSON")
     foreign = {Path(w).name for w, _ in s.named_foreign}
-    assert foreign == {"logs.json:1", "array.json:1[0]", "array.json:1[1]"}  # JSON lines: path:line
+    # JSON lines: path:line
+    assert foreign == {"logs.json:1", "array.json:1[0]", "array.json:1[1]", "future.json:1"}
     worst = s.worst_hosts()
-    assert [h.verdict for h in worst] == ["blocked"] * 4 + ["degraded"]
-    assert {h.host for h in worst} >= {"PC-1", "PC-6", "PC-4", "PC-3"}
+    assert [h.verdict for h in worst] == ["blocked"] * 3 + ["degraded"]
+    assert {h.host for h in worst} >= {"PC-1", "PC-4", "PC-3"}
     assert any(h.host.endswith("0.awsrunShellScript/stdout") for h in worst)
 
 
@@ -170,7 +171,7 @@ def test_command_csv(fleet: Path) -> None:
     proc = run("--format", "csv", "--top", "2", str(fleet))
     assert proc.returncode == 0
     rows = proc.stdout.splitlines()
-    assert rows[0] == "kind,key,count,detail" and "reports,,7," in rows
+    assert rows[0] == "kind,key,count,detail" and "reports,,6," in rows
     assert sum(r.startswith("worst_host,") for r in rows) == 2
 
 
@@ -210,11 +211,12 @@ JSON = st.recursive(
     JSON,
 )
 def test_any_json_is_counted_never_raises(fields: dict[str, Any], other: Any) -> None:
-    """Reports of a later schema, or damaged ones, with any value in any field."""
+    """Damaged reports, with any value in any field: each counted as a report, broken or
+    foreign, never silently none of them."""
     s = Summary(top=3)
-    s.add_document({**fields, "schema": "wsdiag.report/2"}, "a", "a")
+    s.add_document({**fields, "schema": "wsdiag.report/1"}, "a", "a")
     s.add_document(other, "b", "b")
-    assert s.reports >= 1  # an empty array adds nothing; anything else is counted
+    assert s.reports + s.broken + s.foreign >= 2
     render_text(s), render_csv(s), json.dumps(to_dict(s))
 
 
@@ -410,3 +412,50 @@ def test_lines_are_numbered_across_any_chunking(parts: list[bytes], chunk: int, 
         if ln.strip()
     ]
     assert got == want
+
+
+def _bad(**change: Any) -> dict[str, Any]:
+    return {**report("closed", "PC-1"), **change}
+
+
+COUNTED_WRONG = [
+    # what summarize counted and show rejects: each broken (or foreign), named with its file
+    ("bogus-verdict", _bad(verdict="bogus"), "broken", "verdict 'bogus' is not one of"),
+    ("null-findings", _bad(findings=None), "broken", "findings: expected an array, not null"),
+    ("scalar-finding", _bad(findings=[1]), "broken", "findings[0]: expected an object"),
+    ("code-number", _bad(findings=[{"code": 7}]), "broken", "findings[0].code: expected a string"),
+    ("code-5000", _bad(findings=[{"code": "X" * 5000}]), "broken", "5,000 characters, at most 64"),
+    ("host-array", _bad(host=[1, 2]), "broken", "host: expected an object, not an array"),
+    ("schema-999", _bad(schema="wsdiag.report/999"), "foreign", "a later major version"),
+    ("empty-array", [], "foreign", "an empty JSON array"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "doc", "kind", "why"), COUNTED_WRONG, ids=[c[0] for c in COUNTED_WRONG]
+)
+def test_summarize_counts_only_what_show_would_read(
+    tmp_path: Path, name: str, doc: Any, kind: str, why: str
+) -> None:
+    (tmp_path / f"{name}.json").write_text(json.dumps(doc))
+    (tmp_path / "good.json").write_text(json.dumps(report("closed", "PC-OK")))
+    d = to_dict(summarize([str(tmp_path)]))
+    assert d["reports"] == 1 and d["verdict"] == {"blocked": 1}
+    assert d[kind]["count"] == 1
+    ((entry,),) = [d[kind]["named"]]
+    assert f"{name}.json" in entry["where"] and why in entry["reason"], entry
+    assert "X" * 100 not in render_text(summarize([str(tmp_path)]))
+
+
+def test_a_minor_version_of_the_first_schema_is_counted() -> None:
+    s = Summary()
+    s.add_document(report("closed", "PC-1", schema="wsdiag.report/1.3"), "a", "a")
+    assert (s.reports, s.broken, s.foreign) == (1, 0, 0)
+
+
+def test_top_0_says_the_lists_were_not_asked_for() -> None:
+    s = Summary(top=0)
+    s.add_document(report("closed", "PC-1"), "a", "a")
+    text = render_text(s)
+    assert "no report has session-quality samples" not in text
+    assert "every report ready" not in text and text.count("(not listed: --top 0)") == 2

@@ -71,6 +71,9 @@ DNS_FOLLOWUP_TIMEOUT = 1.0
 TLS_MIN_BUDGET = 0.05  # a handshake started with less time left than this cannot finish
 # QUIC's own idle timer is set beyond our timeout, so that aioquic never decides for us.
 QUIC_IDLE_MARGIN = 10.0
+# The proxy's name through --nameserver (A and AAAA at once) when no probe timeout is given:
+# the run's DNS lookups get the same second.
+PROXY_RESOLVE_TIMEOUT = 1.0
 MAX_PROXY_HEAD = 8192  # bytes: a proxy's answer to CONNECT (status lines + headers)
 
 # --- fan-out -----------------------------------------------------------------------------------

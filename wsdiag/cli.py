@@ -31,6 +31,7 @@ from wsdiag.cli_options import (
     VerboseOpt,
     check_options,
     cloud_source,
+    html_file,
     output_format,
     prepare,
 )
@@ -397,7 +398,12 @@ def show(
     ] = "text",
     html: Annotated[
         Path | None,
-        typer.Option("--html", metavar="FILE", help="Also write the report as one HTML page."),
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write the report as one HTML page.",
+            callback=html_file,
+        ),
     ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")

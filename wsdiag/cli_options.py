@@ -87,6 +87,22 @@ DeadlineOpt = Annotated[
         help="Seconds the whole run may take (default: 2 x timeout + 1).",
     ),
 ]
+
+
+def html_file(value: Path | None) -> Path | None:
+    """``--html -``: refused (the page is a file for a ticket, never mixed into stdout's
+    report); without this it became a file named ``-``."""
+    if value is not None and str(value) == "-":
+        raise typer.BadParameter("the HTML page goes to a file: give a file name, not -")
+    return value
+
+
+def _output_file(value: Path | None) -> Path | None:
+    """``-o -`` is stdout, as ``-`` is everywhere else (``show -``); it made a file named
+    ``-``. None means stdout to check."""
+    return None if value is not None and str(value) == "-" else value
+
+
 JsonOutOpt = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 HtmlOpt = Annotated[
     Path | None,
@@ -94,6 +110,7 @@ HtmlOpt = Annotated[
         "--html",
         metavar="FILE",
         help="Also write the report as one self-contained HTML page (for a ticket).",
+        callback=html_file,
     ),
 ]
 OutputOpt = Annotated[
@@ -103,7 +120,8 @@ OutputOpt = Annotated[
         "-o",
         metavar="FILE",
         help="Write the report to FILE instead of stdout: whole or not at all, never through "
-        "a link (for scheduled runs as root, instead of a shell redirection).",
+        "a link (for scheduled runs as root, instead of a shell redirection); - is stdout.",
+        callback=_output_file,
     ),
 ]
 VerboseOpt = Annotated[

@@ -14,7 +14,12 @@ truncates its inode. So:
   is refused: ``-o /dev/null`` as root must not replace a device with a zip;
 - as root, a folder another account can write is refused unless it is sticky and owned by
   root (``/tmp``): in such a folder the other account could swap the folder's entries
-  between wsdiag's checks and its rename.
+  between wsdiag's checks and its rename;
+- as root, a folder path that passes through a symbolic link another account owns is
+  refused (``ln -s /root/dir /tmp/evil`` by nobody, then ``-o /tmp/evil/x.json`` by root):
+  the rule Linux's ``fs.protected_symlinks`` applies in sticky world-writable folders,
+  applied to every link on the way, those a root-owned link leads through included.
+  macOS's ``/tmp -> /private/tmp`` is root's and stays allowed.
 
 On POSIX the folder is opened once (``O_DIRECTORY``; a link to a folder is followed, as on
 macOS's ``/tmp``, and the folder checked is the one it reached) and every step works
@@ -38,6 +43,7 @@ _DIR_FD = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _TRIES = 16  # random 16-hex-digit names: a collision means someone is guessing them
+_MAX_LINKS = 40  # Linux's MAXSYMLINKS: more links on one path is ELOOP there too
 
 
 class OutputRefused(OSError):
@@ -73,6 +79,39 @@ def check_folder(st: os.stat_result, as_root: bool) -> None:
         raise _refuse("its folder can be written by other accounts and is not sticky")
 
 
+def check_folder_links(folder: Path) -> None:
+    """Raise :class:`OutputRefused` when the path ``folder`` (as given, relative to the
+    working folder when relative) passes through a symbolic link not owned by root, either
+    among its own components or among those a root-owned link leads to. A component that
+    does not exist ends the walk (opening the folder then fails on its own). More than
+    ``_MAX_LINKS`` links is refused as a loop."""
+    pending = list(folder.parts)
+    here = Path(pending.pop(0)) if pending and Path(pending[0]).is_absolute() else Path(".")
+    hops = 0
+    while pending:
+        step = here / pending.pop(0)
+        try:
+            st = os.lstat(step)
+        except OSError:
+            return
+        if not stat.S_ISLNK(st.st_mode):
+            here = step
+            continue
+        if st.st_uid != 0:
+            raise _refuse(
+                f"its folder path goes through {path_text(step)}, a symbolic link owned by "
+                f"uid {st.st_uid}, not root; give the real folder"
+            )
+        hops += 1
+        if hops > _MAX_LINKS:
+            raise _refuse("its folder path has too many symbolic links (a loop)")
+        target = Path(os.readlink(step))
+        parts = list(target.parts)
+        if target.is_absolute():
+            here = Path(parts.pop(0))
+        pending = parts + pending
+
+
 def _as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -86,6 +125,8 @@ def write_file(path: Path, data: bytes, *, as_root: bool | None = None) -> Path:
     nothing is left behind either way. ``as_root`` defaults to "effective uid is 0"."""
     root = _as_root() if as_root is None else as_root
     folder = path.parent if str(path.parent) else Path(".")
+    if root:
+        check_folder_links(folder)
     if not _DIR_FD:
         return _write_by_path(path, folder, data, root)
     if not path.name or path.name in (".", ".."):

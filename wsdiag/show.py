@@ -84,6 +84,8 @@ def parse(data: bytes) -> dict[str, Any]:
         raise NotAReport("not a report: empty")
     try:
         doc = json.loads(body)
+    except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
+        raise NotAReport("not a report: nested too deep to be one") from None
     except json.JSONDecodeError as exc:
         if body.startswith("{") and _cut(exc, body):
             raise NotAReport(f"report cut at {len(text):,} characters") from None

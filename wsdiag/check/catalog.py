@@ -96,6 +96,8 @@ def _builtin_doc() -> tuple[str, dict[str, Any]]:
 def _toml(name: str, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:  # x = [[[... thousands deep: tomllib recurses per level
+        raise CatalogError(f"catalog {name}: not valid TOML: nested too deep") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"catalog {name}: not valid TOML: {exc}") from None
 

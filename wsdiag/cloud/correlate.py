@@ -343,6 +343,13 @@ def return_route(table: RouteTable | None, client: Net, region: str = "") -> tup
     )
 
 
+def source_ip(client: Net) -> str:
+    """A host address of ``client`` (the first usable one: 127.0.0.1 for 127.0.0.0/8, the
+    address itself for a /32 or /128): the network address of a range is no client's."""
+    first = next(iter(client.hosts()), client.network_address)
+    return str(first)
+
+
 def reachability_command(
     region: str, source: str, client: Net, eni: str, protocol: str, port: int
 ) -> str:
@@ -353,7 +360,7 @@ def reachability_command(
     gateway = source if source and source != "local" else "<igw-/vgw-/tgw- the client enters by>"
     return (
         f"aws ec2 create-network-insights-path{_region(region)} --source {gateway} "
-        f"--source-ip {client.network_address} --destination {eni} --protocol {protocol} "
+        f"--source-ip {source_ip(client)} --destination {eni} --protocol {protocol} "
         f"--destination-port {port}   # then: aws ec2 start-network-insights-analysis "
         "--network-insights-path-id nip-…"
     )

@@ -172,13 +172,17 @@ def _text_lines(s: Summary) -> list[str]:
         f"  {h.host}  {h.verdict}  {h.environment}  {','.join(h.findings) or '-'}  "
         f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
         for h in worst
-    ] or ["  (none: every report ready)"]
+    ] or ["  (not listed: --top 0)" if s.top == 0 else "  (none: every report ready)"]
     out += ["", "Worst hosts by RTT p95 (session quality)"]
     out += [
         f"  {h.host}  p95 {h.p95_ms:.0f} ms  {h.grade}  {h.started_at}"
         + ("" if h.where == h.host else f"  ({h.where})")
         for h in s.slowest_hosts()
-    ] or ["  (none: no report has session-quality samples)"]
+    ] or [
+        "  (not listed: --top 0)"
+        if s.top == 0
+        else "  (none: no report has session-quality samples)"
+    ]
     if s.hosts is not None:
         out += table_lines(s.hosts)
     for title, count, named in (

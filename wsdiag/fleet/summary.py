@@ -4,10 +4,14 @@ Constant memory whatever the number of reports: each counter keeps at most MAX_K
 distinct keys (the rest fold into "(other)"), the worst hosts are a heap of `top` entries,
 and broken or foreign records are counted with only the first MAX_NAMED named.
 
-Reports of schema `wsdiag.report/1` and any later `wsdiag.report/N` are read: only fields
-present since /1 (verdict, environment, findings[].code, region) and optional ones
-(`host.name`, `logs.client_version`, `tool_version`) are used, each checked for its type,
-so a later version that adds fields still counts.
+Reports of schema `wsdiag.report/1` (the /1 family: `/1` or `/1.N`, a minor version only
+adds fields) are read: only fields present since /1 (verdict, environment, findings[].code,
+region) and optional ones (`host.name`, `logs.client_version`, `tool_version`) are used.
+What is counted is validated first, as `show` would: a verdict this version knows, findings
+a list of objects with string codes of at most MAX_CODE_CHARS, host an object; a record that
+fails is broken, named with its file. A later major version (`wsdiag.report/2`) is foreign,
+named: a new major may change what a field means, and counting its verdict as this
+version's would be guessing (a /999 "ready" counted ready was a false ready).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ MAX_NAMED = 50  # broken/foreign records named; the rest are counted
 # nesting is no layout anything writes, and the walk stays shallow whatever a file holds.
 MAX_ARRAY_DEPTH = 4
 MAX_SCHEMA_DIGITS = 9  # a schema version of more digits is not one
+SCHEMA_MAJOR = 1  # the major version read; a later one is foreign
+# The longest finding code wsdiag writes is ~30 characters (ENDPOINT_CERTIFICATE_UNTRUSTED);
+# 64 leaves room for later codes, and a 5,000-character "code" is not one.
+MAX_CODE_CHARS = 64
 OTHER = "(other)"
 NONE = "(none)"
 # The monitoring order (issue 9, watch): worse first. An unrecognised verdict ranks as
@@ -107,6 +115,9 @@ class Summary:
         while stack:
             doc, where, fallback_host, depth = stack.pop()
             if isinstance(doc, list):
+                if not doc:
+                    self.add_foreign(where, "an empty JSON array: no report in it")
+                    continue
                 if depth >= MAX_ARRAY_DEPTH:
                     self.add_broken(
                         where, f"arrays nested deeper than {MAX_ARRAY_DEPTH}: not reports"
@@ -119,7 +130,18 @@ class Summary:
             elif not isinstance(doc, dict):
                 self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
             elif self._known_schema(schema := doc.get("schema")):
-                self._add_report(doc, where, fallback_host)
+                major = int(str(schema).removeprefix(SCHEMA_PREFIX).split(".")[0])
+                why = invalid_report(doc)
+                if major != SCHEMA_MAJOR:
+                    self.add_foreign(
+                        where,
+                        f"schema {str(schema)!r}: a later major version than this wsdiag reads "
+                        f"({SCHEMA_PREFIX}{SCHEMA_MAJOR}); summarize it with a newer wsdiag",
+                    )
+                elif why is not None:
+                    self.add_broken(where, f"not a {SCHEMA_PREFIX}{SCHEMA_MAJOR} report: {why}")
+                else:
+                    self._add_report(doc, where, fallback_host)
             elif isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
                 version = schema.removeprefix(SCHEMA_PREFIX)
                 shown = (
@@ -136,14 +158,16 @@ class Summary:
         ok = self._schemas.get(schema)
         if ok is None:
             version = schema.removeprefix(SCHEMA_PREFIX)
+            major, dot, minor = version.partition(".")
             # ASCII digits only ("²".isdigit() is true, int() refuses it) and few of them:
             # int() refuses more than 4,300 digits (ValueError), and no schema gets there.
             ok = (
                 schema.startswith(SCHEMA_PREFIX)
                 and 0 < len(version) <= MAX_SCHEMA_DIGITS
-                and version.isascii()
-                and version.isdigit()
-                and int(version) >= 1
+                and major.isascii()
+                and major.isdigit()
+                and int(major) >= 1
+                and (not dot or (minor.isascii() and minor.isdigit()))
             )
             if len(self._schemas) < MAX_KEYS:
                 self._schemas[schema] = ok
@@ -266,6 +290,38 @@ class Summary:
         """Worst first: verdict (blocked > unknown > degraded > ready), then the worst
         finding severity, the number of finding codes, the newest start time."""
         return [e for _, _, e in sorted(self._heap, reverse=True)]
+
+
+def invalid_report(doc: dict[str, Any]) -> str | None:
+    """Why ``doc`` (a /1-family report object) cannot be counted, or None: the fields
+    summarize counts, checked as ``show`` would decode them."""
+    verdict = doc.get("verdict")
+    if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
+        shown = repr(verdict[:20]) if isinstance(verdict, str) else type(verdict).__name__
+        return f"verdict {shown} is not one of " + ", ".join(VERDICT_RANK)
+    findings = doc.get("findings")
+    if not isinstance(findings, list):
+        return f"findings: expected an array, not {_kind(findings)}"
+    for i, f in enumerate(findings):
+        if not isinstance(f, dict):
+            return f"findings[{i}]: expected an object, not {_kind(f)}"
+        code = f.get("code")
+        if not isinstance(code, str) or not code:
+            return f"findings[{i}].code: expected a string, not {_kind(code)}"
+        if len(code) > MAX_CODE_CHARS:
+            return f"findings[{i}].code: {len(code):,} characters, at most {MAX_CODE_CHARS}"
+    host = doc.get("host")
+    if host is not None and not isinstance(host, dict):
+        return f"host: expected an object, not {_kind(host)}"
+    return None
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
 
 
 def _host_name(doc: dict[str, Any], fallback: str) -> str:

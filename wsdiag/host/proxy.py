@@ -90,7 +90,19 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
         return None
     # Without a scheme ("proxy:3128", as curl and Windows accept it) a proxy is HTTP.
     text = raw if "://" in raw else f"http://{raw}"
-    parts = urllib.parse.urlsplit(text)
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError:  # "http://[bad:3128": an IPv6 bracket left open
+        scheme = text.split("://", 1)[0].lower()
+        return ProxyConfig(
+            f"{scheme}://<unreadable>",
+            scheme,
+            None,
+            None,
+            source,
+            bypass,
+            "the proxy setting is not a valid URL (a [ of an IPv6 address left open?)",
+        )
     scheme = parts.scheme.lower()
     try:
         host, port = parts.hostname, parts.port

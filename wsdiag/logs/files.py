@@ -13,6 +13,7 @@ nothing here raises to the caller except :class:`~wsdiag.errors.WsdiagError` for
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,7 @@ from wsdiag.host.readfile import (
     sniff,
     stat_kind,
 )
+from wsdiag.logs.lines import HEAD
 from wsdiag.logs.parse import LogParser
 
 BLOCK_SIZE = 1 << 20
@@ -116,17 +118,37 @@ def _stat_file(path: Path, named: bool, owner: int | None = None) -> LogFile:
 
 
 def looks_like_text(file: LogFile) -> bool:
-    """False for crash dumps and databases that share the directory (NUL bytes).
+    """True when ``file`` is to be read as a client log: see :func:`skip_reason`."""
+    return skip_reason(file) is None
 
-    Files named explicitly are always taken as text: the user asked for them.
-    """
+
+# A file found in a log directory is the client's when its name says so (the client writes
+# *.log, rotated *.log.N and *.log.gz; .txt exports) or a line of its head is in one of the
+# client's formats (wsdiag.logs.lines.HEAD). A README.md or settings.json beside the logs
+# is neither.
+_LOG_NAME = re.compile(r"\.(?:log|txt)(?:\.[0-9]{1,3})?(?:\.gz)?\Z", re.IGNORECASE)
+
+
+def skip_reason(file: LogFile) -> str | None:
+    """None when ``file`` is read as a client log, else why not: ``binary`` (crash dumps
+    and databases that share the directory: NUL bytes) or ``not-a-client-log`` (a name
+    that is no log's and no line of its first ``_SNIFF`` bytes in the client's formats).
+
+    Files named explicitly are always read: the user asked for them."""
     if file.named:
-        return True
+        return None
     try:
         head = sniff(file.path, _SNIFF, file.owner)
     except ReadRefused:
-        return True  # let the read report the problem
-    return b"\x00" not in head
+        return None  # let the read report the problem
+    if b"\x00" in head:
+        return "binary"
+    if file.compressed or _LOG_NAME.search(file.path.name):
+        return None
+    text = head.decode("utf-8", "replace")
+    if any(HEAD.match(line) for line in text.splitlines()):
+        return None
+    return "not-a-client-log"
 
 
 def _walk(root: Path, depth: int, out: list[Path], problems: list[ReadProblem]) -> None:

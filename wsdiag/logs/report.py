@@ -20,8 +20,8 @@ from wsdiag.logs.files import (
     LogFile,
     ReadProblem,
     discover,
-    looks_like_text,
     read_into,
+    skip_reason,
 )
 from wsdiag.logs.findings import log_findings, no_logs_findings
 from wsdiag.logs.parse import LogParser
@@ -52,7 +52,8 @@ class LogsResult:
     since: datetime | None
     searched: list[Path]
     files: list[FileRead] = field(default_factory=list)  # newest first
-    skipped: list[LogFile] = field(default_factory=list)  # binary files in a log directory
+    skipped: list[LogFile] = field(default_factory=list)  # files in a log directory not read
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # path -> files.skip_reason
     problems: list[ReadProblem] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
 
@@ -69,8 +70,10 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result = LogsResult(summary=None, since=since, searched=searched, problems=problems)
     # Oldest first, so that a session that straddles a rotation is read in order.
     for file in reversed(files):
-        if not looks_like_text(file):
+        why = skip_reason(file)
+        if why is not None:
             result.skipped.append(file)
+            result.skip_reasons[str(file.path)] = why
             continue
         done, problem = read_into(parser, file)
         if problem is not None:
@@ -80,7 +83,9 @@ def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
     result.files.reverse()
     result.summary = parser.summary() if result.files else None
     findings = list(log_findings(result.summary, result.problems))
-    if not files and not any(f.code == "LOGS_NOT_FOUND" for f in findings):
+    # A path given that could not be read (a FIFO, /dev/zero, a file not readable) has its
+    # own finding: "no log files were found" beside it would name the wrong cause.
+    if not files and not result.problems:
         since_text = _iso(since) if since is not None else None
         findings[:0] = no_logs_findings([str(p) for p in searched], since_text)
     result.findings = tuple(findings)
@@ -116,7 +121,10 @@ def to_json(result: LogsResult, now: datetime | None = None) -> dict[str, object
             }
             for r in result.files
         ],
-        "skipped": [{"path": path_text(f.path), "reason": "binary"} for f in result.skipped],
+        "skipped": [
+            {"path": path_text(f.path), "reason": result.skip_reasons.get(str(f.path), "binary")}
+            for f in result.skipped
+        ],
         "problems": [
             {"path": path_text(p.path), "kind": str(p.kind), "detail": p.detail}
             for p in result.problems

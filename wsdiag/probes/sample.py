@@ -125,7 +125,8 @@ def for_plan(plan: Plan) -> Callable[[ProbeResult, float], Awaitable[Sample]]:
             if not (plan.proxy.host and plan.proxy.port):
                 return Sample(None, None, judged=False, source=RttSource.CONNECT_ANSWER)
             if not proxy:  # one dialer, so the proxy's name is resolved once
-                proxy.append(ProxyDialer(plan.proxy.host, plan.proxy.port))
+                servers = [(ns.ip, ns.port) for ns in plan.nameservers]
+                proxy.append(ProxyDialer(plan.proxy.host, plan.proxy.port, servers))
             got = await probe_via_proxy(base, timeout, proxy[0])
             ok = got.status is Status.OPEN and got.ms is not None
             return Sample(

@@ -156,7 +156,7 @@ def for_plan(plan: Plan, *, record: bool = True, identify: bool = True) -> Probe
     trust = PendingTrust(public_roots_path(plan.public_roots, os.environ)) if record else None
     endpoint = {pt.target.id for pt in plan.targets if identify and pt.target.role is Role.ENDPOINT}
     proxy = (
-        ProxyDialer(plan.proxy.host, plan.proxy.port)
+        ProxyDialer(plan.proxy.host, plan.proxy.port, [(ns.ip, ns.port) for ns in plan.nameservers])
         if plan.proxy.mode is ProxyMode.PROXY and plan.proxy.host and plan.proxy.port
         else None
     )

@@ -17,17 +17,20 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from wsdiag.budgets import TLS_MIN_BUDGET
+from wsdiag.budgets import PROXY_RESOLVE_TIMEOUT, TLS_MIN_BUDGET
 from wsdiag.clock import ms_since
 from wsdiag.probes.connect_answer import State, parse_connect_answer, printable, refusal_words
 from wsdiag.probes.errors import failure_of
 from wsdiag.probes.osdns import AddrInfo, getaddrinfo_in_daemon_thread
 from wsdiag.probes.outcome import failed, outcome
 from wsdiag.probes.tls import identify_step, tls_step
-from wsdiag.vocab.model import Fault, Phase, Status, Via
+from wsdiag.vocab.model import DnsOutcome, DnsSpec, Fault, Phase, Status, Via
 from wsdiag.vocab.results import ProbeResult
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from wsdiag.probes.dns_query import Server
     from wsdiag.probes.tls import Trust
 
 # getaddrinfo's "no such name" codes (EAI_NODATA is not on every platform).
@@ -37,26 +40,64 @@ _READ = 4096
 
 class ProxyDialer:
     """One HTTP proxy for one run. A name is resolved once, by the OS (getaddrinfo), as the
-    client's own proxy setting is: hosts file, search domains and all, which the DNS probe's
-    resolver (the VPC's, or --nameserver) is not meant to answer for."""
+    client's own proxy setting is: hosts file, search domains and all. With ``nameservers``
+    (--nameserver: ``[(ip, port)]``) the run was told which resolvers to use, and the OS is
+    never asked: the name is looked up (A, then AAAA) through those servers, or reported
+    unresolvable by them."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, nameservers: Sequence[Server] = ()) -> None:
         self.host, self.port = host, port
+        self.nameservers = tuple(nameservers)
         self._resolved: asyncio.Future[tuple[AddrInfo, OSError | None]] | None = None
 
     def label(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
-    async def addresses(self) -> tuple[list[tuple[str, int]], OSError | None]:
+    async def addresses(
+        self, timeout: float = PROXY_RESOLVE_TIMEOUT
+    ) -> tuple[list[tuple[str, int]], OSError | None]:
+        """The proxy's addresses in dialling order, or ``([], why)``. ``timeout`` (s) bounds
+        a lookup through --nameserver (the first caller's; later callers share it)."""
         with contextlib.suppress(ValueError):
             ipaddress.ip_address(self.host)
             return [(self.host, self.port)], None
         if self._resolved is None:
-            # by the OS, in a daemon thread a hung resolver cannot hold the run with
-            self._resolved = getaddrinfo_in_daemon_thread(self.host, self.port)
+            if self.nameservers:
+                self._resolved = asyncio.ensure_future(self._by_nameservers(timeout))
+            else:
+                # by the OS, in a daemon thread a hung resolver cannot hold the run with
+                self._resolved = getaddrinfo_in_daemon_thread(self.host, self.port)
         # shield: one probe's timeout must not cancel the lookup the others share.
         infos, error = await asyncio.shield(self._resolved)
         return [(address, self.port) for address, _ in infos], error
+
+    async def _by_nameservers(self, timeout: float) -> tuple[AddrInfo, OSError | None]:
+        from wsdiag.probes.dns import resolve
+        from wsdiag.probes.dns_query import server_text
+
+        asked = ", ".join(server_text(s) for s in self.nameservers)
+        results = await asyncio.gather(
+            *(
+                resolve(
+                    self.nameservers,
+                    DnsSpec(f"proxy/dns/{t}", "proxy", self.host, t, timeout),
+                    timeout,
+                )
+                for t in ("A", "AAAA")
+            )
+        )
+        found: AddrInfo = [
+            (address, int(socket.AF_INET6 if ":" in address else socket.AF_INET))
+            for r in results
+            for address in r.addresses
+        ]
+        if found:
+            return found, None
+        if all(r.outcome in (DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER) for r in results):
+            return [], socket.gaierror(
+                socket.EAI_NONAME, f"the name does not resolve (asked {asked}: --nameserver)"
+            )
+        return [], OSError(None, f"its name did not resolve through {asked}: {results[0].detail}")
 
 
 async def _resolve(
@@ -64,7 +105,7 @@ async def _resolve(
 ) -> list[tuple[str, int]] | ProbeResult:
     try:
         async with asyncio.timeout(timeout):
-            addresses, error = await proxy.addresses()
+            addresses, error = await proxy.addresses(timeout)
     except TimeoutError:
         return outcome(
             base,
@@ -77,13 +118,16 @@ async def _resolve(
         return addresses
     if isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_NAME:
         # A definite answer: the client cannot reach this proxy either.
+        said = (
+            error.strerror if proxy.nameservers and error.strerror else "the name does not resolve"
+        )
         return outcome(
             base,
             Status.UNREACHABLE,
             Phase.PROXY_RESOLVE,
             t0,
             errno=error.errno,
-            detail=f"{where}: the name does not resolve",
+            detail=f"{where}: {said}",
         )
     text = (error.strerror if error is not None else None) or "no address"
     code = error.errno if error is not None else None

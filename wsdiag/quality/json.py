@@ -76,18 +76,30 @@ def quality_from_json(d: dict[str, Any]) -> QualityFacts:
         loss=Bound(*bd["loss"]) if "loss" in bd else defaults.loss,
     )
     limit = d.get("limit")
+    overall = _figures_from(d["overall"]) if d.get("overall") else None
+    # not stored: which figures were left out reads back from the pooled figures
+    unmeasured = (
+        tuple(
+            k
+            for k, v in ((Figure.JITTER, overall.jitter_ms), (Figure.LOSS, overall.loss))
+            if v is None
+        )
+        if overall is not None and overall.rtt_ms is not None and d.get("limit_text")
+        else ()
+    )
     return QualityFacts(
         samples=int(d.get("samples", 0)),
         paths=tuple(
             PathFigures(p["id"], RttSource(p.get("source", "timer")), _figures_from(p))
             for p in d.get("paths", ())
         ),
-        overall=_figures_from(d["overall"]) if d.get("overall") else None,
+        overall=overall,
         score=Score(
             d.get("score"),
             Grade(d.get("grade", "unknown")),
             Figure(limit) if limit else None,
             limit_text=str(d.get("limit_text", "")),
+            unmeasured=unmeasured,
         ),
         poor=tuple(Figure(f) for f in d.get("poor", ())),
         counts=bool(d.get("counts_in_verdict", False)),

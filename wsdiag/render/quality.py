@@ -39,6 +39,8 @@ def headline(q: QualityFacts) -> str:
         return "not sampled (--samples 0)"
     if not q.paths:
         return "unknown: no endpoint path answered, so none was sampled"
+    if q.score.grade is Grade.UNKNOWN and q.score.unmeasured:
+        return f"unknown: {q.score.limit_text}"
     if q.score.grade is Grade.UNKNOWN:
         return "unknown: fewer than 3 samples answered (the run ended first)"
     return f"{q.score.grade}, {q.score.score}/100: {q.score.limit_text}"

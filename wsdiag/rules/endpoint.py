@@ -23,7 +23,7 @@ from wsdiag.rules.facts import (
     defects,
     with_defect,
 )
-from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity, Status
 from wsdiag.vocab.results import AddressEvidence, Evidence
 from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
@@ -88,9 +88,15 @@ def _partial(c: CheckFacts) -> Fire | None:
 def _silent(c: CheckFacts) -> Fire:
     e = c.evidence
     hit = with_defect(e, Defect.SILENT)
+    # Every failed endpoint probe was a refusal (TCP RST, ICMP port unreachable): these
+    # addresses answered, with a no; "did not answer" would send someone after a route.
+    # (endpoint_failures holds every endpoint probe's status, the open ones' too)
+    failed = set(e.endpoint_failures) - {str(Status.OPEN), str(Status.SKIPPED)}
+    refused = failed == {str(Status.REFUSED)}
     return Fire(
         {
             "host": e.endpoint_host,
+            "how": "refused every path" if refused else "did not answer",
             "dead": ", ".join(a.address for a in hit),
             "n": len(hit),
             "total": len(e.endpoint_addresses),
@@ -358,7 +364,7 @@ ENDPOINT_RULES: tuple[CheckRule, ...] = (
         severity=Severity.WARNING,
         owner=Owner.NETWORK,
         when="some endpoint addresses (AZs) answer on no path",
-        message="{n} of {total} addresses of {host} did not answer ({dead}); a client that picks "
+        message="{n} of {total} addresses of {host} {how} ({dead}); a client that picks "
         "one of them will fail or wait.",
         remediation="Check the route and network ACL to every endpoint subnet (each address is one "
         "Availability Zone's interface), or remove the subnet from the endpoint.",

@@ -135,6 +135,9 @@ class CheckFacts:
     environment: Environment
     proxy_mode: ProxyMode
     pac_broken: Tri  # the PAC answered with no usable proxy address
+    # a PAC decided this run's route and left the proxied paths untested for another reason
+    # (it could not be fetched or evaluated: a syntax error, a loop, binary, no answer)
+    pac_untested: Tri
     # some endpoint address has this defect (NO: none has; the addresses may be unknown)
     address_silent: Tri
     address_no_quic: Tri
@@ -190,6 +193,11 @@ class CheckFacts:
             environment=environment,
             proxy_mode=e.proxy.mode,
             pac_broken=Tri.of(bool(e.proxy.pac_broken)),
+            pac_untested=Tri.of(
+                e.proxy.source == "pac"
+                and e.proxy.mode is ProxyMode.UNTESTED
+                and not e.proxy.pac_broken
+            ),
             address_silent=_some(with_defect(e, Defect.SILENT)),
             address_no_quic=_some(with_defect(e, Defect.NO_QUIC)),
             address_no_4195=_some(with_defect(e, Defect.NO_4195)),

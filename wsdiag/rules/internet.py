@@ -20,6 +20,8 @@ def _failed(e: Evidence, need: Need) -> list[TargetEvidence]:
 
 
 def _source(source: str | None) -> str:
+    if source == "pac":
+        return "a proxy auto-config"
     return "the system proxy settings" if source == "system" else "the environment (https_proxy)"
 
 
@@ -61,6 +63,15 @@ def _pac_answer_broken(c: CheckFacts) -> Fire:
     untested = [t for t in e.targets if t.proxy_untested]
     return Fire(
         {"pac": e.proxy.pac or "the PAC", "why": e.proxy.pac_broken},
+        basis=tuple(f"targets[{t.id}]" for t in untested),
+    )
+
+
+def _pac_untested(c: CheckFacts) -> Fire:
+    e = c.evidence
+    untested = [t for t in e.targets if t.proxy_untested]
+    return Fire(
+        {"pac": e.proxy.pac or "the PAC", "why": e.proxy.reason},
         basis=tuple(f"targets[{t.id}]" for t in untested),
     )
 
@@ -178,6 +189,24 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         basis=(),
     ),
     FindingRule(
+        name="pac-not-used",
+        code="PAC_NOT_USED",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="the PAC could not be fetched or evaluated (a syntax error, a loop, not text), "
+        "or names a proxy wsdiag cannot test: the proxied paths are not tested (verdict "
+        "unknown)",
+        message="The proxy auto-config {pac} was not followed: {why}. The sign-in domains it "
+        "would route were not probed, so wsdiag cannot say whether registration and sign-in "
+        "work.",
+        remediation="Check the PAC (it must be JavaScript defining FindProxyForURL, answering "
+        "`PROXY host:port` or `DIRECT`), or pass a working one with --pac; --no-proxy tests "
+        "direct 443 egress instead.",
+        facts=(("pac_untested", (Y,)), ("target_proxy_untested", (Y,))),
+        fire=_pac_untested,
+        basis=(),
+    ),
+    FindingRule(
         name="proxy-unsupported-scheme",
         code="PROXY_UNSUPPORTED_SCHEME",
         severity=Severity.WARNING,
@@ -192,6 +221,7 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
             ("proxy_mode", (ProxyMode.UNTESTED,)),
             ("target_proxy_untested", (Y,)),
             ("pac_broken", (N,)),  # a broken PAC answer is PAC_ANSWER_BROKEN's
+            ("pac_untested", (N,)),  # a PAC that could not be used is PAC_NOT_USED's
         ),
         fire=_proxy_unsupported,
         basis=(),
