@@ -173,6 +173,8 @@ def results(
             if s.id.endswith("@proxy"):  # CONNECT <private name>:port, only where asked
                 if stream is not None and s.port in stream:
                     probes.append(_streamed(s, *stream[s.port]))
+                elif stream is not None:  # asked of the proxy, no answer given: as a run
+                    probes.append(planned(s))  # records a probe it could not finish
             elif s.skip_reason is not None:
                 probes.append(planned(s))
             else:
