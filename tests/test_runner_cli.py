@@ -431,9 +431,10 @@ def _interrupt_check(dns: DnsServer, started: Callable[[], bool]) -> tuple[int, 
     )
     try:
         deadline = time.monotonic() + 30
-        while not started() and time.monotonic() < deadline and proc.poll() is None:
+        seen = False  # asked once per turn: started() may consume what it saw (a datagram)
+        while not (seen := started()) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
-        assert started(), "check never reached the phase to interrupt"
+        assert seen, "check never reached the phase to interrupt"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
     finally:
