@@ -7,7 +7,8 @@ from typing import Any
 
 
 def stop_process(proc: subprocess.Popen[Any], grace: float = 3.0) -> None:
-    """SIGTERM, wait ``grace`` seconds, then SIGKILL; close its stdout pipe, if any."""
+    """SIGTERM, wait ``grace`` seconds, then SIGKILL; close its pipes, if any (an open one
+    is a ResourceWarning later, in whichever test the garbage collector runs)."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -15,5 +16,6 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 3.0) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-    if proc.stdout is not None:
-        proc.stdout.close()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()

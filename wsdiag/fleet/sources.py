@@ -218,7 +218,7 @@ class _Lines:
                 return
             if not _LINE.search(tail):
                 tail = b""  # blank, and without a newline: nothing to count or keep
-            elif len(tail) > MAX_REPORT_BYTES:
+            elif len(tail.lstrip()) > MAX_REPORT_BYTES:  # as _LINE measures a line
                 yield self._newlines + 1, None
                 chunk = self._skip_line(chunk)
                 if chunk is None:
