@@ -79,135 +79,163 @@ async def run_plan(
     lookup's result when the last lookup has ended, so work that needs the answers but no
     probe (this machine's routes to them) runs while the probes wait; an exception it
     raises is ignored (the caller's work is then simply not started)."""
-    loop = asyncio.get_running_loop()
-    t0 = time.perf_counter()
-    # A list so that a late answer within the OS's DNS budget can move it (see one_dns).
-    deadline = [loop.time() + (plan.deadline if budget is None else max(budget, 0.0))]
-    dns_out: dict[str, DnsResult | None] = {}
-    dns_specs: dict[str, DnsSpec] = {}
-    probe_out: dict[str, ProbeResult] = {}
-    pending: dict[str, ProbeResult] = {}
-    slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
-    decided: dict[str, str] = {}  # fact -> the id of the probe that answered it
-    serving: dict[str, set[asyncio.Future[ProbeResult]]] = {}  # fact -> probes in flight
-    sampler = Sampler(sample, plan.samples, deadline[0])
+    return await _Run(plan, resolve, probes, budget, late, on_dns, sample).run()
 
-    patient: dict[object, float] = {}  # patient lookups in flight -> the latest they may end
 
-    def remaining() -> float:
-        return max(deadline[0] - loop.time(), 0.0)
+class _Run:
+    """One run's shared state (results so far, the deadline, the facts decided, the probes
+    in flight) and the steps that read and move it: the runner owns only time."""
 
-    def waiting() -> float:
+    def __init__(
+        self,
+        plan: Plan,
+        resolve: ResolveFn,
+        probes: Mapping[Transport, ProbeFn],
+        budget: float | None,
+        late: float,
+        on_dns: Callable[[tuple[DnsResult, ...]], None] | None,
+        sample: SampleFn | None,
+    ) -> None:
+        self.plan, self.resolve, self.probes, self.late, self.on_dns = (
+            plan,
+            resolve,
+            probes,
+            late,
+            on_dns,
+        )
+        self.loop = asyncio.get_running_loop()
+        self.t0 = time.perf_counter()
+        # Moves when a late answer within the OS's DNS budget arrives (see one_dns).
+        self.deadline = self.loop.time() + (plan.deadline if budget is None else max(budget, 0.0))
+        self.dns_out: dict[str, DnsResult | None] = {}
+        self.dns_specs: dict[str, DnsSpec] = {}
+        self.probe_out: dict[str, ProbeResult] = {}
+        self.pending: dict[str, ProbeResult] = {}
+        self.slots = asyncio.Semaphore(MAX_CONCURRENT_PROBES)  # mechanism: the size is a budget
+        self.decided: dict[str, str] = {}  # fact -> the id of the probe that answered it
+        self.serving: dict[str, set[asyncio.Future[ProbeResult]]] = {}  # fact -> in flight
+        self.sampler = Sampler(sample, plan.samples, self.deadline)
+        self.patient: dict[object, float] = {}  # patient lookups -> the latest they may end
+        self.looking_up = len(plan.targets)  # targets whose lookups have not all ended
+
+    def remaining(self) -> float:
+        return max(self.deadline - self.loop.time(), 0.0)
+
+    def waiting(self) -> float:
         """Time left for the run as a whole: the deadline, or a patient lookup's end."""
-        return max(max(patient.values(), default=0.0), deadline[0]) - loop.time()
+        return max(max(self.patient.values(), default=0.0), self.deadline) - self.loop.time()
 
-    def ended_early(base: ProbeResult, fact: str) -> ProbeResult:
+    def ended_early(self, base: ProbeResult, fact: str) -> ProbeResult:
         return replace(
             base,
             status=Status.SKIPPED,
-            detail=f"ended early: {decided[fact]} answered, which decides {fact}",
+            detail=f"ended early: {self.decided[fact]} answered, which decides {fact}",
         )
 
-    async def one_probe(spec: ProbeSpec) -> None:
+    async def one_probe(self, spec: ProbeSpec) -> None:
         base = planned(spec)
         if spec.skip_reason is not None:
-            probe_out[spec.id] = base
+            self.probe_out[spec.id] = base
             return
-        pending[spec.id] = base
-        async with slots:  # the budget starts once a slot is free: waiting is not silence
-            if spec.serves in decided:
-                result = ended_early(base, spec.serves)
+        self.pending[spec.id] = base
+        async with self.slots:  # the budget starts once a slot is free: waiting is not silence
+            if spec.serves in self.decided:
+                result = self.ended_early(base, spec.serves)
             else:
-                budget = min(spec.timeout, remaining())
-                result = await _serve(spec, base, budget)
-        probe_out[spec.id] = result
-        pending.pop(spec.id, None)
-        sampler.answered(spec, result)
-        if spec.serves and result.status is Status.OPEN and spec.serves not in decided:
-            decided[spec.serves] = spec.id
-            for other in serving.pop(spec.serves, set()):
+                result = await self.serve(spec, base, min(spec.timeout, self.remaining()))
+        self.probe_out[spec.id] = result
+        self.pending.pop(spec.id, None)
+        self.sampler.answered(spec, result)
+        if spec.serves and result.status is Status.OPEN and spec.serves not in self.decided:
+            self.decided[spec.serves] = spec.id
+            for other in self.serving.pop(spec.serves, set()):
                 other.cancel()
 
-    async def _serve(spec: ProbeSpec, base: ProbeResult, budget: float) -> ProbeResult:
-        run = _run_one(probes[spec.transport], base, budget, spec.timeout, late)
+    async def serve(self, spec: ProbeSpec, base: ProbeResult, budget: float) -> ProbeResult:
+        run = _run_one(self.probes[spec.transport], base, budget, spec.timeout, self.late)
         if not spec.serves:
-            return _worded(await run, spec, plan.timeout)
+            return _worded(await run, spec, self.plan.timeout)
         task = asyncio.ensure_future(run)
-        serving.setdefault(spec.serves, set()).add(task)
+        self.serving.setdefault(spec.serves, set()).add(task)
         try:
             await asyncio.wait({task})
         except asyncio.CancelledError:  # the deadline: the probe goes with its runner
             task.cancel()
             raise
         finally:
-            serving.get(spec.serves, set()).discard(task)
+            self.serving.get(spec.serves, set()).discard(task)
         if task.cancelled():
-            return ended_early(base, spec.serves)
-        return _worded(task.result(), spec, plan.timeout)
+            return self.ended_early(base, spec.serves)
+        return _worded(task.result(), spec, self.plan.timeout)
 
-    async def one_dns(spec: DnsSpec) -> DnsResult:
-        dns_out[spec.id], dns_specs[spec.id] = None, spec
-        left = remaining()
+    async def one_dns(self, spec: DnsSpec) -> DnsResult:
+        self.dns_out[spec.id], self.dns_specs[spec.id] = None, spec
+        left = self.remaining()
         allowed = min(spec.timeout, left)
         # The private name may take the OS resolver's own budget (the lookup uses it only
         # when its server answered another query of this run); the run's deadline then
         # grows by the extra DNS time actually spent, so its probes keep their time.
         patience = (
-            max(plan.dns_os_budget - spec.timeout, 0.0)
+            max(self.plan.dns_os_budget - spec.timeout, 0.0)
             if spec.patient and left >= spec.timeout
             else 0.0
         )
-        started = loop.time()
+        started = self.loop.time()
         key = object()
         if patience:  # the run waits for it past the deadline while it may still answer
-            patient[key] = started + left + patience
+            self.patient[key] = started + left + patience
         try:
-            result = await _lookup(resolve, spec, allowed + patience, late)
+            result = await _lookup(self.resolve, spec, allowed + patience, self.late)
         finally:
-            patient.pop(key, None)
-        over = loop.time() - started - allowed
+            self.patient.pop(key, None)
+        over = self.loop.time() - started - allowed
         if patience and over > 0:
-            deadline[0] = max(deadline[0], started + left + min(over, patience))
-        dns_out[spec.id] = result
+            self.deadline = max(self.deadline, started + left + min(over, patience))
+        self.dns_out[spec.id] = result
         return result
 
-    looking_up = [len(plan.targets)]  # targets whose lookups have not all ended
-
-    def lookups_ended() -> None:
-        looking_up[0] -= 1
-        if looking_up[0] == 0 and on_dns is not None:
+    def lookups_ended(self) -> None:
+        self.looking_up -= 1
+        if self.looking_up == 0 and self.on_dns is not None:
             with contextlib.suppress(Exception):
-                on_dns(tuple(r for r in dns_out.values() if r is not None))
+                self.on_dns(tuple(r for r in self.dns_out.values() if r is not None))
 
-    async def one_target(pt: PlannedTarget) -> None:
+    async def one_target(self, pt: PlannedTarget) -> None:
         async def direct() -> None:
-            answers = await asyncio.gather(*(one_dns(s) for s in pt.dns))
-            lookups_ended()
-            await asyncio.gather(*(one_probe(s) for s in expand(pt, answers, plan.families)))
+            answers = await asyncio.gather(*(self.one_dns(s) for s in pt.dns))
+            self.lookups_ended()
+            expanded = expand(pt, answers, self.plan.families)
+            await asyncio.gather(*(self.one_probe(s) for s in expanded))
 
-        await asyncio.gather(direct(), *(one_probe(s) for s in pt.probes))
+        await asyncio.gather(direct(), *(self.one_probe(s) for s in pt.probes))
 
-    # Skips are recorded now: a deadline cannot cut short what never runs.
-    probe_out.update(
-        (s.id, planned(s)) for pt in plan.targets for s in pt.probes if s.skip_reason is not None
-    )
-    tasks = [asyncio.create_task(one_target(pt)) for pt in plan.targets]
-    unfinished: set[asyncio.Task[None]] = set(tasks)
-    while unfinished and waiting() > 0:  # again when a late DNS answer moved the deadline
-        _, unfinished = await asyncio.wait(unfinished, timeout=waiting())
-    for task in unfinished:
-        task.cancel()
-    await asyncio.gather(*unfinished, return_exceptions=True)
-    samples = await sampler.stop()  # the planned work is over: so are the samples
-    return RunResult(
-        dns=_finish_dns(dns_out, dns_specs, late),
-        probes=sorted(
-            _finish_probes(probe_out, pending, loop.time() >= deadline[0], late).values(),
-            key=result_order(plan),
-        ),
-        duration_ms=ms_since(t0),
-        samples=samples,
-    )
+    async def run(self) -> RunResult:
+        plan = self.plan
+        # Skips are recorded now: a deadline cannot cut short what never runs.
+        self.probe_out.update(
+            (s.id, planned(s))
+            for pt in plan.targets
+            for s in pt.probes
+            if s.skip_reason is not None
+        )
+        tasks = [asyncio.create_task(self.one_target(pt)) for pt in plan.targets]
+        unfinished: set[asyncio.Task[None]] = set(tasks)
+        while unfinished and self.waiting() > 0:  # again when a late answer moved the deadline
+            _, unfinished = await asyncio.wait(unfinished, timeout=self.waiting())
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        samples = await self.sampler.stop()  # the planned work is over: so are the samples
+        cut = self.loop.time() >= self.deadline
+        return RunResult(
+            dns=_finish_dns(self.dns_out, self.dns_specs, self.late),
+            probes=sorted(
+                _finish_probes(self.probe_out, self.pending, cut, self.late).values(),
+                key=result_order(plan),
+            ),
+            duration_ms=ms_since(self.t0),
+            samples=samples,
+        )
 
 
 async def _lookup(resolve: ResolveFn, spec: DnsSpec, budget: float, late: float = 0.0) -> DnsResult:
