@@ -29,6 +29,7 @@ from wsdiag.vocab.model import (
     ProbeSpec,
     ProxyMode,
     ProxyRoute,
+    Region,
     Role,
     Target,
     Transport,
@@ -127,6 +128,20 @@ def split_nameserver(text: str) -> tuple[str, int]:
     return str(ipaddress.ip_address(host)), port
 
 
+def _public_target(
+    target: Target, region: Region, directory: str | None, values: dict[str, str | None]
+) -> PlannedTarget:
+    """A sign-in or health-check target with its host filled in, or why it is not probed."""
+    skip = None
+    if target.requires == "directory_id" and directory is None:
+        skip = "no --directory-id given"
+    elif "{airport}" in target.host and not region.airport:
+        skip = "no health-check host known"
+    if skip:
+        return PlannedTarget(target, _unfilled(target.host), skip)
+    return PlannedTarget(target, target.host.format(**values))
+
+
 def make_plan(
     catalog: Catalog, inputs: Inputs, proxy: ProxyConfig | ProxyRoute | None = None
 ) -> Plan:
@@ -151,15 +166,7 @@ def make_plan(
         if target.role is Role.ENDPOINT:
             planned.extend(_endpoint_targets(target, inputs, values))
             continue
-        skip = None
-        if target.requires == "directory_id" and directory is None:
-            skip = "no --directory-id given"
-        elif "{airport}" in target.host and not region.airport:
-            skip = "no health-check host known"
-        if skip:
-            planned.append(PlannedTarget(target, _unfilled(target.host), skip))
-        else:
-            planned.append(PlannedTarget(target, target.host.format(**values)))
+        planned.append(_public_target(target, region, directory, values))
     if isinstance(proxy, ProxyRoute):
         proxy_route = proxy
     else:
