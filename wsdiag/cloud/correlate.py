@@ -13,6 +13,7 @@ does not make a silent path ready).
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from wsdiag.vocab.cloud import (
     EPHEMERAL,
     AclEntry,
     CloudSection,
+    Endpoint,
     FoundBy,
     NetworkAcl,
     Outcome,
@@ -484,6 +486,36 @@ def correlate(section: CloudSection, view: ClientView) -> CloudFacts:
         associated = Tri.of(section.directory_endpoint == endpoint.id)
     else:
         associated = Tri.UNKNOWN
+    no_inbound, forwarding, inbound = _resolver_facts(section, view, endpoint)
+    paths = path_facts(section, view)
+    basis = (
+        ("cloud.dns_matches", view.resolved_ids),
+        *((f"cloud.path[{p.label}]", p.probes) for p in paths),
+    )
+    return dataclasses.replace(
+        base,
+        endpoint_id=endpoint.id,
+        endpoint_state=endpoint.state,
+        endpoint_available=Tri.of(endpoint.state.lower() == "available"),
+        associated=associated,
+        private_dns=Tri.of(endpoint.private_dns),
+        dns_matches=dns_matches,
+        unmatched=unmatched,
+        unmatched_owner=tuple((a, e) for a, e in section.other_enis if a in unmatched),
+        eni_addresses=eni_addrs,
+        paths=paths,
+        no_inbound_resolver=no_inbound,
+        forwarding_missing=forwarding,
+        inbound_resolvers=inbound,
+        basis=basis,
+    )
+
+
+def _resolver_facts(
+    section: CloudSection, view: ClientView, endpoint: Endpoint
+) -> tuple[Tri, Tri, tuple[str, ...]]:
+    """(no inbound resolver endpoint, forwarding missing, the inbound addresses) for the
+    endpoint's VPC: judged only where the private name failed on this machine."""
     inbound = tuple(
         a
         for r in section.resolver_endpoints
@@ -499,30 +531,7 @@ def correlate(section: CloudSection, view: ClientView) -> CloudFacts:
         forwarding = Tri.YES  # the organisation's own zone must answer with the interfaces
     elif not view.name_failed:
         no_inbound = forwarding = Tri.NO
-    paths = path_facts(section, view)
-    basis = (
-        ("cloud.dns_matches", view.resolved_ids),
-        *((f"cloud.path[{p.label}]", p.probes) for p in paths),
-    )
-    return CloudFacts(
-        **{
-            **base.__dict__,
-            "endpoint_id": endpoint.id,
-            "endpoint_state": endpoint.state,
-            "endpoint_available": Tri.of(endpoint.state.lower() == "available"),
-            "associated": associated,
-            "private_dns": Tri.of(endpoint.private_dns),
-            "dns_matches": dns_matches,
-            "unmatched": unmatched,
-            "unmatched_owner": tuple((a, e) for a, e in section.other_enis if a in unmatched),
-            "eni_addresses": eni_addrs,
-            "paths": paths,
-            "no_inbound_resolver": no_inbound,
-            "forwarding_missing": forwarding,
-            "inbound_resolvers": inbound,
-            "basis": basis,
-        }
-    )
+    return no_inbound, forwarding, inbound
 
 
 def _ok(section: CloudSection, action: str) -> bool:
