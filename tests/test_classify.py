@@ -968,6 +968,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"directory-missing"}
         # a PAC route the PAC could not decide (synth has no PAC): tests/test_check_pac.py
         - {"pac-not-used"}
+        # the client logs' regions beside the NXDOMAIN: tests/test_region_mismatch.py
+        - {"region-mismatch"}
         # from the per-server answers and where wsdiag runs: tests/test_chain.py
         - {r.name for r in CHAIN_RULES}
     )

@@ -217,7 +217,9 @@ def run_check(
         aws = collect(cloud, results, since + total + moved)
         extra += cloud_findings(aws.facts)
     facts = machine.facts(paths, results)
-    evidence, diagnosis = judge(results, datetime.now(UTC), facts, paths, extra)
+    # The logs' facts the rows read (the regions they name: REGION_MISMATCH), by source name.
+    sources = {"logs": client.facts}
+    evidence, diagnosis = judge(results, datetime.now(UTC), facts, paths, extra, sources)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,

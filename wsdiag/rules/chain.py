@@ -53,7 +53,12 @@ def _plus2(c: CheckFacts) -> Fire:
 
 
 def _zone(c: CheckFacts) -> Fire:
-    return Fire({"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host})
+    # Where the client's logs name only other regions, REGION_MISMATCH carries the action:
+    # no resolver anywhere has a zone for a region whose endpoint does not exist.
+    return Fire(
+        {"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host},
+        severity=Severity.INFO if c.logs_other_region is Y else None,
+    )
 
 
 def _dns64(c: CheckFacts) -> Fire:
@@ -138,7 +143,8 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
         when="NXDOMAIN for the private name from a private resolver off this LAN (a "
-        "forwarder or inbound endpoint that cannot see the endpoint's private hosted zone)",
+        "forwarder or inbound endpoint that cannot see the endpoint's private hosted zone; a "
+        "note where the client's logs name only other regions: REGION_MISMATCH)",
         message="The resolver {server}, a private address off this LAN (the company's DNS, or "
         "the Route 53 Resolver inbound endpoint it forwards to), says {host} does not exist: "
         "the VPC that resolver answers for cannot see the endpoint's private hosted zone.",
