@@ -9,6 +9,7 @@ real `wsdiag check` against a loopback DNS server with the client's log in $HOME
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -26,9 +27,10 @@ from wsdiag.evidence.machine import machine_facts
 from wsdiag.render import advice as adv
 from wsdiag.render.formats import render_line
 from wsdiag.render.report import to_json
+from wsdiag.rules.verdict import diagnose
 from wsdiag.run import judge
 from wsdiag.vocab.logs import ClientLogFacts
-from wsdiag.vocab.model import DnsOutcome, Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Owner, Severity, Tri
 from wsdiag.vocab.report import Report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
@@ -191,3 +193,26 @@ def test_check_names_no_other_region_where_it_is_not_so(
     assert "REGION_MISMATCH" not in codes(report) and "REGION_MISMATCH" not in line
     if private == NXDOMAIN:
         assert codes(report)["ENDPOINT_NXDOMAIN"]["severity"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("facts", "severity"),
+    [
+        (logs("us-east-1"), Severity.INFO),
+        (logs("eu-west-1"), Severity.ERROR),
+        (None, Severity.ERROR),
+    ],
+)
+def test_a_resolver_without_the_zone_is_a_note_where_the_region_is_wrong(
+    facts: ClientLogFacts | None, severity: Severity
+) -> None:
+    """NXDOMAIN from a company resolver off the LAN: "the VPC it answers for cannot see the
+    zone" is the network team's error, unless the region checked is not the client's."""
+    report = report_with_logs(NX, facts)
+    e = report.evidence
+    e = dataclasses.replace(
+        e, zone_missing=Tri.YES, chain=dataclasses.replace(e.chain, zone_missing_at="10.9.0.2")
+    )
+    found = {f.code: f for f in diagnose(e).findings}
+    assert found["DNS_PRIVATE_ZONE_NOT_VISIBLE"].severity is severity
+    assert ("REGION_MISMATCH" in found) is (severity is Severity.INFO)
