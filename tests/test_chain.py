@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.synth import diagnose, results
 from tests.test_classify import CASES
-from wsdiag.vocab.model import DnsOutcome, Verdict
+from wsdiag.vocab.model import DnsOutcome, Tri, Verdict
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, Ede, ServerAnswer
 
@@ -149,6 +149,21 @@ def test_a_dns_agent_beside_a_private_answer_is_no_finding() -> None:
     e, d = diagnose(r)
     assert str(d.verdict) == "ready" and "DNS_AGENT_OWNS_NAME" not in {f.code for f in d.findings}
     assert e.agent == "Cloudflare WARP"  # still said among the values
+
+
+def test_the_vpcs_plus2_asked_from_inside_the_vpc_is_no_fault_of_asking() -> None:
+    """An instance inside the VPC (its own address in --vpc-cidr) is where +2 answers."""
+    from tests.synth import plan_for
+    from wsdiag.vocab.machine import HostFacts, HostPaths, IfKind, Interface
+
+    plan = replace(plan_for(), vpc_cidrs=("10.0.0.0/16",))
+    silent = sa("10.0.0.2", 0, TO, soa_apex=TO, answered_other=True)
+    r = with_servers(results(endpoint_dns=TO, plan=plan), (silent,))
+    eth0 = Interface("eth0", IfKind.PHYSICAL, True, ("10.0.5.17/24",), 9001)
+    inside = replace(r, paths=HostPaths(HostFacts("Linux", (eth0,))))
+    e, d = diagnose(inside)
+    assert e.inside_vpc is Tri.YES
+    assert "DNS_VPC_RESOLVER_FROM_OUTSIDE" not in {f.code for f in d.findings}
 
 
 def test_a_synthesized_aaaa_is_dns64_not_dual_stack() -> None:

@@ -141,6 +141,7 @@ def build(
         client=machine.client,
         internet_via_tunnel=machine.internet_via_tunnel,
         vpc_routed=machine.vpc_routed,
+        inside_vpc=machine.inside_vpc,
         vpc_routes=machine.vpc_routes,
         agent=machine.agent,
         agent_signs=machine.agent_signs,

@@ -11,7 +11,8 @@
 - forwarder_silent: the private name and the SOAs of a2z.com and of its region zone get
   silence or SERVFAIL from a server that answered other names of the run.
 - resolver_vpc_plus2: a server the OS asks is a --vpc-cidr's base + 2 (the Route 53
-  Resolver of that VPC), and the private name fails there: asked from outside the VPC.
+  Resolver of that VPC), and the private name fails there: asked from outside the VPC
+  (no interface here holds an address inside that CIDR).
 - zone_missing: NXDOMAIN from a private resolver that is not on this machine's LAN.
 - dns64: the private name's IPv6 answer embeds its IPv4 address under a NAT64 prefix
   (RFC 6052; the prefix from ipv4only.arpa, RFC 7050, or from the A answer itself).
@@ -214,7 +215,8 @@ def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> Ch
         facts["forwarder_silent"] = Tri.of(bool(dead))
         if dead:
             chain = replace(chain, forwarder=dead[0].server)
-        if r.plan.vpc_cidrs:
+        # asked from inside the VPC (this machine holds an address in it), +2 is the right one
+        if r.plan.vpc_cidrs and machine.inside_vpc is not Tri.YES:
             plus2 = [
                 (s, c)
                 for s in servers

@@ -9,6 +9,7 @@ them never fires on a guess.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,7 +30,7 @@ from wsdiag.host.paths import (
     on_link_resolvers,
     paths_json,
 )
-from wsdiag.vocab.machine import HostPaths, PathFact
+from wsdiag.vocab.machine import HostPaths, IfKind, PathFact
 from wsdiag.vocab.model import Fault, Plan, Role, Status, Transport, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
@@ -44,6 +45,7 @@ class MachineFacts:
     client_fallback_443: Tri  # the client here has the 443 fallback
     internet_via_tunnel: Tri  # the internet path's route goes into a tunnel (a full VPN)
     vpc_routed: Tri  # a --vpc-cidr's route leaves another way than the internet's
+    inside_vpc: Tri  # an interface here holds an address inside a --vpc-cidr
     # the values behind the facts, for messages
     tunnels: tuple[str, ...]
     endpoint_routes: tuple[str, ...]
@@ -127,6 +129,7 @@ def machine_facts(paths: HostPaths | None, r: Observed) -> MachineFacts:
         "client_fallback_443": (),
         "internet_via_tunnel": (),
         "vpc_routed": (),
+        "inside_vpc": (),
     }
     agent = _agent(r, paths)
     if paths is None:
@@ -138,6 +141,7 @@ def machine_facts(paths: HostPaths | None, r: Observed) -> MachineFacts:
             client_fallback_443=Tri.UNKNOWN,
             internet_via_tunnel=Tri.UNKNOWN,
             vpc_routed=Tri.UNKNOWN,
+            inside_vpc=Tri.UNKNOWN,
             tunnels=(),
             endpoint_routes=(),
             on_link_resolver="",
@@ -176,6 +180,7 @@ def machine_facts(paths: HostPaths | None, r: Observed) -> MachineFacts:
         ),
         internet_via_tunnel=_tunnel_of(paths.of("internet")),
         vpc_routed=vpc,
+        inside_vpc=_inside_vpc(paths, r.plan.vpc_cidrs),
         vpc_routes=vpc_routes,
         tunnels=paths.tunnels(),
         endpoint_routes=tuple(f"{p.destination} {p.text}" for p in routes),
@@ -236,3 +241,18 @@ def _agent(r: Observed, paths: HostPaths | None) -> dict[str, Any]:
         "agent_setting": first.agent.setting,
         "agent_answers": any(x.startswith("resolver ") for x in first.signs),
     }
+
+
+def _inside_vpc(paths: HostPaths, cidrs: tuple[str, ...]) -> Tri:
+    """Whether a non-loopback interface holds an address inside a --vpc-cidr (this machine
+    is in the VPC: an EC2 instance, not a laptop); UNKNOWN without a CIDR or interfaces."""
+    nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+    if not nets or not paths.facts.interfaces:
+        return Tri.UNKNOWN
+    mine = [
+        ipaddress.ip_interface(a).ip
+        for i in paths.facts.interfaces
+        if i.kind is not IfKind.LOOPBACK
+        for a in i.addresses
+    ]
+    return Tri.of(any(ip.version == n.version and ip in n for ip in mine for n in nets))

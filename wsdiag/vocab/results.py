@@ -389,6 +389,7 @@ class Evidence:
     # the internet path's route goes into a tunnel; a --vpc-cidr has a route of its own
     internet_via_tunnel: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
     vpc_routed: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
+    inside_vpc: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())  # an address in it
     vpc_routes: tuple[str, ...] = field(default=(), metadata=codec.dense())  # "10.0.0.2 via eth1"
     # a VPN/security agent's DNS proxy seen here (wsdiag.host.dns_agents), for messages
     agent: str = field(default="", metadata=codec.dense())  # its name
