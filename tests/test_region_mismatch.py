@@ -216,3 +216,24 @@ def test_a_resolver_without_the_zone_is_a_note_where_the_region_is_wrong(
     found = {f.code: f for f in diagnose(e).findings}
     assert found["DNS_PRIVATE_ZONE_NOT_VISIBLE"].severity is severity
     assert ("REGION_MISMATCH" in found) is (severity is Severity.INFO)
+
+
+@pytest.mark.parametrize(
+    ("facts", "severity"),
+    [(logs("us-east-1"), Severity.INFO), (logs("eu-west-1"), Severity.ERROR)],
+)
+def test_a_dns_agent_is_a_note_where_the_region_is_wrong(
+    facts: ClientLogFacts, severity: Severity
+) -> None:
+    """WARP answering NXDOMAIN for another region's private name: the region is the action."""
+    report = report_with_logs(NX, facts)
+    e = dataclasses.replace(
+        report.evidence,
+        dns_agent=Tri.YES,
+        agent="Cloudflare WARP",
+        agent_signs=("resolver 127.0.2.2",),
+        agent_answers=True,
+    )
+    found = {f.code: f for f in diagnose(e).findings}
+    assert found["DNS_AGENT_OWNS_NAME"].severity is severity
+    assert ("REGION_MISMATCH" in found) is (severity is Severity.INFO)

@@ -11,7 +11,7 @@ without the zone) block, and replace the generic DNS failure finding.
 from __future__ import annotations
 
 from wsdiag.rules.facts import CheckFacts, CheckRule
-from wsdiag.vocab.model import Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Owner, Severity
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
 # Shown, never counted for the verdict: the OS's own answer already decides.
@@ -64,6 +64,8 @@ def _zone(c: CheckFacts) -> Fire:
 def _agent(c: CheckFacts) -> Fire:
     e = c.evidence
     who = f"is answered by {e.agent}" if e.agent_answers else f"may be answered by {e.agent}"
+    # another region's NXDOMAIN is no agent's doing: REGION_MISMATCH carries the action
+    wrong_region = c.logs_other_region is Y and e.endpoint_a is DnsOutcome.NXDOMAIN
     return Fire(
         {
             "host": e.endpoint_host,
@@ -71,7 +73,8 @@ def _agent(c: CheckFacts) -> Fire:
             "agent": e.agent,
             "signs": ", ".join(e.agent_signs),
             "setting": e.agent_setting,
-        }
+        },
+        severity=Severity.INFO if wrong_region else None,
     )
 
 
@@ -176,7 +179,8 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
         when="a VPN or security agent with its own DNS proxy is here (its resolver address "
-        "or process: wsdiag.host.dns_agents) and the private name has no private answer",
+        "or process: wsdiag.host.dns_agents) and the private name has no private answer (a "
+        "note where the client's logs name only other regions: REGION_MISMATCH)",
         message="DNS on this machine {who}, which runs here ({signs}). It sends names it is "
         "not told about to its own resolvers, so {host} does not get the endpoint's private "
         "answer.",
