@@ -19,6 +19,7 @@ from enum import StrEnum
 from wsdiag.cloud.layers import (
     Decision,
     Layer,
+    Net,
     as_net,
     network_acl,
     reachability_command,
@@ -26,7 +27,7 @@ from wsdiag.cloud.layers import (
     security_groups,
     table_for,
 )
-from wsdiag.vocab.cloud import EPHEMERAL, CloudSection, Endpoint, FoundBy, Outcome
+from wsdiag.vocab.cloud import EPHEMERAL, CloudSection, Endpoint, Eni, FoundBy, Outcome
 from wsdiag.vocab.model import Owner, Tri
 
 
@@ -144,49 +145,14 @@ def path_facts(section: CloudSection, view: ClientView) -> tuple[PathFact, ...]:
     if client is None or endpoint is None:
         return ()
     eni_of = {a: eni for eni in section.enis for a in eni.addresses}
-    prefix_lists = dict(section.prefix_lists)
     groups: dict[tuple[str, int, Judgement, str, str], tuple[list[str], list[str], str]] = {}
     for p in view.paths:
         eni = eni_of.get(p.address)
         if eni is None:
             continue
-        acl = next((a for a in section.acls if eni.subnet_id in a.subnet_ids), None)
-        route, target = return_route(
-            table_for(section.route_tables, eni.subnet_id), client, section.region
-        )
-        port_range = (p.port, p.port)
-        layers = [
-            network_acl(acl, False, p.protocol, port_range, client, section.region),
-            security_groups(
-                section.rules,
-                endpoint.group_ids,
-                prefix_lists,
-                p.protocol,
-                p.port,
-                client,
-                section.region,
-            ),
-            network_acl(acl, True, p.protocol, EPHEMERAL, client, section.region),
-            route,
-        ]
-        if section.call("ec2:DescribeSecurityGroupRules") is None or any(
-            c.outcome is not Outcome.OK
-            for c in section.calls
-            if c.action == "ec2:DescribeSecurityGroupRules"
-        ):
-            layers[1] = Layer(
-                Decision.UNKNOWN, "the security group rules were not read", kind="security-group"
-            )
+        layers, target = _layers(section, endpoint, eni, p, client)
         judgement, layer = _judge(p.seen, layers)
-        if judgement is Judgement.CONTRADICTED:
-            why = "; ".join(x.why for x in layers)
-        elif judgement is Judgement.SOURCE_MISMATCH and layer is not None:
-            why = (
-                f"{layer.why}, yet it answered: the endpoint sees this machine as another "
-                f"address than {client} ({view.source_basis}); give --aws-client-cidr"
-            )
-        else:
-            why = layer.why if layer is not None else ""
+        why = _why(judgement, layer, layers, client, view.source_basis)
         fix = layer.fix if layer is not None and judgement is Judgement.EXPLAINED else ""
         command = reachability_command(section.region, target, client, eni.id, p.protocol, p.port)
         key = (p.protocol, p.port, judgement, why, fix)
@@ -199,6 +165,52 @@ def path_facts(section: CloudSection, view: ClientView) -> tuple[PathFact, ...]:
         for (proto, port, j, why, fix), (addrs, probes, cmd) in groups.items()
     )
     return tuple(sorted(facts, key=lambda f: (f.protocol, f.port)))
+
+
+def _layers(
+    section: CloudSection, endpoint: Endpoint, eni: Eni, path: ClientPath, client: Net
+) -> tuple[list[Layer], str]:
+    """(the four layers ``path`` meets on its way in and back, in the order of
+    ``wsdiag.cloud.layers``, the return route's target). Groups whose rules were not all
+    read are unknown, whatever the rules read say."""
+    region = section.region
+    acl = next((a for a in section.acls if eni.subnet_id in a.subnet_ids), None)
+    route, target = return_route(table_for(section.route_tables, eni.subnet_id), client, region)
+    if _ok(section, "ec2:DescribeSecurityGroupRules"):
+        groups = security_groups(
+            section.rules,
+            endpoint.group_ids,
+            dict(section.prefix_lists),
+            path.protocol,
+            path.port,
+            client,
+            region,
+        )
+    else:
+        groups = Layer(
+            Decision.UNKNOWN, "the security group rules were not read", kind="security-group"
+        )
+    return [
+        network_acl(acl, False, path.protocol, (path.port, path.port), client, region),
+        groups,
+        network_acl(acl, True, path.protocol, EPHEMERAL, client, region),
+        route,
+    ], target
+
+
+def _why(
+    judgement: Judgement, layer: Layer | None, layers: Sequence[Layer], client: Net, basis: str
+) -> str:
+    """The reason a path's finding gives: every layer's where all allow a silent path, the
+    deciding layer's otherwise (``basis``: how the client's range was chosen)."""
+    if judgement is Judgement.CONTRADICTED:
+        return "; ".join(x.why for x in layers)
+    if judgement is Judgement.SOURCE_MISMATCH and layer is not None:
+        return (
+            f"{layer.why}, yet it answered: the endpoint sees this machine as another "
+            f"address than {client} ({basis}); give --aws-client-cidr"
+        )
+    return layer.why if layer is not None else ""
 
 
 def correlate(section: CloudSection, view: ClientView) -> CloudFacts:
