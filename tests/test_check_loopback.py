@@ -12,6 +12,7 @@ namespace lab (tests/test_lab.py) covers real firewalls.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -28,9 +29,9 @@ import pytest
 from tests.support import proxy as fake_proxy
 from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
-from tests.support.processes import stop_process
 from tests.support.proxy import ThreadedProxy
 from tests.support.render_checks import check_html
+from tests.support.servers import answering_options, serving
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.vocab.model import Inputs, Role
@@ -122,60 +123,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     d = tmp_path_factory.mktemp("pki")
     pki = make_ca(d)
     leaf = pki.issue("server", hosts(Role.AUTH) + hosts(Role.HEALTH) + [PRIVATE])
-    args = []
-    for addr in (EP_A, EP_B):
-        args += [
-            "--tls",
-            f"{addr}:443",
-            "--tls",
-            f"{addr}:4195",
-            "--quic",
-            f"{addr}:443",
-            "--quic",
-            f"{addr}:4195",
-        ]
-    args += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
-    args += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
-    args += [
-        "--tls",
-        f"{AUTH}:443",
-        "--quic",
-        f"{AUTH}:443",
-        "--tcp",
-        f"{HEALTH}:4195",
-        "--quic",
-        f"{HEALTH}:4195",
-    ]
-    root = Path(__file__).resolve().parent.parent
-    servers = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.servers",
-            *args,
-            "--cert",
-            str(leaf.cert_path),
-            "--key",
-            str(leaf.key_path),
-        ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    holes = []
-    try:
-        assert servers.stdout is not None
-        assert servers.stdout.readline().strip() == "ready"
+    options = answering_options((EP_A, EP_B), AUTH, HEALTH)
+    options += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
+    options += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
+    with serving(options, leaf.cert_path, leaf.key_path), contextlib.ExitStack() as holes:
         for port in (443, 4195):  # bound, never read: QUIC sees silence, not ICMP
-            hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            hole = holes.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
             hole.bind((EP_TCP_ONLY, port))
-            holes.append(hole)
         with DnsServer(DNS_IP) as dns:
             yield Lab(dns, {**os.environ, **pki.env()})
-    finally:
-        for hole in holes:
-            hole.close()
-        stop_process(servers, grace=10)
 
 
 def codes(report: dict) -> set[str]:
