@@ -56,6 +56,20 @@ def _zone(c: CheckFacts) -> Fire:
     return Fire({"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host})
 
 
+def _agent(c: CheckFacts) -> Fire:
+    e = c.evidence
+    who = f"is answered by {e.agent}" if e.agent_answers else f"may be answered by {e.agent}"
+    return Fire(
+        {
+            "host": e.endpoint_host,
+            "who": who,
+            "agent": e.agent,
+            "signs": ", ".join(e.agent_signs),
+            "setting": e.agent_setting,
+        }
+    )
+
+
 def _dns64(c: CheckFacts) -> Fire:
     ch = c.evidence.chain
     pairs = ", ".join(f"{v6} from {v4}" for v6, v4 in ch.synthesized)
@@ -149,6 +163,28 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         facts=(("zone_missing", (Y,)),),
         fire=_zone,
         never_with=("ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+    ),
+    FindingRule(
+        name="dns-agent",
+        code="DNS_AGENT_OWNS_NAME",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="a VPN or security agent with its own DNS proxy is here (its resolver address "
+        "or process: wsdiag.host.dns_agents) and the private name has no private answer",
+        message="DNS on this machine {who}, which runs here ({signs}). It sends names it is "
+        "not told about to its own resolvers, so {host} does not get the endpoint's private "
+        "answer.",
+        remediation="In {agent}'s settings: {setting}. If this machine should reach the VPC "
+        "through another VPN, connect that one.",
+        facts=(("dns_agent", (Y,)),),
+        fire=_agent,
+        never_with=(
+            *_DNS_FAILURES,
+            "HOME_NETWORK",
+            "DNS_PRIVATE_ZONE_NOT_VISIBLE",
+            "DNS_FORWARDER_SILENT",
+            "DNS_REBIND_PROTECTION_LIKELY",
+        ),
     ),
     FindingRule(
         name="dns-first-server-servfail",
