@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import budgets  # noqa: E402
-from tests.support.hostile import HostileDns  # noqa: E402
+from tests.support.hostile import HostileDns, check_argv  # noqa: E402
 from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES  # noqa: E402
 
 REGION = "eu-west-1"
@@ -46,25 +46,7 @@ RUNS = 3
 
 
 def _check(server: HostileDns) -> budgets.Run:
-    cmd = [
-        sys.executable,
-        "-m",
-        "wsdiag",
-        "check",
-        "--region",
-        REGION,
-        "--json",
-        "--nameserver",
-        server.address,
-        "--vpc-cidr",
-        f"127.{NET}.0.0/16",
-        "--no-logs",
-        "--no-proxy",
-        "--timeout",
-        str(TIMEOUT),
-        "--deadline",
-        str(DEADLINE),
-    ]
+    cmd = check_argv(server, f"127.{NET}.0.0/16", region=REGION, timeout=TIMEOUT, deadline=DEADLINE)
     return budgets.run_measured(cmd, timeout=DEADLINE + 30)
 
 

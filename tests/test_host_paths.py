@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.netns import Netns, unavailable_reason
+from tests.support.netns import Netns, client_router_server, unavailable_reason
 from tests.synth import F, diagnose, results, synthetic_host
-from tests.test_host_mtu import _lab
 from wsdiag.evidence.machine import MachineFacts, vpc_route
 from wsdiag.evidence.stream import ProxyStreamFacts
 from wsdiag.host.interfaces import describe, route_fact
@@ -183,7 +182,7 @@ print(json.dumps({"status": str(r.status), "cause": str(r.cause), "mtu": r.path_
 )
 def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None]) -> None:
     with Netns() as ns:
-        _lab(ns, 1100 if where == "router" else 1500)
+        client_router_server(ns, 1100 if where == "router" else 1500)
         if where == "local":
             ns.ip("c", "link", "set", "c0", "mtu", "1100")
         got = ns.python("c", _QUIC)
