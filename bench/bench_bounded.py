@@ -39,7 +39,9 @@ from wsdiag.budgets import MAX_ENDPOINT_ADDRESSES  # noqa: E402
 REGION = "eu-west-1"
 PRIVATE = f"privatelink.prod.{REGION}.highlander.aws.a2z.com"
 NET = random.randint(64, 250)
-TIMEOUT, DEADLINE = 1.0, 3.0
+# as tests/test_hostile.py: building and parsing 4,000 records over TCP takes a loaded
+# machine over a second, which a 1 s timeout reads as silence (0 addresses probed)
+TIMEOUT, DEADLINE = 3.0, 8.0
 RECORDS = 4000
 EXTRA_MB = 25.0  # issue 11: a 4,000-record answer adds at most this to the peak RSS
 RUNS = 3

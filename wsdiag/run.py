@@ -108,7 +108,8 @@ async def _run(
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
         run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
-        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
+        # a late private answer moves the default deadline (never a given one)
+        budget + RUN_GUARD + (0.0 if plan.deadline_fixed else plan.dns_os_budget),
     )
     dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
     start()  # not started yet: the runner ended first

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -118,8 +119,12 @@ class HostileDns:
         if b[0] in ("tc-stall", "tc-drip"):
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC
-        wire = reply.to_wire()
-        if len(wire) > 512:  # what a server does with a big answer over UDP (RFC 1035 4.2.1)
+        try:
+            # to_wire() stops at the query's EDNS payload size (1,232 from wsdiag), raising
+            wire = reply.to_wire(max_size=65535)
+        except dns.exception.TooBig:
+            wire = b""
+        if not wire or len(wire) > 512:  # a big answer over UDP (RFC 1035 4.2.1): TC, empty
             short = dns.message.make_response(query)
             short.flags |= dns.flags.TC
             wire = short.to_wire()
