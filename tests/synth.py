@@ -39,7 +39,7 @@ from wsdiag.vocab.model import (
     Tri,
 )
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.report import Diagnosis
+from wsdiag.vocab.report import Diagnosis, Report
 from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult, planned
 
 # One letter a status, so the rule tables read like tables.
@@ -333,4 +333,20 @@ def _os(target_id: str, host: str, spec: object, reason: str) -> DnsResult:
         "os",
         f"why: {reason}",
         reason=reason,
+    )
+
+
+def report_of(r: Observed, evidence: Evidence, diagnosis: Diagnosis) -> Report:
+    """The Report a run of ``r`` judged so would write (fixed version, times)."""
+    return Report(
+        schema="wsdiag.report/1",
+        tool_version="0",
+        region=r.plan.region.code,
+        endpoint_hosts=evidence.endpoint_hosts,
+        diagnosis=diagnosis,
+        evidence=evidence,
+        dns=r.dns,
+        probes=r.probes,
+        duration_ms=1.0,
+        started_at="2026-01-01T00:00:00Z",
     )

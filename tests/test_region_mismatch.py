@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.dnsserver import NXDOMAIN, DnsServer
-from tests.synth import F, results
+from tests.synth import F, report_of, results
 from wsdiag.evidence.machine import machine_facts
 from wsdiag.render import advice as adv
 from wsdiag.render.formats import render_line
@@ -49,19 +49,7 @@ def report_with_logs(
     down = {} if home else {"needed": F, "expected": F, "health": F}
     r = results(endpoint_dns=endpoint_dns, **down)  # type: ignore[arg-type]
     sources = {"logs": logs} if logs is not None else None
-    evidence, diagnosis = judge(r, NOW, machine_facts(None, r), None, (), sources)
-    return Report(
-        schema="wsdiag.report/1",
-        tool_version="0",
-        region=r.plan.region.code,
-        endpoint_hosts=evidence.endpoint_hosts,
-        diagnosis=diagnosis,
-        evidence=evidence,
-        dns=r.dns,
-        probes=r.probes,
-        duration_ms=1.0,
-        started_at="2026-01-01T00:00:00Z",
-    )
+    return report_of(r, *judge(r, NOW, machine_facts(None, r), None, (), sources))
 
 
 def logs(*regions: str, latest: str | None = None) -> ClientLogFacts:
