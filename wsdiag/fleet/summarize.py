@@ -12,6 +12,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
@@ -57,9 +58,10 @@ def summarize(
     Raises FileNotFoundError for a named path that does not exist; anything wrong inside a
     file (unreadable, not JSON, not a wsdiag report) is counted in the Summary instead."""
     loads = _loader()
-    summary = Summary(top=top, actionable=actionable)
+    now = datetime.now(UTC)
+    summary = Summary(top=top, actionable=actionable, now=now)
     if latest or owner is not None:
-        summary.hosts = HostTable(owner=owner)
+        summary.hosts = HostTable(owner=owner, now=now)
     for path, skip in expand(paths):
         if skip is not None:
             if skip == "not a report name":

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
-from wsdiag.fleet.todo import HostTable
+from wsdiag.fleet.todo import HostTable, time_rank
 from wsdiag.vocab.model import Severity, Verdict
 
 SCHEMA_PREFIX = "wsdiag.report/"
@@ -49,6 +50,10 @@ FIELDS = (
     "wsdiag_version",
     "quality_grade",  # quality.grade (issue 20); (none) in reports from before it
 )
+
+
+# (verdict rank, worst severity, acting codes, time_rank tier, seconds): higher is worse
+WorstKey = tuple[int, int, int, int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,7 @@ class Summary:
     skipped: int = 0
     named_broken: list[tuple[str, str]] = field(default_factory=list)
     named_foreign: list[tuple[str, str]] = field(default_factory=list)
-    _heap: list[tuple[tuple[int, int, int, str], int, WorstHost]] = field(default_factory=list)
+    _heap: list[tuple[WorstKey, int, WorstHost]] = field(default_factory=list)
     _seq: int = 0
     _slow: list[tuple[float, int, SlowHost]] = field(default_factory=list)  # min-heap by p95
     _schemas: dict[str, bool] = field(default_factory=dict)
@@ -94,6 +99,8 @@ class Summary:
     hosts: HostTable | None = None
     # codes seen, with whether every report had them as info only (bounded as the counters)
     info_only: dict[str, bool] = field(default_factory=dict)
+    # the reading machine's clock (``todo.time_rank``: a report dated far ahead is suspect)
+    now: datetime | None = None
 
     def add_broken(self, where: str, reason: str) -> None:
         self.broken += 1
@@ -215,7 +222,8 @@ class Summary:
         started = _text(doc.get("started_at"))
         # info notes do not make a host look worse (ENDPOINT_CERTIFICATE is on every one)
         acting = sum(1 for c in codes if not self.info_only.get(c, False))
-        key = (rank, worst_severity, acting, started)
+        # newest by the time named, not the text ("9999-99-99" is no newest report)
+        key = (rank, worst_severity, acting, *time_rank(started, self.now))
         heap = self._heap
         if len(heap) >= self.top and key <= heap[0][0]:
             return
@@ -263,7 +271,7 @@ class Summary:
         return [e for _, _, e in sorted(self._heap, reverse=True)]
 
 
-Key = TypeVar("Key", tuple[int, int, int, str], float)
+Key = TypeVar("Key", WorstKey, float)
 Host = TypeVar("Host", WorstHost, SlowHost)
 
 
