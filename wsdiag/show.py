@@ -118,6 +118,12 @@ def load(doc: dict[str, Any]) -> Report:
         return report_from_json(expand(doc))
     except DecodeError as exc:
         raise NotAReport(f"not a {SCHEMA} report: {exc}") from None
+    except (AttributeError, TypeError, ValueError, KeyError):
+        # The last boundary: a shape no decoder names yet. Python's words ("'NoneType'
+        # object has no attribute 'get'") are no reason a reader can act on.
+        raise NotAReport(
+            f"not a {SCHEMA} report: a field holds a value of the wrong kind"
+        ) from None
 
 
 def label(doc: dict[str, Any]) -> str:
