@@ -287,3 +287,32 @@ def test_any_field_of_any_wrong_kind_is_read_or_one_reason_in_words(
     reason = _read_all_ways(_mutated(path, value, layout))
     if reason is not None:
         assert not PYTHON_WORDS.search(reason), (layout, path, value, reason)
+
+
+def test_a_bundle_zip_whose_header_lies_costs_no_memory(tmp_path: Path) -> None:
+    """report.json declared as 100 bytes over 200 MB of zeros: zipfile's read() inflated it
+    whole (460 MB from a 200 kB file); read in blocks, it is one line."""
+    import io
+    import struct
+    import tracemalloc
+
+    from wsdiag.show import NotAReport, read_source
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("report.json", b"\0" * (200 << 20))
+    data = bytearray(buf.getvalue())
+    del buf
+    for magic, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(magic) + at
+        data[i : i + 4] = struct.pack("<I", 100)
+    (tmp_path / "b.zip").write_bytes(bytes(data))
+    del data
+    tracemalloc.start()
+    try:
+        with pytest.raises(NotAReport, match="broken zip"):
+            read_source(str(tmp_path / "b.zip"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 << 20, peak

@@ -352,7 +352,8 @@ def test_a_40_mb_line_is_too_large_and_never_parsed(
         ("deep.json", b"[" * 1000 + b"]" * 1000, ""),  # RecursionError in the walk
         ("digits.json", b'{"schema":"wsdiag.report/' + b"9" * 5000 + b'"}', "schema version"),
         ("super.json", '{"schema":"wsdiag.report/²"}'.encode(), "schema version"),
-        ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not JSON"),
+        # the file's start is not UTF-8: the whole file is said to be so, once
+        ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not UTF-8"),
     ],
     ids=["corrupt-deflate", "truncated-gzip", "deep", "digits", "superscript", "latin1"],
 )
@@ -459,3 +460,110 @@ def test_top_0_says_the_lists_were_not_asked_for() -> None:
     text = render_text(s)
     assert "no report has session-quality samples" not in text
     assert "every report ready" not in text and text.count("(not listed: --top 0)") == 2
+
+
+# --- a binary file is one entry; a bundle's zip is read as show reads it (FRESH-REPORT 14) -----
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (bytes(range(256)) * 20, "not a text file (it holds NUL bytes)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\xaa\n" * 2000, "not a text file"),
+        (b"\xc3(\xff\n" * 1500, "not UTF-8 text"),  # no NUL, no UTF-8: one entry, not 1,500
+        ('{"schema": "wsdiag.report/1"}\n'.encode("utf-16"), "UTF-16 text, not UTF-8"),
+        (gzip.compress(bytes(range(256)) * 20), "not a text file"),
+    ],
+    ids=["binary", "png", "latin1-ish", "utf16", "gzip-of-binary"],
+)
+def test_a_file_that_is_not_text_is_one_broken_entry(tmp_path: Path, data: bytes, why: str) -> None:
+    (tmp_path / "x.json").write_bytes(data)
+    s = summarize([str(tmp_path / "x.json")])
+    assert (s.reports, s.broken) == (0, 1), s.named_broken
+    assert s.named_broken[0][1].startswith(why), s.named_broken
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=1, max_size=6000).map(lambda b: b[:100] + b"\x00" + b[100:]))
+def test_any_file_with_nul_bytes_at_its_start_is_one_entry(data: bytes) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as f:
+        f.write(data)
+        f.flush()
+        s = summarize([f.name])
+    assert (s.reports, s.broken) == (0, 1)
+    assert not any("surrogates" in why or "valid UTF-8" in why for _, why in s.named_broken)
+
+
+def test_a_bad_line_later_in_a_text_file_is_still_one_line(tmp_path: Path) -> None:
+    good = compact(report("closed", "PC-1")).encode()
+    (tmp_path / "x.jsonl").write_bytes(good + b"\n\xff\xfe junk\n" + good + b"\n")
+    s = summarize([str(tmp_path / "x.jsonl")])
+    assert (s.reports, s.broken) == (2, 1) and s.named_broken[0][0].endswith("x.jsonl:2")
+
+
+def _bundle(path: Path, report_text: str | None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", "{}")
+        zf.writestr("logs-tail.txt", "\n".join(["2026-12-01 junk"] * 80))
+        if report_text is not None:
+            zf.writestr("report.json", report_text)
+    return path
+
+
+def test_a_bundle_zip_is_its_report_as_show_reads_it(tmp_path: Path) -> None:
+    """`wsdiag bundle` writes a zip; `show b.zip` shows its report.json: summarize counts
+    that one report (it counted 80 broken "lines" of the zip's bytes)."""
+    sample = ROOT / "examples" / "reports" / "home.json"
+    z = _bundle(tmp_path / "b.zip", sample.read_text())
+    d = to_dict(summarize([str(z)]))
+    assert (d["reports"], d["broken"]["count"]) == (1, 0)
+    assert d["verdict"] == {json.loads(sample.read_text())["verdict"]: 1}
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "summarize", "--format", "json", "-"],
+        input=z.read_bytes(),
+        capture_output=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert json.loads(proc.stdout)["reports"] == 1  # from stdin too (not seekable)
+
+
+def test_a_zip_that_is_no_bundle_is_one_entry(tmp_path: Path) -> None:
+    z = _bundle(tmp_path / "other.zip", None)
+    s = summarize([str(z)])
+    assert (s.reports, s.broken) == (0, 1)
+    assert "a zip without report.json" in s.named_broken[0][1]
+
+
+def test_a_zip_bomb_with_a_lying_header_costs_no_memory(tmp_path: Path) -> None:
+    """report.json declared as 100 bytes over 200 MB of zeros (a 200 kB zip): zipfile's
+    read() inflated it whole (460 MB); read in blocks it is one broken entry."""
+    import io
+    import struct
+    import tracemalloc
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("report.json", b"\0" * (200 << 20))
+    data = bytearray(buf.getvalue())
+    del buf
+    fake = struct.pack("<I", 100)
+    i = data.find(b"PK\x03\x04")
+    data[i + 22 : i + 26] = fake
+    j = data.find(b"PK\x01\x02")
+    data[j + 24 : j + 28] = fake
+    (tmp_path / "bomb.zip").write_bytes(bytes(data))
+    del data
+    tracemalloc.start()
+    try:
+        s = summarize([str(tmp_path / "bomb.zip")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (s.reports, s.broken) == (0, 1) and "broken zip" in s.named_broken[0][1]
+    assert peak < 20 << 20, peak

@@ -17,18 +17,17 @@ from __future__ import annotations
 import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from wsdiag.budgets import SHOW_MAX_BYTES
 from wsdiag.errors import WsdiagError
+from wsdiag.host.readfile import ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
 from wsdiag.vocab.codec import DecodeError
 from wsdiag.vocab.report import Report
 
-ZIP_MAGIC = b"PK\x03\x04"
 BUNDLE_REPORT = "report.json"  # the check's JSON inside a `wsdiag bundle` zip
 
 
@@ -59,16 +58,16 @@ def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
 
 
 def _from_zip(source: str, data: bytes) -> bytes:
+    from wsdiag.host.readfile import ReadRefused, RefusedKind, zip_member
+
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo(BUNDLE_REPORT)
-            if info.file_size > SHOW_MAX_BYTES:
-                raise NotAReport(f"{source}: its {BUNDLE_REPORT} is too large")
-            return zf.read(info)
-    except KeyError:
-        raise NotAReport(f"{source}: a zip without {BUNDLE_REPORT}: not a wsdiag bundle") from None
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
-        raise NotAReport(f"{source}: a broken zip ({exc})") from None
+        return zip_member(io.BytesIO(data), BUNDLE_REPORT, SHOW_MAX_BYTES)
+    except ReadRefused as exc:
+        if exc.kind is RefusedKind.NOT_FOUND:
+            raise NotAReport(
+                f"{source}: a zip without {BUNDLE_REPORT}: not a wsdiag bundle"
+            ) from None
+        raise NotAReport(f"{source}: {exc.detail}") from None
 
 
 def parse(data: bytes) -> dict[str, Any]:
