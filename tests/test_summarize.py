@@ -421,7 +421,7 @@ def _bad(**change: Any) -> dict[str, Any]:
 
 COUNTED_WRONG = [
     # what summarize counted and show rejects: each broken (or foreign), named with its file
-    ("bogus-verdict", _bad(verdict="bogus"), "broken", "verdict 'bogus' is not one of"),
+    ("bogus-verdict", _bad(verdict="bogus"), "broken", 'verdict: "bogus" is not one of'),
     ("null-findings", _bad(findings=None), "broken", "findings: expected an array, not null"),
     ("scalar-finding", _bad(findings=[1]), "broken", "findings[0]: expected an object"),
     ("code-number", _bad(findings=[{"code": 7}]), "broken", "findings[0].code: expected a string"),
@@ -567,3 +567,157 @@ def test_a_zip_bomb_with_a_lying_header_costs_no_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert (s.reports, s.broken) == (0, 1) and "broken zip" in s.named_broken[0][1]
     assert peak < 20 << 20, peak
+
+
+# --- summarize counts a record exactly when show reads what is counted (FRESH-REPORT 12) ------
+
+
+def _with_logs() -> dict[str, Any]:
+    """minimal-egress with a real logs block (from a client log fixture)."""
+    from wsdiag.logs.evidence import client_log_evidence
+    from wsdiag.render.report import client_logs_json
+    from wsdiag.vocab.logs import ClientLogs
+
+    ev = client_log_evidence([ROOT / "tests/fixtures/logs/field-report-vpc-session.log"])
+    assert ev is not None
+    return {**LAB["minimal-egress"], "logs": client_logs_json(ClientLogs(ev, None))}
+
+
+def _set(doc: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    doc = json.loads(json.dumps(doc))
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    if value is _DROP:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+_DROP = object()
+
+
+def _both(text: bytes, tmp_path: Path) -> tuple[bool, bool]:
+    """(summarize counts it, show reads it) for one record's bytes."""
+    from wsdiag.show import NotAReport, load, parse
+
+    f = tmp_path / "r.json"
+    f.write_bytes(text)
+    counted = summarize([str(f)]).reports == 1
+    try:
+        load(parse(text))
+        read = True
+    except NotAReport:
+        read = False
+    return counted, read
+
+
+PAIRED = [
+    # (path, value, both read it)
+    (("verdict",), "bogus", False),
+    (("verdict",), None, False),
+    (("environment",), "x", False),  # summarize counted any text
+    (("environment",), _DROP, False),
+    (("tool_version",), _DROP, False),
+    (("region",), 7, False),
+    (("started_at",), None, False),
+    (("findings",), None, False),
+    (("findings", 0), 1, False),
+    (("findings", 0, "code"), "", False),  # show read an empty code
+    (("findings", 0, "code"), "X" * 65, False),  # and a 65-character one
+    (("findings", 0, "severity"), "fatal", False),
+    (("findings", 0, "severity"), _DROP, False),
+    (("findings", 0, "message"), _DROP, False),
+    (("findings", 0, "owner"), "firewall", False),
+    (("findings", 0, "owner"), [], False),
+    (("findings", 0, "owner"), None, True),
+    (("host",), None, False),  # summarize counted a null host
+    (("host",), "pc", False),
+    (("host", "name"), 5, False),
+    (("host", "name"), None, True),
+    (("logs",), [], False),
+    (("logs", "client_version"), 5, False),
+    (("logs", "client_version"), None, True),
+    (("quality",), "good", False),
+    (("quality", "grade"), "excellent", False),
+    (("quality", "grade"), None, False),
+    (("quality", "grade"), _DROP, True),
+    (("schema",), "wsdiag.report/1.7", True),  # show refused a minor version
+    (("schema",), "wsdiag.report/2", False),
+    (("schema",), "wsdiag.report/1.", False),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "read"), PAIRED)
+def test_summarize_counts_exactly_what_show_reads(
+    tmp_path: Path, path: tuple[str | int, ...], value: Any, read: bool
+) -> None:
+    doc = _set(_with_logs(), path, value)
+    assert _both(json.dumps(doc).encode(), tmp_path) == (read, read)
+
+
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400"], ids=lambda n: n
+)
+@pytest.mark.parametrize("field", ["duration_ms", "probes"])
+def test_nan_and_infinity_are_no_json_for_either(tmp_path: Path, number: str, field: str) -> None:
+    """json.loads reads NaN, Infinity and 1e999 (inf); orjson refuses them, and show wrote
+    NaN back into its --format json: both refuse them now, with the reason in words."""
+    doc = _with_logs()
+    text = json.dumps(doc)
+    if field == "duration_ms":
+        text = text.replace(
+            f'"duration_ms": {json.dumps(doc["duration_ms"])}', f'"duration_ms": {number}'
+        )
+    else:
+        text = text.replace('"ms": ', f'"ms": {number}, "x": ', 1)
+    assert number in text
+    assert _both(text.encode(), tmp_path) == (False, False)
+    from wsdiag.show import NotAReport, parse
+
+    with pytest.raises(NotAReport, match="not strict JSON"):
+        parse(text.encode())
+    why = summarize([str(tmp_path / "r.json")]).named_broken[0][1]
+    assert "not a JSON number" in why or "not a finite number" in why, why
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            ("verdict",),
+            ("environment",),
+            ("tool_version",),
+            ("region",),
+            ("started_at",),
+            ("schema",),
+            ("findings", 0, "code"),
+            ("findings", 0, "severity"),
+            ("findings", 0, "message"),
+            ("findings", 0, "owner"),
+            ("host", "name"),
+            ("logs", "client_version"),
+            ("quality", "grade"),
+        ]
+    ),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=70),
+        st.sampled_from(["ready", "blocked", "home", "error", "user", "good", "wsdiag.report/1.2"]),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    ),
+)
+def test_any_value_of_a_counted_field_is_counted_exactly_when_show_reads_it(
+    path: tuple[str | int, ...], value: Any
+) -> None:
+    import tempfile
+
+    doc = _set(_with_logs(), path, value)
+    with tempfile.TemporaryDirectory() as d:
+        counted, read = _both(json.dumps(doc).encode(), Path(d))
+    assert counted == read, (path, value)

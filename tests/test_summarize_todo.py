@@ -20,21 +20,30 @@ from hypothesis import strategies as st
 from wsdiag.fleet.summarize import render_csv, render_text, summarize, summarize_command, to_dict
 from wsdiag.fleet.todo import HostTable
 
-CERT = {"code": "ENDPOINT_CERTIFICATE", "severity": "info", "owner": "aws", "remediation": "n/a"}
+CERT = {
+    "code": "ENDPOINT_CERTIFICATE",
+    "severity": "info",
+    "owner": "aws",
+    "message": "The endpoint's certificate.",
+    "remediation": "n/a",
+}
 NX = {
     "code": "ENDPOINT_NXDOMAIN",
+    "message": "ENDPOINT_NXDOMAIN (a test's finding).",
     "severity": "error",
     "owner": "network",
     "remediation": "Enable Private DNS names.",
 }
 QUIC = {
     "code": "ENDPOINT_QUIC_BLOCKED",
+    "message": "ENDPOINT_QUIC_BLOCKED (a test's finding).",
     "severity": "warning",
     "owner": "network",
     "remediation": "Allow UDP 4195.",
 }
 VPN = {
     "code": "HOME_NETWORK",
+    "message": "HOME_NETWORK (a test's finding).",
     "severity": "error",
     "owner": "user",
     "remediation": "Connect the VPN.",
@@ -44,6 +53,7 @@ VPN = {
 def doc(host: str, when: str, verdict: str, env: str, *findings: dict[str, Any]) -> dict[str, Any]:
     return {
         "schema": "wsdiag.report/1",
+        "tool_version": "0.2.0",
         "verdict": verdict,
         "environment": env,
         "region": "eu-west-1",
@@ -148,7 +158,7 @@ def test_the_cap_counts_the_hosts_past_it() -> None:
 def test_every_host_keeps_its_newest_whatever_the_order(reports: list[tuple[int, int]]) -> None:
     table = HostTable()
     for h, t in reports:
-        table.add(doc(f"h{h}", f"2026-12-01T00:{t:02d}:00Z", "ready", "x"), "f", "f")
+        table.add(doc(f"h{h}", f"2026-12-01T00:{t:02d}:00Z", "ready", "open-egress"), "f", "f")
     newest = {f"h{h}": max(t for hh, t in reports if hh == h) for h, _ in reports}
     assert {k: int(r.time[14:16]) for k, r in table.rows.items()} == newest
 
@@ -186,7 +196,7 @@ def test_a_hosts_newest_is_by_the_time_named(first: str, second: str, winner: in
     table = HostTable(now=NOW)
     verdicts = ("blocked", "ready")
     for when, verdict in zip((first, second), verdicts, strict=True):
-        table.add(doc("ws-a", when, verdict, "x"), "f", "f")
+        table.add(doc("ws-a", when, verdict, "open-egress"), "f", "f")
     assert table.rows["ws-a"].verdict == verdicts[winner]
 
 
@@ -224,7 +234,7 @@ def test_the_newest_time_wins_whatever_the_order(times: list[str], rnd: Any) -> 
     rnd.shuffle(order)
     table = HostTable(now=NOW)
     for when in order:
-        table.add(doc("ws-a", when, "ready", "x"), "f", "f")
+        table.add(doc("ws-a", when, "ready", "open-egress"), "f", "f")
     parsed = [datetime.fromisoformat(t) for t in times if t.endswith("+00:00")]
     kept = table.rows["ws-a"].time
     if parsed:

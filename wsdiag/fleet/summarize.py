@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Any
 
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
-from wsdiag.fleet.summary import FIELDS, Summary
+from wsdiag.fleet.summary import FIELDS, NotStrictJson, Summary, strict_loads
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
 
@@ -36,11 +35,28 @@ TITLES = {
 
 
 def _loader() -> Callable[[bytes], Any]:
+    """orjson's loads, or the standard library's held to the same strictness (NaN,
+    Infinity and 1e999 refused, as orjson and ``show`` refuse them)."""
     try:
         import orjson
     except ImportError:  # orjson is a dependency; keep working without it
-        return json.loads
-    return orjson.loads
+        return strict_loads
+
+    def loads(data: bytes) -> Any:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # Rare (broken records): the standard library's reason names NaN or Infinity
+            # in words where orjson says "unexpected character".
+            try:
+                strict_loads(data)
+            except NotStrictJson:
+                raise
+            except (ValueError, RecursionError):
+                pass
+            raise
+
+    return loads
 
 
 def summarize(
