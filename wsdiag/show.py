@@ -87,7 +87,7 @@ def parse(data: bytes) -> dict[str, Any]:
     except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
         raise NotAReport("not a report: nested too deep to be one") from None
     except NotStrictJson as exc:
-        raise NotAReport(f"not a report: not strict JSON ({exc})") from None
+        raise NotAReport(f"not a report: {exc}") from None
     except json.JSONDecodeError as exc:
         if body.startswith("{") and _cut(exc, body):
             raise NotAReport(f"report cut at {len(text):,} characters") from None

@@ -294,13 +294,13 @@ class NotStrictJson(ValueError):
 
 
 def _no_constant(name: str) -> Any:
-    raise NotStrictJson(f"{name} is not a JSON number (strict JSON has no NaN or Infinity)")
+    raise NotStrictJson(f"{name} is not a JSON number: strict JSON has no NaN or Infinity")
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NotStrictJson(f"{text[:20]} is not a finite number (too large for a double)")
+        raise NotStrictJson(f"{text[:20]} is too large for a double: strict JSON has no Infinity")
     return value
 
 
