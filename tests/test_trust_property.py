@@ -18,12 +18,13 @@ import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from wsdiag.bundle import build_parts, write_bundle
 from wsdiag.fleet.summarize import render_csv, render_text, summarize
-from wsdiag.redact import MASK, SHORT_NAME, SYSTEM_ACCOUNTS, Redaction
+from wsdiag.redact import CASED_WORDS, MASK, SHORT_NAME, SYSTEM_ACCOUNTS, Redaction
 from wsdiag.render.formats import Format, render
 from wsdiag.render.html import render_page
 from wsdiag.render.report import report_from_json
@@ -206,3 +207,40 @@ def test_every_output_is_escaped_and_redacted(
             assert BASE["endpoint_hosts"][0] in out[kind], kind
     cells = [c for row in csv.reader(io.StringIO(out["csv"])) for c in row]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+# --- a Linux name in another case (FRESH-REPORT item 23b) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "out"),
+    [
+        # the report's case: user cloudsdk, the log says "Cloudsdk's"
+        ("cloudsdk", "Cloudsdk's WorkSpaces logs", "***'s WorkSpaces logs"),
+        ("cloudsdk", "CLOUDSDK and cloudsdk and CloudSDK", "*** and *** and ***"),
+        ("jane", "Jane's laptop", "***'s laptop"),  # a name of SHORT_NAME letters: a word
+        ("jane", "janet and Janeway", "janet and Janeway"),  # inside a longer word: stays
+        # shorter names keep the path-only rule, in any case
+        ("al", "Al said /home/al/x and /home/Al/x", "Al said /home/***/x and /home/Al/x"),
+        ("ws", "WS ws.example", "WS ws.example"),
+        # an OS image's default account named as its OS: the OS's name is no person
+        (
+            "ubuntu",
+            "Ubuntu 24.04.1 LTS, /home/ubuntu, ubuntu",
+            "Ubuntu 24.04.1 LTS, /home/***, ***",
+        ),
+    ],
+)
+def test_a_linux_name_is_redacted_in_any_case_in_text(name: str, text: str, out: str) -> None:
+    assert Redaction.of([name], [f"/home/{name}"], fold_case=False).text(text) == out
+
+
+@given(name=names.filter(lambda n: len(n) >= SHORT_NAME), data=st.data())
+def test_no_case_of_a_long_linux_name_survives(name: str, data: st.DataObject) -> None:
+    assume(name.lower() not in CASED_WORDS)
+    r = Redaction.of([name], fold_case=False)
+    spelled = data.draw(
+        st.sampled_from([name.upper(), name.title(), name.capitalize(), name.swapcase()])
+    )
+    out = r.text(f"user {spelled} said")
+    assert spelled not in out.split() and out.count(MASK) == 1, out

@@ -23,7 +23,9 @@ NFD (macOS stores file names decomposed), percent-encoded (``%2Fhome%2Fjane%2F``
 ``o%27brien``, ``j%C3%B6rg``, in either hex case), HTML-escaped (``o&#39;brien``,
 ``&amp;``, ``&quot;``) and JSON-escaped (``o\\u0027brien``, ``j\\u00f6rg``). Case is
 ignored when ``fold_case`` (Windows and macOS file systems and account names are
-case-insensitive; a Linux name is matched as written, its hex escapes in either case).
+case-insensitive). On Linux a home path and a short name are matched as written, a name of
+SHORT_NAME characters or more in any case ("Cloudsdk's" for the account cloudsdk: text
+capitalises it), hex escapes in either case.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ SYSTEM_ACCOUNTS = frozenset(
         "ssm-user",
     }
 )
+# Accounts that OS images create under the OS's own name: the name is a person's account
+# only in lower case; capitalised it is the OS ("Ubuntu 24.04.1 LTS" in the host block),
+# so on a case-sensitive system it is matched as written, never in another case.
+CASED_WORDS = frozenset({"ubuntu", "debian", "fedora", "centos", "almalinux", "rocky"})
 _MIN_NAME = 2  # a one-letter "name" would erase that letter everywhere
 SHORT_NAME = 4  # names shorter than this are replaced only in path positions and after "for "
 T = TypeVar("T")
@@ -111,9 +117,21 @@ _SHORT_BEFORE = r"(?:(?<=[\\/])(?<!//)|(?<=%2[fF])|(?<=%5[cC])|(?<=\bfor ))"
 _SHORT_AFTER = r"(?![\w\u0300-\u036f]|[.-]\w)"
 
 
-def _names_rule(names: Iterable[str], flags: int) -> Rule | None:
+def _names_rule(names: Iterable[str], flags: int, fold_long: bool = False) -> Rule | None:
+    """One pattern for every name: long ones as whole words, short ones in path positions.
+    ``fold_long`` (a case-sensitive system, ``flags`` without IGNORECASE): long names match
+    in any case all the same. The account "cloudsdk" is written "Cloudsdk's" in a log's
+    text, and that is the same person; two Linux accounts differing only in case are rare,
+    and masking both hides no one. A name that is long enough to be masked as a word is long
+    enough to be masked capitalised; short names keep their path-only rule as written, and
+    CASED_WORDS (an OS's own name) as written too."""
     names = sorted(names, key=len, reverse=True)  # longest first: "jane.doe" before "jane"
-    long = [_spelled(n) for n in names if len(n) >= SHORT_NAME]
+
+    def word(n: str) -> str:
+        folded = fold_long and n.lower() not in CASED_WORDS
+        return f"(?i:{_spelled(n)})" if folded else _spelled(n)
+
+    long = [word(n) for n in names if len(n) >= SHORT_NAME]
     short = [_spelled(n) for n in names if len(n) < SHORT_NAME]
     parts = []
     if long:
@@ -195,7 +213,7 @@ class Redaction:
             rule = _home_pattern(home, flags)
             if rule:
                 rules.append(rule)
-        named = _names_rule(names, flags)
+        named = _names_rule(names, flags, fold_long=not fold_case)
         if named:
             rules.append(named)
         if host:
