@@ -46,7 +46,7 @@ class Group:
 @dataclass(frozen=True)
 class Advice:
     """``first``: the one line to read if nothing else; ``groups``: actionable findings
-    (error, warning, or the user's own) by owner; ``notes``: the remaining info findings;
+    (errors and warnings) by owner; ``notes``: the info findings, whoever owns them;
     ``decide``: for an unknown verdict, what would decide it (else None)."""
 
     first: str
@@ -56,7 +56,10 @@ class Advice:
 
 
 def _actionable(f: Finding) -> bool:
-    return f.severity is not Severity.INFO or f.owner is Owner.USER
+    """An error or a warning. An info finding is a note even where the user owns it
+    (LOGS_NO_SESSIONS, NOT_MEASURED): inside WHAT TO DO it would contradict the first line
+    ("Nothing to change at this machine" above "You, at this machine: i ...")."""
+    return f.severity is not Severity.INFO
 
 
 def from_logs(f: Finding) -> bool:

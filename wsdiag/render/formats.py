@@ -244,9 +244,9 @@ _OWNER_RANK = {"user": 0, "desktop": 1, "network": 2, "aws": 3}  # advice.OWNER_
 
 
 def actionable(f: dict[str, Any]) -> bool:
-    """A finding someone acts on: an error or warning, or the user's own (as the text's
-    WHAT TO DO has it); the other info findings are notes."""
-    return f.get("severity") != "info" or f.get("owner") == "user"
+    """A finding someone acts on: an error or warning (as the text's WHAT TO DO has it);
+    every info finding is a note, whoever owns it."""
+    return f.get("severity") != "info"
 
 
 def in_advice_order(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -269,8 +269,9 @@ def render_line(report: dict[str, Any]) -> str:
     """The ``line`` format of one report's JSON (a dict as in schema wsdiag.report/1,
     any version: missing fields read as unknown). At most LINE_MAX characters, no newline.
 
-    ``findings=`` lists the actionable codes in advice order (info notes such as
-    ENDPOINT_CERTIFICATE are left out: ``--format json`` keeps them); ``fix:`` is the first
+    ``findings=`` lists the actionable codes in advice order (info notes, whoever owns
+    them, such as ENDPOINT_CERTIFICATE or LOGS_NO_SESSIONS, are left out: ``--format json``
+    keeps them); ``fix:`` is the first
     action of the first owner, the one the text's WHAT TO DO leads with."""
     verdict = _flat(report.get("verdict") or "unknown") or "unknown"
     host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
