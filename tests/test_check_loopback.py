@@ -501,3 +501,27 @@ def test_a_cname_beside_the_endpoints_address_is_never_a_silent_ready(lab: Lab) 
     assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
     dns_a = [d for d in r["dns"] if d["host"] == PRIVATE and "RFC 2181" in (d["detail"] or "")]
     assert dns_a, r["dns"]
+
+
+def test_a_ready_verdict_with_nameserver_says_whose_answers_it_is(lab: Lab) -> None:
+    """FRESH-REPORT item 1: with --nameserver the OS resolver is never asked (a safety
+    choice: tests and admins point wsdiag at one server), so "ready" is that server's
+    answers' verdict, never a claim about this machine's DNS: every output says so."""
+    lab.zone([EP_A, EP_B])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (0, "ready")
+    given = [f for f in r["findings"] if f["code"] == "NAMESERVER_GIVEN"]
+    assert [(f["severity"], f["owner"]) for f in given] == [("info", "user")]
+    assert lab.dns.address in given[0]["message"] and "not" in given[0]["message"]
+    assert given[0]["remediation"] == "Run without --nameserver to check what the client sees."
+    assert r["evidence"]["nameserver_given"] == "yes"
+    common = ("--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs")
+    text = lab.run(*common).stdout.splitlines()
+    assert text[0].startswith("READY: ")
+    assert text[1].startswith("DNS answers from the resolver given with --nameserver only")
+    assert "own resolver" in " ".join(text[1:3]) and "Nothing to do" in "\n".join(text)
+    line = lab.run(*common, "--format", "line").stdout
+    assert line.startswith("ready dns=nameserver-only env=open-egress ") and line.count("\n") == 1
+    assert "findings=-" in line  # a note, not a finding someone acts on
+    jamf = lab.run(*common, "--format", "jamf").stdout
+    assert jamf.startswith("<result>ready dns=nameserver-only env=")

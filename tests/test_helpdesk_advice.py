@@ -182,3 +182,46 @@ def test_actionable_summaries_leave_out_info_codes_whoever_owns_them(tmp_path: P
     assert "LOGS_NO_SESSIONS" in plain and "ENDPOINT_CERTIFICATE" not in acting["finding"]
     assert "LOGS_NO_SESSIONS" not in acting["finding"]
     assert all("LOGS_NO_SESSIONS" not in h["findings"] for h in acting["worst_hosts"])
+
+
+# --- FRESH-REPORT item 1: --nameserver bounds the verdict to that resolver's answers -------
+
+GIVEN = ("127.0.0.1:5353",)
+
+
+@pytest.mark.parametrize("given", [GIVEN, ()], ids=["--nameserver", "the OS's resolver"])
+@pytest.mark.parametrize("name", ["ready", "home", "closed"])
+def test_every_output_says_when_the_answers_are_the_given_resolvers_only(
+    name: str, given: tuple[str, ...]
+) -> None:
+    shapes = {"ready": {"health": O}, "home": {"endpoint_dns": DnsOutcome.NXDOMAIN, "health": O}}
+    shape = shapes.get(name, {"needed": F, "expected": F, "health": F})
+    r = results(plan=synth.plan_for(nameservers=given), **shape)  # type: ignore[arg-type]
+    report = report_of(r)
+    unbounded = report_of(results(**shape))  # type: ignore[arg-type]
+    # the verdict stays what the answers give
+    assert report.diagnosis.verdict is unbounded.diagnosis.verdict
+    found = {f.code: f for f in report.diagnosis.findings}
+    assert ("NAMESERVER_GIVEN" in found) is bool(given)
+    text = render_text(report, width=100).splitlines()
+    line = render_line(to_json(report))
+    verdict = str(report.diagnosis.verdict)
+    page = render_html(report)
+    if not given:
+        assert (
+            adv.SCOPE not in " ".join(text[:3]) and "dns=" not in line and 'id="scope"' not in page
+        )
+        return
+    f = found["NAMESERVER_GIVEN"]
+    assert (f.severity, f.owner) == (Severity.INFO, Owner.USER)
+    assert "127.0.0.1:5353" in f.message and "was not asked" in f.message
+    assert f.remediation == "Run without --nameserver to check what the client sees."
+    assert text[1].startswith("DNS answers from the resolver given with --nameserver only")
+    assert line.startswith(f"{verdict} dns=nameserver-only env=")  # the verdict stays first
+    assert "NAMESERVER_GIVEN" not in line.split(" fix: ")[0]  # a note, not an action
+    assert render(report, Format.JAMF, Redaction()).startswith(f"<result>{verdict} dns=nameserver")
+    assert adv.SCOPE.replace("'", "&#39;") in page
+    advice = adv.advise(report)
+    assert all(x.code != "NAMESERVER_GIVEN" for g in advice.groups for x in g.findings)
+    if name == "ready":
+        assert advice.first.startswith("Nothing to do: ") and "--nameserver" in advice.first

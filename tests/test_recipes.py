@@ -278,10 +278,12 @@ def test_jamf_extension_attribute(lab: Lab, tmp_path: Path, case: str) -> None:
         env = {"PATH": "/usr/bin:/bin", "WSDIAG": "wsdiag"}
     result = jamf(env)
     if case in SCENARIOS:
-        # wsdiag's own --format jamf line (issue 19 item 6): verdict, env=, findings=, fix:
+        # wsdiag's own --format jamf line (issue 19 item 6): verdict, env=, findings=, fix:;
+        # the shim's --nameserver said right after the verdict (NAMESERVER_GIVEN)
         words = result.split()
         assert words[0] == label(case), result
-        assert words[1] in {f"env={e}" for e in ENVIRONMENTS}, result
+        assert words[1] == "dns=nameserver-only", result
+        assert words[2] in {f"env={e}" for e in ENVIRONMENTS}, result
         codes = next(w for w in words if w.startswith("findings=")).removeprefix("findings=")
         listed = codes.split(",")
         assert len(listed) == len(set(listed)), f"a code repeated: {result}"

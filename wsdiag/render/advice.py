@@ -32,6 +32,26 @@ ESCALATE_TO: dict[Owner, str] = {
     Owner.AWS: "your AWS administrator",
 }
 HAND_OVER = "`wsdiag bundle` (or the output of `wsdiag check --json`)"
+# --nameserver given (wsdiag.rules.names): every answer is that resolver's, not this
+# machine's. Every output says so where it gives the verdict: the text and HTML right under
+# the headline (SCOPE), ``line``/``jamf`` right after the verdict word (formats.LINE_SCOPE).
+NAMESERVER_GIVEN = "NAMESERVER_GIVEN"
+SCOPE = (
+    "DNS answers from the resolver given with --nameserver only: this machine's own "
+    "resolver was not asked (the client may see other answers)."
+)
+
+
+def nameserver_given(codes: object) -> bool:
+    """The findings (codes, or Finding objects) say --nameserver was the only resolver asked."""
+    if not isinstance(codes, (list, tuple)):
+        return False
+    return any(getattr(c, "code", c) == NAMESERVER_GIVEN for c in codes)
+
+
+def scope(report: Report) -> str | None:
+    """The sentence that bounds the verdict to the given resolver's answers, or None."""
+    return SCOPE if nameserver_given(report.diagnosis.findings) else None
 
 
 @dataclass(frozen=True)
@@ -85,11 +105,20 @@ def advise(report: Report) -> Advice:
             live.append(Group(owner, OWNER_TITLE[owner], now))
     verdict = report.diagnosis.verdict
     decide = what_would_decide(report) if verdict is Verdict.UNKNOWN else None
-    return Advice(_first_line(verdict, tuple(live), decide), tuple(groups), notes, decide)
+    given = scope(report) is not None
+    first = _first_line(verdict, tuple(live), decide, given)
+    return Advice(first, tuple(groups), notes, decide)
 
 
-def _first_line(verdict: Verdict, groups: tuple[Group, ...], decide: str | None) -> str:
+def _first_line(
+    verdict: Verdict, groups: tuple[Group, ...], decide: str | None, given: bool = False
+) -> str:
     if not groups:
+        if verdict is Verdict.READY and given:
+            return (
+                "Nothing to do: streaming should work from here, if this machine's own "
+                "resolver answers as the one given with --nameserver did."
+            )
         if verdict is Verdict.READY:
             return "Nothing to do: streaming should work from here."
         if decide:

@@ -11,10 +11,12 @@
 - ``line``: ONE line of at most 2,048 characters for "last line of output" fields (Intune
   remediations, RMM custom fields). Shape::
 
-      <verdict> env=<environment> host=<name> region=<region> findings=<CODES|->
-                [reason: <why>] [fix: <first fix>]      (all on one line)
+      <verdict> [dns=nameserver-only] env=<environment> host=<name> region=<region>
+                findings=<CODES|-> [reason: <why>] [fix: <first fix>]   (all on one line)
 
-  The first word is always the verdict (ready, degraded, blocked, unknown). ``reason:``
+  The first word is always the verdict (ready, degraded, blocked, unknown). ``dns=
+  nameserver-only`` (LINE_SCOPE) follows it where --nameserver was given: the verdict is
+  that resolver's answers', not this machine's own resolver's (NAMESERVER_GIVEN). ``reason:``
   appears when the verdict is unknown (the first finding's message); a run that could not
   start at all (usage error, no region, internal error) prints
   ``unknown reason: <one-line error>`` on stdout too, so the last line is never empty.
@@ -33,10 +35,14 @@ from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
+from wsdiag.render.advice import nameserver_given
 from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
+# After the verdict word where --nameserver was given (render.advice.NAMESERVER_GIVEN):
+# stable, so a collector can tell such a verdict from one about this machine's own DNS.
+LINE_SCOPE = "dns=nameserver-only"
 
 
 class Format(StrEnum):
@@ -278,8 +284,10 @@ def render_line(report: dict[str, Any]) -> str:
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
     ordered = in_advice_order(findings)
     codes = ",".join(dict.fromkeys(_flat(f.get("code", "?")) for f in ordered)) or "-"
+    scoped = nameserver_given([f.get("code") for f in findings])
     parts = [
         verdict,
+        *([LINE_SCOPE] if scoped else []),
         f"env={_flat(report.get('environment') or 'unknown')}",
         f"host={_flat(host or '-').replace(' ', '_')}",
         f"region={_flat(report.get('region') or '-')}",

@@ -232,6 +232,7 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
     return env.get_template("report.html.j2").render(
         report=report,
         headline=HEADLINE[d.verdict],
+        scope=adv.scope(report),  # --nameserver: whose answers the verdict is
         verdict=str(d.verdict),
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
         advice=advice,

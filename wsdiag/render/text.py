@@ -140,6 +140,9 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     out = Layout(ascii_only)
     d = report.diagnosis
     out.add(0, words(HEADLINE[d.verdict], VERDICT_STYLE[d.verdict]))
+    bounded = adv.scope(report)
+    if bounded:  # --nameserver: the verdict is that resolver's answers', said at once
+        out.add(0, words(bounded, "bold"))
     facts = _facts(report)
     sep = " -" if ascii_only else " ·"
     out.add(
