@@ -298,6 +298,33 @@ def test_unknown_reason_is_what_left_it_unmeasured() -> None:
     assert "reason: socks untested" in line and "reason: one AZ" not in line
 
 
+def test_unknown_with_nothing_to_act_on_gives_what_would_measure_it_as_the_fix() -> None:
+    """NOT_MEASURED is a note (info, whoever owns it: not in findings=), yet the line of an
+    unknown verdict still carries its step."""
+    fix = "Run `wsdiag check -v` and read where each unmeasured probe stopped."
+    report = {
+        "verdict": "unknown",
+        "findings": [
+            {
+                "code": "NOT_MEASURED",
+                "severity": "info",
+                "owner": "user",
+                "message": "Could not measure: QUIC to the endpoint",
+                "remediation": fix,
+            },
+        ],
+    }
+    line = render_line(report)
+    assert " findings=- reason: Could not measure: QUIC" in line
+    assert line.endswith(f" fix: {fix}")
+    # where someone acts, the line's fix is theirs, never the note's
+    acted = {"code": "X_BLOCKED", "severity": "warning", "owner": "network", "remediation": "Y."}
+    report["findings"].insert(0, acted)  # type: ignore[attr-defined]
+    assert render_line(report).endswith(
+        " findings=X_BLOCKED reason: Could not measure: QUIC to the endpoint fix: Y."
+    )
+
+
 def test_json_line_keeps_a_cause_its_status_does_not_imply() -> None:
     probe = {"id": "e/tcp/443", "target": "e", "transport": "tcp", "port": 443}
     report = {

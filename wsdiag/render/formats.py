@@ -17,7 +17,8 @@
   The first word is always the verdict (ready, degraded, blocked, unknown). ``dns=
   nameserver-only`` (LINE_SCOPE) follows it where --nameserver was given: the verdict is
   that resolver's answers', not this machine's own resolver's (NAMESERVER_GIVEN). ``reason:``
-  appears when the verdict is unknown (the first finding's message); a run that could not
+  appears when the verdict is unknown (what left it unmeasured; ``fix:`` is then that
+  finding's remediation where no one has an action); a run that could not
   start at all (usage error, no region, internal error) prints
   ``unknown reason: <one-line error>`` on stdout too, so the last line is never empty.
 - ``jamf``: ``<result>LINE</result>`` for a Jamf Pro extension attribute.
@@ -294,6 +295,7 @@ def render_line(report: dict[str, Any]) -> str:
     ]
     head = " ".join(parts)
     tail = []
+    cause: dict[str, Any] | None = None
     if verdict == "unknown":
         # Why it is unknown: what went unmeasured (NOT_MEASURED) or a proxy wsdiag could
         # not test says it; a warning about something else does not.
@@ -308,6 +310,9 @@ def render_line(report: dict[str, Any]) -> str:
     # lead the advice (a ready check says no fix rather than an old session's).
     live = [f for f in ordered if not str(f.get("code", "")).startswith("LOGS_")]
     fix = next((f.get("remediation") for f in live if f.get("remediation")), None)
+    if not fix and cause is not None:
+        # Nobody has an action (NOT_MEASURED is a note): what would measure it is the step.
+        fix = cause.get("remediation")
     if fix:
         tail.append(f"fix: {_flat(fix)}")
     # The codes are worth more than the prose: cut the prose first, then the code list.
