@@ -999,6 +999,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"pac-not-used"}
         # the client logs' regions beside the NXDOMAIN: tests/test_region_mismatch.py
         - {"region-mismatch"}
+        # a plan with --nameserver (CASES plan none): tests/test_helpdesk_advice.py
+        - {"nameserver-given"}
         # from the per-server answers and where wsdiag runs: tests/test_chain.py
         - {r.name for r in CHAIN_RULES}
     )
