@@ -10,7 +10,7 @@ without the zone) block, and replace the generic DNS failure finding.
 
 from __future__ import annotations
 
-from wsdiag.rules.facts import CheckFacts, CheckRule
+from wsdiag.rules.facts import CheckFacts, CheckRule, region_hint
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
@@ -56,7 +56,11 @@ def _zone(c: CheckFacts) -> Fire:
     # Where the client's logs name only other regions, REGION_MISMATCH carries the action:
     # no resolver anywhere has a zone for a region whose endpoint does not exist.
     return Fire(
-        {"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host},
+        {
+            "server": c.evidence.chain.zone_missing_at,
+            "host": c.evidence.endpoint_host,
+            "hint": region_hint(c),
+        },
         severity=Severity.INFO if c.logs_other_region is Y else None,
     )
 
@@ -73,6 +77,7 @@ def _agent(c: CheckFacts) -> Fire:
             "agent": e.agent,
             "signs": ", ".join(e.agent_signs),
             "setting": e.agent_setting,
+            "hint": region_hint(c),
         },
         severity=Severity.INFO if wrong_region else None,
     )
@@ -168,7 +173,7 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         remediation="Route 53 console > Hosted zones > the endpoint's private hosted zone "
         "(created with its Private DNS names): associate it with the VPC of the inbound "
         "endpoint (the hub), or forward a2z.com to an inbound endpoint in the endpoint's own "
-        "VPC. This is not a VPN problem: connecting again will not help.",
+        "VPC. This is not a VPN problem: connecting again will not help.{hint}",
         facts=(("zone_missing", (Y,)),),
         fire=_zone,
         never_with=("ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
@@ -185,7 +190,7 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         "not told about to its own resolvers, so {host} does not get the endpoint's private "
         "answer.",
         remediation="In {agent}'s settings: {setting}. If this machine should reach the VPC "
-        "through another VPN, connect that one.",
+        "through another VPN, connect that one.{hint}",
         facts=(("dns_agent", (Y,)),),
         fire=_agent,
         never_with=(

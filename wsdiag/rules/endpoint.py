@@ -22,6 +22,7 @@ from wsdiag.rules.facts import (
     FireFn,
     defects,
     log_facts,
+    region_hint,
     with_defect,
 )
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity, Status
@@ -141,7 +142,12 @@ def _consequence(c: CheckFacts, params: dict[str, object]) -> Fire:
 
 def _nxdomain(c: CheckFacts) -> Fire:
     e = c.evidence
-    fired = _consequence(c, {"host": e.endpoint_host, "region": e.region or "<region>"})
+    params: dict[str, object] = {
+        "host": e.endpoint_host,
+        "region": e.region or "<region>",
+        "hint": region_hint(c),
+    }
+    fired = _consequence(c, params)
     if c.logs_other_region is Y:  # REGION_MISMATCH carries the one action: checked elsewhere
         return Fire(fired.params, severity=Severity.INFO)
     return fired
@@ -292,7 +298,7 @@ DNS_RULES: tuple[CheckRule, ...] = (
         "endpoint: enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
         "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a Route "
         "53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > Inbound "
-        "endpoints).",
+        "endpoints).{hint}",
         facts=(
             ("endpoint_resolves", NOT_YES),
             ("endpoint_a", (DnsOutcome.NXDOMAIN,)),
