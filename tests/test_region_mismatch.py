@@ -95,6 +95,12 @@ def test_a_wrong_region_is_said_in_one_line_first(name: str, home: bool) -> None
     others = ", ".join(r for r in facts.log_regions if r != "eu-west-1")
     assert f.message == ONE_LINE.format(others=others, suggest=suggest)
     assert f.message.count("\n") == 0
+    # FRESH-REPORT item 9: the notes in general, never one code that may not be there (an
+    # agent's resolver gives DNS_AGENT_OWNS_NAME, not ENDPOINT_NXDOMAIN)
+    assert f.remediation == (
+        f"Run `wsdiag check --region {suggest}`; if eu-west-1 is the right region after all, "
+        "the notes below say what to fix."
+    )
     # it leads: the first line, the first code and fix of the one-line format
     advice = adv.advise(report)
     assert advice.first == f"You can fix this now: Run `wsdiag check --region {suggest}`."
@@ -226,6 +232,9 @@ def test_a_dns_agent_is_a_note_where_the_region_is_wrong(
     found = {f.code: f for f in diagnose(e).findings}
     assert found["DNS_AGENT_OWNS_NAME"].severity is severity
     assert ("REGION_MISMATCH" in found) is (severity is Severity.INFO)
+    if "REGION_MISMATCH" in found:  # it names no note that is not there
+        assert "ENDPOINT_NXDOMAIN" not in found
+        assert "ENDPOINT_NXDOMAIN" not in found["REGION_MISMATCH"].remediation
 
 
 # --- FRESH-REPORT item 5: no client logs, the region may be wrong: the fix says so ------------

@@ -278,8 +278,10 @@ DNS_RULES: tuple[CheckRule, ...] = (
         "a note)",
         message="You checked {region} but this machine's WorkSpaces client logs name {others}: "
         "run `wsdiag check --region {suggest}`.",
+        # the notes, not one code: with an agent resolver it is DNS_AGENT_OWNS_NAME's, with
+        # a company resolver DNS_PRIVATE_ZONE_NOT_VISIBLE's, at home HOME_NETWORK's
         remediation="Run `wsdiag check --region {suggest}`; if {region} is the right region "
-        "after all, the note ENDPOINT_NXDOMAIN says what to fix.",
+        "after all, the notes below say what to fix.",
         facts=(("endpoint_a", (DnsOutcome.NXDOMAIN,)), ("logs_other_region", (Y,))),
         fire=_region_mismatch,
         basis=("endpoint_a",),
