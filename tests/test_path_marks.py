@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.synth import F, O, R, results
-from tests.test_classify import only_443, quic_silent
+from tests.test_classify import DENY_4195, only_443, quic_silent, signin_chains
 from tests.test_helpdesk_advice import report_of
 from wsdiag.render import paths as pv
 from wsdiag.render.html import diagram, render_html
@@ -43,6 +43,24 @@ HEALTH = {
     "minimal-egress, refused": (dict(health=R), "expected"),
     "minimal-egress behind a proxy": (dict(proxy="relay", health=F), "expected"),
     "minimal-egress, degraded endpoint": (dict(endpoint=quic_silent, health=F), "expected"),
+    # FRESH-REPORT item 8: minimal egress, but the verdict is blocked: "as expected here"
+    # would read as all being well
+    "minimal-egress, blocked: old client, 4195 shut": (
+        dict(endpoint=only_443, host="client-5.20", health=F),
+        "fail",
+    ),
+    "minimal-egress, blocked: old client through a 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.20", health=F),
+        "fail",
+    ),
+    "minimal-egress, blocked: sign-in TLS untrusted": (
+        dict(tweak=signin_chains(trusted=False), health=F),
+        "fail",
+    ),
+    "minimal-egress, degraded: new client through a 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.24", health=F),
+        "expected",
+    ),
     # the finding is there, but its message does not call it expected: at home it is a fault
     "home": (dict(endpoint_dns=DnsOutcome.NXDOMAIN, health=F), "fail"),
     "closed (no HEALTH_CHECK_BLOCKED)": (dict(needed=F, expected=F, health=F), "fail"),
@@ -75,6 +93,37 @@ def test_a_health_check_host_is_expected_only_where_the_report_says_so(name: str
         )
         assert "link status-expected" in page
         assert "✗" not in line_of(text, "health-check host")
+
+
+# name -> (results(...) arguments, the verdict, whether HEALTH_CHECK_BLOCKED says streaming
+# over the endpoint works here: only where every address answers TCP and both 4195 paths)
+WORKS = {
+    "minimal-egress": (dict(health=F), "ready", True),
+    "QUIC silent: TCP fallback": (dict(endpoint=quic_silent, health=F), "degraded", False),
+    "old client, 4195 shut": (dict(endpoint=only_443, host="client-5.20"), "blocked", False),
+    "old client, 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.20"),
+        "blocked",
+        False,
+    ),
+    "new client, 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.24"),
+        "degraded",
+        False,
+    ),
+    # the endpoint's paths all answer; sign-in is what blocks
+    "sign-in TLS untrusted": (dict(tweak=signin_chains(trusted=False)), "blocked", True),
+}
+
+
+@pytest.mark.parametrize("name", WORKS)
+def test_the_health_note_says_streaming_works_only_where_it_does(name: str) -> None:
+    kwargs, verdict, works = WORKS[name]
+    report = report_of(results(**kwargs))  # type: ignore[arg-type]
+    assert str(report.diagnosis.verdict) == verdict
+    (f,) = [f for f in report.diagnosis.findings if f.code == "HEALTH_CHECK_BLOCKED"]
+    assert ("streaming over the endpoint works here" in f.message) is works, f.message
+    assert f.message.endswith("this is expected." if works else "will show a failure.")
 
 
 def test_without_the_finding_a_blocked_health_check_stays_a_failure() -> None:

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Transport, Via
+from wsdiag.vocab.model import (
+    DnsOutcome,
+    Environment,
+    Phase,
+    Role,
+    Status,
+    Transport,
+    Verdict,
+    Via,
+)
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -70,12 +79,15 @@ def held(report: Report) -> bool:
 
 def health_expected(report: Report) -> bool:
     """The report calls the health-check host's failure expected: HEALTH_CHECK_BLOCKED in a
-    minimal-egress network, where its message says "this is expected" (the row's own
-    condition, ``wsdiag.rules.internet._health``). Elsewhere a blocked health check stays a
-    failure."""
+    minimal-egress network (the row's own condition, ``wsdiag.rules.internet._health``)
+    where streaming will work, the verdict ready or degraded. In a blocked (or unknown)
+    report "as expected here" would read as all being well: a blocked health check stays a
+    failure there, as everywhere else."""
     d = report.diagnosis
-    return d.environment is Environment.MINIMAL_EGRESS and any(
-        f.code == "HEALTH_CHECK_BLOCKED" for f in d.findings
+    return (
+        d.environment is Environment.MINIMAL_EGRESS
+        and d.verdict in (Verdict.READY, Verdict.DEGRADED)
+        and any(f.code == "HEALTH_CHECK_BLOCKED" for f in d.findings)
     )
 
 

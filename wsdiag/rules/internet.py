@@ -133,8 +133,15 @@ def _optional_unreachable(c: CheckFacts) -> Fire:
 
 def _health(c: CheckFacts) -> Fire:
     e = c.evidence
-    env = c.environment
-    works = env is Environment.MINIMAL_EGRESS
+    # "streaming over the endpoint works here" only where it does: a minimal-egress network
+    # whose endpoint answers on TCP at every address and on both 4195 paths (no endpoint
+    # finding can block then). Through a proxy allowing CONNECT to 443 only, or with a path
+    # missing, the client's streaming may fail (CLIENT_NO_443_FALLBACK): not claimed.
+    works = (
+        c.environment is Environment.MINIMAL_EGRESS
+        and e.endpoint_usable is Y
+        and e.endpoint_complete is Y
+    )
     return Fire(
         {
             "hosts": ", ".join(e.health_hosts),
@@ -310,7 +317,8 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         severity=Severity.INFO,
         owner=Owner.NETWORK,
         when="health-check host unreachable on 4195: the client's network check will fail; "
-        "expected in minimal-egress",
+        'expected in minimal-egress ("streaming over the endpoint works here" where every '
+        "endpoint address answers TCP and both 4195 paths)",
         message="The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
         "client's own network check uses it, so that check will show a failure{expected}",
         remediation="Nothing to change for PrivateLink streaming; to make the client's network "
