@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -134,6 +135,86 @@ def test_without_the_finding_a_blocked_health_check_stays_a_failure() -> None:
     (view,) = [v for v in pv.target_views(report) if v.role is Role.HEALTH]
     assert view.state == "fail"
     assert line_of(paths_text(report), "health-check host").startswith("  ✗ ")
+
+
+# --- FRESH-REPORT item 13: what the run deadline cut short is not measured, never a ✗ -------
+
+DEADLINE_DETAIL = "cut short by the run deadline: this machine was too busy (started 0.3 s late)"
+
+
+def cut_short(target: str, *kinds: str) -> Callable[[ProbeResult], ProbeResult]:
+    """A tweak: the probes of ``target`` whose "transport/port" is in ``kinds`` were cut by
+    the run deadline (as `check --deadline 2` showed under load)."""
+
+    def tweak(p: ProbeResult) -> ProbeResult:
+        if p.target_id == target and f"{p.transport}/{p.port}" in kinds:
+            return dataclasses.replace(
+                p, status=Status.ERROR, phase=Phase.DEADLINE, detail=DEADLINE_DETAIL, ms=None
+            )
+        return p
+
+    return tweak
+
+
+# name -> (results(...) arguments, the target, its state, the kinds its words name as cut)
+CUT = {
+    "health: TCP silent, QUIC cut": (
+        dict(health=F, tweak=cut_short("health-check", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "quic/4195",
+    ),
+    "health: both cut": (
+        dict(health=F, tweak=cut_short("health-check", "tcp/4195", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "tcp/4195, quic/4195",
+    ),
+    "health: TCP open, QUIC cut": (
+        dict(health=O, tweak=cut_short("health-check", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "quic/4195",
+    ),
+    "sign-in: TLS open, QUIC cut": (
+        dict(health=O, tweak=cut_short("ws-broker", "quic/443")),
+        "ws-broker",
+        "unmeasured",
+        "quic/443",
+    ),
+    "sign-in: TLS refused, QUIC cut: a measured failure": (
+        dict(needed=R, health=O, tweak=cut_short("ws-broker", "quic/443")),
+        "ws-broker",
+        "fail",
+        "",
+    ),
+    "health: both silent, none cut": (dict(health=F), "health-check", "expected", ""),
+}
+
+
+@pytest.mark.parametrize("name", CUT)
+def test_what_the_deadline_cut_is_drawn_not_measured(name: str) -> None:
+    kwargs, target, state, named = CUT[name]
+    report = report_of(results(**kwargs))  # type: ignore[arg-type]
+    (view,) = [v for v in pv.target_views(report) if v.target_id == target]
+    assert view.state == state
+    text = paths_text(report, verbose=True)
+    line = line_of(text, view.host)
+    if state != "unmeasured":  # a measured failure keeps its mark; a cut cell says so
+        assert line.startswith("  ✗ " if state == "fail" else "  ○ "), line
+        assert "not measured: the run deadline" not in text
+        return
+    assert line.startswith("  ? ") and "✗" not in line, line
+    why = f"not measured: the run deadline cut {named} short (run again with a longer --deadline)"
+    assert view.reason == why and why in " ".join(text.split())
+    for kind in named.split(", "):
+        assert f"{kind} not measured" in text and f"{kind} error" not in text
+    assert why in render_html(report)  # the page says it too, on a line under the host
+    rows = diagram(report).rows
+    assert any(r.note and r.label.strip() == why for r in rows)
+    if target == "health-check":  # its section's link: not measured, not a failure's red
+        (head,) = [r for r in rows if r.head and r.label.startswith("health-check host")]
+        assert head.status == "unmeasured"
 
 
 # --- (b) an endpoint whose paths all opened is never a ✗, a proxy or not ------------------

@@ -30,12 +30,27 @@ GROUP_TITLE = {
 EXPECTED_WHY = "blocked, as expected here: only the client's own network check uses it"
 
 
+def cut(p: ProbeResult) -> bool:
+    """The run deadline cut this probe short: it was not measured, it did not fail."""
+    return p.status is Status.ERROR and p.phase == Phase.DEADLINE
+
+
+def unmeasured_why(probes: tuple[ProbeResult, ...] | list[ProbeResult]) -> str:
+    """'not measured: the run deadline cut quic/4195 short (run again with a longer
+    --deadline)' over the cut probes' kinds."""
+    what = ", ".join(kinds([p for p in probes if cut(p)]))
+    return f"not measured: the run deadline cut {what} short (run again with a longer --deadline)"
+
+
 @dataclass(frozen=True)
 class TargetView:
     """One target's results: ``state`` is ok | fail | dns (lookup failed, not probed) |
     skipped (not planned, ``reason`` says why) | expected (a health-check host whose failure
     the report itself calls expected, ``health_expected``: neither ok nor fail, ``reason``
-    is EXPECTED_WHY)."""
+    is EXPECTED_WHY) | unmeasured (the run deadline cut its probes short, ``cut``: every
+    probe that did not work was cut, or, for a health-check host, which is reached when any
+    of its probes answers, none answered and one was cut; neither ok nor fail, ``reason``
+    says which were cut)."""
 
     target_id: str
     host: str
@@ -91,6 +106,16 @@ def health_expected(report: Report) -> bool:
     )
 
 
+def _unmeasured(role: Role, ran: list[ProbeResult]) -> bool:
+    """No measured failure to draw: every probe that did not work was cut by the deadline,
+    or (a health-check host: one answering probe is enough, ``beyond_443``) none answered
+    and one was cut, so whether it answers is not known."""
+    failed = [p for p in ran if not _ok(p)]
+    if failed and all(cut(p) for p in failed):
+        return True
+    return role is Role.HEALTH and any(cut(p) for p in ran) and not any(_ok(p) for p in ran)
+
+
 def target_views(report: Report) -> list[TargetView]:
     """Every target of the report, in the report's order; under a captive portal none is
     ``ok``; a failing health-check host is ``expected`` where the report says so."""
@@ -114,7 +139,9 @@ def target_views(report: Report) -> list[TargetView]:
         else:
             works = all(_ok(p) for p in ran) and not portal
             state, reason = ("ok" if works else "fail"), ""
-            if state == "fail" and role is Role.HEALTH and calm:
+            if state == "fail" and not portal and _unmeasured(role, ran):
+                state, reason = "unmeasured", unmeasured_why(ran)
+            elif state == "fail" and role is Role.HEALTH and calm:
                 state, reason = "expected", EXPECTED_WHY
         views.append(TargetView(tid, probes[0].host, role, probes, a, state, reason))
     return views

@@ -94,9 +94,12 @@ class Layout:
         return ("x" if self.ascii_only else "✗", "red")
 
     def state(self, state: str) -> Word:
-        """A target's mark: ✓ ok, ○ expected (neither works nor is a fault), ✗ otherwise."""
+        """A target's mark: ✓ ok, ○ expected (neither works nor is a fault), ? unmeasured
+        (the run deadline cut it short: no measured failure), ✗ otherwise."""
         if state == "expected":
             return ("-" if self.ascii_only else "○", "cyan")
+        if state == "unmeasured":
+            return ("?", "yellow")
         return self.ok(state == "ok")
 
     @property
@@ -342,6 +345,8 @@ def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool)
             out.add(6, [("through the proxy:", ""), *_cells(out, through, verbose)], rest=8)
     if calm:
         out.add(4, words(v.reason, "cyan"))
+    elif v.state == "unmeasured":
+        out.add(4, words(v.reason, "yellow"))
 
 
 def _cells(
@@ -358,7 +363,8 @@ def _cells(
     sep = " -" if out.ascii_only else " ·"
     for i, p in enumerate(probes):
         style = "cyan" if calm else STATUS_STYLE.get(p.status, "red")
-        head = f"{p.transport}/{p.port} {p.status}"
+        # a probe the deadline cut was not measured: "error" would read as a failure
+        head = f"{p.transport}/{p.port} {'not measured' if pv.cut(p) else p.status}"
         if with_ms and p.status is Status.OPEN and p.ms is not None:
             head += f" {p.ms:.0f} ms"
         cell: list[Word] = [(head, style)]
