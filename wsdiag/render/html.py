@@ -314,7 +314,8 @@ def _quality(report: Report) -> dict[str, Any] | None:
         }
         for p in q.paths
     ]
-    return {"grade": str(q.score.grade), "lines": sentences(q), "rows": rows}
+    lines = sentences(q, unprobed=pv.endpoint_unprobed(report))
+    return {"grade": str(q.score.grade), "lines": lines, "rows": rows}
 
 
 def render_page(report: Report, redaction: Redaction) -> str:

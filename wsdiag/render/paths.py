@@ -116,6 +116,15 @@ def _unmeasured(role: Role, ran: list[ProbeResult]) -> bool:
     return role is Role.HEALTH and any(cut(p) for p in ran) and not any(_ok(p) for p in ran)
 
 
+def endpoint_unprobed(report: Report) -> str | None:
+    """Why no probe of the streaming endpoint ran at all: "dns" (its name did not resolve),
+    "other" (planned, all skipped); None where one ran (render.quality.headline's words)."""
+    views = [v for v in target_views(report) if v.role is Role.ENDPOINT]
+    if any(p.status is not Status.SKIPPED for v in views for p in v.probes):
+        return None
+    return "dns" if any(v.state == "dns" for v in views) else "other"
+
+
 def target_views(report: Report) -> list[TargetView]:
     """Every target of the report, in the report's order; under a captive portal none is
     ``ok``; a failing health-check host is ``expected`` where the report says so."""

@@ -165,7 +165,8 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     if report.evidence.quality is not None:  # absent in reports from before it
         out.blocks.append(Block.gap())
         out.add(0, [("SESSION QUALITY", "bold")])
-        for line in quality_sentences(report.evidence.quality, verbose):
+        unprobed = pv.endpoint_unprobed(report)
+        for line in quality_sentences(report.evidence.quality, verbose, unprobed):
             out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
