@@ -525,3 +525,18 @@ def test_a_ready_verdict_with_nameserver_says_whose_answers_it_is(lab: Lab) -> N
     assert "findings=-" in line  # a note, not a finding someone acts on
     jamf = lab.run(*common, "--format", "jamf").stdout
     assert jamf.startswith("<result>ready dns=nameserver-only env=")
+
+
+def test_an_agents_address_given_with_nameserver_is_not_the_agent_running_here() -> None:
+    """FRESH-REPORT item 23a: --nameserver 127.0.2.2 (Cloudflare WARP's DNS address) made
+    DNS_AGENT_OWNS_NAME say WARP "runs here", with no WARP process or interface here."""
+    with DnsServer("127.0.2.2", {"*": NXDOMAIN}) as dns:
+        cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json"]
+        cmd += ["--nameserver", dns.address, "--timeout", "0.5", "--no-logs", "--no-proxy"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    report = json.loads(proc.stdout)
+    (f,) = [f for f in report["findings"] if f["code"] == "DNS_AGENT_OWNS_NAME"]
+    assert "runs here" not in f["message"]
+    assert "which answers at 127.0.2.2 (no process or interface of it was seen here)" in (
+        f["message"]
+    )

@@ -10,6 +10,7 @@ without the zone) block, and replace the generic DNS failure finding.
 
 from __future__ import annotations
 
+from wsdiag.host.dns_agents import local_signs, resolver_signs
 from wsdiag.rules.facts import CheckFacts, CheckRule, region_hint
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
@@ -68,6 +69,16 @@ def _zone(c: CheckFacts) -> Fire:
 def _agent(c: CheckFacts) -> Fire:
     e = c.evidence
     who = f"is answered by {e.agent}" if e.agent_answers else f"may be answered by {e.agent}"
+    # "runs here" only where the agent itself is seen (its process, its own interface); a
+    # resolver address alone (perhaps the one given with --nameserver) says where DNS was
+    # answered, not what runs on this machine
+    mine = local_signs(e.agent_signs)
+    where = (
+        f"runs here ({', '.join(e.agent_signs)})"
+        if mine
+        else f"answers at {', '.join(resolver_signs(e.agent_signs)) or 'its resolver address'} "
+        "(no process or interface of it was seen here)"
+    )
     # another region's NXDOMAIN is no agent's doing: REGION_MISMATCH carries the action
     wrong_region = c.logs_other_region is Y and e.endpoint_a is DnsOutcome.NXDOMAIN
     return Fire(
@@ -75,7 +86,7 @@ def _agent(c: CheckFacts) -> Fire:
             "host": e.endpoint_host,
             "who": who,
             "agent": e.agent,
-            "signs": ", ".join(e.agent_signs),
+            "where": where,
             "setting": e.agent_setting,
             "hint": region_hint(c),
         },
@@ -186,9 +197,8 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         when="a VPN or security agent with its own DNS proxy is here (its resolver address "
         "or process: wsdiag.host.dns_agents) and the private name has no private answer (a "
         "note where the client's logs name only other regions: REGION_MISMATCH)",
-        message="DNS on this machine {who}, which runs here ({signs}). It sends names it is "
-        "not told about to its own resolvers, so {host} does not get the endpoint's private "
-        "answer.",
+        message="DNS on this machine {who}, which {where}. It sends names it is not told "
+        "about to its own resolvers, so {host} does not get the endpoint's private answer.",
         remediation="In {agent}'s settings: {setting}. If this machine should reach the VPC "
         "through another VPN, connect that one.{hint}",
         facts=(("dns_agent", (Y,)),),
