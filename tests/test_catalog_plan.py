@@ -95,6 +95,7 @@ def test_region_without_own_health_host_borrows_one() -> None:
     [
         (Inputs(region="mars-1"), "unknown region 'mars-1'; known regions: af-south-1"),
         (Inputs(region="eu-west-1", timeout=0), "--timeout"),
+        (Inputs(region="eu-west-1", timeout=0.05), "--timeout must be between 0.5 and 60"),
         (Inputs(region="eu-west-1", timeout=2, deadline=1), "--deadline"),
         (Inputs(region="eu-west-1", directory_id="d_1!"), "--directory-id"),
         (Inputs(region="eu-west-1", endpoint_hosts=("no spaces allowed",)), "--endpoint-host"),
@@ -216,7 +217,7 @@ def test_any_text_is_a_catalog_or_a_catalog_error(
 
 @pytest.mark.parametrize(
     ("timeout", "info"),
-    [(2.0, 1.0), (5.0, 1.0), (1.0, 1.0), (0.4, 0.4), (0.05, 0.05)],
+    [(2.0, 1.0), (5.0, 1.0), (1.0, 1.0), (0.7, 0.7), (0.5, 0.5)],
 )
 def test_informational_probes_have_their_own_shorter_clock(timeout: float, info: float) -> None:
     """The health-check host, smart-card sign-in and the broker's QUIC (it serves only
