@@ -125,6 +125,37 @@ def test_nameserver_forms(text: str, expected: tuple[str, int]) -> None:
     assert check_nameservers((text,))
 
 
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        # fresh report item 16: the limited broadcast's send failed with EACCES, read as
+        # "this machine's own firewall" (LOCAL_FIREWALL_BLOCKS)
+        ("255.255.255.255", "the broadcast address"),
+        ("255.255.255.255:5353", "the broadcast address"),
+        ("224.0.0.251", "a multicast address"),  # mDNS's group: many answer, or none
+        ("239.1.2.3:53", "a multicast address"),
+        ("ff02::fb", "a multicast address"),
+        ("[ff05::1:3]:547", "a multicast address"),
+        ("0.0.0.0", "the unspecified address"),  # the kernel sends it to this machine
+        ("::", "the unspecified address"),
+        ("[::]:5353", "the unspecified address"),
+    ],
+)
+def test_a_nameserver_no_resolver_can_have_is_refused(text: str, what: str) -> None:
+    with pytest.raises(WsdiagError) as err:
+        check_nameservers(("127.0.0.1", text))
+    assert str(err.value) == f"--nameserver: {text!r} is {what}, not a resolver's address"
+
+
+@pytest.mark.parametrize(
+    "text", ["10.0.0.255", "192.168.1.255", "10.255.255.255", "fe80::1%eth0", "127.0.0.53"]
+)
+def test_addresses_a_resolver_may_have_are_kept(text: str) -> None:
+    """A directed broadcast depends on a netmask no option gives (10.0.0.255 is a host in a
+    /16); a scope is the edge's to check (wsdiag.cli_options.check_scopes)."""
+    assert len(check_nameservers((text,))) == 1
+
+
 BROKEN = [
     ("not toml", "schema = ", "not valid TOML"),
     ("unknown top key", "colour = 1", "colour: unknown key"),
