@@ -162,3 +162,32 @@ def test_bundle_output_is_checked_before_the_run(silent: DnsServer, tmp_path: Pa
     assert proc.returncode == 3
     assert "no folder" in proc.stderr
     assert silent.queries == []
+
+
+@pytest.mark.parametrize(
+    ("command", "value", "message"),
+    [
+        # fresh report item 6: ~30 "Task exception was never retrieved" tracebacks
+        ("check", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("watch", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("bundle", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("check", "[fe80::1%4000000]:5353", "('4000000', the part after %)"),
+        ("check", "[fe80::1%nosuch0]:5353", "('nosuch0', the part after %)"),
+        # item 16 (broadcast and multicast are the unit tests': nothing is sent to them)
+        ("check", "0.0.0.0", "'0.0.0.0' is the unspecified address, not a resolver's address"),
+        ("check", "[::]:5353", "'[::]:5353' is the unspecified address"),
+    ],
+)
+def test_a_nameserver_that_cannot_be_asked_is_a_one_line_usage_error(
+    nx: DnsServer, tmp_path: Path, command: str, value: str, message: str
+) -> None:
+    """Refused before the run: a loopback server is given first, and it hears nothing."""
+    extra = ["--count", "1"] if command == "watch" else []
+    extra += ["-o", str(tmp_path / "b.zip")] if command == "bundle" else []
+    args = _check(nx, "--nameserver", value, "--timeout", "0.5", *extra)[1:]
+    proc = _wsdiag(command, *args)
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("wsdiag: error: --nameserver: ") and message in line, line
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert nx.queries == [] and list(tmp_path.iterdir()) == []

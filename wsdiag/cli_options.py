@@ -332,6 +332,32 @@ def _logs_since(text: str) -> datetime:
         raise WsdiagError(str(exc).replace("--since", "--logs-since", 1)) from None
 
 
+def check_scopes(values: list[str] | None) -> None:
+    """``--nameserver`` values parse (wsdiag.check.plan.check_nameservers), and each IPv6
+    scope (``fe80::1%eth0``, ``fe80::1%2``) names an interface of this machine: otherwise
+    every query of the run failed at its send, a lookup per name (fresh report item 6).
+    Raises WsdiagError (one line) naming the value."""
+    import socket
+
+    from wsdiag.check.plan import check_nameservers
+
+    given = tuple(values or ())
+    for text, ns in zip(given, check_nameservers(given), strict=True):
+        _, _, scope = ns.ip.partition("%")
+        if not scope:
+            continue
+        try:
+            if scope.isdigit():
+                socket.if_indextoname(int(scope))
+            else:
+                socket.if_nametoindex(scope)
+        except (OSError, OverflowError, ValueError):
+            raise WsdiagError(
+                f"--nameserver: {text!r} names no network interface of this machine "
+                f"({scope!r}, the part after %)"
+            ) from None
+
+
 def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
@@ -346,6 +372,7 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(opts.timeout, opts.deadline)
     check_samples(opts.samples)
+    check_scopes(opts.nameserver)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     since = _logs_since(opts.logs_since) if opts.logs_since is not None else None
     logs = LogContext() if opts.no_logs else read_logs(None, until, since)
