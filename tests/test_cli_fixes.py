@@ -191,3 +191,28 @@ def test_a_nameserver_that_cannot_be_asked_is_a_one_line_usage_error(
     assert line.startswith("wsdiag: error: --nameserver: ") and message in line, line
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert nx.queries == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("check", "-o"), ("check", "--output"), ("check", "--html"), ("bundle", "-o")],
+)
+def test_an_empty_file_name_is_said_so(
+    silent: DnsServer, tmp_path: Path, command: str, option: str
+) -> None:
+    """Fresh report item 23c: ``-o ''`` said "cannot write .: is a directory" (an empty
+    path is "." once it is a Path): now it names the empty name, before the run."""
+    args = _check(silent, "--timeout", "30")[1:]
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", command, *args, option, ""],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        env=_env(),
+    )
+    assert proc.returncode == 3
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("wsdiag: error: ") and "an empty file name" in line, line
+    assert "is a directory" not in line and proc.stdout == ""
+    assert silent.queries == [] and list(tmp_path.iterdir()) == []
