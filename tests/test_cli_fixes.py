@@ -216,3 +216,24 @@ def test_an_empty_file_name_is_said_so(
     assert line.startswith("wsdiag: error: ") and "an empty file name" in line, line
     assert "is a directory" not in line and proc.stdout == ""
     assert silent.queries == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("{tmp}/missing.pac", "no such file or directory"),
+        ("file://{tmp}/missing.pac", "no such file or directory"),
+        ("{tmp}", "is a directory"),
+    ],
+)
+def test_a_pac_file_that_cannot_be_read_is_a_usage_error(
+    nx: DnsServer, tmp_path: Path, given: str, why: str
+) -> None:
+    """Fresh report item 17: ``--pac /nonexistent.pac`` ran the whole check and came out
+    "unknown" behind a generic reason. A PAC URL is still fetched in the run."""
+    value = given.format(tmp=tmp_path)
+    proc = _wsdiag(*_check(nx, "--timeout", "0.5", "--pac", value))
+    assert proc.returncode == 3
+    (line,) = proc.stderr.splitlines()
+    assert line == f"wsdiag: error: --pac {value!r}: cannot read it: {why}", line
+    assert proc.stdout == "" and nx.queries == []
