@@ -886,6 +886,14 @@ PROXY_CASES = [
         {"AUTH_UNREACHABLE"},
     ),
     (
+        "proxy-url-invalid",
+        {"proxy": "invalid"},
+        "unknown",
+        "unknown",
+        {"PROXY_URL_INVALID", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
+    ),
+    (
         "pac-answer-broken",
         {"proxy": "pac-broken"},
         "unknown",

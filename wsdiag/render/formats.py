@@ -235,6 +235,7 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
 # could not use names the problem (NOT_MEASURED only says which paths went unmeasured).
 _UNKNOWN_CAUSES = (
     "PROXY_UNSUPPORTED_SCHEME",
+    "PROXY_URL_INVALID",
     "PAC_NOT_USED",
     "PAC_ANSWER_BROKEN",
     "NOT_MEASURED",
