@@ -425,6 +425,12 @@ def test_proxy_port_closed_is_the_proxy_unreachable(lab: Lab) -> None:
     assert (code, r["verdict"]) == (2, "blocked")
     assert "PROXY_UNREACHABLE" in codes(r)
     assert probe(r, "ws-broker/tls/443")["phase"] == "proxy-connect"
+    # fresh report item 15: not "closed" (nothing on the internet answers): every sign-in
+    # probe stopped at the proxy, so the internet beyond it was never asked
+    assert (r["environment"], r["environment_rule"]) == (
+        "unknown",
+        "internet-behind-proxy-untested",
+    )
 
 
 @pytest.mark.parametrize("setting", ["http://[bad", "http://10.30.0.1:99999", "http://:3128"])
