@@ -235,5 +235,7 @@ def test_a_pac_file_that_cannot_be_read_is_a_usage_error(
     proc = _wsdiag(*_check(nx, "--timeout", "0.5", "--pac", value))
     assert proc.returncode == 3
     (line,) = proc.stderr.splitlines()
-    assert line == f"wsdiag: error: --pac {value!r}: cannot read it: {why}", line
+    # (a long value is shortened in the one line, so only its start and the reason)
+    assert line.startswith("wsdiag: error: --pac '") and value[:20] in line, line
+    assert line.endswith(f"': cannot read it: {why}"), line
     assert proc.stdout == "" and nx.queries == []
