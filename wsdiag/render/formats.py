@@ -238,8 +238,13 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+# The findings that say why a verdict is unknown, most telling first: a proxy or PAC wsdiag
+# could not use names the problem (NOT_MEASURED only says which paths went unmeasured).
 _UNKNOWN_CAUSES = (
     "PROXY_UNSUPPORTED_SCHEME",
+    "PROXY_URL_INVALID",
+    "PAC_NOT_USED",
+    "PAC_ANSWER_BROKEN",
     "NOT_MEASURED",
     "DNS_NOT_CONFIGURED",
     "ENDPOINT_ADDRESSES_NOT_PROBED",
@@ -278,8 +283,8 @@ def render_line(report: dict[str, Any]) -> str:
 
     ``findings=`` lists the actionable codes in advice order (info notes, whoever owns
     them, such as ENDPOINT_CERTIFICATE or LOGS_NO_SESSIONS, are left out: ``--format json``
-    keeps them); ``fix:`` is the first
-    action of the first owner, the one the text's WHAT TO DO leads with."""
+    keeps them); ``fix:`` is the first action of the first owner, the one the text's WHAT
+    TO DO leads with."""
     verdict = _flat(report.get("verdict") or "unknown") or "unknown"
     host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
