@@ -29,22 +29,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
+from wsdiag.render.format_names import Format as Format  # re-exported: its old home
 from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    JSON_LINE = "json-line"
-    LINE = "line"
-    JAMF = "jamf"
 
 
 def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
