@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from wsdiag.budgets import DNS_GUARD_GRACE, DNS_GUARD_SHARE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
@@ -34,6 +35,9 @@ from wsdiag.vocab.model import (
     Transport,
 )
 from wsdiag.vocab.results import DnsResult, ProbeResult, planned
+
+if TYPE_CHECKING:
+    from wsdiag.lane import Lane
 
 # (the lookup, its budget in seconds) -> the result; a parameter so tests can stand in.
 
@@ -328,10 +332,12 @@ def real_sampler(plan: Plan) -> SampleFn | None:
     return for_plan(plan)
 
 
-def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
+def real_probes(
+    plan: Plan, warm: Sequence[str] = (), lane: Lane | None = None
+) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them: the name
-    lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in a thread
-    while the lookups wait on the network."""
+    lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in ``lane`` (a
+    lane of their own when None) while the lookups wait on the network."""
     from wsdiag.probes.registry import load_in_background, load_resolve
 
-    return load_resolve(plan), load_in_background(plan, warm)
+    return load_resolve(plan), load_in_background(plan, warm, lane)

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 from wsdiag.vocab.model import Transport
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from wsdiag.lane import Lane
     from wsdiag.vocab.model import DnsSpec, Plan
     from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -95,26 +98,34 @@ def load_resolve(plan: Plan) -> ResolveFn:
     return resolve
 
 
-def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, ProbeFn]:
-    """Like ``load``, but the imports run in a thread from now on, while the run's DNS
-    lookups wait on the network: a probe kind is needed only once its name has answered,
-    and in a silent network never. Each kind's factory loads on its own, in registry order
-    (TCP and TLS, then QUIC), so a TLS probe never waits for aioquic. Each returned
-    function waits for its kind (once), then probes with its whole budget: the wait is
-    wsdiag's, not the network's. An import error surfaces as that probe's exception (the
-    runner reports it as an internal error). ``warm``: modules the caller needs after the
-    network, imported next in the same thread (an import error there is left for the
+def load_in_background(
+    plan: Plan, warm: Sequence[str] = (), lane: Lane | None = None
+) -> dict[Transport, ProbeFn]:
+    """Like ``load``, but the imports run in ``lane`` (wsdiag.lane; None: a lane of its
+    own) from now on, while the run's DNS lookups wait on the network: a probe kind is
+    needed only once its name has answered, and in a silent network never. Each kind's
+    factory loads on its own, in registry order (TCP and TLS, then QUIC), first in the
+    lane (Priority.PROBE_KINDS), so a TLS probe never waits for aioquic and the first
+    QUIC packet never waits for the trust roots or the rules. Each returned function waits
+    for its kind (once), then probes with its whole budget: the wait is wsdiag's, not the
+    network's. An import error surfaces as that probe's exception (the runner reports it
+    as an internal error). ``warm``: modules the caller needs after the network, imported
+    in the same lane after the kinds (Priority.WARM; an import error there is left for the
     caller's own import to raise)."""
     import asyncio
-    from concurrent.futures import Future, ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
+    from wsdiag.lane import Lane, Priority
+
+    own = lane is None
+    lane = Lane() if lane is None else lane
     factories: dict[str, Future[ProbeFn]] = {}
     for k in KINDS.values():
         if k.factory not in factories:
-            factories[k.factory] = pool.submit(_build, k.factory, plan)
-    pool.submit(_warm, warm)
-    pool.shutdown(wait=False)  # the thread ends with the imports
+            factories[k.factory] = lane.submit(Priority.PROBE_KINDS, _build, k.factory, plan)
+    if warm:
+        lane.submit(Priority.WARM, _warm, warm)
+    if own:
+        lane.close()  # the thread ends with the imports (and what they queue: the trust)
 
     def lazy(transport: Transport) -> ProbeFn:
         loaded = factories[KINDS[transport].factory]
