@@ -208,56 +208,14 @@ def servers(net: Net, tmp: Path) -> Iterator[dict[str, str]]:
 
     Yields the environment (SSL_CERT_FILE) that makes the lab CA trusted."""
     from tests.support.certs import make_ca
+    from tests.support.servers import answering_options, serving
 
     pki = make_ca(tmp / "pki")
     roles = hosts_by_role()
     leaf = pki.issue("server", roles["auth"] + roles["health"] + [PRIVATE])
     endpoint, auth, health = net.answering()
-    args: list[str] = []
-    for addr in endpoint:
-        args += [
-            "--tls",
-            f"{addr}:443",
-            "--tls",
-            f"{addr}:4195",
-            "--quic",
-            f"{addr}:443",
-            "--quic",
-            f"{addr}:4195",
-        ]
-    args += [
-        "--tls",
-        f"{auth}:443",
-        "--quic",
-        f"{auth}:443",
-        "--tcp",
-        f"{health}:4195",
-        "--quic",
-        f"{health}:4195",
-    ]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.servers",
-            *args,
-            "--cert",
-            str(leaf.cert_path),
-            "--key",
-            str(leaf.key_path),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if line != "ready":
-            raise RuntimeError(f"servers did not start (said {line!r}, exit {proc.poll()})")
+    with serving(answering_options(endpoint, auth, health), leaf.cert_path, leaf.key_path):
         yield {**os.environ, **pki.env()}
-    finally:
-        stop_process(proc, grace=10)
 
 
 def wsdiag_check(

@@ -2,9 +2,11 @@
 
     sudo python examples/make_reports.py            # every sample named below
     sudo python examples/make_reports.py closed     # just these
+    sudo python examples/make_reports.py --prefix h19 closed   # the lab's namespaces h19-*
 
 Each sample is the real `wsdiag check --json --redact-host` of one lab scenario, and the
-text beside it is what `wsdiag check` prints for that report, piped, at 80 columns.
+text beside it is what `wsdiag check` prints for that report, piped, at 80 columns. A sample
+whose environment or verdict is not the scenario's expected one is not written (exit 1).
 """
 
 from __future__ import annotations
@@ -41,13 +43,17 @@ SAMPLES = (
 OUT = REPO_ROOT / "examples" / "reports"
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    prefix = ""  # the lab's namespace prefix; "": a free random one
+    if argv[:1] == ["--prefix"] and len(argv) > 1:
+        prefix, argv = argv[1], argv[2:]
     reason = unavailable_reason()
     if reason is not None:
         print(f"make_reports: the lab cannot run here: {reason}", file=sys.stderr)
         return 3
-    scenarios = [BY_NAME[n] for n in names or SAMPLES]
-    with Lab(regions=tuple(dict.fromkeys(s.region for s in scenarios))) as lab:
+    scenarios = [BY_NAME[n] for n in argv or SAMPLES]
+    regions = tuple(dict.fromkeys(s.region for s in scenarios))
+    with Lab(regions=regions, prefix=prefix) as lab:
         for s in scenarios:
             lab.apply(s.shape)
             run = lab.run_wsdiag(
@@ -61,6 +67,11 @@ def main(names: list[str]) -> int:
                     f"{s.name}: no report (exit {run.exit_code}): {run.stderr[-300:]}",
                     file=sys.stderr,
                 )
+                return 1
+            got = (run.report["environment"], run.report["verdict"])
+            if got != (s.expect.environment, s.expect.verdict):
+                want = (s.expect.environment, s.expect.verdict)
+                print(f"{s.name}: {got} is not the scenario's {want}", file=sys.stderr)
                 return 1
             (OUT / f"{s.name}.json").write_text(json.dumps(run.report, indent=2) + "\n")
             text = render_text(report_from_json(run.report), width=80)

@@ -21,6 +21,7 @@ from wsdiag.vocab.machine import (
     IfKind,
     Interface,
     PathFact,
+    RouteFact,
 )
 from wsdiag.vocab.model import (
     DnsOutcome,
@@ -38,7 +39,7 @@ from wsdiag.vocab.model import (
     Tri,
 )
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.report import Diagnosis
+from wsdiag.vocab.report import Diagnosis, Report
 from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult, planned
 
 # One letter a status, so the rule tables read like tables.
@@ -221,32 +222,50 @@ def diagnose(r: Observed, extra: tuple[Finding, ...] = ()) -> tuple[Evidence, Di
 # each endpoint address and of the resolver, and perhaps a client process. Keys: "vpn-split"
 # (tunnel up, the endpoint routed by Wi-Fi), "vpn-through" (endpoint routed by the tunnel),
 # "home-router" (resolver on the Wi-Fi subnet, no tunnel), "mtu-1100" (endpoint through a
-# tunnel of MTU 1100), "client-5.20" / "client-5.24" (a Windows client of that version).
+# tunnel of MTU 1100), "client-5.20" / "client-5.24" (a Windows client of that version);
+# "home-vpc-default" / "home-vpc-routed" (a home router; the internet via Wi-Fi, VPC_ADDR
+# via Wi-Fi too / via a second LAN, eth1); "tailscale" (Tailscale's tunnel and MagicDNS
+# resolver 100.100.100.100, its process running).
+VPC_ADDR = "10.0.0.2"  # what the paths ask about for --vpc-cidr 10.0.0.0/16
+INTERNET_ADDR = "192.0.2.10"  # the sign-in targets' made-up address
+
+
 def synthetic_host(kind: str | None, endpoint_addrs: tuple[str, ...]) -> HostPaths | None:
     if kind is None:
         return None
     tun_mtu = 1100 if kind == "mtu-1100" else 1380
     wifi = Interface("en0", IfKind.PHYSICAL, True, ("192.168.1.20/24",), 1500)
     tun = Interface("utun4", IfKind.TUNNEL, True, ("10.8.0.2/32",), tun_mtu, True)
-    interfaces = (wifi, tun) if kind in ("vpn-split", "vpn-through", "mtu-1100") else (wifi,)
+    if kind == "tailscale":
+        tun = Interface("tailscale0", IfKind.TUNNEL, True, ("100.101.102.103/32",), 1280, True)
+    lan2 = Interface("eth1", IfKind.PHYSICAL, True, ("172.20.0.5/24",), 1500)
+    tunnelled = ("vpn-split", "vpn-through", "mtu-1100", "tailscale")
+    interfaces = (wifi, tun) if kind in tunnelled else (wifi,)
+    interfaces += (lan2,) if kind == "home-vpc-routed" else ()
     ep_iface = tun if kind in ("vpn-through", "mtu-1100") else wifi
-    resolver = "192.168.1.1" if kind == "home-router" else "10.0.0.2"
-    res_iface = tun if len(interfaces) == 2 else wifi
-    routes = {resolver: route_fact(resolver, res_iface.addresses[0].split("/")[0], interfaces)}
-    for a in endpoint_addrs:
-        routes[a] = route_fact(a, ep_iface.addresses[0].split("/")[0], interfaces)
-    facts = HostFacts("Windows", interfaces, routes)
-    paths = tuple(
-        PathFact("resolver" if d == resolver else "endpoint", d, r, describe(r, facts))
-        for d, r in routes.items()
+    resolver = {"tailscale": "100.100.100.100"}.get(
+        kind, "192.168.1.1" if kind.startswith("home-") else "10.0.0.2"
     )
+    res_iface = tun if tun in interfaces else wifi
+
+    def via(dest: str, iface: Interface) -> RouteFact:
+        return route_fact(dest, iface.addresses[0].split("/")[0], interfaces)
+
+    rows = [("resolver", resolver, via(resolver, res_iface))]
+    rows += [("endpoint", a, via(a, ep_iface)) for a in endpoint_addrs]
+    if kind.startswith("home-vpc-"):
+        rows.append(("internet", INTERNET_ADDR, via(INTERNET_ADDR, wifi)))
+        rows.append(("vpc", VPC_ADDR, via(VPC_ADDR, lan2 if lan2 in interfaces else wifi)))
+    facts = HostFacts("Windows", interfaces, {d: r for _, d, r in rows})
+    paths = tuple(PathFact(role, d, r, describe(r, facts)) for role, d, r in rows)
     session, version = None, None
     if kind.startswith("client-"):
         version = kind.removeprefix("client-")
         session = ClientSession(
             Tri.YES, (ClientProcess(4242, "workspaces.exe", Confidence.CONFIRMED, version),)
         )
-    return HostPaths(facts, paths, session, version)
+    agents = ("tailscaled",) if kind == "tailscale" else ()
+    return HostPaths(facts, paths, session, version, agents)
 
 
 def _streamed(spec: ProbeSpec, status: Status, code: int | None) -> ProbeResult:
@@ -314,4 +333,20 @@ def _os(target_id: str, host: str, spec: object, reason: str) -> DnsResult:
         "os",
         f"why: {reason}",
         reason=reason,
+    )
+
+
+def report_of(r: Observed, evidence: Evidence, diagnosis: Diagnosis) -> Report:
+    """The Report a run of ``r`` judged so would write (fixed version, times)."""
+    return Report(
+        schema="wsdiag.report/1",
+        tool_version="0",
+        region=r.plan.region.code,
+        endpoint_hosts=evidence.endpoint_hosts,
+        diagnosis=diagnosis,
+        evidence=evidence,
+        dns=r.dns,
+        probes=r.probes,
+        duration_ms=1.0,
+        started_at="2026-01-01T00:00:00Z",
     )

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.hostile import HostileDns
+from tests.support.hostile import HostileDns, assert_reported, check_argv
 from wsdiag.budgets import MAX_CONCURRENT_PROBES, MAX_ENDPOINT_ADDRESSES
 from wsdiag.check.catalog import MAX_TARGETS
 from wsdiag.check.plan import capped, expand
@@ -46,33 +45,21 @@ def dns_server() -> Iterator[HostileDns]:
 
 
 def run_check(server: HostileDns, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "wsdiag",
-        "check",
-        "--region",
-        REGION,
-        "--json",
-        "--nameserver",
-        server.address,
-        "--vpc-cidr",
+    cmd = check_argv(
+        server,
         f"127.{NET}.0.0/16",
-        "--no-proxy",
-        "--timeout",
-        str(TIMEOUT),
-        "--deadline",
-        str(DEADLINE),
         *extra,
-    ]
+        region=REGION,
+        timeout=TIMEOUT,
+        deadline=DEADLINE,
+        logs=True,
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_DATA_HOME",)}
     env.update(HOME=str(home), PYTHONPATH=str(ROOT))
     proc = subprocess.run(
         cmd, capture_output=True, text=True, timeout=DEADLINE + 15, cwd=ROOT, env=env
     )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "internal error" not in proc.stderr, proc.stderr
-    assert proc.returncode in (0, 1, 2, 3), (proc.returncode, proc.stderr)
+    assert_reported(proc)
     return proc
 
 

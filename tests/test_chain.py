@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.synth import diagnose, results
 from tests.test_classify import CASES
-from wsdiag.vocab.model import DnsOutcome, Verdict
+from wsdiag.vocab.model import DnsOutcome, Tri, Verdict
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, Ede, ServerAnswer
 
@@ -118,6 +118,52 @@ def test_the_vpcs_plus2_from_outside_is_named_outright() -> None:
     _, verdict, codes = run(r)
     assert verdict == "blocked" and codes[0] == "DNS_VPC_RESOLVER_FROM_OUTSIDE", codes
     assert "DNS_FORWARDER_SILENT" not in codes
+
+
+@pytest.mark.parametrize(
+    ("server", "host", "agent", "setting"),
+    [
+        # WARP's local DNS proxy, no host facts: its resolver address alone names it
+        ("127.0.2.2", None, "Cloudflare WARP", "Local Domain Fallback"),
+        # MagicDNS is RFC 6598 and off the LAN: without the agent table it would read as a
+        # company resolver that cannot see the zone (DNS_PRIVATE_ZONE_NOT_VISIBLE)
+        ("100.100.100.100", "tailscale", "Tailscale MagicDNS", "split-DNS"),
+    ],
+)
+def test_a_dns_agent_that_answers_the_private_name_is_named_with_its_setting(
+    server: str, host: str | None, agent: str, setting: str
+) -> None:
+    r = with_servers(results(endpoint_dns=NX, host=host), (sa(server, 0, NX),), resolver=server)
+    env, verdict, codes = run(r)
+    assert verdict == "blocked" and codes[0] == "DNS_AGENT_OWNS_NAME", codes
+    assert env != "home" and "HOME_NETWORK" not in codes
+    assert {"ENDPOINT_NXDOMAIN", "DNS_PRIVATE_ZONE_NOT_VISIBLE"}.isdisjoint(codes)
+    _, d = diagnose(r)
+    f = d.findings[0]
+    assert f"is answered by {agent}, which runs here (resolver {server}" in f.message
+    assert setting in f.remediation and "a2z.com" in f.remediation
+
+
+def test_a_dns_agent_beside_a_private_answer_is_no_finding() -> None:
+    r = with_servers(results(), (sa("127.0.2.2", 0, A),), resolver="127.0.2.2")
+    e, d = diagnose(r)
+    assert str(d.verdict) == "ready" and "DNS_AGENT_OWNS_NAME" not in {f.code for f in d.findings}
+    assert e.agent == "Cloudflare WARP"  # still said among the values
+
+
+def test_the_vpcs_plus2_asked_from_inside_the_vpc_is_no_fault_of_asking() -> None:
+    """An instance inside the VPC (its own address in --vpc-cidr) is where +2 answers."""
+    from tests.synth import plan_for
+    from wsdiag.vocab.machine import HostFacts, HostPaths, IfKind, Interface
+
+    plan = replace(plan_for(), vpc_cidrs=("10.0.0.0/16",))
+    silent = sa("10.0.0.2", 0, TO, soa_apex=TO, answered_other=True)
+    r = with_servers(results(endpoint_dns=TO, plan=plan), (silent,))
+    eth0 = Interface("eth0", IfKind.PHYSICAL, True, ("10.0.5.17/24",), 9001)
+    inside = replace(r, paths=HostPaths(HostFacts("Linux", (eth0,))))
+    e, d = diagnose(inside)
+    assert e.inside_vpc is Tri.YES
+    assert "DNS_VPC_RESOLVER_FROM_OUTSIDE" not in {f.code for f in d.findings}
 
 
 def test_a_synthesized_aaaa_is_dns64_not_dual_stack() -> None:

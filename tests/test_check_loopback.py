@@ -12,6 +12,7 @@ namespace lab (tests/test_lab.py) covers real firewalls.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -28,9 +29,9 @@ import pytest
 from tests.support import proxy as fake_proxy
 from tests.support.certs import make_ca
 from tests.support.dnsserver import DROP, NXDOMAIN, SERVFAIL, DnsServer
-from tests.support.processes import stop_process
 from tests.support.proxy import ThreadedProxy
 from tests.support.render_checks import check_html
+from tests.support.servers import answering_options, serving
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
 from wsdiag.vocab.model import Inputs, Role
@@ -72,17 +73,20 @@ class Lab:
         zone[PRIVATE] = endpoint
         self.dns.zone = zone  # type: ignore[assignment]
 
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``wsdiag check --region REGION --nameserver <the lab's DNS> *args`` (30 s at most)
+        in ``env``, by default the lab's (its CA trusted)."""
+        cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION]
+        cmd += ["--nameserver", self.dns.address, *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env or self.env)
+
     def check(self, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
-        cmd = [
-            sys.executable,
-            "-m",
-            "wsdiag",
-            "check",
-            "--region",
-            REGION,
+        """A ``--json`` run with the lab's VPC and directory, its report checked against the
+        schema: (exit code, report)."""
+        proc = self.run(
             "--json",
-            "--nameserver",
-            self.dns.address,
             "--vpc-cidr",
             f"127.{NET}.1.0/24",
             "--directory-id",
@@ -91,8 +95,8 @@ class Lab:
             "1",
             "--no-logs",
             *extra,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env or self.env)
+            env=env,
+        )
         assert proc.stderr == "", proc.stderr
         report = json.loads(proc.stdout)
         SCHEMA_VALIDATOR.validate(report)  # every real report holds to the published schema
@@ -122,60 +126,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     d = tmp_path_factory.mktemp("pki")
     pki = make_ca(d)
     leaf = pki.issue("server", hosts(Role.AUTH) + hosts(Role.HEALTH) + [PRIVATE])
-    args = []
-    for addr in (EP_A, EP_B):
-        args += [
-            "--tls",
-            f"{addr}:443",
-            "--tls",
-            f"{addr}:4195",
-            "--quic",
-            f"{addr}:443",
-            "--quic",
-            f"{addr}:4195",
-        ]
-    args += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
-    args += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
-    args += [
-        "--tls",
-        f"{AUTH}:443",
-        "--quic",
-        f"{AUTH}:443",
-        "--tcp",
-        f"{HEALTH}:4195",
-        "--quic",
-        f"{HEALTH}:4195",
-    ]
-    root = Path(__file__).resolve().parent.parent
-    servers = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.servers",
-            *args,
-            "--cert",
-            str(leaf.cert_path),
-            "--key",
-            str(leaf.key_path),
-        ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    holes = []
-    try:
-        assert servers.stdout is not None
-        assert servers.stdout.readline().strip() == "ready"
+    options = answering_options((EP_A, EP_B), AUTH, HEALTH)
+    options += ["--tls", f"{EP_TCP_ONLY}:443", "--tls", f"{EP_TCP_ONLY}:4195"]
+    options += ["--tls", f"{EP_443_ONLY}:443", "--quic", f"{EP_443_ONLY}:443"]
+    with serving(options, leaf.cert_path, leaf.key_path), contextlib.ExitStack() as holes:
         for port in (443, 4195):  # bound, never read: QUIC sees silence, not ICMP
-            hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            hole = holes.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
             hole.bind((EP_TCP_ONLY, port))
-            holes.append(hole)
         with DnsServer(DNS_IP) as dns:
             yield Lab(dns, {**os.environ, **pki.env()})
-    finally:
-        for hole in holes:
-            hole.close()
-        stop_process(servers, grace=10)
 
 
 def codes(report: dict) -> set[str]:
@@ -219,25 +178,8 @@ def test_certificates_are_recorded(lab: Lab, tmp_path: Path) -> None:
     other = make_ca(tmp_path / "other", "Other Public Root").ca_path
     _, r = lab.check("--public-roots", str(other))
     assert all(p["tls_public_root"] is False for p in r["probes"] if p["transport"] == "tls")
-    proc = subprocess.run(  # a bad file is a one-line error, before any probe
-        [
-            sys.executable,
-            "-m",
-            "wsdiag",
-            "check",
-            "--region",
-            REGION,
-            "--public-roots",
-            str(tmp_path / "none.pem"),
-            "--nameserver",
-            lab.dns.address,
-            "--no-logs",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=lab.env,
-    )
+    # a bad file is a one-line error, before any probe
+    proc = lab.run("--public-roots", str(tmp_path / "none.pem"), "--no-logs")
     assert proc.returncode not in (0, 1, 2) and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "none.pem" in proc.stderr, proc.stderr
 
@@ -350,25 +292,7 @@ def test_untrusted_certificate_on_needed_domains_blocks(lab: Lab) -> None:
 
 def test_text_report_leads_with_the_verdict(lab: Lab) -> None:
     lab.zone(NXDOMAIN)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wsdiag",
-            "check",
-            "--region",
-            REGION,
-            "--nameserver",
-            lab.dns.address,
-            "--timeout",
-            "1",
-            "--no-logs",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**lab.env, "NO_COLOR": "1"},
-    )
+    proc = lab.run("--timeout", "1", "--no-logs", env={**lab.env, "NO_COLOR": "1"})
     assert proc.returncode == 2
     assert proc.stdout.startswith("BLOCKED:")
     assert "\x1b[" not in proc.stdout
@@ -381,26 +305,13 @@ def test_html_and_verbose_from_a_real_run(lab: Lab, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     code, r = lab.check("--html", str(page))
     check_html(page.read_text(encoding="utf-8"), r)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wsdiag",
-            "check",
-            "--region",
-            REGION,
-            "--nameserver",
-            lab.dns.address,
-            "--vpc-cidr",
-            f"127.{NET}.1.0/24",
-            "--timeout",
-            "1",
-            "--no-logs",
-            "-v",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
+    proc = lab.run(
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+        "--timeout",
+        "1",
+        "--no-logs",
+        "-v",
         env={**lab.env, "COLUMNS": "72"},
     )
     assert proc.returncode == code and max(map(len, proc.stdout.splitlines())) <= 72, [
@@ -474,25 +385,12 @@ def test_proxy_only_egress_is_ready_through_the_proxy(lab: Lab, proxy: ThreadedP
     # credentials in the setting are neither shown nor sent
     assert "s3cret" not in json.dumps(r) and "alice" not in json.dumps(r)
     assert not any(h.lower().startswith("proxy-authorization") for hs in proxy.headers for h in hs)
-    text = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wsdiag",
-            "check",
-            "--region",
-            REGION,
-            "--nameserver",
-            lab.dns.address,
-            "--vpc-cidr",
-            f"127.{NET}.1.0/24",
-            "--timeout",
-            "1",
-            "--no-logs",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
+    text = lab.run(
+        "--vpc-cidr",
+        f"127.{NET}.1.0/24",
+        "--timeout",
+        "1",
+        "--no-logs",
         env={**env, "NO_COLOR": "1"},
     ).stdout
     assert text.startswith("READY:") and "tls/443 open" in text and "via proxy" in text

@@ -103,6 +103,8 @@ GATEWAY = cert((PRIVATE_NAME,), "Amazon RSA 2048 M02")
 NAS = cert(("nas.fritz.box", "192.168.178.20"), "NAS self-signed", self_issued=True)
 NAS_ONLY_443 = at(B, tcp4195=R, quic443=F, quic4195=F)
 
+VPC_PLAN = plan_for(vpc_cidrs=("10.0.0.0/16",))
+
 CASES = [
     # id, results kwargs, environment, verdict, findings that must be present
     ("open-egress", {"health": O}, "open-egress", "ready", set()),
@@ -168,6 +170,33 @@ CASES = [
         "unknown",
         "blocked",
         {"ENDPOINT_DNS_FAILED", "DNS_REBIND_PROTECTION_LIKELY"},
+    ),
+    # issue 16: "home" from positive evidence only. The internet and the --vpc-cidr leave by
+    # the same Wi-Fi (the default route): nothing against home, its one action stays
+    (
+        "home-vpc-by-the-default-route-is-home",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "host": "home-vpc-default", "plan": VPC_PLAN},
+        "home",
+        "blocked",
+        {"ENDPOINT_NXDOMAIN", "HOME_NETWORK"},
+    ),
+    # ... a route of its own for the VPC range (a second LAN, a Direct Connect office): the
+    # VPC is reachable from here, so NXDOMAIN is the resolver's, not being at home
+    (
+        "home-router-but-vpc-routed-is-not-home",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "host": "home-vpc-routed", "plan": VPC_PLAN},
+        "unknown",
+        "blocked",
+        {"ENDPOINT_NXDOMAIN"},
+    ),
+    # Tailscale's MagicDNS (100.100.100.100, RFC 6598, off the LAN) answers NXDOMAIN: the
+    # agent's split DNS is the fix, not "a hub's resolver without the zone", not home
+    (
+        "tailscale-magicdns-nxdomain",
+        {"endpoint_dns": DnsOutcome.NXDOMAIN, "host": "tailscale"},
+        "vpn",
+        "blocked",
+        {"DNS_AGENT_OWNS_NAME"},
     ),
     (
         "tunnel-mtu-1100",
@@ -968,6 +997,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"directory-missing"}
         # a PAC route the PAC could not decide (synth has no PAC): tests/test_check_pac.py
         - {"pac-not-used"}
+        # the client logs' regions beside the NXDOMAIN: tests/test_region_mismatch.py
+        - {"region-mismatch"}
         # from the per-server answers and where wsdiag runs: tests/test_chain.py
         - {r.name for r in CHAIN_RULES}
     )

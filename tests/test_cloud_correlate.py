@@ -1,5 +1,5 @@
-"""The cloud correlation (wsdiag.cloud.correlate, rules/cloud.py): tables of what a group,
-an ACL and a route decide, and properties: cloud facts explain, never judge."""
+"""The cloud correlation (wsdiag.cloud.layers, wsdiag.cloud.correlate, rules/cloud.py): tables
+of what a group, an ACL and a route decide, and properties: cloud facts explain, never judge."""
 
 from __future__ import annotations
 
@@ -11,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.synth import F, O, R, diagnose, results
-from wsdiag.cloud.correlate import (
-    Decision,
-    Judgement,
-    Seen,
-    client_paths,
-    network_acl,
-    return_route,
-    security_groups,
-)
+from wsdiag.cloud.correlate import Judgement, Seen, client_paths
+from wsdiag.cloud.layers import Decision, network_acl, return_route, security_groups
 from wsdiag.cloud.source import CloudSource, view
 from wsdiag.rules.cloud import CLOUD_RULES, cloud_findings
 from wsdiag.vocab.cloud import (
@@ -448,7 +441,7 @@ def test_cloud_findings_never_change_the_verdict(
 def test_the_reachability_command_starts_from_a_host_address_of_the_range(
     cidr: str, want: str
 ) -> None:
-    from wsdiag.cloud.correlate import reachability_command
+    from wsdiag.cloud.layers import reachability_command
 
     cmd = reachability_command(
         "eu-west-1", "vgw-1", ipaddress.ip_network(cidr), "eni-1", "udp", 443

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.support.certs import make_ca
 from tests.support.dnsserver import DnsServer
 from tests.support.processes import stop_process
+from tests.support.servers import answering_options, serving
 from wsdiag.budgets import MAX_START_LAG, START_ALLOWANCE
 from wsdiag.check.catalog import load_catalog
 from wsdiag.check.plan import make_plan
@@ -94,43 +95,13 @@ def answering(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, d
     pki = make_ca(tmp_path_factory.mktemp("pki"))
     private = _hosts(Role.ENDPOINT)
     leaf = pki.issue("server", _hosts(Role.AUTH) + _hosts(Role.HEALTH) + private)
-    args = [
-        f"--{kind}={addr}:{port}"
-        for kind in ("tls", "quic")
-        for port in (443, 4195)
-        for addr in (ENDPOINT,)
-    ]
-    args += [
-        f"--tls={AUTH}:443",
-        f"--quic={AUTH}:443",
-        f"--tcp={HEALTH}:4195",
-        f"--quic={HEALTH}:4195",
-    ]
-    servers = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.servers",
-            *args,
-            "--cert",
-            str(leaf.cert_path),
-            "--key",
-            str(leaf.key_path),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert servers.stdout is not None and servers.stdout.readline().strip() == "ready"
+    with serving(answering_options((ENDPOINT,), AUTH, HEALTH), leaf.cert_path, leaf.key_path):
         zone: dict[str, object] = {h: [AUTH] for h in _hosts(Role.AUTH)}
         zone.update({h: [HEALTH] for h in _hosts(Role.HEALTH)})
         zone.update({h: [ENDPOINT] for h in private})
         with DnsServer(f"127.{NET}.0.53") as dns:
             dns.zone = zone  # type: ignore[assignment]
             yield dns.address, {**os.environ, **pki.env()}
-    finally:
-        stop_process(servers, grace=10)
 
 
 def _check(nameserver: str, env: dict[str, str]) -> dict[str, Any]:

@@ -103,10 +103,16 @@ def test_dns64_is_seen_through_ipv4only_arpa(two: tuple[DnsServer, DnsServer]) -
     assert (with_dns64.dns64_prefix, without.dns64_prefix) == ("fd00:64::/96", "")
 
 
-def _plan(server: DnsServer, budget: float, timeout: float = 0.3):  # type: ignore[no-untyped-def]
+def _plan(server: DnsServer, budget: float, timeout: float = 0.3, deadline: float | None = None):  # type: ignore[no-untyped-def]
     plan = make_plan(
         load_catalog(),
-        Inputs(region=REGION, nameservers=(server.address,), timeout=timeout, samples=0),
+        Inputs(
+            region=REGION,
+            nameservers=(server.address,),
+            timeout=timeout,
+            deadline=deadline,
+            samples=0,
+        ),
     )
     from dataclasses import replace
 
@@ -170,3 +176,25 @@ def test_the_run_deadline_grows_by_the_late_answer() -> None:
     assert (a.outcome, a.late) == (DnsOutcome.ANSWER, True)
     mine = [p for p in run.probes if p.host == PRIVATE and p.address == "127.0.0.9"]
     assert mine and {p.status for p in mine} == {Status.REFUSED}, [p.detail for p in mine]
+
+
+def test_a_given_deadline_is_not_moved_by_a_late_answer() -> None:
+    """--deadline 1 given: the private name answering after 5 s is waited for only as long
+    as the deadline leaves (README: a given --deadline never moves); the run ends long
+    before the answer, which it reports as not heard."""
+    zone = {PRIVATE: Reply(["127.0.0.9"], delay=5.0), "*": ["127.0.0.7"]}
+    with DnsServer(HOST, zone) as s:  # type: ignore[arg-type]
+        plan = _plan(s, budget=6.0, deadline=1.0)
+        assert plan.deadline_fixed
+
+        async def refused(base: ProbeResult, _budget: float) -> ProbeResult:
+            from dataclasses import replace
+
+            await asyncio.sleep(0)
+            return replace(base, status=Status.REFUSED)
+
+        probes = {t: refused for t in Transport}
+        run = asyncio.run(run_plan(plan, for_plan(plan), probes, plan.deadline))
+    a = next(d for d in run.dns if d.host == PRIVATE and d.rdtype == "A")
+    assert a.outcome is not DnsOutcome.ANSWER and not a.late
+    assert run.duration_ms < 5000  # the answer came at 5 s: the run did not wait for it

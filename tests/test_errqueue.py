@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.netns import Netns, unavailable_reason
+from tests.support.netns import Netns, client_router_server, unavailable_reason
 from wsdiag.host.errqueue import (
     SO_EE_ORIGIN_ICMP,
     SO_EE_ORIGIN_ICMP6,
@@ -67,6 +67,26 @@ def test_parse_a_local_error_has_no_offender_and_short_bytes_are_none() -> None:
     assert parse(b"\x00" * 5) is None
 
 
+@contextlib.contextmanager
+def _routed(router_rule: str, client_rule: str = "") -> Iterator[Netns]:
+    """client 10.99.1.2 -- router 10.99.1.1 (``router_rule`` in its forward chain) --
+    10.99.2.2 (nothing listens); ``client_rule`` in the client's own output chain."""
+    if reason := unavailable_reason():
+        pytest.skip(reason)
+    with Netns() as ns:
+        client_router_server(ns)
+        ns.exec("r", ["nft", "add table inet wnerr"])
+        ns.exec("r", ["nft", "add chain inet wnerr pass { type filter hook forward priority 0; }"])
+        ns.exec("r", ["nft", f"add rule inet wnerr pass {router_rule}"])
+        if client_rule:
+            ns.exec("c", ["nft", "add table inet wnloc"])
+            ns.exec(
+                "c", ["nft", "add chain inet wnloc out { type filter hook output priority 0; }"]
+            )
+            ns.exec("c", ["nft", f"add rule inet wnloc out {client_rule}"])
+        yield ns
+
+
 _SEND = """
 import json, socket, time
 from wsdiag.host.errqueue import drain, enable
@@ -97,29 +117,7 @@ print(json.dumps(out))
 @pytest.mark.lab
 def test_a_firewall_refusal_names_the_firewall() -> None:
     """client 10.99.1.2 -- router 10.99.1.1 (rejects 4195 admin-prohibited) -- 10.99.2.2."""
-    if reason := unavailable_reason():
-        pytest.skip(reason)
-    with Netns() as ns:
-        for role in ("c", "r", "s"):
-            ns.add(role)
-        ns.veth("c", "r", "c0", "r0")
-        ns.veth("r", "s", "r1", "s0")
-        ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
-        ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
-        ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
-        ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
-        ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
-        ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
-        ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        ns.exec("r", ["nft", "add table inet wnerr"])
-        ns.exec("r", ["nft", "add chain inet wnerr pass { type filter hook forward priority 0; }"])
-        ns.exec(
-            "r",
-            [
-                "nft",
-                "add rule inet wnerr pass th dport 4195 reject with icmpx type admin-prohibited",
-            ],
-        )
+    with _routed("th dport 4195 reject with icmpx type admin-prohibited") as ns:
         got = ns.python("c", _SEND)
     assert isinstance(got, dict)
     assert got["enabled"] is True
@@ -129,36 +127,6 @@ def test_a_firewall_refusal_names_the_firewall() -> None:
     assert {tuple(r) for r in got["udp"]} == {("prohibited", "10.99.1.1")}
     assert got["udp_after"] == 0
     assert {tuple(r) for r in got["tcp"]} == {("prohibited", "10.99.1.1")}
-
-
-@contextlib.contextmanager
-def _routed(router_rule: str, client_rule: str = "") -> Iterator[Netns]:
-    """client 10.99.1.2 -- router 10.99.1.1 (``router_rule`` in its forward chain) --
-    10.99.2.2 (nothing listens); ``client_rule`` in the client's own output chain."""
-    if reason := unavailable_reason():
-        pytest.skip(reason)
-    with Netns() as ns:
-        for role in ("c", "r", "s"):
-            ns.add(role)
-        ns.veth("c", "r", "c0", "r0")
-        ns.veth("r", "s", "r1", "s0")
-        ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
-        ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
-        ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
-        ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
-        ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
-        ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
-        ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        ns.exec("r", ["nft", "add table inet wnerr"])
-        ns.exec("r", ["nft", "add chain inet wnerr pass { type filter hook forward priority 0; }"])
-        ns.exec("r", ["nft", f"add rule inet wnerr pass {router_rule}"])
-        if client_rule:
-            ns.exec("c", ["nft", "add table inet wnloc"])
-            ns.exec(
-                "c", ["nft", "add chain inet wnloc out { type filter hook output priority 0; }"]
-            )
-            ns.exec("c", ["nft", f"add rule inet wnloc out {client_rule}"])
-        yield ns
 
 
 # Runs the real probes in the client namespace; CPU time (time.process_time, the whole

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests import synth
 from tests.synth import F, O, diagnose, results
 from tests.test_classify import only_443, quic_silent
 from wsdiag.redact import Redaction
@@ -24,19 +25,7 @@ from wsdiag.vocab.report import Report
 
 
 def report_of(r: Observed) -> Report:
-    evidence, diagnosis = diagnose(r)
-    return Report(
-        schema="wsdiag.report/1",
-        tool_version="0",
-        region=r.plan.region.code,
-        endpoint_hosts=evidence.endpoint_hosts,
-        diagnosis=diagnosis,
-        evidence=evidence,
-        dns=r.dns,
-        probes=r.probes,
-        duration_ms=1.0,
-        started_at="2026-01-01T00:00:00Z",
-    )
+    return synth.report_of(r, *diagnose(r))
 
 
 HOME_CASES = {

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from tests.support.netns import Netns, unavailable_reason
+from tests.support.netns import Netns, client_router_server, unavailable_reason
 from tests.support.pmtu import MtuStatus, PathMtu, classify, probe_path_mtu
 from wsdiag.host.mtu import DF_OPTIONS, fits_quic, platform_key, set_dont_fragment
 from wsdiag.probes.errors import fault_of
@@ -93,23 +93,6 @@ print(json.dumps(asdict(probe_path_mtu("10.99.2.2", 4195, 2.0))))
 """
 
 
-def _lab(ns: Netns, egress_mtu: int) -> None:
-    """client 10.99.1.2 -- router -- server 10.99.2.2; the router's egress has egress_mtu."""
-    for role in ("c", "r", "s"):
-        ns.add(role)
-    ns.veth("c", "r", "c0", "r0")
-    ns.veth("r", "s", "r1", "s0")
-    ns.ip("r", "link", "set", "r1", "mtu", str(egress_mtu))
-    ns.ip("s", "link", "set", "s0", "mtu", str(egress_mtu))
-    ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
-    ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
-    ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
-    ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
-    ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
-    ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
-    ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-
-
 def _probe(ns: Netns) -> PathMtu:
     got = ns.python("c", _PROBE)
     assert isinstance(got, dict)
@@ -122,7 +105,7 @@ needs_netns = pytest.mark.skipif(unavailable_reason() is not None, reason=str(un
 @needs_netns
 def test_mtu_1100_with_icmp_returned_is_small_1100() -> None:
     with Netns() as ns:
-        _lab(ns, 1100)
+        client_router_server(ns, 1100)
         result = _probe(ns)
     assert result.status is MtuStatus.SMALL and result.mtu == 1100, result
 
@@ -130,7 +113,7 @@ def test_mtu_1100_with_icmp_returned_is_small_1100() -> None:
 @needs_netns
 def test_mtu_1100_with_icmp_dropped_is_unknown_never_ok() -> None:
     with Netns() as ns:
-        _lab(ns, 1100)
+        client_router_server(ns, 1100)
         # The router's own ICMP 'fragmentation needed' never leaves it (a filtering hop).
         ns.exec("r", ["nft", "add table inet wnmtu"])
         ns.exec("r", ["nft", "add chain inet wnmtu out { type filter hook output priority 0; }"])
@@ -143,7 +126,7 @@ def test_mtu_1100_with_icmp_dropped_is_unknown_never_ok() -> None:
 def test_full_mtu_path_is_ok() -> None:
     """Control: the same lab with a 1500 egress; the server's port unreachable comes back."""
     with Netns() as ns:
-        _lab(ns, 1500)
+        client_router_server(ns, 1500)
         result = _probe(ns)
     assert result.status is MtuStatus.OK, result
 
@@ -164,7 +147,7 @@ def test_local_interface_mtu_1100_fragments_without_df_and_probe_says_small() ->
     """The laptop's own link (a VPN adapter) has MTU 1100: a socket without DF 'succeeds'
     (the kernel fragments), the DF probe reports the path fact at once."""
     with Netns() as ns:
-        _lab(ns, 1500)
+        client_router_server(ns, 1500)
         ns.ip("c", "link", "set", "c0", "mtu", "1100")
         got = ns.python("c", _LOCAL)
     assert isinstance(got, dict)

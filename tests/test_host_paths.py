@@ -6,23 +6,27 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import shutil
+import subprocess
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.netns import Netns, unavailable_reason
+from tests.support.netns import Netns, client_router_server, unavailable_reason
 from tests.synth import F, diagnose, results, synthetic_host
-from tests.test_host_mtu import _lab
-from wsdiag.evidence.machine import MachineFacts
+from wsdiag.evidence.machine import MachineFacts, vpc_route
 from wsdiag.evidence.stream import ProxyStreamFacts
+from wsdiag.host.interfaces import describe, route_fact
 from wsdiag.host.paths import (
     destinations,
     gather_paths,
     paths_from_json,
     paths_json,
 )
+from wsdiag.vocab.machine import HostFacts, HostPaths, IfKind, Interface, PathFact
 from wsdiag.vocab.model import DnsOutcome, Fault, ProxyRoute, Status, Transport, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
@@ -52,6 +56,36 @@ def test_destinations_name_each_resolver_endpoint_address_and_the_internet() -> 
     ]
     proxied = destinations(dns, [], ["ws-broker"], ProxyRoute(host="10.0.0.5", port=3128))
     assert proxied[-1] == ("internet", "10.0.0.5")
+    # one address inside each --vpc-cidr (its base + 2), for the route only
+    vpc = destinations(dns, [], [], ProxyRoute(), ("10.0.0.0/16", "10.9.0.0/31", "nonsense"))
+    assert vpc[-2:] == [("vpc", "10.0.0.2"), ("vpc", "10.9.0.0")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "want"),
+    [
+        ("home-vpc-default", Tri.NO),  # the VPC leaves with the internet: the default route
+        ("home-vpc-routed", Tri.YES),  # another LAN carries it: a route of its own
+        ("home-router", Tri.UNKNOWN),  # no --vpc-cidr asked about
+    ],
+)
+def test_a_route_of_its_own_for_the_vpc(kind: str, want: Tri) -> None:
+    hp = synthetic_host(kind, ("10.0.1.10",))
+    assert hp is not None
+    got, texts = vpc_route(hp)
+    assert got is want and bool(texts) == (want is Tri.YES)
+
+
+def test_a_home_lan_inside_the_vpc_range_is_that_lan() -> None:
+    lan = Interface("en0", IfKind.PHYSICAL, True, ("10.0.0.20/24",), 1500)
+    other = Interface("eth1", IfKind.PHYSICAL, True, ("172.20.0.5/24",), 1500)
+    facts = HostFacts("Linux", (lan, other), {})
+    rows = [
+        ("internet", "192.0.2.10", route_fact("192.0.2.10", "172.20.0.5", facts.interfaces)),
+        ("vpc", "10.0.0.2", route_fact("10.0.0.2", "10.0.0.20", facts.interfaces)),
+    ]
+    hp = HostPaths(facts, tuple(PathFact(r, d, f, describe(f, facts)) for r, d, f in rows))
+    assert vpc_route(hp) == (Tri.NO, ())
 
 
 def test_summary_names_the_tunnel_and_its_mtu() -> None:
@@ -63,7 +97,16 @@ def test_summary_names_the_tunnel_and_its_mtu() -> None:
 
 @given(
     st.sampled_from(
-        ["vpn-split", "vpn-through", "home-router", "mtu-1100", "client-5.20", "client-5.24"]
+        [
+            "vpn-split",
+            "vpn-through",
+            "home-router",
+            "mtu-1100",
+            "client-5.20",
+            "client-5.24",
+            "home-vpc-routed",
+            "tailscale",
+        ]
     )
 )
 def test_paths_block_round_trips(kind: str) -> None:
@@ -139,7 +182,7 @@ print(json.dumps({"status": str(r.status), "cause": str(r.cause), "mtu": r.path_
 )
 def test_quic_probe_sets_dont_fragment(where: str, expect: tuple[str, int | None]) -> None:
     with Netns() as ns:
-        _lab(ns, 1100 if where == "router" else 1500)
+        client_router_server(ns, 1100 if where == "router" else 1500)
         if where == "local":
             ns.ip("c", "link", "set", "c0", "mtu", "1100")
         got = ns.python("c", _QUIC)
@@ -156,3 +199,19 @@ def test_quic_probe_on_loopback_still_answers_refused() -> None:
     base = ProbeResult("e/quic/1", "e", "localhost", "127.0.0.1", Transport.QUIC, 9, Status.ERROR)
     got = asyncio.run(probe_quic(base, 1.0, ("h3",)))
     assert got.status is Status.REFUSED and got.path_mtu is None
+
+
+def test_a_dns_agents_process_is_seen_and_no_other_name_kept(tmp_path: Path) -> None:
+    """A real process named as Tailscale's daemon (a copy of sleep): the process scan keeps
+    its name and nothing else of the process list."""
+    exe = tmp_path / "tailscaled"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
+    proc = subprocess.Popen([str(exe), "30"])
+    try:
+        hp = gather_paths([("endpoint", "127.0.0.1")], deadline=float("inf"))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert hp.agent_processes == ("tailscaled",)
+    block = paths_json(hp)
+    assert block is not None and block["agent_processes"] == ["tailscaled"]

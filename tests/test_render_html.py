@@ -54,7 +54,11 @@ def test_page_matches_its_report(path: Path) -> None:
 @pytest.mark.parametrize(
     ("mode", "heading"),
     [
-        (ProxyMode.PROXY, "sign-in domains via proxy http://***@proxy.example:3128"),
+        # QUIC never goes through the proxy: the heading says which part did (issue 19 item 5)
+        (
+            ProxyMode.PROXY,
+            "sign-in domains (TCP via proxy http://***@proxy.example:3128; QUIC direct)",
+        ),
         (ProxyMode.UNTESTED, "sign-in domains (behind a proxy wsdiag does not test)"),
     ],
 )

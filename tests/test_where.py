@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wsdiag.host.dns_agents import agents_seen
+from wsdiag.host.dns_agents import agent_processes, agents_seen
 from wsdiag.host.where import RunsIn, detect
 
 
@@ -67,3 +67,8 @@ def test_an_interface_alone_names_no_agent() -> None:
 def test_warp_by_its_local_resolver() -> None:
     names = [s.agent.name for s in agents_seen(["127.0.2.2"], [])]
     assert names == ["Cloudflare WARP"]
+
+
+def test_only_agent_process_names_are_kept() -> None:
+    names = ["bash", "WARP-SVC", "sshd", "warp-svc", "", "zsatunnel.exe"]
+    assert agent_processes(names) == ("warp-svc", "zsatunnel.exe")

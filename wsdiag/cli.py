@@ -20,18 +20,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer import Abort
 
-from wsdiag import __version__
+from wsdiag import __version__, cli_read
 from wsdiag.cli_options import (
     CheckOptions,
     FmtOpt,
     HtmlOpt,
     JsonOutOpt,
-    NoRedactOpt,
     OutputOpt,
     VerboseOpt,
     check_options,
     cloud_source,
-    html_file,
     output_format,
     prepare,
 )
@@ -47,6 +45,8 @@ from wsdiag.terminal import (
     one_line_error,
     os_error_text,
     setup_streams,
+    stdout_utf8,
+    terminal_width,
     use_colour,
     write_err,
     write_out,
@@ -187,22 +187,6 @@ def _desktop_check(
     return Outcome(headline, action, path), verdict.exit_code
 
 
-def _width() -> int:
-    """The terminal's width; piped: $COLUMNS, else 80 (what a ticket or an email shows)."""
-    import shutil
-
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size((80, 24)).columns
-    try:
-        return int(os.environ.get("COLUMNS", "80"))
-    except ValueError:
-        return 80
-
-
-def _utf8() -> bool:
-    return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
-
-
 def _write_file(path: Path, data: bytes) -> None:
     """One file through wsdiag.outfile (temporary file, rename, never a link); any
     failure is one line and exit 3."""
@@ -266,9 +250,9 @@ def check(
         out_format,
         hide,
         color=use_colour(),
-        width=_width(),
+        width=terminal_width(),
         verbose=verbose,
-        ascii_only=not _utf8(),
+        ascii_only=not stdout_utf8(),
     )
     if output is not None:
         _write_file(output, text.encode("utf-8"))
@@ -382,126 +366,10 @@ def _ticket(opts: CheckOptions, report: Report, as_other: bool) -> tuple[list[An
     return parts, hide
 
 
-@app.command(epilog=EXIT_CODES_HELP)
-def show(
-    report: Annotated[
-        str,
-        typer.Argument(
-            metavar="REPORT",
-            help="A report as `check --format json` or `json-line` wrote it (SSM output, an "
-            "upload, a bundle's report.json or the bundle's .zip), or - for stdin.",
-        ),
-    ],
-    fmt: Annotated[
-        str,
-        typer.Option("--format", metavar="FORMAT", help="text | json | json-line | line | jamf."),
-    ] = "text",
-    html: Annotated[
-        Path | None,
-        typer.Option(
-            "--html",
-            metavar="FILE",
-            help="Also write the report as one HTML page.",
-            callback=html_file,
-        ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show every probe, not only the failing ones.")
-    ] = False,
-) -> None:
-    """Render a report collected elsewhere again: as text (labelled with the host and time it
-    comes from), another format, or an HTML page. Redacted names stay redacted. Exit code: the
-    report's verdict; 3 for a report cut short, a broken or a foreign file."""
-    from wsdiag import show as shown
-
-    out_format = output_format(fmt, False)
-    doc = shown.parse(shown.read_source(report))
-    loaded = shown.load(doc)
-    text = shown.render(
-        loaded,
-        doc,
-        out_format,
-        color=use_colour(),
-        width=_width(),
-        verbose=verbose,
-        ascii_only=not _utf8(),
-    )
-    write_out(text)
-    if html is not None:
-        shown.write_html(loaded, doc, html)
-    raise typer.Exit(loaded.diagnosis.verdict.exit_code)
-
-
-@app.command(epilog=LOGS_EXIT_CODES_HELP)
-def logs(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Log files or directories (default: the client's log directory for this user).",
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="WHEN",
-            help="Only entries newer than this: 2h, 3d, 30m or an ISO date/time.",
-        ),
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    no_redact: NoRedactOpt = False,
-) -> None:
-    """Summarise the WorkSpaces client's own logs: sessions, endpoints, errors. User names
-    and home paths are redacted (--no-redact keeps them)."""
-    from wsdiag.logs.report import logs_command
-
-    raise typer.Exit(logs_command(list(paths or []), since, json_out, no_redact, _width()))
-
-
-@app.command()
-def summarize(
-    paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Reports (JSON or JSON lines, .gz too), folders (read recursively) or - for "
-            "stdin (the default).",
-        ),
-    ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="text|csv|json", help="Output format.")
-    ] = "text",
-    top: Annotated[
-        int, typer.Option("--top", metavar="N", help="How many worst hosts to list.")
-    ] = 10,
-    latest: Annotated[
-        bool,
-        typer.Option(
-            "--latest",
-            help="Also one row per host from its newest report (host, time, verdict, "
-            "environment, main code, fix), and counts of hosts beside those of reports.",
-        ),
-    ] = False,
-    actionable: Annotated[
-        bool,
-        typer.Option("--actionable", help="Leave out info codes (ENDPOINT_CERTIFICATE ...)."),
-    ] = False,
-    owner: Annotated[
-        str | None,
-        typer.Option(
-            "--owner",
-            metavar="network|aws|desktop|user",
-            help="A to-do list: the hosts whose newest report this team acts on, with its "
-            "first code and fix (implies --latest).",
-        ),
-    ] = None,
-) -> None:
-    """Summarise collected reports: counts by verdict, environment, finding, region,
-    client version, and the worst hosts. Broken or foreign files are counted, not fatal."""
-    from wsdiag.fleet.summarize import summarize_command
-
-    raise typer.Exit(summarize_command(list(paths or []), fmt, top, latest, actionable, owner))
+# The commands that read what was collected elsewhere (reports, the client's logs).
+app.command(epilog=EXIT_CODES_HELP)(cli_read.show)
+app.command(epilog=LOGS_EXIT_CODES_HELP)(cli_read.logs)
+app.command()(cli_read.summarize)
 
 
 @contextlib.contextmanager

@@ -115,7 +115,8 @@ async def _run(
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
         run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
-        budget + RUN_GUARD + plan.dns_os_budget,  # a late private answer moves the deadline
+        # a late private answer moves the default deadline (never a given one)
+        budget + RUN_GUARD + (0.0 if plan.deadline_fixed else plan.dns_os_budget),
     )
     dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
     start()  # not queued yet: the runner ended first
@@ -212,7 +213,9 @@ def run_check(
         aws = collect(cloud, results, since + total + moved)
         extra += cloud_findings(aws.facts)
     facts = machine.facts(paths, results)
-    evidence, diagnosis = judge(results, datetime.now(UTC), facts, paths, extra)
+    # The logs' facts the rows read (the regions they name: REGION_MISMATCH), by source name.
+    sources = {"logs": client.facts}
+    evidence, diagnosis = judge(results, datetime.now(UTC), facts, paths, extra, sources)
     return Report(
         schema=SCHEMA,
         tool_version=__version__,

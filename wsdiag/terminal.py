@@ -278,3 +278,20 @@ def _silence_stdout() -> None:
             os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def terminal_width() -> int:
+    """The terminal's width; piped: $COLUMNS, else 80 (what a ticket or an email shows)."""
+    import shutil
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    try:
+        return int(os.environ.get("COLUMNS", "80"))
+    except ValueError:
+        return 80
+
+
+def stdout_utf8() -> bool:
+    """Whether stdout writes UTF-8 (else the renderers keep to ASCII)."""
+    return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"

@@ -150,6 +150,17 @@ def check_home(o: Observed, region: str) -> None:
     _auth_open(o)
 
 
+def check_home_vpc_by_default(o: Observed, region: str) -> None:
+    """The laptop at home with --vpc-cidr given: the VPC address's route is the default
+    route, the one the internet takes (asked of the OS, nothing sent): nothing against home."""
+    check_home(o, region)
+    routes = {r["role"]: r for r in (o.report.get("paths") or {}).get("routes", [])}
+    assert {"vpc", "internet"} <= set(routes), routes
+    assert routes["vpc"]["destination"] == "10.20.0.2", routes["vpc"]
+    assert routes["vpc"]["interface"] == routes["internet"]["interface"], routes
+    assert routes["vpc"]["tunnel"] == "no"
+
+
 def check_home_public(o: Observed, region: str) -> None:
     host = endpoint_host(region)
     answers = [tuple(d.get("addresses", ())) for d in o.dns(host)]
@@ -416,6 +427,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         Shape(resolver="home", rules=VPC_UNROUTABLE),
         Expect("home", "blocked", 2, ("ENDPOINT_NXDOMAIN",)),
         check_home,
+    ),
+    Scenario(
+        "home-vpc-cidr",
+        "eu-west-1",
+        "at home as above, the VPC's CIDR given: its route is the default route (issue 16)",
+        Shape(resolver="home", rules=VPC_UNROUTABLE, args=("--vpc-cidr", "10.20.0.0/16")),
+        Expect("home", "blocked", 2, ("ENDPOINT_NXDOMAIN", "HOME_NETWORK")),
+        check_home_vpc_by_default,
     ),
     Scenario(
         "home-public",

@@ -15,6 +15,10 @@ DNS behaviours, by name in ``zone``:
 TCP peer behaviours (one per listening port): "stall" (accept, read, never write), "garbage"
 (answer any bytes with a text line), "drip" (one byte of garbage every 0.2 s, forever),
 "reset" (accept, then close with RST), "close" (read the ClientHello, close with FIN).
+
+``check_argv`` is the `wsdiag check` run against them (tests/test_hostile.py,
+tests/test_bounded.py, bench/bench_bounded.py), ``assert_reported`` what every such run
+must end with.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ import contextlib
 import os
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -112,8 +119,12 @@ class HostileDns:
         if b[0] in ("tc-stall", "tc-drip"):
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC
-        wire = reply.to_wire()
-        if len(wire) > 512:  # what a server does with a big answer over UDP (RFC 1035 4.2.1)
+        try:
+            # to_wire() stops at the query's EDNS payload size (1,232 from wsdiag), raising
+            wire = reply.to_wire(max_size=65535)
+        except dns.exception.TooBig:
+            wire = b""
+        if not wire or len(wire) > 512:  # a big answer over UDP (RFC 1035 4.2.1): TC, empty
             short = dns.message.make_response(query)
             short.flags |= dns.flags.TC
             wire = short.to_wire()
@@ -248,3 +259,44 @@ def hostile_tcp(listen: dict[tuple[str, int], str]) -> Iterator[None]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
+
+
+def check_argv(
+    server: HostileDns,
+    vpc_cidr: str,
+    *extra: str,
+    region: str,
+    timeout: float,
+    deadline: float,
+    logs: bool = False,
+) -> list[str]:
+    """The argv of ``wsdiag check --json`` (this interpreter) against ``server`` as its only
+    nameserver: ``vpc_cidr`` the VPC, no proxy, the client's logs read only with ``logs``,
+    ``timeout``/``deadline`` in seconds; ``extra`` comes last, so it overrides them."""
+    return [
+        sys.executable,
+        "-m",
+        "wsdiag",
+        "check",
+        "--region",
+        region,
+        "--json",
+        "--nameserver",
+        server.address,
+        "--vpc-cidr",
+        vpc_cidr,
+        *(() if logs else ("--no-logs",)),
+        "--no-proxy",
+        "--timeout",
+        str(timeout),
+        "--deadline",
+        str(deadline),
+        *extra,
+    ]
+
+
+def assert_reported(proc: subprocess.CompletedProcess[str]) -> None:
+    """The run ended with a report: exit 0-3, no traceback and no internal error."""
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1, 2, 3), (proc.returncode, proc.stderr)

@@ -92,6 +92,27 @@ class Netns:
         self.made.clear()
 
 
+def client_router_server(ns: Netns, egress_mtu: int | None = None) -> None:
+    """Three namespaces in a row: client ``c`` 10.99.1.2 (c0) -- router ``r`` 10.99.1.1 (r0)
+    and 10.99.2.1 (r1), forwarding -- server ``s`` 10.99.2.2 (s0), each end routing the
+    other's /24 through the router. ``egress_mtu`` (bytes): the router-server link's MTU, on
+    both of its ends; None leaves the veth default (1500)."""
+    for role in ("c", "r", "s"):
+        ns.add(role)
+    ns.veth("c", "r", "c0", "r0")
+    ns.veth("r", "s", "r1", "s0")
+    if egress_mtu is not None:
+        ns.ip("r", "link", "set", "r1", "mtu", str(egress_mtu))
+        ns.ip("s", "link", "set", "s0", "mtu", str(egress_mtu))
+    ns.ip("c", "addr", "add", "10.99.1.2/24", "dev", "c0")
+    ns.ip("r", "addr", "add", "10.99.1.1/24", "dev", "r0")
+    ns.ip("r", "addr", "add", "10.99.2.1/24", "dev", "r1")
+    ns.ip("s", "addr", "add", "10.99.2.2/24", "dev", "s0")
+    ns.ip("c", "route", "add", "10.99.2.0/24", "via", "10.99.1.1")
+    ns.ip("s", "route", "add", "10.99.1.0/24", "via", "10.99.2.1")
+    ns.exec("r", ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+
+
 def run(args: Sequence[str], timeout: float = 30) -> str:
     proc = subprocess.run(
         list(args),

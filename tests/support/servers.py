@@ -10,6 +10,8 @@ network namespace::
 The process prints ``ready`` once every socket is bound and exits 0 on SIGTERM or SIGINT.
 One socket per address, never a wildcard: a UDP server bound to 0.0.0.0 may answer from
 another local address than the one dialled, which a stateful firewall then drops.
+``serving`` runs that process for the length of a block (in this namespace), and
+``answering_options`` are its options for a plan whose every target answers.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import asyncio
 import contextlib
 import signal
 import ssl
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,10 @@ from typing import Any
 from aioquic.asyncio.server import QuicServer, serve
 from aioquic.quic.configuration import QuicConfiguration
 
+from tests.support.processes import stop_process
+
 Closable = asyncio.Server | QuicServer
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _close_after_handshake(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -215,6 +221,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"servers: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def answering_options(endpoint: Sequence[str], auth: str, health: str) -> list[str]:
+    """``serving`` options for every target of a plan answering: TLS and QUIC on 443 and
+    4195 of each ``endpoint`` address, TLS and QUIC on 443 of ``auth`` (the sign-in names),
+    plain TCP and QUIC on 4195 of ``health`` (the health check)."""
+    options: list[str] = []
+    for addr in endpoint:
+        options += ["--tls", f"{addr}:443", "--tls", f"{addr}:4195"]
+        options += ["--quic", f"{addr}:443", "--quic", f"{addr}:4195"]
+    options += ["--tls", f"{auth}:443", "--quic", f"{auth}:443"]
+    options += ["--tcp", f"{health}:4195", "--quic", f"{health}:4195"]
+    return options
+
+
+@contextlib.contextmanager
+def serving(
+    options: Sequence[str], cert: str | Path, key: str | Path
+) -> Iterator[subprocess.Popen[str]]:
+    """``python -m tests.support.servers *options --cert cert --key key`` as a child process
+    for the length of the block, entered once it printed ``ready``; RuntimeError (with what
+    it said instead and its exit status) when it did not start. Stopped at the end, also on
+    failure (SIGTERM, then SIGKILL after 10 s)."""
+    files = ("--cert", str(cert), "--key", str(key))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.servers", *options, *files],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"servers did not start (said {line!r}, exit {proc.poll()})")
+        yield proc
+    finally:
+        stop_process(proc, grace=10)
 
 
 if __name__ == "__main__":

@@ -187,6 +187,7 @@ def make_plan(
         ),
         timeout=timeout,
         deadline=deadline,
+        deadline_fixed=inputs.deadline is not None,
         vpc_cidrs=check_cidrs(inputs.vpc_cidrs),
         nameservers=check_nameservers(inputs.nameservers),
         quic_alpn=catalog.quic_alpn,

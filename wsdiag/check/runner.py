@@ -184,16 +184,19 @@ class _Run:
             if spec.patient and left >= spec.timeout
             else 0.0
         )
+        fixed = self.plan.deadline_fixed
+        if fixed:  # a --deadline given never moves: the patience fits inside it
+            patience = min(patience, max(left - allowed, 0.0))
         started = self.loop.time()
         key = object()
-        if patience:  # the run waits for it past the deadline while it may still answer
+        if patience and not fixed:  # the run waits for it past the deadline while it may answer
             self.patient[key] = started + left + patience
         try:
             result = await _lookup(self.resolve, spec, allowed + patience, self.late)
         finally:
             self.patient.pop(key, None)
         over = self.loop.time() - started - allowed
-        if patience and over > 0:
+        if patience and over > 0 and not fixed:
             self.deadline = max(self.deadline, started + left + min(over, patience))
         self.dns_out[spec.id] = result
         return result

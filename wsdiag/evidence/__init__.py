@@ -5,6 +5,6 @@ Each stage is one module returning one frozen dataclass of its facts and their b
 ``internet`` (InternetFacts), ``route`` (RouteFacts), ``tls`` (TlsFacts, judged by
 ``identity``), ``names`` (NameFacts), ``stream`` (ProxyStreamFacts). Sources beside the
 probes plug in through ``wsdiag.vocab.sources.EvidenceSource``: ``machine.PathsSource``
-(MachineFacts) and ``logs.LogsSource`` (LogFacts). ``build.build`` composes one
+(MachineFacts) and ``logs.LogsSource`` (ClientLogFacts). ``build.build`` composes one
 ``Evidence`` for the rules; the composition root (``wsdiag.run``) calls it, then the rules.
 """

@@ -11,14 +11,21 @@
 - forwarder_silent: the private name and the SOAs of a2z.com and of its region zone get
   silence or SERVFAIL from a server that answered other names of the run.
 - resolver_vpc_plus2: a server the OS asks is a --vpc-cidr's base + 2 (the Route 53
-  Resolver of that VPC), and the private name fails there: asked from outside the VPC.
+  Resolver of that VPC), and the private name fails there: asked from outside the VPC
+  (no interface here holds an address inside that CIDR).
 - zone_missing: NXDOMAIN from a private resolver that is not on this machine's LAN.
 - dns64: the private name's IPv6 answer embeds its IPv4 address under a NAT64 prefix
   (RFC 6052; the prefix from ipv4only.arpa, RFC 7050, or from the A answer itself).
 - home_evidence: "home" needs positive evidence: NXDOMAIN or a public answer for the
   private name, from a resolver on the LAN, at a public address or a local stub, and
-  nothing against it (a tunnel up, the endpoint routed into a tunnel, a private resolver
-  off the LAN, a resolver with no zone). Unknown host facts do not count against it.
+  nothing against it (a tunnel up, the endpoint or the default route into a tunnel, a
+  route of its own for a --vpc-cidr, a private resolver off the LAN, a resolver with no
+  zone, a DNS agent). Unknown host facts do not count against it. The default route's
+  gateway itself is not read (that needs the routing table, which wsdiag does not parse):
+  the internet path's interface stands for it.
+- dns_agent: a VPN or security agent with its own DNS proxy (wsdiag.host.dns_agents: its
+  resolver address among the servers, or its process) is here and the private name has
+  no private answer. Its own resolver is not "a company forwarder without the zone".
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ class ChainFacts:
     ipv6_only: Tri  # this machine has a route for IPv6 only
     runs_in_wsl: Tri  # inside WSL: not Windows' network
     home_evidence: Tri  # positive evidence of a home network
+    dns_agent: Tri  # a VPN/security agent's DNS proxy is here, the private name failing
     chain: DnsChain  # the values behind them, for messages
     basis: Basis
 
@@ -207,7 +215,8 @@ def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> Ch
         facts["forwarder_silent"] = Tri.of(bool(dead))
         if dead:
             chain = replace(chain, forwarder=dead[0].server)
-        if r.plan.vpc_cidrs:
+        # asked from inside the VPC (this machine holds an address in it), +2 is the right one
+        if r.plan.vpc_cidrs and machine.inside_vpc is not Tri.YES:
             plus2 = [
                 (s, c)
                 for s in servers
@@ -250,6 +259,16 @@ def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> Ch
     facts["ipv6_only"] = Tri.of(4 not in fam and 6 in fam)
     facts["runs_in_wsl"] = Tri.of(r.where[0] == "wsl")
 
+    # a VPN or security agent that runs its own DNS proxy, the private name failing
+    if machine.agent:
+        facts["dns_agent"] = Tri.of(endpoint_private is not Tri.YES)
+        if facts["dns_agent"] is Tri.YES and machine.agent_answers:
+            # the agent's own resolver is no company forwarder without the zone
+            facts["zone_missing"] = Tri.NO
+            chain = replace(chain, zone_missing_at="")
+    elif machine.tunnel_up is not Tri.UNKNOWN:  # host facts read: no agent's resolver/process
+        facts["dns_agent"] = Tri.NO
+
     # home, from positive evidence only
     home, why_not = _home(endpoint_private, machine, a, facts.get("zone_missing", U))
     facts["home_evidence"] = home
@@ -266,6 +285,7 @@ def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> Ch
         ipv6_only=facts["ipv6_only"],
         runs_in_wsl=facts["runs_in_wsl"],
         home_evidence=home,
+        dns_agent=facts.get("dns_agent", U),
         chain=chain,
         # every fact, decided or not, names the lookups it was read from
         basis={name: behind for name in _FACT_NAMES},
@@ -280,7 +300,10 @@ def _addresses(d: DnsResult | None) -> tuple[str, ...]:
 
 
 def _home(
-    endpoint_private: Tri, machine: MachineFacts, a: DnsResult | None, zone_missing: Tri
+    endpoint_private: Tri,
+    machine: MachineFacts,
+    a: DnsResult | None,
+    zone_missing: Tri,
 ) -> tuple[Tri, str]:
     """(the fact, what stands against it): see the module docstring."""
     if a is None:
@@ -293,6 +316,12 @@ def _home(
         against.append(f"a tunnel is up ({', '.join(machine.tunnels) or 'a VPN'})")
     if machine.endpoint_via_tunnel is Tri.YES:
         against.append("the endpoint's route goes into a tunnel")
+    if machine.internet_via_tunnel is Tri.YES:
+        against.append("the default route goes into a tunnel (a full-tunnel VPN)")
+    if machine.vpc_routed is Tri.YES:
+        against.append(f"a route covers the VPC range ({', '.join(machine.vpc_routes)})")
+    if machine.agent:
+        against.append(f"{machine.agent} runs its own DNS here ({', '.join(machine.agent_signs)})")
     if zone_missing is Tri.YES:
         against.append(f"the resolver {a.resolver} is a private address off this LAN")
     kind = resolver_kind(a.resolver or "")

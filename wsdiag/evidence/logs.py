@@ -13,16 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wsdiag.logs.context import client_logs
+from wsdiag.logs.scope import regions_named
 from wsdiag.render.report import client_logs_json
-from wsdiag.vocab.logs import ClientLogs, LogContext
+from wsdiag.vocab.logs import ClientLogFacts, ClientLogs, LogContext
 from wsdiag.vocab.model import Plan
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import DnsResult, Finding, ProbeResult
-
-
-@dataclass(frozen=True)
-class LogFacts:
-    findings: tuple[Finding, ...]  # the logs' own findings (``wsdiag.logs.findings``)
+from wsdiag.vocab.results import DnsResult, ProbeResult
 
 
 @dataclass(frozen=True)
@@ -39,8 +35,15 @@ class LogsSource:
         None when no logs were read."""
         return client_logs(self.context, probes)
 
-    def facts(self, section: ClientLogs | None, observed: Observed) -> LogFacts:
-        return LogFacts(section.evidence.findings if section is not None else ())
+    def facts(self, section: ClientLogs | None, observed: Observed) -> ClientLogFacts:
+        raw = self.context.raw
+        summary = raw.summary if raw is not None else None
+        return ClientLogFacts(
+            section.evidence.findings if section is not None else (),
+            regions_named(summary) if summary is not None else (),
+            self.context.region,
+            summary is not None,
+        )
 
     def to_json(self, section: ClientLogs | None) -> Mapping[str, object] | None:
         return client_logs_json(section) if section is not None else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from wsdiag.fleet.todo import HostTable
 from wsdiag.vocab.model import Severity, Verdict
@@ -231,7 +231,8 @@ class Summary:
             started,
             where,
         )
-        self._push(key, entry)
+        self._seq += 1
+        _keep(heap, key, self._seq, entry, self.top)  # a host's worst (then newest) report
 
     def _add_quality(self, doc: dict[str, Any], where: str, fallback_host: str) -> None:
         q = doc.get("quality")
@@ -249,47 +250,40 @@ class Summary:
             _text(doc.get("started_at")),
             where,
         )
-        heap = self._slow
-        for i, (old_p95, _, old) in enumerate(heap):
-            if old.host == entry.host:  # one line per host: its slowest report
-                if old_p95 >= entry.p95_ms:
-                    return
-                heap[i] = heap[-1]
-                heap.pop()
-                heapq.heapify(heap)
-                break
         self._seq += 1
-        item = (entry.p95_ms, -self._seq, entry)
-        if len(heap) < self.top:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
+        _keep(self._slow, entry.p95_ms, self._seq, entry, self.top)  # a host's slowest report
 
     def slowest_hosts(self) -> list[SlowHost]:
         """The hosts with the highest RTT p95 first (at most ``top``)."""
         return [e for _, _, e in sorted(self._slow, reverse=True)]
 
-    def _push(self, key: tuple[int, int, int, str], entry: WorstHost) -> None:
-        heap = self._heap
-        for i, (old_key, _, old) in enumerate(heap):
-            if old.host == entry.host:  # one line per host: its worst (then newest) report
-                if old_key >= key:
-                    return
-                heap[i] = heap[-1]
-                heap.pop()
-                heapq.heapify(heap)
-                break
-        self._seq += 1
-        item = (key, -self._seq, entry)
-        if len(heap) < self.top:
-            heapq.heappush(heap, item)
-        elif self.top > 0:
-            heapq.heapreplace(heap, item)
-
     def worst_hosts(self) -> list[WorstHost]:
         """Worst first: verdict (blocked > unknown > degraded > ready), then the worst
         finding severity, the number of finding codes, the newest start time."""
         return [e for _, _, e in sorted(self._heap, reverse=True)]
+
+
+Key = TypeVar("Key", tuple[int, int, int, str], float)
+Host = TypeVar("Host", WorstHost, SlowHost)
+
+
+def _keep(heap: list[tuple[Key, int, Host]], key: Key, seq: int, entry: Host, top: int) -> None:
+    """Offer ``entry`` to ``heap``: a min-heap of at most ``top`` entries, those of the highest
+    keys, one per host (a host's entry is replaced only by one of a higher key). ``seq``
+    grows with every offer: among equal keys the earlier entry ranks higher."""
+    for i, (old_key, _, old) in enumerate(heap):
+        if old.host == entry.host:
+            if old_key >= key:
+                return
+            heap[i] = heap[-1]
+            heap.pop()
+            heapq.heapify(heap)
+            break
+    item = (key, -seq, entry)
+    if len(heap) < top:
+        heapq.heappush(heap, item)
+    elif heap and item > heap[0]:
+        heapq.heapreplace(heap, item)
 
 
 def invalid_report(doc: dict[str, Any]) -> str | None:

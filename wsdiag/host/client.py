@@ -13,6 +13,7 @@ import plistlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from typing import Any
 
 from wsdiag.vocab.machine import ClientProcess, ClientSession, Confidence, PeerKind, SessionPeer
 from wsdiag.vocab.model import Tri
@@ -139,24 +140,39 @@ def peers_from_connections(
     return peers
 
 
+def read_processes() -> tuple[list[Any], str]:
+    """This machine's processes (psutil ``Process`` objects with ``info`` holding pid, name
+    and exe) and "" — or ([], why) when the list cannot be read. Read once per run: the
+    client session and the DNS-agent signs share it. Never raises."""
+    try:
+        import psutil
+
+        return list(psutil.process_iter(["pid", "name", "exe"])), ""
+    except Exception as exc:  # psutil missing or the process list denied
+        return [], f"process list not readable ({exc})"
+
+
 def client_session(
-    endpoint_addrs: Iterable[str], proxy: tuple[str, int] | None = None, system: str | None = None
+    endpoint_addrs: Iterable[str],
+    proxy: tuple[str, int] | None = None,
+    system: str | None = None,
+    processes: tuple[list[Any], str] | None = None,
 ) -> ClientSession:
     """The WorkSpaces client processes on this machine and their live sockets (psutil).
 
-    ``endpoint_addrs`` are the endpoint's IP addresses, ``proxy`` the proxy's (ip, port).
-    Sockets the OS withholds (AccessDenied: another user's process without privileges)
-    leave those peers unknown, said in ``problem``. Reads no network; never raises.
+    ``endpoint_addrs`` are the endpoint's IP addresses, ``proxy`` the proxy's (ip, port),
+    ``processes`` what ``read_processes`` gave (read here when None). Sockets the OS
+    withholds (AccessDenied: another user's process without privileges) leave those peers
+    unknown, said in ``problem``. Reads no network; never raises.
     """
     import platform
 
     system = system or platform.system()
-    try:
-        import psutil
+    procs, unreadable = processes if processes is not None else read_processes()
+    if unreadable:
+        return ClientSession(Tri.UNKNOWN, problem=unreadable)
+    import psutil  # read_processes imported it: only its exception types are needed here
 
-        procs = list(psutil.process_iter(["pid", "name", "exe"]))
-    except Exception as exc:  # psutil missing or the process list denied
-        return ClientSession(Tri.UNKNOWN, problem=f"process list not readable ({exc})")
     endpoints = list(endpoint_addrs)
     found: list[ClientProcess] = []
     peers: list[SessionPeer] = []

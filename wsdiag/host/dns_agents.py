@@ -71,6 +71,17 @@ class AgentSeen:
     signs: tuple[str, ...]  # "resolver 100.100.100.100", "process tailscaled"
 
 
+# Every agent's process names (lower case): what the process scan keeps, and nothing else
+# (the full process list is not the report's business).
+AGENT_PROCESSES = frozenset(p for agent in AGENTS for p in agent.processes)
+
+
+def agent_processes(names: Iterable[str]) -> tuple[str, ...]:
+    """Pure: the names (lower case, first seen first) of ``names`` that are a DNS agent's
+    process; every other process name is dropped here."""
+    return tuple(dict.fromkeys(n.lower() for n in names if n and n.lower() in AGENT_PROCESSES))
+
+
 def agents_seen(
     resolvers: Iterable[str], processes: Iterable[str], interfaces: Iterable[str] = ()
 ) -> tuple[AgentSeen, ...]:

@@ -31,7 +31,7 @@ from wsdiag.vocab.model import DnsOutcome, ProxyRoute, Role, Tri
 from wsdiag.vocab.results import DnsResult
 
 
-def _ip(text: str) -> str | None:
+def ip_of(text: str) -> str | None:
     """'10.0.0.2' / '127.0.0.1:5353' / '[::1]:5353' -> the address, or None."""
     host = (
         text[1:].split("]", 1)[0]
@@ -49,14 +49,17 @@ def destinations(
     endpoint_addrs: Iterable[str],
     internet_ids: Sequence[str],
     proxy: ProxyRoute,
+    vpc_cidrs: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """Pure: (role, address) of every path worth naming: each resolver asked, each endpoint
-    address, and the internet (the proxy where 443 goes through it, else the first needed
-    sign-in target's first address)."""
-    resolvers = [_ip(d.resolver) for d in dns if d.resolver]
+    address, the internet (the proxy where 443 goes through it, else the first needed
+    sign-in target's first address), and one address inside each ``--vpc-cidr`` (its
+    base + 2, the VPC resolver's: whether a route covers the VPC is evidence against
+    "home")."""
+    resolvers = [ip_of(d.resolver) for d in dns if d.resolver]
     out = [("resolver", ip) for ip in dict.fromkeys(x for x in resolvers if x)]
     out += [("endpoint", a) for a in endpoint_addrs]
-    internet = _ip(proxy.host or "") if proxy.host else None
+    internet = ip_of(proxy.host or "") if proxy.host else None
     if internet is None:
         for tid in internet_ids:
             a = next(
@@ -75,7 +78,19 @@ def destinations(
                 break
     if internet is not None:
         out.append(("internet", internet))
+    out += [("vpc", a) for a in dict.fromkeys(_inside(c) for c in vpc_cidrs) if a]
     return out
+
+
+def _inside(cidr: str) -> str:
+    """An address inside ``cidr`` to ask the routing table about: base + 2 (a VPC's
+    resolver; AWS VPC user guide, "Amazon DNS server"), the base itself for a /31 or /32;
+    "" for text that is no network."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return ""
+    return str(net[2] if net.num_addresses > 2 else net[0])
 
 
 def gather_paths(
@@ -88,7 +103,8 @@ def gather_paths(
 
     ``deadline`` is a ``time.monotonic()`` value; ``proxy`` the proxy's (IP, port) so a
     session through it is named. Sends nothing (see ``wsdiag.host.facts``)."""
-    from wsdiag.host.client import client_session
+    from wsdiag.host.client import client_session, read_processes
+    from wsdiag.host.dns_agents import agent_processes
     from wsdiag.host.facts import gather_host_facts
 
     facts = gather_host_facts([d for _, d in dests], deadline)
@@ -97,14 +113,19 @@ def gather_paths(
         for role, dest in dests
         if dest in facts.routes
     )
-    session = None
+    session: ClientSession | None = None
+    agents: tuple[str, ...] = ()
     if time.monotonic() < deadline:
-        session = client_session([d for role, d in dests if role == "endpoint"], proxy)
+        processes = read_processes()
+        session = client_session(
+            [d for role, d in dests if role == "endpoint"], proxy, processes=processes
+        )
+        agents = agent_processes(p.info.get("name") or "" for p in processes[0])
     version = (
         next((p.version for p in (session.processes if session else ()) if p.version), None)
         or log_version
     )
-    return HostPaths(facts, paths, session, version)
+    return HostPaths(facts, paths, session, version, agents)
 
 
 def on_link_resolvers(hp: HostPaths) -> list[str]:
@@ -137,6 +158,7 @@ def paths_json(hp: HostPaths | None) -> dict[str, Any] | None:
         "tunnels": list(hp.tunnels()),
         "routes": [{"role": p.role, **codec.encode(p.route)} for p in hp.paths],
         "summary": hp.summary(),
+        **({"agent_processes": list(hp.agent_processes)} if hp.agent_processes else {}),
         "client": None
         if s is None
         else {
@@ -167,9 +189,10 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
         codec.decode(str, d.get("problem", ""), at="paths.problem"),
     )
     paths = tuple(PathFact(role, rf.destination, rf, describe(rf, facts)) for role, rf in routes)
+    agents = codec.decode_all(str, d.get("agent_processes", []), at="paths.agent_processes")
     c = d.get("client")
     if c is None:
-        return HostPaths(facts, paths)
+        return HostPaths(facts, paths, agent_processes=agents)
     client = codec.decode(_Client, c, at="paths.client")
     session = ClientSession(
         client.running,
@@ -177,7 +200,7 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
         codec.decode_all(SessionPeer, [{"pid": 0, **x} for x in c.get("peers", [])], at="peers"),
         client.problem,
     )
-    return HostPaths(facts, paths, session, client.version)
+    return HostPaths(facts, paths, session, client.version, agents)
 
 
 @dataclass(frozen=True)
@@ -192,7 +215,7 @@ class _Client:
 
 @dataclass(frozen=True)
 class _Row:
-    role: str  # "resolver" | "endpoint" | "internet": a route row's own key
+    role: str  # "resolver" | "endpoint" | "internet" | "vpc": a route row's own key
 
 
 def internet_target_ids(targets: Iterable[Any]) -> list[str]:

@@ -77,6 +77,12 @@ def scope(
     return Scoped(out, tuple(left), old, tuple(sorted(others)))
 
 
+def regions_named(summary: LogSummary) -> tuple[str, ...]:
+    """Every region the logged sessions name (``prod-<region>-<uuid>``), of any age, sorted,
+    lower case: what the client has been used for on this machine (REGION_MISMATCH)."""
+    return tuple(sorted({s.region.lower() for s in summary.sessions if s.region}))
+
+
 def age_words(seconds: float) -> str:
     """``3 days``, ``5 weeks``, ``15 months``, ``2 years``: the unit a person would say."""
     days = max(0.0, seconds) / 86400

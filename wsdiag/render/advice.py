@@ -104,7 +104,7 @@ def _lead(f: Finding) -> str:
     """The user's step: the remediation's first clause, without asides."""
     text = re.sub(r" \([^)]*\)", "", f.remediation or f.message)
     head = re.split(r"\. |; |, or", text)[0].rstrip(".")
-    if "run wsdiag" in head or "wsdiag check -v" in head:
+    if "run wsdiag" in head.lower() or "wsdiag check" in head:  # the step is a run itself
         return head + "."
     return head + ", then run wsdiag check again."
 

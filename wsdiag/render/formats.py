@@ -121,8 +121,9 @@ def compact(obj: dict[str, Any]) -> dict[str, Any]:
 def expand(obj: dict[str, Any]) -> dict[str, Any]:
     """A json-line object (``compact``) made whole again, as far as it can be: a ``dns[]``
     entry's ``id`` (``<target>/dns/<type>``), a probe's ``host`` (the name its target's DNS
-    entry asked, the one that answered its address where several did) and ``address`` (null),
-    a finding's ``probes`` (the ids of its basis, in order). Certificate chains are not in
+    entry asked, the one that answered its address where several did), ``address`` (null)
+    and ``cause`` (the one its status implies, ``vocab.model.USUAL_CAUSE``), a finding's
+    ``probes`` (the ids of its basis, in order). Certificate chains are not in
     json-line and stay out. A full ``json`` object comes back unchanged."""
     out = dict(obj)
     dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
@@ -154,6 +155,11 @@ def _whole_dns(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]:
+    status = p.get("status")
+    if "cause" not in p and "certs" not in p and isinstance(status, str) and status in USUAL_CAUSE:
+        # json-line left out the cause its status implies (``compact``); a whole report
+        # always writes ``certs`` (json-line never), so a probe without them is json-line's
+        p = {**p, "cause": str(USUAL_CAUSE[status])}
     if "host" in p and "address" in p:
         return p
     names = list(dict.fromkeys(d.get("host") for d in dns if d.get("target") == p.get("target")))

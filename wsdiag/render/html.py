@@ -18,7 +18,7 @@ from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
 from wsdiag.render.report import client_logs_json, to_json
 from wsdiag.render.text import ENVIRONMENT_TEXT, HEADLINE
-from wsdiag.vocab.model import DnsOutcome, ProxyMode, Role, Status
+from wsdiag.vocab.model import DnsOutcome, ProxyMode, Role, Status, Transport
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import Finding, ProbeResult
 
@@ -37,6 +37,7 @@ class Chip:
     title: str
     x: int
     y: int
+    expected: bool = False  # a failure the report calls expected: drawn neutral, not red
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Row:
     head: bool = False  # a section heading (the target group)
     status: str = ""  # the heading's overall status, for its link line
     note: bool = False  # a line of explanation under a target
+    calm: bool = False  # the note explains an expected failure (neutral, not red)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ def _overall(statuses: list[str]) -> str:
     if not statuses or all(s == "skipped" for s in statuses):
         return "skipped"
     ran = [s for s in statuses if s != "skipped"]
+    if all(s == "expected" for s in ran):  # failed as the report says it would
+        return "expected"
+    ran = [s for s in ran if s != "expected"]
     if "failed" in ran:  # a lookup that failed: nothing behind it was probed
         return "failed"
     return (
@@ -103,17 +108,21 @@ def diagram(report: Report) -> Diagram:
         y += HEAD_H
         statuses: list[str] = []
         for v in mine:
+            calm = v.state == "expected"
             for label, probes in _target_rows(v):
                 d.rows.append(Row(label, y))
                 for i, p in enumerate(probes):
-                    chip = _chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y, portal)
+                    chip = _chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y, portal, calm)
                     d.chips.append(chip)
-                    statuses.append(chip.status)
+                    statuses.append("expected" if calm else chip.status)
                 y += ROW_H
             if v.state == "dns":  # why it was not probed, on a line of its own
                 d.rows.append(Row(f"  {v.reason}; not probed", y, note=True))
                 y += ROW_H
                 statuses.append("failed")
+            if calm:  # what the failure means, on a line of its own
+                d.rows.append(Row(f"  {v.reason}", y, note=True, calm=True))
+                y += ROW_H
         sub = _section_sub(report, role)
         d.rows.append(Row(f"{title}{sub}", head_y, head=True, status=_overall(statuses)))
         heads[title] = head_y
@@ -145,16 +154,25 @@ def _section_sub(report: Report, role: Role) -> str:
     if role is Role.ENDPOINT and report.endpoint_hosts:
         return " " + ", ".join(report.endpoint_hosts)
     if role is Role.AUTH and report.proxy.mode is ProxyMode.PROXY:
-        return f" via proxy {report.proxy.url or ''}"
+        # QUIC never goes through an HTTP proxy: the heading says which part did
+        quic = any(
+            p.transport is Transport.QUIC and p.status is not Status.SKIPPED
+            for v in pv.target_views(report)
+            if v.role is Role.AUTH
+            for p in v.probes
+        )
+        return f" (TCP via proxy {report.proxy.url or ''}{'; QUIC direct' if quic else ''})"
     if role is Role.AUTH and report.proxy.mode is ProxyMode.UNTESTED:
         return " (behind a proxy wsdiag does not test)"
     return ""
 
 
-def _chip(p: ProbeResult, x: int, y: int, portal: bool = False) -> Chip:
+def _chip(p: ProbeResult, x: int, y: int, portal: bool = False, calm: bool = False) -> Chip:
     """One probe's chip. Green only for what was tested and works: an open connection whose
     certificate did not verify is ``untrusted``, and under a captive portal every open path
-    is ``held`` (the portal answered, not the service)."""
+    is ``held`` (the portal answered, not the service). ``calm``: its target's failure is
+    the expected one (``paths.health_expected``), drawn neutral with its meaning in the
+    title; the status stays what was measured."""
     note = pv.probe_note(p)
     bits = [p.id, str(p.status)]
     if p.ms is not None and p.status is Status.OPEN:
@@ -164,8 +182,10 @@ def _chip(p: ProbeResult, x: int, y: int, portal: bool = False) -> Chip:
         status, note = "held", (note + ", " if note else "") + "held by a captive portal"
     elif p.status is Status.OPEN and p.tls_trusted is False:
         status = "untrusted"
+    if calm:
+        note = (note + ", " if note else "") + pv.EXPECTED_WHY
     bits += [x for x in (p.phase, p.detail, note) if x]
-    return Chip(p.id, f"{p.transport}/{p.port}", status, " · ".join(bits), x, y)
+    return Chip(p.id, f"{p.transport}/{p.port}", status, " · ".join(bits), x, y, calm)
 
 
 def _hubs(d: Diagram, report: Report, heads: dict[str, int]) -> None:

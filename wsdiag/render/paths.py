@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Via
+from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Transport, Via
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -16,12 +16,17 @@ GROUP_TITLE = {
     Role.AUTH: ("sign-in domain", "sign-in domains"),
     Role.HEALTH: ("health-check host", "health-check hosts"),
 }
+# A health-check host the report calls expected to fail: what it means, in the words every
+# renderer shows beside it (FACTS: only the client's own network dialog uses drp-<apt>).
+EXPECTED_WHY = "blocked, as expected here: only the client's own network check uses it"
 
 
 @dataclass(frozen=True)
 class TargetView:
     """One target's results: ``state`` is ok | fail | dns (lookup failed, not probed) |
-    skipped (not planned, ``reason`` says why)."""
+    skipped (not planned, ``reason`` says why) | expected (a health-check host whose failure
+    the report itself calls expected, ``health_expected``: neither ok nor fail, ``reason``
+    is EXPECTED_WHY)."""
 
     target_id: str
     host: str
@@ -63,10 +68,22 @@ def held(report: Report) -> bool:
     return report.diagnosis.environment is Environment.CAPTIVE
 
 
+def health_expected(report: Report) -> bool:
+    """The report calls the health-check host's failure expected: HEALTH_CHECK_BLOCKED in a
+    minimal-egress network, where its message says "this is expected" (the row's own
+    condition, ``wsdiag.rules.internet._health``). Elsewhere a blocked health check stays a
+    failure."""
+    d = report.diagnosis
+    return d.environment is Environment.MINIMAL_EGRESS and any(
+        f.code == "HEALTH_CHECK_BLOCKED" for f in d.findings
+    )
+
+
 def target_views(report: Report) -> list[TargetView]:
     """Every target of the report, in the report's order; under a captive portal none is
-    ``ok``."""
+    ``ok``; a failing health-check host is ``expected`` where the report says so."""
     portal = held(report)
+    calm = health_expected(report)
     by_target: dict[str, list[ProbeResult]] = {}
     for p in report.probes:
         by_target.setdefault(p.target_id, []).append(p)
@@ -85,6 +102,8 @@ def target_views(report: Report) -> list[TargetView]:
         else:
             works = all(_ok(p) for p in ran) and not portal
             state, reason = ("ok" if works else "fail"), ""
+            if state == "fail" and role is Role.HEALTH and calm:
+                state, reason = "expected", EXPECTED_WHY
         views.append(TargetView(tid, probes[0].host, role, probes, a, state, reason))
     return views
 
@@ -107,9 +126,10 @@ def kinds(probes: list[ProbeResult] | tuple[ProbeResult, ...]) -> list[str]:
 
 
 def probe_note(p: ProbeResult) -> str:
-    """What a person needs beside the status: the proxy's part, an untrusted certificate."""
+    """What a person needs beside the status: the proxy's part, an untrusted certificate.
+    QUIC never goes through an HTTP proxy: its note never names one."""
     note = ""
-    if p.via is Via.PROXY and p.status is not Status.SKIPPED:
+    if p.via is Via.PROXY and p.status is not Status.SKIPPED and p.transport is not Transport.QUIC:
         if p.phase in (Phase.PROXY_RESOLVE, Phase.PROXY_CONNECT):
             note = "proxy unreachable"
         elif p.proxy_status and p.status is not Status.OPEN:

@@ -15,7 +15,7 @@ from wsdiag.render import advice as adv
 from wsdiag.render import paths as pv
 from wsdiag.render.quality import sentences as quality_sentences
 from wsdiag.terminal import escape
-from wsdiag.vocab.model import ProxyMode, Role, Severity, Status, Verdict
+from wsdiag.vocab.model import ProxyMode, Role, Severity, Status, Verdict, Via
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import Finding, ProbeResult
 
@@ -92,6 +92,12 @@ class Layout:
         if good:
             return ("+" if self.ascii_only else "✓", "green")
         return ("x" if self.ascii_only else "✗", "red")
+
+    def state(self, state: str) -> Word:
+        """A target's mark: ✓ ok, ○ expected (neither works nor is a fault), ✗ otherwise."""
+        if state == "expected":
+            return ("-" if self.ascii_only else "○", "cyan")
+        return self.ok(state == "ok")
 
     @property
     def dash(self) -> str:
@@ -202,7 +208,7 @@ def _facts(report: Report) -> list[str]:
     ]
     proxy = report.proxy
     if proxy.mode is ProxyMode.PROXY:
-        facts.append(f"443 via proxy {proxy.url or ''}")
+        facts.append(f"TCP 443 via proxy {proxy.url or ''}")  # QUIC never goes through it
     elif proxy.mode is ProxyMode.UNTESTED:
         facts.append(f"proxy {proxy.url or ''} not tested")
     elif proxy.mode is ProxyMode.DISABLED:
@@ -247,7 +253,7 @@ def _paths(out: Layout, report: Report, verbose: bool) -> None:
 def _signature(v: pv.TargetView) -> object:
     if v.state == "dns":
         return v.reason
-    return tuple((p.transport, p.port, p.status, pv.probe_note(p)) for p in v.probes)
+    return (v.state, *((p.transport, p.port, p.status, pv.probe_note(p)) for p in v.probes))
 
 
 def _collapsed(out: Layout, good: list[pv.TargetView], label: str) -> None:
@@ -260,27 +266,33 @@ def _collapsed(out: Layout, good: list[pv.TargetView], label: str) -> None:
             everywhere.append(kind)
         else:
             some.append(f"{kind} open ({n} of {total})")
-    via = ""
     if all(v.proxied for v in good):
-        # Only TCP/TLS goes through the proxy; QUIC (UDP) never does (issue 19 item 5).
-        tcp = [k for k in everywhere if not k.startswith("quic/")]
-        udp = [k for k in everywhere if k.startswith("quic/")]
-        everywhere = ([", ".join(tcp) + " open via proxy"] if tcp else []) + (
-            [", ".join(udp) + " open direct"] if udp else []
-        )
-        some = [
-            s.replace(" open (", " open direct (", 1) if s.startswith("quic/") else s for s in some
-        ]
-        parts = everywhere + some
+        # Each kind says which way it was tested: only TCP/TLS goes through the proxy, QUIC
+        # (UDP) never does (issue 19 item 5); the endpoint's TCP was tested both ways.
+        how = {k: _route_words(k, probes) for k in pv.kinds(probes)}
+        ways: dict[str, list[str]] = {}
+        for k in everywhere:
+            ways.setdefault(how[k], []).append(k)
+        some = [s.replace(" open (", f" open {how[s.split()[0]]} (", 1) for s in some]
+        parts = [f"{', '.join(ks)} open {way}" for way, ks in ways.items()] + some
     else:
         parts = ([", ".join(everywhere) + " open"] if everywhere else []) + some
     times = pv.ms_range(probes, out.dash)
     head = words(label) + _host_words(good[0]) if total == 1 else words(label + ":")
-    tail = [(part + ",", "green") for part in parts[:-1]] + [(parts[-1] + via, "green")]
+    tail = [(part + ",", "green") for part in parts[:-1]] + [(parts[-1], "green")]
     if times:
         tail[-1] = (tail[-1][0] + ",", "green")
         tail.append((times, ""))
     out.add(2, head + tail, out.ok(True))
+
+
+def _route_words(kind: str, probes: list[ProbeResult]) -> str:
+    """How the open probes of ``kind`` ("tcp/443") went: "via proxy", "direct", or "direct
+    and via proxy". QUIC is always direct, whatever a probe says."""
+    vias = {p.via for p in probes if f"{p.transport}/{p.port}" == kind}
+    if kind.startswith("quic/") or Via.PROXY not in vias:
+        return "direct"
+    return "via proxy" if vias == {Via.PROXY} else "direct and via proxy"
 
 
 def _host_words(v: pv.TargetView) -> list[Word]:
@@ -295,29 +307,38 @@ def _host_words(v: pv.TargetView) -> list[Word]:
 
 def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool) -> None:
     v = same[0]
-    mark = out.ok(v.state == "ok")
+    mark = out.state(v.state)
+    calm = v.state == "expected"  # its statuses are what was tested, not a fault: no red
     if len(same) > 1:  # one line for the kind of failure, the hosts beneath
         what = v.reason if v.state == "dns" else None
         head = words(label + ":") + (
-            words(what + "; not probed") if what else _cells(out, v.probes, verbose, with_ms=False)
+            words(what + "; not probed")
+            if what
+            else _cells(out, v.probes, verbose, with_ms=False, calm=calm)
         )
         out.add(2, head, mark)
         hosts = [
             (clean(x.host) + ("," if i < len(same) - 1 else ""), "") for i, x in enumerate(same)
         ]
         out.add(6, hosts)
-        return
-    if v.state == "dns":
+    elif v.state == "dns":
         host: Word = (clean(v.host) + ":", "bold")
         out.add(2, [*words(label), host, *words(v.reason + "; not probed")], mark)
-        return
-    if v.role is not Role.ENDPOINT and len(v.addresses) <= 1:
-        out.add(2, words(label) + _host_words(v) + _cells(out, v.probes, verbose), mark)
-        return
-    out.add(2, [*words(label), (clean(v.host) + ":", "bold")], mark)
-    for addr in v.addresses:
-        row = [p for p in v.probes if p.address == addr]
-        out.add(6, [(f"{addr}:", ""), *_cells(out, row, verbose)], rest=8 + len(addr))
+    elif v.role is not Role.ENDPOINT and len(v.addresses) <= 1:
+        cells = _cells(out, v.probes, verbose, calm=calm)
+        out.add(2, words(label) + _host_words(v) + cells, mark)
+    else:
+        out.add(2, [*words(label), (clean(v.host) + ":", "bold")], mark)
+        for addr in v.addresses:
+            row = [p for p in v.probes if p.address == addr]
+            out.add(6, [(f"{addr}:", ""), *_cells(out, row, verbose)], rest=8 + len(addr))
+        # CONNECT <private name>:port through the proxy has no address: its own row, so a
+        # failure there is shown where the mark says there is one
+        through = [p for p in v.probes if p.address is None and p.status is not Status.SKIPPED]
+        if through:
+            out.add(6, [("through the proxy:", ""), *_cells(out, through, verbose)], rest=8)
+    if calm:
+        out.add(4, words(v.reason, "cyan"))
 
 
 def _cells(
@@ -325,13 +346,15 @@ def _cells(
     probes: tuple[ProbeResult, ...] | list[ProbeResult],
     verbose: bool,
     with_ms: bool = True,
+    calm: bool = False,
 ) -> list[Word]:
     """Per probe one unit that wraps whole ('tcp/443 open 19 ms'), then its note and, with
-    -v, where it stopped, as ordinary words; cells separated by ' ·'."""
+    -v, where it stopped, as ordinary words; cells separated by ' ·'. ``calm``: a failure
+    the report calls expected, shown without the red of a fault."""
     cells: list[Word] = []
     sep = " -" if out.ascii_only else " ·"
     for i, p in enumerate(probes):
-        style = STATUS_STYLE.get(p.status, "red")
+        style = "cyan" if calm else STATUS_STYLE.get(p.status, "red")
         head = f"{p.transport}/{p.port} {p.status}"
         if with_ms and p.status is Status.OPEN and p.ms is not None:
             head += f" {p.ms:.0f} ms"

@@ -11,7 +11,7 @@ without the zone) block, and replace the generic DNS failure finding.
 from __future__ import annotations
 
 from wsdiag.rules.facts import CheckFacts, CheckRule
-from wsdiag.vocab.model import Owner, Severity
+from wsdiag.vocab.model import DnsOutcome, Owner, Severity
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
 # Shown, never counted for the verdict: the OS's own answer already decides.
@@ -53,7 +53,29 @@ def _plus2(c: CheckFacts) -> Fire:
 
 
 def _zone(c: CheckFacts) -> Fire:
-    return Fire({"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host})
+    # Where the client's logs name only other regions, REGION_MISMATCH carries the action:
+    # no resolver anywhere has a zone for a region whose endpoint does not exist.
+    return Fire(
+        {"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host},
+        severity=Severity.INFO if c.logs_other_region is Y else None,
+    )
+
+
+def _agent(c: CheckFacts) -> Fire:
+    e = c.evidence
+    who = f"is answered by {e.agent}" if e.agent_answers else f"may be answered by {e.agent}"
+    # another region's NXDOMAIN is no agent's doing: REGION_MISMATCH carries the action
+    wrong_region = c.logs_other_region is Y and e.endpoint_a is DnsOutcome.NXDOMAIN
+    return Fire(
+        {
+            "host": e.endpoint_host,
+            "who": who,
+            "agent": e.agent,
+            "signs": ", ".join(e.agent_signs),
+            "setting": e.agent_setting,
+        },
+        severity=Severity.INFO if wrong_region else None,
+    )
 
 
 def _dns64(c: CheckFacts) -> Fire:
@@ -138,7 +160,8 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
         when="NXDOMAIN for the private name from a private resolver off this LAN (a "
-        "forwarder or inbound endpoint that cannot see the endpoint's private hosted zone)",
+        "forwarder or inbound endpoint that cannot see the endpoint's private hosted zone; a "
+        "note where the client's logs name only other regions: REGION_MISMATCH)",
         message="The resolver {server}, a private address off this LAN (the company's DNS, or "
         "the Route 53 Resolver inbound endpoint it forwards to), says {host} does not exist: "
         "the VPC that resolver answers for cannot see the endpoint's private hosted zone.",
@@ -149,6 +172,29 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         facts=(("zone_missing", (Y,)),),
         fire=_zone,
         never_with=("ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
+    ),
+    FindingRule(
+        name="dns-agent",
+        code="DNS_AGENT_OWNS_NAME",
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when="a VPN or security agent with its own DNS proxy is here (its resolver address "
+        "or process: wsdiag.host.dns_agents) and the private name has no private answer (a "
+        "note where the client's logs name only other regions: REGION_MISMATCH)",
+        message="DNS on this machine {who}, which runs here ({signs}). It sends names it is "
+        "not told about to its own resolvers, so {host} does not get the endpoint's private "
+        "answer.",
+        remediation="In {agent}'s settings: {setting}. If this machine should reach the VPC "
+        "through another VPN, connect that one.",
+        facts=(("dns_agent", (Y,)),),
+        fire=_agent,
+        never_with=(
+            *_DNS_FAILURES,
+            "HOME_NETWORK",
+            "DNS_PRIVATE_ZONE_NOT_VISIBLE",
+            "DNS_FORWARDER_SILENT",
+            "DNS_REBIND_PROTECTION_LIKELY",
+        ),
     ),
     FindingRule(
         name="dns-first-server-servfail",

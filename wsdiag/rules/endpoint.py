@@ -21,6 +21,7 @@ from wsdiag.rules.facts import (
     Defect,
     FireFn,
     defects,
+    log_facts,
     with_defect,
 )
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity, Status
@@ -140,7 +141,28 @@ def _consequence(c: CheckFacts, params: dict[str, object]) -> Fire:
 
 def _nxdomain(c: CheckFacts) -> Fire:
     e = c.evidence
-    return _consequence(c, {"host": e.endpoint_host, "region": e.region or "<region>"})
+    fired = _consequence(c, {"host": e.endpoint_host, "region": e.region or "<region>"})
+    if c.logs_other_region is Y:  # REGION_MISMATCH carries the one action: checked elsewhere
+        return Fire(fired.params, severity=Severity.INFO)
+    return fired
+
+
+def _region_mismatch(c: CheckFacts) -> Fire | None:
+    e = c.evidence
+    logs = log_facts(e)
+    if logs is None:  # the fact says the logs were read; never fire on a guess
+        return None
+    others = [r for r in logs.log_regions if r != e.region.lower()]
+    latest = logs.log_region_latest
+    suggest = latest if latest in others else others[0]
+    return Fire(
+        {
+            "region": e.region,
+            "others": ", ".join(others),
+            "suggest": suggest,
+        },
+        basis=("logs_other_region",) if "logs_other_region" in e.basis else (),
+    )
 
 
 def _aaaa_only(c: CheckFacts) -> Fire:
@@ -239,12 +261,31 @@ DNS_RULES: tuple[CheckRule, ...] = (
         basis=("resolver_reachable",),
     ),
     FindingRule(
+        name="region-mismatch",
+        code="REGION_MISMATCH",
+        # Before ENDPOINT_NXDOMAIN and HOME_NETWORK: of the user's actions, this one first
+        # (another region's private name does not exist anywhere here).
+        severity=Severity.ERROR,
+        owner=Owner.USER,
+        when="the private name does not exist for this resolver and the client's logs name "
+        "only other regions: probably the wrong region was checked (ENDPOINT_NXDOMAIN is then "
+        "a note)",
+        message="You checked {region} but this machine's WorkSpaces client logs name {others}: "
+        "run `wsdiag check --region {suggest}`.",
+        remediation="Run `wsdiag check --region {suggest}`; if {region} is the right region "
+        "after all, the note ENDPOINT_NXDOMAIN says what to fix.",
+        facts=(("endpoint_a", (DnsOutcome.NXDOMAIN,)), ("logs_other_region", (Y,))),
+        fire=_region_mismatch,
+        basis=("endpoint_a",),
+    ),
+    FindingRule(
         name="endpoint-nxdomain",
         code="ENDPOINT_NXDOMAIN",
         severity=Severity.ERROR,
         owner=Owner.NETWORK,
         when="the private name does not exist for this resolver (a note at home: "
-        "HOME_NETWORK says what to do)",
+        "HOME_NETWORK says what to do; a note where the client's logs name only other regions: "
+        "REGION_MISMATCH)",
         message="This machine cannot find the WorkSpaces streaming endpoint: the private name "
         "{host} does not exist for its resolver (NXDOMAIN), so it is not using the VPC's DNS.",
         remediation="VPC console > Endpoints > the com.amazonaws.{region}.prod.highlander "

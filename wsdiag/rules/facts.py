@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
+from wsdiag.vocab.logs import ClientLogFacts
 from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Refusal, Tri, refusal_of
 from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
 from wsdiag.vocab.rows import FindingRule, Fire
@@ -117,6 +118,20 @@ def _auth_dns_only(e: Evidence) -> Tri:
     return Tri.of(all(t.dns not in (None, DnsOutcome.ANSWER) for t in failed))
 
 
+def log_facts(e: Evidence) -> ClientLogFacts | None:
+    """The client logs' facts (``wsdiag.evidence.logs``), None where no logs were read."""
+    logs = e.sources.get("logs")
+    return logs if isinstance(logs, ClientLogFacts) and logs.read else None
+
+
+def _logs_other_region(e: Evidence) -> Tri:
+    logs = log_facts(e)
+    if logs is None:
+        return U
+    region = (e.region or "").lower()
+    return Tri.of(bool(logs.log_regions) and region not in logs.log_regions)
+
+
 def _some(items: object) -> Tri:
     return Tri.of(bool(items))
 
@@ -173,6 +188,8 @@ class CheckFacts:
     directory_missing: Tri = U
     # every needed name that failed, failed at DNS (no address): a resolver fault, not 443
     auth_dns_only: Tri = U
+    # the client's logs name regions, none of them the one checked (UNKNOWN: no logs read)
+    logs_other_region: Tri = U
     # (route, its verdict, what decides it) of each route judged, "proxy" first: where the
     # two differ (``stream_undecided``), for STREAM_PATH_UNKNOWN's message
     stream_outcomes: tuple[tuple[str, str, str], ...] = ()
@@ -226,6 +243,7 @@ class CheckFacts:
             proxy_auth_endpoint=_some(proxy_readings(e, Refusal.AUTH)),
             directory_missing=_directory_missing(e),
             auth_dns_only=_auth_dns_only(e),
+            logs_other_region=_logs_other_region(e),
             stream_outcomes=undecided,
         )
 

@@ -97,6 +97,27 @@ def _reading(reading: Refusal) -> FireFn:
     return fire
 
 
+def _answer_rule(
+    *, name: str, code: str, fact: str, fire: FireFn, when: str, message: str, remediation: str
+) -> CheckRule:
+    """A row of the proxy's answers to ``CONNECT <private name>`` (one reading of them,
+    ``fact`` its flag in CheckFacts): an error at most, owner network, its severity lowered
+    by ``fire`` off the client's path (``_severity``); the fire names the CONNECT probes
+    behind the answers, so the row declares no basis of its own."""
+    return FindingRule(
+        name=name,
+        code=code,
+        severity=Severity.ERROR,
+        owner=Owner.NETWORK,
+        when=when,
+        message=message,
+        remediation=remediation,
+        facts=((fact, (Y,)),),
+        fire=fire,
+        basis=(),
+    )
+
+
 def _proxy_failed(c: CheckFacts) -> Fire | None:
     e = c.evidence
     if e.proxy_stream_answers or c.target_proxy_down is Y:
@@ -204,11 +225,11 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         fire=_via_proxy,
         basis=("proxy_stream_4195", "proxy_stream_443"),
     ),
-    FindingRule(
+    _answer_rule(
         name="proxy-denies-connect-4195",
         code="PROXY_DENIES_CONNECT_4195",
-        severity=Severity.ERROR,
-        owner=Owner.NETWORK,
+        fact="proxy_policy_4195",
+        fire=_policy_4195,
         when="the http proxy refuses CONNECT <private name>:4195 by its policy (403/405; "
         "squid's `http_access deny CONNECT !SSL_ports`), not :443; an error for a client "
         "streaming through it without the 443 fallback, info off the client's path where the "
@@ -219,15 +240,12 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         remediation="Streaming through the proxy (AWS documents HTTP proxies for TCP 4195, "
         "Private DNS names off): add 4195 to the proxy's CONNECT ports (squid: 'acl SSL_ports "
         "port 443 4195'). Streaming direct: keep the private name off the proxy (bypass list).",
-        facts=(("proxy_policy_4195", (Y,)),),
-        fire=_policy_4195,
-        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
     ),
-    FindingRule(
+    _answer_rule(
         name="proxy-denies-endpoint",
         code="PROXY_DENIES_ENDPOINT",
-        severity=Severity.ERROR,
-        owner=Owner.NETWORK,
+        fact="proxy_policy_endpoint",
+        fire=_reading(Refusal.POLICY),
         when="the http proxy refuses CONNECT <private name>:443 by its policy (403/405): the "
         "name is not allowed; an error where no TCP path opens through the proxy on the "
         "client's path",
@@ -237,15 +255,12 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         f"({_ALLOW_NAMES}; squid: '{_SQUID_NAMES}', 'acl SSL_ports port 443 4195', "
         "'http_access allow CONNECT workspaces SSL_ports' before the deny rules), or keep the "
         "private name off the proxy.",
-        facts=(("proxy_policy_endpoint", (Y,)),),
-        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
-        fire=_reading(Refusal.POLICY),
     ),
-    FindingRule(
+    _answer_rule(
         name="proxy-cannot-reach-endpoint",
         code="PROXY_CANNOT_REACH_ENDPOINT",
-        severity=Severity.ERROR,
-        owner=Owner.NETWORK,
+        fact="proxy_upstream",
+        fire=_reading(Refusal.UPSTREAM),
         when="the http proxy answers CONNECT <private name> with 500/502/503/504: it could not "
         "resolve or reach the name itself (its DNS, its route, the endpoint's group)",
         message="The proxy {url} could not resolve or reach {host} itself ({answers}; squid "
@@ -256,15 +271,12 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         "endpoint's own vpce-… name resolves; test it with --endpoint-host), route the VPC's "
         "range, and allow TCP 443 and 4195 from the proxy's address in the endpoint's security "
         "group: through a proxy the stream's source is the proxy, not this machine.",
-        facts=(("proxy_upstream", (Y,)),),
-        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
-        fire=_reading(Refusal.UPSTREAM),
     ),
-    FindingRule(
+    _answer_rule(
         name="proxy-endpoint-auth",
         code="PROXY_ENDPOINT_AUTH",
-        severity=Severity.ERROR,
-        owner=Owner.NETWORK,
+        fact="proxy_auth_endpoint",
+        fire=_reading(Refusal.AUTH),
         when="the http proxy answers CONNECT <private name> with 407: credentials the "
         "WorkSpaces clients cannot send",
         message="The proxy {url} asks for credentials to CONNECT to {host} ({answers}): the "
@@ -273,9 +285,6 @@ STREAMING_RULES: tuple[CheckRule, ...] = (
         remediation="Exempt the WorkSpaces names from proxy authentication (squid: "
         f"'{_SQUID_NAMES}' and 'http_access allow CONNECT workspaces' before the proxy_auth "
         "rule), or keep the private name off the proxy.",
-        facts=(("proxy_auth_endpoint", (Y,)),),
-        basis=(),  # the fire names the CONNECT probes behind the proxy's answers
-        fire=_reading(Refusal.AUTH),
     ),
     FindingRule(
         name="proxy-stream-failed",

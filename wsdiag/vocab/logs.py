@@ -190,6 +190,20 @@ class LogContext:
 
 
 @dataclass(frozen=True)
+class ClientLogFacts:
+    """What the client's logs give a check (``wsdiag.evidence.logs.LogsSource.facts``):
+    their own findings, shown; and the regions their sessions name, which the check's rows
+    read (``wsdiag.rules.facts``: REGION_MISMATCH)."""
+
+    findings: tuple[Finding, ...]  # the logs' own findings (``wsdiag.logs.findings``)
+    # every region a logged session names, any age, sorted (``wsdiag.logs.scope``); () when
+    # no logs were read or none names one
+    log_regions: tuple[str, ...] = ()
+    log_region_latest: str | None = None  # of the newest session that names one
+    read: bool = False  # some client log was read (else the regions say nothing)
+
+
+@dataclass(frozen=True)
 class ClientLogs:
     """The client's logs as the check report carries them: the evidence, and one line
     comparing its last session with what this run reached (``None``: no session seen)."""

@@ -176,7 +176,7 @@ class ClientSession:
 class PathFact:
     """One destination this run tested and the way the OS sends to it."""
 
-    role: str  # "resolver" | "endpoint" | "internet"
+    role: str  # "resolver" | "endpoint" | "internet" | "vpc" (an address in a --vpc-cidr)
     destination: str  # an IP address
     route: RouteFact
     text: str  # "via utun4 (VPN, MTU 1380)" (``interfaces.describe``)
@@ -191,6 +191,8 @@ class HostPaths:
     paths: tuple[PathFact, ...] = ()
     session: ClientSession | None = None
     client_version: str | None = None
+    # the DNS agents' processes running here (wsdiag.host.dns_agents; no other name kept)
+    agent_processes: tuple[str, ...] = ()
 
     def of(self, role: str) -> tuple[PathFact, ...]:
         return tuple(p for p in self.paths if p.role == role)

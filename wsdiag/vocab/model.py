@@ -479,6 +479,10 @@ class Plan:
     # Seconds the OS resolver itself waits for a name (wsdiag.host.dns_os.os_budget, read at
     # the edge, capped by DNS_OS_BUDGET_MAX); 0: no more than --timeout
     dns_os_budget: float = 0.0
+    # True where --deadline was given: nothing moves it, a late private answer's patience
+    # included (it waits only as long as the deadline leaves); False: the default deadline,
+    # which a late private answer moves by the extra DNS time
+    deadline_fixed: bool = False
     # The servers the OS would ask for the private name, in order, with where each is kept:
     # (Nameserver, source); () with --nameserver (then those are asked) or when not read
     os_servers: tuple[tuple[Nameserver, str], ...] = ()

@@ -386,6 +386,16 @@ class Evidence:
     on_link_resolver: str = ""  # "192.168.1.1 (en0)": the on-link resolver
     path_mtu: int | None = None  # the smallest MTU (bytes) known on an endpoint path
     client: str = ""  # "WorkSpaces 5.22.1 on Windows": the running client, when known
+    # the internet path's route goes into a tunnel; a --vpc-cidr has a route of its own
+    internet_via_tunnel: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
+    vpc_routed: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
+    inside_vpc: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())  # an address in it
+    vpc_routes: tuple[str, ...] = field(default=(), metadata=codec.dense())  # "10.0.0.2 via eth1"
+    # a VPN/security agent's DNS proxy seen here (wsdiag.host.dns_agents), for messages
+    agent: str = field(default="", metadata=codec.dense())  # its name
+    agent_signs: tuple[str, ...] = field(default=(), metadata=codec.dense())  # "process x"
+    agent_setting: str = field(default="", metadata=codec.dense())  # what it must include
+    agent_answers: bool = field(default=False, metadata=codec.dense())  # its resolver asked
     # --- streaming through the http proxy (CONNECT <private name>:4195 / :443) ----------
     proxy_http: Tri = Tri.UNKNOWN  # an http:// proxy carries this run's 443 (mode PROXY)
     proxy_stream_4195: Tri = Tri.UNKNOWN  # CONNECT <private name>:4195 through it opened
@@ -449,6 +459,9 @@ class Evidence:
     home_evidence: Tri = field(
         default=Tri.UNKNOWN, metadata=codec.known_only()
     )  # positive evidence of a home network (see wsdiag.evidence.chain)
+    dns_agent: Tri = field(
+        default=Tri.UNKNOWN, metadata=codec.known_only()
+    )  # a VPN/security agent's DNS proxy answers, the private name failing
     chain: DnsChain = DnsChain()
     # --- session quality (wsdiag.quality, issue 20): sampled RTT, jitter, loss; a score ---
     quality: QualityFacts | None = None  # None: a report from before this field
