@@ -100,3 +100,74 @@ def test_after_close_the_thread_ends_and_a_later_submit_starts_one() -> None:
     assert other is not one
     other.join(WAIT)
     assert not other.is_alive()
+
+
+def test_quiet_waits_until_over_or_at_most_its_bound() -> None:
+    """``Quiet.wait`` returns True once ``over()`` was called (before or while it waits),
+    False when its bound passed first; the bound here is tiny, the over() case is decided by
+    an Event, never by a measured time."""
+    from wsdiag.lane import Quiet
+
+    assert Quiet().wait(0.0) is False  # nothing said: the bound decides
+    done = Quiet()
+    done.over()
+    assert done.wait(WAIT) is True  # said before: returns at once
+    later = Quiet()
+    waiting = threading.Event()
+    got: list[bool] = []
+
+    def waiter() -> None:
+        waiting.set()
+        got.append(later.wait(WAIT))
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    assert waiting.wait(WAIT)
+    later.over()
+    t.join(WAIT)
+    assert got == [True]
+
+
+def test_only_the_heavy_kind_waits_for_the_runs_lookups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """load_in_background hands ``quiet`` to QUIC's build only (aioquic: ``heavy``); the
+    TCP/TLS kind, which every sign-in probe needs right after its name, never waits."""
+    from wsdiag.check.catalog import load_catalog
+    from wsdiag.check.plan import make_plan
+    from wsdiag.lane import Quiet
+    from wsdiag.probes import registry
+    from wsdiag.vocab.model import Inputs, Transport
+
+    assert [t for t, k in registry.KINDS.items() if k.heavy] == [Transport.QUIC]
+    seen: dict[str, object] = {}
+
+    def build(path: str, plan: object, after: object = None) -> None:
+        seen[path] = after
+
+    monkeypatch.setattr(registry, "_build", build)
+    lane, quiet = Lane(), Quiet()
+    registry.load_in_background(
+        make_plan(load_catalog(), Inputs("eu-west-1"), None), (), lane, quiet
+    )
+    lane.close()
+    done = lane.submit(Priority.AFTER_NETWORK, lambda: None)  # behind the builds
+    lane.close()
+    done.result(WAIT)
+    assert seen == {"wsdiag.probes.tcp:for_plan": None, "wsdiag.probes.quic:for_plan": quiet}
+
+
+def test_a_waiting_job_holds_the_lane_until_quiet_is_over() -> None:
+    from wsdiag.lane import Quiet
+
+    lane, quiet = Lane(), Quiet()
+    order: list[str] = []
+    tcp = lane.submit(Priority.PROBE_KINDS, order.append, "tcp")
+    quic = lane.submit(Priority.PROBE_KINDS, lambda: (quiet.wait(WAIT), order.append("quic")))
+    after = lane.submit(Priority.AFTER_NETWORK, order.append, "after")
+    tcp.result(WAIT)
+    assert not quic.done() and not after.done()
+    quiet.over()
+    after.result(WAIT)
+    lane.close()
+    assert order == ["tcp", "quic", "after"]

@@ -91,3 +91,27 @@ class Lane:
                 out.set_result(fn(*args))
             except BaseException as exc:  # handed to the waiter, never lost in a thread
                 out.set_exception(exc)
+
+
+class Quiet:
+    """Whether the event loop is still reading the run's DNS answers, as a lane job sees it.
+
+    The runner calls ``over()`` once its last lookup has ended (or the run is over). A job
+    that would hold the interpreter for long (aioquic's import) calls ``wait(most)`` first:
+    it returns once the lookups are over, or ``most`` seconds after it was called. Python
+    gives threads no priorities: waiting is the only way to leave the loop the whole
+    interpreter while every probe still waits for its name. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._over = False
+
+    def over(self) -> None:
+        with self._cv:
+            self._over = True
+            self._cv.notify_all()
+
+    def wait(self, most: float) -> bool:
+        """True: the lookups are over; False: ``most`` seconds passed first."""
+        with self._cv:
+            return self._cv.wait_for(lambda: self._over, most)

@@ -28,7 +28,7 @@ from wsdiag.check.sampling import SampleFn
 from wsdiag.clock import ms_since, run_budget
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import discover_safely
-from wsdiag.lane import Lane, Priority
+from wsdiag.lane import Lane, Priority, Quiet
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
 
@@ -84,6 +84,7 @@ async def _run(
     lane: Lane,
     sample: SampleFn | None = None,
     where: list[tuple[str, str]] | None = None,
+    quiet: Quiet | None = None,
 ) -> tuple[RunResult, HostPaths | None]:
     """The run, and what the report needs after it, done in the run's lane while DNS and
     the probes wait, within the same deadline: the imports of the rules and renderers, then
@@ -114,7 +115,7 @@ async def _run(
     loop.call_later(BACKGROUND_DELAY, start)
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample, quiet=quiet),
         # a late private answer moves the default deadline (never a given one)
         budget + RUN_GUARD + (0.0 if plan.deadline_fixed else plan.dns_os_budget),
     )
@@ -169,10 +170,11 @@ def run_check(
     plan = _with_os_dns(plan)
     _quiet_libraries()
     _check_public_roots(plan)
-    # The work beside the network, one job at a time, the next packet's needs first.
-    lane = Lane()
+    # The work beside the network, one job at a time, the next packet's needs first; the
+    # heaviest import yields while the loop reads DNS answers (``quiet``).
+    lane, quiet = Lane(), Quiet()
     # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
-    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else (), lane)
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else (), lane, quiet)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
@@ -182,7 +184,18 @@ def run_check(
         moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
         seen_where: list[tuple[str, str]] = []  # filled beside the probes
         run, gathered = asyncio.run(
-            _run(plan, resolve, probes, budget, late, logs, lane, real_sampler(plan), seen_where)
+            _run(
+                plan,
+                resolve,
+                probes,
+                budget,
+                late,
+                logs,
+                lane,
+                real_sampler(plan),
+                seen_where,
+                quiet,
+            )
         )
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None

@@ -18,7 +18,7 @@ from wsdiag.vocab.model import Transport
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from wsdiag.lane import Lane
+    from wsdiag.lane import Lane, Quiet
     from wsdiag.vocab.model import DnsSpec, Plan
     from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -36,6 +36,9 @@ class Kind:
     over_tcp: bool  # runs over TCP: can go through an HTTP proxy; DCV authenticates on TCP
     authenticates: bool  # checks the peer's certificate chain (records tls_trusted)
     factory: str  # "module:function" returning a ProbeFn for a plan (see ProbeFactory)
+    # its import holds the interpreter for long (aioquic, ~0.1 s of CPU): in the background
+    # it yields to the event loop while DNS answers are read (load_in_background)
+    heavy: bool = False
 
 
 KINDS: dict[Transport, Kind] = {
@@ -52,6 +55,7 @@ KINDS: dict[Transport, Kind] = {
             over_tcp=False,
             authenticates=False,
             factory="wsdiag.probes.quic:for_plan",
+            heavy=True,
         ),
     )
 }
@@ -99,19 +103,24 @@ def load_resolve(plan: Plan) -> ResolveFn:
 
 
 def load_in_background(
-    plan: Plan, warm: Sequence[str] = (), lane: Lane | None = None
+    plan: Plan,
+    warm: Sequence[str] = (),
+    lane: Lane | None = None,
+    quiet: Quiet | None = None,
 ) -> dict[Transport, ProbeFn]:
     """Like ``load``, but the imports run in ``lane`` (wsdiag.lane; None: a lane of its
     own) from now on, while the run's DNS lookups wait on the network: a probe kind is
     needed only once its name has answered, and in a silent network never. Each kind's
     factory loads on its own, in registry order (TCP and TLS, then QUIC), first in the
     lane (Priority.PROBE_KINDS), so a TLS probe never waits for aioquic and the first
-    QUIC packet never waits for the trust roots or the rules. Each returned function waits
-    for its kind (once), then probes with its whole budget: the wait is wsdiag's, not the
-    network's. An import error surfaces as that probe's exception (the runner reports it
-    as an internal error). ``warm``: modules the caller needs after the network, imported
-    in the same lane after the kinds (Priority.WARM; an import error there is left for the
-    caller's own import to raise)."""
+    QUIC packet never waits for the trust roots or the rules. A ``heavy`` kind first
+    waits for ``quiet`` (the runner's lookups to end, LANE_YIELD_MAX at most), so its
+    import does not take the interpreter from the loop while it reads DNS answers. Each
+    returned function waits for its kind (once), then probes with its whole budget: the
+    wait is wsdiag's, not the network's. An import error surfaces as that probe's
+    exception (the runner reports it as an internal error). ``warm``: modules the caller
+    needs after the network, imported in the same lane after the kinds (Priority.WARM;
+    an import error there is left for the caller's own import to raise)."""
     import asyncio
 
     from wsdiag.lane import Lane, Priority
@@ -121,7 +130,8 @@ def load_in_background(
     factories: dict[str, Future[ProbeFn]] = {}
     for k in KINDS.values():
         if k.factory not in factories:
-            factories[k.factory] = lane.submit(Priority.PROBE_KINDS, _build, k.factory, plan)
+            after = quiet if k.heavy else None
+            factories[k.factory] = lane.submit(Priority.PROBE_KINDS, _build, k.factory, plan, after)
     if warm:
         lane.submit(Priority.WARM, _warm, warm)
     if own:
@@ -139,9 +149,13 @@ def load_in_background(
     return {transport: lazy(transport) for transport in KINDS}
 
 
-def _build(path: str, plan: Plan) -> ProbeFn:
+def _build(path: str, plan: Plan, after: Quiet | None = None) -> ProbeFn:
     """The probe function the "module:function" factory at ``path`` makes for ``plan``
-    (importing its module here)."""
+    (importing its module here), once ``after`` lets it (see ``load_in_background``)."""
+    if after is not None:
+        from wsdiag.budgets import LANE_YIELD_MAX
+
+        after.wait(LANE_YIELD_MAX)
     module, _, name = path.partition(":")
     factory: ProbeFactory = getattr(importlib.import_module(module), name)
     return factory(plan)
