@@ -425,6 +425,30 @@ def test_proxy_port_closed_is_the_proxy_unreachable(lab: Lab) -> None:
     assert (code, r["verdict"]) == (2, "blocked")
     assert "PROXY_UNREACHABLE" in codes(r)
     assert probe(r, "ws-broker/tls/443")["phase"] == "proxy-connect"
+    # fresh report item 15: not "closed" (nothing on the internet answers): every sign-in
+    # probe stopped at the proxy, so the internet beyond it was never asked
+    assert (r["environment"], r["environment_rule"]) == (
+        "unknown",
+        "internet-behind-proxy-untested",
+    )
+
+
+@pytest.mark.parametrize("setting", ["http://[bad", "http://10.30.0.1:99999", "http://:3128"])
+def test_a_proxy_setting_that_is_no_url_is_its_own_finding(lab: Lab, setting: str) -> None:
+    """Fresh report item 15: these were PROXY_UNSUPPORTED_SCHEME ("wsdiag tests http://
+    proxies only"), though http:// is the scheme wsdiag tests: the URL is what is wrong."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check(env=with_proxy(lab, setting))
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+    assert "PROXY_URL_INVALID" in codes(r) and "PROXY_UNSUPPORTED_SCHEME" not in codes(r)
+    assert r["proxy"]["mode"] == "untested" and "10.30.0.1" not in json.dumps(r["proxy"])
+    # line's reason names the setting's problem, not only what went unmeasured
+    proc = lab.run(
+        "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs", "--format", "line",
+        env=with_proxy(lab, setting),
+    )  # fmt: skip
+    reason = proc.stdout.split(" reason: ", 1)[1]
+    assert reason.startswith("The HTTPS proxy setting (from the environment (https_proxy)) is not")
 
 
 PROXY_NAME = "wsdiag-proxy.test"

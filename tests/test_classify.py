@@ -832,7 +832,7 @@ PROXY_CASES = [
     (
         "proxy-407",
         {"proxy": "auth-407"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_AUTH_REQUIRED"},
         {"AUTH_UNREACHABLE", "PROXY_IN_USE", "NOT_MEASURED"},
@@ -856,7 +856,7 @@ PROXY_CASES = [
     (
         "proxy-port-closed",
         {"proxy": "down"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE"},
@@ -864,7 +864,7 @@ PROXY_CASES = [
     (
         "proxy-port-silent",
         {"proxy": "down-silent"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE"},
@@ -872,7 +872,7 @@ PROXY_CASES = [
     (
         "proxy-name-gone",
         {"proxy": "name-gone"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE", "NO_ROUTE"},
@@ -884,6 +884,14 @@ PROXY_CASES = [
         "unknown",
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "proxy-url-invalid",
+        {"proxy": "invalid"},
+        "unknown",
+        "unknown",
+        {"PROXY_URL_INVALID", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
     ),
     (
         "pac-answer-broken",

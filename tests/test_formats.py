@@ -298,6 +298,20 @@ def test_unknown_reason_is_what_left_it_unmeasured() -> None:
     assert "reason: socks untested" in line and "reason: one AZ" not in line
 
 
+@pytest.mark.parametrize("code", ["PAC_NOT_USED", "PAC_ANSWER_BROKEN"])
+def test_unknown_reason_names_the_pac_that_could_not_be_used(code: str) -> None:
+    """Fresh report item 17: a broken PAC's run said only NOT_MEASURED's "Could not measure:
+    registration reachable"; the PAC's own finding says what to fix."""
+    report = {
+        "verdict": "unknown",
+        "findings": [
+            {"code": "NOT_MEASURED", "severity": "info", "message": "could not measure x"},
+            {"code": code, "severity": "warning", "message": "the PAC script does not run"},
+        ],
+    }
+    assert "reason: the PAC script does not run" in render_line(report)
+
+
 def test_json_line_keeps_a_cause_its_status_does_not_imply() -> None:
     probe = {"id": "e/tcp/443", "target": "e", "transport": "tcp", "port": 443}
     report = {

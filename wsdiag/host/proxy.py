@@ -45,6 +45,7 @@ class ProxyConfig:
     bypass: Bypass
     problem: str = ""  # why wsdiag cannot test through it ("" when it can)
     unreadable: bool = False  # the settings could not be read at all (see discover_safely)
+    invalid: bool = False  # the setting is no proxy URL (bracket, port, host): ``problem`` says
 
 
 def discover() -> ProxyConfig | None:
@@ -109,6 +110,7 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
             source,
             bypass,
             "the proxy setting is not a valid URL (a [ of an IPv6 address left open?)",
+            invalid=True,
         )
     scheme = parts.scheme.lower()
     try:
@@ -121,7 +123,8 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
             None,
             source,
             bypass,
-            "the proxy setting has no valid port",
+            "the proxy setting has no valid port (a number from 1 to 65535)",
+            invalid=True,
         )
     if port == 0:  # urlsplit accepts it; no proxy listens there, and 80 would be a guess
         return ProxyConfig(
@@ -132,6 +135,7 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
             source,
             bypass,
             "the proxy setting has no valid port (0)",
+            invalid=True,
         )
     port = port if port is not None else _DEFAULT_PORTS.get(scheme)
     credentials = parts.username is not None or parts.password is not None
@@ -142,7 +146,7 @@ def config_from(proxies: Mapping[str, str], bypass: Bypass, source: str) -> Prox
         problem = "the proxy setting names no host"
     elif scheme != "http":
         problem = f"wsdiag tests http:// proxies only (HTTP CONNECT), not {scheme}://"
-    return ProxyConfig(url, scheme, host, port, source, bypass, problem)
+    return ProxyConfig(url, scheme, host, port, source, bypass, problem, invalid=not host)
 
 
 def route(config: ProxyConfig | None, hosts: Iterable[str], use_proxy: bool) -> ProxyRoute:
@@ -161,6 +165,7 @@ def route(config: ProxyConfig | None, hosts: Iterable[str], use_proxy: bool) -> 
             source=config.source,
             bypassed=bypassed,
             reason=config.problem,
+            invalid=config.invalid,
         )
     return ProxyRoute(
         ProxyMode.PROXY,

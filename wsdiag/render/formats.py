@@ -223,8 +223,13 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+# The findings that say why a verdict is unknown, most telling first: a proxy or PAC wsdiag
+# could not use names the problem (NOT_MEASURED only says which paths went unmeasured).
 _UNKNOWN_CAUSES = (
     "PROXY_UNSUPPORTED_SCHEME",
+    "PROXY_URL_INVALID",
+    "PAC_NOT_USED",
+    "PAC_ANSWER_BROKEN",
     "NOT_MEASURED",
     "DNS_NOT_CONFIGURED",
     "ENDPOINT_ADDRESSES_NOT_PROBED",

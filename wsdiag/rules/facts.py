@@ -150,6 +150,7 @@ class CheckFacts:
     environment: Environment
     proxy_mode: ProxyMode
     pac_broken: Tri  # the PAC answered with no usable proxy address
+    proxy_invalid: Tri  # the proxy setting is no usable URL (a [ left open, port, no host)
     # a PAC decided this run's route and left the proxied paths untested for another reason
     # (it could not be fetched or evaluated: a syntax error, a loop, binary, no answer)
     pac_untested: Tri
@@ -210,6 +211,7 @@ class CheckFacts:
             environment=environment,
             proxy_mode=e.proxy.mode,
             pac_broken=Tri.of(bool(e.proxy.pac_broken)),
+            proxy_invalid=Tri.of(e.proxy.invalid),
             pac_untested=Tri.of(
                 e.proxy.source == "pac"
                 and e.proxy.mode is ProxyMode.UNTESTED

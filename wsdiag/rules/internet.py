@@ -207,6 +207,27 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         basis=(),
     ),
     FindingRule(
+        name="proxy-url-invalid",
+        code="PROXY_URL_INVALID",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="the proxy setting is no usable URL (`http://[bad`, a port out of range, no "
+        "host): those paths are not tested (verdict unknown)",
+        message="The HTTPS proxy setting (from {source}) is not a proxy URL wsdiag or the "
+        "WorkSpaces client can use: {reason}. The sign-in domains behind it were not probed, "
+        "so wsdiag cannot say whether registration and sign-in work.",
+        remediation="Correct the proxy setting (http://host:port, the port from 1 to 65535, an "
+        "IPv6 address in [ ]), or remove it if this network reaches the internet directly; "
+        "--no-proxy tests direct 443 egress.",
+        facts=(
+            ("proxy_mode", (ProxyMode.UNTESTED,)),
+            ("target_proxy_untested", (Y,)),
+            ("proxy_invalid", (Y,)),
+        ),
+        fire=_proxy_unsupported,
+        basis=(),
+    ),
+    FindingRule(
         name="proxy-unsupported-scheme",
         code="PROXY_UNSUPPORTED_SCHEME",
         severity=Severity.WARNING,
@@ -222,6 +243,7 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
             ("target_proxy_untested", (Y,)),
             ("pac_broken", (N,)),  # a broken PAC answer is PAC_ANSWER_BROKEN's
             ("pac_untested", (N,)),  # a PAC that could not be used is PAC_NOT_USED's
+            ("proxy_invalid", (N,)),  # a setting that is no URL is PROXY_URL_INVALID's
         ),
         fire=_proxy_unsupported,
         basis=(),
