@@ -685,3 +685,33 @@ def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_desc
     )
     cut = PathsSource().described(gathered, Observed(plan, dns, probes))
     assert [(p.role, p.destination) for p in cut.paths] == [("endpoint", "10.0.9.10")]
+
+
+def test_the_runner_tells_quiet_once_every_lookup_has_ended() -> None:
+    """``quiet`` (what aioquic's import waits for) is over once the last lookup has ended,
+    before any probe of the run has finished, and stays over; a run that ends some other
+    way (here: no targets) says so too."""
+    from wsdiag.lane import Quiet
+
+    quiet = Quiet()
+    lookups: list[str] = []
+    over_at_probe: list[bool] = []
+
+    async def counted(spec: DnsSpec, budget: float) -> DnsResult:
+        assert not quiet.wait(0.0)  # a lookup still runs: not over
+        lookups.append(spec.id)
+        return await answer(spec, budget)
+
+    async def probe(base: ProbeResult, timeout: float) -> ProbeResult:
+        over_at_probe.append(quiet.wait(0.0))
+        return replace(base, status=Status.OPEN)
+
+    plan = plan_for()
+    asyncio.run(run_plan(plan, counted, dict.fromkeys(Transport, probe), quiet=quiet))
+    expanded = [p for pt in plan.targets for p in pt.dns]
+    assert len(lookups) == len(expanded) and quiet.wait(0.0)
+    # a target's probes start once its own lookups ended: the last target's see it over
+    assert any(over_at_probe)
+    empty = Quiet()
+    asyncio.run(run_plan(replace(plan, targets=()), counted, {}, quiet=empty))
+    assert empty.wait(0.0)

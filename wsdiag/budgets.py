@@ -109,6 +109,15 @@ HOST_PATHS_GRACE = 0.05
 # decides ENDPOINT_HIGH_RTT); a silent network waits far longer than this.
 BACKGROUND_DELAY = 0.1
 
+# The QUIC kind's import (aioquic: ~0.1 s of CPU on a busy 2-core laptop) waits until the
+# run's lookups have ended: every probe waits for its name, a QUIC packet also for aioquic,
+# and the two shared the interpreter (in the lab, internet silent: the last lookup ended
+# ~0.1 s after the run started instead of ~0.05 s, and the run ~0.09 s later; minimal
+# egress, UDP blocked and a healthy LAN, where QUIC decides, were no slower). At most this
+# long: a slow lookup never holds the QUIC probes back for more. The price: a resolver's
+# round trip (tens of ms to a remote one) is no longer spent importing aioquic.
+LANE_YIELD_MAX = 0.1
+
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):
 # if this ever fires, it is a bug, reported as an internal error rather than a hang.

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wsdiag.cloud.source import CloudSource
-    from wsdiag.render.formats import Format
+    from wsdiag.render.format_names import Format
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
@@ -306,7 +306,7 @@ def check_options(func: Callable[..., None]) -> Callable[..., None]:
 
 def output_format(fmt: str | None, json_out: bool) -> Format:
     """``--format`` (any case) and ``--json`` as one Format. Raises WsdiagError."""
-    from wsdiag.render.formats import Format
+    from wsdiag.render.format_names import Format
 
     try:
         chosen = Format(fmt.lower()) if fmt is not None else None

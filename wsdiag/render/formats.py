@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
 from wsdiag.render.advice import nameserver_given
+from wsdiag.render.format_names import Format as Format  # re-exported: its old home
 from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
@@ -44,14 +44,6 @@ LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script'
 # After the verdict word where --nameserver was given (render.advice.NAMESERVER_GIVEN):
 # stable, so a collector can tell such a verdict from one about this machine's own DNS.
 LINE_SCOPE = "dns=nameserver-only"
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    JSON_LINE = "json-line"
-    LINE = "line"
-    JAMF = "jamf"
 
 
 def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
