@@ -22,7 +22,6 @@ from wsdiag.certs import (
     ends_in_public_root,
     load_der,
     load_pem_bundle,
-    pem_certificates,
     seen_of_ssl_reason,
     skew_direction,
     summarise,
@@ -269,51 +268,6 @@ def test_public_roots_sources(world: World, tmp_path: Path) -> None:
         trust.load_public_roots(tmp_path / "empty.pem")
     with pytest.raises(trust.TrustError, match=r"missing\.pem"):
         trust.load_public_roots(tmp_path / "missing.pem")
-
-
-def _pem(der: bytes) -> bytes:
-    import base64
-
-    body = base64.encodebytes(der)
-    return b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n"
-
-
-def test_the_cheap_check_counts_what_cryptography_parses_and_refuses_the_rest(
-    world: World,
-) -> None:
-    """``pem_certificates`` (no cryptography: the run's check before its first packet) finds
-    every certificate ``load_pem_bundle`` parses, and no certificate in what is not one."""
-    real = world.public.ca_path.read_bytes()
-    der = world.good.der()
-    bundle = real + b"\n" + b"".join(_pem(d) for d in der)
-    assert pem_certificates(bundle) == len(load_pem_bundle(bundle)) == 1 + len(der)
-    cases = {  # what a wrong --public-roots file holds instead
-        "empty": b"",
-        "text": b"nothing",
-        "a key": b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
-        "no end marker": b"-----BEGIN CERTIFICATE-----\n" + _pem(der[0]).split(b"\n", 1)[1][:80],
-        "not base64 of DER": _pem(b"hello world, not DER"),
-        "DER with bytes after it": _pem(der[0] + b"\x00"),
-        "DER cut short": _pem(der[0][:-10]),
-        "a SEQUENCE of other things": _pem(bytes([0x30, 0x03, 0x02, 0x01, 0x05])),
-    }
-    for name, data in cases.items():
-        assert pem_certificates(data) == 0 == len(load_pem_bundle(data)), name
-
-
-def test_the_runs_check_of_a_public_roots_file_names_it_as_loading_would(
-    world: World, tmp_path: Path
-) -> None:
-    trust.check_public_roots(None)
-    trust.check_public_roots(world.public.ca_path)
-    empty = tmp_path / "empty.pem"
-    empty.write_text("nothing")
-    for path, pattern in ((empty, "no PEM certificate"), (tmp_path / "missing.pem", "missing")):
-        with pytest.raises(trust.TrustError, match=pattern) as cheap:
-            trust.check_public_roots(path)
-        with pytest.raises(trust.TrustError) as full:
-            trust.load_public_roots(path)
-        assert str(cheap.value) == str(full.value)
 
 
 # --- clock skew ----------------------------------------------------------------------------

@@ -139,68 +139,12 @@ def parsed(chain: Chain) -> list[x509.Certificate]:
     return [c for c in chain[:MAX_CHAIN] if not isinstance(c, bytes)]
 
 
-_PEM_BEGIN = b"-----BEGIN CERTIFICATE-----"
-_PEM_END = b"-----END CERTIFICATE-----"
-
-
-def pem_certificates(data: bytes) -> int:
-    """How many blocks of a PEM bundle have a certificate's shape: base64 of one DER
-    SEQUENCE holding exactly a SEQUENCE, a SEQUENCE and a BIT STRING (tbsCertificate,
-    signatureAlgorithm, signatureValue: RFC 5280 section 4.1). Read without
-    ``cryptography``, whose import is ~30 ms of a check's start: a --public-roots file is
-    checked with this before the first packet and parsed (``load_pem_bundle``) beside the
-    probes. A block of that shape whose contents do not parse is counted here only."""
-    import binascii
-
-    count = 0
-    for block in data.split(_PEM_BEGIN)[1:]:
-        body, end, _ = block.partition(_PEM_END)
-        if not end:
-            continue
-        try:
-            der = binascii.a2b_base64(body)
-        except binascii.Error:
-            continue
-        count += _certificate_shaped(der)
-    return count
-
-
-def _der_element(der: bytes, at: int) -> tuple[int, int, int] | None:
-    """(tag, where the value starts, where it ends) of the DER element at ``at``; None when
-    the element does not fit in ``der`` or its length is not DER's definite form."""
-    if at + 2 > len(der):
-        return None
-    tag, first, at = der[at], der[at + 1], at + 2
-    if first < 0x80:
-        length = first
-    else:
-        n = first & 0x7F
-        if not 1 <= n <= 4 or at + n > len(der):
-            return None
-        length, at = int.from_bytes(der[at : at + n], "big"), at + n
-    return (tag, at, at + length) if at + length <= len(der) else None
-
-
-def _certificate_shaped(der: bytes) -> bool:
-    outer = _der_element(der, 0)
-    if outer is None or outer[0] != 0x30 or outer[2] != len(der):
-        return False
-    tags, at = [], outer[1]
-    while at < outer[2]:
-        element = _der_element(der, at)
-        if element is None:
-            return False
-        tags.append(element[0])
-        at = element[2]
-    return tags == [0x30, 0x30, 0x03]
-
-
 def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
     """Every certificate in a PEM bundle that parses; a bad block does not spoil the rest."""
     from cryptography import x509
 
     certs = []
-    marker = _PEM_BEGIN
+    marker = b"-----BEGIN CERTIFICATE-----"
     for block in data.split(marker)[1:]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -132,14 +132,14 @@ async def _run(
 def _check_public_roots(plan: Plan) -> None:
     """A public-roots file (--public-roots, $WSDIAG_PUBLIC_ROOTS) that cannot be used is a
     one-line error before any probe: the probe kinds load it again in the background, where
-    a failure could only be a failed probe. Checked without ``cryptography`` (its import,
-    ~30 ms, is the QUIC kind's in the lane, beside the first packets). Raises
-    wsdiag.host.trust.TrustError."""
+    a failure could only be a failed probe. Raises wsdiag.host.trust.TrustError."""
     import os
 
-    from wsdiag.host.trust import check_public_roots, public_roots_path
+    from wsdiag.host.trust import load_public_roots, public_roots_path
 
-    check_public_roots(public_roots_path(plan.public_roots, os.environ))
+    path = public_roots_path(plan.public_roots, os.environ)
+    if path is not None:
+        load_public_roots(path)
 
 
 def run_check(

@@ -35,7 +35,6 @@ from wsdiag.certs import (
     ends_in_public_root,
     load_der,
     load_pem_bundle,
-    pem_certificates,
     verify_for_host,
 )
 from wsdiag.errors import WsdiagError
@@ -85,29 +84,13 @@ def load_public_roots(path: Path | None) -> PublicRoots:
     return _public_from_certifi()
 
 
-def check_public_roots(path: Path | None) -> None:
-    """Raises the TrustError ``load_public_roots(path)`` would for a file that cannot be
-    read or holds no block of a certificate's shape (``wsdiag.certs.pem_certificates``),
-    without importing ``cryptography``: the run's check before its first packet. The file
-    is parsed where the probes load their trust, beside them; a block of that shape that
-    does not parse is an error only there (each TLS probe's, then)."""
-    if path is None:
-        return
-    if not pem_certificates(_read_bundle(str(path))):
-        raise TrustError(f"public roots {path}: no PEM certificate in it")
-
-
-def _read_bundle(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(MAX_BUNDLE)
-    except OSError as exc:
-        raise TrustError(f"public roots {path}: {exc.strerror or exc}") from None
-
-
 @cache
 def _public_from_file(path: str) -> PublicRoots:
-    data = _read_bundle(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BUNDLE)
+    except OSError as exc:
+        raise TrustError(f"public roots {path}: {exc.strerror or exc}") from None
     certs = load_pem_bundle(data)
     if not certs:
         raise TrustError(f"public roots {path}: no PEM certificate in it")
