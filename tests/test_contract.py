@@ -183,13 +183,13 @@ def test_a_process_reads_back_and_json_is_plain() -> None:
         (
             Finding,
             {"code": "X", "severity": "fatal", "message": ""},
-            "severity: 'fatal' is not a Severity",
+            'severity: "fatal" is not one of "info", "warning", "error"',
         ),
         (Finding, {"code": "X", "severity": "info"}, "message: missing"),
         (
             Finding,
             {"code": 1, "severity": "info", "message": ""},
-            "code: expected str, not a number",
+            "code: expected a string, not a number",
         ),
         (
             Finding,
@@ -208,7 +208,7 @@ def test_a_process_reads_back_and_json_is_plain() -> None:
                 "port": True,
                 "status": "open",
             },
-            "port: expected int, not a boolean",
+            "port: expected a whole number, not a boolean",
         ),
         (
             CertSummary,
@@ -222,7 +222,7 @@ def test_a_process_reads_back_and_json_is_plain() -> None:
                 "sha256": "",
                 "self_issued": False,
             },
-            "not_before: 'yesterday' is not an ISO 8601 time",
+            'not_before: "yesterday" is not an ISO 8601 time',
         ),
     ],
 )

@@ -182,3 +182,74 @@ def test_the_endpoints_own_vpce_name_is_taken_from_the_logs(tmp_path: Path) -> N
     )
     ev = client_log_evidence([path])
     assert ev is not None and ev.private_hosts == (vpce,)  # not the API endpoint's name
+
+
+# --- which log is newest: the lines' own times, not the files' mtimes (FRESH-REPORT item 3) --
+
+V524 = FIX / "client-5.24-version.log"
+V520 = FIX / "client-5.20-version.log"
+
+
+def _dated(src: Path, dst: Path, day: str, mtime: float) -> Path:
+    """``src`` with every line's date replaced by ``day`` (YYYY-MM-DD), modified at ``mtime``."""
+    text = src.read_text()
+    dst.write_text(
+        "\n".join(day + line[10:] if line[:4].isdigit() else line for line in text.split("\n"))
+    )
+    os.utime(dst, (mtime, mtime))
+    return dst
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_version_from_the_newest_lines_whatever_the_mtimes(tmp_path: Path, swap: bool) -> None:
+    """The report's two logs: a-new.log (client 5.24, lines of yesterday, mtime 10 days
+    back) and z-old.log (5.20, lines of 3 days ago, mtime now). check and `wsdiag logs`
+    both say 5.24; and they still agree with the mtimes the other way round."""
+    from wsdiag.logs.context import read_logs
+    from wsdiag.logs.report import collect
+
+    now = time.time()
+    old, new = (now, now - 10 * 86400) if not swap else (now - 10 * 86400, now)
+    _dated(V524, tmp_path / "a-new.log", "2025-11-03", new)
+    _dated(V520, tmp_path / "z-old.log", "2025-10-31", old)
+    ctx = read_logs([tmp_path])
+    assert ctx.evidence is not None and ctx.evidence.client_version == "5.24.0.5012"
+    logs = collect([tmp_path], None).summary
+    assert logs is not None and logs.client_version == "5.24.0.5012"
+
+
+def test_the_session_of_the_newest_lines_is_the_last_one(tmp_path: Path) -> None:
+    """A copy of an older session's log touched now does not hide the newer session: check
+    takes what `wsdiag logs` calls the last session."""
+    from wsdiag.logs.report import collect
+
+    now = time.time()
+    _dated(VPC, tmp_path / "z-old.log", "2025-08-25", now)  # reached the endpoint, 3 days earlier
+    _dated(HOME, tmp_path / "a-new.log", "2025-08-28", now - 10 * 86400)  # no endpoint reachable
+    ev = client_log_evidence([tmp_path])
+    assert ev is not None
+    assert ev.last_no_endpoint_reachable is True
+    assert ev.files[0] == str(tmp_path / "a-new.log")
+    last = collect([tmp_path], None).summary
+    assert last is not None and last.last_session is not None
+    assert ev.last_session_time == last.last_session.start_time
+
+
+def test_a_log_without_times_ranks_by_its_mtime(tmp_path: Path) -> None:
+    """Issue 19 item 1's rule: the mtime stands in only for a log with no timestamps."""
+    now = time.time()
+    _dated(HOME, tmp_path / "a.log", "2025-08-28", now - 100)
+    untimed = tmp_path / "b.log"
+    untimed.write_text('{ Version: "5.30.0.1" } no time on this line\n')
+    os.utime(untimed, (now, now))
+    ev = client_log_evidence([tmp_path])
+    assert ev is not None and ev.last_no_endpoint_reachable is True
+
+
+def test_logs_calls_newest_the_file_of_the_newest_lines(tmp_path: Path) -> None:
+    from wsdiag.logs.report import collect, render_text
+
+    now = time.time()
+    _dated(V524, tmp_path / "a-new.log", "2025-11-03", now - 10 * 86400)
+    _dated(V520, tmp_path / "z-old.log", "2025-10-31", now)
+    assert f"newest: {tmp_path / 'a-new.log'}" in render_text(collect([tmp_path], None))

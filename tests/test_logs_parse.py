@@ -352,3 +352,85 @@ def _blocks(raw: bytes, cuts: list[int]) -> LogSummary:
         pos = nl + 1
     parser.feed_block(raw[pos:])
     return parser.summary()
+
+
+# --- the client's version: the newest line that gives one (FRESH-REPORT item 3) -------------
+
+
+def _version_line(when: str, version: str) -> str:
+    return f'{when} {{ Version: "{version}" }}: [DBG] Protocol new State: Initializing'
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # Fed oldest file first by mtime, newest lines last: the common case.
+        (
+            [["2025-11-01T08:00:00.000Z/5.20.0.1"], ["2025-11-03T08:00:00.000Z/5.24.0.1"]],
+            "5.24.0.1",
+        ),
+        # A fresh copy of an old log fed last (its mtime is now): its lines are older.
+        (
+            [["2025-11-03T08:00:00.000Z/5.24.0.1"], ["2025-10-31T08:00:00.000Z/5.20.0.1"]],
+            "5.24.0.1",
+        ),
+        # The client was updated in the middle of one file.
+        ([["2025-11-01T08:00:00.000Z/5.20.0.1", "2025-11-03T08:00:00.000Z/5.24.0.1"]], "5.24.0.1"),
+        # A line with no time says less than one with a time.
+        ([["2025-11-01T08:00:00.000Z/5.20.0.1"], ["no-time/5.24.0.1"]], "5.20.0.1"),
+        ([["no-time/5.20.0.1"], ["no-time/5.24.0.1"]], "5.24.0.1"),  # then the later fed
+        # Equal times: the later fed (the newer file by mtime) wins.
+        (
+            [["2025-11-03T08:00:00.000Z/5.20.0.1"], ["2025-11-03T08:00:00.000Z/5.24.0.1"]],
+            "5.24.0.1",
+        ),
+        # Offsets count: 09:00+02:00 is 07:00Z, before 08:00Z.
+        (
+            [["2025-11-03T08:00:00.000Z/5.24.0.1"], ["2025-11-03T09:00:00.000+02:00/5.20.0.1"]],
+            "5.24.0.1",
+        ),
+    ],
+)
+def test_client_version_is_the_newest_lines(files: list[list[str]], expected: str) -> None:
+    for path in ("lines", "blocks"):
+        parser = LogParser()
+        for i, lines in enumerate(files):
+            parser.source = f"f{i}.log"
+            text = [
+                _version_line(w, v) if w != "no-time" else f'x {{ Version: "{v}" }}'
+                for w, v in (item.split("/") for item in lines)
+            ]
+            if path == "lines":
+                parser.feed_lines(text)
+            else:
+                parser.feed_block("\n".join(text).encode() + b"\n")
+        assert parser.summary().client_version == expected, path
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10**6), st.from_regex(r"5\.[0-9]{1,2}\.0\.[0-9]{1,4}", fullmatch=True)
+        ),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda t: t[0],
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_client_version_does_not_depend_on_the_order_files_are_fed(
+    logs: list[tuple[int, str]], rnd: object
+) -> None:
+    """One file per (time, version); whatever the feed order (the files' mtimes), the
+    version is the one of the newest line."""
+    base = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+    order = list(range(len(logs)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    parser = LogParser()
+    for i in order:
+        t, v = logs[i]
+        when = datetime.fromtimestamp(base + t, UTC).isoformat(timespec="milliseconds")
+        parser.source = f"f{i}.log"
+        parser.feed_block((_version_line(when.replace("+00:00", "Z"), v) + "\n").encode())
+    assert parser.summary().client_version == max(logs)[1]

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.render_checks import check_html
 from wsdiag.render.formats import compact, dumps
@@ -147,11 +151,19 @@ def test_a_broken_or_foreign_document_is_one_line_and_exit_3(data: bytes, why: s
 @pytest.mark.parametrize(
     ("path", "value", "why"),
     [
-        (("probes", 0, "status"), "opne", "probes[0].status: 'opne' is not a Status"),
-        (("dns", 0, "ms"), "fast", "dns[0].ms: expected float, not a string"),
+        (
+            ("probes", 0, "status"),
+            "opne",
+            'probes[0].status: "opne" is not one of "open", "refused"',
+        ),
+        (("dns", 0, "ms"), "fast", "dns[0].ms: expected a number, not a string"),
         (("findings",), {"a": 1}, "findings: expected an array, not an object"),
-        (("evidence", "endpoint_tcp"), "maybe", "evidence.endpoint_tcp: 'maybe' is not a Tri"),
-        (("host", "account"), "king", "host.account: 'king' is not a Account"),
+        (
+            ("evidence", "endpoint_tcp"),
+            "maybe",
+            'evidence.endpoint_tcp: "maybe" is not one of "yes", "no", "unknown"',
+        ),
+        (("host", "account"), "king", 'host.account: "king" is not one of'),
     ],
 )
 def test_a_wrong_field_is_named_in_one_line(
@@ -173,3 +185,134 @@ def test_what_cannot_be_read_is_one_line(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     one_error_line(show(str(fifo)), "not a regular file")  # never blocks on it
+
+
+# --- errors in words, never Python's (FRESH-REPORT item 14) -----------------------------------
+
+# What only Python says: a reader of a report can act on none of it.
+PYTHON_WORDS = re.compile(
+    r"NoneType|has no attribute|not iterable|invalid literal|argument of type|unhashable"
+    r"|not subscriptable|positional argument|\b(?:int|float|str)\(\)|'(?:str|dict|list|int|"
+    r"float|bool)'|expected (?:float|str|int|bool)\b|is not a [A-Z]|Error\b|Traceback"
+)
+MINIMAL = ROOT / "examples" / "reports" / "minimal-egress.json"
+
+
+def _base(layout: str = "json") -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(MINIMAL.read_text())
+    return doc if layout == "json" else compact(doc)  # json-line: what SSM collects
+
+
+def _mutated(path: tuple[str | int, ...], value: object, layout: str = "json") -> dict[str, Any]:
+    doc = _base(layout)
+    node: Any = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return doc
+
+
+def _read_all_ways(doc: dict[str, Any]) -> str | None:
+    """What `show` does with ``doc`` in every format, in process: None when it was read and
+    rendered, else its one-line reason. Any other exception fails the test (a traceback)."""
+    from wsdiag.render.formats import Format
+    from wsdiag.show import NotAReport, load, parse, render
+
+    try:
+        report = load(parse(json.dumps(doc).encode()))
+    except NotAReport as exc:
+        return str(exc)
+    for fmt in Format:
+        render(report, doc, fmt)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "why"),
+    [
+        (("evidence",), None, "evidence: expected an object, not null"),
+        (("evidence",), [], "evidence: expected an object, not an array"),
+        (("quality", "samples"), "a", "quality.samples: expected a whole number, not a string"),
+        (("quality",), 1, "quality: expected an object, not a number"),
+        (("quality", "bounds", "rtt_ms"), [], "quality.bounds.rtt_ms: expected [good, poor]"),
+        (("quality", "overall", "rtt_ms"), "a", "quality.overall.rtt_ms: expected an object"),
+        (("quality", "overall", "jitter_ms"), "a", "quality.overall.jitter_ms: expected a number"),
+        (("quality", "paths", 0, "id"), None, "quality.paths[0].id: expected a string, not null"),
+        (("dns",), True, "dns: expected an array, not a boolean"),  # was a traceback
+        (("paths", "routes", 0, "mtu"), "a", "paths.routes[0].mtu: expected a whole number"),
+        (("environment_rule",), 1, "environment_rule: expected a string"),  # its own key
+        (("host", "view"), "a", "host.view: expected an object, not a string"),
+        (("verdict",), None, 'verdict: null is not one of "ready", "degraded", "blocked"'),
+    ],
+)
+def test_a_wrong_shape_is_said_in_words(
+    path: tuple[str | int, ...], value: object, why: str
+) -> None:
+    reason = _read_all_ways(_mutated(path, value))
+    assert reason is not None and why in reason, reason
+    assert not PYTHON_WORDS.search(reason), reason
+
+
+def test_a_finding_basis_of_objects_is_a_reason_not_a_traceback() -> None:
+    doc = json.loads(MINIMAL.read_text())
+    doc["findings"][0]["basis"] = {"x": [{}]}
+    reason = _read_all_ways(doc)
+    assert reason is not None and "findings[0].basis.x[0]: expected a string" in reason
+
+
+def _paths(node: Any, at: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [at] if at else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node[:2]):
+            out += _paths(v, (*at, i))
+    return out
+
+
+WRONG = [None, "a", 1, -1, 1e308, [], {}, True, "", [None], {"a": None}]
+CASES = [(layout, p) for layout in ("json", "json-line") for p in _paths(_base(layout))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(CASES), st.sampled_from(WRONG))
+def test_any_field_of_any_wrong_kind_is_read_or_one_reason_in_words(
+    case: tuple[str, tuple[str | int, ...]], value: object
+) -> None:
+    """Every field of a real report (json and json-line), set to a value of each other
+    kind: `show` reads it or gives one reason naming the field; never a traceback, never
+    Python's words."""
+    layout, path = case
+    reason = _read_all_ways(_mutated(path, value, layout))
+    if reason is not None:
+        assert not PYTHON_WORDS.search(reason), (layout, path, value, reason)
+
+
+def test_a_bundle_zip_whose_header_lies_costs_no_memory(tmp_path: Path) -> None:
+    """report.json declared as 100 bytes over 200 MB of zeros: zipfile's read() inflated it
+    whole (460 MB from a 200 kB file); read in blocks, it is one line."""
+    import io
+    import struct
+    import tracemalloc
+
+    from wsdiag.show import NotAReport, read_source
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("report.json", b"\0" * (200 << 20))
+    data = bytearray(buf.getvalue())
+    del buf
+    for magic, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(magic) + at
+        data[i : i + 4] = struct.pack("<I", 100)
+    (tmp_path / "b.zip").write_bytes(bytes(data))
+    del data
+    tracemalloc.start()
+    try:
+        with pytest.raises(NotAReport, match="broken zip"):
+            read_source(str(tmp_path / "b.zip"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 << 20, peak

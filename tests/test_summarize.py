@@ -352,7 +352,8 @@ def test_a_40_mb_line_is_too_large_and_never_parsed(
         ("deep.json", b"[" * 1000 + b"]" * 1000, ""),  # RecursionError in the walk
         ("digits.json", b'{"schema":"wsdiag.report/' + b"9" * 5000 + b'"}', "schema version"),
         ("super.json", '{"schema":"wsdiag.report/²"}'.encode(), "schema version"),
-        ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not JSON"),
+        # the file's start is not UTF-8: the whole file is said to be so, once
+        ("latin1.jsonl", b'{"schema":"wsdiag.report/1","verdict":"r\xe9ady"}\n', "not UTF-8"),
     ],
     ids=["corrupt-deflate", "truncated-gzip", "deep", "digits", "superscript", "latin1"],
 )
@@ -420,7 +421,7 @@ def _bad(**change: Any) -> dict[str, Any]:
 
 COUNTED_WRONG = [
     # what summarize counted and show rejects: each broken (or foreign), named with its file
-    ("bogus-verdict", _bad(verdict="bogus"), "broken", "verdict 'bogus' is not one of"),
+    ("bogus-verdict", _bad(verdict="bogus"), "broken", 'verdict: "bogus" is not one of'),
     ("null-findings", _bad(findings=None), "broken", "findings: expected an array, not null"),
     ("scalar-finding", _bad(findings=[1]), "broken", "findings[0]: expected an object"),
     ("code-number", _bad(findings=[{"code": 7}]), "broken", "findings[0].code: expected a string"),
@@ -459,3 +460,264 @@ def test_top_0_says_the_lists_were_not_asked_for() -> None:
     text = render_text(s)
     assert "no report has session-quality samples" not in text
     assert "every report ready" not in text and text.count("(not listed: --top 0)") == 2
+
+
+# --- a binary file is one entry; a bundle's zip is read as show reads it (FRESH-REPORT 14) -----
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (bytes(range(256)) * 20, "not a text file (it holds NUL bytes)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\xaa\n" * 2000, "not a text file"),
+        (b"\xc3(\xff\n" * 1500, "not UTF-8 text"),  # no NUL, no UTF-8: one entry, not 1,500
+        ('{"schema": "wsdiag.report/1"}\n'.encode("utf-16"), "UTF-16 text, not UTF-8"),
+        (gzip.compress(bytes(range(256)) * 20), "not a text file"),
+    ],
+    ids=["binary", "png", "latin1-ish", "utf16", "gzip-of-binary"],
+)
+def test_a_file_that_is_not_text_is_one_broken_entry(tmp_path: Path, data: bytes, why: str) -> None:
+    (tmp_path / "x.json").write_bytes(data)
+    s = summarize([str(tmp_path / "x.json")])
+    assert (s.reports, s.broken) == (0, 1), s.named_broken
+    assert s.named_broken[0][1].startswith(why), s.named_broken
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=1, max_size=6000).map(lambda b: b[:100] + b"\x00" + b[100:]))
+def test_any_file_with_nul_bytes_at_its_start_is_one_entry(data: bytes) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as f:
+        f.write(data)
+        f.flush()
+        s = summarize([f.name])
+    assert (s.reports, s.broken) == (0, 1)
+    assert not any("surrogates" in why or "valid UTF-8" in why for _, why in s.named_broken)
+
+
+def test_a_bad_line_later_in_a_text_file_is_still_one_line(tmp_path: Path) -> None:
+    good = compact(report("closed", "PC-1")).encode()
+    (tmp_path / "x.jsonl").write_bytes(good + b"\n\xff\xfe junk\n" + good + b"\n")
+    s = summarize([str(tmp_path / "x.jsonl")])
+    assert (s.reports, s.broken) == (2, 1) and s.named_broken[0][0].endswith("x.jsonl:2")
+
+
+def _bundle(path: Path, report_text: str | None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", "{}")
+        zf.writestr("logs-tail.txt", "\n".join(["2026-12-01 junk"] * 80))
+        if report_text is not None:
+            zf.writestr("report.json", report_text)
+    return path
+
+
+def test_a_bundle_zip_is_its_report_as_show_reads_it(tmp_path: Path) -> None:
+    """`wsdiag bundle` writes a zip; `show b.zip` shows its report.json: summarize counts
+    that one report (it counted 80 broken "lines" of the zip's bytes)."""
+    sample = ROOT / "examples" / "reports" / "home.json"
+    z = _bundle(tmp_path / "b.zip", sample.read_text())
+    d = to_dict(summarize([str(z)]))
+    assert (d["reports"], d["broken"]["count"]) == (1, 0)
+    assert d["verdict"] == {json.loads(sample.read_text())["verdict"]: 1}
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", "summarize", "--format", "json", "-"],
+        input=z.read_bytes(),
+        capture_output=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert json.loads(proc.stdout)["reports"] == 1  # from stdin too (not seekable)
+
+
+def test_a_zip_that_is_no_bundle_is_one_entry(tmp_path: Path) -> None:
+    z = _bundle(tmp_path / "other.zip", None)
+    s = summarize([str(z)])
+    assert (s.reports, s.broken) == (0, 1)
+    assert "a zip without report.json" in s.named_broken[0][1]
+
+
+def test_a_zip_bomb_with_a_lying_header_costs_no_memory(tmp_path: Path) -> None:
+    """report.json declared as 100 bytes over 200 MB of zeros (a 200 kB zip): zipfile's
+    read() inflated it whole (460 MB); read in blocks it is one broken entry."""
+    import io
+    import struct
+    import tracemalloc
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("report.json", b"\0" * (200 << 20))
+    data = bytearray(buf.getvalue())
+    del buf
+    fake = struct.pack("<I", 100)
+    i = data.find(b"PK\x03\x04")
+    data[i + 22 : i + 26] = fake
+    j = data.find(b"PK\x01\x02")
+    data[j + 24 : j + 28] = fake
+    (tmp_path / "bomb.zip").write_bytes(bytes(data))
+    del data
+    tracemalloc.start()
+    try:
+        s = summarize([str(tmp_path / "bomb.zip")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (s.reports, s.broken) == (0, 1) and "broken zip" in s.named_broken[0][1]
+    assert peak < 20 << 20, peak
+
+
+# --- summarize counts a record exactly when show reads what is counted (FRESH-REPORT 12) ------
+
+
+def _with_logs() -> dict[str, Any]:
+    """minimal-egress with a real logs block (from a client log fixture)."""
+    from wsdiag.logs.evidence import client_log_evidence
+    from wsdiag.render.report import client_logs_json
+    from wsdiag.vocab.logs import ClientLogs
+
+    ev = client_log_evidence([ROOT / "tests/fixtures/logs/field-report-vpc-session.log"])
+    assert ev is not None
+    return {**LAB["minimal-egress"], "logs": client_logs_json(ClientLogs(ev, None))}
+
+
+def _set(doc: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    doc = json.loads(json.dumps(doc))
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    if value is _DROP:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+_DROP = object()
+
+
+def _both(text: bytes, tmp_path: Path) -> tuple[bool, bool]:
+    """(summarize counts it, show reads it) for one record's bytes."""
+    from wsdiag.show import NotAReport, load, parse
+
+    f = tmp_path / "r.json"
+    f.write_bytes(text)
+    counted = summarize([str(f)]).reports == 1
+    try:
+        load(parse(text))
+        read = True
+    except NotAReport:
+        read = False
+    return counted, read
+
+
+PAIRED = [
+    # (path, value, both read it)
+    (("verdict",), "bogus", False),
+    (("verdict",), None, False),
+    (("environment",), "x", False),  # summarize counted any text
+    (("environment",), _DROP, False),
+    (("tool_version",), _DROP, False),
+    (("region",), 7, False),
+    (("started_at",), None, False),
+    (("findings",), None, False),
+    (("findings", 0), 1, False),
+    (("findings", 0, "code"), "", False),  # show read an empty code
+    (("findings", 0, "code"), "X" * 65, False),  # and a 65-character one
+    (("findings", 0, "severity"), "fatal", False),
+    (("findings", 0, "severity"), _DROP, False),
+    (("findings", 0, "message"), _DROP, False),
+    (("findings", 0, "owner"), "firewall", False),
+    (("findings", 0, "owner"), [], False),
+    (("findings", 0, "owner"), None, True),
+    (("host",), None, False),  # summarize counted a null host
+    (("host",), "pc", False),
+    (("host", "name"), 5, False),
+    (("host", "name"), None, True),
+    (("logs",), [], False),
+    (("logs", "client_version"), 5, False),
+    (("logs", "client_version"), None, True),
+    (("quality",), "good", False),
+    (("quality", "grade"), "excellent", False),
+    (("quality", "grade"), None, False),
+    (("quality", "grade"), _DROP, True),
+    (("schema",), "wsdiag.report/1.7", True),  # show refused a minor version
+    (("schema",), "wsdiag.report/2", False),
+    (("schema",), "wsdiag.report/1.", False),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "read"), PAIRED)
+def test_summarize_counts_exactly_what_show_reads(
+    tmp_path: Path, path: tuple[str | int, ...], value: Any, read: bool
+) -> None:
+    doc = _set(_with_logs(), path, value)
+    assert _both(json.dumps(doc).encode(), tmp_path) == (read, read)
+
+
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400"], ids=lambda n: n
+)
+@pytest.mark.parametrize("field", ["duration_ms", "probes"])
+def test_nan_and_infinity_are_no_json_for_either(tmp_path: Path, number: str, field: str) -> None:
+    """json.loads reads NaN, Infinity and 1e999 (inf); orjson refuses them, and show wrote
+    NaN back into its --format json: both refuse them now, with the reason in words."""
+    doc = _with_logs()
+    text = json.dumps(doc)
+    if field == "duration_ms":
+        text = text.replace(
+            f'"duration_ms": {json.dumps(doc["duration_ms"])}', f'"duration_ms": {number}'
+        )
+    else:
+        text = text.replace('"ms": ', f'"ms": {number}, "x": ', 1)
+    assert number in text
+    assert _both(text.encode(), tmp_path) == (False, False)
+    from wsdiag.show import NotAReport, parse
+
+    with pytest.raises(NotAReport, match="strict JSON has no"):
+        parse(text.encode())
+    why = summarize([str(tmp_path / "r.json")]).named_broken[0][1]
+    assert "strict JSON has no" in why, why
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            ("verdict",),
+            ("environment",),
+            ("tool_version",),
+            ("region",),
+            ("started_at",),
+            ("schema",),
+            ("findings", 0, "code"),
+            ("findings", 0, "severity"),
+            ("findings", 0, "message"),
+            ("findings", 0, "owner"),
+            ("host", "name"),
+            ("logs", "client_version"),
+            ("quality", "grade"),
+        ]
+    ),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=70),
+        st.sampled_from(["ready", "blocked", "home", "error", "user", "good", "wsdiag.report/1.2"]),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    ),
+)
+def test_any_value_of_a_counted_field_is_counted_exactly_when_show_reads_it(
+    path: tuple[str | int, ...], value: Any
+) -> None:
+    import tempfile
+
+    doc = _set(_with_logs(), path, value)
+    with tempfile.TemporaryDirectory() as d:
+        counted, read = _both(json.dumps(doc).encode(), Path(d))
+    assert counted == read, (path, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +20,30 @@ from hypothesis import strategies as st
 from wsdiag.fleet.summarize import render_csv, render_text, summarize, summarize_command, to_dict
 from wsdiag.fleet.todo import HostTable
 
-CERT = {"code": "ENDPOINT_CERTIFICATE", "severity": "info", "owner": "aws", "remediation": "n/a"}
+CERT = {
+    "code": "ENDPOINT_CERTIFICATE",
+    "severity": "info",
+    "owner": "aws",
+    "message": "The endpoint's certificate.",
+    "remediation": "n/a",
+}
 NX = {
     "code": "ENDPOINT_NXDOMAIN",
+    "message": "ENDPOINT_NXDOMAIN (a test's finding).",
     "severity": "error",
     "owner": "network",
     "remediation": "Enable Private DNS names.",
 }
 QUIC = {
     "code": "ENDPOINT_QUIC_BLOCKED",
+    "message": "ENDPOINT_QUIC_BLOCKED (a test's finding).",
     "severity": "warning",
     "owner": "network",
     "remediation": "Allow UDP 4195.",
 }
 VPN = {
     "code": "HOME_NETWORK",
+    "message": "HOME_NETWORK (a test's finding).",
     "severity": "error",
     "owner": "user",
     "remediation": "Connect the VPN.",
@@ -43,6 +53,7 @@ VPN = {
 def doc(host: str, when: str, verdict: str, env: str, *findings: dict[str, Any]) -> dict[str, Any]:
     return {
         "schema": "wsdiag.report/1",
+        "tool_version": "0.2.0",
         "verdict": verdict,
         "environment": env,
         "region": "eu-west-1",
@@ -147,6 +158,97 @@ def test_the_cap_counts_the_hosts_past_it() -> None:
 def test_every_host_keeps_its_newest_whatever_the_order(reports: list[tuple[int, int]]) -> None:
     table = HostTable()
     for h, t in reports:
-        table.add(doc(f"h{h}", f"2026-12-01T00:{t:02d}:00Z", "ready", "x"), "f", "f")
+        table.add(doc(f"h{h}", f"2026-12-01T00:{t:02d}:00Z", "ready", "open-egress"), "f", "f")
     newest = {f"h{h}": max(t for hh, t in reports if hh == h) for h, _ in reports}
     assert {k: int(r.time[14:16]) for k, r in table.rows.items()} == newest
+
+
+# --- which report is a host's newest: by the time it names, not its text (FRESH-REPORT 11) --
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "winner"),
+    [
+        ("2026-12-02T08:00:00Z", "9999-99-99", 0),  # not a time: never the newest
+        ("9999-99-99", "2026-12-02T08:00:00Z", 1),
+        ("2026-12-02T08:00:00Z", "", 0),
+        ("not a date", "2026-12-01T00:00:00Z", 1),
+        ("2026-12-02T08:00:00Z", "2026-12-02T08:00:00", 0),  # no offset: not placed in time
+        # the text compares "10" > "06"; the times say 05:00Z < 06:00Z
+        ("2026-12-02T10:00:00+05:00", "2026-12-02T06:00:00Z", 1),
+        ("2026-12-02T06:00:00Z", "2026-12-02T10:00:00+05:00", 0),
+        # the same instant spelled two ways: a tie, the later read wins (as before)
+        ("2026-12-02T08:00:00Z", "2026-12-02T09:00:00+01:00", 1),
+        ("2026-12-02T09:00:00+01:00", "2026-12-02T08:00:00Z", 1),
+        ("junk", "more junk", 1),  # neither is a time: the later read
+        # dated after tomorrow (the reading machine's clock): a wrong clock, never newer
+        # than a plausible report; among such reports the time still orders them
+        ("9999-12-31T23:59:59Z", "2026-12-02T08:00:00Z", 1),
+        ("2026-12-02T08:00:00Z", "2030-01-01T00:00:00Z", 0),
+        ("2030-01-01T00:00:00Z", "2029-01-01T00:00:00Z", 0),
+        ("2030-01-01T00:00:00Z", "junk", 0),  # a time, even a suspect one, beats none
+        ("2026-12-05T11:00:00Z", "2026-12-02T08:00:00Z", 0),  # within a day ahead: fine
+    ],
+)
+def test_a_hosts_newest_is_by_the_time_named(first: str, second: str, winner: int) -> None:
+    table = HostTable(now=NOW)
+    verdicts = ("blocked", "ready")
+    for when, verdict in zip((first, second), verdicts, strict=True):
+        table.add(doc("ws-a", when, verdict, "open-egress"), "f", "f")
+    assert table.rows["ws-a"].verdict == verdicts[winner]
+
+
+def test_summarize_latest_ignores_a_nonsense_date(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.jsonl",
+        doc("ws-a", "2026-12-02T08:00:00Z", "ready", "open-egress"),
+        doc("ws-a", "9999-99-99", "blocked", "closed", NX),
+        doc("ws-b", "2026-12-02T10:00:00+05:00", "blocked", "closed", NX),
+        doc("ws-b", "2026-12-02T06:00:00Z", "ready", "open-egress"),
+    )
+    rows = {r["host"]: r for r in to_dict(summarize([str(tmp_path)], latest=True))["hosts"]["rows"]}
+    assert rows["ws-a"]["verdict"] == "ready" and rows["ws-b"]["verdict"] == "ready"
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 10**7).map(
+                lambda s: (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s)).isoformat()
+            ),
+            st.text(max_size=12),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_the_newest_time_wins_whatever_the_order(times: list[str], rnd: Any) -> None:
+    """The kept report is one of the newest parsed time (unparsed text never wins while a
+    time is there), in any read order."""
+    order = list(times)
+    rnd.shuffle(order)
+    table = HostTable(now=NOW)
+    for when in order:
+        table.add(doc("ws-a", when, "ready", "open-egress"), "f", "f")
+    parsed = [datetime.fromisoformat(t) for t in times if t.endswith("+00:00")]
+    kept = table.rows["ws-a"].time
+    if parsed:
+        assert datetime.fromisoformat(kept) == max(parsed)
+
+
+def test_a_worst_hosts_newest_report_is_by_the_time_named(tmp_path: Path) -> None:
+    """Among a host's equally bad reports the newest stands for it: by time, not text."""
+    write(
+        tmp_path,
+        "a.jsonl",
+        doc("ws-a", "2026-12-02T08:00:00Z", "blocked", "closed", NX),
+        doc("ws-a", "9999-99-99", "blocked", "closed", NX),
+        doc("ws-a", "2026-12-01T08:00:00Z", "blocked", "closed", NX),
+    )
+    worst = to_dict(summarize([str(tmp_path)]))["worst_hosts"]
+    assert [h["started_at"] for h in worst] == ["2026-12-02T08:00:00Z"]

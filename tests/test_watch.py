@@ -4,6 +4,7 @@ loopback DNS server whose answers change between runs, ended by --count or by SI
 from __future__ import annotations
 
 import io
+import itertools
 import random
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.dnsserver import NXDOMAIN, DnsServer
@@ -25,6 +26,7 @@ from wsdiag.vocab.results import Evidence, Finding
 from wsdiag.watch import (
     Observation,
     WatchState,
+    change_line,
     next_start,
     parse_interval,
     share_text,
@@ -278,3 +280,48 @@ def test_the_last_run_of_a_long_watch_is_not_0_percent() -> None:
     out = io.StringIO()
     watch(run_once, 300.0, 2, out, monotonic=clock.monotonic, sleep=clock.sleep, wall=clock.wall)
     assert out.getvalue().splitlines()[-1].endswith("time per verdict: blocked <1%, ready >99%")
+
+
+# --- a quality that was not known is no change (FRESH-REPORT item 18) ------------------------
+
+
+def _obs(grade: str, i: int = 0) -> Observation:
+    at = datetime(2026, 12, 4, 0, 0, i, tzinfo=UTC)
+    return Observation(at, Verdict.READY, Environment.OPEN_EGRESS, frozenset(), grade)
+
+
+@pytest.mark.parametrize(
+    ("grades", "changes"),
+    [
+        (["unknown", "good"], []),  # the first run's loss was not measured: not known before
+        (["", "good"], []),  # no quality block at all (--samples 0), then one
+        (["good", "unknown"], []),  # not measured this time: not known to differ
+        (["good", "unknown", "good"], []),
+        (["good", "poor"], ["quality good -> poor"]),
+        # a grade lost for a run and back changed: compared with the last known grade
+        (["good", "unknown", "poor"], ["quality good -> poor"]),
+        (["unknown", "fair", "fair", "poor", ""], ["quality fair -> poor"]),
+    ],
+)
+def test_quality_changes_only_between_known_grades(grades: list[str], changes: list[str]) -> None:
+    state = WatchState()
+    lines = []
+    for i, g in enumerate(grades):
+        obs = _obs(g, i)
+        before_grade = state.known_grade
+        before = state.last
+        if state.add(obs, float(i)) and before is not None:
+            lines.append(change_line(before, obs, before_grade))
+    assert [ln.split(" CHANGE ", 1)[1] for ln in lines] == changes
+    assert state.changes == len(changes)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(["", "unknown", "good", "fair", "poor"]), max_size=12))
+def test_a_quality_change_is_a_known_grade_after_a_different_known_one(grades: list[str]) -> None:
+    state = WatchState()
+    known = [g for g in grades if g not in ("", "unknown")]
+    expected = sum(1 for a, b in itertools.pairwise(known) if a != b)
+    for i, g in enumerate(grades):
+        state.add(_obs(g, i), float(i))
+    assert state.changes == expected

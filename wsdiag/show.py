@@ -17,18 +17,18 @@ from __future__ import annotations
 import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from wsdiag.budgets import SHOW_MAX_BYTES
 from wsdiag.errors import WsdiagError
+from wsdiag.fleet.summary import NotStrictJson, invalid_report, schema_major, strict_loads
+from wsdiag.host.readfile import ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
 from wsdiag.vocab.codec import DecodeError
 from wsdiag.vocab.report import Report
 
-ZIP_MAGIC = b"PK\x03\x04"
 BUNDLE_REPORT = "report.json"  # the check's JSON inside a `wsdiag bundle` zip
 
 
@@ -59,16 +59,16 @@ def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
 
 
 def _from_zip(source: str, data: bytes) -> bytes:
+    from wsdiag.host.readfile import ReadRefused, RefusedKind, zip_member
+
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo(BUNDLE_REPORT)
-            if info.file_size > SHOW_MAX_BYTES:
-                raise NotAReport(f"{source}: its {BUNDLE_REPORT} is too large")
-            return zf.read(info)
-    except KeyError:
-        raise NotAReport(f"{source}: a zip without {BUNDLE_REPORT}: not a wsdiag bundle") from None
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
-        raise NotAReport(f"{source}: a broken zip ({exc})") from None
+        return zip_member(io.BytesIO(data), BUNDLE_REPORT, SHOW_MAX_BYTES)
+    except ReadRefused as exc:
+        if exc.kind is RefusedKind.NOT_FOUND:
+            raise NotAReport(
+                f"{source}: a zip without {BUNDLE_REPORT}: not a wsdiag bundle"
+            ) from None
+        raise NotAReport(f"{source}: {exc.detail}") from None
 
 
 def parse(data: bytes) -> dict[str, Any]:
@@ -83,9 +83,11 @@ def parse(data: bytes) -> dict[str, Any]:
     if not body:
         raise NotAReport("not a report: empty")
     try:
-        doc = json.loads(body)
+        doc = strict_loads(body)  # summarize's strictness: no NaN, Infinity, 1e999
     except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
         raise NotAReport("not a report: nested too deep to be one") from None
+    except NotStrictJson as exc:
+        raise NotAReport(f"not a report: {exc}") from None
     except json.JSONDecodeError as exc:
         if body.startswith("{") and _cut(exc, body):
             raise NotAReport(f"report cut at {len(text):,} characters") from None
@@ -97,10 +99,12 @@ def parse(data: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise NotAReport("not a report: the JSON is not an object")
     schema = doc.get("schema")
-    if schema == SCHEMA:
+    major = schema_major(schema)
+    if major == 1:  # /1 or /1.N: a minor version only adds fields (summarize counts it)
         return doc
     if isinstance(schema, str) and schema.startswith("wsdiag.report/"):
-        raise NotAReport(f"schema {schema}: this wsdiag reads {SCHEMA}")
+        shown = schema if len(schema) <= 40 else schema[:40] + "..."
+        raise NotAReport(f"schema {shown}: this wsdiag reads {SCHEMA} (and its minor versions)")
     if isinstance(schema, str) and schema.startswith("wsdiag."):
         raise NotAReport(f"a {schema} document, not a check report ({SCHEMA})")
     raise NotAReport(f'not a wsdiag report: no "schema": "{SCHEMA}"')
@@ -113,11 +117,23 @@ def _cut(exc: json.JSONDecodeError, body: str) -> bool:
 
 
 def load(doc: dict[str, Any]) -> Report:
-    """The Report from a parsed json or json-line object. Raises NotAReport."""
+    """The Report from a parsed json or json-line object. Raises NotAReport: first for
+    what ``summarize`` would not count (``invalid_report``: the two read the same records),
+    then for any other field of the wrong shape."""
     try:
-        return report_from_json(expand(doc))
+        whole = expand(doc)
+        why = invalid_report(whole)
+        if why is not None:
+            raise NotAReport(f"not a {SCHEMA} report: {why}")
+        return report_from_json(whole)
     except DecodeError as exc:
         raise NotAReport(f"not a {SCHEMA} report: {exc}") from None
+    except (AttributeError, TypeError, ValueError, KeyError):
+        # The last boundary: a shape no decoder names yet. Python's words ("'NoneType'
+        # object has no attribute 'get'") are no reason a reader can act on.
+        raise NotAReport(
+            f"not a {SCHEMA} report: a field holds a value of the wrong kind"
+        ) from None
 
 
 def label(doc: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from wsdiag.errors import WsdiagError
+from wsdiag.quality.score import Grade
 from wsdiag.vocab.model import Environment, Verdict
 from wsdiag.vocab.report import Report
 
@@ -76,6 +77,21 @@ def _quality(report: Report) -> tuple[str, str]:
     return str(q.score.grade), f"quality {q.score.grade} {score} {rtt}"
 
 
+def known_grade(grade: str) -> bool:
+    """A grade that was measured: not "" (no quality block, --samples 0) nor "unknown"
+    (too few samples answered: a first run's loss is not measured yet)."""
+    return grade not in ("", str(Grade.UNKNOWN))
+
+
+def grade_changed(before: str, now: str) -> bool:
+    """True when ``now`` is a measured grade other than the last measured one, ``before``.
+    Unknown to good is no change: the quality was not known before, so nothing is known to
+    have changed (the CHANGE line said "quality unknown -> good" on a stable network);
+    good to unknown neither (not measured this time). ``before`` is the last *known*
+    grade, so good, unknown, poor is still the change good -> poor."""
+    return known_grade(before) and known_grade(now) and before != now
+
+
 @dataclass
 class WatchState:
     """Everything kept between runs: counters, the previous run, seconds per verdict."""
@@ -85,15 +101,20 @@ class WatchState:
     worst: Verdict | None = None
     seconds: dict[Verdict, float] = field(default_factory=dict)
     last: Observation | None = None
+    known_grade: str = ""  # the last measured session-quality grade ("": none yet)
     _last_mono: float = 0.0
 
     def add(self, obs: Observation, mono: float) -> bool:
         """Record one run (``mono``: monotonic seconds at its start); True if it changed
-        the verdict, the environment, the finding set or the session-quality grade."""
+        the verdict, the environment or the finding set, or measured a session-quality
+        grade other than the last one measured (``grade_changed``)."""
         changed = self.last is not None and (
-            (obs.verdict, obs.environment, obs.codes, obs.grade)
-            != (self.last.verdict, self.last.environment, self.last.codes, self.last.grade)
+            (obs.verdict, obs.environment, obs.codes)
+            != (self.last.verdict, self.last.environment, self.last.codes)
+            or grade_changed(self.known_grade, obs.grade)
         )
+        if known_grade(obs.grade):
+            self.known_grade = obs.grade
         if self.last is not None:
             self._credit(mono)
         self.runs += 1
@@ -129,14 +150,18 @@ def run_line(obs: Observation) -> str:
     return f"{line} {obs.quality}" if obs.quality else line
 
 
-def change_line(before: Observation, now: Observation) -> str:
+def change_line(before: Observation, now: Observation, before_grade: str | None = None) -> str:
+    """The CHANGE line from run ``before`` to run ``now``; ``before_grade``: the last
+    measured grade (``WatchState.known_grade`` before ``now`` was added; default: the
+    previous run's)."""
     parts = []
     if before.verdict != now.verdict:
         parts.append(f"verdict {before.verdict} -> {now.verdict}")
     if before.environment != now.environment:
         parts.append(f"environment {before.environment} -> {now.environment}")
-    if before.grade != now.grade and before.grade and now.grade:
-        parts.append(f"quality {before.grade} -> {now.grade}")
+    was = before.grade if before_grade is None else before_grade
+    if grade_changed(was, now.grade):
+        parts.append(f"quality {was} -> {now.grade}")
     gone, new = sorted(before.codes - now.codes), sorted(now.codes - before.codes)
     if gone or new:
         parts.append("findings " + " ".join([f"+{c}" for c in new] + [f"-{c}" for c in gone]))
@@ -200,9 +225,9 @@ def watch(
                 )
                 why = str(exc) if isinstance(exc, WsdiagError) else f"{type(exc).__name__}: {exc}"
                 out.write(f"{_t(at)} run failed: {why}\n")
-            before = state.last
+            before, was = state.last, state.known_grade
             if state.add(obs, mono) and before is not None:
-                out.write(highlight(change_line(before, obs)) + "\n")
+                out.write(highlight(change_line(before, obs, was)) + "\n")
             out.write(run_line(obs) + "\n")
             out.flush()
             if count is not None and state.runs >= count:

@@ -32,7 +32,7 @@ from wsdiag.vocab.cloud import (
     RouteTable,
     SgRule,
 )
-from wsdiag.vocab.codec import DecodeError
+from wsdiag.vocab.codec import DecodeError, one_of, shown
 from wsdiag.vocab.model import DnsOutcome, Plan, Role, Status, Transport, Via
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsResult, ProbeResult
@@ -385,7 +385,8 @@ class _Reader:
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
         value = self.text(key)
         if value not in allowed:
-            raise DecodeError(f"{self.at}.{key}: {value!r} is none of {', '.join(allowed)}")
+            choices = ", ".join(shown(a) for a in allowed)
+            raise DecodeError(f"{self.at}.{key}: {shown(value)} is not one of {choices}")
         return value
 
     def enum(self, key: str, cls: type[_E]) -> _E:
@@ -393,7 +394,7 @@ class _Reader:
         try:
             return cls(value)
         except ValueError:
-            raise DecodeError(f"{self.at}.{key}: {value!r} is not a {cls.__name__}") from None
+            raise DecodeError(f"{self.at}.{key}: {shown(value)} is not {one_of(cls)}") from None
 
     def obj(self, key: str) -> dict[str, Any]:
         return typing.cast("dict[str, Any]", self._get(key, dict))

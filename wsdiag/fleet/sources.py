@@ -14,6 +14,10 @@ or, beyond SUMMARIZE_RATIO_AFTER, past SUMMARIZE_GZIP_MAX_RATIO times its compre
 a file (not stdin) stops after SUMMARIZE_FILE_SECONDS. Each stop is one record with
 `error` set, after the records read before it.
 
+A file whose first bytes are not UTF-8 text (NUL bytes, UTF-16, other bytes) is one
+broken record saying so, not one per "line" of it. A zip (by its magic bytes) is taken for
+a `wsdiag bundle`: its report.json is one record, read in blocks up to MAX_REPORT_BYTES.
+
 Gzip is recognised by its magic bytes, not the file name. In folders (walked recursively,
 sorted) only names that look like reports are read: *.json, *.jsonl, *.ndjson (each also
 .gz) and `stdout`, the name SSM Run Command gives the output it writes to S3. A file named
@@ -23,6 +27,7 @@ on the command line is always read.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import sys
@@ -35,14 +40,25 @@ from typing import BinaryIO
 
 from wsdiag.budgets import (
     MAX_REPORT_BYTES,
+    SHOW_MAX_BYTES,
     SUMMARIZE_FILE_SECONDS,
     SUMMARIZE_GZIP_MAX_BYTES,
     SUMMARIZE_GZIP_MAX_RATIO,
     SUMMARIZE_RATIO_AFTER,
 )
-from wsdiag.host.readfile import GzipReader, ReadRefused, open_regular, os_detail
+from wsdiag.host.readfile import (
+    ZIP_MAGIC,
+    GzipReader,
+    ReadRefused,
+    RefusedKind,
+    open_regular,
+    os_detail,
+    zip_member,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
+BUNDLE_REPORT = "report.json"  # the check's JSON in a `wsdiag bundle` zip (as show reads it)
+_TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a report: ~40 kB)
 CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
 # A line's text from its first non-blank byte to its end (the newline not included).
 _LINE = re.compile(rb"[^ \t\r\n\f\v][^\n]*")
@@ -122,17 +138,61 @@ class _Stopped(Exception):
     """A file given up under a budget; str() says which, for a person."""
 
 
+def not_text(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` is no text of reports, or None: a binary
+    file (NUL bytes), UTF-16 (what Windows PowerShell's ``>`` writes), bytes that are not
+    UTF-8. Said once for the file: its "lines" are not records (random bytes split at
+    newlines gave one broken entry per fragment). A character cut at the end of ``head``
+    is not a fault. Pure."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 text, not UTF-8 (Windows PowerShell's > writes it): save reports as UTF-8"
+    if b"\x00" in head:
+        return "not a text file (it holds NUL bytes): not a report"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (exc.reason == "unexpected end of data" and exc.end == len(head)):
+            return "not UTF-8 text: not a report"
+    return None
+
+
+def _bundle(raw: BinaryIO, name: str) -> Record:
+    """A `wsdiag bundle` zip: its report.json as one record, read as `show` reads it (at
+    most MAX_REPORT_BYTES decompressed, whatever its header or data claim)."""
+    stream: BinaryIO = raw
+    if not raw.seekable():  # stdin: the zip's index is at its end
+        stream = io.BytesIO(raw.read(SHOW_MAX_BYTES + 1))  # show's cap on its input
+    try:
+        data = zip_member(stream, BUNDLE_REPORT, MAX_REPORT_BYTES)
+    except ReadRefused as exc:
+        if exc.kind is RefusedKind.NOT_FOUND:
+            return Record(name, b"", name, f"a zip without {BUNDLE_REPORT}: not a wsdiag bundle")
+        if exc.kind is RefusedKind.TOO_LARGE:
+            return Record(name, b"", name, _too_large())
+        return Record(name, b"", name, exc.detail)
+    return Record(name, data, name)
+
+
 def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Record]:
     stream: GzipReader | BinaryIO = raw
-    head = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
-    if head == GZIP_MAGIC:
+    head = raw.peek(4)[:4] if isinstance(raw, io.BufferedReader) else b""
+    if head == ZIP_MAGIC:
+        yield _bundle(raw, name)
+        return
+    if head[:2] == GZIP_MAGIC:
         stream = GzipReader(
             raw,
             max_bytes=SUMMARIZE_GZIP_MAX_BYTES,
             max_ratio=SUMMARIZE_GZIP_MAX_RATIO,
             ratio_after=SUMMARIZE_RATIO_AFTER,
         )
-    lines = _Lines(_chunks(stream, deadline))
+    chunks = _chunks(stream, deadline)
+    start = next(chunks, b"")
+    why = not_text(start[:_TEXT_SNIFF]) if start else None
+    if why is not None:
+        yield Record(name, b"", name, why)
+        return
+    lines = _Lines(itertools.chain([start] if start else [], chunks))
     it = iter(lines)
     first = next(it, None)
     if first is None:

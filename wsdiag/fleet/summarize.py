@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
-from wsdiag.fleet.summary import FIELDS, Summary
+from wsdiag.fleet.summary import FIELDS, NotStrictJson, Summary, strict_loads
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
 
@@ -35,11 +35,28 @@ TITLES = {
 
 
 def _loader() -> Callable[[bytes], Any]:
+    """orjson's loads, or the standard library's held to the same strictness (NaN,
+    Infinity and 1e999 refused, as orjson and ``show`` refuse them)."""
     try:
         import orjson
     except ImportError:  # orjson is a dependency; keep working without it
-        return json.loads
-    return orjson.loads
+        return strict_loads
+
+    def loads(data: bytes) -> Any:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # Rare (broken records): the standard library's reason names NaN or Infinity
+            # in words where orjson says "unexpected character".
+            try:
+                strict_loads(data)
+            except NotStrictJson:
+                raise
+            except (ValueError, RecursionError):
+                pass
+            raise
+
+    return loads
 
 
 def summarize(
@@ -57,9 +74,10 @@ def summarize(
     Raises FileNotFoundError for a named path that does not exist; anything wrong inside a
     file (unreadable, not JSON, not a wsdiag report) is counted in the Summary instead."""
     loads = _loader()
-    summary = Summary(top=top, actionable=actionable)
+    now = datetime.now(UTC)
+    summary = Summary(top=top, actionable=actionable, now=now)
     if latest or owner is not None:
-        summary.hosts = HostTable(owner=owner)
+        summary.hosts = HostTable(owner=owner, now=now)
     for path, skip in expand(paths):
         if skip is not None:
             if skip == "not a report name":

@@ -17,11 +17,16 @@ version's would be guessing (a /999 "ready" counted ready was a false ready).
 from __future__ import annotations
 
 import heapq
+import json
+import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
-from wsdiag.fleet.todo import HostTable
-from wsdiag.vocab.model import Severity, Verdict
+from wsdiag.fleet.todo import HostTable, time_rank
+from wsdiag.quality.score import Grade
+from wsdiag.vocab.codec import one_of, shown
+from wsdiag.vocab.model import Environment, Owner, Severity, Verdict
 
 SCHEMA_PREFIX = "wsdiag.report/"
 MAX_KEYS = 1000  # distinct values kept per counter; a fleet has a handful of each
@@ -49,6 +54,10 @@ FIELDS = (
     "wsdiag_version",
     "quality_grade",  # quality.grade (issue 20); (none) in reports from before it
 )
+
+
+# (verdict rank, worst severity, acting codes, time_rank tier, seconds): higher is worse
+WorstKey = tuple[int, int, int, int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +93,7 @@ class Summary:
     skipped: int = 0
     named_broken: list[tuple[str, str]] = field(default_factory=list)
     named_foreign: list[tuple[str, str]] = field(default_factory=list)
-    _heap: list[tuple[tuple[int, int, int, str], int, WorstHost]] = field(default_factory=list)
+    _heap: list[tuple[WorstKey, int, WorstHost]] = field(default_factory=list)
     _seq: int = 0
     _slow: list[tuple[float, int, SlowHost]] = field(default_factory=list)  # min-heap by p95
     _schemas: dict[str, bool] = field(default_factory=dict)
@@ -94,6 +103,8 @@ class Summary:
     hosts: HostTable | None = None
     # codes seen, with whether every report had them as info only (bounded as the counters)
     info_only: dict[str, bool] = field(default_factory=dict)
+    # the reading machine's clock (``todo.time_rank``: a report dated far ahead is suspect)
+    now: datetime | None = None
 
     def add_broken(self, where: str, reason: str) -> None:
         self.broken += 1
@@ -157,18 +168,7 @@ class Summary:
             return False
         ok = self._schemas.get(schema)
         if ok is None:
-            version = schema.removeprefix(SCHEMA_PREFIX)
-            major, dot, minor = version.partition(".")
-            # ASCII digits only ("²".isdigit() is true, int() refuses it) and few of them:
-            # int() refuses more than 4,300 digits (ValueError), and no schema gets there.
-            ok = (
-                schema.startswith(SCHEMA_PREFIX)
-                and 0 < len(version) <= MAX_SCHEMA_DIGITS
-                and major.isascii()
-                and major.isdigit()
-                and int(major) >= 1
-                and (not dot or (minor.isascii() and minor.isdigit()))
-            )
+            ok = schema_major(schema) is not None
             if len(self._schemas) < MAX_KEYS:
                 self._schemas[schema] = ok
         return ok
@@ -215,7 +215,8 @@ class Summary:
         started = _text(doc.get("started_at"))
         # info notes do not make a host look worse (ENDPOINT_CERTIFICATE is on every one)
         acting = sum(1 for c in codes if not self.info_only.get(c, False))
-        key = (rank, worst_severity, acting, started)
+        # newest by the time named, not the text ("9999-99-99" is no newest report)
+        key = (rank, worst_severity, acting, *time_rank(started, self.now))
         heap = self._heap
         if len(heap) >= self.top and key <= heap[0][0]:
             return
@@ -263,7 +264,7 @@ class Summary:
         return [e for _, _, e in sorted(self._heap, reverse=True)]
 
 
-Key = TypeVar("Key", tuple[int, int, int, str], float)
+Key = TypeVar("Key", WorstKey, float)
 Host = TypeVar("Host", WorstHost, SlowHost)
 
 
@@ -286,14 +287,95 @@ def _keep(heap: list[tuple[Key, int, Host]], key: Key, seq: int, entry: Host, to
         heapq.heapreplace(heap, item)
 
 
+class NotStrictJson(ValueError):
+    """JSON text with a value strict JSON (RFC 8259) has no place for: NaN, Infinity, a
+    number too large for a double. Python's json module reads them; orjson, JavaScript and
+    jq do not, and ``show`` would write them back as no JSON at all."""
+
+
+def _no_constant(name: str) -> Any:
+    raise NotStrictJson(f"{name} is not a JSON number: strict JSON has no NaN or Infinity")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotStrictJson(f"{text[:20]} is too large for a double: strict JSON has no Infinity")
+    return value
+
+
+def strict_loads(data: str | bytes) -> Any:
+    """``json.loads`` that refuses what orjson refuses (NaN, Infinity, -Infinity, 1e999):
+    ``summarize`` and ``show`` read the same documents. Raises NotStrictJson for those, the
+    usual json.JSONDecodeError (a ValueError) for text that is no JSON, RecursionError for
+    nesting deeper than the parser's stack."""
+    return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+
+
+def schema_major(schema: object) -> int | None:
+    """The major version of a ``wsdiag.report/N`` or ``/N.M`` schema, or None when it is not
+    one: ASCII digits only and few of them (int() refuses more than 4,300 digits, and "²"
+    is a digit to str.isdigit)."""
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        return None
+    version = schema.removeprefix(SCHEMA_PREFIX)
+    major, dot, minor = version.partition(".")
+    ok = (
+        0 < len(version) <= MAX_SCHEMA_DIGITS
+        and major.isascii()
+        and major.isdigit()
+        and int(major) >= 1
+        and (not dot or (minor.isascii() and minor.isdigit()))
+    )
+    return int(major) if ok else None
+
+
+ENVIRONMENTS = frozenset(str(e) for e in Environment)
+OWNERS = frozenset(str(o) for o in Owner)
+GRADES = frozenset(str(g) for g in Grade)
+
+
 def invalid_report(doc: dict[str, Any]) -> str | None:
-    """Why ``doc`` (a /1-family report object) cannot be counted, or None: the fields
-    summarize counts, checked as ``show`` would decode them."""
+    """Why ``doc`` (a /1-family report object) cannot be counted, or None: every field
+    summarize counts or ranks by, checked as ``show`` decodes it (``show`` runs this check
+    too), so that a record is counted exactly when ``show`` reads what is counted. Fields
+    summarize does not read (dns, probes, evidence, paths) are left to ``show``: decoding
+    them costs 50 times the parse."""
+    for key in ("tool_version", "started_at", "region"):  # the document's order
+        if key not in doc:
+            return f"{key}: missing"
+        if not isinstance(doc[key], str):
+            return f"{key}: expected a string, not {_kind(doc[key])}"
     verdict = doc.get("verdict")
     if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
-        shown = repr(verdict[:20]) if isinstance(verdict, str) else type(verdict).__name__
-        return f"verdict {shown} is not one of " + ", ".join(VERDICT_RANK)
-    findings = doc.get("findings")
+        return f"verdict: {shown(verdict)} is not {one_of(Verdict)}"
+    environment = doc.get("environment")
+    if not isinstance(environment, str) or environment not in ENVIRONMENTS:
+        return f"environment: {shown(environment)} is not {one_of(Environment)}"
+    why = _invalid_findings(doc.get("findings"))
+    if why is not None:
+        return why
+    if "host" in doc:
+        host = doc["host"]
+        if not isinstance(host, dict):
+            return f"host: expected an object, not {_kind(host)}"
+        name = host.get("name")
+        if name is not None and not isinstance(name, str):
+            return f"host.name: expected a string or null, not {_kind(name)}"
+    for block in ("logs", "quality"):
+        if doc.get(block) is not None and not isinstance(doc[block], dict):
+            return f"{block}: expected an object, not {_kind(doc[block])}"
+    version = (doc.get("logs") or {}).get("client_version")
+    if version is not None and not isinstance(version, str):
+        return f"logs.client_version: expected a string or null, not {_kind(version)}"
+    quality = doc.get("quality") or {}
+    grade = quality.get("grade", "unknown")  # absent: unknown, as show reads it
+    if not isinstance(grade, str) or grade not in GRADES:
+        return f"quality.grade: {shown(grade)} is not {one_of(Grade)}"
+    return None
+
+
+def _invalid_findings(findings: object) -> str | None:
     if not isinstance(findings, list):
         return f"findings: expected an array, not {_kind(findings)}"
     for i, f in enumerate(findings):
@@ -304,9 +386,14 @@ def invalid_report(doc: dict[str, Any]) -> str | None:
             return f"findings[{i}].code: expected a string, not {_kind(code)}"
         if len(code) > MAX_CODE_CHARS:
             return f"findings[{i}].code: {len(code):,} characters, at most {MAX_CODE_CHARS}"
-    host = doc.get("host")
-    if host is not None and not isinstance(host, dict):
-        return f"host: expected an object, not {_kind(host)}"
+        severity = f.get("severity")
+        if not isinstance(severity, str) or severity not in SEVERITY_RANK:
+            return f"findings[{i}].severity: {shown(severity)} is not {one_of(Severity)}"
+        if not isinstance(f.get("message"), str):
+            return f"findings[{i}].message: expected a string, not {_kind(f.get('message'))}"
+        owner = f.get("owner")
+        if owner is not None and (not isinstance(owner, str) or owner not in OWNERS):
+            return f"findings[{i}].owner: {shown(owner)} is not {one_of(Owner)}"
     return None
 
 

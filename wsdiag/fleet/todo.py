@@ -11,6 +11,7 @@ file they came from, and the table says so (``by_file``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from wsdiag.budgets import MAX_HOSTS
@@ -56,6 +57,33 @@ def file_of(where: str) -> str:
     return where.split("[", 1)[0] if where.endswith("]") else where
 
 
+# A report dated more than this after the reading machine's clock was written by a host
+# whose clock is wrong: its time says nothing about which of that host's reports is newest.
+FUTURE_SLACK = timedelta(days=1)
+_MAX_TIME_CHARS = 64  # "2026-12-04T10:00:00.123456+05:30" is 32; a longer value is no time
+
+
+def time_rank(value: object, now: datetime | None = None) -> tuple[int, float]:
+    """A report's ``started_at`` as a sort key, newest highest: ``(2, seconds)`` for an ISO
+    8601 time with an offset, ``(1, seconds)`` for one more than FUTURE_SLACK after ``now``
+    (a wrong clock: below every plausible time, still ordered), ``(0, 0.0)`` for anything
+    else (no offset, not a time: "9999-99-99"), which never wins while a time is there.
+    Comparing the text instead put "9999-99-99" after every real date and "10:00+05:00"
+    after "06:00Z". Pure."""
+    if not isinstance(value, str) or len(value) > _MAX_TIME_CHARS:
+        return (0, 0.0)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return (0, 0.0)
+    if when.tzinfo is None or when.utcoffset() is None:
+        return (0, 0.0)  # an hour of the day with no zone is not a point in time
+    seconds = when.timestamp()
+    if now is not None and when > now + FUTURE_SLACK:
+        return (1, seconds)
+    return (2, seconds)
+
+
 def row_of(doc: dict[str, Any], where: str, fallback_host: str) -> HostRow:
     """One report's row (any wsdiag.report/N: missing fields read as none)."""
     host = doc.get("host")
@@ -86,13 +114,16 @@ def row_of(doc: dict[str, Any], where: str, fallback_host: str) -> HostRow:
 
 @dataclass
 class HostTable:
-    """Each host's newest report (by started_at; a tie keeps the later one read)."""
+    """Each host's newest report (by the time its started_at names, ``time_rank``; a tie
+    keeps the later one read)."""
 
     owner: str | None = None  # --owner: keep only rows this owner acts on
+    now: datetime | None = None  # the reading machine's clock: reports far ahead are suspect
     limit: int = MAX_HOSTS
     rows: dict[str, HostRow] = field(default_factory=dict)
     over_cap: int = 0  # reports of hosts past the cap, not kept
     _over: set[str] = field(default_factory=set)
+    _ranks: dict[str, tuple[int, float]] = field(default_factory=dict)  # host -> its row's
 
     def add(self, doc: dict[str, Any], where: str, fallback_host: str) -> None:
         row = row_of(doc, where, fallback_host)
@@ -103,8 +134,10 @@ class HostTable:
                 self._over.add(row.host)
             self.over_cap += 1
             return
-        if old is None or row.time >= old.time:
+        rank = time_rank(row.time, self.now)
+        if old is None or rank >= self._ranks[row.host]:
             self.rows[row.host] = row
+            self._ranks[row.host] = rank
 
     @property
     def hosts_over_cap(self) -> int:
@@ -119,7 +152,7 @@ class HostTable:
         """The rows shown: with ``owner``, only the hosts whose newest report that owner
         acts on; worst verdict first, then the newest."""
         rows = [r for r in self.rows.values() if r.action_for(self.owner) or self.owner is None]
-        rows.sort(key=lambda r: r.time, reverse=True)
+        rows.sort(key=lambda r: self._ranks[r.host], reverse=True)
         rows.sort(key=lambda r: -_RANK.get(r.verdict, Verdict.UNKNOWN.rank))
         return rows
 

@@ -178,9 +178,12 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
     that is not ``paths_json`` output."""
     if d is None:
         return None
+    if "routes" not in d:
+        raise codec.DecodeError("paths.routes: missing")
     rows = codec.decode_all(_Row, d["routes"], at="paths.routes")
     routes = [
-        (row.role, codec.decode(RouteFact, r)) for row, r in zip(rows, d["routes"], strict=True)
+        (row.role, codec.decode(RouteFact, r, at=f"paths.routes[{i}]"))
+        for i, (row, r) in enumerate(zip(rows, d["routes"], strict=True))
     ]
     facts = HostFacts(
         codec.decode(str, d.get("system", ""), at="paths.system"),
@@ -194,10 +197,13 @@ def paths_from_json(d: dict[str, Any] | None) -> HostPaths | None:
     if c is None:
         return HostPaths(facts, paths, agent_processes=agents)
     client = codec.decode(_Client, c, at="paths.client")
+    peers = c.get("peers", [])
+    if not isinstance(peers, list) or not all(isinstance(x, dict) for x in peers):
+        raise codec.DecodeError("paths.client.peers: expected an array of objects")
     session = ClientSession(
         client.running,
         client.processes,
-        codec.decode_all(SessionPeer, [{"pid": 0, **x} for x in c.get("peers", [])], at="peers"),
+        codec.decode_all(SessionPeer, [{"pid": 0, **x} for x in peers], at="paths.client.peers"),
         client.problem,
     )
     return HostPaths(facts, paths, session, client.version, agents)

@@ -183,6 +183,42 @@ def is_gzip(head: bytes) -> bool:
     return head[:2] == _GZIP_MAGIC
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_BLOCK = 64 * 1024  # decompressed bytes per read of a zip member
+
+
+def zip_member(stream: BinaryIO, name: str, max_bytes: int) -> bytes:
+    """The member ``name`` of the zip archive in ``stream`` (seekable: a zip's index is at
+    its end), decompressed, at most ``max_bytes``: it is read in small blocks and reading
+    stops past ``max_bytes``, whatever its header declares (``ZipFile.read`` decompresses a
+    member in one call: a header declaring 100 bytes over 200 MB of zeros cost 460 MB of
+    memory from a 200 kB file; read in blocks, zipfile stops at the declared size and
+    checks the CRC).
+    Raises ReadRefused: NOT_FOUND without such a member, TOO_LARGE over ``max_bytes``,
+    UNREADABLE for a broken archive (the detail is zipfile's one-line reason)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(stream) as zf:
+            try:
+                info = zf.getinfo(name)
+            except KeyError:
+                raise ReadRefused(RefusedKind.NOT_FOUND, f"no {name} in the zip") from None
+            too_large = ReadRefused(RefusedKind.TOO_LARGE, f"its {name} is too large")
+            if info.file_size > max_bytes:
+                raise too_large
+            out = bytearray()
+            with zf.open(info) as member:
+                while chunk := member.read(_ZIP_BLOCK):
+                    out += chunk
+                    if len(out) > max_bytes:
+                        raise too_large
+            return bytes(out)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "broken"
+        raise ReadRefused(RefusedKind.UNREADABLE, f"a broken zip ({detail})") from None
+
+
 @dataclass
 class ReadLimit:
     """Why a capped reader stopped early (``None`` while it has not)."""

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from wsdiag.logs.files import ReadProblem, discover, looks_like_text, read_into
+from wsdiag.logs.files import (
+    ReadProblem,
+    discover,
+    looks_like_text,
+    newest_first_by_lines,
+    read_into,
+)
 from wsdiag.logs.findings import log_findings, problem_findings
 from wsdiag.logs.parse import LogParser
 from wsdiag.vocab.logs import ClientLogEvidence, LogSummary, RawLogs, Session
@@ -99,15 +105,19 @@ def read_raw(
     """The newest client log(s) parsed, before any session is judged; ``None`` when there
     are no logs at all.
 
-    Reads at most ``max_bytes`` in all, from the end of each file, newest file first, and
+    Reads at most ``max_bytes`` in all, from the end of each file, newest file first (by
+    the time of its newest line, its mtime where it has none: ``newest_first_by_lines``), and
     stops at the first file that records a session. A ``.gz`` file cannot be read from the
     end, so it is only read when its compressed size is a small part of the budget. Never
     raises for I/O problems: they come back as LOGS_UNREADABLE findings. ``until`` (a
     ``time.monotonic()`` value) ends the reading there: what was parsed by then counts.
     """
-    files, problems, _ = discover(paths)
-    if not files and not problems:
+    found, problems, _ = discover(paths)
+    if not found and not problems:
         return None
+    # "Newest" is by the logs' own lines, as `wsdiag logs` orders sessions: a copy of an
+    # old log touched now must not stand for the client's current version or last session.
+    files = newest_first_by_lines(found, until=until)
     budget = max(0, max_bytes)
     version: str | None = None
     read_paths: list[str] = []
@@ -137,7 +147,7 @@ def read_raw(
         if chosen is None:
             chosen = summary
     if chosen is not None and version is not None and chosen.client_version != version:
-        # The newest file knows the client's current version best.
+        # The newest file (by its lines) knows the client's current version best.
         chosen = replace(chosen, client_version=version)
     if chosen is None and not problems:
         return None

@@ -98,6 +98,12 @@ class LogParser:
         self._table = SessionTable(max_sessions)
         self._orphans: deque[LogError] = deque(maxlen=MAX_ORPHAN_ERRORS)
         self._version: str | None = None
+        # Per source (file): the last line that gives the client's version, and when it was
+        # fed. Lines of one file are in time order, so that line is the file's newest; which
+        # file is newest is decided by the lines' own times in summary() (the feed order
+        # follows mtimes, which a copy or checkout resets).
+        self._version_lines: dict[str | None, tuple[int, str]] = {}
+        self._fed = 0
         self._time: str | None = None
         self._block = Block.NONE
         self._skipping = False  # inside lines older than --since
@@ -115,8 +121,11 @@ class LogParser:
         self._lines += 1
         if KNOWN_LINE.match(line) is None:
             self._unknown += 1
-        if self._version is None and VERSION_MARK in line:
-            self._take_version(line)
+        if VERSION_MARK in line:
+            if self._version is None:
+                self._take_version(line)
+            if VERSION.search(line):
+                self._note_version_line(line)
         for marker in MARKERS:
             if marker in line:
                 self._matched += 1
@@ -149,6 +158,16 @@ class LogParser:
                 end = n
             self._take_version(data[start:end].decode("utf-8", "replace"))
             i = data.find(BVERSION_MARK, end)
+        # The block's last line giving a version (what feed() would note last).
+        j = data.rfind(BVERSION_MARK)
+        while j >= 0:
+            start = data.rfind(b"\n", 0, j) + 1
+            end = data.find(b"\n", j)
+            line = data[start : end if end >= 0 else n].decode("utf-8", "replace")
+            if VERSION.search(line):
+                self._note_version_line(line)
+                break
+            j = data.rfind(BVERSION_MARK, 0, start)
         spans: dict[int, int] = {}
         for marker in BMARKERS:
             i = data.find(marker)
@@ -188,7 +207,7 @@ class LogParser:
         )
         versions = [s.client_version for s in sessions if s.client_version]
         return LogSummary(
-            client_version=versions[-1] if versions else self._version,
+            client_version=self._newest_version() or (versions[-1] if versions else self._version),
             sessions=tuple(sessions),
             sessions_total=self._table.total,
             errors=tuple(self._orphans),
@@ -198,6 +217,27 @@ class LogParser:
         )
 
     # --- internals -----------------------------------------------------------------
+
+    def _note_version_line(self, line: str) -> None:
+        self._fed += 1
+        self._version_lines[self.source] = (self._fed, line)
+
+    def _newest_version(self) -> str | None:
+        """The client's version as of the newest line that gives one: by the line's own
+        time (a line with a time beats one without); equal times or none, the line fed
+        last. Each source's last version line is its newest (a file is in time order)."""
+        best: tuple[bool, float, int] | None = None
+        version: str | None = None
+        for fed, line in self._version_lines.values():
+            m = VERSION.search(line)
+            if m is None:
+                continue
+            head = HEAD.match(line.rstrip("\r\n"))
+            when = to_datetime(timestamp_of(head)) if head is not None else None
+            key = (when is not None, when.timestamp() if when is not None else 0.0, fed)
+            if best is None or key > best:
+                best, version = key, m[1]
+        return version
 
     def _take_version(self, line: str) -> None:
         m = VERSION.search(line)

@@ -20,6 +20,7 @@ from wsdiag.logs.files import (
     LogFile,
     ReadProblem,
     discover,
+    newest_first_by_lines,
     read_into,
     skip_reason,
 )
@@ -65,7 +66,10 @@ class LogsResult:
 
 
 def collect(paths: Sequence[Path], since: datetime | None) -> LogsResult:
-    files, problems, searched = discover(paths or None, since=since)
+    found, problems, searched = discover(paths or None, since=since)
+    # Newest by the logs' own lines (check reads them in the same order): "newest:" and the
+    # order a session straddling a rotation is read in do not follow a copy's fresh mtime.
+    files = newest_first_by_lines(found)
     parser = LogParser(since=since)
     result = LogsResult(summary=None, since=since, searched=searched, problems=problems)
     # Oldest first, so that a session that straddles a rotation is read in order.

@@ -13,6 +13,7 @@ from wsdiag.quality.facts import QualityFacts
 from wsdiag.quality.samples import RttSource
 from wsdiag.quality.score import Figure, Grade, Score
 from wsdiag.quality.stats import Figures, PathFigures, RttSummary
+from wsdiag.vocab.codec import DecodeError, decode, kind
 
 
 def _figures(f: Figures) -> dict[str, Any]:
@@ -49,34 +50,75 @@ def quality_json(q: QualityFacts) -> dict[str, Any]:
     }
 
 
-def _figures_from(d: dict[str, Any]) -> Figures:
+def _obj(value: Any, at: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DecodeError(f"{at}: expected an object, not {kind(value)}")
+    return value
+
+
+def _arr(value: Any, at: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise DecodeError(f"{at}: expected an array, not {kind(value)}")
+    return value
+
+
+def _count(d: dict[str, Any], key: str, at: str) -> int:
+    return decode(int, d.get(key, 0), at=f"{at}.{key}")
+
+
+def _ms(value: Any, at: str) -> float | None:
+    return decode(float | None, value, at=at)  # type: ignore[arg-type]
+
+
+def _figures_from(d: dict[str, Any], at: str) -> Figures:
     r = d.get("rtt_ms")
+    rtt = None
+    if r is not None:
+        r = _obj(r, f"{at}.rtt_ms")
+        rtt = RttSummary(
+            *(decode(float, r.get(k), at=f"{at}.rtt_ms.{k}") for k in ("min", "p50", "p95", "max"))
+        )
     return Figures(
-        sent=int(d.get("sent", 0)),
-        answered=int(d.get("answered", 0)),
-        retransmitted=int(d.get("retransmitted", 0)),
-        rtt_ms=RttSummary(float(r["min"]), float(r["p50"]), float(r["p95"]), float(r["max"]))
-        if r
-        else None,
-        jitter_ms=d.get("jitter_ms"),
-        loss=d.get("loss"),
-        judged=int(d.get("judged", 0)),
-        lost=int(d.get("lost", 0)),
+        sent=_count(d, "sent", at),
+        answered=_count(d, "answered", at),
+        retransmitted=_count(d, "retransmitted", at),
+        rtt_ms=rtt,
+        jitter_ms=_ms(d.get("jitter_ms"), f"{at}.jitter_ms"),
+        loss=_ms(d.get("loss"), f"{at}.loss"),
+        judged=_count(d, "judged", at),
+        lost=_count(d, "lost", at),
     )
 
 
-def quality_from_json(d: dict[str, Any]) -> QualityFacts:
-    """A ``quality`` block back into facts. Raises KeyError or ValueError on a malformed
-    block."""
-    bd = d.get("bounds") or {}
+def _bound(bd: dict[str, Any], key: str, default: Bound) -> Bound:
+    if key not in bd:
+        return default
+    pair = _arr(bd[key], f"quality.bounds.{key}")
+    if len(pair) != 2:
+        raise DecodeError(f"quality.bounds.{key}: expected [good, poor], not {len(pair)} items")
+    return Bound(*(decode(float, v, at=f"quality.bounds.{key}[{i}]") for i, v in enumerate(pair)))
+
+
+def quality_from_json(value: Any) -> QualityFacts:
+    """A ``quality`` block back into facts. Raises DecodeError naming the field of the
+    wrong shape (``quality.paths[0].rtt_ms.p95: expected a number, not a string``), never
+    Python's own words: the reader of a report cannot act on those."""
+    d = _obj(value, "quality")
+    bd = _obj(d.get("bounds") or {}, "quality.bounds")
     defaults = QualityBounds()
     bounds = QualityBounds(
-        rtt_ms=Bound(*bd["rtt_ms"]) if "rtt_ms" in bd else defaults.rtt_ms,
-        jitter_ms=Bound(*bd["jitter_ms"]) if "jitter_ms" in bd else defaults.jitter_ms,
-        loss=Bound(*bd["loss"]) if "loss" in bd else defaults.loss,
+        rtt_ms=_bound(bd, "rtt_ms", defaults.rtt_ms),
+        jitter_ms=_bound(bd, "jitter_ms", defaults.jitter_ms),
+        loss=_bound(bd, "loss", defaults.loss),
     )
     limit = d.get("limit")
-    overall = _figures_from(d["overall"]) if d.get("overall") else None
+    raw_overall = d.get("overall")
+    overall = (
+        _figures_from(_obj(raw_overall, "quality.overall"), "quality.overall")
+        if raw_overall
+        else None
+    )
+    limit_text = decode(str, d.get("limit_text", ""), at="quality.limit_text")
     # not stored: which figures were left out reads back from the pooled figures
     unmeasured = (
         tuple(
@@ -84,24 +126,33 @@ def quality_from_json(d: dict[str, Any]) -> QualityFacts:
             for k, v in ((Figure.JITTER, overall.jitter_ms), (Figure.LOSS, overall.loss))
             if v is None
         )
-        if overall is not None and overall.rtt_ms is not None and d.get("limit_text")
+        if overall is not None and overall.rtt_ms is not None and limit_text
         else ()
     )
+    paths = []
+    for i, raw in enumerate(_arr(d.get("paths", []), "quality.paths")):
+        at = f"quality.paths[{i}]"
+        p = _obj(raw, at)
+        paths.append(
+            PathFigures(
+                decode(str, p.get("id"), at=f"{at}.id"),
+                decode(RttSource, p.get("source", "timer"), at=f"{at}.source"),
+                _figures_from(p, at),
+            )
+        )
+    poor = _arr(d.get("poor", []), "quality.poor")
     return QualityFacts(
-        samples=int(d.get("samples", 0)),
-        paths=tuple(
-            PathFigures(p["id"], RttSource(p.get("source", "timer")), _figures_from(p))
-            for p in d.get("paths", ())
-        ),
+        samples=_count(d, "samples", "quality"),
+        paths=tuple(paths),
         overall=overall,
         score=Score(
-            d.get("score"),
-            Grade(d.get("grade", "unknown")),
-            Figure(limit) if limit else None,
-            limit_text=str(d.get("limit_text", "")),
+            decode(int | None, d.get("score"), at="quality.score"),  # type: ignore[arg-type]
+            decode(Grade, d.get("grade", "unknown"), at="quality.grade"),
+            decode(Figure, limit, at="quality.limit") if limit else None,
+            limit_text=limit_text,
             unmeasured=unmeasured,
         ),
-        poor=tuple(Figure(f) for f in d.get("poor", ())),
-        counts=bool(d.get("counts_in_verdict", False)),
+        poor=tuple(decode(Figure, f, at=f"quality.poor[{i}]") for i, f in enumerate(poor)),
+        counts=decode(bool, d.get("counts_in_verdict", False), at="quality.counts_in_verdict"),
         bounds=bounds,
     )

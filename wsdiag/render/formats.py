@@ -133,7 +133,10 @@ def expand(obj: dict[str, Any]) -> dict[str, Any]:
     ``probes`` (the ids of its basis, in order). Certificate chains are not in
     json-line and stay out. A full ``json`` object comes back unchanged."""
     out = dict(obj)
-    dns = [d for d in out.get("dns") or [] if isinstance(d, dict)]
+    # Any shape may come in (a file from elsewhere): what is not the shape json-line writes
+    # is passed on untouched, for the decoder to name (never a TypeError here).
+    raw_dns = out.get("dns")
+    dns = [d for d in raw_dns if isinstance(d, dict)] if isinstance(raw_dns, list) else []
     if isinstance(out.get("dns"), list):
         out["dns"] = [
             _whole_dns({"id": f"{d.get('target')}/dns/{d.get('type')}", **d})
@@ -169,11 +172,12 @@ def _whole_probe(p: dict[str, Any], dns: list[dict[str, Any]]) -> dict[str, Any]
         p = {**p, "cause": str(USUAL_CAUSE[status])}
     if "host" in p and "address" in p:
         return p
-    names = list(dict.fromkeys(d.get("host") for d in dns if d.get("target") == p.get("target")))
+    same = [d for d in dns if d.get("target") == p.get("target") and isinstance(d.get("host"), str)]
+    names = list(dict.fromkeys(d["host"] for d in same))
     answered = [
-        d.get("host")
-        for d in dns
-        if d.get("target") == p.get("target") and p.get("address") in (d.get("addresses") or ())
+        d["host"]
+        for d in same
+        if isinstance(d.get("addresses"), list) and p.get("address") in d["addresses"]
     ]
     host = answered[0] if answered else (names[0] if len(names) == 1 else "")
     return {"host": host, "address": None, **p}
@@ -183,7 +187,7 @@ def _with_basis_probes(f: dict[str, Any]) -> dict[str, Any]:
     basis = f.get("basis")
     if "probes" in f or not isinstance(basis, dict):
         return f
-    ids = [i for v in basis.values() if isinstance(v, list) for i in v]
+    ids = [i for v in basis.values() if isinstance(v, list) for i in v if isinstance(i, str)]
     return {**f, "probes": list(dict.fromkeys(ids))}
 
 

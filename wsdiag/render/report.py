@@ -49,10 +49,7 @@ def report_from_json(doc: Any) -> Report:
     report = codec.decode(Report, doc, _READ)
     if "quality" not in doc:
         return report
-    try:
-        quality = quality_from_json(doc["quality"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise codec.DecodeError(f"quality: {exc}") from None
+    quality = quality_from_json(doc["quality"])  # raises DecodeError naming the field
     return dataclasses.replace(
         report, evidence=dataclasses.replace(report.evidence, quality=quality)
     )
@@ -88,6 +85,9 @@ def host_json(h: HostIdentity) -> dict[str, Any]:
 
 def _host(h: dict[str, Any]) -> HostIdentity:
     """The host block as written (names already redacted there stay redacted)."""
+    for part in ("view", "runs_in"):
+        if h.get(part) is not None and not isinstance(h.get(part), dict):
+            raise codec.DecodeError(f"host.{part}: expected an object, not {codec.kind(h[part])}")
     view = h.get("view") or {}
     logs, proxy = str(view.get("logs", "none")), str(view.get("proxy", "own"))
     return HostIdentity(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import json
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -180,18 +181,24 @@ def decode(cls: type[T], data: Any, hooks: Hooks | None = None, at: str = "") ->
 def decode_all(cls: type[T], data: Any, hooks: Hooks | None = None, at: str = "") -> tuple[T, ...]:
     """A tuple of ``cls`` from an array (see ``decode``)."""
     if not isinstance(data, list):
-        raise DecodeError(f"{at or 'document'}: expected an array, not {_kind(data)}")
+        raise DecodeError(f"{at or 'document'}: expected an array, not {kind(data)}")
     return tuple(decode(cls, v, hooks, f"{at}[{i}]") for i, v in enumerate(data))
 
 
 def _decode(tp: Any, data: Any, hooks: Hooks, at: str) -> Any:
     hook = hooks.get(tp) if isinstance(tp, type) else None
     if hook is not None:
+        # A block read by a hook is a dataclass's object (null only where the field is
+        # optional, handled above): anything else is named here, before the hook's code.
+        if dataclasses.is_dataclass(tp) and not isinstance(data, dict):
+            raise DecodeError(f"{at or 'document'}: expected an object, not {kind(data)}")
         try:
             return hook(data)
         except DecodeError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # The boundary: Python's own words ("'NoneType' object has no attribute
+            # 'get'") say nothing to the reader of a report; say where, in words.
             raise DecodeError(f"{at or 'document'}: {_why(exc)}") from None
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
@@ -205,7 +212,7 @@ def _decode(tp: Any, data: Any, hooks: Hooks, at: str) -> Any:
     if origin is tuple:
         args = typing.get_args(tp)
         if not isinstance(data, list):
-            raise DecodeError(f"{at}: expected an array, not {_kind(data)}")
+            raise DecodeError(f"{at}: expected an array, not {kind(data)}")
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_decode(args[0], v, hooks, f"{at}[{i}]") for i, v in enumerate(data))
         if len(args) != len(data):
@@ -217,7 +224,7 @@ def _decode(tp: Any, data: Any, hooks: Hooks, at: str) -> Any:
     if origin in (dict, Mapping) or tp in (dict, Mapping):
         vt = (typing.get_args(tp) or (str, Any))[1]
         if not isinstance(data, dict):
-            raise DecodeError(f"{at}: expected an object, not {_kind(data)}")
+            raise DecodeError(f"{at}: expected an object, not {kind(data)}")
         return {k: _decode(vt, v, hooks, f"{at}.{k}") for k, v in data.items()}
     if tp is Any or tp is object:
         return data
@@ -227,12 +234,12 @@ def _decode(tp: Any, data: Any, hooks: Hooks, at: str) -> Any:
         try:
             return tp(data)
         except ValueError:
-            raise DecodeError(f"{at}: {data!r} is not a {tp.__name__}") from None
+            raise DecodeError(f"{at}: {shown(data)} is not {one_of(tp)}") from None
     if tp is dt.datetime:
         try:
             return dt.datetime.fromisoformat(data)
         except (TypeError, ValueError):
-            raise DecodeError(f"{at}: {data!r} is not an ISO 8601 time") from None
+            raise DecodeError(f"{at}: {shown(data)} is not an ISO 8601 time") from None
     return _scalar(tp, data, at)
 
 
@@ -243,23 +250,57 @@ def _scalar(tp: Any, data: Any, at: str) -> Any:
         return data
     if tp in (str, bool) and isinstance(data, tp):
         return data
-    name = getattr(tp, "__name__", str(tp))
-    raise DecodeError(f"{at}: expected {name}, not {_kind(data)}")
+    name = _WORDS.get(tp) or getattr(tp, "__name__", str(tp))
+    raise DecodeError(f"{at}: expected {name}, not {kind(data)}")
+
+
+# What a scalar field holds, as a reader of the JSON would say it (not Python's type name).
+_WORDS: dict[object, str] = {
+    float: "a number",
+    int: "a whole number",
+    str: "a string",
+    bool: "true or false",
+}
+_MAX_SHOWN = 40  # characters of a wrong value quoted in a message
+_MAX_CHOICES_CHARS = 60  # of an enum's values listed in a message
+
+
+def shown(data: Any) -> str:
+    """A wrong value as its JSON text (``"opne"``, ``null``, ``true``), at most _MAX_SHOWN
+    characters: the reader's spelling, not Python's (``None``, ``True``)."""
+    try:
+        text = json.dumps(data, ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        text = kind(data)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def one_of(tp: type[enum.Enum]) -> str:
+    """``one of "open", "closed", ...``: the values an enum field may hold, as many as fit
+    in _MAX_CHOICES_CHARS characters."""
+    values = [shown(m.value) for m in tp]
+    kept: list[str] = []
+    for v in values:
+        if kept and sum(len(k) + 2 for k in kept) + len(v) > _MAX_CHOICES_CHARS:
+            break
+        kept.append(v)
+    more = ", ..." if len(kept) < len(values) else ""
+    return "one of " + ", ".join(kept) + more
 
 
 def _decode_fields(cls: type, data: Any, hooks: Hooks, at: str) -> Any:
     if not isinstance(data, dict):
-        raise DecodeError(f"{at or 'document'}: expected an object, not {_kind(data)}")
+        raise DecodeError(f"{at or 'document'}: expected an object, not {kind(data)}")
     types_of = hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if not f.init:
             continue
-        here = f"{at}.{f.name}" if at else f.name
         if f.metadata.get(_FLAT):
             values[f.name] = _decode(types_of[f.name], data, hooks, at)
             continue
         name = json_key(f)
+        here = f"{at}.{name}" if at else name  # the key as the document spells it
         if name not in data:
             if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
                 continue
@@ -270,8 +311,14 @@ def _decode_fields(cls: type, data: Any, hooks: Hooks, at: str) -> Any:
         raw = data[name]
         if f.metadata.get(_PAIRS):
             if not isinstance(raw, dict):
-                raise DecodeError(f"{here}: expected an object, not {_kind(raw)}")
-            raw = [[k, v] for k, v in raw.items()]
+                raise DecodeError(f"{here}: expected an object, not {kind(raw)}")
+            # tuple[tuple[K, V], ...]: each value named by its key, as the document has it
+            key_tp, value_tp = typing.get_args(typing.get_args(types_of[f.name])[0])
+            values[f.name] = tuple(
+                (_decode(key_tp, k, hooks, here), _decode(value_tp, v, hooks, f"{here}.{k}"))
+                for k, v in raw.items()
+            )
+            continue
         values[f.name] = _decode(types_of[f.name], raw, hooks, here)
     return cls(**values)
 
@@ -282,11 +329,17 @@ def _empty(tp: Any) -> Any:
     return {str: "", tuple: ()}.get(typing.get_origin(tp) or tp)
 
 
-def _kind(data: Any) -> str:
+def kind(data: Any) -> str:
+    """``an object``, ``an array``, ``a string``, ``a boolean``, ``null``, ``a number``: a
+    JSON value's kind as a message names it."""
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
         type(data), "null" if data is None else "a number"
     )
 
 
 def _why(exc: BaseException) -> str:
-    return f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+    """A hook's failure in words. A KeyError names the missing key; the others carry only
+    Python's view of a value of the wrong type, which is said in general terms."""
+    if isinstance(exc, KeyError):
+        return f"missing {shown(exc.args[0]) if exc.args else 'a key'}"
+    return "a value in it is of the wrong kind (not the object, array, string or number read)"
