@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ def lab_up(scenarios: tuple[str, ...]) -> Iterator[Lab | str]:
         return
     signal.signal(signal.SIGTERM, _sigterm)
     regions = tuple(dict.fromkeys(BY_NAME[s].region for s in scenarios))
-    with Lab(regions=regions) as lab:
+    # WSDIAG_LAB_PREFIX: agents sharing a machine give their labs their own names (a free
+    # random one otherwise).
+    with Lab(regions=regions, prefix=os.environ.get("WSDIAG_LAB_PREFIX", "")) as lab:
         yield lab
 
 

@@ -1,34 +1,73 @@
 """Bring one simulated network up by hand, run wsdiag in it, take it down again.
 
     sudo python examples/lab.py list
-    sudo python examples/lab.py up minimal-egress --region eu-west-1
+    sudo python examples/lab.py up minimal-egress --region eu-west-1 [--lab PREFIX]
     sudo <the command it prints>                        # wsdiag on the simulated laptop
     sudo python examples/lab.py switch udp-blocked      # same lab, other scenario
     sudo python examples/lab.py down
 
 The namespaces, resolvers and servers stay up between commands; what they are is kept in
 one state file per lab (``/run/wsdiag-lab/<prefix>.json``), which ``down`` reads to remove
-all of that lab and nothing of another. With several labs up, ``switch`` and ``down`` need
-``--lab PREFIX``. The printed command carries the scenario's trust settings, so it gives the
-verdict ``list`` expects. Needs root, iproute2, nftables and dnsmasq (``scripts/lab-deps.sh``).
+all of that lab and nothing of another. ``up --lab PREFIX`` names the lab (its namespaces are
+``PREFIX-cli`` and so on; default: a free ``wl<4 hex>``); with several labs up, ``switch`` and
+``down`` need ``--lab PREFIX``. A scenario's region-specific settings (the private name a
+hosts file pins) follow the lab's region, so ``up --region`` and ``switch`` into a lab built
+for another region still give the verdict ``list`` expects. The printed command carries the
+scenario's trust settings, so it gives the verdict ``list`` expects too. Needs root,
+iproute2, nftables and dnsmasq (``scripts/lab-deps.sh``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.lab.scenarios import BY_NAME, SCENARIOS, Scenario  # noqa: E402
-from tests.lab.topology import Lab, unavailable_reason  # noqa: E402
+from tests.lab.scenarios import BY_NAME, SCENARIOS, Scenario, endpoint_host  # noqa: E402
+from tests.lab.topology import Lab, Shape, list_namespaces, unavailable_reason  # noqa: E402
 from wsdiag.errors import WsdiagError  # noqa: E402
 
 STATE_DIR = Path("/run" if os.access("/run", os.W_OK) else "/tmp") / "wsdiag-lab"
+
+
+# A lab's names are "<prefix>-cli", "<prefix>-nat64" (a tun device): Linux allows 15
+# characters in an interface name (IFNAMSIZ 16 with the NUL), so a prefix has 9 at most;
+# lowercase letters and digits, as the namespaces, nft table and Squid service carry it.
+_PREFIX_RE = re.compile(r"[a-z][a-z0-9]{0,8}")
+
+
+def prefix_problem(prefix: str, up: list[str]) -> str | None:
+    """Why ``prefix`` cannot name a new lab, or None. ``up``: the network namespaces that
+    exist now (``ip netns list``)."""
+    if not _PREFIX_RE.fullmatch(prefix):
+        return (
+            f"--lab {prefix!r}: 1 to 9 lowercase letters and digits, starting with a letter "
+            "(the lab's interface names carry it)"
+        )
+    if _state_file(prefix).exists():
+        return f"lab {prefix} is already up (switch it, or take it down first)"
+    clash = sorted(n for n in up if n.startswith(prefix + "-"))
+    if clash:
+        return f"--lab {prefix}: namespaces {', '.join(clash)} exist already"
+    return None
+
+
+def shape_for(scenario: Scenario, region: str) -> Shape:
+    """``scenario``'s shape for a lab asked about ``region``: a hosts-file line for the
+    scenario's own region's private name names ``region``'s instead (hosts-pin is written
+    for eu-west-1; pinning that name in an ap-northeast-1 lab tested nothing)."""
+    if region == scenario.region:
+        return scenario.shape
+    theirs, ours = endpoint_host(scenario.region), endpoint_host(region)
+    hosts = tuple((a, ours if name == theirs else name) for a, name in scenario.shape.hosts)
+    return dataclasses.replace(scenario.shape, hosts=hosts)
 
 
 def _state_file(prefix: str) -> Path:
@@ -84,7 +123,7 @@ def cmd_list(_: argparse.Namespace) -> int:
 def _instructions(lab: Lab, region: str, scenario: Scenario) -> None:
     ns = lab.names.cli
     print(f"lab {lab.prefix} is up; client namespace {ns}")
-    print(f"  {lab.user_command(region, scenario.shape)}")
+    print(f"  {lab.user_command(region, shape_for(scenario, region))}")
     print(f"  ip netns exec {ns} bash    # a shell on the simulated laptop")
     print(f"take it down with: python examples/lab.py down --lab {lab.prefix}")
 
@@ -93,16 +132,19 @@ def cmd_up(args: argparse.Namespace) -> int:
     if reason := unavailable_reason():
         print(f"cannot build the lab: {reason}", file=sys.stderr)
         return 1
+    if args.lab is not None and (problem := prefix_problem(args.lab, list_namespaces())):
+        print(problem, file=sys.stderr)
+        return 1
     scenario = BY_NAME[args.scenario]
     region = args.region or scenario.region
     try:
-        lab = Lab(regions=(region,))
+        lab = Lab(regions=(region,), prefix=args.lab or "")
     except WsdiagError as exc:
         print(exc, file=sys.stderr)
         return 1
     lab.up()
     try:
-        lab.apply(scenario.shape)
+        lab.apply(shape_for(scenario, region))
         _save({**lab.state(), "scenario": scenario.name})
     except BaseException:
         lab.down()
@@ -119,7 +161,7 @@ def cmd_switch(args: argparse.Namespace) -> int:
         return 1
     lab = Lab.attach(state)
     scenario = BY_NAME[args.scenario]
-    lab.apply(scenario.shape)
+    lab.apply(shape_for(scenario, lab.regions[0]))
     _save({**state, "scenario": scenario.name})
     print(f"scenario {scenario.name}: {scenario.story}")
     print(f"expected: environment={scenario.expect.environment} verdict={scenario.expect.verdict}")
@@ -148,6 +190,7 @@ def main() -> int:
     up = sub.add_parser("up", help="build the lab in one scenario")
     up.add_argument("scenario", choices=sorted(BY_NAME))
     up.add_argument("--region", help="region wsdiag will be asked about (default: scenario's)")
+    up.add_argument("--lab", metavar="PREFIX", help="name the lab (default: a free wl<4 hex>)")
     up.set_defaults(fn=cmd_up)
     switch = sub.add_parser("switch", help="re-shape the running lab into another scenario")
     switch.add_argument("scenario", choices=sorted(BY_NAME))

@@ -83,6 +83,15 @@ def proxy_route(proxy: str | None, bypassed: tuple[str, ...] = ()) -> ProxyRoute
             pac="/etc/wsdiag/p.pac",
             pac_broken=why,
         )
+    if proxy == "invalid":  # HTTPS_PROXY=http://10.30.0.1:99999 (fresh report item 15)
+        return ProxyRoute(
+            ProxyMode.UNTESTED,
+            "http://<unreadable>",
+            source="environment",
+            bypassed=bypassed,
+            reason="the proxy setting has no valid port (a number from 1 to 65535)",
+            invalid=True,
+        )
     if proxy == "untested":
         return ProxyRoute(
             ProxyMode.UNTESTED,

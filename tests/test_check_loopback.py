@@ -425,6 +425,30 @@ def test_proxy_port_closed_is_the_proxy_unreachable(lab: Lab) -> None:
     assert (code, r["verdict"]) == (2, "blocked")
     assert "PROXY_UNREACHABLE" in codes(r)
     assert probe(r, "ws-broker/tls/443")["phase"] == "proxy-connect"
+    # fresh report item 15: not "closed" (nothing on the internet answers): every sign-in
+    # probe stopped at the proxy, so the internet beyond it was never asked
+    assert (r["environment"], r["environment_rule"]) == (
+        "unknown",
+        "internet-behind-proxy-untested",
+    )
+
+
+@pytest.mark.parametrize("setting", ["http://[bad", "http://10.30.0.1:99999", "http://:3128"])
+def test_a_proxy_setting_that_is_no_url_is_its_own_finding(lab: Lab, setting: str) -> None:
+    """Fresh report item 15: these were PROXY_UNSUPPORTED_SCHEME ("wsdiag tests http://
+    proxies only"), though http:// is the scheme wsdiag tests: the URL is what is wrong."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    code, r = lab.check(env=with_proxy(lab, setting))
+    assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+    assert "PROXY_URL_INVALID" in codes(r) and "PROXY_UNSUPPORTED_SCHEME" not in codes(r)
+    assert r["proxy"]["mode"] == "untested" and "10.30.0.1" not in json.dumps(r["proxy"])
+    # line's reason names the setting's problem, not only what went unmeasured
+    proc = lab.run(
+        "--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs", "--format", "line",
+        env=with_proxy(lab, setting),
+    )  # fmt: skip
+    reason = proc.stdout.split(" reason: ", 1)[1]
+    assert reason.startswith("The HTTPS proxy setting (from the environment (https_proxy)) is not")
 
 
 PROXY_NAME = "wsdiag-proxy.test"
@@ -501,3 +525,41 @@ def test_a_cname_beside_the_endpoints_address_is_never_a_silent_ready(lab: Lab) 
     assert statuses(r, "endpoint", address=EP_DEAD) == {"refused"}
     dns_a = [d for d in r["dns"] if d["host"] == PRIVATE and "RFC 2181" in (d["detail"] or "")]
     assert dns_a, r["dns"]
+
+
+def test_a_ready_verdict_with_nameserver_says_whose_answers_it_is(lab: Lab) -> None:
+    """FRESH-REPORT item 1: with --nameserver the OS resolver is never asked (a safety
+    choice: tests and admins point wsdiag at one server), so "ready" is that server's
+    answers' verdict, never a claim about this machine's DNS: every output says so."""
+    lab.zone([EP_A, EP_B])
+    code, r = lab.check()
+    assert (code, r["verdict"]) == (0, "ready")
+    given = [f for f in r["findings"] if f["code"] == "NAMESERVER_GIVEN"]
+    assert [(f["severity"], f["owner"]) for f in given] == [("info", "user")]
+    assert lab.dns.address in given[0]["message"] and "not" in given[0]["message"]
+    assert given[0]["remediation"] == "Run without --nameserver to check what the client sees."
+    assert r["evidence"]["nameserver_given"] == "yes"
+    common = ("--vpc-cidr", f"127.{NET}.1.0/24", "--timeout", "1", "--no-logs")
+    text = lab.run(*common).stdout.splitlines()
+    assert text[0].startswith("READY: ")
+    assert text[1].startswith("DNS answers from the resolver given with --nameserver only")
+    assert "own resolver" in " ".join(text[1:3]) and "Nothing to do" in "\n".join(text)
+    line = lab.run(*common, "--format", "line").stdout
+    assert line.startswith("ready dns=nameserver-only env=open-egress ") and line.count("\n") == 1
+    assert "findings=-" in line  # a note, not a finding someone acts on
+    jamf = lab.run(*common, "--format", "jamf").stdout
+    assert jamf.startswith("<result>ready dns=nameserver-only env=")
+
+
+def test_an_agents_address_given_with_nameserver_is_not_the_agent_running_here() -> None:
+    """FRESH-REPORT item 23a: --nameserver 127.0.2.2 (Cloudflare WARP's DNS address) made
+    DNS_AGENT_OWNS_NAME say WARP "runs here", with no WARP process or interface here."""
+    with DnsServer("127.0.2.2", {"*": NXDOMAIN}) as dns:
+        cmd = [sys.executable, "-m", "wsdiag", "check", "--region", REGION, "--json"]
+        cmd += ["--nameserver", dns.address, "--timeout", "0.5", "--no-logs", "--no-proxy"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    report = json.loads(proc.stdout)
+    (f,) = [f for f in report["findings"] if f["code"] == "DNS_AGENT_OWNS_NAME"]
+    said = f["message"]
+    assert "runs here" not in said
+    assert "which answers at 127.0.2.2 (no process or interface of it was seen here)" in said

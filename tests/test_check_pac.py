@@ -21,6 +21,7 @@ from tests.test_check_loopback import (  # noqa: F401  (lab: a fixture)
     AUTH_DEAD,
     EP_A,
     HEALTH_DEAD,
+    NET,
     PRIVATE,
     Lab,
     ip,
@@ -210,3 +211,21 @@ def test_a_pac_that_cannot_be_evaluated_is_the_pacs_own_finding(
     assert str(pac) in found["message"] and "https_proxy" not in found["message"]
     assert found["owner"] == "desktop"
     assert (code, r["verdict"]) == (3, "unknown"), codes(r)
+
+
+def test_a_pac_that_does_not_run_is_lines_reason(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
+    """Fresh report item 17: the line's reason was NOT_MEASURED's generic text; it is the
+    PAC's problem, which the desktop team fixes."""
+    lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
+    pac = tmp_path / "broken.pac"
+    pac.write_text('function FindProxyForURL(url, host) { return "PROXY" + ; }\n')
+    cidr = f"127.{NET}.1.0/24"
+    proc = lab.run(
+        "--vpc-cidr", cidr, "--no-logs", "--timeout", "1", "--pac", str(pac), "--format", "line"
+    )
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stdout.splitlines()
+    assert line.startswith("unknown ") and "PAC_NOT_USED" in line, line
+    reason = line.split(" reason: ", 1)[1]
+    assert reason.startswith(f"The proxy auto-config {pac} was not followed"), line
+    assert "the PAC script does not run" in reason and "Could not measure" not in reason

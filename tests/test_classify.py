@@ -832,7 +832,7 @@ PROXY_CASES = [
     (
         "proxy-407",
         {"proxy": "auth-407"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_AUTH_REQUIRED"},
         {"AUTH_UNREACHABLE", "PROXY_IN_USE", "NOT_MEASURED"},
@@ -856,7 +856,7 @@ PROXY_CASES = [
     (
         "proxy-port-closed",
         {"proxy": "down"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE"},
@@ -864,7 +864,7 @@ PROXY_CASES = [
     (
         "proxy-port-silent",
         {"proxy": "down-silent"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE"},
@@ -872,7 +872,7 @@ PROXY_CASES = [
     (
         "proxy-name-gone",
         {"proxy": "name-gone"},
-        "closed",
+        "unknown",  # the internet beyond the proxy was never asked (fresh report 15)
         "blocked",
         {"PROXY_UNREACHABLE"},
         {"AUTH_UNREACHABLE", "NO_ROUTE"},
@@ -884,6 +884,14 @@ PROXY_CASES = [
         "unknown",
         {"PROXY_UNSUPPORTED_SCHEME", "NOT_MEASURED"},
         {"AUTH_UNREACHABLE"},
+    ),
+    (
+        "proxy-url-invalid",
+        {"proxy": "invalid"},
+        "unknown",
+        "unknown",
+        {"PROXY_URL_INVALID", "NOT_MEASURED"},
+        {"AUTH_UNREACHABLE", "PROXY_UNSUPPORTED_SCHEME"},
     ),
     (
         "pac-answer-broken",
@@ -999,6 +1007,8 @@ def test_every_finding_rule_fires_somewhere() -> None:
         - {"pac-not-used"}
         # the client logs' regions beside the NXDOMAIN: tests/test_region_mismatch.py
         - {"region-mismatch"}
+        # a plan with --nameserver (CASES plan none): tests/test_helpdesk_advice.py
+        - {"nameserver-given"}
         # from the per-server answers and where wsdiag runs: tests/test_chain.py
         - {r.name for r in CHAIN_RULES}
     )

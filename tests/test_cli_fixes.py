@@ -70,7 +70,9 @@ def test_check_format_takes_any_case(nx: DnsServer, fmt: str) -> None:
     proc = _wsdiag(*_check(nx, "--timeout", "0.5", "--format", fmt))
     assert proc.returncode == 2, proc.stderr
     first = proc.stdout.splitlines()[0]
-    assert first.startswith("blocked env=") if fmt.lower() == "line" else first.startswith("{")
+    # the verdict first; --nameserver said right after it (the answers are that server's)
+    line = first.startswith("blocked dns=nameserver-only env=")
+    assert line if fmt.lower() == "line" else first.startswith("{")
 
 
 def test_show_and_summarize_take_any_case() -> None:
@@ -162,3 +164,80 @@ def test_bundle_output_is_checked_before_the_run(silent: DnsServer, tmp_path: Pa
     assert proc.returncode == 3
     assert "no folder" in proc.stderr
     assert silent.queries == []
+
+
+@pytest.mark.parametrize(
+    ("command", "value", "message"),
+    [
+        # fresh report item 6: ~30 "Task exception was never retrieved" tracebacks
+        ("check", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("watch", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("bundle", "fe80::1%nosuch0", "names no network interface of this machine ('nosuch0'"),
+        ("check", "[fe80::1%4000000]:5353", "('4000000', the part after %)"),
+        ("check", "[fe80::1%nosuch0]:5353", "('nosuch0', the part after %)"),
+        # item 16 (broadcast and multicast are the unit tests': nothing is sent to them)
+        ("check", "0.0.0.0", "'0.0.0.0' is the unspecified address, not a resolver's address"),
+        ("check", "[::]:5353", "'[::]:5353' is the unspecified address"),
+    ],
+)
+def test_a_nameserver_that_cannot_be_asked_is_a_one_line_usage_error(
+    nx: DnsServer, tmp_path: Path, command: str, value: str, message: str
+) -> None:
+    """Refused before the run: a loopback server is given first, and it hears nothing."""
+    extra = ["--count", "1"] if command == "watch" else []
+    extra += ["-o", str(tmp_path / "b.zip")] if command == "bundle" else []
+    args = _check(nx, "--nameserver", value, "--timeout", "0.5", *extra)[1:]
+    proc = _wsdiag(command, *args)
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("wsdiag: error: --nameserver: ") and message in line, line
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert nx.queries == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("check", "-o"), ("check", "--output"), ("check", "--html"), ("bundle", "-o")],
+)
+def test_an_empty_file_name_is_said_so(
+    silent: DnsServer, tmp_path: Path, command: str, option: str
+) -> None:
+    """Fresh report item 23c: ``-o ''`` said "cannot write .: is a directory" (an empty
+    path is "." once it is a Path): now it names the empty name, before the run."""
+    args = _check(silent, "--timeout", "30")[1:]
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsdiag", command, *args, option, ""],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        env=_env(),
+    )
+    assert proc.returncode == 3
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("wsdiag: error: ") and "an empty file name" in line, line
+    assert "is a directory" not in line and proc.stdout == ""
+    assert silent.queries == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("{tmp}/missing.pac", "no such file or directory"),
+        ("file://{tmp}/missing.pac", "no such file or directory"),
+        ("{tmp}", "is a directory"),
+    ],
+)
+def test_a_pac_file_that_cannot_be_read_is_a_usage_error(
+    nx: DnsServer, tmp_path: Path, given: str, why: str
+) -> None:
+    """Fresh report item 17: ``--pac /nonexistent.pac`` ran the whole check and came out
+    "unknown" behind a generic reason. A PAC URL is still fetched in the run."""
+    value = given.format(tmp=tmp_path)
+    proc = _wsdiag(*_check(nx, "--timeout", "0.5", "--pac", value))
+    assert proc.returncode == 3
+    (line,) = proc.stderr.splitlines()
+    # (a long value is shortened in the one line, so only its start and the reason)
+    assert line.startswith("wsdiag: error: --pac '") and value[:20] in line, line
+    assert line.endswith(f"': cannot read it: {why}"), line
+    assert proc.stdout == "" and nx.queries == []

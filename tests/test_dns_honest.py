@@ -171,6 +171,38 @@ def test_a_scoped_link_local_nameserver_is_heard() -> None:
     assert got == ["answer", ["127.0.0.9"]]
 
 
+def test_a_scope_naming_no_interface_is_the_lookups_error_not_a_task_exception() -> None:
+    """Fresh report item 6: ``fe80::1%nosuch0`` (resolv.conf, or a --nameserver from before
+    the option was checked) failed before the first send (if_nametoindex); the task's
+    OSError was never retrieved: ~30 tracebacks on stderr. Now it is the server's error,
+    and asyncio has nothing to report. Nothing is sent: the scope resolves to no interface."""
+    import gc
+
+    import dns.message
+
+    from wsdiag.probes.dns_query import lookup as wire_lookup
+
+    async def go() -> tuple[object, list[dict[str, object]], DnsResult]:
+        loop = asyncio.get_running_loop()
+        reported: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _loop, context: reported.append(context))
+        server = ("fe80::1%nosuch0", 53)
+        got = await wire_lookup(dns.message.make_query(NAME, "A"), [server, server], 0.5)
+        spec = DnsSpec("t/dns/A", "t", NAME, "A", 0.5)
+        result = await resolve([server], spec, 0.5)
+        gc.collect()  # a finished task's unretrieved exception is reported when it is freed
+        await asyncio.sleep(0)
+        return got, reported, result
+
+    got, reported, result = asyncio.run(go())
+    assert reported == []
+    heard = got.heard  # type: ignore[attr-defined]
+    assert [h.error is not None for h in heard] == [True, True]
+    assert result.outcome is DnsOutcome.ERROR
+    # the OS's words (Linux: "no interface with this name"), never just "OSError"
+    assert result.detail.startswith("fe80::1%nosuch0: ") and "interface" in result.detail
+
+
 def test_a_cname_beside_addresses_tests_every_address_a_resolver_may_dial() -> None:
     """Issue 18, defect 14: CNAME and A for one name (RFC 2181 section 10.1 forbids it).
     dnspython alone takes the name's own A; glibc, reading the answer in order, follows

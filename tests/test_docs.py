@@ -36,3 +36,41 @@ def test_a_missing_marker_is_an_error() -> None:
         assert "markers" in str(exc)
     else:
         raise AssertionError("render accepted a README without markers")
+
+
+def _options() -> set[str]:
+    """Every long option any wsdiag command takes."""
+    import typer.main
+
+    from wsdiag.cli import app
+
+    command = typer.main.get_command(app)
+    subs = getattr(command, "commands", {})
+    return {
+        o
+        for sub in [command, *subs.values()]
+        for p in sub.params
+        for o in (*p.opts, *p.secondary_opts)
+        if o.startswith("--")
+    }
+
+
+def test_every_option_a_finding_names_exists() -> None:
+    """FRESH-REPORT item 7: STREAM_PATH_UNKNOWN's fix advised "--logs FILE", which no
+    command takes. Every --option in a row's message, remediation or "when" is a real one."""
+    import re
+
+    from wsdiag.rules.cloud import CLOUD_RULES
+
+    options = _options()
+    assert {"--region", "--nameserver", "--no-logs", "--endpoint-host"} <= options
+    texts = [
+        (code, text)
+        for code, rows in every_code().items()
+        for r in rows
+        for text in (r.message, r.remediation, r.when)
+    ]
+    texts += [(r.code, t) for r in CLOUD_RULES for t in (r.message, r.remediation, r.when)]
+    named = {(code, o) for code, t in texts for o in re.findall(r"(?<![\w-])--[a-z][\w-]*", t)}
+    assert len(named) > 5  # the scan reads something
+    assert sorted((c, o) for c, o in named if o not in options) == []

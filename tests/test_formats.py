@@ -53,8 +53,8 @@ def test_line_of_every_lab_scenario_fits_with_the_verdict_first(path: Path) -> N
     assert len(line) <= LINE_MAX and "\n" not in line and line.isascii()
     assert line.split()[0] == report["verdict"]
     assert f"env={report['environment']}" in line
-    for f in report["findings"]:  # the actionable ones; notes stay in the JSON
-        assert (f["code"] in line) == (f["severity"] != "info" or f["owner"] == "user")
+    for f in report["findings"]:  # the actionable ones; notes (info, any owner) stay in the JSON
+        assert (f["code"] in line) == (f["severity"] != "info")
     jamf = render_jamf(report)
     assert jamf.startswith(f"<result>{report['verdict']} ") and jamf.endswith("</result>")
 
@@ -296,6 +296,47 @@ def test_unknown_reason_is_what_left_it_unmeasured() -> None:
     }
     line = render_line(report)
     assert "reason: socks untested" in line and "reason: one AZ" not in line
+
+
+def test_unknown_with_nothing_to_act_on_gives_what_would_measure_it_as_the_fix() -> None:
+    """NOT_MEASURED is a note (info, whoever owns it: not in findings=), yet the line of an
+    unknown verdict still carries its step."""
+    fix = "Run `wsdiag check -v` and read where each unmeasured probe stopped."
+    report = {
+        "verdict": "unknown",
+        "findings": [
+            {
+                "code": "NOT_MEASURED",
+                "severity": "info",
+                "owner": "user",
+                "message": "Could not measure: QUIC to the endpoint",
+                "remediation": fix,
+            },
+        ],
+    }
+    line = render_line(report)
+    assert " findings=- reason: Could not measure: QUIC" in line
+    assert line.endswith(f" fix: {fix}")
+    # where someone acts, the line's fix is theirs, never the note's
+    acted = {"code": "X_BLOCKED", "severity": "warning", "owner": "network", "remediation": "Y."}
+    report["findings"].insert(0, acted)  # type: ignore[attr-defined]
+    assert render_line(report).endswith(
+        " findings=X_BLOCKED reason: Could not measure: QUIC to the endpoint fix: Y."
+    )
+
+
+@pytest.mark.parametrize("code", ["PAC_NOT_USED", "PAC_ANSWER_BROKEN"])
+def test_unknown_reason_names_the_pac_that_could_not_be_used(code: str) -> None:
+    """Fresh report item 17: a broken PAC's run said only NOT_MEASURED's "Could not measure:
+    registration reachable"; the PAC's own finding says what to fix."""
+    report = {
+        "verdict": "unknown",
+        "findings": [
+            {"code": "NOT_MEASURED", "severity": "info", "message": "could not measure x"},
+            {"code": code, "severity": "warning", "message": "the PAC script does not run"},
+        ],
+    }
+    assert "reason: the PAC script does not run" in render_line(report)
 
 
 def test_json_line_keeps_a_cause_its_status_does_not_imply() -> None:

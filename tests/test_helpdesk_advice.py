@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +20,10 @@ from wsdiag.render.formats import Format, render, render_line
 from wsdiag.render.html import render_html
 from wsdiag.render.report import to_json
 from wsdiag.render.text import render_text
-from wsdiag.vocab.model import DnsOutcome, Environment, Severity, Verdict
+from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity, Verdict
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Finding
 
 
 def report_of(r: Observed) -> Report:
@@ -113,3 +115,113 @@ def test_proxy_wording_never_says_quic_went_through_the_proxy() -> None:
     assert not re.search(r"quic/\d+[^,·]* open via proxy", signin), signin
     if "quic/" in signin:
         assert "open direct" in signin
+
+
+# --- FRESH-REPORT items 10 and 19: info findings are notes, whoever owns them ---------------
+
+LOGS_NO_SESSIONS = Finding(
+    "LOGS_NO_SESSIONS",
+    Severity.INFO,
+    "The logs (2 lines) record no streaming session in the period read.",
+    "Connect to the WorkSpace once, then run this again.",
+    rule="sessions",
+    owner=Owner.USER,
+)
+LOGS_VPC = Finding(
+    "LOGS_VPC_ENDPOINT_IN_USE",
+    Severity.INFO,
+    "In its last DCV session the client was given the PrivateLink streaming endpoint.",
+    "Nothing to fix.",
+    rule="endpoint-kind",
+    owner=Owner.USER,
+)
+# (the run, its extra info findings, the owner WHAT TO DO leads with: None where nobody acts)
+INFO_CASES = {
+    "degraded, the network's warning": (CASES["udp-blocked"], Owner.NETWORK),
+    "blocked, the network's error": (CASES["closed"], Owner.NETWORK),
+    "ready, nothing to do": (results(endpoint=O, health=O), None),
+    "at home, the user's error": (CASES["home"], Owner.USER),
+}
+
+
+@pytest.mark.parametrize("name", INFO_CASES)
+def test_an_info_finding_is_a_note_whoever_owns_it(name: str) -> None:
+    """`switch proxy-443-only-client-5.24`: "Nothing to change at this machine: hand ... to
+    your network team" was followed by "You, at this machine: i LOGS_NO_SESSIONS ...". An
+    info finding never stands in WHAT TO DO; the line's findings= never lists it."""
+    r, leads = INFO_CASES[name]
+    report = synth.report_of(r, *diagnose(r, (LOGS_NO_SESSIONS, LOGS_VPC)))
+    advice = adv.advise(report)
+    assert all(f.severity is not Severity.INFO for g in advice.groups for f in g.findings)
+    notes = {f.code for f in advice.notes}
+    assert {"LOGS_NO_SESSIONS", "LOGS_VPC_ENDPOINT_IN_USE"} <= notes
+    assert (advice.groups[0].owner if advice.groups else None) is leads
+    if leads is not Owner.USER:  # the user has nothing to do: the first line never says so
+        assert not advice.first.startswith("You can fix this now")
+    text = render_text(report, width=100)
+    todo = text.split("WHAT TO DO", 1)[1].split("\nPATHS", 1)[0]
+    assert "LOGS_NO_SESSIONS" not in todo and "LOGS_VPC_ENDPOINT_IN_USE" not in todo
+    assert ("You, at this machine" in todo) is (leads is Owner.USER)
+    assert "LOGS_NO_SESSIONS" in text.split("\nNOTES", 1)[1]
+    line = render_line(to_json(report))
+    listed = line.split(" findings=", 1)[1].split()[0].split(",")
+    assert not {"LOGS_NO_SESSIONS", "LOGS_VPC_ENDPOINT_IN_USE"} & set(listed)
+    assert "Connect to the WorkSpace once" not in line
+
+
+def test_actionable_summaries_leave_out_info_codes_whoever_owns_them(tmp_path: Path) -> None:
+    """`summarize --actionable` kept the user's info codes (LOGS_NO_SESSIONS); the README
+    says info codes are left out, as from the line's findings=."""
+    from wsdiag.fleet.summarize import summarize, to_dict
+
+    r = CASES["closed"]
+    report = synth.report_of(r, *diagnose(r, (LOGS_NO_SESSIONS,)))
+    (tmp_path / "r.json").write_text(json.dumps(to_json(report)))
+    plain = to_dict(summarize([str(tmp_path)]))["finding"]
+    acting = to_dict(summarize([str(tmp_path)], actionable=True))
+    assert "LOGS_NO_SESSIONS" in plain and "ENDPOINT_CERTIFICATE" not in acting["finding"]
+    assert "LOGS_NO_SESSIONS" not in acting["finding"]
+    assert all("LOGS_NO_SESSIONS" not in h["findings"] for h in acting["worst_hosts"])
+
+
+# --- FRESH-REPORT item 1: --nameserver bounds the verdict to that resolver's answers -------
+
+GIVEN = ("127.0.0.1:5353",)
+
+
+@pytest.mark.parametrize("given", [GIVEN, ()], ids=["--nameserver", "the OS's resolver"])
+@pytest.mark.parametrize("name", ["ready", "home", "closed"])
+def test_every_output_says_when_the_answers_are_the_given_resolvers_only(
+    name: str, given: tuple[str, ...]
+) -> None:
+    shapes = {"ready": {"health": O}, "home": {"endpoint_dns": DnsOutcome.NXDOMAIN, "health": O}}
+    shape = shapes.get(name, {"needed": F, "expected": F, "health": F})
+    r = results(plan=synth.plan_for(nameservers=given), **shape)  # type: ignore[arg-type]
+    report = report_of(r)
+    unbounded = report_of(results(**shape))  # type: ignore[arg-type]
+    # the verdict stays what the answers give
+    assert report.diagnosis.verdict is unbounded.diagnosis.verdict
+    found = {f.code: f for f in report.diagnosis.findings}
+    assert ("NAMESERVER_GIVEN" in found) is bool(given)
+    text = render_text(report, width=100).splitlines()
+    line = render_line(to_json(report))
+    verdict = str(report.diagnosis.verdict)
+    page = render_html(report)
+    if not given:
+        assert (
+            adv.SCOPE not in " ".join(text[:3]) and "dns=" not in line and 'id="scope"' not in page
+        )
+        return
+    f = found["NAMESERVER_GIVEN"]
+    assert (f.severity, f.owner) == (Severity.INFO, Owner.USER)
+    assert "127.0.0.1:5353" in f.message and "was not asked" in f.message
+    assert f.remediation == "Run without --nameserver to check what the client sees."
+    assert text[1].startswith("DNS answers from the resolver given with --nameserver only")
+    assert line.startswith(f"{verdict} dns=nameserver-only env=")  # the verdict stays first
+    assert "NAMESERVER_GIVEN" not in line.split(" fix: ")[0]  # a note, not an action
+    assert render(report, Format.JAMF, Redaction()).startswith(f"<result>{verdict} dns=nameserver")
+    assert adv.SCOPE.replace("'", "&#39;") in page
+    advice = adv.advise(report)
+    assert all(x.code != "NAMESERVER_GIVEN" for g in advice.groups for x in g.findings)
+    if name == "ready":
+        assert advice.first.startswith("Nothing to do: ") and "--nameserver" in advice.first

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import pytest
 
 from tests.synth import F, O, R, results
-from tests.test_classify import only_443, quic_silent
+from tests.test_classify import DENY_4195, only_443, quic_silent, signin_chains
 from tests.test_helpdesk_advice import report_of
 from wsdiag.render import paths as pv
 from wsdiag.render.html import diagram, render_html
@@ -43,6 +44,24 @@ HEALTH = {
     "minimal-egress, refused": (dict(health=R), "expected"),
     "minimal-egress behind a proxy": (dict(proxy="relay", health=F), "expected"),
     "minimal-egress, degraded endpoint": (dict(endpoint=quic_silent, health=F), "expected"),
+    # FRESH-REPORT item 8: minimal egress, but the verdict is blocked: "as expected here"
+    # would read as all being well
+    "minimal-egress, blocked: old client, 4195 shut": (
+        dict(endpoint=only_443, host="client-5.20", health=F),
+        "fail",
+    ),
+    "minimal-egress, blocked: old client through a 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.20", health=F),
+        "fail",
+    ),
+    "minimal-egress, blocked: sign-in TLS untrusted": (
+        dict(tweak=signin_chains(trusted=False), health=F),
+        "fail",
+    ),
+    "minimal-egress, degraded: new client through a 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.24", health=F),
+        "expected",
+    ),
     # the finding is there, but its message does not call it expected: at home it is a fault
     "home": (dict(endpoint_dns=DnsOutcome.NXDOMAIN, health=F), "fail"),
     "closed (no HEALTH_CHECK_BLOCKED)": (dict(needed=F, expected=F, health=F), "fail"),
@@ -77,6 +96,37 @@ def test_a_health_check_host_is_expected_only_where_the_report_says_so(name: str
         assert "✗" not in line_of(text, "health-check host")
 
 
+# name -> (results(...) arguments, the verdict, whether HEALTH_CHECK_BLOCKED says streaming
+# over the endpoint works here: only where every address answers TCP and both 4195 paths)
+WORKS = {
+    "minimal-egress": (dict(health=F), "ready", True),
+    "QUIC silent: TCP fallback": (dict(endpoint=quic_silent, health=F), "degraded", False),
+    "old client, 4195 shut": (dict(endpoint=only_443, host="client-5.20"), "blocked", False),
+    "old client, 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.20"),
+        "blocked",
+        False,
+    ),
+    "new client, 443-only proxy": (
+        dict(proxy="relay", endpoint=F, stream=DENY_4195, host="client-5.24"),
+        "degraded",
+        False,
+    ),
+    # the endpoint's paths all answer; sign-in is what blocks
+    "sign-in TLS untrusted": (dict(tweak=signin_chains(trusted=False)), "blocked", True),
+}
+
+
+@pytest.mark.parametrize("name", WORKS)
+def test_the_health_note_says_streaming_works_only_where_it_does(name: str) -> None:
+    kwargs, verdict, works = WORKS[name]
+    report = report_of(results(**kwargs))  # type: ignore[arg-type]
+    assert str(report.diagnosis.verdict) == verdict
+    (f,) = [f for f in report.diagnosis.findings if f.code == "HEALTH_CHECK_BLOCKED"]
+    assert ("streaming over the endpoint works here" in f.message) is works, f.message
+    assert f.message.endswith("this is expected." if works else "will show a failure.")
+
+
 def test_without_the_finding_a_blocked_health_check_stays_a_failure() -> None:
     report = report_of(results(health=F))
     d = report.diagnosis
@@ -85,6 +135,86 @@ def test_without_the_finding_a_blocked_health_check_stays_a_failure() -> None:
     (view,) = [v for v in pv.target_views(report) if v.role is Role.HEALTH]
     assert view.state == "fail"
     assert line_of(paths_text(report), "health-check host").startswith("  ✗ ")
+
+
+# --- FRESH-REPORT item 13: what the run deadline cut short is not measured, never a ✗ -------
+
+DEADLINE_DETAIL = "cut short by the run deadline: this machine was too busy (started 0.3 s late)"
+
+
+def cut_short(target: str, *kinds: str) -> Callable[[ProbeResult], ProbeResult]:
+    """A tweak: the probes of ``target`` whose "transport/port" is in ``kinds`` were cut by
+    the run deadline (as `check --deadline 2` showed under load)."""
+
+    def tweak(p: ProbeResult) -> ProbeResult:
+        if p.target_id == target and f"{p.transport}/{p.port}" in kinds:
+            return dataclasses.replace(
+                p, status=Status.ERROR, phase=Phase.DEADLINE, detail=DEADLINE_DETAIL, ms=None
+            )
+        return p
+
+    return tweak
+
+
+# name -> (results(...) arguments, the target, its state, the kinds its words name as cut)
+CUT = {
+    "health: TCP silent, QUIC cut": (
+        dict(health=F, tweak=cut_short("health-check", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "quic/4195",
+    ),
+    "health: both cut": (
+        dict(health=F, tweak=cut_short("health-check", "tcp/4195", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "tcp/4195, quic/4195",
+    ),
+    "health: TCP open, QUIC cut": (
+        dict(health=O, tweak=cut_short("health-check", "quic/4195")),
+        "health-check",
+        "unmeasured",
+        "quic/4195",
+    ),
+    "sign-in: TLS open, QUIC cut": (
+        dict(health=O, tweak=cut_short("ws-broker", "quic/443")),
+        "ws-broker",
+        "unmeasured",
+        "quic/443",
+    ),
+    "sign-in: TLS refused, QUIC cut: a measured failure": (
+        dict(needed=R, health=O, tweak=cut_short("ws-broker", "quic/443")),
+        "ws-broker",
+        "fail",
+        "",
+    ),
+    "health: both silent, none cut": (dict(health=F), "health-check", "expected", ""),
+}
+
+
+@pytest.mark.parametrize("name", CUT)
+def test_what_the_deadline_cut_is_drawn_not_measured(name: str) -> None:
+    kwargs, target, state, named = CUT[name]
+    report = report_of(results(**kwargs))  # type: ignore[arg-type]
+    (view,) = [v for v in pv.target_views(report) if v.target_id == target]
+    assert view.state == state
+    text = paths_text(report, verbose=True)
+    line = line_of(text, view.host)
+    if state != "unmeasured":  # a measured failure keeps its mark; a cut cell says so
+        assert line.startswith("  ✗ " if state == "fail" else "  ○ "), line
+        assert "not measured: the run deadline" not in text
+        return
+    assert line.startswith("  ? ") and "✗" not in line, line
+    why = f"not measured: the run deadline cut {named} short (run again with a longer --deadline)"
+    assert view.reason == why and why in " ".join(text.split())
+    for kind in named.split(", "):
+        assert f"{kind} not measured" in text and f"{kind} error" not in text
+    assert why in render_html(report)  # the page says it too, on a line under the host
+    rows = diagram(report).rows
+    assert any(r.note and r.label.strip() == why for r in rows)
+    if target == "health-check":  # its section's link: not measured, not a failure's red
+        (head,) = [r for r in rows if r.head and r.label.startswith("health-check host")]
+        assert head.status == "unmeasured"
 
 
 # --- (b) an endpoint whose paths all opened is never a ✗, a proxy or not ------------------

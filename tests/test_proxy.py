@@ -308,3 +308,31 @@ def test_an_unclosed_ipv6_bracket_is_the_environments_problem(
     assert config.source == "environment" and "not a valid URL" in config.problem
     assert _source(config.source) == "the environment (https_proxy)"
     assert route(config, AUTH_HOSTS, True).mode is ProxyMode.UNTESTED
+
+
+@pytest.mark.parametrize(
+    ("setting", "invalid"),
+    [
+        # fresh report item 15: no proxy URL at all, not a scheme wsdiag does not speak
+        ("http://[bad", True),
+        ("http://[bad:3128", True),
+        ("http://10.30.0.1:99999", True),
+        ("http://10.0.0.5:0", True),
+        ("http://10.0.0.5:port", True),
+        ("http://:3128", True),
+        ("socks5://10.0.0.5:1080", False),
+        ("https://proxy.corp:443", False),
+        ("http://10.0.0.5:3128", False),
+    ],
+)
+def test_a_setting_that_is_no_proxy_url_is_told_from_an_unsupported_one(
+    setting: str, invalid: bool
+) -> None:
+    config = config_from({"https": setting}, lambda h: False, "environment")
+    assert config is not None and config.invalid is invalid
+    r = route(config, AUTH_HOSTS, True)
+    assert r.invalid is invalid
+    assert r.mode is (
+        ProxyMode.UNTESTED if invalid or "http://" not in setting else ProxyMode.PROXY
+    )
+    assert "invalid" not in proxy_json(r)  # a fact for the rules, not a report field

@@ -32,6 +32,7 @@ from wsdiag.run import judge
 from wsdiag.vocab.logs import ClientLogFacts
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity, Tri
 from wsdiag.vocab.report import Report
+from wsdiag.vocab.results import Evidence
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 NOW = dt.datetime.now(dt.UTC)
@@ -94,6 +95,12 @@ def test_a_wrong_region_is_said_in_one_line_first(name: str, home: bool) -> None
     others = ", ".join(r for r in facts.log_regions if r != "eu-west-1")
     assert f.message == ONE_LINE.format(others=others, suggest=suggest)
     assert f.message.count("\n") == 0
+    # FRESH-REPORT item 9: the notes in general, never one code that may not be there (an
+    # agent's resolver gives DNS_AGENT_OWNS_NAME, not ENDPOINT_NXDOMAIN)
+    assert f.remediation == (
+        f"Run `wsdiag check --region {suggest}`; if eu-west-1 is the right region after all, "
+        "the notes below say what to fix."
+    )
     # it leads: the first line, the first code and fix of the one-line format
     advice = adv.advise(report)
     assert advice.first == f"You can fix this now: Run `wsdiag check --region {suggest}`."
@@ -225,3 +232,74 @@ def test_a_dns_agent_is_a_note_where_the_region_is_wrong(
     found = {f.code: f for f in diagnose(e).findings}
     assert found["DNS_AGENT_OWNS_NAME"].severity is severity
     assert ("REGION_MISMATCH" in found) is (severity is Severity.INFO)
+    if "REGION_MISMATCH" in found:  # it names no note that is not there
+        assert "ENDPOINT_NXDOMAIN" not in found
+        assert "ENDPOINT_NXDOMAIN" not in found["REGION_MISMATCH"].remediation
+
+
+# --- FRESH-REPORT item 5: no client logs, the region may be wrong: the fix says so ------------
+
+HINT = (
+    "If eu-west-1 is not the directory's region, run `wsdiag check --region "
+    "<the directory's region>`."
+)
+
+
+def _zone(e: Evidence) -> Evidence:
+    chain = dataclasses.replace(e.chain, zone_missing_at="10.9.0.2")
+    return dataclasses.replace(e, zone_missing=Tri.YES, chain=chain)
+
+
+def _agent(e: Evidence) -> Evidence:
+    return dataclasses.replace(
+        e,
+        dns_agent=Tri.YES,
+        agent="Cloudflare WARP",
+        agent_signs=("process warp-svc",),
+        agent_setting="add a2z.com to Local Domain Fallback",
+        agent_answers=True,
+    )
+
+
+def _same(e: Evidence) -> Evidence:
+    return e
+
+
+# code -> (how the evidence is made to carry it, its owner)
+HINTED = {
+    "ENDPOINT_NXDOMAIN": (_same, Owner.NETWORK),
+    "DNS_PRIVATE_ZONE_NOT_VISIBLE": (_zone, Owner.NETWORK),
+    "DNS_AGENT_OWNS_NAME": (_agent, Owner.NETWORK),
+}
+# the logs' facts -> whether the fix says the region may be wrong
+LOG_CASES: dict[str, tuple[ClientLogFacts | None, bool]] = {
+    "no logs read": (None, True),
+    "logs read, nothing parsed": (ClientLogFacts((), (), None, False), True),
+    "the logs name no region": (logs(), True),
+    "the logs name the checked region": (logs("eu-west-1"), False),
+    "the logs name another region (REGION_MISMATCH)": (logs("us-east-1"), False),
+}
+
+
+@pytest.mark.parametrize("case", LOG_CASES)
+@pytest.mark.parametrize("code", HINTED)
+def test_a_missing_name_says_the_region_may_be_wrong_where_no_log_decided_it(
+    code: str, case: str
+) -> None:
+    """minimal-egress, `HOME=/tmp/empty check --region eu-west-1`: the VPC's resolver says
+    NXDOMAIN for another region's name, and the fix spoke only of hosted zones."""
+    facts, hinted = LOG_CASES[case]
+    make, owner = HINTED[code]
+    e = make(report_with_logs(NX, facts).evidence)
+    found = {f.code: f for f in diagnose(e).findings}
+    f = found[code]
+    assert f.owner is owner
+    assert f.remediation.endswith(HINT) is hinted, f.remediation
+    assert ("wsdiag check --region" in f.remediation) is hinted
+
+
+def test_no_region_hint_where_the_name_exists_publicly() -> None:
+    """The agent's finding for a public answer: the region is not what it is about."""
+    report = report_with_logs(["52.94.1.10"], None)
+    found = {f.code: f for f in diagnose(_agent(report.evidence)).findings}
+    assert "--region" not in found["DNS_AGENT_OWNS_NAME"].remediation

@@ -215,3 +215,27 @@ def test_wrap_keeps_words_whole_and_lines_within_width(
     assert " ".join(lines).split() == ws
     for line in lines:
         assert len(line) <= width or len(line.split()) == 1  # only a lone over-long word
+
+
+# --- FRESH-REPORT item 21: "no endpoint path answered" only where one was probed -------------
+
+# the lab's report -> the session quality's first line
+QUALITY_HEAD = {
+    "home": "unknown: the endpoint was not probed (its name did not resolve)",
+    "resolver-unreachable": "unknown: the endpoint was not probed (its name did not resolve)",
+    "home-public": "unknown: no endpoint path answered, so none was sampled",  # probed, silent
+}
+
+
+@pytest.mark.parametrize("name", QUALITY_HEAD)
+def test_session_quality_says_why_nothing_was_sampled(name: str) -> None:
+    from wsdiag.render.html import render_html
+
+    report = load(name)
+    text = render_text(report, width=200)
+    head = text.split("\nSESSION QUALITY\n", 1)[1].splitlines()[0].strip()
+    assert head == QUALITY_HEAD[name]
+    page = render_html(report)
+    assert QUALITY_HEAD[name] in page
+    other = set(QUALITY_HEAD.values()) - {QUALITY_HEAD[name]}
+    assert not any(o in text or o in page for o in other)

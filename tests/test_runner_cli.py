@@ -94,9 +94,9 @@ def test_lookups_and_probes_get_their_timeout_within_the_deadline() -> None:
         await asyncio.sleep(budget)
         return DnsResult(spec.id, spec.target_id, spec.host, spec.rdtype, DnsOutcome.TIMEOUT)
 
-    plan = replace(plan_for(timeout=0.3), deadline=0.4)
+    plan = replace(plan_for(timeout=0.5), deadline=0.6)
     run = asyncio.run(run_plan(plan, silent_dns, {t: ok for t in Transport}))
-    assert budgets and all(0 < b <= 0.3 for _, b in budgets)
+    assert budgets and all(0 < b <= 0.5 for _, b in budgets)
     assert {d.outcome for d in run.dns} == {DnsOutcome.TIMEOUT}
     assert {p.status for p in run.probes} == {Status.SKIPPED}
 
@@ -148,6 +148,11 @@ def wsdiag(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         (("check", "--region", "mars-1"), "unknown region 'mars-1'"),
         (("check", "--bogus"), "No such option: --bogus"),
         (("check", "--region", "eu-west-1", "--timeout", "soon"), "--timeout"),
+        # fresh report item 4: too short to measure a LAN answer honestly (false "blocked")
+        (
+            ("check", "--region", "eu-west-1", "--timeout", "0.05"),
+            "--timeout must be between 0.5 and 60 seconds",
+        ),
         (("check", "--region", "eu-west-1", "--vpc-cidr", "10.0.0.0/33"), "--vpc-cidr"),
         (("check", "--region", "eu-west-1", "--probes", "/nonexistent.toml"), "cannot read"),
         (("check", "--no-logs"), "no region"),
@@ -170,7 +175,7 @@ def test_region_from_environment() -> None:
         "--nameserver",
         "127.0.0.1:9",
         "--timeout",
-        "0.3",
+        "0.5",
         env={"AWS_REGION": "ap-northeast-1"},
     )
     report = json.loads(proc.stdout)
@@ -200,7 +205,7 @@ def test_a_check_without_aws_does_not_import_boto3() -> None:
     """boto3 costs ~0.3 s and ~30 MB: only --aws pays for it (issue 21)."""
     code = (
         "import sys, runpy; sys.argv=['wsdiag', 'check', '--no-logs', '--region', 'eu-west-1',\n"
-        "    '--nameserver', '127.0.0.1:9', '--timeout', '0.2', '--format', 'json-line']\n"
+        "    '--nameserver', '127.0.0.1:9', '--timeout', '0.5', '--format', 'json-line']\n"
         "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print([m for m in ('boto3', 'botocore') if m in sys.modules], file=sys.stderr)"
@@ -225,7 +230,7 @@ def test_check_takes_region_and_private_name_from_the_client_logs(tmp_path: Path
             "--nameserver",
             f"127.0.0.1:{port}",
             "--timeout",
-            "0.3",
+            "0.5",
             env={"HOME": str(tmp_path)},
         )
     report = json.loads(proc.stdout)
@@ -249,7 +254,7 @@ def test_check_counts_no_session_of_last_year_but_names_its_age(tmp_path: Path) 
         "--nameserver",
         "127.0.0.1:9",
         "--timeout",
-        "0.3",
+        "0.5",
         env={"HOME": str(tmp_path)},
     )
     report = json.loads(proc.stdout)
@@ -267,7 +272,7 @@ def test_check_counts_no_session_of_last_year_but_names_its_age(tmp_path: Path) 
         "--nameserver",
         "127.0.0.1:9",
         "--timeout",
-        "0.3",
+        "0.5",
         "--logs-since",
         "2025-08-01",
         env={"HOME": str(tmp_path)},
@@ -302,7 +307,7 @@ def check_args(dns: DnsServer, *extra: str) -> list[str]:
         "--nameserver",
         dns.address,
         "--timeout",
-        "0.3",
+        "0.5",
         *extra,
     ]
 
@@ -621,7 +626,7 @@ def test_a_check_parses_the_catalog_once_and_starts_no_pac_child_without_a_pac(
     monkeypatch.setattr(pac_eval, "evaluate_pac", no_child)
     monkeypatch.delenv("https_proxy", raising=False)
     monkeypatch.delenv("HTTPS_PROXY", raising=False)
-    report = run_check(Inputs(region="eu-west-1", nameservers=(silent_dns.address,), timeout=0.2))
+    report = run_check(Inputs(region="eu-west-1", nameservers=(silent_dns.address,), timeout=0.5))
     assert len(parsed) == 1
     assert report.proxy.source != "pac"
 
@@ -680,3 +685,33 @@ def test_paths_gathered_beside_the_probes_are_cut_to_the_endpoint_the_facts_desc
     )
     cut = PathsSource().described(gathered, Observed(plan, dns, probes))
     assert [(p.role, p.destination) for p in cut.paths] == [("endpoint", "10.0.9.10")]
+
+
+def test_the_runner_tells_quiet_once_every_lookup_has_ended() -> None:
+    """``quiet`` (what aioquic's import waits for) is over once the last lookup has ended,
+    before any probe of the run has finished, and stays over; a run that ends some other
+    way (here: no targets) says so too."""
+    from wsdiag.lane import Quiet
+
+    quiet = Quiet()
+    lookups: list[str] = []
+    over_at_probe: list[bool] = []
+
+    async def counted(spec: DnsSpec, budget: float) -> DnsResult:
+        assert not quiet.wait(0.0)  # a lookup still runs: not over
+        lookups.append(spec.id)
+        return await answer(spec, budget)
+
+    async def probe(base: ProbeResult, timeout: float) -> ProbeResult:
+        over_at_probe.append(quiet.wait(0.0))
+        return replace(base, status=Status.OPEN)
+
+    plan = plan_for()
+    asyncio.run(run_plan(plan, counted, dict.fromkeys(Transport, probe), quiet=quiet))
+    expanded = [p for pt in plan.targets for p in pt.dns]
+    assert len(lookups) == len(expanded) and quiet.wait(0.0)
+    # a target's probes start once its own lookups ended: the last target's see it over
+    assert any(over_at_probe)
+    empty = Quiet()
+    asyncio.run(run_plan(replace(plan, targets=()), counted, {}, quiet=empty))
+    assert empty.wait(0.0)

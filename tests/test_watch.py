@@ -185,7 +185,7 @@ def _watch(dns: DnsServer, *extra: str) -> subprocess.Popen[str]:
         "--nameserver",
         dns.address,
         "--timeout",
-        "0.3",
+        "0.5",
         "--no-logs",
         "--no-proxy",
         "--vpc-cidr",

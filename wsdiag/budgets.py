@@ -9,9 +9,15 @@ from __future__ import annotations
 # --- the user's knobs -----------------------------------------------------------------------
 DEFAULT_TIMEOUT = 2.0  # per probe and per DNS lookup: a VPN resolver with a cold cache fits
 MAX_TIMEOUT = 60.0  # beyond this a "check" is a hang to the person waiting for it
-# A probe shorter than this cannot tell a slow resolver or a distant endpoint from a silent
-# one: it would blame the network for wsdiag's own impatience.
-MIN_TIMEOUT = 0.05
+# A probe shorter than this cannot tell a slow resolver, a distant endpoint or a busy laptop
+# from a silent network: it would blame the network for wsdiag's own impatience. The
+# slowest honest answer on a LAN is a handshake's CPU, not the wire: measured in the lab's
+# minimal-egress network on 2 cores, a QUIC handshake (aioquic's crypto on the event loop)
+# took 50-100 ms idle and up to 420 ms with three CPU-bound processes beside it. At
+# --timeout 0.05 that healthy network was "blocked" (AUTH_UNREACHABLE, ENDPOINT_ADDRESS_
+# PARTIAL), at 0.1-0.3 s it had false warnings (ENDPOINT_DNS_SLOW, OPTIONAL_DOMAINS_
+# UNREACHABLE), from 0.5 s it was ready, loaded or not.
+MIN_TIMEOUT = 0.5
 # The whole run: long enough for the slowest timeout's DNS + connect phases, short enough
 # that an engine's job (SSM, Intune) never waits on wsdiag for long.
 MAX_DEADLINE = 300.0
@@ -102,6 +108,15 @@ HOST_PATHS_GRACE = 0.05
 # loop and made the endpoint's measured connect time tens of ms longer in the lab (its RTT
 # decides ENDPOINT_HIGH_RTT); a silent network waits far longer than this.
 BACKGROUND_DELAY = 0.1
+
+# The QUIC kind's import (aioquic: ~0.1 s of CPU on a busy 2-core laptop) waits until the
+# run's lookups have ended: every probe waits for its name, a QUIC packet also for aioquic,
+# and the two shared the interpreter (in the lab, internet silent: the last lookup ended
+# ~0.1 s after the run started instead of ~0.05 s, and the run ~0.09 s later; minimal
+# egress, UDP blocked and a healthy LAN, where QUIC decides, were no slower). At most this
+# long: a slow lookup never holds the QUIC probes back for more. The price: a resolver's
+# round trip (tens of ms to a remote one) is no longer spent importing aioquic.
+LANE_YIELD_MAX = 0.1
 
 # --- the run ------------------------------------------------------------------------------------
 # The composition root's last guard over the runner (which ends itself at the deadline):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wsdiag.cloud.source import CloudSource
-    from wsdiag.render.formats import Format
+    from wsdiag.render.format_names import Format
     from wsdiag.vocab.logs import LogContext
     from wsdiag.vocab.model import Inputs
 
@@ -306,7 +306,7 @@ def check_options(func: Callable[..., None]) -> Callable[..., None]:
 
 def output_format(fmt: str | None, json_out: bool) -> Format:
     """``--format`` (any case) and ``--json`` as one Format. Raises WsdiagError."""
-    from wsdiag.render.formats import Format
+    from wsdiag.render.format_names import Format
 
     try:
         chosen = Format(fmt.lower()) if fmt is not None else None
@@ -332,6 +332,60 @@ def _logs_since(text: str) -> datetime:
         raise WsdiagError(str(exc).replace("--since", "--logs-since", 1)) from None
 
 
+def check_scopes(values: list[str] | None) -> None:
+    """``--nameserver`` values parse (wsdiag.check.plan.check_nameservers), and each IPv6
+    scope (``fe80::1%eth0``, ``fe80::1%2``) names an interface of this machine: otherwise
+    every query of the run failed at its send, a lookup per name (fresh report item 6).
+    Raises WsdiagError (one line) naming the value."""
+    import socket
+
+    from wsdiag.check.plan import check_nameservers
+
+    given = tuple(values or ())
+    for text, ns in zip(given, check_nameservers(given), strict=True):
+        _, _, scope = ns.ip.partition("%")
+        if not scope:
+            continue
+        try:
+            if scope.isdigit():
+                socket.if_indextoname(int(scope))
+            else:
+                socket.if_nametoindex(scope)
+        except (OSError, OverflowError, ValueError):
+            raise WsdiagError(
+                f"--nameserver: {text!r} names no network interface of this machine "
+                f"({scope!r}, the part after %)"
+            ) from None
+
+
+def check_pac_file(value: str | None) -> None:
+    """``--pac FILE`` (a path or a file:// URL) is a file this process can read: a missing
+    or unreadable one was found only during the run, as one more unknown path behind a
+    generic "could not measure" (fresh report item 17). A URL is fetched in the run, whose
+    report says what went wrong. Raises WsdiagError (one line)."""
+    if value is None:
+        return
+    from wsdiag.host.pac import PacKind, explicit_source
+    from wsdiag.terminal import os_error_text
+
+    source = explicit_source(value)
+    if source.kind is not PacKind.FILE:
+        return
+    import errno
+    import stat
+
+    try:
+        # O_NONBLOCK: a FIFO without a writer must not hold the check before it starts
+        fd = os.open(source.location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise WsdiagError(f"--pac {value!r}: cannot read it: {os_error_text(exc)}") from None
+
+
 def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     """check's options -> (inputs, catalogs, region source, client-log context): shared by
     check, watch and bundle. Raises WsdiagError when no region can be found."""
@@ -346,6 +400,8 @@ def prepare(opts: CheckOptions) -> tuple[Inputs, list[Path], str, LogContext]:
     # One clock: the logs are read inside the run deadline, for a share of it at most.
     _, run_deadline = check_timing(opts.timeout, opts.deadline)
     check_samples(opts.samples)
+    check_scopes(opts.nameserver)
+    check_pac_file(opts.pac)
     until = time.monotonic() + min(LOGS_DEADLINE_SHARE * run_deadline, LOGS_READ_MAX)
     since = _logs_since(opts.logs_since) if opts.logs_since is not None else None
     logs = LogContext() if opts.no_logs else read_logs(None, until, since)

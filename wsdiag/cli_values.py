@@ -30,7 +30,11 @@ class _Bad(ValueError):
 
 
 def _path(value: Any) -> Path:
-    """As typer converts a Path option with its defaults: an existing path must be readable."""
+    """As typer converts a Path option with its defaults: an existing path must be readable.
+    An empty name is refused: ``Path("")`` is ``.``, so ``-o ''`` said "cannot write .: is a
+    directory" about a folder nobody named."""
+    if isinstance(value, str) and not value:
+        raise _Bad("an empty file name")
     path = Path(value)
     if os.path.exists(path) and not os.access(path, os.R_OK):
         raise _Bad(f"{str(path)!r} is not readable.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +29,7 @@ from wsdiag.check.sampling import SampleFn
 from wsdiag.clock import ms_since, run_budget
 from wsdiag.errors import WsdiagError
 from wsdiag.host.proxy import discover_safely
+from wsdiag.lane import Lane, Priority, Quiet
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import Catalog, Inputs, Plan, Role, Transport
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from wsdiag.vocab.report import Diagnosis, Report
     from wsdiag.vocab.results import DnsResult, Evidence, Finding
 
-# Modules a run needs only once the network has answered: imported in the background while
+# Modules a run needs only once the network has answered: imported in the run's lane while
 # the probes wait (wsdiag.run._after_network), so a silent network does not pay for them
 # after its timeout, and the first packet does not wait for them.
 AFTER_NETWORK = (
@@ -81,16 +82,20 @@ async def _run(
     budget: float,
     late: float,
     logs: LogContext,
+    lane: Lane,
     sample: SampleFn | None = None,
     where: list[tuple[str, str]] | None = None,
+    quiet: Quiet | None = None,
 ) -> tuple[RunResult, HostPaths | None]:
-    """The run, and what the report needs after it, done in one thread while DNS and the
-    probes wait, within the same deadline: the imports of the rules and renderers, then
-    (once every lookup has ended) this machine's paths to what DNS answered. The thread
-    starts BACKGROUND_DELAY after the runner (the first packets and the quick answers are
-    in by then, so a connect's measured time is the network's, not this thread's CPU), or
-    when the runner ends, if sooner. After the last probe result only pure work is left.
-    None: the paths were not gathered in time (their facts are then unknown)."""
+    """The run, and what the report needs after it, done in the run's lane while DNS and
+    the probes wait, within the same deadline: the imports of the rules and renderers, then
+    (once every lookup has ended) this machine's paths to what DNS answered. Queued
+    BACKGROUND_DELAY after the runner starts (the first packets and the quick answers are
+    in by then, so a connect's measured time is the network's, not this work's CPU), or
+    when the runner ends, if sooner; last in the lane (Priority.AFTER_NETWORK), after the
+    probe kinds and the trust roots the probes wait for. After the last probe result only
+    pure work is left. None: the paths were not gathered in time (their facts are then
+    unknown)."""
     loop = asyncio.get_running_loop()
     until = time.monotonic() + budget
     answers: Future[tuple[DnsResult, ...]] = Future()
@@ -98,7 +103,11 @@ async def _run(
 
     def start() -> None:
         if not gathering:
-            gathering.append(_in_thread(_after_network, plan, answers, logs, until, where))
+            gathering.append(
+                lane.submit(
+                    Priority.AFTER_NETWORK, _after_network, plan, answers, logs, until, where
+                )
+            )
 
     def dns_done(dns: tuple[DnsResult, ...]) -> None:
         if not answers.done():
@@ -107,33 +116,17 @@ async def _run(
     loop.call_later(BACKGROUND_DELAY, start)
     # A last guard on top of the runner's own deadline handling: never hang.
     run = await asyncio.wait_for(
-        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample),
+        run_plan(plan, resolve, probes, budget, late, on_dns=dns_done, sample=sample, quiet=quiet),
         # a late private answer moves the default deadline (never a given one)
         budget + RUN_GUARD + (0.0 if plan.deadline_fixed else plan.dns_os_budget),
     )
     dns_done(tuple(run.dns))  # the deadline ended a lookup: what is left of them
-    start()  # not started yet: the runner ended first
+    start()  # not queued yet: the runner ended first
     wait = max(until - time.monotonic(), 0.0) + HOST_PATHS_GRACE
     try:
         return run, await asyncio.wait_for(asyncio.wrap_future(gathering[0]), wait)
     except Exception:  # late (or a bug in gathering): the facts stay unknown, never a guess
         return run, None
-
-
-def _in_thread(fn: Callable[..., HostPaths], *args: object) -> Future[HostPaths]:
-    """``fn(*args)`` in a daemon thread: one that outlives its wait never holds up the exit."""
-    out: Future[HostPaths] = Future()
-
-    def work() -> None:
-        if not out.set_running_or_notify_cancel():  # given up on before it started
-            return
-        try:  # running: a waiter that gives up now cannot cancel it, only stop waiting
-            out.set_result(fn(*args))
-        except BaseException as exc:  # handed to the waiter, never lost in a thread
-            out.set_exception(exc)
-
-    threading.Thread(target=work, name="wsdiag-host-paths", daemon=True).start()
-    return out
 
 
 def _check_public_roots(plan: Plan) -> None:
@@ -178,8 +171,11 @@ def run_check(
     plan = _with_os_dns(plan)
     _quiet_libraries()
     _check_public_roots(plan)
+    # The work beside the network, one job at a time, the next packet's needs first; the
+    # heaviest import yields while the loop reads DNS answers (``quiet``).
+    lane, quiet = Lane(), Quiet()
     # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
-    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else ())
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else (), lane, quiet)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
@@ -188,11 +184,30 @@ def run_check(
         budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
         moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
         seen_where: list[tuple[str, str]] = []  # filled beside the probes
+        # What the imports and the plan made lives as long as the run: the one full garbage
+        # collection a check triggered fell in it (35-45 ms with the interpreter held, in
+        # the lab as the probes started) and only scanned all that again. Unfrozen after,
+        # so that watch's runs leave nothing frozen (the CLI freezes before its exit).
+        gc.freeze()
         run, gathered = asyncio.run(
-            _run(plan, resolve, probes, budget, late, logs, real_sampler(plan), seen_where)
+            _run(
+                plan,
+                resolve,
+                probes,
+                budget,
+                late,
+                logs,
+                lane,
+                real_sampler(plan),
+                seen_where,
+                quiet,
+            )
         )
     except TimeoutError:
         raise WsdiagError("the run did not finish within its deadline (internal error)") from None
+    finally:
+        gc.unfreeze()
+        lane.close()  # its thread ends with what it still holds
     # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
     from wsdiag.evidence.build import collect
     from wsdiag.evidence.logs import LogsSource

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Jamf Pro extension attribute (macOS): wsdiag's own `--format jamf` line,
 #   <result>VERDICT env=ENVIRONMENT host=… region=… findings=CODES fix: FIRST ACTION</result>
+# (run with --nameserver, "dns=nameserver-only" follows VERDICT: that server's answers only)
 #
 # Needs no Python on the Mac: install the single-file wsdiag (dist/wsdiag from
 # scripts/build-binary.sh, built on macOS) at the path below. The result's first word

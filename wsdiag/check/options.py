@@ -19,7 +19,10 @@ def check_timing(timeout: float, deadline: float | None) -> tuple[float, float]:
 
     Raises WsdiagError (one line) for NaN, infinity or values out of bounds."""
     if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
-        raise WsdiagError(f"--timeout must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds")
+        raise WsdiagError(
+            f"--timeout must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds (a shorter "
+            "one cannot tell a busy machine's handshake from a silent network)"
+        )
     if deadline is None:
         return timeout, default_deadline(timeout)
     if not (math.isfinite(deadline) and timeout <= deadline <= MAX_DEADLINE):

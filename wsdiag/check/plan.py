@@ -99,7 +99,9 @@ def check_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
 
 def check_nameservers(servers: tuple[str, ...]) -> tuple[Nameserver, ...]:
     """``--nameserver`` values (IP, IPv4:port or [IPv6]:port) parsed once, for every layer.
-    Raises WsdiagError naming the first value that is not one."""
+    Raises WsdiagError naming the first value that is not one, or that no resolver can
+    have (:func:`not_a_resolver`). Whether an IPv6 scope names an interface of this machine
+    is the edge's question (wsdiag.cli_options), not this pure module's."""
     out = []
     for s in servers:
         try:
@@ -108,8 +110,28 @@ def check_nameservers(servers: tuple[str, ...]) -> tuple[Nameserver, ...]:
             raise WsdiagError(
                 f"--nameserver: {s!r} is not an IP address (optionally IP:port)"
             ) from None
+        why = not_a_resolver(ip)
+        if why:
+            raise WsdiagError(f"--nameserver: {s!r} is {why}, not a resolver's address")
         out.append(Nameserver(ip, port))
     return tuple(out)
+
+
+def not_a_resolver(ip: str) -> str | None:
+    """What kind of address ``ip`` is when it cannot be one DNS server's ("a broadcast
+    address"), or None. A query sent there goes to nobody (unspecified: 0.0.0.0 or ::, which
+    the kernel takes as this machine), to many (multicast; IPv4's limited broadcast, whose
+    send Linux refuses with EACCES unless SO_BROADCAST is set, read as "this machine's own
+    firewall"). A subnet's directed broadcast (10.0.0.255 of a /24) depends on a netmask no
+    option gives: not judged."""
+    addr = ipaddress.ip_address(ip)
+    if addr.is_unspecified:
+        return "the unspecified address"
+    if addr.is_multicast:
+        return "a multicast address"
+    if addr == ipaddress.IPv4Address("255.255.255.255"):
+        return "the broadcast address"
+    return None
 
 
 def split_nameserver(text: str) -> tuple[str, int]:

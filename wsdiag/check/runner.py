@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from wsdiag.budgets import DNS_GUARD_GRACE, DNS_GUARD_SHARE, MAX_CONCURRENT_PROBES
 from wsdiag.check.plan import expand, result_order
@@ -34,6 +35,9 @@ from wsdiag.vocab.model import (
     Transport,
 )
 from wsdiag.vocab.results import DnsResult, ProbeResult, planned
+
+if TYPE_CHECKING:
+    from wsdiag.lane import Lane, Quiet
 
 # (the lookup, its budget in seconds) -> the result; a parameter so tests can stand in.
 
@@ -65,6 +69,7 @@ async def run_plan(
     late: float = 0.0,
     on_dns: Callable[[tuple[DnsResult, ...]], None] | None = None,
     sample: SampleFn | None = None,
+    quiet: Quiet | None = None,
 ) -> RunResult:
     """Every lookup and probe of ``plan``; results in plan order. Never raises for a probe's
     failure; returns within ``budget`` seconds (plus scheduling): what is left of the run
@@ -78,8 +83,10 @@ async def run_plan(
     ``on_dns`` is called once (in the loop, quickly: it starts work, never waits) with every
     lookup's result when the last lookup has ended, so work that needs the answers but no
     probe (this machine's routes to them) runs while the probes wait; an exception it
-    raises is ignored (the caller's work is then simply not started)."""
-    return await _Run(plan, resolve, probes, budget, late, on_dns, sample).run()
+    raises is ignored (the caller's work is then simply not started). ``quiet``
+    (wsdiag.lane.Quiet) is told once the last lookup has ended (or the run is over), for
+    background work that leaves the loop the interpreter until then."""
+    return await _Run(plan, resolve, probes, budget, late, on_dns, sample, quiet).run()
 
 
 class _Run:
@@ -95,6 +102,7 @@ class _Run:
         late: float,
         on_dns: Callable[[tuple[DnsResult, ...]], None] | None,
         sample: SampleFn | None,
+        quiet: Quiet | None = None,
     ) -> None:
         self.plan, self.resolve, self.probes, self.late, self.on_dns = (
             plan,
@@ -117,6 +125,7 @@ class _Run:
         self.sampler = Sampler(sample, plan.samples, self.deadline)
         self.patient: dict[object, float] = {}  # patient lookups -> the latest they may end
         self.looking_up = len(plan.targets)  # targets whose lookups have not all ended
+        self.quiet = quiet
 
     def remaining(self) -> float:
         return max(self.deadline - self.loop.time(), 0.0)
@@ -199,6 +208,8 @@ class _Run:
 
     def lookups_ended(self) -> None:
         self.looking_up -= 1
+        if self.looking_up == 0 and self.quiet is not None:
+            self.quiet.over()
         if self.looking_up == 0 and self.on_dns is not None:
             with contextlib.suppress(Exception):
                 self.on_dns(tuple(r for r in self.dns_out.values() if r is not None))
@@ -223,8 +234,12 @@ class _Run:
         )
         tasks = [asyncio.create_task(self.one_target(pt)) for pt in plan.targets]
         unfinished: set[asyncio.Task[None]] = set(tasks)
-        while unfinished and self.waiting() > 0:  # again when a late answer moved the deadline
-            _, unfinished = await asyncio.wait(unfinished, timeout=self.waiting())
+        try:
+            while unfinished and self.waiting() > 0:  # again when a late answer moved it
+                _, unfinished = await asyncio.wait(unfinished, timeout=self.waiting())
+        finally:
+            if self.quiet is not None:
+                self.quiet.over()  # nothing waits on this run's lookups any more
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
@@ -331,10 +346,13 @@ def real_sampler(plan: Plan) -> SampleFn | None:
     return for_plan(plan)
 
 
-def real_probes(plan: Plan, warm: Sequence[str] = ()) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
+def real_probes(
+    plan: Plan, warm: Sequence[str] = (), lane: Lane | None = None, quiet: Quiet | None = None
+) -> tuple[ResolveFn, dict[Transport, ProbeFn]]:
     """The network implementations, imported here so --help never pays for them: the name
-    lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in a thread
-    while the lookups wait on the network."""
+    lookups now, the probe kinds (aioquic, ssl), then the ``warm`` modules, in ``lane`` (a
+    lane of their own when None) while the lookups wait on the network; aioquic's import
+    yields to the loop while ``quiet`` (given to ``run_plan`` too) says it reads answers."""
     from wsdiag.probes.registry import load_in_background, load_resolve
 
-    return load_resolve(plan), load_in_background(plan, warm)
+    return load_resolve(plan), load_in_background(plan, warm, lane, quiet)

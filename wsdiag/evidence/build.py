@@ -124,6 +124,8 @@ def build(
         clock_skew=tls.clock_skew,
         tls=tls.tls,
         os_consulted=names.os_consulted,
+        nameserver_given=names.nameserver_given,
+        nameservers_given=names.nameservers_given,
         name_divergences=names.name_divergences,
         captive_portal=names.captive_portal,
         captive_address=names.captive_address,

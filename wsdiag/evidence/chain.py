@@ -37,6 +37,7 @@ from dataclasses import dataclass, fields, replace
 from wsdiag.dns64 import matches_answer, synthesized_from
 from wsdiag.evidence.basis import Basis, ids
 from wsdiag.evidence.machine import MachineFacts
+from wsdiag.host.dns_agents import local_signs, resolver_signs
 from wsdiag.vocab.model import DnsOutcome, Tri
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.results import DnsChain, DnsResult, ServerAnswer
@@ -320,8 +321,11 @@ def _home(
         against.append("the default route goes into a tunnel (a full-tunnel VPN)")
     if machine.vpc_routed is Tri.YES:
         against.append(f"a route covers the VPC range ({', '.join(machine.vpc_routes)})")
-    if machine.agent:
+    if machine.agent and local_signs(machine.agent_signs):
         against.append(f"{machine.agent} runs its own DNS here ({', '.join(machine.agent_signs)})")
+    elif machine.agent:  # its resolver address alone: where DNS answered, not what runs here
+        at = ", ".join(resolver_signs(machine.agent_signs))
+        against.append(f"the resolver {at} is {machine.agent}'s DNS address")
     if zone_missing is Tri.YES:
         against.append(f"the resolver {a.resolver} is a private address off this LAN")
     kind = resolver_kind(a.resolver or "")

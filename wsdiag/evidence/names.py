@@ -170,6 +170,9 @@ def with_sources(
 @dataclass(frozen=True)
 class NameFacts:
     os_consulted: Tri  # NO: --nameserver given, getaddrinfo not asked
+    # YES: --nameserver given (the plan's), the only resolver asked; NO: the OS's own
+    nameserver_given: Tri
+    nameservers_given: tuple[str, ...]  # as the report writes them ("127.0.0.1:5353")
     name_divergences: tuple[NameDivergence, ...]  # names the OS answers differently
     captive_portal: Tri  # unrelated names all resolve to one address
     captive_address: str
@@ -187,6 +190,8 @@ def name_facts(r: Observed, endpoint_addresses: Sequence[AddressEvidence]) -> Na
     overlay = [u for u in endpoint_addresses if is_shared(u.address)]
     return NameFacts(
         os_consulted=Tri.YES if os_all else Tri.NO,
+        nameserver_given=Tri.of(bool(r.plan.nameservers)),
+        nameservers_given=tuple(str(ns) for ns in r.plan.nameservers),
         name_divergences=divs,
         captive_portal=fact,
         captive_address=address,
@@ -194,6 +199,10 @@ def name_facts(r: Observed, endpoint_addresses: Sequence[AddressEvidence]) -> Na
         endpoint_overlay=tuple(u.address for u in overlay),
         basis={
             "os_consulted": tuple(d.id for d in os_all),
+            # the lookups that server answered: every answer this run's verdict rests on
+            "nameserver_given": tuple(d.id for d in r.dns if d.rdtype != OS_RDTYPE)
+            if r.plan.nameservers
+            else (),
             "name_divergences": tuple(i for d in divs for i in d.ids),
             "captive_portal": captive_ids,
             "endpoint_overlay": tuple(i for u in overlay for i in u.probes),

@@ -196,7 +196,7 @@ class Summary:
                 if isinstance(f, dict):
                     code = _text(f.get("code"))
                     severity = f.get("severity")
-                    info = severity == "info" and f.get("owner") != "user"
+                    info = severity == "info"  # whoever owns it (render.formats.actionable)
                     if info and self.actionable:
                         continue
                     if code in self.info_only or len(self.info_only) < MAX_KEYS:

@@ -71,6 +71,18 @@ class AgentSeen:
     signs: tuple[str, ...]  # "resolver 100.100.100.100", "process tailscaled"
 
 
+def local_signs(signs: Iterable[str]) -> tuple[str, ...]:
+    """The signs that the agent itself is on this machine: its process or its own interface
+    (``AgentSeen.signs``); a resolver address alone says only where DNS was answered (one
+    given with --nameserver, or a server elsewhere that shares the agent's address)."""
+    return tuple(x for x in signs if not x.startswith("resolver "))
+
+
+def resolver_signs(signs: Iterable[str]) -> tuple[str, ...]:
+    """The agent's resolver addresses among the signs ("127.0.2.2")."""
+    return tuple(x.removeprefix("resolver ") for x in signs if x.startswith("resolver "))
+
+
 # Every agent's process names (lower case): what the process scan keeps, and nothing else
 # (the full process list is not the report's business).
 AGENT_PROCESSES = frozenset(p for agent in AGENTS for p in agent.processes)

@@ -109,10 +109,11 @@ def pac_route(
     process); ``nameservers`` (IP, port) answer the PAC's dnsResolve() when given (the
     run's ``--nameserver``: the OS resolver is not asked); never raises."""
     from wsdiag.host.pac import discover_sources
-    from wsdiag.host.pac_eval import evaluate_pac
 
     sources = discover_sources(explicit)
     if not sources:
         return None
+    from wsdiag.host.pac_eval import evaluate_pac  # only where a PAC applies
+
     result = evaluate_pac(sources, hosts, time.monotonic() + budget, nameservers=nameservers)
     return route_from_pac(result, hosts)

@@ -51,14 +51,16 @@ def scope_logs(logs: LogContext, region: str, now: datetime) -> LogContext:
     findings and private names; the rest are one LOGS_NOT_COUNTED note with the newest
     one's age. The region read from the logs stays (it may have chosen ``region``). Pure;
     idempotent."""
+    raw = logs.raw
+    if logs.scoped or raw is None or raw.summary is None:
+        return replace(logs, scoped=True)
+    # Imported only where there is a log to scope: a run without client logs (--no-logs,
+    # a machine without the client) does not pay ~20 ms for them before its first packet.
     from wsdiag.budgets import LOGS_RECENT_S
     from wsdiag.logs.evidence import evidence_from_summary
     from wsdiag.logs.findings import not_counted_findings
     from wsdiag.logs.scope import age_words, scope, session_time, why_left
 
-    raw = logs.raw
-    if logs.scoped or raw is None or raw.summary is None:
-        return replace(logs, scoped=True)
     since = logs.since or now - timedelta(seconds=LOGS_RECENT_S)
     mtimes = dict(raw.mtimes)
     scoped = scope(raw.summary, since, region, mtimes)

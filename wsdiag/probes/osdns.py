@@ -7,10 +7,10 @@ abandoned at the timeout: a hung OS resolver cannot hold the process past its de
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import contextlib
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,7 +84,11 @@ def getaddrinfo_in_daemon_thread(
 ) -> asyncio.Future[tuple[AddrInfo, OSError | None]]:
     """getaddrinfo(host, port, SOCK_STREAM) in a daemon thread: a future of (addresses with
     their family, error). The outcome is a value, never a future exception, so a late answer
-    nobody awaits any more logs nothing."""
+    nobody awaits any more logs nothing. The thread is the standard library's low-level one
+    (``_thread``: never joined at exit, as a daemon): ``threading.Thread.start`` waits until
+    the new thread has run, and with another thread holding the interpreter (the lane's
+    imports) each of a run's ~13 starts cost the event loop up to two switch intervals
+    (5 ms each) just as the first answers came in."""
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[tuple[AddrInfo, OSError | None]] = loop.create_future()
 
@@ -106,7 +110,7 @@ def getaddrinfo_in_daemon_thread(
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
             loop.call_soon_threadsafe(deliver, value)
 
-    threading.Thread(target=work, name="wsdiag-getaddrinfo", daemon=True).start()
+    _thread.start_new_thread(work, ())
     return fut
 
 

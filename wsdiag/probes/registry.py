@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 from wsdiag.vocab.model import Transport
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from wsdiag.lane import Lane, Quiet
     from wsdiag.vocab.model import DnsSpec, Plan
     from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -33,6 +36,9 @@ class Kind:
     over_tcp: bool  # runs over TCP: can go through an HTTP proxy; DCV authenticates on TCP
     authenticates: bool  # checks the peer's certificate chain (records tls_trusted)
     factory: str  # "module:function" returning a ProbeFn for a plan (see ProbeFactory)
+    # its import holds the interpreter for long (aioquic, ~0.1 s of CPU): in the background
+    # it yields to the event loop while DNS answers are read (load_in_background)
+    heavy: bool = False
 
 
 KINDS: dict[Transport, Kind] = {
@@ -49,6 +55,7 @@ KINDS: dict[Transport, Kind] = {
             over_tcp=False,
             authenticates=False,
             factory="wsdiag.probes.quic:for_plan",
+            heavy=True,
         ),
     )
 }
@@ -95,26 +102,40 @@ def load_resolve(plan: Plan) -> ResolveFn:
     return resolve
 
 
-def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, ProbeFn]:
-    """Like ``load``, but the imports run in a thread from now on, while the run's DNS
-    lookups wait on the network: a probe kind is needed only once its name has answered,
-    and in a silent network never. Each kind's factory loads on its own, in registry order
-    (TCP and TLS, then QUIC), so a TLS probe never waits for aioquic. Each returned
-    function waits for its kind (once), then probes with its whole budget: the wait is
-    wsdiag's, not the network's. An import error surfaces as that probe's exception (the
-    runner reports it as an internal error). ``warm``: modules the caller needs after the
-    network, imported next in the same thread (an import error there is left for the
-    caller's own import to raise)."""
+def load_in_background(
+    plan: Plan,
+    warm: Sequence[str] = (),
+    lane: Lane | None = None,
+    quiet: Quiet | None = None,
+) -> dict[Transport, ProbeFn]:
+    """Like ``load``, but the imports run in ``lane`` (wsdiag.lane; None: a lane of its
+    own) from now on, while the run's DNS lookups wait on the network: a probe kind is
+    needed only once its name has answered, and in a silent network never. Each kind's
+    factory loads on its own, in registry order (TCP and TLS, then QUIC), first in the
+    lane (Priority.PROBE_KINDS), so a TLS probe never waits for aioquic and the first
+    QUIC packet never waits for the trust roots or the rules. A ``heavy`` kind first
+    waits for ``quiet`` (the runner's lookups to end, LANE_YIELD_MAX at most), so its
+    import does not take the interpreter from the loop while it reads DNS answers. Each
+    returned function waits for its kind (once), then probes with its whole budget: the
+    wait is wsdiag's, not the network's. An import error surfaces as that probe's
+    exception (the runner reports it as an internal error). ``warm``: modules the caller
+    needs after the network, imported in the same lane after the kinds (Priority.WARM;
+    an import error there is left for the caller's own import to raise)."""
     import asyncio
-    from concurrent.futures import Future, ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsdiag-import")
+    from wsdiag.lane import Lane, Priority
+
+    own = lane is None
+    lane = Lane() if lane is None else lane
     factories: dict[str, Future[ProbeFn]] = {}
     for k in KINDS.values():
         if k.factory not in factories:
-            factories[k.factory] = pool.submit(_build, k.factory, plan)
-    pool.submit(_warm, warm)
-    pool.shutdown(wait=False)  # the thread ends with the imports
+            after = quiet if k.heavy else None
+            factories[k.factory] = lane.submit(Priority.PROBE_KINDS, _build, k.factory, plan, after)
+    if warm:
+        lane.submit(Priority.WARM, _warm, warm)
+    if own:
+        lane.close()  # the thread ends with the imports (and what they queue: the trust)
 
     def lazy(transport: Transport) -> ProbeFn:
         loaded = factories[KINDS[transport].factory]
@@ -128,9 +149,13 @@ def load_in_background(plan: Plan, warm: Sequence[str] = ()) -> dict[Transport, 
     return {transport: lazy(transport) for transport in KINDS}
 
 
-def _build(path: str, plan: Plan) -> ProbeFn:
+def _build(path: str, plan: Plan, after: Quiet | None = None) -> ProbeFn:
     """The probe function the "module:function" factory at ``path`` makes for ``plan``
-    (importing its module here)."""
+    (importing its module here), once ``after`` lets it (see ``load_in_background``)."""
+    if after is not None:
+        from wsdiag.budgets import LANE_YIELD_MAX
+
+        after.wait(LANE_YIELD_MAX)
     module, _, name = path.partition(":")
     factory: ProbeFactory = getattr(importlib.import_module(module), name)
     return factory(plan)

@@ -226,17 +226,28 @@ def load_trust(public_roots: Path | None) -> TrustSources:
 
 
 class PendingTrust:
-    """``load_trust`` in a daemon thread from creation: the first packets never wait for the
+    """``load_trust`` in the background from creation: the first packets never wait for the
     OS store and the public roots (parsing ~150 certificates), a handshake that completes
     waits for them once, before its chain is judged, and a silent network never needs them.
-    A TrustError is raised where the trust is awaited (the run checks a public-roots file
-    before any probe, so there it is a bug, reported as that probe's internal error)."""
+    Made in a run's lane (wsdiag.lane: the probe kinds load there), the load is queued in
+    it behind the kinds still to load (Priority.TRUST), so it never delays aioquic and the
+    first QUIC packet; elsewhere it gets a daemon thread of its own. A TrustError is raised
+    where the trust is awaited (the run checks a public-roots file before any probe, so
+    there it is a bug, reported as that probe's internal error)."""
 
     def __init__(self, public_roots: Path | None) -> None:
         import threading
         from concurrent.futures import Future
 
-        self._loaded: Future[TrustSources] = Future()
+        from wsdiag.lane import Priority, current
+
+        lane = current()
+        if lane is not None:
+            self._loaded: Future[TrustSources] = lane.submit(
+                Priority.TRUST, load_trust, public_roots
+            )
+            return
+        self._loaded = Future()
 
         def work() -> None:
             try:

@@ -32,6 +32,26 @@ ESCALATE_TO: dict[Owner, str] = {
     Owner.AWS: "your AWS administrator",
 }
 HAND_OVER = "`wsdiag bundle` (or the output of `wsdiag check --json`)"
+# --nameserver given (wsdiag.rules.names): every answer is that resolver's, not this
+# machine's. Every output says so where it gives the verdict: the text and HTML right under
+# the headline (SCOPE), ``line``/``jamf`` right after the verdict word (formats.LINE_SCOPE).
+NAMESERVER_GIVEN = "NAMESERVER_GIVEN"
+SCOPE = (
+    "DNS answers from the resolver given with --nameserver only: this machine's own "
+    "resolver was not asked (the client may see other answers)."
+)
+
+
+def nameserver_given(codes: object) -> bool:
+    """The findings (codes, or Finding objects) say --nameserver was the only resolver asked."""
+    if not isinstance(codes, (list, tuple)):
+        return False
+    return any(getattr(c, "code", c) == NAMESERVER_GIVEN for c in codes)
+
+
+def scope(report: Report) -> str | None:
+    """The sentence that bounds the verdict to the given resolver's answers, or None."""
+    return SCOPE if nameserver_given(report.diagnosis.findings) else None
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,7 @@ class Group:
 @dataclass(frozen=True)
 class Advice:
     """``first``: the one line to read if nothing else; ``groups``: actionable findings
-    (error, warning, or the user's own) by owner; ``notes``: the remaining info findings;
+    (errors and warnings) by owner; ``notes``: the info findings, whoever owns them;
     ``decide``: for an unknown verdict, what would decide it (else None)."""
 
     first: str
@@ -56,7 +76,10 @@ class Advice:
 
 
 def _actionable(f: Finding) -> bool:
-    return f.severity is not Severity.INFO or f.owner is Owner.USER
+    """An error or a warning. An info finding is a note even where the user owns it
+    (LOGS_NO_SESSIONS, NOT_MEASURED): inside WHAT TO DO it would contradict the first line
+    ("Nothing to change at this machine" above "You, at this machine: i ...")."""
+    return f.severity is not Severity.INFO
 
 
 def from_logs(f: Finding) -> bool:
@@ -82,11 +105,20 @@ def advise(report: Report) -> Advice:
             live.append(Group(owner, OWNER_TITLE[owner], now))
     verdict = report.diagnosis.verdict
     decide = what_would_decide(report) if verdict is Verdict.UNKNOWN else None
-    return Advice(_first_line(verdict, tuple(live), decide), tuple(groups), notes, decide)
+    given = scope(report) is not None
+    first = _first_line(verdict, tuple(live), decide, given)
+    return Advice(first, tuple(groups), notes, decide)
 
 
-def _first_line(verdict: Verdict, groups: tuple[Group, ...], decide: str | None) -> str:
+def _first_line(
+    verdict: Verdict, groups: tuple[Group, ...], decide: str | None, given: bool = False
+) -> str:
     if not groups:
+        if verdict is Verdict.READY and given:
+            return (
+                "Nothing to do: streaming should work from here, if this machine's own "
+                "resolver answers as the one given with --nameserver did."
+            )
         if verdict is Verdict.READY:
             return "Nothing to do: streaming should work from here."
         if decide:

@@ -11,11 +11,14 @@
 - ``line``: ONE line of at most 2,048 characters for "last line of output" fields (Intune
   remediations, RMM custom fields). Shape::
 
-      <verdict> env=<environment> host=<name> region=<region> findings=<CODES|->
-                [reason: <why>] [fix: <first fix>]      (all on one line)
+      <verdict> [dns=nameserver-only] env=<environment> host=<name> region=<region>
+                findings=<CODES|-> [reason: <why>] [fix: <first fix>]   (all on one line)
 
-  The first word is always the verdict (ready, degraded, blocked, unknown). ``reason:``
-  appears when the verdict is unknown (the first finding's message); a run that could not
+  The first word is always the verdict (ready, degraded, blocked, unknown). ``dns=
+  nameserver-only`` (LINE_SCOPE) follows it where --nameserver was given: the verdict is
+  that resolver's answers', not this machine's own resolver's (NAMESERVER_GIVEN). ``reason:``
+  appears when the verdict is unknown (what left it unmeasured; ``fix:`` is then that
+  finding's remediation where no one has an action); a run that could not
   start at all (usage error, no region, internal error) prints
   ``unknown reason: <one-line error>`` on stdout too, so the last line is never empty.
 - ``jamf``: ``<result>LINE</result>`` for a Jamf Pro extension attribute.
@@ -29,22 +32,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from wsdiag.redact import MASK, Redaction
+from wsdiag.render.advice import nameserver_given
+from wsdiag.render.format_names import Format as Format  # re-exported: its old home
 from wsdiag.vocab.model import USUAL_CAUSE
 from wsdiag.vocab.report import Report
 
 LINE_MAX = 2048  # Intune keeps the last 2,048 characters of a detection script's output
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    JSON_LINE = "json-line"
-    LINE = "line"
-    JAMF = "jamf"
+# After the verdict word where --nameserver was given (render.advice.NAMESERVER_GIVEN):
+# stable, so a collector can tell such a verdict from one about this machine's own DNS.
+LINE_SCOPE = "dns=nameserver-only"
 
 
 def report_json(report: Report, redaction: Redaction) -> dict[str, Any]:
@@ -235,8 +234,13 @@ def _fit(line: str, limit: int = LINE_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+# The findings that say why a verdict is unknown, most telling first: a proxy or PAC wsdiag
+# could not use names the problem (NOT_MEASURED only says which paths went unmeasured).
 _UNKNOWN_CAUSES = (
     "PROXY_UNSUPPORTED_SCHEME",
+    "PROXY_URL_INVALID",
+    "PAC_NOT_USED",
+    "PAC_ANSWER_BROKEN",
     "NOT_MEASURED",
     "DNS_NOT_CONFIGURED",
     "ENDPOINT_ADDRESSES_NOT_PROBED",
@@ -248,9 +252,9 @@ _OWNER_RANK = {"user": 0, "desktop": 1, "network": 2, "aws": 3}  # advice.OWNER_
 
 
 def actionable(f: dict[str, Any]) -> bool:
-    """A finding someone acts on: an error or warning, or the user's own (as the text's
-    WHAT TO DO has it); the other info findings are notes."""
-    return f.get("severity") != "info" or f.get("owner") == "user"
+    """A finding someone acts on: an error or warning (as the text's WHAT TO DO has it);
+    every info finding is a note, whoever owns it."""
+    return f.get("severity") != "info"
 
 
 def in_advice_order(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -273,22 +277,26 @@ def render_line(report: dict[str, Any]) -> str:
     """The ``line`` format of one report's JSON (a dict as in schema wsdiag.report/1,
     any version: missing fields read as unknown). At most LINE_MAX characters, no newline.
 
-    ``findings=`` lists the actionable codes in advice order (info notes such as
-    ENDPOINT_CERTIFICATE are left out: ``--format json`` keeps them); ``fix:`` is the first
-    action of the first owner, the one the text's WHAT TO DO leads with."""
+    ``findings=`` lists the actionable codes in advice order (info notes, whoever owns
+    them, such as ENDPOINT_CERTIFICATE or LOGS_NO_SESSIONS, are left out: ``--format json``
+    keeps them); ``fix:`` is the first action of the first owner, the one the text's WHAT
+    TO DO leads with."""
     verdict = _flat(report.get("verdict") or "unknown") or "unknown"
     host = (report.get("host") or {}).get("name") if isinstance(report.get("host"), dict) else None
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
     ordered = in_advice_order(findings)
     codes = ",".join(dict.fromkeys(_flat(f.get("code", "?")) for f in ordered)) or "-"
+    scoped = nameserver_given([f.get("code") for f in findings])
     parts = [
         verdict,
+        *([LINE_SCOPE] if scoped else []),
         f"env={_flat(report.get('environment') or 'unknown')}",
         f"host={_flat(host or '-').replace(' ', '_')}",
         f"region={_flat(report.get('region') or '-')}",
     ]
     head = " ".join(parts)
     tail = []
+    cause: dict[str, Any] | None = None
     if verdict == "unknown":
         # Why it is unknown: what went unmeasured (NOT_MEASURED) or a proxy wsdiag could
         # not test says it; a warning about something else does not.
@@ -303,6 +311,9 @@ def render_line(report: dict[str, Any]) -> str:
     # lead the advice (a ready check says no fix rather than an old session's).
     live = [f for f in ordered if not str(f.get("code", "")).startswith("LOGS_")]
     fix = next((f.get("remediation") for f in live if f.get("remediation")), None)
+    if not fix and cause is not None:
+        # Nobody has an action (NOT_MEASURED is a note): what would measure it is the step.
+        fix = cause.get("remediation")
     if fix:
         tail.append(f"fix: {_flat(fix)}")
     # The codes are worth more than the prose: cut the prose first, then the code list.

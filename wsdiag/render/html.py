@@ -80,6 +80,8 @@ def _overall(statuses: list[str]) -> str:
     ran = [s for s in ran if s != "expected"]
     if "failed" in ran:  # a lookup that failed: nothing behind it was probed
         return "failed"
+    if "unmeasured" in ran and all(s in ("open", "unmeasured") for s in ran):
+        return "unmeasured"  # the deadline cut what did not open: no failure measured
     return (
         "open"
         if all(s == "open" for s in ran)
@@ -109,12 +111,17 @@ def diagram(report: Report) -> Diagram:
         statuses: list[str] = []
         for v in mine:
             calm = v.state == "expected"
+            unmeasured = v.state == "unmeasured"  # paths.target_views: nothing failed measured
             for label, probes in _target_rows(v):
                 d.rows.append(Row(label, y))
                 for i, p in enumerate(probes):
                     chip = _chip(p, X_CHIPS + i * (CHIP_W + CHIP_GAP), y, portal, calm)
                     d.chips.append(chip)
-                    statuses.append("expected" if calm else chip.status)
+                    shown = "unmeasured" if unmeasured and chip.status != "open" else chip.status
+                    statuses.append("expected" if calm else shown)
+                y += ROW_H
+            if unmeasured:  # which probes the deadline cut, on a line of its own
+                d.rows.append(Row(f"  {v.reason}", y, note=True))
                 y += ROW_H
             if v.state == "dns":  # why it was not probed, on a line of its own
                 d.rows.append(Row(f"  {v.reason}; not probed", y, note=True))
@@ -232,6 +239,7 @@ def render_html(report: Report, data: dict[str, Any] | None = None) -> str:
     return env.get_template("report.html.j2").render(
         report=report,
         headline=HEADLINE[d.verdict],
+        scope=adv.scope(report),  # --nameserver: whose answers the verdict is
         verdict=str(d.verdict),
         environment=ENVIRONMENT_TEXT.get(str(d.environment), str(d.environment)),
         advice=advice,
@@ -306,7 +314,8 @@ def _quality(report: Report) -> dict[str, Any] | None:
         }
         for p in q.paths
     ]
-    return {"grade": str(q.score.grade), "lines": sentences(q), "rows": rows}
+    lines = sentences(q, unprobed=pv.endpoint_unprobed(report))
+    return {"grade": str(q.score.grade), "lines": lines, "rows": rows}
 
 
 def render_page(report: Report, redaction: Redaction) -> str:

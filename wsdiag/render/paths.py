@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsdiag.vocab.model import DnsOutcome, Environment, Phase, Role, Status, Transport, Via
+from wsdiag.vocab.model import (
+    DnsOutcome,
+    Environment,
+    Phase,
+    Role,
+    Status,
+    Transport,
+    Verdict,
+    Via,
+)
 from wsdiag.vocab.report import Report
 from wsdiag.vocab.results import DnsResult, ProbeResult
 
@@ -21,12 +30,27 @@ GROUP_TITLE = {
 EXPECTED_WHY = "blocked, as expected here: only the client's own network check uses it"
 
 
+def cut(p: ProbeResult) -> bool:
+    """The run deadline cut this probe short: it was not measured, it did not fail."""
+    return p.status is Status.ERROR and p.phase == Phase.DEADLINE
+
+
+def unmeasured_why(probes: tuple[ProbeResult, ...] | list[ProbeResult]) -> str:
+    """'not measured: the run deadline cut quic/4195 short (run again with a longer
+    --deadline)' over the cut probes' kinds."""
+    what = ", ".join(kinds([p for p in probes if cut(p)]))
+    return f"not measured: the run deadline cut {what} short (run again with a longer --deadline)"
+
+
 @dataclass(frozen=True)
 class TargetView:
     """One target's results: ``state`` is ok | fail | dns (lookup failed, not probed) |
     skipped (not planned, ``reason`` says why) | expected (a health-check host whose failure
     the report itself calls expected, ``health_expected``: neither ok nor fail, ``reason``
-    is EXPECTED_WHY)."""
+    is EXPECTED_WHY) | unmeasured (the run deadline cut its probes short, ``cut``: every
+    probe that did not work was cut, or, for a health-check host, which is reached when any
+    of its probes answers, none answered and one was cut; neither ok nor fail, ``reason``
+    says which were cut)."""
 
     target_id: str
     host: str
@@ -70,13 +94,35 @@ def held(report: Report) -> bool:
 
 def health_expected(report: Report) -> bool:
     """The report calls the health-check host's failure expected: HEALTH_CHECK_BLOCKED in a
-    minimal-egress network, where its message says "this is expected" (the row's own
-    condition, ``wsdiag.rules.internet._health``). Elsewhere a blocked health check stays a
-    failure."""
+    minimal-egress network (the row's own condition, ``wsdiag.rules.internet._health``)
+    where streaming will work, the verdict ready or degraded. In a blocked (or unknown)
+    report "as expected here" would read as all being well: a blocked health check stays a
+    failure there, as everywhere else."""
     d = report.diagnosis
-    return d.environment is Environment.MINIMAL_EGRESS and any(
-        f.code == "HEALTH_CHECK_BLOCKED" for f in d.findings
+    return (
+        d.environment is Environment.MINIMAL_EGRESS
+        and d.verdict in (Verdict.READY, Verdict.DEGRADED)
+        and any(f.code == "HEALTH_CHECK_BLOCKED" for f in d.findings)
     )
+
+
+def _unmeasured(role: Role, ran: list[ProbeResult]) -> bool:
+    """No measured failure to draw: every probe that did not work was cut by the deadline,
+    or (a health-check host: one answering probe is enough, ``beyond_443``) none answered
+    and one was cut, so whether it answers is not known."""
+    failed = [p for p in ran if not _ok(p)]
+    if failed and all(cut(p) for p in failed):
+        return True
+    return role is Role.HEALTH and any(cut(p) for p in ran) and not any(_ok(p) for p in ran)
+
+
+def endpoint_unprobed(report: Report) -> str | None:
+    """Why no probe of the streaming endpoint ran at all: "dns" (its name did not resolve),
+    "other" (planned, all skipped); None where one ran (render.quality.headline's words)."""
+    views = [v for v in target_views(report) if v.role is Role.ENDPOINT]
+    if any(p.status is not Status.SKIPPED for v in views for p in v.probes):
+        return None
+    return "dns" if any(v.state == "dns" for v in views) else "other"
 
 
 def target_views(report: Report) -> list[TargetView]:
@@ -102,7 +148,9 @@ def target_views(report: Report) -> list[TargetView]:
         else:
             works = all(_ok(p) for p in ran) and not portal
             state, reason = ("ok" if works else "fail"), ""
-            if state == "fail" and role is Role.HEALTH and calm:
+            if state == "fail" and not portal and _unmeasured(role, ran):
+                state, reason = "unmeasured", unmeasured_why(ran)
+            elif state == "fail" and role is Role.HEALTH and calm:
                 state, reason = "expected", EXPECTED_WHY
         views.append(TargetView(tid, probes[0].host, role, probes, a, state, reason))
     return views

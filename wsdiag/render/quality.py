@@ -33,10 +33,21 @@ def figures_text(f: Figures) -> str:
     )
 
 
-def headline(q: QualityFacts) -> str:
-    """One line: 'good, 89/100: loss 2.1 %: above ...' or why unknown."""
+# Why no endpoint path was sampled where none was probed at all: what ``unprobed`` says.
+NOT_PROBED = {
+    "dns": "unknown: the endpoint was not probed (its name did not resolve)",
+    "other": "unknown: the endpoint was not probed",
+}
+
+
+def headline(q: QualityFacts, unprobed: str | None = None) -> str:
+    """One line: 'good, 89/100: loss 2.1 %: above ...' or why unknown. ``unprobed``: no
+    endpoint probe ran at all, and why (a NOT_PROBED key: "dns" where its name did not
+    resolve); None where one did, so "no endpoint path answered" is what it means."""
     if q.samples == 0:
         return "not sampled (--samples 0)"
+    if not q.paths and unprobed is not None:
+        return NOT_PROBED.get(unprobed, NOT_PROBED["other"])
     if not q.paths:
         return "unknown: no endpoint path answered, so none was sampled"
     if q.score.grade is Grade.UNKNOWN and q.score.unmeasured:
@@ -46,9 +57,10 @@ def headline(q: QualityFacts) -> str:
     return f"{q.score.grade}, {q.score.score}/100: {q.score.limit_text}"
 
 
-def sentences(q: QualityFacts, verbose: bool = False) -> list[str]:
-    """The block a report shows: the grade, the pooled figures, what they cannot say."""
-    out = [headline(q)]
+def sentences(q: QualityFacts, verbose: bool = False, unprobed: str | None = None) -> list[str]:
+    """The block a report shows: the grade, the pooled figures, what they cannot say
+    (``unprobed`` as ``headline`` takes it)."""
+    out = [headline(q, unprobed)]
     if q.overall is not None:
         out.append(
             f"{len([p for p in q.paths if 'proxy' not in p.id])} path(s): "

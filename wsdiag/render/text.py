@@ -94,9 +94,12 @@ class Layout:
         return ("x" if self.ascii_only else "✗", "red")
 
     def state(self, state: str) -> Word:
-        """A target's mark: ✓ ok, ○ expected (neither works nor is a fault), ✗ otherwise."""
+        """A target's mark: ✓ ok, ○ expected (neither works nor is a fault), ? unmeasured
+        (the run deadline cut it short: no measured failure), ✗ otherwise."""
         if state == "expected":
             return ("-" if self.ascii_only else "○", "cyan")
+        if state == "unmeasured":
+            return ("?", "yellow")
         return self.ok(state == "ok")
 
     @property
@@ -140,6 +143,9 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     out = Layout(ascii_only)
     d = report.diagnosis
     out.add(0, words(HEADLINE[d.verdict], VERDICT_STYLE[d.verdict]))
+    bounded = adv.scope(report)
+    if bounded:  # --nameserver: the verdict is that resolver's answers', said at once
+        out.add(0, words(bounded, "bold"))
     facts = _facts(report)
     sep = " -" if ascii_only else " ·"
     out.add(
@@ -159,7 +165,8 @@ def layout(report: Report, verbose: bool = False, ascii_only: bool = False) -> L
     if report.evidence.quality is not None:  # absent in reports from before it
         out.blocks.append(Block.gap())
         out.add(0, [("SESSION QUALITY", "bold")])
-        for line in quality_sentences(report.evidence.quality, verbose):
+        unprobed = pv.endpoint_unprobed(report)
+        for line in quality_sentences(report.evidence.quality, verbose, unprobed):
             out.add(2, words(line))
     machine = report.paths.sentences() if report.paths is not None else []
     machine += [report.proxy.pac_note] if report.proxy.pac_note else []
@@ -339,6 +346,8 @@ def _expanded(out: Layout, same: list[pv.TargetView], label: str, verbose: bool)
             out.add(6, [("through the proxy:", ""), *_cells(out, through, verbose)], rest=8)
     if calm:
         out.add(4, words(v.reason, "cyan"))
+    elif v.state == "unmeasured":
+        out.add(4, words(v.reason, "yellow"))
 
 
 def _cells(
@@ -355,7 +364,8 @@ def _cells(
     sep = " -" if out.ascii_only else " ·"
     for i, p in enumerate(probes):
         style = "cyan" if calm else STATUS_STYLE.get(p.status, "red")
-        head = f"{p.transport}/{p.port} {p.status}"
+        # a probe the deadline cut was not measured: "error" would read as a failure
+        head = f"{p.transport}/{p.port} {'not measured' if pv.cut(p) else p.status}"
         if with_ms and p.status is Status.OPEN and p.ms is not None:
             head += f" {p.ms:.0f} ms"
         cell: list[Word] = [(head, style)]

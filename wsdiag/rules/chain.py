@@ -10,7 +10,8 @@ without the zone) block, and replace the generic DNS failure finding.
 
 from __future__ import annotations
 
-from wsdiag.rules.facts import CheckFacts, CheckRule
+from wsdiag.host.dns_agents import local_signs, resolver_signs
+from wsdiag.rules.facts import CheckFacts, CheckRule, region_hint
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
@@ -56,7 +57,11 @@ def _zone(c: CheckFacts) -> Fire:
     # Where the client's logs name only other regions, REGION_MISMATCH carries the action:
     # no resolver anywhere has a zone for a region whose endpoint does not exist.
     return Fire(
-        {"server": c.evidence.chain.zone_missing_at, "host": c.evidence.endpoint_host},
+        {
+            "server": c.evidence.chain.zone_missing_at,
+            "host": c.evidence.endpoint_host,
+            "hint": region_hint(c),
+        },
         severity=Severity.INFO if c.logs_other_region is Y else None,
     )
 
@@ -64,6 +69,16 @@ def _zone(c: CheckFacts) -> Fire:
 def _agent(c: CheckFacts) -> Fire:
     e = c.evidence
     who = f"is answered by {e.agent}" if e.agent_answers else f"may be answered by {e.agent}"
+    # "runs here" only where the agent itself is seen (its process, its own interface); a
+    # resolver address alone (perhaps the one given with --nameserver) says where DNS was
+    # answered, not what runs on this machine
+    mine = local_signs(e.agent_signs)
+    where = (
+        f"runs here ({', '.join(e.agent_signs)})"
+        if mine
+        else f"answers at {', '.join(resolver_signs(e.agent_signs)) or 'its resolver address'} "
+        "(no process or interface of it was seen here)"
+    )
     # another region's NXDOMAIN is no agent's doing: REGION_MISMATCH carries the action
     wrong_region = c.logs_other_region is Y and e.endpoint_a is DnsOutcome.NXDOMAIN
     return Fire(
@@ -71,8 +86,9 @@ def _agent(c: CheckFacts) -> Fire:
             "host": e.endpoint_host,
             "who": who,
             "agent": e.agent,
-            "signs": ", ".join(e.agent_signs),
+            "where": where,
             "setting": e.agent_setting,
+            "hint": region_hint(c),
         },
         severity=Severity.INFO if wrong_region else None,
     )
@@ -168,7 +184,7 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         remediation="Route 53 console > Hosted zones > the endpoint's private hosted zone "
         "(created with its Private DNS names): associate it with the VPC of the inbound "
         "endpoint (the hub), or forward a2z.com to an inbound endpoint in the endpoint's own "
-        "VPC. This is not a VPN problem: connecting again will not help.",
+        "VPC. This is not a VPN problem: connecting again will not help.{hint}",
         facts=(("zone_missing", (Y,)),),
         fire=_zone,
         never_with=("ENDPOINT_NXDOMAIN", "HOME_NETWORK"),
@@ -181,11 +197,10 @@ CHAIN_RULES: tuple[CheckRule, ...] = (
         when="a VPN or security agent with its own DNS proxy is here (its resolver address "
         "or process: wsdiag.host.dns_agents) and the private name has no private answer (a "
         "note where the client's logs name only other regions: REGION_MISMATCH)",
-        message="DNS on this machine {who}, which runs here ({signs}). It sends names it is "
-        "not told about to its own resolvers, so {host} does not get the endpoint's private "
-        "answer.",
+        message="DNS on this machine {who}, which {where}. It sends names it is not told "
+        "about to its own resolvers, so {host} does not get the endpoint's private answer.",
         remediation="In {agent}'s settings: {setting}. If this machine should reach the VPC "
-        "through another VPN, connect that one.",
+        "through another VPN, connect that one.{hint}",
         facts=(("dns_agent", (Y,)),),
         fire=_agent,
         never_with=(

@@ -22,6 +22,7 @@ from wsdiag.rules.facts import (
     FireFn,
     defects,
     log_facts,
+    region_hint,
     with_defect,
 )
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Severity, Status
@@ -141,7 +142,12 @@ def _consequence(c: CheckFacts, params: dict[str, object]) -> Fire:
 
 def _nxdomain(c: CheckFacts) -> Fire:
     e = c.evidence
-    fired = _consequence(c, {"host": e.endpoint_host, "region": e.region or "<region>"})
+    params: dict[str, object] = {
+        "host": e.endpoint_host,
+        "region": e.region or "<region>",
+        "hint": region_hint(c),
+    }
+    fired = _consequence(c, params)
     if c.logs_other_region is Y:  # REGION_MISMATCH carries the one action: checked elsewhere
         return Fire(fired.params, severity=Severity.INFO)
     return fired
@@ -272,8 +278,10 @@ DNS_RULES: tuple[CheckRule, ...] = (
         "a note)",
         message="You checked {region} but this machine's WorkSpaces client logs name {others}: "
         "run `wsdiag check --region {suggest}`.",
+        # the notes, not one code: with an agent resolver it is DNS_AGENT_OWNS_NAME's, with
+        # a company resolver DNS_PRIVATE_ZONE_NOT_VISIBLE's, at home HOME_NETWORK's
         remediation="Run `wsdiag check --region {suggest}`; if {region} is the right region "
-        "after all, the note ENDPOINT_NXDOMAIN says what to fix.",
+        "after all, the notes below say what to fix.",
         facts=(("endpoint_a", (DnsOutcome.NXDOMAIN,)), ("logs_other_region", (Y,))),
         fire=_region_mismatch,
         basis=("endpoint_a",),
@@ -292,7 +300,7 @@ DNS_RULES: tuple[CheckRule, ...] = (
         "endpoint: enable 'Private DNS names' (and, under Your VPCs > Edit VPC settings, DNS "
         "resolution and DNS hostnames); from on-premises or over VPN, forward a2z.com to a Route "
         "53 Resolver inbound endpoint in that VPC (Route 53 console > Resolver > Inbound "
-        "endpoints).",
+        "endpoints).{hint}",
         facts=(
             ("endpoint_resolves", NOT_YES),
             ("endpoint_a", (DnsOutcome.NXDOMAIN,)),

@@ -27,6 +27,15 @@ def _not_ours(e: Evidence) -> bool:
     ) and e.endpoint_via_tunnel is not Y
 
 
+def _internet_untested(e: Evidence) -> bool:
+    """Every internet target's 443 stopped at the proxy itself (its name, its port, or its
+    407: ``proxy_explains``): nothing beyond the proxy was asked, so "the internet does not
+    answer" (closed, offline) would be a guess; the proxy's finding says what failed."""
+    return (
+        e.internet_reachable is N and bool(e.targets) and all(t.proxy_explains for t in e.targets)
+    )
+
+
 # Not a fact of one Evidence: the rules' judgement over the two routes' Evidences
 # (``wsdiag.rules.verdict.diagnose_routes``), which asks for it through ``environment_of``.
 UNDECIDED_ENV = EnvRule(
@@ -66,6 +75,15 @@ ENVIRONMENT_RULES: tuple[EnvRule, ...] = (
         text="unrelated names all resolve to one address (a captive portal or DNS hijack)",
     ),
     UNDECIDED_ENV,
+    EnvRule(
+        name="internet-behind-proxy-untested",
+        # Before endpoint-only and nothing-reachable: HTTPS_PROXY=http://proxy.invalid:3128
+        # was "closed" while the broker's QUIC answered directly (fresh report item 15).
+        when=_internet_untested,
+        environment=Environment.UNKNOWN,
+        text="every sign-in probe stopped at the proxy (its name, its port or a 407): the "
+        "internet beyond it was not tested",
+    ),
     EnvRule(
         name="endpoint-only",
         when=lambda e: _endpoint_ok(e) and e.internet_reachable is N,

@@ -132,6 +132,27 @@ def _logs_other_region(e: Evidence) -> Tri:
     return Tri.of(bool(logs.log_regions) and region not in logs.log_regions)
 
 
+def _region_unconfirmed(e: Evidence) -> Tri:
+    """No client log names a region (none read, or naming none): only the option (or the
+    environment) says the checked region is the directory's."""
+    logs = log_facts(e)
+    return Tri.of(logs is None or not logs.log_regions)
+
+
+def region_hint(c: CheckFacts) -> str:
+    """For a private name that does not exist (NXDOMAIN): the sentence that says the region
+    may be wrong, where no client log decided it (``region_unconfirmed``); "" elsewhere (the
+    logs name the checked region, or REGION_MISMATCH names the other)."""
+    e = c.evidence
+    if c.region_unconfirmed is not Y or e.endpoint_a is not DnsOutcome.NXDOMAIN:
+        return ""
+    region = e.region or "the checked region"
+    return (
+        f" If {region} is not the directory's region, run `wsdiag check --region "
+        "<the directory's region>`."
+    )
+
+
 def _some(items: object) -> Tri:
     return Tri.of(bool(items))
 
@@ -150,6 +171,7 @@ class CheckFacts:
     environment: Environment
     proxy_mode: ProxyMode
     pac_broken: Tri  # the PAC answered with no usable proxy address
+    proxy_invalid: Tri  # the proxy setting is no usable URL (a [ left open, port, no host)
     # a PAC decided this run's route and left the proxied paths untested for another reason
     # (it could not be fetched or evaluated: a syntax error, a loop, binary, no answer)
     pac_untested: Tri
@@ -190,6 +212,9 @@ class CheckFacts:
     auth_dns_only: Tri = U
     # the client's logs name regions, none of them the one checked (UNKNOWN: no logs read)
     logs_other_region: Tri = U
+    # no client log names any region (none read, or none named): nothing but the option
+    # says the checked region is the directory's (a wrong one's private name is NXDOMAIN)
+    region_unconfirmed: Tri = U
     # (route, its verdict, what decides it) of each route judged, "proxy" first: where the
     # two differ (``stream_undecided``), for STREAM_PATH_UNKNOWN's message
     stream_outcomes: tuple[tuple[str, str, str], ...] = ()
@@ -210,6 +235,7 @@ class CheckFacts:
             environment=environment,
             proxy_mode=e.proxy.mode,
             pac_broken=Tri.of(bool(e.proxy.pac_broken)),
+            proxy_invalid=Tri.of(e.proxy.invalid),
             pac_untested=Tri.of(
                 e.proxy.source == "pac"
                 and e.proxy.mode is ProxyMode.UNTESTED
@@ -244,6 +270,7 @@ class CheckFacts:
             directory_missing=_directory_missing(e),
             auth_dns_only=_auth_dns_only(e),
             logs_other_region=_logs_other_region(e),
+            region_unconfirmed=_region_unconfirmed(e),
             stream_outcomes=undecided,
         )
 

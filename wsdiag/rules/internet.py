@@ -133,8 +133,15 @@ def _optional_unreachable(c: CheckFacts) -> Fire:
 
 def _health(c: CheckFacts) -> Fire:
     e = c.evidence
-    env = c.environment
-    works = env is Environment.MINIMAL_EGRESS
+    # "streaming over the endpoint works here" only where it does: a minimal-egress network
+    # whose endpoint answers on TCP at every address and on both 4195 paths (no endpoint
+    # finding can block then). Through a proxy allowing CONNECT to 443 only, or with a path
+    # missing, the client's streaming may fail (CLIENT_NO_443_FALLBACK): not claimed.
+    works = (
+        c.environment is Environment.MINIMAL_EGRESS
+        and e.endpoint_usable is Y
+        and e.endpoint_complete is Y
+    )
     return Fire(
         {
             "hosts": ", ".join(e.health_hosts),
@@ -207,6 +214,27 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         basis=(),
     ),
     FindingRule(
+        name="proxy-url-invalid",
+        code="PROXY_URL_INVALID",
+        severity=Severity.WARNING,
+        owner=Owner.DESKTOP,
+        when="the proxy setting is no usable URL (`http://[bad`, a port out of range, no "
+        "host): those paths are not tested (verdict unknown)",
+        message="The HTTPS proxy setting (from {source}) is not a proxy URL wsdiag or the "
+        "WorkSpaces client can use: {reason}. The sign-in domains behind it were not probed, "
+        "so wsdiag cannot say whether registration and sign-in work.",
+        remediation="Correct the proxy setting (http://host:port, the port from 1 to 65535, an "
+        "IPv6 address in [ ]), or remove it if this network reaches the internet directly; "
+        "--no-proxy tests direct 443 egress.",
+        facts=(
+            ("proxy_mode", (ProxyMode.UNTESTED,)),
+            ("target_proxy_untested", (Y,)),
+            ("proxy_invalid", (Y,)),
+        ),
+        fire=_proxy_unsupported,
+        basis=(),
+    ),
+    FindingRule(
         name="proxy-unsupported-scheme",
         code="PROXY_UNSUPPORTED_SCHEME",
         severity=Severity.WARNING,
@@ -222,6 +250,7 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
             ("target_proxy_untested", (Y,)),
             ("pac_broken", (N,)),  # a broken PAC answer is PAC_ANSWER_BROKEN's
             ("pac_untested", (N,)),  # a PAC that could not be used is PAC_NOT_USED's
+            ("proxy_invalid", (N,)),  # a setting that is no URL is PROXY_URL_INVALID's
         ),
         fire=_proxy_unsupported,
         basis=(),
@@ -310,7 +339,8 @@ INTERNET_RULES: tuple[CheckRule, ...] = (
         severity=Severity.INFO,
         owner=Owner.NETWORK,
         when="health-check host unreachable on 4195: the client's network check will fail; "
-        "expected in minimal-egress",
+        'expected in minimal-egress ("streaming over the endpoint works here" where every '
+        "endpoint address answers TCP and both 4195 paths)",
         message="The public health-check host {hosts} is not reachable on 4195. The WorkSpaces "
         "client's own network check uses it, so that check will show a failure{expected}",
         remediation="Nothing to change for PrivateLink streaming; to make the client's network "

@@ -49,6 +49,10 @@ def _os_failed(c: CheckFacts) -> Fire:
     )
 
 
+def _given(c: CheckFacts) -> Fire:
+    return Fire({"servers": ", ".join(c.evidence.nameservers_given) or "given"})
+
+
 def _captive(c: CheckFacts) -> Fire:
     e = c.evidence
     return Fire({"address": e.captive_address, "names": ", ".join(e.captive_hosts)})
@@ -101,6 +105,21 @@ _CAPTIVE_EXPLAINS = (
 )
 
 NAME_RULES: tuple[CheckRule, ...] = (
+    FindingRule(
+        name="nameserver-given",
+        code="NAMESERVER_GIVEN",
+        severity=Severity.INFO,
+        owner=Owner.USER,
+        when="--nameserver given: every name was asked of that resolver only, never of this "
+        "machine's own; the verdict is what its answers give, not a claim about this "
+        "machine's DNS",
+        message="The DNS answers here are from the resolver given with --nameserver ({servers}) "
+        "only: this machine's own resolver, the one the WorkSpaces client uses, was not "
+        "asked, so the client may see other answers.",
+        remediation="Run without --nameserver to check what the client sees.",
+        facts=(("nameserver_given", (Y,)),),
+        fire=_given,
+    ),
     FindingRule(
         name="captive-portal",
         code="CAPTIVE_PORTAL",

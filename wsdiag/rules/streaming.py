@@ -195,10 +195,14 @@ UNDECIDED: CheckRule = FindingRule(
     "verdict unknown",
     message="Which way {client} sends DCV's TCP stream when the OS has the proxy {url} is "
     "not documented ({source}); QUIC goes direct either way. Both outcomes: {outcomes}.",
-    remediation="Run wsdiag where the WorkSpaces client has logged (its logs give its "
-    "version and platform; --logs FILE) to get one answer. Then fix the path it takes: "
-    "through the proxy, the proxy's findings; direct, a route from this network to the "
-    "endpoint on TCP and UDP 443 and 4195.",
+    # `check` reads the client's logs from this account's log folder (as root or SYSTEM:
+    # the console user's) by default; no option points it at a file (`wsdiag logs PATH`
+    # reads one, for a person)
+    remediation="Run wsdiag check as the account that runs the WorkSpaces client, after it "
+    "has connected once: check reads the client's logs from that account's log folder, and "
+    "they give its version and platform (`wsdiag logs` shows what they say), so one answer. "
+    "Then fix the path it takes: through the proxy, the proxy's findings; direct, a route "
+    "from this network to the endpoint on TCP and UDP 443 and 4195.",
     facts=(("stream_undecided", (Y,)),),
     fire=_undecided,
     basis=(),  # the rules' judgement over two routes; the fire names the probes behind it

@@ -358,6 +358,9 @@ class ProxyRoute:
     # the PAC answered with no usable proxy address: what it said (a fact for the rules; the
     # report says it in PAC_ANSWER_BROKEN's message)
     pac_broken: str = field(default="", metadata=codec.omit())
+    # mode UNTESTED because the setting is no usable proxy URL at all (a [ left open, a port
+    # out of range, no host): a fact for the rules (PROXY_URL_INVALID), not a scheme problem
+    invalid: bool = field(default=False, metadata=codec.omit())
 
     def routes(self, role: Role, host: str, transport: Transport) -> bool:
         """Does a probe of this kind go through the proxy (or would, if it were tested)?

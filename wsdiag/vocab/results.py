@@ -416,6 +416,10 @@ class Evidence:
     # verdicts differ is the rules' judgement: wsdiag.rules.verdict.diagnose_routes)
     # --- names as the OS resolves them (wsdiag.evidence.names) ---
     os_consulted: Tri = Tri.UNKNOWN  # NO: --nameserver given, getaddrinfo not asked
+    # --nameserver given: every name was asked of those servers only, never of this
+    # machine's own resolver, so the verdict is theirs (written only when known)
+    nameserver_given: Tri = field(default=Tri.UNKNOWN, metadata=codec.known_only())
+    nameservers_given: tuple[str, ...] = ()  # those servers, as given ("127.0.0.1:5353")
     name_divergences: tuple[NameDivergence, ...] = ()  # names the OS answers differently
     captive_portal: Tri = Tri.UNKNOWN  # unrelated names all resolve to one address
     captive_address: str = ""
