@@ -16,6 +16,12 @@
 - zone_missing: NXDOMAIN from a private resolver that is not on this machine's LAN.
 - dns64: the private name's IPv6 answer embeds its IPv4 address under a NAT64 prefix
   (RFC 6052; the prefix from ipv4only.arpa, RFC 7050, or from the A answer itself).
+- ipv6_only: this machine has a route for IPv6 only (the plan's families).
+- runs_in_wsl: wsdiag runs inside WSL, so the network read is not Windows' own.
+- dns_agent: a VPN or security agent with its own DNS proxy (wsdiag.host.dns_agents: its
+  resolver address among the servers, or its process) is here and the private name has
+  no private answer. Its own resolver is not "a company forwarder without the zone": when
+  it answered, zone_missing is NO.
 - home_evidence: "home" needs positive evidence: NXDOMAIN or a public answer for the
   private name, from a resolver on the LAN, at a public address or a local stub, and
   nothing against it (a tunnel up, the endpoint or the default route into a tunnel, a
@@ -23,9 +29,6 @@
   zone, a DNS agent). Unknown host facts do not count against it. The default route's
   gateway itself is not read (that needs the routing table, which wsdiag does not parse):
   the internet path's interface stands for it.
-- dns_agent: a VPN or security agent with its own DNS proxy (wsdiag.host.dns_agents: its
-  resolver address among the servers, or its process) is here and the private name has
-  no private answer. Its own resolver is not "a company forwarder without the zone".
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from typing import TypedDict
 
 from wsdiag.dns64 import matches_answer, synthesized_from
 from wsdiag.evidence.basis import Basis, ids
@@ -149,131 +153,59 @@ def _plus2(server: str, cidrs: Sequence[str]) -> str:
     return ""
 
 
+class _Changes(TypedDict, total=False):
+    """The DnsChain fields one group of facts sets (dataclasses.replace keywords)."""
+
+    first: str
+    first_said: str
+    first_source: str
+    answered_by: str
+    slow_ms: float | None
+    dnssec_at: str
+    dnssec_local: bool
+    dnssec_why: str
+    forwarder: str
+    plus2: str
+    plus2_cidr: str
+    zone_missing_at: str
+    dns64_prefix: str
+    synthesized: tuple[tuple[str, str], ...]
+    home_why_not: str
+
+
+# one group's facts (ChainFacts field name -> Tri; a fact left out stays UNKNOWN) and the
+# DnsChain values behind them
+_Group = tuple[dict[str, Tri], _Changes]
+
+
 def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> ChainFacts:
     """The resolver-chain facts, from the run and the facts they read: the endpoint's
     privacy (EndpointFacts) and this machine's tunnel, route and on-link resolver
-    (MachineFacts). One piece past 60 lines: each fact beside the values it explains."""
+    (MachineFacts). The groups in order: the DNS agent's may turn zone_missing to NO, and
+    home reads zone_missing after it."""
     ep = r.endpoint_id()
     a = r.dns_for(ep, "A")
     aaaa = r.dns_for(ep, "AAAA")
     os = r.dns_for(ep, "OS")
     servers = tuple(sorted(a.servers, key=lambda s: s.order)) if a is not None else ()
-    chain = DnsChain(runs_in=r.where[0], runs_in_why=r.where[1])
     facts: dict[str, Tri] = {}
-
-    # the first server and who has the answer
-    if servers:
-        first = servers[0]
-        later = next((s for s in servers[1:] if s.outcome is DnsOutcome.ANSWER), None)
-        chain = replace(
-            chain,
-            first=first.server,
-            first_said=said(first.outcome),
-            first_source=first.source,
-            answered_by=later.server
-            if later is not None and first.outcome is not DnsOutcome.ANSWER
-            else "",
-        )
-        facts["servfail_first"] = Tri.of(first.outcome is DnsOutcome.SERVFAIL and later is not None)
-
-    # slow
-    late = [d for d in (os, a) if d is not None and d.late]
-    if late:
-        facts["endpoint_dns_slow"] = Tri.YES
-        chain = replace(chain, slow_ms=late[0].ms)
-    elif a is not None and a.outcome is DnsOutcome.ANSWER:
-        facts["endpoint_dns_slow"] = Tri.NO
-
-    # DNSSEC
-    if servers:
-        validating = [
-            (s, why) for s in servers if s.outcome is DnsOutcome.SERVFAIL and (why := _dnssec(s))
-        ]
-        facts["dnssec_validation"] = Tri.of(bool(validating))
-        if validating:
-            s, why = validating[0]
-            chain = replace(
-                chain,
-                dnssec_at=s.server,
-                dnssec_local=resolver_kind(s.server) == "loopback",
-                dnssec_why=why,
-            )
-        # forwarder for a2z.com silent, while the server answers other names
-        dead = [
-            s
-            for s in servers
-            if s.outcome in _FAILED
-            and s.answered_other
-            and not _dnssec(s)
-            and (s.soa_apex in _FAILED or s.soa_region in _FAILED)
-        ]
-        # only a fault of the name when no server (and not the OS) has its answer: a server
-        # the OS moves past is servfail_first's
-        answered = any(s.outcome is DnsOutcome.ANSWER for s in servers) or (
-            os is not None and os.outcome is DnsOutcome.ANSWER
-        )
-        dead = [] if answered else dead
-        facts["forwarder_silent"] = Tri.of(bool(dead))
-        if dead:
-            chain = replace(chain, forwarder=dead[0].server)
-        # asked from inside the VPC (this machine holds an address in it), +2 is the right one
-        if r.plan.vpc_cidrs and machine.inside_vpc is not Tri.YES:
-            plus2 = [
-                (s, c)
-                for s in servers
-                if (c := _plus2(s.server, r.plan.vpc_cidrs)) and s.outcome is not DnsOutcome.ANSWER
-            ]
-            facts["resolver_vpc_plus2"] = Tri.of(bool(plus2))
-            if plus2:
-                chain = replace(chain, plus2=plus2[0][0].server, plus2_cidr=plus2[0][1])
-
-    # a private resolver off this LAN without the zone (a hub's inbound endpoint)
-    nx = a is not None and a.outcome is DnsOutcome.NXDOMAIN
-    os_answers = os is not None and os.outcome is DnsOutcome.ANSWER
-    if a is not None and a.outcome in (
-        DnsOutcome.NXDOMAIN,
-        DnsOutcome.ANSWER,
-        DnsOutcome.NO_ANSWER,
+    changes: _Changes = {}
+    for group_facts, group_changes in (
+        _first_server(servers),
+        _slow(a, os),
+        _dnssec_validation(servers),
+        _forwarder_silent(servers, os),
+        _vpc_plus2(servers, r.plan.vpc_cidrs, machine),
+        _zone_missing(a, os, machine),
+        _dns64(servers, a, aaaa, os),
+        _families_and_wsl(r.plan.families, r.where[0]),
+        _dns_agent(endpoint_private, machine),
     ):
-        who = a.resolver or ""
-        off_lan = resolver_kind(who) == "private" and machine.resolver_on_link is Tri.NO
-        facts["zone_missing"] = Tri.of(nx and off_lan and not os_answers)
-        if facts["zone_missing"] is Tri.YES:
-            chain = replace(chain, zone_missing_at=who)
-
-    # DNS64
-    v6 = _addresses(aaaa) or tuple(x for x in (os.addresses if os is not None else ()) if ":" in x)
-    v4 = _addresses(a)
-    if v6:
-        prefix = next((s.dns64_prefix for s in servers if s.dns64_prefix), "")
-        pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
-        if not prefix or not all(v for _, v in pairs):
-            prefix = matches_answer(v6, v4)
-            pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
-        synth = bool(pairs) and all(v for _, v in pairs)
-        facts["dns64"] = Tri.of(synth)
-        if synth:
-            chain = replace(chain, dns64_prefix=prefix, synthesized=pairs)
-    elif aaaa is not None and aaaa.outcome in (DnsOutcome.NO_ANSWER, DnsOutcome.NXDOMAIN):
-        facts["dns64"] = Tri.NO
-    fam = r.plan.families
-    facts["ipv6_only"] = Tri.of(4 not in fam and 6 in fam)
-    facts["runs_in_wsl"] = Tri.of(r.where[0] == "wsl")
-
-    # a VPN or security agent that runs its own DNS proxy, the private name failing
-    if machine.agent:
-        facts["dns_agent"] = Tri.of(endpoint_private is not Tri.YES)
-        if facts["dns_agent"] is Tri.YES and machine.agent_answers:
-            # the agent's own resolver is no company forwarder without the zone
-            facts["zone_missing"] = Tri.NO
-            chain = replace(chain, zone_missing_at="")
-    elif machine.tunnel_up is not Tri.UNKNOWN:  # host facts read: no agent's resolver/process
-        facts["dns_agent"] = Tri.NO
-
-    # home, from positive evidence only
+        facts.update(group_facts)
+        changes.update(group_changes)
     home, why_not = _home(endpoint_private, machine, a, facts.get("zone_missing", U))
-    facts["home_evidence"] = home
-    chain = replace(chain, home_why_not=why_not)
+    changes["home_why_not"] = why_not
+    chain = replace(DnsChain(runs_in=r.where[0], runs_in_why=r.where[1]), **changes)
     behind = ids([a, aaaa, os])
     return ChainFacts(
         servfail_first=facts.get("servfail_first", U),
@@ -291,6 +223,149 @@ def chain_facts(r: Observed, endpoint_private: Tri, machine: MachineFacts) -> Ch
         # every fact, decided or not, names the lookups it was read from
         basis={name: behind for name in _FACT_NAMES},
     )
+
+
+def _first_server(servers: Sequence[ServerAnswer]) -> _Group:
+    """servfail_first: the first server (servers in the OS's order) and who has the answer."""
+    if not servers:
+        return {}, {}
+    first = servers[0]
+    later = next((s for s in servers[1:] if s.outcome is DnsOutcome.ANSWER), None)
+    moved_on = first.outcome is not DnsOutcome.ANSWER  # the OS went past the first server
+    facts = {"servfail_first": Tri.of(first.outcome is DnsOutcome.SERVFAIL and later is not None)}
+    return facts, {
+        "first": first.server,
+        "first_said": said(first.outcome),
+        "first_source": first.source,
+        "answered_by": later.server if later is not None and moved_on else "",
+    }
+
+
+def _slow(a: DnsResult | None, os: DnsResult | None) -> _Group:
+    """endpoint_dns_slow: the OS's or the A lookup answered past --timeout."""
+    late = [d for d in (os, a) if d is not None and d.late]
+    if late:
+        return {"endpoint_dns_slow": Tri.YES}, {"slow_ms": late[0].ms}
+    if a is not None and a.outcome is DnsOutcome.ANSWER:
+        return {"endpoint_dns_slow": Tri.NO}, {}
+    return {}, {}
+
+
+def _dnssec_validation(servers: Sequence[ServerAnswer]) -> _Group:
+    """dnssec_validation: a server's SERVFAIL that an EDE or the CD pair names DNSSEC."""
+    if not servers:
+        return {}, {}
+    validating = [
+        (s, why) for s in servers if s.outcome is DnsOutcome.SERVFAIL and (why := _dnssec(s))
+    ]
+    if not validating:
+        return {"dnssec_validation": Tri.NO}, {}
+    s, why = validating[0]
+    return {"dnssec_validation": Tri.YES}, {
+        "dnssec_at": s.server,
+        "dnssec_local": resolver_kind(s.server) == "loopback",
+        "dnssec_why": why,
+    }
+
+
+def _forwarder_silent(servers: Sequence[ServerAnswer], os: DnsResult | None) -> _Group:
+    """forwarder_silent: the forwarder for a2z.com silent, while the server answers other
+    names."""
+    if not servers:
+        return {}, {}
+    dead = [
+        s
+        for s in servers
+        if s.outcome in _FAILED
+        and s.answered_other
+        and not _dnssec(s)
+        and (s.soa_apex in _FAILED or s.soa_region in _FAILED)
+    ]
+    # only a fault of the name when no server (and not the OS) has its answer: a server
+    # the OS moves past is servfail_first's
+    answered = any(s.outcome is DnsOutcome.ANSWER for s in servers) or (
+        os is not None and os.outcome is DnsOutcome.ANSWER
+    )
+    if answered or not dead:
+        return {"forwarder_silent": Tri.NO}, {}
+    return {"forwarder_silent": Tri.YES}, {"forwarder": dead[0].server}
+
+
+def _vpc_plus2(
+    servers: Sequence[ServerAnswer], vpc_cidrs: Sequence[str], machine: MachineFacts
+) -> _Group:
+    """resolver_vpc_plus2: a --vpc-cidr's base + 2 asked from outside the VPC, failing."""
+    # asked from inside the VPC (this machine holds an address in it), +2 is the right one
+    if not servers or not vpc_cidrs or machine.inside_vpc is Tri.YES:
+        return {}, {}
+    plus2 = [
+        (s, c)
+        for s in servers
+        if (c := _plus2(s.server, vpc_cidrs)) and s.outcome is not DnsOutcome.ANSWER
+    ]
+    if not plus2:
+        return {"resolver_vpc_plus2": Tri.NO}, {}
+    s, cidr = plus2[0]
+    return {"resolver_vpc_plus2": Tri.YES}, {"plus2": s.server, "plus2_cidr": cidr}
+
+
+def _zone_missing(a: DnsResult | None, os: DnsResult | None, machine: MachineFacts) -> _Group:
+    """zone_missing: a private resolver off this LAN without the zone (a hub's inbound
+    endpoint)."""
+    decided = (DnsOutcome.NXDOMAIN, DnsOutcome.ANSWER, DnsOutcome.NO_ANSWER)
+    if a is None or a.outcome not in decided:
+        return {}, {}
+    os_answers = os is not None and os.outcome is DnsOutcome.ANSWER
+    who = a.resolver or ""
+    off_lan = resolver_kind(who) == "private" and machine.resolver_on_link is Tri.NO
+    if a.outcome is DnsOutcome.NXDOMAIN and off_lan and not os_answers:
+        return {"zone_missing": Tri.YES}, {"zone_missing_at": who}
+    return {"zone_missing": Tri.NO}, {}
+
+
+def _dns64(
+    servers: Sequence[ServerAnswer],
+    a: DnsResult | None,
+    aaaa: DnsResult | None,
+    os: DnsResult | None,
+) -> _Group:
+    """dns64: every IPv6 answer embeds an IPv4 address under the NAT64 prefix (the
+    servers' ipv4only.arpa prefix, else one the A answer itself shows)."""
+    v6 = _addresses(aaaa) or tuple(x for x in (os.addresses if os is not None else ()) if ":" in x)
+    if not v6:
+        if aaaa is not None and aaaa.outcome in (DnsOutcome.NO_ANSWER, DnsOutcome.NXDOMAIN):
+            return {"dns64": Tri.NO}, {}
+        return {}, {}
+    prefix = next((s.dns64_prefix for s in servers if s.dns64_prefix), "")
+    pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
+    if not prefix or not all(v for _, v in pairs):
+        prefix = matches_answer(v6, _addresses(a))
+        pairs = tuple((x, synthesized_from(x, prefix) or "") for x in v6) if prefix else ()
+    if not (pairs and all(v for _, v in pairs)):
+        return {"dns64": Tri.NO}, {}
+    return {"dns64": Tri.YES}, {"dns64_prefix": prefix, "synthesized": pairs}
+
+
+def _families_and_wsl(families: Sequence[int], runs_in: str) -> _Group:
+    """ipv6_only (a route for IPv6 only) and runs_in_wsl; DnsChain holds runs_in already."""
+    return {
+        "ipv6_only": Tri.of(4 not in families and 6 in families),
+        "runs_in_wsl": Tri.of(runs_in == "wsl"),
+    }, {}
+
+
+def _dns_agent(endpoint_private: Tri, machine: MachineFacts) -> _Group:
+    """dns_agent: a VPN or security agent that runs its own DNS proxy, the private name
+    failing. When its own resolver answered, zone_missing turns NO: the agent's resolver
+    is no company forwarder without the zone."""
+    if machine.agent:
+        agent = Tri.of(endpoint_private is not Tri.YES)
+        if agent is Tri.YES and machine.agent_answers:
+            return {"dns_agent": agent, "zone_missing": Tri.NO}, {"zone_missing_at": ""}
+        return {"dns_agent": agent}, {}
+    if machine.tunnel_up is not Tri.UNKNOWN:  # host facts read: no agent's resolver/process
+        return {"dns_agent": Tri.NO}, {}
+    return {}, {}
 
 
 _FACT_NAMES = tuple(f.name for f in fields(ChainFacts) if f.name not in ("chain", "basis"))
