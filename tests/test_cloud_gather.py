@@ -24,8 +24,9 @@ from botocore.stub import Stubber
 
 from tests.support.cloud import Fixture, Spec, aws_env, build, moto_server
 from tests.support.dnsserver import NXDOMAIN, DnsServer
-from wsdiag.cloud.gather import ACTIONS, classify, gather
-from wsdiag.cloud.source import section_json
+from wsdiag.cloud.codec import section_json
+from wsdiag.cloud.gather import ACTIONS, gather
+from wsdiag.cloud.session import classify
 from wsdiag.vocab.cloud import FoundBy, Outcome
 
 REGION = "eu-west-1"
@@ -90,7 +91,7 @@ def test_an_unknown_profile_is_an_outcome(moto: str) -> None:
 
 def test_instance_metadata_is_not_asked(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without keys the chain ends at once, never waiting on 169.254.169.254."""
-    from wsdiag.cloud.gather import client_maker
+    from wsdiag.cloud.session import client_maker
 
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")

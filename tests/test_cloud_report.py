@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.support import browser
 from tests.support.render_checks import check_html
 from tests.test_show import one_error_line, show
-from wsdiag.cloud.source import section_from_json, section_json
+from wsdiag.cloud.codec import section_from_json, section_json
 from wsdiag.render.console import PAGES, links, url
 from wsdiag.render.html import render_html
 from wsdiag.render.report import report_from_json

@@ -19,8 +19,6 @@ from wsdiag.cloud.session import Session, classify, client_maker, parallel
 from wsdiag.cloud.vpc import enis, inbound_rules, network_acls, prefix_lists, route_tables
 from wsdiag.vocab.cloud import Call, CloudSection, Endpoint, FoundBy, SgRule
 
-__all__ = ["ACTIONS", "classify", "client_maker", "gather"]
-
 # Every call this package makes, as the IAM action a read-only policy must allow.
 ACTIONS = (
     "workspaces:DescribeWorkspaceDirectories",

@@ -1,15 +1,14 @@
 """The cloud cross-check as an evidence source (issue 15 item 3): ``gather`` reads AWS
 within its budget (boto3 imported there, only with ``--aws``), ``facts`` correlates what
 was read with the run's DNS and probe results (pure), ``to_json`` is the report's additive
-``cloud`` section (written and read by ``wsdiag.cloud.codec``; ``section_json`` and
-``section_from_json`` are reachable here too, where the renderers import them)."""
+``cloud`` section (written and read by ``wsdiag.cloud.codec``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wsdiag.cloud.codec import section_from_json, section_json
+from wsdiag.cloud.codec import section_json
 from wsdiag.cloud.correlate import (
     ClientView,
     CloudFacts,
@@ -27,15 +26,6 @@ _NAME_FAILED = (DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER)
 # The run's own results, as the seam (wsdiag.vocab.sources.EvidenceSource) passes them.
 Dns = tuple[DnsResult, ...]
 Probes = tuple[ProbeResult, ...]
-
-__all__ = [
-    "CloudSource",
-    "endpoint_answers",
-    "section_from_json",
-    "section_json",
-    "summary",
-    "view",
-]
 
 
 @dataclass  # not frozen: the seam's Protocol declares ``name`` a settable attribute

@@ -148,7 +148,7 @@ def _evidence(d: dict[str, Any]) -> Evidence:
 
 
 def _cloud_json(section: CloudSection) -> dict[str, Any]:
-    from wsdiag.cloud.source import section_json  # only a run with --aws has one
+    from wsdiag.cloud.codec import section_json  # only a run with --aws has one
 
     return section_json(section)
 
@@ -162,7 +162,7 @@ _WRITE: codec.Hooks = {
 
 
 def _cloud(doc: Any) -> CloudSection:
-    from wsdiag.cloud.source import section_from_json  # only a report with one reads it
+    from wsdiag.cloud.codec import section_from_json  # only a report with one reads it
 
     return section_from_json(doc)
 
