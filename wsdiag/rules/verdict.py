@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from wsdiag.rules.bounded import BOUNDED_RULES
 from wsdiag.rules.chain import ADVISORY_CODES, CHAIN_RULES
-from wsdiag.rules.endpoint import DNS_RULES, ENDPOINT_RULES
+from wsdiag.rules.endpoint import ENDPOINT_RULES
+from wsdiag.rules.endpoint_name import DNS_RULES
 from wsdiag.rules.environment import environment_of
 from wsdiag.rules.facts import (
     MUST_BE_YES,
