@@ -157,57 +157,11 @@ def run_check(
     Raises WsdiagError (one line) for inputs that cannot be planned."""
     since = time.monotonic() if since is None else since
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    catalog = load_catalog(catalogs)
-    # Only the client sessions of the window and of this region count (issue 19 item 1).
-    from wsdiag.logs.context import scope_logs  # pure and light: vocabulary imports only
-
-    logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
-    if logs.private_hosts and not inputs.log_endpoint_hosts:
-        inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
-    # The proxy is an input of the plan: found first, then applied to the planned names.
-    config = discover_safely()
-    plan = make_plan(catalog, inputs, config)
-    plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
-    plan = _with_os_dns(plan)
-    _quiet_libraries()
-    _check_public_roots(plan)
-    # The work beside the network, one job at a time, the next packet's needs first; the
-    # heaviest import yields while the loop reads DNS answers (``quiet``).
-    lane, quiet = Lane(), Quiet()
-    # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
-    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else (), lane, quiet)
+    plan, logs = _planned(inputs, catalogs, logs)
     # duration_ms is what the network costs: probing and classifying, not Python start-up.
     t0 = time.perf_counter()
     probe_deadline, total = _deadlines(plan.deadline, inputs.deadline, cloud is not None)
-    try:
-        now = time.monotonic()
-        budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
-        moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
-        seen_where: list[tuple[str, str]] = []  # filled beside the probes
-        # What the imports and the plan made lives as long as the run: the one full garbage
-        # collection a check triggered fell in it (35-45 ms with the interpreter held, in
-        # the lab as the probes started) and only scanned all that again. Unfrozen after,
-        # so that watch's runs leave nothing frozen (the CLI freezes before its exit).
-        gc.freeze()
-        run, gathered = asyncio.run(
-            _run(
-                plan,
-                resolve,
-                probes,
-                budget,
-                late,
-                logs,
-                lane,
-                real_sampler(plan),
-                seen_where,
-                quiet,
-            )
-        )
-    except TimeoutError:
-        raise WsdiagError("the run did not finish within its deadline (internal error)") from None
-    finally:
-        gc.unfreeze()
-        lane.close()  # its thread ends with what it still holds
+    run, gathered, where, moved = _probed(plan, logs, cloud, since, probe_deadline, inputs)
     # Pure from here on: everything below was imported during the run (AFTER_NETWORK).
     from wsdiag.evidence.build import collect
     from wsdiag.evidence.logs import LogsSource
@@ -217,7 +171,6 @@ def run_check(
     from wsdiag.vocab.observed import Observed
     from wsdiag.vocab.report import Report
 
-    where = seen_where[0] if seen_where else _where()
     results = Observed(plan, tuple(run.dns), tuple(run.probes), samples=run.samples, where=where)
     # The sources, registered here. This machine's paths were gathered while the probes
     # waited (``_after_network``: PathsSource.gather needs only DNS); here they are cut to
@@ -259,6 +212,67 @@ def run_check(
         process_ms=round((time.monotonic() - since) * 1000, 1),
         cloud=aws.section if aws is not None else None,
     )
+
+
+def _planned(
+    inputs: Inputs, catalogs: Sequence[Path], logs: LogContext | None
+) -> tuple[Plan, LogContext]:
+    """The plan (catalog, the logs' private names, the proxy and PAC, the OS's DNS) and the
+    logs scoped to the window and region. Raises WsdiagError for inputs that cannot be
+    planned, or a public-roots file that cannot be used."""
+    catalog = load_catalog(catalogs)
+    # Only the client sessions of the window and of this region count (issue 19 item 1).
+    from wsdiag.logs.context import scope_logs  # pure and light: vocabulary imports only
+
+    logs = scope_logs(logs or LogContext(), inputs.region, datetime.now(UTC))
+    if logs.private_hosts and not inputs.log_endpoint_hosts:
+        inputs = replace(inputs, log_endpoint_hosts=logs.private_hosts)
+    # The proxy is an input of the plan: found first, then applied to the planned names.
+    config = discover_safely()
+    plan = make_plan(catalog, inputs, config)
+    plan = _with_pac(catalog, inputs, plan, config is not None and config.source == "environment")
+    plan = _with_os_dns(plan)
+    _quiet_libraries()
+    _check_public_roots(plan)
+    return plan, logs
+
+
+def _probed(
+    plan: Plan,
+    logs: LogContext,
+    cloud: CloudSource | None,
+    since: float,
+    probe_deadline: float,
+    inputs: Inputs,
+) -> tuple[RunResult, HostPaths | None, tuple[str, str], float]:
+    """The network part: (the runner's results, this machine's paths gathered beside them
+    or None, where this process runs, what a late start added to the budget in s). Raises
+    WsdiagError should the run outlast its own guard."""
+    # The work beside the network, one job at a time, the next packet's needs first; the
+    # heaviest import yields while the loop reads DNS answers (``quiet``).
+    lane, quiet = Lane(), Quiet()
+    # With --aws, boto3 (~0.2 s) imports while DNS waits: the cloud's share goes to its calls.
+    resolve, probes = real_probes(plan, CLOUD_MODULES if cloud is not None else (), lane, quiet)
+    try:
+        now = time.monotonic()
+        budget, late = run_budget(probe_deadline, inputs.deadline is not None, since, now)
+        moved = budget - max(since + probe_deadline - now, 0.0)  # what a late start added
+        seen_where: list[tuple[str, str]] = []  # filled beside the probes
+        # What the imports and the plan made lives as long as the run: the one full garbage
+        # collection a check triggered fell in it (35-45 ms with the interpreter held, in
+        # the lab as the probes started) and only scanned all that again. Unfrozen after,
+        # so that watch's runs leave nothing frozen (the CLI freezes before its exit).
+        gc.freeze()
+        sampler = real_sampler(plan)
+        run, gathered = asyncio.run(
+            _run(plan, resolve, probes, budget, late, logs, lane, sampler, seen_where, quiet)
+        )
+    except TimeoutError:
+        raise WsdiagError("the run did not finish within its deadline (internal error)") from None
+    finally:
+        gc.unfreeze()
+        lane.close()  # its thread ends with what it still holds
+    return run, gathered, (seen_where[0] if seen_where else _where()), moved
 
 
 def judge(
