@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -18,3 +19,18 @@ def _no_proxy_from_the_shell() -> Iterator[None]:
             if name.lower().endswith("_proxy"):
                 mp.delenv(name)
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_reaches_children() -> Iterator[None]:
+    """A suite started with SIGINT ignored (a background job of a non-interactive shell,
+    `pytest &`) would pass that on to every child it starts (an ignored signal survives
+    exec; a handler does not), and the tests that press Ctrl-C on wsdiag would wait in
+    vain. wsdiag is right to keep a SIGINT it was started without; the suite's children
+    are started with Ctrl-C at its default."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, previous)
