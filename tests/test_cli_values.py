@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer import _coercion
 
@@ -18,7 +19,7 @@ import json, sys
 from wsdiag.cli import _command
 from wsdiag.cli_values import _Bad  # noqa: F401  (the module imports cleanly)
 
-command = _command()
+command = _command([])  # the whole app
 out = {}
 for name, args in [
     ("check", ["--region", "eu-west-1", "--timeout", "1.5", "--nameserver", "127.0.0.1",
@@ -61,3 +62,46 @@ def test_options_convert_without_pydantic() -> None:
         "PosixPath",
         "p.html",
     ]
+
+
+COMMANDS = ["check", "watch", "bundle", "show", "logs", "summarize"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "built"),
+    [
+        (["check", "--region", "eu-west-1"], ["check"]),
+        (["summarize", "-"], ["summarize"]),
+        (["show"], ["show"]),
+        ([], COMMANDS),
+        (["--help"], COMMANDS),
+        (["--version", "check"], COMMANDS),
+        (["chek"], COMMANDS),  # a mistyped command: the error names the real ones
+        (["-", "check"], COMMANDS),
+    ],
+)
+def test_a_start_builds_only_the_command_it_runs(argv: list[str], built: list[str]) -> None:
+    from wsdiag.cli import _command
+
+    assert sorted(_command(argv).commands) == sorted(built)
+
+
+def test_shell_completion_offers_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wsdiag.cli import _command
+
+    monkeypatch.setenv("_WSDIAG_COMPLETE", "bash_complete")
+    assert sorted(_command(["check"]).commands) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_command_alone_reads_and_helps_as_in_the_whole_app(name: str) -> None:
+    from wsdiag.cli import _command
+
+    texts = []
+    for argv in ([name], []):
+        group = _command(argv)
+        with group.make_context("wsdiag", [name]) as parent:
+            command = group.commands[name]
+            with command.make_context(name, [], parent=parent, resilient_parsing=True) as ctx:
+                texts.append((command.get_help(ctx), sorted(p.name or "" for p in command.params)))
+    assert texts[0] == texts[1]

@@ -9,6 +9,7 @@ left early is the verdict's own code).
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import gc
 import os
@@ -432,24 +433,46 @@ def main() -> None:
     sys.exit(code)
 
 
-def _command() -> Any:
-    """The click command typer builds from ``app``, its plain options converted without
-    pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run) and its arguments' help
-    without type noise."""
+def _command(argv: list[str]) -> Any:
+    """The click command typer builds from ``app`` (``_app_for(argv)``), its plain options
+    converted without pydantic (wsdiag.cli_values: ~0.1 s and ~13 MB of every run) and its
+    arguments' help without type noise."""
     from wsdiag.cli_values import plain_values, readable_arguments
 
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(_app_for(argv))
     commands = [command, *getattr(command, "commands", {}).values()]
     plain_values(commands)
     readable_arguments(commands)
     return command
 
 
+def _app_for(argv: list[str]) -> typer.Typer:
+    """``app`` with only the command ``argv`` names first, when it names one: typer makes a
+    click command of every registered command at each start (about 15 ms for the six),
+    before a check can send its first packet. The whole app where ``argv`` starts with an
+    option (``--help``, ``--version``), names no command of it (its error lists them),
+    and for shell completion (typer's completion variable set), which may offer any."""
+    name = argv[0] if argv else ""
+    if name.startswith("-") or any(k.endswith("_COMPLETE") for k in os.environ):
+        return app
+    chosen = [
+        c
+        for c in app.registered_commands
+        if c.callback is not None
+        and (c.name or typer.main.get_command_name(c.callback.__name__)) == name
+    ]
+    if len(chosen) != 1:
+        return app
+    one = copy.copy(app)  # the same settings and callback; the list is replaced, not changed
+    one.registered_commands = chosen
+    return one
+
+
 def _run_app() -> int:
     """Run the command; every failure becomes one line on stderr and an exit code."""
     argv = sys.argv[1:]
     try:
-        code = _command()(args=argv, prog_name="wsdiag", standalone_mode=False)
+        code = _command(argv)(args=argv, prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         write_err(f"wsdiag: error: {one_line_error(str(exc), argv)}")
         _stdout_reason(str(exc))
