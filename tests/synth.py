@@ -12,6 +12,7 @@ from wsdiag.check.plan import dns_id, expand, make_plan
 from wsdiag.evidence.machine import machine_facts
 from wsdiag.host.interfaces import describe, route_fact
 from wsdiag.run import judge
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.machine import (
     ClientProcess,
     ClientSession,
@@ -40,7 +41,7 @@ from wsdiag.vocab.model import (
 )
 from wsdiag.vocab.observed import Observed
 from wsdiag.vocab.report import Diagnosis, Report
-from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult, planned
+from wsdiag.vocab.results import DnsResult, Finding, ProbeResult, planned
 
 # One letter a status, so the rule tables read like tables.
 O, R, F, U, E = (  # noqa: E741

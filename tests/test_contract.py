@@ -17,18 +17,12 @@ from wsdiag.redact import Redaction
 from wsdiag.render.formats import dumps, report_json
 from wsdiag.render.report import report_from_json, to_json
 from wsdiag.vocab import codec
+from wsdiag.vocab.evidence import AddressEvidence, Evidence
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs, Endpoint, LogError, Session
 from wsdiag.vocab.machine import ClientProcess, Confidence, Interface, RouteFact
 from wsdiag.vocab.model import Fault, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import (
-    AddressEvidence,
-    CertSummary,
-    DnsResult,
-    Evidence,
-    Finding,
-    ProbeResult,
-)
+from wsdiag.vocab.results import CertSummary, DnsResult, Finding, ProbeResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "wsdiag" / "schema" / "report.schema.json").read_text())

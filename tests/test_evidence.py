@@ -30,10 +30,11 @@ from wsdiag.evidence.tls import TlsFacts, tls_facts
 from wsdiag.host.paths import paths_json
 from wsdiag.rules.facts import CheckFacts
 from wsdiag.rules.verdict import diagnose
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.logs import LogContext
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Plan, Severity, Tri
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import DnsResult, Evidence, ProbeResult
+from wsdiag.vocab.results import DnsResult, ProbeResult
 from wsdiag.vocab.rows import FindingRule, Y, apply
 
 STAGES = (

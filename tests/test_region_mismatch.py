@@ -29,10 +29,10 @@ from wsdiag.render.formats import render_line
 from wsdiag.render.report import to_json
 from wsdiag.rules.verdict import diagnose
 from wsdiag.run import judge
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.logs import ClientLogFacts
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity, Tri
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import Evidence
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 NOW = dt.datetime.now(dt.UTC)

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from tests.support.dnsserver import NXDOMAIN, DnsServer
 from tests.support.processes import stop_process
 from wsdiag.errors import WsdiagError
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Environment, Severity, Tri, Verdict
 from wsdiag.vocab.report import Diagnosis, Report
-from wsdiag.vocab.results import Evidence, Finding
+from wsdiag.vocab.results import Finding
 from wsdiag.watch import (
     Observation,
     WatchState,

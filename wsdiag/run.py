@@ -37,10 +37,11 @@ if TYPE_CHECKING:
     from wsdiag.cloud.source import CloudSource
     from wsdiag.evidence.machine import MachineFacts
     from wsdiag.probes.registry import ProbeFn, ResolveFn
+    from wsdiag.vocab.evidence import Evidence
     from wsdiag.vocab.machine import HostPaths
     from wsdiag.vocab.observed import Observed
     from wsdiag.vocab.report import Diagnosis, Report
-    from wsdiag.vocab.results import DnsResult, Evidence, Finding
+    from wsdiag.vocab.results import DnsResult, Finding
 
 # Modules a run needs only once the network has answered: imported in the run's lane while
 # the probes wait (wsdiag.run._after_network), so a silent network does not pay for them

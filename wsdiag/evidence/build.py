@@ -21,8 +21,8 @@ from wsdiag.evidence.refusals import refusal_facts
 from wsdiag.evidence.route import route_facts
 from wsdiag.evidence.stream import proxy_stream_facts
 from wsdiag.evidence.tls import tls_facts
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.sources import EvidenceSource
 
 S = TypeVar("S")

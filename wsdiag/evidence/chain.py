@@ -42,9 +42,10 @@ from wsdiag.dns64 import matches_answer, synthesized_from
 from wsdiag.evidence.basis import Basis, ids
 from wsdiag.evidence.machine import MachineFacts
 from wsdiag.host.dns_agents import local_signs, resolver_signs
+from wsdiag.vocab.evidence import DnsChain
 from wsdiag.vocab.model import DnsOutcome, Tri
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import DnsChain, DnsResult, ServerAnswer
+from wsdiag.vocab.results import DnsResult, ServerAnswer
 
 U = Tri.UNKNOWN
 

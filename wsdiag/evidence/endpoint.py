@@ -17,9 +17,10 @@ from wsdiag.evidence.basis import Basis, ids
 from wsdiag.evidence.dns import DNS_DEFINITE_NO
 from wsdiag.evidence.names import dialed_by, not_public, os_result, os_says_no, with_sources
 from wsdiag.evidence.tls import other_at
+from wsdiag.vocab.evidence import AddressEvidence, complete, usable
 from wsdiag.vocab.model import DnsOutcome, Role, Status, Transport, Tri, all_of, any_of
 from wsdiag.vocab.observed import Observed, any_open
-from wsdiag.vocab.results import AddressEvidence, ProbeResult, complete, usable
+from wsdiag.vocab.results import ProbeResult
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from wsdiag.evidence.basis import Basis, ids
 from wsdiag.evidence.dns import DNS_DEFINITE_NO
 from wsdiag.evidence.names import os_result, os_says_no
+from wsdiag.vocab.evidence import TargetEvidence
 from wsdiag.vocab.model import (
     DnsOutcome,
     Fault,
@@ -27,7 +28,7 @@ from wsdiag.vocab.model import (
     any_of,
 )
 from wsdiag.vocab.observed import FAILED, Observed, any_open
-from wsdiag.vocab.results import ProbeResult, TargetEvidence
+from wsdiag.vocab.results import ProbeResult
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from wsdiag.check.plan import OS_RDTYPE, dialed
 from wsdiag.evidence.basis import Basis
 from wsdiag.evidence.dns import wire
+from wsdiag.vocab.evidence import AddressEvidence, NameDivergence
 from wsdiag.vocab.model import DnsOutcome, Need, Role, Tri
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import AddressEvidence, DnsResult, NameDivergence
+from wsdiag.vocab.results import DnsResult
 
 # RFC 6598 shared address space: CGNAT, and the synthetic addresses zero-trust clients
 # (Cloudflare WARP, Tailscale, Zscaler ...) hand out for private names. Neither RFC 1918 nor

@@ -24,9 +24,10 @@ from wsdiag.evidence.identity import (
     interception,
     signin_outcomes,
 )
+from wsdiag.vocab.evidence import TlsValues
 from wsdiag.vocab.model import Need, Role, Tri
 from wsdiag.vocab.observed import Observed
-from wsdiag.vocab.results import ProbeResult, TlsValues
+from wsdiag.vocab.results import ProbeResult
 
 
 @dataclass(frozen=True)

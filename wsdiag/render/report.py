@@ -22,11 +22,12 @@ from wsdiag.host.paths import paths_from_json, paths_json
 from wsdiag.quality.json import quality_from_json, quality_json
 from wsdiag.vocab import codec
 from wsdiag.vocab.cloud import CloudSection
+from wsdiag.vocab.evidence import AddressEvidence, Evidence
 from wsdiag.vocab.logs import ClientLogEvidence, ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Account, HostIdentity, ProxyRoute, Tri
 from wsdiag.vocab.report import Report
-from wsdiag.vocab.results import AddressEvidence, Evidence, Finding
+from wsdiag.vocab.results import Finding
 
 SCHEMA = "wsdiag.report/1"
 

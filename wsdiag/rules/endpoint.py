@@ -24,8 +24,8 @@ from wsdiag.rules.facts import (
     defects,
     with_defect,
 )
+from wsdiag.vocab.evidence import AddressEvidence, Evidence
 from wsdiag.vocab.model import Owner, Severity, Status
-from wsdiag.vocab.results import AddressEvidence, Evidence
 from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
 # --- each address ------------------------------------------------------------------------

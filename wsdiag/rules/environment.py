@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wsdiag.rules.host import HOST_ENV_RULES
 from wsdiag.rules.local import LOCAL_ENV_RULES
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Environment, Tri
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import EnvRule
 
 Y, N = Tri.YES, Tri.NO

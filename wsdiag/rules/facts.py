@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
+from wsdiag.vocab.evidence import AddressEvidence, Evidence, complete, usable
 from wsdiag.vocab.logs import ClientLogFacts
 from wsdiag.vocab.model import DnsOutcome, Environment, Need, ProxyMode, Refusal, Tri, refusal_of
-from wsdiag.vocab.results import AddressEvidence, Evidence, complete, usable
 from wsdiag.vocab.rows import FindingRule, Fire
 
 Y, N, U = Tri.YES, Tri.NO, Tri.UNKNOWN

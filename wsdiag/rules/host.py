@@ -9,8 +9,8 @@ from __future__ import annotations
 from wsdiag.host.mtu import QUIC_MIN_IP_MTU
 from wsdiag.rules.endpoint import at_addresses
 from wsdiag.rules.facts import CheckFacts, CheckRule, Defect, with_defect
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import DnsOutcome, Environment, Owner, Refusal, Severity, refusal_of
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import NOT_YES, EnvRule, FindingRule, Fire, N, Y
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wsdiag.rules.facts import LOGIN_TARGET, CheckFacts, CheckRule, FireFn
+from wsdiag.vocab.evidence import Evidence, TargetEvidence
 from wsdiag.vocab.model import DnsOutcome, Environment, Need, Owner, ProxyMode, Severity
-from wsdiag.vocab.results import Evidence, TargetEvidence
 from wsdiag.vocab.rows import NOT_NO, NOT_YES, FindingRule, Fire, N, Y
 
 

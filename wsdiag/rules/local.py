@@ -5,8 +5,8 @@ facts come from ``wsdiag.evidence.route``)."""
 from __future__ import annotations
 
 from wsdiag.rules.facts import CheckFacts, CheckRule
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Environment, Owner, Severity
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import EnvRule, FindingRule, Fire, Y
 
 

@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn
+from wsdiag.vocab.evidence import NameDivergence, usable
 from wsdiag.vocab.model import DnsOutcome, Owner, Severity
-from wsdiag.vocab.results import NameDivergence, usable
 from wsdiag.vocab.rows import FindingRule, Fire, N, Y
 
 

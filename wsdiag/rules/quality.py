@@ -13,8 +13,8 @@ from __future__ import annotations
 from wsdiag.quality.facts import QualityFacts
 from wsdiag.quality.score import Figure, Grade
 from wsdiag.rules.facts import CheckFacts, CheckRule
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Owner, Severity
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import FindingRule, Fire
 
 

@@ -15,8 +15,8 @@ import re
 
 from wsdiag.fallback443 import FALLBACK_FROM
 from wsdiag.rules.facts import CheckFacts, CheckRule, FireFn, proxy_readings
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import DnsOutcome, Owner, Refusal, Severity
-from wsdiag.vocab.results import Evidence
 from wsdiag.vocab.rows import NOT_YES, FindingRule, Fire, N, U, Y
 
 FALLBACK_CLIENTS = (

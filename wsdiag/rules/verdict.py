@@ -32,9 +32,10 @@ from wsdiag.rules.quality import QUALITY_CODES, QUALITY_RULES
 from wsdiag.rules.refusals import REFUSAL_RULES
 from wsdiag.rules.streaming import FALLBACK_CLIENTS, STREAMING_RULES, UNDECIDED
 from wsdiag.rules.tls import TLS_RULES
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Environment, Owner, ProxyMode, Severity, Tri, Verdict
 from wsdiag.vocab.report import Diagnosis
-from wsdiag.vocab.results import Evidence, Finding
+from wsdiag.vocab.results import Finding
 from wsdiag.vocab.rows import FindingRule, Fire, Y, apply
 
 

@@ -2,7 +2,8 @@
 
 Everything that crosses a module boundary (catalog -> plan -> runner -> evidence ->
 classify -> report) is one of these types, so each layer can be tested on its own. What a run
-found (results, evidence, findings, the report) is in wsdiag.vocab.results, built on these.
+found (results, findings) is in wsdiag.vocab.results, what it decided in wsdiag.vocab.evidence,
+the report in wsdiag.vocab.report, built on these.
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ from typing import ClassVar
 
 from wsdiag.vocab import codec
 from wsdiag.vocab.cloud import CloudSection
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.logs import ClientLogs
 from wsdiag.vocab.machine import HostPaths
 from wsdiag.vocab.model import Environment, HostIdentity, ProxyRoute, Verdict
-from wsdiag.vocab.results import DnsResult, Evidence, Finding, ProbeResult
+from wsdiag.vocab.results import DnsResult, Finding, ProbeResult
 
 
 @dataclass(frozen=True)

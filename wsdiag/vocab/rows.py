@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
+from wsdiag.vocab.evidence import Evidence
 from wsdiag.vocab.model import Environment, Owner, Severity, Tri
-from wsdiag.vocab.results import Evidence, Finding
+from wsdiag.vocab.results import Finding
 
 Y, N, U = Tri.YES, Tri.NO, Tri.UNKNOWN
 NOT_YES = (N, U)
