@@ -19,6 +19,7 @@ from wsdiag.terminal import (
     one_line_error,
     path_text,
     shorten,
+    shorten_middle,
     to_json_text,
     unsurrogate,
     use_colour,
@@ -102,6 +103,26 @@ def test_json_text_is_ascii_and_cleans_keys_and_nested_values() -> None:
 )
 def test_shorten(text: str, limit: int, expected: str) -> None:
     assert shorten(text, limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 80, "short"),
+        ("x" * 80, 80, "x" * 80),
+        ("a" * 40 + "b" * 41, 80, "a" * 38 + "..." + "b" * 39),
+        ("abcdef", 5, "a...f"),
+        ("abcdef", 3, "..."),
+    ],
+)
+def test_shorten_middle(text: str, limit: int, expected: str) -> None:
+    assert shorten_middle(text, limit) == expected
+
+
+def test_a_long_path_in_an_error_keeps_its_file_name() -> None:
+    path = "/tmp/" + "deep/" * 30 + "none.pem"
+    line = one_line_error(f"public roots {path}: No such file or directory", ["-x", path])
+    assert line.endswith("/none.pem: No such file or directory") and len(line) < 140
 
 
 def test_one_line_error_shortens_echoed_values_and_caps_the_line() -> None:

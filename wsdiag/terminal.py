@@ -111,12 +111,22 @@ def shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
 
 
+def shorten_middle(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters in its middle, ``...`` marking the cut: both
+    ends stay, as the folder and the file name of a long path do."""
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - 3)
+    return text[: keep // 2] + "..." + text[len(text) - (keep - keep // 2) :]
+
+
 def one_line_error(message: str, argv: Iterable[str] = (), limit: int = 400) -> str:
     """An error message fit for one line of stderr: every command-line value longer than
-    80 characters that it echoes is shortened, the rest escaped and capped at ``limit``."""
+    80 characters that it echoes is shortened in its middle (a long path keeps its file
+    name), the rest escaped and capped at ``limit``."""
     for value in sorted({a for a in argv if len(a) > 80}, key=len, reverse=True):
-        message = message.replace(value, shorten(value))
-        message = message.replace(repr(value)[1:-1], shorten(value))
+        message = message.replace(value, shorten_middle(value))
+        message = message.replace(repr(value)[1:-1], shorten_middle(value))
     return shorten(escape(message), limit)
 
 
