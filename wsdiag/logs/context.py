@@ -29,7 +29,7 @@ def read_logs(
     do not count (default: the last LOGS_RECENT_S); which count is decided once the region
     is known (``scope_logs``)."""
     from wsdiag.host.identity import other_users_logs
-    from wsdiag.logs.evidence import evidence_from_summary, read_raw
+    from wsdiag.logs.raw import read_raw
 
     owner = None
     if not paths:
@@ -39,6 +39,8 @@ def read_logs(
     raw = read_raw(paths, until=until)
     if raw is None:
         return LogContext(owner=owner, since=since)
+    from wsdiag.logs.evidence import evidence_from_summary
+
     ev = evidence_from_summary(raw.summary, (), raw.files, raw.read_findings)
     # Only the name the client itself tried or reached (listed first): the session header
     # has been seen to print a variant (".WSP.") that the client never dials.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from wsdiag.host.platform import default_log_dirs
 from wsdiag.host.readfile import (
@@ -38,8 +38,10 @@ from wsdiag.host.readfile import (
     stat_kind,
 )
 from wsdiag.logs.lines import HEAD, timestamp_of
-from wsdiag.logs.parse import LogParser
 from wsdiag.logs.sessions import to_datetime
+
+if TYPE_CHECKING:  # the parser is the caller's: finding files needs none
+    from wsdiag.logs.parse import LogParser
 
 BLOCK_SIZE = 1 << 20
 MAX_LINE = 64 * 1024  # longer "lines" are binary junk or corruption, never a message we parse
