@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import budgets
-from bench.common import RUNS, Table, interleaved, median, secs, trees
+from bench.common import RUNS, Table, interleaved, median, python, secs, stack_floor, trees
 from bench.labrun import Measured, lab_up, run
 from tests.lab.scenarios import BY_NAME
 
@@ -129,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         f"<= {budgets.PEAK_RSS_MB:g} MB",
         peak <= budgets.PEAK_RSS_MB,
     )
+    wall, cpu = stack_floor(args.runs)
+    table.row(
+        "the stack alone: its libraries' imports, no wsdiag (whole process)",
+        secs(wall),
+        f"CPU {secs(cpu)}",
+        "",
+        "the floor under every figure above",
+    )
+    table.notes.append(f"interpreter: {python()[1]}")
     table.print()
     return 0
 

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import budgets
-from bench.common import RUNS, Table, interleaved, median, secs, tree_env, trees
+from bench.common import RUNS, STACK, Table, interleaved, median, python, secs, tree_env, trees
 
 # Runs the CLI with the composition root's steps wrapped; prints one JSON line of
 # (step, seconds since the process start at its end) and exits at the first packet.
@@ -82,7 +82,11 @@ cpu = []
 asyncio.run = first_packet
 sys.argv = ["wsdiag", *sys.argv[1:]]
 try:
-    cli._command()(prog_name="wsdiag", standalone_mode=False)
+    try:
+        command = cli._command(sys.argv[1:])
+    except TypeError:  # the baseline's: every command built, whatever argv names
+        command = cli._command()
+    command(prog_name="wsdiag", standalone_mode=False)
 except FirstPacket:
     pass
 print(json.dumps({"marks": marks, "cpu": cpu[0] if cpu else None}))
@@ -96,7 +100,7 @@ def steps_once(tree: Path) -> tuple[dict[str, float], float, float]:
     unshare = shutil.which("unshare")
     isolate = [unshare, "--net"] if unshare and os.geteuid() == 0 else []
     proc = budgets.run_measured(
-        [*isolate, sys.executable, "-c", HARNESS, *CHECK], tree_env(tree), cwd=tree
+        [*isolate, python()[0], "-c", HARNESS, *CHECK], tree_env(tree), cwd=tree
     )
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     out: dict[str, float] = {}
@@ -145,15 +149,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{now / base:.2f}x" if base else "",
         )
 
-    py = sys.executable
+    py = python()[0]
     cmds: dict[str, tuple[list[str], Path]] = {
-        "import typer": ([py, "-c", "import typer"], Path("/"))
+        "import typer": ([py, "-c", "import typer"], Path("/")),
+        "stack": ([py, "-c", STACK], Path("/")),
     }
     for k, tree in both.items():
         cmds[f"{k} --version"] = ([py, "-m", "wsdiag", "--version"], tree)
         cmds[f"{k} --help"] = ([py, "-m", "wsdiag", "--help"], tree)
     envs = {
-        k: tree_env(both["now" if k.startswith("now") or k == "import typer" else "before"])
+        k: tree_env(
+            both["now" if k.startswith("now") or k in ("import typer", "stack") else "before"]
+        )
         for k in cmds
     }
     for env in envs.values():
@@ -178,6 +185,14 @@ def main(argv: list[str] | None = None) -> int:
             f"<= {limit}x",
             now <= limit,
         )
+    table.row(
+        "the stack alone (its libraries' imports, no wsdiag)",
+        secs(median(times["stack"])),
+        "",
+        "",
+        "the floor under the figures above",
+    )
+    table.notes.append(f"interpreter: {python()[1]}")
     table.notes.append(
         "steps in ( ) are the time between the named steps (argument parsing, module "
         "bodies); the composition root's imports count in 'import the composition root'"

@@ -10,6 +10,7 @@ warm-up round (page cache, .pyc files).
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import sys
@@ -23,7 +24,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.support is not installed; run from anywhere
 
 BASE = Path(os.environ.get("WSDIAG_BASE", "/tmp/wsdiag-base"))
+VENV = Path(os.environ.get("WSDIAG_BENCH_VENV", "/tmp/wsdiag-bench-venv"))
 RUNS = 5
+# The libraries a check cannot do without, imported in one interpreter and nothing else
+# (dnspython's DoQ/DoH off as wsdiag.probes.dnslib has it): the floor under any whole-process
+# figure, what the stack costs before wsdiag adds anything.
+STACK_MODULES = (
+    "typer",
+    "asyncio",
+    "ssl",
+    "dns.message",
+    "dns.resolver",
+    "dns.asyncquery",
+    "aioquic.quic.connection",
+    "cryptography.x509",
+    "psutil",
+)
+STACK = (
+    "import dns._features as f\n"
+    "for x in ('doq', 'doh', 'idna'): f.force(x, False)\n"
+    "import " + ", ".join(STACK_MODULES)
+)
 T = TypeVar("T")
 
 
@@ -36,6 +57,63 @@ def trees() -> dict[str, Path]:
     for tree in out.values():
         compiled(tree)
     return out
+
+
+@functools.cache
+def python() -> tuple[str, str]:
+    """(the interpreter the bench runs wsdiag with, what it is). The interpreter of a user's
+    installed wsdiag: a venv at $WSDIAG_BENCH_VENV (made once, about a minute, from the
+    package registry) holding wsdiag's runtime dependencies (pyproject.toml) and not wsdiag
+    itself; the tree under test comes first on PYTHONPATH (``tree_env``). Not this
+    machine's own interpreter: its site-packages run this checkout's editable-install
+    finder (~27 ms) and a sandbox's certifi hook (~19 ms) at every start, which no user's
+    install does. $WSDIAG_BENCH_PYTHON names another; without a venv (no registry), this
+    interpreter, and the table says so."""
+    given = os.environ.get("WSDIAG_BENCH_PYTHON")
+    if given:
+        return given, f"$WSDIAG_BENCH_PYTHON ({given})"
+    py = VENV / "bin" / "python"
+    stamp = VENV / "wsdiag-deps.txt"
+    deps = "\n".join(_runtime_dependencies())
+    if not (py.is_file() and stamp.is_file() and stamp.read_text() == deps):
+        import subprocess
+        import venv
+
+        try:
+            venv.EnvBuilder(clear=True, with_pip=True).create(VENV)
+            subprocess.run(
+                [
+                    str(py),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    *deps.splitlines(),
+                ],
+                check=True,
+                timeout=600,
+                capture_output=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return sys.executable, f"this interpreter (no bench venv: {exc.__class__.__name__})"
+        stamp.write_text(deps)
+    return str(py), f"a venv with wsdiag's dependencies only ({VENV})"
+
+
+def stack_floor(runs: int = RUNS) -> tuple[float, float]:
+    """(wall, CPU) seconds, medians of ``runs``: ``python -c STACK`` as a whole process."""
+    from bench.budgets import run_measured
+
+    got = [run_measured([python()[0], "-c", STACK], cwd="/") for _ in range(runs)]
+    return median([r.wall for r in got]), median([r.cpu for r in got])
+
+
+def _runtime_dependencies() -> list[str]:
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return list(tomllib.load(f)["project"]["dependencies"])
 
 
 def compiled(tree: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import budgets
-from bench.common import tree_env
+from bench.common import python, tree_env
 from tests.lab.scenarios import BY_NAME, Scenario
 from tests.lab.topology import Lab, unavailable_reason
 
@@ -65,7 +65,10 @@ def run(lab: Lab, scenario: Scenario, tree: Path, timeout: float, *extra: str) -
     """`wsdiag check --json --no-logs` of ``tree`` in ``scenario`` (already applied). No
     client logs: this machine's (other people's tests write some) would change the findings
     between runs; reading them is timed in bench_startup.py's steps."""
-    argv = lab.wsdiag_argv(scenario.region, "--no-logs", *extra, timeout=timeout)
+    py, _ = python()
+    argv = lab.wsdiag_argv(
+        scenario.region, "--no-logs", *extra, timeout=timeout, command=(py, "-m", "wsdiag")
+    )
     env = tree_env(tree, lab.wsdiag_env(scenario.shape.trusts_lab_ca, scenario.shape.public_roots))
     proc = budgets.run_measured(argv, env, timeout=120, cwd=tree)
     try:
