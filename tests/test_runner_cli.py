@@ -183,15 +183,27 @@ def test_region_from_environment() -> None:
     assert proc.returncode == report["exit_code"]
 
 
-def test_version_and_help_do_not_import_the_network_stack() -> None:
-    code = (
-        "import sys, runpy; sys.argv=['wsdiag', '{arg}']\n"
+def _modules_at_exit(argv: str, modules: str) -> str:
+    """Python that runs wsdiag with ``argv`` in-process and prints, on stderr as its last
+    line, which of ``modules`` (a tuple literal) it had imported when it exited. wsdiag
+    ends with os._exit (the teardown skipped), so the list is printed from there."""
+    return (
+        "import os, sys, runpy\n"
+        f"sys.argv = {argv}\n"
+        "def at_exit(code=0):\n"
+        f"    print([m for m in {modules} if m in sys.modules], file=sys.stderr)\n"
+        "    sys.stderr.flush()\n"
+        "    real_exit(code)\n"
+        "real_exit, os._exit = os._exit, at_exit\n"
         "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich',\n"
-        "                     'boto3', 'botocore')\n"
-        "         if m in sys.modules]\n"
-        "print(heavy, file=sys.stderr)"
+        "except SystemExit:\n    at_exit()\n"
+    )
+
+
+def test_version_and_help_do_not_import_the_network_stack() -> None:
+    code = _modules_at_exit(
+        "['wsdiag', '{arg}']",
+        "('aioquic', 'dns', 'cryptography', 'psutil', 'jinja2', 'rich', 'boto3', 'botocore')",
     )
     for arg in ("--version", "--help"):
         proc = subprocess.run(
@@ -203,12 +215,10 @@ def test_version_and_help_do_not_import_the_network_stack() -> None:
 
 def test_a_check_without_aws_does_not_import_boto3() -> None:
     """boto3 costs ~0.3 s and ~30 MB: only --aws pays for it (issue 21)."""
-    code = (
-        "import sys, runpy; sys.argv=['wsdiag', 'check', '--no-logs', '--region', 'eu-west-1',\n"
-        "    '--nameserver', '127.0.0.1:9', '--timeout', '0.5', '--format', 'json-line']\n"
-        "try:\n    runpy.run_module('wsdiag', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print([m for m in ('boto3', 'botocore') if m in sys.modules], file=sys.stderr)"
+    code = _modules_at_exit(
+        "['wsdiag', 'check', '--no-logs', '--region', 'eu-west-1', '--nameserver',"
+        " '127.0.0.1:9', '--timeout', '0.5', '--format', 'json-line']",
+        "('boto3', 'botocore')",
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr

@@ -425,12 +425,17 @@ def main() -> None:
     if problem is not None:
         write_err(f"wsdiag: error: cannot write to stdout: {problem}")
         code = EXIT_OUTPUT
-    # Everything is written; the interpreter's teardown would now run full garbage
-    # collections over every object the imports made (pydantic's schemas, aioquic,
-    # cryptography): ~70 ms of a silent network's budget. Frozen objects are still freed
-    # and finalized as usual; the cycle collector just stops scanning them.
+    # Everything is written and every file closed. The interpreter's teardown would now
+    # free every module and object one by one, ~70 ms of every run (measured with the
+    # modules a check imports, after gc.freeze: 734 against 666 ms whole process), and
+    # nothing wsdiag leaves needs it: no atexit work, temporary files are renamed or
+    # removed by their own context managers, the lane's thread is a daemon and the
+    # resolver threads a cancelled lookup left behind must not hold up the exit anyway.
+    # The frozen heap keeps any collection that could still run from scanning it.
     gc.freeze()
-    sys.exit(code)
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(code)
 
 
 def _command(argv: list[str]) -> Any:
