@@ -245,6 +245,29 @@ def test_os_store_reads_hashed_directory(world: World, tmp_path: Path) -> None:
     assert len(store.roots) == 1
 
 
+def test_the_hashed_directory_is_read_only_for_a_chain_the_ca_file_does_not_verify(
+    world: World, tmp_path: Path
+) -> None:
+    # As OpenSSL: the CA file's roots first, the hashed folder for an issuer it lacks.
+    d = tmp_path / "hashed"
+    d.mkdir()
+    (d / "abcd1234.0").write_bytes(world.public.ca_path.read_bytes())
+    store = trust._openssl_store(str(world.corp.ca_path), str(d))
+    assert [c.subject for c in store.roots] == [world.corp.ca_cert.subject]
+    assert trust.os_trust(world.inspected.der(), NAME, NOW, store)[0] is Tri.YES
+    assert "with_lookup_dir" not in store.__dict__  # verified by the CA file: not read
+    assert trust.os_trust(world.good.der(), NAME, NOW, store)[0] is Tri.YES  # the folder's
+    assert len(store.with_lookup_dir.roots) == 2
+    # a CA file without certificates: the folder is all there is, read at once
+    empty = tmp_path / "empty.pem"
+    empty.write_text("")
+    alone = trust._openssl_store(str(empty), str(d))
+    assert len(alone.roots) == 1 and not alone.lookup_dir
+    # a chain neither the CA file nor a (missing) folder verifies stays NO
+    other = trust._openssl_store(str(world.corp.ca_path), str(tmp_path / "missing"))
+    assert trust.os_trust(world.good.der(), NAME, NOW, other)[0] is Tri.NO
+
+
 def test_os_trust_unknown_on_macos_and_on_demand_windows(world: World) -> None:
     mac = trust.load_os_store("Darwin")
     value, reason, _ = trust.os_trust(world.good.der(), NAME, NOW, mac)

@@ -23,7 +23,7 @@ import datetime as dt
 import ssl
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +62,11 @@ class OsStore:
     source: str = ""  # where they came from, for the report
     unsupported: str = ""  # non-empty: this OS's trust cannot be judged offline, and why
     on_demand_roots: bool = False  # Windows: absent public roots may still be trusted
+    # OpenSSL's hashed folder beside a CA file (Linux: /etc/ssl/certs, SSL_CERT_DIR), read
+    # only when the roots above do not verify a chain (``with_lookup_dir``): OpenSSL, too,
+    # looks there only for an issuer its CA file lacks. On Debian it holds the CA file's
+    # roots again, one file each: reading all of them cost every TLS run ~50 ms.
+    lookup_dir: str = ""
 
     @cached_property
     def anchors(self) -> verification.Store | None:
@@ -69,6 +74,17 @@ class OsStore:
         from cryptography.x509.verification import Store
 
         return Store(list(self.roots)) if self.roots else None
+
+    @cached_property
+    def with_lookup_dir(self) -> OsStore:
+        """This store with the roots of ``lookup_dir`` added, read once, on first need (a
+        folder that cannot be read adds nothing)."""
+        if not self.lookup_dir:
+            return self
+        certs = {_fp(c): c for c in self.roots}
+        for c in _hashed_dir(Path(self.lookup_dir)):
+            certs.setdefault(_fp(c), c)
+        return replace(self, roots=tuple(certs.values()), lookup_dir="")
 
 
 def public_roots_path(option: str | None, env: Mapping[str, str]) -> Path | None:
@@ -122,20 +138,34 @@ def load_os_store(system: str | None = None) -> OsStore:
 
 @cache
 def _openssl_store(cafile: str | None, capath: str | None) -> OsStore:
+    """The CA file's roots, the hashed folder kept for ``OsStore.with_lookup_dir``; a
+    folder alone (no CA file, or one without a certificate) is read now."""
     certs: dict[bytes, x509.Certificate] = {}
     sources = []
     if cafile:
         for c in _read_pem(Path(cafile)):
             certs.setdefault(_fp(c), c)
         sources.append(cafile)
-    if capath and Path(capath).is_dir():
-        for entry in sorted(Path(capath).iterdir()):
-            # The hashed links (<hash>.0) are what OpenSSL reads; other files are copies.
-            if entry.suffix[1:].isdigit() and entry.is_file():
-                for c in _read_pem(entry):
-                    certs.setdefault(_fp(c), c)
-        sources.append(capath)
-    return OsStore(tuple(certs.values()), source=", ".join(sources) or "none")
+    folder = capath if capath and Path(capath).is_dir() else ""
+    if folder:
+        sources.append(folder)
+    store = OsStore(tuple(certs.values()), source=", ".join(sources) or "none", lookup_dir=folder)
+    return store if certs else store.with_lookup_dir
+
+
+def _hashed_dir(folder: Path) -> list[x509.Certificate]:
+    """The certificates of an OpenSSL hashed folder: the ``<hash>.N`` entries are what
+    OpenSSL reads; other files there are copies."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        c
+        for entry in entries
+        if entry.suffix[1:].isdigit() and entry.is_file()
+        for c in _read_pem(entry)
+    ]
 
 
 def _windows_store() -> OsStore:
@@ -189,6 +219,9 @@ def os_trust(
     if store.unsupported:
         return Verified(Tri.UNKNOWN, store.unsupported)
     got = verify_for_host(chain_der, host, now, store.anchors or (), store.intermediates)
+    if got.value is not Tri.YES and store.lookup_dir:  # as OpenSSL: the folder, then
+        store = store.with_lookup_dir
+        got = verify_for_host(chain_der, host, now, store.anchors or (), store.intermediates)
     if (
         got.value is Tri.NO
         and store.on_demand_roots

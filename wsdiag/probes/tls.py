@@ -211,7 +211,8 @@ class Handshake:
 @dataclass(frozen=True)
 class TrustSources:
     """Loaded once per run, before any probe, so judging a chain is CPU only (a few
-    signature checks; at most MAX_CHAIN certificates per chain) and never waits on a disk."""
+    signature checks; at most MAX_CHAIN certificates per chain); only a chain the OS's CA
+    file does not verify reads its hashed folder, once a run (``OsStore.with_lookup_dir``)."""
 
     public: PublicRoots
     os_store: OsStore
