@@ -20,7 +20,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import budgets
-from bench.common import RUNS, Table, interleaved, median, python, secs, stack_floor, trees
+from bench.common import (
+    FIRST_PACKET_MODULES,
+    RUNS,
+    Table,
+    imports,
+    interleaved,
+    median,
+    python,
+    secs,
+    stack_floor,
+    trees,
+)
 from bench.labrun import lab_up, run
 from tests.lab.scenarios import BY_NAME
 
@@ -90,13 +101,13 @@ def main(argv: list[str] | None = None) -> int:
                 + ", ".join(secs(m.wall) for m in now)
                 + (("; before " + ", ".join(secs(m.wall) for m in before)) if before else "")
             )
-    wall, cpu = stack_floor(args.runs)
+    wall, cpu = stack_floor(args.runs, imports(FIRST_PACKET_MODULES))
     table.row(
-        "the stack alone: its libraries' imports, no wsdiag (whole process)",
+        "the first query's libraries alone (typer, asyncio, dnspython; whole process)",
         secs(wall),
         f"CPU {secs(cpu)}",
         "",
-        "the floor under every figure above",
+        "the floor under 'whole process - timeout'",
     )
     table.notes.append(f"interpreter: {python()[1]}")
     table.print()

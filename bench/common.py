@@ -40,11 +40,21 @@ STACK_MODULES = (
     "cryptography.x509",
     "psutil",
 )
-STACK = (
-    "import dns._features as f\n"
-    "for x in ('doq', 'doh', 'idna'): f.force(x, False)\n"
-    "import " + ", ".join(STACK_MODULES)
-)
+# What must be imported before a check's first DNS query can leave: the command line and
+# the resolver (the probes' and the rules' libraries import while it waits).
+FIRST_PACKET_MODULES = ("typer", "asyncio", "dns.message", "dns.resolver", "dns.asyncquery")
+
+
+def imports(modules: tuple[str, ...]) -> str:
+    """Python source importing ``modules`` as wsdiag does (dnspython's DoQ/DoH off)."""
+    return (
+        "import dns._features as f\n"
+        "for x in ('doq', 'doh', 'idna'): f.force(x, False)\n"
+        "import " + ", ".join(modules)
+    )
+
+
+STACK = imports(STACK_MODULES)
 T = TypeVar("T")
 
 
@@ -101,11 +111,12 @@ def python() -> tuple[str, str]:
     return str(py), f"a venv with wsdiag's dependencies only ({VENV})"
 
 
-def stack_floor(runs: int = RUNS) -> tuple[float, float]:
-    """(wall, CPU) seconds, medians of ``runs``: ``python -c STACK`` as a whole process."""
+def stack_floor(runs: int = RUNS, source: str = STACK) -> tuple[float, float]:
+    """(wall, CPU) seconds, medians of ``runs``: ``python -c source`` as a whole process
+    (default: the whole stack's imports)."""
     from bench.budgets import run_measured
 
-    got = [run_measured([python()[0], "-c", STACK], cwd="/") for _ in range(runs)]
+    got = [run_measured([python()[0], "-c", source], cwd="/") for _ in range(runs)]
     return median([r.wall for r in got]), median([r.cpu for r in got])
 
 
