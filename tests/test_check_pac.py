@@ -29,6 +29,12 @@ from tests.test_check_loopback import (  # noqa: F401  (lab: a fixture)
 )
 
 PROXY_IP, PAC_IP = ip(4, 10), ip(4, 20)
+# The PAC evaluator is a child process (pypac's JavaScript engine) given a third of the run's
+# deadline: on a machine other work keeps busy, its start alone can outlast the third of a
+# --timeout 1 run's deadline, and a test would read "did not answer before the deadline".
+# A test that needs the PAC's answer gives the run room: the answer ends the wait, and the
+# probes keep their own --timeout.
+ROOM = ("--deadline", "20")
 
 
 def pac_text(proxy: ThreadedProxy, everything_direct: bool = False) -> str:
@@ -92,7 +98,7 @@ def test_pac_file_names_the_only_way_out(
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac = tmp_path / "proxy.pac"
     pac.write_text(pac_text(proxy))
-    code, r = lab.check("--pac", str(pac))
+    code, r = lab.check("--pac", str(pac), *ROOM)
     assert (code, r["verdict"]) == (0, "ready"), codes(r)
     assert r["proxy"]["source"] == "pac" and r["proxy"]["pac"] == str(pac)
     assert r["proxy"]["url"] == f"http://{PROXY_IP}:{proxy.port}"
@@ -110,7 +116,7 @@ def test_pac_url_is_fetched_and_followed(
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac_server.body = pac_text(proxy).encode()
     url = f"http://{PAC_IP}:{pac_server.server_address[1]}/proxy.pac"
-    code, r = lab.check("--pac", url)
+    code, r = lab.check("--pac", url, *ROOM)
     assert (code, r["verdict"]) == (0, "ready"), codes(r)
     assert r["proxy"]["pac"] == url and pac_server.requests == ["/proxy.pac"]
 
@@ -131,7 +137,7 @@ def test_pac_saying_direct_tests_direct(
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac = tmp_path / "direct.pac"
     pac.write_text(pac_text(proxy, everything_direct=True))
-    code, r = lab.check("--pac", str(pac))
+    code, r = lab.check("--pac", str(pac), *ROOM)
     assert r["proxy"]["mode"] == "none" and "DIRECT for every name" in r["proxy"]["pac_note"]
     assert (code, r["verdict"]) == (2, "blocked") and "AUTH_UNREACHABLE" in codes(r)
     assert proxy.targets() == []
@@ -151,7 +157,7 @@ def test_pac_answer_with_no_proxy_address_is_a_finding_not_a_crash(
         '  if (dnsDomainIs(host, ".a2z.com")) return "DIRECT";\n'
         '  return "PROXY [bad:3128; DIRECT";\n}\n'
     )
-    code, r = lab.check("--pac", str(pac))  # asserts an empty stderr and a valid report
+    code, r = lab.check("--pac", str(pac), *ROOM)  # asserts an empty stderr and a valid report
     broken = [f for f in r["findings"] if f["code"] == "PAC_ANSWER_BROKEN"]
     assert broken and broken[0]["owner"] == "desktop", (codes(r), r["proxy"])
     assert "[bad:3128" in broken[0]["message"]
@@ -180,7 +186,7 @@ def test_pac_dns_resolve_asks_the_runs_nameserver(
         f'    return "PROXY {PROXY_IP}:{proxy.port}";\n'
         '  return "DIRECT";\n}\n'
     )
-    code, r = lab.check("--pac", str(pac))
+    code, r = lab.check("--pac", str(pac), *ROOM)
     assert r["proxy"]["url"] == f"http://{PROXY_IP}:{proxy.port}", r["proxy"]
     assert (code, r["verdict"]) == (0, "ready"), codes(r)
     assert any(name.rstrip(".") == only_here for name, _ in lab.dns.queries)
@@ -205,7 +211,8 @@ def test_a_pac_that_cannot_be_evaluated_is_the_pacs_own_finding(
     lab.zone([EP_A], auth=AUTH_DEAD, health=HEALTH_DEAD)
     pac = tmp_path / "bad.pac"
     pac.write_bytes(body)
-    code, r = lab.check("--pac", str(pac), "--timeout", "2")
+    room = () if b"while" in body else ROOM  # the looping PAC is stopped at the deadline
+    code, r = lab.check("--pac", str(pac), "--timeout", "2", *room)
     assert "PROXY_UNSUPPORTED_SCHEME" not in codes(r)
     (found,) = [f for f in r["findings"] if f["code"] == "PAC_NOT_USED"]
     assert str(pac) in found["message"] and "https_proxy" not in found["message"]
@@ -221,7 +228,16 @@ def test_a_pac_that_does_not_run_is_lines_reason(lab: Lab, tmp_path: Path) -> No
     pac.write_text('function FindProxyForURL(url, host) { return "PROXY" + ; }\n')
     cidr = f"127.{NET}.1.0/24"
     proc = lab.run(
-        "--vpc-cidr", cidr, "--no-logs", "--timeout", "1", "--pac", str(pac), "--format", "line"
+        "--vpc-cidr",
+        cidr,
+        "--no-logs",
+        "--timeout",
+        "1",
+        "--pac",
+        str(pac),
+        "--format",
+        "line",
+        *ROOM,
     )
     assert proc.returncode == 3, proc.stderr
     (line,) = proc.stdout.splitlines()
