@@ -115,7 +115,19 @@ class CloudFacts:
     forwarding_missing: Tri = Tri.UNKNOWN  # the name failed here, the VPC side could answer
     inbound_resolvers: tuple[str, ...] = ()  # inbound Resolver endpoint addresses of its VPC
     endpoint_host: str = ""
+    # fact -> result ids: "dns_matches" (the resolved names' results), "path[UDP 4195]" ...
     basis: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def fact(self, name: str) -> object:
+        """The fact ``name`` (wsdiag.vocab.rows.Facts). Raises AttributeError for a name
+        CloudFacts does not have."""
+        if name.startswith("_") or name in ("basis", "fact", "basis_of"):
+            raise AttributeError(f"CloudFacts has no fact {name!r}")
+        return getattr(self, name)
+
+    def basis_of(self, name: str) -> tuple[str, ...]:
+        """The result ids behind ``name``; () if none."""
+        return dict(self.basis).get(name, ())
 
 
 # --- the whole --------------------------------------------------------------------------------
@@ -250,8 +262,8 @@ def correlate(section: CloudSection, view: ClientView) -> CloudFacts:
     no_inbound, forwarding, inbound = _resolver_facts(section, view, endpoint)
     paths = path_facts(section, view)
     basis = (
-        ("cloud.dns_matches", view.resolved_ids),
-        *((f"cloud.path[{p.label}]", p.probes) for p in paths),
+        ("dns_matches", view.resolved_ids),
+        *((f"path[{p.label}]", p.probes) for p in paths),
     )
     return dataclasses.replace(
         base,

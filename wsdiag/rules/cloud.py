@@ -2,43 +2,36 @@
 
 They explain; they never judge: the composition root shows their findings beside the
 verdict the client's own evidence decided, so a cloud that allows everything cannot make a
-silent path ready (and a cloud that denies a path cannot make an open one blocked). A row
-may make one finding per client path, so rows here select from CloudFacts rather than
-from Evidence.
+silent path ready (and a cloud that denies a path cannot make an open one blocked). They
+are the one engine's rows (``wsdiag.vocab.rows.FindingRule``) over CloudFacts rather than
+Evidence; a path row makes one finding per client path (``each``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from wsdiag.cloud.correlate import CloudFacts, Judgement, PathFact
+from wsdiag.vocab.cloud import FoundBy
 from wsdiag.vocab.model import Owner, Severity, Tri
 from wsdiag.vocab.results import Finding
+from wsdiag.vocab.rows import FindingRule, Fire, apply_each
 
-Params = Mapping[str, object]
-
-
-@dataclass(frozen=True)
-class CloudRule:
-    name: str
-    code: str
-    severity: Severity
-    owner: Owner
-    when: str  # for the docs
-    message: str  # str.format template over the params ``select`` gives
-    remediation: str
-    select: Callable[[CloudFacts], list[tuple[Params, tuple[str, ...]]]]  # (params, basis ids)
+Y, N = Tri.YES, Tri.NO
+# The resolved names' results: what every row but the paths' names as its basis.
+DNS = ("dns_matches",)
 
 
 def _addresses(p: PathFact) -> str:
     return ", ".join(p.addresses)
 
 
-def _paths(j: Judgement) -> Callable[[CloudFacts], list[tuple[Params, tuple[str, ...]]]]:
-    def select(f: CloudFacts) -> list[tuple[Params, tuple[str, ...]]]:
+def _paths(j: Judgement) -> Callable[[CloudFacts], list[Fire]]:
+    """One Fire per client path the correlation judged ``j``, its probes its basis."""
+
+    def each(f: CloudFacts) -> list[Fire]:
         return [
-            (
+            Fire(
                 {
                     "path": p.label,
                     "at": _addresses(p),
@@ -48,26 +41,17 @@ def _paths(j: Judgement) -> Callable[[CloudFacts], list[tuple[Params, tuple[str,
                     "fix": p.fix,
                     "command": p.command,
                 },
-                p.probes,
+                basis=(f"path[{p.label}]",),
             )
             for p in f.paths
             if p.judgement is j
         ]
 
-    return select
+    return each
 
 
-def _one(
-    test: Callable[[CloudFacts], bool], params: Callable[[CloudFacts], Params]
-) -> Callable[[CloudFacts], list[tuple[Params, tuple[str, ...]]]]:
-    def select(f: CloudFacts) -> list[tuple[Params, tuple[str, ...]]]:
-        return [(params(f), dict(f.basis).get("cloud.dns_matches", ()))] if test(f) else []
-
-    return select
-
-
-CLOUD_RULES: tuple[CloudRule, ...] = (
-    CloudRule(
+CLOUD_RULES: tuple[FindingRule[CloudFacts], ...] = (
+    FindingRule(
         name="cloud-explains",
         code="CLOUD_PATH_DENIED",
         severity=Severity.WARNING,
@@ -75,9 +59,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         when="a path silent from here is denied by the endpoint's group, network ACL or route",
         message="{path} to {at} is silent from {client}; the endpoint's side denies it: {why}.",
         remediation="In AWS, {fix}. (The client's range is {basis}.)",
-        select=_paths(Judgement.EXPLAINED),
+        each=_paths(Judgement.EXPLAINED),
+        basis=(),
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-contradicts",
         code="CLOUD_ALLOWS_SILENT_PATH",
         severity=Severity.WARNING,
@@ -87,9 +72,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         "({why}): the cause is between this machine and the VPC.",
         remediation="Follow {path} from {client} through the firewalls, VPN and routes on the "
         "way. To have AWS check the VPC side from where the traffic enters: `{command}`.",
-        select=_paths(Judgement.CONTRADICTED),
+        each=_paths(Judgement.CONTRADICTED),
+        basis=(),
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-path-unknown",
         code="CLOUD_PATH_UNJUDGED",
         severity=Severity.INFO,
@@ -99,9 +85,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         "judged: {why}.",
         remediation="Give --client-cidr with the range the endpoint sees, or grant the "
         "read-only actions the README lists.",
-        select=_paths(Judgement.UNKNOWN),
+        each=_paths(Judgement.UNKNOWN),
+        basis=(),
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-source-mismatch",
         code="CLOUD_SOURCE_ASSUMED_WRONG",
         severity=Severity.INFO,
@@ -109,9 +96,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         when="a path answered although the endpoint's side denies the assumed client range",
         message="{path} to {at} answered; {why}.",
         remediation="Run again with --client-cidr set to the range your VPN or NAT presents.",
-        select=_paths(Judgement.SOURCE_MISMATCH),
+        each=_paths(Judgement.SOURCE_MISMATCH),
+        basis=(),
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-denied",
         code="CLOUD_CALLS_DENIED",
         severity=Severity.INFO,
@@ -119,9 +107,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         when="IAM denied some of the read-only calls",
         message="AWS denied these read-only calls, so what they would show is unknown: {actions}.",
         remediation="Grant the read-only policy in the README (missing: {actions}).",
-        select=_one(lambda f: bool(f.denied), lambda f: {"actions": ", ".join(f.denied)}),
+        fire=lambda f: Fire({"actions": ", ".join(f.denied)}) if f.denied else None,
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-not-read",
         code="CLOUD_NOT_READ",
         severity=Severity.INFO,
@@ -130,9 +119,10 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         message="The AWS side was not read: {why}.",
         remediation="Check the credentials (--aws-profile NAME, `aws sts get-caller-identity`) "
         "and that this machine reaches the regional API.",
-        select=_one(lambda f: bool(f.unreachable), lambda f: {"why": f.unreachable}),
+        fire=lambda f: Fire({"why": f.unreachable}) if f.unreachable else None,
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-no-endpoint",
         code="CLOUD_ENDPOINT_NOT_FOUND",
         severity=Severity.INFO,
@@ -142,12 +132,11 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         "directory, an address this machine resolved, or the service name).",
         remediation="Run with --directory-id, or the profile of the account that owns the "
         "endpoint (--aws-profile).",
-        select=_one(
-            lambda f: not f.unreachable and f.found_by.value == "none",
-            lambda f: {"region": f.region},
-        ),
+        facts=(("found_by", (FoundBy.NONE,)),),
+        fire=lambda f: None if f.unreachable else Fire({"region": f.region}),
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-endpoint-state",
         code="CLOUD_ENDPOINT_NOT_AVAILABLE",
         severity=Severity.WARNING,
@@ -155,12 +144,11 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         when="the endpoint's state is not available",
         message="The streaming endpoint {id} is {state}, not available.",
         remediation="Accept or recreate the endpoint {id} (VPC console, Endpoints).",
-        select=_one(
-            lambda f: f.endpoint_available is Tri.NO,
-            lambda f: {"id": f.endpoint_id, "state": f.endpoint_state},
-        ),
+        facts=(("endpoint_available", (N,)),),
+        fire=lambda f: Fire({"id": f.endpoint_id, "state": f.endpoint_state}),
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-not-associated",
         code="CLOUD_ENDPOINT_NOT_ASSOCIATED",
         severity=Severity.WARNING,
@@ -169,12 +157,11 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         message="{id} is not the directory's streaming endpoint ({directory}).",
         remediation="Associate {id} with the directory (WorkSpaces console, directory, "
         "Access endpoint), or test the one it names.",
-        select=_one(
-            lambda f: f.associated is Tri.NO,
-            lambda f: {"id": f.endpoint_id, "directory": f.directory_endpoint or "none"},
-        ),
+        facts=(("associated", (N,)),),
+        fire=lambda f: Fire({"id": f.endpoint_id, "directory": f.directory_endpoint or "none"}),
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-dns-mismatch",
         code="CLOUD_DNS_NOT_ENDPOINT",
         severity=Severity.WARNING,
@@ -183,9 +170,9 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         message="{host} resolves here to {addresses}, none of {id}'s interfaces ({enis}){other}.",
         remediation="Make the DNS that answers this machine return {enis} for {host} (the "
         "zone, the forwarder or the hosts file that gives the other answer).",
-        select=_one(
-            lambda f: f.dns_matches is Tri.NO,
-            lambda f: {
+        facts=(("dns_matches", (N,)),),
+        fire=lambda f: Fire(
+            {
                 "host": f.endpoint_host,
                 "addresses": ", ".join(f.unmatched),
                 "id": f.endpoint_id,
@@ -198,7 +185,7 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
             },
         ),
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-no-inbound-resolver",
         code="CLOUD_NO_INBOUND_RESOLVER",
         severity=Severity.WARNING,
@@ -209,12 +196,11 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         "{id} has private DNS on, and the VPC has no Route 53 Resolver inbound endpoint.",
         remediation="Create a Route 53 Resolver inbound endpoint in the VPC, then have the "
         "network team forward {host} to its addresses.",
-        select=_one(
-            lambda f: f.no_inbound_resolver is Tri.YES,
-            lambda f: {"host": f.endpoint_host, "id": f.endpoint_id},
-        ),
+        facts=(("no_inbound_resolver", (Y,)),),
+        fire=lambda f: Fire({"host": f.endpoint_host, "id": f.endpoint_id}),
+        basis=DNS,
     ),
-    CloudRule(
+    FindingRule(
         name="cloud-forwarding",
         code="CLOUD_FORWARDING_MISSING",
         severity=Severity.WARNING,
@@ -222,9 +208,9 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
         when="the private name does not resolve here, and the VPC side could answer it",
         message="{host} does not resolve here; {answer}.",
         remediation="{fix}",
-        select=_one(
-            lambda f: f.forwarding_missing is Tri.YES,
-            lambda f: {
+        facts=(("forwarding_missing", (Y,)),),
+        fire=lambda f: Fire(
+            {
                 "host": f.endpoint_host,
                 "answer": "the VPC's Resolver inbound endpoint "
                 f"({', '.join(f.inbound_resolvers)}) answers it"
@@ -238,25 +224,13 @@ CLOUD_RULES: tuple[CloudRule, ...] = (
                 f"{', '.join(f.eni_addresses) or 'the endpoint interfaces addresses'}.",
             },
         ),
+        basis=DNS,
     ),
 )
 
 
 def cloud_findings(facts: CloudFacts) -> tuple[Finding, ...]:
-    """Every row's findings, in row order. ``basis``: cloud fact -> result ids."""
-    out = []
-    for rule in CLOUD_RULES:
-        for params, ids in rule.select(facts):
-            out.append(
-                Finding(
-                    code=rule.code,
-                    severity=rule.severity,
-                    message=rule.message.format(**params),
-                    remediation=rule.remediation.format(**params),
-                    probes=tuple(dict.fromkeys(ids)),
-                    rule=rule.name,
-                    owner=rule.owner,
-                    basis=(("cloud." + rule.name, tuple(dict.fromkeys(ids))),),
-                )
-            )
-    return tuple(out)
+    """Every row's findings, in row order (``wsdiag.vocab.rows.apply_each``): a path row one
+    per client path it judges, its basis that path's probes; the others the resolved names'
+    results (``DNS``)."""
+    return tuple(f for rule in CLOUD_RULES for f in apply_each(rule, facts))

@@ -53,8 +53,8 @@ def findings_table() -> str:
     logs = by_code([*LOG_RULES, *READ_RULES]).items()
     for code, rows in sorted(logs, key=lambda item: -max(r.severity.rank for r in item[1])):
         lines.append(_row(code, rows, "client logs: "))
-    for cloud in CLOUD_RULES:
-        lines.append(f"| `{cloud.code}` | {cloud.severity} | {cloud.owner} | --aws: {cloud.when} |")
+    for code, rows in by_code(CLOUD_RULES).items():
+        lines.append(_row(code, rows, "--aws: "))
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ that is a fact is declared in ``facts``, so the README's generated "when" column
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -67,15 +67,29 @@ class FindingRule(Generic[FactsT]):
     fire: Callable[[FactsT], Fire | None] | None = None  # None: the facts alone decide
     basis: tuple[str, ...] | None = None  # basis keys behind it; None: the facts'
     never_with: tuple[str, ...] = ()  # codes that must not appear with this one
+    # A row that makes one finding per item its facts hold (--aws: one per client path):
+    # each Fire is one finding, and ``fire`` is not used. Read by ``apply_each``.
+    each: Callable[[FactsT], Sequence[Fire]] | None = None
 
 
 def apply(rule: FindingRule[FactsT], facts: FactsT) -> Finding | None:
-    """The finding this row makes of these facts, or None."""
+    """The finding this row makes of these facts, or None (a row with ``each``: its first)."""
+    found = apply_each(rule, facts)
+    return found[0] if found else None
+
+
+def apply_each(rule: FindingRule[FactsT], facts: FactsT) -> tuple[Finding, ...]:
+    """Every finding this row makes of these facts: one (or none) for a plain row, one per
+    Fire its ``each`` gives."""
     if not all(facts.fact(name) in values for name, values in rule.facts):
-        return None
+        return ()
+    if rule.each is not None:
+        return tuple(_finding(rule, facts, fired) for fired in rule.each(facts))
     fired = rule.fire(facts) if rule.fire is not None else Fire()
-    if fired is None:
-        return None
+    return (_finding(rule, facts, fired),) if fired is not None else ()
+
+
+def _finding(rule: FindingRule[FactsT], facts: FactsT, fired: Fire) -> Finding:
     keys = rule.basis if rule.basis is not None else tuple(n for n, _ in rule.facts)
     keys = tuple(dict.fromkeys(keys + fired.basis))
     basis = tuple((k, facts.basis_of(k)) for k in keys)
