@@ -304,6 +304,10 @@ def test_check_aws_explains_on_loopback_and_keeps_the_verdict(moto: str, tmp_pat
             dns.address,
             "--timeout",
             "0.5",
+            # the cloud's calls get a share of the deadline: room, so that a machine other
+            # work keeps busy still reads moto's answers (boto3's import alone ~0.3 s)
+            "--deadline",
+            "20",
         )
         plain = wsdiag(*common, "--json", env=aws_env(moto, str(tmp_path)))
         proc = wsdiag(

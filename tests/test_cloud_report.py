@@ -236,6 +236,8 @@ def aws_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
                 dns.address,
                 "--timeout",
                 "0.5",
+                "--deadline",  # room for the cloud's share on a busy machine
+                "20",
                 "--json",
                 "--aws",
                 "--client-cidr",

@@ -84,7 +84,8 @@ def run_with_moto(lab: Lab, spec: Spec, tmp_path: Path) -> tuple[dict[str, Any],
         line = server.stdout.readline()
         assert line, "moto's helper printed nothing"
         fixture = json.loads(line)
-        argv = lab.wsdiag_argv(spec.region, "--aws", "--no-logs")
+        # room for the cloud's share of the deadline on a busy machine
+        argv = lab.wsdiag_argv(spec.region, "--aws", "--no-logs", "--deadline", "20")
         proc = subprocess.run(
             argv,
             capture_output=True,
