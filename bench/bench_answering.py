@@ -8,8 +8,12 @@ namespace lab, this tree against the baseline (bench/common.py), interleaved.
    silent), default timeout: whole process <= 1.3 s, with the same environment, verdict and
    finding codes as the baseline.
 2. Healthy LAN (open egress: everything answers): whole process <= 0.4 s.
-3. The endpoint's TCP connect p50 (the probes' own `ms`: the kernel's RTT where Linux
-   gives it, the baseline's timer), for information.
+3. The endpoint's QUIC handshake p50 beside the baseline's (issue 22: unchanged, +-5 ms):
+   wsdiag's own timer in both trees, so it counts any delay the work gathered during the
+   wait (routes, process list, trust roots, imports) puts on a probe; with the spread of
+   the runs' medians, which on this 2-core machine is wider than 5 ms (for information).
+   The TCP connect p50 for information (the kernel's RTT where Linux gives it, the
+   baseline's timer).
 4. Peak RSS of every run (the child's own, wait4) <= 60 MB.
 """
 
@@ -33,15 +37,21 @@ CASES = (
 )
 
 
-def connect_ms(m: Measured) -> list[float]:
+def endpoint_ms(m: Measured, transport: str) -> list[float]:
+    """The ms of the endpoint's open probes over ``transport`` ("tcp", "quic") in one run."""
     return [
         float(p["ms"])
         for p in m.report.get("probes", [])
         if p.get("target") == "endpoint"
-        and p.get("transport") == "tcp"
+        and p.get("transport") == transport
         and p.get("status") == "open"
         and p.get("ms") is not None
     ]
+
+
+def spread(xs: list[float]) -> str:
+    """ "runs LO-HI" (ms): the range of per-run medians."""
+    return f"runs {min(xs):.1f}-{max(xs):.1f}" if xs else "no runs"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +115,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             if len(answers) > 1 or not same:
                 table.notes.append(f"{name}: now {sorted(answers)}")
-            p50 = median([x for m in now for x in connect_ms(m)])
-            base_p50 = median([x for m in before for x in connect_ms(m)])
+            # Informational, not gated: with some twenty handshakes on one event loop the
+            # timer counts the loop's own CPU queue, and identical trees' p50s differed by
+            # -8.0 to +6.7 ms between runs of n=5-7 here; the spread of the per-run medians
+            # is printed so that a difference can be read against it.
+            quic = [median(endpoint_ms(m, "quic")) for m in now if endpoint_ms(m, "quic")]
+            base_quic = [median(endpoint_ms(m, "quic")) for m in before if endpoint_ms(m, "quic")]
+            table.row(
+                f"{label}: endpoint QUIC handshake p50 (wsdiag's timer in both)",
+                f"{median(quic):.2f} ms ({spread(quic)})",
+                f"before {median(base_quic):.2f} ms ({spread(base_quic)})" if before else "-",
+                f"{median(quic) - median(base_quic):+.2f} ms" if before else "",
+                f"unchanged (+-{budgets.HANDSHAKE_DRIFT_MS:g} ms) beside the runs' spread",
+            )
+            p50 = median([x for m in now for x in endpoint_ms(m, "tcp")])
+            base_p50 = median([x for m in before for x in endpoint_ms(m, "tcp")])
             # Informational: a connect's ms is the kernel's RTT (TCP_INFO) where Linux gives
             # it, since the baseline wsdiag's timer (which counts scheduling delay).
             table.row(
