@@ -50,7 +50,7 @@ def endpoint_ms(m: Measured, transport: str) -> list[float]:
 
 
 def spread(xs: list[float]) -> str:
-    """ "runs LO-HI" (ms): the range of per-run medians."""
+    """The range of per-run medians (ms), as "runs LO-HI"."""
     return f"runs {min(xs):.1f}-{max(xs):.1f}" if xs else "no runs"
 
 
