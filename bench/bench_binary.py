@@ -11,8 +11,13 @@ one-file build. Then, median of --runs, interleaved, with the load average:
   2. `check --json` against a loopback DNS server answering NXDOMAIN (start-up plus the
      heavy imports: dnspython, aioquic, cryptography), both with --no-logs.
 
-The installed command is `wsdiag` on PATH (a pip/pipx install), or `python -m wsdiag` from
-this checkout when there is none.
+Both the build and the installed command use the benches' interpreter (bench/common.py
+``python()``: a venv holding wsdiag's runtime dependencies only, as a user's install and the
+clean environment build-binary.sh asks for have; PyInstaller is added to it), with this
+checkout on PYTHONPATH: the installed command is that interpreter's `python -m wsdiag`. Not
+the `wsdiag` on this machine's PATH: its interpreter also holds the test extras (boto3, moto:
+a build from it is half again as big) and runs the checkout's editable-install finder at
+every start.
 
     python bench/bench_binary.py
     python bench/bench_binary.py --binary dist/wsdiag --runs 20
@@ -21,7 +26,6 @@ this checkout when there is none.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import RUNS, Table, interleaved, median, secs  # noqa: E402
+from bench.common import RUNS, Table, interleaved, median, python, secs, tree_env  # noqa: E402
 from tests.support.dnsserver import NXDOMAIN, DnsServer  # noqa: E402
 
 
@@ -54,18 +58,22 @@ def build(out: Path) -> tuple[Path, Path | None, float]:
     )
     both = out / "both.spec"
     both.write_text(spec)
-    if subprocess.run([sys.executable, "-c", "import PyInstaller"], check=False).returncode:
+    py, env = python()[0], tree_env(ROOT)
+    if subprocess.run([py, "-c", "import PyInstaller"], check=False).returncode:
         subprocess.run(  # as build-binary.sh does
-            [sys.executable, "-m", "pip", "install", "--quiet", "pyinstaller>=6.0"], check=True
+            [py, "-m", "pip", "install", "--quiet", "pyinstaller>=6.0"],
+            check=True,
+            capture_output=True,  # the registry's mirror warnings are not the bench's figures
         )
     t0 = time.perf_counter()
     subprocess.run(
         [
-            sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+            py, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
             "--distpath", str(out / "dist"), "--workpath", str(out / "build"), str(both),
         ],
         check=True,
         cwd=ROOT,
+        env=env,
         capture_output=True,
     )  # fmt: skip
     onedir = out / "dist" / "wsdiag-onedir" / "wsdiag-onedir"
@@ -92,16 +100,13 @@ def main() -> None:
             table.notes.append(f"build (one Analysis, both outputs): {seconds:.0f} s wall")
         table.notes.append(f"one file: {_size_mb(binary):.1f} MB")
         if onedir is not None:
-            table.notes.append(f"one folder: {_size_mb(onedir.parent):.1f} MB on disk")
-        installed = shutil.which("wsdiag")
-        env = dict(os.environ)
-        if installed:
-            source = [installed]
-            table.notes.append(f"installed command: {installed}")
-        else:
-            source = [sys.executable, "-m", "wsdiag"]
-            env["PYTHONPATH"] = str(ROOT)
-            table.notes.append("installed command: none on PATH; python -m wsdiag")
+            files = sum(1 for f in onedir.parent.rglob("*") if f.is_file())
+            table.notes.append(
+                f"one folder: {_size_mb(onedir.parent):.1f} MB on disk, {files} files"
+            )
+        py, what = python()
+        source, env = [py, "-m", "wsdiag"], tree_env(ROOT)
+        table.notes.append(f"installed command: python -m wsdiag on {what}")
         with DnsServer("127.0.0.53", zone={"*": NXDOMAIN}) as dns:
             check = ["check", "--region", "eu-west-1", "--json", "--no-logs", "--timeout", "1",
                      "--nameserver", dns.address]  # fmt: skip
