@@ -16,7 +16,7 @@ Both the build and the installed command use the benches' interpreter (bench/com
 clean environment build-binary.sh asks for have; PyInstaller is added to it), with this
 checkout on PYTHONPATH: the installed command is that interpreter's `python -m wsdiag`. Not
 the `wsdiag` on this machine's PATH: its interpreter also holds the test extras (boto3, moto:
-a build from it is half again as big) and runs the checkout's editable-install finder at
+a build from it is 40 % bigger) and runs the checkout's editable-install finder at
 every start.
 
     python bench/bench_binary.py
