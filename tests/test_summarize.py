@@ -81,7 +81,7 @@ def test_a_folder_of_every_layout(fleet: Path) -> None:
     assert s.skipped == 1  # stderr
     broken = {Path(w).name: r for w, r in s.named_broken}
     assert set(broken) == {"truncated.json", "empty.json", "notgz.json.gz"}
-    assert broken["truncated.json"].startswith("not JSON")
+    assert broken["truncated.json"] == "report cut at 3,000 characters"  # as show says it
     foreign = {Path(w).name for w, _ in s.named_foreign}
     # JSON lines: path:line
     assert foreign == {"logs.json:1", "array.json:1[0]", "array.json:1[1]", "future.json:1"}
@@ -680,6 +680,91 @@ def test_nan_and_infinity_are_no_json_for_either(tmp_path: Path, number: str, fi
         parse(text.encode())
     why = summarize([str(tmp_path / "r.json")]).named_broken[0][1]
     assert "strict JSON has no" in why, why
+
+
+def _reasons(data: bytes, tmp_path: Path, name: str = "r.json") -> tuple[str | None, str | None]:
+    """(why summarize does not count it, why show does not read it), None where it does."""
+    from wsdiag.show import NotAReport, load, parse, read_source
+
+    f = tmp_path / name
+    f.write_bytes(data)
+    s = summarize([str(f)])
+    counted = None if s.reports == 1 else (s.named_broken + s.named_foreign)[0][1]
+    try:
+        load(parse(read_source(str(f))))
+        read = None
+    except NotAReport as exc:
+        read = str(exc)
+    return counted, read
+
+
+def _with_number(field: str, number: str) -> bytes:
+    doc = _with_logs()
+    text = json.dumps(doc)
+    old = f'"{field}": {json.dumps(doc[field])}'
+    assert old in text
+    return text.replace(old, f'"{field}": {number}').encode()
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _latin1_late() -> bytes:
+    """A report whose one byte that is not UTF-8 lies past the first 4 kB (summarize's sniff
+    of a file's start): the parsers meet it, not the sniff."""
+    text = json.dumps(_with_logs(), indent=2).encode()
+    assert len(text) > 8192
+    return text[:-1] + b', "note": "caf\xe9"}'
+
+
+# (what, the bytes, both read it, the reason both give, with show's "not a report: " prefix off)
+SAME_BYTES = [
+    ("bom-compact", BOM + json.dumps(_with_logs()).encode(), True, None),
+    ("bom-pretty", BOM + json.dumps(_with_logs(), indent=2).encode(), True, None),
+    ("int-at-64-bits", _with_number("duration_ms", str(2**64 - 1)), True, None),
+    ("int-past-64-bits", _with_number("duration_ms", str(2**64 + 1)), True, None),
+    ("int-past-a-double", _with_number("duration_ms", "1" + "0" * 400), False, "too large for"),
+    ("exit-code-past-a-double", _with_number("exit_code", "1" + "0" * 400), False, "too large"),
+    # both read it: show's exit code is its verdict's, and summarize counts no exit_code
+    ("exit-code-past-64-bits", _with_number("exit_code", str(2**70)), True, None),
+    ("latin-1-late", _latin1_late(), False, "not UTF-8 text"),
+    ("nested", b'{"a":' * 100_000 + b"1" + b"}" * 100_000, False, "nested too deep"),
+    ("cut", json.dumps(_with_logs(), indent=2)[:3000].encode(), False, "report cut at 3,000"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "read", "why"), [c[1:] for c in SAME_BYTES], ids=[c[0] for c in SAME_BYTES]
+)
+def test_the_same_bytes_are_read_by_both_or_refused_by_both_with_one_reason(
+    tmp_path: Path, data: bytes, read: bool, why: str | None
+) -> None:
+    """show read a report with a byte order mark (Windows PowerShell 5.1's UTF-8) that
+    summarize called broken, read an exit code of 10**400 that summarize refused, crashed
+    on a duration of 10**400 (OverflowError), and gave other words for the same refusals
+    (a fresh tester's defects 1 and 2, stop 27)."""
+    counted, shown_why = _reasons(data, tmp_path)
+    if read:
+        assert (counted, shown_why) == (None, None)
+        return
+    assert counted is not None and shown_why is not None
+    assert (
+        shown_why.removeprefix("not a report: ").removeprefix("not a wsdiag.report/1 report: ")
+        == counted.removeprefix("not a wsdiag.report/1 report: ")
+        or counted in shown_why
+    )
+    if why is not None:
+        assert why in counted and why in shown_why
+
+
+def test_a_gzip_report_is_read_by_show_as_by_summarize(tmp_path: Path) -> None:
+    """summarize reads reports.json.gz; show said "not UTF-8 text" of the same file."""
+    doc = _with_logs()
+    counted, shown_why = _reasons(gzip.compress(json.dumps(doc).encode()), tmp_path, "r.json.gz")
+    assert (counted, shown_why) == (None, None)
+    bomb = gzip.compress(b" " * (17 << 20))  # over show's 16 MiB once decompressed
+    _, why = _reasons(bomb, tmp_path, "b.json.gz")
+    assert why is not None and "stopped after" in why
 
 
 @settings(max_examples=120, deadline=None)

@@ -1,11 +1,13 @@
 """``wsdiag show REPORT``: a report collected elsewhere rendered again, here.
 
 The report is a ``json`` or ``json-line`` document of schema wsdiag.report/1 (SSM Run
-Command output, an upload, a bundle's ``report.json``): a file, ``-`` for stdin, or a bundle's
-.zip. What json-line leaves out and can be rebuilt (ids, a probe's host) is rebuilt
-(``render.formats.expand``); the text says whose report it is and when it was made ("report
-from <host> at <time>"), never this machine's. Names redacted in the document stay redacted:
-nothing here can bring them back, and this machine's names are not the report's.
+Command output, an upload, a bundle's ``report.json``): a file (gzip-compressed or not, UTF-8
+with or without a byte order mark), ``-`` for stdin, or a bundle's .zip: what ``summarize``
+reads, read by the same reader (wsdiag.vocab.jsontext). What json-line leaves out and can be
+rebuilt (ids, a probe's host) is rebuilt (``render.formats.expand``); the text says whose
+report it is and when it was made ("report from <host> at <time>"), never this machine's.
+Names redacted in the document stay redacted: nothing here can bring them back, and this
+machine's names are not the report's.
 
 One line on stderr and exit 3 for what is not a whole report: a document cut short ("report
 cut at N characters", as SSM's 24,000-character limit cuts one), a broken or foreign file.
@@ -15,18 +17,18 @@ Otherwise the exit code is the report's verdict's, as ``wsdiag check`` gave it.
 from __future__ import annotations
 
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from wsdiag.budgets import SHOW_MAX_BYTES
+from wsdiag.budgets import SHOW_MAX_BYTES, SUMMARIZE_GZIP_MAX_RATIO, SUMMARIZE_RATIO_AFTER
 from wsdiag.errors import WsdiagError
-from wsdiag.fleet.summary import NotStrictJson, invalid_report, schema_major, strict_loads
-from wsdiag.host.readfile import ZIP_MAGIC
+from wsdiag.fleet.summary import invalid_report, schema_major
+from wsdiag.host.readfile import GZIP_MAGIC, ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
 from wsdiag.vocab.codec import DecodeError
+from wsdiag.vocab.jsontext import NotJson, read_json
 from wsdiag.vocab.report import Report
 
 BUNDLE_REPORT = "report.json"  # the check's JSON inside a `wsdiag bundle` zip
@@ -55,7 +57,29 @@ def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
         raise NotAReport(f"{source}: larger than {SHOW_MAX_BYTES >> 20} MiB: not a report")
     if data.startswith(ZIP_MAGIC):
         return _from_zip(source, data)
+    if data.startswith(GZIP_MAGIC):  # summarize reads .gz: the same files
+        return _from_gzip(source, data)
     return data
+
+
+def _from_gzip(source: str, data: bytes) -> bytes:
+    from wsdiag.host.readfile import GzipReader, ReadRefused
+
+    gz = GzipReader(
+        io.BytesIO(data),
+        max_bytes=SHOW_MAX_BYTES,
+        max_ratio=SUMMARIZE_GZIP_MAX_RATIO,
+        ratio_after=SUMMARIZE_RATIO_AFTER,
+    )
+    out = bytearray()
+    try:
+        while chunk := gz.read():
+            out += chunk
+    except ReadRefused as exc:
+        raise NotAReport(f"{source}: {exc.detail}") from None
+    if gz.stopped is not None:
+        raise NotAReport(f"{source}: {gz.stopped.detail}: not a report")
+    return bytes(out)
 
 
 def _from_zip(source: str, data: bytes) -> bytes:
@@ -76,26 +100,15 @@ def parse(data: bytes) -> dict[str, Any]:
     "report cut at N characters" for a document that ends before it closes, else why it is
     not a wsdiag.report/1 report."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise NotAReport("not a report: not UTF-8 text") from None
-    body = text.strip()
-    if not body:
-        raise NotAReport("not a report: empty")
-    try:
-        doc = strict_loads(body)  # summarize's strictness: no NaN, Infinity, 1e999
-    except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
-        raise NotAReport("not a report: nested too deep to be one") from None
-    except NotStrictJson as exc:
-        raise NotAReport(f"not a report: {exc}") from None
-    except json.JSONDecodeError as exc:
-        if body.startswith("{") and _cut(exc, body):
-            raise NotAReport(f"report cut at {len(text):,} characters") from None
-        if exc.msg == "Extra data":
+        doc = read_json(data)  # summarize's reader: the same records, the same reasons
+    except NotJson as exc:
+        if exc.cut:
+            raise NotAReport(str(exc)) from None
+        if exc.extra:
             raise NotAReport(
                 "more than one document: wsdiag show takes one report (wsdiag summarize reads many)"
             ) from None
-        raise NotAReport(f"not a report: not JSON ({exc.msg} at character {exc.pos})") from None
+        raise NotAReport(f"not a report: {exc}") from None
     if not isinstance(doc, dict):
         raise NotAReport("not a report: the JSON is not an object")
     schema = doc.get("schema")
@@ -108,12 +121,6 @@ def parse(data: bytes) -> dict[str, Any]:
     if isinstance(schema, str) and schema.startswith("wsdiag."):
         raise NotAReport(f"a {schema} document, not a check report ({SCHEMA})")
     raise NotAReport(f'not a wsdiag report: no "schema": "{SCHEMA}"')
-
-
-def _cut(exc: json.JSONDecodeError, body: str) -> bool:
-    """The parser ran out of text (rather than meeting a wrong character): the document
-    was cut. A string left open runs to the end, whatever position the parser names."""
-    return exc.pos >= len(body) or exc.msg.startswith("Unterminated string")
 
 
 def load(doc: dict[str, Any]) -> Report:

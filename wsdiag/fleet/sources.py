@@ -47,6 +47,7 @@ from wsdiag.budgets import (
     SUMMARIZE_RATIO_AFTER,
 )
 from wsdiag.host.readfile import (
+    GZIP_MAGIC,
     ZIP_MAGIC,
     GzipReader,
     ReadRefused,
@@ -56,8 +57,8 @@ from wsdiag.host.readfile import (
     zip_member,
 )
 
-GZIP_MAGIC = b"\x1f\x8b"
 BUNDLE_REPORT = "report.json"  # the check's JSON in a `wsdiag bundle` zip (as show reads it)
+UTF8_BOM = b"\xef\xbb\xbf"  # Windows PowerShell 5.1's UTF-8 (wsdiag.vocab.jsontext)
 _TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a report: ~40 kB)
 CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
 # A line's text from its first non-blank byte to its end (the newline not included).
@@ -152,7 +153,7 @@ def not_text(head: bytes) -> str | None:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if not (exc.reason == "unexpected end of data" and exc.end == len(head)):
-            return "not UTF-8 text: not a report"
+            return "not UTF-8 text"
     return None
 
 
@@ -187,7 +188,8 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
             ratio_after=SUMMARIZE_RATIO_AFTER,
         )
     chunks = _chunks(stream, deadline)
-    start = next(chunks, b"")
+    # A byte order mark starts the file, not its first record (nor a pretty document's "{").
+    start = next(chunks, b"").removeprefix(UTF8_BOM)
     why = not_text(start[:_TEXT_SNIFF]) if start else None
     if why is not None:
         yield Record(name, b"", name, why)

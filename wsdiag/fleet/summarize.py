@@ -16,9 +16,10 @@ from typing import Any
 
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import expand, records
-from wsdiag.fleet.summary import FIELDS, NotStrictJson, Summary, strict_loads
+from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
+from wsdiag.vocab.jsontext import NotJson, read_json
 
 FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
@@ -35,26 +36,21 @@ TITLES = {
 
 
 def _loader() -> Callable[[bytes], Any]:
-    """orjson's loads, or the standard library's held to the same strictness (NaN,
-    Infinity and 1e999 refused, as orjson and ``show`` refuse them)."""
+    """orjson's loads, or ``show``'s reader (wsdiag.vocab.jsontext.read_json), which reads
+    what orjson reads. Raises NotJson, in show's words, for what neither reads."""
     try:
         import orjson
     except ImportError:  # orjson is a dependency; keep working without it
-        return strict_loads
+        return read_json
 
     def loads(data: bytes) -> Any:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
-            # Rare (broken records): the standard library's reason names NaN or Infinity
-            # in words where orjson says "unexpected character".
-            try:
-                strict_loads(data)
-            except NotStrictJson:
-                raise
-            except (ValueError, RecursionError):
-                pass
-            raise
+            # Rare: a broken record, said in show's words ("not UTF-8 text" where orjson
+            # says "str is not valid UTF-8: surrogates not allowed"), or one orjson alone
+            # refuses and show reads (a byte order mark): read as show reads it.
+            return read_json(data)
 
     return loads
 
@@ -102,7 +98,9 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
             else:
                 try:
                     doc = loads(rec.data)
-                except (ValueError, RecursionError) as exc:  # both parsers; bad UTF-8; nesting
+                except NotJson as exc:
+                    summary.add_broken(rec.where, str(exc))
+                except (ValueError, RecursionError) as exc:  # a parser's own words, as a guard
                     first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
                     summary.add_broken(rec.where, f"not JSON: {first}")
                 else:

@@ -17,8 +17,6 @@ version's would be guessing (a /999 "ready" counted ready was a false ready).
 from __future__ import annotations
 
 import heapq
-import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -285,31 +283,6 @@ def _keep(heap: list[tuple[Key, int, Host]], key: Key, seq: int, entry: Host, to
         heapq.heappush(heap, item)
     elif heap and item > heap[0]:
         heapq.heapreplace(heap, item)
-
-
-class NotStrictJson(ValueError):
-    """JSON text with a value strict JSON (RFC 8259) has no place for: NaN, Infinity, a
-    number too large for a double. Python's json module reads them; orjson, JavaScript and
-    jq do not, and ``show`` would write them back as no JSON at all."""
-
-
-def _no_constant(name: str) -> Any:
-    raise NotStrictJson(f"{name} is not a JSON number: strict JSON has no NaN or Infinity")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise NotStrictJson(f"{text[:20]} is too large for a double: strict JSON has no Infinity")
-    return value
-
-
-def strict_loads(data: str | bytes) -> Any:
-    """``json.loads`` that refuses what orjson refuses (NaN, Infinity, -Infinity, 1e999):
-    ``summarize`` and ``show`` read the same documents. Raises NotStrictJson for those, the
-    usual json.JSONDecodeError (a ValueError) for text that is no JSON, RecursionError for
-    nesting deeper than the parser's stack."""
-    return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
 
 
 def schema_major(schema: object) -> int | None:

@@ -245,7 +245,10 @@ def _decode(tp: Any, data: Any, hooks: Hooks, at: str) -> Any:
 
 def _scalar(tp: Any, data: Any, at: str) -> Any:
     if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an integer beyond a double (the JSON readers refuse it)
+            raise DecodeError(f"{at}: {shown(data)} is too large for a number") from None
     if tp is int and isinstance(data, int) and not isinstance(data, bool):
         return data
     if tp in (str, bool) and isinstance(data, tp):
