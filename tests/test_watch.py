@@ -48,7 +48,7 @@ def test_parse_interval(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "0s", "500ms", "-1s", "5 minutes", "1d"])
+@pytest.mark.parametrize("text", ["", "0s", "500ms", "-1s", "5 minutes", "1d", "25h", "99999999h"])
 def test_parse_interval_rejects(text: str) -> None:
     with pytest.raises(WsdiagError):
         parse_interval(text)
@@ -242,6 +242,25 @@ def test_sigint_ends_watch_with_a_summary_and_the_worst_exit_code(dns: DnsServer
     assert proc.returncode == 2, err
     assert out.splitlines()[-1].startswith("watched 1 run(s), 0 change(s); worst verdict blocked")
     assert "Traceback" not in err
+
+
+def test_sigterm_ends_watch_as_ctrl_c_does(dns: DnsServer) -> None:
+    """systemd's stop and an agent's timeout send SIGTERM: the runs done have answered, so
+    watch ends with the summary and the worst verdict's code, as Ctrl-C ends it (it exited 3
+    saying the check had not finished, after ten had: a fresh tester, stop 27)."""
+    dns.zone = {PRIVATE: NXDOMAIN}
+    proc = _watch(dns, "--interval", "1h")
+    try:
+        _readline(proc, time.monotonic() + 60)
+        proc.send_signal(signal.SIGTERM)  # while it sleeps towards the next slot
+        out, err = proc.communicate(timeout=30)
+    finally:
+        stop_process(proc)
+    assert proc.returncode == 2, err
+    lines = out.splitlines()
+    assert lines[-2].endswith("stopped by SIGTERM"), out
+    assert lines[-1].startswith("watched 1 run(s), 0 change(s); worst verdict blocked")
+    assert "Traceback" not in err and "before the check finished" not in err
 
 
 @pytest.mark.parametrize(

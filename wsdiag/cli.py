@@ -285,6 +285,7 @@ def watch(
     environment or the findings change; Ctrl-C prints a summary. Takes every `check` option
     (--region, --nameserver, ...). Exit code: the worst verdict seen (blocked 2 > unknown 3
     > degraded 1 > ready 0)."""
+    import signal
     import time
 
     from wsdiag.run import run_check
@@ -295,6 +296,7 @@ def watch(
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     color = use_colour()
+    _stop_watching_on(signal.SIGTERM)
     code = watch_loop(
         lambda: run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud),
         seconds,
@@ -408,6 +410,20 @@ def _terminated(signum: int, _frame: object) -> None:
         sys.stdout.flush()
     write_err(f"wsdiag: stopped by {name} before the check finished")
     os._exit(EXIT_UNKNOWN)
+
+
+def _stop_watching_on(signum: int) -> None:
+    """While watching, ``signum`` (SIGTERM: systemd's stop, an agent's timeout) ends the
+    watch as Ctrl-C does: the summary and the worst verdict's exit code, since the runs
+    already done have answered. Once: a second one exits at once (``_terminated``)."""
+    import signal
+
+    def stop(got: int, _frame: object) -> None:
+        signal.signal(got, _terminated)
+        raise KeyboardInterrupt(signal.Signals(got).name)
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded): skip
+        signal.signal(signum, stop)
 
 
 def main() -> None:

@@ -28,17 +28,25 @@ RANK = {Verdict.READY: 0, Verdict.DEGRADED: 1, Verdict.UNKNOWN: 2, Verdict.BLOCK
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 MIN_INTERVAL = 1.0
+# watch follows a session or a day of roaming; a longer schedule is cron's or an agent's
+# (examples/recipes), and the platform's sleep refuses one past its time_t.
+MAX_INTERVAL = 24 * 3600.0
 
 
 def parse_interval(text: str) -> float:
-    """``30s``, ``5m``, ``1h``, ``90`` (seconds) -> seconds. Raises WsdiagError below 1 s
-    or on anything else."""
+    """``30s``, ``5m``, ``1h``, ``90`` (seconds) -> seconds. Raises WsdiagError below 1 s,
+    above 24 h, or on anything else."""
     m = _INTERVAL.match(text)
     if not m:
         raise WsdiagError(f"--interval {text!r}: expected a duration like 30s, 5m or 1h")
     seconds = float(m[1]) * _UNIT[(m[2] or "s").lower()]
     if seconds < MIN_INTERVAL:
         raise WsdiagError(f"--interval {text!r}: at least {MIN_INTERVAL:g} s")
+    if seconds > MAX_INTERVAL:
+        raise WsdiagError(
+            f"--interval {text!r}: at most {MAX_INTERVAL / 3600:g}h"
+            " (for a longer schedule, run wsdiag check from cron or an agent)"
+        )
     return seconds
 
 
@@ -211,7 +219,9 @@ def watch(
 ) -> int:
     """Run ``run_once`` every ``interval`` seconds, ``count`` times (None: until Ctrl-C),
     writing to ``out``. Returns the exit code of the worst verdict seen (3 if none). A run
-    that raises counts as unknown (RUN_FAILED); Ctrl-C ends watching with the summary."""
+    that raises counts as unknown (RUN_FAILED); Ctrl-C ends watching with the summary (a
+    KeyboardInterrupt whose text names another signal, such as "SIGTERM", is said in a
+    line before it)."""
     state = WatchState()
     start = monotonic()
     try:
@@ -234,8 +244,8 @@ def watch(
                 break
             start = next_start(start, interval, monotonic())
             sleep(max(0.0, start - monotonic()))
-    except KeyboardInterrupt:
-        out.write("\n")
+    except KeyboardInterrupt as stop:
+        out.write(f"\n{_t(wall())} stopped by {stop}\n" if str(stop) else "\n")
     state.finish(monotonic())
     for line in summary_lines(state):
         out.write(line + "\n")
