@@ -49,7 +49,7 @@ def _sigterm(*_: object) -> None:
 @contextlib.contextmanager
 def lab_up(scenarios: tuple[str, ...]) -> Iterator[Lab | str]:
     """A lab for ``scenarios`` (names in tests.lab.scenarios), or why there is none."""
-    why = unavailable_reason()
+    why = unavailable_reason(os.environ.get("WSDIAG_LAB_PREFIX") or None)
     if why is not None:
         yield why
         return

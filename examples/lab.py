@@ -111,11 +111,12 @@ def _save(state: dict[str, object]) -> None:
 def cmd_list(_: argparse.Namespace) -> int:
     for state in _labs():
         print(f"up: {state['prefix']} scenario={state.get('scenario')}")
-    print(f"{'scenario':<22}{'region':<16}{'environment':<16}{'verdict':<10}exit  network")
+    w = max(len("scenario"), *(len(s.name) for s in SCENARIOS)) + 2  # the longest name
+    print(f"{'scenario':<{w}}{'region':<16}{'environment':<16}{'verdict':<10}exit  network")
     for s in SCENARIOS:
         e = s.expect
         print(
-            f"{s.name:<22}{s.region:<16}{e.environment:<16}{e.verdict:<10}{e.exit_code:<6}{s.story}"
+            f"{s.name:<{w}}{s.region:<16}{e.environment:<16}{e.verdict:<10}{e.exit_code:<6}{s.story}"
         )
     return 0
 
@@ -129,7 +130,11 @@ def _instructions(lab: Lab, region: str, scenario: Scenario) -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    if reason := unavailable_reason():
+    # The prefix's spelling first: the check below makes a namespace named with it.
+    if args.lab is not None and not _PREFIX_RE.fullmatch(args.lab):
+        print(prefix_problem(args.lab, []), file=sys.stderr)
+        return 1
+    if reason := unavailable_reason(args.lab):
         print(f"cannot build the lab: {reason}", file=sys.stderr)
         return 1
     if args.lab is not None and (problem := prefix_problem(args.lab, list_namespaces())):

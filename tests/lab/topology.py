@@ -203,8 +203,10 @@ def workdir_for(prefix: str) -> Path:
     return Path(tempfile.gettempdir()) / f"{prefix}-lab"
 
 
-def unavailable_reason() -> str | None:
-    """Why this machine cannot run the lab, or None when it can (checked by doing it once)."""
+def unavailable_reason(prefix: str | None = None) -> str | None:
+    """Why this machine cannot run the lab, or None when it can (checked by doing it once,
+    in a namespace named "<prefix>-chk": a lab named ``prefix`` makes no name outside it;
+    None: a free wl<4 hex>)."""
     if not sys.platform.startswith("linux"):
         return "the network lab needs Linux network namespaces"
     if os.geteuid() != 0:
@@ -212,7 +214,7 @@ def unavailable_reason() -> str | None:
     missing = [t for t in REQUIRED_TOOLS if tool(t) is None]
     if missing:
         return f"missing {', '.join(missing)}; run scripts/lab-deps.sh"
-    probe = f"{new_prefix()}-chk"
+    probe = f"{prefix or new_prefix()}-chk"
     try:
         made = _run([_tool("ip"), "netns", "add", probe], check=False)
         if made.returncode != 0:
