@@ -316,3 +316,17 @@ def test_a_bundle_zip_whose_header_lies_costs_no_memory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 20 << 20, peak
+
+
+def test_an_html_file_that_cannot_be_written_is_refused_before_the_report(tmp_path: Path) -> None:
+    """show printed the whole report, then "cannot write": check refuses the same path at
+    once (a fresh tester, stop 27)."""
+    proc = show(str(SAMPLES[0]), "--html", str(tmp_path / "missing" / "r.html"))
+    one_error_line(proc, "no folder")
+    assert proc.stdout == ""
+
+
+def test_an_empty_file_name_is_said_so() -> None:
+    """`show ''` said ": not a regular file (a directory)" (the current folder)."""
+    proc = show("")
+    one_error_line(proc, "an empty file name")

@@ -806,3 +806,17 @@ def test_any_value_of_a_counted_field_is_counted_exactly_when_show_reads_it(
     with tempfile.TemporaryDirectory() as d:
         counted, read = _both(json.dumps(doc).encode(), Path(d))
     assert counted == read, (path, value)
+
+
+def test_a_json_value_that_is_no_object_is_named_in_json_words(tmp_path: Path) -> None:
+    """It said "a JSON NoneType" (Python's name) of a line holding null (a fresh tester)."""
+    f = tmp_path / "values.json"
+    f.write_text('null\n7\n"x"\ntrue\n')
+    s = summarize([str(f)])
+    reasons = [why for _, why in s.named_foreign]
+    assert reasons == [
+        "null in JSON, not a report object",
+        "a number in JSON, not a report object",
+        "a string in JSON, not a report object",
+        "a boolean in JSON, not a report object",
+    ]

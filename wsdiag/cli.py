@@ -199,17 +199,6 @@ def _write_file(path: Path, data: bytes) -> None:
         raise WsdiagError(error_text(path, exc)) from None
 
 
-def _check_target(path: Path) -> None:
-    """A file the run will write (-o, --html), tried before the run: a missing folder or an
-    unwritable place is one line and exit 3 at once, not after seconds of probing."""
-    from wsdiag.outfile import check_writable, error_text
-
-    try:
-        check_writable(path)
-    except OSError as exc:
-        raise WsdiagError(error_text(path, exc)) from None
-
-
 def _write_html(report: Report, path: Path, hide: Redaction) -> None:
     """Jinja2 is imported here only: the page is the one thing that needs it. The page is
     meant to be attached to a ticket, so it is redacted like every other format."""
@@ -230,12 +219,13 @@ def check(
 ) -> None:
     """Probe DNS, the private endpoint and the sign-in services; print a verdict."""
     from wsdiag import clock
+    from wsdiag.outfile import check_target
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
     for target in (output, html):
         if target is not None:
-            _check_target(target)
+            check_target(target)
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):
@@ -328,12 +318,12 @@ def bundle(
     names and home paths are redacted (--no-redact keeps them; --redact-host hides the host
     name). Takes every `check` option. Exit code 0 when written, 3 when not."""
     from wsdiag.bundle import default_name, write_bundle
-    from wsdiag.outfile import error_text
+    from wsdiag.outfile import check_target, error_text
     from wsdiag.render.formats import Format, render
     from wsdiag.run import run_check
 
     if output is not None:
-        _check_target(output)
+        check_target(output)
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     with _spinner("probing DNS, the endpoint and the sign-in services"):

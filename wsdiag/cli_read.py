@@ -44,8 +44,11 @@ def show(
     comes from), another format, or an HTML page. Redacted names stay redacted. Exit code: the
     report's verdict; 3 for a report cut short, a broken or a foreign file."""
     from wsdiag import show as shown
+    from wsdiag.outfile import check_target
 
     out_format = output_format(fmt, False)
+    if html is not None:  # before the report is read and printed: one line, nothing else
+        check_target(html)
     doc = shown.parse(shown.read_source(report))
     loaded = shown.load(doc)
     text = shown.render(

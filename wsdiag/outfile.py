@@ -37,6 +37,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from wsdiag.errors import WsdiagError
 from wsdiag.terminal import path_text
 
 _DIR_FD = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
@@ -158,6 +159,16 @@ def write_file(path: Path, data: bytes, *, as_root: bool | None = None) -> Path:
     finally:
         os.close(dfd)
     return path
+
+
+def check_target(path: Path) -> None:
+    """A file a command will write (``-o``, ``--html``), tried before its work (a check's
+    seconds of probing, a report's rendering): ``check_writable``'s refusal as one line.
+    Raises WsdiagError."""
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise WsdiagError(error_text(path, exc)) from None
 
 
 def check_writable(path: Path, *, as_root: bool | None = None) -> None:

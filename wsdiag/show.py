@@ -44,6 +44,8 @@ def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
     a file too large, a zip without a report)."""
     from wsdiag.host.readfile import ReadRefused, open_regular
 
+    if not source:  # Path("") is the current folder: say what was given
+        raise NotAReport("an empty file name: name a report file, or - for stdin")
     if source == "-":
         data = (stdin or sys.stdin.buffer).read(SHOW_MAX_BYTES + 1)
     else:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from wsdiag.fleet.todo import HostTable, time_rank
 from wsdiag.quality.score import Grade
-from wsdiag.vocab.codec import one_of, shown
+from wsdiag.vocab.codec import kind, one_of, shown
 from wsdiag.vocab.model import Environment, Owner, Severity, Verdict
 
 SCHEMA_PREFIX = "wsdiag.report/"
@@ -137,7 +137,7 @@ class Summary:
                     for i, item in reversed(list(enumerate(doc)))
                 )
             elif not isinstance(doc, dict):
-                self.add_foreign(where, f"a JSON {type(doc).__name__}, not a report object")
+                self.add_foreign(where, f"{kind(doc)} in JSON, not a report object")
             elif self._known_schema(schema := doc.get("schema")):
                 major = int(str(schema).removeprefix(SCHEMA_PREFIX).split(".")[0])
                 why = invalid_report(doc)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from wsdiag.errors import WsdiagError
 
-_RELATIVE = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_MAX_DIGITS = 9  # a billion weeks is already before the year 1; int() refuses 4,300 digits
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -20,6 +21,10 @@ def parse_since(text: str, now: datetime) -> datetime:
     value = text.strip()
     m = _RELATIVE.match(value)
     if m:
+        if len(m[1].lstrip("0")) > _MAX_DIGITS:
+            raise WsdiagError(
+                f"--since {text!r}: too far back (before the year 1); give a shorter duration"
+            )
         amount = int(m[1])
         if amount == 0:
             raise WsdiagError(f"--since {text!r}: the duration must be greater than zero")
