@@ -241,3 +241,13 @@ def test_a_pac_file_that_cannot_be_read_is_a_usage_error(
     assert line.startswith("wsdiag: error: --pac '") and value[:20] in line, line
     assert line.endswith(f"': cannot read it: {why}"), line
     assert proc.stdout == "" and nx.queries == []
+
+
+@pytest.mark.parametrize("option", ["--format", "--json", "--html", "-o"])
+def test_watch_says_what_it_writes_when_given_an_output_option(option: str) -> None:
+    """`watch --format line` suggested "--no-redact", the nearest name (a fresh tester)."""
+    args = ["watch", option] + ([] if option == "--json" else ["x"])
+    proc = _wsdiag(*args)
+    assert proc.returncode == 3
+    assert "watch writes one line per run" in proc.stderr, proc.stderr
+    assert "--no-redact" not in proc.stderr

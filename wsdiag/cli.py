@@ -272,8 +272,8 @@ def watch(
     ] = None,
 ) -> None:
     """Run the check repeatedly: one line per run, a CHANGE line when the verdict, the
-    environment or the findings change; Ctrl-C prints a summary. Takes every `check` option
-    (--region, --nameserver, ...). Exit code: the worst verdict seen (blocked 2 > unknown 3
+    environment or the findings change; Ctrl-C prints a summary. Takes `check`'s network
+    options (--region, --nameserver, ...). Exit code: the worst verdict seen (blocked 2 > unknown 3
     > degraded 1 > ready 0)."""
     import signal
     import time
@@ -489,7 +489,7 @@ def _run_app() -> int:
         _stdout_reason(str(exc))
         return EXIT_UNKNOWN
     except typer.TyperException as exc:  # a usage error (typer's own, and its click's)
-        message = exc.format_message()
+        message = _watch_output_hint(exc, argv) or exc.format_message()
         if message:
             write_err(f"wsdiag: error: {one_line_error(message, argv)} (see wsdiag --help)")
             _stdout_reason(f"usage error: {one_line_error(message, argv)}")
@@ -515,6 +515,26 @@ def _run_app() -> int:
     if code == EXIT_INTERRUPTED:  # the CLI library turns Ctrl-C into a silent exit 130
         write_err("wsdiag: interrupted")
     return code if isinstance(code, int) else 0
+
+
+# check's options for its output: watch takes check's other options, and not these.
+_CHECK_OUTPUT_OPTIONS = frozenset({"--format", "--json", "-o", "--output", "--html"})
+
+
+def _watch_output_hint(exc: Exception, argv: list[str]) -> str | None:
+    """For `watch --format line` (or another of check's output options): what watch writes
+    instead, where the CLI library would suggest the nearest name (--no-redact)."""
+    # By its name and field: typer's click is private to it (typer._click), not an API.
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ != "NoSuchOption" or name not in _CHECK_OUTPUT_OPTIONS:
+        return None
+    if next((a for a in argv if not a.startswith("-")), None) != "watch":
+        return None
+    return (
+        f"No such option: {name}: watch writes one line per run (time, verdict, environment,"
+        " codes) and takes check's network options only; for a report per run, schedule"
+        " wsdiag check"
+    )
 
 
 def _internal_error(exc: Exception) -> int:
