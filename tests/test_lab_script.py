@@ -68,6 +68,7 @@ class _FakeLab:
     """What cmd_up/cmd_switch ask of a Lab, recorded (building one needs root)."""
 
     made: ClassVar[list[_FakeLab]] = []
+    checked: ClassVar[list[str | None]] = []  # the prefixes unavailable_reason was given
 
     def __init__(self, regions: tuple[str, ...], prefix: str = "") -> None:
         self.regions, self.prefix = regions, prefix or "wl0abc"
@@ -98,8 +99,11 @@ class _FakeLab:
 @pytest.fixture
 def fake_lab(script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> type[_FakeLab]:
     _FakeLab.made = []
+    _FakeLab.checked = []
     monkeypatch.setattr(script, "Lab", _FakeLab)
-    monkeypatch.setattr(script, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(
+        script, "unavailable_reason", lambda prefix=None: _FakeLab.checked.append(prefix)
+    )
     monkeypatch.setattr(script, "list_namespaces", lambda: [])
     return _FakeLab
 
@@ -117,12 +121,14 @@ def test_up_takes_a_prefix_and_pins_the_labs_region(
     assert script.cmd_up(args) == 0
     (lab,) = fake_lab.made
     assert lab.prefix == "hq" and "hq-cli" in capsys.readouterr().out
+    assert fake_lab.checked == ["hq"]  # the machine's check namespace carries the lab's name
     assert _pinned(lab.applied[0]) == {endpoint_host("ap-northeast-1")}
     assert json.loads(script._state_file("hq").read_text())["scenario"] == "hosts-pin"
     # a bad prefix stops before anything is built
     args.lab = "HQ!"
     assert script.cmd_up(args) == 1 and len(fake_lab.made) == 1
     assert "lowercase" in capsys.readouterr().err
+    assert fake_lab.checked == ["hq"]  # refused before any namespace was made with it
 
 
 def test_switch_pins_the_name_of_the_labs_region(
