@@ -106,18 +106,28 @@ def write_fleet(top: Path, n: int, hostile: int) -> dict[str, int]:
 
 # The child reports its own high-water RSS: ru_maxrss from wait4 would include this
 # process's peak (Linux keeps the pre-exec address space's high-water mark across exec).
+# The CLI ends with os._exit once its output is flushed (wsdiag.cli.main), so the figures
+# are written by a wrapper of os._exit, not by a finally that would never run.
 CHILD = """
-import runpy, sys
-sys.argv = ["wsdiag", "summarize", "--format", "json", sys.argv[1]]
-try:
-    runpy.run_module("wsdiag", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-finally:
-    import os
+import os, runpy, sys
+
+def _figures():
     hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
     cpu = os.times()
     sys.stderr.write((hwm[0] if hwm else "VmHWM: 0 kB\\n") + f"CPU: {cpu.user + cpu.system}\\n")
+    sys.stderr.flush()
+
+_exit = os._exit
+def _exit_with_figures(code):
+    _figures()
+    _exit(code)
+
+os._exit = _exit_with_figures
+sys.argv = ["wsdiag", "summarize", "--format", "json", sys.argv[1]]
+try:
+    runpy.run_module("wsdiag", run_name="__main__")
+finally:
+    _figures()  # reached only if the CLI returned without os._exit
 """
 
 

@@ -63,6 +63,7 @@ _TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a repo
 CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
 # A line's text from its first non-blank byte to its end (the newline not included).
 _LINE = re.compile(rb"[^ \t\r\n\f\v][^\n]*")
+_LINE_START = re.compile(rb"[^ \t\r\n\f\v]")  # where _LINE would start
 REPORT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 SSM_OUTPUT_NAMES = ("stdout",)
 
@@ -242,6 +243,16 @@ def _chunks(stream: GzipReader | BinaryIO, deadline: float | None) -> Iterator[b
         )
 
 
+def _spans(buf: bytes, pos: int, cut: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each _LINE match in buf[pos:cut], which ends with a newline: the
+    regular expression finds where a line starts (skipping blank runs in C) and bytes.find
+    (memchr) its end, several times faster than _LINE scanning a 50 kB line byte by byte."""
+    while m := _LINE_START.search(buf, pos, cut):
+        start = m.start()
+        pos = buf.find(b"\n", start, cut)  # found: buf[cut - 1] is a newline
+        yield start, pos
+
+
 class _Lines:
     """The non-blank lines of a stream of chunks as (line number, bytes), in order; a line
     longer than MAX_REPORT_BYTES comes as (line number, None) and is skipped unread, so
@@ -260,12 +271,12 @@ class _Lines:
             buf, pos = self._buf, self._pos
             cut = buf.rfind(b"\n", pos) + 1  # the end of the complete lines, 0: none
             if cut > pos:
-                for m in _LINE.finditer(buf, pos, cut):
-                    lineno = self._newlines + buf.count(b"\n", pos, m.start()) + 1
-                    self._newlines, self._pos = lineno - 1, m.end()
-                    pos = m.end()
-                    long = m.end() - m.start() > MAX_REPORT_BYTES
-                    yield lineno, None if long else m.group()
+                for start, end in _spans(buf, pos, cut):
+                    lineno = self._newlines + buf.count(b"\n", pos, start) + 1
+                    self._newlines, self._pos = lineno - 1, end
+                    pos = end
+                    long = end - start > MAX_REPORT_BYTES
+                    yield lineno, None if long else buf[start:end]
                     if self._buf is not buf:  # rest() took over
                         return
                 self._newlines += buf.count(b"\n", pos, cut)
