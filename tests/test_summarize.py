@@ -640,6 +640,7 @@ PAIRED = [
     (("logs", "client_version"), 5, False),
     (("logs", "client_version"), None, True),
     (("quality",), "good", False),
+    (("quality",), None, False),  # summarize counted it, show refused it (fresh tester 2)
     (("quality", "grade"), "excellent", False),
     (("quality", "grade"), None, False),
     (("quality", "grade"), _DROP, True),
@@ -820,3 +821,77 @@ def test_a_json_value_that_is_no_object_is_named_in_json_words(tmp_path: Path) -
         "a string in JSON, not a report object",
         "a boolean in JSON, not a report object",
     ]
+
+
+# --- a file of JSON values: pretty reports with content on the first line, several one after
+# another, an array, text after a report, JSON lines whose first line is cut (fresh tester 2)
+
+
+def _pretty() -> str:
+    return json.dumps(_with_logs(), indent=2)
+
+
+def _summary_of(data: bytes, tmp_path: Path) -> tuple[int, list[str]]:
+    f = tmp_path / "f.json"
+    f.write_bytes(data)
+    s = summarize([str(f)])
+    return s.reports, [why for _, why in s.named_broken + s.named_foreign]
+
+
+def _show_says(data: bytes) -> str | None:
+    from wsdiag.show import NotAReport, load, parse
+
+    try:
+        load(parse(data))
+    except NotAReport as exc:
+        return str(exc)
+    return None
+
+
+VALUE_FILES = [
+    # (what, bytes, reports summarize counts, what it calls broken (substrings), show's reason)
+    ("first-line-content", _pretty().replace('{\n  "', '{ "', 1).encode(), 1, [], None),
+    ("an-array", json.dumps([_with_logs()], indent=2).encode(), 1, [], None),
+    ("two-pretty", (_pretty() + "\n" + _pretty()).encode(), 2, [], "more than one document"),
+    ("glued-lines", (compact(_with_logs()) + compact(_with_logs())).encode(), 2, [], "more than"),
+    ("text-after", (_pretty() + "\ngarbage\n").encode(), 1, ["not JSON"], "text after its end"),
+    (
+        "lines-first-cut",
+        (compact(_with_logs())[:500] + "\n" + (compact(_with_logs()) + "\n") * 3).encode(),
+        3,
+        ["report cut at 500 characters"],
+        "not JSON (Invalid control character at character 500)",  # the string runs on
+    ),
+    (
+        "cut-in-space",
+        _pretty()[: _pretty().index(",\n", 5000) + 4].encode(),
+        0,
+        ["report cut"],
+        "cut",
+    ),
+    (
+        "cut-in-null",
+        (_pretty().split('": null', 1)[0] + '": nul').encode(),
+        0,
+        ["report cut"],
+        "cut",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "reports", "broken", "shown"),
+    [c[1:] for c in VALUE_FILES],
+    ids=[c[0] for c in VALUE_FILES],
+)
+def test_a_file_of_json_values_is_read_value_by_value(
+    tmp_path: Path, data: bytes, reports: int, broken: list[str], shown: str | None
+) -> None:
+    """summarize split a pretty report whose first line held more than "{" into 960 broken
+    lines, read none of four pretty reports one after another, and none of a report with
+    text after it; show called a cut in whitespace "not JSON"."""
+    counted, why = _summary_of(data, tmp_path)
+    assert counted == reports, why
+    assert len(why) == len(broken) and all(b in w for b, w in zip(broken, why, strict=True)), why
+    said = _show_says(data)
+    assert (said is None) if shown is None else (said is not None and shown in said), said

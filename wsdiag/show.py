@@ -28,7 +28,7 @@ from wsdiag.host.readfile import GZIP_MAGIC, ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
 from wsdiag.vocab.codec import DecodeError
-from wsdiag.vocab.jsontext import NotJson, read_json
+from wsdiag.vocab.jsontext import NotJson, read_values
 from wsdiag.vocab.report import Report
 
 BUNDLE_REPORT = "report.json"  # the check's JSON inside a `wsdiag bundle` zip
@@ -102,15 +102,21 @@ def parse(data: bytes) -> dict[str, Any]:
     "report cut at N characters" for a document that ends before it closes, else why it is
     not a wsdiag.report/1 report."""
     try:
-        doc = read_json(data)  # summarize's reader: the same records, the same reasons
-    except NotJson as exc:
-        if exc.cut:
-            raise NotAReport(str(exc)) from None
-        if exc.extra:
-            raise NotAReport(
-                "more than one document: wsdiag show takes one report (wsdiag summarize reads many)"
-            ) from None
+        values, stop = read_values(data)  # summarize's reader: the same records and reasons
+    except NotJson as exc:  # not UTF-8, empty
         raise NotAReport(f"not a report: {exc}") from None
+    if stop is not None and not values:
+        raise NotAReport(str(stop) if stop.cut else f"not a report: {stop}")
+    first = values[0]
+    if isinstance(first, list) and first and all(isinstance(v, dict) for v in first):
+        values = first + values[1:]  # an array of reports, as summarize reads one
+    if len(values) > 1:
+        raise NotAReport(
+            "more than one document: wsdiag show takes one report (wsdiag summarize reads many)"
+        )
+    if stop is not None:
+        raise NotAReport(f"not a report: text after its end: {stop}")
+    doc = values[0]
     if not isinstance(doc, dict):
         raise NotAReport("not a report: the JSON is not an object")
     schema = doc.get("schema")

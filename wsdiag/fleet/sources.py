@@ -78,6 +78,9 @@ class Record:
     data: bytes
     fallback_host: str
     error: str | None = None
+    # the whole file as one text (it opens a JSON document): a pretty-printed report, or
+    # several one after another; summarize reads it as JSON values (read_values)
+    whole: bool = False
 
 
 def looks_like_report(name: str) -> bool:
@@ -202,13 +205,20 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
         yield Record(name, b"", Path(name).name, "empty")
         return
     lineno, line = first
-    if line is not None and line.strip() in (b"{", b"["):
+    if line is not None and _opens_document(line):
         rest = lines.rest(MAX_REPORT_BYTES)
-        if len(line) + len(rest) > MAX_REPORT_BYTES:
+        if len(line) + len(rest) <= MAX_REPORT_BYTES:
+            yield Record(name, line + rest, name, whole=True)
+            return
+        if line.strip() in (b"{", b"["):  # pretty-printed, as wsdiag, jq and PowerShell write
             yield Record(name, b"", name, _too_large())
-        else:
-            yield Record(name, line + rest, name)
-        return
+            return
+        # More than one document could hold: JSON lines whose first line is cut. Read it
+        # again from that line, as lines.
+        lines = _Lines(itertools.chain([line + rest], chunks))
+        lines.skip_lines(lineno - 1)
+        it = iter(lines)
+        lineno, line = next(it, (lineno, None))
     while True:
         where = f"{name}:{lineno}"
         if line is None:
@@ -219,6 +229,14 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
         if nxt is None:
             return
         lineno, line = nxt
+
+
+def _opens_document(line: bytes) -> bool:
+    """A first line that starts a JSON document but does not end one: a pretty-printed
+    report (``{`` alone, or ``{ "schema": ...,`` as some serialisers write it), not one
+    report a line."""
+    text = line.rstrip()
+    return text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]")
 
 
 def _too_large() -> str:
@@ -298,6 +316,10 @@ class _Lines:
                     return
                 tail = b""
             self._buf, self._pos = tail + chunk, 0
+
+    def skip_lines(self, n: int) -> None:
+        """Number the lines as if ``n`` came before the stream's first."""
+        self._newlines += n
 
     def _skip_line(self, chunk: bytes | None) -> bytes | None:
         """Chunks dropped up to the newline ending a too-large line: the rest from there."""

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
-from wsdiag.fleet.sources import expand, records
+from wsdiag.fleet.sources import Record, expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
-from wsdiag.vocab.jsontext import NotJson, read_json
+from wsdiag.vocab.jsontext import NotJson, read_json, read_values
 
 FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
@@ -99,7 +99,10 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
                 try:
                     doc = loads(rec.data)
                 except NotJson as exc:
-                    summary.add_broken(rec.where, str(exc))
+                    if (rec.whole or exc.extra) and not exc.cut:  # several values
+                        _read_values(summary, rec, loads)
+                    else:
+                        summary.add_broken(rec.where, str(exc))
                 except (ValueError, RecursionError) as exc:  # a parser's own words, as a guard
                     first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
                     summary.add_broken(rec.where, f"not JSON: {first}")
@@ -116,6 +119,34 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
                     return
     finally:
         gen.close()
+
+
+def _read_values(summary: Summary, rec: Record, loads: Callable[[bytes], Any]) -> None:
+    """A whole file that is not one JSON value: its values one after another (several
+    pretty-printed reports, as `cat` of SSM outputs gives; "path#2" names the second), and
+    what follows the last as broken. Where not even a first value reads, its lines, each
+    as one record ("path:3"): JSON lines whose first line is cut."""
+    try:
+        values, stop = read_values(rec.data)
+    except NotJson as exc:  # not UTF-8, empty: no value at all
+        summary.add_broken(rec.where, str(exc))
+        return
+    for i, doc in enumerate(values, 1):
+        where = rec.where if len(values) == 1 and stop is None else f"{rec.where}#{i}"
+        summary.add_document(doc, where, where)
+    if stop is None:
+        return
+    if values or b"\n" not in rec.data.strip():
+        summary.add_broken(f"{rec.where}#{len(values) + 1}" if values else rec.where, str(stop))
+        return
+    for lineno, line in enumerate(rec.data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{rec.where}:{lineno}"
+        try:
+            summary.add_document(loads(line), where, where)
+        except NotJson as exc:
+            summary.add_broken(where, str(exc))
 
 
 def to_dict(s: Summary) -> dict[str, Any]:

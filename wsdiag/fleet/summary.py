@@ -335,9 +335,12 @@ def invalid_report(doc: dict[str, Any]) -> str | None:
         name = host.get("name")
         if name is not None and not isinstance(name, str):
             return f"host.name: expected a string or null, not {_kind(name)}"
-    for block in ("logs", "quality"):
-        if doc.get(block) is not None and not isinstance(doc[block], dict):
-            return f"{block}: expected an object, not {_kind(doc[block])}"
+    logs = doc.get("logs")
+    if logs is not None and not isinstance(logs, dict):
+        return f"logs: expected an object or null, not {_kind(logs)}"
+    # quality may be absent (reports from before it) but, present, is an object (the schema)
+    if "quality" in doc and not isinstance(doc["quality"], dict):
+        return f"quality: expected an object, not {_kind(doc['quality'])}"
     version = (doc.get("logs") or {}).get("client_version")
     if version is not None and not isinstance(version, str):
         return f"logs.client_version: expected a string or null, not {_kind(version)}"
@@ -355,8 +358,10 @@ def _invalid_findings(findings: object) -> str | None:
         if not isinstance(f, dict):
             return f"findings[{i}]: expected an object, not {_kind(f)}"
         code = f.get("code")
-        if not isinstance(code, str) or not code:
+        if not isinstance(code, str):
             return f"findings[{i}].code: expected a string, not {_kind(code)}"
+        if not code:
+            return f"findings[{i}].code: an empty string, not a finding code"
         if len(code) > MAX_CODE_CHARS:
             return f"findings[{i}].code: {len(code):,} characters, at most {MAX_CODE_CHARS}"
         severity = f.get("severity")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 # orjson's integers: signed 64-bit up to unsigned 64-bit (github.com/ijl/orjson, "int").
@@ -66,28 +67,64 @@ def strict_loads(data: str | bytes) -> Any:
 
 def read_json(data: bytes) -> Any:
     """The one JSON value in ``data`` (UTF-8, a byte order mark allowed, whitespace around
-    it). Raises NotJson, whose text says why in words."""
+    it). Raises NotJson, whose text says why in words (``extra``: more than one value, or
+    text after the first)."""
+    values, stop = read_values(data)
+    if stop is not None and not values:
+        raise stop
+    if len(values) > 1:
+        raise NotJson("more than one JSON value", extra=True)
+    if stop is not None:
+        raise NotJson(f"text after the JSON value: {stop}", extra=True)
+    return values[0]
+
+
+def read_values(data: bytes) -> tuple[list[Any], NotJson | None]:
+    """The JSON values in ``data``, one after another with only whitespace between them
+    (several pretty-printed reports in one file, ``}{`` glued lines), and why reading
+    stopped before the end (None: it did not). Raises NotJson where ``data`` is no UTF-8
+    text or holds nothing but whitespace."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise NotJson("not UTF-8 text") from None
-    body = text.strip()
-    if not body:
+    pos = _skip(text, 0)
+    if pos == len(text):
         raise NotJson("empty")
-    try:
-        return strict_loads(body)
-    except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
-        raise NotJson("JSON nested too deep (no report is)") from None
-    except NotStrictJson as exc:
-        raise NotJson(str(exc)) from None
-    except json.JSONDecodeError as exc:
-        if body.startswith("{") and _cut(exc, body):
-            raise NotJson(f"report cut at {len(text):,} characters", cut=True) from None
-        where = f"{exc.msg} at character {exc.pos}"
-        raise NotJson(f"not JSON ({where})", extra=exc.msg == "Extra data") from None
+    values: list[Any] = []
+    while pos < len(text):
+        try:
+            value, end = _DECODER.raw_decode(text, pos)
+        except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
+            return values, NotJson("JSON nested too deep (no report is)")
+        except NotStrictJson as exc:
+            return values, NotJson(str(exc))
+        except json.JSONDecodeError as exc:
+            if text[pos] == "{" and _cut(exc, text):
+                return values, NotJson(f"report cut at {len(text):,} characters", cut=True)
+            msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
+            return values, NotJson(f"not JSON ({msg} at character {exc.pos})")
+        values.append(value)
+        pos = _skip(text, end)
+    return values, None
 
 
-def _cut(exc: json.JSONDecodeError, body: str) -> bool:
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite, parse_int=_int)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace (RFC 8259 §2)
+# What a value cut short leaves where the parser stops: part of a literal or a number.
+_PARTIAL = re.compile(r"[0-9A-Za-z.+-]{0,24}")
+
+
+def _skip(text: str, pos: int) -> int:
+    m = _WHITESPACE.match(text, pos)
+    return m.end() if m else pos
+
+
+def _cut(exc: json.JSONDecodeError, text: str) -> bool:
     """The parser ran out of text (rather than meeting a wrong character): the document
-    was cut. A string left open runs to the end, whatever position the parser names."""
-    return exc.pos >= len(body) or exc.msg.startswith("Unterminated string")
+    was cut. Where it stops, only whitespace or part of one literal or number is left
+    ("nul", "0."); a string left open runs to the end, whatever position it names."""
+    if exc.msg.startswith("Unterminated string"):
+        return True
+    tail = text[exc.pos :].rstrip(" \t\n\r")
+    return _PARTIAL.fullmatch(tail) is not None
