@@ -895,3 +895,40 @@ def test_a_file_of_json_values_is_read_value_by_value(
     assert len(why) == len(broken) and all(b in w for b, w in zip(broken, why, strict=True)), why
     said = _show_says(data)
     assert (said is None) if shown is None else (said is not None and shown in said), said
+
+
+def test_no_report_read_is_not_every_report_ready(tmp_path: Path) -> None:
+    """`summarize /dev/zero` said "(none: every report ready)" of 0 reports (fresh tester 2)."""
+    f = tmp_path / "empty.json"
+    f.write_text("")
+    text = render_text(summarize([str(f)]))
+    assert "(none: no reports read)" in text and "every report ready" not in text
+
+
+def test_at_a_terminal_summarize_says_it_reads_stdin() -> None:
+    """Bare `wsdiag summarize` at a terminal waited silently for stdin (fresh tester 2)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wsdiag", "summarize"],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            text=True,
+        )
+        os.close(follower)
+        follower = -1
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # written before it starts to read
+        os.write(leader, b"\x04")  # Ctrl-D: end of input
+        proc.communicate(timeout=60)
+    finally:
+        if follower >= 0:
+            os.close(follower)
+        os.close(leader)
+    assert "reading reports from stdin" in line, line
+    assert proc.returncode is not None

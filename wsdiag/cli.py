@@ -398,7 +398,9 @@ def _terminated(signum: int, _frame: object) -> None:
     with contextlib.suppress(Exception):
         _stdout_reason(f"stopped by {name}")
         sys.stdout.flush()
-    write_err(f"wsdiag: stopped by {name} before the check finished")
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+    running = " before the check finished" if command in ("check", "bundle") else ""
+    write_err(f"wsdiag: stopped by {name}{running}")
     os._exit(EXIT_UNKNOWN)
 
 

@@ -180,7 +180,11 @@ def _bundle(raw: BinaryIO, name: str) -> Record:
 
 def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Record]:
     stream: GzipReader | BinaryIO = raw
-    head = raw.peek(4)[:4] if isinstance(raw, io.BufferedReader) else b""
+    buffered = isinstance(raw, io.BufferedReader)
+    head = raw.peek(4)[:4] if buffered else b""
+    if buffered and not head:  # end of input already: a terminal's one Ctrl-D is spent
+        yield Record(name, b"", Path(name).name, "empty")
+        return
     if head == ZIP_MAGIC:
         yield _bundle(raw, name)
         return

@@ -149,6 +149,13 @@ def _read_values(summary: Summary, rec: Record, loads: Callable[[bytes], Any]) -
             summary.add_broken(where, str(exc))
 
 
+def _stdin_is_a_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):  # closed
+        return False
+
+
 def to_dict(s: Summary) -> dict[str, Any]:
     """The JSON shape (schema wsdiag.summary/1): counts sorted by count, then name."""
     return {
@@ -219,7 +226,11 @@ def _text_lines(s: Summary) -> list[str]:
         f"  {h.host}  {h.verdict}  {h.environment}  {','.join(h.findings) or '-'}  "
         f"{h.started_at}" + ("" if h.where == h.host else f"  ({h.where})")
         for h in worst
-    ] or ["  (not listed: --top 0)" if s.top == 0 else "  (none: every report ready)"]
+    ] or [
+        "  (not listed: --top 0)"
+        if s.top == 0
+        else ("  (none: every report ready)" if s.reports else "  (none: no reports read)")
+    ]
     out += ["", "Worst hosts by RTT p95 (session quality)"]
     out += [
         f"  {h.host}  p95 {h.p95_ms:.0f} ms  {h.grade}  {h.started_at}"
@@ -325,6 +336,11 @@ def summarize_command(
     if top < 0:
         sys.stderr.write("wsdiag: error: --top must be 0 or more\n")
         return EXIT_USAGE
+    if not paths and _stdin_is_a_terminal():  # no pipe: say why nothing happens yet
+        sys.stderr.write(
+            "wsdiag: reading reports from stdin (end with Ctrl-D, or Ctrl-Z then Enter on "
+            "Windows); name files or folders to read those instead\n"
+        )
     try:
         s = summarize(paths or ["-"], top, latest=latest, actionable=actionable, owner=owner)
     except FileNotFoundError as exc:
