@@ -223,6 +223,9 @@ def check(
     from wsdiag.run import run_check
 
     out_format = output_format(fmt, json_out)
+    if output is not None and html is not None and output.resolve() == html.resolve():
+        # the page would be renamed over the report just written
+        raise WsdiagError(f"-o and --html name the same file ({output}): give two names")
     for target in (output, html):
         if target is not None:
             check_target(target)
