@@ -181,7 +181,8 @@ def _bundle(raw: BinaryIO, name: str) -> Record:
 def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Record]:
     stream: GzipReader | BinaryIO = raw
     head = raw.peek(4)[:4] if isinstance(raw, io.BufferedReader) else b""
-    if isinstance(raw, io.BufferedReader) and not head:  # end of input already: a terminal's one Ctrl-D is spent
+    if isinstance(raw, io.BufferedReader) and not head:
+        # The end of input already (a terminal's one Ctrl-D is spent): reading on would wait.
         yield Record(name, b"", Path(name).name, "empty")
         return
     if head == ZIP_MAGIC:
