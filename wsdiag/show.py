@@ -23,11 +23,11 @@ from typing import Any
 
 from wsdiag.budgets import SHOW_MAX_BYTES, SUMMARIZE_GZIP_MAX_RATIO, SUMMARIZE_RATIO_AFTER
 from wsdiag.errors import WsdiagError
-from wsdiag.fleet.summary import invalid_report, schema_major
+from wsdiag.fleet.summary import invalid_report, schema_problem
 from wsdiag.host.readfile import GZIP_MAGIC, ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
-from wsdiag.vocab.codec import DecodeError
+from wsdiag.vocab.codec import DecodeError, kind
 from wsdiag.vocab.jsontext import NotJson, read_values
 from wsdiag.vocab.report import Report
 
@@ -101,6 +101,10 @@ def parse(data: bytes) -> dict[str, Any]:
     """The report's JSON object from raw bytes (UTF-8, a BOM allowed). Raises NotAReport:
     "report cut at N characters" for a document that ends before it closes, else why it is
     not a wsdiag.report/1 report."""
+    from wsdiag.fleet.sources import TEXT_SNIFF, not_text
+
+    if (why := not_text(data[:TEXT_SNIFF])) is not None:  # UTF-16, NUL bytes: as summarize
+        raise NotAReport(f"not a report: {why}")
     try:
         values, stop = read_values(data)  # summarize's reader: the same records and reasons
     except NotJson as exc:  # not UTF-8, empty
@@ -118,17 +122,11 @@ def parse(data: bytes) -> dict[str, Any]:
         raise NotAReport(f"not a report: text after its end: {stop}")
     doc = values[0]
     if not isinstance(doc, dict):
-        raise NotAReport("not a report: the JSON is not an object")
-    schema = doc.get("schema")
-    major = schema_major(schema)
-    if major == 1:  # /1 or /1.N: a minor version only adds fields (summarize counts it)
-        return doc
-    if isinstance(schema, str) and schema.startswith("wsdiag.report/"):
-        shown = schema if len(schema) <= 40 else schema[:40] + "..."
-        raise NotAReport(f"schema {shown}: this wsdiag reads {SCHEMA} (and its minor versions)")
-    if isinstance(schema, str) and schema.startswith("wsdiag."):
-        raise NotAReport(f"a {schema} document, not a check report ({SCHEMA})")
-    raise NotAReport(f'not a wsdiag report: no "schema": "{SCHEMA}"')
+        raise NotAReport(f"not a report: {kind(doc)} in JSON, not a report object")
+    why = schema_problem(doc.get("schema"))  # summarize's words for the same documents
+    if why is not None:
+        raise NotAReport(why)
+    return doc
 
 
 def load(doc: dict[str, Any]) -> Report:

@@ -59,7 +59,7 @@ from wsdiag.host.readfile import (
 
 BUNDLE_REPORT = "report.json"  # the check's JSON in a `wsdiag bundle` zip (as show reads it)
 UTF8_BOM = b"\xef\xbb\xbf"  # Windows PowerShell 5.1's UTF-8 (wsdiag.vocab.jsontext)
-_TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a report: ~40 kB)
+TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a report: ~40 kB)
 CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
 # A line's text from its first non-blank byte to its end (the newline not included).
 _LINE = re.compile(rb"[^ \t\r\n\f\v][^\n]*")
@@ -198,7 +198,7 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
     chunks = _chunks(stream, deadline)
     # A byte order mark starts the file, not its first record (nor a pretty document's "{").
     start = next(chunks, b"").removeprefix(UTF8_BOM)
-    why = not_text(start[:_TEXT_SNIFF]) if start else None
+    why = not_text(start[:TEXT_SNIFF]) if start else None
     if why is not None:
         yield Record(name, b"", name, why)
         return

@@ -142,24 +142,15 @@ class Summary:
                 major = int(str(schema).removeprefix(SCHEMA_PREFIX).split(".")[0])
                 why = invalid_report(doc)
                 if major != SCHEMA_MAJOR:
-                    self.add_foreign(
-                        where,
-                        f"schema {str(schema)!r}: a later major version than this wsdiag reads "
-                        f"({SCHEMA_PREFIX}{SCHEMA_MAJOR}); summarize it with a newer wsdiag",
-                    )
+                    self.add_foreign(where, str(schema_problem(schema)))
                 elif why is not None:
                     self.add_broken(where, f"not a {SCHEMA_PREFIX}{SCHEMA_MAJOR} report: {why}")
                 else:
                     self._add_report(doc, where, fallback_host)
             elif isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
-                version = schema.removeprefix(SCHEMA_PREFIX)
-                shown = (
-                    version if len(version) <= 20 else f"{version[:20]}... ({len(version)} chars)"
-                )
-                self.add_broken(where, f"schema version {shown!r} is not a number from 1")
+                self.add_broken(where, str(schema_problem(schema)))
             else:
-                shown = repr(schema) if not isinstance(schema, str) else repr(schema[:80])
-                self.add_foreign(where, f"schema {shown} is not {SCHEMA_PREFIX}N")
+                self.add_foreign(where, str(schema_problem(schema)))
 
     def _known_schema(self, schema: object) -> bool:
         if not isinstance(schema, str):
@@ -283,6 +274,26 @@ def _keep(heap: list[tuple[Key, int, Host]], key: Key, seq: int, entry: Host, to
         heapq.heappush(heap, item)
     elif heap and item > heap[0]:
         heapq.heapreplace(heap, item)
+
+
+def schema_problem(schema: object) -> str | None:
+    """Why a document whose "schema" is ``schema`` is not a report this wsdiag reads, in the
+    words ``show`` and ``summarize`` both use; None for wsdiag.report/1 and its minors."""
+    major = schema_major(schema)
+    if major == SCHEMA_MAJOR:
+        return None
+    current = f"{SCHEMA_PREFIX}{SCHEMA_MAJOR}"
+    if not isinstance(schema, str) or not schema.startswith("wsdiag."):
+        return f'not a wsdiag report: no "schema": "{current}"'
+    shown = schema if len(schema) <= 40 else f"{schema[:40]}... ({len(schema)} characters)"
+    if major is not None:
+        return (
+            f"schema {shown}: a later version than this wsdiag reads ({current} and its minor"
+            " versions): read it with a newer wsdiag"
+        )
+    if schema.startswith(SCHEMA_PREFIX):
+        return f"schema {shown}: no version this wsdiag knows ({current} and its minor versions)"
+    return f"a {shown} document, not a check report ({current})"
 
 
 def schema_major(schema: object) -> int | None:
