@@ -7,7 +7,8 @@ integers as orjson reads them (64 bits; a longer one is a double), so that the f
 ``summarize`` uses and this one give the same value. UTF-8 with or without a byte order
 mark: RFC 8259 §8.1 lets a parser ignore one, and Windows PowerShell 5.1 writes one
 (``Out-File -Encoding utf8``, ``Set-Content -Encoding UTF8``), so a fleet's Windows reports
-carry it.
+carry it. ``read_values`` reads a text of several values one after another (pretty reports
+concatenated); ``read_json`` one value.
 """
 
 from __future__ import annotations
@@ -56,13 +57,6 @@ def _int(text: str) -> int | float:
         if _INT_MIN <= value <= _INT_MAX:
             return value
     return _finite(text)  # as orjson: a double, or refused where no double holds it
-
-
-def strict_loads(data: str | bytes) -> Any:
-    """``json.loads`` that reads what orjson reads, as orjson reads it. Raises NotStrictJson
-    for NaN, Infinity and numbers beyond a double, json.JSONDecodeError (a ValueError) for
-    text that is no JSON, RecursionError for nesting deeper than the parser's stack."""
-    return json.loads(data, parse_constant=_no_constant, parse_float=_finite, parse_int=_int)
 
 
 def read_json(data: bytes) -> Any:
