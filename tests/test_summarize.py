@@ -837,6 +837,14 @@ def _pretty() -> str:
     return json.dumps(_with_logs(), indent=2)
 
 
+def _line() -> str:
+    return compact(_with_logs())
+
+
+def _nan(text: str) -> str:
+    return text.replace('"duration_ms": ', '"duration_ms": NaN, "x": ', 1)
+
+
 def _summary_of(data: bytes, tmp_path: Path) -> tuple[int, list[str]]:
     f = tmp_path / "f.json"
     f.write_bytes(data)
@@ -860,14 +868,35 @@ VALUE_FILES = [
     ("an-array", json.dumps([_with_logs()], indent=2).encode(), 1, [], None),
     ("two-pretty", (_pretty() + "\n" + _pretty()).encode(), 2, [], "more than one document"),
     ("glued-lines", (compact(_with_logs()) + compact(_with_logs())).encode(), 2, [], "more than"),
-    ("text-after", (_pretty() + "\ngarbage\n").encode(), 1, ["not JSON"], "text after its end"),
+    ("text-after", (_pretty() + "\ngarbage\n").encode(), 1, ["not JSON"], "other text beside"),
     (
         "lines-first-cut",
         (compact(_with_logs())[:500] + "\n" + (compact(_with_logs()) + "\n") * 3).encode(),
         3,
         ["report cut at 500 characters"],
-        "not JSON (Invalid control character at character 500)",  # the string runs on
+        "more than one document",  # the cut line, then three reports
     ),
+    # fresh tester 3: one broken pretty report is one entry (it was 1,519 of its lines), a
+    # report after a broken one is still read, JSON lines then a pretty report, a cut line
+    # before the last report, a byte order mark between reports, nested arrays
+    ("broken-pretty", _nan(_pretty()).encode(), 0, ["NaN is not a JSON number"], "NaN"),
+    (
+        "after-a-broken-one",
+        (_nan(_pretty()) + "\n" + _pretty()).encode(),
+        1,
+        ["NaN is not a JSON number"],
+        "other text beside it",
+    ),
+    ("lines-then-pretty", (_line() + "\n" + _line() + "\n" + _pretty()).encode(), 3, [], "more"),
+    (
+        "cut-line-then-one",
+        (_line()[:8751] + "\n" + _line() + "\n").encode(),
+        1,
+        ["report cut at 8,751"],
+        "other text beside it",
+    ),
+    ("bom-between", (_pretty() + "\n\ufeff" + _pretty()).encode(), 2, [], "more than one"),
+    ("nested-array", json.dumps([[_with_logs()]]).encode(), 1, [], None),
     (
         "cut-in-space",
         _pretty()[: _pretty().index(",\n", 5000) + 4].encode(),

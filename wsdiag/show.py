@@ -21,9 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wsdiag.budgets import SHOW_MAX_BYTES, SUMMARIZE_GZIP_MAX_RATIO, SUMMARIZE_RATIO_AFTER
+from wsdiag.budgets import (
+    MAX_REPORT_BYTES,
+    SHOW_MAX_BYTES,
+    SUMMARIZE_GZIP_MAX_RATIO,
+    SUMMARIZE_RATIO_AFTER,
+)
 from wsdiag.errors import WsdiagError
-from wsdiag.fleet.summary import invalid_report, schema_problem
+from wsdiag.fleet.summary import MAX_ARRAY_DEPTH, invalid_report, schema_problem
 from wsdiag.host.readfile import GZIP_MAGIC, ZIP_MAGIC
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
@@ -101,25 +106,28 @@ def parse(data: bytes) -> dict[str, Any]:
     """The report's JSON object from raw bytes (UTF-8, a BOM allowed). Raises NotAReport:
     "report cut at N characters" for a document that ends before it closes, else why it is
     not a wsdiag.report/1 report."""
-    from wsdiag.fleet.sources import TEXT_SNIFF, not_text
+    from wsdiag.fleet.sources import TEXT_SNIFF, not_text, too_large
 
     if (why := not_text(data[:TEXT_SNIFF])) is not None:  # UTF-16, NUL bytes: as summarize
         raise NotAReport(f"not a report: {why}")
+    if len(data) > MAX_REPORT_BYTES:  # summarize parses no more than this as one report
+        raise NotAReport(f"not a report: {too_large()}")
     try:
-        values, stop = read_values(data)  # summarize's reader: the same records and reasons
+        items = read_values(data)  # summarize's reader: the same records and reasons
     except NotJson as exc:  # not UTF-8, empty
         raise NotAReport(f"not a report: {exc}") from None
+    values = _reports_in(items)
+    stop = next((x for x in items if isinstance(x, NotJson)), None)
     if stop is not None and not values:
         raise NotAReport(str(stop) if stop.cut else f"not a report: {stop}")
-    first = values[0]
-    if isinstance(first, list) and first and all(isinstance(v, dict) for v in first):
-        values = first + values[1:]  # an array of reports, as summarize reads one
     if len(values) > 1:
         raise NotAReport(
             "more than one document: wsdiag show takes one report (wsdiag summarize reads many)"
         )
     if stop is not None:
-        raise NotAReport(f"not a report: text after its end: {stop}")
+        raise NotAReport(f"not a report: other text beside it: {stop}")
+    if not values:
+        raise NotAReport("not a report: an empty JSON array: no report in it")
     doc = values[0]
     if not isinstance(doc, dict):
         raise NotAReport(f"not a report: {kind(doc)} in JSON, not a report object")
@@ -127,6 +135,24 @@ def parse(data: bytes) -> dict[str, Any]:
     if why is not None:
         raise NotAReport(why)
     return doc
+
+
+def _reports_in(items: list[Any]) -> list[Any]:
+    """The values read, arrays of objects opened as summarize opens them (nested too), at
+    most MAX_ARRAY_DEPTH deep; NotJson items left out."""
+    out: list[Any] = []
+    stack = [(x, 0) for x in reversed(items) if not isinstance(x, NotJson)]
+    while stack:
+        value, depth = stack.pop()
+        if (
+            isinstance(value, list)
+            and depth < MAX_ARRAY_DEPTH
+            and all(isinstance(v, dict | list) for v in value)
+        ):
+            stack.extend((v, depth + 1) for v in reversed(value))
+        else:
+            out.append(value)
+    return out
 
 
 def load(doc: dict[str, Any]) -> Report:

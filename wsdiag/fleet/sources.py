@@ -173,7 +173,7 @@ def _bundle(raw: BinaryIO, name: str) -> Record:
         if exc.kind is RefusedKind.NOT_FOUND:
             return Record(name, b"", name, f"a zip without {BUNDLE_REPORT}: not a wsdiag bundle")
         if exc.kind is RefusedKind.TOO_LARGE:
-            return Record(name, b"", name, _too_large())
+            return Record(name, b"", name, too_large())
         return Record(name, b"", name, exc.detail)
     return Record(name, data, name)
 
@@ -208,31 +208,39 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
     if first is None:
         yield Record(name, b"", Path(name).name, "empty")
         return
-    lineno, line = first
-    if line is not None and _opens_document(line):
-        rest = lines.rest(MAX_REPORT_BYTES)
-        if len(line) + len(rest) <= MAX_REPORT_BYTES:
-            yield Record(name, line + rest, name, whole=True)
-            return
-        if line.strip() in (b"{", b"["):  # pretty-printed, as wsdiag, jq and PowerShell write
-            yield Record(name, b"", name, _too_large())
-            return
-        # More than one document could hold: JSON lines whose first line is cut. Read it
-        # again from that line, as lines.
-        lines = _Lines(itertools.chain([line + rest], chunks))
-        lines.skip_lines(lineno - 1)
-        it = iter(lines)
-        lineno, line = next(it, (lineno, None))
-    while True:
+    pending: tuple[int, bytes | None] | None = first
+    while pending is not None:
+        lineno, line = pending
+        if line is not None and _opens_document(line):
+            # A pretty-printed document (or several) from here to the end, unless the next
+            # line is a report of its own: then this line is a JSON line cut short.
+            rest = lines.rest(MAX_REPORT_BYTES)
+            where = name if pending is first else f"{name}:{lineno}"
+            if not _line_record_follows(rest):
+                if len(line) + len(rest) > MAX_REPORT_BYTES:
+                    yield Record(where, b"", where, too_large())
+                else:
+                    yield Record(where, line + rest, where, whole=True)
+                return
+            lines = _Lines(itertools.chain([line + rest], chunks))
+            lines.skip_lines(lineno - 1)
+            it = iter(lines)
+            pending = next(it, None)  # this line again, read as one record now
+            if pending is None:
+                return
+            lineno, line = pending
         where = f"{name}:{lineno}"
-        if line is None:
-            yield Record(where, b"", where, _too_large())
-        else:
-            yield Record(where, line, where)
-        nxt = next(it, None)
-        if nxt is None:
-            return
-        lineno, line = nxt
+        yield Record(where, b"", where, too_large()) if line is None else Record(where, line, where)
+        pending = next(it, None)
+
+
+def _line_record_follows(rest: bytes) -> bool:
+    """Whether the first non-blank line in ``rest`` is one whole JSON object on its line (a
+    record of JSON lines), not a line of a pretty-printed document."""
+    head = rest.lstrip(b" \t\r\n\f\v")
+    end = head.find(b"\n")
+    text = (head if end < 0 else head[:end]).rstrip()
+    return text[:1] == b"{" and text[-1:] == b"}"
 
 
 def _opens_document(line: bytes) -> bool:
@@ -243,7 +251,7 @@ def _opens_document(line: bytes) -> bool:
     return text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]")
 
 
-def _too_large() -> str:
+def too_large() -> str:
     return f"too large: over {MAX_REPORT_BYTES >> 20} MiB, not parsed (a report is ~40 kB)"
 
 

@@ -100,7 +100,7 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
                     doc = loads(rec.data)
                 except NotJson as exc:
                     if (rec.whole or exc.extra) and not exc.cut:  # several values
-                        _read_values(summary, rec, loads)
+                        _read_values(summary, rec)
                     else:
                         summary.add_broken(rec.where, str(exc))
                 except (ValueError, RecursionError) as exc:  # a parser's own words, as a guard
@@ -121,32 +121,33 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
         gen.close()
 
 
-def _read_values(summary: Summary, rec: Record, loads: Callable[[bytes], Any]) -> None:
-    """A whole file that is not one JSON value: its values one after another (several
-    pretty-printed reports, as `cat` of SSM outputs gives; "path#2" names the second), and
-    what follows the last as broken. Where not even a first value reads, its lines, each
-    as one record ("path:3"): JSON lines whose first line is cut."""
+def _read_values(summary: Summary, rec: Record) -> None:
+    """A record that is not one JSON value: its values one after another (several
+    pretty-printed reports, as `cat` of SSM outputs gives; "path#2" names the second), each
+    one that cannot be read named broken. Given up, as a file is, once more than
+    SUMMARIZE_MAX_UNUSABLE of them are no reports and they outnumber the reports."""
     try:
-        values, stop = read_values(rec.data)
+        items = read_values(rec.data)
     except NotJson as exc:  # not UTF-8, empty: no value at all
         summary.add_broken(rec.where, str(exc))
         return
-    for i, doc in enumerate(values, 1):
-        where = rec.where if len(values) == 1 and stop is None else f"{rec.where}#{i}"
-        summary.add_document(doc, where, where)
-    if stop is None:
-        return
-    if values or b"\n" not in rec.data.strip():
-        summary.add_broken(f"{rec.where}#{len(values) + 1}" if values else rec.where, str(stop))
-        return
-    for lineno, line in enumerate(rec.data.split(b"\n"), 1):
-        if not line.strip():
-            continue
-        where = f"{rec.where}:{lineno}"
-        try:
-            summary.add_document(loads(line), where, where)
-        except NotJson as exc:
-            summary.add_broken(where, str(exc))
+    unusable, reports = 0, summary.reports
+    for i, item in enumerate(items, 1):
+        where = rec.where if len(items) == 1 else f"{rec.where}#{i}"
+        before = summary.reports
+        if isinstance(item, NotJson):
+            summary.add_broken(where, str(item))
+        else:
+            summary.add_document(item, where, where)
+        if summary.reports == before:
+            unusable += 1
+            if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports - reports:
+                summary.add_broken(
+                    rec.where,
+                    f"stopped reading: {unusable} values in it are not reports, the rest is"
+                    " not read",
+                )
+                return
 
 
 def _stdin_is_a_terminal() -> bool:

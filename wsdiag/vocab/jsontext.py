@@ -63,21 +63,25 @@ def read_json(data: bytes) -> Any:
     """The one JSON value in ``data`` (UTF-8, a byte order mark allowed, whitespace around
     it). Raises NotJson, whose text says why in words (``extra``: more than one value, or
     text after the first)."""
-    values, stop = read_values(data)
-    if stop is not None and not values:
-        raise stop
-    if len(values) > 1:
-        raise NotJson("more than one JSON value", extra=True)
-    if stop is not None:
-        raise NotJson(f"text after the JSON value: {stop}", extra=True)
-    return values[0]
+    items = read_values(data)
+    errors = [x for x in items if isinstance(x, NotJson)]
+    if len(items) == 1 and errors:
+        raise errors[0]
+    if len(items) > 1:
+        raise NotJson(
+            "more than one JSON value" if not errors else f"text after the JSON value: {errors[0]}",
+            extra=True,
+        )
+    return items[0]
 
 
-def read_values(data: bytes) -> tuple[list[Any], NotJson | None]:
-    """The JSON values in ``data``, one after another with only whitespace between them
-    (several pretty-printed reports in one file, ``}{`` glued lines), and why reading
-    stopped before the end (None: it did not). Raises NotJson where ``data`` is no UTF-8
-    text or holds nothing but whitespace."""
+def read_values(data: bytes) -> list[Any]:
+    """The JSON values in ``data`` one after another, with whitespace (a byte order mark
+    too: ``cat`` of Windows PowerShell 5.1's files) between them: several pretty-printed
+    reports in one file, ``}{`` glued lines. An item that is a NotJson stands where a value
+    could not be read; reading goes on at the next line that starts with "{" or "[" (the
+    next pretty-printed document starts there), and ends at a value cut short. Raises
+    NotJson where ``data`` is no UTF-8 text or holds nothing but whitespace."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -85,26 +89,39 @@ def read_values(data: bytes) -> tuple[list[Any], NotJson | None]:
     pos = _skip(text, 0)
     if pos == len(text):
         raise NotJson("empty")
-    values: list[Any] = []
+    items: list[Any] = []
     while pos < len(text):
         try:
             value, end = _DECODER.raw_decode(text, pos)
-        except RecursionError:  # '['*100000: nested deeper than the parser's stack allows
-            return values, NotJson("JSON nested too deep (no report is)")
-        except NotStrictJson as exc:
-            return values, NotJson(str(exc))
-        except json.JSONDecodeError as exc:
-            if text[pos] == "{" and _cut(exc, text):
-                return values, NotJson(f"report cut at {len(text):,} characters", cut=True)
-            msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
-            return values, NotJson(f"not JSON ({msg} at character {exc.pos})")
-        values.append(value)
+        except (RecursionError, NotStrictJson, json.JSONDecodeError) as exc:
+            items.append(_why(exc, text, pos))
+            nxt = _NEXT_DOCUMENT.search(text, pos + 1)
+            if items[-1].cut or nxt is None:
+                break
+            pos = nxt.end()
+            continue
+        items.append(value)
         pos = _skip(text, end)
-    return values, None
+    return items
+
+
+def _why(exc: Exception, text: str, pos: int) -> NotJson:
+    """The reason a value at ``pos`` could not be read, in words."""
+    if isinstance(exc, RecursionError):  # '['*100000: deeper than the parser's stack
+        return NotJson("JSON nested too deep (no report is)")
+    if isinstance(exc, NotStrictJson):
+        return NotJson(str(exc))
+    assert isinstance(exc, json.JSONDecodeError)
+    if text[pos] in "{[" and _cut(exc, text):
+        return NotJson(f"report cut at {len(text):,} characters", cut=True)
+    msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
+    return NotJson(f"not JSON ({msg} at character {exc.pos})")
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite, parse_int=_int)
-_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace (RFC 8259 §2)
+# JSON's whitespace (RFC 8259 §2), and the byte order mark a concatenated file carries
+_WHITESPACE = re.compile("[ \t\n\r\ufeff]*")
+_NEXT_DOCUMENT = re.compile("\n\ufeff?(?=[\\[{])")
 # What a value cut short leaves where the parser stops: part of a literal or a number.
 _PARTIAL = re.compile(r"[0-9A-Za-z.+-]{0,24}")
 
