@@ -244,11 +244,18 @@ def _line_record_follows(rest: bytes) -> bool:
 
 
 def _opens_document(line: bytes) -> bool:
-    """A first line that starts a JSON document but does not end one: a pretty-printed
-    report (``{`` alone, or ``{ "schema": ...,`` as some serialisers write it), not one
-    report a line."""
-    text = line.rstrip()
-    return text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]")
+    """A line that starts a JSON document but does not end one: a pretty-printed report
+    (``{`` alone, or ``{ "schema": ...,`` as some serialisers write it), not one report a
+    line. Asked of every line: only its ends are looked at, never a copy of a 50 kB line."""
+    if line[:1] not in (b"{", b"["):
+        return False
+    end = len(line)
+    while end > 1 and line[end - 1] in _BLANK:  # a CR, trailing spaces
+        end -= 1
+    return line[end - 1 : end] not in (b"}", b"]")
+
+
+_BLANK = frozenset(b" \t\r\f\v")
 
 
 def too_large() -> str:
