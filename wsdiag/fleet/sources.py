@@ -26,6 +26,7 @@ on the command line is always read.
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 import os
@@ -58,7 +59,6 @@ from wsdiag.host.readfile import (
 )
 
 BUNDLE_REPORT = "report.json"  # the check's JSON in a `wsdiag bundle` zip (as show reads it)
-UTF8_BOM = b"\xef\xbb\xbf"  # Windows PowerShell 5.1's UTF-8 (wsdiag.vocab.jsontext)
 TEXT_SNIFF = 4096  # bytes of a file's start that tell text from binary (a report: ~40 kB)
 CHUNK = 1 << 20  # bytes read at a time: one report is ~40 kB
 # A line's text from its first non-blank byte to its end (the newline not included).
@@ -78,9 +78,6 @@ class Record:
     data: bytes
     fallback_host: str
     error: str | None = None
-    # the whole file as one text (it opens a JSON document): a pretty-printed report, or
-    # several one after another; summarize reads it as JSON values (read_values)
-    whole: bool = False
 
 
 def looks_like_report(name: str) -> bool:
@@ -197,7 +194,7 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
         )
     chunks = _chunks(stream, deadline)
     # A byte order mark starts the file, not its first record (nor a pretty document's "{").
-    start = next(chunks, b"").removeprefix(UTF8_BOM)
+    start = next(chunks, b"").removeprefix(codecs.BOM_UTF8)  # Windows PowerShell 5.1's
     why = not_text(start[:TEXT_SNIFF]) if start else None
     if why is not None:
         yield Record(name, b"", name, why)
@@ -220,7 +217,7 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
                 if len(line) + len(rest) > MAX_REPORT_BYTES:
                     yield Record(where, b"", where, too_large())
                 else:
-                    yield Record(where, line + rest, where, whole=True)
+                    yield Record(where, line + rest, where)
                 return
             lines = _Lines(itertools.chain([line + rest], chunks))
             lines.skip_lines(lineno - 1)

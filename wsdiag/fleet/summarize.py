@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from wsdiag.fleet.sources import Record, expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
 from wsdiag.terminal import escape, to_json_text
-from wsdiag.vocab.jsontext import NotJson, read_json, read_values
+from wsdiag.vocab.jsontext import NotJson, read_values
 
 FORMATS = ("text", "csv", "json")
 SUMMARY_SCHEMA = "wsdiag.summary/1"
@@ -36,23 +36,17 @@ TITLES = {
 
 
 def _loader() -> Callable[[bytes], Any]:
-    """orjson's loads, or ``show``'s reader (wsdiag.vocab.jsontext.read_json), which reads
-    what orjson reads. Raises NotJson, in show's words, for what neither reads."""
+    """orjson's loads: the fast path for a well-formed record; where orjson is missing, one
+    that reads nothing, so that every record is read as ``show`` reads it (``_values``)."""
     try:
         import orjson
     except ImportError:  # orjson is a dependency; keep working without it
-        return read_json
+        return _no_fast_parser
+    return orjson.loads
 
-    def loads(data: bytes) -> Any:
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            # Rare: a broken record, said in show's words ("not UTF-8 text" where orjson
-            # says "str is not valid UTF-8: surrogates not allowed"), or one orjson alone
-            # refuses and show reads (a byte order mark): read as show reads it.
-            return read_json(data)
 
-    return loads
+def _no_fast_parser(data: bytes) -> Any:
+    raise ValueError("no fast parser")
 
 
 def summarize(
@@ -92,62 +86,51 @@ def _read_file(summary: Summary, path: str, loads: Callable[[bytes], Any]) -> No
     gen = records(path)
     try:
         for rec in gen:
-            before = summary.reports
-            if rec.error is not None:
-                summary.add_broken(rec.where, rec.error)
-            else:
-                try:
-                    doc = loads(rec.data)
-                except NotJson as exc:
-                    if (rec.whole or exc.extra) and not exc.cut:  # several values
-                        _read_values(summary, rec)
-                    else:
-                        summary.add_broken(rec.where, str(exc))
-                except (ValueError, RecursionError) as exc:  # a parser's own words, as a guard
-                    first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-                    summary.add_broken(rec.where, f"not JSON: {first}")
+            for value, where, host in _values(rec, loads):
+                before = summary.reports
+                if isinstance(value, NotJson):
+                    summary.add_broken(where, str(value))
                 else:
-                    summary.add_document(doc, rec.where, rec.fallback_host)
-            if summary.reports == before:
-                unusable += 1
-                if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports:
-                    summary.add_broken(
-                        path,
-                        f"stopped reading: {unusable} records in it are not reports "
-                        "(broken or foreign), the rest is not read",
-                    )
-                    return
+                    summary.add_document(value, where, host)
+                if summary.reports == before:
+                    unusable += 1
+                    if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports:
+                        summary.add_broken(
+                            path,
+                            f"stopped reading: {unusable} records in it are not reports "
+                            "(broken or foreign), the rest is not read",
+                        )
+                        return
     finally:
         gen.close()
 
 
-def _read_values(summary: Summary, rec: Record) -> None:
-    """A record that is not one JSON value: its values one after another (several
-    pretty-printed reports, as `cat` of SSM outputs gives; "path#2" names the second), each
-    one that cannot be read named broken. Given up, as a file is, once more than
-    SUMMARIZE_MAX_UNUSABLE of them are no reports and they outnumber the reports."""
+def _values(rec: Record, loads: Callable[[bytes], Any]) -> Iterator[tuple[Any, str, str]]:
+    """The JSON values in one record, each with where it is and the host to name when it
+    has none; a NotJson stands for what cannot be read. orjson first; a record it refuses
+    (rare: broken, a byte order mark, several pretty reports one after another as `cat` of
+    SSM outputs gives) is read as ``show`` reads it, in its words (read_values), the second
+    of several values named "path#2"."""
+    if rec.error is not None:
+        yield NotJson(rec.error), rec.where, rec.fallback_host
+        return
+    try:
+        doc = loads(rec.data)
+    except (ValueError, RecursionError):  # orjson's JSONDecodeError is a ValueError
+        pass
+    else:
+        yield doc, rec.where, rec.fallback_host
+        return
     try:
         items = read_values(rec.data)
     except NotJson as exc:  # not UTF-8, empty: no value at all
-        summary.add_broken(rec.where, str(exc))
+        yield exc, rec.where, rec.fallback_host
         return
-    unusable, reports = 0, summary.reports
+    if len(items) == 1:
+        yield items[0], rec.where, rec.fallback_host
+        return
     for i, item in enumerate(items, 1):
-        where = rec.where if len(items) == 1 else f"{rec.where}#{i}"
-        before = summary.reports
-        if isinstance(item, NotJson):
-            summary.add_broken(where, str(item))
-        else:
-            summary.add_document(item, where, where)
-        if summary.reports == before:
-            unusable += 1
-            if unusable > SUMMARIZE_MAX_UNUSABLE and unusable > summary.reports - reports:
-                summary.add_broken(
-                    rec.where,
-                    f"stopped reading: {unusable} values in it are not reports, the rest is"
-                    " not read",
-                )
-                return
+        yield item, f"{rec.where}#{i}", f"{rec.where}#{i}"
 
 
 def _stdin_is_a_terminal() -> bool:

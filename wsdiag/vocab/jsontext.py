@@ -7,8 +7,8 @@ integers as orjson reads them (64 bits; a longer one is a double), so that the f
 ``summarize`` uses and this one give the same value. UTF-8 with or without a byte order
 mark: RFC 8259 §8.1 lets a parser ignore one, and Windows PowerShell 5.1 writes one
 (``Out-File -Encoding utf8``, ``Set-Content -Encoding UTF8``), so a fleet's Windows reports
-carry it. ``read_values`` reads a text of several values one after another (pretty reports
-concatenated); ``read_json`` one value.
+carry it. ``read_values`` reads a text of one value or several one after another (pretty
+reports concatenated).
 """
 
 from __future__ import annotations
@@ -29,15 +29,13 @@ class NotStrictJson(ValueError):
 
 
 class NotJson(ValueError):
-    """Bytes that hold no one strict JSON value. ``str()`` is the reason in words, one line
-    ("not UTF-8 text", "report cut at 3,000 characters"); ``cut``: the text ends before its
-    object closes (SSM keeps the first 24,000 characters of a command's output);
-    ``extra``: more than one value follows another."""
+    """Bytes that hold no strict JSON value (or where one stands). ``str()`` is the reason in
+    words, one line ("not UTF-8 text", "report cut at 3,000 characters"); ``cut``: the text
+    ends before its object closes (SSM keeps the first 24,000 characters of an output)."""
 
-    def __init__(self, reason: str, *, cut: bool = False, extra: bool = False) -> None:
+    def __init__(self, reason: str, *, cut: bool = False) -> None:
         super().__init__(reason)
         self.cut = cut
-        self.extra = extra
 
 
 def _no_constant(name: str) -> Any:
@@ -57,22 +55,6 @@ def _int(text: str) -> int | float:
         if _INT_MIN <= value <= _INT_MAX:
             return value
     return _finite(text)  # as orjson: a double, or refused where no double holds it
-
-
-def read_json(data: bytes) -> Any:
-    """The one JSON value in ``data`` (UTF-8, a byte order mark allowed, whitespace around
-    it). Raises NotJson, whose text says why in words (``extra``: more than one value, or
-    text after the first)."""
-    items = read_values(data)
-    errors = [x for x in items if isinstance(x, NotJson)]
-    if len(items) == 1 and errors:
-        raise errors[0]
-    if len(items) > 1:
-        raise NotJson(
-            "more than one JSON value" if not errors else f"text after the JSON value: {errors[0]}",
-            extra=True,
-        )
-    return items[0]
 
 
 def read_values(data: bytes) -> list[Any]:
