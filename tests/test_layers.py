@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wsdiag.fleet",),  # `summarize`
     ("wsdiag.run", "wsdiag.watch", "wsdiag.bundle", "wsdiag.desktop", "wsdiag.show"),  # roots
     ("wsdiag.cli_values", "wsdiag.cli_options"),  # argv -> inputs
+    ("wsdiag.cli_exit",),  # signals, usage and internal errors: how the process ends
     ("wsdiag.cli_read",),  # show, logs, summarize: the commands that read what was collected
     ("wsdiag.cli", "wsdiag.__main__"),
 )

@@ -22,6 +22,15 @@ import typer
 from typer import Abort
 
 from wsdiag import __version__, cli_read
+from wsdiag.cli_exit import (
+    EXIT_UNKNOWN,
+    command_name,
+    internal_error,
+    stdout_reason,
+    stop_watching_on,
+    terminated,
+    watch_output_hint,
+)
 from wsdiag.cli_options import (
     CheckOptions,
     FmtOpt,
@@ -60,7 +69,6 @@ if TYPE_CHECKING:
     from wsdiag.redact import Redaction
     from wsdiag.vocab.report import Report
 
-EXIT_UNKNOWN = EXIT_USAGE
 # Errors of the output itself (the file or pipe stdout points at), not of wsdiag's work.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT})
 
@@ -289,7 +297,7 @@ def watch(
     cloud = cloud_source(opts.aws, opts.aws_profile, opts.client_cidr, opts.directory_id)
     inputs, catalogs, region_source, logs_ctx = prepare(opts)
     color = use_colour()
-    _stop_watching_on(signal.SIGTERM)
+    stop_watching_on(signal.SIGTERM)
     code = watch_loop(
         lambda: run_check(inputs, catalogs, region_source, logs_ctx, cloud=cloud),
         seconds,
@@ -380,53 +388,12 @@ def _spinner(text: str) -> Iterator[None]:
         yield
 
 
-def _stdout_reason(reason: str) -> None:
-    """--format line/jamf: readers that keep only stdout's last line still get "unknown"
-    and why (stderr has the same error)."""
-    from wsdiag.render.formats import error_output, requested_format
-
-    text = error_output(requested_format(sys.argv[1:]), reason)
-    if text:
-        sys.stdout.write(text)
-
-
-def _terminated(signum: int, _frame: object) -> None:
-    """SIGTERM (an agent's timeout, `timeout 30 wsdiag ...`, a service stop): the reason on
-    stderr and, for line/jamf, on stdout, then exit 3 (unknown) at once. ``os._exit``: the
-    probes' threads (a resolver call cannot be cancelled) must not keep the process alive
-    past the signal that asked it to go."""
-    import signal
-
-    name = signal.Signals(signum).name
-    with contextlib.suppress(Exception):
-        _stdout_reason(f"stopped by {name}")
-        sys.stdout.flush()
-    command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
-    running = " before the check finished" if command in ("check", "bundle") else ""
-    write_err(f"wsdiag: stopped by {name}{running}")
-    os._exit(EXIT_UNKNOWN)
-
-
-def _stop_watching_on(signum: int) -> None:
-    """While watching, ``signum`` (SIGTERM: systemd's stop, an agent's timeout) ends the
-    watch as Ctrl-C does: the summary and the worst verdict's exit code, since the runs
-    already done have answered. Once: a second one exits at once (``_terminated``)."""
-    import signal
-
-    def stop(got: int, _frame: object) -> None:
-        signal.signal(got, _terminated)
-        raise KeyboardInterrupt(signal.Signals(got).name)
-
-    with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded): skip
-        signal.signal(signum, stop)
-
-
 def main() -> None:
     import signal
 
     setup_streams()
     with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded): skip
-        signal.signal(signal.SIGTERM, _terminated)
+        signal.signal(signal.SIGTERM, terminated)
     if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to answer
         write_err("wsdiag: error: stdout is closed")
         sys.exit(EXIT_OUTPUT)
@@ -468,8 +435,8 @@ def _app_for(argv: list[str]) -> typer.Typer:
     before a check can send its first packet. The whole app where ``argv`` starts with an
     option (``--help``, ``--version``), names no command of it (its error lists them),
     and for shell completion (typer's completion variable set), which may offer any."""
-    name = argv[0] if argv else ""
-    if name.startswith("-") or any(k.endswith("_COMPLETE") for k in os.environ):
+    name = command_name(argv)
+    if name is None or any(k.endswith("_COMPLETE") for k in os.environ):
         return app
     chosen = [
         c
@@ -491,13 +458,13 @@ def _run_app() -> int:
         code = _command(argv)(args=argv, prog_name="wsdiag", standalone_mode=False)
     except WsdiagError as exc:
         write_err(f"wsdiag: error: {one_line_error(str(exc), argv)}")
-        _stdout_reason(str(exc))
+        stdout_reason(str(exc))
         return EXIT_UNKNOWN
     except typer.TyperException as exc:  # a usage error (typer's own, and its click's)
-        message = _watch_output_hint(exc, argv) or exc.format_message()
+        message = watch_output_hint(exc, argv) or exc.format_message()
         if message:
             write_err(f"wsdiag: error: {one_line_error(message, argv)} (see wsdiag --help)")
-            _stdout_reason(f"usage error: {one_line_error(message, argv)}")
+            stdout_reason(f"usage error: {one_line_error(message, argv)}")
         return EXIT_UNKNOWN
     except OutputError as exc:
         write_err(f"wsdiag: error: {exc}")
@@ -512,43 +479,11 @@ def _run_app() -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_UNKNOWN
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
-            return _internal_error(exc)
+            return internal_error(exc)
         write_err(f"wsdiag: error: cannot write to stdout: {os_error_text(exc)}")
         return EXIT_OUTPUT
     except Exception as exc:
-        return _internal_error(exc)
+        return internal_error(exc)
     if code == EXIT_INTERRUPTED:  # the CLI library turns Ctrl-C into a silent exit 130
         write_err("wsdiag: interrupted")
     return code if isinstance(code, int) else 0
-
-
-# check's options for its output: watch takes check's other options, and not these.
-_CHECK_OUTPUT_OPTIONS = frozenset({"--format", "--json", "-o", "--output", "--html"})
-
-
-def _watch_output_hint(exc: Exception, argv: list[str]) -> str | None:
-    """For `watch --format line` (or another of check's output options): what watch writes
-    instead, where the CLI library would suggest the nearest name (--no-redact)."""
-    # By its name and field: typer's click is private to it (typer._click), not an API.
-    name = getattr(exc, "option_name", None)
-    if type(exc).__name__ != "NoSuchOption" or name not in _CHECK_OUTPUT_OPTIONS:
-        return None
-    if next((a for a in argv if not a.startswith("-")), None) != "watch":
-        return None
-    return (
-        f"No such option: {name}: watch writes one line per run (time, verdict, environment,"
-        " codes) and takes check's network options only; for a report per run, schedule"
-        " wsdiag check"
-    )
-
-
-def _internal_error(exc: Exception) -> int:
-    if os.environ.get("WSDIAG_DEBUG"):
-        raise exc
-    # A bug must still leave a scripted caller with a one-line reason and "unknown".
-    _stdout_reason(f"internal error: {exc.__class__.__name__}")
-    write_err(
-        f"wsdiag: internal error: {exc.__class__.__name__}: "
-        f"{one_line_error(str(exc), sys.argv[1:])} (set WSDIAG_DEBUG=1 for a traceback)"
-    )
-    return EXIT_UNKNOWN
