@@ -29,7 +29,7 @@ from wsdiag.budgets import (
 )
 from wsdiag.errors import WsdiagError
 from wsdiag.fleet.summary import MAX_ARRAY_DEPTH, invalid_report, schema_problem
-from wsdiag.host.readfile import GZIP_MAGIC, ZIP_MAGIC
+from wsdiag.host.readfile import ZIP_MAGIC, is_gzip
 from wsdiag.render.formats import Format, compact, dumps, expand, render_jamf, render_line
 from wsdiag.render.report import SCHEMA, report_from_json, to_json
 from wsdiag.vocab.codec import DecodeError, kind
@@ -64,7 +64,7 @@ def read_source(source: str, stdin: io.BufferedIOBase | None = None) -> bytes:
         raise NotAReport(f"{source}: larger than {SHOW_MAX_BYTES >> 20} MiB: not a report")
     if data.startswith(ZIP_MAGIC):
         return _from_zip(source, data)
-    if data.startswith(GZIP_MAGIC):  # summarize reads .gz: the same files
+    if is_gzip(data):  # summarize reads .gz: the same files
         return _from_gzip(source, data)
     return data
 

@@ -13,7 +13,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from wsdiag.vocab.model import Severity, Verdict
@@ -162,11 +162,15 @@ def use_colour(stream: TextIO | None = None, env: Mapping[str, str] | None = Non
     env = os.environ if env is None else env
     if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
+    return is_terminal(stream) and (sys.platform != "win32" or _windows_ansi(stream))
+
+
+def is_terminal(stream: IO[Any] | None) -> bool:
+    """Whether ``stream`` is a terminal; False for None and a closed or detached stream."""
     try:
-        tty = stream is not None and stream.isatty()
-    except (ValueError, OSError):  # closed or detached
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
         return False
-    return tty and (sys.platform != "win32" or _windows_ansi(stream))
 
 
 def _windows_ansi(stream: TextIO) -> bool:

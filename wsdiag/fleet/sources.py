@@ -48,11 +48,11 @@ from wsdiag.budgets import (
     SUMMARIZE_RATIO_AFTER,
 )
 from wsdiag.host.readfile import (
-    GZIP_MAGIC,
     ZIP_MAGIC,
     GzipReader,
     ReadRefused,
     RefusedKind,
+    is_gzip,
     open_regular,
     os_detail,
     zip_member,
@@ -185,7 +185,7 @@ def _records(raw: BinaryIO, name: str, deadline: float | None) -> Iterator[Recor
     if head == ZIP_MAGIC:
         yield _bundle(raw, name)
         return
-    if head[:2] == GZIP_MAGIC:
+    if is_gzip(head):
         stream = GzipReader(
             raw,
             max_bytes=SUMMARIZE_GZIP_MAX_BYTES,

@@ -18,7 +18,7 @@ from wsdiag.budgets import SUMMARIZE_MAX_UNUSABLE
 from wsdiag.fleet.sources import Record, expand, records
 from wsdiag.fleet.summary import FIELDS, Summary
 from wsdiag.fleet.todo import OWNERS, HostTable, table_csv_rows, table_json, table_lines
-from wsdiag.terminal import escape, to_json_text
+from wsdiag.terminal import escape, is_terminal, to_json_text
 from wsdiag.vocab.jsontext import NotJson, read_values
 
 FORMATS = ("text", "csv", "json")
@@ -131,13 +131,6 @@ def _values(rec: Record, loads: Callable[[bytes], Any]) -> Iterator[tuple[Any, s
         return
     for i, item in enumerate(items, 1):
         yield item, f"{rec.where}#{i}", f"{rec.where}#{i}"
-
-
-def _stdin_is_a_terminal() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (OSError, ValueError):  # closed
-        return False
 
 
 def to_dict(s: Summary) -> dict[str, Any]:
@@ -320,7 +313,7 @@ def summarize_command(
     if top < 0:
         sys.stderr.write("wsdiag: error: --top must be 0 or more\n")
         return EXIT_USAGE
-    if not paths and _stdin_is_a_terminal():  # no pipe: say why nothing happens yet
+    if not paths and is_terminal(sys.stdin):  # no pipe: say why nothing happens yet
         sys.stderr.write(
             "wsdiag: reading reports from stdin (end with Ctrl-D, or Ctrl-Z then Enter on "
             "Windows); name files or folders to read those instead\n"

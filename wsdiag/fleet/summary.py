@@ -352,7 +352,7 @@ def invalid_report(doc: dict[str, Any]) -> str | None:
     # quality may be absent (reports from before it) but, present, is an object (the schema)
     if "quality" in doc and not isinstance(doc["quality"], dict):
         return f"quality: expected an object, not {_kind(doc['quality'])}"
-    version = (doc.get("logs") or {}).get("client_version")
+    version = (logs or {}).get("client_version")
     if version is not None and not isinstance(version, str):
         return f"logs.client_version: expected a string or null, not {_kind(version)}"
     quality = doc.get("quality") or {}

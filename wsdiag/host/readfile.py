@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 _VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
-GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC = b"\x1f\x8b"
 # Real client logs compress about 10-20 times; a ratio far above that is a bomb, or at
 # least nothing a log reader should spend its time on.
 DEFAULT_MAX_RATIO = 100
@@ -180,7 +180,7 @@ def read_bytes(path: Path, *, max_size: int) -> bytes:
 
 
 def is_gzip(head: bytes) -> bool:
-    return head[:2] == GZIP_MAGIC
+    return head[:2] == _GZIP_MAGIC
 
 
 ZIP_MAGIC = b"PK\x03\x04"

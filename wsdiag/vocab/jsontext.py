@@ -110,7 +110,8 @@ _PARTIAL = re.compile(r"[0-9A-Za-z.+-]{0,24}")
 
 def _skip(text: str, pos: int) -> int:
     m = _WHITESPACE.match(text, pos)
-    return m.end() if m else pos
+    assert m is not None  # "*" matches the empty string too
+    return m.end()
 
 
 def _cut(exc: json.JSONDecodeError, text: str) -> bool:
