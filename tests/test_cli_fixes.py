@@ -253,12 +253,13 @@ def test_watch_says_what_it_writes_when_given_an_output_option(option: str) -> N
     assert "--no-redact" not in proc.stderr
 
 
-def test_o_and_html_on_the_same_file_is_a_usage_error(tmp_path: Path) -> None:
+def test_o_and_html_on_the_same_file_is_a_usage_error(tmp_path: Path, nx: DnsServer) -> None:
     """-o same.json --html same.json wrote the report, then the page over it (exit 2,
-    no word; fresh tester 2)."""
+    no word; fresh tester 2). The test resolver: were the refusal missing, the check would
+    still ask only loopback."""
     same = tmp_path / "same.json"
     proc = _wsdiag(
-        "check", "--format", "json", "-o", str(same), "--html", f"{tmp_path}/./same.json"
+        *_check(nx, "--format", "json", "-o", str(same), "--html", f"{tmp_path}/./same.json")
     )
     assert proc.returncode == 3, proc.stderr
     assert "name the same file" in proc.stderr
